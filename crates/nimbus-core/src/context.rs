@@ -1,0 +1,35 @@
+//! What a service knows about the request it is handling.
+
+/// Per-request facts the gateway established before calling a service.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The id returned in `x-amzn-RequestId` / `x-amz-request-id`.
+    pub request_id: String,
+    /// The 12-digit account the caller acts in (from the access key).
+    pub account_id: String,
+    /// The region from the SigV4 credential scope, or the server default.
+    pub region: String,
+    /// The access key id the request was signed with, if it was signed.
+    pub access_key_id: Option<String>,
+    /// The model name of the service, e.g. `sts`, `s3`.
+    pub service: &'static str,
+    /// The operation name as the model spells it, e.g. `GetCallerIdentity`.
+    pub operation: String,
+    /// The `Host` header as the client sent it (for URLs such as SQS queue URLs).
+    pub host: String,
+}
+
+impl RequestContext {
+    /// A context for tests and internal calls.
+    pub fn for_tests(service: &'static str, operation: &str) -> Self {
+        RequestContext {
+            request_id: "00000000-0000-0000-0000-000000000000".to_owned(),
+            account_id: crate::account::DEFAULT_ACCOUNT_ID.to_owned(),
+            region: "us-east-1".to_owned(),
+            access_key_id: Some("test".to_owned()),
+            service,
+            operation: operation.to_owned(),
+            host: "127.0.0.1:4566".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! AWS-shaped errors. The protocol layer renders them in each protocol's own
+//! envelope; services and codecs only say *what* went wrong.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use indexmap::IndexMap;
+
+use crate::Value;
+
+/// An error as AWS reports it: a code, a message, an HTTP status, and any
+/// extra members of the error structure (S3's `Key`, DynamoDB's `Item`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsError {
+    /// The error code clients match on, e.g. `NoSuchBucket`, `ValidationError`.
+    pub code: Cow<'static, str>,
+    pub message: String,
+    /// HTTP status code of the response.
+    pub status: u16,
+    /// `Sender` (client fault) or `Receiver` (server fault), for query protocols.
+    pub sender_fault: bool,
+    /// Extra members rendered beside code and message, keyed by model member name.
+    pub fields: IndexMap<String, Value>,
+}
+
+impl AwsError {
+    pub fn new(code: impl Into<Cow<'static, str>>, message: impl Into<String>, status: u16) -> Self {
+        AwsError {
+            code: code.into(),
+            message: message.into(),
+            status,
+            sender_fault: status < 500,
+            fields: IndexMap::new(),
+        }
+    }
+
+    /// Adds an extra member to the error body.
+    pub fn with_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.fields.insert(name.into(), value.into());
+        self
+    }
+
+    /// An operation of a known service that nimbus does not implement (yet).
+    pub fn not_implemented(service: &str, operation: &str) -> Self {
+        AwsError::new(
+            "NotImplemented",
+            format!("The operation {operation} of service {service} is not implemented by nimbus yet"),
+            501,
+        )
+    }
+
+    /// A failure inside nimbus, never the client's fault.
+    pub fn internal(message: impl Into<String>) -> Self {
+        AwsError::new("InternalError", message, 500)
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+    }
+}
+
+impl std::error::Error for AwsError {}

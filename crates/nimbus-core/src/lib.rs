@@ -1,0 +1,16 @@
+//! The vocabulary every nimbus crate shares.
+//!
+//! Services depend on this crate only: they receive a decoded [`Value`] (or a
+//! typed input built from it), return a [`Value`] or an [`AwsError`], and never
+//! see HTTP or a wire protocol.
+
+pub mod account;
+pub mod context;
+pub mod error;
+pub mod service;
+pub mod value;
+
+pub use context::RequestContext;
+pub use error::AwsError;
+pub use service::{BoxFuture, Service};
+pub use value::{Timestamp, Value};

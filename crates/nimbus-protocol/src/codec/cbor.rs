@@ -1,0 +1,1 @@
+//! The `smithy-rpc-v2-cbor` protocol.

@@ -1,0 +1,108 @@
+//! One runtime codec per AWS protocol, all driven by the service model.
+
+pub mod cbor;
+pub mod form;
+pub mod json;
+pub mod query;
+pub mod rest;
+pub mod xml;
+
+use nimbus_core::{AwsError, Value};
+
+use crate::http_types::{HttpRequest, HttpResponse};
+use crate::model::{Operation, ServiceModel};
+
+/// The wire protocols of AWS services (botocore's `metadata.protocol(s)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// `awsQuery`: form-encoded `Action=` requests, XML responses (STS, SNS, IAM).
+    Query,
+    /// The EC2 variant of query: different list flattening and error envelope.
+    Ec2,
+    /// `awsJson1_0` (DynamoDB, SQS).
+    Json10,
+    /// `awsJson1_1` (most json services).
+    Json11,
+    /// `restJson1` (Lambda, ...).
+    RestJson,
+    /// `restXml` (S3, Route 53).
+    RestXml,
+    /// `smithy-rpc-v2-cbor` (CloudWatch).
+    Cbor,
+}
+
+impl Protocol {
+    /// The protocol named by a model's `protocol`/`protocols` entry.
+    pub fn from_model_name(name: &str, json_version: Option<&str>) -> Option<Self> {
+        Some(match name {
+            "query" => Protocol::Query,
+            "ec2" => Protocol::Ec2,
+            "json" if json_version == Some("1.0") => Protocol::Json10,
+            "json" => Protocol::Json11,
+            "rest-json" => Protocol::RestJson,
+            "rest-xml" => Protocol::RestXml,
+            "smithy-rpc-v2-cbor" => Protocol::Cbor,
+            _ => return None,
+        })
+    }
+
+    /// Finds the operation a request calls. `Err` is a 4xx in this protocol's
+    /// shape (unknown action, missing target, no matching route).
+    pub fn identify_operation<'m>(
+        self,
+        model: &'m ServiceModel,
+        request: &HttpRequest,
+    ) -> Result<&'m Operation, AwsError> {
+        let _ = (model, request);
+        Err(AwsError::not_implemented(
+            &format!("{self:?} protocol"),
+            "identify_operation",
+        ))
+    }
+
+    /// Decodes the request into a value of the operation's input shape and
+    /// validates it (required members, enums, lengths, ranges).
+    pub fn decode_request(
+        self,
+        model: &ServiceModel,
+        operation: &Operation,
+        request: &HttpRequest,
+    ) -> Result<Value, AwsError> {
+        let _ = (model, operation, request);
+        Err(AwsError::not_implemented(
+            &format!("{self:?} protocol"),
+            "decode_request",
+        ))
+    }
+
+    /// Encodes a successful output value (a structure of the output shape).
+    pub fn encode_response(
+        self,
+        model: &ServiceModel,
+        operation: &Operation,
+        output: &Value,
+        request_id: &str,
+    ) -> HttpResponse {
+        let _ = (model, operation, output, request_id);
+        HttpResponse {
+            status: 501,
+            ..Default::default()
+        }
+    }
+
+    /// Encodes an error in this protocol's envelope. `operation` is `None` when
+    /// the request could not be matched to an operation.
+    pub fn encode_error(
+        self,
+        model: &ServiceModel,
+        operation: Option<&Operation>,
+        error: &AwsError,
+        request_id: &str,
+    ) -> HttpResponse {
+        let _ = (model, operation, request_id);
+        HttpResponse {
+            status: error.status,
+            ..Default::default()
+        }
+    }
+}

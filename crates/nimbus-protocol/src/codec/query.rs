@@ -1,0 +1,1 @@
+//! The `query` and `ec2` protocols: form-encoded `Action=` requests, XML responses.

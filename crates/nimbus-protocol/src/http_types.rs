@@ -1,0 +1,37 @@
+//! The HTTP request and response as the codecs see them: fully buffered,
+//! independent of the server library.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+
+/// A request as it arrived (body already de-chunked and gunzipped by the gateway).
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// The raw, still percent-encoded path, e.g. `/my-bucket/a%20key`.
+    pub path: String,
+    /// The raw query string without the `?`, still percent-encoded.
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl HttpRequest {
+    /// A header as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The decoded query parameters, in order (`a=1&b` gives `("b", "")`).
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        crate::codec::form::parse(self.query.as_bytes())
+    }
+}
+
+/// A response ready to be written to the wire.
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}

@@ -1,0 +1,150 @@
+//! Timestamp formats on the wire, per protocol and location:
+//! `iso8601` (query/xml bodies, URI labels, query strings), `rfc822`
+//! (HTTP-date, headers) and `unixTimestamp` (json/cbor bodies).
+
+use nimbus_core::Timestamp;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::{OffsetDateTime, UtcOffset};
+
+/// The three formats a model's `timestampFormat` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampFormat {
+    Iso8601,
+    Rfc822,
+    UnixTimestamp,
+}
+
+impl TimestampFormat {
+    /// The model's `timestampFormat` trait value, if it names a known format.
+    pub fn from_model(name: Option<&str>) -> Option<Self> {
+        match name? {
+            "iso8601" => Some(TimestampFormat::Iso8601),
+            "rfc822" => Some(TimestampFormat::Rfc822),
+            "unixTimestamp" => Some(TimestampFormat::UnixTimestamp),
+            _ => None,
+        }
+    }
+}
+
+fn to_datetime(t: Timestamp) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        + time::Duration::nanoseconds(i64::from(t.nanos))
+}
+
+fn from_datetime(dt: OffsetDateTime) -> Timestamp {
+    let dt = dt.to_offset(UtcOffset::UTC);
+    Timestamp {
+        seconds: dt.unix_timestamp(),
+        nanos: dt.nanosecond(),
+    }
+}
+
+/// Formats a timestamp: ISO 8601 as `2014-04-29T18:30:38Z` (with `.123` only
+/// when there are milliseconds), RFC 822 as `Tue, 29 Apr 2014 18:30:38 GMT`,
+/// epoch seconds as `1398796238` or `1398796238.123`.
+pub fn format(t: Timestamp, format: TimestampFormat) -> String {
+    let dt = to_datetime(t);
+    let millis = t.nanos / 1_000_000;
+    match format {
+        TimestampFormat::Iso8601 => {
+            let base = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                dt.year(),
+                u8::from(dt.month()),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second()
+            );
+            if millis == 0 {
+                format!("{base}Z")
+            } else {
+                format!("{base}.{millis:03}Z")
+            }
+        }
+        TimestampFormat::Rfc822 => {
+            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            format!(
+                "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+                DAYS[dt.weekday().number_days_from_monday() as usize],
+                dt.day(),
+                MONTHS[u8::from(dt.month()) as usize - 1],
+                dt.year(),
+                dt.hour(),
+                dt.minute(),
+                dt.second()
+            )
+        }
+        TimestampFormat::UnixTimestamp => {
+            if millis == 0 {
+                t.seconds.to_string()
+            } else {
+                format!("{}.{millis:03}", t.seconds)
+            }
+        }
+    }
+}
+
+/// Parses a timestamp in any of the three formats (clients are not always
+/// strict about which one they send where).
+pub fn parse(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Ok(dt) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(from_datetime(dt));
+    }
+    // ISO 8601 without a zone designator is read as UTC.
+    if text.contains('T') && !text.ends_with('Z') && !text.contains('+') {
+        if let Ok(dt) = OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339) {
+            return Some(from_datetime(dt));
+        }
+    }
+    if let Ok(dt) = OffsetDateTime::parse(&text.replace("GMT", "+0000").replace("UTC", "+0000"), &Rfc2822) {
+        return Some(from_datetime(dt));
+    }
+    let seconds: f64 = text.parse().ok()?;
+    seconds
+        .is_finite()
+        .then(|| Timestamp::from_epoch_seconds_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_each_wire_form() {
+        let t = Timestamp {
+            seconds: 1_398_796_238,
+            nanos: 0,
+        };
+        assert_eq!(format(t, TimestampFormat::Iso8601), "2014-04-29T18:30:38Z");
+        assert_eq!(
+            format(t, TimestampFormat::Rfc822),
+            "Tue, 29 Apr 2014 18:30:38 GMT"
+        );
+        assert_eq!(format(t, TimestampFormat::UnixTimestamp), "1398796238");
+        let t = Timestamp {
+            seconds: 1_398_796_238,
+            nanos: 123_000_000,
+        };
+        assert_eq!(format(t, TimestampFormat::Iso8601), "2014-04-29T18:30:38.123Z");
+        assert_eq!(format(t, TimestampFormat::UnixTimestamp), "1398796238.123");
+    }
+
+    #[test]
+    fn parses_each_wire_form() {
+        let t = Timestamp {
+            seconds: 1_398_796_238,
+            nanos: 0,
+        };
+        assert_eq!(parse("2014-04-29T18:30:38Z"), Some(t));
+        assert_eq!(parse("2014-04-29T18:30:38+00:00"), Some(t));
+        assert_eq!(parse("Tue, 29 Apr 2014 18:30:38 GMT"), Some(t));
+        assert_eq!(parse("1398796238"), Some(t));
+        assert_eq!(parse("1398796238.123").map(|t| t.nanos), Some(123_000_000));
+        assert_eq!(parse("yesterday"), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! `cargo xtask models`: vendors the AWS service models nimbus serves.
+//!
+//! Reads `service-2.json(.gz)` for each service in `models/SERVICES` from the
+//! installed botocore (found with `python3 -c 'import botocore'`), strips the
+//! documentation, applies our corrections from `models/patches/<name>.json`
+//! (JSON merge patches, RFC 7386: data, not code) and writes
+//! `models/<name>.json` in crates/nimbus-protocol.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use serde_json::{Map, Value};
+
+/// Keys that only carry prose or client-side hints nimbus never reads.
+const STRIPPED_KEYS: &[&str] = &[
+    "documentation",
+    "documentationUrl",
+    "deprecatedMessage",
+    "deprecatedSince",
+    "examples",
+    "contextParam",
+    "staticContextParams",
+    "operationContextParams",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("models") => match vendor_models() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask models: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("usage: cargo xtask models");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/nimbus-protocol/models")
+}
+
+fn botocore_data_dir() -> Result<PathBuf, String> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import botocore, os; print(os.path.dirname(botocore.__file__))",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !out.status.success() {
+        return Err("botocore is not installed (pip install botocore)".into());
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("data"))
+}
+
+fn vendor_models() -> Result<(), String> {
+    let data = botocore_data_dir()?;
+    let dir = models_dir();
+    let list = fs::read_to_string(dir.join("SERVICES")).map_err(|e| format!("models/SERVICES: {e}"))?;
+    for name in list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let source = latest_model(&data.join(name))?;
+        let mut model = read_json(&source)?;
+        strip(&mut model);
+        let patch_file = dir.join("patches").join(format!("{name}.json"));
+        if patch_file.exists() {
+            let patch = read_json(&patch_file)?;
+            merge_patch(&mut model, &patch);
+        }
+        let text = serde_json::to_string_pretty(&model).map_err(|e| e.to_string())?;
+        fs::write(dir.join(format!("{name}.json")), text + "\n").map_err(|e| e.to_string())?;
+        println!("{name}: {}", source.display());
+    }
+    Ok(())
+}
+
+/// The newest API version's `service-2.json(.gz)` of one service.
+fn latest_model(service_dir: &Path) -> Result<PathBuf, String> {
+    let mut versions: Vec<PathBuf> = fs::read_dir(service_dir)
+        .map_err(|e| format!("{}: {e}", service_dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    versions.sort();
+    let newest = versions
+        .last()
+        .ok_or_else(|| format!("no versions in {}", service_dir.display()))?;
+    ["service-2.json.gz", "service-2.json"]
+        .iter()
+        .map(|f| newest.join(f))
+        .find(|p| p.exists())
+        .ok_or_else(|| format!("no service-2.json in {}", newest.display()))
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = String::new();
+    if path.extension().is_some_and(|e| e == "gz") {
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    } else {
+        text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for key in STRIPPED_KEYS {
+                map.remove(*key);
+            }
+            map.values_mut().for_each(strip);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+/// RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch_map) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(target_map) = target {
+        for (key, patch_value) in patch_map {
+            if patch_value.is_null() {
+                target_map.remove(key);
+            } else {
+                merge_patch(target_map.entry(key.clone()).or_insert(Value::Null), patch_value);
+            }
+        }
+    }
+}
