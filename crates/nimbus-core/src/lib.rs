@@ -7,6 +7,7 @@
 pub mod account;
 pub mod context;
 pub mod error;
+pub mod identity;
 pub mod service;
 pub mod value;
 

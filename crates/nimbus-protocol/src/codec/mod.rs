@@ -11,6 +11,8 @@ use nimbus_core::{AwsError, Value};
 
 use crate::http_types::{HttpRequest, HttpResponse};
 use crate::model::{Operation, ServiceModel};
+use query::Dialect;
+use rest::BodyFormat;
 
 /// The wire protocols of AWS services (botocore's `metadata.protocol(s)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,11 +55,12 @@ impl Protocol {
         model: &'m ServiceModel,
         request: &HttpRequest,
     ) -> Result<&'m Operation, AwsError> {
-        let _ = (model, request);
-        Err(AwsError::not_implemented(
-            &format!("{self:?} protocol"),
-            "identify_operation",
-        ))
+        match self {
+            Protocol::Query | Protocol::Ec2 => query::identify(model, request),
+            Protocol::Json10 | Protocol::Json11 => json::identify(model, request),
+            Protocol::RestJson | Protocol::RestXml => rest::identify(model, request),
+            Protocol::Cbor => cbor::identify(model, request),
+        }
     }
 
     /// Decodes the request into a value of the operation's input shape and
@@ -68,11 +71,14 @@ impl Protocol {
         operation: &Operation,
         request: &HttpRequest,
     ) -> Result<Value, AwsError> {
-        let _ = (model, operation, request);
-        Err(AwsError::not_implemented(
-            &format!("{self:?} protocol"),
-            "decode_request",
-        ))
+        match self {
+            Protocol::Query => query::decode(Dialect::Query, model, operation, request),
+            Protocol::Ec2 => query::decode(Dialect::Ec2, model, operation, request),
+            Protocol::Json10 | Protocol::Json11 => json::decode(model, operation, request),
+            Protocol::RestJson => rest::decode(BodyFormat::Json, model, operation, request),
+            Protocol::RestXml => rest::decode(BodyFormat::Xml, model, operation, request),
+            Protocol::Cbor => cbor::decode(model, operation, request),
+        }
     }
 
     /// Encodes a successful output value (a structure of the output shape).
@@ -83,10 +89,16 @@ impl Protocol {
         output: &Value,
         request_id: &str,
     ) -> HttpResponse {
-        let _ = (model, operation, output, request_id);
-        HttpResponse {
-            status: 501,
-            ..Default::default()
+        match self {
+            Protocol::Query => query::encode_response(Dialect::Query, model, operation, output, request_id),
+            Protocol::Ec2 => query::encode_response(Dialect::Ec2, model, operation, output, request_id),
+            Protocol::Json10 => json::encode_response("1.0", model, operation, output, request_id),
+            Protocol::Json11 => json::encode_response("1.1", model, operation, output, request_id),
+            Protocol::RestJson => {
+                rest::encode_response(BodyFormat::Json, model, operation, output, request_id)
+            }
+            Protocol::RestXml => rest::encode_response(BodyFormat::Xml, model, operation, output, request_id),
+            Protocol::Cbor => cbor::encode_response(model, operation, output, request_id),
         }
     }
 
@@ -99,10 +111,14 @@ impl Protocol {
         error: &AwsError,
         request_id: &str,
     ) -> HttpResponse {
-        let _ = (model, operation, request_id);
-        HttpResponse {
-            status: error.status,
-            ..Default::default()
+        match self {
+            Protocol::Query => query::encode_error(Dialect::Query, model, error, request_id),
+            Protocol::Ec2 => query::encode_error(Dialect::Ec2, model, error, request_id),
+            Protocol::Json10 => json::encode_error("1.0", model, error, request_id),
+            Protocol::Json11 => json::encode_error("1.1", model, error, request_id),
+            Protocol::RestJson => rest::encode_error(BodyFormat::Json, model, operation, error, request_id),
+            Protocol::RestXml => rest::encode_error(BodyFormat::Xml, model, operation, error, request_id),
+            Protocol::Cbor => cbor::encode_error(model, error, request_id),
         }
     }
 }

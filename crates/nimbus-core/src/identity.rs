@@ -1,0 +1,46 @@
+//! Who is calling: the account (and principal) behind an access key.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// The principal a set of credentials acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account_id: String,
+    /// e.g. `arn:aws:sts::000000000000:assumed-role/role-name/session-name`.
+    pub arn: String,
+    /// e.g. `AROA...:session-name`.
+    pub user_id: String,
+}
+
+/// Temporary credentials issued by STS, so the gateway can find the account
+/// (and STS the principal) behind an `ASIA...` access key.
+#[derive(Debug, Default)]
+pub struct CredentialRegistry {
+    issued: RwLock<HashMap<String, Identity>>,
+}
+
+impl CredentialRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the identity behind a newly issued access key id.
+    pub fn insert(&self, access_key_id: String, identity: Identity) {
+        if let Ok(mut issued) = self.issued.write() {
+            issued.insert(access_key_id, identity);
+        }
+    }
+
+    /// The identity behind an issued access key id, if STS issued it.
+    pub fn lookup(&self, access_key_id: &str) -> Option<Identity> {
+        self.issued.read().ok()?.get(access_key_id).cloned()
+    }
+
+    /// Forgets every issued credential (for `/_nimbus/reset`).
+    pub fn clear(&self) {
+        if let Ok(mut issued) = self.issued.write() {
+            issued.clear();
+        }
+    }
+}
