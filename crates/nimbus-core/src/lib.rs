@@ -9,9 +9,11 @@ pub mod context;
 pub mod error;
 pub mod identity;
 pub mod service;
+pub mod typed;
 pub mod value;
 
 pub use context::RequestContext;
 pub use error::AwsError;
 pub use service::{BoxFuture, Service};
+pub use typed::{Document, from_value, to_value};
 pub use value::{Timestamp, Value};
