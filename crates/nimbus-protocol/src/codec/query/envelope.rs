@@ -88,7 +88,12 @@ fn error_element(out: &mut XmlWriter, dialect: Dialect, model: &ServiceModel, er
     if !error.message.is_empty() {
         xml::write_text_element(out, "Message", &error.message);
     }
-    let shape = exception_shape(model, &error.code);
+    // Looked up only when needed: finding it walks every shape of the model.
+    let shape = if error.fields.is_empty() {
+        None
+    } else {
+        exception_shape(model, &error.code)
+    };
     for (name, value) in &error.fields {
         if ["Type", "Code", "Message"]
             .iter()
