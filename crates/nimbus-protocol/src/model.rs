@@ -17,6 +17,10 @@ pub struct ServiceModel {
     pub operations: IndexMap<String, Operation>,
     #[serde(default)]
     pub shapes: HashMap<String, Shape>,
+    /// The rest protocols' route table, built on first use and kept with the
+    /// model so it lives exactly as long as the model does.
+    #[serde(skip)]
+    pub(crate) rest_routes: std::sync::OnceLock<crate::codec::rest::RouteIndex>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +75,10 @@ pub struct Operation {
     pub http_checksum_required: bool,
     pub http_checksum: Option<serde_json::Value>,
     pub request_compression: Option<serde_json::Value>,
+    /// Deprecated operations lose to their successors on shared routes
+    /// (S3's `GetBucketLifecycle` vs `GetBucketLifecycleConfiguration`).
+    #[serde(default)]
+    pub deprecated: bool,
 }
 
 #[derive(Debug, Deserialize)]

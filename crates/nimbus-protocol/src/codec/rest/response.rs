@@ -1,0 +1,197 @@
+//! Encoding a rest response: status, request-id headers, header-bound
+//! members, and the body (the payload member, or every unbound member).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use indexmap::IndexMap;
+use nimbus_core::Value;
+
+use super::bindings::{format_scalar, header_timestamp_format, join_header_list};
+use super::{BodyFormat, body, is_s3};
+use crate::http_types::HttpResponse;
+use crate::model::{Location, Operation, ServiceModel, Shape, ShapeRef, ShapeType};
+
+pub fn encode(
+    format: BodyFormat,
+    model: &ServiceModel,
+    operation: &Operation,
+    output: &Value,
+    request_id: &str,
+) -> HttpResponse {
+    let mut response = HttpResponse {
+        status: operation.http.response_code.unwrap_or(200),
+        ..HttpResponse::default()
+    };
+    write_request_id(model, &mut response, request_id);
+    let Some(output_ref) = &operation.output else {
+        return response;
+    };
+    let shape = model.shape(&output_ref.shape);
+    let no_members = IndexMap::new();
+    let members = match output {
+        Value::Structure(members) => members,
+        _ => &no_members,
+    };
+
+    let payload = shape
+        .payload
+        .as_ref()
+        .and_then(|name| shape.members.get_key_value(name));
+    let (body, content_type) = match payload {
+        Some((name, member)) => payload_body(format, model, member, members.get(name)),
+        None => members_body(format, model, output_ref, shape, members),
+    };
+    response.body = body;
+    if let Some(content_type) = content_type {
+        response
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    // Last, so a modeled Content-Type (S3's GetObject) wins over the default.
+    write_bound_members(model, shape, members, &mut response);
+    response
+}
+
+/// The request id where the service's clients read it: `x-amzn-RequestId`,
+/// or S3's `x-amz-request-id` with its `x-amz-id-2` host id.
+pub fn write_request_id(model: &ServiceModel, response: &mut HttpResponse, request_id: &str) {
+    if is_s3(model) {
+        insert_header(response, "x-amz-request-id", request_id);
+        insert_header(response, "x-amz-id-2", &host_id(request_id));
+    } else {
+        insert_header(response, "x-amzn-RequestId", request_id);
+    }
+}
+
+/// S3's extended request id; derived from the request id so both name the
+/// same request.
+pub fn host_id(request_id: &str) -> String {
+    BASE64.encode(request_id.as_bytes())
+}
+
+fn insert_header(response: &mut HttpResponse, name: &str, value: &str) {
+    if let (Ok(name), Ok(value)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_bytes(value.as_bytes()),
+    ) {
+        response.headers.insert(name, value);
+    }
+}
+
+/// The payload member as the whole body: blobs and strings raw, structures as
+/// a document of their own shape. Absent means an empty body.
+fn payload_body(
+    format: BodyFormat,
+    model: &ServiceModel,
+    member: &ShapeRef,
+    value: Option<&Value>,
+) -> (Bytes, Option<&'static str>) {
+    let target = model.shape(&member.shape);
+    match (target.kind, value) {
+        (_, None | Some(Value::Null)) => (Bytes::new(), None),
+        (ShapeType::Blob, Some(Value::Blob(bytes))) => (bytes.clone(), Some("application/octet-stream")),
+        (ShapeType::Blob, Some(Value::String(text))) => {
+            (Bytes::from(text.clone()), Some("application/octet-stream"))
+        }
+        (ShapeType::String, Some(Value::String(text))) => (Bytes::from(text.clone()), Some("text/plain")),
+        (ShapeType::Structure, Some(value)) => {
+            let (bytes, content_type) = body::encode(format, model, member, value);
+            (bytes, Some(content_type))
+        }
+        (_, Some(_)) => (Bytes::new(), None),
+    }
+}
+
+/// The members bound to no HTTP location, as one document; no body at all when
+/// the shape has no such members.
+fn members_body(
+    format: BodyFormat,
+    model: &ServiceModel,
+    output_ref: &ShapeRef,
+    shape: &Shape,
+    members: &IndexMap<String, Value>,
+) -> (Bytes, Option<&'static str>) {
+    if !shape.members.values().any(|member| member.location.is_none()) {
+        return (Bytes::new(), None);
+    }
+    let unbound: IndexMap<String, Value> = members
+        .iter()
+        .filter(|(name, value)| {
+            !matches!(value, Value::Null)
+                && shape
+                    .members
+                    .get(*name)
+                    .is_some_and(|member| member.location.is_none())
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let (bytes, content_type) = body::encode(format, model, output_ref, &Value::Structure(unbound));
+    (bytes, Some(content_type))
+}
+
+/// Members bound to headers, prefix headers and the status code. Values that
+/// cannot be a header (a list of structures) are left out.
+pub fn write_bound_members(
+    model: &ServiceModel,
+    shape: &Shape,
+    members: &IndexMap<String, Value>,
+    response: &mut HttpResponse,
+) {
+    for (name, member) in &shape.members {
+        let Some(value) = members.get(name) else {
+            continue;
+        };
+        let wire_name = member.location_name.as_deref().unwrap_or(name);
+        match member.location {
+            Some(Location::Header) => {
+                if let Some(text) = header_text(model, member, value) {
+                    insert_header(response, wire_name, &text);
+                }
+            }
+            Some(Location::Headers) => {
+                if let Value::Map(entries) | Value::Structure(entries) = value {
+                    for (key, entry) in entries {
+                        if let Some(text) = format_scalar(entry, crate::timestamp::TimestampFormat::Rfc822) {
+                            insert_header(response, &format!("{wire_name}{key}"), &text);
+                        }
+                    }
+                }
+            }
+            Some(Location::StatusCode) => {
+                if let Some(status) = value.as_i64().and_then(|status| u16::try_from(status).ok())
+                    && (100..=999).contains(&status)
+                {
+                    response.status = status;
+                }
+            }
+            Some(Location::Uri | Location::Querystring) | None => {}
+        }
+    }
+}
+
+/// A member's header text: lists comma-joined (an empty list is no header),
+/// `jsonvalue` strings base64-encoded, timestamps as HTTP-dates unless the
+/// model says otherwise.
+fn header_text(model: &ServiceModel, member: &ShapeRef, value: &Value) -> Option<String> {
+    let target = model.shape(&member.shape);
+    match value {
+        Value::List(items) => {
+            let item_ref = target.member.as_ref()?;
+            let item_shape = model.shape(&item_ref.shape);
+            let format = header_timestamp_format(item_ref, item_shape);
+            let texts: Vec<String> = items
+                .iter()
+                .filter_map(|item| format_scalar(item, format))
+                .collect();
+            if texts.is_empty() {
+                return None;
+            }
+            Some(join_header_list(&texts, item_shape.kind == ShapeType::String))
+        }
+        Value::String(json) if member.jsonvalue => Some(BASE64.encode(json.as_bytes())),
+        Value::Document(json) if member.jsonvalue => Some(BASE64.encode(json.to_string().as_bytes())),
+        scalar => format_scalar(scalar, header_timestamp_format(member, target)),
+    }
+}

@@ -1,0 +1,397 @@
+//! Finding the operation a rest request calls. Every operation's
+//! `http.requestUri` is compiled once per model into a [`Route`]; a request is
+//! matched against the routes of its method and the most specific match wins.
+
+use std::collections::HashMap;
+
+use http::HeaderMap;
+use percent_encoding::percent_decode_str;
+
+use crate::model::{Location, Operation, ServiceModel, XmlNamespace};
+
+/// The compiled routes of one model, cached on the model itself.
+#[derive(Debug)]
+pub struct RouteIndex {
+    /// One route per operation, in the model's operation order.
+    routes: Vec<Route>,
+    /// Route positions per HTTP method (upper case).
+    by_method: HashMap<String, Vec<usize>>,
+    /// The namespace the service's documents use (S3's
+    /// `http://s3.amazonaws.com/doc/2006-03-01/`), taken from the model's
+    /// request bodies; responses declare it on their root element as AWS does.
+    pub service_namespace: Option<XmlNamespace>,
+}
+
+/// One operation's `requestUri`, compiled.
+#[derive(Debug)]
+pub struct Route {
+    /// The operation's position in `model.operations`.
+    operation: usize,
+    pub path: PathTemplate,
+    /// Query keys the template requires (`?uploads`), with the value when it
+    /// names one (`?list-type=2`).
+    pub query: Vec<(String, Option<String>)>,
+    /// Required input members bound to the query string or a header. Their
+    /// presence tells apart operations that share a route (S3's `UploadPart`
+    /// needs `partNumber` and `uploadId`, `PutObject` does not).
+    required_bindings: Vec<Binding>,
+    deprecated: bool,
+}
+
+#[derive(Debug)]
+enum Binding {
+    Query(String),
+    /// A lower-case header name.
+    Header(String),
+}
+
+/// The path part of a `requestUri`: literal segments, `{Label}`s and at most
+/// one `{Greedy+}` label.
+#[derive(Debug, PartialEq)]
+pub struct PathTemplate {
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Segment {
+    Literal(String),
+    Label(String),
+    Greedy(String),
+}
+
+/// The label values a path matched, still percent-encoded.
+pub type RawLabels<'p> = Vec<(&'p str, String)>;
+
+impl PathTemplate {
+    pub fn parse(template: &str) -> PathTemplate {
+        let segments = split_path(template)
+            .into_iter()
+            .filter(|segment| !segment.is_empty())
+            .map(
+                |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(label) => match label.strip_suffix('+') {
+                        Some(greedy) => Segment::Greedy(greedy.to_owned()),
+                        None => Segment::Label(label.to_owned()),
+                    },
+                    None => Segment::Literal(segment.to_owned()),
+                },
+            )
+            .collect();
+        PathTemplate { segments }
+    }
+
+    /// Characters of literal text, the measure of how specific a path is.
+    fn literal_chars(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(text) => text.len() + 1,
+                _ => 1,
+            })
+            .sum()
+    }
+
+    /// The labels of `path` (raw, still percent-encoded, as `(name, text)`)
+    /// when it matches. A trailing slash is ignored (`/bucket/` is `/bucket`)
+    /// except where a greedy label ends the template: S3 keys may end in `/`.
+    pub fn match_path<'t>(&'t self, path: &str) -> Option<RawLabels<'t>> {
+        let mut parts = split_path(path);
+        let greedy_at = self.segments.iter().position(|s| matches!(s, Segment::Greedy(_)));
+        let greedy_ends_template = greedy_at == Some(self.segments.len().saturating_sub(1));
+        if !greedy_ends_template && parts.len() > 1 && parts.last() == Some(&"") {
+            parts.pop();
+        }
+        if parts == [""] {
+            parts.clear();
+        }
+        let mut labels = Vec::new();
+        match greedy_at {
+            None => {
+                if parts.len() != self.segments.len() {
+                    return None;
+                }
+                for (segment, part) in self.segments.iter().zip(&parts) {
+                    match_segment(segment, part, &mut labels)?;
+                }
+            }
+            Some(at) => {
+                let suffix = &self.segments[at + 1..];
+                if parts.len() < self.segments.len() {
+                    return None;
+                }
+                let greedy_end = parts.len() - suffix.len();
+                for (segment, part) in self.segments[..at].iter().zip(&parts[..at]) {
+                    match_segment(segment, part, &mut labels)?;
+                }
+                for (segment, part) in suffix.iter().zip(&parts[greedy_end..]) {
+                    match_segment(segment, part, &mut labels)?;
+                }
+                let greedy = parts[at..greedy_end].join("/");
+                if greedy.is_empty() {
+                    return None;
+                }
+                if let Segment::Greedy(name) = &self.segments[at] {
+                    labels.push((name.as_str(), greedy));
+                }
+            }
+        }
+        Some(labels)
+    }
+}
+
+/// `/a/b/` into `["a", "b", ""]`; the leading slash is not a segment.
+fn split_path(path: &str) -> Vec<&str> {
+    path.strip_prefix('/').unwrap_or(path).split('/').collect()
+}
+
+fn match_segment<'t>(segment: &'t Segment, part: &str, labels: &mut RawLabels<'t>) -> Option<()> {
+    match segment {
+        Segment::Literal(text) => {
+            (percent_decode_str(part).decode_utf8_lossy() == text.as_str()).then_some(())
+        }
+        Segment::Label(name) | Segment::Greedy(name) => {
+            if part.is_empty() {
+                return None;
+            }
+            labels.push((name.as_str(), part.to_owned()));
+            Some(())
+        }
+    }
+}
+
+/// `uploads&select-type=2` into `[("uploads", None), ("select-type", Some("2"))]`.
+fn parse_template_query(query: &str) -> Vec<(String, Option<String>)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => (key.to_owned(), Some(value.to_owned())),
+            None => (pair.to_owned(), None),
+        })
+        .collect()
+}
+
+impl Route {
+    fn compile(model: &ServiceModel, position: usize, operation: &Operation) -> Route {
+        let (path, query) = operation
+            .http
+            .request_uri
+            .split_once('?')
+            .unwrap_or((operation.http.request_uri.as_str(), ""));
+        Route {
+            operation: position,
+            path: PathTemplate::parse(path),
+            query: parse_template_query(query),
+            required_bindings: required_bindings(model, operation),
+            deprecated: operation.deprecated,
+        }
+    }
+
+    /// Whether the request carries every query key the template requires.
+    fn query_matches(&self, params: &[(String, String)]) -> bool {
+        self.query.iter().all(|(key, value)| {
+            params
+                .iter()
+                .any(|(k, v)| k == key && value.as_ref().is_none_or(|value| value == v))
+        })
+    }
+
+    /// How many of the required query/header bindings the request carries.
+    fn bindings_present(&self, params: &[(String, String)], headers: &HeaderMap) -> usize {
+        self.required_bindings
+            .iter()
+            .filter(|binding| match binding {
+                Binding::Query(key) => params.iter().any(|(k, _)| k == key),
+                Binding::Header(name) => headers.contains_key(name.as_str()),
+            })
+            .count()
+    }
+}
+
+fn required_bindings(model: &ServiceModel, operation: &Operation) -> Vec<Binding> {
+    let Some(shape) = operation
+        .input
+        .as_ref()
+        .and_then(|input| model.shapes.get(&input.shape))
+    else {
+        return Vec::new();
+    };
+    shape
+        .required
+        .iter()
+        .filter_map(|name| {
+            let member = shape.members.get(name)?;
+            let wire_name = member.location_name.clone().unwrap_or_else(|| name.clone());
+            match member.location? {
+                Location::Querystring => Some(Binding::Query(wire_name)),
+                Location::Header => Some(Binding::Header(wire_name.to_ascii_lowercase())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The namespace a service's request bodies declare, from operation inputs
+/// (Route 53's `ChangeResourceRecordSetsRequest`) or their payload members
+/// (S3's `CreateBucketConfiguration`).
+fn service_namespace(model: &ServiceModel) -> Option<XmlNamespace> {
+    model.operations.values().find_map(|operation| {
+        let input = operation.input.as_ref()?;
+        if let Some(namespace) = &input.xml_namespace {
+            return Some(namespace.clone());
+        }
+        let shape = model.shapes.get(&input.shape)?;
+        let payload = shape.members.get(shape.payload.as_ref()?)?;
+        payload.xml_namespace.clone()
+    })
+}
+
+impl RouteIndex {
+    /// The route table of `model`, compiled on first use.
+    pub fn of(model: &ServiceModel) -> &RouteIndex {
+        model.rest_routes.get_or_init(|| RouteIndex::build(model))
+    }
+
+    fn build(model: &ServiceModel) -> RouteIndex {
+        let routes: Vec<Route> = model
+            .operations
+            .values()
+            .enumerate()
+            .map(|(position, operation)| Route::compile(model, position, operation))
+            .collect();
+        let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
+        for (position, operation) in model.operations.values().enumerate() {
+            by_method
+                .entry(operation.http.method.to_ascii_uppercase())
+                .or_default()
+                .push(position);
+        }
+        RouteIndex {
+            routes,
+            by_method,
+            service_namespace: service_namespace(model),
+        }
+    }
+
+    /// The route of an operation of this model.
+    pub fn route_of(&self, model: &ServiceModel, operation: &Operation) -> Option<&Route> {
+        let position = model.operations.get_index_of(&operation.name)?;
+        self.routes.get(position)
+    }
+
+    /// The operation the request calls: among the routes matching method,
+    /// path and template query, the one with the most literal path text, then
+    /// the most template query keys, then all of its required query/header
+    /// members present, then the most of them, then not deprecated, then the
+    /// first in the model.
+    pub fn find<'m>(
+        &self,
+        model: &'m ServiceModel,
+        method: &str,
+        path: &str,
+        params: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> Option<&'m Operation> {
+        let candidates = self.by_method.get(&method.to_ascii_uppercase())?;
+        let best = candidates
+            .iter()
+            .map(|&position| &self.routes[position])
+            .filter(|route| route.query_matches(params) && route.path.match_path(path).is_some())
+            .max_by_key(|route| {
+                let present = route.bindings_present(params, headers);
+                (
+                    route.path.literal_chars(),
+                    route.query.len(),
+                    present == route.required_bindings.len(),
+                    present,
+                    !route.deprecated,
+                    std::cmp::Reverse(route.operation),
+                )
+            })?;
+        model
+            .operations
+            .get_index(best.operation)
+            .map(|(_, operation)| operation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+        PathTemplate::parse(template)
+            .match_path(path)
+            .map(|labels| labels.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn literal_and_label_segments() {
+        assert_eq!(labels("/", "/"), Some(vec![]));
+        assert_eq!(labels("/", "/x"), None);
+        assert_eq!(labels("/{Bucket}", "/"), None);
+        assert_eq!(labels("/{Bucket}", "/b"), Some(pairs(&[("Bucket", "b")])));
+        assert_eq!(labels("/{Bucket}", "/b/"), Some(pairs(&[("Bucket", "b")])));
+        assert_eq!(labels("/{Bucket}", "/b/k"), None);
+        assert_eq!(
+            labels("/2015-03-31/functions/", "/2015-03-31/functions"),
+            Some(vec![])
+        );
+        assert_eq!(
+            labels(
+                "/2015-03-31/functions/{FunctionName}/invocations",
+                "/2015-03-31/functions/f%3A1/invocations"
+            ),
+            Some(pairs(&[("FunctionName", "f%3A1")]))
+        );
+        assert_eq!(
+            labels("/ReDosLiteral/{str}/(a+)+", "/ReDosLiteral/abc/(a+)+"),
+            Some(pairs(&[("str", "abc")]))
+        );
+    }
+
+    #[test]
+    fn greedy_labels_keep_slashes() {
+        let t = "/{Bucket}/{Key+}";
+        assert_eq!(labels(t, "/b/k"), Some(pairs(&[("Bucket", "b"), ("Key", "k")])));
+        assert_eq!(
+            labels(t, "/b/a/b/c"),
+            Some(pairs(&[("Bucket", "b"), ("Key", "a/b/c")]))
+        );
+        assert_eq!(
+            labels(t, "/b/dir/"),
+            Some(pairs(&[("Bucket", "b"), ("Key", "dir/")]))
+        );
+        assert_eq!(labels(t, "/b//x"), Some(pairs(&[("Bucket", "b"), ("Key", "/x")])));
+        assert_eq!(labels(t, "/b/"), None);
+        assert_eq!(labels(t, "/b"), None);
+        let t = "/HttpRequestWithGreedyLabelInPath/foo/{foo}/baz/{baz+}";
+        assert_eq!(
+            labels(
+                t,
+                "/HttpRequestWithGreedyLabelInPath/foo/hello%2Fescape/baz/there/guy"
+            ),
+            Some(pairs(&[("foo", "hello%2Fescape"), ("baz", "there/guy")]))
+        );
+        let t = "/prefix/{Rest+}/suffix";
+        assert_eq!(labels(t, "/prefix/a/b/suffix"), Some(pairs(&[("Rest", "a/b")])));
+        assert_eq!(labels(t, "/prefix/suffix"), None);
+    }
+
+    #[test]
+    fn template_query_parts() {
+        assert_eq!(
+            parse_template_query("select&select-type=2"),
+            vec![
+                ("select".to_owned(), None),
+                ("select-type".to_owned(), Some("2".to_owned()))
+            ]
+        );
+    }
+}
