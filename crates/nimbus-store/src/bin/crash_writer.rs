@@ -1,0 +1,49 @@
+//! Writes items (each with a small blob) in a loop and prints the index of
+//! each one after its commit returned: a printed index is an acknowledged
+//! write. `tests/durability.rs` kills this process with SIGKILL and checks
+//! that every printed index is in the store.
+//!
+//! Usage: nimbus-store-crash-writer <data-dir> <first-index>
+
+use std::io::Write;
+
+use nimbus_store::{BlobRef, Namespace, Store};
+use serde::{Deserialize, Serialize};
+
+/// One acknowledged write, as stored.
+#[derive(Serialize, Deserialize)]
+struct Item {
+    index: u64,
+    blob: BlobRef,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(data_dir), Some(first)) = (args.next(), args.next()) else {
+        return Err("usage: nimbus-store-crash-writer <data-dir> <first-index>".into());
+    };
+    let first: u64 = first.parse()?;
+    let store = Store::open(&data_dir)?;
+    let namespace = Namespace::regional("crashtest", "000000000000", "us-east-1")?;
+    let mut stdout = std::io::stdout().lock();
+    for index in first.. {
+        let staged = store.blobs().write_from(blob_body(index).as_bytes()).await?;
+        let txn = store.begin_write()?;
+        let blob = txn.attach_blob(staged)?;
+        txn.open(&namespace)?
+            .put_json(&item_key(index), &Item { index, blob })?;
+        txn.commit()?;
+        writeln!(stdout, "{index}")?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
+fn item_key(index: u64) -> Vec<u8> {
+    format!("item/{index:012}").into_bytes()
+}
+
+fn blob_body(index: u64) -> String {
+    format!("blob body of item {index}\n").repeat(8)
+}

@@ -1,0 +1,214 @@
+//! Opening a store (on a data directory, or in memory) and starting transactions.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use redb::ReadableDatabase;
+
+use crate::blob::Blobs;
+use crate::cleanup::{self, SweepReport};
+use crate::error::{Result, StoreError};
+use crate::fsutil;
+use crate::layout::Layout;
+use crate::schema::{self, SchemaState};
+use crate::tempdir::TempDir;
+use crate::txn::{ReadTxn, WriteTxn};
+
+/// redb's page cache ceiling. It fills only as pages are read, so an idle
+/// nimbus stays small; 64 MiB keeps hot state of large accounts cached.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The state of all services: a handle, cheap to clone and share between
+/// tasks and threads.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<StoreInner>,
+}
+
+pub(crate) struct StoreInner {
+    pub db: redb::Database,
+    /// Paths of the data directory (or of the temporary one when ephemeral).
+    pub layout: Layout,
+    pub blobs: Blobs,
+    /// Shared by blob unlinks, exclusive for a snapshot that links blob files.
+    pub unlink_gate: Arc<RwLock<()>>,
+    /// What the sweep at open removed, for the binary's start-up log.
+    pub sweep: SweepReport,
+    /// Set for `--ephemeral`: the directory holding blobs and snapshots,
+    /// removed when the store is dropped. Declared after `db` so it outlives it.
+    pub ephemeral_dir: Option<TempDir>,
+}
+
+impl Store {
+    /// Opens the store in `data_dir`, creating it if needed. Fails without
+    /// touching anything when the directory was written with another schema
+    /// version or is in use by another process. Removes blob temporaries and
+    /// unreferenced blob files left by a crash.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Store> {
+        let layout = Layout::new(data_dir.as_ref());
+        let database_path = layout.database();
+        let db = if database_path.exists() {
+            check_before_opening(&database_path, &layout.root)?;
+            let db = redb_builder()
+                .open(&database_path)
+                .map_err(|e| open_error(e, &layout.root))?;
+            if schema::check(&db, &layout.root)? == SchemaState::Fresh {
+                stamp(&db)?;
+            }
+            db
+        } else {
+            fsutil::create_dir_all(&layout.root)?;
+            let db = redb_builder()
+                .create(&database_path)
+                .map_err(|e| open_error(e, &layout.root))?;
+            stamp(&db)?;
+            fsutil::sync_dir(&layout.root)?;
+            db
+        };
+        Store::finish_open(db, layout, None)
+    }
+
+    /// A store that lives in memory (`--ephemeral`): the database uses redb's
+    /// in-memory backend; blobs and snapshots go to a temporary directory
+    /// removed when the last handle is dropped. Blobs stay files so that
+    /// memory does not grow with object sizes.
+    pub fn ephemeral() -> Result<Store> {
+        let dir = TempDir::new("nimbus-ephemeral")?;
+        let layout = Layout::new(dir.path());
+        let db = redb_builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|e| open_error(e, &layout.root))?;
+        stamp(&db)?;
+        Store::finish_open(db, layout, Some(dir))
+    }
+
+    fn finish_open(db: redb::Database, layout: Layout, ephemeral_dir: Option<TempDir>) -> Result<Store> {
+        for dir in [layout.blobs(), layout.tmp(), layout.snapshots()] {
+            fsutil::create_dir_all(&dir)?;
+        }
+        let sweep = cleanup::sweep(&db, &layout)?;
+        let inner = StoreInner {
+            db,
+            blobs: Blobs::new(&layout),
+            layout,
+            unlink_gate: Arc::default(),
+            sweep,
+            ephemeral_dir,
+        };
+        Ok(Store {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A consistent read-only view of every namespace. Cheap; never blocks.
+    pub fn begin_read(&self) -> Result<ReadTxn> {
+        Ok(ReadTxn::new(self.inner.db.begin_read()?))
+    }
+
+    /// A write transaction. Blocks while another one is open (writes are
+    /// serialized); from async code prefer [`write`](Self::write).
+    pub fn begin_write(&self) -> Result<WriteTxn> {
+        let txn = self.inner.db.begin_write()?;
+        WriteTxn::new(txn, self.inner.layout.blobs(), self.inner.unlink_gate.clone())
+    }
+
+    /// Runs `work` in a write transaction on a blocking thread and commits
+    /// it if `work` succeeds; the write is durable when this returns `Ok`.
+    pub async fn write<R, E>(
+        &self,
+        work: impl FnOnce(&WriteTxn) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let txn = store.begin_write()?;
+            let result = work(&txn)?;
+            txn.commit()?;
+            Ok(result)
+        });
+        task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
+    }
+
+    /// Runs `work` in a read transaction on a blocking thread.
+    pub async fn read<R, E>(
+        &self,
+        work: impl FnOnce(&ReadTxn) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::task::spawn_blocking(move || work(&store.begin_read()?));
+        task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
+    }
+
+    /// Streams blob bodies in and out.
+    pub fn blobs(&self) -> &Blobs {
+        &self.inner.blobs
+    }
+
+    /// The data directory (a temporary one when ephemeral).
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.layout.root
+    }
+
+    pub fn is_ephemeral(&self) -> bool {
+        self.inner.ephemeral_dir.is_some()
+    }
+
+    /// What opening the store cleaned up after a previous crash.
+    pub fn sweep_report(&self) -> &SweepReport {
+        &self.inner.sweep
+    }
+}
+
+fn redb_builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(CACHE_BYTES);
+    builder
+}
+
+/// Checks the schema through a read-only open, which writes nothing, so a
+/// directory of another version is left byte-for-byte as it was. A database
+/// not shut down cleanly cannot be opened read-only (redb must repair it
+/// first); it is checked right after the read-write open instead, before any
+/// nimbus write.
+fn check_before_opening(database_path: &Path, root: &Path) -> Result<()> {
+    match redb_builder().open_read_only(database_path) {
+        Ok(db) => schema::check(&db, root).map(drop),
+        Err(redb::DatabaseError::RepairAborted) => Ok(()),
+        Err(err) => Err(open_error(err, root)),
+    }
+}
+
+fn stamp(db: &redb::Database) -> Result<()> {
+    let txn = db.begin_write()?;
+    schema::stamp(&txn)?;
+    txn.commit()?;
+    Ok(())
+}
+
+fn open_error(err: redb::DatabaseError, root: &Path) -> StoreError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse {
+            path: root.to_owned(),
+        },
+        other => StoreError::io(
+            format!("open the store in {}", root.display()),
+            std::io::Error::other(other.to_string()),
+        ),
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.inner.layout.root)
+            .field("ephemeral", &self.is_ephemeral())
+            .finish()
+    }
+}

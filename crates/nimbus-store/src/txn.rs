@@ -1,0 +1,179 @@
+//! Read and write transactions over the whole store.
+//!
+//! A read transaction sees one consistent snapshot of every namespace and
+//! never blocks writers. Write transactions run one at a time; a commit
+//! returns only once the data is on disk (redb `Durability::Immediate`), so
+//! a write acknowledged after `commit` survives `kill -9`.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use redb::{Durability, ReadableTable};
+
+use crate::blob::{BlobRef, StagedBlob};
+use crate::error::Result;
+use crate::layout::blob_path;
+use crate::namespace::Namespace;
+use crate::schema::{BLOBS, BytesTable};
+use crate::table::{TableMut, TableRef};
+
+/// A consistent, read-only view of the store.
+pub struct ReadTxn {
+    inner: redb::ReadTransaction,
+}
+
+impl ReadTxn {
+    pub(crate) fn new(inner: redb::ReadTransaction) -> Self {
+        ReadTxn { inner }
+    }
+
+    /// The namespace's items as of the transaction's start.
+    pub fn open(&self, namespace: &Namespace) -> Result<TableRef> {
+        let name = namespace.table_name();
+        let table = match self.inner.open_table(BytesTable::new(&name)) {
+            Ok(table) => Some(table),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(err) => return Err(err.into()),
+        };
+        Ok(TableRef::new(table, namespace.key_prefix()))
+    }
+}
+
+/// An open write transaction. Nothing it does is visible to others until
+/// [`commit`](Self::commit); dropping it without committing discards it.
+pub struct WriteTxn {
+    inner: redb::WriteTransaction,
+    /// Blob files this transaction adds or removes, acted on after the outcome is known.
+    blobs: BlobChanges,
+}
+
+impl WriteTxn {
+    pub(crate) fn new(
+        mut inner: redb::WriteTransaction,
+        blobs_dir: PathBuf,
+        unlink_gate: Arc<RwLock<()>>,
+    ) -> Result<Self> {
+        // The default already, said out loud: this is the durability promise.
+        inner.set_durability(Durability::Immediate)?;
+        Ok(WriteTxn {
+            inner,
+            blobs: BlobChanges::new(blobs_dir, unlink_gate),
+        })
+    }
+
+    /// Read-write access to one namespace. Only one view per service can be
+    /// open at a time in a transaction (redb's rule); drop it before opening
+    /// another namespace of the same service.
+    pub fn open(&self, namespace: &Namespace) -> Result<TableMut<'_>> {
+        let name = namespace.table_name();
+        let table = self.inner.open_table(BytesTable::new(&name))?;
+        Ok(TableMut::new(table, namespace.key_prefix()))
+    }
+
+    /// Records a finished blob as referenced; store its [`BlobRef`] in your
+    /// value in this same transaction. If the transaction is dropped without
+    /// committing, the blob file is deleted.
+    pub fn attach_blob(&self, staged: StagedBlob) -> Result<BlobRef> {
+        let (blob, path) = staged.take_for_attach();
+        self.blobs.attached.borrow_mut().push(path);
+        let mut table = self.inner.open_table(BLOBS)?;
+        table.insert(blob.id.as_bytes(), blob.len.to_be_bytes().as_slice())?;
+        Ok(blob)
+    }
+
+    /// Drops the store's reference to a blob; its file is deleted once the
+    /// transaction commits. Readers already streaming it keep their bytes.
+    pub fn release_blob(&self, blob: &BlobRef) -> Result<()> {
+        let mut table = self.inner.open_table(BLOBS)?;
+        if table.remove(blob.id.as_bytes())?.is_some() {
+            self.blobs.released.borrow_mut().push(blob.id.clone());
+        }
+        Ok(())
+    }
+
+    /// Makes every change durable and visible, then deletes released blob files.
+    pub fn commit(self) -> Result<()> {
+        let WriteTxn { inner, blobs } = self;
+        if let Err(err) = inner.commit() {
+            // The outcome on disk is unknown: keep every file, the next
+            // start's sweep deletes the unreferenced ones.
+            blobs.keep_files();
+            return Err(err.into());
+        }
+        blobs.committed();
+        Ok(())
+    }
+
+    /// For store-internal work (snapshots, reset, sweeps) on raw tables.
+    pub(crate) fn raw(&self) -> &redb::WriteTransaction {
+        &self.inner
+    }
+
+    /// Schedules blob files for deletion after commit (reset and restore).
+    pub(crate) fn release_blob_ids(&self, ids: impl IntoIterator<Item = String>) {
+        self.blobs.released.borrow_mut().extend(ids);
+    }
+}
+
+/// The file side of a transaction's blob changes.
+struct BlobChanges {
+    blobs_dir: PathBuf,
+    /// Held (shared) while unlinking, so a snapshot (exclusive) never sees a
+    /// referenced blob vanish under it.
+    unlink_gate: Arc<RwLock<()>>,
+    /// Files attached here: unreferenced unless the transaction commits.
+    attached: RefCell<Vec<PathBuf>>,
+    /// Blob ids released here: deleted only after the commit is durable.
+    released: RefCell<Vec<String>>,
+}
+
+impl BlobChanges {
+    fn new(blobs_dir: PathBuf, unlink_gate: Arc<RwLock<()>>) -> Self {
+        BlobChanges {
+            blobs_dir,
+            unlink_gate,
+            attached: RefCell::default(),
+            released: RefCell::default(),
+        }
+    }
+
+    fn committed(self) {
+        self.attached.borrow_mut().clear();
+        let released = std::mem::take(&mut *self.released.borrow_mut());
+        if released.is_empty() {
+            return;
+        }
+        let _gate = self.unlink_gate.read().unwrap_or_else(PoisonError::into_inner);
+        for id in released {
+            // A failure leaves an unreferenced file: the next start's sweep deletes it.
+            let _ = std::fs::remove_file(blob_path(&self.blobs_dir, &id));
+        }
+    }
+
+    fn keep_files(self) {
+        self.attached.borrow_mut().clear();
+        self.released.borrow_mut().clear();
+    }
+}
+
+impl Drop for BlobChanges {
+    fn drop(&mut self) {
+        // Reached with files only when the transaction was dropped uncommitted.
+        for path in self.attached.get_mut().drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Every blob id the store references, in the given transaction.
+pub(crate) fn referenced_blob_ids(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for item in table.iter()? {
+        let (key, _) = item?;
+        ids.push(String::from_utf8_lossy(key.value()).into_owned());
+    }
+    Ok(ids)
+}
