@@ -172,6 +172,14 @@ mod tests {
     }
 
     #[test]
+    fn accepts_a_byte_order_mark_and_rejects_custom_entities() {
+        let root = parse_document("\u{FEFF}<?xml version=\"1.0\"?><a>x</a>".as_bytes()).expect("parses");
+        assert_eq!(root.text, "x");
+        let billion_laughs = br#"<!DOCTYPE a [<!ENTITY lol "lol">]><a>&lol;</a>"#;
+        assert!(parse_document(billion_laughs).is_err());
+    }
+
+    #[test]
     fn keeps_whitespace_in_text() {
         let root = parse_document(b"<a>  two  spaces\t</a>").expect("parses");
         assert_eq!(root.text, "  two  spaces\t");
