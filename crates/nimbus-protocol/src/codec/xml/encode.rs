@@ -399,6 +399,10 @@ pub(crate) fn format_float(kind: ShapeType, number: f64) -> String {
         if number > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
     } else if integer_kind && number.fract() == 0.0 && number.abs() < 9.0e15 {
         format!("{number:.0}")
+    } else if kind == ShapeType::Float {
+        // A `float` shape is 32 bits wide: print the shortest text that
+        // reads back as the same f32 (`1.2`, not `1.2000000476837158`).
+        (number as f32).to_string()
     } else {
         number.to_string()
     }
@@ -425,6 +429,7 @@ mod tests {
         assert_eq!(format_float(ShapeType::Float, f64::NEG_INFINITY), "-Infinity");
         assert_eq!(format_float(ShapeType::Double, 6.5), "6.5");
         assert_eq!(format_float(ShapeType::Integer, 3.0), "3");
+        assert_eq!(format_float(ShapeType::Float, f64::from(1.2f32)), "1.2");
     }
 
     #[test]
