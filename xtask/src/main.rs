@@ -1,4 +1,5 @@
 //! `cargo xtask models`: vendors the AWS service models nimbus serves.
+//! `cargo xtask shapes <service>`: generates typed shapes (see `shapes.rs`).
 //!
 //! Reads `service-2.json(.gz)` for each service in `models/SERVICES` from the
 //! installed botocore (found with `python3 -c 'import botocore'`), strips the
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use serde_json::{Map, Value};
+
+mod shapes;
 
 /// Keys that only carry prose or client-side hints nimbus never reads.
 const STRIPPED_KEYS: &[&str] = &[
@@ -35,8 +38,21 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("shapes") => match args.get(1) {
+            Some(service) => match shapes::run(service) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask shapes: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            None => {
+                eprintln!("usage: cargo xtask shapes <service>");
+                ExitCode::FAILURE
+            }
+        },
         _ => {
-            eprintln!("usage: cargo xtask models");
+            eprintln!("usage: cargo xtask models | cargo xtask shapes <service>");
             ExitCode::FAILURE
         }
     }
