@@ -1,0 +1,83 @@
+//! GetSessionToken and GetFederationToken: credentials for the caller itself
+//! (or a federated user in its account), not for a role.
+
+use nimbus_core::identity::Identity;
+use nimbus_core::{AwsError, RequestContext};
+
+use crate::Sts;
+use crate::caller::partition_of;
+use crate::credentials::issue;
+use crate::generated::{
+    FederatedUser, GetFederationTokenRequest, GetFederationTokenResponse, GetSessionTokenRequest,
+    GetSessionTokenResponse,
+};
+use crate::role::tag_bytes;
+use crate::rules::{Violations, needs_long_term_credentials, packed_policy_size};
+
+pub const DEFAULT_SESSION_SECONDS: i32 = 43200;
+pub const MIN_SESSION_SECONDS: i32 = 900;
+pub const MAX_SESSION_SECONDS: i32 = 129_600;
+
+impl Sts {
+    pub(crate) fn get_session_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetSessionTokenRequest,
+    ) -> Result<GetSessionTokenResponse, AwsError> {
+        let mut violations = Violations::new();
+        violations.check_duration(input.duration_seconds, MIN_SESSION_SECONDS, MAX_SESSION_SECONDS);
+        violations.into_result()?;
+
+        let caller = self.caller(ctx);
+        if caller.temporary {
+            return Err(needs_long_term_credentials("GetSessionToken"));
+        }
+        let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
+        // A session token acts as the caller itself.
+        self.registry
+            .insert(credentials.access_key_id.clone(), caller.identity);
+        Ok(GetSessionTokenResponse {
+            credentials: Some(credentials),
+        })
+    }
+
+    pub(crate) fn get_federation_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetFederationTokenRequest,
+    ) -> Result<GetFederationTokenResponse, AwsError> {
+        let mut violations = Violations::new();
+        violations.check_name("name", &input.name, 2, 32);
+        violations.check_duration(input.duration_seconds, MIN_SESSION_SECONDS, MAX_SESSION_SECONDS);
+        violations.into_result()?;
+
+        let caller = self.caller(ctx);
+        if caller.temporary {
+            return Err(needs_long_term_credentials("GetFederationToken"));
+        }
+        let packed = packed_policy_size(input.policy.as_deref(), tag_bytes(input.tags.as_deref()))?;
+        let account_id = caller.identity.account_id;
+        let user = FederatedUser {
+            federated_user_id: format!("{account_id}:{}", input.name),
+            arn: format!(
+                "arn:{}:sts::{account_id}:federated-user/{}",
+                partition_of(&caller.identity.arn),
+                input.name
+            ),
+        };
+        let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
+        self.registry.insert(
+            credentials.access_key_id.clone(),
+            Identity {
+                account_id,
+                arn: user.arn.clone(),
+                user_id: user.federated_user_id.clone(),
+            },
+        );
+        Ok(GetFederationTokenResponse {
+            credentials: Some(credentials),
+            federated_user: Some(user),
+            packed_policy_size: packed,
+        })
+    }
+}
