@@ -52,6 +52,21 @@ vendored!(
     "sts",
 );
 
+/// The metadata of a vendored service, read without parsing its operations
+/// and shapes: routing a request needs every model's metadata, but only the
+/// called service's model. Relies on `metadata` preceding `operations` in the
+/// vendored files (checked by a test).
+pub fn metadata(name: &str) -> Option<crate::model::Metadata> {
+    const KEY: &str = "\"metadata\"";
+    let json = source(name)?;
+    let start = json.find(KEY)? + KEY.len();
+    let object = json[start..].trim_start().strip_prefix(':')?;
+    serde_json::Deserializer::from_str(object)
+        .into_iter::<crate::model::Metadata>()
+        .next()?
+        .ok()
+}
+
 /// The model of a vendored service, parsed on first use.
 pub fn get(name: &str) -> Option<&'static ServiceModel> {
     let cell = cell(name)?;
@@ -64,6 +79,18 @@ pub fn get(name: &str) -> Option<&'static ServiceModel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_alone_matches_the_full_model() {
+        for name in NAMES {
+            let quick = metadata(name).expect("metadata");
+            let full = &get(name).expect("vendored").metadata;
+            assert_eq!(quick.endpoint_prefix, full.endpoint_prefix, "{name}");
+            assert_eq!(quick.protocols, full.protocols, "{name}");
+            assert_eq!(quick.target_prefix, full.target_prefix, "{name}");
+            assert_eq!(quick.signing_name, full.signing_name, "{name}");
+        }
+    }
 
     #[test]
     fn every_vendored_model_parses_and_is_closed() {

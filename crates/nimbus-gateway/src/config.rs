@@ -1,0 +1,30 @@
+//! What the gateway needs to know from the command line.
+
+/// Gateway settings; the binary fills them from flags and `NIMBUS_*` variables.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The account of access keys that do not name one (`test`, `AKIA...`).
+    pub default_account: String,
+    /// The region of requests whose signature names none (unsigned, SigV2).
+    pub default_region: String,
+    /// Largest request body buffered for services other than S3.
+    pub max_body_bytes: usize,
+    /// Largest S3 request body (AWS's single PUT limit is 5 GiB; bodies are
+    /// buffered until S3 streams to the store).
+    pub max_s3_body_bytes: usize,
+    /// Debug builds only: honour test hooks such as the
+    /// `x-nimbus-test-panic` header (see `test_hooks.rs`).
+    pub test_hooks: bool,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            default_account: nimbus_core::account::DEFAULT_ACCOUNT_ID.to_owned(),
+            default_region: "us-east-1".to_owned(),
+            max_body_bytes: 128 * 1024 * 1024,
+            max_s3_body_bytes: 5 * 1024 * 1024 * 1024,
+            test_hooks: false,
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Undoing `Content-Encoding` transformations that are transport, not
+//! content: `aws-chunked` framing (SigV4 streaming) and gzip request
+//! compression (botocore's `requestCompression`, e.g. CloudWatch
+//! PutMetricData).
+//!
+//! For S3, gzip is part of the object (its stored `Content-Encoding`), so it
+//! is never undone there; `aws-chunked` always is.
+
+use std::io::Read;
+
+use bytes::Bytes;
+use http::HeaderValue;
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
+use nimbus_core::AwsError;
+use nimbus_protocol::HttpRequest;
+
+use crate::chunked::{self, ChunkError};
+use crate::sigv4::{PayloadHash, RequestAuth};
+
+/// What the `aws-chunked` framing carried besides data, for verification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkSignatures {
+    pub chunk_signatures: Vec<String>,
+    pub trailer_signature: Option<String>,
+}
+
+/// Replaces an `aws-chunked` body by its data, as if the client had sent it
+/// plainly: trailing headers become headers, `aws-chunked` leaves
+/// Content-Encoding, Content-Length is the decoded length.
+pub fn decode_aws_chunked(
+    request: &mut HttpRequest,
+    auth: &RequestAuth,
+) -> Result<Option<ChunkSignatures>, AwsError> {
+    let payload = match auth {
+        RequestAuth::SigV4(sig) => sig.payload.clone(),
+        _ => PayloadHash::from_headers(&request.headers),
+    };
+    let listed = encodings(request)
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case("aws-chunked"));
+    let streaming = payload.streaming();
+    if !listed && streaming.is_none() {
+        return Ok(None);
+    }
+    let signed = streaming.is_some_and(|mode| mode.chunk_signing.is_some());
+    let decoded = chunked::decode(&request.body, signed).map_err(|error| match error {
+        ChunkError::ChunkTooSmall => AwsError::new("InvalidChunkSizeError", error.to_string(), 400),
+        ChunkError::Malformed(why) => AwsError::new(
+            "IncompleteBody",
+            format!("The aws-chunked request body is malformed: {why}"),
+            400,
+        ),
+    })?;
+
+    if let Some(expected) = request.header("x-amz-decoded-content-length") {
+        let matches = expected.trim().parse::<usize>().ok() == Some(decoded.data.len());
+        if !matches {
+            return Err(AwsError::new(
+                "IncompleteBody",
+                format!(
+                    "You did not provide the number of bytes specified by the x-amz-decoded-content-length \
+                     HTTP header ({expected}); the chunks held {}.",
+                    decoded.data.len()
+                ),
+                400,
+            ));
+        }
+    }
+
+    for (name, value) in &decoded.trailers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            request.headers.insert(name, value);
+        }
+    }
+    remove_encoding(request, "aws-chunked");
+    request
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(decoded.data.len()));
+    request.body = Bytes::from(decoded.data);
+    Ok(Some(ChunkSignatures {
+        chunk_signatures: decoded.chunk_signatures,
+        trailer_signature: decoded.trailer_signature,
+    }))
+}
+
+/// Decompresses a gzip-encoded body (at most `limit` bytes of output).
+pub fn gunzip(request: &mut HttpRequest, limit: usize) -> Result<(), AwsError> {
+    let gzipped = encodings(request).iter().any(|e| e.eq_ignore_ascii_case("gzip"));
+    if !gzipped {
+        return Ok(());
+    }
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&request.body[..])
+        .take(limit as u64 + 1)
+        .read_to_end(&mut plain)
+        .map_err(|error| {
+            AwsError::new(
+                "SerializationException",
+                format!("The request body is not valid gzip: {error}"),
+                400,
+            )
+        })?;
+    if plain.len() > limit {
+        return Err(crate::body::too_large(limit, false));
+    }
+    remove_encoding(request, "gzip");
+    request
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(plain.len()));
+    request.body = Bytes::from(plain);
+    Ok(())
+}
+
+fn encodings(request: &HttpRequest) -> Vec<String> {
+    request
+        .headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+fn remove_encoding(request: &mut HttpRequest, encoding: &str) {
+    let rest: Vec<String> = encodings(request)
+        .into_iter()
+        .filter(|e| !e.eq_ignore_ascii_case(encoding))
+        .collect();
+    request.headers.remove(CONTENT_ENCODING);
+    if !rest.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&rest.join(","))
+    {
+        request.headers.insert(CONTENT_ENCODING, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use http::{HeaderMap, Method};
+
+    use super::*;
+    use crate::sigv4;
+
+    fn request(headers: &[(&'static str, &str)], body: &[u8]) -> HttpRequest {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(*name, HeaderValue::from_str(value).expect("valid"));
+        }
+        HttpRequest {
+            method: Method::PUT,
+            path: "/b/k".into(),
+            query: String::new(),
+            headers: map,
+            body: Bytes::copy_from_slice(body),
+        }
+    }
+
+    #[test]
+    fn unsigned_trailer_upload_becomes_a_plain_request() {
+        let mut req = request(
+            &[
+                ("content-encoding", "gzip,aws-chunked"),
+                ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                ("x-amz-decoded-content-length", "5"),
+                ("x-amz-trailer", "x-amz-checksum-crc32"),
+                ("content-length", "48"),
+            ],
+            b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n",
+        );
+        let auth = sigv4::parse(&req.headers, &[]).expect("auth");
+        let signatures = decode_aws_chunked(&mut req, &auth)
+            .expect("decodes")
+            .expect("was chunked");
+        assert!(signatures.chunk_signatures.is_empty());
+        assert_eq!(&req.body[..], b"hello");
+        assert_eq!(req.header("content-length"), Some("5"));
+        assert_eq!(req.header("content-encoding"), Some("gzip"));
+        assert_eq!(req.header("x-amz-checksum-crc32"), Some("NhCmhg=="));
+    }
+
+    #[test]
+    fn signed_stream_keeps_chunk_signatures() {
+        let mut req = request(
+            &[
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+                ),
+                ("content-encoding", "aws-chunked"),
+                ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+                ("x-amz-decoded-content-length", "3"),
+            ],
+            b"3;chunk-signature=aa\r\nabc\r\n0;chunk-signature=bb\r\n\r\n",
+        );
+        let auth = sigv4::parse(&req.headers, &[]).expect("auth");
+        let signatures = decode_aws_chunked(&mut req, &auth)
+            .expect("decodes")
+            .expect("was chunked");
+        assert_eq!(signatures.chunk_signatures, ["aa", "bb"]);
+        assert_eq!(&req.body[..], b"abc");
+        assert_eq!(req.header("content-encoding"), None);
+    }
+
+    #[test]
+    fn wrong_decoded_length_and_bad_framing_are_400s() {
+        let mut short = request(
+            &[
+                ("content-encoding", "aws-chunked"),
+                ("x-amz-decoded-content-length", "9"),
+            ],
+            b"3\r\nabc\r\n0\r\n\r\n",
+        );
+        let err = decode_aws_chunked(&mut short, &RequestAuth::Anonymous).expect_err("mismatch");
+        assert_eq!((err.code.as_ref(), err.status), ("IncompleteBody", 400));
+
+        let mut garbage = request(&[("content-encoding", "aws-chunked")], b"xyz\r\n");
+        let err = decode_aws_chunked(&mut garbage, &RequestAuth::Anonymous).expect_err("malformed");
+        assert_eq!(err.status, 400);
+    }
+
+    #[test]
+    fn plain_bodies_are_left_alone() {
+        let mut req = request(&[("content-type", "text/plain")], b"5\r\nhello\r\n0\r\n\r\n");
+        assert_eq!(decode_aws_chunked(&mut req, &RequestAuth::Anonymous), Ok(None));
+        assert_eq!(&req.body[..], b"5\r\nhello\r\n0\r\n\r\n");
+    }
+
+    #[test]
+    fn gunzips_compressed_requests() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder
+            .write_all(b"Action=PutMetricData&Namespace=x")
+            .expect("gzip");
+        let gz = encoder.finish().expect("gzip");
+        let mut req = request(&[("content-encoding", "gzip")], &gz);
+        gunzip(&mut req, 1024).expect("gunzips");
+        assert_eq!(&req.body[..], b"Action=PutMetricData&Namespace=x");
+        assert_eq!(req.header("content-encoding"), None);
+
+        let mut bomb = request(&[("content-encoding", "gzip")], &gz);
+        assert_eq!(gunzip(&mut bomb, 8).expect_err("too large").status, 413);
+
+        let mut broken = request(&[("content-encoding", "gzip")], b"not gzip");
+        assert_eq!(gunzip(&mut broken, 1024).expect_err("invalid").status, 400);
+    }
+}

@@ -1,0 +1,247 @@
+//! One AWS API request, from HTTP to a service and back:
+//! authenticate (parse) → identify → read and unwrap the body → find the
+//! operation → resolve the caller → decode → call the service → encode.
+//! Every failure is rendered in the protocol's own error shape.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::request::Parts;
+use hyper::body::Incoming;
+use nimbus_core::{AwsError, RequestContext, Service};
+use nimbus_protocol::model::{Operation, ServiceModel};
+use nimbus_protocol::{HttpRequest, HttpResponse, Protocol, models};
+
+use crate::caller::Caller;
+use crate::gateway::Gateway;
+use crate::identify::{self, Identification, Route};
+use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
+use crate::{body, content_encoding, fallback_error, s3_host, test_hooks};
+
+/// A served request, with what the access log needs.
+pub struct Exchange {
+    pub response: HttpResponse,
+    /// The model name, or `-` when the request matched no service.
+    pub service: &'static str,
+    /// The operation name, or `-` when none was identified.
+    pub operation: String,
+}
+
+/// Serves one AWS API request.
+pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut request = HttpRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        headers: parts.headers,
+        body: Bytes::new(),
+    };
+    let unrouted = |request: &HttpRequest, error: AwsError| Exchange {
+        response: fallback_error::render(request, &error, &request_id),
+        service: "-",
+        operation: "-".to_owned(),
+    };
+
+    // Who signed, and for which service: from the head alone.
+    let presign_params = if carries_presigned_auth(&request.query) {
+        request.query_params()
+    } else {
+        Vec::new()
+    };
+    let (auth, malformed) = match sigv4::parse(&request.headers, &presign_params) {
+        Ok(auth) => (auth, None),
+        Err(malformed) => (RequestAuth::Anonymous, Some(malformed)),
+    };
+    let identification = match identify::identify(&request, &auth) {
+        Ok(identification) => identification,
+        Err(error) => return unrouted(&request, error),
+    };
+    let provisional = match &identification {
+        Identification::Routed(route) => Some(route.clone()),
+        Identification::ByAction => None,
+    };
+    let is_s3 = provisional.as_ref().is_some_and(|route| route.model == "s3");
+    let fail = |request: &HttpRequest, error: AwsError| match &provisional {
+        Some(route) => Exchange {
+            response: routed_error(route, None, request, &error, &request_id),
+            service: route.model,
+            operation: "-".to_owned(),
+        },
+        None => unrouted(request, error),
+    };
+
+    // The body: read within the limit, then undo transport encodings.
+    let limit = if is_s3 {
+        gateway.config().max_s3_body_bytes
+    } else {
+        gateway.config().max_body_bytes
+    };
+    request.body = match body::collect(&request.headers, incoming, limit, is_s3).await {
+        Ok(bytes) => bytes,
+        Err(error) => return fail(&request, error),
+    };
+    // Kept for SigV4 streaming verification, which arrives with IAM.
+    let _chunk_signatures = match content_encoding::decode_aws_chunked(&mut request, &auth) {
+        Ok(signatures) => signatures,
+        Err(error) => return fail(&request, error),
+    };
+    if !is_s3 && let Err(error) = content_encoding::gunzip(&mut request, limit) {
+        return fail(&request, error);
+    }
+
+    let route = match identification {
+        Identification::Routed(route) => route,
+        Identification::ByAction => match identify::route_by_action(&request) {
+            Ok(route) => route,
+            Err(error) => return unrouted(&request, error),
+        },
+    };
+    if let Some(bucket) = &route.virtual_bucket {
+        request.path = s3_host::path_style(bucket, &request.path);
+    }
+    let routed_failure = |request: &HttpRequest, error: AwsError| Exchange {
+        response: routed_error(&route, None, request, &error, &request_id),
+        service: route.model,
+        operation: "-".to_owned(),
+    };
+    if let Some(malformed) = malformed {
+        return routed_failure(&request, signature_error(&route, malformed));
+    }
+    let Some(model) = models::get(route.model) else {
+        return unrouted(
+            &request,
+            AwsError::internal(format!("model {} is not vendored", route.model)),
+        );
+    };
+    let operation = match route.protocol.identify_operation(model, &request) {
+        Ok(operation) => operation,
+        Err(error) => return routed_failure(&request, error),
+    };
+
+    let caller = Caller::resolve(&auth, gateway.credentials(), gateway.config());
+    let ctx = RequestContext {
+        request_id: request_id.clone(),
+        account_id: caller.account_id,
+        region: caller.region,
+        access_key_id: caller.access_key_id,
+        service: route.model,
+        operation: operation.name.clone(),
+        host: request.header("host").unwrap_or_default().to_owned(),
+    };
+    let service = gateway.services().get(route.model).cloned();
+    let test_hooks = gateway.config().test_hooks;
+    let response = call(Call {
+        service,
+        protocol: route.protocol,
+        model,
+        operation,
+        request,
+        ctx,
+        test_hooks,
+    })
+    .await;
+    Exchange {
+        response,
+        service: route.model,
+        operation: operation.name.clone(),
+    }
+}
+
+/// Everything a service call needs, owned, so it can run as its own task.
+struct Call {
+    service: Option<Arc<dyn Service>>,
+    protocol: Protocol,
+    model: &'static ServiceModel,
+    operation: &'static Operation,
+    request: HttpRequest,
+    ctx: RequestContext,
+    test_hooks: bool,
+}
+
+/// Decodes, calls the service and encodes. The decode and the handler run in
+/// a task of their own so that a panic becomes a 500 InternalError instead of
+/// a dropped connection.
+async fn call(call: Call) -> HttpResponse {
+    let Call {
+        service,
+        protocol,
+        model,
+        operation,
+        request,
+        ctx,
+        test_hooks,
+    } = call;
+    let request_id = ctx.request_id.clone();
+    let service_name = ctx.service;
+    let task = tokio::spawn(async move {
+        test_hooks::before_handler(test_hooks, &request);
+        let Some(service) = service else {
+            return Err(AwsError::not_implemented(ctx.service, &operation.name));
+        };
+        let input = protocol.decode_request(model, operation, &request)?;
+        drop(request);
+        service.handle(&ctx, &operation.name, input).await
+    });
+    match task.await {
+        Ok(Ok(output)) => protocol.encode_response(model, operation, &output, &request_id),
+        Ok(Err(error)) => protocol.encode_error(model, Some(operation), &error, &request_id),
+        Err(join_error) => {
+            let why = if join_error.is_panic() {
+                panic_message(join_error.into_panic())
+            } else {
+                "the handler was cancelled".to_owned()
+            };
+            tracing::error!(
+                service = %service_name,
+                operation = %operation.name,
+                request_id = %request_id,
+                "handler failed: {why}"
+            );
+            let error = AwsError::internal(format!(
+                "nimbus failed while handling {} (request {request_id}); see the server log.",
+                operation.name
+            ));
+            protocol.encode_error(model, Some(operation), &error, &request_id)
+        }
+    }
+}
+
+fn routed_error(
+    route: &Route,
+    operation: Option<&Operation>,
+    request: &HttpRequest,
+    error: &AwsError,
+    request_id: &str,
+) -> HttpResponse {
+    match models::get(route.model) {
+        Some(model) => route.protocol.encode_error(model, operation, error, request_id),
+        None => fallback_error::render(request, error, request_id),
+    }
+}
+
+/// A malformed signature, in the words of the service it was sent to.
+fn signature_error(route: &Route, malformed: MalformedSignature) -> AwsError {
+    let code = match (route.model, &malformed.location) {
+        ("s3", SignatureLocation::Header) => "AuthorizationHeaderMalformed",
+        ("s3", SignatureLocation::Query { .. }) => "AuthorizationQueryParametersError",
+        _ => "IncompleteSignature",
+    };
+    AwsError::new(code, malformed.message, 400)
+}
+
+/// Whether the query string may hold a presigned signature (cheap pre-check
+/// so ordinary requests skip decoding their query twice).
+fn carries_presigned_auth(query: &str) -> bool {
+    query.contains("X-Amz-") || query.contains("AWSAccessKeyId")
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(message) => (*message).to_owned(),
+            Err(_) => "a panic without a message".to_owned(),
+        },
+    }
+}

@@ -1,0 +1,118 @@
+//! The gateway: registered services, shared credentials, settings, and the
+//! entry point for one HTTP request (internal endpoint or AWS API).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use nimbus_core::Service;
+use nimbus_core::identity::CredentialRegistry;
+use nimbus_protocol::HttpResponse;
+
+use crate::config::GatewayConfig;
+use crate::dispatch::{Exchange, dispatch};
+use crate::internal::{self, InternalRoute};
+use crate::services::Services;
+
+/// Everything needed to answer requests; shared by all connections.
+pub struct Gateway {
+    config: GatewayConfig,
+    services: Services,
+    /// Temporary credentials issued by STS, so their access keys resolve to
+    /// the right account; cleared on reset.
+    credentials: Arc<CredentialRegistry>,
+}
+
+impl Gateway {
+    /// `services` are keyed by their model name; models without a service
+    /// answer every operation with NotImplemented.
+    pub fn new(
+        config: GatewayConfig,
+        services: Vec<Arc<dyn Service>>,
+        credentials: Arc<CredentialRegistry>,
+    ) -> Self {
+        for service in &services {
+            if nimbus_protocol::models::metadata(service.model_name()).is_none() {
+                tracing::warn!(
+                    service = service.model_name(),
+                    "registered service has no vendored model; requests cannot reach it"
+                );
+            }
+        }
+        Gateway {
+            config,
+            services: Services::new(services),
+            credentials,
+        }
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    pub fn credentials(&self) -> &CredentialRegistry {
+        &self.credentials
+    }
+
+    /// Forgets all state: every service's and every issued credential.
+    pub fn reset(&self) {
+        self.services.reset_all();
+        self.credentials.clear();
+        tracing::info!("state reset");
+    }
+
+    /// Answers one HTTP request and logs it.
+    pub async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let (parts, body) = request.into_parts();
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_owned();
+        let exchange = match internal::route(&parts.method, &path) {
+            Some(route) => Exchange {
+                response: internal::serve(self, route, &path),
+                service: "_nimbus",
+                operation: match route {
+                    InternalRoute::Endpoint(endpoint) => endpoint.name().to_owned(),
+                    InternalRoute::NotFound | InternalRoute::MethodNotAllowed => "-".to_owned(),
+                },
+            },
+            None => dispatch(self, parts, body).await,
+        };
+        tracing::info!(
+            service = %exchange.service,
+            operation = %exchange.operation,
+            status = exchange.response.status,
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "{method} {path}"
+        );
+        into_hyper(exchange.response, method == Method::HEAD)
+    }
+}
+
+/// A codec response as hyper's. HEAD responses keep their headers (an S3
+/// HeadObject's Content-Length is the object's) but carry no body.
+fn into_hyper(response: HttpResponse, head: bool) -> Response<Full<Bytes>> {
+    let HttpResponse {
+        status,
+        mut headers,
+        body,
+    } = response;
+    let body = if head {
+        Bytes::new()
+    } else {
+        // hyper frames the body it is given; a stale length would corrupt the connection.
+        headers.remove(http::header::CONTENT_LENGTH);
+        body
+    };
+    let mut out = Response::new(Full::new(body));
+    *out.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.headers_mut() = headers;
+    out
+}

@@ -1,0 +1,39 @@
+//! The services the binary registered, by model name.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use nimbus_core::Service;
+
+/// Registered services, keyed by [`Service::model_name`].
+#[derive(Default)]
+pub struct Services {
+    by_model: BTreeMap<&'static str, Arc<dyn Service>>,
+}
+
+impl Services {
+    /// Later registrations of the same model replace earlier ones.
+    pub fn new(services: Vec<Arc<dyn Service>>) -> Self {
+        let by_model = services
+            .into_iter()
+            .map(|service| (service.model_name(), service))
+            .collect();
+        Services { by_model }
+    }
+
+    pub fn get(&self, model: &str) -> Option<&Arc<dyn Service>> {
+        self.by_model.get(model)
+    }
+
+    /// Model names of the registered services, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.by_model.keys().copied()
+    }
+
+    /// Calls [`Service::reset`] on every service.
+    pub fn reset_all(&self) {
+        for service in self.by_model.values() {
+            service.reset();
+        }
+    }
+}

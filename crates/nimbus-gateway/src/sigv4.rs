@@ -1,0 +1,666 @@
+//! Who signed a request and how: SigV4 / SigV4a in the `Authorization`
+//! header or in presigned query parameters, plus the older SigV2 forms that
+//! still name an access key.
+//!
+//! Only parsing lives here. Verification needs the secret key and waits for
+//! IAM; everything it will need (scope, signed headers, signature, date,
+//! expiry, payload hash) is kept.
+
+use http::HeaderMap;
+
+/// The signing algorithm named by the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// `AWS4-HMAC-SHA256`: SigV4, scoped to one region.
+    HmacSha256,
+    /// `AWS4-ECDSA-P256-SHA256`: SigV4a, scoped to a region set.
+    EcdsaP256Sha256,
+}
+
+impl Algorithm {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "AWS4-HMAC-SHA256" => Some(Algorithm::HmacSha256),
+            "AWS4-ECDSA-P256-SHA256" => Some(Algorithm::EcdsaP256Sha256),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::HmacSha256 => "AWS4-HMAC-SHA256",
+            Algorithm::EcdsaP256Sha256 => "AWS4-ECDSA-P256-SHA256",
+        }
+    }
+}
+
+/// `Credential=AKID/20240101/us-east-1/sts/aws4_request`, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialScope {
+    pub access_key_id: String,
+    /// `YYYYMMDD`.
+    pub date: String,
+    /// The scope's region; SigV4a scopes have none (see [`SigV4::region_set`]).
+    pub region: Option<String>,
+    /// The signing name, e.g. `sts`, `monitoring`, `dynamodb`.
+    pub service: String,
+    /// Always `aws4_request`.
+    pub terminator: String,
+}
+
+/// Where the signature travelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureLocation {
+    /// In the `Authorization` header.
+    Header,
+    /// In the query string of a presigned URL, valid for `expires` seconds
+    /// after the signing date.
+    Query { expires: Option<u64> },
+}
+
+/// What `x-amz-content-sha256` says about the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadHash {
+    /// The header is absent.
+    Absent,
+    /// `UNSIGNED-PAYLOAD`.
+    Unsigned,
+    /// The hex SHA-256 of the whole body.
+    Sha256(String),
+    /// An `aws-chunked` body; see [`StreamingPayload`].
+    Streaming(StreamingPayload),
+    /// Any other value, kept verbatim for verification to reject.
+    Other(String),
+}
+
+/// The `STREAMING-*` payload modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamingPayload {
+    /// The algorithm of the per-chunk signatures; `None` when chunks are unsigned.
+    pub chunk_signing: Option<Algorithm>,
+    /// Whether trailing headers (checksums) follow the last chunk.
+    pub has_trailer: bool,
+}
+
+impl PayloadHash {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
+            None => PayloadHash::Absent,
+            Some(value) => PayloadHash::parse(value.trim()),
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        let streaming = |chunk_signing, has_trailer| {
+            PayloadHash::Streaming(StreamingPayload {
+                chunk_signing,
+                has_trailer,
+            })
+        };
+        match value {
+            "UNSIGNED-PAYLOAD" => PayloadHash::Unsigned,
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER" => streaming(None, true),
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" => streaming(Some(Algorithm::HmacSha256), false),
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" => streaming(Some(Algorithm::HmacSha256), true),
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD" => streaming(Some(Algorithm::EcdsaP256Sha256), false),
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER" => {
+                streaming(Some(Algorithm::EcdsaP256Sha256), true)
+            }
+            hash if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                PayloadHash::Sha256(hash.to_ascii_lowercase())
+            }
+            other => PayloadHash::Other(other.to_owned()),
+        }
+    }
+
+    pub fn streaming(&self) -> Option<StreamingPayload> {
+        match self {
+            PayloadHash::Streaming(mode) => Some(*mode),
+            _ => None,
+        }
+    }
+}
+
+/// A SigV4 or SigV4a signature, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigV4 {
+    pub algorithm: Algorithm,
+    pub scope: CredentialScope,
+    /// Lower-case header names, in the order signed.
+    pub signed_headers: Vec<String>,
+    /// Hex signature.
+    pub signature: String,
+    pub location: SignatureLocation,
+    /// `X-Amz-Date` (header or query), `YYYYMMDD'T'HHMMSS'Z'`.
+    pub date: Option<String>,
+    /// `X-Amz-Security-Token` (header or query): present for temporary credentials.
+    pub security_token: Option<String>,
+    /// SigV4a `X-Amz-Region-Set`, e.g. `["us-east-1"]` or `["*"]`.
+    pub region_set: Vec<String>,
+    pub payload: PayloadHash,
+}
+
+/// How a request authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestAuth {
+    /// No signature at all (anonymous S3 reads, STS web-identity calls).
+    Anonymous,
+    /// SigV2 (`Authorization: AWS AKID:sig`, or `AWSAccessKeyId=` in the query):
+    /// old S3 clients. Only the access key is kept.
+    SigV2 { access_key_id: String },
+    /// Boxed: it is large and most of the enum's uses only ask for the key.
+    SigV4(Box<SigV4>),
+}
+
+impl RequestAuth {
+    pub fn access_key_id(&self) -> Option<&str> {
+        match self {
+            RequestAuth::Anonymous => None,
+            RequestAuth::SigV2 { access_key_id } => Some(access_key_id),
+            RequestAuth::SigV4(sig) => Some(&sig.scope.access_key_id),
+        }
+    }
+
+    /// The signing name of the credential scope, e.g. `monitoring`.
+    pub fn signing_service(&self) -> Option<&str> {
+        match self {
+            RequestAuth::SigV4(sig) => Some(&sig.scope.service),
+            _ => None,
+        }
+    }
+
+    /// The region the request was signed for: the scope's region, else the
+    /// first concrete region of a SigV4a region set.
+    pub fn region(&self) -> Option<&str> {
+        let RequestAuth::SigV4(sig) = self else {
+            return None;
+        };
+        sig.scope.region.as_deref().or_else(|| {
+            sig.region_set
+                .iter()
+                .map(String::as_str)
+                .find(|region| !region.contains('*'))
+        })
+    }
+}
+
+/// A signature that is present but cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedSignature {
+    pub location: SignatureLocation,
+    pub message: String,
+}
+
+impl MalformedSignature {
+    fn header(message: impl Into<String>) -> Self {
+        MalformedSignature {
+            location: SignatureLocation::Header,
+            message: message.into(),
+        }
+    }
+
+    fn query(message: impl Into<String>) -> Self {
+        MalformedSignature {
+            location: SignatureLocation::Query { expires: None },
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses whatever authentication the request carries. `query` holds the
+/// decoded query parameters (only consulted for presigned forms).
+pub fn parse(headers: &HeaderMap, query: &[(String, String)]) -> Result<RequestAuth, MalformedSignature> {
+    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| MalformedSignature::header("The Authorization header is not valid text."))?;
+        if let Some(auth) = parse_authorization_header(value.trim(), headers)? {
+            return Ok(auth);
+        }
+    }
+    if query_param(query, "X-Amz-Algorithm").is_some() || query_param(query, "X-Amz-Credential").is_some() {
+        return parse_presigned(query, headers).map(|sig| RequestAuth::SigV4(Box::new(sig)));
+    }
+    if let Some(access_key_id) = query_param(query, "AWSAccessKeyId") {
+        return Ok(RequestAuth::SigV2 {
+            access_key_id: access_key_id.to_owned(),
+        });
+    }
+    Ok(RequestAuth::Anonymous)
+}
+
+/// `None` for schemes that are not AWS's (treated as anonymous).
+fn parse_authorization_header(
+    value: &str,
+    headers: &HeaderMap,
+) -> Result<Option<RequestAuth>, MalformedSignature> {
+    if let Some(rest) = value.strip_prefix("AWS ") {
+        let access_key_id = rest.split(':').next().unwrap_or_default().trim();
+        if access_key_id.is_empty() {
+            return Err(MalformedSignature::header(
+                "The Authorization header must be of the form AWS AccessKeyId:Signature.",
+            ));
+        }
+        return Ok(Some(RequestAuth::SigV2 {
+            access_key_id: access_key_id.to_owned(),
+        }));
+    }
+    if !value.starts_with("AWS4-") {
+        return Ok(None);
+    }
+    let (algorithm_name, params) = value.split_once(' ').unwrap_or((value, ""));
+    let algorithm = Algorithm::parse(algorithm_name).ok_or_else(|| {
+        MalformedSignature::header(format!(
+            "Unsupported signing algorithm {algorithm_name}: expected AWS4-HMAC-SHA256 or AWS4-ECDSA-P256-SHA256."
+        ))
+    })?;
+
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for part in params.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(MalformedSignature::header(format!(
+                "Authorization header parameter '{part}' is not a key=value pair."
+            )));
+        };
+        match key.trim() {
+            "Credential" => credential = Some(value.trim()),
+            "SignedHeaders" => signed_headers = Some(value.trim()),
+            "Signature" => signature = Some(value.trim()),
+            _ => {}
+        }
+    }
+    let missing: Vec<&str> = [
+        ("Credential", credential.is_none()),
+        ("SignedHeaders", signed_headers.is_none()),
+        ("Signature", signature.is_none()),
+    ]
+    .iter()
+    .filter(|(_, absent)| *absent)
+    .map(|(name, _)| *name)
+    .collect();
+    if !missing.is_empty() {
+        let message = missing
+            .iter()
+            .map(|name| format!("Authorization header requires '{name}' parameter."))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(MalformedSignature::header(format!(
+            "{message} Authorization={value}"
+        )));
+    }
+    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature)
+    else {
+        return Err(MalformedSignature::header("Authorization header is incomplete."));
+    };
+    let scope = parse_credential(algorithm, credential).map_err(MalformedSignature::header)?;
+    Ok(Some(RequestAuth::SigV4(Box::new(SigV4 {
+        algorithm,
+        scope,
+        signed_headers: split_signed_headers(signed_headers),
+        signature: signature.to_owned(),
+        location: SignatureLocation::Header,
+        date: header(headers, "x-amz-date").map(str::to_owned),
+        security_token: header(headers, "x-amz-security-token").map(str::to_owned),
+        region_set: region_set(header(headers, "x-amz-region-set")),
+        payload: PayloadHash::from_headers(headers),
+    }))))
+}
+
+fn parse_presigned(query: &[(String, String)], headers: &HeaderMap) -> Result<SigV4, MalformedSignature> {
+    const REQUIRED: [&str; 6] = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+    ];
+    let incomplete = || {
+        MalformedSignature::query(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+             X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        )
+    };
+    // X-Amz-Expires is optional for non-S3 presigned requests (e.g. STS), so
+    // only the first five are mandatory here; S3 checks the expiry itself.
+    if REQUIRED[..5]
+        .iter()
+        .any(|name| query_param(query, name).is_none())
+    {
+        return Err(incomplete());
+    }
+    let algorithm_name = query_param(query, "X-Amz-Algorithm").unwrap_or_default();
+    let algorithm = Algorithm::parse(algorithm_name).ok_or_else(|| {
+        MalformedSignature::query(format!(
+            "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\" and \"AWS4-ECDSA-P256-SHA256\", not {algorithm_name}."
+        ))
+    })?;
+    let credential = query_param(query, "X-Amz-Credential").unwrap_or_default();
+    let scope = parse_credential(algorithm, credential).map_err(MalformedSignature::query)?;
+    let expires = match query_param(query, "X-Amz-Expires") {
+        None => None,
+        Some(raw) => Some(raw.parse::<u64>().map_err(|_| {
+            MalformedSignature::query(format!("X-Amz-Expires should be a number, not {raw}."))
+        })?),
+    };
+    Ok(SigV4 {
+        algorithm,
+        scope,
+        signed_headers: split_signed_headers(query_param(query, "X-Amz-SignedHeaders").unwrap_or_default()),
+        signature: query_param(query, "X-Amz-Signature")
+            .unwrap_or_default()
+            .to_owned(),
+        location: SignatureLocation::Query { expires },
+        date: query_param(query, "X-Amz-Date").map(str::to_owned),
+        security_token: query_param(query, "X-Amz-Security-Token")
+            .or_else(|| header(headers, "x-amz-security-token"))
+            .map(str::to_owned),
+        region_set: region_set(
+            query_param(query, "X-Amz-Region-Set").or_else(|| header(headers, "x-amz-region-set")),
+        ),
+        payload: PayloadHash::from_headers(headers),
+    })
+}
+
+/// `AKID/date/region/service/aws4_request` (SigV4) or
+/// `AKID/date/service/aws4_request` (SigV4a, whose region set travels apart).
+fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<CredentialScope, String> {
+    let parts: Vec<&str> = credential.split('/').collect();
+    let (access_key_id, date, region, service, terminator) = match (algorithm, parts.as_slice()) {
+        (_, [key, date, region, service, terminator]) => (*key, *date, Some(*region), *service, *terminator),
+        (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => {
+            (*key, *date, None, *service, *terminator)
+        }
+        _ => {
+            return Err(format!(
+                "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
+                 expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\". Credential={credential}"
+            ));
+        }
+    };
+    if access_key_id.is_empty() {
+        return Err(format!(
+            "The Credential names no access key. Credential={credential}"
+        ));
+    }
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "Error parsing the Credential: the date '{date}' is not in YYYYMMDD format. Credential={credential}"
+        ));
+    }
+    if service.is_empty() || region.is_some_and(str::is_empty) {
+        return Err(format!(
+            "The Credential must name a region and a service. Credential={credential}"
+        ));
+    }
+    if terminator != "aws4_request" {
+        return Err(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+        ));
+    }
+    Ok(CredentialScope {
+        access_key_id: access_key_id.to_owned(),
+        date: date.to_owned(),
+        region: region.map(str::to_owned),
+        service: service.to_owned(),
+        terminator: terminator.to_owned(),
+    })
+}
+
+fn split_signed_headers(list: &str) -> Vec<String> {
+    list.split(';')
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+fn region_set(value: Option<&str>) -> Vec<String> {
+    value
+        .map(|list| {
+            list.split(',')
+                .map(|region| region.trim().to_owned())
+                .filter(|region| !region.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).expect("valid header"));
+        }
+        map
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn sigv4(auth: RequestAuth) -> SigV4 {
+        match auth {
+            RequestAuth::SigV4(sig) => *sig,
+            other => panic!("expected SigV4, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_the_header_form_as_botocore_sends_it() {
+        let h = headers(&[
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-2/sts/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=abc123",
+            ),
+            ("x-amz-date", "20240101T000000Z"),
+            ("x-amz-security-token", "token"),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+        ]);
+        let sig = sigv4(parse(&h, &[]).expect("parses"));
+        assert_eq!(sig.algorithm, Algorithm::HmacSha256);
+        assert_eq!(
+            sig.scope,
+            CredentialScope {
+                access_key_id: "AKIDEXAMPLE".into(),
+                date: "20240101".into(),
+                region: Some("eu-west-2".into()),
+                service: "sts".into(),
+                terminator: "aws4_request".into(),
+            }
+        );
+        assert_eq!(
+            sig.signed_headers,
+            ["content-type", "host", "x-amz-date", "x-amz-security-token"]
+        );
+        assert_eq!(sig.signature, "abc123");
+        assert_eq!(sig.location, SignatureLocation::Header);
+        assert_eq!(sig.date.as_deref(), Some("20240101T000000Z"));
+        assert_eq!(sig.security_token.as_deref(), Some("token"));
+        assert_eq!(sig.payload, PayloadHash::Unsigned);
+    }
+
+    #[test]
+    fn accepts_parameters_without_spaces_in_any_order() {
+        let h = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Signature=ff,SignedHeaders=host,Credential=test/20240101/us-east-1/s3/aws4_request",
+        )]);
+        let auth = parse(&h, &[]).expect("parses");
+        assert_eq!(auth.access_key_id(), Some("test"));
+        assert_eq!(auth.region(), Some("us-east-1"));
+        assert_eq!(auth.signing_service(), Some("s3"));
+    }
+
+    #[test]
+    fn sigv4a_takes_its_region_from_the_region_set() {
+        let h = headers(&[
+            (
+                "authorization",
+                "AWS4-ECDSA-P256-SHA256 Credential=AKID/20240101/s3/aws4_request, SignedHeaders=host;x-amz-region-set, Signature=3045",
+            ),
+            ("x-amz-region-set", "eu-central-1,us-east-1"),
+        ]);
+        let auth = parse(&h, &[]).expect("parses");
+        assert_eq!(auth.region(), Some("eu-central-1"));
+        let sig = sigv4(auth);
+        assert_eq!(sig.algorithm, Algorithm::EcdsaP256Sha256);
+        assert_eq!(sig.scope.region, None);
+        assert_eq!(sig.scope.service, "s3");
+
+        let wildcard = headers(&[
+            (
+                "authorization",
+                "AWS4-ECDSA-P256-SHA256 Credential=AKID/20240101/s3/aws4_request, SignedHeaders=host, Signature=3045",
+            ),
+            ("x-amz-region-set", "*"),
+        ]);
+        assert_eq!(parse(&wildcard, &[]).expect("parses").region(), None);
+    }
+
+    #[test]
+    fn parses_presigned_query_parameters() {
+        let q = params(&[
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", "test/20240101/us-west-2/s3/aws4_request"),
+            ("X-Amz-Date", "20240101T120000Z"),
+            ("X-Amz-Expires", "3600"),
+            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-Signature", "deadbeef"),
+            ("X-Amz-Security-Token", "tok"),
+        ]);
+        let sig = sigv4(parse(&HeaderMap::new(), &q).expect("parses"));
+        assert_eq!(sig.location, SignatureLocation::Query { expires: Some(3600) });
+        assert_eq!(sig.scope.region.as_deref(), Some("us-west-2"));
+        assert_eq!(sig.scope.service, "s3");
+        assert_eq!(sig.signed_headers, ["host"]);
+        assert_eq!(sig.signature, "deadbeef");
+        assert_eq!(sig.date.as_deref(), Some("20240101T120000Z"));
+        assert_eq!(sig.security_token.as_deref(), Some("tok"));
+    }
+
+    #[test]
+    fn presigned_without_a_signature_is_malformed() {
+        let q = params(&[
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", "test/20240101/us-west-2/s3/aws4_request"),
+        ]);
+        let err = parse(&HeaderMap::new(), &q).expect_err("malformed");
+        assert!(matches!(err.location, SignatureLocation::Query { .. }));
+        assert!(err.message.contains("X-Amz-Signature"));
+    }
+
+    #[test]
+    fn header_missing_parts_is_malformed_and_says_which() {
+        let h = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request",
+        )]);
+        let err = parse(&h, &[]).expect_err("malformed");
+        assert!(err.message.contains("'SignedHeaders'"), "{}", err.message);
+        assert!(err.message.contains("'Signature'"), "{}", err.message);
+
+        let bad_scope = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20240101/sqs/aws4_request, SignedHeaders=host, Signature=00",
+        )]);
+        assert!(parse(&bad_scope, &[]).is_err());
+
+        let bad_terminator = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws5_request, SignedHeaders=host, Signature=00",
+        )]);
+        assert!(parse(&bad_terminator, &[]).is_err());
+    }
+
+    #[test]
+    fn sigv2_and_foreign_schemes() {
+        let v2 = headers(&[("authorization", "AWS AKIAOLD:c2lnbmF0dXJl")]);
+        assert_eq!(
+            parse(&v2, &[]).expect("parses"),
+            RequestAuth::SigV2 {
+                access_key_id: "AKIAOLD".into()
+            }
+        );
+        let presigned_v2 = params(&[
+            ("AWSAccessKeyId", "AKIAOLD"),
+            ("Signature", "x"),
+            ("Expires", "1"),
+        ]);
+        assert_eq!(
+            parse(&HeaderMap::new(), &presigned_v2)
+                .expect("parses")
+                .access_key_id(),
+            Some("AKIAOLD")
+        );
+        let bearer = headers(&[("authorization", "Bearer abc")]);
+        assert_eq!(parse(&bearer, &[]).expect("parses"), RequestAuth::Anonymous);
+        assert_eq!(
+            parse(&HeaderMap::new(), &[]).expect("parses"),
+            RequestAuth::Anonymous
+        );
+    }
+
+    #[test]
+    fn payload_hash_modes() {
+        let streaming = |signing, trailer| {
+            PayloadHash::Streaming(StreamingPayload {
+                chunk_signing: signing,
+                has_trailer: trailer,
+            })
+        };
+        assert_eq!(
+            PayloadHash::parse("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+            streaming(Some(Algorithm::HmacSha256), false)
+        );
+        assert_eq!(
+            PayloadHash::parse("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"),
+            streaming(Some(Algorithm::HmacSha256), true)
+        );
+        assert_eq!(
+            PayloadHash::parse("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+            streaming(None, true)
+        );
+        assert_eq!(
+            PayloadHash::parse("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
+            streaming(Some(Algorithm::EcdsaP256Sha256), false)
+        );
+        assert_eq!(
+            PayloadHash::parse("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"),
+            streaming(Some(Algorithm::EcdsaP256Sha256), true)
+        );
+        let empty_sha = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+        assert_eq!(
+            PayloadHash::parse(empty_sha),
+            PayloadHash::Sha256(empty_sha.to_ascii_lowercase())
+        );
+        assert_eq!(
+            PayloadHash::parse("nonsense"),
+            PayloadHash::Other("nonsense".into())
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Command-line flags, each with a `NIMBUS_*` environment variable.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::builder::BoolishValueParser;
+
+/// A local AWS region in one binary. Point AWS clients at
+/// http://127.0.0.1:4566 with any credentials.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "nimbus", version, about)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "NIMBUS_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one; the log says which).
+    #[arg(long, env = "NIMBUS_PORT", default_value_t = 4566)]
+    pub port: u16,
+
+    /// Directory where state is kept across restarts.
+    #[arg(long, env = "NIMBUS_DATA_DIR", default_value = ".nimbus")]
+    pub data_dir: PathBuf,
+
+    /// Keep all state in memory; nothing is read from or written to disk.
+    #[arg(long, env = "NIMBUS_EPHEMERAL", value_parser = BoolishValueParser::new())]
+    pub ephemeral: bool,
+
+    /// Log filter: a level (error, warn, info, debug, trace) or tracing
+    /// directives such as `info,nimbus_gateway=debug`.
+    #[arg(long, env = "NIMBUS_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Account of access keys that do not name one (a 12-digit key is its own account).
+    #[arg(long, env = "NIMBUS_DEFAULT_ACCOUNT", default_value = nimbus_core::account::DEFAULT_ACCOUNT_ID,
+          value_parser = parse_account_id)]
+    pub default_account: String,
+
+    /// Debug builds only: enable hooks end-to-end tests use to provoke
+    /// failures (e.g. a handler panic).
+    #[cfg(debug_assertions)]
+    #[arg(long, env = "NIMBUS_TEST_HOOKS", hide = true, value_parser = BoolishValueParser::new())]
+    pub test_hooks: bool,
+}
+
+impl Cli {
+    pub fn test_hooks(&self) -> bool {
+        #[cfg(debug_assertions)]
+        return self.test_hooks;
+        #[cfg(not(debug_assertions))]
+        return false;
+    }
+}
+
+fn parse_account_id(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("an AWS account id is 12 digits, not '{value}'"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_on_the_localstack_port() {
+        let cli = Cli::try_parse_from(["nimbus"]).expect("parses");
+        assert_eq!(cli.host.to_string(), "127.0.0.1");
+        assert_eq!(cli.port, 4566);
+        assert_eq!(cli.default_account, "000000000000");
+        assert!(!cli.ephemeral);
+    }
+
+    #[test]
+    fn flags_override_defaults_and_accounts_are_checked() {
+        let cli = Cli::try_parse_from([
+            "nimbus",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--ephemeral",
+            "--default-account",
+            "123456789012",
+            "--log-level",
+            "debug",
+        ])
+        .expect("parses");
+        assert_eq!(cli.port, 0);
+        assert!(cli.ephemeral);
+        assert_eq!(cli.default_account, "123456789012");
+        assert!(Cli::try_parse_from(["nimbus", "--default-account", "12"]).is_err());
+    }
+}

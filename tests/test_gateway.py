@@ -1,0 +1,382 @@
+"""The front door end to end: internal endpoints, service identification,
+NotImplemented in each protocol's shape, malformed requests, panics, logs,
+and shutdown, against the real binary (see conftest.py)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import time
+from urllib.parse import urlparse
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import start_nimbus
+
+SIGNED_FOR = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=00"
+
+
+def raw(endpoint: str, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+    """One plain HTTP request; returns (status, headers, body)."""
+    url = urlparse(endpoint)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def get_json(endpoint: str, path: str):
+    status, _, body = raw(endpoint, "GET", path)
+    assert status == 200, body
+    return json.loads(body)
+
+
+def health(endpoint: str) -> dict:
+    return get_json(endpoint, "/_nimbus/health")
+
+
+def skip_if_running(endpoint: str, service: str):
+    """NotImplemented tests only make sense while nobody implements the service."""
+    if health(endpoint)["services"].get(service) == "running":
+        pytest.skip(f"{service} is implemented now")
+
+
+def error_of(excinfo) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"].get("Message", ""),
+    )
+
+
+# ------------------------------------------------------------ internal endpoints
+
+
+def test_nimbus_health_lists_every_vendored_service(endpoint):
+    document = health(endpoint)
+    assert isinstance(document["version"], str) and document["version"]
+    assert document["build"] in ("debug", "release")
+    services = document["services"]
+    for name in ("s3", "sqs", "sts", "dynamodb", "cloudwatch", "ec2", "lambda"):
+        assert name in services
+    assert set(services.values()) <= {"running", "not_implemented"}
+
+
+def test_localstack_health_has_localstacks_shape(endpoint):
+    document = get_json(endpoint, "/_localstack/health")
+    assert set(document) == {"services", "edition", "version"}
+    assert document["edition"] == "community"
+    assert "s3" in document["services"]
+    assert set(document["services"].values()) <= {"running", "disabled"}
+
+
+def test_head_health_has_no_body(endpoint):
+    status, _, body = raw(endpoint, "HEAD", "/_localstack/health")
+    assert status == 200
+    assert body == b""
+
+
+def test_reset_endpoints(endpoint):
+    status, _, body = raw(endpoint, "POST", "/_nimbus/reset")
+    assert status == 200 and json.loads(body) == {"reset": True}
+    status, _, body = raw(endpoint, "POST", "/moto-api/reset")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+
+
+def test_unknown_internal_endpoints_are_client_errors(endpoint):
+    assert raw(endpoint, "GET", "/_nimbus/reset")[0] == 405
+    assert raw(endpoint, "GET", "/_nimbus/no-such-thing")[0] == 404
+
+
+def test_reset_forgets_issued_credentials(endpoint, aws_client):
+    if health(endpoint)["services"].get("sts") != "running":
+        pytest.skip("needs STS")
+    import boto3
+
+    issued = aws_client("sts").assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/reset-check", RoleSessionName="s"
+    )["Credentials"]
+
+    def identity():
+        return boto3.client(
+            "sts",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=issued["AccessKeyId"],
+            aws_secret_access_key=issued["SecretAccessKey"],
+            aws_session_token=issued["SessionToken"],
+        ).get_caller_identity()
+
+    assert identity()["Account"] == "111111111111"
+    raw(endpoint, "POST", "/_nimbus/reset")
+    try:
+        assert identity()["Account"] != "111111111111"
+    except ClientError:
+        pass  # STS may reject the forgotten key outright; either way it is gone
+
+
+# ------------------------------------------------- NotImplemented, per protocol
+
+
+def test_json_service_not_implemented(endpoint, aws_client):
+    skip_if_running(endpoint, "dynamodb")
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("dynamodb").list_tables()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("NotImplemented", 501)
+    assert "ListTables" in message
+
+
+def test_query_service_not_implemented(endpoint, aws_client):
+    skip_if_running(endpoint, "sns")
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("sns").list_topics()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("NotImplemented", 501)
+    assert "ListTopics" in message
+
+
+def test_rest_xml_service_not_implemented(endpoint, aws_client):
+    skip_if_running(endpoint, "s3")
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("s3").list_buckets()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("NotImplemented", 501)
+    assert "ListBuckets" in message
+
+
+def test_rest_json_service_not_implemented(endpoint, aws_client):
+    skip_if_running(endpoint, "lambda")
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("lambda").list_functions()
+    assert error_of(excinfo)[:2] == ("NotImplemented", 501)
+
+
+def test_sqs_in_its_query_protocol_is_routed_to_sqs(endpoint):
+    skip_if_running(endpoint, "sqs")
+    status, _, body = raw(
+        endpoint,
+        "POST",
+        "/",
+        b"Action=ListQueues&Version=2012-11-05",
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": SIGNED_FOR.format("sqs"),
+        },
+    )
+    assert status == 501, body
+    assert b"NotImplemented" in body and b"ListQueues" in body
+
+
+def test_gzip_compressed_request_is_routed(endpoint, aws_client):
+    skip_if_running(endpoint, "cloudwatch")
+    client = aws_client("cloudwatch", request_min_compression_size_bytes=1)
+    with pytest.raises(ClientError) as excinfo:
+        client.put_metric_data(Namespace="nimbus/test", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    assert error_of(excinfo)[:2] == ("NotImplemented", 501)
+
+
+def test_cli_reports_not_implemented(endpoint, aws):
+    skip_if_running(endpoint, "dynamodb")
+    result = aws("dynamodb", "list-tables")
+    assert result.returncode != 0
+    assert "NotImplemented" in result.stderr and "ListTables" in result.stderr
+
+
+# ------------------------------------------------------------------- S3 styles
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["my-bucket.s3.localhost", "my-bucket.localhost", "my-bucket.s3.localhost.localstack.cloud"],
+)
+def test_virtual_hosted_s3_is_rewritten_to_path_style(endpoint, host):
+    skip_if_running(endpoint, "s3")
+    port = urlparse(endpoint).port
+    status, _, body = raw(endpoint, "GET", "/", headers={"Host": f"{host}:{port}"})
+    assert status == 501, body
+    # The bucket became the path: S3's ListObjects, not ListBuckets.
+    assert b"ListObjects" in body and b"ListBuckets" not in body
+
+
+def test_anonymous_get_defaults_to_s3(endpoint):
+    skip_if_running(endpoint, "s3")
+    status, _, body = raw(endpoint, "GET", "/some-bucket/some/key.txt")
+    assert status == 501, body
+    assert b"GetObject" in body
+
+
+def test_aws_chunked_upload_is_decoded(endpoint):
+    skip_if_running(endpoint, "s3")
+    body = b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"
+    status, _, response = raw(
+        endpoint,
+        "PUT",
+        "/bucket/key",
+        body,
+        {
+            "Authorization": SIGNED_FOR.format("s3"),
+            "Content-Encoding": "aws-chunked",
+            "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            "x-amz-decoded-content-length": "5",
+            "x-amz-trailer": "x-amz-checksum-crc32",
+        },
+    )
+    assert status == 501, response
+    assert b"PutObject" in response
+
+
+def test_malformed_aws_chunked_body_is_400(endpoint):
+    status, _, response = raw(
+        endpoint,
+        "PUT",
+        "/bucket/key",
+        b"zz\r\nnot a chunk",
+        {
+            "Authorization": SIGNED_FOR.format("s3"),
+            "Content-Encoding": "aws-chunked",
+            "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        },
+    )
+    assert status == 400, response
+
+
+# --------------------------------------------------------- malformed requests
+
+
+def test_unknown_service_in_scope_is_a_clear_400(endpoint):
+    status, _, body = raw(
+        endpoint,
+        "POST",
+        "/",
+        b"Action=Frobnicate",
+        {"Authorization": SIGNED_FOR.format("nosuchservice"), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 400
+    assert b"UnknownService" in body and b"nosuchservice" in body
+
+
+def test_unknown_target_is_a_json_400(endpoint):
+    status, headers, body = raw(
+        endpoint,
+        "POST",
+        "/",
+        b"{}",
+        {"X-Amz-Target": "NoSuchService_20200101.DoIt", "Content-Type": "application/x-amz-json-1.1"},
+    )
+    assert status == 400
+    assert "UnknownService" in json.loads(body)["__type"]
+
+
+def test_unsigned_unknown_action_is_400(endpoint):
+    status, _, body = raw(
+        endpoint, "POST", "/", b"Action=NoSuchActionAnywhere", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 400
+    assert b"NoSuchActionAnywhere" in body
+
+
+def test_malformed_signature_is_400(endpoint):
+    status, _, body = raw(
+        endpoint,
+        "POST",
+        "/",
+        b"Action=GetCallerIdentity&Version=2011-06-15",
+        {
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sts/aws4_request",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert status == 400, body
+
+
+# ------------------------------------------------------------ panics and logs
+
+
+def debug_build(endpoint: str) -> bool:
+    return health(endpoint)["build"] == "debug"
+
+
+def test_handler_panic_is_500_and_server_keeps_serving(endpoint, aws_client):
+    if not debug_build(endpoint):
+        pytest.skip("the panic hook exists only in debug builds")
+    client = aws_client("dynamodb")
+
+    def ask_for_a_panic(request, **_):
+        request.headers["x-nimbus-test-panic"] = "1"
+
+    client.meta.events.register("before-sign.dynamodb.*", ask_for_a_panic)
+    with pytest.raises(ClientError) as excinfo:
+        client.list_tables()
+    code, status, _ = error_of(excinfo)
+    assert status == 500
+    assert code == "InternalError"
+    # Still serving, on new and on the same kind of request.
+    assert health(endpoint)["services"]
+    with pytest.raises(ClientError) as again:
+        aws_client("dynamodb").list_tables()
+    assert error_of(again)[1] != 500
+
+
+def test_every_request_is_logged_with_service_operation_status_duration(endpoint, nimbus, aws_client):
+    skip_if_running(endpoint, "sns")
+    with pytest.raises(ClientError):
+        aws_client("sns").list_topics()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in nimbus.log().splitlines() if "operation=ListTopics" in line]
+        if lines:
+            break
+        time.sleep(0.05)
+    assert lines, nimbus.log()
+    line = lines[-1]
+    assert "service=sns" in line and "status=501" in line and "micros=" in line
+
+
+# ----------------------------------------------------------- process lifecycle
+
+
+def test_env_vars_configure_and_sigterm_exits_cleanly(nimbus_bin):
+    server = start_nimbus(nimbus_bin, env={"NIMBUS_LOG_LEVEL": "debug", "NIMBUS_DEFAULT_ACCOUNT": "123456789012"})
+    try:
+        assert get_json(server.url, "/_nimbus/health")["services"]
+        # A keep-alive connection left open must not hold up shutdown.
+        url = urlparse(server.url)
+        idle = socket.create_connection((url.hostname, url.port))
+        assert server.stop(timeout=10) == 0, server.log()
+        idle.close()
+        assert "DEBUG" in server.log() and "123456789012" in server.log()
+    finally:
+        server.stop()
+
+
+def test_bad_flags_are_refused(nimbus_bin):
+    import subprocess
+
+    done = subprocess.run(
+        [str(nimbus_bin), "--default-account", "not-an-account"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode != 0
+    assert "12 digits" in done.stderr
+
+
+def test_port_in_use_is_a_clear_failure(nimbus_bin, endpoint):
+    import subprocess
+
+    port = str(urlparse(endpoint).port)
+    done = subprocess.run(
+        [str(nimbus_bin), "--port", port, "--ephemeral"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode != 0
+    assert "cannot listen" in done.stderr
