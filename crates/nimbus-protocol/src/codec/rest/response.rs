@@ -104,8 +104,17 @@ fn payload_body(
     }
 }
 
-/// The members bound to no HTTP location, as one document; no body at all when
-/// the shape has no such members.
+/// The members a response carries in its body: all but those bound to
+/// headers or the status code (a URI or query binding means nothing in a
+/// response, so such members travel in the body, as botocore reads them).
+fn in_response_body(member: &ShapeRef) -> bool {
+    !matches!(
+        member.location,
+        Some(Location::Header | Location::Headers | Location::StatusCode)
+    )
+}
+
+/// The body members as one document; no body at all when the shape has none.
 fn members_body(
     format: BodyFormat,
     model: &ServiceModel,
@@ -113,21 +122,17 @@ fn members_body(
     shape: &Shape,
     members: &IndexMap<String, Value>,
 ) -> (Bytes, Option<&'static str>) {
-    if !shape.members.values().any(|member| member.location.is_none()) {
+    if !shape.members.values().any(in_response_body) {
         return (Bytes::new(), None);
     }
-    let unbound: IndexMap<String, Value> = members
+    let body_members: IndexMap<String, Value> = members
         .iter()
         .filter(|(name, value)| {
-            !matches!(value, Value::Null)
-                && shape
-                    .members
-                    .get(*name)
-                    .is_some_and(|member| member.location.is_none())
+            !matches!(value, Value::Null) && shape.members.get(*name).is_some_and(in_response_body)
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let (bytes, content_type) = body::encode(format, model, output_ref, &Value::Structure(unbound));
+    let (bytes, content_type) = body::encode(format, model, output_ref, &Value::Structure(body_members));
     (bytes, Some(content_type))
 }
 

@@ -50,6 +50,10 @@ enum Binding {
 #[derive(Debug, PartialEq)]
 pub struct PathTemplate {
     segments: Vec<Segment>,
+    /// Where the greedy label is, if any.
+    greedy_at: Option<usize>,
+    /// Characters of literal text, the measure of how specific a path is.
+    literal_chars: usize,
 }
 
 #[derive(Debug, PartialEq)]
@@ -64,7 +68,7 @@ pub type RawLabels<'p> = Vec<(&'p str, String)>;
 
 impl PathTemplate {
     pub fn parse(template: &str) -> PathTemplate {
-        let segments = split_path(template)
+        let segments: Vec<Segment> = split_path(template)
             .into_iter()
             .filter(|segment| !segment.is_empty())
             .map(
@@ -77,40 +81,46 @@ impl PathTemplate {
                 },
             )
             .collect();
-        PathTemplate { segments }
-    }
-
-    /// Characters of literal text, the measure of how specific a path is.
-    fn literal_chars(&self) -> usize {
-        self.segments
+        let greedy_at = segments.iter().position(|s| matches!(s, Segment::Greedy(_)));
+        let literal_chars = segments
             .iter()
             .map(|segment| match segment {
                 Segment::Literal(text) => text.len() + 1,
                 _ => 1,
             })
-            .sum()
+            .sum();
+        PathTemplate {
+            segments,
+            greedy_at,
+            literal_chars,
+        }
     }
 
     /// The labels of `path` (raw, still percent-encoded, as `(name, text)`)
     /// when it matches. A trailing slash is ignored (`/bucket/` is `/bucket`)
     /// except where a greedy label ends the template: S3 keys may end in `/`.
     pub fn match_path<'t>(&'t self, path: &str) -> Option<RawLabels<'t>> {
-        let mut parts = split_path(path);
-        let greedy_at = self.segments.iter().position(|s| matches!(s, Segment::Greedy(_)));
-        let greedy_ends_template = greedy_at == Some(self.segments.len().saturating_sub(1));
+        self.match_parts(&split_path(path))
+    }
+
+    /// [`Self::match_path`] for a path already split by [`split_path`], so a
+    /// request is split once whatever the number of routes tried.
+    fn match_parts<'t>(&'t self, parts: &[&str]) -> Option<RawLabels<'t>> {
+        let mut parts = parts;
+        let greedy_ends_template = self.greedy_at.is_some_and(|at| at + 1 == self.segments.len());
         if !greedy_ends_template && parts.len() > 1 && parts.last() == Some(&"") {
-            parts.pop();
+            parts = &parts[..parts.len() - 1];
         }
         if parts == [""] {
-            parts.clear();
+            parts = &[];
         }
         let mut labels = Vec::new();
-        match greedy_at {
+        match self.greedy_at {
             None => {
                 if parts.len() != self.segments.len() {
                     return None;
                 }
-                for (segment, part) in self.segments.iter().zip(&parts) {
+                for (segment, part) in self.segments.iter().zip(parts) {
                     match_segment(segment, part, &mut labels)?;
                 }
             }
@@ -293,14 +303,15 @@ impl RouteIndex {
         headers: &HeaderMap,
     ) -> Option<&'m Operation> {
         let candidates = self.by_method.get(&method.to_ascii_uppercase())?;
+        let parts = split_path(path);
         let best = candidates
             .iter()
             .map(|&position| &self.routes[position])
-            .filter(|route| route.query_matches(params) && route.path.match_path(path).is_some())
+            .filter(|route| route.query_matches(params) && route.path.match_parts(&parts).is_some())
             .max_by_key(|route| {
                 let present = route.bindings_present(params, headers);
                 (
-                    route.path.literal_chars(),
+                    route.path.literal_chars,
                     route.query.len(),
                     present == route.required_bindings.len(),
                     present,
