@@ -101,7 +101,7 @@ def test_reset_forgets_issued_credentials(endpoint, aws_client):
     import boto3
 
     issued = aws_client("sts").assume_role(
-        RoleArn="arn:aws:iam::111111111111:role/reset-check", RoleSessionName="s"
+        RoleArn="arn:aws:iam::111111111111:role/reset-check", RoleSessionName="reset-check"
     )["Credentials"]
 
     def identity():

@@ -9,6 +9,5 @@ use nimbus_core::identity::CredentialRegistry;
 /// Builds every implemented service. Services that issue or inspect
 /// credentials share `credentials` with the gateway.
 pub fn all(credentials: &Arc<CredentialRegistry>) -> Vec<Arc<dyn Service>> {
-    let _ = credentials;
-    Vec::new()
+    vec![Arc::new(nimbus_sts::Sts::new(Arc::clone(credentials)))]
 }
