@@ -254,7 +254,8 @@ def test_access_key_info_names_the_account(url):
     client = sts(url)
     issued = assume(url)["Credentials"]["AccessKeyId"]
     assert client.get_access_key_info(AccessKeyId=issued)["Account"] == "111111111111"
-    assert client.get_access_key_info(AccessKeyId="333333333333")["Account"] == "333333333333"
+    # A 12-digit key names its account, but the model wants 16+ characters,
+    # so only the gateway (not GetAccessKeyInfo) ever sees one.
     assert client.get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMPLE")["Account"] == DEFAULT_ACCOUNT
 
 
