@@ -1,16 +1,11 @@
-"""STS end to end: boto3 and the AWS CLI against a running nimbus.
-
-The endpoint comes from the suite's `endpoint` fixture (tests/conftest.py,
-which builds and starts nimbus), or from NIMBUS_ENDPOINT when run alone
-against a nimbus started by hand.
-"""
+"""STS end to end: boto3 and the AWS CLI against the real nimbus binary
+(`endpoint` and `aws` come from conftest.py)."""
 
 from __future__ import annotations
 
 import base64
 import datetime
 import json
-import os
 import subprocess
 import time
 
@@ -19,19 +14,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from conftest import REGION, cli_env
+
 ROLE = "arn:aws:iam::111111111111:role/e2e-deployer"
 DEFAULT_ACCOUNT = "000000000000"
 
 
 @pytest.fixture
-def url(request) -> str:
-    try:
-        endpoint = request.getfixturevalue("endpoint")
-    except pytest.FixtureLookupError:
-        endpoint = os.environ.get("NIMBUS_ENDPOINT")
-        if not endpoint:
-            pytest.skip("no nimbus: needs the `endpoint` fixture of tests/conftest.py or NIMBUS_ENDPOINT")
-    return str(getattr(endpoint, "url", endpoint)).rstrip("/")
+def url(endpoint: str) -> str:
+    return endpoint
 
 
 def sts(url: str, key: str = "test", secret: str = "test", token: str | None = None, validate: bool = True):
@@ -39,7 +30,7 @@ def sts(url: str, key: str = "test", secret: str = "test", token: str | None = N
     return boto3.client(
         "sts",
         endpoint_url=url,
-        region_name="us-east-1",
+        region_name=REGION,
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         aws_session_token=token,
@@ -51,19 +42,14 @@ def with_credentials(url: str, credentials: dict):
     return sts(url, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
 
 
-def aws_cli(url: str, *args: str, key: str = "test", secret: str = "test", token: str | None = None) -> dict:
-    """Runs `aws <args> --endpoint-url <url>` and returns its JSON output."""
-    # Only the credentials given here: no profile, no ambient AWS_* settings.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+def aws_cli_as(url: str, credentials: dict, *args: str) -> dict:
+    """Like the `aws` fixture, signed with temporary `credentials`."""
+    env = cli_env()
     env.update(
-        AWS_ACCESS_KEY_ID=key,
-        AWS_SECRET_ACCESS_KEY=secret,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+        AWS_SESSION_TOKEN=credentials["SessionToken"],
     )
-    if token:
-        env["AWS_SESSION_TOKEN"] = token
     done = subprocess.run(
         ["aws", *args, "--endpoint-url", url, "--output", "json"],
         env=env,
@@ -91,8 +77,10 @@ def assume(url: str, role_arn: str = ROLE, session: str = "e2e", **extra) -> dic
 # ------------------------------------------------------------ GetCallerIdentity
 
 
-def test_cli_get_caller_identity_is_the_default_account(url):
-    identity = aws_cli(url, "sts", "get-caller-identity")
+def test_cli_get_caller_identity_is_the_default_account(aws):
+    result = aws("sts", "get-caller-identity")
+    assert result.returncode == 0, result.stderr
+    identity = result.json()
     assert identity["Account"] == DEFAULT_ACCOUNT
     assert identity["Arn"] == f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"
     assert identity["UserId"] == DEFAULT_ACCOUNT
@@ -131,19 +119,11 @@ def test_assume_role_credentials_act_as_the_role(url):
     assert identity["UserId"] == user["AssumedRoleId"]
 
 
-def test_cli_assume_role_then_get_caller_identity(url):
-    response = aws_cli(
-        url, "sts", "assume-role", "--role-arn", ROLE, "--role-session-name", "cli-session"
-    )
-    credentials = response["Credentials"]
-    identity = aws_cli(
-        url,
-        "sts",
-        "get-caller-identity",
-        key=credentials["AccessKeyId"],
-        secret=credentials["SecretAccessKey"],
-        token=credentials["SessionToken"],
-    )
+def test_cli_assume_role_then_get_caller_identity(url, aws):
+    result = aws("sts", "assume-role", "--role-arn", ROLE, "--role-session-name", "cli-session")
+    assert result.returncode == 0, result.stderr
+    credentials = result.json()["Credentials"]
+    identity = aws_cli_as(url, credentials, "sts", "get-caller-identity")
     assert identity["Account"] == "111111111111"
     assert identity["Arn"] == "arn:aws:sts::111111111111:assumed-role/e2e-deployer/cli-session"
 
