@@ -97,6 +97,20 @@ pub fn encode(
     }
 }
 
+/// ` xmlns="uri"` (or ` xmlns:prefix="uri"`) for a root element, or nothing.
+pub fn namespace_attribute(namespace: Option<&XmlNamespace>) -> String {
+    match namespace {
+        None => String::new(),
+        Some(XmlNamespace::Uri(uri) | XmlNamespace::Prefixed { prefix: None, uri }) => {
+            format!(" xmlns=\"{}\"", xml::escape_attribute(uri))
+        }
+        Some(XmlNamespace::Prefixed {
+            prefix: Some(prefix),
+            uri,
+        }) => format!(" xmlns:{prefix}=\"{}\"", xml::escape_attribute(uri)),
+    }
+}
+
 /// An XML document with the declaration AWS starts its documents with.
 pub fn with_declaration(document: &str) -> Bytes {
     if document.starts_with("<?xml") {

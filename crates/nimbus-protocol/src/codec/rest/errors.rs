@@ -18,7 +18,7 @@ use super::{BodyFormat, RouteIndex, is_s3};
 use crate::codec::json;
 use crate::codec::xml::{self, XmlWriter};
 use crate::http_types::{HttpRequest, HttpResponse};
-use crate::model::{Operation, ServiceModel, Shape, ShapeType, XmlNamespace};
+use crate::model::{Operation, ServiceModel, Shape, ShapeType};
 
 pub fn encode(
     format: BodyFormat,
@@ -223,12 +223,8 @@ fn error_response_body(
     request_id: &str,
 ) -> Bytes {
     let mut out = XmlWriter::new(Vec::new());
-    let open = match &RouteIndex::of(model).service_namespace {
-        Some(XmlNamespace::Uri(uri) | XmlNamespace::Prefixed { uri, .. }) => {
-            format!("<ErrorResponse xmlns=\"{}\">", xml::escape_attribute(uri))
-        }
-        None => "<ErrorResponse>".to_owned(),
-    };
+    let namespace = RouteIndex::of(model).service_namespace.as_ref();
+    let open = format!("<ErrorResponse{}>", body::namespace_attribute(namespace));
     out.get_mut().extend_from_slice(open.as_bytes());
     out.get_mut().extend_from_slice(b"<Error>");
     let fault = if error.sender_fault { "Sender" } else { "Receiver" };

@@ -10,8 +10,10 @@ use nimbus_core::Value;
 
 use super::bindings::{format_scalar, header_timestamp_format, join_header_list};
 use super::{BodyFormat, body, is_s3};
+use crate::codec::xml;
 use crate::http_types::HttpResponse;
 use crate::model::{Location, Operation, ServiceModel, Shape, ShapeRef, ShapeType};
+use crate::timestamp::TimestampFormat;
 
 pub fn encode(
     format: BodyFormat,
@@ -132,8 +134,53 @@ fn members_body(
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
+    if format == BodyFormat::Xml
+        && let Some(document) = text_root_document(model, output_ref, shape, &body_members)
+    {
+        return (document, Some(body::XML_CONTENT_TYPE));
+    }
     let (bytes, content_type) = body::encode(format, model, output_ref, &Value::Structure(body_members));
     (bytes, Some(content_type))
+}
+
+/// S3's `GetBucketLocation` answers `<LocationConstraint>eu-west-1</LocationConstraint>`:
+/// the document's root *is* its one scalar member (botocore reads the root's
+/// text). A model says so by naming the output's root after that member; such
+/// an output is written as that one text element.
+fn text_root_document(
+    model: &ServiceModel,
+    output_ref: &ShapeRef,
+    shape: &Shape,
+    members: &IndexMap<String, Value>,
+) -> Option<Bytes> {
+    let mut body_refs = shape
+        .members
+        .iter()
+        .filter(|(_, member)| in_response_body(member));
+    let (name, member) = body_refs.next()?;
+    if body_refs.next().is_some() {
+        return None;
+    }
+    let root = body::XmlRoot::of(model, output_ref);
+    let element = member.location_name.as_deref().unwrap_or(name);
+    let scalar = !matches!(
+        model.shape(&member.shape).kind,
+        ShapeType::Structure | ShapeType::List | ShapeType::Map
+    );
+    if element != root.name || !scalar {
+        return None;
+    }
+    let text = members
+        .get(name)
+        .and_then(|value| format_scalar(value, TimestampFormat::Iso8601))
+        .unwrap_or_default();
+    let open = format!("{}{}", root.name, body::namespace_attribute(root.namespace));
+    let document = if text.is_empty() {
+        format!("<{open}/>")
+    } else {
+        format!("<{open}>{}</{}>", xml::escape_text(&text), root.name)
+    };
+    Some(body::with_declaration(&document))
 }
 
 /// Members bound to headers, prefix headers and the status code. Values that
@@ -158,7 +205,7 @@ pub fn write_bound_members(
             Some(Location::Headers) => {
                 if let Value::Map(entries) | Value::Structure(entries) = value {
                     for (key, entry) in entries {
-                        if let Some(text) = format_scalar(entry, crate::timestamp::TimestampFormat::Rfc822) {
+                        if let Some(text) = format_scalar(entry, TimestampFormat::Rfc822) {
                             insert_header(response, &format!("{wire_name}{key}"), &text);
                         }
                     }

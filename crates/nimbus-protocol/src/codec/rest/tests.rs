@@ -517,3 +517,34 @@ fn encodes_rest_json_errors() {
     let body: serde_json::Value = serde_json::from_slice(&response.body).expect("json body");
     assert_eq!(body, serde_json::json!({"Reason": "x", "message": "boom"}));
 }
+
+#[test]
+fn writes_a_root_that_is_its_one_scalar_member_as_text() {
+    // S3's GetBucketLocation, with the output's root named as S3 names it.
+    let model = ServiceModel::from_json(
+        &serde_json::json!({
+            "metadata": {"protocol": "rest-xml", "endpointPrefix": "s3"},
+            "operations": {"GetBucketLocation": {
+                "name": "GetBucketLocation",
+                "http": {"method": "GET", "requestUri": "/{Bucket}?location"},
+                "output": {"shape": "GetBucketLocationOutput"}
+            }},
+            "shapes": {
+                "GetBucketLocationOutput": {"type": "structure", "locationName": "LocationConstraint",
+                    "members": {"LocationConstraint": {"shape": "String"}}},
+                "String": {"type": "string"}
+            }
+        })
+        .to_string(),
+    )
+    .expect("model");
+    let operation = model.operation("GetBucketLocation").expect("op");
+    let output = structure! { "LocationConstraint" => "eu-west-1" };
+    let response = encode_response(BodyFormat::Xml, &model, operation, &output, "RID");
+    assert_eq!(
+        String::from_utf8_lossy(&response.body),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint>eu-west-1</LocationConstraint>"
+    );
+    let response = encode_response(BodyFormat::Xml, &model, operation, &Value::empty(), "RID");
+    assert!(String::from_utf8_lossy(&response.body).ends_with("<LocationConstraint/>"));
+}
