@@ -1,0 +1,257 @@
+//! nimbus-bench: measures nimbus beside its peers (moto, fakecloud) and a
+//! bare hyper server (the physical limit) in one run, and prints one table.
+//!
+//! ```text
+//! cargo run -p nimbus-bench --release -- --against moto,fakecloud
+//! cargo run -p nimbus-bench --release -- --smoke
+//! ```
+
+mod aws;
+mod http_client;
+mod limit_server;
+mod load;
+mod report;
+mod runner;
+mod scenarios;
+mod servers;
+mod settings;
+mod sigv4;
+
+use clap::{Parser, Subcommand};
+use report::{Machine, Report};
+use runner::{ServerResult, ServerRun};
+use scenarios::ScenarioId;
+use servers::{Locations, ServerKind};
+use settings::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nimbus-bench",
+    about = "Benchmarks nimbus beside moto, fakecloud and a bare hyper server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Peers to measure beside nimbus and the limit server (moto, fakecloud,
+    /// or none). Default: moto,fakecloud; none in smoke mode.
+    #[arg(long, value_delimiter = ',')]
+    against: Option<Vec<String>>,
+
+    /// A few requests per scenario: proves the harness works, measures nothing.
+    #[arg(long)]
+    smoke: bool,
+
+    /// Scenarios to run (comma-separated), or `all`. Default: all but
+    /// sqs-big-queue in a full run (it fills a queue with 1,000,000 messages).
+    #[arg(long, value_delimiter = ',')]
+    scenarios: Option<Vec<String>>,
+
+    /// The nimbus binary. Default: `nimbus` next to this program.
+    #[arg(long)]
+    nimbus_bin: Option<PathBuf>,
+
+    /// The fakecloud binary. Default: found in PATH or ~/.cargo/bin.
+    #[arg(long)]
+    fakecloud_bin: Option<PathBuf>,
+
+    /// The Python that has moto installed. Default: python3.
+    #[arg(long)]
+    python: Option<PathBuf>,
+
+    /// Connections for small requests.
+    #[arg(long)]
+    concurrency: Option<usize>,
+
+    /// Requests per small-request scenario.
+    #[arg(long)]
+    requests: Option<usize>,
+
+    /// Time cap of one load phase, in seconds.
+    #[arg(long)]
+    duration: Option<u64>,
+
+    /// Messages in the queue of sqs-big-queue.
+    #[arg(long)]
+    big_queue_messages: Option<usize>,
+
+    /// Also write the markdown report to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
+
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve as the limit server (started by the benchmark itself).
+    #[command(hide = true)]
+    LimitServer {
+        #[arg(long)]
+        port: u16,
+        /// Bytes answered to a GET of a large object.
+        #[arg(long)]
+        large_bytes: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("nimbus-bench: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(Command::LimitServer { port, large_bytes }) = cli.command {
+        return match runtime.block_on(limit_server::serve(port, large_bytes)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("limit server: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match runtime.block_on(benchmark(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("nimbus-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn benchmark(cli: Cli) -> Result<(), String> {
+    let settings = settings_from(&cli);
+    let scenarios = scenarios_from(&cli, &settings)?;
+    let servers = servers_from(&cli, &settings)?;
+    let locations = Locations {
+        nimbus: cli.nimbus_bin.clone(),
+        fakecloud: cli.fakecloud_bin.clone(),
+        python: cli.python.clone(),
+    };
+    let machine = Machine::describe();
+    eprintln!(
+        "nimbus-bench: {} run, servers {}, scenarios {}",
+        if settings.smoke { "smoke" } else { "full" },
+        servers
+            .iter()
+            .map(|kind| kind.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        scenarios.iter().map(|id| id.name()).collect::<Vec<_>>().join(",")
+    );
+
+    let mut runs = Vec::new();
+    for kind in servers {
+        let run = match servers::locate(kind, &locations, settings.large_object_bytes) {
+            Ok(launcher) => {
+                eprintln!("[{}] measuring {}", kind.name(), launcher.label);
+                let result = runner::run_server(&launcher, &scenarios, &settings).await;
+                ServerRun {
+                    kind,
+                    label: launcher.label,
+                    result,
+                }
+            }
+            Err(reason) => ServerRun {
+                kind,
+                label: kind.name().into(),
+                result: ServerResult::Unavailable(reason),
+            },
+        };
+        if let ServerResult::Unavailable(reason) = &run.result {
+            eprintln!("[{}] {reason}", kind.name());
+        }
+        // The limit server is the yardstick: without it the table means nothing.
+        if let (ServerKind::Limit, ServerResult::Unavailable(reason)) = (kind, &run.result) {
+            return Err(format!("the limit server failed: {reason}"));
+        }
+        runs.push(run);
+    }
+
+    let report = Report {
+        settings: &settings,
+        machine: &machine,
+        scenarios: &scenarios,
+        runs: &runs,
+    };
+    let markdown = report.markdown();
+    println!("{markdown}");
+    if let Some(path) = &cli.output {
+        std::fs::write(path, &markdown)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    if let Some(path) = &cli.json {
+        let text = serde_json::to_string_pretty(&report.json()).unwrap_or_default();
+        std::fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn settings_from(cli: &Cli) -> Settings {
+    let mut settings = if cli.smoke {
+        Settings::smoke()
+    } else {
+        Settings::full()
+    };
+    if let Some(concurrency) = cli.concurrency {
+        settings.concurrency = concurrency.max(1);
+    }
+    if let Some(requests) = cli.requests {
+        settings.requests = requests.max(1);
+    }
+    if let Some(seconds) = cli.duration {
+        settings.max_duration = Duration::from_secs(seconds.max(1));
+    }
+    if let Some(messages) = cli.big_queue_messages {
+        settings.big_queue_messages = messages.max(1);
+    }
+    settings
+}
+
+fn scenarios_from(cli: &Cli, settings: &Settings) -> Result<Vec<ScenarioId>, String> {
+    let Some(names) = &cli.scenarios else {
+        return Ok(ScenarioId::defaults(settings.smoke));
+    };
+    if names.iter().any(|name| name == "all") {
+        return Ok(ScenarioId::ALL.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        let id = ScenarioId::parse(name).ok_or_else(|| {
+            let known: Vec<_> = ScenarioId::ALL.iter().map(|id| id.name()).collect();
+            format!("unknown scenario {name:?}; known: all, {}", known.join(", "))
+        })?;
+        if !chosen.contains(&id) {
+            chosen.push(id);
+        }
+    }
+    // Always in the canonical order, so tables from different runs line up.
+    chosen.sort_by_key(|id| ScenarioId::ALL.iter().position(|known| known == id));
+    Ok(chosen)
+}
+
+/// The limit server and nimbus always; the peers asked for after them.
+fn servers_from(cli: &Cli, settings: &Settings) -> Result<Vec<ServerKind>, String> {
+    let mut servers = vec![ServerKind::Limit, ServerKind::Nimbus];
+    let peers = match &cli.against {
+        Some(names) => names.clone(),
+        None if settings.smoke => Vec::new(),
+        None => vec!["moto".into(), "fakecloud".into()],
+    };
+    for name in peers.iter().filter(|name| !name.is_empty() && *name != "none") {
+        let peer = ServerKind::parse_peer(name)
+            .ok_or_else(|| format!("unknown peer {name:?}; known: moto, fakecloud, none"))?;
+        if !servers.contains(&peer) {
+            servers.push(peer);
+        }
+    }
+    Ok(servers)
+}

@@ -1,0 +1,311 @@
+//! The scenarios: what each measures, and the shared means to check that a
+//! server really did the work before its figures count.
+
+mod dynamodb;
+mod s3;
+mod sqs;
+
+use crate::aws::{Problem, RequestFactory, expect_success};
+use crate::http_client::{BodyHandling, Connection, PreparedRequest, Reply};
+use crate::load::{self, LoadReport, Operation, Plan, ReplyCheck};
+use crate::settings::{MIB, Settings};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScenarioId {
+    ColdStart,
+    Memory,
+    S3PutSmall,
+    S3GetSmall,
+    S3PutLarge,
+    S3GetLarge,
+    SqsSendJson,
+    SqsSendQuery,
+    SqsReceiveDelete,
+    DynamoPut,
+    DynamoGet,
+    DynamoQuery,
+    SqsBigQueue,
+}
+
+/// One figure a scenario reports.
+#[derive(Clone, Copy, Debug)]
+pub struct Metric {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+}
+
+const REQUESTS_PER_SECOND: Metric = Metric {
+    name: "throughput",
+    unit: "req/s",
+    higher_is_better: true,
+};
+const P50: Metric = Metric {
+    name: "p50",
+    unit: "ms",
+    higher_is_better: false,
+};
+const P99: Metric = Metric {
+    name: "p99",
+    unit: "ms",
+    higher_is_better: false,
+};
+
+/// The result of one scenario on one server.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// One value per metric of the scenario, in order.
+    Measured(Vec<f64>),
+    NotMeasured(Problem),
+}
+
+impl From<Result<Vec<f64>, Problem>> for Outcome {
+    fn from(result: Result<Vec<f64>, Problem>) -> Self {
+        match result {
+            Ok(values) => Outcome::Measured(values),
+            Err(problem) => Outcome::NotMeasured(problem),
+        }
+    }
+}
+
+impl ScenarioId {
+    pub const ALL: [ScenarioId; 13] = [
+        ScenarioId::ColdStart,
+        ScenarioId::Memory,
+        ScenarioId::S3PutSmall,
+        ScenarioId::S3GetSmall,
+        ScenarioId::S3PutLarge,
+        ScenarioId::S3GetLarge,
+        ScenarioId::SqsSendJson,
+        ScenarioId::SqsSendQuery,
+        ScenarioId::SqsReceiveDelete,
+        ScenarioId::DynamoPut,
+        ScenarioId::DynamoGet,
+        ScenarioId::DynamoQuery,
+        ScenarioId::SqsBigQueue,
+    ];
+
+    /// The name used on the command line and in the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScenarioId::ColdStart => "cold-start",
+            ScenarioId::Memory => "memory",
+            ScenarioId::S3PutSmall => "s3-put-small",
+            ScenarioId::S3GetSmall => "s3-get-small",
+            ScenarioId::S3PutLarge => "s3-put-large",
+            ScenarioId::S3GetLarge => "s3-get-large",
+            ScenarioId::SqsSendJson => "sqs-send-json",
+            ScenarioId::SqsSendQuery => "sqs-send-query",
+            ScenarioId::SqsReceiveDelete => "sqs-receive-delete",
+            ScenarioId::DynamoPut => "dynamodb-put",
+            ScenarioId::DynamoGet => "dynamodb-get",
+            ScenarioId::DynamoQuery => "dynamodb-query",
+            ScenarioId::SqsBigQueue => "sqs-big-queue",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|id| id.name() == name)
+    }
+
+    /// Scenarios run when none are named. Filling a queue with a million
+    /// messages takes minutes on a slow peer, so a full run asks for it
+    /// explicitly; a smoke run does it at a small scale.
+    pub fn defaults(smoke: bool) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|id| smoke || *id != ScenarioId::SqsBigQueue)
+            .collect()
+    }
+
+    /// Whether the scenario runs against a started server (not at start-up).
+    pub fn is_load(self) -> bool {
+        !matches!(self, ScenarioId::ColdStart | ScenarioId::Memory)
+    }
+
+    /// Small-request scenarios: the ones with the 20x-moto / half-the-limit
+    /// targets.
+    pub fn is_small_request(self) -> bool {
+        matches!(
+            self,
+            ScenarioId::S3PutSmall
+                | ScenarioId::S3GetSmall
+                | ScenarioId::SqsSendJson
+                | ScenarioId::SqsSendQuery
+                | ScenarioId::SqsReceiveDelete
+                | ScenarioId::DynamoPut
+                | ScenarioId::DynamoGet
+                | ScenarioId::DynamoQuery
+        )
+    }
+
+    pub fn title(self, settings: &Settings) -> String {
+        let large = format!("{} MiB", settings.large_object_bytes / MIB);
+        match self {
+            ScenarioId::ColdStart => format!("cold start ({} starts)", settings.cold_starts),
+            ScenarioId::Memory => "memory (VmRSS)".into(),
+            ScenarioId::S3PutSmall => "S3 PutObject 1 KiB".into(),
+            ScenarioId::S3GetSmall => "S3 GetObject 1 KiB".into(),
+            ScenarioId::S3PutLarge => format!("S3 PutObject {large}"),
+            ScenarioId::S3GetLarge => format!("S3 GetObject {large}"),
+            ScenarioId::SqsSendJson => "SQS SendMessage (JSON)".into(),
+            ScenarioId::SqsSendQuery => "SQS SendMessage (query)".into(),
+            ScenarioId::SqsReceiveDelete => "SQS ReceiveMessage+DeleteMessage".into(),
+            ScenarioId::DynamoPut => "DynamoDB PutItem".into(),
+            ScenarioId::DynamoGet => "DynamoDB GetItem".into(),
+            ScenarioId::DynamoQuery => "DynamoDB Query (100 items)".into(),
+            ScenarioId::SqsBigQueue => format!(
+                "SQS ReceiveMessage, queue of {} messages",
+                settings.big_queue_messages
+            ),
+        }
+    }
+
+    pub fn metrics(self) -> Vec<Metric> {
+        match self {
+            ScenarioId::ColdStart => vec![
+                Metric {
+                    name: "min",
+                    unit: "ms",
+                    higher_is_better: false,
+                },
+                Metric {
+                    name: "median",
+                    unit: "ms",
+                    higher_is_better: false,
+                },
+            ],
+            ScenarioId::Memory => vec![
+                Metric {
+                    name: "idle",
+                    unit: "MiB",
+                    higher_is_better: false,
+                },
+                Metric {
+                    name: "after load",
+                    unit: "MiB",
+                    higher_is_better: false,
+                },
+            ],
+            ScenarioId::S3PutLarge | ScenarioId::S3GetLarge => vec![Metric {
+                name: "transfer",
+                unit: "MB/s",
+                higher_is_better: true,
+            }],
+            ScenarioId::SqsReceiveDelete => vec![
+                Metric {
+                    name: "throughput",
+                    unit: "msg/s",
+                    higher_is_better: true,
+                },
+                P50,
+                P99,
+            ],
+            ScenarioId::SqsBigQueue => vec![
+                Metric {
+                    name: "fill (SendMessageBatch)",
+                    unit: "msg/s",
+                    higher_is_better: true,
+                },
+                REQUESTS_PER_SECOND,
+                P50,
+                P99,
+            ],
+            _ => vec![REQUESTS_PER_SECOND, P50, P99],
+        }
+    }
+}
+
+/// Everything a scenario needs to drive one running server.
+pub struct Context<'a> {
+    pub addr: SocketAddr,
+    pub requests: RequestFactory,
+    /// The limit server answers a fixed 200 to anything: its answers carry
+    /// no data, so checks are skipped and placeholders stand in for ids.
+    pub reference: bool,
+    pub settings: &'a Settings,
+}
+
+impl Context<'_> {
+    /// Sends one request on a fresh connection and insists on a 2xx answer.
+    pub async fn call(&self, request: &PreparedRequest, operation: &str) -> Result<Reply, Problem> {
+        let mut connection = Connection::open(self.addr)
+            .await
+            .map_err(|error| Problem::failed(operation, error))?;
+        let reply = connection
+            .send(request, BodyHandling::Keep)
+            .await
+            .map_err(|error| Problem::failed(operation, error))?;
+        expect_success(reply, operation)
+    }
+
+    /// Fails the scenario unless `holds` — except on the limit server,
+    /// whose answers carry nothing to check.
+    pub fn verify(&self, holds: bool, what: impl FnOnce() -> String) -> Result<(), Problem> {
+        if holds || self.reference {
+            Ok(())
+        } else {
+            Err(Problem::Failed(format!("check failed: {}", what())))
+        }
+    }
+
+    /// The check replies must pass under load (none on the limit server).
+    pub fn reply_check(&self, check: ReplyCheck) -> ReplyCheck {
+        if self.reference {
+            ReplyCheck::Success
+        } else {
+            check
+        }
+    }
+
+    /// The load plan of small-request scenarios.
+    pub fn small_plan(&self) -> Plan {
+        Plan {
+            concurrency: self.settings.concurrency,
+            operations: self.settings.requests,
+            max_duration: self.settings.max_duration,
+        }
+    }
+
+    /// Applies load and insists that every operation succeeded.
+    pub async fn load<O: Operation>(&self, operation: O, plan: Plan) -> Result<LoadReport, Problem> {
+        let report = load::run(self.addr, Arc::new(operation), plan).await;
+        report.require_clean().map_err(|problem| match problem {
+            Problem::Failed(why) => Problem::Failed(format!("under load: {why}")),
+            unsupported => unsupported,
+        })?;
+        Ok(report)
+    }
+}
+
+/// Requests/s, p50 and p99 of a small-request load.
+fn throughput_figures(report: &LoadReport) -> Vec<f64> {
+    vec![
+        report.per_second(),
+        report.percentile_ms(0.50),
+        report.percentile_ms(0.99),
+    ]
+}
+
+/// Runs one load scenario (cold start and memory are measured by the runner).
+pub async fn run(id: ScenarioId, context: &Context<'_>) -> Outcome {
+    let result = match id {
+        ScenarioId::S3PutSmall => s3::put_small(context).await,
+        ScenarioId::S3GetSmall => s3::get_small(context).await,
+        ScenarioId::S3PutLarge => s3::put_large(context).await,
+        ScenarioId::S3GetLarge => s3::get_large(context).await,
+        ScenarioId::SqsSendJson => sqs::send_json(context).await,
+        ScenarioId::SqsSendQuery => sqs::send_query(context).await,
+        ScenarioId::SqsReceiveDelete => sqs::receive_delete(context).await,
+        ScenarioId::SqsBigQueue => sqs::big_queue(context).await,
+        ScenarioId::DynamoPut => dynamodb::put_item(context).await,
+        ScenarioId::DynamoGet => dynamodb::get_item(context).await,
+        ScenarioId::DynamoQuery => dynamodb::query(context).await,
+        ScenarioId::ColdStart | ScenarioId::Memory => {
+            Err(Problem::Failed("measured at start-up, not under load".into()))
+        }
+    };
+    result.into()
+}
