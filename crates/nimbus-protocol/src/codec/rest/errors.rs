@@ -204,11 +204,19 @@ fn write_xml_fields(
     }
 }
 
+/// `<Message>`, left out when there is none: botocore then reads an empty
+/// message, where `<Message/>` would read as null.
+fn write_message(out: &mut XmlWriter, message: &str) {
+    if !message.is_empty() {
+        xml::write_text_element(out, "Message", message);
+    }
+}
+
 fn s3_body(model: &ServiceModel, shape: Option<(&str, &Shape)>, error: &AwsError, request_id: &str) -> Bytes {
     let mut out = XmlWriter::new(Vec::new());
     out.get_mut().extend_from_slice(b"<Error>");
     xml::write_text_element(&mut out, "Code", &error.code);
-    xml::write_text_element(&mut out, "Message", &error.message);
+    write_message(&mut out, &error.message);
     write_xml_fields(&mut out, model, shape, error);
     xml::write_text_element(&mut out, "RequestId", request_id);
     xml::write_text_element(&mut out, "HostId", &host_id(request_id));
@@ -230,7 +238,7 @@ fn error_response_body(
     let fault = if error.sender_fault { "Sender" } else { "Receiver" };
     xml::write_text_element(&mut out, "Type", fault);
     xml::write_text_element(&mut out, "Code", &error.code);
-    xml::write_text_element(&mut out, "Message", &error.message);
+    write_message(&mut out, &error.message);
     write_xml_fields(&mut out, model, shape, error);
     out.get_mut().extend_from_slice(b"</Error>");
     xml::write_text_element(&mut out, "RequestId", request_id);
