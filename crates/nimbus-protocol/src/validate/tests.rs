@@ -193,3 +193,15 @@ fn hostile_nesting_does_not_overflow_the_stack() {
     // Dropping the value recursively would overflow the test thread itself.
     std::mem::forget(value);
 }
+
+#[test]
+fn ec2_patterns_are_not_enforced() {
+    let ec2 = models::get("ec2").expect("ec2");
+    let input = structure! {
+        "InstanceType" => "t3.micro",
+        "InstancePlatform" => "Linux/UNIX",
+        "InstanceCount" => 1i64,
+        "PlacementGroupArn" => "arn:aws:ec2:us-east-1:000000000000:placement-group/pg",
+    };
+    assert!(validate(ec2, "CreateCapacityReservationRequest", &input).is_empty());
+}

@@ -8,6 +8,9 @@ use crate::model::{ServiceModel, Shape, ShapeType};
 
 pub struct Walker<'m> {
     model: &'m ServiceModel,
+    /// EC2 does not enforce its model's patterns (some, such as
+    /// `...:placement-group/^.{1,255}$`, could never match).
+    check_patterns: bool,
     pub violations: Vec<Violation>,
 }
 
@@ -15,6 +18,7 @@ impl<'m> Walker<'m> {
     pub fn new(model: &'m ServiceModel) -> Self {
         Walker {
             model,
+            check_patterns: model.metadata.protocol != "ec2",
             violations: Vec::new(),
         }
     }
@@ -30,7 +34,7 @@ impl<'m> Walker<'m> {
         let Some(shape) = self.model.shapes.get(shape_name) else {
             return;
         };
-        for constraint in broken_constraints(shape, value) {
+        for constraint in broken_constraints(shape, value, self.check_patterns) {
             self.push(path, member, shape, value, constraint);
         }
         match (shape.kind, value) {
@@ -138,12 +142,12 @@ impl<'m> Walker<'m> {
         self.model
             .shapes
             .get(shape_name)
-            .is_some_and(|shape| !broken_constraints(shape, value).is_empty())
+            .is_some_and(|shape| !broken_constraints(shape, value, self.check_patterns).is_empty())
     }
 }
 
 /// The constraints of `shape` that `value` breaks, in AWS's words.
-fn broken_constraints(shape: &Shape, value: &Value) -> Vec<String> {
+fn broken_constraints(shape: &Shape, value: &Value, check_patterns: bool) -> Vec<String> {
     let mut broken = Vec::new();
     if let (Some(allowed), Value::String(s)) = (&shape.enum_values, value)
         && !allowed.iter().any(|a| a == s)
@@ -178,7 +182,7 @@ fn broken_constraints(shape: &Shape, value: &Value) -> Vec<String> {
             ));
         }
     }
-    if let (Some(regex), Value::String(s)) = (&shape.pattern, value)
+    if let (true, Some(regex), Value::String(s)) = (check_patterns, &shape.pattern, value)
         && !pattern::matches(regex, s)
     {
         broken.push(pattern_constraint(regex));
