@@ -19,10 +19,12 @@ fn cache() -> &'static Mutex<Cache> {
 fn compiled(pattern: &str) -> Option<Arc<Regex>> {
     // A panic elsewhere while holding the lock leaves the cache valid.
     let mut cache = cache().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    cache
-        .entry(pattern.to_owned())
-        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok().map(Arc::new))
-        .clone()
+    if let Some(known) = cache.get(pattern) {
+        return known.clone();
+    }
+    let regex = Regex::new(&format!("^(?:{pattern})$")).ok().map(Arc::new);
+    cache.insert(pattern.to_owned(), regex.clone());
+    regex
 }
 
 /// Whether `value` satisfies `pattern`; `true` when the pattern is one we skip.
