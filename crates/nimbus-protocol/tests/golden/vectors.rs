@@ -118,7 +118,7 @@ fn load_file(path: &Path, label: &str, direction: Direction) -> Result<Vec<Case>
             let mut operations = Map::new();
             operations.insert(operation.clone(), given);
             let mut model = json!({"metadata": metadata, "shapes": shapes, "operations": operations});
-            apply_botocore_trait_merging(&mut model);
+            normalize_legacy_model(&mut model);
             cases.push(Case {
                 direction,
                 file: label.to_owned(),
@@ -149,12 +149,19 @@ fn given_operation(case: &Json) -> Json {
     given
 }
 
-/// Rewrites the two legacy spellings of serialization traits that botocore
-/// accepts but nimbus's model types (made for real service models) do not
-/// read: traits on a shape reference apply to the shape it names, and a
-/// `location`/`locationName` written on a target shape applies to the members
-/// that use it. Real models put both on the member; so does this.
-pub fn apply_botocore_trait_merging(model: &mut Json) {
+/// Rewrites the legacy spellings that botocore accepts but nimbus's model
+/// types (made for real service models) do not read: traits on a shape
+/// reference apply to the shape it names; a `location`/`locationName` written
+/// on a target shape applies to the members that use it (real models put
+/// both on the member); the old `character` type is a string.
+pub fn normalize_legacy_model(model: &mut Json) {
+    if let Some(shapes) = model["shapes"].as_object_mut() {
+        for shape in shapes.values_mut() {
+            if shape["type"] == "character" {
+                shape["type"] = Json::String("string".to_owned());
+            }
+        }
+    }
     let Some(operations) = model["operations"].as_object().cloned() else {
         return;
     };
