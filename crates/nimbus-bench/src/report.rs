@@ -127,7 +127,7 @@ impl Report<'_> {
                 for run in self.runs {
                     cells.push(match figure(run, id, row) {
                         Ok(value) => format_value(value),
-                        Err(reason) => notes.cell(run.kind.name(), &id.title(self.settings), &reason),
+                        Err(reason) => notes.cell(run.kind.name(), &reason),
                     });
                 }
                 let nimbus = self.nimbus().and_then(|run| figure(run, id, row).ok());
@@ -329,20 +329,16 @@ fn short(reason: &str) -> &str {
 }
 
 /// Footnotes for cells that hold no figure: the table shows the gist and a
-/// number, the note the whole reason. Repeated reasons share a note.
+/// number, the note the whole reason (which names the failing operation).
+/// Repeated reasons share a note.
 #[derive(Default)]
 struct Notes {
     entries: Vec<String>,
 }
 
 impl Notes {
-    fn cell(&mut self, server: &str, scenario: &str, reason: &str) -> String {
-        let (subject, reason_text) = if reason.starts_with("not ") || reason.starts_with("did not") {
-            (server.to_owned(), reason.to_owned())
-        } else {
-            (format!("{server}, {scenario}"), reason.to_owned())
-        };
-        let entry = format!("{subject}: {}", reason_text.replace('|', "/"));
+    fn cell(&mut self, server: &str, reason: &str) -> String {
+        let entry = format!("{server}: {}", reason.replace('|', "/"));
         let number = match self.entries.iter().position(|known| *known == entry) {
             Some(index) => index + 1,
             None => {

@@ -149,7 +149,7 @@ pub fn locate(kind: ServerKind, locations: &Locations, large_bytes: usize) -> Re
                 kind,
                 label: version,
                 program,
-                args: args(&["--addr", "127.0.0.1:{port}", "--log", "warn"]),
+                args: args(&["--addr", "127.0.0.1:{port}"]),
             })
         }
     }

@@ -71,9 +71,14 @@ impl Settings {
     }
 
     /// The big-queue fill is the one phase that scales with the queue, not
-    /// with `requests`: give it room (a slow peer fills ~1,000 messages/s).
+    /// with `requests`: it may take 2 ms a message (a slow peer fills about
+    /// 1,000 messages/s with batches of 10).
+    pub fn big_queue_fill_allowance(&self) -> Duration {
+        Duration::from_millis(self.big_queue_messages as u64 * 2).max(self.max_duration)
+    }
+
+    /// Time cap of the whole big-queue scenario: the fill, and the rest.
     pub fn big_queue_timeout(&self) -> Duration {
-        let fill_allowance = Duration::from_millis(self.big_queue_messages as u64 * 2);
-        self.scenario_timeout + fill_allowance
+        self.scenario_timeout + self.big_queue_fill_allowance()
     }
 }
