@@ -31,10 +31,12 @@ CANDIDATE_CHARS = "aZ09-_. é/:+=@,;~!*'()x\t\n"
 class ParamGenerator:
     """Sample parameters for one protocol's requests (or responses)."""
 
-    def __init__(self, protocol: str, greedy_labels: frozenset = frozenset()):
+    def __init__(self, protocol: str, greedy_labels: frozenset = frozenset(), required_only: bool = False):
         self.protocol = protocol
         # URI label names written `{Name+}` (they may hold slashes).
         self.greedy_labels = greedy_labels
+        # Only required members: what is absent must decode as absent.
+        self.required_only = required_only
         self.counter = 0
 
     def _next(self) -> int:
@@ -62,7 +64,7 @@ class ParamGenerator:
                 # Required members always, but recursion must end somewhere.
                 if depth >= RECURSION_LIMIT:
                     continue
-            elif depth > OPTIONAL_DEPTH or member.name in stack:
+            elif self.required_only or depth > OPTIONAL_DEPTH or member.name in stack:
                 continue
             params[name] = self.member_value(member, depth, stack)
         if not params:

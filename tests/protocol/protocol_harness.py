@@ -196,6 +196,33 @@ def describe_response(response: dict) -> str:
     return f"HTTP {response['status_code']}{headers}\n      body: {text[:3000]}"
 
 
+def parse_like_client(service_model, operation_model, response: dict, protocol: str | None = None) -> dict:
+    """What botocore's client gets from this response: the parser's reading
+    for the operation's output, plus (for an error) the modeled fields of the
+    exception shape the error code names (botocore's endpoint does this)."""
+    from botocore.parsers import create_parser
+
+    parser = create_parser(protocol or service_model.metadata["protocol"])
+    response = dict(response, context={"operation_name": operation_model.name})
+    parsed = parser.parse(response, operation_model.output_shape)
+    if response["status_code"] >= 300:
+        code = parsed.get("Error", {}).get("Code")
+        error_shape = service_model.shape_for_error_code(code) if code is not None else None
+        if error_shape is not None:
+            parsed.update(parser.parse(response, error_shape))
+    return parsed
+
+
+def client_view(parsed: dict) -> dict:
+    """A parsed response as botocore's own protocol tests compare it: plain
+    values, no ResponseMetadata, only Code and Message of the generic Error."""
+    parsed = plain(parsed)
+    parsed.pop("ResponseMetadata", None)
+    if isinstance(parsed.get("Error"), dict):
+        parsed["Error"] = {key: value for key, value in parsed["Error"].items() if key in ("Code", "Message")}
+    return parsed
+
+
 # ---------------------------------------------------------- normalising
 
 
@@ -277,10 +304,11 @@ class Tallies:
         self.failures: list[tuple[str, str, str]] = []  # (name, summary, details)
         self.stale: list[str] = []
 
-    def settle(self, kind: str, group: str, case: str, problems: list[str], details: str = ""):
-        """Records a case's outcome and ends the test accordingly."""
+    def settle(self, kind: str, group: str, case: str, problems: list[str], details: str = "", skip_as: str | None = None):
+        """Records a case's outcome and ends the test accordingly; a skip
+        entry may name the case or, for all its variants, `skip_as`."""
         name = f"{kind} {group}/{case}"
-        reason = SKIPS.reason(kind, group, case)
+        reason = SKIPS.reason(kind, group, case) or (skip_as and SKIPS.reason(kind, group, skip_as))
         counts = self.counts[(kind, group)]
         if not problems:
             if reason is None:

@@ -16,15 +16,16 @@ import copy
 import json
 
 import pytest
-from botocore.model import NoShapeFoundError, ServiceModel
-from botocore.parsers import create_parser
+from botocore.model import ServiceModel
 
 from protocol_harness import (
     TALLIES,
     VECTORS,
     botocore_response,
+    client_view,
     describe_response,
     differences,
+    parse_like_client,
     plain,
 )
 
@@ -82,33 +83,6 @@ def _service_model(suite: dict, given: dict) -> tuple[dict, ServiceModel, str]:
     return model_json, ServiceModel(botocore_json, service_name="golden"), name
 
 
-def _parse(service_model: ServiceModel, operation_name: str, response: dict) -> dict:
-    """What botocore's client returns (or raises with) for this response."""
-    operation = service_model.operation_model(operation_name)
-    parser = create_parser(service_model.metadata["protocol"])
-    response = dict(response, context={"operation_name": operation_name})
-    parsed = parser.parse(response, operation.output_shape)
-    if response["status_code"] >= 300:
-        code = parsed.get("Error", {}).get("Code")
-        try:
-            error_shape = service_model.shape_for_error_code(code)
-        except NoShapeFoundError:
-            error_shape = None
-        if error_shape is not None:
-            parsed.update(parser.parse(response, error_shape))
-    return parsed
-
-
-def _fixup(parsed: dict) -> dict:
-    """botocore's own protocol tests compare without ResponseMetadata, and
-    only Code and Message of the generic Error."""
-    parsed = plain(parsed)
-    parsed.pop("ResponseMetadata", None)
-    if isinstance(parsed.get("Error"), dict):
-        parsed["Error"] = {key: value for key, value in parsed["Error"].items() if key in ("Code", "Message")}
-    return parsed
-
-
 def _lowercase_header_maps(shape, value):
     """Header names have no case on the wire (nimbus writes them lowercase),
     so the keys of `headers`-located maps compare without it."""
@@ -160,7 +134,7 @@ def test_output_case(entry, bridge):
         return
     response = botocore_response(answer)
     try:
-        parsed = _fixup(_parse(service_model, operation_name, response))
+        parsed = client_view(parse_like_client(service_model, operation, response))
     except Exception as error:  # botocore could not read what we wrote
         problems = [f"botocore's parser raised {type(error).__name__}: {error}"]
         TALLIES.settle(KIND, entry["file"], entry["id"], problems, f"response: {describe_response(response)}")

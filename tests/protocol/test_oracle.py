@@ -10,6 +10,9 @@ Responses (`oracle-output`): sample output parameters are encoded by the
 bridge and parsed by botocore's response parser for the protocol; the parsed
 result must equal them.
 
+Errors (`oracle-error`): every exception shape is encoded as an error and
+must reach botocore's client with its code, message and modeled members.
+
 Services with several protocols (CloudWatch: smithy-rpc-v2-cbor, json,
 query) run in each; their groups are named `<service>/<protocol>`. Filter with
 -k, e.g. `pytest tests/protocol/test_oracle.py -k "sqs and SendMessage"`.
@@ -38,8 +41,10 @@ from protocol_harness import (
     TALLIES,
     botocore_response,
     bridge_request,
+    client_view,
     describe_response,
     differences,
+    parse_like_client,
     plain,
 )
 
@@ -91,10 +96,10 @@ def greedy_labels(operation) -> frozenset:
     return frozenset(re.findall(r"\{([^}]+)\+\}", uri))
 
 
-def sample(shape, protocol: str, operation, seed: str) -> dict:
+def sample(shape, protocol: str, operation, seed: str, required_only: bool = False) -> dict:
     if shape is None:
         return {}
-    generator = ParamGenerator(protocol, greedy_labels(operation))
+    generator = ParamGenerator(protocol, greedy_labels(operation), required_only)
     # A per-operation start keeps values varied across operations yet stable.
     generator.counter = sum(map(ord, seed)) % 7
     return generator.structure(shape)
@@ -113,17 +118,22 @@ def wire_params(value):
     return value
 
 
+@pytest.mark.parametrize("variant", ["all", "required"])
 @pytest.mark.parametrize("service, protocol, operation_name", OPERATIONS, ids=IDS)
-def test_request(service, protocol, operation_name, bridge):
+def test_request(service, protocol, operation_name, variant, bridge):
+    """`all`: every member down to a small depth; `required`: only required
+    members, so absent members must stay absent."""
     kind, group = "oracle", group_of(service, protocol)
+    case = operation_name if variant == "all" else f"{operation_name}(required)"
     model = botocore_model(service, protocol)
     operation = model.operation_model(operation_name)
-    params = sample(operation.input_shape, protocol, operation, operation_name)
+    params = sample(operation.input_shape, protocol, operation, operation_name, required_only=variant == "required")
     serializer = create_serializer(protocol, include_validation=True)
     try:
         request_dict = serializer.serialize_to_request(params, operation)
     except Exception as error:  # the generator made something botocore refuses
-        TALLIES.settle(kind, group, operation_name, [f"harness: botocore refuses the sample params: {error}"])
+        problem = f"harness: botocore refuses the sample params: {error}"
+        TALLIES.settle(kind, group, case, [problem], skip_as=operation_name)
         return
     prepare_request_dict(request_dict, endpoint_url=ENDPOINT)
     prepared = create_request_object(request_dict).prepare()
@@ -153,7 +163,7 @@ def test_request(service, protocol, operation_name, bridge):
         f"expected: {json.dumps(answer.get('expected'), ensure_ascii=False)[:3000]}\n"
         f"decoded:  {json.dumps(answer.get('decoded'), ensure_ascii=False)[:3000]}\n"
     )
-    TALLIES.settle(kind, group, operation_name, problems, details)
+    TALLIES.settle(kind, group, case, problems, details, skip_as=operation_name)
 
 
 def _body_text(body_base64: str) -> str:
@@ -229,3 +239,84 @@ def _as_a_client_can_read(shape, output: dict) -> dict:
         ):
             output[name] = b'{"payload": "text"}'
     return output
+
+
+def all_errors() -> list[tuple[str, str, str]]:
+    return [
+        (service, protocol, name)
+        for service in vendored_services()
+        for protocol in protocols_of(service)
+        for name, shape in model_json(service)["shapes"].items()
+        if shape.get("exception")
+    ]
+
+
+ERRORS = all_errors()
+ERROR_IDS = [f"{group_of(s, p)}/{e}" for s, p, e in ERRORS]
+ERROR_MESSAGE = "nimbus error é <&> \"quoted\""
+
+
+def _operation_raising(model: ServiceModel, error_name: str):
+    """An operation that lists the error (else the first): its output shape
+    is what botocore parses an error response against first."""
+    names = model.operation_names
+    for name in names:
+        if any(error.name == error_name for error in model.operation_model(name).error_shapes):
+            return model.operation_model(name)
+    return model.operation_model(names[0])
+
+
+@pytest.mark.parametrize("service, protocol, error_name", ERRORS, ids=ERROR_IDS)
+def test_error(service, protocol, error_name, bridge):
+    """Errors (`oracle-error`): every exception shape, encoded with a message
+    and sample values for its other members, must reach botocore's client as
+    that error: Error.Code (the shape's `error.code`, else its name),
+    Error.Message, and the modeled members."""
+    kind, group = "oracle-error", group_of(service, protocol)
+    model = botocore_model(service, protocol)
+    shape = model.shape_for(error_name)
+    operation = _operation_raising(model, error_name)
+    fields = sample(shape, protocol, operation, error_name)
+    message_member = next((name for name in shape.members if name.lower() == "message"), None)
+    fields.pop(message_member, None)
+    fields = _as_a_client_can_read(shape, fields)
+    trait = shape.metadata.get("error", {})
+    answer = bridge.call({
+        "cmd": "encode_error",
+        "service": service,
+        "protocol": protocol,
+        "operation": operation.name,
+        "error": {
+            "code": shape.error_code,
+            "message": ERROR_MESSAGE,
+            "status": trait.get("httpStatusCode", 400),
+            "sender_fault": trait.get("senderFault", not shape.metadata.get("fault", False)),
+            "fields": wire_params(fields),
+        },
+    })
+    if "error" in answer or "panic" in answer:
+        problem = f"bridge: {answer.get('error') or 'panicked: ' + answer['panic']}"
+        TALLIES.settle(kind, group, error_name, [problem])
+        return
+    response = botocore_response(answer)
+    try:
+        parsed = client_view(parse_like_client(model, operation, response, protocol))
+    except Exception as error:
+        problem = f"botocore's parser raised {type(error).__name__}: {error}"
+        TALLIES.settle(kind, group, error_name, [problem], f"response: {describe_response(response)}")
+        return
+    expected = {"Error": {"Code": shape.error_code, "Message": ERROR_MESSAGE}, **plain(fields)}
+    if message_member in parsed:
+        # XML errors carry the message as <Message> whatever the member's
+        # case (as AWS writes them), so botocore fills a `message` member
+        # only on some wires; where it does, it must hold the message.
+        expected[message_member] = ERROR_MESSAGE
+    found = differences(expected, parsed)
+    if response["status_code"] != trait.get("httpStatusCode", 400):
+        found.append(f"HTTP status {response['status_code']}, expected {trait.get('httpStatusCode', 400)}")
+    details = (
+        f"response: {describe_response(response)}\n"
+        f"expected: {json.dumps(expected, ensure_ascii=False)[:3000]}\n"
+        f"parsed:   {json.dumps(parsed, ensure_ascii=False, default=str)[:3000]}\n"
+    )
+    TALLIES.settle(kind, group, error_name, found, details)
