@@ -21,6 +21,9 @@ OPTIONAL_DEPTH = 3
 RECURSION_LIMIT = 20
 
 BODY_TEXT = ["nimbus é☃ <tag> & 'quote' \"dq\"", "plain-ascii-1", "ünïcødé ✓ 日本"]
+# Responses also carry whitespace an XML reader would normalise unless escaped
+# (botocore's XML serializer does not escape it in requests, so AWS never sees it).
+RESPONSE_TEXT = BODY_TEXT + [" tab\there\r\nCRLF and trailing space "]
 QUERY_TEXT = ["a b&c=d/é?+%", "plain-2"]
 LABEL_TEXT = ["label é+&=:@ x", "plain-label-3"]
 GREEDY_TEXT = ["dir/sub dir/ké y+&=.txt", "a/b"]
@@ -31,8 +34,16 @@ CANDIDATE_CHARS = "aZ09-_. é/:+=@,;~!*'()x\t\n"
 class ParamGenerator:
     """Sample parameters for one protocol's requests (or responses)."""
 
-    def __init__(self, protocol: str, greedy_labels: frozenset = frozenset(), required_only: bool = False):
+    def __init__(
+        self,
+        protocol: str,
+        greedy_labels: frozenset = frozenset(),
+        required_only: bool = False,
+        response: bool = False,
+    ):
         self.protocol = protocol
+        # Responses get texts requests cannot carry through botocore unchanged.
+        self.body_texts = RESPONSE_TEXT if response else BODY_TEXT
         # URI label names written `{Name+}` (they may hold slashes).
         self.greedy_labels = greedy_labels
         # Only required members: what is absent must decode as absent.
@@ -149,7 +160,7 @@ class ParamGenerator:
         elif location == "map-key":
             wanted = f"key-{n} é"
         else:
-            wanted = BODY_TEXT[n % len(BODY_TEXT)]
+            wanted = self.body_texts[n % len(self.body_texts)]
         return fit_string(wanted, shape.metadata)
 
     def _blob(self, shape) -> bytes:

@@ -96,10 +96,10 @@ def greedy_labels(operation) -> frozenset:
     return frozenset(re.findall(r"\{([^}]+)\+\}", uri))
 
 
-def sample(shape, protocol: str, operation, seed: str, required_only: bool = False) -> dict:
+def sample(shape, protocol: str, operation, seed: str, required_only: bool = False, response: bool = False) -> dict:
     if shape is None:
         return {}
-    generator = ParamGenerator(protocol, greedy_labels(operation), required_only)
+    generator = ParamGenerator(protocol, greedy_labels(operation), required_only, response)
     # A per-operation start keeps values varied across operations yet stable.
     generator.counter = sum(map(ord, seed)) % 7
     return generator.structure(shape)
@@ -186,7 +186,7 @@ def test_response(service, protocol, operation_name, bridge):
     if operation.has_event_stream_output:
         TALLIES.settle(kind, group, operation_name, ["event stream output: the codecs do not encode event streams"])
         return
-    output = sample(operation.output_shape, protocol, operation, operation_name + "/output")
+    output = sample(operation.output_shape, protocol, operation, operation_name + "/output", response=True)
     output = _as_a_client_can_read(operation.output_shape, output)
     answer = bridge.call({
         "cmd": "encode",
@@ -276,7 +276,7 @@ def test_error(service, protocol, error_name, bridge):
     model = botocore_model(service, protocol)
     shape = model.shape_for(error_name)
     operation = _operation_raising(model, error_name)
-    fields = sample(shape, protocol, operation, error_name)
+    fields = sample(shape, protocol, operation, error_name, response=True)
     message_member = next((name for name in shape.members if name.lower() == "message"), None)
     fields.pop(message_member, None)
     fields = _as_a_client_can_read(shape, fields)
