@@ -13,6 +13,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 
 /// The answer to every small request.
@@ -24,14 +25,16 @@ pub const LARGE_PATH_MARKER: &str = "large-object";
 
 pub async fn serve(port: u16, large_bytes: usize) -> std::io::Result<()> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    // Built once; every large answer shares it.
-    let large_body = Bytes::from(vec![b'x'; large_bytes]);
+    let large_body = Arc::new(LargeBody {
+        size: large_bytes,
+        bytes: OnceLock::new(),
+    });
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
-        let large_body = large_body.clone();
+        let large_body = Arc::clone(&large_body);
         tokio::spawn(async move {
-            let service = service_fn(move |request| answer(request, large_body.clone()));
+            let service = service_fn(move |request| answer(request, Arc::clone(&large_body)));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -39,7 +42,26 @@ pub async fn serve(port: u16, large_bytes: usize) -> std::io::Result<()> {
     }
 }
 
-async fn answer(request: Request<Incoming>, large_body: Bytes) -> Result<Response<Full<Bytes>>, Infallible> {
+/// The large answer, built on first use and shared by every large answer
+/// after it: built at start, it would inflate the limit server's cold start
+/// and idle memory.
+struct LargeBody {
+    size: usize,
+    bytes: OnceLock<Bytes>,
+}
+
+impl LargeBody {
+    fn get(&self) -> Bytes {
+        self.bytes
+            .get_or_init(|| Bytes::from(vec![b'x'; self.size]))
+            .clone()
+    }
+}
+
+async fn answer(
+    request: Request<Incoming>,
+    large_body: Arc<LargeBody>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let wants_large = request.method() == Method::GET && request.uri().path().contains(LARGE_PATH_MARKER);
     // Read the whole upload, as any real server must.
     let mut body = request.into_body();
@@ -49,7 +71,7 @@ async fn answer(request: Request<Incoming>, large_body: Bytes) -> Result<Respons
         }
     }
     let body = if wants_large {
-        large_body
+        large_body.get()
     } else {
         Bytes::from_static(FIXED_BODY)
     };

@@ -177,6 +177,7 @@ async fn benchmark(cli: Cli) -> Result<(), String> {
     }
 
     let report = Report {
+        command: command_line(),
         settings: &settings,
         machine: &machine,
         scenarios: &scenarios,
@@ -254,4 +255,12 @@ fn servers_from(cli: &Cli, settings: &Settings) -> Result<Vec<ServerKind>, Strin
         }
     }
     Ok(servers)
+}
+
+/// This invocation, as a user would type it.
+fn command_line() -> String {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    format!("nimbus-bench {}", arguments.join(" "))
+        .trim_end()
+        .to_owned()
 }

@@ -58,6 +58,8 @@ impl Machine {
 
 /// One run, ready to print.
 pub struct Report<'a> {
+    /// How this run was started, so it can be repeated.
+    pub command: String,
     pub settings: &'a Settings,
     pub machine: &'a Machine,
     pub scenarios: &'a [ScenarioId],
@@ -68,14 +70,11 @@ impl Report<'_> {
     pub fn markdown(&self) -> String {
         let mut notes = Notes::default();
         let mut out = String::new();
+        let _ = writeln!(out, "Command: `{}`\n", self.command);
         let _ = writeln!(
             out,
-            "Run of {} on {}: {} cores ({}), {:.1} GiB RAM, Linux {}, load average at start {}.",
-            if self.settings.smoke {
-                "smoke mode"
-            } else {
-                "full mode"
-            },
+            "{} run on {}: {} cores ({}), {:.1} GiB RAM, Linux {}, load average at start {}.",
+            if self.settings.smoke { "Smoke" } else { "Full" },
             self.machine.date,
             self.machine.cores,
             self.machine.cpu,
@@ -251,6 +250,7 @@ impl Report<'_> {
             })
             .collect();
         json!({
+            "command": self.command,
             "mode": if self.settings.smoke { "smoke" } else { "full" },
             "machine": {
                 "date": self.machine.date,
