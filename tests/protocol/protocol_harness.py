@@ -2,9 +2,9 @@
 the Rust wire bridge, botocore's request/response forms, and the tallies the
 summary prints.
 
-Strictness works as in crates/nimbus-protocol/tests/golden.rs: by default a
-failing case is reported (xfail) without failing the run; GOLDEN_STRICT=1
-fails on any case not in the skip list and on stale skip entries.
+Strictness works as in crates/nimbus-protocol/tests/golden.rs: by default the
+run fails on any failing case not in the skip list and on stale skip entries;
+GOLDEN_REPORT_ONLY=1 reports failures (xfail) without failing the run.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
-STRICT = _flag("GOLDEN_STRICT") and not _flag("GOLDEN_REPORT_ONLY")
+STRICT = not _flag("GOLDEN_REPORT_ONLY")
 VERBOSE = _flag("GOLDEN_VERBOSE")
 
 
@@ -355,7 +355,7 @@ class Tallies:
             lines.append(f"  {'total':<42} {total['pass']:>5} {total['fail']:>5} {total['skip']:>5}")
         if self.failures and not show_details:
             lines.append("(GOLDEN_VERBOSE=1 shows each failure in full)")
-        mode = "strict" if STRICT else "report only; GOLDEN_STRICT=1 enforces"
+        mode = "strict" if STRICT else "report only (GOLDEN_REPORT_ONLY=1)"
         lines.append(f"protocol harness mode: {mode}")
         return lines
 

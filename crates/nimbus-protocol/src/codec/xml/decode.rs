@@ -65,11 +65,17 @@ fn member(
             map_entries(model, target, entries).map(Some)
         };
     }
-    // A flattened list repeats its member's name when the member has one.
+    // Clients serialize a flattened list under the member's own name
+    // (botocore), while responses name the items after the list member; read
+    // the first, fall back to the second.
     let item_ref = list_member(target)?;
     let item_shape = lookup_shape(model, &item_ref.shape)?;
-    let item_name = location_name(item_ref, item_shape).unwrap_or(name);
-    let items: Vec<&Element> = parent.children_named(super::local_part(item_name)).collect();
+    let mut items: Vec<&Element> = parent.children_named(super::local_part(name)).collect();
+    if items.is_empty() {
+        if let Some(item_name) = location_name(item_ref, item_shape) {
+            items = parent.children_named(super::local_part(item_name)).collect();
+        }
+    }
     if items.is_empty() {
         return Ok(None);
     }

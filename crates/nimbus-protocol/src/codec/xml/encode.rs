@@ -14,7 +14,7 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
 
 use super::{is_flattened, location_name, timestamp_format};
-use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType, XmlNamespace};
+use crate::model::{Location, ServiceModel, Shape, ShapeRef, ShapeType, XmlNamespace};
 use crate::timestamp::{self, TimestampFormat};
 
 /// The writer every XML encoder shares; `Writer::new_with_indent(Vec::new(), b' ', 2)`
@@ -208,7 +208,7 @@ impl<'m> Encoder<'m, '_> {
         shape
             .members
             .iter()
-            .filter(|(_, reference)| !reference.xml_attribute && reference.location.is_none())
+            .filter(|(_, reference)| !reference.xml_attribute && !is_bound_outside_body(reference))
             .filter_map(|(member_name, reference)| {
                 let value = members.get(member_name).filter(|v| !matches!(v, Value::Null))?;
                 let target = self.model.shapes.get(&reference.shape)?;
@@ -443,4 +443,11 @@ mod tests {
             "<Nested><Foo>bar</Foo><N>3</N></Nested><L><member>a</member></L>"
         );
     }
+}
+
+/// Members a response carries outside the XML body. URI and query-string
+/// bindings mean nothing in a response, so such members go in the body, as
+/// botocore's parser expects.
+fn is_bound_outside_body(reference: &ShapeRef) -> bool {
+    matches!(reference.location, Some(Location::Header | Location::Headers | Location::StatusCode))
 }
