@@ -40,7 +40,8 @@ impl Settings {
         Settings {
             smoke: false,
             concurrency: 16,
-            requests: 20_000,
+            // Enough for about a second of load at the limit server's pace.
+            requests: 100_000,
             max_duration: Duration::from_secs(10),
             large_object_bytes: 64 * MIB,
             large_transfers: 8,

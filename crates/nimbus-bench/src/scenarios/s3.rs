@@ -81,19 +81,27 @@ pub async fn put_large(context: &Context<'_>) -> Result<Vec<f64>, Problem> {
     let body = payload(context.settings.large_object_bytes);
     put_and_read_back(context, bucket, LARGE_PATH_MARKER, &body).await?;
 
-    let put = object_request(context, Method::PUT, bucket, LARGE_PATH_MARKER, &body);
+    // One key per upload: concurrent overwrites of one key are a rare case
+    // (and make moto answer 500), uploads of distinct objects the usual one.
+    let keys: Vec<String> = (0..context.settings.large_transfers)
+        .map(|index| format!("{LARGE_PATH_MARKER}-{index}"))
+        .collect();
+    let puts = keys
+        .iter()
+        .map(|key| object_request(context, Method::PUT, bucket, key, &body))
+        .collect();
     let report = context
         .load(
             Replay {
                 operation: "PutObject",
-                requests: vec![put],
+                requests: puts,
                 handling: BodyHandling::Keep,
                 check: ReplyCheck::Success,
             },
             large_plan(context),
         )
         .await?;
-    read_back(context, bucket, LARGE_PATH_MARKER, &body).await?;
+    read_back(context, bucket, &keys[0], &body).await?;
     Ok(vec![report.megabytes_per_second()])
 }
 
