@@ -108,6 +108,22 @@ def nimbus(nimbus_bin: Path):
     server.stop()
 
 
+@pytest.fixture
+def launch_nimbus(nimbus_bin: Path):
+    """Starts extra nimbus processes for one test (`launch_nimbus("--flag",
+    env={...})`); whatever the test leaves running is stopped after it."""
+    launched: list[Nimbus] = []
+
+    def launch(*args: str, env: dict[str, str] | None = None) -> Nimbus:
+        server = start_nimbus(nimbus_bin, *args, env=env)
+        launched.append(server)
+        return server
+
+    yield launch
+    for server in launched:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def endpoint(nimbus: Nimbus) -> str:
     """The URL AWS clients use, e.g. `http://127.0.0.1:40123`."""

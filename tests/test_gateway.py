@@ -14,8 +14,6 @@ from urllib.parse import urlparse
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import start_nimbus
-
 SIGNED_FOR = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=00"
 
 
@@ -343,18 +341,15 @@ def test_every_request_is_logged_with_service_operation_status_duration(endpoint
 # ----------------------------------------------------------- process lifecycle
 
 
-def test_env_vars_configure_and_sigterm_exits_cleanly(nimbus_bin):
-    server = start_nimbus(nimbus_bin, env={"NIMBUS_LOG_LEVEL": "debug", "NIMBUS_DEFAULT_ACCOUNT": "123456789012"})
-    try:
-        assert get_json(server.url, "/_nimbus/health")["services"]
-        # A keep-alive connection left open must not hold up shutdown.
-        url = urlparse(server.url)
-        idle = socket.create_connection((url.hostname, url.port))
-        assert server.stop(timeout=10) == 0, server.log()
-        idle.close()
-        assert "DEBUG" in server.log() and "123456789012" in server.log()
-    finally:
-        server.stop()
+def test_env_vars_configure_and_sigterm_exits_cleanly(launch_nimbus):
+    server = launch_nimbus(env={"NIMBUS_LOG_LEVEL": "debug", "NIMBUS_DEFAULT_ACCOUNT": "123456789012"})
+    assert get_json(server.url, "/_nimbus/health")["services"]
+    # A keep-alive connection left open must not hold up shutdown.
+    url = urlparse(server.url)
+    idle = socket.create_connection((url.hostname, url.port))
+    assert server.stop(timeout=10) == 0, server.log()
+    idle.close()
+    assert "DEBUG" in server.log() and "123456789012" in server.log()
 
 
 def test_bad_flags_are_refused(nimbus_bin):
