@@ -146,6 +146,19 @@ impl Report<'_> {
     }
 
     fn write_targets(&self, out: &mut String) {
+        let has_targets = self.scenarios.iter().any(|id| {
+            id.is_small_request()
+                || matches!(
+                    id,
+                    ScenarioId::ColdStart
+                        | ScenarioId::Memory
+                        | ScenarioId::S3PutLarge
+                        | ScenarioId::S3GetLarge
+                )
+        });
+        if !has_targets {
+            return;
+        }
         let _ = writeln!(out, "Targets (from the benchmark issue), for nimbus:\n");
         let nimbus = |id, row| {
             self.nimbus()

@@ -158,7 +158,7 @@ impl ScenarioId {
             ScenarioId::DynamoQuery => "DynamoDB Query (100 items)".into(),
             ScenarioId::SqsBigQueue => format!(
                 "SQS ReceiveMessage, queue of {} messages",
-                settings.big_queue_messages
+                with_thousands_separators(settings.big_queue_messages)
             ),
         }
     }
@@ -216,6 +216,19 @@ impl ScenarioId {
             _ => vec![REQUESTS_PER_SECOND, P50, P99],
         }
     }
+}
+
+/// 1000000 → "1,000,000".
+fn with_thousands_separators(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 /// Everything a scenario needs to drive one running server.
@@ -308,4 +321,16 @@ pub async fn run(id: ScenarioId, context: &Context<'_>) -> Outcome {
         }
     };
     result.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_thousands_separators;
+
+    #[test]
+    fn groups_digits_by_three() {
+        assert_eq!(with_thousands_separators(100), "100");
+        assert_eq!(with_thousands_separators(1000), "1,000");
+        assert_eq!(with_thousands_separators(1_000_000), "1,000,000");
+    }
 }
