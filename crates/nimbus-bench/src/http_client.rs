@@ -88,8 +88,8 @@ impl Connection {
     }
 
     pub async fn send(&mut self, request: &PreparedRequest, handling: BodyHandling) -> Result<Reply, String> {
-        // A server may close a connection after any answer (moto does with
-        // `Connection: close`); open a new one, as any client would.
+        // A server may close a connection after any answer (`Connection:
+        // close`, HTTP/1.0 servers); open a new one, as any client would.
         if self.sender.ready().await.is_err() {
             self.sender = Self::handshake(self.addr).await?;
         }
