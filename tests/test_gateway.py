@@ -188,6 +188,26 @@ def test_cli_reports_not_implemented(endpoint, aws):
     assert "NotImplemented" in result.stderr and "ListTables" in result.stderr
 
 
+def test_dynamodb_streams_is_told_from_dynamodb_by_target(endpoint, aws_client):
+    skip_if_running(endpoint, "dynamodbstreams")
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("dynamodbstreams").list_streams()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("NotImplemented", 501)
+    assert "ListStreams" in message and "dynamodbstreams" in message
+
+
+def test_presigned_sts_url_is_served(endpoint, aws_client):
+    if health(endpoint)["services"].get("sts") != "running":
+        pytest.skip("needs STS")
+    # The shape EKS and Vault use: a presigned GetCallerIdentity as a GET.
+    url = aws_client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    parsed = urlparse(url)
+    status, _, body = raw(endpoint, "GET", f"{parsed.path}?{parsed.query}")
+    assert status == 200, body
+    assert b"<Account>000000000000</Account>" in body
+
+
 # ------------------------------------------------------------------- S3 styles
 
 
@@ -207,6 +227,15 @@ def test_virtual_hosted_s3_is_rewritten_to_path_style(endpoint, host):
 def test_anonymous_get_defaults_to_s3(endpoint):
     skip_if_running(endpoint, "s3")
     status, _, body = raw(endpoint, "GET", "/some-bucket/some/key.txt")
+    assert status == 501, body
+    assert b"GetObject" in body
+
+
+def test_presigned_s3_url_is_routed_to_s3(endpoint, aws_client):
+    skip_if_running(endpoint, "s3")
+    url = aws_client("s3").generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=60)
+    parsed = urlparse(url)
+    status, _, body = raw(endpoint, "GET", f"{parsed.path}?{parsed.query}")
     assert status == 501, body
     assert b"GetObject" in body
 

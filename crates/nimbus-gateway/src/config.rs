@@ -23,7 +23,7 @@ impl Default for GatewayConfig {
             default_account: nimbus_core::account::DEFAULT_ACCOUNT_ID.to_owned(),
             default_region: "us-east-1".to_owned(),
             max_body_bytes: 128 * 1024 * 1024,
-            max_s3_body_bytes: 5 * 1024 * 1024 * 1024,
+            max_s3_body_bytes: usize::try_from(5u64 << 30).unwrap_or(usize::MAX),
             test_hooks: false,
         }
     }
