@@ -21,6 +21,36 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # For the binary
+//!
+//! - Start: `Store::open(dir)` with `--data-dir`, else [`default_data_dir()`];
+//!   `Store::ephemeral()` for `--ephemeral`. An error's `Display` is written
+//!   for the person starting nimbus (schema mismatch, directory in use).
+//!   [`Store::sweep_report`] says what a previous crash left and was removed.
+//! - `POST /_nimbus/snapshot` (name): [`Store::save_snapshot`];
+//!   restore: [`Store::restore_snapshot`]; list: [`Store::list_snapshots`];
+//!   delete: [`Store::delete_snapshot`]; `POST /_nimbus/reset`:
+//!   [`Store::reset`]. They block (they copy the state): call them from
+//!   `tokio::task::spawn_blocking`. After restore or reset, services that
+//!   cache state in memory must drop it (`Service::reset`) and re-arm their
+//!   timers from the store. [`StoreError::SnapshotNotFound`] and
+//!   [`StoreError::InvalidName`] are the caller's fault (404 / 400).
+//! - Shutdown: drop every `Store` clone; commits are already durable, so
+//!   there is nothing to flush.
+//!
+//! # For services
+//!
+//! - Keys are bytes you design so that listings are prefix scans:
+//!   `queue/<name>`, `message/<queue>/<id>`. Values are usually JSON via
+//!   `put_json` / `get_json` (see [`codec`]).
+//! - From async handlers use [`Store::write`] / [`Store::read`], which run
+//!   the closure on a blocking thread; a write is durable when it returns.
+//! - Blobs: `blobs().write_from(body)` (or `create()` + `write` + `finish`),
+//!   then `txn.attach_blob(staged)` and store the [`BlobRef`] in your value,
+//!   in the same transaction; `txn.release_blob(&old)` when replacing or
+//!   deleting. Read with `blobs().open_range(&blob, range)`.
+
 pub mod blob;
 mod cleanup;
 pub mod codec;
