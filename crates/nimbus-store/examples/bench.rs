@@ -105,6 +105,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &mut round_trips,
         );
     }
+
+    // The path services take from async handlers: Store::write on a blocking thread.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let store = Store::open(dir.path())?;
+    let mut round_trips = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let (store, ns, value) = (store.clone(), ns.clone(), value.clone());
+        let started = Instant::now();
+        runtime
+            .block_on(store.write(move |txn| txn.open(&ns)?.put(format!("async/q{i}").as_bytes(), &value)))?;
+        round_trips.push(started.elapsed());
+    }
+    report(
+        "single-key write via async Store::write (durable)",
+        &mut round_trips,
+    );
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub enum StoreError {
         found: u64,
         expected: u64,
     },
+    /// The directory holds files but no nimbus store: not ours to write into.
+    NotADataDir { path: PathBuf },
     /// Another nimbus process holds the data directory.
     InUse { path: PathBuf },
     /// A value could not be encoded or decoded with serde.
@@ -61,6 +63,12 @@ impl fmt::Display for StoreError {
                 "the data directory {} was written with store schema version {found}, but this nimbus \
                  uses version {expected}; nothing was changed. Run the nimbus version that wrote it, or \
                  start with another --data-dir (or move this one aside)",
+                path.display()
+            ),
+            StoreError::NotADataDir { path } => write!(
+                f,
+                "{} is not empty and holds no nimbus store (nimbus.redb); pass an empty or new directory \
+                 as --data-dir",
                 path.display()
             ),
             StoreError::InUse { path } => write!(

@@ -57,6 +57,7 @@ impl Store {
             }
             db
         } else {
+            refuse_foreign_directory(&layout.root)?;
             fsutil::create_dir_all(&layout.root)?;
             let db = redb_builder()
                 .create(&database_path)
@@ -182,6 +183,19 @@ fn check_before_opening(database_path: &Path, root: &Path) -> Result<()> {
         Ok(db) => schema::check(&db, root).map(drop),
         Err(redb::DatabaseError::RepairAborted) => Ok(()),
         Err(err) => Err(open_error(err, root)),
+    }
+}
+
+/// A new store goes only into a missing or empty directory: the sweep at
+/// open deletes unknown files under `tmp/` and `blobs/`, which must never be
+/// someone else's (`--data-dir ~` by mistake).
+fn refuse_foreign_directory(root: &Path) -> Result<()> {
+    if fsutil::list_dir(root)?.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::NotADataDir {
+            path: root.to_owned(),
+        })
     }
 }
 

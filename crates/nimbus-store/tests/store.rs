@@ -225,3 +225,19 @@ fn another_schema_version_is_refused_and_left_untouched() -> Result<(), StoreErr
     assert_eq!(entries, ["nimbus.redb"], "no directories created");
     Ok(())
 }
+
+#[test]
+fn a_non_empty_directory_without_a_store_is_refused() -> Result<(), StoreError> {
+    let dir = TempDir::new("nimbus-store-test")?;
+    let precious = dir.path().join("tmp");
+    std::fs::create_dir_all(&precious).map_err(|e| StoreError::Task(e.to_string()))?;
+    std::fs::write(precious.join("notes.txt"), b"mine").map_err(|e| StoreError::Task(e.to_string()))?;
+    let err = Store::open(dir.path()).expect_err("must refuse a foreign directory");
+    assert!(matches!(err, StoreError::NotADataDir { .. }), "{err}");
+    assert!(precious.join("notes.txt").exists(), "nothing deleted");
+    // A missing directory is created.
+    let fresh = dir.path().join("nested/data");
+    Store::open(&fresh)?;
+    assert!(fresh.join("nimbus.redb").exists());
+    Ok(())
+}
