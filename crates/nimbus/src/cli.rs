@@ -19,9 +19,10 @@ pub struct Cli {
     #[arg(long, env = "NIMBUS_PORT", default_value_t = 4566)]
     pub port: u16,
 
-    /// Directory where state is kept across restarts.
-    #[arg(long, env = "NIMBUS_DATA_DIR", default_value = ".nimbus")]
-    pub data_dir: PathBuf,
+    /// Directory where state is kept across restarts (default: the platform
+    /// data directory, e.g. ~/.local/share/nimbus).
+    #[arg(long, env = "NIMBUS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 
     /// Keep all state in memory; nothing is read from or written to disk.
     #[arg(long, env = "NIMBUS_EPHEMERAL", value_parser = BoolishValueParser::new())]

@@ -14,6 +14,8 @@ use nimbus_core::identity::CredentialRegistry;
 use nimbus_gateway::{Gateway, GatewayConfig};
 
 use crate::cli::Cli;
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
 
 /// Idle memory and start-up time matter more than throughput on a laptop:
 /// a few workers are plenty for a local region.
@@ -53,19 +55,25 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|error| format!("cannot listen on {address}: {error}"))?;
     let bound = listener.local_addr().unwrap_or(address);
 
+    let store = Arc::new(open_store(&cli)?);
     let credentials = Arc::new(CredentialRegistry::new());
+    let environment = services::Environment {
+        store: Arc::clone(&store),
+        clock: Clock::real(),
+        credentials: Arc::clone(&credentials),
+    };
     let config = GatewayConfig {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
         ..GatewayConfig::default()
     };
-    tracing::debug!(?config, data_dir = %cli.data_dir.display(), ephemeral = cli.ephemeral, "configuration");
-    let gateway = Arc::new(Gateway::new(config, services::all(&credentials), credentials));
+    tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
+    let gateway = Arc::new(Gateway::new(config, services::all(&environment), credentials));
 
     let storage = if cli.ephemeral {
         "in memory (--ephemeral)".to_owned()
     } else {
-        cli.data_dir.display().to_string()
+        store.data_dir().display().to_string()
     };
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -77,4 +85,22 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|error| format!("server failed: {error}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The store under `--data-dir` (default: the platform data directory), or
+/// in memory with `--ephemeral`. Errors are meant for the person starting nimbus.
+fn open_store(cli: &Cli) -> Result<Store, String> {
+    if cli.ephemeral {
+        return Store::ephemeral().map_err(|error| format!("cannot create the in-memory store: {error}"));
+    }
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(nimbus_store::default_data_dir)
+        .ok_or("no data directory: pass --data-dir (or NIMBUS_DATA_DIR), or --ephemeral")?;
+    let store = Store::open(&data_dir)
+        .map_err(|error| format!("cannot open the store in {}: {error}", data_dir.display()))?;
+    let sweep = store.sweep_report();
+    tracing::debug!(?sweep, "store opened");
+    Ok(store)
 }

@@ -5,9 +5,20 @@ use std::sync::Arc;
 
 use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
 
-/// Builds every implemented service. Services that issue or inspect
-/// credentials share `credentials` with the gateway.
-pub fn all(credentials: &Arc<CredentialRegistry>) -> Vec<Arc<dyn Service>> {
-    vec![Arc::new(nimbus_sts::Sts::new(Arc::clone(credentials)))]
+/// What services are built from: the state they keep and the time they read.
+pub struct Environment {
+    /// Durable state (or in memory with `--ephemeral`), shared by every service.
+    pub store: Arc<Store>,
+    /// The clock every time-dependent rule reads.
+    pub clock: Clock,
+    /// Credentials issued by STS, shared with the gateway to resolve accounts.
+    pub credentials: Arc<CredentialRegistry>,
+}
+
+/// Builds every implemented service.
+pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
+    vec![Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials)))]
 }
