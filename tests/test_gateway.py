@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import time
 from urllib.parse import urlparse
@@ -404,3 +405,46 @@ def test_port_in_use_is_a_clear_failure(nimbus_bin, endpoint):
     )
     assert done.returncode != 0
     assert "cannot listen" in done.stderr
+
+
+def start_slow_request(server) -> tuple[socket.socket, bytes]:
+    """Opens a GetCallerIdentity request whose body is only half sent, so it
+    stays in flight until the rest arrives."""
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    url = urlparse(server.url)
+    connection = socket.create_connection((url.hostname, url.port), timeout=10)
+    head = (
+        "POST / HTTP/1.1\r\n"
+        f"Host: {url.hostname}:{url.port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Authorization: {SIGNED_FOR.format('sts')}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    connection.sendall(head + body[:10])
+    return connection, body[10:]
+
+
+def test_sigterm_finishes_in_flight_requests(launch_nimbus):
+    server = launch_nimbus()
+    connection, rest = start_slow_request(server)
+    time.sleep(0.2)
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert server.process.poll() is None, "exited with a request in flight"
+    connection.sendall(rest)
+    response = connection.recv(65536)
+    connection.close()
+    assert response.startswith(b"HTTP/1.1 200"), response
+    assert server.process.wait(10) == 0, server.log()
+
+
+def test_second_signal_exits_at_once(launch_nimbus):
+    server = launch_nimbus()
+    connection, _ = start_slow_request(server)
+    time.sleep(0.2)
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert server.process.poll() is None
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(5) != 0
+    connection.close()
