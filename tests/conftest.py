@@ -64,12 +64,15 @@ def nimbus_binary() -> Path:
     return target / "debug" / "nimbus"
 
 
-def start_nimbus(binary: Path, *args: str, env: dict[str, str] | None = None) -> Nimbus:
+def start_nimbus(
+    binary: Path, *args: str, env: dict[str, str] | None = None, ephemeral: bool = True
+) -> Nimbus:
     """Starts nimbus on a free port (`--port 0`) and waits until it answers
-    `/_nimbus/health`. Extra `args` and `env` are added to the defaults."""
+    `/_nimbus/health`. Extra `args` and `env` are added to the defaults;
+    `ephemeral=False` keeps state on disk (pass `--data-dir`)."""
     log_file = tempfile.NamedTemporaryFile(prefix="nimbus-", suffix=".log", delete=False)
     full_env = {**os.environ, "NIMBUS_TEST_HOOKS": "1", **(env or {})}
-    command = [str(binary), "--host", "127.0.0.1", "--port", "0", "--ephemeral", *args]
+    command = [str(binary), "--host", "127.0.0.1", "--port", "0", *(["--ephemeral"] if ephemeral else []), *args]
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=full_env)
     log_path = Path(log_file.name)
     log_file.close()
@@ -114,8 +117,8 @@ def launch_nimbus(nimbus_bin: Path):
     env={...})`); whatever the test leaves running is stopped after it."""
     launched: list[Nimbus] = []
 
-    def launch(*args: str, env: dict[str, str] | None = None) -> Nimbus:
-        server = start_nimbus(nimbus_bin, *args, env=env)
+    def launch(*args: str, env: dict[str, str] | None = None, ephemeral: bool = True) -> Nimbus:
+        server = start_nimbus(nimbus_bin, *args, env=env, ephemeral=ephemeral)
         launched.append(server)
         return server
 

@@ -11,11 +11,13 @@ use hyper::body::Incoming;
 use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::HttpResponse;
+use nimbus_store::Store;
 
 use crate::config::GatewayConfig;
 use crate::dispatch::{Exchange, dispatch};
 use crate::internal::{self, InternalRoute};
 use crate::services::Services;
+use crate::snapshots;
 
 /// Everything needed to answer requests; shared by all connections.
 pub struct Gateway {
@@ -24,6 +26,9 @@ pub struct Gateway {
     /// Temporary credentials issued by STS, so their access keys resolve to
     /// the right account; cleared on reset.
     credentials: Arc<CredentialRegistry>,
+    /// The state every service keeps: emptied on reset, saved and restored
+    /// by the snapshot endpoints.
+    store: Arc<Store>,
 }
 
 impl Gateway {
@@ -33,6 +38,7 @@ impl Gateway {
         config: GatewayConfig,
         services: Vec<Arc<dyn Service>>,
         credentials: Arc<CredentialRegistry>,
+        store: Arc<Store>,
     ) -> Self {
         for service in &services {
             if nimbus_protocol::models::metadata(service.model_name()).is_none() {
@@ -46,6 +52,7 @@ impl Gateway {
             config,
             services: Services::new(services),
             credentials,
+            store,
         }
     }
 
@@ -61,11 +68,23 @@ impl Gateway {
         &self.credentials
     }
 
-    /// Forgets all state: every service's and every issued credential.
-    pub fn reset(&self) {
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Forgets all state: the store, every service's cache and every issued credential.
+    pub async fn reset(&self) -> Result<(), snapshots::Failure> {
+        snapshots::reset_store(Arc::clone(&self.store)).await?;
+        self.forget_cached_state();
+        tracing::info!("state reset");
+        Ok(())
+    }
+
+    /// Services drop what they keep in memory after the store changed under
+    /// them (reset, snapshot restore) and read the store afresh.
+    pub fn forget_cached_state(&self) {
         self.services.reset_all();
         self.credentials.clear();
-        tracing::info!("state reset");
     }
 
     /// Answers one HTTP request and logs it.
@@ -76,7 +95,7 @@ impl Gateway {
         let path = parts.uri.path().to_owned();
         let exchange = match internal::route(&parts.method, &path) {
             Some(route) => Exchange {
-                response: internal::serve(self, route, &path),
+                response: internal::serve(self, route, &path, parts.uri.query().unwrap_or("")).await,
                 service: "_nimbus",
                 operation: match route {
                     InternalRoute::Endpoint(endpoint) => endpoint.name().to_owned(),

@@ -8,7 +8,7 @@ use nimbus_protocol::HttpResponse;
 use serde_json::json;
 
 use crate::gateway::Gateway;
-use crate::health;
+use crate::{health, snapshots};
 
 /// An internal endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,14 @@ pub enum Endpoint {
     Reset,
     /// `POST /moto-api/reset` (moto server mode's reset)
     MotoReset,
+    /// `GET /_nimbus/snapshots`
+    ListSnapshots,
+    /// `POST /_nimbus/snapshots/<name>` (also `POST /_nimbus/snapshot?name=<name>`)
+    SaveSnapshot,
+    /// `POST /_nimbus/snapshots/<name>/restore` (also `POST /_nimbus/restore?name=<name>`)
+    RestoreSnapshot,
+    /// `DELETE /_nimbus/snapshots/<name>`
+    DeleteSnapshot,
 }
 
 /// The result of matching a path under the internal prefixes.
@@ -37,6 +45,10 @@ impl Endpoint {
         match self {
             Endpoint::NimbusHealth | Endpoint::LocalStackHealth => "health",
             Endpoint::Reset | Endpoint::MotoReset => "reset",
+            Endpoint::ListSnapshots => "list-snapshots",
+            Endpoint::SaveSnapshot => "save-snapshot",
+            Endpoint::RestoreSnapshot => "restore-snapshot",
+            Endpoint::DeleteSnapshot => "delete-snapshot",
         }
     }
 }
@@ -58,6 +70,19 @@ pub fn route(method: &Method, path: &str) -> Option<InternalRoute> {
         "/_localstack/health" => only(readable, Endpoint::LocalStackHealth),
         "/_nimbus/reset" => only(writable, Endpoint::Reset),
         "/moto-api/reset" if writable => InternalRoute::Endpoint(Endpoint::MotoReset),
+        "/_nimbus/snapshots" => only(readable, Endpoint::ListSnapshots),
+        "/_nimbus/snapshot" => only(writable, Endpoint::SaveSnapshot),
+        "/_nimbus/restore" => only(writable, Endpoint::RestoreSnapshot),
+        other if other.starts_with("/_nimbus/snapshots/") => {
+            let rest = &other["/_nimbus/snapshots/".len()..];
+            if rest.ends_with("/restore") {
+                only(writable, Endpoint::RestoreSnapshot)
+            } else if method == Method::DELETE {
+                InternalRoute::Endpoint(Endpoint::DeleteSnapshot)
+            } else {
+                only(writable, Endpoint::SaveSnapshot)
+            }
+        }
         "/_nimbus" | "/_localstack" => InternalRoute::NotFound,
         other if other.starts_with("/_nimbus/") || other.starts_with("/_localstack/") => {
             InternalRoute::NotFound
@@ -66,18 +91,26 @@ pub fn route(method: &Method, path: &str) -> Option<InternalRoute> {
     })
 }
 
-/// Answers an internal endpoint.
-pub fn serve(gateway: &Gateway, route: InternalRoute, path: &str) -> HttpResponse {
+/// Answers an internal endpoint. `query` is the raw query string.
+pub async fn serve(gateway: &Gateway, route: InternalRoute, path: &str, query: &str) -> HttpResponse {
     match route {
+        InternalRoute::Endpoint(
+            endpoint @ (Endpoint::ListSnapshots
+            | Endpoint::SaveSnapshot
+            | Endpoint::RestoreSnapshot
+            | Endpoint::DeleteSnapshot),
+        ) => match snapshots::serve(gateway, endpoint, path, query).await {
+            Ok(body) => ok(body),
+            Err(snapshots::Failure { status, message }) => respond(status, json!({ "error": message })),
+        },
         InternalRoute::Endpoint(Endpoint::NimbusHealth) => ok(health::nimbus(gateway.services())),
         InternalRoute::Endpoint(Endpoint::LocalStackHealth) => ok(health::localstack(gateway.services())),
-        InternalRoute::Endpoint(Endpoint::Reset) => {
-            gateway.reset();
-            ok(json!({ "reset": true }))
-        }
-        InternalRoute::Endpoint(Endpoint::MotoReset) => {
-            gateway.reset();
-            ok(json!({ "status": "ok" }))
+        InternalRoute::Endpoint(endpoint @ (Endpoint::Reset | Endpoint::MotoReset)) => {
+            match gateway.reset().await {
+                Ok(()) if endpoint == Endpoint::MotoReset => ok(json!({ "status": "ok" })),
+                Ok(()) => ok(json!({ "reset": true })),
+                Err(snapshots::Failure { status, message }) => respond(status, json!({ "error": message })),
+            }
         }
         InternalRoute::NotFound => respond(404, json!({ "error": format!("No internal endpoint {path}") })),
         InternalRoute::MethodNotAllowed => respond(
@@ -133,6 +166,27 @@ mod tests {
                 Some(Endpoint(self::Endpoint::MotoReset)),
             ),
             (Method::GET, "/_nimbus/reset", Some(MethodNotAllowed)),
+            (
+                Method::GET,
+                "/_nimbus/snapshots",
+                Some(Endpoint(self::Endpoint::ListSnapshots)),
+            ),
+            (
+                Method::POST,
+                "/_nimbus/snapshots/base",
+                Some(Endpoint(self::Endpoint::SaveSnapshot)),
+            ),
+            (
+                Method::POST,
+                "/_nimbus/snapshots/base/restore",
+                Some(Endpoint(self::Endpoint::RestoreSnapshot)),
+            ),
+            (
+                Method::DELETE,
+                "/_nimbus/snapshots/base",
+                Some(Endpoint(self::Endpoint::DeleteSnapshot)),
+            ),
+            (Method::GET, "/_nimbus/snapshots/base", Some(MethodNotAllowed)),
             (Method::GET, "/_nimbus/nope", Some(NotFound)),
             (Method::GET, "/moto-api/reset", None),
             (Method::GET, "/", None),

@@ -28,6 +28,7 @@ pub mod s3_host;
 pub mod server;
 pub mod services;
 pub mod sigv4;
+pub mod snapshots;
 pub mod test_hooks;
 
 pub use config::GatewayConfig;

@@ -3,7 +3,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+
+use crate::snapshot_cli::SnapshotCommand;
 use clap::builder::BoolishValueParser;
 
 /// A local AWS region in one binary. Point AWS clients at
@@ -11,6 +13,10 @@ use clap::builder::BoolishValueParser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nimbus", version, about)]
 pub struct Cli {
+    /// Without a command, nimbus serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "NIMBUS_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
@@ -45,6 +51,14 @@ pub struct Cli {
     pub test_hooks: bool,
 }
 
+/// Commands that talk to a running nimbus (at --host/--port).
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Save, restore, list or delete snapshots of the whole state.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
 impl Cli {
     pub fn test_hooks(&self) -> bool {
         #[cfg(debug_assertions)]
@@ -73,6 +87,17 @@ mod tests {
         assert_eq!(cli.port, 4566);
         assert_eq!(cli.default_account, "000000000000");
         assert!(!cli.ephemeral);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn snapshot_commands_parse() {
+        let cli =
+            Cli::try_parse_from(["nimbus", "--port", "4567", "snapshot", "save", "base"]).expect("parses");
+        assert!(
+            matches!(cli.command, Some(Command::Snapshot(SnapshotCommand::Save { ref name })) if name == "base")
+        );
+        assert_eq!(cli.port, 4567);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod cli;
 mod logging;
 mod services;
 mod shutdown;
+mod snapshot_cli;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -39,7 +40,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = match &cli.command {
+        Some(cli::Command::Snapshot(command)) => {
+            runtime.block_on(snapshot_cli::run(command, cli.host, cli.port))
+        }
+        None => runtime.block_on(run(cli)),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -68,7 +75,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         ..GatewayConfig::default()
     };
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
-    let gateway = Arc::new(Gateway::new(config, services::all(&environment), credentials));
+    let gateway = Arc::new(Gateway::new(
+        config,
+        services::all(&environment),
+        credentials,
+        Arc::clone(&store),
+    ));
 
     let storage = if cli.ephemeral {
         "in memory (--ephemeral)".to_owned()
