@@ -96,10 +96,12 @@ pub fn parse(text: &str) -> Option<Timestamp> {
         return Some(from_datetime(dt));
     }
     // ISO 8601 without a zone designator is read as UTC.
-    if text.contains('T') && !text.ends_with('Z') && !text.contains('+') {
-        if let Ok(dt) = OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339) {
-            return Some(from_datetime(dt));
-        }
+    if text.contains('T')
+        && !text.ends_with('Z')
+        && !text.contains('+')
+        && let Ok(dt) = OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339)
+    {
+        return Some(from_datetime(dt));
     }
     if let Ok(dt) = OffsetDateTime::parse(&text.replace("GMT", "+0000").replace("UTC", "+0000"), &Rfc2822) {
         return Some(from_datetime(dt));

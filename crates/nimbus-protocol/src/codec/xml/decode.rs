@@ -71,10 +71,10 @@ fn member(
     let item_ref = list_member(target)?;
     let item_shape = lookup_shape(model, &item_ref.shape)?;
     let mut items: Vec<&Element> = parent.children_named(super::local_part(name)).collect();
-    if items.is_empty() {
-        if let Some(item_name) = location_name(item_ref, item_shape) {
-            items = parent.children_named(super::local_part(item_name)).collect();
-        }
+    if items.is_empty()
+        && let Some(item_name) = location_name(item_ref, item_shape)
+    {
+        items = parent.children_named(super::local_part(item_name)).collect();
     }
     if items.is_empty() {
         return Ok(None);
