@@ -20,5 +20,12 @@ pub struct Environment {
 
 /// Builds every implemented service.
 pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
-    vec![Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials)))]
+    vec![
+        Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials))),
+        Arc::new(nimbus_sns::Sns::new(
+            Arc::clone(&env.store),
+            env.clock.clone(),
+            Arc::new(nimbus_sns::NoQueues),
+        )),
+    ]
 }
