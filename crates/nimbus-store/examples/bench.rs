@@ -1,8 +1,10 @@
 //! The store's figures from issue 3, measured on this machine:
 //! - restart with 100,000 stored items, ready to serve (open + first read);
-//! - single-key write round trip, acknowledged after a durable commit.
+//! - single-key write round trip, acknowledged after a durable commit;
+//! - durable writes per second through `Store::write` with 1, 16 and 64
+//!   concurrent writers (each acknowledged after its commit is durable).
 //!
-//! Run: `cargo run --release -p nimbus-store --example bench [-- <items> <writes>]`
+//! Run: `cargo run --release -p nimbus-store --example bench [-- <items> <writes> <seconds>]`
 //! The data directory is a temporary one on the system temp file system
 //! (set TMPDIR to measure another disk); it is removed at the end.
 
@@ -22,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let items: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let writes: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2_000);
+    let seconds: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3.0);
     let dir = TempDir::new("nimbus-bench")?;
     let ns = Namespace::regional("sqs", "000000000000", "us-east-1")?;
     let value = vec![b'x'; 200];
@@ -124,6 +127,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "single-key write via async Store::write (durable)",
         &mut round_trips,
     );
+
+    for writers in [1, 16, 64] {
+        concurrent_writes(
+            &runtime,
+            &store,
+            &ns,
+            &value,
+            writers,
+            Duration::from_secs_f64(seconds),
+        )?;
+    }
+    Ok(())
+}
+
+/// `writers` tasks each write one key per `Store::write` in a loop for
+/// `length`; reports acknowledged writes per second and their latency.
+fn concurrent_writes(
+    runtime: &tokio::runtime::Runtime,
+    store: &Store,
+    ns: &Namespace,
+    value: &[u8],
+    writers: usize,
+    length: Duration,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let deadline = started + length;
+    let mut round_trips = runtime.block_on(async {
+        let mut tasks = Vec::with_capacity(writers);
+        for writer in 0..writers {
+            let (store, ns, value) = (store.clone(), ns.clone(), value.to_vec());
+            tasks.push(tokio::spawn(async move {
+                let mut samples = Vec::new();
+                let mut i = 0u64;
+                while Instant::now() < deadline {
+                    let (ns, value) = (ns.clone(), value.clone());
+                    let key = format!("concurrent/{writers}/{writer}/{i}");
+                    let sent = Instant::now();
+                    store
+                        .write(move |txn| txn.open(&ns)?.put(key.as_bytes(), &value))
+                        .await?;
+                    samples.push(sent.elapsed());
+                    i += 1;
+                }
+                Ok::<_, nimbus_store::StoreError>(samples)
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await??);
+        }
+        Ok::<_, Box<dyn std::error::Error>>(all)
+    })?;
+    let elapsed = started.elapsed();
+    println!(
+        "{writers} concurrent writers via Store::write (durable): {:.0} writes/s",
+        round_trips.len() as f64 / elapsed.as_secs_f64()
+    );
+    report(&format!("  latency with {writers} writers"), &mut round_trips);
     Ok(())
 }
 

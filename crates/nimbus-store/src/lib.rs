@@ -64,6 +64,7 @@ mod store;
 mod table;
 mod tempdir;
 mod txn;
+mod writer;
 
 pub use blob::{BlobReader, BlobRef, BlobWriter, Blobs, StagedBlob};
 pub use cleanup::SweepReport;

@@ -13,6 +13,7 @@ use crate::layout::Layout;
 use crate::schema::{self, SchemaState};
 use crate::tempdir::TempDir;
 use crate::txn::{ReadTxn, WriteTxn};
+use crate::writer::{Call, Reply, Writer};
 
 /// redb's page cache ceiling. It fills only as pages are read, so an idle
 /// nimbus stays small; 64 MiB keeps hot state of large accounts cached.
@@ -26,7 +27,11 @@ pub struct Store {
 }
 
 pub(crate) struct StoreInner {
-    pub db: redb::Database,
+    /// The group-commit writer thread behind [`Store::write`]. First, so
+    /// that dropping the store waits for it before closing the database.
+    pub writer: Writer,
+    /// Shared with the writer thread.
+    pub db: Arc<redb::Database>,
     /// Paths of the data directory (or of the temporary one when ephemeral).
     pub layout: Layout,
     pub blobs: Blobs,
@@ -88,11 +93,15 @@ impl Store {
             fsutil::create_dir_all(&dir)?;
         }
         let sweep = cleanup::sweep(&db, &layout)?;
+        let db = Arc::new(db);
+        let unlink_gate = Arc::default();
+        let writer = Writer::start(db.clone(), layout.blobs(), Arc::clone(&unlink_gate))?;
         let inner = StoreInner {
+            writer,
             db,
             blobs: Blobs::new(&layout),
             layout,
-            unlink_gate: Arc::default(),
+            unlink_gate,
             sweep,
             ephemeral_dir,
         };
@@ -106,15 +115,31 @@ impl Store {
         Ok(ReadTxn::new(self.inner.db.begin_read()?))
     }
 
-    /// A write transaction. Blocks while another one is open (writes are
-    /// serialized); from async code prefer [`write`](Self::write).
+    /// A write transaction of your own, committed alone. Blocks while
+    /// another one is open (writes are serialized, with the group-commit
+    /// writer too); for a single write prefer [`write`](Self::write) or
+    /// [`write_blocking`](Self::write_blocking), which share commits.
     pub fn begin_write(&self) -> Result<WriteTxn> {
         let txn = self.inner.db.begin_write()?;
         WriteTxn::new(txn, self.inner.layout.blobs(), self.inner.unlink_gate.clone())
     }
 
-    /// Runs `work` in a write transaction on a blocking thread and commits
-    /// it if `work` succeeds; the write is durable when this returns `Ok`.
+    /// Runs `work` in a write transaction and commits it if `work` succeeds;
+    /// the write is durable when this returns `Ok`.
+    ///
+    /// Concurrent calls share commits (group commit, see the crate docs):
+    /// `work` runs on the store's writer thread, possibly in one
+    /// transaction with other callers' closures run before and after it,
+    /// and it sees their writes as if they had committed just before. Each
+    /// caller gets its own closure's result, only once the commit holding
+    /// its writes is durable. When `work` returns `Err` (or panics: then
+    /// `StoreError::Task`), everything it did is undone and the others'
+    /// writes are unaffected.
+    ///
+    /// `work` should be short and must not wait on other writes (it would
+    /// hold up every writer); it may not call `write_blocking` or
+    /// `begin_write`. If the future is dropped after its first poll, the
+    /// write may still happen.
     pub async fn write<R, E>(
         &self,
         work: impl FnOnce(&WriteTxn) -> Result<R, E> + Send + 'static,
@@ -123,14 +148,36 @@ impl Store {
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let store = self.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let txn = store.begin_write()?;
-            let result = work(&txn)?;
-            txn.commit()?;
-            Ok(result)
-        });
-        task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inner
+            .writer
+            .submit(Box::new(Call::new(work, Reply::Async(reply))));
+        answer.await.unwrap_or_else(|_| Err(E::from(writer_gone())))
+    }
+
+    /// [`write`](Self::write) for synchronous callers (threads of their
+    /// own, `spawn_blocking`): same group commit, same promise; blocks the
+    /// calling thread until the write is durable. Not from async code (it
+    /// would block a runtime worker) nor from inside a write closure
+    /// (refused with `StoreError::Task`).
+    pub fn write_blocking<R, E>(
+        &self,
+        work: impl FnOnce(&WriteTxn) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if self.inner.writer.is_current() {
+            return Err(E::from(StoreError::Task(
+                "write_blocking was called from inside a write closure".to_owned(),
+            )));
+        }
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.inner
+            .writer
+            .submit(Box::new(Call::new(work, Reply::Blocking(reply))));
+        answer.recv().unwrap_or_else(|_| Err(E::from(writer_gone())))
     }
 
     /// Runs `work` in a read transaction on a blocking thread.
@@ -165,6 +212,11 @@ impl Store {
     pub fn sweep_report(&self) -> &SweepReport {
         &self.inner.sweep
     }
+}
+
+/// A caller whose reply was dropped unanswered: the writer thread failed.
+fn writer_gone() -> StoreError {
+    StoreError::Task("the store's writer thread failed before answering".to_owned())
 }
 
 fn redb_builder() -> redb::Builder {

@@ -2,7 +2,9 @@
 //! and ordered scans over keys, with the namespace prefix added and removed
 //! for it.
 
+use std::cell::RefCell;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use redb::ReadableTable;
 use serde::Serialize;
@@ -11,6 +13,7 @@ use serde::de::DeserializeOwned;
 use crate::codec;
 use crate::error::Result;
 use crate::namespace::prefix_end;
+use crate::txn::Undo;
 
 /// The raw redb table type behind every view.
 type RawTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
@@ -93,6 +96,31 @@ pub struct TableMut<'t> {
     table: RawTable<'t>,
     /// The namespace prefix of every key.
     prefix: Vec<u8>,
+    /// Where previous values go when the transaction records an undo log
+    /// (group commit, see `WriteTxn::roll_back_to`).
+    undo: Option<UndoSink<'t>>,
+}
+
+/// The undo log of a transaction, as seen by one table view.
+pub(crate) struct UndoSink<'t> {
+    log: &'t RefCell<Vec<Undo>>,
+    /// The redb table's name.
+    table: Arc<str>,
+}
+
+impl<'t> UndoSink<'t> {
+    pub(crate) fn new(log: &'t RefCell<Vec<Undo>>, table: Arc<str>) -> Self {
+        UndoSink { log, table }
+    }
+
+    /// Remembers that `key` (full, prefixed) held `old` before a change.
+    pub(crate) fn record(&self, key: Vec<u8>, old: Option<Vec<u8>>) {
+        self.log.borrow_mut().push(Undo {
+            table: self.table.clone(),
+            key,
+            old,
+        });
+    }
 }
 
 impl TableRef {
@@ -131,8 +159,8 @@ impl TableRef {
 }
 
 impl<'t> TableMut<'t> {
-    pub(crate) fn new(table: RawTable<'t>, prefix: Vec<u8>) -> Self {
-        TableMut { table, prefix }
+    pub(crate) fn new(table: RawTable<'t>, prefix: Vec<u8>, undo: Option<UndoSink<'t>>) -> Self {
+        TableMut { table, prefix, undo }
     }
 
     /// The value stored under `key`, if any (including this transaction's writes).
@@ -157,7 +185,11 @@ impl<'t> TableMut<'t> {
     /// Stores `value` under `key`, replacing any previous value.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         let full_key = full_key(&self.prefix, key);
-        self.table.insert(full_key.as_slice(), value)?;
+        let old = self.table.insert(full_key.as_slice(), value)?;
+        if let Some(undo) = &self.undo {
+            let old = old.map(|old| old.value().to_vec());
+            undo.record(full_key, old);
+        }
         Ok(())
     }
 
@@ -170,7 +202,13 @@ impl<'t> TableMut<'t> {
     /// Removes `key`; says whether it was there.
     pub fn delete(&mut self, key: &[u8]) -> Result<bool> {
         let full_key = full_key(&self.prefix, key);
-        Ok(self.table.remove(full_key.as_slice())?.is_some())
+        let Some(old) = self.table.remove(full_key.as_slice())? else {
+            return Ok(false);
+        };
+        if let Some(undo) = &self.undo {
+            undo.record(full_key, Some(old.value().to_vec()));
+        }
+        Ok(true)
     }
 
     /// Removes every key starting with `prefix` (a queue's messages, a
@@ -185,7 +223,10 @@ impl<'t> TableMut<'t> {
         );
         let mut removed = 0;
         for item in self.table.extract_from_if::<&[u8], _>(bounds, |_, _| true)? {
-            item?;
+            let (key, value) = item?;
+            if let Some(undo) = &self.undo {
+                undo.record(key.value().to_vec(), Some(value.value().to_vec()));
+            }
             removed += 1;
         }
         Ok(removed)

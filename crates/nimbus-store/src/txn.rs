@@ -4,19 +4,28 @@
 //! never blocks writers. Write transactions run one at a time; a commit
 //! returns only once the data is on disk (redb `Durability::Immediate`), so
 //! a write acknowledged after `commit` survives `kill -9`.
+//!
+//! The group-commit writer (`writer.rs`) runs many callers' closures in one
+//! transaction. For that, a transaction can record an undo log: the previous
+//! value of every key a closure changes, so that a closure that fails is
+//! rolled back alone ([`WriteTxn::roll_back_to`]) while the others' writes
+//! stay. redb's savepoints cannot do this: they are refused once a table has
+//! been opened in the transaction.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use redb::{Durability, ReadableTable};
+use redb::{Durability, ReadableTable, TableHandle};
 
 use crate::blob::{BlobRef, StagedBlob};
 use crate::error::Result;
 use crate::layout::blob_path;
 use crate::namespace::Namespace;
 use crate::schema::{BLOBS, BytesTable};
-use crate::table::{TableMut, TableRef};
+use crate::table::{TableMut, TableRef, UndoSink};
+
+type RawTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
 
 /// A consistent, read-only view of the store.
 pub struct ReadTxn {
@@ -46,6 +55,27 @@ pub struct WriteTxn {
     inner: redb::WriteTransaction,
     /// Blob files this transaction adds or removes, acted on after the outcome is known.
     blobs: BlobChanges,
+    /// Previous values of the keys changed by the running closure, newest
+    /// last; recorded only while `recording` is set (group commit).
+    undo: RefCell<Vec<Undo>>,
+    /// Whether changes are recorded in `undo`: only when a failure must
+    /// not discard the writes of closures that ran before in this transaction.
+    recording: Cell<bool>,
+}
+
+/// How to undo one change: put `old` back under `key` of `table` (remove the key when `None`).
+pub(crate) struct Undo {
+    pub table: Arc<str>,
+    pub key: Vec<u8>,
+    pub old: Option<Vec<u8>>,
+}
+
+/// Where a closure started, for [`WriteTxn::roll_back_to`].
+pub(crate) struct Mark {
+    /// Length of the attached-files list when the closure started.
+    attached: usize,
+    /// Length of the released-ids list when the closure started.
+    released: usize,
 }
 
 impl WriteTxn {
@@ -59,6 +89,8 @@ impl WriteTxn {
         Ok(WriteTxn {
             inner,
             blobs: BlobChanges::new(blobs_dir, unlink_gate),
+            undo: RefCell::default(),
+            recording: Cell::new(false),
         })
     }
 
@@ -68,7 +100,15 @@ impl WriteTxn {
     pub fn open(&self, namespace: &Namespace) -> Result<TableMut<'_>> {
         let name = namespace.table_name();
         let table = self.inner.open_table(BytesTable::new(&name))?;
-        Ok(TableMut::new(table, namespace.key_prefix()))
+        let undo = self.undo_sink(&name);
+        Ok(TableMut::new(table, namespace.key_prefix(), undo))
+    }
+
+    /// Where a view of table `name` records its changes, if they are recorded.
+    fn undo_sink(&self, name: &str) -> Option<UndoSink<'_>> {
+        self.recording
+            .get()
+            .then(|| UndoSink::new(&self.undo, Arc::from(name)))
     }
 
     /// Records a finished blob as referenced; store its [`BlobRef`] in your
@@ -78,7 +118,12 @@ impl WriteTxn {
         let (blob, path) = staged.take_for_attach();
         self.blobs.attached.borrow_mut().push(path);
         let mut table = self.inner.open_table(BLOBS)?;
-        table.insert(blob.id.as_bytes(), blob.len.to_be_bytes().as_slice())?;
+        let old = table
+            .insert(blob.id.as_bytes(), blob.len.to_be_bytes().as_slice())?
+            .map(|old| old.value().to_vec());
+        if let Some(undo) = self.undo_sink(BLOBS.name()) {
+            undo.record(blob.id.as_bytes().to_vec(), old);
+        }
         Ok(blob)
     }
 
@@ -86,7 +131,11 @@ impl WriteTxn {
     /// transaction commits. Readers already streaming it keep their bytes.
     pub fn release_blob(&self, blob: &BlobRef) -> Result<()> {
         let mut table = self.inner.open_table(BLOBS)?;
-        if table.remove(blob.id.as_bytes())?.is_some() {
+        let old = table.remove(blob.id.as_bytes())?.map(|old| old.value().to_vec());
+        if let Some(old) = old {
+            if let Some(undo) = self.undo_sink(BLOBS.name()) {
+                undo.record(blob.id.as_bytes().to_vec(), Some(old));
+            }
             self.blobs.released.borrow_mut().push(blob.id.clone());
         }
         Ok(())
@@ -94,7 +143,7 @@ impl WriteTxn {
 
     /// Makes every change durable and visible, then deletes released blob files.
     pub fn commit(self) -> Result<()> {
-        let WriteTxn { inner, blobs } = self;
+        let WriteTxn { inner, blobs, .. } = self;
         if let Err(err) = inner.commit() {
             // The outcome on disk is unknown: keep every file, the next
             // start's sweep deletes the unreferenced ones.
@@ -102,6 +151,53 @@ impl WriteTxn {
             return Err(err.into());
         }
         blobs.committed();
+        Ok(())
+    }
+
+    /// Starts a closure of a group commit: from here, changes are recorded
+    /// for [`roll_back_to`](Self::roll_back_to) when `recording` (there are
+    /// earlier closures' writes to keep), and not recorded otherwise (a
+    /// failure then discards the whole transaction, which holds nothing else).
+    pub(crate) fn begin_closure(&self, recording: bool) -> Mark {
+        // The previous closure succeeded: its changes stay, its undo log goes.
+        self.undo.borrow_mut().clear();
+        self.recording.set(recording);
+        Mark {
+            attached: self.blobs.attached.borrow().len(),
+            released: self.blobs.released.borrow().len(),
+        }
+    }
+
+    /// Undoes everything done since `mark` (which must come from
+    /// [`begin_closure`](Self::begin_closure) with recording on): keys get
+    /// their previous values back, blobs attached since are deleted, blobs
+    /// released since are kept. An error leaves the transaction half rolled
+    /// back: it must then be dropped, not committed.
+    pub(crate) fn roll_back_to(&self, mark: &Mark) -> Result<()> {
+        let undo = std::mem::take(&mut *self.undo.borrow_mut());
+        let mut open: Option<(Arc<str>, RawTable<'_>)> = None;
+        for change in undo.into_iter().rev() {
+            let table = match &mut open {
+                Some((name, table)) if *name == change.table => table,
+                _ => {
+                    // One table open at a time: close the previous one first.
+                    open = None;
+                    let table = self.inner.open_table(BytesTable::new(&change.table))?;
+                    &mut open.insert((change.table.clone(), table)).1
+                }
+            };
+            match &change.old {
+                Some(old) => drop(table.insert(change.key.as_slice(), old.as_slice())?),
+                None => drop(table.remove(change.key.as_slice())?),
+            }
+        }
+        drop(open);
+        let attached: Vec<PathBuf> = self.blobs.attached.borrow_mut().drain(mark.attached..).collect();
+        for path in attached {
+            // Never referenced by a commit; a failure leaves garbage the next start's sweep deletes.
+            let _ = std::fs::remove_file(path);
+        }
+        self.blobs.released.borrow_mut().truncate(mark.released);
         Ok(())
     }
 

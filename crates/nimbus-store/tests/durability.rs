@@ -1,7 +1,8 @@
 //! The durability promise at the store level: a write whose commit returned
 //! survives SIGKILL. The crash writer (src/bin/crash_writer.rs) prints each
-//! index after its commit; we kill it at a random moment, reopen the store,
-//! and look for every printed index, with its blob.
+//! index after its write returned, from concurrent writers sharing group
+//! commits; we kill it at a random moment, reopen the store, and look for
+//! every printed index, with its blob.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -31,7 +32,7 @@ fn every_acknowledged_write_survives_sigkill() -> Result<(), Box<dyn std::error:
     let mut acknowledged: Vec<u64> = Vec::new();
     let mut next_index = 0;
     for round in 0..ROUNDS {
-        let kill_after = rng.random_range(1..150usize);
+        let kill_after = rng.random_range(1..400usize);
         let mut child = Command::new(env!("CARGO_BIN_EXE_nimbus-store-crash-writer"))
             .arg(dir.path())
             .arg(next_index.to_string())

@@ -1,11 +1,13 @@
-//! Writes items (each with a small blob) in a loop and prints the index of
-//! each one after its commit returned: a printed index is an acknowledged
-//! write. `tests/durability.rs` kills this process with SIGKILL and checks
-//! that every printed index is in the store.
+//! Writes items (each with a small blob) from [`WRITERS`] concurrent tasks
+//! through `Store::write`, so that they share group commits, and prints the
+//! index of each one after its write returned: a printed index is an
+//! acknowledged write. `tests/durability.rs` kills this process with SIGKILL
+//! and checks that every printed index is in the store.
 //!
 //! Usage: nimbus-store-crash-writer <data-dir> <first-index>
 
 use std::io::Write;
+use std::sync::Arc;
 
 use nimbus_store::{BlobRef, Namespace, Store};
 use serde::{Deserialize, Serialize};
@@ -17,6 +19,9 @@ struct Item {
     blob: BlobRef,
 }
 
+/// Concurrent writers; writer `w` writes indexes `first + w`, `first + w + WRITERS`, ...
+const WRITERS: u64 = 8;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,17 +30,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let first: u64 = first.parse()?;
     let store = Store::open(&data_dir)?;
-    let namespace = Namespace::regional("crashtest", "000000000000", "us-east-1")?;
-    let mut stdout = std::io::stdout().lock();
-    for index in first.. {
-        let staged = store.blobs().write_from(blob_body(index).as_bytes()).await?;
-        let txn = store.begin_write()?;
-        let blob = txn.attach_blob(staged)?;
-        txn.open(&namespace)?
-            .put_json(&item_key(index), &Item { index, blob })?;
-        txn.commit()?;
-        writeln!(stdout, "{index}")?;
-        stdout.flush()?;
+    let namespace = Arc::new(Namespace::regional("crashtest", "000000000000", "us-east-1")?);
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..WRITERS {
+        let (store, namespace) = (store.clone(), namespace.clone());
+        writers.spawn(async move {
+            for index in (first + writer..).step_by(WRITERS as usize) {
+                let staged = store.blobs().write_from(blob_body(index).as_bytes()).await?;
+                let namespace = namespace.clone();
+                store
+                    .write(move |txn| {
+                        let blob = txn.attach_blob(staged)?;
+                        txn.open(&namespace)?
+                            .put_json(&item_key(index), &Item { index, blob })
+                    })
+                    .await?;
+                let mut stdout = std::io::stdout().lock();
+                writeln!(stdout, "{index}")?;
+                stdout.flush()?;
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done?.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
