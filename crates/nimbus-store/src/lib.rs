@@ -6,6 +6,21 @@
 //! Commits are durable when they return, so a write acknowledged to a
 //! client survives `kill -9`.
 //!
+//! # Group commit
+//!
+//! A durable commit costs an fsync, so [`Store::write`] does not commit each
+//! call alone: a writer thread takes every closure queued while the previous
+//! commit was in flight (at most 256, or 2 ms of closure time), runs them one
+//! after another in one redb transaction, commits once, and then answers each
+//! caller with its own closure's result. Nothing changes for the caller: the
+//! result is as if the closures had run one by one in queue order, each in
+//! its own transaction, and `Ok` still means durable. A closure that returns
+//! `Err` or panics is rolled back alone (an undo log of previous values; redb
+//! savepoints cannot be taken once a table is open), its attached blobs are
+//! deleted and its released ones kept; the rest of the batch commits.
+//! [`Store::write_blocking`] is the same for synchronous callers;
+//! [`Store::begin_write`] is a transaction of your own, committed alone.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), nimbus_store::StoreError> {
 //! use nimbus_store::{Namespace, Store};
@@ -44,8 +59,12 @@
 //! - Keys are bytes you design so that listings are prefix scans:
 //!   `queue/<name>`, `message/<queue>/<id>`. Values are usually JSON via
 //!   `put_json` / `get_json` (see [`codec`]).
-//! - From async handlers use [`Store::write`] / [`Store::read`], which run
-//!   the closure on a blocking thread; a write is durable when it returns.
+//! - From async handlers use [`Store::write`] / [`Store::read`]; a write is
+//!   durable when it returns, and concurrent writes share commits, so do one
+//!   `write` per request rather than batching across requests yourself.
+//!   Keep write closures short and never wait inside one (on I/O, a lock,
+//!   another write): every writer waits behind it. Do read-only work in
+//!   [`Store::read`], and slow work (blob bodies) before the write.
 //! - Blobs: `blobs().write_from(body)` (or `create()` + `write` + `finish`),
 //!   then `txn.attach_blob(staged)` and store the [`BlobRef`] in your value,
 //!   in the same transaction; `txn.release_blob(&old)` when replacing or
