@@ -1,0 +1,167 @@
+//! DynamoDB's expression language: a lexer, a parser with an explicit depth
+//! bound (hostile nesting gets a ValidationException, never a stack
+//! overflow), an evaluator for conditions, and the update actions.
+
+pub mod ast;
+pub mod eval;
+pub mod lexer;
+pub mod parser;
+pub mod update;
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use nimbus_core::{AwsError, Value};
+
+use crate::attribute::AttributeValue;
+use crate::error::validation;
+
+/// Which request member an expression came from: it names the expression in
+/// every message about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpressionKind {
+    Condition,
+    Filter,
+    KeyCondition,
+    Projection,
+    Update,
+}
+
+impl ExpressionKind {
+    pub fn member(self) -> &'static str {
+        match self {
+            ExpressionKind::Condition => "ConditionExpression",
+            ExpressionKind::Filter => "FilterExpression",
+            ExpressionKind::KeyCondition => "KeyConditionExpression",
+            ExpressionKind::Projection => "ProjectionExpression",
+            ExpressionKind::Update => "UpdateExpression",
+        }
+    }
+
+    /// `Invalid <member>: <detail>`, DynamoDB's form for expression errors.
+    pub fn error(self, detail: impl std::fmt::Display) -> AwsError {
+        validation(format!("Invalid {}: {detail}", self.member()))
+    }
+}
+
+/// ExpressionAttributeNames and ExpressionAttributeValues of one request, and
+/// which of them its expressions used (every one must be used).
+pub struct Substitutions {
+    names: Option<IndexMap<String, String>>,
+    values: Option<IndexMap<String, AttributeValue>>,
+    used_names: RefCell<BTreeSet<String>>,
+    used_values: RefCell<BTreeSet<String>>,
+}
+
+impl Substitutions {
+    /// Reads both maps from a request, checking the values.
+    pub fn from_request(input: &Value) -> Result<Substitutions, AwsError> {
+        let names = match input.get("ExpressionAttributeNames") {
+            Some(Value::Map(map)) => Some(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect::<IndexMap<_, _>>(),
+            ),
+            _ => None,
+        };
+        let values = match input.get("ExpressionAttributeValues") {
+            Some(Value::Map(map)) => {
+                if map.is_empty() {
+                    return Err(validation("ExpressionAttributeValues must not be empty"));
+                }
+                let mut values = IndexMap::with_capacity(map.len());
+                for (k, v) in map {
+                    let value = AttributeValue::from_value(v).map_err(|e| {
+                        validation(format!(
+                            "ExpressionAttributeValues contains invalid value: {} for key {k}",
+                            e.message
+                        ))
+                    })?;
+                    values.insert(k.clone(), value);
+                }
+                Some(values)
+            }
+            _ => None,
+        };
+        if names.as_ref().is_some_and(IndexMap::is_empty) {
+            return Err(validation("ExpressionAttributeNames must not be empty"));
+        }
+        Ok(Substitutions {
+            names,
+            values,
+            used_names: RefCell::default(),
+            used_values: RefCell::default(),
+        })
+    }
+
+    pub fn none() -> Substitutions {
+        Substitutions {
+            names: None,
+            values: None,
+            used_names: RefCell::default(),
+            used_values: RefCell::default(),
+        }
+    }
+
+    pub fn has_any(&self) -> bool {
+        self.names.is_some() || self.values.is_some()
+    }
+
+    pub fn name(&self, alias: &str, kind: ExpressionKind) -> Result<String, AwsError> {
+        match self.names.as_ref().and_then(|names| names.get(alias)) {
+            Some(name) => {
+                self.used_names.borrow_mut().insert(alias.to_owned());
+                Ok(name.clone())
+            }
+            None => Err(kind.error(format!(
+                "An expression attribute name used in the document path is not defined; attribute name: {alias}"
+            ))),
+        }
+    }
+
+    pub fn value(&self, placeholder: &str, kind: ExpressionKind) -> Result<AttributeValue, AwsError> {
+        match self.values.as_ref().and_then(|values| values.get(placeholder)) {
+            Some(value) => {
+                self.used_values.borrow_mut().insert(placeholder.to_owned());
+                Ok(value.clone())
+            }
+            None => Err(kind.error(format!(
+                "An expression attribute value used in expression is not defined; attribute value: {placeholder}"
+            ))),
+        }
+    }
+
+    /// Called once every expression of the request is parsed.
+    pub fn check_all_used(&self) -> Result<(), AwsError> {
+        if let Some(names) = &self.names {
+            let used = self.used_names.borrow();
+            let unused: Vec<&str> = names
+                .keys()
+                .filter(|k| !used.contains(*k))
+                .map(String::as_str)
+                .collect();
+            if !unused.is_empty() {
+                return Err(validation(format!(
+                    "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
+                    unused.join(", ")
+                )));
+            }
+        }
+        if let Some(values) = &self.values {
+            let used = self.used_values.borrow();
+            let unused: Vec<&str> = values
+                .keys()
+                .filter(|k| !used.contains(*k))
+                .map(String::as_str)
+                .collect();
+            if !unused.is_empty() {
+                return Err(validation(format!(
+                    "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
+                    unused.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}

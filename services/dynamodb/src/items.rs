@@ -1,0 +1,216 @@
+//! PutItem, GetItem, UpdateItem and DeleteItem. Every conditional write
+//! checks and writes in one store transaction (writes are serialized), so
+//! racing conditional writers get exactly one winner.
+
+use nimbus_core::{AwsError, RequestContext, Value};
+
+use crate::DynamoDb;
+use crate::attribute::{Item, item_size, item_to_value};
+use crate::error::{resource_not_found, validation};
+use crate::expr::ast::UpdateAction;
+use crate::expr::eval::project;
+use crate::expr::parser::parse_update;
+use crate::expr::update::{action_path, apply, check_overlaps, check_static_types};
+use crate::expr::{ExpressionKind, Substitutions};
+use crate::request::*;
+use crate::storage::{self, decode_item, item_key, load_table, load_table_mut, write_item};
+
+impl DynamoDb {
+    pub async fn put_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
+        let table_name = required_string(&input, "TableName")?;
+        let item = item_member(&input, "Item")?;
+        let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
+        let subs = Substitutions::from_request(&input)?;
+        let expressions = parse_expressions(
+            &input,
+            &subs,
+            Some(("ConditionExpression", ExpressionKind::Condition)),
+        )?;
+        check_substitutions_used(&subs, expressions.condition.is_some())?;
+        check_item_size(&item)?;
+        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        let ns = storage::namespace(ctx)?;
+        let condition = expressions.condition;
+        let (old, units) = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                meta.check_item(&item)?;
+                let key = item_key(&meta, &item);
+                let old = table.get(&key)?.map(|b| decode_item(&b)).transpose()?;
+                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
+                write_item(&mut table, &meta, &key, old.as_ref(), Some(&item))?;
+                let units = write_units(old.as_ref(), Some(&item));
+                Ok::<_, AwsError>((old, units))
+            })
+            .await?;
+        let table_name = string(&input, "TableName").unwrap_or_default();
+        Ok(output(vec![
+            (
+                "Attributes",
+                old.filter(|_| return_values == "ALL_OLD")
+                    .map(|i| item_to_value(&i)),
+            ),
+            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
+        ]))
+    }
+
+    pub async fn get_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        let table_name = required_string(&input, "TableName")?;
+        let key = item_member(&input, "Key")?;
+        let subs = Substitutions::from_request(&input)?;
+        if input.get("ProjectionExpression").is_some() && input.get("AttributesToGet").is_some() {
+            return Err(validation(
+                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+            ));
+        }
+        let expressions = parse_expressions(&input, &subs, None)?;
+        check_substitutions_used(&subs, input.get("ProjectionExpression").is_some())?;
+        let consistent = input
+            .get("ConsistentRead")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let ns = storage::namespace(ctx)?;
+        let item = self
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let meta = load_table(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                meta.check_key(&key)?;
+                let stored = table.get(&item_key(&meta, &key))?;
+                stored.map(|b| decode_item(&b)).transpose()
+            })
+            .await?;
+        let units = read_units(item.as_ref().map_or(0, item_size), consistent);
+        let item = match (item, &expressions.projection) {
+            (Some(item), Some(paths)) => Some(project(&item, paths)),
+            (item, _) => item,
+        };
+        let table_name = string(&input, "TableName").unwrap_or_default();
+        Ok(output(vec![
+            ("Item", item.map(|i| item_to_value(&i))),
+            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
+        ]))
+    }
+
+    pub async fn delete_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
+        let table_name = required_string(&input, "TableName")?;
+        let key = item_member(&input, "Key")?;
+        let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
+        let subs = Substitutions::from_request(&input)?;
+        let expressions = parse_expressions(
+            &input,
+            &subs,
+            Some(("ConditionExpression", ExpressionKind::Condition)),
+        )?;
+        check_substitutions_used(&subs, expressions.condition.is_some())?;
+        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        let ns = storage::namespace(ctx)?;
+        let condition = expressions.condition;
+        let (old, units) = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                meta.check_key(&key)?;
+                let store_key = item_key(&meta, &key);
+                let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
+                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
+                if old.is_some() {
+                    write_item(&mut table, &meta, &store_key, old.as_ref(), None)?;
+                }
+                let units = write_units(old.as_ref(), None);
+                Ok::<_, AwsError>((old, units))
+            })
+            .await?;
+        let table_name = string(&input, "TableName").unwrap_or_default();
+        Ok(output(vec![
+            (
+                "Attributes",
+                old.filter(|_| return_values == "ALL_OLD")
+                    .map(|i| item_to_value(&i)),
+            ),
+            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
+        ]))
+    }
+
+    pub async fn update_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        refuse_legacy(&input, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
+        let table_name = required_string(&input, "TableName")?;
+        let key = item_member(&input, "Key")?;
+        let return_values = return_values(
+            &input,
+            &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+        )?;
+        let subs = Substitutions::from_request(&input)?;
+        let actions = match string(&input, "UpdateExpression") {
+            Some(source) => parse_update(source, &subs)?,
+            None => Vec::new(),
+        };
+        check_overlaps(&actions)?;
+        check_static_types(&actions)?;
+        let expressions = parse_expressions(
+            &input,
+            &subs,
+            Some(("ConditionExpression", ExpressionKind::Condition)),
+        )?;
+        check_substitutions_used(&subs, expressions.condition.is_some() || !actions.is_empty())?;
+        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        let ns = storage::namespace(ctx)?;
+        let condition = expressions.condition;
+        let written_actions = actions.clone();
+        let (old, new, units) = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                meta.check_key(&key)?;
+                for action in &actions {
+                    let root = action_path(action).root();
+                    if meta.is_key_attribute(root) {
+                        return Err(validation(format!(
+                            "One or more parameter values were invalid: Cannot update attribute {root}. This attribute is part of the key"
+                        )));
+                    }
+                }
+                let store_key = item_key(&meta, &key);
+                let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
+                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
+                let mut new = old.clone().unwrap_or_else(|| key.clone());
+                apply(&actions, &mut new)?;
+                check_item_size(&new)?;
+                meta.check_item(&new)?;
+                write_item(&mut table, &meta, &store_key, old.as_ref(), Some(&new))?;
+                let units = write_units(old.as_ref(), Some(&new));
+                Ok::<_, AwsError>((old, new, units))
+            })
+            .await?;
+        let attributes = updated_attributes(&return_values, old.as_ref(), &new, &written_actions);
+        let table_name = string(&input, "TableName").unwrap_or_default();
+        Ok(output(vec![
+            ("Attributes", attributes.map(|i| item_to_value(&i))),
+            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
+        ]))
+    }
+}
+
+/// The `Attributes` UpdateItem answers for its ReturnValues.
+fn updated_attributes(
+    return_values: &str,
+    old: Option<&Item>,
+    new: &Item,
+    actions: &[UpdateAction],
+) -> Option<Item> {
+    let paths: Vec<_> = actions.iter().map(|a| action_path(a).clone()).collect();
+    let item = match return_values {
+        "ALL_OLD" => old?.clone(),
+        "ALL_NEW" => new.clone(),
+        "UPDATED_OLD" => project(old?, &paths),
+        "UPDATED_NEW" => project(new, &paths),
+        _ => return None,
+    };
+    (!item.is_empty()).then_some(item)
+}

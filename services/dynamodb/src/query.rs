@@ -1,0 +1,575 @@
+//! Query and Scan, on tables and on secondary indexes. A Query is one range
+//! scan within (table or index, partition key) in sort-key order; Limit and
+//! the 1 MB page bound what is read, and filters apply after both.
+
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+
+use nimbus_core::{AwsError, RequestContext, Value};
+
+use crate::DynamoDb;
+use crate::attribute::{AttributeValue, Item, item_from_value, item_size, item_to_value};
+use crate::error::{resource_not_found, validation};
+use crate::expr::ast::{Comparator, Condition, Operand, Path, PathElement};
+use crate::expr::eval::{evaluate, project};
+use crate::expr::{ExpressionKind, Substitutions};
+use crate::request::*;
+use crate::schema::{IndexMeta, KeyAttr, TableMeta};
+use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, load_table};
+
+/// A page stops once this many bytes of items were read.
+const PAGE_BYTES: usize = 1024 * 1024;
+
+/// The condition a Query puts on the sort key.
+#[derive(Debug, Clone)]
+enum SortCondition {
+    Compare(Comparator, AttributeValue),
+    Between(AttributeValue, AttributeValue),
+    BeginsWith(AttributeValue),
+}
+
+impl SortCondition {
+    /// Where `value` lies: below the range, inside it, or above it.
+    fn locate(&self, value: &AttributeValue) -> Ordering {
+        let cmp = |bound: &AttributeValue| value.compare(bound).unwrap_or(Ordering::Less);
+        match self {
+            SortCondition::Compare(op, bound) => {
+                let order = cmp(bound);
+                match op {
+                    Comparator::Equal => order,
+                    Comparator::Less if order == Ordering::Less => Ordering::Equal,
+                    Comparator::LessEqual if order != Ordering::Greater => Ordering::Equal,
+                    Comparator::Less | Comparator::LessEqual => Ordering::Greater,
+                    Comparator::Greater if order == Ordering::Greater => Ordering::Equal,
+                    Comparator::GreaterEqual if order != Ordering::Less => Ordering::Equal,
+                    _ => Ordering::Less,
+                }
+            }
+            SortCondition::Between(low, high) => {
+                if cmp(low) == Ordering::Less {
+                    Ordering::Less
+                } else if cmp(high) == Ordering::Greater {
+                    Ordering::Greater
+                } else {
+                    Ordering::Equal
+                }
+            }
+            SortCondition::BeginsWith(prefix) => {
+                let starts = match (value, prefix) {
+                    (AttributeValue::S(v), AttributeValue::S(p)) => v.starts_with(p.as_str()),
+                    (AttributeValue::B(v), AttributeValue::B(p)) => v.starts_with(p),
+                    _ => false,
+                };
+                if starts { Ordering::Equal } else { cmp(prefix) }
+            }
+        }
+    }
+
+    /// The value the range starts at (for the scan's starting point).
+    fn lower_bound(&self) -> Option<&AttributeValue> {
+        match self {
+            SortCondition::Compare(Comparator::Equal | Comparator::Greater | Comparator::GreaterEqual, v)
+            | SortCondition::Between(v, _)
+            | SortCondition::BeginsWith(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+fn single_name(operand: &Operand) -> Option<&str> {
+    match operand {
+        Operand::Path(Path(elements)) if elements.len() == 1 => match &elements[0] {
+            PathElement::Name(name) => Some(name),
+            PathElement::Index(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// Splits a KeyConditionExpression into the partition key value and the
+/// optional sort key condition, with DynamoDB's messages.
+fn key_condition(
+    condition: Condition,
+    hash: &KeyAttr,
+    range: Option<&KeyAttr>,
+) -> Result<(AttributeValue, Option<SortCondition>), AwsError> {
+    let mut parts = Vec::new();
+    let mut pending = vec![condition];
+    while let Some(c) = pending.pop() {
+        match c {
+            Condition::And(a, b) => {
+                pending.push(*b);
+                pending.push(*a);
+            }
+            Condition::Or(..) => {
+                return Err(
+                    ExpressionKind::KeyCondition.error("Invalid operator used in KeyConditionExpression: OR")
+                );
+            }
+            Condition::Not(..) => {
+                return Err(ExpressionKind::KeyCondition
+                    .error("Invalid operator used in KeyConditionExpression: NOT"));
+            }
+            other => parts.push(other),
+        }
+        if parts.len() > 2 {
+            return Err(validation("Conditions can be of length 1 or 2 only"));
+        }
+    }
+    let unsupported = || validation("Query key condition not supported");
+    let mut hash_value = None;
+    let mut sort = None;
+    for part in parts {
+        let (name, sort_condition) = match part {
+            Condition::Compare(left, op, right) => {
+                let (name, value, op) = match (single_name(&left), &right, single_name(&right), &left) {
+                    (Some(name), Operand::Value(v), _, _) => (name.to_owned(), v.clone(), op),
+                    (_, _, Some(name), Operand::Value(v)) => (name.to_owned(), v.clone(), flip(op)),
+                    _ => return Err(unsupported()),
+                };
+                if op == Comparator::NotEqual {
+                    return Err(validation("Unsupported operator on KeySchema: <>"));
+                }
+                (name, SortCondition::Compare(op, value))
+            }
+            Condition::Between(value, Operand::Value(low), Operand::Value(high)) => {
+                let name = single_name(&value).ok_or_else(unsupported)?.to_owned();
+                if low.compare(&high) == Some(Ordering::Greater) {
+                    return Err(validation(
+                        "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
+                    ));
+                }
+                (name, SortCondition::Between(low, high))
+            }
+            Condition::BeginsWith(path, Operand::Value(prefix)) => {
+                let name = single_name(&path).ok_or_else(unsupported)?.to_owned();
+                (name, SortCondition::BeginsWith(prefix))
+            }
+            _ => return Err(unsupported()),
+        };
+        if name == hash.name {
+            match sort_condition {
+                SortCondition::Compare(Comparator::Equal, value) if hash_value.is_none() => {
+                    hash_value = Some(value)
+                }
+                _ => return Err(unsupported()),
+            }
+        } else if range.is_some_and(|r| r.name == name) && sort.is_none() {
+            sort = Some(sort_condition);
+        } else {
+            return Err(validation(format!(
+                "Query condition missed key schema element: {}",
+                hash.name
+            )));
+        }
+    }
+    let hash_value = hash_value.ok_or_else(|| {
+        validation(format!(
+            "Query condition missed key schema element: {}",
+            hash.name
+        ))
+    })?;
+    let type_mismatch = || {
+        validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        )
+    };
+    if hash_value.type_name() != hash.attribute_type {
+        return Err(type_mismatch());
+    }
+    if let (Some(sort), Some(range)) = (&sort, range) {
+        let values: Vec<&AttributeValue> = match sort {
+            SortCondition::Compare(_, v) | SortCondition::BeginsWith(v) => vec![v],
+            SortCondition::Between(a, b) => vec![a, b],
+        };
+        if values.iter().any(|v| v.type_name() != range.attribute_type) {
+            return Err(type_mismatch());
+        }
+        if matches!(sort, SortCondition::BeginsWith(_)) && range.attribute_type == "N" {
+            return Err(validation(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+            ));
+        }
+    }
+    Ok((hash_value, sort))
+}
+
+fn flip(op: Comparator) -> Comparator {
+    match op {
+        Comparator::Less => Comparator::Greater,
+        Comparator::LessEqual => Comparator::GreaterEqual,
+        Comparator::Greater => Comparator::Less,
+        Comparator::GreaterEqual => Comparator::LessEqual,
+        other => other,
+    }
+}
+
+/// What one Query or Scan reads, decided before the store is opened.
+struct ReadPlan {
+    table_name: String,
+    index_name: Option<String>,
+    filter: Option<Condition>,
+    projection: Option<Vec<Path>>,
+    limit: Option<usize>,
+    count_only: bool,
+    forward: bool,
+    exclusive_start: Option<Item>,
+    /// Query only: partition key value and sort key condition (from the expression).
+    key_condition: Option<Condition>,
+    /// Scan only: (segment, total segments).
+    segment: Option<(u64, u64)>,
+    select_all_attributes: bool,
+}
+
+struct Page {
+    items: Vec<Item>,
+    count: usize,
+    scanned: usize,
+    last_key: Option<Item>,
+    bytes: usize,
+}
+
+/// What Query and Scan read alike: filter, projection, limit and Select.
+struct CommonRead {
+    filter: Option<Condition>,
+    projection: Option<Vec<Path>>,
+    limit: Option<usize>,
+    count_only: bool,
+    select_all_attributes: bool,
+}
+
+fn read_common(input: &Value, subs: &Substitutions) -> Result<CommonRead, AwsError> {
+    let limit = match input.get("Limit").and_then(Value::as_i64) {
+        Some(limit) if limit < 1 => {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            )));
+        }
+        Some(limit) => Some(limit as usize),
+        None => None,
+    };
+    let select = string(input, "Select");
+    let has_projection =
+        input.get("ProjectionExpression").is_some() || input.get("AttributesToGet").is_some();
+    if has_projection && select.is_some_and(|s| s != "SPECIFIC_ATTRIBUTES") {
+        return Err(validation(
+            "Cannot specify the AttributesToGet/ProjectionExpression when choosing to get ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES or COUNT",
+        ));
+    }
+    let filter = match string(input, "FilterExpression") {
+        Some(source) => Some(crate::expr::parser::parse_condition(
+            source,
+            ExpressionKind::Filter,
+            subs,
+        )?),
+        None => None,
+    };
+    let expressions = parse_expressions(input, subs, None)?;
+    Ok(CommonRead {
+        filter,
+        projection: expressions.projection,
+        limit,
+        count_only: select == Some("COUNT"),
+        select_all_attributes: select == Some("ALL_ATTRIBUTES"),
+    })
+}
+
+impl DynamoDb {
+    pub async fn query(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        refuse_legacy(&input, &["KeyConditions", "QueryFilter", "ConditionalOperator"])?;
+        let table_name = required_string(&input, "TableName")?;
+        let subs = Substitutions::from_request(&input)?;
+        let key_source = string(&input, "KeyConditionExpression")
+            .ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
+        let key_condition =
+            crate::expr::parser::parse_condition(key_source, ExpressionKind::KeyCondition, &subs)?;
+        let CommonRead {
+            filter,
+            projection,
+            limit,
+            count_only,
+            select_all_attributes,
+        } = read_common(&input, &subs)?;
+        check_substitutions_used(&subs, true)?;
+        let plan = ReadPlan {
+            table_name,
+            index_name: string(&input, "IndexName").map(str::to_owned),
+            filter,
+            projection,
+            limit,
+            count_only,
+            forward: input
+                .get("ScanIndexForward")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            exclusive_start: input.get("ExclusiveStartKey").map(item_from_value).transpose()?,
+            key_condition: Some(key_condition),
+            segment: None,
+            select_all_attributes,
+        };
+        self.read_page(ctx, &input, plan).await
+    }
+
+    pub async fn scan(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        refuse_legacy(&input, &["ScanFilter", "ConditionalOperator"])?;
+        let table_name = required_string(&input, "TableName")?;
+        let subs = Substitutions::from_request(&input)?;
+        let CommonRead {
+            filter,
+            projection,
+            limit,
+            count_only,
+            select_all_attributes,
+        } = read_common(&input, &subs)?;
+        check_substitutions_used(
+            &subs,
+            filter.is_some() || input.get("ProjectionExpression").is_some(),
+        )?;
+        let segment = match (
+            input.get("Segment").and_then(Value::as_i64),
+            input.get("TotalSegments").and_then(Value::as_i64),
+        ) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(validation(
+                    "The TotalSegments parameter is required but was not present in the request when parameter Segment is present",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(validation(
+                    "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+                ));
+            }
+            (Some(segment), Some(total)) => {
+                if segment >= total {
+                    return Err(validation(format!(
+                        "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {total}"
+                    )));
+                }
+                Some((segment as u64, total as u64))
+            }
+        };
+        let plan = ReadPlan {
+            table_name,
+            index_name: string(&input, "IndexName").map(str::to_owned),
+            filter,
+            projection,
+            limit,
+            count_only,
+            forward: true,
+            exclusive_start: input.get("ExclusiveStartKey").map(item_from_value).transpose()?,
+            key_condition: None,
+            segment,
+            select_all_attributes,
+        };
+        self.read_page(ctx, &input, plan).await
+    }
+
+    async fn read_page(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        plan: ReadPlan,
+    ) -> Result<Value, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let consistent = input
+            .get("ConsistentRead")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let page = self
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let meta = load_table(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
+                let index = match &plan.index_name {
+                    Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
+                        validation(format!(
+                            "The table does not have the specified index: {name}"
+                        ))
+                    })?),
+                    None => None,
+                };
+                if let Some(index) = &index {
+                    if index.global && consistent {
+                        return Err(validation("Consistent reads are not supported on global secondary indexes"));
+                    }
+                    if index.global && plan.select_all_attributes && index.projection_type != "ALL" {
+                        return Err(validation(format!(
+                            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                            index.name
+                        )));
+                    }
+                }
+                run_plan(&table, &meta, index.as_ref(), plan)
+            })
+            .await?;
+        let units = read_units(page.bytes, consistent);
+        let table_name = string(input, "TableName").unwrap_or_default();
+        let count_only = string(input, "Select") == Some("COUNT");
+        Ok(output(vec![
+            (
+                "Items",
+                (!count_only).then(|| Value::List(page.items.iter().map(item_to_value).collect())),
+            ),
+            ("Count", Some(Value::Integer(page.count as i64))),
+            ("ScannedCount", Some(Value::Integer(page.scanned as i64))),
+            ("LastEvaluatedKey", page.last_key.map(|k| item_to_value(&k))),
+            ("ConsumedCapacity", consumed_capacity(input, table_name, units)),
+        ]))
+    }
+}
+
+/// The keys a position in the table or index is made of, in order.
+fn position_keys<'m>(meta: &'m TableMeta, index: Option<&'m IndexMeta>) -> Vec<&'m KeyAttr> {
+    let mut keys = Vec::new();
+    if let Some(index) = index {
+        keys.extend(index.keys());
+    }
+    for key in meta.primary_keys() {
+        if !keys.iter().any(|k| k.name == key.name) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// The index's projection of a stored (full) item.
+fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
+    match index.projection_type.as_str() {
+        "ALL" => item.clone(),
+        _ => item
+            .iter()
+            .filter(|(name, _)| {
+                meta.is_key_attribute(name)
+                    || index.keys().iter().any(|k| k.name == **name)
+                    || index.non_key_attributes.contains(name)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+fn segment_of(item: &Item, hash: &KeyAttr, total: u64) -> u64 {
+    let mut encoded = Vec::new();
+    if let Some(value) = item.get(&hash.name) {
+        value.encode_key(&mut encoded);
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    encoded.hash(&mut hasher);
+    hasher.finish() % total
+}
+
+fn run_plan(
+    table: &nimbus_store::TableRef,
+    meta: &TableMeta,
+    index: Option<&IndexMeta>,
+    plan: ReadPlan,
+) -> Result<Page, AwsError> {
+    let (hash, range) = match index {
+        Some(index) => (&index.hash_key, index.range_key.as_ref()),
+        None => (&meta.hash_key, meta.range_key.as_ref()),
+    };
+    let keys = position_keys(meta, index);
+    let mut prefix = match index {
+        Some(index) => index_prefix(&meta.name, &index.name),
+        None => items_prefix(&meta.name),
+    };
+    let base_len = prefix.len();
+    let mut sort = None;
+    if let Some(condition) = plan.key_condition {
+        let (hash_value, sort_condition) = key_condition(condition, hash, range)?;
+        hash_value.encode_key(&mut prefix);
+        sort = sort_condition;
+    }
+    // Where to start: after ExclusiveStartKey, else just below the sort range.
+    let start = match &plan.exclusive_start {
+        Some(start) => {
+            let mut marker = prefix[..base_len].to_vec();
+            for key in &keys {
+                let value = start
+                    .get(&key.name)
+                    .ok_or_else(|| validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
+                if value.type_name() != key.attribute_type {
+                    return Err(validation(
+                        "The provided starting key is invalid: The provided key element does not match the schema",
+                    ));
+                }
+                value.encode_key(&mut marker);
+            }
+            Some(marker)
+        }
+        None => sort
+            .as_ref()
+            .filter(|_| plan.forward)
+            .and_then(SortCondition::lower_bound)
+            .map(|bound| {
+                let mut marker = prefix.clone();
+                bound.encode_key(&mut marker);
+                // One byte short sorts before every key at or above the bound.
+                marker.pop();
+                marker
+            }),
+    };
+    let entries = table.scan_after(&prefix, if plan.forward { start.as_deref() } else { None })?;
+    let entries: Box<dyn Iterator<Item = _>> = if plan.forward {
+        Box::new(entries)
+    } else {
+        Box::new(entries.rev())
+    };
+    let mut page = Page {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_key: None,
+        bytes: 0,
+    };
+    for entry in entries {
+        let entry = entry?;
+        if !plan.forward
+            && let Some(start) = &start
+        {
+            let full_key = [&prefix[..0], &entry.key[..]].concat();
+            if full_key.as_slice() >= start.as_slice() {
+                continue;
+            }
+        }
+        let item = decode_item(&entry.value)?;
+        if let (Some(sort), Some(range)) = (&sort, range) {
+            let Some(value) = item.get(&range.name) else {
+                continue;
+            };
+            match sort.locate(value) {
+                Ordering::Equal => {}
+                Ordering::Less if plan.forward => continue,
+                Ordering::Greater if !plan.forward => continue,
+                _ => break,
+            }
+        }
+        if let Some((segment, total)) = plan.segment
+            && segment_of(&item, hash, total) != segment
+        {
+            continue;
+        }
+        page.scanned += 1;
+        page.bytes += item_size(&item);
+        let visible = match index {
+            Some(index) => index_projection(meta, index, &item),
+            None => item,
+        };
+        let last_key = key_of(&visible, &keys);
+        if plan.filter.as_ref().is_none_or(|f| evaluate(f, &visible)) {
+            page.count += 1;
+            if !plan.count_only {
+                page.items.push(match &plan.projection {
+                    Some(paths) => project(&visible, paths),
+                    None => visible,
+                });
+            }
+        }
+        if plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES {
+            page.last_key = Some(last_key);
+            break;
+        }
+    }
+    Ok(page)
+}

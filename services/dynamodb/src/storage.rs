@@ -1,0 +1,150 @@
+//! Where DynamoDB state lives in the store, one namespace per account and
+//! region:
+//!
+//! - `t/<table>`: the table's definition ([`crate::schema::TableMeta`]).
+//! - `c/<table>`: item count and bytes (16 bytes, big-endian), kept in the
+//!   same transaction as every write.
+//! - `i/<table>\0<pk><sk>`: an item, keys encoded order-preservingly, so a
+//!   Query is one range scan within (table, partition key) in sort-key order.
+//! - `x/<table>\0<index>\0<index pk><index sk><pk><sk>`: the full item again
+//!   for each secondary index whose keys it has; the index's projection is
+//!   applied when reading.
+
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_store::{Namespace, TableMut, TableRef};
+
+use crate::attribute::Item;
+use crate::schema::{IndexMeta, KeyAttr, TableMeta};
+
+pub fn namespace(ctx: &RequestContext) -> Result<Namespace, AwsError> {
+    Ok(Namespace::regional("dynamodb", &ctx.account_id, &ctx.region)?)
+}
+
+pub fn table_key(table: &str) -> Vec<u8> {
+    format!("t/{table}").into_bytes()
+}
+
+pub fn counter_key(table: &str) -> Vec<u8> {
+    format!("c/{table}").into_bytes()
+}
+
+/// Prefix of every item of `table`.
+pub fn items_prefix(table: &str) -> Vec<u8> {
+    format!("i/{table}\0").into_bytes()
+}
+
+/// Prefix of every entry of one secondary index.
+pub fn index_prefix(table: &str, index: &str) -> Vec<u8> {
+    format!("x/{table}\0{index}\0").into_bytes()
+}
+
+/// Appends the encoded values of `keys` taken from `item` (all must be present).
+fn push_key_parts(out: &mut Vec<u8>, item: &Item, keys: &[&KeyAttr]) -> bool {
+    for key in keys {
+        match item.get(&key.name) {
+            Some(value) => value.encode_key(out),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The store key of the item whose primary key `item` holds.
+pub fn item_key(meta: &TableMeta, item: &Item) -> Vec<u8> {
+    let mut key = items_prefix(&meta.name);
+    push_key_parts(&mut key, item, &meta.primary_keys());
+    key
+}
+
+/// Where `item` sits in `index`, if it has the index's key attributes of the
+/// right types (indexes are sparse).
+pub fn index_entry_key(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Option<Vec<u8>> {
+    let mut key = index_prefix(&meta.name, &index.name);
+    for attr in index.keys() {
+        let value = item.get(&attr.name)?;
+        if value.type_name() != attr.attribute_type {
+            return None;
+        }
+    }
+    let mut keys = index.keys();
+    keys.extend(meta.primary_keys());
+    push_key_parts(&mut key, item, &keys).then_some(key)
+}
+
+pub fn load_table(table: &TableRef, name: &str) -> Result<Option<TableMeta>, AwsError> {
+    Ok(table.get_json(&table_key(name))?)
+}
+
+pub fn load_table_mut(table: &TableMut<'_>, name: &str) -> Result<Option<TableMeta>, AwsError> {
+    Ok(table.get_json(&table_key(name))?)
+}
+
+pub fn decode_item(bytes: &[u8]) -> Result<Item, AwsError> {
+    serde_json::from_slice(bytes).map_err(|e| AwsError::internal(format!("stored item unreadable: {e}")))
+}
+
+pub fn encode_item(item: &Item) -> Result<Vec<u8>, AwsError> {
+    serde_json::to_vec(item).map_err(|e| AwsError::internal(format!("item not storable: {e}")))
+}
+
+/// Item count and total bytes of a table.
+pub fn read_counter(bytes: Option<Vec<u8>>) -> (i64, i64) {
+    match bytes.as_deref() {
+        Some(b) if b.len() == 16 => {
+            let mut count = [0u8; 8];
+            let mut size = [0u8; 8];
+            count.copy_from_slice(&b[..8]);
+            size.copy_from_slice(&b[8..]);
+            (i64::from_be_bytes(count), i64::from_be_bytes(size))
+        }
+        _ => (0, 0),
+    }
+}
+
+/// Replaces the stored item at `key` (old → new) and keeps every index and
+/// the counters in step, all in the caller's transaction.
+pub fn write_item(
+    table: &mut TableMut<'_>,
+    meta: &TableMeta,
+    key: &[u8],
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Result<(), AwsError> {
+    for index in &meta.indexes {
+        let old_entry = old.and_then(|item| index_entry_key(meta, index, item));
+        let new_entry = new.and_then(|item| index_entry_key(meta, index, item));
+        if let Some(old_entry) = &old_entry
+            && new_entry.as_ref() != Some(old_entry)
+        {
+            table.delete(old_entry)?;
+        }
+        if let (Some(entry), Some(item)) = (&new_entry, new) {
+            table.put(entry, &encode_item(item)?)?;
+        }
+    }
+    match new {
+        Some(item) => table.put(key, &encode_item(item)?)?,
+        None => {
+            table.delete(key)?;
+        }
+    }
+    let size = |item: Option<&Item>| item.map_or(0, |i| crate::attribute::item_size(i) as i64);
+    let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
+    let size_delta = size(new) - size(old);
+    if count_delta != 0 || size_delta != 0 {
+        let counter = counter_key(&meta.name);
+        let (count, bytes) = read_counter(table.get(&counter)?);
+        let mut value = Vec::with_capacity(16);
+        value.extend_from_slice(&(count + count_delta).max(0).to_be_bytes());
+        value.extend_from_slice(&(bytes + size_delta).max(0).to_be_bytes());
+        table.put(&counter, &value)?;
+    }
+    Ok(())
+}
+
+/// The primary key attributes of `item`, for LastEvaluatedKey and friends.
+pub fn key_of(item: &Item, keys: &[&KeyAttr]) -> Item {
+    keys.iter()
+        .filter_map(|k| item.get(&k.name).map(|v| (k.name.clone(), v.clone())))
+        .collect()
+}

@@ -1,0 +1,842 @@
+//! Table operations: create, describe, list, update, delete, tags, TTL
+//! settings, limits and endpoints.
+
+use nimbus_core::{AwsError, RequestContext, Timestamp};
+
+use crate::DynamoDb;
+use crate::error::{resource_in_use, table_not_found, validation};
+use crate::generated::*;
+use crate::schema::{IndexMeta, KeyAttr, TableMeta};
+use crate::storage::{
+    self, counter_key, index_entry_key, items_prefix, load_table, load_table_mut, table_key,
+};
+
+const PROVISIONED: &str = "PROVISIONED";
+const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
+
+fn check_table_name(name: &str) -> Result<(), AwsError> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if name.len() < 3 || name.len() > 255 || !valid_chars {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a KeySchema: HASH first, then an optional RANGE, types from the definitions.
+fn key_schema(
+    elements: &[KeySchemaElement],
+    definitions: &[AttributeDefinition],
+) -> Result<(KeyAttr, Option<KeyAttr>), AwsError> {
+    if elements.is_empty() || elements.len() > 2 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '[{}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2",
+            elements.len()
+        )));
+    }
+    if elements[0].key_type != "HASH" {
+        return Err(validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if elements.len() == 2 && elements[1].key_type != "RANGE" {
+        return Err(validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    if elements.len() == 2 && elements[0].attribute_name == elements[1].attribute_name {
+        return Err(validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    let typed = |element: &KeySchemaElement| {
+        definitions
+            .iter()
+            .find(|d| d.attribute_name == element.attribute_name)
+            .map(|d| KeyAttr {
+                name: element.attribute_name.clone(),
+                attribute_type: d.attribute_type.clone(),
+            })
+    };
+    let missing = || {
+        let keys: Vec<&str> = elements.iter().map(|e| e.attribute_name.as_str()).collect();
+        let defined: Vec<&str> = definitions.iter().map(|d| d.attribute_name.as_str()).collect();
+        validation(format!(
+            "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            keys.join(", "),
+            defined.join(", ")
+        ))
+    };
+    let hash = typed(&elements[0]).ok_or_else(missing)?;
+    let range = match elements.get(1) {
+        Some(element) => Some(typed(element).ok_or_else(missing)?),
+        None => None,
+    };
+    Ok((hash, range))
+}
+
+fn projection_of(projection: &Projection) -> (String, Vec<String>) {
+    (
+        projection
+            .projection_type
+            .clone()
+            .unwrap_or_else(|| "ALL".to_owned()),
+        projection.non_key_attributes.clone().unwrap_or_default(),
+    )
+}
+
+fn throughput(
+    billing_mode: &str,
+    given: Option<&ProvisionedThroughput>,
+    what: &str,
+) -> Result<(i64, i64), AwsError> {
+    match (billing_mode, given) {
+        (PROVISIONED, Some(t)) => {
+            if t.read_capacity_units < 1 || t.write_capacity_units < 1 {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: {what}ReadCapacityUnits and WriteCapacityUnits must both be greater than 0"
+                )));
+            }
+            Ok((t.read_capacity_units, t.write_capacity_units))
+        }
+        (PROVISIONED, None) => Err(validation(format!(
+            "One or more parameter values were invalid: {what}ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        ))),
+        (_, Some(_)) => Err(validation(format!(
+            "One or more parameter values were invalid: {what}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+        ))),
+        (_, None) => Ok((0, 0)),
+    }
+}
+
+fn millis_timestamp(millis: i64) -> Timestamp {
+    Timestamp::from_epoch_millis(millis)
+}
+
+/// The TableDescription DynamoDB answers for `meta`.
+pub fn describe(meta: &TableMeta, status: &str, count: i64, bytes: i64) -> TableDescription {
+    let key_schema = |hash: &KeyAttr, range: &Option<KeyAttr>| {
+        let mut out = vec![KeySchemaElement {
+            attribute_name: hash.name.clone(),
+            key_type: "HASH".to_owned(),
+        }];
+        if let Some(range) = range {
+            out.push(KeySchemaElement {
+                attribute_name: range.name.clone(),
+                key_type: "RANGE".to_owned(),
+            });
+        }
+        out
+    };
+    let throughput = |read: i64, write: i64| ProvisionedThroughputDescription {
+        number_of_decreases_today: Some(0),
+        read_capacity_units: Some(read),
+        write_capacity_units: Some(write),
+        ..Default::default()
+    };
+    let projection = |index: &IndexMeta| Projection {
+        projection_type: Some(index.projection_type.clone()),
+        non_key_attributes: (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone()),
+    };
+    let globals: Vec<GlobalSecondaryIndexDescription> = meta
+        .indexes
+        .iter()
+        .filter(|i| i.global)
+        .map(|index| GlobalSecondaryIndexDescription {
+            index_name: Some(index.name.clone()),
+            key_schema: Some(key_schema(&index.hash_key, &index.range_key)),
+            projection: Some(projection(index)),
+            index_status: Some("ACTIVE".to_owned()),
+            provisioned_throughput: Some(throughput(index.read_capacity, index.write_capacity)),
+            index_size_bytes: Some(0),
+            item_count: Some(0),
+            index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
+            ..Default::default()
+        })
+        .collect();
+    let locals: Vec<LocalSecondaryIndexDescription> = meta
+        .indexes
+        .iter()
+        .filter(|i| !i.global)
+        .map(|index| LocalSecondaryIndexDescription {
+            index_name: Some(index.name.clone()),
+            key_schema: Some(key_schema(&index.hash_key, &index.range_key)),
+            projection: Some(projection(index)),
+            index_size_bytes: Some(0),
+            item_count: Some(0),
+            index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
+        })
+        .collect();
+    TableDescription {
+        attribute_definitions: Some(
+            meta.attributes
+                .iter()
+                .map(|a| AttributeDefinition {
+                    attribute_name: a.name.clone(),
+                    attribute_type: a.attribute_type.clone(),
+                })
+                .collect(),
+        ),
+        table_name: Some(meta.name.clone()),
+        key_schema: Some(key_schema(&meta.hash_key, &meta.range_key)),
+        table_status: Some(status.to_owned()),
+        creation_date_time: Some(millis_timestamp(meta.created_millis)),
+        provisioned_throughput: Some(throughput(meta.read_capacity, meta.write_capacity)),
+        table_size_bytes: Some(bytes),
+        item_count: Some(count),
+        table_arn: Some(meta.arn.clone()),
+        table_id: Some(meta.id.clone()),
+        billing_mode_summary: (meta.billing_mode == PAY_PER_REQUEST).then(|| BillingModeSummary {
+            billing_mode: Some(PAY_PER_REQUEST.to_owned()),
+            last_update_to_pay_per_request_date_time: meta.pay_per_request_since_millis.map(millis_timestamp),
+        }),
+        local_secondary_indexes: (!locals.is_empty()).then_some(locals),
+        global_secondary_indexes: (!globals.is_empty()).then_some(globals),
+        stream_specification: meta.stream_enabled.then(|| StreamSpecification {
+            stream_enabled: true,
+            stream_view_type: meta.stream_view_type.clone(),
+        }),
+        latest_stream_label: meta.stream_label.clone(),
+        latest_stream_arn: meta
+            .stream_label
+            .as_ref()
+            .map(|label| format!("{}/stream/{label}", meta.arn)),
+        table_class_summary: (meta.table_class != "STANDARD").then(|| TableClassSummary {
+            table_class: Some(meta.table_class.clone()),
+            ..Default::default()
+        }),
+        deletion_protection_enabled: Some(meta.deletion_protection),
+        ..Default::default()
+    }
+}
+
+fn stream_label(millis: i64) -> String {
+    let ts = millis_timestamp(millis);
+    // ISO 8601 without zone, millisecond precision, as DynamoDB's labels are.
+    let secs = ts.seconds;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ts.nanos / 1_000_000
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn index_from(
+    name: &str,
+    global: bool,
+    schema: &[KeySchemaElement],
+    projection: &Projection,
+    definitions: &[AttributeDefinition],
+    capacity: (i64, i64),
+) -> Result<IndexMeta, AwsError> {
+    let (hash_key, range_key) = key_schema(schema, definitions)?;
+    let (projection_type, non_key_attributes) = projection_of(projection);
+    if projection_type != "INCLUDE" && !non_key_attributes.is_empty() {
+        return Err(validation(
+            "One or more parameter values were invalid: ProjectionType is not INCLUDE, but NonKeyAttributes is specified",
+        ));
+    }
+    Ok(IndexMeta {
+        name: name.to_owned(),
+        global,
+        hash_key,
+        range_key,
+        projection_type,
+        non_key_attributes,
+        read_capacity: capacity.0,
+        write_capacity: capacity.1,
+    })
+}
+
+impl DynamoDb {
+    pub async fn create_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTableInput,
+    ) -> Result<CreateTableOutput, AwsError> {
+        check_table_name(&input.table_name)?;
+        let definitions = input.attribute_definitions.clone().unwrap_or_default();
+        let schema = input.key_schema.clone().unwrap_or_default();
+        let (hash_key, range_key) = key_schema(&schema, &definitions)?;
+        let billing_mode = input
+            .billing_mode
+            .clone()
+            .unwrap_or_else(|| PROVISIONED.to_owned());
+        let (read_capacity, write_capacity) =
+            throughput(&billing_mode, input.provisioned_throughput.as_ref(), "")?;
+        let mut indexes = Vec::new();
+        for lsi in input.local_secondary_indexes.iter().flatten() {
+            let index = index_from(
+                &lsi.index_name,
+                false,
+                &lsi.key_schema,
+                &lsi.projection,
+                &definitions,
+                (0, 0),
+            )?;
+            if index.hash_key != hash_key {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
+                    lsi.index_name, index.hash_key.name, hash_key.name
+                )));
+            }
+            if range_key.is_none() {
+                return Err(validation(
+                    "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                ));
+            }
+            indexes.push(index);
+        }
+        for gsi in input.global_secondary_indexes.iter().flatten() {
+            let capacity = throughput(
+                &billing_mode,
+                gsi.provisioned_throughput.as_ref(),
+                &format!("ProvisionedThroughput for the index {} ", gsi.index_name),
+            )
+            .map_err(|_| {
+                if billing_mode == PROVISIONED {
+                    validation(format!(
+                        "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {}",
+                        gsi.index_name
+                    ))
+                } else {
+                    validation(
+                        "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: ".to_owned()
+                            + &gsi.index_name
+                            + " when BillingMode is PAY_PER_REQUEST",
+                    )
+                }
+            })?;
+            indexes.push(index_from(
+                &gsi.index_name,
+                true,
+                &gsi.key_schema,
+                &gsi.projection,
+                &definitions,
+                capacity,
+            )?);
+        }
+        for (i, index) in indexes.iter().enumerate() {
+            if indexes[..i].iter().any(|other| other.name == index.name) {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Duplicate index name: {}",
+                    index.name
+                )));
+            }
+        }
+        // Every definition must be used by a key of the table or an index.
+        let used = |name: &str| {
+            hash_key.name == name
+                || range_key.as_ref().is_some_and(|k| k.name == name)
+                || indexes.iter().any(|i| i.keys().iter().any(|k| k.name == name))
+        };
+        if definitions.iter().any(|d| !used(&d.attribute_name)) {
+            return Err(validation(
+                "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            ));
+        }
+        let now = self.clock.now_epoch_millis() as i64;
+        let stream_enabled = input
+            .stream_specification
+            .as_ref()
+            .is_some_and(|s| s.stream_enabled);
+        let meta = TableMeta {
+            name: input.table_name.clone(),
+            arn: format!(
+                "arn:aws:dynamodb:{}:{}:table/{}",
+                ctx.region, ctx.account_id, input.table_name
+            ),
+            id: uuid::Uuid::new_v4().to_string(),
+            created_millis: now,
+            hash_key,
+            range_key,
+            attributes: definitions
+                .iter()
+                .map(|d| KeyAttr {
+                    name: d.attribute_name.clone(),
+                    attribute_type: d.attribute_type.clone(),
+                })
+                .collect(),
+            pay_per_request_since_millis: (billing_mode == PAY_PER_REQUEST).then_some(now),
+            billing_mode,
+            read_capacity,
+            write_capacity,
+            indexes,
+            stream_enabled,
+            stream_view_type: input
+                .stream_specification
+                .as_ref()
+                .and_then(|s| s.stream_view_type.clone()),
+            stream_label: stream_enabled.then(|| stream_label(now)),
+            deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+            table_class: input.table_class.clone().unwrap_or_else(|| "STANDARD".to_owned()),
+            tags: input
+                .tags
+                .iter()
+                .flatten()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+            ttl_attribute: None,
+        };
+        let ns = storage::namespace(ctx)?;
+        let description = describe(&meta, "CREATING", 0, 0);
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                if table.get(&table_key(&meta.name))?.is_some() {
+                    return Err(resource_in_use(format!("Table already exists: {}", meta.name)));
+                }
+                table.put_json(&table_key(&meta.name), &meta)?;
+                Ok(())
+            })
+            .await?;
+        // The table is usable at once; CREATING is what the first answer says.
+        Ok(CreateTableOutput {
+            table_description: Some(description),
+        })
+    }
+
+    pub async fn describe_table(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTableInput,
+    ) -> Result<DescribeTableOutput, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let name = input.table_name;
+        let description = self
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let meta = load_table(&table, &name)?.ok_or_else(|| table_not_found(&name))?;
+                let (count, bytes) = storage::read_counter(table.get(&counter_key(&name))?);
+                Ok::<_, AwsError>(describe(&meta, "ACTIVE", count, bytes))
+            })
+            .await?;
+        Ok(DescribeTableOutput {
+            table: Some(description),
+        })
+    }
+
+    pub async fn list_tables(
+        &self,
+        ctx: &RequestContext,
+        input: ListTablesInput,
+    ) -> Result<ListTablesOutput, AwsError> {
+        let limit = match input.limit {
+            Some(limit) if !(1..=100).contains(&limit) => {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {}",
+                    if limit < 1 {
+                        "greater than or equal to 1"
+                    } else {
+                        "less than or equal to 100"
+                    }
+                )));
+            }
+            Some(limit) => limit as usize,
+            None => 100,
+        };
+        let ns = storage::namespace(ctx)?;
+        let after = input.exclusive_start_table_name.map(|name| table_key(&name));
+        let (names, more) = self
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let mut names = Vec::new();
+                let mut more = false;
+                for entry in table.scan_after(b"t/", after.as_deref())? {
+                    let entry = entry?;
+                    if names.len() == limit {
+                        more = true;
+                        break;
+                    }
+                    if let Some(name) = entry.key_str().and_then(|k| k.strip_prefix("t/")) {
+                        names.push(name.to_owned());
+                    }
+                }
+                Ok::<_, AwsError>((names, more))
+            })
+            .await?;
+        Ok(ListTablesOutput {
+            last_evaluated_table_name: if more { names.last().cloned() } else { None },
+            table_names: Some(names),
+        })
+    }
+
+    pub async fn delete_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTableInput,
+    ) -> Result<DeleteTableOutput, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let name = input.table_name;
+        let description = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let meta = load_table_mut(&table, &name)?.ok_or_else(|| table_not_found(&name))?;
+                if meta.deletion_protection {
+                    return Err(validation(format!(
+                        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {name}"
+                    )));
+                }
+                let (count, bytes) = storage::read_counter(table.get(&counter_key(&name))?);
+                table.delete(&table_key(&name))?;
+                table.delete(&counter_key(&name))?;
+                table.delete_prefix(&items_prefix(&name))?;
+                table.delete_prefix(format!("x/{name}\0").as_bytes())?;
+                Ok(describe(&meta, "DELETING", count, bytes))
+            })
+            .await?;
+        Ok(DeleteTableOutput {
+            table_description: Some(description),
+        })
+    }
+
+    pub async fn update_table(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateTableInput,
+    ) -> Result<UpdateTableOutput, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let now = self.clock.now_epoch_millis() as i64;
+        let description = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut meta = load_table_mut(&table, &input.table_name)?.ok_or_else(|| table_not_found(&input.table_name))?;
+                let mut changed = false;
+                if let Some(mode) = &input.billing_mode
+                    && *mode != meta.billing_mode
+                {
+                    changed = true;
+                    meta.billing_mode = mode.clone();
+                    if mode == PAY_PER_REQUEST {
+                        meta.pay_per_request_since_millis = Some(now);
+                        meta.read_capacity = 0;
+                        meta.write_capacity = 0;
+                        for index in &mut meta.indexes {
+                            index.read_capacity = 0;
+                            index.write_capacity = 0;
+                        }
+                    } else if input.provisioned_throughput.is_none() {
+                        return Err(validation(
+                            "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                        ));
+                    }
+                }
+                if let Some(t) = &input.provisioned_throughput {
+                    let (read, write) = throughput(&meta.billing_mode, Some(t), "")?;
+                    if read == meta.read_capacity && write == meta.write_capacity && !changed {
+                        return Err(validation(
+                            "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: ".to_owned()
+                                + &read.to_string()
+                                + ". Requested ReadCapacityUnits: "
+                                + &read.to_string()
+                                + ". Current WriteCapacityUnits provisioned for the table: "
+                                + &write.to_string()
+                                + ". Requested WriteCapacityUnits: "
+                                + &write.to_string()
+                                + ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                        ));
+                    }
+                    meta.read_capacity = read;
+                    meta.write_capacity = write;
+                    changed = true;
+                }
+                if let Some(stream) = &input.stream_specification {
+                    if stream.stream_enabled && meta.stream_enabled {
+                        return Err(validation(format!("Table already has an enabled stream: {}", meta.arn)));
+                    }
+                    meta.stream_enabled = stream.stream_enabled;
+                    meta.stream_view_type = stream.stream_view_type.clone().filter(|_| stream.stream_enabled);
+                    meta.stream_label = stream.stream_enabled.then(|| stream_label(now));
+                    changed = true;
+                }
+                if let Some(protect) = input.deletion_protection_enabled {
+                    meta.deletion_protection = protect;
+                    changed = true;
+                }
+                if let Some(class) = &input.table_class {
+                    meta.table_class = class.clone();
+                    changed = true;
+                }
+                let definitions = input.attribute_definitions.clone().unwrap_or_default();
+                for update in input.global_secondary_index_updates.iter().flatten() {
+                    changed = true;
+                    if let Some(create) = &update.create {
+                        if meta.index(&create.index_name).is_some() {
+                            return Err(validation(format!(
+                                "One or more parameter values were invalid: Index with name: {} already exists",
+                                create.index_name
+                            )));
+                        }
+                        let mut all_definitions = definitions.clone();
+                        all_definitions.extend(meta.attributes.iter().map(|a| AttributeDefinition {
+                            attribute_name: a.name.clone(),
+                            attribute_type: a.attribute_type.clone(),
+                        }));
+                        let capacity = match &meta.billing_mode[..] {
+                            PROVISIONED => throughput(PROVISIONED, create.provisioned_throughput.as_ref(), "")?,
+                            _ => (0, 0),
+                        };
+                        let index = index_from(&create.index_name, true, &create.key_schema, &create.projection, &all_definitions, capacity)?;
+                        for attr in index.keys() {
+                            if !meta.attributes.iter().any(|a| a.name == attr.name) {
+                                meta.attributes.push(attr.clone());
+                            }
+                        }
+                        // Backfill: one pass over the table's items.
+                        let entries: Vec<_> = table.scan(&items_prefix(&meta.name))?.collect::<Result<_, _>>()?;
+                        for entry in entries {
+                            let item = storage::decode_item(&entry.value)?;
+                            if let Some(key) = index_entry_key(&meta, &index, &item) {
+                                table.put(&key, &entry.value)?;
+                            }
+                        }
+                        meta.indexes.push(index);
+                    }
+                    if let Some(delete) = &update.delete {
+                        let Some(position) = meta.indexes.iter().position(|i| i.global && i.name == delete.index_name) else {
+                            return Err(AwsError::new(
+                                "ResourceNotFoundException",
+                                format!("Requested resource not found: Index: {} not found", delete.index_name),
+                                400,
+                            ));
+                        };
+                        let index = meta.indexes.remove(position);
+                        table.delete_prefix(&storage::index_prefix(&meta.name, &index.name))?;
+                    }
+                    if let Some(change) = &update.update {
+                        let billing = meta.billing_mode.clone();
+                        let index = meta
+                            .indexes
+                            .iter_mut()
+                            .find(|i| i.global && i.name == change.index_name)
+                            .ok_or_else(|| {
+                                AwsError::new(
+                                    "ResourceNotFoundException",
+                                    format!("Requested resource not found: Index: {} not found", change.index_name),
+                                    400,
+                                )
+                            })?;
+                        let (read, write) = throughput(&billing, change.provisioned_throughput.as_ref(), "")?;
+                        index.read_capacity = read;
+                        index.write_capacity = write;
+                    }
+                }
+                if !changed {
+                    return Err(validation(
+                        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+                    ));
+                }
+                table.put_json(&table_key(&meta.name), &meta)?;
+                let (count, bytes) = storage::read_counter(table.get(&counter_key(&meta.name))?);
+                Ok(describe(&meta, "UPDATING", count, bytes))
+            })
+            .await?;
+        Ok(UpdateTableOutput {
+            table_description: Some(description),
+        })
+    }
+
+    /// Runs `change` on the table an ARN names, and stores the result.
+    async fn change_by_arn(
+        &self,
+        ctx: &RequestContext,
+        arn: String,
+        change: impl FnOnce(&mut TableMeta) -> Result<(), AwsError> + Send + 'static,
+    ) -> Result<TableMeta, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let name = table_name_from_arn(&arn, ctx)?;
+        let meta = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut meta = load_table_mut(&table, &name)?.ok_or_else(|| arn_not_found(&arn))?;
+                change(&mut meta)?;
+                table.put_json(&table_key(&name), &meta)?;
+                Ok::<_, AwsError>(meta)
+            })
+            .await?;
+        Ok(meta)
+    }
+
+    pub async fn tag_resource(&self, ctx: &RequestContext, input: TagResourceInput) -> Result<(), AwsError> {
+        let tags = input.tags;
+        self.change_by_arn(ctx, input.resource_arn, move |meta| {
+            for tag in tags {
+                match meta.tags.iter_mut().find(|(k, _)| *k == tag.key) {
+                    Some(existing) => existing.1 = tag.value,
+                    None => meta.tags.push((tag.key, tag.value)),
+                }
+            }
+            if meta.tags.len() > 50 {
+                return Err(validation(
+                    "One or more parameter values were invalid: The number of tags exceeds the limit of 50",
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> Result<(), AwsError> {
+        let keys = input.tag_keys;
+        self.change_by_arn(ctx, input.resource_arn, move |meta| {
+            meta.tags.retain(|(k, _)| !keys.contains(k));
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_tags_of_resource(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsOfResourceInput,
+    ) -> Result<ListTagsOfResourceOutput, AwsError> {
+        let meta = self.change_by_arn(ctx, input.resource_arn, |_| Ok(())).await?;
+        Ok(ListTagsOfResourceOutput {
+            tags: Some(
+                meta.tags
+                    .into_iter()
+                    .map(|(key, value)| Tag { key, value })
+                    .collect(),
+            ),
+            next_token: None,
+        })
+    }
+
+    pub async fn update_time_to_live(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateTimeToLiveInput,
+    ) -> Result<UpdateTimeToLiveOutput, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let spec = input.time_to_live_specification.clone();
+        let name = input.table_name.clone();
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut meta = load_table_mut(&table, &name)?.ok_or_else(|| table_not_found(&name))?;
+                match (spec.enabled, &meta.ttl_attribute) {
+                    (true, Some(_)) => return Err(validation("TimeToLive is already enabled")),
+                    (false, None) => return Err(validation("TimeToLive is already disabled")),
+                    (false, Some(current)) if *current != spec.attribute_name => {
+                        return Err(validation(format!(
+                            "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                        )));
+                    }
+                    _ => {}
+                }
+                meta.ttl_attribute = spec.enabled.then(|| spec.attribute_name.clone());
+                table.put_json(&table_key(&name), &meta)?;
+                Ok(())
+            })
+            .await?;
+        Ok(UpdateTimeToLiveOutput {
+            time_to_live_specification: Some(input.time_to_live_specification),
+        })
+    }
+
+    pub async fn describe_time_to_live(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTimeToLiveInput,
+    ) -> Result<DescribeTimeToLiveOutput, AwsError> {
+        let ns = storage::namespace(ctx)?;
+        let name = input.table_name;
+        let meta = self
+            .store
+            .read(move |txn| load_table(&txn.open(&ns)?, &name)?.ok_or_else(|| table_not_found(&name)))
+            .await?;
+        Ok(DescribeTimeToLiveOutput {
+            time_to_live_description: Some(TimeToLiveDescription {
+                time_to_live_status: Some(
+                    if meta.ttl_attribute.is_some() {
+                        "ENABLED"
+                    } else {
+                        "DISABLED"
+                    }
+                    .to_owned(),
+                ),
+                attribute_name: meta.ttl_attribute.clone(),
+            }),
+        })
+    }
+
+    pub fn describe_limits(&self) -> DescribeLimitsOutput {
+        DescribeLimitsOutput {
+            account_max_read_capacity_units: Some(80_000),
+            account_max_write_capacity_units: Some(80_000),
+            table_max_read_capacity_units: Some(40_000),
+            table_max_write_capacity_units: Some(40_000),
+        }
+    }
+
+    pub fn describe_endpoints(&self, ctx: &RequestContext) -> DescribeEndpointsResponse {
+        DescribeEndpointsResponse {
+            endpoints: vec![Endpoint {
+                address: format!("dynamodb.{}.amazonaws.com", ctx.region),
+                cache_period_in_minutes: 1440,
+            }],
+        }
+    }
+}
+
+fn arn_not_found(arn: &str) -> AwsError {
+    // DynamoDB's own spelling, "ResourcArn", kept word for word.
+    AwsError::new(
+        "ResourceNotFoundException",
+        format!("Requested resource not found: ResourcArn: {arn} not found"),
+        400,
+    )
+}
+
+/// `arn:aws:dynamodb:<region>:<account>:table/<name>` → name.
+fn table_name_from_arn(arn: &str, ctx: &RequestContext) -> Result<String, AwsError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let invalid = || {
+        validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+        ))
+    };
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "dynamodb" {
+        return Err(invalid());
+    }
+    let name = parts[5].strip_prefix("table/").ok_or_else(invalid)?;
+    if name.contains('/') || name.is_empty() {
+        return Err(invalid());
+    }
+    if parts[3] != ctx.region || parts[4] != ctx.account_id {
+        return Err(arn_not_found(arn));
+    }
+    Ok(name.to_owned())
+}

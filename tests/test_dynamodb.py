@@ -1,0 +1,685 @@
+"""DynamoDB end to end: boto3 (client and resource) and the AWS CLI against
+the real nimbus binary. Every table has a unique name: the server is shared."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from decimal import Decimal
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import REGION
+
+
+@pytest.fixture
+def ddb(aws_client):
+    return aws_client("dynamodb")
+
+
+@pytest.fixture
+def raw(endpoint):
+    """A client that skips botocore's own parameter validation."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+
+
+@pytest.fixture
+def resource(endpoint):
+    return boto3.resource(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def name(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def error_of(call, *args, **kwargs):
+    with pytest.raises(ClientError) as caught:
+        call(*args, **kwargs)
+    response = caught.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"], response
+
+
+def make_table(ddb, range_key: str | None = "sk", range_type: str = "S", **extra) -> str:
+    table = name()
+    schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    definitions = [{"AttributeName": "pk", "AttributeType": "S"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+        definitions.append({"AttributeName": range_key, "AttributeType": range_type})
+    definitions += extra.pop("definitions", [])
+    ddb.create_table(
+        TableName=table,
+        KeySchema=schema,
+        AttributeDefinitions=definitions,
+        BillingMode=extra.pop("BillingMode", "PAY_PER_REQUEST"),
+        **extra,
+    )
+    return table
+
+
+# --- tables -----------------------------------------------------------------
+
+
+def test_create_describe_list_delete_table(ddb):
+    table = name()
+    created = ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7},
+        Tags=[{"Key": "team", "Value": "core"}],
+    )["TableDescription"]
+    assert created["TableName"] == table
+    assert created["TableArn"] == f"arn:aws:dynamodb:{REGION}:000000000000:table/{table}"
+    assert created["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1})
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert described["TableStatus"] == "ACTIVE"
+    assert described["KeySchema"][1] == {"AttributeName": "sk", "KeyType": "RANGE"}
+    assert described["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
+    assert described["ItemCount"] == 0
+    assert "BillingModeSummary" not in described
+    assert table in ddb.list_tables()["TableNames"]
+    assert ddb.list_tags_of_resource(ResourceArn=described["TableArn"])["Tags"] == [{"Key": "team", "Value": "core"}]
+
+    code, status, message, _ = error_of(
+        ddb.create_table,
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert (code, status, message) == ("ResourceInUseException", 400, f"Table already exists: {table}")
+
+    deleted = ddb.delete_table(TableName=table)["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING"
+    code, status, message, _ = error_of(ddb.describe_table, TableName=table)
+    assert (code, status, message) == (
+        "ResourceNotFoundException",
+        400,
+        f"Requested resource not found: Table: {table} not found",
+    )
+    code, _, message, _ = error_of(ddb.delete_table, TableName=table)
+    assert code == "ResourceNotFoundException"
+
+
+def test_create_table_validation(ddb):
+    code, status, message, _ = error_of(
+        ddb.create_table,
+        TableName=name(),
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "other", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert (code, status) == ("ValidationException", 400)
+    assert message.startswith("One or more parameter values were invalid: Some index key attributes are not defined")
+    code, _, message, _ = error_of(
+        ddb.create_table,
+        TableName=name(),
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    assert message == (
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+        "must both be specified when BillingMode is PROVISIONED"
+    )
+    code, _, message, _ = error_of(
+        ddb.create_table,
+        TableName=name(),
+        KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert message == "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+    code, _, message, _ = error_of(
+        ddb.create_table,
+        TableName=name(),
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "unused", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert "Number of attributes in KeySchema does not exactly match" in message
+
+
+def test_list_tables_paginates(ddb):
+    tables = sorted(make_table(ddb, None) for _ in range(3))
+    seen = []
+    start = None
+    while True:
+        kwargs = {"Limit": 2}
+        if start:
+            kwargs["ExclusiveStartTableName"] = start
+        page = ddb.list_tables(**kwargs)
+        assert len(page["TableNames"]) <= 2
+        seen += page["TableNames"]
+        start = page.get("LastEvaluatedTableName")
+        if not start:
+            break
+    assert all(t in seen for t in tables)
+    assert seen == sorted(seen)
+    paginated = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 1}) for n in p["TableNames"]]
+    assert paginated == seen
+
+
+def test_update_table_billing_throughput_and_gsi(ddb):
+    table = make_table(ddb, None, BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    updated = ddb.update_table(TableName=table, ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
+    assert updated["TableDescription"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    ddb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "email": {"S": "a@x"}})
+    ddb.update_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "by-email",
+                    "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+    found = ddb.query(
+        TableName=table,
+        IndexName="by-email",
+        KeyConditionExpression="email = :e",
+        ExpressionAttributeValues={":e": {"S": "a@x"}},
+    )
+    assert found["Items"] == [{"pk": {"S": "a"}, "email": {"S": "a@x"}}]
+    ddb.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-email"}}])
+    assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName=table)["Table"]
+    code, _, message, _ = error_of(ddb.update_table, TableName=name(), BillingMode="PAY_PER_REQUEST")
+    assert code == "ResourceNotFoundException"
+
+
+def test_tags(ddb):
+    table = make_table(ddb, None)
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    missing = f"arn:aws:dynamodb:{REGION}:000000000000:table/{name()}"
+    code, status, message, _ = error_of(ddb.list_tags_of_resource, ResourceArn=missing)
+    assert (code, status, message) == ("ResourceNotFoundException", 400, f"Requested resource not found: ResourcArn: {missing} not found")
+
+
+def test_ttl_settings_limits_endpoints(ddb):
+    table = make_table(ddb, None)
+    assert ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    spec = {"Enabled": True, "AttributeName": "expires"}
+    assert ddb.update_time_to_live(TableName=table, TimeToLiveSpecification=spec)["TimeToLiveSpecification"] == spec
+    described = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert described == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    code, _, message, _ = error_of(ddb.update_time_to_live, TableName=table, TimeToLiveSpecification=spec)
+    assert (code, message) == ("ValidationException", "TimeToLive is already enabled")
+    assert ddb.describe_limits()["TableMaxReadCapacityUnits"] > 0
+    assert ddb.describe_endpoints()["Endpoints"][0]["CachePeriodInMinutes"] == 1440
+
+
+# --- items -----------------------------------------------------------------
+
+
+ALL_TYPES = {
+    "pk": {"S": "all"},
+    "sk": {"S": "types"},
+    "s": {"S": "text ✓"},
+    "n": {"N": "-12.50"},
+    "b": {"B": b"\x00\x01bytes"},
+    "t": {"BOOL": True},
+    "null": {"NULL": True},
+    "l": {"L": [{"S": "x"}, {"N": "1"}, {"L": [{"BOOL": False}]}]},
+    "m": {"M": {"inner": {"M": {"deep": {"S": "yes"}}}}},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"x", b"y"]},
+}
+
+
+def test_put_get_all_types_and_number_normalisation(ddb):
+    table = make_table(ddb)
+    ddb.put_item(TableName=table, Item=ALL_TYPES)
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "all"}, "sk": {"S": "types"}}, ConsistentRead=True)["Item"]
+    expected = dict(ALL_TYPES, n={"N": "-12.5"})
+    assert item == expected
+    ddb.put_item(TableName=table, Item={"pk": {"S": "n"}, "sk": {"S": "n"}, "big": {"N": "12345678901234567890123456789012345678"}, "small": {"N": "1E-130"}, "e": {"N": "1.5e3"}})
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "n"}, "sk": {"S": "n"}})["Item"]
+    assert got["big"]["N"] == "12345678901234567890123456789012345678"
+    assert got["e"]["N"] == "1500"
+    assert got["small"]["N"] == "0." + "0" * 129 + "1"
+    code, status, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "sk": {"S": "n"}, "x": {"N": "123456789012345678901234567890123456789"}})
+    assert (code, status, message) == ("ValidationException", 400, "Attempting to store more than 38 significant digits in a Number")
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "sk": {"S": "n"}, "x": {"N": "1e126"}})
+    assert message == "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "sk": {"S": "n"}, "x": {"N": "abc"}})
+    assert message == "A value provided cannot be converted into a number"
+    # A missing item is an empty answer, not an error.
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "none"}, "sk": {"S": "none"}})
+
+
+def test_resource_round_trips_python_types(resource):
+    table = resource.create_table(
+        TableName=name(),
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table.wait_until_exists()
+    table.put_item(Item={"pk": "p", "count": 3, "price": Decimal("9.99"), "tags": {"a", "b"}, "doc": {"list": [1, "two", None]}})
+    item = table.get_item(Key={"pk": "p"})["Item"]
+    assert item == {"pk": "p", "count": 3, "price": Decimal("9.99"), "tags": {"a", "b"}, "doc": {"list": [1, "two", None]}}
+    table.update_item(Key={"pk": "p"}, UpdateExpression="SET #c = #c + :one", ExpressionAttributeNames={"#c": "count"}, ExpressionAttributeValues={":one": 1})
+    assert table.get_item(Key={"pk": "p"})["Item"]["count"] == 4
+    table.delete_item(Key={"pk": "p"})
+    assert "Item" not in table.get_item(Key={"pk": "p"})
+
+
+def test_key_validation_messages(ddb, raw):
+    table = make_table(ddb)
+    code, status, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}})
+    assert (code, status, message) == ("ValidationException", 400, "One or more parameter values were invalid: Missing the key sk in the item")
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"N": "1"}, "sk": {"S": "a"}})
+    assert message == "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": ""}, "sk": {"S": "a"}})
+    assert message == "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"
+    code, _, message, _ = error_of(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}})
+    assert message == "The provided key element does not match the schema"
+    code, status, message, _ = error_of(ddb.get_item, TableName=name(), Key={"pk": {"S": "a"}})
+    assert (code, status, message) == ("ResourceNotFoundException", 400, "Requested resource not found")
+    code, _, message, _ = error_of(raw.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}, "x": {}})
+    assert message == "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    code, _, message, _ = error_of(raw.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}, "x": {"S": "a", "N": "1"}})
+    assert message == "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}, "x": {"SS": ["a", "a"]}})
+    assert message == "One or more parameter values were invalid: Input collection [a, a] contains duplicates."
+
+
+def test_item_size_limit(ddb):
+    table = make_table(ddb, None)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "ok"}, "blob": {"S": "x" * (400 * 1024 - 100)}})
+    code, status, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "big"}, "blob": {"S": "x" * (400 * 1024 + 1)}})
+    assert (code, status, message) == ("ValidationException", 400, "Item size has exceeded the maximum allowed size")
+
+
+def test_return_values_and_conditions(ddb):
+    table = make_table(ddb)
+    key = {"pk": {"S": "a"}, "sk": {"S": "b"}}
+    assert "Attributes" not in ddb.put_item(TableName=table, Item={**key, "v": {"N": "1"}}, ReturnValues="ALL_OLD")
+    old = ddb.put_item(TableName=table, Item={**key, "v": {"N": "2"}}, ReturnValues="ALL_OLD")["Attributes"]
+    assert old["v"] == {"N": "1"}
+    code, status, message, response = error_of(
+        ddb.put_item,
+        TableName=table,
+        Item={**key, "v": {"N": "3"}},
+        ConditionExpression="attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+    assert (code, status, message) == ("ConditionalCheckFailedException", 400, "The conditional request failed")
+    assert response["Item"]["v"] == {"N": "2"}
+    updated = ddb.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET v = v + :inc, tags = list_append(if_not_exists(tags, :empty), :t) ADD seen :one",
+        ConditionExpression="v = :two",
+        ExpressionAttributeValues={":inc": {"N": "10"}, ":empty": {"L": []}, ":t": {"L": [{"S": "x"}]}, ":two": {"N": "2"}, ":one": {"N": "1"}},
+        ReturnValues="UPDATED_NEW",
+    )["Attributes"]
+    assert updated == {"v": {"N": "12"}, "tags": {"L": [{"S": "x"}]}, "seen": {"N": "1"}}
+    updated_old = ddb.update_item(TableName=table, Key=key, UpdateExpression="REMOVE tags", ReturnValues="UPDATED_OLD")["Attributes"]
+    assert updated_old == {"tags": {"L": [{"S": "x"}]}}
+    all_new = ddb.update_item(TableName=table, Key=key, UpdateExpression="ADD colours :c", ExpressionAttributeValues={":c": {"SS": ["red", "blue"]}}, ReturnValues="ALL_NEW")["Attributes"]
+    assert set(all_new["colours"]["SS"]) == {"red", "blue"}
+    after_delete = ddb.update_item(TableName=table, Key=key, UpdateExpression="DELETE colours :c", ExpressionAttributeValues={":c": {"SS": ["red"]}}, ReturnValues="ALL_NEW")["Attributes"]
+    assert after_delete["colours"] == {"SS": ["blue"]}
+    deleted = ddb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD", ConditionExpression="attribute_exists(v)")["Attributes"]
+    assert deleted["v"] == {"N": "12"}
+    code, _, _, _ = error_of(ddb.delete_item, TableName=table, Key=key, ConditionExpression="attribute_exists(v)")
+    assert code == "ConditionalCheckFailedException"
+    code, _, message, _ = error_of(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET pk = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item=key, ReturnValues="ALL_NEW")
+    assert message == "Return values set to invalid value"
+
+
+def test_update_creates_item_and_nested_paths(ddb):
+    table = make_table(ddb, None)
+    key = {"pk": {"S": "n"}}
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET doc = :d", ExpressionAttributeValues={":d": {"M": {"vals": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}, "name": {"S": "x"}}}})
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET doc.vals[1] = :v, doc.#n = :n REMOVE doc.vals[0]", ExpressionAttributeNames={"#n": "name"}, ExpressionAttributeValues={":v": {"N": "20"}, ":n": {"S": "y"}})
+    item = ddb.get_item(TableName=table, Key=key)["Item"]
+    assert item["doc"]["M"]["vals"] == {"L": [{"N": "20"}, {"N": "3"}]}
+    assert item["doc"]["M"]["name"] == {"S": "y"}
+    projected = ddb.get_item(TableName=table, Key=key, ProjectionExpression="doc.vals[1], pk")["Item"]
+    assert projected == {"doc": {"M": {"vals": {"L": [{"N": "3"}]}}}, "pk": {"S": "n"}}
+    code, _, message, _ = error_of(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET absent.child = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == "The document path provided in the update expression is invalid for update"
+    code, _, message, _ = error_of(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET doc = :v REMOVE doc.#n", ExpressionAttributeNames={"#n": "name"}, ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [doc], path two: [doc, name]"
+    code, _, message, _ = error_of(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET doc = doc + :v", ExpressionAttributeValues={":v": {"N": "1"}})
+    assert message == "An operand in the update expression has an incorrect data type"
+
+
+def test_return_consumed_capacity(ddb):
+    table = make_table(ddb, None)
+    put = ddb.put_item(TableName=table, Item={"pk": {"S": "c"}}, ReturnConsumedCapacity="TOTAL")
+    assert put["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 1.0}
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "c"}}, ReturnConsumedCapacity="INDEXES")
+    assert got["ConsumedCapacity"]["CapacityUnits"] == 0.5
+    assert got["ConsumedCapacity"]["Table"] == {"CapacityUnits": 0.5}
+
+
+# --- expressions -------------------------------------------------------------
+
+
+def test_condition_functions_and_precedence(ddb):
+    table = make_table(ddb, None)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "e"}, "name": {"S": "alpha"}, "n": {"N": "5"}, "tags": {"SS": ["x", "y"]}, "things": {"L": [{"S": "a"}]}, "m": {"M": {"k": {"N": "1"}}}})
+    key = {"pk": {"S": "e"}}
+    names = {"#name": "name"}
+
+    def holds(expression, values=None, use_names=False):
+        kwargs = {"TableName": table, "Key": key, "UpdateExpression": "SET touched = :t", "ConditionExpression": expression}
+        vals = {":t": {"BOOL": True}, **(values or {})}
+        kwargs["ExpressionAttributeValues"] = vals
+        if use_names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            ddb.update_item(**kwargs)
+            return True
+        except ClientError as err:
+            assert err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+
+    assert holds("begins_with(#name, :p)", {":p": {"S": "al"}}, True)
+    assert not holds("begins_with(#name, :p)", {":p": {"S": "be"}}, True)
+    assert holds("contains(tags, :x)", {":x": {"S": "x"}})
+    assert holds("contains(#name, :x)", {":x": {"S": "ph"}}, True)
+    assert holds("size(things) = :one", {":one": {"N": "1"}})
+    assert holds("attribute_type(m, :m)", {":m": {"S": "M"}})
+    assert holds("n BETWEEN :a AND :b", {":a": {"N": "1"}, ":b": {"N": "5"}})
+    assert holds("n IN (:a, :b)", {":a": {"N": "4"}, ":b": {"N": "5"}})
+    assert holds("m.k = :one", {":one": {"N": "1"}})
+    assert holds("things[0] = :a", {":a": {"S": "a"}})
+    # AND binds tighter than OR; NOT tighter than AND.
+    assert holds("n = :wrong OR n = :five AND NOT n = :wrong", {":wrong": {"N": "1"}, ":five": {"N": "5"}})
+    assert not holds("(n = :wrong OR n = :five) AND n = :wrong", {":wrong": {"N": "1"}, ":five": {"N": "5"}})
+    assert holds("absent <> :v", {":v": {"N": "1"}})
+    assert not holds("n < :s", {":s": {"S": "x"}})
+
+
+def test_expression_validation_messages(ddb):
+    table = make_table(ddb, None)
+    key = {"pk": {"S": "v"}}
+
+    def message_for(**kwargs):
+        code, status, message, _ = error_of(ddb.update_item, TableName=table, Key=key, **kwargs)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    assert message_for(UpdateExpression="SET a = ") == 'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "= "'
+    assert message_for(UpdateExpression="SET status = :v", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"
+    )
+    assert message_for(UpdateExpression="SET a = :missing") == (
+        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :missing"
+    )
+    assert message_for(UpdateExpression="SET #a = :v", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a"
+    )
+    assert message_for(UpdateExpression="SET a = :v", ExpressionAttributeValues={":v": {"S": "x"}, ":extra": {"S": "y"}}) == (
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:extra}"
+    )
+    assert message_for(UpdateExpression="SET a = :v", ExpressionAttributeNames={"#unused": "x"}, ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}"
+    )
+    assert message_for(UpdateExpression="SET a = :v SET b = :v", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        'Invalid UpdateExpression: The "SET" section can only be used once in an update expression;'
+    )
+    assert message_for(UpdateExpression="SET a = :v", ConditionExpression="unknown_fn(a)", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Invalid ConditionExpression: Invalid function name; function: unknown_fn"
+    )
+    assert message_for(UpdateExpression="SET a = :v", ConditionExpression="", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Invalid ConditionExpression: The expression can not be empty;"
+    )
+    assert message_for(UpdateExpression="SET a = :v", ConditionExpression="((a = :v))", ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "Invalid ConditionExpression: The expression has redundant parentheses;"
+    )
+
+
+def test_hostile_expressions_are_validation_errors(ddb, endpoint):
+    table = make_table(ddb, None)
+    key = {"pk": {"S": "h"}}
+    for expression in ["(" * 4096, "NOT " * 1000 + "a = :v", "a = :v AND " * 400 + "a = :v", "a." * 2000 + "b = :v"]:
+        code, status, message, _ = error_of(
+            ddb.put_item, TableName=table, Item=key, ConditionExpression=expression, ExpressionAttributeValues={":v": {"S": "x"}}
+        )
+        assert (code, status) == ("ValidationException", 400), message
+        assert message.startswith("Invalid ConditionExpression: ")
+    # The server is still up and serving.
+    ddb.put_item(TableName=table, Item=key)
+    assert ddb.get_item(TableName=table, Key=key)["Item"] == key
+
+
+# --- query and scan ----------------------------------------------------------
+
+
+def fill(ddb, table, partitions=("a", "b"), count=10, range_type="N"):
+    for p in partitions:
+        for i in range(count):
+            sk = {"N": str(i)} if range_type == "N" else {"S": f"item#{i:03d}"}
+            ddb.put_item(TableName=table, Item={"pk": {"S": p}, "sk": sk, "v": {"N": str(i % 3)}, "g": {"S": f"group-{i % 2}"}})
+
+
+def test_query_key_conditions_order_and_pagination(ddb):
+    table = make_table(ddb, range_type="N")
+    fill(ddb, table)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"N": "-5.5"}})
+    values = lambda items: [float(i["sk"]["N"]) for i in items]  # noqa: E731
+    result = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})
+    assert values(result["Items"]) == [-5.5] + list(range(10))
+    assert result["Count"] == 11 and result["ScannedCount"] == 11
+    result = ddb.query(TableName=table, KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi", ExpressionAttributeValues={":p": {"S": "a"}, ":lo": {"N": "2"}, ":hi": {"N": "4"}}, ScanIndexForward=False)
+    assert values(result["Items"]) == [4, 3, 2]
+    result = ddb.query(TableName=table, KeyConditionExpression="pk = :p AND sk > :x", ExpressionAttributeValues={":p": {"S": "a"}, ":x": {"N": "7"}})
+    assert values(result["Items"]) == [8, 9]
+    result = ddb.query(TableName=table, KeyConditionExpression="pk = :p AND sk <= :x", ExpressionAttributeValues={":p": {"S": "a"}, ":x": {"N": "1"}}, ScanIndexForward=False)
+    assert values(result["Items"]) == [1, 0, -5.5]
+    # Pages of 4, forward and backward.
+    for forward in (True, False):
+        seen, start = [], None
+        while True:
+            kwargs = dict(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}, Limit=4, ScanIndexForward=forward)
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.query(**kwargs)
+            seen += values(page["Items"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        assert seen == (list(range(10)) if forward else list(range(9, -1, -1)))
+    # Filters apply after Limit: Count counts matches, ScannedCount what was read.
+    page = ddb.query(TableName=table, KeyConditionExpression="pk = :p", FilterExpression="v = :zero", ExpressionAttributeValues={":p": {"S": "b"}, ":zero": {"N": "0"}}, Limit=5)
+    assert page["ScannedCount"] == 5 and page["Count"] == 2
+    assert page["LastEvaluatedKey"] == {"pk": {"S": "b"}, "sk": {"N": "4"}}
+    count = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}, Select="COUNT")
+    assert count["Count"] == 10 and "Items" not in count
+
+
+def test_query_begins_with_and_errors(ddb, resource):
+    table = make_table(ddb, range_type="S")
+    fill(ddb, table, partitions=("a",), count=12, range_type="S")
+    items = resource.Table(table).query(KeyConditionExpression=Key("pk").eq("a") & Key("sk").begins_with("item#01"))["Items"]
+    assert [i["sk"] for i in items] == ["item#010", "item#011"]
+    filtered = resource.Table(table).query(KeyConditionExpression=Key("pk").eq("a"), FilterExpression=Attr("g").eq("group-1") & Attr("v").gte(1))["Items"]
+    assert all(i["g"] == "group-1" and i["v"] >= 1 for i in filtered) and filtered
+
+    def message(**kwargs):
+        code, status, msg, _ = error_of(ddb.query, TableName=table, **kwargs)
+        assert (code, status) == ("ValidationException", 400)
+        return msg
+
+    assert message(KeyConditionExpression="sk = :s", ExpressionAttributeValues={":s": {"S": "x"}}) == "Query condition missed key schema element: pk"
+    assert message(KeyConditionExpression="pk = :p OR pk = :p", ExpressionAttributeValues={":p": {"S": "x"}}) == (
+        "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR"
+    )
+    assert message(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"N": "1"}}) == (
+        "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    )
+
+
+def test_scan_pagination_segments_and_filters(ddb, resource):
+    table = make_table(ddb, range_type="N")
+    fill(ddb, table, partitions=[f"p{i}" for i in range(6)], count=5)
+    everything = ddb.scan(TableName=table)
+    assert everything["Count"] == 30
+    pages = list(ddb.get_paginator("scan").paginate(TableName=table, PaginationConfig={"PageSize": 7}))
+    assert sum(p["Count"] for p in pages) == 30 and len(pages) >= 5
+    keys = set()
+    for segment in range(3):
+        part = ddb.scan(TableName=table, Segment=segment, TotalSegments=3)
+        keys |= {(i["pk"]["S"], i["sk"]["N"]) for i in part["Items"]}
+        assert part["Count"] < 30 or segment == 0
+    assert len(keys) == 30
+    filtered = resource.Table(table).scan(FilterExpression=Attr("v").eq(2), ProjectionExpression="pk, v")["Items"]
+    assert filtered and all(set(i) == {"pk", "v"} and i["v"] == 2 for i in filtered)
+    code, _, message, _ = error_of(ddb.scan, TableName=table, Segment=3, TotalSegments=2)
+    assert message == "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 3 is not less than TotalSegments: 2"
+    assert ddb.scan(TableName=table, Select="COUNT")["Count"] == 30
+
+
+def test_scan_page_stops_at_one_megabyte(ddb):
+    table = make_table(ddb, None)
+    blob = "x" * (100 * 1024)
+    for i in range(15):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"big-{i:02d}"}, "blob": {"S": blob}})
+    first = ddb.scan(TableName=table)
+    assert first["Count"] < 15 and "LastEvaluatedKey" in first
+    second = ddb.scan(TableName=table, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert first["Count"] + second["Count"] == 15
+
+
+def test_gsi_and_lsi_queries_with_projections(ddb):
+    table = make_table(
+        ddb,
+        range_type="N",
+        definitions=[{"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "v", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[
+            {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}
+        ],
+        LocalSecondaryIndexes=[
+            {"IndexName": "by-v", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "v", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["g"]}}
+        ],
+    )
+    fill(ddb, table, partitions=("a", "b"), count=6)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "c"}, "sk": {"N": "1"}})  # not in the sparse GSI
+    by_g = ddb.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "group-1"}})
+    assert by_g["Count"] == 6
+    assert all(set(i) == {"pk", "sk", "g"} for i in by_g["Items"])
+    assert [i["sk"]["N"] for i in by_g["Items"]] == ["1", "1", "3", "3", "5", "5"]
+    by_v = ddb.query(TableName=table, IndexName="by-v", KeyConditionExpression="pk = :p AND v >= :one", ExpressionAttributeValues={":p": {"S": "a"}, ":one": {"N": "1"}})
+    assert [i["v"]["N"] for i in by_v["Items"]] == ["1", "1", "2", "2"]
+    assert all(set(i) == {"pk", "sk", "v", "g"} for i in by_v["Items"])
+    # Updates move items within the index.
+    ddb.update_item(TableName=table, Key={"pk": {"S": "a"}, "sk": {"N": "0"}}, UpdateExpression="SET g = :g", ExpressionAttributeValues={":g": {"S": "moved"}})
+    moved = ddb.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "moved"}})
+    assert moved["Items"] == [{"pk": {"S": "a"}, "sk": {"N": "0"}, "g": {"S": "moved"}}]
+    scan = ddb.scan(TableName=table, IndexName="by-g")
+    assert scan["Count"] == 12
+    code, _, message, _ = error_of(ddb.query, TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}}, ConsistentRead=True)
+    assert message == "Consistent reads are not supported on global secondary indexes"
+    code, _, message, _ = error_of(ddb.query, TableName=table, IndexName="nope", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})
+    assert message == "The table does not have the specified index: nope"
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "z"}, "sk": {"N": "1"}, "g": {"N": "1"}})
+    assert message == "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N IndexName: by-g"
+
+
+# --- contention --------------------------------------------------------------
+
+
+def test_conditional_writes_race_with_one_winner_each_round(endpoint, ddb):
+    table = make_table(ddb, None)
+    key = {"pk": {"S": "counter"}}
+    ddb.put_item(TableName=table, Item={**key, "version": {"N": "0"}, "tally": {"N": "0"}})
+    clients = 8
+    rounds = 10
+    barrier = threading.Barrier(clients)
+    wins = [[0] * rounds for _ in range(clients)]
+
+    def worker(index):
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+        for round_number in range(rounds):
+            barrier.wait()
+            try:
+                client.update_item(
+                    TableName=table,
+                    Key=key,
+                    UpdateExpression="SET version = version + :one, tally = tally + :one",
+                    ConditionExpression="version = :expected",
+                    ExpressionAttributeValues={":one": {"N": "1"}, ":expected": {"N": str(round_number)}},
+                )
+                wins[index][round_number] = 1
+            except ClientError as err:
+                assert err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            barrier.wait()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert all(sum(wins[c][r] for c in range(clients)) == 1 for r in range(rounds))
+    item = ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert item["version"] == {"N": str(rounds)} and item["tally"] == {"N": str(rounds)}
+
+
+def test_unconditional_increments_lose_nothing(endpoint, ddb):
+    table = make_table(ddb, None)
+    key = {"pk": {"S": "hits"}}
+
+    def worker():
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+        for _ in range(20):
+            client.update_item(TableName=table, Key=key, UpdateExpression="ADD hits :one", ExpressionAttributeValues={":one": {"N": "1"}})
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["hits"] == {"N": "120"}
+
+
+def test_aws_cli_put_and_get(aws):
+    table = name("cli")
+    created = aws("dynamodb", "create-table", "--table-name", table, "--attribute-definitions", "AttributeName=pk,AttributeType=S", "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    assert created.returncode == 0, created.stderr
+    put = aws("dynamodb", "put-item", "--table-name", table, "--item", '{"pk": {"S": "cli"}, "n": {"N": "1.10"}}')
+    assert put.returncode == 0, put.stderr
+    got = aws("dynamodb", "get-item", "--table-name", table, "--key", '{"pk": {"S": "cli"}}')
+    assert got.json()["Item"] == {"pk": {"S": "cli"}, "n": {"N": "1.1"}}
