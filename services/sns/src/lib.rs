@@ -9,11 +9,16 @@
 #![allow(clippy::result_large_err)]
 
 mod arn;
+mod delivery;
+mod envelope;
 mod errors;
+mod filter_policy;
 pub mod generated;
+mod http_delivery;
 mod pagination;
 pub mod queue_delivery;
 mod records;
+mod subscriptions;
 mod tags;
 mod topics;
 
@@ -24,6 +29,8 @@ use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_valu
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 use serde::Serialize;
+
+use crate::delivery::Deliveries;
 use serde::de::DeserializeOwned;
 
 pub use queue_delivery::{
@@ -35,13 +42,21 @@ pub struct Sns {
     store: Arc<Store>,
     /// Timestamps, FIFO deduplication windows and delivery retries read it.
     clock: Clock,
-    /// Where messages for `sqs` subscriptions go.
+    /// Where messages for `sqs` subscriptions go (DLQs included).
     queues: Arc<dyn QueueDelivery>,
+    /// Background deliveries with retries.
+    deliveries: Deliveries,
 }
 
 impl Sns {
     pub fn new(store: Arc<Store>, clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
-        Sns { store, clock, queues }
+        let deliveries = Deliveries::new(clock.clone(), Arc::clone(&queues));
+        Sns {
+            store,
+            clock,
+            queues,
+            deliveries,
+        }
     }
 
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
@@ -54,6 +69,13 @@ impl Sns {
             "TagResource" => run(input, |i| self.tag_resource(ctx, i)).await,
             "UntagResource" => run(input, |i| self.untag_resource(i)).await,
             "ListTagsForResource" => run(input, |i| self.list_tags_for_resource(i)).await,
+            "Subscribe" => run(input, |i| self.subscribe(ctx, i)).await,
+            "ConfirmSubscription" => run(input, |i| self.confirm_subscription(i)).await,
+            "Unsubscribe" => run(input, |i| self.unsubscribe(i)).await,
+            "ListSubscriptions" => run(input, |i| self.list_subscriptions(ctx, i)).await,
+            "ListSubscriptionsByTopic" => run(input, |i| self.list_subscriptions_by_topic(i)).await,
+            "GetSubscriptionAttributes" => run(input, |i| self.get_subscription_attributes(i)).await,
+            "SetSubscriptionAttributes" => run(input, |i| self.set_subscription_attributes(i)).await,
             _ => Err(AwsError::not_implemented("sns", operation)),
         }
     }

@@ -10,18 +10,20 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value};
 
+use serde::{Deserialize, Serialize};
+
 use crate::arn::QueueArn;
 
 /// One message attribute as SQS takes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueMessageAttribute {
     pub data_type: String,
     pub string_value: Option<String>,
-    pub binary_value: Option<bytes::Bytes>,
+    pub binary_value: Option<Vec<u8>>,
 }
 
 /// A message for one queue.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueMessage {
     /// `arn:aws:sqs:<region>:<account>:<name>`.
     pub queue_arn: String,
@@ -117,7 +119,7 @@ fn send_message_input(host: &str, queue: &QueueArn, message: QueueMessage) -> Va
                     value.insert("StringValue".to_owned(), Value::String(text));
                 }
                 if let Some(bytes) = attribute.binary_value {
-                    value.insert("BinaryValue".to_owned(), Value::Blob(bytes));
+                    value.insert("BinaryValue".to_owned(), Value::Blob(bytes.into()));
                 }
                 (name, Value::Structure(value))
             })
