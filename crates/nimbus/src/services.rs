@@ -22,6 +22,7 @@ pub struct Environment {
 pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
     vec![
         Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials))),
+        Arc::new(nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())),
         Arc::new(nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone())),
         Arc::new(nimbus_sns::Sns::new(
             Arc::clone(&env.store),

@@ -1,0 +1,230 @@
+//! What S3 keeps in the store, and under which keys.
+//!
+//! Everything lives in the global `s3` namespace (bucket names are global):
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `b/<bucket>` | [`BucketRecord`] |
+//! | `a/<account>/<bucket>` | empty: the buckets of an account, for ListBuckets |
+//! | `o/<bucket>/<key>` | [`ObjectRecord`]: the current version, absent when it is a delete marker |
+//! | `v/<bucket>/<key>\0<16 hex>` | [`ObjectRecord`]: every version, newest first (inverted sequence) |
+//! | `u/<bucket>/<key>\0<upload id>` | [`UploadRecord`] |
+//! | `p/<upload id>/<5 digits>` | [`PartRecord`] |
+//!
+//! Object keys are UTF-8 and bucket names have no `/`, so a bucket's objects
+//! under a prefix are one scan, and `\0` (which XML cannot carry, so no key
+//! holds it) ends a key before its version suffix, keeping versions of `a`
+//! before the key `a/b`.
+
+use indexmap::IndexMap;
+use nimbus_core::{AwsError, Timestamp};
+use nimbus_store::{BlobRef, Namespace, TableMut, TableRef};
+use serde::{Deserialize, Serialize};
+
+use crate::errors;
+use crate::generated::{
+    BucketLifecycleConfiguration, CORSConfiguration, NotificationConfiguration, OwnershipControls,
+    PublicAccessBlockConfiguration, Tag, WebsiteConfiguration,
+};
+
+pub fn namespace() -> Result<Namespace, AwsError> {
+    Ok(Namespace::global("s3")?)
+}
+
+pub fn bucket_key(bucket: &str) -> Vec<u8> {
+    format!("b/{bucket}").into_bytes()
+}
+
+pub fn account_bucket_prefix(account: &str) -> Vec<u8> {
+    format!("a/{account}/").into_bytes()
+}
+
+pub fn account_bucket_key(account: &str, bucket: &str) -> Vec<u8> {
+    format!("a/{account}/{bucket}").into_bytes()
+}
+
+pub fn current_prefix(bucket: &str) -> Vec<u8> {
+    format!("o/{bucket}/").into_bytes()
+}
+
+pub fn current_key(bucket: &str, key: &str) -> Vec<u8> {
+    format!("o/{bucket}/{key}").into_bytes()
+}
+
+pub fn versions_prefix(bucket: &str) -> Vec<u8> {
+    format!("v/{bucket}/").into_bytes()
+}
+
+/// The versions of one object: `v/<bucket>/<key>\0`.
+pub fn key_versions_prefix(bucket: &str, key: &str) -> Vec<u8> {
+    format!("v/{bucket}/{key}\0").into_bytes()
+}
+
+/// Newer versions have larger sequences and sort first.
+pub fn version_key(bucket: &str, key: &str, sequence: u64) -> Vec<u8> {
+    format!("v/{bucket}/{key}\0{:016x}", u64::MAX - sequence).into_bytes()
+}
+
+pub fn uploads_prefix(bucket: &str) -> Vec<u8> {
+    format!("u/{bucket}/").into_bytes()
+}
+
+pub fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
+    format!("u/{bucket}/{key}\0{upload_id}").into_bytes()
+}
+
+pub fn parts_prefix(upload_id: &str) -> Vec<u8> {
+    format!("p/{upload_id}/").into_bytes()
+}
+
+pub fn part_key(upload_id: &str, part_number: i32) -> Vec<u8> {
+    format!("p/{upload_id}/{part_number:05}").into_bytes()
+}
+
+/// A bucket and every configuration stored on it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BucketRecord {
+    pub name: String,
+    /// The account that created it (and owns it).
+    pub account: String,
+    pub region: String,
+    pub created: Timestamp,
+    /// `Enabled`, `Suspended`, or `None` when versioning was never set.
+    pub versioning: Option<String>,
+    /// Canned ACL given at creation or by PutBucketAcl (`private` when unset).
+    pub acl: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub ownership: Option<OwnershipControls>,
+    pub public_access_block: Option<PublicAccessBlockConfiguration>,
+    pub policy: Option<String>,
+    pub cors: Option<CORSConfiguration>,
+    pub website: Option<WebsiteConfiguration>,
+    pub lifecycle: Option<BucketLifecycleConfiguration>,
+    pub notification: Option<NotificationConfiguration>,
+}
+
+impl BucketRecord {
+    pub fn versioning_enabled(&self) -> bool {
+        self.versioning.as_deref() == Some("Enabled")
+    }
+}
+
+/// A checksum of the whole object (or of its parts, for multipart uploads).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StoredChecksum {
+    /// `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
+    pub algorithm: String,
+    /// Base64, as the `x-amz-checksum-*` header carries it (with `-N` for composite).
+    pub value: String,
+    /// `FULL_OBJECT` or `COMPOSITE`.
+    pub kind: String,
+}
+
+/// One version of an object (or a delete marker).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    pub key: String,
+    /// `None` is the null version.
+    pub version_id: Option<String>,
+    /// Orders the versions of a key; see [`version_key`].
+    pub sequence: u64,
+    pub delete_marker: bool,
+    /// The bytes; `None` for delete markers and empty objects.
+    pub blob: Option<BlobRef>,
+    pub size: u64,
+    /// Quoted, as the ETag header carries it.
+    pub etag: String,
+    pub last_modified: Timestamp,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+    pub website_redirect_location: Option<String>,
+    pub metadata: IndexMap<String, String>,
+    pub storage_class: Option<String>,
+    pub tags: Vec<Tag>,
+    pub acl: Option<String>,
+    pub checksum: Option<StoredChecksum>,
+    /// Sizes and checksums of the parts of a multipart object.
+    pub parts: Vec<PartSummary>,
+}
+
+/// What GetObjectAttributes and partNumber GETs tell about one part.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PartSummary {
+    pub part_number: i32,
+    pub size: u64,
+    pub checksum: Option<String>,
+}
+
+impl ObjectRecord {
+    pub fn version_id_text(&self) -> String {
+        self.version_id.clone().unwrap_or_else(|| "null".to_owned())
+    }
+
+    pub fn storage_class_or_standard(&self) -> String {
+        self.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned())
+    }
+}
+
+/// A multipart upload in progress: what the object will carry once complete.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UploadRecord {
+    pub upload_id: String,
+    pub key: String,
+    pub initiated: Timestamp,
+    pub account: String,
+    /// Headers of CreateMultipartUpload, kept for the final object.
+    pub object: ObjectRecord,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PartRecord {
+    pub part_number: i32,
+    pub blob: Option<BlobRef>,
+    pub size: u64,
+    /// Quoted MD5 of the part.
+    pub etag: String,
+    pub last_modified: Timestamp,
+    pub checksum: Option<StoredChecksum>,
+}
+
+/// Reads a bucket or fails with NoSuchBucket.
+pub fn bucket(table: &TableRef, name: &str) -> Result<BucketRecord, AwsError> {
+    table
+        .get_json(&bucket_key(name))?
+        .ok_or_else(|| errors::no_such_bucket(name))
+}
+
+/// [`bucket`] inside a write transaction.
+pub fn bucket_mut(table: &TableMut<'_>, name: &str) -> Result<BucketRecord, AwsError> {
+    table
+        .get_json(&bucket_key(name))?
+        .ok_or_else(|| errors::no_such_bucket(name))
+}
+
+/// The current version of `key`, if it is not a delete marker.
+pub fn current(table: &TableRef, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, AwsError> {
+    Ok(table.get_json(&current_key(bucket, key))?)
+}
+
+/// The version `version_id` (`null` for the null version) of `key`, with
+/// its store key. Costs the number of versions of that one key.
+pub fn find_version(
+    entries: nimbus_store::Entries<'_>,
+    version_id: &str,
+) -> Result<Option<(Vec<u8>, ObjectRecord)>, AwsError> {
+    for entry in entries {
+        let entry = entry?;
+        let record: ObjectRecord = entry.decode()?;
+        if record.version_id_text() == version_id {
+            return Ok(Some((entry.key.clone(), record)));
+        }
+    }
+    Ok(None)
+}

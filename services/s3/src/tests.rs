@@ -1,0 +1,1 @@
+//! Service-level tests over an ephemeral store and a test clock.

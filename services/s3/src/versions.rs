@@ -1,0 +1,128 @@
+//! Version bookkeeping shared by every write: a new version on top, the
+//! null version replaced, delete markers, and the current-version copy.
+
+use nimbus_core::AwsError;
+use nimbus_store::{TableMut, WriteTxn};
+use rand::Rng;
+
+use crate::records::{self, BucketRecord, ObjectRecord};
+
+/// A fresh version id: 32 URL-safe characters, as S3's are opaque strings.
+pub fn new_version_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The newest version of a key, if any (a delete marker included).
+pub fn newest(table: &TableMut<'_>, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, AwsError> {
+    match table.scan(&records::key_versions_prefix(bucket, key))?.next() {
+        Some(entry) => Ok(Some(entry?.decode()?)),
+        None => Ok(None),
+    }
+}
+
+/// Removes one stored version and its bytes.
+fn remove(txn: &WriteTxn, table: &mut TableMut<'_>, bucket: &str, record: &ObjectRecord) -> Result<(), AwsError> {
+    table.delete(&records::version_key(bucket, &record.key, record.sequence))?;
+    if let Some(blob) = &record.blob {
+        txn.release_blob(blob)?;
+    }
+    Ok(())
+}
+
+/// Removes the null version of a key, if there is one.
+fn remove_null(txn: &WriteTxn, table: &mut TableMut<'_>, bucket: &str, key: &str) -> Result<(), AwsError> {
+    let found = records::find_version(table.scan(&records::key_versions_prefix(bucket, key))?, "null")?;
+    if let Some((_, record)) = found {
+        remove(txn, table, bucket, &record)?;
+    }
+    Ok(())
+}
+
+/// Makes the current-version copy agree with the newest version.
+fn refresh_current(table: &mut TableMut<'_>, bucket: &str, key: &str) -> Result<(), AwsError> {
+    match newest(table, bucket, key)? {
+        Some(record) if !record.delete_marker => table.put_json(&records::current_key(bucket, key), &record)?,
+        _ => {
+            table.delete(&records::current_key(bucket, key))?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores `record` as the newest version of its key: with a fresh version id
+/// when versioning is enabled, else as the null version (replacing the old
+/// null version and its bytes). Returns the record as stored.
+pub fn put_newest(
+    txn: &WriteTxn,
+    table: &mut TableMut<'_>,
+    bucket: &BucketRecord,
+    mut record: ObjectRecord,
+    now_nanos: u64,
+) -> Result<ObjectRecord, AwsError> {
+    let previous = newest(table, &bucket.name, &record.key)?;
+    record.sequence = previous.map_or(now_nanos, |p| now_nanos.max(p.sequence + 1));
+    if bucket.versioning_enabled() {
+        record.version_id = Some(new_version_id());
+    } else {
+        record.version_id = None;
+        remove_null(txn, table, &bucket.name, &record.key)?;
+    }
+    table.put_json(&records::version_key(&bucket.name, &record.key, record.sequence), &record)?;
+    refresh_current(table, &bucket.name, &record.key)?;
+    Ok(record)
+}
+
+/// What a delete did, for the response.
+#[derive(Default)]
+pub struct Deleted {
+    pub delete_marker: bool,
+    pub version_id: Option<String>,
+}
+
+/// DeleteObject semantics: without a version id, an unversioned bucket
+/// forgets the object and a versioned one gets a delete marker; with one,
+/// exactly that version goes (a missing version is not an error).
+pub fn delete(
+    txn: &WriteTxn,
+    table: &mut TableMut<'_>,
+    bucket: &BucketRecord,
+    key: &str,
+    version_id: Option<&str>,
+    marker: ObjectRecord,
+    now_nanos: u64,
+) -> Result<Deleted, AwsError> {
+    if let Some(version_id) = version_id {
+        let found = records::find_version(table.scan(&records::key_versions_prefix(&bucket.name, key))?, version_id)?;
+        let Some((_, record)) = found else {
+            return Ok(Deleted {
+                delete_marker: false,
+                version_id: Some(version_id.to_owned()),
+            });
+        };
+        remove(txn, table, &bucket.name, &record)?;
+        refresh_current(table, &bucket.name, key)?;
+        return Ok(Deleted {
+            delete_marker: record.delete_marker,
+            version_id: Some(version_id.to_owned()),
+        });
+    }
+    if bucket.versioning.is_none() {
+        remove_null(txn, table, &bucket.name, key)?;
+        refresh_current(table, &bucket.name, key)?;
+        return Ok(Deleted::default());
+    }
+    let marker = ObjectRecord {
+        key: key.to_owned(),
+        delete_marker: true,
+        ..marker
+    };
+    let stored = put_newest(txn, table, bucket, marker, now_nanos)?;
+    Ok(Deleted {
+        delete_marker: true,
+        version_id: Some(stored.version_id_text()),
+    })
+}
