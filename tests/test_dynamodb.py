@@ -683,3 +683,126 @@ def test_aws_cli_put_and_get(aws):
     assert put.returncode == 0, put.stderr
     got = aws("dynamodb", "get-item", "--table-name", table, "--key", '{"pk": {"S": "cli"}}')
     assert got.json()["Item"] == {"pk": {"S": "cli"}, "n": {"N": "1.1"}}
+
+
+# --- batches and transactions ------------------------------------------------
+
+
+def test_batch_write_and_get(ddb, resource):
+    table = make_table(ddb)
+    other = make_table(ddb, None)
+    writes = [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"S": str(i)}, "v": {"N": str(i)}}}} for i in range(20)]
+    result = ddb.batch_write_item(RequestItems={table: writes, other: [{"PutRequest": {"Item": {"pk": {"S": "o"}}}}]})
+    assert result["UnprocessedItems"] == {}
+    got = ddb.batch_get_item(
+        RequestItems={
+            table: {"Keys": [{"pk": {"S": "b"}, "sk": {"S": "3"}}, {"pk": {"S": "b"}, "sk": {"S": "missing"}}], "ProjectionExpression": "v"},
+            other: {"Keys": [{"pk": {"S": "o"}}], "ConsistentRead": True},
+        }
+    )
+    assert got["Responses"][table] == [{"v": {"N": "3"}}]
+    assert got["Responses"][other] == [{"pk": {"S": "o"}}]
+    assert got["UnprocessedKeys"] == {}
+    ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": {"pk": {"S": "b"}, "sk": {"S": str(i)}}}} for i in range(10)]})
+    assert ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}, Select="COUNT")["Count"] == 10
+    with resource.Table(other).batch_writer() as batch:
+        for i in range(30):
+            batch.put_item(Item={"pk": f"w{i}", "n": i})
+    assert ddb.scan(TableName=other, Select="COUNT")["Count"] == 31
+
+    code, status, message, _ = error_of(ddb.batch_write_item, RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "d"}, "sk": {"S": "1"}}}}] * 2})
+    assert (code, status, message) == ("ValidationException", 400, "Provided list of item keys contains duplicates")
+    code, _, message, _ = error_of(ddb.batch_write_item, RequestItems={table: writes + writes[:6]})
+    assert code == "ValidationException" and "less than or equal to 25" in message
+    code, _, message, _ = error_of(ddb.batch_get_item, RequestItems={name(): {"Keys": [{"pk": {"S": "x"}}]}})
+    assert (code, message) == ("ResourceNotFoundException", "Requested resource not found")
+    keys = [{"pk": {"S": "b"}, "sk": {"S": str(i)}} for i in range(60)]
+    other_keys = [{"pk": {"S": str(i)}} for i in range(60)]
+    code, _, message, _ = error_of(ddb.batch_get_item, RequestItems={table: {"Keys": keys}, other: {"Keys": other_keys}})
+    assert message == "Too many items requested for the BatchGetItem call"
+
+
+def test_transact_write_all_or_nothing(ddb):
+    table = make_table(ddb, None)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "acct-a"}, "balance": {"N": "100"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "acct-b"}, "balance": {"N": "0"}})
+
+    def transfer(amount, token=None):
+        kwargs = {}
+        if token:
+            kwargs["ClientRequestToken"] = token
+        return ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "acct-a"}},
+                        "UpdateExpression": "SET balance = balance - :amt",
+                        "ConditionExpression": "balance >= :amt",
+                        "ExpressionAttributeValues": {":amt": {"N": str(amount)}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "acct-b"}},
+                        "UpdateExpression": "SET balance = balance + :amt",
+                        "ExpressionAttributeValues": {":amt": {"N": str(amount)}},
+                    }
+                },
+                {"Put": {"TableName": table, "Item": {"pk": {"S": f"log-{amount}"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+            ],
+            **kwargs,
+        )
+
+    transfer(30)
+    balance = lambda k: ddb.get_item(TableName=table, Key={"pk": {"S": k}})["Item"]["balance"]["N"]  # noqa: E731
+    assert (balance("acct-a"), balance("acct-b")) == ("70", "30")
+    code, status, message, response = error_of(transfer, 500)
+    assert (code, status) == ("TransactionCanceledException", 400)
+    assert message == "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]"
+    reasons = response["CancellationReasons"]
+    assert reasons[0]["Code"] == "ConditionalCheckFailed" and reasons[0]["Item"]["balance"] == {"N": "70"}
+    assert reasons[1] == {"Code": "None"} and reasons[2] == {"Code": "None"}
+    assert (balance("acct-a"), balance("acct-b")) == ("70", "30")
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "log-500"}})
+    # Idempotency: the same token and request applies once.
+    token = uuid.uuid4().hex
+    transfer(10, token)
+    transfer(10, token)
+    assert (balance("acct-a"), balance("acct-b")) == ("60", "40")
+    code, status, message, _ = error_of(transfer, 11, token)
+    assert (code, status, message) == ("IdempotentParameterMismatchException", 400, "The request uses the same client token as a previous, but non-identical request.")
+    code, _, message, _ = error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "same"}}}},
+            {"Delete": {"TableName": table, "Key": {"pk": {"S": "same"}}}},
+        ],
+    )
+    assert (code, message) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+    # A failed ConditionCheck cancels the writes beside it.
+    code, _, message, response = error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "never"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "acct-a"}}, "ConditionExpression": "balance > :big", "ExpressionAttributeValues": {":big": {"N": "1000"}}}},
+        ],
+    )
+    assert code == "TransactionCanceledException" and [r["Code"] for r in response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "never"}})
+
+
+def test_transact_get(ddb):
+    table = make_table(ddb, None)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "g1"}, "v": {"N": "1"}, "w": {"S": "x"}})
+    result = ddb.transact_get_items(
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": {"pk": {"S": "g1"}}, "ProjectionExpression": "v"}},
+            {"Get": {"TableName": table, "Key": {"pk": {"S": "absent"}}}},
+        ]
+    )
+    assert result["Responses"] == [{"Item": {"v": {"N": "1"}}}, {}]
+    code, _, message, _ = error_of(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": name(), "Key": {"pk": {"S": "x"}}}}])
+    assert code == "ResourceNotFoundException"

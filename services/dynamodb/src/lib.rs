@@ -35,19 +35,13 @@ use nimbus_store::Store;
 /// The DynamoDB service. All state is in the store; nothing is cached.
 pub struct DynamoDb {
     store: Arc<Store>,
-    /// Table creation times and TTL expiry read it.
+    /// Table creation times, transaction tokens and TTL expiry read it.
     clock: Clock,
-    /// Idempotency of TransactWriteItems' ClientRequestToken.
-    transactions: transact::TokenLedger,
 }
 
 impl DynamoDb {
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
-        DynamoDb {
-            store,
-            clock,
-            transactions: transact::TokenLedger::default(),
-        }
+        DynamoDb { store, clock }
     }
 
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
@@ -99,8 +93,6 @@ impl Service for DynamoDb {
         Box::pin(self.dispatch(ctx, operation, input))
     }
 
-    /// The store is reset by the binary; only the token ledger lives in memory.
-    fn reset(&self) {
-        self.transactions.clear();
-    }
+    /// Nothing to drop: every piece of state is in the store, which the binary resets.
+    fn reset(&self) {}
 }
