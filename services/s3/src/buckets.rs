@@ -13,8 +13,11 @@ pub fn validate_bucket_name(name: &str) -> Result<(), AwsError> {
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-');
     let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let looks_like_ip = name.split('.').count() == 4 && name.split('.').all(|part| part.parse::<u8>().is_ok());
-    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p));
+    let looks_like_ip =
+        name.split('.').count() == 4 && name.split('.').all(|part| part.parse::<u8>().is_ok());
+    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"]
+        .iter()
+        .any(|p| name.starts_with(p));
     let reserved_suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
         .iter()
         .any(|s| name.ends_with(s));
@@ -103,7 +106,9 @@ impl S3 {
             tags: input.create_bucket_configuration.and_then(|c| c.tags),
             ownership: Some(OwnershipControls {
                 rules: vec![OwnershipControlsRule {
-                    object_ownership: input.object_ownership.unwrap_or_else(|| "BucketOwnerEnforced".to_owned()),
+                    object_ownership: input
+                        .object_ownership
+                        .unwrap_or_else(|| "BucketOwnerEnforced".to_owned()),
                 }],
             }),
             public_access_block: Some(PublicAccessBlockConfiguration {
@@ -262,7 +267,10 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn get_bucket_acl(&self, input: GetBucketAclRequest) -> Result<GetBucketAclOutput, AwsError> {
+    pub(crate) async fn get_bucket_acl(
+        &self,
+        input: GetBucketAclRequest,
+    ) -> Result<GetBucketAclOutput, AwsError> {
         let bucket = self.load_bucket(&input.bucket)?;
         let policy = acl::policy(&bucket.account, bucket.acl.as_deref());
         Ok(GetBucketAclOutput {
@@ -286,7 +294,10 @@ impl S3 {
         .await
     }
 
-    pub(crate) async fn put_bucket_versioning(&self, input: PutBucketVersioningRequest) -> Result<(), AwsError> {
+    pub(crate) async fn put_bucket_versioning(
+        &self,
+        input: PutBucketVersioningRequest,
+    ) -> Result<(), AwsError> {
         let status = input.versioning_configuration.status.clone();
         match status.as_deref() {
             Some("Enabled" | "Suspended") => {}
@@ -339,10 +350,23 @@ mod tests {
             assert!(validate_bucket_name(good).is_ok(), "{good}");
         }
         for bad in [
-            "ab", "Abc", "-abc", "abc-", "a..b", "a.-b", "192.168.1.1", "xn--abc", "a_b", "abc-s3alias",
+            "ab",
+            "Abc",
+            "-abc",
+            "abc-",
+            "a..b",
+            "a.-b",
+            "192.168.1.1",
+            "xn--abc",
+            "a_b",
+            "abc-s3alias",
             &"a".repeat(64),
         ] {
-            assert_eq!(validate_bucket_name(bad).unwrap_err().code, "InvalidBucketName", "{bad}");
+            assert_eq!(
+                validate_bucket_name(bad).unwrap_err().code,
+                "InvalidBucketName",
+                "{bad}"
+            );
         }
     }
 }

@@ -73,10 +73,12 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// Checks a Content-MD5 header against the MD5 of the body.
@@ -86,12 +88,10 @@ pub fn check_content_md5(content_md5: Option<&str>, body: &[u8]) -> Result<(), A
     };
     let decoded = BASE64.decode(given.trim()).unwrap_or_default();
     if decoded.len() != 16 {
-        return Err(AwsError::new(
-            "InvalidDigest",
-            "The Content-MD5 you specified was invalid.",
-            400,
-        )
-        .with_field("Content-MD5", given));
+        return Err(
+            AwsError::new("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+                .with_field("Content-MD5", given),
+        );
     }
     if decoded.as_slice() != Md5::digest(body).as_slice() {
         return Err(AwsError::new(
@@ -149,7 +149,10 @@ impl Requested<'_> {
             }
             let computed = of(algorithm, body).unwrap_or_default();
             if computed != *value {
-                return Err(errors::bad_digest(&format!("x-amz-checksum-{}", algorithm.to_ascii_lowercase())));
+                return Err(errors::bad_digest(&format!(
+                    "x-amz-checksum-{}",
+                    algorithm.to_ascii_lowercase()
+                )));
             }
             return Ok(Some(StoredChecksum {
                 algorithm: (*algorithm).to_owned(),
@@ -211,7 +214,10 @@ mod tests {
     fn known_checksums_of_hello() {
         assert_eq!(md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
         assert_eq!(of("CRC32", b"hello").as_deref(), Some("NhCmhg=="));
-        assert_eq!(of("SHA256", b"").as_deref(), Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+        assert_eq!(
+            of("SHA256", b"").as_deref(),
+            Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        );
         assert!(of("MD4", b"").is_none());
     }
 
@@ -219,7 +225,13 @@ mod tests {
     fn content_md5_mismatch_is_bad_digest() {
         let good = BASE64.encode(Md5::digest(b"abc"));
         assert!(check_content_md5(Some(&good), b"abc").is_ok());
-        assert_eq!(check_content_md5(Some(&good), b"abd").unwrap_err().code, "BadDigest");
-        assert_eq!(check_content_md5(Some("nope"), b"abd").unwrap_err().code, "InvalidDigest");
+        assert_eq!(
+            check_content_md5(Some(&good), b"abd").unwrap_err().code,
+            "BadDigest"
+        );
+        assert_eq!(
+            check_content_md5(Some("nope"), b"abd").unwrap_err().code,
+            "InvalidDigest"
+        );
     }
 }

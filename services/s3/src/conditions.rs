@@ -179,7 +179,10 @@ mod tests {
         let o = object("abc", 100);
         let c = Conditions {
             if_match: Some("\"abc\""),
-            if_unmodified_since: Some(Timestamp { seconds: 50, nanos: 0 }),
+            if_unmodified_since: Some(Timestamp {
+                seconds: 50,
+                nanos: 0,
+            }),
             ..Conditions::default()
         };
         assert_eq!(c.evaluate(&o).unwrap(), Verdict::Proceed);
@@ -194,13 +197,19 @@ mod tests {
         };
         assert_eq!(c.evaluate(&o).unwrap(), Verdict::NotModified);
         let c = Conditions {
-            if_modified_since: Some(Timestamp { seconds: 100, nanos: 0 }),
+            if_modified_since: Some(Timestamp {
+                seconds: 100,
+                nanos: 0,
+            }),
             ..Conditions::default()
         };
         assert_eq!(c.evaluate(&o).unwrap(), Verdict::NotModified);
         assert!(c.evaluate_copy_source(&o).is_err());
         let c = Conditions {
-            if_unmodified_since: Some(Timestamp { seconds: 99, nanos: 0 }),
+            if_unmodified_since: Some(Timestamp {
+                seconds: 99,
+                nanos: 0,
+            }),
             ..Conditions::default()
         };
         assert_eq!(c.evaluate(&o).unwrap_err().code, "PreconditionFailed");

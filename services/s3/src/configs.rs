@@ -17,6 +17,9 @@ struct BucketOnly {
     bucket: String,
 }
 
+/// A change to a bucket record, applied inside the write transaction.
+type BucketChange = Box<dyn FnOnce(&mut BucketRecord) + Send>;
+
 fn not_found(code: &'static str, message: &str, bucket: &str) -> AwsError {
     AwsError::new(code, message, 404).with_field("BucketName", bucket)
 }
@@ -33,8 +36,10 @@ pub(crate) fn validate_tag_set(tags: &[Tag]) -> Result<(), AwsError> {
             .with_field("TagKey", tag.key.clone()));
         }
         if tag.key.is_empty() || tag.key.chars().count() > 128 || tag.value.chars().count() > 256 {
-            return Err(AwsError::new("InvalidTag", "The TagKey you have provided is invalid", 400)
-                .with_field("TagKey", tag.key.clone()));
+            return Err(
+                AwsError::new("InvalidTag", "The TagKey you have provided is invalid", 400)
+                    .with_field("TagKey", tag.key.clone()),
+            );
         }
     }
     if tags.len() > 50 {
@@ -47,11 +52,13 @@ pub(crate) fn validate_tag_set(tags: &[Tag]) -> Result<(), AwsError> {
     Ok(())
 }
 
-
 impl S3 {
     pub(crate) async fn bucket_config(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
         if operation.starts_with("Put") {
-            return self.put_bucket_config(operation, input).await.map(|()| Value::empty());
+            return self
+                .put_bucket_config(operation, input)
+                .await
+                .map(|()| Value::empty());
         }
         let BucketOnly { bucket } = from_value(input)?;
         if operation.starts_with("Delete") {
@@ -69,7 +76,7 @@ impl S3 {
     }
 
     async fn put_bucket_config(&self, operation: &str, input: Value) -> Result<(), AwsError> {
-        let (bucket, change): (String, Box<dyn FnOnce(&mut BucketRecord) + Send>) = match operation {
+        let (bucket, change): (String, BucketChange) = match operation {
             "PutBucketTagging" => {
                 let input: PutBucketTaggingRequest = from_value(input)?;
                 validate_tag_set(&input.tagging.tag_set)?;
@@ -90,13 +97,20 @@ impl S3 {
             "PutPublicAccessBlock" => {
                 let input: PutPublicAccessBlockRequest = from_value(input)?;
                 let config = input.public_access_block_configuration;
-                (input.bucket, Box::new(move |b| b.public_access_block = Some(config)))
+                (
+                    input.bucket,
+                    Box::new(move |b| b.public_access_block = Some(config)),
+                )
             }
             "PutBucketPolicy" => {
                 let input: PutBucketPolicyRequest = from_value(input)?;
                 let parsed: Result<serde_json::Value, _> = serde_json::from_str(&input.policy);
                 if !matches!(parsed, Ok(serde_json::Value::Object(_))) {
-                    return Err(AwsError::new("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400));
+                    return Err(AwsError::new(
+                        "MalformedPolicy",
+                        "Policies must be valid JSON and the first byte must be '{'",
+                        400,
+                    ));
                 }
                 let policy = input.policy;
                 (input.bucket, Box::new(move |b| b.policy = Some(policy)))
@@ -195,7 +209,11 @@ fn get(operation: &str, record: BucketRecord, bucket: &str) -> Result<Value, Aws
         }
         "GetBucketCors" => {
             let cors = record.cors.ok_or_else(|| {
-                not_found("NoSuchCORSConfiguration", "The CORS configuration does not exist", bucket)
+                not_found(
+                    "NoSuchCORSConfiguration",
+                    "The CORS configuration does not exist",
+                    bucket,
+                )
             })?;
             to_value(&GetBucketCorsOutput {
                 cors_rules: Some(cors.cors_rules),

@@ -11,6 +11,7 @@ use crate::records::ObjectRecord;
 use crate::{S3, errors};
 
 /// `bucket/key` or `/bucket/key`, URL-encoded, with an optional `?versionId=`.
+#[derive(Debug)]
 pub struct CopySource {
     pub bucket: String,
     pub key: String,
@@ -31,7 +32,11 @@ pub fn parse_copy_source(header: &str) -> Result<CopySource, AwsError> {
     let version_id = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("versionId="))
-        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned());
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
     Ok(CopySource {
         bucket: bucket.to_owned(),
         key: key.to_owned(),
@@ -108,7 +113,8 @@ impl S3 {
                 ));
             }
         };
-        let same_object = source.bucket == input.bucket && source.key == input.key && source.version_id.is_none();
+        let same_object =
+            source.bucket == input.bucket && source.key == input.key && source.version_id.is_none();
         if same_object
             && !replace_metadata
             && input.storage_class.is_none()
@@ -157,7 +163,9 @@ impl S3 {
         if record.checksum.is_none()
             && let Some(algorithm) = input.checksum_algorithm.as_deref()
         {
-            let bytes = self.read_bytes(staged.as_ref().map(|s| s.blob()), 0, object.size).await?;
+            let bytes = self
+                .read_bytes(staged.as_ref().map(|s| s.blob()), 0, object.size)
+                .await?;
             record.checksum = checksums::of(algorithm, &bytes).map(|value| crate::records::StoredChecksum {
                 algorithm: algorithm.to_owned(),
                 value,
@@ -165,7 +173,12 @@ impl S3 {
             });
         }
         let (stored, version_id) = self
-            .store_object(&input.bucket, record, staged, (input.if_match, input.if_none_match))
+            .store_object(
+                &input.bucket,
+                record,
+                staged,
+                (input.if_match, input.if_none_match),
+            )
             .await?;
         let sums = checksums::members(stored.checksum.as_ref());
         Ok(CopyObjectOutput {
@@ -194,9 +207,15 @@ mod tests {
     #[test]
     fn copy_sources_parse() {
         let s = parse_copy_source("/bkt/a%20b/c.txt?versionId=v1").unwrap();
-        assert_eq!((s.bucket.as_str(), s.key.as_str(), s.version_id.as_deref()), ("bkt", "a b/c.txt", Some("v1")));
+        assert_eq!(
+            (s.bucket.as_str(), s.key.as_str(), s.version_id.as_deref()),
+            ("bkt", "a b/c.txt", Some("v1"))
+        );
         let s = parse_copy_source("bkt/k").unwrap();
-        assert_eq!((s.bucket.as_str(), s.key.as_str(), s.version_id), ("bkt", "k", None));
+        assert_eq!(
+            (s.bucket.as_str(), s.key.as_str(), s.version_id),
+            ("bkt", "k", None)
+        );
         assert_eq!(parse_copy_source("bkt").unwrap_err().code, "InvalidArgument");
     }
 }

@@ -11,17 +11,14 @@ pub fn no_such_key(key: &str) -> AwsError {
 }
 
 pub fn no_such_version(key: &str, version_id: &str) -> AwsError {
-    AwsError::new(
-        "NoSuchVersion",
-        "The specified version does not exist.",
-        404,
-    )
-    .with_field("Key", key)
-    .with_field("VersionId", version_id)
+    AwsError::new("NoSuchVersion", "The specified version does not exist.", 404)
+        .with_field("Key", key)
+        .with_field("VersionId", version_id)
 }
 
 pub fn invalid_bucket_name(bucket: &str) -> AwsError {
-    AwsError::new("InvalidBucketName", "The specified bucket is not valid.", 400).with_field("BucketName", bucket)
+    AwsError::new("InvalidBucketName", "The specified bucket is not valid.", 400)
+        .with_field("BucketName", bucket)
 }
 
 pub fn invalid_argument(message: impl Into<String>, name: &str, value: &str) -> AwsError {

@@ -13,7 +13,12 @@ use crate::records::{self, ObjectRecord};
 use crate::{S3, acl, errors};
 
 /// What `encoding-type=url` leaves alone (as S3 does): unreserved characters and `/`.
-const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 /// One row of a listing page.
 enum Row {
@@ -45,7 +50,9 @@ fn scan_page(
     let delimiter = delimiter.filter(|d| !d.is_empty());
     // A marker that is itself a common prefix (or inside one) resumes past
     // that whole group, so a page never repeats the prefix it ended on.
-    let marker: Option<Vec<u8>> = after.as_ref().map(|a| object_key(&a[base.len().min(a.len())..]).to_vec());
+    let marker: Option<Vec<u8>> = after
+        .as_ref()
+        .map(|a| object_key(&a[base.len().min(a.len())..]).to_vec());
     'restart: loop {
         for entry in table.scan_after(&scan_prefix, after.as_deref())? {
             let entry = entry?;
@@ -56,7 +63,10 @@ fn scan_page(
                 Some(String::from_utf8_lossy(&key[..prefix.len() + at + delimiter.len()]).into_owned())
             });
             if rows.len() == max {
-                return Ok(Page { rows, truncated: true });
+                return Ok(Page {
+                    rows,
+                    truncated: true,
+                });
             }
             match folded {
                 Some(common) if marker.as_ref().is_some_and(|m| m.starts_with(common.as_bytes())) => {
@@ -78,7 +88,10 @@ fn scan_page(
                 None => rows.push(Row::Entry(entry)),
             }
         }
-        return Ok(Page { rows, truncated: false });
+        return Ok(Page {
+            rows,
+            truncated: false,
+        });
     }
 }
 
@@ -114,7 +127,11 @@ fn check_encoding(encoding: Option<&str>) -> Result<bool, AwsError> {
     match encoding {
         None => Ok(false),
         Some("url") => Ok(true),
-        Some(other) => Err(errors::invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", other)),
+        Some(other) => Err(errors::invalid_argument(
+            "Invalid Encoding Method specified in Request",
+            "encoding-type",
+            other,
+        )),
     }
 }
 
@@ -123,7 +140,11 @@ struct Encoder(bool);
 
 impl Encoder {
     fn text(&self, text: &str) -> String {
-        if self.0 { utf8_percent_encode(text, KEY_ENCODE).to_string() } else { text.to_owned() }
+        if self.0 {
+            utf8_percent_encode(text, KEY_ENCODE).to_string()
+        } else {
+            text.to_owned()
+        }
     }
 
     fn opt(&self, text: Option<&str>) -> Option<String> {
@@ -153,7 +174,10 @@ impl S3 {
         Ok((table, record))
     }
 
-    pub(crate) async fn list_objects(&self, input: ListObjectsRequest) -> Result<ListObjectsOutput, AwsError> {
+    pub(crate) async fn list_objects(
+        &self,
+        input: ListObjectsRequest,
+    ) -> Result<ListObjectsOutput, AwsError> {
         let encoder = Encoder(check_encoding(input.encoding_type.as_deref())?);
         let max = max_keys(input.max_keys)?;
         let (table, bucket) = self.open_bucket_listing(&input.bucket)?;
@@ -164,7 +188,15 @@ impl S3 {
             key.extend_from_slice(m.as_bytes());
             key
         });
-        let page = scan_page(&table, &base, &prefix, input.delimiter.as_deref(), after, max, whole_key)?;
+        let page = scan_page(
+            &table,
+            &base,
+            &prefix,
+            input.delimiter.as_deref(),
+            after,
+            max,
+            whole_key,
+        )?;
         let owner = Some(acl::owner(&bucket.account));
         let (contents, common_prefixes, last) = rows_to_objects(page.rows, &encoder, owner)?;
         Ok(ListObjectsOutput {
@@ -182,7 +214,10 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn list_objects_v2(&self, input: ListObjectsV2Request) -> Result<ListObjectsV2Output, AwsError> {
+    pub(crate) async fn list_objects_v2(
+        &self,
+        input: ListObjectsV2Request,
+    ) -> Result<ListObjectsV2Output, AwsError> {
         let encoder = Encoder(check_encoding(input.encoding_type.as_deref())?);
         let max = max_keys(input.max_keys)?;
         let (table, bucket) = self.open_bucket_listing(&input.bucket)?;
@@ -192,7 +227,11 @@ impl S3 {
             Some(token) => {
                 let decoded = TOKEN.decode(token).ok().and_then(|b| String::from_utf8(b).ok());
                 Some(decoded.ok_or_else(|| {
-                    errors::invalid_argument("The continuation token provided is incorrect", "continuation-token", token)
+                    errors::invalid_argument(
+                        "The continuation token provided is incorrect",
+                        "continuation-token",
+                        token,
+                    )
                 })?)
             }
             None => input.start_after.clone().filter(|s| !s.is_empty()),
@@ -202,8 +241,19 @@ impl S3 {
             key.extend_from_slice(s.as_bytes());
             key
         });
-        let page = scan_page(&table, &base, &prefix, input.delimiter.as_deref(), after, max, whole_key)?;
-        let owner = input.fetch_owner.unwrap_or(false).then(|| acl::owner(&bucket.account));
+        let page = scan_page(
+            &table,
+            &base,
+            &prefix,
+            input.delimiter.as_deref(),
+            after,
+            max,
+            whole_key,
+        )?;
+        let owner = input
+            .fetch_owner
+            .unwrap_or(false)
+            .then(|| acl::owner(&bucket.account));
         let (contents, common_prefixes, last) = rows_to_objects(page.rows, &encoder, owner)?;
         let key_count = (contents.len() + common_prefixes.len()) as i32;
         Ok(ListObjectsV2Output {
@@ -232,7 +282,10 @@ impl S3 {
         let (table, bucket) = self.open_bucket_listing(&input.bucket)?;
         let prefix = input.prefix.clone().unwrap_or_default();
         let base = records::versions_prefix(&input.bucket);
-        let after = match (input.key_marker.as_deref().filter(|k| !k.is_empty()), input.version_id_marker.as_deref()) {
+        let after = match (
+            input.key_marker.as_deref().filter(|k| !k.is_empty()),
+            input.version_id_marker.as_deref(),
+        ) {
             (None, _) => None,
             (Some(key), Some(version_id)) if !version_id.is_empty() => {
                 let found = records::find_version(
@@ -250,7 +303,15 @@ impl S3 {
                 Some(full)
             }
         };
-        let page = scan_page(&table, &base, &prefix, input.delimiter.as_deref(), after, max, versioned_key)?;
+        let page = scan_page(
+            &table,
+            &base,
+            &prefix,
+            input.delimiter.as_deref(),
+            after,
+            max,
+            versioned_key,
+        )?;
         let owner = acl::owner(&bucket.account);
         let mut versions = Vec::new();
         let mut markers = Vec::new();
@@ -270,7 +331,9 @@ impl S3 {
                     // The first version of a key in key order is its newest; a page
                     // that starts inside a key's versions is past its newest one.
                     let is_latest = newest_seen.as_deref() != Some(record.key.as_str()) && {
-                        let first = table.scan(&records::key_versions_prefix(&input.bucket, &record.key))?.next();
+                        let first = table
+                            .scan(&records::key_versions_prefix(&input.bucket, &record.key))?
+                            .next();
                         match first {
                             Some(first) => first?.key == entry.key,
                             None => false,
@@ -305,7 +368,9 @@ impl S3 {
             }
         }
         let (next_key, next_version) = match (page.truncated, last) {
-            (true, Some((key, version))) => (Some(encoder.text(&key)), (!version.is_empty()).then_some(version)),
+            (true, Some((key, version))) => {
+                (Some(encoder.text(&key)), (!version.is_empty()).then_some(version))
+            }
             _ => (None, None),
         };
         Ok(ListObjectVersionsOutput {

@@ -51,12 +51,19 @@ impl S3 {
         if let Some(algorithm) = &checksum_algorithm
             && !checksums::ALGORITHMS.contains(&algorithm.as_str())
         {
-            return Err(errors::invalid_request(format!("Checksum algorithm {algorithm} is not supported.")));
+            return Err(errors::invalid_request(format!(
+                "Checksum algorithm {algorithm} is not supported."
+            )));
         }
         let checksum_type = checksum_algorithm.as_ref().map(|algorithm| {
             input.checksum_type.clone().unwrap_or_else(|| {
                 // CRC64NVME only comes whole-object; the others default to composite.
-                if algorithm == "CRC64NVME" { "FULL_OBJECT" } else { "COMPOSITE" }.to_owned()
+                if algorithm == "CRC64NVME" {
+                    "FULL_OBJECT"
+                } else {
+                    "COMPOSITE"
+                }
+                .to_owned()
             })
         });
         let upload = UploadRecord {
@@ -88,7 +95,10 @@ impl S3 {
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 records::bucket_mut(&table, &bucket)?;
-                table.put_json(&records::upload_key(&bucket, &upload.key, &upload.upload_id), &upload)?;
+                table.put_json(
+                    &records::upload_key(&bucket, &upload.key, &upload.upload_id),
+                    &upload,
+                )?;
                 Ok::<_, AwsError>(())
             })
             .await?;
@@ -116,7 +126,10 @@ impl S3 {
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 records::bucket_mut(&table, &bucket)?;
-                if table.get(&records::upload_key(&bucket, &key, &upload_id))?.is_none() {
+                if table
+                    .get(&records::upload_key(&bucket, &key, &upload_id))?
+                    .is_none()
+                {
                     return Err(errors::no_such_upload(&upload_id));
                 }
                 let part_key = records::part_key(&upload_id, part.part_number);
@@ -140,7 +153,10 @@ impl S3 {
         let body = input.body.clone().unwrap_or_default();
         checksums::check_content_md5(input.content_md5.as_deref(), &body)?;
         let requested = Requested {
-            algorithm: input.checksum_algorithm.as_deref().or(upload.checksum_algorithm.as_deref()),
+            algorithm: input
+                .checksum_algorithm
+                .as_deref()
+                .or(upload.checksum_algorithm.as_deref()),
             crc32: input.checksum_crc32.as_deref(),
             crc32c: input.checksum_crc32_c.as_deref(),
             crc64nvme: input.checksum_crc64_nvme.as_deref(),
@@ -172,7 +188,10 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn upload_part_copy(&self, input: UploadPartCopyRequest) -> Result<UploadPartCopyOutput, AwsError> {
+    pub(crate) async fn upload_part_copy(
+        &self,
+        input: UploadPartCopyRequest,
+    ) -> Result<UploadPartCopyOutput, AwsError> {
         check_part_number(input.part_number)?;
         self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
         let conditions = Conditions {
@@ -193,14 +212,17 @@ impl S3 {
                     )
                 };
                 // Only the explicit first-last form is allowed, and within the object.
-                let explicit = header.strip_prefix("bytes=").and_then(|r| r.split_once('-')).is_some_and(|(a, b)| {
-                    !a.is_empty() && !b.is_empty()
-                });
+                let explicit = header
+                    .strip_prefix("bytes=")
+                    .and_then(|r| r.split_once('-'))
+                    .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
                 if !explicit {
                     return Err(invalid());
                 }
                 match resolve_range(header, source.size) {
-                    Ok(Some(range)) if header.ends_with(&format!("-{}", range.end)) => (range.start, range.end + 1),
+                    Ok(Some(range)) if header.ends_with(&format!("-{}", range.end)) => {
+                        (range.start, range.end + 1)
+                    }
                     Ok(_) => return Err(invalid()),
                     Err(_) => {
                         return Err(errors::invalid_argument(
@@ -236,7 +258,11 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn list_parts(&self, ctx: &RequestContext, input: ListPartsRequest) -> Result<ListPartsOutput, AwsError> {
+    pub(crate) async fn list_parts(
+        &self,
+        ctx: &RequestContext,
+        input: ListPartsRequest,
+    ) -> Result<ListPartsOutput, AwsError> {
         let upload = self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
         let marker = input.part_number_marker.unwrap_or(0);
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
@@ -397,7 +423,8 @@ impl S3 {
                     .with_field("UploadId", upload.upload_id.clone()));
                 }
                 previous = number;
-                let found: Option<PartRecord> = table.get_json(&records::part_key(&upload.upload_id, number))?;
+                let found: Option<PartRecord> =
+                    table.get_json(&records::part_key(&upload.upload_id, number))?;
                 let matches = found.as_ref().is_some_and(|found| {
                     part.e_tag
                         .as_deref()
@@ -432,8 +459,14 @@ impl S3 {
         }
         // Join the parts' bytes into the object's blob, a chunk at a time.
         let mut md5s = md5::Md5::default();
-        let mut whole = upload.checksum_algorithm.as_deref().and_then(checksums::Running::new);
-        let mut composite = upload.checksum_algorithm.as_deref().and_then(checksums::Running::new);
+        let mut whole = upload
+            .checksum_algorithm
+            .as_deref()
+            .and_then(checksums::Running::new);
+        let mut composite = upload
+            .checksum_algorithm
+            .as_deref()
+            .and_then(checksums::Running::new);
         let mut writer = self.store.blobs().create().await?;
         let mut size = 0;
         for part in &stored {
@@ -466,7 +499,11 @@ impl S3 {
             }),
             _ => None,
         };
-        let staged = if size > 0 { Some(writer.finish().await?) } else { None };
+        let staged = if size > 0 {
+            Some(writer.finish().await?)
+        } else {
+            None
+        };
         let mut record = upload.object.clone();
         record.size = size;
         record.etag = etag.clone();
@@ -481,7 +518,8 @@ impl S3 {
             })
             .collect();
         let (bucket, upload_id) = (input.bucket.clone(), upload.upload_id.clone());
-        let now = u64::try_from(self.now().seconds).unwrap_or(0) * 1_000_000_000 + u64::from(self.now().nanos);
+        let now =
+            u64::try_from(self.now().seconds).unwrap_or(0) * 1_000_000_000 + u64::from(self.now().nanos);
         let (stored_record, version_id) = self
             .store
             .write(move |txn| {
@@ -542,5 +580,7 @@ fn hex_to_bytes(hex: &str) -> Vec<u8> {
 
 fn base64_bytes(text: &str) -> Vec<u8> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap_or_default()
 }

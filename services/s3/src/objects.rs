@@ -90,7 +90,12 @@ impl S3 {
     }
 
     /// Reads `range` (start..end) of an object's bytes.
-    pub(crate) async fn read_bytes(&self, blob: Option<&BlobRef>, start: u64, end: u64) -> Result<Bytes, AwsError> {
+    pub(crate) async fn read_bytes(
+        &self,
+        blob: Option<&BlobRef>,
+        start: u64,
+        end: u64,
+    ) -> Result<Bytes, AwsError> {
         let Some(blob) = blob else {
             return Ok(Bytes::new());
         };
@@ -116,7 +121,10 @@ impl S3 {
         match version_id {
             None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
             Some(version_id) => {
-                let found = records::find_version(table.scan(&records::key_versions_prefix(bucket, key))?, version_id)?;
+                let found = records::find_version(
+                    table.scan(&records::key_versions_prefix(bucket, key))?,
+                    version_id,
+                )?;
                 match found {
                     None => Err(errors::no_such_version(key, version_id)),
                     Some((_, record)) if record.delete_marker => Err(errors::method_not_allowed(method)),
@@ -142,7 +150,8 @@ impl S3 {
                 let mut table = txn.open(&records::namespace()?)?;
                 let bucket = records::bucket_mut(&table, &bucket)?;
                 let (if_match, if_none_match) = write_conditions;
-                let current: Option<ObjectRecord> = table.get_json(&records::current_key(&bucket.name, &record.key))?;
+                let current: Option<ObjectRecord> =
+                    table.get_json(&records::current_key(&bucket.name, &record.key))?;
                 if let Some(if_none_match) = if_none_match.as_deref()
                     && current.is_some()
                     && if_none_match.trim() == "*"
@@ -214,7 +223,12 @@ impl S3 {
         };
         let staged = self.stage_bytes(&body).await?;
         let (stored, version_id) = self
-            .store_object(&input.bucket, record, staged, (input.if_match, input.if_none_match))
+            .store_object(
+                &input.bucket,
+                record,
+                staged,
+                (input.if_match, input.if_none_match),
+            )
             .await?;
         let sums = checksums::members(stored.checksum.as_ref());
         Ok(PutObjectOutput {
@@ -255,9 +269,11 @@ impl S3 {
             if_modified_since: input.if_modified_since,
             if_unmodified_since: input.if_unmodified_since,
         };
-        let version_id = input.version_id.is_some().then(|| object.version_id_text()).or_else(|| {
-            object.version_id.clone()
-        });
+        let version_id = input
+            .version_id
+            .is_some()
+            .then(|| object.version_id_text())
+            .or_else(|| object.version_id.clone());
         if conditions.evaluate(&object)? == Verdict::NotModified {
             return Ok(GetObjectOutput {
                 status_code: Some(304),
@@ -274,7 +290,9 @@ impl S3 {
         let mut parts_count = None;
         if let Some(part_number) = input.part_number {
             if input.range.is_some() {
-                return Err(errors::invalid_request("Cannot specify both Range header and partNumber query parameter"));
+                return Err(errors::invalid_request(
+                    "Cannot specify both Range header and partNumber query parameter",
+                ));
             }
             range = part_range(&object, part_number)?;
             if !object.parts.is_empty() {
@@ -322,7 +340,10 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn delete_object(&self, input: DeleteObjectRequest) -> Result<DeleteObjectOutput, AwsError> {
+    pub(crate) async fn delete_object(
+        &self,
+        input: DeleteObjectRequest,
+    ) -> Result<DeleteObjectOutput, AwsError> {
         let marker = ObjectRecord {
             last_modified: whole_seconds(self.now()),
             ..ObjectRecord::default()
@@ -336,7 +357,8 @@ impl S3 {
                 let mut table = txn.open(&records::namespace()?)?;
                 let bucket = records::bucket_mut(&table, &bucket)?;
                 if let Some(if_match) = if_match.as_deref() {
-                    let current: Option<ObjectRecord> = table.get_json(&records::current_key(&bucket.name, &key))?;
+                    let current: Option<ObjectRecord> =
+                        table.get_json(&records::current_key(&bucket.name, &key))?;
                     let Some(current) = current else {
                         return Err(errors::no_such_key(&key));
                     };
@@ -354,7 +376,10 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn delete_objects(&self, input: DeleteObjectsRequest) -> Result<DeleteObjectsOutput, AwsError> {
+    pub(crate) async fn delete_objects(
+        &self,
+        input: DeleteObjectsRequest,
+    ) -> Result<DeleteObjectsOutput, AwsError> {
         if input.delete.objects.len() > 1000 {
             return Err(errors::malformed_xml());
         }
@@ -384,12 +409,17 @@ impl S3 {
                         now + i as u64,
                     ) {
                         Ok(result) => {
-                            let marker_version = result.delete_marker.then(|| result.version_id.clone()).flatten();
+                            let marker_version =
+                                result.delete_marker.then(|| result.version_id.clone()).flatten();
                             deleted.push(DeletedObject {
                                 key: Some(object.key.clone()),
                                 version_id: object.version_id.clone(),
                                 delete_marker: result.delete_marker.then_some(true),
-                                delete_marker_version_id: if object.version_id.is_none() { marker_version } else { None },
+                                delete_marker_version_id: if object.version_id.is_none() {
+                                    marker_version
+                                } else {
+                                    None
+                                },
                             });
                         }
                         Err(error) => failed.push(Error {
@@ -430,7 +460,10 @@ impl S3 {
                         .ok_or_else(|| errors::no_such_key(&key))?
                         .version_id_text(),
                 };
-                let found = records::find_version(table.scan(&records::key_versions_prefix(&bucket, &key))?, &wanted)?;
+                let found = records::find_version(
+                    table.scan(&records::key_versions_prefix(&bucket, &key))?,
+                    &wanted,
+                )?;
                 let Some((store_key, mut record)) = found else {
                     return Err(errors::no_such_version(&key, &wanted));
                 };
@@ -456,11 +489,17 @@ impl S3 {
     ) -> Result<PutObjectTaggingOutput, AwsError> {
         crate::configs::validate_tag_set(&input.tagging.tag_set)?;
         if input.tagging.tag_set.len() > 10 {
-            return Err(AwsError::new("BadRequest", "Object tags cannot be greater than 10", 400));
+            return Err(AwsError::new(
+                "BadRequest",
+                "Object tags cannot be greater than 10",
+                400,
+            ));
         }
         let tags = input.tagging.tag_set;
         let record = self
-            .update_object(&input.bucket, &input.key, input.version_id, move |r| r.tags = tags)
+            .update_object(&input.bucket, &input.key, input.version_id, move |r| {
+                r.tags = tags
+            })
             .await?;
         Ok(PutObjectTaggingOutput {
             version_id: record.version_id,
@@ -497,7 +536,11 @@ impl S3 {
     ) -> Result<GetObjectAclOutput, AwsError> {
         let record = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), "GET")?;
         let bucket = self.load_bucket(&input.bucket).unwrap_or_default();
-        let account = if bucket.account.is_empty() { &ctx.account_id } else { &bucket.account };
+        let account = if bucket.account.is_empty() {
+            &ctx.account_id
+        } else {
+            &bucket.account
+        };
         let policy = acl::policy(account, record.acl.as_deref());
         Ok(GetObjectAclOutput {
             owner: policy.owner,
@@ -506,16 +549,23 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn put_object_acl(&self, input: PutObjectAclRequest) -> Result<PutObjectAclOutput, AwsError> {
+    pub(crate) async fn put_object_acl(
+        &self,
+        input: PutObjectAclRequest,
+    ) -> Result<PutObjectAclOutput, AwsError> {
         if let Some(canned) = input.acl.as_deref()
             && !acl::is_canned(canned)
         {
             return Err(errors::invalid_argument("", "x-amz-acl", canned));
         }
         let canned = input.acl.or(Some("private".to_owned()));
-        self.update_object(&input.bucket, &input.key, input.version_id, move |r| r.acl = canned)
-            .await?;
-        Ok(PutObjectAclOutput { request_charged: None })
+        self.update_object(&input.bucket, &input.key, input.version_id, move |r| {
+            r.acl = canned
+        })
+        .await?;
+        Ok(PutObjectAclOutput {
+            request_charged: None,
+        })
     }
 
     pub(crate) async fn get_object_attributes(
@@ -524,18 +574,22 @@ impl S3 {
     ) -> Result<GetObjectAttributesOutput, AwsError> {
         let record = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), "GET")?;
         let wants = |name: &str| input.object_attributes.iter().any(|a| a == name);
-        let checksum = record.checksum.as_ref().filter(|_| wants("Checksum")).map(|stored| {
-            let sums = checksums::members(Some(stored));
-            Checksum {
-                checksum_crc32: sums.crc32,
-                checksum_crc32_c: sums.crc32c,
-                checksum_crc64_nvme: sums.crc64nvme,
-                checksum_sha1: sums.sha1,
-                checksum_sha256: sums.sha256,
-                checksum_type: sums.kind,
-                ..Checksum::default()
-            }
-        });
+        let checksum = record
+            .checksum
+            .as_ref()
+            .filter(|_| wants("Checksum"))
+            .map(|stored| {
+                let sums = checksums::members(Some(stored));
+                Checksum {
+                    checksum_crc32: sums.crc32,
+                    checksum_crc32_c: sums.crc32c,
+                    checksum_crc64_nvme: sums.crc64nvme,
+                    checksum_sha1: sums.sha1,
+                    checksum_sha256: sums.sha256,
+                    checksum_type: sums.kind,
+                    ..Checksum::default()
+                }
+            });
         let object_parts = (wants("ObjectParts") && !record.parts.is_empty()).then(|| {
             let marker = input.part_number_marker.unwrap_or(0);
             let max = input.max_parts.unwrap_or(1000).max(0) as usize;
@@ -587,12 +641,25 @@ impl S3 {
 }
 
 /// The bytes of part `part_number` of an object (a single-part object has part 1).
-fn part_range(object: &ObjectRecord, part_number: i32) -> Result<Option<crate::conditions::ByteRange>, AwsError> {
-    let invalid = || AwsError::new("InvalidPartNumber", "The requested partnumber is not satisfiable", 416)
+fn part_range(
+    object: &ObjectRecord,
+    part_number: i32,
+) -> Result<Option<crate::conditions::ByteRange>, AwsError> {
+    let invalid = || {
+        AwsError::new(
+            "InvalidPartNumber",
+            "The requested partnumber is not satisfiable",
+            416,
+        )
         .with_field("PartNumberRequested", part_number.to_string())
-        .with_field("ActualPartCount", object.parts.len().max(1).to_string());
+        .with_field("ActualPartCount", object.parts.len().max(1).to_string())
+    };
     if object.parts.is_empty() {
-        return if part_number == 1 { Ok(None) } else { Err(invalid()) };
+        return if part_number == 1 {
+            Ok(None)
+        } else {
+            Err(invalid())
+        };
     }
     let mut start = 0;
     for part in &object.parts {
@@ -611,6 +678,14 @@ fn part_range(object: &ObjectRecord, part_number: i32) -> Result<Option<crate::c
 }
 
 /// Metadata of a copy: the source's (COPY) or the request's (REPLACE).
-pub fn metadata_or(replace: bool, request: Option<IndexMap<String, String>>, source: &ObjectRecord) -> IndexMap<String, String> {
-    if replace { request.unwrap_or_default() } else { source.metadata.clone() }
+pub fn metadata_or(
+    replace: bool,
+    request: Option<IndexMap<String, String>>,
+    source: &ObjectRecord,
+) -> IndexMap<String, String> {
+    if replace {
+        request.unwrap_or_default()
+    } else {
+        source.metadata.clone()
+    }
 }

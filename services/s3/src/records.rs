@@ -165,7 +165,9 @@ impl ObjectRecord {
     }
 
     pub fn storage_class_or_standard(&self) -> String {
-        self.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned())
+        self.storage_class
+            .clone()
+            .unwrap_or_else(|| "STANDARD".to_owned())
     }
 }
 

@@ -1,1 +1,158 @@
 //! Service-level tests over an ephemeral store and a test clock.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use bytes::Bytes;
+use nimbus_core::{RequestContext, Service, Value, from_value, to_value};
+use nimbus_runtime::TestClock;
+use nimbus_store::Store;
+
+use crate::S3;
+use crate::generated::*;
+
+fn service() -> (S3, TestClock) {
+    let clock = TestClock::at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let store = Arc::new(Store::ephemeral().expect("ephemeral store"));
+    (S3::new(store, clock.clock()), clock)
+}
+
+async fn call<I: serde::Serialize, O: serde::de::DeserializeOwned>(
+    s3: &S3,
+    operation: &str,
+    input: I,
+) -> Result<O, nimbus_core::AwsError> {
+    let ctx = RequestContext::for_tests("s3", operation);
+    let output: Value = s3.handle(&ctx, operation, to_value(&input)).await?;
+    from_value(output)
+}
+
+async fn put(s3: &S3, bucket: &str, key: &str, body: &'static [u8]) -> PutObjectOutput {
+    call(
+        s3,
+        "PutObject",
+        PutObjectRequest {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            body: Some(Bytes::from_static(body)),
+            ..PutObjectRequest::default()
+        },
+    )
+    .await
+    .expect("put")
+}
+
+async fn create(s3: &S3, bucket: &str) {
+    let _: serde::de::IgnoredAny = call(
+        s3,
+        "CreateBucket",
+        CreateBucketRequest {
+            bucket: bucket.to_owned(),
+            ..CreateBucketRequest::default()
+        },
+    )
+    .await
+    .expect("create bucket");
+}
+
+#[tokio::test]
+async fn last_modified_follows_the_clock_and_drives_conditions() {
+    let (s3, clock) = service();
+    create(&s3, "bkt").await;
+    put(&s3, "bkt", "k", b"one").await;
+    let head: GetObjectOutput = call(
+        &s3,
+        "HeadObject",
+        HeadObjectRequest {
+            bucket: "bkt".to_owned(),
+            key: "k".to_owned(),
+            ..HeadObjectRequest::default()
+        },
+    )
+    .await
+    .expect("head");
+    assert_eq!(head.last_modified.map(|t| t.seconds), Some(1_700_000_000));
+    clock.advance(Duration::from_secs(60)).await;
+    put(&s3, "bkt", "k", b"two").await;
+    // Modified since the first write: served.
+    let got: GetObjectOutput = call(
+        &s3,
+        "GetObject",
+        GetObjectRequest {
+            bucket: "bkt".to_owned(),
+            key: "k".to_owned(),
+            if_modified_since: head.last_modified,
+            ..GetObjectRequest::default()
+        },
+    )
+    .await
+    .expect("get");
+    assert_eq!(got.body.as_deref(), Some(&b"two"[..]));
+    assert_eq!(got.status_code, None);
+    // Unmodified since the first write fails: it was rewritten after.
+    let err = call::<_, GetObjectOutput>(
+        &s3,
+        "GetObject",
+        GetObjectRequest {
+            bucket: "bkt".to_owned(),
+            key: "k".to_owned(),
+            if_unmodified_since: head.last_modified,
+            ..GetObjectRequest::default()
+        },
+    )
+    .await
+    .expect_err("412");
+    assert_eq!((err.code.as_ref(), err.status), ("PreconditionFailed", 412));
+}
+
+#[tokio::test]
+async fn versions_in_one_instant_keep_their_order() {
+    let (s3, _clock) = service();
+    create(&s3, "bkt").await;
+    let _: serde::de::IgnoredAny = call(
+        &s3,
+        "PutBucketVersioning",
+        PutBucketVersioningRequest {
+            bucket: "bkt".to_owned(),
+            versioning_configuration: VersioningConfiguration {
+                status: Some("Enabled".to_owned()),
+                mfa_delete: None,
+            },
+            ..PutBucketVersioningRequest::default()
+        },
+    )
+    .await
+    .expect("versioning");
+    // The test clock stands still: ordering must not depend on time moving.
+    let v1 = put(&s3, "bkt", "k", b"a").await.version_id.expect("v1");
+    let v2 = put(&s3, "bkt", "k", b"b").await.version_id.expect("v2");
+    let v3 = put(&s3, "bkt", "k", b"c").await.version_id.expect("v3");
+    let listed: ListObjectVersionsOutput = call(
+        &s3,
+        "ListObjectVersions",
+        ListObjectVersionsRequest {
+            bucket: "bkt".to_owned(),
+            ..ListObjectVersionsRequest::default()
+        },
+    )
+    .await
+    .expect("list");
+    let order: Vec<_> = listed
+        .versions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.version_id.unwrap_or_default(), v.is_latest.unwrap_or_default()))
+        .collect();
+    assert_eq!(order, vec![(v3, true), (v2, false), (v1, false)]);
+}
+
+#[tokio::test]
+async fn unknown_operations_answer_not_implemented() {
+    let (s3, _clock) = service();
+    let ctx = RequestContext::for_tests("s3", "SelectObjectContent");
+    let err = s3
+        .handle(&ctx, "SelectObjectContent", Value::empty())
+        .await
+        .expect_err("not implemented");
+    assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
+}

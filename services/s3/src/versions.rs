@@ -25,7 +25,12 @@ pub fn newest(table: &TableMut<'_>, bucket: &str, key: &str) -> Result<Option<Ob
 }
 
 /// Removes one stored version and its bytes.
-fn remove(txn: &WriteTxn, table: &mut TableMut<'_>, bucket: &str, record: &ObjectRecord) -> Result<(), AwsError> {
+fn remove(
+    txn: &WriteTxn,
+    table: &mut TableMut<'_>,
+    bucket: &str,
+    record: &ObjectRecord,
+) -> Result<(), AwsError> {
     table.delete(&records::version_key(bucket, &record.key, record.sequence))?;
     if let Some(blob) = &record.blob {
         txn.release_blob(blob)?;
@@ -45,7 +50,9 @@ fn remove_null(txn: &WriteTxn, table: &mut TableMut<'_>, bucket: &str, key: &str
 /// Makes the current-version copy agree with the newest version.
 fn refresh_current(table: &mut TableMut<'_>, bucket: &str, key: &str) -> Result<(), AwsError> {
     match newest(table, bucket, key)? {
-        Some(record) if !record.delete_marker => table.put_json(&records::current_key(bucket, key), &record)?,
+        Some(record) if !record.delete_marker => {
+            table.put_json(&records::current_key(bucket, key), &record)?
+        }
         _ => {
             table.delete(&records::current_key(bucket, key))?;
         }
@@ -71,7 +78,10 @@ pub fn put_newest(
         record.version_id = None;
         remove_null(txn, table, &bucket.name, &record.key)?;
     }
-    table.put_json(&records::version_key(&bucket.name, &record.key, record.sequence), &record)?;
+    table.put_json(
+        &records::version_key(&bucket.name, &record.key, record.sequence),
+        &record,
+    )?;
     refresh_current(table, &bucket.name, &record.key)?;
     Ok(record)
 }
@@ -96,7 +106,10 @@ pub fn delete(
     now_nanos: u64,
 ) -> Result<Deleted, AwsError> {
     if let Some(version_id) = version_id {
-        let found = records::find_version(table.scan(&records::key_versions_prefix(&bucket.name, key))?, version_id)?;
+        let found = records::find_version(
+            table.scan(&records::key_versions_prefix(&bucket.name, key))?,
+            version_id,
+        )?;
         let Some((_, record)) = found else {
             return Ok(Deleted {
                 delete_marker: false,
