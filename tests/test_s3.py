@@ -661,3 +661,59 @@ def test_state_survives_restart(launch_nimbus, tmp_path):
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
     )
     assert client.get_object(Bucket="durable-bucket", Key="k")["Body"].read() == b"kept"
+
+
+# ---------------------------------------------------------------- the AWS CLI
+
+
+def test_cli_s3_and_s3api(aws, tmp_path):
+    name = f"e2e-cli-{uuid.uuid4().hex[:10]}"
+    assert aws("s3", "mb", f"s3://{name}").returncode == 0
+    source = tmp_path / "hello.txt"
+    source.write_bytes(b"hello from the cli")
+    result = aws("s3", "cp", str(source), f"s3://{name}/docs/hello.txt")
+    assert result.returncode == 0, result.stderr
+    listing = aws("s3", "ls", f"s3://{name}/docs/")
+    assert "hello.txt" in listing.stdout
+    put = aws(
+        "s3api", "put-object", "--bucket", name, "--key", "sum.txt", "--body", str(source), "--checksum-algorithm", "SHA256"
+    )
+    assert put.returncode == 0, put.stderr
+    assert put.json()["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"hello from the cli").digest()).decode()
+    head = aws("s3api", "head-object", "--bucket", name, "--key", "docs/hello.txt").json()
+    assert head["ContentLength"] == len(b"hello from the cli")
+    assert head["ETag"] == f'"{md5_hex(b"hello from the cli")}"'
+    missing = aws("s3api", "head-object", "--bucket", name, "--key", "nope")
+    assert missing.returncode != 0 and "404" in missing.stderr
+    not_empty = aws("s3api", "delete-bucket", "--bucket", name)
+    assert not_empty.returncode != 0 and "BucketNotEmpty" in not_empty.stderr
+    assert aws("s3", "rb", f"s3://{name}", "--force").returncode == 0
+    gone = aws("s3api", "head-bucket", "--bucket", name)
+    assert gone.returncode != 0 and "404" in gone.stderr
+
+
+def test_list_object_versions_pagination(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    expected = []
+    for key in ["a", "b"]:
+        for body in [b"1", b"2"]:
+            expected.append((key, s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]))
+    # Newest first within a key.
+    expected = [expected[1], expected[0], expected[3], expected[2]]
+    seen = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, PaginationConfig={"PageSize": 1}):
+        seen += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+    assert seen == expected
+    result = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a"}, {"Key": "b", "VersionId": expected[2][1]}]})
+    by_key = {d["Key"]: d for d in result["Deleted"]}
+    assert by_key["a"]["DeleteMarker"] is True and by_key["a"]["DeleteMarkerVersionId"]
+    assert by_key["b"]["VersionId"] == expected[2][1]
+    assert s3.get_object(Bucket=bucket, Key="b")["Body"].read() == b"1"
+
+
+def test_default_checksum_of_a_plain_put(s3, bucket):
+    # Newer botocore sends a CRC32 by default (header or aws-chunked trailer); it is stored.
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"plain body")
+    head = s3.head_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
+    expected = base64.b64encode(zlib.crc32(b"plain body").to_bytes(4, "big")).decode()
+    assert head.get("ChecksumCRC32") in (None, expected)
