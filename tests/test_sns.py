@@ -375,3 +375,299 @@ def test_unsubscribe_and_list_subscriptions_pages(sns):
     with pytest.raises(ClientError) as excinfo:
         sns.get_subscription_attributes(SubscriptionArn=arns[1])
     assert error_of(excinfo) == ("NotFound", 404)
+
+
+# --- publish and fan-out ----------------------------------------------------
+
+
+@pytest.fixture
+def sqs(aws_client):
+    return aws_client("sqs")
+
+
+def make_queue(sqs, name: str, **attributes) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def receive_all(sqs, url: str, expected: int, wait: float = 5.0) -> list[dict]:
+    """Receives until `expected` messages arrived (or `wait` passed), deleting them."""
+    import time
+
+    messages: list[dict] = []
+    deadline = time.monotonic() + wait
+    while len(messages) < expected and time.monotonic() < deadline:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        for message in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        messages.extend(got)
+    return messages
+
+
+def assert_empty(sqs, url: str):
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+
+
+def test_fan_out_to_queues_with_envelope_raw_and_filters(sns, sqs):
+    topic = sns.create_topic(Name=unique("fanout"))["TopicArn"]
+    envelope_url, envelope_arn = make_queue(sqs, unique("envelope"))
+    raw_url, raw_arn = make_queue(sqs, unique("raw"))
+    red_url, red_arn = make_queue(sqs, unique("red"))
+    big_url, big_arn = make_queue(sqs, unique("big"))
+    body_url, body_arn = make_queue(sqs, unique("body"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=red_arn,
+        Attributes={"FilterPolicy": json.dumps({"color": ["red", {"prefix": "crim"}]})},
+    )
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=big_arn,
+        Attributes={"FilterPolicy": json.dumps({"amount": [{"numeric": [">=", 100]}], "color": [{"exists": True}]})},
+    )
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=body_arn,
+        Attributes={
+            "FilterPolicyScope": "MessageBody",
+            "FilterPolicy": json.dumps({"order": {"kind": [{"anything-but": ["toy"]}]}}),
+        },
+    )
+
+    first = sns.publish(
+        TopicArn=topic,
+        Subject="Greetings",
+        Message=json.dumps({"order": {"kind": "book"}}),
+        MessageAttributes={
+            "color": {"DataType": "String", "StringValue": "red"},
+            "amount": {"DataType": "Number", "StringValue": "150"},
+            "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+        },
+    )
+    second = sns.publish(
+        TopicArn=topic,
+        Message=json.dumps({"order": {"kind": "toy"}}),
+        MessageAttributes={"color": {"DataType": "String", "StringValue": "blue"}},
+    )
+
+    envelopes = receive_all(sqs, envelope_url, 2)
+    assert len(envelopes) == 2
+    by_id = {json.loads(m["Body"])["MessageId"]: json.loads(m["Body"]) for m in envelopes}
+    envelope = by_id[first["MessageId"]]
+    assert envelope["Type"] == "Notification"
+    assert envelope["TopicArn"] == topic
+    assert envelope["Subject"] == "Greetings"
+    assert json.loads(envelope["Message"]) == {"order": {"kind": "book"}}
+    assert envelope["SignatureVersion"] == "1"
+    assert {"Timestamp", "Signature", "SigningCertURL", "UnsubscribeURL"} <= set(envelope)
+    assert envelope["MessageAttributes"]["color"] == {"Type": "String", "Value": "red"}
+    assert envelope["MessageAttributes"]["amount"] == {"Type": "Number", "Value": "150"}
+    assert envelope["MessageAttributes"]["blob"] == {"Type": "Binary", "Value": "AAE="}
+    assert "Subject" not in by_id[second["MessageId"]]
+
+    raws = receive_all(sqs, raw_url, 2)
+    bodies = sorted(m["Body"] for m in raws)
+    assert bodies == sorted([json.dumps({"order": {"kind": "book"}}), json.dumps({"order": {"kind": "toy"}})])
+    red_raw = next(m for m in raws if "book" in m["Body"])
+    assert red_raw["MessageAttributes"]["color"] == {"StringValue": "red", "DataType": "String"}
+    assert red_raw["MessageAttributes"]["amount"] == {"StringValue": "150", "DataType": "Number"}
+    assert red_raw["MessageAttributes"]["blob"] == {"BinaryValue": b"\x00\x01", "DataType": "Binary"}
+
+    reds = receive_all(sqs, red_url, 1)
+    assert [json.loads(m["Body"])["MessageId"] for m in reds] == [first["MessageId"]]
+    bigs = receive_all(sqs, big_url, 1)
+    assert [json.loads(m["Body"])["MessageId"] for m in bigs] == [first["MessageId"]]
+    books = receive_all(sqs, body_url, 1)
+    assert [json.loads(m["Body"])["MessageId"] for m in books] == [first["MessageId"]]
+    for url in (red_url, big_url, body_url):
+        assert_empty(sqs, url)
+
+
+def test_message_structure_json_picks_the_sqs_body(sns, sqs):
+    topic = sns.create_topic(Name=unique("structured"))["TopicArn"]
+    url, arn = make_queue(sqs, unique("structured"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "plain", "sqs": "for sqs"}))
+    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["for sqs"]
+    for message in ["not json", json.dumps({"sqs": "no default"})]:
+        with pytest.raises(ClientError) as excinfo:
+            sns.publish(TopicArn=topic, MessageStructure="json", Message=message)
+        assert error_of(excinfo) == ("InvalidParameter", 400)
+
+
+def test_publish_errors(sns):
+    topic = sns.create_topic(Name=unique("errors"))["TopicArn"]
+    missing = f"arn:aws:sns:{REGION}:{ACCOUNT}:{unique('missing')}"
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=missing, Message="hi")
+    assert error_of(excinfo) == ("NotFound", 404)
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="x" * (256 * 1024 + 1))
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    assert "too long" in excinfo.value.response["Error"]["Message"]
+    sns.publish(TopicArn=topic, Message="x" * (256 * 1024))  # exactly the limit is fine
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="hi", Subject="line\nbreak")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    bad_attributes = [
+        {"a": {"DataType": "Decimal", "StringValue": "1"}},
+        {"a": {"DataType": "Number", "StringValue": "one"}},
+        {"a": {"DataType": "String", "StringValue": ""}},
+    ]
+    for attributes in bad_attributes:
+        with pytest.raises(ClientError) as excinfo:
+            sns.publish(TopicArn=topic, Message="hi", MessageAttributes=attributes)
+        assert error_of(excinfo) == ("ParameterValueInvalid", 400), attributes
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="hi", MessageDeduplicationId="d1")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(Message="nowhere")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    assert sns.publish(PhoneNumber="+15555550100", Message="sms")["MessageId"]
+
+
+def test_publish_batch(sns, sqs):
+    topic = sns.create_topic(Name=unique("batch"))["TopicArn"]
+    url, arn = make_queue(sqs, unique("batch"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    answer = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[
+            {"Id": "one", "Message": "first"},
+            {"Id": "two", "Message": "second", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "2"}}},
+            {"Id": "bad", "Message": ""},
+        ],
+    )
+    assert sorted(e["Id"] for e in answer["Successful"]) == ["one", "two"]
+    assert all(e["MessageId"] for e in answer["Successful"])
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in answer["Failed"]] == [("bad", "InvalidParameter", True)]
+    assert sorted(m["Body"] for m in receive_all(sqs, url, 2)) == ["first", "second"]
+
+    cases = [
+        ([], "EmptyBatchRequest"),
+        ([{"Id": f"e{i}", "Message": "m"} for i in range(11)], "TooManyEntriesInBatchRequest"),
+        ([{"Id": "same", "Message": "a"}, {"Id": "same", "Message": "b"}], "BatchEntryIdsNotDistinct"),
+        ([{"Id": "bad id!", "Message": "a"}], "InvalidBatchEntryId"),
+        ([{"Id": f"e{i}", "Message": "x" * 60_000} for i in range(5)], "BatchRequestTooLong"),
+    ]
+    for entries, code in cases:
+        with pytest.raises(ClientError) as excinfo:
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+        assert error_of(excinfo) == (code, 400)
+    missing = f"arn:aws:sns:{REGION}:{ACCOUNT}:{unique('missing')}"
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish_batch(TopicArn=missing, PublishBatchRequestEntries=[{"Id": "a", "Message": "m"}])
+    assert error_of(excinfo) == ("NotFound", 404)
+
+
+def test_fifo_topic_to_fifo_queue_keeps_order_and_dedups(sns, sqs):
+    topic = sns.create_topic(Name=unique("orders") + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    url, arn = make_queue(sqs, unique("orders") + ".fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="no group", MessageDeduplicationId="x")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=topic, Message="no dedup", MessageGroupId="g")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+
+    answers = [
+        sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g1", MessageDeduplicationId=f"d{i}")
+        for i in range(5)
+    ]
+    sequence_numbers = [int(a["SequenceNumber"]) for a in answers]
+    assert sequence_numbers == sorted(sequence_numbers) and len(set(sequence_numbers)) == 5
+    again = sns.publish(TopicArn=topic, Message="m0 again", MessageGroupId="g1", MessageDeduplicationId="d0")
+    assert again["MessageId"] == answers[0]["MessageId"]
+
+    received = []
+    for _ in range(10):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"])
+        for message in got.get("Messages", []):
+            received.append(message)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if len(received) >= 5:
+            break
+    assert [m["Body"] for m in received] == [f"m{i}" for i in range(5)]
+    assert all(m["Attributes"]["MessageGroupId"] == "g1" for m in received)
+
+    # Content-based deduplication once the topic asks for it.
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="ContentBasedDeduplication", AttributeValue="true")
+    one = sns.publish(TopicArn=topic, Message="same body", MessageGroupId="g2")
+    two = sns.publish(TopicArn=topic, Message="same body", MessageGroupId="g2")
+    assert one["MessageId"] == two["MessageId"]
+    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["same body"]
+    assert_empty(sqs, url)
+
+
+def test_http_notification_delivery(sns, http_endpoint):
+    topic = sns.create_topic(Name=unique("http"))["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url)
+    token = json.loads(http_endpoint.next()[1])["Token"]
+    subscription = sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
+    published = sns.publish(
+        TopicArn=topic, Message="hello", Subject="s", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    headers, body = http_endpoint.next()
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-message-id"] == published["MessageId"]
+    assert headers["x-amz-sns-topic-arn"] == topic
+    assert headers["x-amz-sns-subscription-arn"] == subscription
+    notification = json.loads(body)
+    assert notification["Type"] == "Notification"
+    assert notification["Message"] == "hello"
+    assert notification["Subject"] == "s"
+    assert notification["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+
+    sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RawMessageDelivery", AttributeValue="true")
+    sns.publish(TopicArn=topic, Message="raw hello")
+    headers, body = http_endpoint.next()
+    assert body == "raw hello"
+    assert headers["x-amz-sns-rawdelivery"] == "true"
+
+
+def test_failed_deliveries_go_to_the_subscription_dlq(sns, sqs):
+    topic = sns.create_topic(Name=unique("dlq"))["TopicArn"]
+    dlq_url, dlq_arn = make_queue(sqs, unique("dlq"))
+    gone = queue_arn(unique("never-created"))
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=gone,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn}), "RawMessageDelivery": "true"},
+    )
+    sns.publish(TopicArn=topic, Message="lost", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+    dead = receive_all(sqs, dlq_url, 1)
+    assert [m["Body"] for m in dead] == ["lost"]
+    assert dead[0]["MessageAttributes"]["k"]["StringValue"] == "v"
+
+
+def test_cli_fan_out(aws, sqs):
+    topic = aws("sns", "create-topic", "--name", unique("cli")).json()["TopicArn"]
+    url, arn = make_queue(sqs, unique("cli"))
+    assert aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", arn).returncode == 0
+    published = aws(
+        "sns", "publish", "--topic-arn", topic, "--message", "from the cli",
+        "--message-attributes", '{"team": {"DataType": "String", "StringValue": "core"}}',
+    )
+    assert published.returncode == 0, published.stderr
+    message_id = published.json()["MessageId"]
+    received = aws("sqs", "receive-message", "--queue-url", url, "--wait-time-seconds", "5")
+    assert received.returncode == 0, received.stderr
+    envelope = json.loads(received.json()["Messages"][0]["Body"])
+    assert envelope["MessageId"] == message_id
+    assert envelope["Message"] == "from the cli"
+    assert envelope["MessageAttributes"]["team"] == {"Type": "String", "Value": "core"}

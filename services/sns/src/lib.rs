@@ -12,10 +12,13 @@ mod arn;
 mod delivery;
 mod envelope;
 mod errors;
+mod fanout;
 mod filter_policy;
 pub mod generated;
 mod http_delivery;
+mod message;
 mod pagination;
+mod publish;
 pub mod queue_delivery;
 mod records;
 mod subscriptions;
@@ -42,19 +45,17 @@ pub struct Sns {
     store: Arc<Store>,
     /// Timestamps, FIFO deduplication windows and delivery retries read it.
     clock: Clock,
-    /// Where messages for `sqs` subscriptions go (DLQs included).
-    queues: Arc<dyn QueueDelivery>,
-    /// Background deliveries with retries.
+    /// Deliveries: SQS (DLQs included) through `QueueDelivery`, HTTP in the
+    /// background with retries.
     deliveries: Deliveries,
 }
 
 impl Sns {
     pub fn new(store: Arc<Store>, clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
-        let deliveries = Deliveries::new(clock.clone(), Arc::clone(&queues));
+        let deliveries = Deliveries::new(clock.clone(), queues);
         Sns {
             store,
             clock,
-            queues,
             deliveries,
         }
     }
@@ -76,6 +77,8 @@ impl Sns {
             "ListSubscriptionsByTopic" => run(input, |i| self.list_subscriptions_by_topic(i)).await,
             "GetSubscriptionAttributes" => run(input, |i| self.get_subscription_attributes(i)).await,
             "SetSubscriptionAttributes" => run(input, |i| self.set_subscription_attributes(i)).await,
+            "Publish" => run(input, |i| self.publish(ctx, i)).await,
+            "PublishBatch" => run(input, |i| self.publish_batch(ctx, i)).await,
             _ => Err(AwsError::not_implemented("sns", operation)),
         }
     }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value};
+use nimbus_core::{BoxFuture, RequestContext, Service, Value};
 
 use serde::{Deserialize, Serialize};
 

@@ -117,19 +117,18 @@ fn validate_attribute(
         "RedrivePolicy" if !value.is_empty() => {
             dead_letter_queue(value)?;
         }
-        "DeliveryPolicy" | "ReplayPolicy" => {
-            if serde_json::from_str::<serde_json::Value>(value)
-                .map(|v| !v.is_object())
-                .unwrap_or(true)
-            {
-                return Err(invalid_parameter(format!(
-                    "Attributes Reason: {name}: failed to parse JSON"
-                )));
-            }
+        "DeliveryPolicy" | "ReplayPolicy" if !is_json_object(value) => {
+            return Err(invalid_parameter(format!(
+                "Attributes Reason: {name}: failed to parse JSON"
+            )));
         }
         _ => {}
     }
     Ok(())
+}
+
+fn is_json_object(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object())
 }
 
 pub fn filter_scope(attributes: &BTreeMap<String, String>) -> Result<Scope, AwsError> {

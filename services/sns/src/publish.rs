@@ -1,0 +1,319 @@
+//! Publish and PublishBatch: validation, FIFO sequencing and deduplication,
+//! then fan-out (see `fanout`).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use nimbus_core::{AwsError, RequestContext};
+use sha2::{Digest, Sha256};
+
+use crate::Sns;
+use crate::arn::TopicArn;
+use crate::envelope::iso_timestamp;
+use crate::errors::{invalid_parameter, topic_not_found};
+use crate::fanout::Published;
+use crate::generated::{
+    BatchResultErrorEntry, PublishBatchInput, PublishBatchResponse, PublishBatchResultEntry, PublishInput,
+    PublishResponse,
+};
+use crate::message::{MAX_MESSAGE_BYTES, Outgoing, prepare, size_of};
+use crate::records::{
+    self, DedupRecord, SubscriptionRecord, TopicRecord, dedup_key, subscriptions_prefix, topic_key,
+};
+
+/// FIFO deduplication window.
+const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Entries one PublishBatch may carry.
+const MAX_BATCH_ENTRIES: usize = 10;
+
+/// What the store said about a message about to be published.
+enum Admission {
+    /// Fan it out to these subscriptions.
+    Fresh {
+        subscriptions: Vec<SubscriptionRecord>,
+        sequence_number: Option<String>,
+        deduplication_id: Option<String>,
+    },
+    /// A FIFO duplicate inside the window: answer as the first time.
+    Duplicate {
+        message_id: String,
+        sequence_number: String,
+    },
+}
+
+impl Sns {
+    pub(crate) async fn publish(
+        &self,
+        ctx: &RequestContext,
+        input: PublishInput,
+    ) -> Result<PublishResponse, AwsError> {
+        let target = match (&input.topic_arn, &input.target_arn, &input.phone_number) {
+            (Some(topic), _, _) => topic.clone(),
+            (None, Some(target), _) if target.contains(":endpoint/") => {
+                return Err(AwsError::not_implemented("sns", "Publish to a platform endpoint"));
+            }
+            (None, Some(target), _) => target.clone(),
+            (None, None, Some(phone)) => return self.publish_sms(phone, &input.message),
+            (None, None, None) => {
+                return Err(invalid_parameter(
+                    "TopicArn or TargetArn Reason: no value for required parameter",
+                ));
+            }
+        };
+        let topic = TopicArn::parse(
+            &target,
+            if input.topic_arn.is_some() {
+                "TopicArn"
+            } else {
+                "TargetArn"
+            },
+        )?;
+        let outgoing = Outgoing {
+            message: input.message,
+            subject: input.subject,
+            message_structure: input.message_structure,
+            attributes: input.message_attributes.unwrap_or_default(),
+            group_id: input.message_group_id,
+            deduplication_id: input.message_deduplication_id,
+        };
+        let (message_id, sequence_number) = self.publish_to_topic(ctx, &topic, outgoing).await?;
+        Ok(PublishResponse {
+            message_id: Some(message_id),
+            sequence_number,
+        })
+    }
+
+    /// SMS leaves no machine: the number is checked and the message accepted.
+    fn publish_sms(&self, phone: &str, message: &str) -> Result<PublishResponse, AwsError> {
+        let digits = phone.strip_prefix('+').unwrap_or(phone);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid_parameter(format!(
+                "PhoneNumber Reason: {phone} is not valid to publish to"
+            )));
+        }
+        if message.is_empty() {
+            return Err(invalid_parameter("Empty message"));
+        }
+        Ok(PublishResponse {
+            message_id: Some(uuid::Uuid::new_v4().to_string()),
+            sequence_number: None,
+        })
+    }
+
+    pub(crate) async fn publish_batch(
+        &self,
+        ctx: &RequestContext,
+        input: PublishBatchInput,
+    ) -> Result<PublishBatchResponse, AwsError> {
+        let topic = TopicArn::parse(&input.topic_arn, "TopicArn")?;
+        let entries = input.publish_batch_request_entries;
+        if entries.is_empty() {
+            return Err(AwsError::new(
+                "EmptyBatchRequest",
+                "The batch request doesn't contain any entries.",
+                400,
+            ));
+        }
+        if entries.len() > MAX_BATCH_ENTRIES {
+            return Err(AwsError::new(
+                "TooManyEntriesInBatchRequest",
+                "The batch request contains more entries than permissible.",
+                400,
+            ));
+        }
+        let mut ids = HashSet::new();
+        for entry in &entries {
+            let well_formed = !entry.id.is_empty()
+                && entry.id.len() <= 80
+                && entry
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !well_formed {
+                return Err(AwsError::new(
+                    "InvalidBatchEntryId",
+                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+                    400,
+                ));
+            }
+            if !ids.insert(entry.id.clone()) {
+                return Err(AwsError::new(
+                    "BatchEntryIdsNotDistinct",
+                    "Two or more batch entries in the request have the same Id.",
+                    400,
+                ));
+            }
+        }
+        let outgoing: Vec<(String, Outgoing)> = entries
+            .into_iter()
+            .map(|entry| {
+                let outgoing = Outgoing {
+                    message: entry.message,
+                    subject: entry.subject,
+                    message_structure: entry.message_structure,
+                    attributes: entry.message_attributes.unwrap_or_default(),
+                    group_id: entry.message_group_id,
+                    deduplication_id: entry.message_deduplication_id,
+                };
+                (entry.id, outgoing)
+            })
+            .collect();
+        if outgoing.iter().map(|(_, o)| size_of(o)).sum::<usize>() > MAX_MESSAGE_BYTES {
+            return Err(AwsError::new(
+                "BatchRequestTooLong",
+                "The length of all the messages put together is more than the limit.",
+                400,
+            ));
+        }
+        self.require_topic(&topic).await?;
+
+        let mut successful = Vec::new();
+        let mut failed = Vec::new();
+        for (id, outgoing) in outgoing {
+            match self.publish_to_topic(ctx, &topic, outgoing).await {
+                Ok((message_id, sequence_number)) => successful.push(PublishBatchResultEntry {
+                    id: Some(id),
+                    message_id: Some(message_id),
+                    sequence_number,
+                }),
+                Err(error) if error.code == "NotFound" => return Err(error),
+                Err(error) => failed.push(BatchResultErrorEntry {
+                    id,
+                    code: error.code.into_owned(),
+                    message: Some(error.message),
+                    sender_fault: error.sender_fault,
+                }),
+            }
+        }
+        Ok(PublishBatchResponse {
+            successful: Some(successful),
+            failed: Some(failed),
+        })
+    }
+
+    async fn require_topic(&self, topic: &TopicArn) -> Result<(), AwsError> {
+        let ns = records::namespace(&topic.account, &topic.region)?;
+        let key = topic_key(&topic.name);
+        let exists = self
+            .store
+            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get(&key)?.is_some()))
+            .await?;
+        if exists { Ok(()) } else { Err(topic_not_found()) }
+    }
+
+    /// Publishes one message: its id, and its sequence number on FIFO topics.
+    async fn publish_to_topic(
+        &self,
+        ctx: &RequestContext,
+        topic: &TopicArn,
+        outgoing: Outgoing,
+    ) -> Result<(String, Option<String>), AwsError> {
+        let fifo = topic.name.ends_with(".fifo");
+        let group_id = outgoing.group_id.clone();
+        let explicit_dedup = outgoing.deduplication_id.clone();
+        if fifo && group_id.is_none() {
+            return Err(invalid_parameter(
+                "The MessageGroupId parameter is required for FIFO topics",
+            ));
+        }
+        if !fifo && explicit_dedup.is_some() {
+            return Err(invalid_parameter(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+            ));
+        }
+        let content_hash = fifo.then(|| hex_sha256(&outgoing.message));
+        let prepared = prepare(outgoing)?;
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let now = self.clock.now();
+        let now_millis = self.clock.now_epoch_millis();
+
+        let ns = records::namespace(&topic.account, &topic.region)?;
+        let (name, new_id) = (topic.name.clone(), message_id.clone());
+        let admission = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let key = topic_key(&name);
+                let mut record: TopicRecord = table.get_json(&key)?.ok_or_else(topic_not_found)?;
+                let mut sequence_number = None;
+                let mut deduplication_id = None;
+                if record.is_fifo() {
+                    let dedup = match (explicit_dedup, record.content_based_deduplication()) {
+                        (Some(id), _) => id,
+                        (None, true) => content_hash.unwrap_or_default(),
+                        (None, false) => {
+                            return Err(invalid_parameter(
+                                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                            ));
+                        }
+                    };
+                    let dedup_key = dedup_key(&name, &dedup);
+                    if let Some(seen) = table.get_json::<DedupRecord>(&dedup_key)?
+                        && seen.expires_at_millis > now_millis
+                    {
+                        return Ok(Admission::Duplicate {
+                            message_id: seen.message_id,
+                            sequence_number: seen.sequence_number,
+                        });
+                    }
+                    record.sequence += 1;
+                    let sequence = format!("{:020}", record.sequence);
+                    table.put_json(&key, &record)?;
+                    let window = u64::try_from(DEDUP_WINDOW.as_millis()).unwrap_or(u64::MAX);
+                    table.put_json(
+                        &dedup_key,
+                        &DedupRecord {
+                            message_id: new_id,
+                            sequence_number: sequence.clone(),
+                            expires_at_millis: now_millis.saturating_add(window),
+                        },
+                    )?;
+                    sequence_number = Some(sequence);
+                    deduplication_id = Some(dedup);
+                }
+                let mut subscriptions = Vec::new();
+                for entry in table.scan(&subscriptions_prefix(&name))? {
+                    subscriptions.push(entry?.decode::<SubscriptionRecord>()?);
+                }
+                Ok(Admission::Fresh {
+                    subscriptions,
+                    sequence_number,
+                    deduplication_id,
+                })
+            })
+            .await?;
+
+        match admission {
+            Admission::Duplicate {
+                message_id,
+                sequence_number,
+            } => Ok((message_id, Some(sequence_number))),
+            Admission::Fresh {
+                subscriptions,
+                sequence_number,
+                deduplication_id,
+            } => {
+                let timestamp = iso_timestamp(now);
+                let published = Published {
+                    topic,
+                    message_id: &message_id,
+                    timestamp: &timestamp,
+                    sequence_number: sequence_number.as_deref(),
+                    group_id: if fifo { group_id.as_deref() } else { None },
+                    deduplication_id: deduplication_id.as_deref(),
+                    message: &prepared,
+                };
+                self.fan_out(ctx, &published, subscriptions).await;
+                Ok((message_id, sequence_number))
+            }
+        }
+    }
+}
+
+fn hex_sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
