@@ -806,3 +806,39 @@ def test_transact_get(ddb):
     assert result["Responses"] == [{"Item": {"v": {"N": "1"}}}, {}]
     code, _, message, _ = error_of(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": name(), "Key": {"pk": {"S": "x"}}}}])
     assert code == "ResourceNotFoundException"
+
+
+# --- time to live and durability -----------------------------------------------
+
+
+def test_ttl_deletes_expired_items(ddb):
+    import time
+
+    table = make_table(ddb, None)
+    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    now = int(time.time())
+    ddb.put_item(TableName=table, Item={"pk": {"S": "gone"}, "expires": {"N": str(now - 10)}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "kept"}, "expires": {"N": str(now + 3600)}})
+    deadline = time.monotonic() + 10
+    while "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": "gone"}}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "gone"}})
+    assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": "kept"}})
+
+
+def test_acknowledged_writes_survive_kill_9(launch_nimbus, tmp_path):
+    data_dir = str(tmp_path / "data")
+    server = launch_nimbus("--data-dir", data_dir, ephemeral=False)
+    client = boto3.client("dynamodb", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    table = make_table(client, "sk", "N", definitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                       GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    for i in range(5):
+        client.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "g": {"S": "x"}})
+    client.update_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "0"}}, UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "42"}})
+    server.process.kill()
+    server.process.wait()
+    again = launch_nimbus("--data-dir", data_dir, ephemeral=False)
+    client = boto3.client("dynamodb", endpoint_url=again.url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    assert client.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "0"}})["Item"]["v"] == {"N": "42"}
+    assert client.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})["Count"] == 5
+    assert client.describe_table(TableName=table)["Table"]["ItemCount"] == 5

@@ -6,7 +6,7 @@
 //! (values, sizes, key encoding), [`schema`] (table definitions and key
 //! checks), [`storage`] (the key layout), [`expr`] (lexer, parser, evaluator,
 //! update actions), then the operations: [`tables`], [`items`], [`query`],
-//! [`batch`], [`transact`].
+//! [`batch`], [`transact`], and [`ttl`] expiry.
 
 // Every handler returns nimbus_core::AwsError, whose size is the core's call.
 #![allow(clippy::result_large_err)]
@@ -25,6 +25,7 @@ mod schema;
 mod storage;
 mod tables;
 mod transact;
+mod ttl;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub struct DynamoDb {
 
 impl DynamoDb {
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
+        ttl::spawn_reaper(&store, clock.clone());
         DynamoDb { store, clock }
     }
 
@@ -96,3 +98,6 @@ impl Service for DynamoDb {
     /// Nothing to drop: every piece of state is in the store, which the binary resets.
     fn reset(&self) {}
 }
+
+#[cfg(test)]
+mod tests;

@@ -122,6 +122,7 @@ pub fn write_item(
             table.put(entry, &encode_item(item)?)?;
         }
     }
+    crate::ttl::track(table, meta, key, old, new)?;
     match new {
         Some(item) => table.put(key, &encode_item(item)?)?,
         None => {

@@ -506,9 +506,12 @@ impl DynamoDb {
                 table.delete(&counter_key(&name))?;
                 table.delete_prefix(&items_prefix(&name))?;
                 table.delete_prefix(format!("x/{name}\0").as_bytes())?;
+                table.delete_prefix(&crate::ttl::expiry_prefix(&name))?;
                 Ok(describe(&meta, "DELETING", count, bytes))
             })
             .await?;
+        let deleted_name = description.table_name.clone().unwrap_or_default();
+        crate::ttl::register(&self.store, &ctx.account_id, &ctx.region, &deleted_name, false).await?;
         Ok(DeleteTableOutput {
             table_description: Some(description),
         })
@@ -757,10 +760,24 @@ impl DynamoDb {
                     _ => {}
                 }
                 meta.ttl_attribute = spec.enabled.then(|| spec.attribute_name.clone());
+                if spec.enabled {
+                    crate::ttl::backfill(&mut table, &meta)?;
+                } else {
+                    table.delete_prefix(&crate::ttl::expiry_prefix(&name))?;
+                }
                 table.put_json(&table_key(&name), &meta)?;
                 Ok(())
             })
             .await?;
+        let enabled = input.time_to_live_specification.enabled;
+        crate::ttl::register(
+            &self.store,
+            &ctx.account_id,
+            &ctx.region,
+            &input.table_name,
+            enabled,
+        )
+        .await?;
         Ok(UpdateTimeToLiveOutput {
             time_to_live_specification: Some(input.time_to_live_specification),
         })
