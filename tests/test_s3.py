@@ -199,6 +199,13 @@ def test_put_get_head_delete(s3, bucket):
     assert (code, status, err["BucketName"]) == ("NoSuchBucket", 404, "e2e-no-such-bucket-x")
 
 
+def test_key_and_metadata_limits(s3, bucket):
+    code, status, _ = error_of(s3.put_object, Bucket=bucket, Key="k" * 1025, Body=b"x")
+    assert (code, status) == ("KeyTooLongError", 400)
+    code, status, _ = error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", Metadata={"big": "v" * 2100})
+    assert (code, status) == ("MetadataTooLarge", 400)
+
+
 def test_empty_object_and_default_content_type(s3, bucket):
     s3.put_object(Bucket=bucket, Key="empty", Body=b"")
     got = s3.get_object(Bucket=bucket, Key="empty")

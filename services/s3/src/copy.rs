@@ -6,7 +6,7 @@ use nimbus_store::{BlobRef, StagedBlob};
 use crate::checksums;
 use crate::conditions::Conditions;
 use crate::generated::*;
-use crate::objects::{metadata_or, parse_tagging_header, validate_storage_class};
+use crate::objects::{metadata_or, parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::ObjectRecord;
 use crate::{S3, errors};
 
@@ -84,6 +84,7 @@ impl S3 {
         input: CopyObjectRequest,
     ) -> Result<CopyObjectOutput, AwsError> {
         validate_storage_class(input.storage_class.as_deref())?;
+        validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         let conditions = Conditions {
             if_match: input.copy_source_if_match.as_deref(),
             if_none_match: input.copy_source_if_none_match.as_deref(),

@@ -7,7 +7,7 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, resolve_range};
 use crate::generated::*;
-use crate::objects::{parse_tagging_header, validate_storage_class};
+use crate::objects::{parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::{self, ObjectRecord, PartRecord, PartSummary, StoredChecksum, UploadRecord};
 use crate::{S3, acl, errors, versions};
 
@@ -47,6 +47,7 @@ impl S3 {
         input: CreateMultipartUploadRequest,
     ) -> Result<CreateMultipartUploadOutput, AwsError> {
         validate_storage_class(input.storage_class.as_deref())?;
+        validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         let checksum_algorithm = input.checksum_algorithm.clone().map(|a| a.to_ascii_uppercase());
         if let Some(algorithm) = &checksum_algorithm
             && !checksums::ALGORITHMS.contains(&algorithm.as_str())

@@ -36,6 +36,29 @@ pub fn validate_storage_class(class: Option<&str>) -> Result<(), AwsError> {
     }
 }
 
+/// Keys are at most 1,024 bytes and user metadata at most 2 KB (names and values).
+pub fn validate_key_and_metadata(
+    key: &str,
+    metadata: Option<&IndexMap<String, String>>,
+) -> Result<(), AwsError> {
+    if key.len() > 1024 {
+        return Err(AwsError::new("KeyTooLongError", "Your key is too long", 400)
+            .with_field("Size", key.len().to_string())
+            .with_field("MaxSizeAllowed", "1024"));
+    }
+    let size: usize = metadata.map_or(0, |m| m.iter().map(|(k, v)| k.len() + v.len()).sum());
+    if size > 2048 {
+        return Err(AwsError::new(
+            "MetadataTooLarge",
+            "Your metadata headers exceed the maximum allowed metadata size.",
+            400,
+        )
+        .with_field("Size", size.to_string())
+        .with_field("MaxSizeAllowed", "2048"));
+    }
+    Ok(())
+}
+
 /// Tags from the `x-amz-tagging` header: a URL-encoded query string.
 pub fn parse_tagging_header(header: Option<&str>) -> Result<Vec<Tag>, AwsError> {
     let Some(header) = header.filter(|h| !h.is_empty()) else {
@@ -182,6 +205,7 @@ impl S3 {
         _ctx: &RequestContext,
         input: PutObjectRequest,
     ) -> Result<PutObjectOutput, AwsError> {
+        validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         let body = input.body.clone().unwrap_or_default();
         checksums::check_content_md5(input.content_md5.as_deref(), &body)?;
         let checksum = Requested {
