@@ -18,6 +18,7 @@ mod configs;
 mod copy;
 mod errors;
 pub mod generated;
+mod lifecycle;
 mod listing;
 mod multipart;
 mod objects;
@@ -43,7 +44,10 @@ pub struct S3 {
 }
 
 impl S3 {
+    /// The service over `store`; inside a tokio runtime it also starts the
+    /// lifecycle sweeper (see [`lifecycle`]).
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
+        lifecycle::start(Arc::clone(&store), clock.clone());
         S3 { store, clock }
     }
 

@@ -557,7 +557,7 @@ impl S3 {
 }
 
 /// Deletes an upload's part records and their bytes.
-fn release_parts(
+pub(crate) fn release_parts(
     txn: &nimbus_store::WriteTxn,
     table: &mut nimbus_store::TableMut<'_>,
     upload_id: &str,

@@ -14,7 +14,12 @@ use crate::generated::*;
 fn service() -> (S3, TestClock) {
     let clock = TestClock::at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
     let store = Arc::new(Store::ephemeral().expect("ephemeral store"));
-    (S3::new(store, clock.clock()), clock)
+    // Without the background sweeper: tests call lifecycle::sweep themselves.
+    let s3 = S3 {
+        store,
+        clock: clock.clock(),
+    };
+    (s3, clock)
 }
 
 async fn call<I: serde::Serialize, O: serde::de::DeserializeOwned>(
@@ -155,4 +160,114 @@ async fn unknown_operations_answer_not_implemented() {
         .await
         .expect_err("not implemented");
     assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
+}
+
+#[tokio::test]
+async fn lifecycle_expires_objects_and_uploads_by_the_clock() {
+    let (s3, clock) = service();
+    create(&s3, "bkt").await;
+    put(&s3, "bkt", "tmp/old", b"x").await;
+    put(&s3, "bkt", "keep/old", b"x").await;
+    let _: CreateMultipartUploadOutput = call(
+        &s3,
+        "CreateMultipartUpload",
+        CreateMultipartUploadRequest {
+            bucket: "bkt".to_owned(),
+            key: "tmp/upload".to_owned(),
+            ..CreateMultipartUploadRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    let rule = LifecycleRule {
+        id: Some("tmp".to_owned()),
+        status: "Enabled".to_owned(),
+        filter: Some(LifecycleRuleFilter {
+            prefix: Some("tmp/".to_owned()),
+            ..LifecycleRuleFilter::default()
+        }),
+        expiration: Some(LifecycleExpiration {
+            days: Some(1),
+            ..LifecycleExpiration::default()
+        }),
+        abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload {
+            days_after_initiation: Some(2),
+        }),
+        ..LifecycleRule::default()
+    };
+    let _: serde::de::IgnoredAny = call(
+        &s3,
+        "PutBucketLifecycleConfiguration",
+        PutBucketLifecycleConfigurationRequest {
+            bucket: "bkt".to_owned(),
+            lifecycle_configuration: Some(BucketLifecycleConfiguration { rules: vec![rule] }),
+            ..PutBucketLifecycleConfigurationRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    let swept = crate::lifecycle::sweep(&s3.store, &s3.clock).await.unwrap();
+    assert_eq!(swept, crate::lifecycle::Swept::default());
+    clock.advance(Duration::from_secs(2 * 86_400)).await;
+    let swept = crate::lifecycle::sweep(&s3.store, &s3.clock).await.unwrap();
+    assert_eq!(swept.expired_objects, 1);
+    assert_eq!(swept.aborted_uploads, 0);
+    clock.advance(Duration::from_secs(86_400)).await;
+    let swept = crate::lifecycle::sweep(&s3.store, &s3.clock).await.unwrap();
+    assert_eq!(swept.aborted_uploads, 1);
+    let listed: ListObjectsV2Output = call(
+        &s3,
+        "ListObjectsV2",
+        ListObjectsV2Request {
+            bucket: "bkt".to_owned(),
+            ..ListObjectsV2Request::default()
+        },
+    )
+    .await
+    .unwrap();
+    let keys: Vec<_> = listed
+        .contents
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| o.key)
+        .collect();
+    assert_eq!(keys, vec!["keep/old".to_owned()]);
+}
+
+#[tokio::test]
+async fn the_background_sweeper_runs_on_the_clock() {
+    let clock = TestClock::at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let s3 = S3::new(Arc::new(Store::ephemeral().unwrap()), clock.clock());
+    create(&s3, "bkt").await;
+    put(&s3, "bkt", "old", b"x").await;
+    let rule = LifecycleRule {
+        status: "Enabled".to_owned(),
+        expiration: Some(LifecycleExpiration {
+            days: Some(1),
+            ..LifecycleExpiration::default()
+        }),
+        ..LifecycleRule::default()
+    };
+    let _: serde::de::IgnoredAny = call(
+        &s3,
+        "PutBucketLifecycleConfiguration",
+        PutBucketLifecycleConfigurationRequest {
+            bucket: "bkt".to_owned(),
+            lifecycle_configuration: Some(BucketLifecycleConfiguration { rules: vec![rule] }),
+            ..PutBucketLifecycleConfigurationRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    clock.advance(Duration::from_secs(2 * 86_400)).await;
+    // The sweep's store write runs on a blocking thread: wait for it briefly.
+    for _ in 0..200 {
+        let txn = s3.store.begin_read().unwrap();
+        let table = txn.open(&crate::records::namespace().unwrap()).unwrap();
+        if crate::records::current(&table, "bkt", "old").unwrap().is_none() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the sweeper did not expire the object");
 }
