@@ -152,13 +152,14 @@ def test_tags(sns):
 class Endpoint:
     """A local HTTP endpoint that records every POST it receives."""
 
-    def __init__(self, status: int = 200):
+    def __init__(self, statuses: list[int] | None = None, port: int = 0):
         import http.server
         import queue
         import threading
 
         self.requests: "queue.Queue[tuple[dict, str]]" = queue.Queue()
-        self.status = status
+        # Answers in order, then 200 for ever.
+        self.statuses = list(statuses or [])
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -166,14 +167,14 @@ class Endpoint:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length).decode()
                 outer.requests.put(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(outer.status)
+                self.send_response(outer.statuses.pop(0) if outer.statuses else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -671,3 +672,87 @@ def test_cli_fan_out(aws, sqs):
     assert envelope["MessageId"] == message_id
     assert envelope["Message"] == "from the cli"
     assert envelope["MessageAttributes"]["team"] == {"Type": "String", "Value": "core"}
+
+
+def test_http_delivery_is_retried_after_a_server_error(sns, http_endpoint):
+    import time
+
+    topic = sns.create_topic(Name=unique("retry"))["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url)
+    token = json.loads(http_endpoint.next()[1])["Token"]
+    sns.confirm_subscription(TopicArn=topic, Token=token)
+    http_endpoint.statuses = [500]
+    published = sns.publish(TopicArn=topic, Message="again")["MessageId"]
+    first = time.monotonic()
+    assert http_endpoint.next()[0]["x-amz-sns-message-id"] == published
+    assert http_endpoint.next()[0]["x-amz-sns-message-id"] == published
+    assert time.monotonic() - first >= 0.9  # after the first backoff
+
+
+def test_http_client_error_goes_to_the_dlq(sns, sqs):
+    endpoint = Endpoint()
+    try:
+        topic = sns.create_topic(Name=unique("http-dlq"))["TopicArn"]
+        dlq_url, dlq_arn = make_queue(sqs, unique("http-dlq"))
+        subscription = sns.subscribe(
+            TopicArn=topic, Protocol="http", Endpoint=endpoint.url, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+        sns.confirm_subscription(TopicArn=topic, Token=json.loads(endpoint.next()[1])["Token"])
+        sns.set_subscription_attributes(
+            SubscriptionArn=subscription,
+            AttributeName="RedrivePolicy",
+            AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}),
+        )
+        endpoint.statuses = [403]
+        published = sns.publish(TopicArn=topic, Message="refused")["MessageId"]
+        dead = receive_all(sqs, dlq_url, 1)
+        assert len(dead) == 1
+        assert json.loads(dead[0]["Body"])["MessageId"] == published
+    finally:
+        endpoint.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_state_and_pending_deliveries_survive_kill_9(launch_nimbus, tmp_path):
+    import boto3
+    from botocore.config import Config
+
+    def client(server):
+        return boto3.client(
+            "sns",
+            endpoint_url=server.url,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    data = str(tmp_path / "data")
+    port = free_port()  # the endpoint is down until after the crash
+    first = launch_nimbus("--data-dir", data, ephemeral=False)
+    sns = client(first)
+    topic = sns.create_topic(Name="durable", Tags=[{"Key": "k", "Value": "v"}])["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"http://127.0.0.1:{port}/hook")
+    first.process.kill()
+    first.process.wait()
+
+    endpoint = Endpoint(port=port)
+    try:
+        second = launch_nimbus("--data-dir", data, ephemeral=False)
+        sns = client(second)
+        assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == [{"Key": "k", "Value": "v"}]
+        assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsPending"] == "1"
+        # The confirmation promised before the crash is sent after the restart.
+        headers, body = endpoint.next(timeout=15)
+        assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+        confirmed = sns.confirm_subscription(TopicArn=topic, Token=json.loads(body)["Token"])["SubscriptionArn"]
+        assert confirmed.startswith(topic + ":")
+    finally:
+        endpoint.close()

@@ -1,12 +1,16 @@
 //! Deliveries in the background: each one is a [`Job`] on nimbus-runtime's
 //! event bus, retried with backoff; when the last attempt fails (or the
 //! target can never take it) the message goes to the subscription's
-//! dead-letter queue, if its RedrivePolicy names one.
+//! dead-letter queue, if its RedrivePolicy names one. Jobs are written to
+//! an outbox in the store before the client hears of them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use nimbus_core::AwsError;
 use nimbus_runtime::{Clock, Delivery, DeliveryError, EventBus, RetryPolicy};
+use nimbus_store::{Namespace, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::http_delivery::{self, HttpOutcome};
@@ -76,23 +80,47 @@ struct Failure {
     permanent: bool,
 }
 
-/// SNS's deliveries: the bus (made on first use, it needs a runtime) and
-/// the worker that performs attempts.
+/// A job as the outbox keeps it and the bus carries it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    /// Its key in the outbox, removed once the job is done with.
+    outbox_id: String,
+    job: Job,
+}
+
+/// The outbox: jobs not yet done with, in the partition-wide `sns`
+/// namespace, so deliveries promised to a client survive a crash and are
+/// handed to the bus again on the first request after a start.
+fn outbox() -> Result<Namespace, AwsError> {
+    Namespace::global("sns").map_err(AwsError::from)
+}
+
+const OUTBOX_PREFIX: &[u8] = b"outbox/";
+
+fn outbox_key(id: &str) -> Vec<u8> {
+    format!("outbox/{id}").into_bytes()
+}
+
+/// SNS's deliveries: the bus (made on first use, it needs a runtime), the
+/// worker that performs attempts, and the durable outbox behind them.
 pub struct Deliveries {
     bus: OnceLock<EventBus>,
     clock: Clock,
     policy: RetryPolicy,
     worker: Arc<Worker>,
+    /// Whether the outbox left by a previous run was handed to the bus.
+    resumed: AtomicBool,
 }
 
 /// Performs one attempt of a job.
 struct Worker {
     queues: Arc<dyn QueueDelivery>,
+    store: Arc<Store>,
     max_attempts: u32,
 }
 
 impl Deliveries {
-    pub fn new(clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
+    pub fn new(store: Arc<Store>, clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
         // SNS's default for HTTP: 3 retries after the first try; short
         // waits keep a local feedback loop quick.
         let policy = RetryPolicy {
@@ -103,6 +131,7 @@ impl Deliveries {
         };
         let worker = Arc::new(Worker {
             queues,
+            store,
             max_attempts: policy.max_attempts,
         });
         Deliveries {
@@ -110,6 +139,7 @@ impl Deliveries {
             clock,
             policy,
             worker,
+            resumed: AtomicBool::new(false),
         }
     }
 
@@ -125,40 +155,133 @@ impl Deliveries {
         })
     }
 
-    /// Hands `job` to the bus; its first attempt starts at once.
-    pub fn enqueue(&self, job: &Job) {
-        match serde_json::to_vec(job) {
-            Ok(payload) => {
-                self.bus().publish(TARGET, payload);
-            }
-            Err(error) => tracing::error!(%error, "sns delivery job not encodable"),
+    /// Writes `jobs` to the outbox (durable when this returns), then hands
+    /// them to the bus; their first attempts start at once.
+    pub async fn enqueue(&self, jobs: Vec<Job>) -> Result<(), AwsError> {
+        if jobs.is_empty() {
+            return Ok(());
         }
+        let mut entries = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let pending = Pending {
+                outbox_id: uuid::Uuid::new_v4().to_string(),
+                job,
+            };
+            let payload = serde_json::to_vec(&pending)
+                .map_err(|error| AwsError::internal(format!("sns delivery not encodable: {error}")))?;
+            entries.push((outbox_key(&pending.outbox_id), payload));
+        }
+        let ns = outbox()?;
+        let entries = self
+            .worker
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                for (key, payload) in &entries {
+                    table.put(key, payload)?;
+                }
+                Ok::<_, AwsError>(entries)
+            })
+            .await?;
+        for (_, payload) in entries {
+            self.bus().publish(TARGET, payload);
+        }
+        Ok(())
+    }
+
+    /// Hands the outbox a previous run (or a restored snapshot) left to the
+    /// bus, once.
+    pub async fn resume(&self) {
+        if self.resumed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(ns) = outbox() else { return };
+        let left = self
+            .worker
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                table
+                    .scan(OUTBOX_PREFIX)?
+                    .map(|entry| entry.map(|e| e.value))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(AwsError::from)
+            })
+            .await;
+        match left {
+            Ok(left) => {
+                if !left.is_empty() {
+                    tracing::info!(count = left.len(), "sns resumes deliveries left in the outbox");
+                }
+                for payload in left {
+                    self.bus().publish(TARGET, payload);
+                }
+            }
+            Err(error) => tracing::error!(%error, "sns could not read its outbox"),
+        }
+    }
+
+    /// After a reset or a restore the outbox is another one: read it again.
+    pub fn forget_resumed(&self) {
+        self.resumed.store(false, Ordering::Release);
     }
 
     /// Delivers to a queue now (SQS writes are durable, and FIFO order is
     /// kept by delivering in publish order); a failure continues on the bus.
-    pub async fn deliver_to_queue(&self, message: QueueMessage, dead_letter_queue: Option<String>) {
+    pub async fn deliver_to_queue(
+        &self,
+        message: QueueMessage,
+        dead_letter_queue: Option<String>,
+    ) -> Result<(), AwsError> {
         let job = Job::Queue {
             message,
             dead_letter_queue,
         };
         match self.worker.attempt(&job).await {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             Err(failure) if failure.permanent => {
-                let _ = self.worker.after_failure(job, failure, 1).await;
+                if let Err(error) = self.worker.after_failure(job, failure, 1).await {
+                    tracing::warn!(%error, "sns delivery to a queue failed for good");
+                }
+                Ok(())
             }
-            Err(_) => self.enqueue(&job),
+            Err(_) => self.enqueue(vec![job]).await,
         }
     }
 }
 
 impl Worker {
     async fn run(&self, delivery: Delivery) -> Result<(), DeliveryError> {
-        let job: Job = serde_json::from_slice(&delivery.payload)
+        let pending: Pending = serde_json::from_slice(&delivery.payload)
             .map_err(|error| DeliveryError::permanent(format!("undecodable sns job: {error}")))?;
-        match self.attempt(&job).await {
+        let outcome = match self.attempt(&pending.job).await {
             Ok(()) => Ok(()),
-            Err(failure) => self.after_failure(job, failure, delivery.attempt).await,
+            Err(failure) => self.after_failure(pending.job, failure, delivery.attempt).await,
+        };
+        let will_retry =
+            matches!(&outcome, Err(error) if error.retryable && delivery.attempt < self.max_attempts);
+        if !will_retry {
+            self.forget(&pending.outbox_id).await;
+        }
+        outcome
+    }
+
+    /// Removes a job that was delivered or given up on from the outbox.
+    async fn forget(&self, outbox_id: &str) {
+        let key = outbox_key(outbox_id);
+        let removed = match outbox() {
+            Ok(ns) => {
+                self.store
+                    .write(move |txn| {
+                        txn.open(&ns)?.delete(&key)?;
+                        Ok::<_, AwsError>(())
+                    })
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = removed {
+            tracing::warn!(%error, "sns could not clear a finished delivery from its outbox");
         }
     }
 

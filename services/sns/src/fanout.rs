@@ -1,7 +1,7 @@
 //! Fan-out: a published message goes to every confirmed subscription whose
 //! filter policy matches, in the form its protocol and settings ask for.
 
-use nimbus_core::RequestContext;
+use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sns;
 use crate::arn::{SubscriptionArn, TopicArn};
@@ -48,13 +48,14 @@ fn passes_filter(subscription: &SubscriptionRecord, message: &Prepared) -> bool 
 
 impl Sns {
     /// Delivers `published` to `subscriptions`: SQS at once (durable and in
-    /// publish order), HTTP and the rest in the background.
+    /// publish order), HTTP and the rest in the background, from the outbox.
     pub(crate) async fn fan_out(
         &self,
         ctx: &RequestContext,
         published: &Published<'_>,
         subscriptions: Vec<SubscriptionRecord>,
-    ) {
+    ) -> Result<(), AwsError> {
+        let mut background = Vec::new();
         for subscription in subscriptions {
             if !subscription.confirmed || !passes_filter(&subscription, published.message) {
                 continue;
@@ -97,7 +98,7 @@ impl Sns {
                         group_id: published.group_id.map(str::to_owned),
                         deduplication_id: published.deduplication_id.map(str::to_owned),
                     };
-                    self.deliveries.deliver_to_queue(message, dlq).await;
+                    self.deliveries.deliver_to_queue(message, dlq).await?;
                 }
                 "http" | "https" => {
                     let mut headers = vec![
@@ -109,14 +110,14 @@ impl Sns {
                     if raw {
                         headers.push(("x-amz-sns-rawdelivery".to_owned(), "true".to_owned()));
                     }
-                    self.deliveries.enqueue(&Job::Http {
+                    background.push(Job::Http {
                         url: subscription.endpoint.clone(),
                         headers,
                         body: if raw { body.to_owned() } else { envelope() },
                         dead_letter_queue: dlq,
                     });
                 }
-                "lambda" => self.deliveries.enqueue(&Job::Unreachable {
+                "lambda" => background.push(Job::Unreachable {
                     protocol: "lambda".to_owned(),
                     body: envelope(),
                     dead_letter_queue: dlq,
@@ -130,5 +131,6 @@ impl Sns {
                 ),
             }
         }
+        self.deliveries.enqueue(background).await
     }
 }

@@ -52,7 +52,7 @@ pub struct Sns {
 
 impl Sns {
     pub fn new(store: Arc<Store>, clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
-        let deliveries = Deliveries::new(clock.clone(), queues);
+        let deliveries = Deliveries::new(Arc::clone(&store), clock.clone(), queues);
         Sns {
             store,
             clock,
@@ -61,6 +61,7 @@ impl Sns {
     }
 
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
+        self.deliveries.resume().await;
         match operation {
             "CreateTopic" => run(input, |i| self.create_topic(ctx, i)).await,
             "DeleteTopic" => run(input, |i| self.delete_topic(i)).await,
@@ -108,4 +109,13 @@ impl Service for Sns {
     ) -> BoxFuture<'a, Result<Value, AwsError>> {
         Box::pin(self.dispatch(ctx, operation, input))
     }
+
+    /// Nothing but the outbox cursor lives in memory: the next request
+    /// reads the (reset or restored) outbox again.
+    fn reset(&self) {
+        self.deliveries.forget_resumed();
+    }
 }
+
+#[cfg(test)]
+mod tests;

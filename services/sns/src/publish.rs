@@ -304,7 +304,7 @@ impl Sns {
                     deduplication_id: deduplication_id.as_deref(),
                     message: &prepared,
                 };
-                self.fan_out(ctx, &published, subscriptions).await;
+                self.fan_out(ctx, &published, subscriptions).await?;
                 Ok((message_id, sequence_number))
             }
         }

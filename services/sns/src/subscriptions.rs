@@ -246,7 +246,7 @@ impl Sns {
         let (record, created) = stored?;
 
         if created && matches!(protocol.as_str(), "http" | "https") {
-            self.send_confirmation(ctx, &topic, &record);
+            self.send_confirmation(ctx, &topic, &record).await?;
         }
         let arn = if record.confirmed || input.return_subscription_arn == Some(true) {
             subscription_arn(&topic, &record.id)
@@ -259,8 +259,13 @@ impl Sns {
     }
 
     /// POSTs the SubscriptionConfirmation to a new http/https endpoint.
-    fn send_confirmation(&self, ctx: &RequestContext, topic: &TopicArn, record: &SubscriptionRecord) {
-        let Some(token) = &record.token else { return };
+    async fn send_confirmation(
+        &self,
+        ctx: &RequestContext,
+        topic: &TopicArn,
+        record: &SubscriptionRecord,
+    ) -> Result<(), AwsError> {
+        let Some(token) = &record.token else { return Ok(()) };
         let topic_arn = topic.to_string();
         let message_id = uuid::Uuid::new_v4().to_string();
         let subscribe_url = action_url(
@@ -284,12 +289,14 @@ impl Sns {
             ("x-amz-sns-message-id".to_owned(), message_id),
             ("x-amz-sns-topic-arn".to_owned(), topic_arn),
         ];
-        self.deliveries.enqueue(&Job::Http {
-            url: record.endpoint.clone(),
-            headers,
-            body,
-            dead_letter_queue: None,
-        });
+        self.deliveries
+            .enqueue(vec![Job::Http {
+                url: record.endpoint.clone(),
+                headers,
+                body,
+                dead_letter_queue: None,
+            }])
+            .await
     }
 
     pub(crate) async fn confirm_subscription(
