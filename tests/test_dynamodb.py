@@ -842,3 +842,51 @@ def test_acknowledged_writes_survive_kill_9(launch_nimbus, tmp_path):
     assert client.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "0"}})["Item"]["v"] == {"N": "42"}
     assert client.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})["Count"] == 5
     assert client.describe_table(TableName=table)["Table"]["ItemCount"] == 5
+
+
+# --- streams -----------------------------------------------------------------
+
+
+def test_streams_record_changes_in_order(ddb, aws_client):
+    streams = aws_client("dynamodbstreams")
+    table = make_table(ddb, None, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    described = ddb.describe_table(TableName=table)["Table"]
+    arn = described["LatestStreamArn"]
+    assert described["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert arn.startswith(described["TableArn"] + "/stream/")
+    listed = streams.list_streams(TableName=table)["Streams"]
+    assert listed == [{"StreamArn": arn, "TableName": table, "StreamLabel": described["LatestStreamLabel"]}]
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert description["StreamStatus"] == "ENABLED" and description["TableName"] == table
+    shard = description["Shards"][0]["ShardId"]
+    latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+
+    key = {"pk": {"S": "s1"}}
+    ddb.put_item(TableName=table, Item={**key, "v": {"N": "1"}})
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET v = :two", ExpressionAttributeValues={":two": {"N": "2"}})
+    ddb.delete_item(TableName=table, Key=key)
+
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    page = streams.get_records(ShardIterator=iterator, Limit=2)
+    records = page["Records"]
+    records += streams.get_records(ShardIterator=page["NextShardIterator"])["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    assert records[0]["dynamodb"]["NewImage"] == {**key, "v": {"N": "1"}} and "OldImage" not in records[0]["dynamodb"]
+    assert records[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"} and records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+    assert records[2]["dynamodb"]["Keys"] == key and "NewImage" not in records[2]["dynamodb"]
+    sequence = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+    assert sequence == sorted(sequence) and len(set(sequence)) == 3
+    assert all(r["eventSource"] == "aws:dynamodb" and r["awsRegion"] == REGION for r in records)
+    assert [r["eventName"] for r in streams.get_records(ShardIterator=latest)["Records"]] == ["INSERT", "MODIFY", "REMOVE"]
+    after = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=records[0]["dynamodb"]["SequenceNumber"])["ShardIterator"]
+    assert [r["eventName"] for r in streams.get_records(ShardIterator=after)["Records"]] == ["MODIFY", "REMOVE"]
+
+    missing = arn.replace(table, name())
+    code, status, message, _ = error_of(streams.describe_stream, StreamArn=missing)
+    assert (code, status, message) == ("ResourceNotFoundException", 400, f"Requested resource not found: Stream: {missing} not found")
+    code, _, message, _ = error_of(streams.get_records, ShardIterator="not-an-iterator")
+    assert (code, message) == ("ValidationException", "Invalid ShardIterator")
+
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    assert "LatestStreamArn" not in ddb.describe_table(TableName=table)["Table"]
+    assert streams.list_streams(TableName=table)["Streams"] == []

@@ -26,6 +26,7 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
         Arc::clone(&sqs),
         Arc::new(nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())),
         Arc::new(nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone())),
+        Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
         Arc::new(nimbus_sns::Sns::new(
             Arc::clone(&env.store),
             env.clock.clone(),

@@ -155,6 +155,7 @@ impl DynamoDb {
             batches.push((table.clone(), writes));
         }
         let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
         let units = self
             .store
             .write(move |txn| {
@@ -196,7 +197,7 @@ impl DynamoDb {
                         WriteRequest::Delete(_) => None,
                     };
                     if old.is_some() || new.is_some() {
-                        write_item(&mut table, meta, &key, old.as_ref(), new)?;
+                        write_item(&mut table, meta, &key, old.as_ref(), new, &change)?;
                     }
                     *units.entry(name).or_default() += write_units(old.as_ref(), new);
                 }

@@ -31,6 +31,7 @@ impl DynamoDb {
         check_item_size(&item)?;
         let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
         let condition = expressions.condition;
         let (old, units) = self
             .store
@@ -41,7 +42,7 @@ impl DynamoDb {
                 let key = item_key(&meta, &item);
                 let old = table.get(&key)?.map(|b| decode_item(&b)).transpose()?;
                 check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
-                write_item(&mut table, &meta, &key, old.as_ref(), Some(&item))?;
+                write_item(&mut table, &meta, &key, old.as_ref(), Some(&item), &change)?;
                 let units = write_units(old.as_ref(), Some(&item));
                 Ok::<_, AwsError>((old, units))
             })
@@ -109,6 +110,7 @@ impl DynamoDb {
         check_substitutions_used(&subs, expressions.condition.is_some())?;
         let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
         let condition = expressions.condition;
         let (old, units) = self
             .store
@@ -120,7 +122,7 @@ impl DynamoDb {
                 let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
                 check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
                 if old.is_some() {
-                    write_item(&mut table, &meta, &store_key, old.as_ref(), None)?;
+                    write_item(&mut table, &meta, &store_key, old.as_ref(), None, &change)?;
                 }
                 let units = write_units(old.as_ref(), None);
                 Ok::<_, AwsError>((old, units))
@@ -160,6 +162,7 @@ impl DynamoDb {
         check_substitutions_used(&subs, expressions.condition.is_some() || !actions.is_empty())?;
         let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
         let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
         let condition = expressions.condition;
         let written_actions = actions.clone();
         let (old, new, units) = self
@@ -183,7 +186,7 @@ impl DynamoDb {
                 apply(&actions, &mut new)?;
                 check_item_size(&new)?;
                 meta.check_item(&new)?;
-                write_item(&mut table, &meta, &store_key, old.as_ref(), Some(&new))?;
+                write_item(&mut table, &meta, &store_key, old.as_ref(), Some(&new), &change)?;
                 let units = write_units(old.as_ref(), Some(&new));
                 Ok::<_, AwsError>((old, new, units))
             })

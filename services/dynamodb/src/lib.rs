@@ -6,7 +6,8 @@
 //! (values, sizes, key encoding), [`schema`] (table definitions and key
 //! checks), [`storage`] (the key layout), [`expr`] (lexer, parser, evaluator,
 //! update actions), then the operations: [`tables`], [`items`], [`query`],
-//! [`batch`], [`transact`], and [`ttl`] expiry.
+//! [`batch`], [`transact`], [`ttl`] expiry, and [`streams`] (change records
+//! and the DynamoDB Streams API, served by [`DynamoDbStreams`]).
 
 // Every handler returns nimbus_core::AwsError, whose size is the core's call.
 #![allow(clippy::result_large_err)]
@@ -23,6 +24,7 @@ mod request;
 mod reserved;
 mod schema;
 mod storage;
+mod streams;
 mod tables;
 mod transact;
 mod ttl;
@@ -32,6 +34,8 @@ use std::sync::Arc;
 use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_value, to_value};
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
+
+pub use streams::DynamoDbStreams;
 
 /// The DynamoDB service. All state is in the store; nothing is cached.
 pub struct DynamoDb {

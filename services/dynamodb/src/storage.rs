@@ -109,6 +109,7 @@ pub fn write_item(
     key: &[u8],
     old: Option<&Item>,
     new: Option<&Item>,
+    change: &crate::streams::Change,
 ) -> Result<(), AwsError> {
     for index in &meta.indexes {
         let old_entry = old.and_then(|item| index_entry_key(meta, index, item));
@@ -123,6 +124,7 @@ pub fn write_item(
         }
     }
     crate::ttl::track(table, meta, key, old, new)?;
+    crate::streams::record(table, meta, old, new, change)?;
     match new {
         Some(item) => table.put(key, &encode_item(item)?)?,
         None => {

@@ -507,6 +507,7 @@ impl DynamoDb {
                 table.delete_prefix(&items_prefix(&name))?;
                 table.delete_prefix(format!("x/{name}\0").as_bytes())?;
                 table.delete_prefix(&crate::ttl::expiry_prefix(&name))?;
+                crate::streams::drop_records(&mut table, &name)?;
                 Ok(describe(&meta, "DELETING", count, bytes))
             })
             .await?;
@@ -572,6 +573,10 @@ impl DynamoDb {
                     if stream.stream_enabled && meta.stream_enabled {
                         return Err(validation(format!("Table already has an enabled stream: {}", meta.arn)));
                     }
+                    if !stream.stream_enabled && !meta.stream_enabled {
+                        return Err(validation(format!("Table already has stream disabled: {}", meta.arn)));
+                    }
+                    crate::streams::drop_records(&mut table, &meta.name)?;
                     meta.stream_enabled = stream.stream_enabled;
                     meta.stream_view_type = stream.stream_view_type.clone().filter(|_| stream.stream_enabled);
                     meta.stream_label = stream.stream_enabled.then(|| stream_label(now));

@@ -148,6 +148,7 @@ impl DynamoDb {
         };
         let now = self.clock.now_epoch_millis() as i64;
         let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
@@ -228,7 +229,7 @@ impl DynamoDb {
                         }
                     };
                     if old.is_some() || new.is_some() {
-                        write_item(&mut table, meta, key, old.as_ref(), new.as_ref())?;
+                        write_item(&mut table, meta, key, old.as_ref(), new.as_ref(), &change)?;
                     }
                 }
                 if let Some(token) = &token {

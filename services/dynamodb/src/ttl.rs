@@ -143,6 +143,7 @@ pub async fn sweep(store: &Store, now_seconds: i64) -> Result<usize, AwsError> {
     let mut deleted = 0;
     for (account, region, name) in tables {
         let ns = Namespace::regional("dynamodb", &account, &region)?;
+        let change = crate::streams::Change::by_ttl(now_seconds.max(0) as u64 * 1000);
         deleted += store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
@@ -173,7 +174,7 @@ pub async fn sweep(store: &Store, now_seconds: i64) -> Result<usize, AwsError> {
                     let item_key = &entry[prefix.len() + 8..];
                     if let Some(stored) = table.get(item_key)? {
                         let item = decode_item(&stored)?;
-                        write_item(&mut table, &meta, item_key, Some(&item), None)?;
+                        write_item(&mut table, &meta, item_key, Some(&item), None, &change)?;
                         count += 1;
                     }
                 }
