@@ -86,18 +86,73 @@ fn vendor_models() -> Result<(), String> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
         let source = latest_model(&data.join(name))?;
-        let mut model = read_json(&source)?;
-        strip(&mut model);
-        let patch_file = dir.join("patches").join(format!("{name}.json"));
-        if patch_file.exists() {
-            let patch = read_json(&patch_file)?;
-            merge_patch(&mut model, &patch);
-        }
-        let text = serde_json::to_string_pretty(&model).map_err(|e| e.to_string())?;
-        fs::write(dir.join(format!("{name}.json")), text + "\n").map_err(|e| e.to_string())?;
+        write_model(&dir, name, read_json(&source)?)?;
         println!("{name}: {}", source.display());
     }
+    vendor_variants(&dir)
+}
+
+/// Strips, patches and writes `models/<name>.json`.
+fn write_model(dir: &Path, name: &str, mut model: Value) -> Result<(), String> {
+    strip(&mut model);
+    let patch_file = dir.join("patches").join(format!("{name}.json"));
+    if patch_file.exists() {
+        let patch = read_json(&patch_file)?;
+        merge_patch(&mut model, &patch);
+    }
+    let text = serde_json::to_string_pretty(&model).map_err(|e| e.to_string())?;
+    fs::write(dir.join(format!("{name}.json")), text + "\n").map_err(|e| e.to_string())
+}
+
+/// `models/VARIANTS`: older models of a service that describe a protocol the
+/// current model no longer does (SQS's query protocol, still spoken by older
+/// SDKs). Each line is `<variant> <service> <botocore version>`; the model is
+/// read from that botocore release's wheel, fetched with pip.
+fn vendor_variants(dir: &Path) -> Result<(), String> {
+    let Ok(list) = fs::read_to_string(dir.join("VARIANTS")) else {
+        return Ok(());
+    };
+    for line in list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let [variant, service, version] = line.split_whitespace().collect::<Vec<_>>()[..] else {
+            return Err(format!(
+                "models/VARIANTS: expected '<variant> <service> <version>', got '{line}'"
+            ));
+        };
+        let model = model_from_botocore_release(service, version)?;
+        write_model(dir, variant, model)?;
+        println!("{variant}: {service} from botocore {version}");
+    }
     Ok(())
+}
+
+/// The newest `service-2.json` of `service` in botocore release `version`.
+fn model_from_botocore_release(service: &str, version: &str) -> Result<Value, String> {
+    const READ_FROM_WHEEL: &str = r#"
+import glob, subprocess, sys, tempfile, zipfile
+service, version = sys.argv[1], sys.argv[2]
+with tempfile.TemporaryDirectory() as tmp:
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                    f"botocore=={version}", "-d", tmp], check=True)
+    wheel = zipfile.ZipFile(glob.glob(f"{tmp}/botocore-*.whl")[0])
+    names = sorted(n for n in wheel.namelist()
+                   if n.startswith(f"botocore/data/{service}/") and n.endswith("/service-2.json"))
+    sys.stdout.write(wheel.read(names[-1]).decode())
+"#;
+    let out = Command::new("python3")
+        .args(["-c", READ_FROM_WHEEL, service, version])
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cannot read {service} from botocore {version}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("{service} from botocore {version}: {e}"))
 }
 
 /// The newest API version's `service-2.json(.gz)` of one service.

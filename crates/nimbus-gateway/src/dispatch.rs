@@ -108,7 +108,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
     if let Some(malformed) = malformed {
         return routed_failure(&request, signature_error(&route, malformed));
     }
-    let Some(model) = models::get(route.model) else {
+    let Some(model) = models::for_protocol(route.model, route.protocol) else {
         return unrouted(
             &request,
             AwsError::internal(format!("model {} is not vendored", route.model)),
@@ -214,7 +214,7 @@ fn routed_error(
     error: &AwsError,
     request_id: &str,
 ) -> HttpResponse {
-    match models::get(route.model) {
+    match models::for_protocol(route.model, route.protocol) {
         Some(model) => route.protocol.encode_error(model, operation, error, request_id),
         None => fallback_error::render(request, error, request_id),
     }

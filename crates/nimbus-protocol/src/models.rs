@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use crate::codec::Protocol;
 use crate::model::ServiceModel;
 
 macro_rules! vendored {
@@ -67,6 +68,41 @@ pub fn metadata(name: &str) -> Option<crate::model::Metadata> {
         .ok()
 }
 
+/// An older model that describes a protocol a service's current model no
+/// longer does (`models/VARIANTS`), parsed on first use like the others.
+struct WireVariant {
+    service: &'static str,
+    protocol: Protocol,
+    name: &'static str,
+    json: &'static str,
+    model: OnceLock<ServiceModel>,
+}
+
+static WIRE_VARIANTS: [WireVariant; 1] = [WireVariant {
+    service: "sqs",
+    protocol: Protocol::Query,
+    name: "sqs-query",
+    json: include_str!("../models/sqs-query.json"),
+    model: OnceLock::new(),
+}];
+
+/// The model to read and write a request of `protocol` for the service
+/// `name` with: its current model, or the older one that still describes
+/// that protocol (SQS's query protocol). Both name operations and members
+/// alike, so the service sees the same values either way.
+pub fn for_protocol(name: &str, protocol: Protocol) -> Option<&'static ServiceModel> {
+    match WIRE_VARIANTS
+        .iter()
+        .find(|v| v.service == name && v.protocol == protocol)
+    {
+        Some(variant) => Some(variant.model.get_or_init(|| {
+            ServiceModel::from_json(variant.json)
+                .unwrap_or_else(|e| panic!("vendored model {} is invalid: {e}", variant.name))
+        })),
+        None => get(name),
+    }
+}
+
 /// The model of a vendored service, parsed on first use.
 pub fn get(name: &str) -> Option<&'static ServiceModel> {
     let cell = cell(name)?;
@@ -79,6 +115,18 @@ pub fn get(name: &str) -> Option<&'static ServiceModel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqs_query_requests_read_the_query_era_model() {
+        let query = for_protocol("sqs", Protocol::Query).expect("vendored");
+        assert_eq!(query.metadata.protocol, "query");
+        let json = for_protocol("sqs", Protocol::Json10).expect("vendored");
+        assert!(std::ptr::eq(json, get("sqs").expect("vendored")));
+        // The variant names operations as the current model does.
+        for operation in query.operations.keys() {
+            assert!(json.operations.contains_key(operation), "{operation}");
+        }
+    }
 
     #[test]
     fn metadata_alone_matches_the_full_model() {
