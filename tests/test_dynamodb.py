@@ -890,3 +890,16 @@ def test_streams_record_changes_in_order(ddb, aws_client):
     ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
     assert "LatestStreamArn" not in ddb.describe_table(TableName=table)["Table"]
     assert streams.list_streams(TableName=table)["Streams"] == []
+
+
+def test_key_size_and_placeholder_key_validation(ddb):
+    table = make_table(ddb)
+    code, status, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "x" * 2049}, "sk": {"S": "a"}})
+    assert (code, status, message) == ("ValidationException", 400, "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "x" * 1025}})
+    assert message == "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+    ddb.put_item(TableName=table, Item={"pk": {"S": "x" * 2048}, "sk": {"S": "y" * 1024}})
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}}, ConditionExpression="a = :v", ExpressionAttributeValues={"v": {"S": "x"}})
+    assert message == 'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}}, ConditionExpression="#a = :v", ExpressionAttributeNames={"a": "x"}, ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == 'ExpressionAttributeNames contains invalid key: Syntax error; key: "a"'

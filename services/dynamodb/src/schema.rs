@@ -91,6 +91,7 @@ impl TableMeta {
                 return Err(mismatch());
             }
             check_not_empty(&attr.name, value)?;
+            check_key_size(value, attr.name == self.hash_key.name)?;
         }
         Ok(())
     }
@@ -114,6 +115,7 @@ impl TableMeta {
                 )));
             }
             check_not_empty(&attr.name, value)?;
+            check_key_size(value, attr.name == self.hash_key.name)?;
         }
         for index in &self.indexes {
             for attr in index.keys() {
@@ -141,6 +143,22 @@ impl TableMeta {
         }
         Ok(())
     }
+}
+
+/// DynamoDB's key size limits: 2048 bytes for a partition key, 1024 for a sort key.
+fn check_key_size(value: &AttributeValue, is_hash: bool) -> Result<(), AwsError> {
+    let size = value.size();
+    if is_hash && size > 2048 {
+        return Err(validation(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
+        ));
+    }
+    if !is_hash && size > 1024 {
+        return Err(validation(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        ));
+    }
+    Ok(())
 }
 
 fn check_not_empty(name: &str, value: &AttributeValue) -> Result<(), AwsError> {

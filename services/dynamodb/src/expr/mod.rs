@@ -45,6 +45,12 @@ impl ExpressionKind {
     }
 }
 
+/// `#name` / `:value`: the sigil, then letters, digits and `_`.
+fn valid_placeholder(key: &str, sigil: char) -> bool {
+    key.strip_prefix(sigil)
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
 /// ExpressionAttributeNames and ExpressionAttributeValues of one request, and
 /// which of them its expressions used (every one must be used).
 pub struct Substitutions {
@@ -84,6 +90,22 @@ impl Substitutions {
             }
             _ => None,
         };
+        if let Some(bad) = names
+            .as_ref()
+            .and_then(|n| n.keys().find(|k| !valid_placeholder(k, '#')))
+        {
+            return Err(validation(format!(
+                "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
+            )));
+        }
+        if let Some(bad) = values
+            .as_ref()
+            .and_then(|v| v.keys().find(|k| !valid_placeholder(k, ':')))
+        {
+            return Err(validation(format!(
+                "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
+            )));
+        }
         if names.as_ref().is_some_and(IndexMap::is_empty) {
             return Err(validation("ExpressionAttributeNames must not be empty"));
         }
