@@ -324,6 +324,11 @@ def test_http_subscription_confirmation_handshake(sns, http_endpoint):
     assert confirmed.startswith(topic + ":")
     attributes = sns.get_subscription_attributes(SubscriptionArn=confirmed)["Attributes"]
     assert attributes["PendingConfirmation"] == "false"
+    counts = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (counts["SubscriptionsConfirmed"], counts["SubscriptionsPending"]) == ("1", "0")
+    # The token stays valid: confirming again answers the same subscription.
+    assert sns.confirm_subscription(TopicArn=topic, Token=message["Token"])["SubscriptionArn"] == confirmed
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
     assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [
         confirmed
     ]

@@ -5,6 +5,8 @@
 //! - `topic/<name>` → [`TopicRecord`]
 //! - `sub/<topic>/<id>` → [`SubscriptionRecord`] (a subscription ARN names
 //!   its topic, so lookups by ARN are one get)
+//! - `endpoint/<topic>/<protocol>/<endpoint>` → subscription id (Subscribe
+//!   answers an existing subscription of the same endpoint)
 //! - `token/<topic>/<token>` → subscription id (ConfirmSubscription)
 //! - `dedup/<topic>/<deduplication id>` → [`DedupRecord`] (FIFO topics)
 
@@ -38,6 +40,14 @@ pub fn subscription_key(topic: &str, id: &str) -> Vec<u8> {
     format!("sub/{topic}/{id}").into_bytes()
 }
 
+pub fn endpoints_prefix(topic: &str) -> Vec<u8> {
+    format!("endpoint/{topic}/").into_bytes()
+}
+
+pub fn endpoint_key(topic: &str, protocol: &str, endpoint: &str) -> Vec<u8> {
+    format!("endpoint/{topic}/{protocol}/{endpoint}").into_bytes()
+}
+
 pub fn tokens_prefix(topic: &str) -> Vec<u8> {
     format!("token/{topic}/").into_bytes()
 }
@@ -62,6 +72,12 @@ pub struct TopicRecord {
     pub attributes: BTreeMap<String, String>,
     /// Tags in the order they were first added.
     pub tags: IndexMap<String, String>,
+    /// Counts kept as subscriptions come and go, so GetTopicAttributes
+    /// reads one record whatever the number of subscriptions.
+    #[serde(default)]
+    pub subscriptions_confirmed: u64,
+    #[serde(default)]
+    pub subscriptions_pending: u64,
     /// Unsubscribed subscriptions, for `SubscriptionsDeleted`.
     pub subscriptions_deleted: u64,
     /// Last FIFO sequence number handed out.

@@ -21,8 +21,8 @@ use crate::generated::{
 };
 use crate::pagination::{self, PAGE_SIZE};
 use crate::records::{
-    self, SUBSCRIPTION_PREFIX, SubscriptionRecord, TopicRecord, subscription_key, subscriptions_prefix,
-    token_key, topic_key,
+    self, SUBSCRIPTION_PREFIX, SubscriptionRecord, TopicRecord, endpoint_key, subscription_key,
+    subscriptions_prefix, token_key, topic_key,
 };
 
 /// What ListSubscriptions and Subscribe say instead of an unconfirmed ARN.
@@ -215,7 +215,7 @@ impl Sns {
             .store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let topic_record: TopicRecord = table
+                let mut topic_record: TopicRecord = table
                     .get_json(&topic_key(&record.topic))?
                     .ok_or_else(topic_not_found)?;
                 if topic_record.is_fifo() && !matches!(record.protocol.as_str(), "sqs" | "firehose") {
@@ -225,21 +225,31 @@ impl Sns {
                     )));
                 }
                 // Subscribing the same endpoint again answers the existing subscription.
-                for entry in table.scan(&subscriptions_prefix(&record.topic))? {
-                    let existing: SubscriptionRecord = entry?.decode()?;
-                    if existing.protocol == record.protocol && existing.endpoint == record.endpoint {
-                        if existing.attributes != record.attributes && !record.attributes.is_empty() {
-                            return Err(invalid_parameter(
-                                "Attributes Reason: Subscription already exists with different attributes",
-                            ));
-                        }
-                        return Ok((existing, false));
+                let endpoint_key = endpoint_key(&record.topic, &record.protocol, &record.endpoint);
+                if let Some(id) = table.get(&endpoint_key)?
+                    && let Some(existing) = table.get_json::<SubscriptionRecord>(&subscription_key(
+                        &record.topic,
+                        &String::from_utf8_lossy(&id),
+                    ))?
+                {
+                    if existing.attributes != record.attributes && !record.attributes.is_empty() {
+                        return Err(invalid_parameter(
+                            "Attributes Reason: Subscription already exists with different attributes",
+                        ));
                     }
+                    return Ok((existing, false));
                 }
                 table.put_json(&subscription_key(&record.topic, &record.id), &record)?;
+                table.put(&endpoint_key, record.id.as_bytes())?;
                 if let Some(token) = &record.token {
                     table.put(&token_key(&record.topic, token), record.id.as_bytes())?;
                 }
+                if record.confirmed {
+                    topic_record.subscriptions_confirmed += 1;
+                } else {
+                    topic_record.subscriptions_pending += 1;
+                }
+                table.put_json(&topic_key(&record.topic), &topic_record)?;
                 Ok((record, true))
             })
             .await;
@@ -310,9 +320,8 @@ impl Sns {
             .store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                if table.get(&topic_key(&name))?.is_none() {
-                    return Err(topic_not_found());
-                }
+                let topic_key = topic_key(&name);
+                let mut topic: TopicRecord = table.get_json(&topic_key)?.ok_or_else(topic_not_found)?;
                 let id = table
                     .get(&token_key(&name, &token))?
                     .and_then(|id| String::from_utf8(id).ok())
@@ -324,8 +333,11 @@ impl Sns {
                 if !record.confirmed {
                     record.confirmed = true;
                     table.put_json(&key, &record)?;
+                    topic.subscriptions_pending = topic.subscriptions_pending.saturating_sub(1);
+                    topic.subscriptions_confirmed += 1;
+                    table.put_json(&topic_key, &topic)?;
                 }
-                Ok(id)
+                Ok::<_, AwsError>(id)
             })
             .await?;
         Ok(ConfirmSubscriptionResponse {
@@ -345,11 +357,17 @@ impl Sns {
                     return Ok(());
                 };
                 table.delete(&key)?;
+                table.delete(&endpoint_key(&record.topic, &record.protocol, &record.endpoint))?;
                 if let Some(token) = &record.token {
                     table.delete(&token_key(&record.topic, token))?;
                 }
                 let topic_key = topic_key(&record.topic);
                 if let Some(mut topic) = table.get_json::<TopicRecord>(&topic_key)? {
+                    if record.confirmed {
+                        topic.subscriptions_confirmed = topic.subscriptions_confirmed.saturating_sub(1);
+                    } else {
+                        topic.subscriptions_pending = topic.subscriptions_pending.saturating_sub(1);
+                    }
                     topic.subscriptions_deleted += 1;
                     table.put_json(&topic_key, &topic)?;
                 }

@@ -14,7 +14,7 @@ use crate::generated::{
 };
 use crate::pagination::{self, PAGE_SIZE};
 use crate::records::{
-    self, SubscriptionRecord, TopicRecord, dedups_prefix, subscriptions_prefix, tokens_prefix, topic_key,
+    self, TopicRecord, dedups_prefix, endpoints_prefix, subscriptions_prefix, tokens_prefix, topic_key,
 };
 
 /// Topic attributes a client may set with CreateTopic or SetTopicAttributes.
@@ -142,6 +142,7 @@ impl Sns {
                 let mut table = txn.open(&ns)?;
                 if table.delete(&topic_key(&arn.name))? {
                     table.delete_prefix(&subscriptions_prefix(&arn.name))?;
+                    table.delete_prefix(&endpoints_prefix(&arn.name))?;
                     table.delete_prefix(&tokens_prefix(&arn.name))?;
                     table.delete_prefix(&dedups_prefix(&arn.name))?;
                 }
@@ -203,20 +204,16 @@ impl Sns {
         let arn = TopicArn::parse(&input.topic_arn, "TopicArn")?;
         let ns = records::namespace(&arn.account, &arn.region)?;
         let name = arn.name.clone();
-        let (topic, subscriptions) = self
+        let topic: TopicRecord = self
             .store
             .read(move |txn| {
-                let table = txn.open(&ns)?;
-                let topic: TopicRecord = table.get_json(&topic_key(&name))?.ok_or_else(topic_not_found)?;
-                let mut subscriptions = Vec::new();
-                for entry in table.scan(&subscriptions_prefix(&name))? {
-                    subscriptions.push(entry?.decode::<SubscriptionRecord>()?);
-                }
-                Ok::<_, AwsError>((topic, subscriptions))
+                txn.open(&ns)?
+                    .get_json(&topic_key(&name))?
+                    .ok_or_else(topic_not_found)
             })
             .await?;
-        let confirmed = subscriptions.iter().filter(|s| s.confirmed).count();
-        let pending = subscriptions.len() - confirmed;
+        let confirmed = topic.subscriptions_confirmed;
+        let pending = topic.subscriptions_pending;
 
         let mut attributes = IndexMap::new();
         attributes.insert("TopicArn".to_owned(), arn.to_string());
