@@ -15,5 +15,5 @@ pub mod value;
 pub use context::RequestContext;
 pub use error::AwsError;
 pub use service::{BoxFuture, Service};
-pub use typed::{Document, from_value, to_value};
+pub use typed::{Document, from_value, handle_typed, handle_typed_async, to_value};
 pub use value::{Timestamp, Value};

@@ -21,14 +21,11 @@ mod names;
 mod queue;
 mod records;
 
-use std::future::Future;
 use std::sync::Arc;
 
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_value, to_value};
+use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed_async};
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::move_tasks::MoveTasks;
 use crate::queue::Registry;
@@ -56,45 +53,44 @@ impl Sqs {
 
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
         match operation {
-            "CreateQueue" => run(input, |i| self.create_queue(ctx, i)).await,
-            "GetQueueUrl" => run(input, |i| self.get_queue_url(ctx, i)).await,
-            "ListQueues" => run(input, |i| self.list_queues(ctx, i)).await,
-            "DeleteQueue" => run(input, |i| self.delete_queue(ctx, i)).await,
-            "PurgeQueue" => run(input, |i| self.purge_queue(ctx, i)).await,
-            "GetQueueAttributes" => run(input, |i| self.get_queue_attributes(ctx, i)).await,
-            "SetQueueAttributes" => run(input, |i| self.set_queue_attributes(ctx, i)).await,
-            "TagQueue" => run(input, |i| self.tag_queue(ctx, i)).await,
-            "UntagQueue" => run(input, |i| self.untag_queue(ctx, i)).await,
-            "ListQueueTags" => run(input, |i| self.list_queue_tags(ctx, i)).await,
-            "AddPermission" => run(input, |i| self.add_permission(ctx, i)).await,
-            "RemovePermission" => run(input, |i| self.remove_permission(ctx, i)).await,
-            "SendMessage" => run(input, |i| self.send_message(ctx, i)).await,
-            "SendMessageBatch" => run(input, |i| self.send_message_batch(ctx, i)).await,
-            "ReceiveMessage" => run(input, |i| self.receive_message(ctx, i)).await,
-            "DeleteMessage" => run(input, |i| self.delete_message(ctx, i)).await,
-            "DeleteMessageBatch" => run(input, |i| self.delete_message_batch(ctx, i)).await,
-            "ChangeMessageVisibility" => run(input, |i| self.change_message_visibility(ctx, i)).await,
-            "ChangeMessageVisibilityBatch" => {
-                run(input, |i| self.change_message_visibility_batch(ctx, i)).await
+            "CreateQueue" => handle_typed_async(input, |i| self.create_queue(ctx, i)).await,
+            "GetQueueUrl" => handle_typed_async(input, |i| self.get_queue_url(ctx, i)).await,
+            "ListQueues" => handle_typed_async(input, |i| self.list_queues(ctx, i)).await,
+            "DeleteQueue" => handle_typed_async(input, |i| self.delete_queue(ctx, i)).await,
+            "PurgeQueue" => handle_typed_async(input, |i| self.purge_queue(ctx, i)).await,
+            "GetQueueAttributes" => handle_typed_async(input, |i| self.get_queue_attributes(ctx, i)).await,
+            "SetQueueAttributes" => handle_typed_async(input, |i| self.set_queue_attributes(ctx, i)).await,
+            "TagQueue" => handle_typed_async(input, |i| self.tag_queue(ctx, i)).await,
+            "UntagQueue" => handle_typed_async(input, |i| self.untag_queue(ctx, i)).await,
+            "ListQueueTags" => handle_typed_async(input, |i| self.list_queue_tags(ctx, i)).await,
+            "AddPermission" => handle_typed_async(input, |i| self.add_permission(ctx, i)).await,
+            "RemovePermission" => handle_typed_async(input, |i| self.remove_permission(ctx, i)).await,
+            "SendMessage" => handle_typed_async(input, |i| self.send_message(ctx, i)).await,
+            "SendMessageBatch" => handle_typed_async(input, |i| self.send_message_batch(ctx, i)).await,
+            "ReceiveMessage" => handle_typed_async(input, |i| self.receive_message(ctx, i)).await,
+            "DeleteMessage" => handle_typed_async(input, |i| self.delete_message(ctx, i)).await,
+            "DeleteMessageBatch" => handle_typed_async(input, |i| self.delete_message_batch(ctx, i)).await,
+            "ChangeMessageVisibility" => {
+                handle_typed_async(input, |i| self.change_message_visibility(ctx, i)).await
             }
-            "ListDeadLetterSourceQueues" => run(input, |i| self.list_dead_letter_source_queues(ctx, i)).await,
-            "StartMessageMoveTask" => run(input, |i| self.start_message_move_task(ctx, i)).await,
-            "ListMessageMoveTasks" => run(input, |i| self.list_message_move_tasks(ctx, i)).await,
-            "CancelMessageMoveTask" => run(input, |i| self.cancel_message_move_task(ctx, i)).await,
+            "ChangeMessageVisibilityBatch" => {
+                handle_typed_async(input, |i| self.change_message_visibility_batch(ctx, i)).await
+            }
+            "ListDeadLetterSourceQueues" => {
+                handle_typed_async(input, |i| self.list_dead_letter_source_queues(ctx, i)).await
+            }
+            "StartMessageMoveTask" => {
+                handle_typed_async(input, |i| self.start_message_move_task(ctx, i)).await
+            }
+            "ListMessageMoveTasks" => {
+                handle_typed_async(input, |i| self.list_message_move_tasks(ctx, i)).await
+            }
+            "CancelMessageMoveTask" => {
+                handle_typed_async(input, |i| self.cancel_message_move_task(ctx, i)).await
+            }
             _ => Err(AwsError::not_implemented("sqs", operation)),
         }
     }
-}
-
-/// Runs a handler over its typed input and turns its output back into a value.
-async fn run<I, O, F>(input: Value, handler: impl FnOnce(I) -> F) -> Result<Value, AwsError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-    F: Future<Output = Result<O, AwsError>>,
-{
-    let output = handler(from_value(input)?).await?;
-    Ok(to_value(&output))
 }
 
 impl Service for Sqs {

@@ -24,9 +24,7 @@ mod sha1;
 use std::sync::Arc;
 
 use nimbus_core::identity::CredentialRegistry;
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_value, to_value};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed};
 
 pub use credentials::role_id;
 
@@ -43,25 +41,16 @@ impl Sts {
 
     fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
         match operation {
-            "AssumeRole" => run(input, |i| self.assume_role(ctx, i)),
-            "AssumeRoleWithSAML" => run(input, |i| self.assume_role_with_saml(i)),
-            "AssumeRoleWithWebIdentity" => run(input, |i| self.assume_role_with_web_identity(i)),
-            "GetAccessKeyInfo" => run(input, |i| self.get_access_key_info(i)),
-            "GetCallerIdentity" => run(input, |i| self.get_caller_identity(ctx, i)),
-            "GetFederationToken" => run(input, |i| self.get_federation_token(ctx, i)),
-            "GetSessionToken" => run(input, |i| self.get_session_token(ctx, i)),
+            "AssumeRole" => handle_typed(input, |i| self.assume_role(ctx, i)),
+            "AssumeRoleWithSAML" => handle_typed(input, |i| self.assume_role_with_saml(i)),
+            "AssumeRoleWithWebIdentity" => handle_typed(input, |i| self.assume_role_with_web_identity(i)),
+            "GetAccessKeyInfo" => handle_typed(input, |i| self.get_access_key_info(i)),
+            "GetCallerIdentity" => handle_typed(input, |i| self.get_caller_identity(ctx, i)),
+            "GetFederationToken" => handle_typed(input, |i| self.get_federation_token(ctx, i)),
+            "GetSessionToken" => handle_typed(input, |i| self.get_session_token(ctx, i)),
             _ => Err(AwsError::not_implemented("sts", operation)),
         }
     }
-}
-
-/// Runs a handler over its typed input and turns its output back into a value.
-fn run<I, O>(input: Value, handler: impl FnOnce(I) -> Result<O, AwsError>) -> Result<Value, AwsError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-{
-    handler(from_value(input)?).map(|output| to_value(&output))
 }
 
 impl Service for Sts {
