@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use nimbus_core::{AwsError, RequestContext};
+use nimbus_store::TableMut;
 use sha2::{Digest, Sha256};
 
 use crate::Sns;
@@ -18,11 +19,16 @@ use crate::generated::{
 };
 use crate::message::{MAX_MESSAGE_BYTES, Outgoing, prepare, size_of};
 use crate::records::{
-    self, DedupRecord, SubscriptionRecord, TopicRecord, dedup_key, subscriptions_prefix, topic_key,
+    self, DedupRecord, SubscriptionRecord, TopicRecord, dedup_expiries_prefix, dedup_expiry_key, dedup_key,
+    subscriptions_prefix, topic_key,
 };
 
 /// FIFO deduplication window.
 const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Expired deduplication records removed per FIFO publish: enough to keep
+/// up with any publish rate, few enough to keep a publish's cost bounded.
+const DEDUP_SWEEP: usize = 4;
 
 /// Entries one PublishBatch may carry.
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -248,6 +254,7 @@ impl Sns {
                             ));
                         }
                     };
+                    sweep_expired_dedups(&mut table, &name, now_millis)?;
                     let dedup_key = dedup_key(&name, &dedup);
                     if let Some(seen) = table.get_json::<DedupRecord>(&dedup_key)?
                         && seen.expires_at_millis > now_millis
@@ -261,14 +268,16 @@ impl Sns {
                     let sequence = format!("{:020}", record.sequence);
                     table.put_json(&key, &record)?;
                     let window = u64::try_from(DEDUP_WINDOW.as_millis()).unwrap_or(u64::MAX);
+                    let expires_at_millis = now_millis.saturating_add(window);
                     table.put_json(
                         &dedup_key,
                         &DedupRecord {
                             message_id: new_id,
                             sequence_number: sequence.clone(),
-                            expires_at_millis: now_millis.saturating_add(window),
+                            expires_at_millis,
                         },
                     )?;
+                    table.put(&dedup_expiry_key(&name, expires_at_millis, &dedup), b"")?;
                     sequence_number = Some(sequence);
                     deduplication_id = Some(dedup);
                 }
@@ -309,6 +318,35 @@ impl Sns {
             }
         }
     }
+}
+
+/// Removes a few deduplication records whose window has closed.
+fn sweep_expired_dedups(table: &mut TableMut<'_>, topic: &str, now_millis: u64) -> Result<(), AwsError> {
+    let prefix = dedup_expiries_prefix(topic);
+    let mut expired = Vec::new();
+    for entry in table.scan(&prefix)?.take(DEDUP_SWEEP) {
+        let key = entry?.key;
+        let rest = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+        let Some((expiry, dedup_id)) = rest.split_once('/') else {
+            continue;
+        };
+        match expiry.parse::<u64>() {
+            Ok(expiry) if expiry <= now_millis => expired.push((key, expiry, dedup_id.to_owned())),
+            _ => break,
+        }
+    }
+    for (expiry_key, expiry, dedup_id) in expired {
+        table.delete(&expiry_key)?;
+        // The id may have been published again since: keep that newer record.
+        let record_key = dedup_key(topic, &dedup_id);
+        if table
+            .get_json::<DedupRecord>(&record_key)?
+            .is_some_and(|record| record.expires_at_millis == expiry)
+        {
+            table.delete(&record_key)?;
+        }
+    }
+    Ok(())
 }
 
 fn hex_sha256(text: &str) -> String {

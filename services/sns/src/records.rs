@@ -9,6 +9,9 @@
 //!   answers an existing subscription of the same endpoint)
 //! - `token/<topic>/<token>` → subscription id (ConfirmSubscription)
 //! - `dedup/<topic>/<deduplication id>` → [`DedupRecord`] (FIFO topics)
+//! - `dedup-expiry/<topic>/<expiry millis, 20 digits>/<deduplication id>`
+//!   → nothing: the same records in expiry order, so expired ones are swept
+//!   oldest first without scanning the live ones
 
 use std::collections::BTreeMap;
 
@@ -62,6 +65,14 @@ pub fn dedups_prefix(topic: &str) -> Vec<u8> {
 
 pub fn dedup_key(topic: &str, dedup_id: &str) -> Vec<u8> {
     format!("dedup/{topic}/{dedup_id}").into_bytes()
+}
+
+pub fn dedup_expiries_prefix(topic: &str) -> Vec<u8> {
+    format!("dedup-expiry/{topic}/").into_bytes()
+}
+
+pub fn dedup_expiry_key(topic: &str, expires_at_millis: u64, dedup_id: &str) -> Vec<u8> {
+    format!("dedup-expiry/{topic}/{expires_at_millis:020}/{dedup_id}").into_bytes()
 }
 
 /// A topic as stored.

@@ -247,3 +247,37 @@ async fn messages_over_256_kib_are_refused() -> Result<(), AwsError> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn expired_deduplication_records_are_swept() -> Result<(), AwsError> {
+    let (sns, _queues, clock) = service();
+    let topic = topic(&sns, "swept.fifo", &[("FifoTopic", "true")]).await?;
+    let publish = |dedup: &str| PublishInput {
+        message_group_id: Some("g".to_owned()),
+        message_deduplication_id: Some(dedup.to_owned()),
+        ..publish_input(&topic, "m", None)
+    };
+    sns.publish(&ctx(), publish("old")).await?;
+    clock.advance(std::time::Duration::from_secs(6 * 60)).await;
+    sns.publish(&ctx(), publish("new")).await?;
+
+    let ns = crate::records::namespace("000000000000", "us-east-1")?;
+    let kept = sns
+        .store
+        .read(move |txn| {
+            let table = txn.open(&ns)?;
+            let old = table
+                .get(&crate::records::dedup_key("swept.fifo", "old"))?
+                .is_some();
+            let new = table
+                .get(&crate::records::dedup_key("swept.fifo", "new"))?
+                .is_some();
+            let expiries = table
+                .scan(&crate::records::dedup_expiries_prefix("swept.fifo"))?
+                .count();
+            Ok::<_, AwsError>((old, new, expiries))
+        })
+        .await?;
+    assert_eq!(kept, (false, true, 1));
+    Ok(())
+}

@@ -14,7 +14,8 @@ use crate::generated::{
 };
 use crate::pagination::{self, PAGE_SIZE};
 use crate::records::{
-    self, TopicRecord, dedups_prefix, endpoints_prefix, subscriptions_prefix, tokens_prefix, topic_key,
+    self, TopicRecord, dedup_expiries_prefix, dedups_prefix, endpoints_prefix, subscriptions_prefix,
+    tokens_prefix, topic_key,
 };
 
 /// Topic attributes a client may set with CreateTopic or SetTopicAttributes.
@@ -145,6 +146,7 @@ impl Sns {
                     table.delete_prefix(&endpoints_prefix(&arn.name))?;
                     table.delete_prefix(&tokens_prefix(&arn.name))?;
                     table.delete_prefix(&dedups_prefix(&arn.name))?;
+                    table.delete_prefix(&dedup_expiries_prefix(&arn.name))?;
                 }
                 Ok::<_, AwsError>(())
             })
