@@ -34,8 +34,12 @@ pub(crate) struct Outgoing {
 struct Prepared {
     answer: SendMessageResult,
     /// `None` for a duplicate inside the deduplication window.
-    new: Option<(Arc<MessageRecord>, StateRecord, Option<(String, DedupRecord)>)>,
+    new: Option<NewMessage>,
 }
+
+/// A message to store: the message, its first state, and (FIFO) the
+/// deduplication record keyed by its deduplication key.
+type NewMessage = (Arc<MessageRecord>, StateRecord, Option<(String, DedupRecord)>);
 
 impl Sqs {
     pub(crate) async fn send_message(
