@@ -761,3 +761,32 @@ def test_state_and_pending_deliveries_survive_kill_9(launch_nimbus, tmp_path):
         assert confirmed.startswith(topic + ":")
     finally:
         endpoint.close()
+
+
+def test_envelope_names_the_topic_signature_version(sns, sqs):
+    topic = sns.create_topic(Name=unique("sigv2"), Attributes={"SignatureVersion": "2"})["TopicArn"]
+    url, arn = make_queue(sqs, unique("sigv2"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="signed")
+    envelope = json.loads(receive_all(sqs, url, 1)[0]["Body"])
+    assert envelope["SignatureVersion"] == "2"
+    with pytest.raises(ClientError) as excinfo:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="3")
+    assert error_of(excinfo) == ("InvalidParameter", 400)
+
+
+def test_lambda_subscription_is_confirmed_and_failures_reach_its_dlq(sns, sqs):
+    topic = sns.create_topic(Name=unique("lambda"))["TopicArn"]
+    dlq_url, dlq_arn = make_queue(sqs, unique("lambda-dlq"))
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:handler"
+    arn = sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=function,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})},
+    )["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
+    published = sns.publish(TopicArn=topic, Message="to lambda")["MessageId"]
+    # No Lambda in nimbus yet: the message is dead-lettered, not lost.
+    dead = receive_all(sqs, dlq_url, 1)
+    assert json.loads(dead[0]["Body"])["MessageId"] == published

@@ -71,6 +71,7 @@ pub struct Notification<'a> {
     pub message: &'a str,
     pub timestamp: &'a str,
     pub sequence_number: Option<&'a str>,
+    pub signature_version: &'a str,
     pub unsubscribe_url: &'a str,
     pub attributes: &'a IndexMap<String, EnvelopeAttribute>,
 }
@@ -89,7 +90,7 @@ impl Notification<'_> {
         }
         envelope.insert("Message".into(), json!(self.message));
         envelope.insert("Timestamp".into(), json!(self.timestamp));
-        envelope.insert("SignatureVersion".into(), json!("1"));
+        envelope.insert("SignatureVersion".into(), json!(self.signature_version));
         envelope.insert("Signature".into(), json!(signature()));
         envelope.insert("SigningCertURL".into(), json!(signing_cert_url(self.region)));
         envelope.insert("UnsubscribeURL".into(), json!(self.unsubscribe_url));

@@ -21,6 +21,7 @@ pub struct Published<'a> {
     pub sequence_number: Option<&'a str>,
     pub group_id: Option<&'a str>,
     pub deduplication_id: Option<&'a str>,
+    pub signature_version: &'a str,
     pub message: &'a Prepared,
 }
 
@@ -76,6 +77,7 @@ impl Sns {
                     message: body,
                     timestamp: published.timestamp,
                     sequence_number: published.sequence_number,
+                    signature_version: published.signature_version,
                     unsubscribe_url: &action_url(&ctx.host, "Unsubscribe", &[("SubscriptionArn", &arn)]),
                     attributes: &published.message.envelope_attributes,
                 }

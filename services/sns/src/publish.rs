@@ -40,6 +40,8 @@ enum Admission {
         subscriptions: Vec<SubscriptionRecord>,
         sequence_number: Option<String>,
         deduplication_id: Option<String>,
+        /// The topic's SignatureVersion, which the envelope names.
+        signature_version: String,
     },
     /// A FIFO duplicate inside the window: answer as the first time.
     Duplicate {
@@ -289,6 +291,7 @@ impl Sns {
                     subscriptions,
                     sequence_number,
                     deduplication_id,
+                    signature_version: record.signature_version().to_owned(),
                 })
             })
             .await?;
@@ -302,6 +305,7 @@ impl Sns {
                 subscriptions,
                 sequence_number,
                 deduplication_id,
+                signature_version,
             } => {
                 let timestamp = iso_timestamp(now);
                 let published = Published {
@@ -311,6 +315,7 @@ impl Sns {
                     sequence_number: sequence_number.as_deref(),
                     group_id: if fifo { group_id.as_deref() } else { None },
                     deduplication_id: deduplication_id.as_deref(),
+                    signature_version: &signature_version,
                     message: &prepared,
                 };
                 self.fan_out(ctx, &published, subscriptions).await?;

@@ -100,6 +100,13 @@ impl TopicRecord {
         self.attributes.get("FifoTopic").is_some_and(|v| v == "true")
     }
 
+    /// `1` (SHA1) unless the topic chose `2` (SHA256).
+    pub fn signature_version(&self) -> &str {
+        self.attributes
+            .get("SignatureVersion")
+            .map_or("1", String::as_str)
+    }
+
     pub fn content_based_deduplication(&self) -> bool {
         self.attributes
             .get("ContentBasedDeduplication")
