@@ -790,3 +790,43 @@ def test_lambda_subscription_is_confirmed_and_failures_reach_its_dlq(sns, sqs):
     # No Lambda in nimbus yet: the message is dead-lettered, not lost.
     dead = receive_all(sqs, dlq_url, 1)
     assert json.loads(dead[0]["Body"])["MessageId"] == published
+
+
+def test_attribute_limits_names_and_structure(sns, sqs):
+    topic = sns.create_topic(Name=unique("attrs"))["TopicArn"]
+    envelope_url, envelope_arn = make_queue(sqs, unique("envelope"))
+    raw_url, raw_arn = make_queue(sqs, unique("raw"))
+    dlq_url, dlq_arn = make_queue(sqs, unique("raw-dlq"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=envelope_arn)
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=raw_arn,
+        Attributes={"RawMessageDelivery": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})},
+    )
+    # More than 10 attributes publish fine; a raw SQS delivery cannot carry them.
+    many = {f"a{i}": {"DataType": "String", "StringValue": str(i)} for i in range(12)}
+    sns.publish(TopicArn=topic, Message="many", MessageAttributes=many)
+    envelope = json.loads(receive_all(sqs, envelope_url, 1)[0]["Body"])
+    assert len(envelope["MessageAttributes"]) == 12
+    assert [m["Body"] for m in receive_all(sqs, dlq_url, 1)] == ["many"]
+    assert_empty(sqs, raw_url)
+
+    # Attributes travel only with String-structured messages.
+    sns.publish(
+        TopicArn=topic,
+        MessageStructure="json",
+        Message=json.dumps({"default": "structured"}),
+        MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}},
+    )
+    envelope = json.loads(receive_all(sqs, envelope_url, 1)[0]["Body"])
+    assert envelope["Message"] == "structured"
+    assert "MessageAttributes" not in envelope
+    raw = receive_all(sqs, raw_url, 1)[0]
+    assert raw["Body"] == "structured"
+    assert "MessageAttributes" not in raw
+
+    for name in ["AWS.reserved", "amazon.x", ".lead", "trail.", "two..dots", "sp ace", "x" * 257]:
+        with pytest.raises(ClientError) as excinfo:
+            sns.publish(TopicArn=topic, Message="m", MessageAttributes={name: {"DataType": "String", "StringValue": "v"}})
+        assert error_of(excinfo) == ("ParameterValueInvalid", 400), name

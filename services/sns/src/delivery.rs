@@ -32,10 +32,11 @@ pub enum Job {
         body: String,
         dead_letter_queue: Option<String>,
     },
-    /// A protocol nimbus cannot reach yet (lambda before Lambda exists):
-    /// fails at once, so the message lands in the DLQ when there is one.
-    Unreachable {
-        protocol: String,
+    /// A delivery that cannot succeed (lambda before Lambda exists, a raw
+    /// SQS message with too many attributes): fails at once, so the message
+    /// lands in the DLQ when there is one.
+    Undeliverable {
+        reason: String,
         body: String,
         dead_letter_queue: Option<String>,
     },
@@ -50,7 +51,7 @@ impl Job {
             | Job::Http {
                 dead_letter_queue, ..
             }
-            | Job::Unreachable {
+            | Job::Undeliverable {
                 dead_letter_queue, ..
             } => dead_letter_queue.as_deref(),
         }
@@ -64,7 +65,7 @@ impl Job {
                 message.queue_arn = queue_arn;
                 message
             }
-            Job::Http { body, .. } | Job::Unreachable { body, .. } => QueueMessage {
+            Job::Http { body, .. } | Job::Undeliverable { body, .. } => QueueMessage {
                 queue_arn,
                 body,
                 attributes: Default::default(),
@@ -341,8 +342,8 @@ impl Worker {
                     permanent: true,
                 }),
             },
-            Job::Unreachable { protocol, .. } => Err(Failure {
-                message: format!("nimbus cannot deliver to {protocol} endpoints yet"),
+            Job::Undeliverable { reason, .. } => Err(Failure {
+                message: reason.clone(),
                 permanent: true,
             }),
         }

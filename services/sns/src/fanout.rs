@@ -8,7 +8,7 @@ use crate::arn::{SubscriptionArn, TopicArn};
 use crate::delivery::Job;
 use crate::envelope::{Notification, action_url};
 use crate::filter_policy::{AttributeValues, BodyValues, FilterPolicy, Scope};
-use crate::message::Prepared;
+use crate::message::{MAX_RAW_QUEUE_ATTRIBUTES, Prepared};
 use crate::queue_delivery::QueueMessage;
 use crate::records::SubscriptionRecord;
 use crate::subscriptions::{dead_letter_queue, filter_scope};
@@ -88,6 +88,15 @@ impl Sns {
                 .get("RedrivePolicy")
                 .and_then(|policy| dead_letter_queue(policy).ok());
             match subscription.protocol.as_str() {
+                "sqs" if raw && published.message.queue_attributes.len() > MAX_RAW_QUEUE_ATTRIBUTES => {
+                    background.push(Job::Undeliverable {
+                        reason: format!(
+                            "raw delivery to SQS carries at most {MAX_RAW_QUEUE_ATTRIBUTES} message attributes"
+                        ),
+                        body: body.to_owned(),
+                        dead_letter_queue: dlq,
+                    });
+                }
                 "sqs" => {
                     let message = QueueMessage {
                         queue_arn: subscription.endpoint.clone(),
@@ -119,8 +128,8 @@ impl Sns {
                         dead_letter_queue: dlq,
                     });
                 }
-                "lambda" => background.push(Job::Unreachable {
-                    protocol: "lambda".to_owned(),
+                "lambda" => background.push(Job::Undeliverable {
+                    reason: "nimbus cannot deliver to lambda endpoints yet".to_owned(),
                     body: envelope(),
                     dead_letter_queue: dlq,
                 }),

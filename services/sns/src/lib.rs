@@ -1,9 +1,14 @@
 //! Amazon SNS: topics (standard and FIFO), subscriptions, filter policies,
 //! and fan-out of published messages to SQS queues and HTTP endpoints.
 //!
-//! State (topics, subscriptions, confirmation tokens, FIFO deduplication)
-//! lives in the store. Deliveries to SQS go through [`QueueDelivery`], which
-//! the binary wires to nimbus-sqs.
+//! State (topics, subscriptions, confirmation tokens, FIFO deduplication,
+//! the outbox of background deliveries) lives in the store. Deliveries to
+//! SQS go through [`QueueDelivery`], which the binary wires to nimbus-sqs.
+//!
+//! One module per concern: `topics`, `tags`, `subscriptions`, `publish`
+//! (validation in `message`, FIFO dedup), `fanout` (who gets what, in which
+//! form: `envelope`), `filter_policy`, `delivery` (outbox, event bus,
+//! retries, DLQs) with `http_delivery` and `queue_delivery`.
 
 // Every handler returns nimbus_core::AwsError, whose size is the core's call.
 #![allow(clippy::result_large_err)]
@@ -32,9 +37,9 @@ use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_valu
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::delivery::Deliveries;
-use serde::de::DeserializeOwned;
 
 pub use queue_delivery::{
     NoQueues, QueueDelivery, QueueDeliveryError, QueueMessage, QueueMessageAttribute, SqsService,
@@ -68,7 +73,7 @@ impl Sns {
             "ListTopics" => run(input, |i| self.list_topics(ctx, i)).await,
             "GetTopicAttributes" => run(input, |i| self.get_topic_attributes(i)).await,
             "SetTopicAttributes" => run(input, |i| self.set_topic_attributes(i)).await,
-            "TagResource" => run(input, |i| self.tag_resource(ctx, i)).await,
+            "TagResource" => run(input, |i| self.tag_resource(i)).await,
             "UntagResource" => run(input, |i| self.untag_resource(i)).await,
             "ListTagsForResource" => run(input, |i| self.list_tags_for_resource(i)).await,
             "Subscribe" => run(input, |i| self.subscribe(ctx, i)).await,

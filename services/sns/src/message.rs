@@ -15,8 +15,9 @@ use crate::queue_delivery::QueueMessageAttribute;
 /// SNS's limit on a message with its attributes: 256 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
-/// Message attributes one message may carry.
-const MAX_ATTRIBUTES: usize = 10;
+/// Message attributes a raw delivery to SQS may carry (SQS's own limit);
+/// SNS discards such a delivery as the client's fault, not the publish.
+pub const MAX_RAW_QUEUE_ATTRIBUTES: usize = 10;
 
 /// What a client asked to publish (Publish or one PublishBatch entry).
 pub struct Outgoing {
@@ -83,12 +84,6 @@ pub fn prepare(outgoing: Outgoing) -> Result<Prepared, AwsError> {
         Some("json") => split_structure(&outgoing.message)?,
         Some(_) => return Err(invalid_parameter("MessageStructure")),
     };
-    if outgoing.attributes.len() > MAX_ATTRIBUTES {
-        return Err(invalid_parameter(format!(
-            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].",
-            outgoing.attributes.len()
-        )));
-    }
     let mut prepared = Prepared {
         default_body,
         per_protocol,
@@ -98,7 +93,14 @@ pub fn prepare(outgoing: Outgoing) -> Result<Prepared, AwsError> {
         filter_attributes: IndexMap::new(),
     };
     for (name, value) in outgoing.attributes {
+        validate_attribute_name(&name)?;
         add_attribute(&mut prepared, name, value)?;
+    }
+    if outgoing.message_structure.is_some() {
+        // Attributes travel only with String-structured messages; they
+        // still count for filter policies.
+        prepared.envelope_attributes.clear();
+        prepared.queue_attributes.clear();
     }
     Ok(prepared)
 }
@@ -123,6 +125,29 @@ fn split_structure(message: &str) -> Result<(String, IndexMap<String, String>), 
         .shift_remove("default")
         .ok_or_else(|| invalid_parameter("Message Structure - No default entry in JSON message body"))?;
     Ok((default, per_protocol))
+}
+
+/// Names: letters, digits, `_`, `-`, `.`; no leading, trailing or doubled
+/// period; at most 256 characters; `AWS.` and `Amazon.` are reserved.
+fn validate_attribute_name(name: &str) -> Result<(), AwsError> {
+    let lowercase = name.to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..")
+        && !lowercase.starts_with("aws.")
+        && !lowercase.starts_with("amazon.");
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid_parameter_value(format!(
+            "The message attribute name '{name}' is invalid."
+        )))
+    }
 }
 
 fn add_attribute(

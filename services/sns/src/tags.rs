@@ -1,6 +1,6 @@
 //! Topic tags: TagResource, UntagResource, ListTagsForResource.
 
-use nimbus_core::{AwsError, RequestContext};
+use nimbus_core::AwsError;
 
 use crate::Sns;
 use crate::arn::TopicArn;
@@ -31,7 +31,6 @@ pub fn validate_tag(key: &str, value: &str) -> Result<(), AwsError> {
 impl Sns {
     pub(crate) async fn tag_resource(
         &self,
-        _ctx: &RequestContext,
         input: TagResourceRequest,
     ) -> Result<TagResourceResponse, AwsError> {
         let arn = TopicArn::parse(&input.resource_arn, "ResourceArn")?;
