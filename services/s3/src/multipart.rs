@@ -152,7 +152,9 @@ impl S3 {
         check_part_number(input.part_number)?;
         let upload = self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
         let body = input.body.clone().unwrap_or_default();
-        checksums::check_content_md5(input.content_md5.as_deref(), &body)?;
+        let (staged, digest) = tokio::join!(self.stage_bytes(&body), checksums::md5_of(&body));
+        let (staged, digest) = (staged?, digest?);
+        checksums::check_content_md5(input.content_md5.as_deref(), &digest)?;
         let requested = Requested {
             algorithm: input
                 .checksum_algorithm
@@ -165,7 +167,7 @@ impl S3 {
             sha256: input.checksum_sha256.as_deref(),
         };
         let checksum = requested.verify(&body)?;
-        let etag = format!("\"{}\"", checksums::md5_hex(&body));
+        let etag = format!("\"{}\"", checksums::hex(&digest));
         let part = PartRecord {
             part_number: input.part_number,
             blob: None,
@@ -174,7 +176,6 @@ impl S3 {
             last_modified: self.now_whole_seconds(),
             checksum: checksum.clone(),
         };
-        let staged = self.stage_bytes(&body).await?;
         self.store_part(&input.bucket, &input.key, &input.upload_id, part, staged)
             .await?;
         let sums = checksums::members(checksum.as_ref());

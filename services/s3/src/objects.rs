@@ -122,11 +122,13 @@ impl S3 {
         let Some(blob) = blob else {
             return Ok(Bytes::new());
         };
+        use tokio::io::AsyncReadExt;
         let mut reader = self.store.blobs().open_range(blob, start..end).await?;
         let mut out = Vec::with_capacity(usize::try_from(end - start).unwrap_or(0));
-        while let Some(chunk) = reader.next_chunk().await? {
-            out.extend_from_slice(&chunk);
-        }
+        reader
+            .read_to_end(&mut out)
+            .await
+            .map_err(|e| AwsError::internal(format!("cannot read object bytes: {e}")))?;
         Ok(Bytes::from(out))
     }
 
@@ -206,8 +208,13 @@ impl S3 {
         input: PutObjectRequest,
     ) -> Result<PutObjectOutput, AwsError> {
         validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
+        // Fail before writing bytes for a bucket that is not there.
+        self.load_bucket(&input.bucket)?;
         let body = input.body.clone().unwrap_or_default();
-        checksums::check_content_md5(input.content_md5.as_deref(), &body)?;
+        // Bytes go to disk while their MD5 is computed; a failed check drops the staged blob.
+        let (staged, digest) = tokio::join!(self.stage_bytes(&body), checksums::md5_of(&body));
+        let (staged, digest) = (staged?, digest?);
+        checksums::check_content_md5(input.content_md5.as_deref(), &digest)?;
         let checksum = Requested {
             algorithm: input.checksum_algorithm.as_deref(),
             crc32: input.checksum_crc32.as_deref(),
@@ -224,12 +231,10 @@ impl S3 {
             return Err(errors::invalid_argument("", "x-amz-acl", canned));
         }
         let tags = parse_tagging_header(input.tagging.as_deref())?;
-        // Fail before writing bytes for a bucket that is not there.
-        self.load_bucket(&input.bucket)?;
         let record = ObjectRecord {
             key: input.key.clone(),
             size: body.len() as u64,
-            etag: format!("\"{}\"", checksums::md5_hex(&body)),
+            etag: format!("\"{}\"", checksums::hex(&digest)),
             last_modified: whole_seconds(self.now()),
             content_type: input.content_type.clone(),
             cache_control: input.cache_control.clone(),
@@ -245,7 +250,6 @@ impl S3 {
             checksum,
             ..ObjectRecord::default()
         };
-        let staged = self.stage_bytes(&body).await?;
         let (stored, version_id) = self
             .store_object(
                 &input.bucket,
