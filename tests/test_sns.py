@@ -247,6 +247,8 @@ def test_subscription_attributes(sns):
         ("FilterPolicy", "{not json"),
         ("FilterPolicy", json.dumps({"a": [{"numeric": [">", "x"]}]})),
         ("FilterPolicy", json.dumps({"a": [{"bogus": 1}]})),
+        ("FilterPolicy", json.dumps({k: ["v"] for k in "abcdef"})),  # more than 5 keys
+        ("FilterPolicy", json.dumps({"a": [f"v{i}" for i in range(151)]})),  # over 150 combinations
         ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "nope"})),
         ("Bogus", "x"),
     ]

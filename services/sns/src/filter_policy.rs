@@ -20,6 +20,12 @@ use crate::errors::invalid_parameter;
 /// Largest number of value combinations a policy may describe, as on SNS.
 const MAX_COMBINATIONS: usize = 150;
 
+/// Keys (leaf fields) one policy may name, as on SNS.
+const MAX_KEYS: usize = 5;
+
+/// Numbers a numeric condition may compare with: ±10^9.
+const NUMERIC_LIMIT: f64 = 1e9;
+
 /// Where a policy looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -120,6 +126,11 @@ impl FilterPolicy {
             return Err(error("Filter policy must be a JSON object"));
         };
         let root = parse_node(&object, scope, 0)?;
+        if root.keys() > MAX_KEYS {
+            return Err(error(format!(
+                "Filter policy can not have more than {MAX_KEYS} keys"
+            )));
+        }
         if root.combinations() > MAX_COMBINATIONS {
             return Err(error("Filter policy is too complex"));
         }
@@ -267,6 +278,11 @@ fn parse_numeric(argument: &Json) -> Result<Pattern, AwsError> {
         let Some(bound) = items.next().and_then(Json::as_f64) else {
             return Err(error(format!("Value of {operator} must be numeric")));
         };
+        if !(-NUMERIC_LIMIT..=NUMERIC_LIMIT).contains(&bound) {
+            return Err(error(format!(
+                "Value of {operator} must be between -1.0E9 and 1.0E9 inclusive"
+            )));
+        }
         conditions.push((comparison, bound));
     }
     let valid = match conditions.as_slice() {
@@ -298,6 +314,24 @@ fn parse_cidr(text: &str) -> Result<Pattern, AwsError> {
 }
 
 impl Node {
+    /// Leaf keys the node names; of an `$or`, its largest alternative.
+    fn keys(&self) -> usize {
+        let fields: usize = self
+            .fields
+            .iter()
+            .map(|(_, rule)| match rule {
+                Rule::Patterns(_) => 1,
+                Rule::Nested(node) => node.keys(),
+            })
+            .sum();
+        let alternatives: usize = self
+            .any_of
+            .iter()
+            .map(|alternatives| alternatives.iter().map(Node::keys).max().unwrap_or(0))
+            .sum();
+        fields + alternatives
+    }
+
     /// Value combinations the node describes (SNS's complexity measure).
     fn combinations(&self) -> usize {
         let fields = self.fields.iter().fold(1usize, |total, (_, rule)| {
@@ -586,6 +620,8 @@ mod tests {
             r#"{"a":[{"cidr":"10.0.0.0"}]}"#,
             r#"{"a":{"b":["c"]}}"#,
             r#"{"a":[]}"#,
+            r#"{"a":["1"],"b":["1"],"c":["1"],"d":["1"],"e":["1"],"f":["1"]}"#,
+            r#"{"a":[{"numeric":[">",2000000000]}]}"#,
         ] {
             let error = FilterPolicy::parse(bad, Scope::MessageAttributes).err();
             assert_eq!(
