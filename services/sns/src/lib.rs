@@ -18,6 +18,7 @@ mod delivery;
 mod envelope;
 mod errors;
 mod fanout;
+mod fifo_order;
 mod filter_policy;
 pub mod generated;
 mod http_delivery;
@@ -40,6 +41,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::delivery::Deliveries;
+use crate::fifo_order::FifoOrder;
 
 pub use queue_delivery::{
     NoQueues, QueueDelivery, QueueDeliveryError, QueueMessage, QueueMessageAttribute, SqsService,
@@ -53,6 +55,8 @@ pub struct Sns {
     /// Deliveries: SQS (DLQs included) through `QueueDelivery`, HTTP in the
     /// background with retries.
     deliveries: Deliveries,
+    /// Serializes publishing per FIFO topic.
+    fifo_order: FifoOrder,
 }
 
 impl Sns {
@@ -62,6 +66,7 @@ impl Sns {
             store,
             clock,
             deliveries,
+            fifo_order: FifoOrder::default(),
         }
     }
 

@@ -232,6 +232,13 @@ impl Sns {
         }
         let content_hash = fifo.then(|| hex_sha256(&outgoing.message));
         let prepared = prepare(outgoing)?;
+        // A FIFO topic's messages are numbered and delivered one at a time,
+        // so queues receive them in sequence-number order.
+        let _in_sequence = if fifo {
+            Some(self.fifo_order.lock(&topic.to_string()).await)
+        } else {
+            None
+        };
         let message_id = uuid::Uuid::new_v4().to_string();
         let now = self.clock.now();
         let now_millis = self.clock.now_epoch_millis();

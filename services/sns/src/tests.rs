@@ -281,3 +281,37 @@ async fn expired_deduplication_records_are_swept() -> Result<(), AwsError> {
     assert_eq!(kept, (false, true, 1));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_fifo_publishes_arrive_in_sequence_order() -> Result<(), AwsError> {
+    let (sns, queues, _clock) = service();
+    let sns = Arc::new(sns);
+    let topic = topic(&sns, "ordered.fifo", &[("FifoTopic", "true")]).await?;
+    subscribe(&sns, &topic, "ordered.fifo", &[]).await?;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (sns, topic) = (Arc::clone(&sns), topic.clone());
+        tasks.push(tokio::spawn(async move {
+            let input = PublishInput {
+                message_group_id: Some("g".to_owned()),
+                message_deduplication_id: Some(format!("d{i}")),
+                ..publish_input(&topic, &format!("m{i}"), None)
+            };
+            sns.publish(&ctx(), input).await
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| AwsError::internal(e.to_string()))??;
+    }
+    let sequence_numbers: Vec<String> = queues
+        .bodies_for("ordered.fifo")
+        .iter()
+        .filter_map(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+        .filter_map(|envelope| envelope["SequenceNumber"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(sequence_numbers.len(), 16);
+    let mut sorted = sequence_numbers.clone();
+    sorted.sort();
+    assert_eq!(sequence_numbers, sorted);
+    Ok(())
+}
