@@ -903,3 +903,67 @@ def test_key_size_and_placeholder_key_validation(ddb):
     assert message == 'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'
     code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "a"}}, ConditionExpression="#a = :v", ExpressionAttributeNames={"a": "x"}, ExpressionAttributeValues={":v": {"S": "x"}})
     assert message == 'ExpressionAttributeNames contains invalid key: Syntax error; key: "a"'
+
+
+# --- PartiQL -----------------------------------------------------------------
+
+
+def test_partiql_statements(ddb):
+    table = make_table(ddb, range_type="N")
+    ddb.execute_statement(Statement=f"INSERT INTO \"{table}\" VALUE {{'pk': 'p', 'sk': 1, 'name': 'one', 'tags': <<'a', 'b'>>, 'doc': {{'n': [1, 2]}}}}")
+    ddb.execute_statement(Statement=f'INSERT INTO "{table}" VALUE {{\'pk\': ?, \'sk\': ?, \'name\': ?}}', Parameters=[{"S": "p"}, {"N": "2"}, {"S": "two"}])
+    code, status, message, _ = error_of(ddb.execute_statement, Statement=f"INSERT INTO \"{table}\" VALUE {{'pk': 'p', 'sk': 1}}")
+    assert (code, status, message) == ("DuplicateItemException", 400, "Duplicate primary key exists in table")
+
+    items = ddb.execute_statement(Statement=f'SELECT * FROM "{table}" WHERE pk = ?', Parameters=[{"S": "p"}])["Items"]
+    assert [i["sk"]["N"] for i in items] == ["1", "2"]
+    assert items[0]["tags"] == {"SS": ["a", "b"]} and items[0]["doc"] == {"M": {"n": {"L": [{"N": "1"}, {"N": "2"}]}}}
+    projected = ddb.execute_statement(Statement=f"SELECT name FROM \"{table}\" WHERE pk = 'p' AND sk > 1")["Items"]
+    assert projected == [{"name": {"S": "two"}}]
+    scanned = ddb.execute_statement(Statement=f"SELECT sk FROM \"{table}\" WHERE name = 'one'")["Items"]
+    assert scanned == [{"sk": {"N": "1"}}]
+    page = ddb.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'p'", Limit=1)
+    assert len(page["Items"]) == 1 and "NextToken" in page
+    rest = ddb.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'p'", Limit=1, NextToken=page["NextToken"])
+    assert rest["Items"][0]["sk"] == {"N": "2"}
+
+    ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET name = 'uno' SET n = 5 WHERE pk = 'p' AND sk = 1")
+    ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET n = n + 1 REMOVE tags WHERE pk = 'p' AND sk = 1")
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "1"}})["Item"]
+    assert item["name"] == {"S": "uno"} and item["n"] == {"N": "6"} and "tags" not in item
+    code, _, _, _ = error_of(ddb.execute_statement, Statement=f"UPDATE \"{table}\" SET name = 'x' WHERE pk = 'p' AND sk = 99")
+    assert code == "ConditionalCheckFailedException"
+    code, _, message, _ = error_of(ddb.execute_statement, Statement=f"UPDATE \"{table}\" SET name = 'x' WHERE pk = 'p'")
+    assert message == "Where clause does not contain a mandatory equality on all key attributes"
+    ddb.execute_statement(Statement=f"DELETE FROM \"{table}\" WHERE pk = 'p' AND sk = 2")
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "2"}})
+
+    code, status, message, _ = error_of(ddb.execute_statement, Statement="SELEC * FROM x")
+    assert (code, status) == ("ValidationException", 400) and message.startswith("Statement wasn't well formed, can't be processed:")
+    code, _, message, _ = error_of(ddb.execute_statement, Statement=f"SELECT * FROM \"{table}\" WHERE pk = ?")
+    assert message == "Number of parameters in request and statement don't match."
+    code, _, _, _ = error_of(ddb.execute_statement, Statement=f"SELECT * FROM \"{name()}\"")
+    assert code == "ResourceNotFoundException"
+    code, _, _, _ = error_of(ddb.execute_statement, Statement=f"SELECT * FROM \"{table}\" WHERE " + "(" * 4000 + "a = 1" + ")" * 4000)
+    assert code == "ValidationException"
+
+
+def test_partiql_batch(ddb):
+    table = make_table(ddb, None)
+    result = ddb.batch_execute_statement(
+        Statements=[
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'a', 'v': 1}}"},
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'b', 'v': 2}}"},
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'a', 'v': 3}}"},
+        ]
+    )["Responses"]
+    assert "Error" not in result[0] and "Error" not in result[1]
+    assert result[2]["Error"]["Code"] == "DuplicateItem"
+    got = ddb.batch_execute_statement(
+        Statements=[
+            {"Statement": f"SELECT * FROM \"{table}\" WHERE pk = ?", "Parameters": [{"S": "a"}]},
+            {"Statement": f"SELECT * FROM \"{table}\" WHERE pk = 'missing'"},
+        ]
+    )["Responses"]
+    assert got[0]["Item"] == {"pk": {"S": "a"}, "v": {"N": "1"}} and got[0]["TableName"] == table
+    assert "Item" not in got[1]

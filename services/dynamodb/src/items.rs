@@ -1,13 +1,16 @@
 //! PutItem, GetItem, UpdateItem and DeleteItem. Every conditional write
 //! checks and writes in one store transaction (writes are serialized), so
 //! racing conditional writers get exactly one winner.
+//!
+//! Each operation reads its request, then runs a core over parsed pieces
+//! (`*_parsed`); PartiQL statements reuse the same cores.
 
 use nimbus_core::{AwsError, RequestContext, Value};
 
 use crate::DynamoDb;
 use crate::attribute::{Item, item_size, item_to_value};
 use crate::error::{resource_not_found, validation};
-use crate::expr::ast::UpdateAction;
+use crate::expr::ast::{Condition, UpdateAction};
 use crate::expr::eval::project;
 use crate::expr::parser::parse_update;
 use crate::expr::update::{action_path, apply, check_overlaps, check_static_types};
@@ -15,10 +18,29 @@ use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
 use crate::storage::{self, decode_item, item_key, load_table, load_table_mut, write_item};
 
+/// What a write core needs besides the item: the table, the condition, and
+/// whether a failed condition returns the old item.
+pub struct WriteSpec {
+    pub table: String,
+    pub condition: Option<Condition>,
+    pub return_on_failure: bool,
+}
+
+/// What a write core did: the item before and after, and its write units.
+pub struct WriteResult {
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+    pub units: f64,
+}
+
+fn return_on_failure(input: &Value) -> bool {
+    string(input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")
+}
+
 impl DynamoDb {
     pub async fn put_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
         refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
-        let table_name = required_string(&input, "TableName")?;
+        let table = required_string(&input, "TableName")?;
         let item = item_member(&input, "Item")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
         let subs = Substitutions::from_request(&input)?;
@@ -28,34 +50,53 @@ impl DynamoDb {
             Some(("ConditionExpression", ExpressionKind::Condition)),
         )?;
         check_substitutions_used(&subs, expressions.condition.is_some())?;
-        check_item_size(&item)?;
-        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
-        let ns = storage::namespace(ctx)?;
-        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
-        let condition = expressions.condition;
-        let (old, units) = self
-            .store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
-                meta.check_item(&item)?;
-                let key = item_key(&meta, &item);
-                let old = table.get(&key)?.map(|b| decode_item(&b)).transpose()?;
-                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
-                write_item(&mut table, &meta, &key, old.as_ref(), Some(&item), &change)?;
-                let units = write_units(old.as_ref(), Some(&item));
-                Ok::<_, AwsError>((old, units))
-            })
-            .await?;
-        let table_name = string(&input, "TableName").unwrap_or_default();
+        let spec = WriteSpec {
+            table: table.clone(),
+            condition: expressions.condition,
+            return_on_failure: return_on_failure(&input),
+        };
+        let result = self.put_parsed(ctx, spec, item).await?;
         Ok(output(vec![
             (
                 "Attributes",
-                old.filter(|_| return_values == "ALL_OLD")
+                result
+                    .old
+                    .filter(|_| return_values == "ALL_OLD")
                     .map(|i| item_to_value(&i)),
             ),
-            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
+            (
+                "ConsumedCapacity",
+                consumed_capacity(&input, &table, result.units),
+            ),
         ]))
+    }
+
+    pub async fn put_parsed(
+        &self,
+        ctx: &RequestContext,
+        spec: WriteSpec,
+        item: Item,
+    ) -> Result<WriteResult, AwsError> {
+        check_item_size(&item)?;
+        let ns = storage::namespace(ctx)?;
+        let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
+                meta.check_item(&item)?;
+                let key = item_key(&meta, &item);
+                let old = table.get(&key)?.map(|b| decode_item(&b)).transpose()?;
+                check_condition(spec.condition.as_ref(), old.as_ref(), spec.return_on_failure)?;
+                write_item(&mut table, &meta, &key, old.as_ref(), Some(&item), &change)?;
+                let units = write_units(old.as_ref(), Some(&item));
+                Ok::<_, AwsError>(WriteResult {
+                    old,
+                    new: Some(item),
+                    units,
+                })
+            })
+            .await
     }
 
     pub async fn get_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
@@ -73,9 +114,27 @@ impl DynamoDb {
             .get("ConsistentRead")
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let item = self.get_parsed(ctx, &table_name, key).await?;
+        let units = read_units(item.as_ref().map_or(0, item_size), consistent);
+        let item = match (item, &expressions.projection) {
+            (Some(item), Some(paths)) => Some(project(&item, paths)),
+            (item, _) => item,
+        };
+        Ok(output(vec![
+            ("Item", item.map(|i| item_to_value(&i))),
+            ("ConsumedCapacity", consumed_capacity(&input, &table_name, units)),
+        ]))
+    }
+
+    pub async fn get_parsed(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        key: Item,
+    ) -> Result<Option<Item>, AwsError> {
         let ns = storage::namespace(ctx)?;
-        let item = self
-            .store
+        let table_name = table.to_owned();
+        self.store
             .read(move |txn| {
                 let table = txn.open(&ns)?;
                 let meta = load_table(&table, &table_name)?.ok_or_else(resource_not_found)?;
@@ -83,22 +142,12 @@ impl DynamoDb {
                 let stored = table.get(&item_key(&meta, &key))?;
                 stored.map(|b| decode_item(&b)).transpose()
             })
-            .await?;
-        let units = read_units(item.as_ref().map_or(0, item_size), consistent);
-        let item = match (item, &expressions.projection) {
-            (Some(item), Some(paths)) => Some(project(&item, paths)),
-            (item, _) => item,
-        };
-        let table_name = string(&input, "TableName").unwrap_or_default();
-        Ok(output(vec![
-            ("Item", item.map(|i| item_to_value(&i))),
-            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
-        ]))
+            .await
     }
 
     pub async fn delete_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
         refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
-        let table_name = required_string(&input, "TableName")?;
+        let table = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
         let subs = Substitutions::from_request(&input)?;
@@ -108,40 +157,59 @@ impl DynamoDb {
             Some(("ConditionExpression", ExpressionKind::Condition)),
         )?;
         check_substitutions_used(&subs, expressions.condition.is_some())?;
-        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        let spec = WriteSpec {
+            table: table.clone(),
+            condition: expressions.condition,
+            return_on_failure: return_on_failure(&input),
+        };
+        let result = self.delete_parsed(ctx, spec, key).await?;
+        Ok(output(vec![
+            (
+                "Attributes",
+                result
+                    .old
+                    .filter(|_| return_values == "ALL_OLD")
+                    .map(|i| item_to_value(&i)),
+            ),
+            (
+                "ConsumedCapacity",
+                consumed_capacity(&input, &table, result.units),
+            ),
+        ]))
+    }
+
+    pub async fn delete_parsed(
+        &self,
+        ctx: &RequestContext,
+        spec: WriteSpec,
+        key: Item,
+    ) -> Result<WriteResult, AwsError> {
         let ns = storage::namespace(ctx)?;
         let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
-        let condition = expressions.condition;
-        let (old, units) = self
-            .store
+        self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
                 meta.check_key(&key)?;
                 let store_key = item_key(&meta, &key);
                 let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
-                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
+                check_condition(spec.condition.as_ref(), old.as_ref(), spec.return_on_failure)?;
                 if old.is_some() {
                     write_item(&mut table, &meta, &store_key, old.as_ref(), None, &change)?;
                 }
                 let units = write_units(old.as_ref(), None);
-                Ok::<_, AwsError>((old, units))
+                Ok::<_, AwsError>(WriteResult {
+                    old,
+                    new: None,
+                    units,
+                })
             })
-            .await?;
-        let table_name = string(&input, "TableName").unwrap_or_default();
-        Ok(output(vec![
-            (
-                "Attributes",
-                old.filter(|_| return_values == "ALL_OLD")
-                    .map(|i| item_to_value(&i)),
-            ),
-            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
-        ]))
+            .await
     }
 
     pub async fn update_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
         refuse_legacy(&input, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
-        let table_name = required_string(&input, "TableName")?;
+        let table = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let return_values = return_values(
             &input,
@@ -152,24 +220,44 @@ impl DynamoDb {
             Some(source) => parse_update(source, &subs)?,
             None => Vec::new(),
         };
-        check_overlaps(&actions)?;
-        check_static_types(&actions)?;
         let expressions = parse_expressions(
             &input,
             &subs,
             Some(("ConditionExpression", ExpressionKind::Condition)),
         )?;
         check_substitutions_used(&subs, expressions.condition.is_some() || !actions.is_empty())?;
-        let return_on_failure = string(&input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD");
+        let spec = WriteSpec {
+            table: table.clone(),
+            condition: expressions.condition,
+            return_on_failure: return_on_failure(&input),
+        };
+        let result = self.update_parsed(ctx, spec, key, actions.clone()).await?;
+        let new = result.new.unwrap_or_default();
+        let attributes = updated_attributes(&return_values, result.old.as_ref(), &new, &actions);
+        Ok(output(vec![
+            ("Attributes", attributes.map(|i| item_to_value(&i))),
+            (
+                "ConsumedCapacity",
+                consumed_capacity(&input, &table, result.units),
+            ),
+        ]))
+    }
+
+    pub async fn update_parsed(
+        &self,
+        ctx: &RequestContext,
+        spec: WriteSpec,
+        key: Item,
+        actions: Vec<UpdateAction>,
+    ) -> Result<WriteResult, AwsError> {
+        check_overlaps(&actions)?;
+        check_static_types(&actions)?;
         let ns = storage::namespace(ctx)?;
         let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
-        let condition = expressions.condition;
-        let written_actions = actions.clone();
-        let (old, new, units) = self
-            .store
+        self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
                 meta.check_key(&key)?;
                 for action in &actions {
                     let root = action_path(action).root();
@@ -181,22 +269,20 @@ impl DynamoDb {
                 }
                 let store_key = item_key(&meta, &key);
                 let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
-                check_condition(condition.as_ref(), old.as_ref(), return_on_failure)?;
+                check_condition(spec.condition.as_ref(), old.as_ref(), spec.return_on_failure)?;
                 let mut new = old.clone().unwrap_or_else(|| key.clone());
                 apply(&actions, &mut new)?;
                 check_item_size(&new)?;
                 meta.check_item(&new)?;
                 write_item(&mut table, &meta, &store_key, old.as_ref(), Some(&new), &change)?;
                 let units = write_units(old.as_ref(), Some(&new));
-                Ok::<_, AwsError>((old, new, units))
+                Ok::<_, AwsError>(WriteResult {
+                    old,
+                    new: Some(new),
+                    units,
+                })
             })
-            .await?;
-        let attributes = updated_attributes(&return_values, old.as_ref(), &new, &written_actions);
-        let table_name = string(&input, "TableName").unwrap_or_default();
-        Ok(output(vec![
-            ("Attributes", attributes.map(|i| item_to_value(&i))),
-            ("ConsumedCapacity", consumed_capacity(&input, table_name, units)),
-        ]))
+            .await
     }
 }
 

@@ -19,6 +19,7 @@ pub mod expr;
 pub mod generated;
 mod items;
 pub mod number;
+mod partiql;
 mod query;
 mod request;
 mod reserved;
@@ -80,6 +81,8 @@ impl DynamoDb {
             "BatchWriteItem" => self.batch_write_item(ctx, input).await?,
             "TransactWriteItems" => self.transact_write_items(ctx, input).await?,
             "TransactGetItems" => self.transact_get_items(ctx, input).await?,
+            "ExecuteStatement" => self.execute_statement(ctx, input).await?,
+            "BatchExecuteStatement" => self.batch_execute_statement(ctx, input).await?,
             _ => return Err(AwsError::not_implemented("dynamodb", operation)),
         })
     }

@@ -219,6 +219,8 @@ struct ReadPlan {
     /// Scan only: (segment, total segments).
     segment: Option<(u64, u64)>,
     select_all_attributes: bool,
+    /// PartiQL SELECT: a WHERE clause, split here into key condition and filter.
+    statement_where: Option<Condition>,
 }
 
 struct Page {
@@ -306,6 +308,7 @@ impl DynamoDb {
             key_condition: Some(key_condition),
             segment: None,
             select_all_attributes,
+            statement_where: None,
         };
         self.read_page(ctx, &input, plan).await
     }
@@ -361,6 +364,7 @@ impl DynamoDb {
             key_condition: None,
             segment,
             select_all_attributes,
+            statement_where: None,
         };
         self.read_page(ctx, &input, plan).await
     }
@@ -463,12 +467,17 @@ fn run_plan(
     table: &nimbus_store::TableRef,
     meta: &TableMeta,
     index: Option<&IndexMeta>,
-    plan: ReadPlan,
+    mut plan: ReadPlan,
 ) -> Result<Page, AwsError> {
     let (hash, range) = match index {
         Some(index) => (&index.hash_key, index.range_key.as_ref()),
         None => (&meta.hash_key, meta.range_key.as_ref()),
     };
+    if let Some(condition) = plan.statement_where.take() {
+        let (key_condition, filter) = split_where(condition, hash, range);
+        plan.key_condition = key_condition;
+        plan.filter = filter;
+    }
     let keys = position_keys(meta, index);
     let mut prefix = match index {
         Some(index) => index_prefix(&meta.name, &index.name),
@@ -572,4 +581,129 @@ fn run_plan(
         }
     }
     Ok(page)
+}
+
+/// Splits a PartiQL WHERE clause into a key condition (when it pins the
+/// partition key) and the rest, which becomes a filter.
+fn split_where(
+    condition: Condition,
+    hash: &KeyAttr,
+    range: Option<&KeyAttr>,
+) -> (Option<Condition>, Option<Condition>) {
+    let mut conjuncts = Vec::new();
+    let mut pending = vec![condition];
+    while let Some(c) = pending.pop() {
+        match c {
+            Condition::And(a, b) => {
+                pending.push(*b);
+                pending.push(*a);
+            }
+            other => conjuncts.push(other),
+        }
+    }
+    let is_name = |operand: &Operand, key: Option<&KeyAttr>| {
+        key.is_some_and(|k| single_name(operand) == Some(k.name.as_str()))
+    };
+    let mut hash_part = None;
+    let mut sort_part = None;
+    let mut rest = Vec::new();
+    for conjunct in conjuncts {
+        let is_hash = matches!(&conjunct, Condition::Compare(left, Comparator::Equal, Operand::Value(v))
+            if is_name(left, Some(hash)) && v.type_name() == hash.attribute_type);
+        let is_sort = match &conjunct {
+            Condition::Compare(left, op, Operand::Value(_)) => {
+                *op != Comparator::NotEqual && is_name(left, range)
+            }
+            Condition::Between(left, Operand::Value(_), Operand::Value(_))
+            | Condition::BeginsWith(left, Operand::Value(_)) => is_name(left, range),
+            _ => false,
+        };
+        if is_hash && hash_part.is_none() {
+            hash_part = Some(conjunct);
+        } else if is_sort && sort_part.is_none() {
+            sort_part = Some(conjunct);
+        } else {
+            rest.push(conjunct);
+        }
+    }
+    let join = |parts: Vec<Condition>| {
+        parts
+            .into_iter()
+            .reduce(|a, b| Condition::And(Box::new(a), Box::new(b)))
+    };
+    match hash_part {
+        Some(hash_part) => (
+            join(std::iter::once(hash_part).chain(sort_part).collect()),
+            join(rest),
+        ),
+        None => (None, join(sort_part.into_iter().chain(rest).collect())),
+    }
+}
+
+/// What a PartiQL SELECT reads.
+pub struct SelectSpec {
+    pub table_name: String,
+    pub index_name: Option<String>,
+    /// The WHERE clause, split into key condition and filter when run.
+    pub condition: Option<Condition>,
+    pub projection: Option<Vec<Path>>,
+    pub limit: Option<usize>,
+    pub exclusive_start: Option<Item>,
+}
+
+/// One page of a PartiQL SELECT: the items and where the next page starts.
+pub struct StatementPage {
+    pub items: Vec<Item>,
+    pub last_key: Option<Item>,
+}
+
+impl DynamoDb {
+    /// Runs a PartiQL SELECT as a Query (when WHERE pins the partition key) or a Scan.
+    pub async fn select_parsed(
+        &self,
+        ctx: &RequestContext,
+        select: SelectSpec,
+    ) -> Result<StatementPage, AwsError> {
+        let SelectSpec {
+            table_name,
+            index_name,
+            condition,
+            projection,
+            limit,
+            exclusive_start,
+        } = select;
+        let plan = ReadPlan {
+            table_name,
+            index_name,
+            filter: None,
+            projection,
+            limit,
+            count_only: false,
+            forward: true,
+            exclusive_start,
+            key_condition: None,
+            segment: None,
+            select_all_attributes: false,
+            statement_where: condition,
+        };
+        let ns = storage::namespace(ctx)?;
+        let page = self
+            .store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let meta = load_table(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
+                let index = match &plan.index_name {
+                    Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
+                        validation(format!("The table does not have the specified index: {name}"))
+                    })?),
+                    None => None,
+                };
+                run_plan(&table, &meta, index.as_ref(), plan)
+            })
+            .await?;
+        Ok(StatementPage {
+            items: page.items,
+            last_key: page.last_key,
+        })
+    }
 }

@@ -18,7 +18,17 @@ fn check_table_name(name: &str) -> Result<(), AwsError> {
     let valid_chars = name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if name.len() < 3 || name.len() > 255 || !valid_chars {
+    if name.len() < 3 || name.len() > 255 {
+        let bound = if name.len() < 3 {
+            "greater than or equal to 3"
+        } else {
+            "less than or equal to 255"
+        };
+        return Err(validation(format!(
+            "1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    if !valid_chars {
         return Err(validation(format!(
             "1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
         )));

@@ -13,7 +13,9 @@ use crate::reserved::is_reserved;
 /// Longest expression DynamoDB accepts, in bytes.
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
 /// Deepest nesting of parentheses, NOT and functions the parser follows.
-pub const MAX_DEPTH: usize = 100;
+/// Each level costs a few KB of stack in a debug build (less in release):
+/// 32 levels stay far inside a 2 MiB worker stack.
+pub const MAX_DEPTH: usize = 32;
 
 /// Type names `attribute_type` accepts.
 const TYPE_NAMES: &[&str] = &["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
@@ -225,6 +227,13 @@ impl<'s> Parser<'s> {
             }
             return Ok(inner);
         }
+        self.predicate(depth)
+    }
+
+    /// A comparison, BETWEEN, IN or function: the leaves of a condition,
+    /// kept out of the recursive cycle so its frames stay small.
+    #[inline(never)]
+    fn predicate(&mut self, depth: usize) -> Result<Condition, AwsError> {
         if let TokenKind::Name(name) = &self.peek().kind
             && self.peek_at(1) == &TokenKind::LeftParen
         {
@@ -486,50 +495,62 @@ impl<'s> Parser<'s> {
         if depth >= MAX_DEPTH {
             return Err(self.too_deep());
         }
-        if let TokenKind::Name(name) = &self.peek().kind
-            && self.peek_at(1) == &TokenKind::LeftParen
-        {
-            let name = name.clone();
-            match name.as_str() {
-                "if_not_exists" => {
-                    self.advance();
-                    self.advance();
-                    let path = self.path()?;
-                    self.expect(&TokenKind::Comma)?;
-                    let fallback = self.set_value(depth + 1)?;
-                    self.expect(&TokenKind::RightParen)?;
-                    return Ok(SetValue::IfNotExists(path, Box::new(fallback)));
-                }
-                "list_append" => {
-                    self.advance();
-                    self.advance();
-                    let first = self.set_value(depth + 1)?;
-                    self.expect(&TokenKind::Comma)?;
-                    let second = self.set_value(depth + 1)?;
-                    self.expect(&TokenKind::RightParen)?;
-                    return Ok(SetValue::ListAppend(Box::new(first), Box::new(second)));
-                }
-                "attribute_exists"
-                | "attribute_not_exists"
-                | "attribute_type"
-                | "begins_with"
-                | "contains"
-                | "size" => {
-                    return Err(self.kind.error(format!(
-                        "The function is not allowed in an update expression; function: {name}"
-                    )));
-                }
-                _ => {
-                    return Err(self
-                        .kind
-                        .error(format!("Invalid function name; function: {name}")));
-                }
+        let function = match &self.peek().kind {
+            TokenKind::Name(name) if self.peek_at(1) == &TokenKind::LeftParen => {
+                Some(name == "if_not_exists")
             }
+            _ => None,
+        };
+        match function {
+            Some(true) => {
+                self.advance();
+                self.advance();
+                let path = self.path()?;
+                self.expect(&TokenKind::Comma)?;
+                let fallback = self.set_value(depth + 1)?;
+                self.expect(&TokenKind::RightParen)?;
+                Ok(SetValue::IfNotExists(path, Box::new(fallback)))
+            }
+            Some(false) => self.list_append(depth),
+            None if self.peek().kind == TokenKind::LeftParen => Err(self.syntax_error()),
+            None => Ok(SetValue::Operand(self.operand(depth)?)),
         }
-        if self.peek().kind == TokenKind::LeftParen {
-            return Err(self.syntax_error());
+    }
+
+    /// `list_append(a, b)`, or the error for any other function in a SET value.
+    fn list_append(&mut self, depth: usize) -> Result<SetValue, AwsError> {
+        let name = match &self.peek().kind {
+            TokenKind::Name(name) => name.clone(),
+            _ => return Err(self.syntax_error()),
+        };
+        if name != "list_append" {
+            return Err(self.set_function_error(&name));
         }
-        Ok(SetValue::Operand(self.operand(depth)?))
+        self.advance();
+        self.advance();
+        let first = self.set_value(depth + 1)?;
+        self.expect(&TokenKind::Comma)?;
+        let second = self.set_value(depth + 1)?;
+        self.expect(&TokenKind::RightParen)?;
+        Ok(SetValue::ListAppend(Box::new(first), Box::new(second)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_function_error(&self, name: &str) -> AwsError {
+        match name {
+            "attribute_exists"
+            | "attribute_not_exists"
+            | "attribute_type"
+            | "begins_with"
+            | "contains"
+            | "size" => self.kind.error(format!(
+                "The function is not allowed in an update expression; function: {name}"
+            )),
+            _ => self
+                .kind
+                .error(format!("Invalid function name; function: {name}")),
+        }
     }
 }
 
@@ -548,6 +569,31 @@ mod tests {
             panic!("OR at the top")
         };
         assert!(matches!(*right, Condition::And(_, _)));
+    }
+
+    /// Half the stack of a tokio worker (2 MiB), in a debug build (whose
+    /// frames are several times a release build's).
+    #[test]
+    fn hostile_nesting_is_refused_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(1024 * 1024)
+            .spawn(|| {
+                let deep = format!("{}a = b{}", "(".repeat(2000), ")".repeat(2000));
+                assert!(condition(&deep).is_err());
+                assert!(condition(&"(".repeat(4096)).is_err());
+                // Thirty levels of meaningful nesting still parse.
+                let fine = format!("{}a = b{}", "(a = b AND ".repeat(30), ")".repeat(30));
+                assert!(condition(&fine).is_ok(), "{:?}", condition(&fine));
+                let nested = format!("{}a = b{}", "(".repeat(99), ")".repeat(99));
+                assert!(condition(&nested).is_err());
+                let nots = "NOT ".repeat(2000) + "a = b";
+                assert!(condition(&nots).is_err());
+                let update = format!("SET a = {}:v{}", "if_not_exists(b, ".repeat(500), ")".repeat(500));
+                assert!(parse_update(&update, &Substitutions::none()).is_err());
+            })
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
     }
 
     #[test]
