@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use nimbus_core::{AwsError, RequestContext};
-use nimbus_store::TableMut;
+use nimbus_store::{Entries, TableMut};
 use sha2::{Digest, Sha256};
 
 use crate::Sns;
@@ -245,63 +245,32 @@ impl Sns {
 
         let ns = records::namespace(&topic.account, &topic.region)?;
         let (name, new_id) = (topic.name.clone(), message_id.clone());
-        let admission = self
-            .store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                let key = topic_key(&name);
-                let mut record: TopicRecord = table.get_json(&key)?.ok_or_else(topic_not_found)?;
-                let mut sequence_number = None;
-                let mut deduplication_id = None;
-                if record.is_fifo() {
-                    let dedup = match (explicit_dedup, record.content_based_deduplication()) {
-                        (Some(id), _) => id,
-                        (None, true) => content_hash.unwrap_or_default(),
-                        (None, false) => {
-                            return Err(invalid_parameter(
-                                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                            ));
-                        }
-                    };
-                    sweep_expired_dedups(&mut table, &name, now_millis)?;
-                    let dedup_key = dedup_key(&name, &dedup);
-                    if let Some(seen) = table.get_json::<DedupRecord>(&dedup_key)?
-                        && seen.expires_at_millis > now_millis
-                    {
-                        return Ok(Admission::Duplicate {
-                            message_id: seen.message_id,
-                            sequence_number: seen.sequence_number,
-                        });
-                    }
-                    record.sequence += 1;
-                    let sequence = format!("{:020}", record.sequence);
-                    table.put_json(&key, &record)?;
-                    let window = u64::try_from(DEDUP_WINDOW.as_millis()).unwrap_or(u64::MAX);
-                    let expires_at_millis = now_millis.saturating_add(window);
-                    table.put_json(
-                        &dedup_key,
-                        &DedupRecord {
-                            message_id: new_id,
-                            sequence_number: sequence.clone(),
-                            expires_at_millis,
-                        },
-                    )?;
-                    table.put(&dedup_expiry_key(&name, expires_at_millis, &dedup), b"")?;
-                    sequence_number = Some(sequence);
-                    deduplication_id = Some(dedup);
-                }
-                let mut subscriptions = Vec::new();
-                for entry in table.scan(&subscriptions_prefix(&name))? {
-                    subscriptions.push(entry?.decode::<SubscriptionRecord>()?);
-                }
-                Ok(Admission::Fresh {
-                    subscriptions,
-                    sequence_number,
-                    deduplication_id,
-                    signature_version: record.signature_version().to_owned(),
+        let admission = if fifo {
+            let fifo_message = FifoMessage {
+                message_id: new_id,
+                explicit_dedup,
+                content_hash,
+                now_millis,
+            };
+            self.store
+                .write(move |txn| admit_fifo(&mut txn.open(&ns)?, &name, fifo_message))
+                .await?
+        } else {
+            // Nothing to write for a standard topic: a read, no commit.
+            self.store
+                .read(move |txn| {
+                    let table = txn.open(&ns)?;
+                    let record: TopicRecord =
+                        table.get_json(&topic_key(&name))?.ok_or_else(topic_not_found)?;
+                    Ok::<_, AwsError>(Admission::Fresh {
+                        subscriptions: decode_subscriptions(table.scan(&subscriptions_prefix(&name))?)?,
+                        sequence_number: None,
+                        deduplication_id: None,
+                        signature_version: record.signature_version().to_owned(),
+                    })
                 })
-            })
-            .await?;
+                .await?
+        };
 
         match admission {
             Admission::Duplicate {
@@ -330,6 +299,65 @@ impl Sns {
             }
         }
     }
+}
+
+/// What FIFO admission needs to know about the message.
+struct FifoMessage {
+    message_id: String,
+    explicit_dedup: Option<String>,
+    /// SHA-256 of the body, for content-based deduplication.
+    content_hash: Option<String>,
+    now_millis: u64,
+}
+
+/// Numbers a FIFO message and records its deduplication id, or recognizes
+/// a duplicate inside the window.
+fn admit_fifo(table: &mut TableMut<'_>, name: &str, message: FifoMessage) -> Result<Admission, AwsError> {
+    let key = topic_key(name);
+    let mut record: TopicRecord = table.get_json(&key)?.ok_or_else(topic_not_found)?;
+    let dedup = match (message.explicit_dedup, record.content_based_deduplication()) {
+        (Some(id), _) => id,
+        (None, true) => message.content_hash.unwrap_or_default(),
+        (None, false) => {
+            return Err(invalid_parameter(
+                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
+        }
+    };
+    sweep_expired_dedups(table, name, message.now_millis)?;
+    let dedup_key = dedup_key(name, &dedup);
+    if let Some(seen) = table.get_json::<DedupRecord>(&dedup_key)?
+        && seen.expires_at_millis > message.now_millis
+    {
+        return Ok(Admission::Duplicate {
+            message_id: seen.message_id,
+            sequence_number: seen.sequence_number,
+        });
+    }
+    record.sequence += 1;
+    let sequence = format!("{:020}", record.sequence);
+    table.put_json(&key, &record)?;
+    let window = u64::try_from(DEDUP_WINDOW.as_millis()).unwrap_or(u64::MAX);
+    let expires_at_millis = message.now_millis.saturating_add(window);
+    let seen = DedupRecord {
+        message_id: message.message_id,
+        sequence_number: sequence.clone(),
+        expires_at_millis,
+    };
+    table.put_json(&dedup_key, &seen)?;
+    table.put(&dedup_expiry_key(name, expires_at_millis, &dedup), b"")?;
+    Ok(Admission::Fresh {
+        subscriptions: decode_subscriptions(table.scan(&subscriptions_prefix(name))?)?,
+        sequence_number: Some(sequence),
+        deduplication_id: Some(dedup),
+        signature_version: record.signature_version().to_owned(),
+    })
+}
+
+fn decode_subscriptions(entries: Entries<'_>) -> Result<Vec<SubscriptionRecord>, AwsError> {
+    entries
+        .map(|entry| Ok(entry?.decode::<SubscriptionRecord>()?))
+        .collect()
 }
 
 /// Removes a few deduplication records whose window has closed.
