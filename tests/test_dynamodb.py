@@ -967,3 +967,26 @@ def test_partiql_batch(ddb):
     )["Responses"]
     assert got[0]["Item"] == {"pk": {"S": "a"}, "v": {"N": "1"}} and got[0]["TableName"] == table
     assert "Item" not in got[1]
+
+
+def test_nesting_limit_holds_across_updates(ddb):
+    table = make_table(ddb, None)
+
+    def nested(levels):
+        value = {"S": "leaf"}
+        for _ in range(levels):
+            value = {"M": {"x": value}}
+        return value
+
+    key = {"pk": {"S": "deep"}}
+    ddb.put_item(TableName=table, Item={**key, "a": nested(20)})
+    path = "a" + ".x" * 19
+    code, status, message, _ = error_of(ddb.update_item, TableName=table, Key=key, UpdateExpression=f"SET {path} = :v", ExpressionAttributeValues={":v": nested(20)})
+    assert (code, status, message) == ("ValidationException", 400, "Nesting Levels have exceeded supported limits")
+    ddb.update_item(TableName=table, Key=key, UpdateExpression=f"SET {path} = :v", ExpressionAttributeValues={":v": nested(5)})
+    stored = ddb.get_item(TableName=table, Key=key)["Item"]["a"]
+    for _ in range(19):
+        stored = stored["M"]["x"]
+    assert stored == nested(5)
+    code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={**key, "a": nested(40)})
+    assert message == "Nesting Levels have exceeded supported limits"

@@ -288,6 +288,23 @@ pub fn item_to_value(item: &Item) -> Value {
     Value::Map(item.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
 }
 
+/// How deep lists and maps nest in `item` (a top-level scalar is 0), counted
+/// with an explicit stack: updates can nest values below existing paths, so
+/// writes check the result.
+pub fn nesting_depth(item: &Item) -> usize {
+    let mut deepest = 0;
+    let mut pending: Vec<(&AttributeValue, usize)> = item.values().map(|v| (v, 0)).collect();
+    while let Some((value, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        match value {
+            AttributeValue::L(items) => pending.extend(items.iter().map(|v| (v, depth + 1))),
+            AttributeValue::M(map) => pending.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Bytes an item counts toward the 400 KB limit: names plus values.
 pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()

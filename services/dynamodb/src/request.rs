@@ -45,7 +45,11 @@ pub fn item_member(input: &Value, member: &str) -> Result<Item, AwsError> {
     }
 }
 
+/// The checks every item written passes: size and nesting.
 pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
+    if crate::attribute::nesting_depth(item) > crate::attribute::MAX_NESTING {
+        return Err(validation("Nesting Levels have exceeded supported limits"));
+    }
     if item_size(item) > MAX_ITEM_BYTES {
         return Err(validation("Item size has exceeded the maximum allowed size"));
     }
