@@ -281,6 +281,9 @@ def test_subscribe_validates_protocol_and_endpoint(sns):
     with pytest.raises(ClientError) as excinfo:
         sns.subscribe(TopicArn=missing, Protocol="sqs", Endpoint=queue_arn("q"))
     assert error_of(excinfo) == ("NotFound", 404)
+    with pytest.raises(ClientError) as excinfo:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn("ordered.fifo"))
+    assert error_of(excinfo) == ("InvalidParameter", 400)
     fifo = sns.create_topic(Name=unique("f") + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
     with pytest.raises(ClientError) as excinfo:
         sns.subscribe(TopicArn=fifo, Protocol="email", Endpoint="a@example.com")

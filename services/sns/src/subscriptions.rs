@@ -224,6 +224,11 @@ impl Sns {
                         record.protocol
                     )));
                 }
+                if !topic_record.is_fifo() && record.protocol == "sqs" && record.endpoint.ends_with(".fifo") {
+                    return Err(invalid_parameter(
+                        "Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+                    ));
+                }
                 // Subscribing the same endpoint again answers the existing subscription.
                 let endpoint_key = endpoint_key(&record.topic, &record.protocol, &record.endpoint);
                 if let Some(id) = table.get(&endpoint_key)?
