@@ -724,3 +724,39 @@ def test_default_checksum_of_a_plain_put(s3, bucket):
     head = s3.head_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
     expected = base64.b64encode(zlib.crc32(b"plain body").to_bytes(4, "big")).decode()
     assert head.get("ChecksumCRC32") in (None, expected)
+
+
+def _chunked_put(endpoint: str, path: str, body: bytes, trailer_value: str) -> tuple[int, bytes]:
+    """An unsigned aws-chunked upload with a trailing CRC32, as the SDKs send over HTTPS."""
+    framed = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n" + f"x-amz-checksum-crc32:{trailer_value}\r\n\r\n".encode()
+    host = urllib.parse.urlparse(endpoint)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    connection.request(
+        "PUT",
+        path,
+        body=framed,
+        headers={
+            "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            "Content-Encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(body)),
+            "x-amz-trailer": "x-amz-checksum-crc32",
+            "Content-Type": "text/plain",
+        },
+    )
+    response = connection.getresponse()
+    result = (response.status, response.read())
+    connection.close()
+    return result
+
+
+def test_aws_chunked_upload_with_trailing_checksum(endpoint, s3, bucket):
+    body = b"chunked body " * 100
+    crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    status, _ = _chunked_put(endpoint, f"/{bucket}/chunked", body, crc)
+    assert status == 200
+    got = s3.get_object(Bucket=bucket, Key="chunked", ChecksumMode="ENABLED")
+    assert got["Body"].read() == body
+    assert got["ChecksumCRC32"] == crc
+    wrong = base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode()
+    status, text = _chunked_put(endpoint, f"/{bucket}/chunked-bad", body, wrong)
+    assert status == 400 and b"<Code>BadDigest</Code>" in text
