@@ -990,3 +990,19 @@ def test_nesting_limit_holds_across_updates(ddb):
     assert stored == nested(5)
     code, _, message, _ = error_of(ddb.put_item, TableName=table, Item={**key, "a": nested(40)})
     assert message == "Nesting Levels have exceeded supported limits"
+
+
+def test_more_expression_rules(ddb):
+    table = make_table(ddb, range_type="N")
+    fill(ddb, table, partitions=("a",), count=3)
+    code, status, message, _ = error_of(ddb.query, TableName=table, KeyConditionExpression="pk = :p", FilterExpression="sk > :z", ExpressionAttributeValues={":p": {"S": "a"}, ":z": {"N": "0"}})
+    assert (code, status, message) == ("ValidationException", 400, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk")
+    code, _, message, _ = error_of(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ProjectionExpression="v, v")
+    assert message == "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [v], path two: [v]"
+    code, _, message, _ = error_of(ddb.scan, TableName=table, FilterExpression="begins_with(g, :n)", ExpressionAttributeValues={":n": {"N": "1"}})
+    assert message == "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"
+    many = " OR ".join(["v = :v"] * 301)
+    code, _, message, _ = error_of(ddb.scan, TableName=table, FilterExpression=many, ExpressionAttributeValues={":v": {"N": "1"}})
+    assert code == "ValidationException" and message.startswith("Invalid FilterExpression: ")
+    fine = " OR ".join(["v = :v"] * 150)
+    assert ddb.scan(TableName=table, FilterExpression=fine, ExpressionAttributeValues={":v": {"N": "1"}})["Count"] == 1

@@ -156,6 +156,8 @@ struct Parser {
     pos: usize,
     parameters: Vec<AttributeValue>,
     next_parameter: usize,
+    /// AND/OR/NOT and predicates seen, bounded like expressions' operators.
+    operators: usize,
 }
 
 impl Parser {
@@ -320,10 +322,19 @@ impl Parser {
         Ok(statement)
     }
 
+    fn operator(&mut self) -> Result<(), AwsError> {
+        self.operators += 1;
+        if self.operators > crate::expr::parser::MAX_OPERATORS {
+            return Err(malformed("The statement has too many operators"));
+        }
+        Ok(())
+    }
+
     fn or(&mut self, depth: usize) -> Result<Condition, AwsError> {
         let mut left = self.and(depth)?;
         while self.is_word("OR") {
             self.advance();
+            self.operator()?;
             let right = self.and(depth)?;
             left = Condition::Or(Box::new(left), Box::new(right));
         }
@@ -334,6 +345,7 @@ impl Parser {
         let mut left = self.not(depth)?;
         while self.is_word("AND") {
             self.advance();
+            self.operator()?;
             let right = self.not(depth)?;
             left = Condition::And(Box::new(left), Box::new(right));
         }
@@ -346,6 +358,7 @@ impl Parser {
         }
         if self.is_word("NOT") {
             self.advance();
+            self.operator()?;
             return Ok(Condition::Not(Box::new(self.not(depth + 1)?)));
         }
         if self.eat("(") {
@@ -360,6 +373,7 @@ impl Parser {
     /// a condition, kept out of the recursive cycle so its frames stay small.
     #[inline(never)]
     fn predicate(&mut self, depth: usize) -> Result<Condition, AwsError> {
+        self.operator()?;
         let function = match self.peek() {
             Token::Word(w) if self.tokens.get(self.pos + 1) == Some(&Token::Symbol("(")) => {
                 Some(w.to_ascii_lowercase())
@@ -605,6 +619,7 @@ fn parse(source: &str, parameters: Vec<AttributeValue>) -> Result<Statement, Aws
         pos: 0,
         parameters,
         next_parameter: 0,
+        operators: 0,
     };
     let statement = parser.statement()?;
     if parser.next_parameter != parser.parameters.len() {

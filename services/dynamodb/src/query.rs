@@ -477,6 +477,18 @@ fn run_plan(
         let (key_condition, filter) = split_where(condition, hash, range);
         plan.key_condition = key_condition;
         plan.filter = filter;
+    } else if plan.key_condition.is_some()
+        && let Some(filter) = &plan.filter
+    {
+        // A Query's filter may not name the key attributes it queries by.
+        for key in std::iter::once(hash).chain(range) {
+            if condition_mentions(filter, &key.name) {
+                return Err(validation(format!(
+                    "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
+                    key.name
+                )));
+            }
+        }
     }
     let keys = position_keys(meta, index);
     let mut prefix = match index {
@@ -705,5 +717,27 @@ impl DynamoDb {
             items: page.items,
             last_key: page.last_key,
         })
+    }
+}
+
+/// Whether any path in `condition` starts at attribute `name`. Conditions
+/// are at most 32 levels deep (the parser's bound), so recursion is safe.
+fn condition_mentions(condition: &Condition, name: &str) -> bool {
+    let operand = |o: &Operand| match o {
+        Operand::Path(path) | Operand::Size(path) => path.root() == name,
+        Operand::Value(_) => false,
+    };
+    match condition {
+        Condition::Compare(a, _, b) | Condition::BeginsWith(a, b) | Condition::Contains(a, b) => {
+            operand(a) || operand(b)
+        }
+        Condition::Between(a, b, c) => operand(a) || operand(b) || operand(c),
+        Condition::In(a, options) => operand(a) || options.iter().any(operand),
+        Condition::Exists(path) | Condition::NotExists(path) => path.root() == name,
+        Condition::AttributeType(path, o) => path.root() == name || operand(o),
+        Condition::And(a, b) | Condition::Or(a, b) => {
+            condition_mentions(a, name) || condition_mentions(b, name)
+        }
+        Condition::Not(a) => condition_mentions(a, name),
     }
 }

@@ -17,6 +17,10 @@ pub const MAX_EXPRESSION_BYTES: usize = 4096;
 /// 32 levels stay far inside a 2 MiB worker stack.
 pub const MAX_DEPTH: usize = 32;
 
+/// Most operators and functions one expression may hold (DynamoDB's limit).
+/// It also bounds AND/OR chains, whose trees the evaluator walks recursively.
+pub const MAX_OPERATORS: usize = 300;
+
 /// Type names `attribute_type` accepts.
 const TYPE_NAMES: &[&str] = &["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
 
@@ -38,6 +42,8 @@ pub fn parse_projection(source: &str, subs: &Substitutions) -> Result<Vec<Path>,
         paths.push(parser.path()?);
     }
     parser.expect_end()?;
+    let refs: Vec<&Path> = paths.iter().collect();
+    super::update::check_paths_overlap(&refs, ExpressionKind::Projection)?;
     Ok(paths)
 }
 
@@ -87,6 +93,8 @@ struct Parser<'s> {
     subs: &'s Substitutions,
     tokens: Vec<Token>,
     pos: usize,
+    /// Operators and functions seen so far, against MAX_OPERATORS.
+    operators: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -107,6 +115,7 @@ impl<'s> Parser<'s> {
             subs,
             tokens,
             pos: 0,
+            operators: 0,
         })
     }
 
@@ -173,6 +182,17 @@ impl<'s> Parser<'s> {
         ))
     }
 
+    /// Counts one operator or function.
+    fn operator(&mut self) -> Result<(), AwsError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(self.kind.error(format!(
+                "The expression contains too many operators; maximum operators: {MAX_OPERATORS}"
+            )));
+        }
+        Ok(())
+    }
+
     fn too_deep(&self) -> AwsError {
         self.kind.error(format!(
             "The expression is nested too deeply; maximum nesting depth: {MAX_DEPTH}"
@@ -188,6 +208,7 @@ impl<'s> Parser<'s> {
         let mut left = self.and(depth)?;
         while self.is_keyword("OR") {
             self.advance();
+            self.operator()?;
             let right = self.and(depth)?;
             left = Condition::Or(Box::new(left), Box::new(right));
         }
@@ -198,6 +219,7 @@ impl<'s> Parser<'s> {
         let mut left = self.not(depth)?;
         while self.is_keyword("AND") {
             self.advance();
+            self.operator()?;
             let right = self.not(depth)?;
             left = Condition::And(Box::new(left), Box::new(right));
         }
@@ -210,6 +232,7 @@ impl<'s> Parser<'s> {
         }
         if self.is_keyword("NOT") {
             self.advance();
+            self.operator()?;
             return Ok(Condition::Not(Box::new(self.not(depth + 1)?)));
         }
         self.primary(depth + 1)
@@ -254,11 +277,13 @@ impl<'s> Parser<'s> {
         };
         if let Some(comparator) = comparator {
             self.advance();
+            self.operator()?;
             let right = self.operand(depth)?;
             return Ok(Condition::Compare(left, comparator, right));
         }
         if self.is_keyword("BETWEEN") {
             self.advance();
+            self.operator()?;
             let low = self.operand(depth)?;
             if !self.is_keyword("AND") {
                 return Err(self.syntax_error());
@@ -269,6 +294,7 @@ impl<'s> Parser<'s> {
         }
         if self.is_keyword("IN") {
             self.advance();
+            self.operator()?;
             self.expect(&TokenKind::LeftParen)?;
             let mut options = vec![self.operand(depth)?];
             while self.eat(&TokenKind::Comma) {
@@ -322,6 +348,7 @@ impl<'s> Parser<'s> {
             }
         };
         self.advance();
+        self.operator()?;
         self.expect(&TokenKind::LeftParen)?;
         let mut args = vec![self.operand(depth)?];
         while self.eat(&TokenKind::Comma) {
@@ -366,7 +393,18 @@ impl<'s> Parser<'s> {
                 }
                 Condition::AttributeType(path, type_operand)
             }
-            "begins_with" => Condition::BeginsWith(first, args.next().ok_or_else(|| self.syntax_error())?),
+            "begins_with" => {
+                let prefix = args.next().ok_or_else(|| self.syntax_error())?;
+                if let Operand::Value(value) = &prefix
+                    && !matches!(value, AttributeValue::S(_) | AttributeValue::B(_))
+                {
+                    return Err(self.kind.error(format!(
+                        "Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
+                        value.type_name()
+                    )));
+                }
+                Condition::BeginsWith(first, prefix)
+            }
             _ => Condition::Contains(first, args.next().ok_or_else(|| self.syntax_error())?),
         })
     }
@@ -479,6 +517,9 @@ impl<'s> Parser<'s> {
     // set_value := set_operand (('+' | '-') set_operand)?
     fn set_value(&mut self, depth: usize) -> Result<SetValue, AwsError> {
         let left = self.set_operand(depth)?;
+        if matches!(self.peek().kind, TokenKind::Plus | TokenKind::Minus) {
+            self.operator()?;
+        }
         if self.eat(&TokenKind::Plus) {
             return Ok(SetValue::Plus(Box::new(left), Box::new(self.set_operand(depth)?)));
         }

@@ -12,11 +12,16 @@ use crate::error::validation;
 /// Rejects actions whose paths overlap (`a` and `a.b`, or `a` twice).
 pub fn check_overlaps(actions: &[UpdateAction]) -> Result<(), AwsError> {
     let paths: Vec<&Path> = actions.iter().map(action_path).collect();
+    check_paths_overlap(&paths, ExpressionKind::Update)
+}
+
+/// Rejects two paths of which one is a prefix of the other (or equal).
+pub fn check_paths_overlap(paths: &[&Path], kind: ExpressionKind) -> Result<(), AwsError> {
     for (i, one) in paths.iter().enumerate() {
         for two in &paths[i + 1..] {
             let shared = one.0.len().min(two.0.len());
             if one.0[..shared] == two.0[..shared] {
-                return Err(ExpressionKind::Update.error(format!(
+                return Err(kind.error(format!(
                     "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
                     one.describe(),
                     two.describe()
