@@ -122,14 +122,21 @@ impl S3 {
         let Some(blob) = blob else {
             return Ok(Bytes::new());
         };
-        use tokio::io::AsyncReadExt;
-        let mut reader = self.store.blobs().open_range(blob, start..end).await?;
-        let mut out = Vec::with_capacity(usize::try_from(end - start).unwrap_or(0));
-        reader
-            .read_to_end(&mut out)
-            .await
-            .map_err(|e| AwsError::internal(format!("cannot read object bytes: {e}")))?;
-        Ok(Bytes::from(out))
+        // One blocking hop for open, seek and read (tokio::fs would take three).
+        let path = self.store.blobs().path_of(blob);
+        let (start, end) = (start.min(blob.len), end.min(blob.len));
+        let read = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = std::fs::File::open(&path)?;
+            file.seek(SeekFrom::Start(start))?;
+            let mut out = vec![0; usize::try_from(end - start).unwrap_or(0)];
+            file.read_exact(&mut out)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| AwsError::internal(format!("object read task failed: {e}")))?;
+        let bytes = read.map_err(|e| AwsError::internal(format!("cannot read object bytes: {e}")))?;
+        Ok(Bytes::from(bytes))
     }
 
     /// The object a read names: the current version, or the one asked for.
