@@ -21,6 +21,10 @@ use crate::storage::{self, key_of, load_table, table_key};
 
 /// Most records one GetRecords answers.
 const MAX_RECORDS: usize = 1000;
+/// How long records are kept, as on AWS.
+const RETENTION_MILLIS: u64 = 24 * 3600 * 1000;
+/// Old records dropped per write at most (amortised trimming).
+const TRIM_BATCH: usize = 8;
 
 /// Who made a change and when: a client, or the TTL reaper.
 pub struct Change {
@@ -134,8 +138,42 @@ pub fn record(
         view_type,
         by_ttl: change.by_ttl,
     };
-    table.put_json(&record_key(&meta.name, sequence), &record)?;
+    // The time leads the value, so trimming reads 8 bytes, not the images.
+    let mut value = change.at_millis.to_be_bytes().to_vec();
+    value.extend(serde_json::to_vec(&record).map_err(|e| AwsError::internal(e.to_string()))?);
+    table.put(&record_key(&meta.name, sequence), &value)?;
+    trim(table, &meta.name, change.at_millis)
+}
+
+/// Drops a few records older than the retention period, oldest first, so
+/// a stream's storage stays bounded at a cost of O(1) per write.
+fn trim(table: &mut TableMut<'_>, name: &str, now_millis: u64) -> Result<(), AwsError> {
+    let cutoff = now_millis.saturating_sub(RETENTION_MILLIS);
+    let mut expired = Vec::new();
+    for entry in table.scan(&records_prefix(name))?.take(TRIM_BATCH) {
+        let entry = entry?;
+        if record_time(&entry.value) >= cutoff {
+            break;
+        }
+        expired.push(entry.key);
+    }
+    for key in expired {
+        table.delete(&key)?;
+    }
     Ok(())
+}
+
+fn record_time(value: &[u8]) -> u64 {
+    let mut time = [0u8; 8];
+    if let Some(head) = value.get(..8) {
+        time.copy_from_slice(head);
+    }
+    u64::from_be_bytes(time)
+}
+
+fn decode_record(value: &[u8]) -> Result<ChangeRecord, AwsError> {
+    serde_json::from_slice(value.get(8..).unwrap_or_default())
+        .map_err(|e| AwsError::internal(format!("stream record unreadable: {e}")))
 }
 
 /// Forgets a table's records (its stream was disabled, or it was deleted).
@@ -386,7 +424,7 @@ impl DynamoDbStreams {
                     .scan_after(&records_prefix(&name), after.as_deref())?
                     .take(limit)
                 {
-                    let record: ChangeRecord = entry?.decode()?;
+                    let record = decode_record(&entry?.value)?;
                     records.push(record);
                 }
                 Ok::<_, AwsError>(records)

@@ -101,3 +101,75 @@ async fn ttl_expires_items_by_the_clock() {
         .and_then(Value::as_i64);
     assert_eq!(count, Some(2));
 }
+
+#[tokio::test]
+async fn stream_records_older_than_a_day_are_trimmed() {
+    use nimbus_core::Service;
+
+    let clock = TestClock::new();
+    let store = Arc::new(Store::ephemeral().expect("store"));
+    let service = DynamoDb::new(Arc::clone(&store), clock.clock());
+    let streams = crate::DynamoDbStreams::new(Arc::clone(&store));
+    let created = call(
+        &service,
+        "CreateTable",
+        json!({
+            "TableName": "streamed",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}
+        }),
+    )
+    .await;
+    let arn = created
+        .get("TableDescription")
+        .and_then(|t| t.get("LatestStreamArn"))
+        .and_then(Value::as_str)
+        .expect("stream arn")
+        .to_owned();
+    let put = |pk: &str| json!({"TableName": "streamed", "Item": {"pk": {"S": pk}}});
+    call(&service, "PutItem", put("old")).await;
+    clock.advance(Duration::from_secs(25 * 3600)).await;
+    call(&service, "PutItem", put("new")).await;
+
+    let ctx = RequestContext::for_tests("dynamodbstreams", "DescribeStream");
+    let stream = streams
+        .handle(&ctx, "DescribeStream", request(json!({"StreamArn": arn})))
+        .await
+        .expect("describe");
+    let shard = stream
+        .get("StreamDescription")
+        .and_then(|d| d.get("Shards"))
+        .and_then(Value::as_list)
+        .and_then(|s| s.first())
+        .and_then(|s| s.get("ShardId"))
+        .and_then(Value::as_str)
+        .expect("shard")
+        .to_owned();
+    let iterator = streams
+        .handle(
+            &ctx,
+            "GetShardIterator",
+            request(json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})),
+        )
+        .await
+        .expect("iterator");
+    let iterator = iterator
+        .get("ShardIterator")
+        .and_then(Value::as_str)
+        .expect("iterator")
+        .to_owned();
+    let records = streams
+        .handle(&ctx, "GetRecords", request(json!({"ShardIterator": iterator})))
+        .await
+        .expect("records");
+    let keys: Vec<&str> = records
+        .get("Records")
+        .and_then(Value::as_list)
+        .expect("records")
+        .iter()
+        .filter_map(|r| r.get("dynamodb")?.get("Keys")?.get("pk")?.get("S")?.as_str())
+        .collect();
+    assert_eq!(keys, vec!["new"]);
+}
