@@ -121,6 +121,15 @@ pub async fn register(
 
 /// Deletes every item due at `now_seconds`, at most SWEEP_BATCH per table;
 /// says how many went.
+/// The expiry time in an expiry index key.
+fn expiry_of(key: &[u8], prefix_len: usize) -> i64 {
+    let mut seconds = [0u8; 8];
+    if let Some(bytes) = key.get(prefix_len..prefix_len + 8) {
+        seconds.copy_from_slice(bytes);
+    }
+    u64::from_be_bytes(seconds) as i64
+}
+
 pub async fn sweep(store: &Store, now_seconds: i64) -> Result<usize, AwsError> {
     let ns = registry_namespace()?;
     let tables = store
@@ -137,7 +146,17 @@ pub async fn sweep(store: &Store, now_seconds: i64) -> Result<usize, AwsError> {
                     tables.push((account.to_owned(), region.to_owned(), table.to_owned()));
                 }
             }
-            Ok::<_, AwsError>(tables)
+            // Only tables with something due get a write transaction.
+            let mut due = Vec::new();
+            for (account, region, name) in tables {
+                let items = txn.open(&Namespace::regional("dynamodb", &account, &region)?)?;
+                let prefix = expiry_prefix(&name);
+                let first = items.scan(&prefix)?.next().transpose()?;
+                if first.is_some_and(|entry| expiry_of(&entry.key, prefix.len()) <= now_seconds) {
+                    due.push((account, region, name));
+                }
+            }
+            Ok::<_, AwsError>(due)
         })
         .await?;
     let mut deleted = 0;
@@ -156,22 +175,17 @@ pub async fn sweep(store: &Store, now_seconds: i64) -> Result<usize, AwsError> {
                     .take(SWEEP_BATCH)
                     .map(|entry| entry.map(|e| e.key))
                     .take_while(|key| {
-                        key.as_ref().map_or(true, |k| {
-                            let mut seconds = [0u8; 8];
-                            seconds.copy_from_slice(&k[prefix.len()..prefix.len() + 8]);
-                            (u64::from_be_bytes(seconds) as i64) <= now_seconds
-                        })
+                        key.as_ref()
+                            .map_or(true, |k| expiry_of(k, prefix.len()) <= now_seconds)
                     })
                     .collect::<Result<_, _>>()?;
                 let mut count = 0;
                 for entry in due {
                     table.delete(&entry)?;
-                    let mut seconds = [0u8; 8];
-                    seconds.copy_from_slice(&entry[prefix.len()..prefix.len() + 8]);
-                    if (u64::from_be_bytes(seconds) as i64) < now_seconds - MAX_AGE_SECONDS {
+                    if expiry_of(&entry, prefix.len()) < now_seconds - MAX_AGE_SECONDS {
                         continue;
                     }
-                    let item_key = &entry[prefix.len() + 8..];
+                    let item_key = entry.get(prefix.len() + 8..).unwrap_or_default();
                     if let Some(stored) = table.get(item_key)? {
                         let item = decode_item(&stored)?;
                         write_item(&mut table, &meta, item_key, Some(&item), None, &change)?;
