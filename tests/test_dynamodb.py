@@ -1006,3 +1006,22 @@ def test_more_expression_rules(ddb):
     assert code == "ValidationException" and message.startswith("Invalid FilterExpression: ")
     fine = " OR ".join(["v = :v"] * 150)
     assert ddb.scan(TableName=table, FilterExpression=fine, ExpressionAttributeValues={":v": {"N": "1"}})["Count"] == 1
+
+
+def test_aws_cli_query_scan_and_update(aws):
+    table = name("cli")
+    created = aws("dynamodb", "create-table", "--table-name", table, "--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N", "--key-schema", "AttributeName=pk,KeyType=HASH", "AttributeName=sk,KeyType=RANGE", "--billing-mode", "PAY_PER_REQUEST")
+    assert created.returncode == 0, created.stderr
+    for i in range(5):
+        put = aws("dynamodb", "put-item", "--table-name", table, "--item", f'{{"pk": {{"S": "c"}}, "sk": {{"N": "{i}"}}}}')
+        assert put.returncode == 0, put.stderr
+    # The CLI paginates by itself: pages of 2 still give all five, in order.
+    query = aws("dynamodb", "query", "--table-name", table, "--key-condition-expression", "pk = :p", "--expression-attribute-values", '{":p": {"S": "c"}}', "--page-size", "2")
+    assert query.returncode == 0, query.stderr
+    assert [i["sk"]["N"] for i in query.json()["Items"]] == ["0", "1", "2", "3", "4"]
+    updated = aws("dynamodb", "update-item", "--table-name", table, "--key", '{"pk": {"S": "c"}, "sk": {"N": "1"}}', "--update-expression", "SET hits = if_not_exists(hits, :z) + :one", "--expression-attribute-values", '{":z": {"N": "0"}, ":one": {"N": "1"}}', "--return-values", "ALL_NEW")
+    assert updated.json()["Attributes"]["hits"] == {"N": "1"}
+    scan = aws("dynamodb", "scan", "--table-name", table, "--select", "COUNT")
+    assert scan.json()["Count"] == 5
+    failed = aws("dynamodb", "put-item", "--table-name", table, "--item", '{"pk": {"S": "c"}, "sk": {"N": "1"}}', "--condition-expression", "attribute_not_exists(pk)")
+    assert failed.returncode != 0 and "ConditionalCheckFailedException" in failed.stderr
