@@ -760,3 +760,22 @@ def test_aws_chunked_upload_with_trailing_checksum(endpoint, s3, bucket):
     wrong = base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode()
     status, text = _chunked_put(endpoint, f"/{bucket}/chunked-bad", body, wrong)
     assert status == 400 and b"<Code>BadDigest</Code>" in text
+
+
+def test_list_multipart_uploads_prefix_delimiter_and_pages(s3, bucket):
+    ids = {}
+    for key in ["logs/a", "logs/b", "top", "zz/deep/x"]:
+        ids[key] = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    folded = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [u["Key"] for u in folded["Uploads"]] == ["top"]
+    assert [p["Prefix"] for p in folded["CommonPrefixes"]] == ["logs/", "zz/"]
+    inner = s3.list_multipart_uploads(Bucket=bucket, Prefix="logs/")
+    assert [(u["Key"], u["UploadId"]) for u in inner["Uploads"]] == [("logs/a", ids["logs/a"]), ("logs/b", ids["logs/b"])]
+    first = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=1)
+    assert first["IsTruncated"] is True and first["NextKeyMarker"] == "logs/a"
+    rest = s3.list_multipart_uploads(
+        Bucket=bucket, KeyMarker=first["NextKeyMarker"], UploadIdMarker=first["NextUploadIdMarker"]
+    )
+    assert [u["Key"] for u in rest["Uploads"]] == ["logs/b", "top", "zz/deep/x"]
+    for key, upload_id in ids.items():
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)

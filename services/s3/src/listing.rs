@@ -21,21 +21,21 @@ const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// One row of a listing page.
-enum Row {
+pub(crate) enum Row {
     Entry(Entry),
     CommonPrefix(String),
 }
 
 /// A page of a prefix scan.
-struct Page {
-    rows: Vec<Row>,
-    truncated: bool,
+pub(crate) struct Page {
+    pub rows: Vec<Row>,
+    pub truncated: bool,
 }
 
 /// Scans `base ++ prefix` (keys after `after`, a full store key), folding
 /// object keys under `delimiter`. `object_key` names the object a store key
 /// belongs to (the versions scan has a suffix after it).
-fn scan_page(
+pub(crate) fn scan_page(
     table: &TableRef,
     base: &[u8],
     prefix: &str,
@@ -104,7 +104,7 @@ fn whole_key(key: &[u8]) -> &[u8] {
 }
 
 /// A version key without its `\0<sequence>` suffix.
-fn versioned_key(key: &[u8]) -> &[u8] {
+pub(crate) fn versioned_key(key: &[u8]) -> &[u8] {
     match key.iter().rposition(|b| *b == 0) {
         Some(at) => &key[..at],
         None => key,

@@ -7,6 +7,7 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, resolve_range};
 use crate::generated::*;
+use crate::listing::{Row, scan_page, versioned_key};
 use crate::objects::{parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::{self, ObjectRecord, PartRecord, PartSummary, StoredChecksum, UploadRecord};
 use crate::{S3, acl, errors, versions};
@@ -325,8 +326,7 @@ impl S3 {
         let table = txn.open(&records::namespace()?)?;
         records::bucket(&table, &input.bucket)?;
         let base = records::uploads_prefix(&input.bucket);
-        let mut scan = base.clone();
-        scan.extend_from_slice(input.prefix.as_deref().unwrap_or("").as_bytes());
+        let prefix = input.prefix.clone().unwrap_or_default();
         let after = input.key_marker.as_deref().filter(|k| !k.is_empty()).map(|key| {
             match input.upload_id_marker.as_deref().filter(|u| !u.is_empty()) {
                 Some(upload_id) => records::upload_key(&input.bucket, key, upload_id),
@@ -337,15 +337,33 @@ impl S3 {
                 }
             }
         });
+        // Upload keys end `\0<upload id>` like version keys: the same folding scan.
+        let page = scan_page(
+            &table,
+            &base,
+            &prefix,
+            input.delimiter.as_deref(),
+            after,
+            max,
+            versioned_key,
+        )?;
+        let truncated = page.truncated;
         let mut uploads = Vec::new();
-        let mut truncated = false;
-        for entry in table.scan_after(&scan, after.as_deref())? {
-            if uploads.len() == max {
-                truncated = true;
-                break;
-            }
-            let upload: UploadRecord = entry?.decode()?;
+        let mut common_prefixes = Vec::new();
+        // The last row of the page (a key and upload id, or a common prefix): the next markers.
+        let mut last: (Option<String>, Option<String>) = (None, None);
+        for row in page.rows {
+            let entry = match row {
+                Row::Entry(entry) => entry,
+                Row::CommonPrefix(common) => {
+                    last = (Some(common.clone()), None);
+                    common_prefixes.push(CommonPrefix { prefix: Some(common) });
+                    continue;
+                }
+            };
+            let upload: UploadRecord = entry.decode()?;
             let owner = acl::owner(&upload.account);
+            last = (Some(upload.key.clone()), Some(upload.upload_id.clone()));
             uploads.push(MultipartUpload {
                 upload_id: Some(upload.upload_id.clone()),
                 key: Some(upload.key.clone()),
@@ -360,18 +378,18 @@ impl S3 {
                 checksum_type: upload.checksum_type,
             });
         }
-        let last = uploads.last().map(|u| (u.key.clone(), u.upload_id.clone()));
         Ok(ListMultipartUploadsOutput {
             bucket: Some(input.bucket),
             key_marker: Some(input.key_marker.unwrap_or_default()),
             upload_id_marker: Some(input.upload_id_marker.unwrap_or_default()),
-            next_key_marker: last.as_ref().and_then(|l| l.0.clone()),
-            next_upload_id_marker: last.and_then(|l| l.1),
+            next_key_marker: last.0.filter(|_| truncated),
+            next_upload_id_marker: last.1.filter(|_| truncated),
             prefix: input.prefix,
             delimiter: input.delimiter,
             max_uploads: Some(max as i32),
             is_truncated: Some(truncated),
             uploads: (!uploads.is_empty()).then_some(uploads),
+            common_prefixes: (!common_prefixes.is_empty()).then_some(common_prefixes),
             encoding_type: input.encoding_type,
             ..ListMultipartUploadsOutput::default()
         })
