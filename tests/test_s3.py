@@ -493,6 +493,8 @@ def test_versioning(s3, bucket):
     ids = [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]]
     assert ids == ["null", v1]
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"null-2"
+    # A bucket that has had versioning names the null version too.
+    assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
 
 
 # ---------------------------------------------------------------- checksums

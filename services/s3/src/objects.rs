@@ -147,10 +147,23 @@ impl S3 {
         version_id: Option<&str>,
         method: &str,
     ) -> Result<ObjectRecord, AwsError> {
+        self.read_object_and_bucket(bucket, key, version_id, method)
+            .map(|(object, _)| object)
+    }
+
+    /// [`read_object`](Self::read_object), with whether the bucket ever had
+    /// versioning (its responses then name the version, `null` included).
+    pub(crate) fn read_object_and_bucket(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        method: &str,
+    ) -> Result<(ObjectRecord, bool), AwsError> {
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
-        records::bucket(&table, bucket)?;
-        match version_id {
+        let versioned = records::bucket(&table, bucket)?.versioning.is_some();
+        let object = match version_id {
             None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
             Some(version_id) => {
                 let found = records::find_version(
@@ -163,7 +176,8 @@ impl S3 {
                     Some((_, record)) => Ok(record),
                 }
             }
-        }
+        }?;
+        Ok((object, versioned))
     }
 
     /// Stores a new object version and answers its version id (only for
@@ -297,18 +311,15 @@ impl S3 {
         method: &str,
         with_body: bool,
     ) -> Result<GetObjectOutput, AwsError> {
-        let object = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), method)?;
+        let (object, versioned) =
+            self.read_object_and_bucket(&input.bucket, &input.key, input.version_id.as_deref(), method)?;
         let conditions = Conditions {
             if_match: input.if_match.as_deref(),
             if_none_match: input.if_none_match.as_deref(),
             if_modified_since: input.if_modified_since,
             if_unmodified_since: input.if_unmodified_since,
         };
-        let version_id = input
-            .version_id
-            .is_some()
-            .then(|| object.version_id_text())
-            .or_else(|| object.version_id.clone());
+        let version_id = (versioned || input.version_id.is_some()).then(|| object.version_id_text());
         if conditions.evaluate(&object)? == Verdict::NotModified {
             return Ok(GetObjectOutput {
                 status_code: Some(304),
