@@ -1025,3 +1025,40 @@ def test_aws_cli_query_scan_and_update(aws):
     assert scan.json()["Count"] == 5
     failed = aws("dynamodb", "put-item", "--table-name", table, "--item", '{"pk": {"S": "c"}, "sk": {"N": "1"}}', "--condition-expression", "attribute_not_exists(pk)")
     assert failed.returncode != 0 and "ConditionalCheckFailedException" in failed.stderr
+
+
+def test_partiql_execute_transaction(ddb):
+    table = make_table(ddb, None)
+    ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'x', 'n': 1}}"},
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': ?, 'n': 2}}", "Parameters": [{"S": "y"}]},
+        ],
+        ClientRequestToken=uuid.uuid4().hex,
+    )
+    read = ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"SELECT n FROM \"{table}\" WHERE pk = 'x'"},
+            {"Statement": f"SELECT * FROM \"{table}\" WHERE pk = 'nope'"},
+        ]
+    )["Responses"]
+    assert read == [{"Item": {"n": {"N": "1"}}}, {}]
+    code, status, message, response = error_of(
+        ddb.execute_transaction,
+        TransactStatements=[
+            {"Statement": f"UPDATE \"{table}\" SET n = 10 WHERE pk = 'y'"},
+            {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'x'}}"},
+        ],
+    )
+    assert (code, status) == ("TransactionCanceledException", 400)
+    assert message == "Transaction cancelled, please refer cancellation reasons for specific reasons [None, DuplicateItem]"
+    assert [r["Code"] for r in response["CancellationReasons"]] == ["None", "DuplicateItem"]
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "y"}})["Item"]["n"] == {"N": "2"}
+    ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"UPDATE \"{table}\" SET n = n + 5 WHERE pk = 'y'"},
+            {"Statement": f"DELETE FROM \"{table}\" WHERE pk = 'x'"},
+        ]
+    )
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "y"}})["Item"]["n"] == {"N": "7"}
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "x"}})

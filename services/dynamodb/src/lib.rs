@@ -83,6 +83,7 @@ impl DynamoDb {
             "TransactGetItems" => self.transact_get_items(ctx, input).await?,
             "ExecuteStatement" => self.execute_statement(ctx, input).await?,
             "BatchExecuteStatement" => self.batch_execute_statement(ctx, input).await?,
+            "ExecuteTransaction" => self.execute_transaction(ctx, input).await?,
             _ => return Err(AwsError::not_implemented("dynamodb", operation)),
         })
     }

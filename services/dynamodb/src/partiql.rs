@@ -15,6 +15,7 @@ use crate::items::WriteSpec;
 use crate::number::Number;
 use crate::request::{output, required_string};
 use crate::storage;
+use crate::transact::{TransactWrite, WriteKind};
 
 /// Deepest nesting of parentheses and literals a statement may have.
 const MAX_DEPTH: usize = 32;
@@ -872,6 +873,107 @@ impl DynamoDb {
             )),
             other => self.run_statement(ctx, other, None, None).await.map(|_| None),
         }
+    }
+}
+
+impl DynamoDb {
+    /// ExecuteTransaction: all reads (each naming one item by its key) or
+    /// all writes, the writes applied all-or-nothing like TransactWriteItems.
+    pub async fn execute_transaction(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+        let entries = input
+            .get("TransactStatements")
+            .and_then(Value::as_list)
+            .unwrap_or_default();
+        if entries.is_empty() || entries.len() > 100 {
+            return Err(validation(
+                "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1",
+            ));
+        }
+        let mut statements = Vec::with_capacity(entries.len());
+        for entry in entries {
+            statements.push(parse(&required_string(entry, "Statement")?, parameters(entry)?)?);
+        }
+        let reads = statements
+            .iter()
+            .filter(|s| matches!(s, Statement::Select { .. }))
+            .count();
+        if reads == statements.len() {
+            let mut responses = Vec::with_capacity(reads);
+            for statement in statements {
+                let item = self.batch_one(ctx, statement).await?;
+                responses.push(output(vec![("Item", item.map(|i| item_to_value(&i)))]));
+            }
+            return Ok(output(vec![("Responses", Some(Value::List(responses)))]));
+        }
+        if reads > 0 {
+            return Err(validation("Transactions must contain only reads or only writes"));
+        }
+        let mut writes = Vec::with_capacity(statements.len());
+        for statement in statements {
+            writes.push(self.transact_write_of(ctx, statement).await?);
+        }
+        let token = crate::request::string(&input, "ClientRequestToken").map(str::to_owned);
+        let request_hash = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            format!("{entries:?}").hash(&mut hasher);
+            hasher.finish()
+        };
+        self.transact_parsed(ctx, writes, token, request_hash).await?;
+        Ok(Value::empty())
+    }
+
+    async fn transact_write_of(
+        &self,
+        ctx: &RequestContext,
+        statement: Statement,
+    ) -> Result<TransactWrite, AwsError> {
+        let keys = self.key_names(ctx, statement.table()).await?;
+        let hash_path = || Path(vec![PathElement::Name(keys[0].0.clone())]);
+        Ok(match statement {
+            Statement::Insert { table, item } => TransactWrite {
+                table,
+                key_or_item: item.clone(),
+                condition: Some(Condition::NotExists(hash_path())),
+                return_on_failure: false,
+                kind: WriteKind::Put(item),
+                failure_code: "DuplicateItem",
+            },
+            Statement::Update {
+                table,
+                actions,
+                condition,
+            } => {
+                let (key, rest) = key_and_condition(condition, &keys)?;
+                let exists = Condition::Exists(hash_path());
+                let condition = match rest {
+                    Some(rest) => Condition::And(Box::new(exists), Box::new(rest)),
+                    None => exists,
+                };
+                TransactWrite {
+                    table,
+                    key_or_item: key,
+                    condition: Some(condition),
+                    return_on_failure: false,
+                    kind: WriteKind::Update(actions),
+                    failure_code: "ConditionalCheckFailed",
+                }
+            }
+            Statement::Delete { table, condition } => {
+                let (key, condition) = key_and_condition(condition, &keys)?;
+                TransactWrite {
+                    table,
+                    key_or_item: key,
+                    condition,
+                    return_on_failure: false,
+                    kind: WriteKind::Delete,
+                    failure_code: "ConditionalCheckFailed",
+                }
+            }
+            Statement::Select { .. } => {
+                return Err(validation("Transactions must contain only reads or only writes"));
+            }
+        })
     }
 }
 

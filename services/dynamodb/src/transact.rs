@@ -36,21 +36,23 @@ fn token_key(token: &str) -> Vec<u8> {
     format!("k/{token}").into_bytes()
 }
 
-enum WriteKind {
+pub enum WriteKind {
     ConditionCheck,
     Put(Item),
     Delete,
     Update(Vec<UpdateAction>),
 }
 
-/// One parsed entry of TransactItems.
-struct TransactWrite {
-    table: String,
+/// One parsed entry of TransactItems (or one PartiQL statement of ExecuteTransaction).
+pub struct TransactWrite {
+    pub table: String,
     /// The key (Delete, Update, ConditionCheck) or the whole item (Put).
-    key_or_item: Item,
-    condition: Option<Condition>,
-    return_on_failure: bool,
-    kind: WriteKind,
+    pub key_or_item: Item,
+    pub condition: Option<Condition>,
+    pub return_on_failure: bool,
+    pub kind: WriteKind,
+    /// The cancellation reason code when the condition fails.
+    pub failure_code: &'static str,
 }
 
 fn parse_write(entry: &Value) -> Result<TransactWrite, AwsError> {
@@ -92,6 +94,7 @@ fn parse_write(entry: &Value) -> Result<TransactWrite, AwsError> {
         key_or_item: key_or_item.clone(),
         condition,
         return_on_failure: string(body, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD"),
+        failure_code: "ConditionalCheckFailed",
         kind: match name {
             "ConditionCheck" => WriteKind::ConditionCheck,
             "Put" => WriteKind::Put(key_or_item),
@@ -146,6 +149,18 @@ impl DynamoDb {
             format!("{entries:?}").hash(&mut hasher);
             hasher.finish()
         };
+        self.transact_parsed(ctx, writes, token, request_hash).await?;
+        Ok(Value::empty())
+    }
+
+    /// Runs parsed transaction writes all-or-nothing, remembering `token`.
+    pub async fn transact_parsed(
+        &self,
+        ctx: &RequestContext,
+        writes: Vec<TransactWrite>,
+        token: Option<String>,
+        request_hash: u64,
+    ) -> Result<(), AwsError> {
         let now = self.clock.now_epoch_millis() as i64;
         let ns = storage::namespace(ctx)?;
         let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
@@ -208,7 +223,11 @@ impl DynamoDb {
                     } else {
                         failed = true;
                         let item = old.as_ref().filter(|_| write.return_on_failure);
-                        reasons.push(reason("ConditionalCheckFailed", Some(&conditional_check_failed().message), item));
+                        let message = match write.failure_code {
+                            "DuplicateItem" => "Duplicate primary key exists in table".to_owned(),
+                            _ => conditional_check_failed().message,
+                        };
+                        reasons.push(reason(write.failure_code, Some(&message), item));
                     }
                 }
                 if failed {
@@ -237,8 +256,7 @@ impl DynamoDb {
                 }
                 Ok(())
             })
-            .await?;
-        Ok(Value::empty())
+            .await
     }
 
     pub async fn transact_get_items(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
