@@ -3,11 +3,12 @@
 //! and scans, batches and transactions.
 //!
 //! Modules, one concern each: [`number`] (38-digit decimals), [`attribute`]
-//! (values, sizes, key encoding), [`schema`] (table definitions and key
-//! checks), [`storage`] (the key layout), [`expr`] (lexer, parser, evaluator,
-//! update actions), then the operations: [`tables`], [`items`], [`query`],
-//! [`batch`], [`transact`], [`ttl`] expiry, and [`streams`] (change records
-//! and the DynamoDB Streams API, served by [`DynamoDbStreams`]).
+//! (values, sizes, key encoding), `schema` (table definitions and key
+//! checks), `storage` (the key layout), [`expr`] (lexer, parser, evaluator,
+//! update actions), then the operations: `tables`, `items`, `query`,
+//! `batch`, `transact`, `partiql` (ExecuteStatement and friends over
+//! the same cores), `ttl` expiry, and `streams` (change records and the
+//! DynamoDB Streams API, served by [`DynamoDbStreams`]).
 
 // Every handler returns nimbus_core::AwsError, whose size is the core's call.
 #![allow(clippy::result_large_err)]
