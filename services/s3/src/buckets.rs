@@ -6,6 +6,57 @@ use crate::generated::*;
 use crate::records::{self, BucketRecord};
 use crate::{S3, acl, errors};
 
+/// Regions a LocationConstraint may name (us-east-1 is the absent constraint).
+const LOCATION_CONSTRAINTS: [&str; 38] = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "EU",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+fn invalid_location_constraint(constraint: &str) -> AwsError {
+    AwsError::new(
+        "InvalidLocationConstraint",
+        "The specified location-constraint is not valid",
+        400,
+    )
+    .with_field("LocationConstraint", constraint)
+}
+
 /// Bucket naming rules of general purpose buckets.
 pub fn validate_bucket_name(name: &str) -> Result<(), AwsError> {
     let bytes = name.as_bytes();
@@ -73,13 +124,8 @@ impl S3 {
                     400,
                 ));
             }
-            Some("us-east-1") => {
-                return Err(AwsError::new(
-                    "InvalidLocationConstraint",
-                    "The specified location-constraint is not valid",
-                    400,
-                )
-                .with_field("LocationConstraint", "us-east-1"));
+            Some(region) if !LOCATION_CONSTRAINTS.contains(&region) => {
+                return Err(invalid_location_constraint(region));
             }
             Some(region) if ctx.region != "us-east-1" && region != ctx.region => {
                 return Err(AwsError::new(
