@@ -1065,3 +1065,43 @@ def test_partiql_execute_transaction(ddb):
     )
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "y"}})["Item"]["n"] == {"N": "7"}
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "x"}})
+
+
+def test_index_pagination_has_no_gaps_or_repeats(ddb):
+    table = make_table(
+        ddb,
+        range_type="N",
+        definitions=[{"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "v", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "v", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
+        LocalSecondaryIndexes=[{"IndexName": "by-v", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "v", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    )
+    fill(ddb, table, partitions=("a", "b"), count=9)  # v repeats (i % 3): index keys collide
+
+    def pages(**kwargs):
+        seen, start = [], None
+        while True:
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.query(TableName=table, Limit=2, **kwargs)
+            seen += [(i["pk"]["S"], i["sk"]["N"]) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return seen
+
+    for forward in (True, False):
+        gsi = pages(IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "group-0"}}, ScanIndexForward=forward)
+        assert len(gsi) == len(set(gsi)) == 10
+        lsi = pages(IndexName="by-v", KeyConditionExpression="pk = :p AND v >= :one", ExpressionAttributeValues={":p": {"S": "a"}, ":one": {"N": "1"}}, ScanIndexForward=forward)
+        assert len(lsi) == len(set(lsi)) == 6
+    scanned, start = [], None
+    while True:
+        kwargs = {"ExclusiveStartKey": start} if start else {}
+        page = ddb.scan(TableName=table, IndexName="by-g", Limit=3, **kwargs)
+        scanned += [(i["pk"]["S"], i["sk"]["N"]) for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert len(scanned) == len(set(scanned)) == 18
+    segments = [ddb.scan(TableName=table, Segment=s, TotalSegments=4)["Items"] for s in range(4)]
+    keys = [(i["pk"]["S"], i["sk"]["N"]) for part in segments for i in part]
+    assert len(keys) == len(set(keys)) == 18

@@ -3,7 +3,6 @@
 //! the 1 MB page bound what is read, and filters apply after both.
 
 use std::cmp::Ordering;
-use std::hash::{Hash, Hasher};
 
 use nimbus_core::{AwsError, RequestContext, Value};
 
@@ -15,7 +14,7 @@ use crate::expr::eval::{evaluate, project};
 use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
-use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, load_table};
+use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, load_table, position_keys};
 
 /// A page stops once this many bytes of items were read.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -423,20 +422,6 @@ impl DynamoDb {
     }
 }
 
-/// The keys a position in the table or index is made of, in order.
-fn position_keys<'m>(meta: &'m TableMeta, index: Option<&'m IndexMeta>) -> Vec<&'m KeyAttr> {
-    let mut keys = Vec::new();
-    if let Some(index) = index {
-        keys.extend(index.keys());
-    }
-    for key in meta.primary_keys() {
-        if !keys.iter().any(|k| k.name == key.name) {
-            keys.push(key);
-        }
-    }
-    keys
-}
-
 /// The index's projection of a stored (full) item.
 fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
     match index.projection_type.as_str() {
@@ -451,16 +436,6 @@ fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     }
-}
-
-fn segment_of(item: &Item, hash: &KeyAttr, total: u64) -> u64 {
-    let mut encoded = Vec::new();
-    if let Some(value) = item.get(&hash.name) {
-        value.encode_key(&mut encoded);
-    }
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    encoded.hash(&mut hasher);
-    hasher.finish() % total
 }
 
 fn run_plan(
@@ -499,26 +474,34 @@ fn run_plan(
     let mut sort = None;
     if let Some(condition) = plan.key_condition {
         let (hash_value, sort_condition) = key_condition(condition, hash, range)?;
-        hash_value.encode_key(&mut prefix);
+        storage::push_partition(&mut prefix, &hash_value);
         sort = sort_condition;
     }
     // Where to start: after ExclusiveStartKey, else just below the sort range.
     let start = match &plan.exclusive_start {
         Some(start) => {
-            let mut marker = prefix[..base_len].to_vec();
-            for key in &keys {
-                let value = start
+            let invalid = || {
+                validation(
+                    "The provided starting key is invalid: The provided key element does not match the schema",
+                )
+            };
+            if keys.iter().any(|key| {
+                start
                     .get(&key.name)
-                    .ok_or_else(|| validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
-                if value.type_name() != key.attribute_type {
-                    return Err(validation(
-                        "The provided starting key is invalid: The provided key element does not match the schema",
-                    ));
-                }
-                value.encode_key(&mut marker);
+                    .is_none_or(|v| v.type_name() != key.attribute_type)
+            }) {
+                return Err(invalid());
             }
+            let mut marker = prefix[..base_len].to_vec();
+            storage::push_position(&mut marker, start, &keys);
             Some(marker)
         }
+        // A parallel Scan segment starts at its first bucket.
+        None if plan.segment.is_some() => plan.segment.map(|(segment, total)| {
+            let mut marker = prefix.clone();
+            marker.extend_from_slice(&(segment_bucket(segment, total) as u16).to_be_bytes());
+            marker
+        }),
         None => sort
             .as_ref()
             .filter(|_| plan.forward)
@@ -548,12 +531,20 @@ fn run_plan(
         let entry = entry?;
         if !plan.forward
             && let Some(start) = &start
+            && entry.key.as_slice() >= start.as_slice()
         {
-            let full_key = [&prefix[..0], &entry.key[..]].concat();
-            if full_key.as_slice() >= start.as_slice() {
-                continue;
+            continue;
+        }
+        if let Some((segment, total)) = plan.segment {
+            let bucket = entry
+                .key
+                .get(base_len..base_len + 2)
+                .map_or(0, |b| u32::from(u16::from_be_bytes([b[0], b[1]])));
+            if bucket >= segment_bucket(segment + 1, total) {
+                break;
             }
         }
+
         let item = decode_item(&entry.value)?;
         if let (Some(sort), Some(range)) = (&sort, range) {
             let Some(value) = item.get(&range.name) else {
@@ -565,11 +556,6 @@ fn run_plan(
                 Ordering::Greater if !plan.forward => continue,
                 _ => break,
             }
-        }
-        if let Some((segment, total)) = plan.segment
-            && segment_of(&item, hash, total) != segment
-        {
-            continue;
         }
         page.scanned += 1;
         page.bytes += item_size(&item);
@@ -593,6 +579,11 @@ fn run_plan(
         }
     }
     Ok(page)
+}
+
+/// The first bucket of a parallel Scan segment (65,536 buckets split evenly).
+fn segment_bucket(segment: u64, total: u64) -> u32 {
+    (segment * 65_536 / total) as u32
 }
 
 /// Splits a PartiQL WHERE clause into a key condition (when it pins the

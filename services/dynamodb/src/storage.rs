@@ -4,16 +4,19 @@
 //! - `t/<table>`: the table's definition ([`crate::schema::TableMeta`]).
 //! - `c/<table>`: item count and bytes (16 bytes, big-endian), kept in the
 //!   same transaction as every write.
-//! - `i/<table>\0<pk><sk>`: an item, keys encoded order-preservingly, so a
-//!   Query is one range scan within (table, partition key) in sort-key order.
-//! - `x/<table>\0<index>\0<index pk><index sk><pk><sk>`: the full item again
-//!   for each secondary index whose keys it has; the index's projection is
-//!   applied when reading.
+//! - `i/<table>\0<bucket><pk><sk>`: an item, keys encoded
+//!   order-preservingly behind a 2-byte hash bucket of the partition key
+//!   ([`partition_bucket`]), so a Query is one range scan within (table,
+//!   partition key) in sort-key order, and a parallel Scan segment is a
+//!   contiguous run of buckets.
+//! - `x/<table>\0<index>\0<bucket><index pk><index sk><other table keys>`:
+//!   the full item again for each secondary index whose keys it has; the
+//!   index's projection is applied when reading.
 
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::{Namespace, TableMut, TableRef};
 
-use crate::attribute::Item;
+use crate::attribute::{AttributeValue, Item};
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
 
 pub fn namespace(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -38,10 +41,48 @@ pub fn index_prefix(table: &str, index: &str) -> Vec<u8> {
     format!("x/{table}\0{index}\0").into_bytes()
 }
 
-/// Appends the encoded values of `keys` taken from `item` (all must be present).
-fn push_key_parts(out: &mut Vec<u8>, item: &Item, keys: &[&KeyAttr]) -> bool {
-    for key in keys {
+/// Two bytes of a stable hash (FNV-1a) of an encoded partition key. Keys
+/// are spread over 65,536 buckets, like DynamoDB's hash partitioning: a
+/// Scan walks them in hash order and a parallel Scan segment is one
+/// contiguous run of buckets.
+pub fn partition_bucket(encoded: &[u8]) -> [u8; 2] {
+    let mut hash: u32 = 0x811c_9dc5;
+    for &byte in encoded {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    ((hash >> 16) as u16).to_be_bytes()
+}
+
+/// Appends a partition key: its bucket, then its order-preserving encoding.
+pub fn push_partition(out: &mut Vec<u8>, value: &AttributeValue) {
+    let mut encoded = Vec::new();
+    value.encode_key(&mut encoded);
+    out.extend_from_slice(&partition_bucket(&encoded));
+    out.extend_from_slice(&encoded);
+}
+
+/// The key attributes that place an item in the table or in an index, in
+/// order: the index's keys, then the table's keys it does not already have.
+pub fn position_keys<'m>(meta: &'m TableMeta, index: Option<&'m IndexMeta>) -> Vec<&'m KeyAttr> {
+    let mut keys = Vec::new();
+    if let Some(index) = index {
+        keys.extend(index.keys());
+    }
+    for key in meta.primary_keys() {
+        if !keys.iter().any(|k| k.name == key.name) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Appends the position of `item` under `keys` (the first one is the
+/// partition key); false when an attribute is missing.
+pub fn push_position(out: &mut Vec<u8>, item: &Item, keys: &[&KeyAttr]) -> bool {
+    for (i, key) in keys.iter().enumerate() {
         match item.get(&key.name) {
+            Some(value) if i == 0 => push_partition(out, value),
             Some(value) => value.encode_key(out),
             None => return false,
         }
@@ -52,7 +93,7 @@ fn push_key_parts(out: &mut Vec<u8>, item: &Item, keys: &[&KeyAttr]) -> bool {
 /// The store key of the item whose primary key `item` holds.
 pub fn item_key(meta: &TableMeta, item: &Item) -> Vec<u8> {
     let mut key = items_prefix(&meta.name);
-    push_key_parts(&mut key, item, &meta.primary_keys());
+    push_position(&mut key, item, &meta.primary_keys());
     key
 }
 
@@ -66,9 +107,7 @@ pub fn index_entry_key(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Opti
             return None;
         }
     }
-    let mut keys = index.keys();
-    keys.extend(meta.primary_keys());
-    push_key_parts(&mut key, item, &keys).then_some(key)
+    push_position(&mut key, item, &position_keys(meta, Some(index))).then_some(key)
 }
 
 pub fn load_table(table: &TableRef, name: &str) -> Result<Option<TableMeta>, AwsError> {
