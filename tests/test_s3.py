@@ -784,3 +784,18 @@ def test_list_multipart_uploads_prefix_delimiter_and_pages(s3, bucket):
     assert [u["Key"] for u in rest["Uploads"]] == ["logs/b", "top", "zz/deep/x"]
     for key, upload_id in ids.items():
         s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+
+def test_conditional_complete_multipart_upload(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="exists", Body=b"x")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="exists")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="exists", UploadId=upload_id, PartNumber=1, Body=b"part")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    code, status, _ = error_of(
+        s3.complete_multipart_upload, Bucket=bucket, Key="exists", UploadId=upload_id, MultipartUpload=parts, IfNoneMatch="*"
+    )
+    assert (code, status) == ("PreconditionFailed", 412)
+    # The upload is still there after a failed condition.
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="exists", UploadId=upload_id, MultipartUpload=parts)
+    assert done["ETag"].endswith('-1"')
+    assert s3.get_object(Bucket=bucket, Key="exists")["Body"].read() == b"part"

@@ -538,6 +538,7 @@ impl S3 {
             })
             .collect();
         let (bucket, upload_id) = (input.bucket.clone(), upload.upload_id.clone());
+        let (if_match, if_none_match) = (input.if_match.clone(), input.if_none_match.clone());
         let now =
             u64::try_from(self.now().seconds).unwrap_or(0) * 1_000_000_000 + u64::from(self.now().nanos);
         let (stored_record, version_id) = self
@@ -545,6 +546,13 @@ impl S3 {
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 let bucket = records::bucket_mut(&table, &bucket)?;
+                crate::objects::check_write_conditions(
+                    &table,
+                    &bucket.name,
+                    &record.key,
+                    if_match.as_deref(),
+                    if_none_match.as_deref(),
+                )?;
                 if !table.delete(&records::upload_key(&bucket.name, &record.key, &upload_id))? {
                     return Err(errors::no_such_upload(&upload_id));
                 }

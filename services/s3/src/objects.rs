@@ -59,6 +59,30 @@ pub fn validate_key_and_metadata(
     Ok(())
 }
 
+/// Conditional writes: `If-None-Match: *` fails when the key exists,
+/// `If-Match` when it is missing (404) or has another ETag (412).
+pub fn check_write_conditions(
+    table: &nimbus_store::TableMut<'_>,
+    bucket: &str,
+    key: &str,
+    if_match: Option<&str>,
+    if_none_match: Option<&str>,
+) -> Result<(), AwsError> {
+    let current: Option<ObjectRecord> = table.get_json(&records::current_key(bucket, key))?;
+    if if_none_match.is_some_and(|v| v.trim() == "*") && current.is_some() {
+        return Err(errors::precondition_failed("If-None-Match"));
+    }
+    if let Some(if_match) = if_match {
+        let Some(current) = &current else {
+            return Err(errors::no_such_key(key));
+        };
+        if !crate::conditions::etag_matches(if_match, &current.etag) {
+            return Err(errors::precondition_failed("If-Match"));
+        }
+    }
+    Ok(())
+}
+
 /// Tags from the `x-amz-tagging` header: a URL-encoded query string.
 pub fn parse_tagging_header(header: Option<&str>) -> Result<Vec<Tag>, AwsError> {
     let Some(header) = header.filter(|h| !h.is_empty()) else {
@@ -196,22 +220,13 @@ impl S3 {
                 let mut table = txn.open(&records::namespace()?)?;
                 let bucket = records::bucket_mut(&table, &bucket)?;
                 let (if_match, if_none_match) = write_conditions;
-                let current: Option<ObjectRecord> =
-                    table.get_json(&records::current_key(&bucket.name, &record.key))?;
-                if let Some(if_none_match) = if_none_match.as_deref()
-                    && current.is_some()
-                    && if_none_match.trim() == "*"
-                {
-                    return Err(errors::precondition_failed("If-None-Match"));
-                }
-                if let Some(if_match) = if_match.as_deref() {
-                    let Some(current) = &current else {
-                        return Err(errors::no_such_key(&record.key));
-                    };
-                    if !crate::conditions::etag_matches(if_match, &current.etag) {
-                        return Err(errors::precondition_failed("If-Match"));
-                    }
-                }
+                check_write_conditions(
+                    &table,
+                    &bucket.name,
+                    &record.key,
+                    if_match.as_deref(),
+                    if_none_match.as_deref(),
+                )?;
                 let mut record = record;
                 if let Some(staged) = staged {
                     record.blob = Some(txn.attach_blob(staged)?);
