@@ -614,6 +614,11 @@ def test_gsi_and_lsi_queries_with_projections(ddb):
     assert moved["Items"] == [{"pk": {"S": "a"}, "sk": {"N": "0"}, "g": {"S": "moved"}}]
     scan = ddb.scan(TableName=table, IndexName="by-g")
     assert scan["Count"] == 12
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert described["ItemCount"] == 13
+    assert described["GlobalSecondaryIndexes"][0]["ItemCount"] == 12
+    assert described["LocalSecondaryIndexes"][0]["ItemCount"] == 12
+    assert 0 < described["GlobalSecondaryIndexes"][0]["IndexSizeBytes"] < described["TableSizeBytes"]
     code, _, message, _ = error_of(ddb.query, TableName=table, IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}}, ConsistentRead=True)
     assert message == "Consistent reads are not supported on global secondary indexes"
     code, _, message, _ = error_of(ddb.query, TableName=table, IndexName="nope", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})

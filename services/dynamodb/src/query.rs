@@ -423,7 +423,7 @@ impl DynamoDb {
 }
 
 /// The index's projection of a stored (full) item.
-fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
+pub fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
     match index.projection_type.as_str() {
         "ALL" => item.clone(),
         _ => item

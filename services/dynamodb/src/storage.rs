@@ -31,6 +31,55 @@ pub fn counter_key(table: &str) -> Vec<u8> {
     format!("c/{table}").into_bytes()
 }
 
+/// Item count and bytes of one secondary index.
+pub fn index_counter_key(table: &str, index: &str) -> Vec<u8> {
+    format!("c/{table}\0{index}").into_bytes()
+}
+
+/// Prefix of every index counter of a table.
+pub fn index_counters_prefix(table: &str) -> Vec<u8> {
+    format!("c/{table}\0").into_bytes()
+}
+
+/// Item count and bytes of a table and of each of its indexes (in the
+/// order of `meta.indexes`), for DescribeTable.
+pub struct Counts {
+    pub table: (i64, i64),
+    pub indexes: Vec<(i64, i64)>,
+}
+
+pub fn read_counts(
+    get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, nimbus_store::StoreError>,
+    meta: &TableMeta,
+) -> Result<Counts, AwsError> {
+    let mut indexes = Vec::with_capacity(meta.indexes.len());
+    for index in &meta.indexes {
+        indexes.push(read_counter(get(&index_counter_key(&meta.name, &index.name))?));
+    }
+    Ok(Counts {
+        table: read_counter(get(&counter_key(&meta.name))?),
+        indexes,
+    })
+}
+
+/// Adds to a (count, bytes) counter.
+pub fn bump_counter(
+    table: &mut TableMut<'_>,
+    key: &[u8],
+    count_delta: i64,
+    size_delta: i64,
+) -> Result<(), AwsError> {
+    if count_delta == 0 && size_delta == 0 {
+        return Ok(());
+    }
+    let (count, bytes) = read_counter(table.get(key)?);
+    let mut value = Vec::with_capacity(16);
+    value.extend_from_slice(&(count + count_delta).max(0).to_be_bytes());
+    value.extend_from_slice(&(bytes + size_delta).max(0).to_be_bytes());
+    table.put(key, &value)?;
+    Ok(())
+}
+
 /// Prefix of every item of `table`.
 pub fn items_prefix(table: &str) -> Vec<u8> {
     format!("i/{table}\0").into_bytes()
@@ -150,6 +199,7 @@ pub fn write_item(
     new: Option<&Item>,
     change: &crate::streams::Change,
 ) -> Result<(), AwsError> {
+    let size = |item: Option<&Item>| item.map_or(0, |i| crate::attribute::item_size(i) as i64);
     for index in &meta.indexes {
         let old_entry = old.and_then(|item| index_entry_key(meta, index, item));
         let new_entry = new.and_then(|item| index_entry_key(meta, index, item));
@@ -161,6 +211,16 @@ pub fn write_item(
         if let (Some(entry), Some(item)) = (&new_entry, new) {
             table.put(entry, &encode_item(item)?)?;
         }
+        let projected = |entry: &Option<Vec<u8>>, item: Option<&Item>| match (entry, item) {
+            (Some(_), Some(item)) => size(Some(&crate::query::index_projection(meta, index, item))),
+            _ => 0,
+        };
+        bump_counter(
+            table,
+            &index_counter_key(&meta.name, &index.name),
+            i64::from(new_entry.is_some()) - i64::from(old_entry.is_some()),
+            projected(&new_entry, new) - projected(&old_entry, old),
+        )?;
     }
     crate::ttl::track(table, meta, key, old, new)?;
     crate::streams::record(table, meta, old, new, change)?;
@@ -170,18 +230,13 @@ pub fn write_item(
             table.delete(key)?;
         }
     }
-    let size = |item: Option<&Item>| item.map_or(0, |i| crate::attribute::item_size(i) as i64);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
-    let size_delta = size(new) - size(old);
-    if count_delta != 0 || size_delta != 0 {
-        let counter = counter_key(&meta.name);
-        let (count, bytes) = read_counter(table.get(&counter)?);
-        let mut value = Vec::with_capacity(16);
-        value.extend_from_slice(&(count + count_delta).max(0).to_be_bytes());
-        value.extend_from_slice(&(bytes + size_delta).max(0).to_be_bytes());
-        table.put(&counter, &value)?;
-    }
-    Ok(())
+    bump_counter(
+        table,
+        &counter_key(&meta.name),
+        count_delta,
+        size(new) - size(old),
+    )
 }
 
 /// The primary key attributes of `item`, for LastEvaluatedKey and friends.

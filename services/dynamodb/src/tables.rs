@@ -8,7 +8,7 @@ use crate::error::{resource_in_use, table_not_found, validation};
 use crate::generated::*;
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
 use crate::storage::{
-    self, counter_key, index_entry_key, items_prefix, load_table, load_table_mut, table_key,
+    self, Counts, counter_key, index_entry_key, items_prefix, load_table, load_table_mut, table_key,
 };
 
 const PROVISIONED: &str = "PROVISIONED";
@@ -127,7 +127,16 @@ fn millis_timestamp(millis: i64) -> Timestamp {
 }
 
 /// The TableDescription DynamoDB answers for `meta`.
-pub fn describe(meta: &TableMeta, status: &str, count: i64, bytes: i64) -> TableDescription {
+pub fn describe(meta: &TableMeta, status: &str, counts: &Counts) -> TableDescription {
+    let (count, bytes) = counts.table;
+    let index_counts = |name: &str| {
+        meta.indexes
+            .iter()
+            .position(|i| i.name == name)
+            .and_then(|at| counts.indexes.get(at))
+            .copied()
+            .unwrap_or((0, 0))
+    };
     let key_schema = |hash: &KeyAttr, range: &Option<KeyAttr>| {
         let mut out = vec![KeySchemaElement {
             attribute_name: hash.name.clone(),
@@ -161,8 +170,8 @@ pub fn describe(meta: &TableMeta, status: &str, count: i64, bytes: i64) -> Table
             projection: Some(projection(index)),
             index_status: Some("ACTIVE".to_owned()),
             provisioned_throughput: Some(throughput(index.read_capacity, index.write_capacity)),
-            index_size_bytes: Some(0),
-            item_count: Some(0),
+            index_size_bytes: Some(index_counts(&index.name).1),
+            item_count: Some(index_counts(&index.name).0),
             index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
             ..Default::default()
         })
@@ -175,8 +184,8 @@ pub fn describe(meta: &TableMeta, status: &str, count: i64, bytes: i64) -> Table
             index_name: Some(index.name.clone()),
             key_schema: Some(key_schema(&index.hash_key, &index.range_key)),
             projection: Some(projection(index)),
-            index_size_bytes: Some(0),
-            item_count: Some(0),
+            index_size_bytes: Some(index_counts(&index.name).1),
+            item_count: Some(index_counts(&index.name).0),
             index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
         })
         .collect();
@@ -410,7 +419,11 @@ impl DynamoDb {
             ttl_attribute: None,
         };
         let ns = storage::namespace(ctx)?;
-        let description = describe(&meta, "CREATING", 0, 0);
+        let empty = Counts {
+            table: (0, 0),
+            indexes: Vec::new(),
+        };
+        let description = describe(&meta, "CREATING", &empty);
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
@@ -439,8 +452,8 @@ impl DynamoDb {
             .read(move |txn| {
                 let table = txn.open(&ns)?;
                 let meta = load_table(&table, &name)?.ok_or_else(|| table_not_found(&name))?;
-                let (count, bytes) = storage::read_counter(table.get(&counter_key(&name))?);
-                Ok::<_, AwsError>(describe(&meta, "ACTIVE", count, bytes))
+                let counts = storage::read_counts(|k| table.get(k), &meta)?;
+                Ok::<_, AwsError>(describe(&meta, "ACTIVE", &counts))
             })
             .await?;
         Ok(DescribeTableOutput {
@@ -511,14 +524,15 @@ impl DynamoDb {
                         "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {name}"
                     )));
                 }
-                let (count, bytes) = storage::read_counter(table.get(&counter_key(&name))?);
+                let counts = storage::read_counts(|k| table.get(k), &meta)?;
                 table.delete(&table_key(&name))?;
                 table.delete(&counter_key(&name))?;
+                table.delete_prefix(&storage::index_counters_prefix(&name))?;
                 table.delete_prefix(&items_prefix(&name))?;
                 table.delete_prefix(format!("x/{name}\0").as_bytes())?;
                 table.delete_prefix(&crate::ttl::expiry_prefix(&name))?;
                 crate::streams::drop_records(&mut table, &name)?;
-                Ok(describe(&meta, "DELETING", count, bytes))
+                Ok(describe(&meta, "DELETING", &counts))
             })
             .await?;
         let deleted_name = description.table_name.clone().unwrap_or_default();
@@ -627,12 +641,18 @@ impl DynamoDb {
                         }
                         // Backfill: one pass over the table's items.
                         let entries: Vec<_> = table.scan(&items_prefix(&meta.name))?.collect::<Result<_, _>>()?;
+                        let (mut count, mut bytes) = (0, 0);
                         for entry in entries {
                             let item = storage::decode_item(&entry.value)?;
                             if let Some(key) = index_entry_key(&meta, &index, &item) {
                                 table.put(&key, &entry.value)?;
+                                count += 1;
+                                let projected = crate::query::index_projection(&meta, &index, &item);
+                                bytes += crate::attribute::item_size(&projected) as i64;
                             }
                         }
+                        let counter = storage::index_counter_key(&meta.name, &index.name);
+                        storage::bump_counter(&mut table, &counter, count, bytes)?;
                         meta.indexes.push(index);
                     }
                     if let Some(delete) = &update.delete {
@@ -645,6 +665,7 @@ impl DynamoDb {
                         };
                         let index = meta.indexes.remove(position);
                         table.delete_prefix(&storage::index_prefix(&meta.name, &index.name))?;
+                        table.delete(&storage::index_counter_key(&meta.name, &index.name))?;
                     }
                     if let Some(change) = &update.update {
                         let billing = meta.billing_mode.clone();
@@ -670,8 +691,8 @@ impl DynamoDb {
                     ));
                 }
                 table.put_json(&table_key(&meta.name), &meta)?;
-                let (count, bytes) = storage::read_counter(table.get(&counter_key(&meta.name))?);
-                Ok(describe(&meta, "UPDATING", count, bytes))
+                let counts = storage::read_counts(|k| table.get(k), &meta)?;
+                Ok(describe(&meta, "UPDATING", &counts))
             })
             .await?;
         Ok(UpdateTableOutput {
