@@ -549,7 +549,13 @@ def test_query_begins_with_and_errors(ddb, resource):
 
     assert message(KeyConditionExpression="sk = :s", ExpressionAttributeValues={":s": {"S": "x"}}) == "Query condition missed key schema element: pk"
     assert message(KeyConditionExpression="pk = :p OR pk = :p", ExpressionAttributeValues={":p": {"S": "x"}}) == (
-        "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR"
+        "Invalid operator used in KeyConditionExpression: OR"
+    )
+    assert message(KeyConditionExpression="pk = :p AND sk > :a AND sk < :b", ExpressionAttributeValues={":p": {"S": "x"}, ":a": {"S": "a"}, ":b": {"S": "b"}}) == (
+        "Conditions can be of length 1 or 2 only"
+    )
+    assert message(KeyConditionExpression="pk IN (:p)", ExpressionAttributeValues={":p": {"S": "x"}}) == (
+        "Invalid operator used in KeyConditionExpression: IN"
     )
     assert message(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"N": "1"}}) == (
         "One or more parameter values were invalid: Condition parameter type does not match schema type"

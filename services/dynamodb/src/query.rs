@@ -100,15 +100,13 @@ fn key_condition(
                 pending.push(*b);
                 pending.push(*a);
             }
-            Condition::Or(..) => {
-                return Err(
-                    ExpressionKind::KeyCondition.error("Invalid operator used in KeyConditionExpression: OR")
-                );
-            }
-            Condition::Not(..) => {
-                return Err(ExpressionKind::KeyCondition
-                    .error("Invalid operator used in KeyConditionExpression: NOT"));
-            }
+            Condition::Or(..) => return Err(invalid_operator("OR")),
+            Condition::Not(..) => return Err(invalid_operator("NOT")),
+            Condition::In(..) => return Err(invalid_operator("IN")),
+            Condition::Exists(..) => return Err(invalid_operator("attribute_exists")),
+            Condition::NotExists(..) => return Err(invalid_operator("attribute_not_exists")),
+            Condition::AttributeType(..) => return Err(invalid_operator("attribute_type")),
+            Condition::Contains(..) => return Err(invalid_operator("contains")),
             other => parts.push(other),
         }
         if parts.len() > 2 {
@@ -127,7 +125,7 @@ fn key_condition(
                     _ => return Err(unsupported()),
                 };
                 if op == Comparator::NotEqual {
-                    return Err(validation("Unsupported operator on KeySchema: <>"));
+                    return Err(invalid_operator("<>"));
                 }
                 (name, SortCondition::Compare(op, value))
             }
@@ -151,9 +149,17 @@ fn key_condition(
                 SortCondition::Compare(Comparator::Equal, value) if hash_value.is_none() => {
                     hash_value = Some(value)
                 }
+                SortCondition::Compare(Comparator::Equal, _) => {
+                    return Err(ExpressionKind::KeyCondition
+                        .error("KeyConditionExpressions must only contain one condition per key"));
+                }
                 _ => return Err(unsupported()),
             }
-        } else if range.is_some_and(|r| r.name == name) && sort.is_none() {
+        } else if range.is_some_and(|r| r.name == name) {
+            if sort.is_some() {
+                return Err(ExpressionKind::KeyCondition
+                    .error("KeyConditionExpressions must only contain one condition per key"));
+            }
             sort = Some(sort_condition);
         } else {
             return Err(validation(format!(
@@ -191,6 +197,13 @@ fn key_condition(
         }
     }
     Ok((hash_value, sort))
+}
+
+/// DynamoDB's words for an operator a key condition cannot use.
+fn invalid_operator(operator: &str) -> AwsError {
+    validation(format!(
+        "Invalid operator used in KeyConditionExpression: {operator}"
+    ))
 }
 
 fn flip(op: Comparator) -> Comparator {
