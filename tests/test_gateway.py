@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import time
+import urllib.request
 from urllib.parse import urlparse
 
 import pytest
@@ -445,3 +446,17 @@ def test_second_signal_exits_at_once(launch_nimbus):
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(5) != 0
     connection.close()
+
+
+def test_form_typed_presigned_put_without_action_is_s3(endpoint, aws_client):
+    """urllib sends data with a form Content-Type by default; a presigned
+    SigV2 PUT carries no Action and no credential scope, so it is S3's."""
+    aws_client("s3").create_bucket(Bucket="form-typed-put")
+    url = aws_client("s3", signature_version="s3").generate_presigned_url(
+        "put_object", Params={"Bucket": "form-typed-put", "Key": "k"}, ExpiresIn=60
+    )
+    request = urllib.request.Request(url, data=b"uploaded", method="PUT")
+    assert request.get_header("Content-type") is None  # urllib adds the form type when sending
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    assert aws_client("s3").get_object(Bucket="form-typed-put", Key="k")["Body"].read() == b"uploaded"

@@ -141,16 +141,18 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
 }
 
 /// Routes an unsigned query request by its `Action` (query string or form
-/// body, which must already be decompressed).
+/// body, which must already be decompressed). A form-typed request without
+/// an Action is no query request but an S3 upload whose client defaulted the
+/// Content-Type (urllib's presigned SigV2 PUTs, for one).
 pub fn route_by_action(request: &HttpRequest) -> Result<Route, AwsError> {
-    let action = action_of(request).ok_or_else(|| {
-        AwsError::new(
-            "MissingAction",
-            "The request is unsigned and names no Action, so nimbus cannot tell which service it is for.",
-            400,
-        )
-    })?;
-    Catalog::get()
+    let catalog = Catalog::get();
+    let Some(action) = action_of(request) else {
+        let s3 = catalog
+            .model("s3")
+            .ok_or_else(|| unknown_service("The S3 model is not vendored.".to_owned()))?;
+        return Ok(route(s3, Protocol::RestXml, request));
+    };
+    catalog
         .query_models()
         .find(|info| models::get(info.name).is_some_and(|model| model.operations.contains_key(&action)))
         .and_then(|info| Some(route(info, info.speaks_query()?, request)))
