@@ -1116,3 +1116,11 @@ def test_index_pagination_has_no_gaps_or_repeats(ddb):
     segments = [ddb.scan(TableName=table, Segment=s, TotalSegments=4)["Items"] for s in range(4)]
     keys = [(i["pk"]["S"], i["sk"]["N"]) for part in segments for i in part]
     assert len(keys) == len(set(keys)) == 18
+
+
+def test_substitutions_without_expressions(ddb):
+    table = make_table(ddb, None)
+    code, status, message, _ = error_of(ddb.put_item, TableName=table, Item={"pk": {"S": "a"}}, ExpressionAttributeValues={":v": {"S": "x"}})
+    assert (code, status, message) == ("ValidationException", 400, "ExpressionAttributeValues can only be specified when using expressions")
+    code, _, message, _ = error_of(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}}, ExpressionAttributeNames={"#n": "x"})
+    assert message == "ExpressionAttributeNames can only be specified when using expressions"

@@ -119,10 +119,10 @@ pub fn parse_expressions(
 
 /// Names and values given without any expression to use them.
 pub fn check_substitutions_used(subs: &Substitutions, any_expression: bool) -> Result<(), AwsError> {
-    if !any_expression && subs.has_any() {
-        return Err(validation(
-            "ExpressionAttributeNames can only be specified when using expressions",
-        ));
+    if !any_expression && let Some(member) = subs.given_member() {
+        return Err(validation(format!(
+            "{member} can only be specified when using expressions"
+        )));
     }
     subs.check_all_used()
 }

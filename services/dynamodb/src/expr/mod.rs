@@ -126,8 +126,15 @@ impl Substitutions {
         }
     }
 
-    pub fn has_any(&self) -> bool {
-        self.names.is_some() || self.values.is_some()
+    /// The member given (names first), for "can only be specified" errors.
+    pub fn given_member(&self) -> Option<&'static str> {
+        if self.names.is_some() {
+            Some("ExpressionAttributeNames")
+        } else if self.values.is_some() {
+            Some("ExpressionAttributeValues")
+        } else {
+            None
+        }
     }
 
     pub fn name(&self, alias: &str, kind: ExpressionKind) -> Result<String, AwsError> {
