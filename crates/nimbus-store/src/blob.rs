@@ -48,13 +48,17 @@ pub struct Blobs {
     blobs_dir: PathBuf,
     /// Where blobs are written before they are complete (`<data-dir>/tmp`).
     tmp_dir: PathBuf,
+    /// Whether finished blobs are fsynced (with their directories): always,
+    /// except for `--ephemeral` stores, whose blobs die with the process.
+    durable: bool,
 }
 
 impl Blobs {
-    pub(crate) fn new(layout: &Layout) -> Self {
+    pub(crate) fn new(layout: &Layout, durable: bool) -> Self {
         Blobs {
             blobs_dir: layout.blobs(),
             tmp_dir: layout.tmp(),
+            durable,
         }
     }
 
@@ -71,6 +75,7 @@ impl Blobs {
             final_path: blob_path(&self.blobs_dir, &id),
             id,
             len: 0,
+            durable: self.durable,
         })
     }
 
@@ -137,6 +142,8 @@ pub struct BlobWriter {
     id: String,
     /// Bytes written so far.
     len: u64,
+    /// Fsync the file and its directory on finish (see [`Blobs`]).
+    durable: bool,
 }
 
 impl BlobWriter {
@@ -162,15 +169,18 @@ impl BlobWriter {
     /// yet: attach it to a write transaction.
     pub async fn finish(mut self) -> Result<StagedBlob> {
         self.file.flush().await.map_err(|e| self.io_error("flush", e))?;
-        self.file
-            .sync_all()
-            .await
-            .map_err(|e| self.io_error("fsync", e))?;
+        if self.durable {
+            self.file
+                .sync_all()
+                .await
+                .map_err(|e| self.io_error("fsync", e))?;
+        }
         let Some(tmp_path) = self.tmp_path.clone() else {
             return Err(StoreError::Task("blob writer finished twice".to_owned()));
         };
         let final_path = self.final_path.clone();
-        tokio::task::spawn_blocking(move || place(&tmp_path, &final_path))
+        let durable = self.durable;
+        tokio::task::spawn_blocking(move || place(&tmp_path, &final_path, durable))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
         // Renamed: nothing left for Drop to remove.
@@ -199,12 +209,13 @@ impl Drop for BlobWriter {
     }
 }
 
-/// Moves a complete, synced temporary to its final name, durably.
-fn place(tmp_path: &Path, final_path: &Path) -> Result<()> {
+/// Moves a complete temporary to its final name, durably unless the store
+/// is ephemeral.
+fn place(tmp_path: &Path, final_path: &Path, durable: bool) -> Result<()> {
     let shard = final_path.parent().unwrap_or(final_path);
     match std::fs::create_dir(shard) {
         Ok(()) => {
-            if let Some(blobs_dir) = shard.parent() {
+            if durable && let Some(blobs_dir) = shard.parent() {
                 fsutil::sync_dir(blobs_dir)?;
             }
         }
@@ -217,7 +228,7 @@ fn place(tmp_path: &Path, final_path: &Path) -> Result<()> {
             e,
         )
     })?;
-    fsutil::sync_dir(shard)
+    if durable { fsutil::sync_dir(shard) } else { Ok(()) }
 }
 
 /// A durable blob file not yet referenced by the store. Attach it to a write

@@ -99,7 +99,8 @@ impl Store {
         let inner = StoreInner {
             writer,
             db,
-            blobs: Blobs::new(&layout),
+            // Ephemeral blobs die with the process: syncing them buys nothing.
+            blobs: Blobs::new(&layout, ephemeral_dir.is_none()),
             layout,
             unlink_gate,
             sweep,
