@@ -31,14 +31,11 @@ mod subscriptions;
 mod tags;
 mod topics;
 
-use std::future::Future;
 use std::sync::Arc;
 
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, from_value, to_value};
+use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed_async};
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::delivery::Deliveries;
 use crate::fifo_order::FifoOrder;
@@ -73,37 +70,32 @@ impl Sns {
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
         self.deliveries.resume().await;
         match operation {
-            "CreateTopic" => run(input, |i| self.create_topic(ctx, i)).await,
-            "DeleteTopic" => run(input, |i| self.delete_topic(i)).await,
-            "ListTopics" => run(input, |i| self.list_topics(ctx, i)).await,
-            "GetTopicAttributes" => run(input, |i| self.get_topic_attributes(i)).await,
-            "SetTopicAttributes" => run(input, |i| self.set_topic_attributes(i)).await,
-            "TagResource" => run(input, |i| self.tag_resource(i)).await,
-            "UntagResource" => run(input, |i| self.untag_resource(i)).await,
-            "ListTagsForResource" => run(input, |i| self.list_tags_for_resource(i)).await,
-            "Subscribe" => run(input, |i| self.subscribe(ctx, i)).await,
-            "ConfirmSubscription" => run(input, |i| self.confirm_subscription(i)).await,
-            "Unsubscribe" => run(input, |i| self.unsubscribe(i)).await,
-            "ListSubscriptions" => run(input, |i| self.list_subscriptions(ctx, i)).await,
-            "ListSubscriptionsByTopic" => run(input, |i| self.list_subscriptions_by_topic(i)).await,
-            "GetSubscriptionAttributes" => run(input, |i| self.get_subscription_attributes(i)).await,
-            "SetSubscriptionAttributes" => run(input, |i| self.set_subscription_attributes(i)).await,
-            "Publish" => run(input, |i| self.publish(ctx, i)).await,
-            "PublishBatch" => run(input, |i| self.publish_batch(ctx, i)).await,
+            "CreateTopic" => handle_typed_async(input, |i| self.create_topic(ctx, i)).await,
+            "DeleteTopic" => handle_typed_async(input, |i| self.delete_topic(i)).await,
+            "ListTopics" => handle_typed_async(input, |i| self.list_topics(ctx, i)).await,
+            "GetTopicAttributes" => handle_typed_async(input, |i| self.get_topic_attributes(i)).await,
+            "SetTopicAttributes" => handle_typed_async(input, |i| self.set_topic_attributes(i)).await,
+            "TagResource" => handle_typed_async(input, |i| self.tag_resource(i)).await,
+            "UntagResource" => handle_typed_async(input, |i| self.untag_resource(i)).await,
+            "ListTagsForResource" => handle_typed_async(input, |i| self.list_tags_for_resource(i)).await,
+            "Subscribe" => handle_typed_async(input, |i| self.subscribe(ctx, i)).await,
+            "ConfirmSubscription" => handle_typed_async(input, |i| self.confirm_subscription(i)).await,
+            "Unsubscribe" => handle_typed_async(input, |i| self.unsubscribe(i)).await,
+            "ListSubscriptions" => handle_typed_async(input, |i| self.list_subscriptions(ctx, i)).await,
+            "ListSubscriptionsByTopic" => {
+                handle_typed_async(input, |i| self.list_subscriptions_by_topic(i)).await
+            }
+            "GetSubscriptionAttributes" => {
+                handle_typed_async(input, |i| self.get_subscription_attributes(i)).await
+            }
+            "SetSubscriptionAttributes" => {
+                handle_typed_async(input, |i| self.set_subscription_attributes(i)).await
+            }
+            "Publish" => handle_typed_async(input, |i| self.publish(ctx, i)).await,
+            "PublishBatch" => handle_typed_async(input, |i| self.publish_batch(ctx, i)).await,
             _ => Err(AwsError::not_implemented("sns", operation)),
         }
     }
-}
-
-/// Runs a handler over its typed input and turns its output back into a value.
-async fn run<I, O, F, Fut>(input: Value, handler: F) -> Result<Value, AwsError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-    F: FnOnce(I) -> Fut,
-    Fut: Future<Output = Result<O, AwsError>>,
-{
-    handler(from_value(input)?).await.map(|output| to_value(&output))
 }
 
 impl Service for Sns {
