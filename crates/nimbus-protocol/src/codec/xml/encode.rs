@@ -449,5 +449,8 @@ mod tests {
 /// bindings mean nothing in a response, so such members go in the body, as
 /// botocore's parser expects.
 fn is_bound_outside_body(reference: &ShapeRef) -> bool {
-    matches!(reference.location, Some(Location::Header | Location::Headers | Location::StatusCode))
+    matches!(
+        reference.location,
+        Some(Location::Header | Location::Headers | Location::StatusCode)
+    )
 }
