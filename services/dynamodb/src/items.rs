@@ -37,38 +37,50 @@ fn return_on_failure(input: &Value) -> bool {
     string(input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")
 }
 
+/// The write spec of PutItem and DeleteItem, whose only expression is the
+/// condition.
+fn condition_only_spec(input: &Value, table: &str) -> Result<WriteSpec, AwsError> {
+    let subs = Substitutions::from_request(input)?;
+    let expressions = parse_expressions(
+        input,
+        &subs,
+        Some(("ConditionExpression", ExpressionKind::Condition)),
+    )?;
+    check_substitutions_used(&subs, expressions.condition.is_some())?;
+    Ok(WriteSpec {
+        table: table.to_owned(),
+        condition: expressions.condition,
+        return_on_failure: return_on_failure(input),
+    })
+}
+
+/// The output of PutItem and DeleteItem: the old item when `ALL_OLD` was
+/// asked for, and the consumed capacity when it was.
+fn old_item_output(input: &Value, table: &str, return_values: &str, result: WriteResult) -> Value {
+    output(vec![
+        (
+            "Attributes",
+            result
+                .old
+                .filter(|_| return_values == "ALL_OLD")
+                .map(|i| item_to_value(&i)),
+        ),
+        (
+            "ConsumedCapacity",
+            consumed_capacity(input, table, result.units),
+        ),
+    ])
+}
+
 impl DynamoDb {
     pub async fn put_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
         refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
         let table = required_string(&input, "TableName")?;
         let item = item_member(&input, "Item")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
-        let subs = Substitutions::from_request(&input)?;
-        let expressions = parse_expressions(
-            &input,
-            &subs,
-            Some(("ConditionExpression", ExpressionKind::Condition)),
-        )?;
-        check_substitutions_used(&subs, expressions.condition.is_some())?;
-        let spec = WriteSpec {
-            table: table.clone(),
-            condition: expressions.condition,
-            return_on_failure: return_on_failure(&input),
-        };
+        let spec = condition_only_spec(&input, &table)?;
         let result = self.put_parsed(ctx, spec, item).await?;
-        Ok(output(vec![
-            (
-                "Attributes",
-                result
-                    .old
-                    .filter(|_| return_values == "ALL_OLD")
-                    .map(|i| item_to_value(&i)),
-            ),
-            (
-                "ConsumedCapacity",
-                consumed_capacity(&input, &table, result.units),
-            ),
-        ]))
+        Ok(old_item_output(&input, &table, &return_values, result))
     }
 
     pub async fn put_parsed(
@@ -150,32 +162,9 @@ impl DynamoDb {
         let table = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
-        let subs = Substitutions::from_request(&input)?;
-        let expressions = parse_expressions(
-            &input,
-            &subs,
-            Some(("ConditionExpression", ExpressionKind::Condition)),
-        )?;
-        check_substitutions_used(&subs, expressions.condition.is_some())?;
-        let spec = WriteSpec {
-            table: table.clone(),
-            condition: expressions.condition,
-            return_on_failure: return_on_failure(&input),
-        };
+        let spec = condition_only_spec(&input, &table)?;
         let result = self.delete_parsed(ctx, spec, key).await?;
-        Ok(output(vec![
-            (
-                "Attributes",
-                result
-                    .old
-                    .filter(|_| return_values == "ALL_OLD")
-                    .map(|i| item_to_value(&i)),
-            ),
-            (
-                "ConsumedCapacity",
-                consumed_capacity(&input, &table, result.units),
-            ),
-        ]))
+        Ok(old_item_output(&input, &table, &return_values, result))
     }
 
     pub async fn delete_parsed(
