@@ -21,17 +21,25 @@ pub struct Environment {
 /// Builds every implemented service.
 pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
     let sqs: Arc<dyn Service> = Arc::new(nimbus_sqs::Sqs::new(Arc::clone(&env.store), env.clock.clone()));
+    let sns: Arc<dyn Service> = Arc::new(nimbus_sns::Sns::new(
+        Arc::clone(&env.store),
+        env.clock.clone(),
+        // SNS delivers to SQS through SQS's own SendMessage.
+        Arc::new(nimbus_sns::SqsService::new(Arc::clone(&sqs))),
+    ));
     vec![
         Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials))),
         Arc::clone(&sqs),
-        Arc::new(nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())),
-        Arc::new(nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone())),
-        Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
-        Arc::new(nimbus_sns::Sns::new(
+        Arc::new(
+            nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
+                // S3 event notifications go through SQS's SendMessage and SNS's Publish.
+                .with_notifications(Arc::clone(&sqs), Arc::clone(&sns)),
+        ),
+        Arc::new(nimbus_dynamodb::DynamoDb::new(
             Arc::clone(&env.store),
             env.clock.clone(),
-            // SNS delivers to SQS through SQS's own SendMessage.
-            Arc::new(nimbus_sns::SqsService::new(sqs)),
         )),
+        Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
+        sns,
     ]
 }

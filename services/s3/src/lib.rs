@@ -17,6 +17,7 @@ mod conditions;
 mod configs;
 mod copy;
 mod errors;
+mod events;
 pub mod generated;
 mod lifecycle;
 mod listing;
@@ -38,6 +39,8 @@ pub struct S3 {
     store: Arc<Store>,
     /// Last-Modified, upload initiation times and version ordering read it.
     clock: Clock,
+    /// Where event notifications go (nothing until [`S3::with_notifications`]).
+    destinations: events::Destinations,
 }
 
 impl S3 {
@@ -45,7 +48,42 @@ impl S3 {
     /// lifecycle sweeper (see [`lifecycle`]).
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
         lifecycle::start(Arc::clone(&store), clock.clone());
-        S3 { store, clock }
+        S3 {
+            store,
+            clock,
+            destinations: events::Destinations::default(),
+        }
+    }
+
+    /// Delivers event notifications to SQS queues and SNS topics through
+    /// these services' own SendMessage and Publish.
+    pub fn with_notifications(mut self, sqs: Arc<dyn Service>, sns: Arc<dyn Service>) -> Self {
+        self.destinations = events::Destinations {
+            sqs: Some(sqs),
+            sns: Some(sns),
+        };
+        self
+    }
+
+    /// [`Self::dispatch`], with event notifications around it.
+    async fn dispatch_notifying(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, AwsError> {
+        if operation == "PutBucketNotificationConfiguration" {
+            let request: generated::PutBucketNotificationConfigurationRequest =
+                nimbus_core::from_value(input.clone())?;
+            self.validate_notification(ctx, &request.bucket, &request.notification_configuration)
+                .await?;
+        }
+        let pending = events::Pending::capture(operation, &input);
+        let output = self.dispatch(ctx, operation, input).await?;
+        if let Some(pending) = pending {
+            self.emit(ctx, pending, &output);
+        }
+        Ok(output)
     }
 
     async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
@@ -131,7 +169,7 @@ impl Service for S3 {
         operation: &'a str,
         input: Value,
     ) -> BoxFuture<'a, Result<Value, AwsError>> {
-        Box::pin(self.dispatch(ctx, operation, input))
+        Box::pin(self.dispatch_notifying(ctx, operation, input))
     }
 }
 

@@ -18,6 +18,7 @@ fn service() -> (S3, TestClock) {
     let s3 = S3 {
         store,
         clock: clock.clock(),
+        destinations: Default::default(),
     };
     (s3, clock)
 }
