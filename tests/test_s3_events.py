@@ -219,3 +219,15 @@ def test_unknown_destination_is_invalid_argument(s3, bucket):
     # The configuration was not stored.
     stored = s3.get_bucket_notification_configuration(Bucket=bucket)
     assert "QueueConfigurations" not in stored
+
+
+def test_skip_destination_validation_stores_without_test_event(s3, bucket):
+    missing = f"arn:aws:sqs:{REGION}:000000000000:no-such-queue-{uuid.uuid4().hex[:8]}"
+    config = {"QueueConfigurations": [{"Id": "q", "QueueArn": missing, "Events": ["s3:ObjectCreated:*"]}]}
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=config, SkipDestinationValidation=True
+    )
+    stored = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert stored["QueueConfigurations"][0]["QueueArn"] == missing
+    # Events to a missing queue are dropped; the write still succeeds.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")

@@ -1,7 +1,7 @@
 //! Bucket configurations S3 stores and returns as documents: tagging,
 //! ownership controls, public access block, policy, CORS, website,
-//! lifecycle and event notifications. (Acting on them comes later: CORS
-//! preflights, the website endpoint, lifecycle expiry, event delivery.)
+//! lifecycle and event notifications. (Event delivery is in `events`;
+//! acting on the others comes later: CORS preflights, the website endpoint.)
 
 use nimbus_core::{AwsError, Value, from_value, to_value};
 use serde::Deserialize;

@@ -75,8 +75,11 @@ impl S3 {
         if operation == "PutBucketNotificationConfiguration" {
             let request: generated::PutBucketNotificationConfigurationRequest =
                 nimbus_core::from_value(input.clone())?;
-            self.validate_notification(ctx, &request.bucket, &request.notification_configuration)
-                .await?;
+            // x-amz-skip-destination-validation: stored without a TestEvent.
+            if request.skip_destination_validation != Some(true) {
+                self.validate_notification(ctx, &request.bucket, &request.notification_configuration)
+                    .await?;
+            }
         }
         let pending = events::Pending::capture(operation, &input);
         let output = self.dispatch(ctx, operation, input).await?;
