@@ -65,10 +65,7 @@ fn old_item_output(input: &Value, table: &str, return_values: &str, result: Writ
                 .filter(|_| return_values == "ALL_OLD")
                 .map(|i| item_to_value(&i)),
         ),
-        (
-            "ConsumedCapacity",
-            consumed_capacity(input, table, result.units),
-        ),
+        ("ConsumedCapacity", consumed_capacity(input, table, result.units)),
     ])
 }
 
