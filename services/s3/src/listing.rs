@@ -183,11 +183,11 @@ impl S3 {
         let (table, bucket) = self.open_bucket_listing(&input.bucket)?;
         let prefix = input.prefix.clone().unwrap_or_default();
         let base = records::current_prefix(&input.bucket);
-        let after = input.marker.as_ref().filter(|m| !m.is_empty()).map(|m| {
-            let mut key = base.clone();
-            key.extend_from_slice(m.as_bytes());
-            key
-        });
+        let after = input
+            .marker
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .map(|m| key_under(&base, m));
         let page = scan_page(
             &table,
             &base,
@@ -236,11 +236,7 @@ impl S3 {
             }
             None => input.start_after.clone().filter(|s| !s.is_empty()),
         };
-        let after = start.map(|s| {
-            let mut key = base.clone();
-            key.extend_from_slice(s.as_bytes());
-            key
-        });
+        let after = start.map(|s| key_under(&base, &s));
         let page = scan_page(
             &table,
             &base,
@@ -417,4 +413,11 @@ fn rows_to_objects(
         }
     }
     Ok((contents, prefixes, last))
+}
+
+/// The store key of `name` under a listing's key prefix `base`.
+fn key_under(base: &[u8], name: &str) -> Vec<u8> {
+    let mut key = base.to_vec();
+    key.extend_from_slice(name.as_bytes());
+    key
 }
