@@ -68,6 +68,7 @@ impl DynamoDb {
                     return Err(duplicates());
                 }
             }
+            crate::legacy::check_request(request)?;
             let subs = Substitutions::from_request(request)?;
             let expressions = parse_expressions(request, &subs, None)?;
             check_substitutions_used(&subs, request.get("ProjectionExpression").is_some())?;

@@ -47,9 +47,13 @@ fn condition_only_spec(input: &Value, table: &str) -> Result<WriteSpec, AwsError
         Some(("ConditionExpression", ExpressionKind::Condition)),
     )?;
     check_substitutions_used(&subs, expressions.condition.is_some())?;
+    let condition = match expressions.condition {
+        Some(condition) => Some(condition),
+        None => crate::legacy::expected(input)?,
+    };
     Ok(WriteSpec {
         table: table.to_owned(),
-        condition: expressions.condition,
+        condition,
         return_on_failure: return_on_failure(input),
     })
 }
@@ -71,7 +75,7 @@ fn old_item_output(input: &Value, table: &str, return_values: &str, result: Writ
 
 impl DynamoDb {
     pub async fn put_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
+        crate::legacy::check_request(&input)?;
         let table = required_string(&input, "TableName")?;
         let item = item_member(&input, "Item")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
@@ -112,11 +116,7 @@ impl DynamoDb {
         let table_name = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let subs = Substitutions::from_request(&input)?;
-        if input.get("ProjectionExpression").is_some() && input.get("AttributesToGet").is_some() {
-            return Err(validation(
-                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
-            ));
-        }
+        crate::legacy::check_request(&input)?;
         let expressions = parse_expressions(&input, &subs, None)?;
         check_substitutions_used(&subs, input.get("ProjectionExpression").is_some())?;
         let consistent = input
@@ -155,7 +155,7 @@ impl DynamoDb {
     }
 
     pub async fn delete_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        refuse_legacy(&input, &["Expected", "ConditionalOperator"])?;
+        crate::legacy::check_request(&input)?;
         let table = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
@@ -194,7 +194,7 @@ impl DynamoDb {
     }
 
     pub async fn update_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        refuse_legacy(&input, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
+        crate::legacy::check_request(&input)?;
         let table = required_string(&input, "TableName")?;
         let key = item_member(&input, "Key")?;
         let return_values = return_values(
@@ -202,22 +202,34 @@ impl DynamoDb {
             &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
         )?;
         let subs = Substitutions::from_request(&input)?;
+        let legacy_actions = crate::legacy::attribute_updates(&input)?;
+        let from_legacy = legacy_actions.is_some();
         let actions = match string(&input, "UpdateExpression") {
             Some(source) => parse_update(source, &subs)?,
-            None => Vec::new(),
+            None => legacy_actions.unwrap_or_default(),
         };
         let expressions = parse_expressions(
             &input,
             &subs,
             Some(("ConditionExpression", ExpressionKind::Condition)),
         )?;
-        check_substitutions_used(&subs, expressions.condition.is_some() || !actions.is_empty())?;
+        check_substitutions_used(
+            &subs,
+            expressions.condition.is_some() || input.get("UpdateExpression").is_some(),
+        )?;
+        let condition = match expressions.condition {
+            Some(condition) => Some(condition),
+            None => crate::legacy::expected(&input)?,
+        };
         let spec = WriteSpec {
             table: table.clone(),
-            condition: expressions.condition,
+            condition,
             return_on_failure: return_on_failure(&input),
         };
-        let result = self.update_parsed(ctx, spec, key, actions.clone()).await?;
+        let result = self
+            .update_parsed(ctx, spec, key, actions.clone())
+            .await
+            .map_err(|e| if from_legacy { crate::legacy::update_error(e) } else { e })?;
         let new = result.new.unwrap_or_default();
         let attributes = updated_attributes(&return_values, result.old.as_ref(), &new, &actions);
         Ok(output(vec![

@@ -19,6 +19,7 @@ mod error;
 pub mod expr;
 pub mod generated;
 mod items;
+mod legacy;
 pub mod number;
 mod partiql;
 mod query;

@@ -290,13 +290,16 @@ fn read_common(input: &Value, subs: &Substitutions) -> Result<CommonRead, AwsErr
 
 impl DynamoDb {
     pub async fn query(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        refuse_legacy(&input, &["KeyConditions", "QueryFilter", "ConditionalOperator"])?;
+        crate::legacy::check_request(&input)?;
         let table_name = required_string(&input, "TableName")?;
         let subs = Substitutions::from_request(&input)?;
-        let key_source = string(&input, "KeyConditionExpression")
-            .ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
-        let key_condition =
-            crate::expr::parser::parse_condition(key_source, ExpressionKind::KeyCondition, &subs)?;
+        let key_condition = match string(&input, "KeyConditionExpression") {
+            Some(source) => {
+                crate::expr::parser::parse_condition(source, ExpressionKind::KeyCondition, &subs)?
+            }
+            None => crate::legacy::key_conditions(&input)?
+                .ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?,
+        };
         let CommonRead {
             filter,
             projection,
@@ -304,7 +307,17 @@ impl DynamoDb {
             count_only,
             select_all_attributes,
         } = read_common(&input, &subs)?;
-        check_substitutions_used(&subs, true)?;
+        check_substitutions_used(
+            &subs,
+            ["KeyConditionExpression", "FilterExpression", "ProjectionExpression"]
+                .iter()
+                .any(|member| input.get(member).is_some()),
+        )?;
+        let legacy_filter = filter.is_none() && input.get("QueryFilter").is_some();
+        let filter = match filter {
+            Some(filter) => Some(filter),
+            None => crate::legacy::filter(&input, crate::legacy::FilterMember::Query)?,
+        };
         let plan = ReadPlan {
             table_name,
             index_name: string(&input, "IndexName").map(str::to_owned),
@@ -322,11 +335,17 @@ impl DynamoDb {
             select_all_attributes,
             statement_where: None,
         };
-        self.read_page(ctx, &input, plan).await
+        self.read_page(ctx, &input, plan).await.map_err(|e| {
+            if legacy_filter {
+                crate::legacy::query_filter_error(e)
+            } else {
+                e
+            }
+        })
     }
 
     pub async fn scan(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        refuse_legacy(&input, &["ScanFilter", "ConditionalOperator"])?;
+        crate::legacy::check_request(&input)?;
         let table_name = required_string(&input, "TableName")?;
         let subs = Substitutions::from_request(&input)?;
         let CommonRead {
@@ -340,6 +359,10 @@ impl DynamoDb {
             &subs,
             filter.is_some() || input.get("ProjectionExpression").is_some(),
         )?;
+        let filter = match filter {
+            Some(filter) => Some(filter),
+            None => crate::legacy::filter(&input, crate::legacy::FilterMember::Scan)?,
+        };
         let segment = match (
             input.get("Segment").and_then(Value::as_i64),
             input.get("TotalSegments").and_then(Value::as_i64),

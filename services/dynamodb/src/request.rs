@@ -65,22 +65,6 @@ pub fn return_values(input: &Value, allowed: &[&str]) -> Result<String, AwsError
     Ok(value.to_owned())
 }
 
-/// Rejects legacy (pre-expression) parameters nimbus does not serve.
-pub fn refuse_legacy(input: &Value, members: &[&str]) -> Result<(), AwsError> {
-    for member in members {
-        if input.get(member).is_some() {
-            return Err(AwsError::new(
-                "NotImplemented",
-                format!(
-                    "The legacy parameter {member} is not implemented by nimbus; use the expression parameters"
-                ),
-                501,
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// The expressions of one request, parsed together so unused names and
 /// values are found across all of them.
 pub struct Expressions {
