@@ -148,8 +148,21 @@ impl TableRef {
 
     /// Like [`scan`](Self::scan), starting after `after` (a pagination marker).
     pub fn scan_after(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Entries<'_>> {
+        self.scan_between(prefix, after, None)
+    }
+
+    /// Every item whose key starts with `prefix` and lies strictly between
+    /// `after` and `before` (each optional), in key order. Both ends bound
+    /// the underlying range, so `.rev()` starts right below `before`
+    /// instead of walking down from the end of the prefix.
+    pub fn scan_between(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        before: Option<&[u8]>,
+    ) -> Result<Entries<'_>> {
         match &self.table {
-            Some(table) => scan(table, &self.prefix, prefix, after),
+            Some(table) => scan(table, &self.prefix, prefix, after, before),
             None => Ok(Entries {
                 range: None,
                 prefix_len: self.prefix.len(),
@@ -174,12 +187,22 @@ impl<'t> TableMut<'t> {
 
     /// Every item whose key starts with `prefix`, in key order.
     pub fn scan(&self, prefix: &[u8]) -> Result<Entries<'_>> {
-        scan(&self.table, &self.prefix, prefix, None)
+        scan(&self.table, &self.prefix, prefix, None, None)
     }
 
     /// Like [`scan`](Self::scan), starting after `after` (a pagination marker).
     pub fn scan_after(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Entries<'_>> {
-        scan(&self.table, &self.prefix, prefix, after)
+        scan(&self.table, &self.prefix, prefix, after, None)
+    }
+
+    /// See [`TableRef::scan_between`].
+    pub fn scan_between(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        before: Option<&[u8]>,
+    ) -> Result<Entries<'_>> {
+        scan(&self.table, &self.prefix, prefix, after, before)
     }
 
     /// Stores `value` under `key`, replacing any previous value.
@@ -251,22 +274,134 @@ fn get(
         .map(|value| value.value().to_vec()))
 }
 
-fn scan<'t, T>(table: &'t T, namespace: &[u8], prefix: &[u8], after: Option<&[u8]>) -> Result<Entries<'t>>
+fn scan<'t, T>(
+    table: &'t T,
+    namespace: &[u8],
+    prefix: &[u8],
+    after: Option<&[u8]>,
+    before: Option<&[u8]>,
+) -> Result<Entries<'t>>
 where
     T: ReadableTable<&'static [u8], &'static [u8]>,
 {
     let start = full_key(namespace, prefix);
     let end = prefix_end(&start);
     let after = after.map(|after| full_key(namespace, after));
+    let before = before.map(|before| full_key(namespace, before));
     let lower = match &after {
         // A marker before the prefix would widen the scan; it can only narrow it.
         Some(after) if after.as_slice() >= start.as_slice() => Bound::Excluded(after.as_slice()),
         _ => Bound::Included(start.as_slice()),
     };
-    let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+    let upper = match (&before, &end) {
+        // Likewise, a marker past the prefix's end can only narrow the scan.
+        (Some(before), Some(end)) if before.as_slice() >= end.as_slice() => Bound::Excluded(end.as_slice()),
+        (Some(before), _) => Bound::Excluded(before.as_slice()),
+        (None, end) => end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
+    };
+    // redb refuses a range whose start lies past its end: that range is empty.
+    if range_is_empty(&lower, &upper) {
+        return Ok(Entries {
+            range: None,
+            prefix_len: namespace.len(),
+        });
+    }
     let range = table.range::<&[u8]>((lower, upper))?;
     Ok(Entries {
         range: Some(range),
         prefix_len: namespace.len(),
     })
+}
+
+/// Whether no key lies between `lower` and `upper`.
+fn range_is_empty(lower: &Bound<&[u8]>, upper: &Bound<&[u8]>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(low), Bound::Excluded(high)) | (Bound::Excluded(low), Bound::Excluded(high)) => {
+            low >= high
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Entry, Namespace, Store, StoreError};
+
+    fn keys(entries: impl Iterator<Item = Result<Entry, StoreError>>) -> Result<Vec<String>, StoreError> {
+        entries
+            .map(|entry| Ok(entry?.key_str().unwrap_or_default().to_owned()))
+            .collect()
+    }
+
+    /// A store holding `p/00`..`p/09`, plus neighbours outside the prefix.
+    fn ten_keys() -> Result<(Store, Namespace), StoreError> {
+        let store = Store::ephemeral()?;
+        let ns = Namespace::regional("dynamodb", "000000000000", "us-east-1")?;
+        let txn = store.begin_write()?;
+        {
+            let mut table = txn.open(&ns)?;
+            for i in 0..10 {
+                table.put(format!("p/{i:02}").as_bytes(), b"v")?;
+            }
+            table.put(b"o/99", b"before the prefix")?;
+            table.put(b"q/00", b"after the prefix")?;
+        }
+        txn.commit()?;
+        Ok((store, ns))
+    }
+
+    #[test]
+    fn backward_scans_start_right_below_the_upper_marker() -> Result<(), StoreError> {
+        let (store, ns) = ten_keys()?;
+        let read = store.begin_read()?;
+        let table = read.open(&ns)?;
+        assert_eq!(
+            keys(table.scan_between(b"p/", None, Some(b"p/03"))?.rev())?,
+            ["p/02", "p/01", "p/00"]
+        );
+        assert_eq!(
+            keys(table.scan_between(b"p/", Some(b"p/05"), Some(b"p/08"))?)?,
+            ["p/06", "p/07"]
+        );
+        // A marker between keys bounds just the same.
+        assert_eq!(
+            keys(table.scan_between(b"p/", None, Some(b"p/015"))?.rev())?,
+            ["p/01", "p/00"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn markers_outside_the_prefix_never_widen_a_scan() -> Result<(), StoreError> {
+        let (store, ns) = ten_keys()?;
+        let read = store.begin_read()?;
+        let table = read.open(&ns)?;
+        assert_eq!(table.scan_between(b"p/", None, Some(b"z"))?.count(), 10);
+        assert_eq!(table.scan_between(b"p/", Some(b"a"), None)?.count(), 10);
+        assert_eq!(table.scan_between(b"p/", None, Some(b"a"))?.count(), 0);
+        assert_eq!(table.scan_between(b"p/", None, Some(b"p/00"))?.count(), 0);
+        // Crossed or touching markers give an empty scan, not an error.
+        assert_eq!(
+            table.scan_between(b"p/", Some(b"p/07"), Some(b"p/03"))?.count(),
+            0
+        );
+        assert_eq!(
+            table.scan_between(b"p/", Some(b"p/04"), Some(b"p/04"))?.count(),
+            0
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn write_views_scan_between_their_own_writes() -> Result<(), StoreError> {
+        let (store, ns) = ten_keys()?;
+        let txn = store.begin_write()?;
+        let mut table = txn.open(&ns)?;
+        table.put(b"p/045", b"new")?;
+        assert_eq!(
+            keys(table.scan_between(b"p/", Some(b"p/03"), Some(b"p/05"))?.rev())?,
+            ["p/045", "p/04"]
+        );
+        Ok(())
+    }
 }
