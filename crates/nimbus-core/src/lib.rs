@@ -9,11 +9,13 @@ pub mod context;
 pub mod error;
 pub mod identity;
 pub mod service;
+pub mod stream;
 pub mod typed;
 pub mod value;
 
 pub use context::RequestContext;
 pub use error::AwsError;
 pub use service::{BoxFuture, Service};
+pub use stream::{ByteReader, ByteStream};
 pub use typed::{Document, from_value, handle_typed, handle_typed_async, to_value};
 pub use value::{Timestamp, Value};

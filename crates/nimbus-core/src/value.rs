@@ -8,6 +8,8 @@
 use bytes::Bytes;
 use indexmap::IndexMap;
 
+use crate::stream::ByteStream;
+
 /// One value of a shape in an AWS service model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -27,6 +29,9 @@ pub enum Value {
     Structure(IndexMap<String, Value>),
     /// A smithy document (free-form JSON) member.
     Document(serde_json::Value),
+    /// A blob member the model marks `streaming` (S3 object bodies), read or
+    /// written chunk by chunk.
+    Stream(ByteStream),
 }
 
 /// A point in time with the precision AWS protocols carry (milliseconds and below).
@@ -127,6 +132,7 @@ impl Value {
             Value::Map(_) => "map",
             Value::Structure(_) => "structure",
             Value::Document(_) => "document",
+            Value::Stream(_) => "stream",
         }
     }
 }

@@ -32,6 +32,10 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::List(items) => visit_list(items, visitor),
             Value::Map(entries) | Value::Structure(entries) => visitor.visit_map(MapAccess::new(entries)),
             Value::Document(json) => json.deserialize_any(visitor).map_err(json_error),
+            // Handlers take streaming bodies out of their input before typing it.
+            Value::Stream(_) => Err(de::Error::custom(
+                "a streaming body cannot become a typed member; take it from the input first",
+            )),
         }
     }
 
@@ -135,6 +139,7 @@ fn to_json(value: Value) -> serde_json::Value {
             Json::Object(entries.into_iter().map(|(k, v)| (k, to_json(v))).collect())
         }
         Value::Document(json) => json,
+        Value::Stream(_) => Json::Null,
     }
 }
 

@@ -299,6 +299,7 @@ fn java_text(value: &Value, depth: usize) -> String {
         Value::Float(f) => java_double(*f),
         Value::String(s) => s.clone(),
         Value::Blob(b) => format!("java.nio.HeapByteBuffer[pos=0 lim={0} cap={0}]", b.len()),
+        Value::Stream(_) => "java.io.InputStream".to_owned(),
         Value::Timestamp(t) => crate::timestamp::format(*t, crate::timestamp::TimestampFormat::Iso8601),
         Value::List(items) => {
             let items: Vec<String> = items.iter().map(|item| java_text(item, depth + 1)).collect();

@@ -29,6 +29,7 @@ pub fn to_json(value: &Value) -> Json {
                 .collect(),
         ),
         Value::Document(document) => document.clone(),
+        Value::Stream(stream) => json!({"$stream": stream.len()}),
     }
 }
 
@@ -75,6 +76,7 @@ fn render(value: &Value, out: &mut String) {
             Err(_) => out.push_str(&format!("blob(base64 {})", BASE64.encode(bytes))),
         },
         Value::Timestamp(t) => out.push_str(&format!("ts({})", iso(*t))),
+        Value::Stream(stream) => out.push_str(&format!("stream({:?})", stream.len())),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

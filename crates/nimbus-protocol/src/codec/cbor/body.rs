@@ -307,6 +307,8 @@ fn generic_cbor(value: &Value, depth: usize) -> Cbor {
                 .collect(),
         ),
         Value::Document(json) => json_to_cbor(json, depth),
+        // A streaming body is never part of a document.
+        Value::Stream(_) => Cbor::Null,
     }
 }
 

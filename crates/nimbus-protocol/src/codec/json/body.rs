@@ -380,6 +380,8 @@ fn generic_json(value: &Value, depth: usize) -> Json {
                 .collect(),
         ),
         Value::Document(json) => json.clone(),
+        // A streaming body is never part of a document.
+        Value::Stream(_) => Json::Null,
     }
 }
 

@@ -57,7 +57,9 @@ pub fn format_scalar(value: &Value, format: TimestampFormat) -> Option<String> {
         Value::Timestamp(t) => timestamp::format(*t, format),
         Value::Blob(bytes) => BASE64.encode(bytes),
         Value::Document(document) => document.to_string(),
-        Value::Null | Value::List(_) | Value::Map(_) | Value::Structure(_) => return None,
+        Value::Null | Value::List(_) | Value::Map(_) | Value::Structure(_) | Value::Stream(_) => {
+            return None;
+        }
     })
 }
 

@@ -179,6 +179,7 @@ fn untyped_json(value: &Value) -> serde_json::Value {
                 .collect(),
         ),
         Value::Document(document) => document.clone(),
+        Value::Stream(_) => Json::Null,
     }
 }
 

@@ -380,7 +380,12 @@ fn scalar_text(kind: ShapeType, format: TimestampFormat, value: &Value) -> Optio
         Value::Float(number) => format_float(kind, *number),
         Value::Blob(bytes) => BASE64.encode(bytes),
         Value::Timestamp(time) => timestamp::format(*time, format),
-        Value::Null | Value::List(_) | Value::Map(_) | Value::Structure(_) | Value::Document(_) => {
+        Value::Null
+        | Value::List(_)
+        | Value::Map(_)
+        | Value::Structure(_)
+        | Value::Document(_)
+        | Value::Stream(_) => {
             return None;
         }
     })
