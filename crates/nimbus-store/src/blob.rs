@@ -1,7 +1,15 @@
-//! Blobs: large values (S3 object bodies, Lambda code) kept as files beside
-//! the store, streamed in and out with constant memory.
+//! Blobs: large values (S3 object bodies, Lambda code), streamed in and out
+//! with constant memory. Small ones live inside the store, the rest as files
+//! beside it.
 //!
-//! A blob becomes visible in two steps, in this order:
+//! # Two kinds, one API
+//!
+//! A blob of at most [`INLINE_MAX`] bytes is *inline*: its bytes stay in
+//! memory while it is written and go into the store's `_blob_bytes` table in
+//! the transaction that attaches it, so they are durable with that commit
+//! (no file, no fsync of its own, no directory entry) and are read back with
+//! one lookup. A larger blob is a *file*: once it outgrows [`INLINE_MAX`] it
+//! is spilled to `tmp/` and becomes visible in two steps, in this order:
 //! 1. [`Blobs::create`] + [`BlobWriter::write`] + [`BlobWriter::finish`]:
 //!    the bytes go to `tmp/`, are fsynced, renamed to `blobs/<ab>/<id>`, and
 //!    the directory is fsynced. The result is a [`StagedBlob`].
@@ -12,70 +20,115 @@
 //! A crash between the two leaves a file nobody references, which the next
 //! start deletes; a reference without its bytes cannot happen. Blob files
 //! are never modified after step 1, which is what lets snapshots hard-link
-//! them.
+//! them; inline blobs are copied with the tables.
+//!
+//! Callers see no difference: the same create/write/finish, attach/release
+//! and open/open_range work for both, and [`BlobRef::is_inline`] tells them
+//! apart (the kind is part of the id, so no lookup is needed to know it).
+//!
+//! Why 64 KiB: below it, a file costs more than its bytes (create, write,
+//! fsync, rename, fsync of the directory, then an open per read, against
+//! tens of microseconds to copy 64 KiB through the store's pages); above it,
+//! copy-on-write pages make the store rewrite ever more bytes per commit,
+//! and a file streams without touching the store. It is also one
+//! [`CHUNK_SIZE`], so an inline blob is always read as a single chunk and
+//! one write closure never holds more than that much per blob.
 
 use std::io::SeekFrom;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
+use redb::ReadableDatabase;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, ReadBuf};
 
 use crate::error::{Result, StoreError};
 use crate::fsutil;
 use crate::layout::{Layout, blob_path};
+use crate::schema::BLOB_BYTES;
 
 /// The size of the chunks [`BlobReader::next_chunk`] returns and
 /// [`Blobs::write_from`] copies with: the memory one stream holds.
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
+/// Blobs of at most this many bytes are kept inside the store instead of a
+/// file (see the module docs for why this size).
+pub const INLINE_MAX: usize = 64 * 1024;
+
+/// The first character of an inline blob's id (never a hex digit).
+const INLINE_ID_PREFIX: char = 'i';
+
 /// What a service stores to find a blob again: its id and length.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BlobRef {
-    /// 32 lowercase hex digits, unique per blob (never reused).
+    /// Unique per blob (never reused): 32 lowercase hex digits for a file,
+    /// `i` and 32 lowercase hex digits for a blob kept inside the store.
     pub id: String,
     /// Length in bytes.
     pub len: u64,
 }
 
-/// Writes and reads blob files of one data directory.
-#[derive(Debug, Clone)]
+impl BlobRef {
+    /// Whether the bytes live inside the store rather than in a file.
+    pub fn is_inline(&self) -> bool {
+        self.id.starts_with(INLINE_ID_PREFIX)
+    }
+}
+
+/// Writes and reads the blobs of one store.
+#[derive(Clone)]
 pub struct Blobs {
-    /// Where finished blobs live (`<data-dir>/blobs`).
+    files: Arc<FileDirs>,
+    /// Where inline blobs are read from.
+    db: Arc<redb::Database>,
+}
+
+/// Where blob files go; shared with writers, which must not keep the
+/// database open.
+#[derive(Debug)]
+struct FileDirs {
+    /// Where finished blob files live (`<data-dir>/blobs`).
     blobs_dir: PathBuf,
-    /// Where blobs are written before they are complete (`<data-dir>/tmp`).
+    /// Where blob files are written before they are complete (`<data-dir>/tmp`).
     tmp_dir: PathBuf,
-    /// Whether finished blobs are fsynced (with their directories): always,
-    /// except for `--ephemeral` stores, whose blobs die with the process.
+    /// Whether finished blob files are fsynced (with their directories):
+    /// always, except for `--ephemeral` stores, whose blobs die with the process.
     durable: bool,
 }
 
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blobs")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Blobs {
-    pub(crate) fn new(layout: &Layout, durable: bool) -> Self {
-        Blobs {
+    pub(crate) fn new(layout: &Layout, durable: bool, db: Arc<redb::Database>) -> Self {
+        let files = FileDirs {
             blobs_dir: layout.blobs(),
             tmp_dir: layout.tmp(),
             durable,
+        };
+        Blobs {
+            files: Arc::new(files),
+            db,
         }
     }
 
-    /// Starts a new blob; feed it with [`BlobWriter::write`].
+    /// Starts a new blob; feed it with [`BlobWriter::write`]. Nothing
+    /// touches the disk until it outgrows [`INLINE_MAX`].
     pub async fn create(&self) -> Result<BlobWriter> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let tmp_path = self.tmp_dir.join(format!("{id}.part"));
-        let file = tokio::fs::File::create(&tmp_path)
-            .await
-            .map_err(|e| StoreError::io(format!("create {}", tmp_path.display()), e))?;
         Ok(BlobWriter {
-            file,
-            tmp_path: Some(tmp_path),
-            final_path: blob_path(&self.blobs_dir, &id),
-            id,
+            files: Arc::clone(&self.files),
+            unique: uuid::Uuid::new_v4().simple().to_string(),
+            sink: Sink::Memory(Vec::new()),
             len: 0,
-            durable: self.durable,
         })
     }
 
@@ -104,7 +157,12 @@ impl Blobs {
     /// Reads the bytes `range` of a blob (clamped to its length), without
     /// reading what comes before.
     pub async fn open_range(&self, blob: &BlobRef, range: Range<u64>) -> Result<BlobReader> {
-        let path = blob_path(&self.blobs_dir, &blob.id);
+        let end = range.end.min(blob.len);
+        let start = range.start.min(end);
+        if blob.is_inline() {
+            return self.open_inline(blob, start..end);
+        }
+        let path = blob_path(&self.files.blobs_dir, &blob.id);
         let mut file = match tokio::fs::File::open(&path).await {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -112,48 +170,109 @@ impl Blobs {
             }
             Err(e) => return Err(StoreError::io(format!("open {}", path.display()), e)),
         };
-        let end = range.end.min(blob.len);
-        let start = range.start.min(end);
         file.seek(SeekFrom::Start(start))
             .await
             .map_err(|e| StoreError::io(format!("seek {}", path.display()), e))?;
         Ok(BlobReader {
-            inner: file.take(end - start),
+            source: Source::File(file.take(end - start)),
             remaining: end - start,
         })
     }
 
+    /// An inline blob's bytes, from the store's latest commit. A point
+    /// lookup of at most [`INLINE_MAX`] bytes, done on the calling thread
+    /// like the service's own reads.
+    fn open_inline(&self, blob: &BlobRef, range: Range<u64>) -> Result<BlobReader> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(BLOB_BYTES) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                return Err(StoreError::BlobMissing(blob.id.clone()));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let Some(stored) = table.get(blob.id.as_bytes())? else {
+            return Err(StoreError::BlobMissing(blob.id.clone()));
+        };
+        let bytes = stored.value();
+        let slice = usize::try_from(range.start)
+            .ok()
+            .zip(usize::try_from(range.end).ok())
+            .and_then(|(start, end)| bytes.get(start..end))
+            .ok_or_else(|| truncated(&format!("read blob {}", blob.id)))?;
+        Ok(BlobReader {
+            remaining: slice.len() as u64,
+            source: Source::Memory(Bytes::copy_from_slice(slice)),
+        })
+    }
+
     /// The file of a blob, for callers that hand it to something else (a
-    /// Lambda runtime reading its code). Read-only by contract: blob files
-    /// are immutable.
-    pub fn path_of(&self, blob: &BlobRef) -> PathBuf {
-        blob_path(&self.blobs_dir, &blob.id)
+    /// Lambda runtime reading its code); `None` for an inline blob, which
+    /// has no file (read it with [`open`](Self::open)). Read-only by
+    /// contract: blob files are immutable.
+    pub fn path_of(&self, blob: &BlobRef) -> Option<PathBuf> {
+        (!blob.is_inline()).then(|| blob_path(&self.files.blobs_dir, &blob.id))
     }
 }
 
+/// Where a blob's bytes are going while it is written.
+enum Sink {
+    /// Still small enough to be inline.
+    Memory(Vec<u8>),
+    /// Spilled to a file in `tmp/`; `tmp_path` is `None` once renamed into place.
+    File {
+        file: tokio::fs::File,
+        tmp_path: Option<PathBuf>,
+    },
+}
+
 /// A blob being written. Dropping it before [`finish`](Self::finish)
-/// removes the partial file.
+/// removes the partial file, if there is one.
 pub struct BlobWriter {
-    file: tokio::fs::File,
-    /// The partial file; `None` once renamed into place.
-    tmp_path: Option<PathBuf>,
-    /// Where the finished blob goes.
-    final_path: PathBuf,
-    id: String,
+    files: Arc<FileDirs>,
+    /// 32 hex digits: the id of a file blob, and of an inline one after its prefix.
+    unique: String,
+    sink: Sink,
     /// Bytes written so far.
     len: u64,
-    /// Fsync the file and its directory on finish (see [`Blobs`]).
-    durable: bool,
 }
 
 impl BlobWriter {
     pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        self.file
-            .write_all(chunk)
-            .await
-            .map_err(|e| self.io_error("write", e))?;
+        if let Sink::Memory(buffer) = &mut self.sink {
+            if buffer.len() + chunk.len() <= INLINE_MAX {
+                buffer.extend_from_slice(chunk);
+                self.len += chunk.len() as u64;
+                return Ok(());
+            }
+            let buffered = std::mem::take(buffer);
+            self.spill().await?;
+            self.write_to_file(&buffered).await?;
+        }
+        self.write_to_file(chunk).await?;
         self.len += chunk.len() as u64;
         Ok(())
+    }
+
+    /// The blob outgrew [`INLINE_MAX`]: from here its bytes go to a file.
+    async fn spill(&mut self) -> Result<()> {
+        let tmp_path = self.files.tmp_dir.join(format!("{}.part", self.unique));
+        let file = tokio::fs::File::create(&tmp_path)
+            .await
+            .map_err(|e| StoreError::io(format!("create {}", tmp_path.display()), e))?;
+        self.sink = Sink::File {
+            file,
+            tmp_path: Some(tmp_path),
+        };
+        Ok(())
+    }
+
+    async fn write_to_file(&mut self, bytes: &[u8]) -> Result<()> {
+        let result = match &mut self.sink {
+            Sink::File { file, .. } => file.write_all(bytes).await,
+            Sink::Memory(_) => return Err(StoreError::Task("blob writer has no file".to_owned())),
+        };
+        result.map_err(|e| self.io_error("write", e))
     }
 
     /// Bytes written so far.
@@ -165,44 +284,67 @@ impl BlobWriter {
         self.len == 0
     }
 
-    /// Makes the blob durable under its final name. It is not referenced
-    /// yet: attach it to a write transaction.
+    /// Completes the blob: an inline one is ready as is; a file is made
+    /// durable under its final name. It is not referenced yet: attach it to
+    /// a write transaction.
     pub async fn finish(mut self) -> Result<StagedBlob> {
-        self.file.flush().await.map_err(|e| self.io_error("flush", e))?;
-        if self.durable {
-            self.file
-                .sync_all()
-                .await
-                .map_err(|e| self.io_error("fsync", e))?;
-        }
-        let Some(tmp_path) = self.tmp_path.clone() else {
+        let (file, tmp_path) = match &mut self.sink {
+            Sink::Memory(buffer) => {
+                return Ok(StagedBlob {
+                    blob: BlobRef {
+                        id: format!("{INLINE_ID_PREFIX}{}", self.unique),
+                        len: self.len,
+                    },
+                    payload: Some(Payload::Inline(std::mem::take(buffer))),
+                });
+            }
+            Sink::File { file, tmp_path } => (file, tmp_path.clone()),
+        };
+        let durable = self.files.durable;
+        let flushed = match file.flush().await {
+            Ok(()) if durable => file.sync_all().await,
+            other => other,
+        };
+        flushed.map_err(|e| self.io_error("write", e))?;
+        let Some(tmp_path) = tmp_path else {
             return Err(StoreError::Task("blob writer finished twice".to_owned()));
         };
-        let final_path = self.final_path.clone();
-        let durable = self.durable;
-        tokio::task::spawn_blocking(move || place(&tmp_path, &final_path, durable))
+        let final_path = blob_path(&self.files.blobs_dir, &self.unique);
+        let target = final_path.clone();
+        tokio::task::spawn_blocking(move || place(&tmp_path, &target, durable))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
         // Renamed: nothing left for Drop to remove.
-        self.tmp_path = None;
+        if let Sink::File { tmp_path, .. } = &mut self.sink {
+            *tmp_path = None;
+        }
         Ok(StagedBlob {
             blob: BlobRef {
-                id: self.id.clone(),
+                id: self.unique.clone(),
                 len: self.len,
             },
-            path: Some(self.final_path.clone()),
+            payload: Some(Payload::File(final_path)),
         })
     }
 
     fn io_error(&self, action: &str, e: std::io::Error) -> StoreError {
-        let path = self.tmp_path.as_deref().unwrap_or(&self.final_path);
+        let path = match &self.sink {
+            Sink::File {
+                tmp_path: Some(path), ..
+            } => path.clone(),
+            _ => blob_path(&self.files.blobs_dir, &self.unique),
+        };
         StoreError::io(format!("{action} {}", path.display()), e)
     }
 }
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
-        if let Some(tmp_path) = &self.tmp_path {
+        if let Sink::File {
+            tmp_path: Some(tmp_path),
+            ..
+        } = &self.sink
+        {
             // Best effort: whatever is left is removed at the next start.
             let _ = std::fs::remove_file(tmp_path);
         }
@@ -231,13 +373,23 @@ fn place(tmp_path: &Path, final_path: &Path, durable: bool) -> Result<()> {
     if durable { fsutil::sync_dir(shard) } else { Ok(()) }
 }
 
-/// A durable blob file not yet referenced by the store. Attach it to a write
-/// transaction; dropping it unattached deletes the file.
+/// The bytes of a staged blob, as a transaction takes them over.
+#[derive(Debug)]
+pub(crate) enum Payload {
+    /// A durable, complete file under its final name.
+    File(PathBuf),
+    /// The whole blob, to be stored with the attaching transaction.
+    Inline(Vec<u8>),
+}
+
+/// A complete blob not yet referenced by the store. Attach it to a write
+/// transaction; dropping it unattached deletes its file (an inline blob
+/// just goes away).
 #[derive(Debug)]
 pub struct StagedBlob {
     blob: BlobRef,
-    /// The file; `None` once attached (the transaction owns it then).
-    path: Option<PathBuf>,
+    /// `None` once attached (the transaction owns the bytes then).
+    payload: Option<Payload>,
 }
 
 impl StagedBlob {
@@ -245,26 +397,33 @@ impl StagedBlob {
         &self.blob
     }
 
-    /// Hands the file over to a transaction: from here on the transaction
-    /// decides whether it is kept.
-    pub(crate) fn take_for_attach(mut self) -> (BlobRef, PathBuf) {
-        let path = self.path.take().unwrap_or_default();
-        (self.blob.clone(), path)
+    /// Hands the bytes over to a transaction: from here on the transaction
+    /// decides whether they are kept.
+    pub(crate) fn take_for_attach(mut self) -> (BlobRef, Payload) {
+        let payload = self.payload.take().unwrap_or(Payload::Inline(Vec::new()));
+        (self.blob.clone(), payload)
     }
 }
 
 impl Drop for StagedBlob {
     fn drop(&mut self) {
-        if let Some(path) = &self.path {
+        if let Some(Payload::File(path)) = &self.payload {
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
+/// Where a reader's bytes come from.
+enum Source {
+    File(tokio::io::Take<tokio::fs::File>),
+    /// An inline blob's range, already read.
+    Memory(Bytes),
+}
+
 /// A blob (or a range of it) being read: an [`AsyncRead`], or chunks of
-/// [`CHUNK_SIZE`] bytes via [`next_chunk`](Self::next_chunk).
+/// at most [`CHUNK_SIZE`] bytes via [`next_chunk`](Self::next_chunk).
 pub struct BlobReader {
-    inner: tokio::io::Take<tokio::fs::File>,
+    source: Source,
     /// Bytes left to read.
     remaining: u64,
 }
@@ -283,22 +442,31 @@ impl BlobReader {
         let want = usize::try_from(self.remaining)
             .unwrap_or(CHUNK_SIZE)
             .min(CHUNK_SIZE);
-        let mut buf = BytesMut::with_capacity(want);
-        let n = self
-            .inner
-            .read_buf(&mut buf)
-            .await
-            .map_err(|e| StoreError::io("read blob", e))?;
-        if n == 0 {
-            // The file is shorter than its reference says: report, don't loop.
-            return Err(StoreError::io(
-                "read blob",
-                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "blob file is truncated"),
-            ));
+        let chunk = match &mut self.source {
+            Source::Memory(bytes) => bytes.split_to(want.min(bytes.len())),
+            Source::File(file) => {
+                let mut buf = BytesMut::with_capacity(want);
+                file.read_buf(&mut buf)
+                    .await
+                    .map_err(|e| StoreError::io("read blob", e))?;
+                buf.freeze()
+            }
+        };
+        if chunk.is_empty() {
+            // The bytes are shorter than their reference says: report, don't loop.
+            return Err(truncated("read blob"));
         }
-        self.remaining -= n as u64;
-        Ok(Some(buf.freeze()))
+        self.remaining -= chunk.len() as u64;
+        Ok(Some(chunk))
     }
+}
+
+/// A blob shorter than its reference says.
+fn truncated(context: &str) -> StoreError {
+    StoreError::io(
+        context.to_owned(),
+        std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "blob is truncated"),
+    )
 }
 
 impl AsyncRead for BlobReader {
@@ -308,7 +476,14 @@ impl AsyncRead for BlobReader {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
-        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let poll = match &mut self.source {
+            Source::File(file) => Pin::new(file).poll_read(cx, buf),
+            Source::Memory(bytes) => {
+                let n = bytes.len().min(buf.remaining());
+                buf.put_slice(&bytes.split_to(n));
+                Poll::Ready(Ok(()))
+            }
+        };
         let read = (buf.filled().len() - before) as u64;
         self.remaining = self.remaining.saturating_sub(read);
         poll

@@ -11,7 +11,15 @@ use redb::{ReadableDatabase, TableDefinition};
 use crate::error::{Result, StoreError};
 
 /// The version of the store layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: blobs up to [`INLINE_MAX`](crate::blob::INLINE_MAX) bytes live in
+/// [`BLOB_BYTES`]. Version 1 is a subset (every blob a file) and is
+/// restamped on open; a version 1 nimbus refuses a version 2 directory,
+/// whose inline blobs it could not read.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// The older version this build opens as is and restamps: its layout is a
+/// subset of this one.
+const UPGRADABLE_VERSION: u64 = 1;
 
 /// Every table maps bytes to bytes: services serialize their own values.
 pub(crate) type BytesTable<'a> = TableDefinition<'a, &'static [u8], &'static [u8]>;
@@ -21,6 +29,9 @@ pub(crate) const META: BytesTable<'static> = TableDefinition::new("_meta");
 /// The blobs the store references: blob id → length in bytes (big-endian u64).
 /// A blob file whose id is not here is garbage.
 pub(crate) const BLOBS: BytesTable<'static> = TableDefinition::new("_blobs");
+/// Blobs kept inside the store, and referenced: blob id → the bytes. Only
+/// ids of inline blobs (see [`BlobRef::is_inline`](crate::BlobRef::is_inline)).
+pub(crate) const BLOB_BYTES: BytesTable<'static> = TableDefinition::new("_blob_bytes");
 
 const SCHEMA_VERSION_KEY: &[u8] = b"schema_version";
 
@@ -31,6 +42,9 @@ pub(crate) enum SchemaState {
     Fresh,
     /// Stamped with our version.
     Current,
+    /// Stamped with a version whose layout is a subset of ours: readable as
+    /// is, to be restamped before nimbus writes.
+    Upgradable,
 }
 
 /// Reads the stamped version without writing anything, and fails on any other.
@@ -52,6 +66,8 @@ pub(crate) fn check(db: &impl ReadableDatabase, path: &Path) -> Result<SchemaSta
     };
     if found == SCHEMA_VERSION {
         Ok(SchemaState::Current)
+    } else if found == UPGRADABLE_VERSION {
+        Ok(SchemaState::Upgradable)
     } else {
         Err(StoreError::SchemaMismatch {
             path: path.to_owned(),
@@ -61,7 +77,7 @@ pub(crate) fn check(db: &impl ReadableDatabase, path: &Path) -> Result<SchemaSta
     }
 }
 
-/// Stamps a fresh store with this build's schema version.
+/// Stamps a fresh (or upgradable) store with this build's schema version.
 pub(crate) fn stamp(txn: &redb::WriteTransaction) -> Result<()> {
     let mut meta = txn.open_table(META)?;
     meta.insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION.to_be_bytes().as_slice())?;

@@ -57,7 +57,10 @@ impl Store {
             let db = redb_builder()
                 .open(&database_path)
                 .map_err(|e| open_error(e, &layout.root))?;
-            if schema::check(&db, &layout.root)? == SchemaState::Fresh {
+            if matches!(
+                schema::check(&db, &layout.root)?,
+                SchemaState::Fresh | SchemaState::Upgradable
+            ) {
                 stamp(&db)?;
             }
             db
@@ -75,9 +78,10 @@ impl Store {
     }
 
     /// A store that lives in memory (`--ephemeral`): the database uses redb's
-    /// in-memory backend; blobs and snapshots go to a temporary directory
-    /// removed when the last handle is dropped. Blobs stay files so that
-    /// memory does not grow with object sizes.
+    /// in-memory backend; blob files and snapshots go to a temporary
+    /// directory removed when the last handle is dropped. Blobs larger than
+    /// [`INLINE_MAX`](crate::blob::INLINE_MAX) stay files so that memory
+    /// does not grow with object sizes.
     pub fn ephemeral() -> Result<Store> {
         let dir = TempDir::new("nimbus-ephemeral")?;
         let layout = Layout::new(dir.path());
@@ -98,9 +102,9 @@ impl Store {
         let writer = Writer::start(db.clone(), layout.blobs(), Arc::clone(&unlink_gate))?;
         let inner = StoreInner {
             writer,
-            db,
+            db: db.clone(),
             // Ephemeral blobs die with the process: syncing them buys nothing.
-            blobs: Blobs::new(&layout, ephemeral_dir.is_none()),
+            blobs: Blobs::new(&layout, ephemeral_dir.is_none(), db.clone()),
             layout,
             unlink_gate,
             sweep,

@@ -18,11 +18,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use redb::{Durability, ReadableTable, TableHandle};
 
-use crate::blob::{BlobRef, StagedBlob};
+use crate::blob::{BlobRef, Payload, StagedBlob};
 use crate::error::Result;
 use crate::layout::blob_path;
 use crate::namespace::Namespace;
-use crate::schema::{BLOBS, BytesTable};
+use crate::schema::{BLOB_BYTES, BLOBS, BytesTable};
 use crate::table::{TableMut, TableRef, UndoSink};
 
 type RawTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
@@ -53,7 +53,8 @@ impl ReadTxn {
 /// [`commit`](Self::commit); dropping it without committing discards it.
 pub struct WriteTxn {
     inner: redb::WriteTransaction,
-    /// Blob files this transaction adds or removes, acted on after the outcome is known.
+    /// Blob files this transaction adds or removes, acted on after the
+    /// outcome is known (inline blobs are plain table changes).
     blobs: BlobChanges,
     /// Previous values of the keys changed by the running closure, newest
     /// last; recorded only while `recording` is set (group commit).
@@ -112,33 +113,54 @@ impl WriteTxn {
     }
 
     /// Records a finished blob as referenced; store its [`BlobRef`] in your
-    /// value in this same transaction. If the transaction is dropped without
-    /// committing, the blob file is deleted.
+    /// value in this same transaction. An inline blob's bytes are written
+    /// here, durable with the commit; if the transaction is dropped without
+    /// committing, a blob file is deleted.
     pub fn attach_blob(&self, staged: StagedBlob) -> Result<BlobRef> {
-        let (blob, path) = staged.take_for_attach();
-        self.blobs.attached.borrow_mut().push(path);
-        let mut table = self.inner.open_table(BLOBS)?;
-        let old = table
-            .insert(blob.id.as_bytes(), blob.len.to_be_bytes().as_slice())?
-            .map(|old| old.value().to_vec());
-        if let Some(undo) = self.undo_sink(BLOBS.name()) {
-            undo.record(blob.id.as_bytes().to_vec(), old);
+        let (blob, payload) = staged.take_for_attach();
+        let (table, value) = match &payload {
+            Payload::Inline(bytes) => (BLOB_BYTES, bytes.as_slice()),
+            Payload::File(_) => (BLOBS, &blob.len.to_be_bytes()[..]),
+        };
+        self.put_internal(table, blob.id.as_bytes(), value)?;
+        if let Payload::File(path) = payload {
+            self.blobs.attached.borrow_mut().push(path);
         }
         Ok(blob)
     }
 
-    /// Drops the store's reference to a blob; its file is deleted once the
+    /// Drops the store's reference to a blob; its bytes are deleted once the
     /// transaction commits. Readers already streaming it keep their bytes.
     pub fn release_blob(&self, blob: &BlobRef) -> Result<()> {
-        let mut table = self.inner.open_table(BLOBS)?;
-        let old = table.remove(blob.id.as_bytes())?.map(|old| old.value().to_vec());
-        if let Some(old) = old {
-            if let Some(undo) = self.undo_sink(BLOBS.name()) {
-                undo.record(blob.id.as_bytes().to_vec(), Some(old));
-            }
+        if blob.is_inline() {
+            self.remove_internal(BLOB_BYTES, blob.id.as_bytes())?;
+        } else if self.remove_internal(BLOBS, blob.id.as_bytes())? {
             self.blobs.released.borrow_mut().push(blob.id.clone());
         }
         Ok(())
+    }
+
+    /// Writes a key of a store-internal table, with its undo record.
+    fn put_internal(&self, definition: BytesTable<'_>, key: &[u8], value: &[u8]) -> Result<()> {
+        let mut table = self.inner.open_table(definition)?;
+        let old = table.insert(key, value)?.map(|old| old.value().to_vec());
+        if let Some(undo) = self.undo_sink(definition.name()) {
+            undo.record(key.to_vec(), old);
+        }
+        Ok(())
+    }
+
+    /// Removes a key of a store-internal table, with its undo record; says
+    /// whether it was there.
+    fn remove_internal(&self, definition: BytesTable<'_>, key: &[u8]) -> Result<bool> {
+        let mut table = self.inner.open_table(definition)?;
+        let Some(old) = table.remove(key)?.map(|old| old.value().to_vec()) else {
+            return Ok(false);
+        };
+        if let Some(undo) = self.undo_sink(definition.name()) {
+            undo.record(key.to_vec(), Some(old));
+        }
+        Ok(true)
     }
 
     /// Makes every change durable and visible, then deletes released blob files.
@@ -262,7 +284,8 @@ impl Drop for BlobChanges {
     }
 }
 
-/// Every blob id the store references, in the given transaction.
+/// Every blob file id the store references, in the given transaction
+/// (inline blobs are in `BLOB_BYTES`, copied with the tables).
 pub(crate) fn referenced_blob_ids(
     table: &impl ReadableTable<&'static [u8], &'static [u8]>,
 ) -> Result<Vec<String>> {

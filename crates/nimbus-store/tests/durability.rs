@@ -2,7 +2,7 @@
 //! survives SIGKILL. The crash writer (src/bin/crash_writer.rs) prints each
 //! index after its write returned, from concurrent writers sharing group
 //! commits; we kill it at a random moment, reopen the store, and look for
-//! every printed index, with its blob.
+//! every printed index, with its blob (inline or a file).
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -17,6 +17,13 @@ use serde::Deserialize;
 struct Item {
     index: u64,
     blob: BlobRef,
+}
+
+/// The crash writer's blob of item `index` (its `blob_body`): every fourth
+/// one a file, the others inline.
+fn blob_body(index: u64) -> String {
+    let repeat = if index.is_multiple_of(4) { 4000 } else { 8 };
+    format!("blob body of item {index}\n").repeat(repeat)
 }
 
 /// How many kill-and-reopen rounds to run on the same data directory.
@@ -77,19 +84,17 @@ fn every_acknowledged_write_survives_sigkill() -> Result<(), Box<dyn std::error:
                 }
                 Ok::<_, nimbus_store::StoreError>(body)
             })?;
-            assert_eq!(
-                body,
-                format!("blob body of item {index}\n").repeat(8).into_bytes()
-            );
+            assert_eq!(body, blob_body(index).into_bytes());
+            assert_eq!(item.blob.is_inline(), !index.is_multiple_of(4), "item {index}");
         }
         // Every reference the store holds has its bytes, acknowledged or not.
         for entry in table.scan(b"item/")? {
             let item: Item = entry?.decode()?;
-            assert!(
-                store.blobs().path_of(&item.blob).exists(),
-                "reference without bytes: {}",
-                item.index
-            );
+            let readable = runtime.block_on(store.blobs().open(&item.blob)).is_ok();
+            assert!(readable, "reference without bytes: {}", item.index);
+            if let Some(path) = store.blobs().path_of(&item.blob) {
+                assert!(path.exists(), "blob file missing: {}", item.index);
+            }
         }
     }
     assert!(acknowledged.len() >= ROUNDS);

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use nimbus_store::{Namespace, Store, StoreError, TempDir};
+use nimbus_store::blob::INLINE_MAX;
+use nimbus_store::{BlobRef, Namespace, Store, StoreError, TempDir};
 
 fn ns() -> Namespace {
     Namespace::regional("sqs", "000000000000", "us-east-1").expect("valid namespace")
@@ -29,6 +30,16 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn get(store: &Store, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
     store.begin_read()?.open(&ns())?.get(key.as_bytes())
+}
+
+/// `tag` repeated to just over [`INLINE_MAX`]: a body that becomes a file.
+fn file_sized(tag: &[u8]) -> Vec<u8> {
+    tag.repeat(INLINE_MAX / tag.len() + 1)
+}
+
+/// Whether a blob's bytes can be read.
+async fn readable(store: &Store, blob: &BlobRef) -> bool {
+    store.blobs().open(blob).await.is_ok()
 }
 
 fn blob_file_count(dir: &Path) -> usize {
@@ -74,16 +85,18 @@ fn hold_writer(
 async fn a_failing_closure_is_rolled_back_alone_and_each_caller_gets_its_result() -> TestResult {
     let dir = TempDir::new("nimbus-group-commit")?;
     let store = Store::open(dir.path())?;
-    let old_blob = {
-        let staged = store.blobs().write_from(&b"old body"[..]).await?;
+    let (old_blob, old_inline) = {
+        let staged = store.blobs().write_from(&file_sized(b"old body")[..]).await?;
+        let staged_inline = store.blobs().write_from(&b"old inline"[..]).await?;
         store
             .write(move |txn| {
                 let blob = txn.attach_blob(staged)?;
+                let inline = txn.attach_blob(staged_inline)?;
                 let mut table = txn.open(&ns())?;
                 table.put(b"kept", b"before")?;
                 table.put(b"doomed/1", b"x")?;
                 table.put(b"doomed/2", b"y")?;
-                Ok::<_, StoreError>(blob)
+                Ok::<_, StoreError>((blob, inline))
             })
             .await?
     };
@@ -100,12 +113,16 @@ async fn a_failing_closure_is_rolled_back_alone_and_each_caller_gets_its_result(
     });
     tokio::time::sleep(Duration::from_millis(20)).await;
     // Overwrites, deletes, attaches a blob and releases another, then refuses.
-    let staged = store.blobs().write_from(&b"new body"[..]).await?;
-    let (s, old) = (store.clone(), old_blob.clone());
+    let staged = store.blobs().write_from(&file_sized(b"new body")[..]).await?;
+    let staged_inline = store.blobs().write_from(&b"new inline"[..]).await?;
+    let new_inline = staged_inline.blob().clone();
+    let (s, old, old_small) = (store.clone(), old_blob.clone(), old_inline.clone());
     let refused = tokio::spawn(async move {
         s.write(move |txn| {
             txn.attach_blob(staged)?;
+            txn.attach_blob(staged_inline)?;
             txn.release_blob(&old)?;
+            txn.release_blob(&old_small)?;
             let mut table = txn.open(&ns())?;
             table.put(b"kept", b"overwritten")?;
             table.put(b"b", b"never")?;
@@ -171,8 +188,11 @@ async fn a_failing_closure_is_rolled_back_alone_and_each_caller_gets_its_result(
         assert_eq!(get(&store, key)?.as_deref(), value, "key {key}");
     }
     // The released blob is still referenced and on disk; the attached one is gone.
-    assert!(store.blobs().path_of(&old_blob).exists());
+    assert!(store.blobs().path_of(&old_blob).is_some_and(|path| path.exists()));
     assert_eq!(blob_file_count(dir.path()), 1);
+    // The same for inline blobs: the released one is kept, the attached one gone.
+    assert!(readable(&store, &old_inline).await);
+    assert!(!readable(&store, &new_inline).await);
     drop(store);
     // Reopening (the writer thread is gone with the last handle) finds the same.
     let store = Store::open(dir.path())?;
@@ -185,7 +205,7 @@ async fn a_failing_closure_is_rolled_back_alone_and_each_caller_gets_its_result(
 #[tokio::test]
 async fn a_lone_failing_closure_leaves_nothing() -> TestResult {
     let store = Store::ephemeral()?;
-    let staged = store.blobs().write_from(&b"body"[..]).await?;
+    let staged = store.blobs().write_from(&file_sized(b"body")[..]).await?;
     let result = store
         .write(move |txn| {
             txn.attach_blob(staged)?;

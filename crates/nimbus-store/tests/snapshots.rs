@@ -1,5 +1,6 @@
 //! Snapshots: save, restore in one step, list, delete; and reset.
 
+use nimbus_store::blob::INLINE_MAX;
 use nimbus_store::{BlobRef, Namespace, Store, StoreError, TempDir};
 
 fn ns() -> Namespace {
@@ -15,6 +16,11 @@ async fn put_object(store: &Store, key: &'static str, body: &'static [u8]) -> Re
             Ok(blob)
         })
         .await
+}
+
+/// `tag` repeated to just over [`INLINE_MAX`]: a body that becomes a file.
+fn file_sized(tag: &'static [u8]) -> &'static [u8] {
+    tag.repeat(INLINE_MAX / tag.len() + 1).leak()
 }
 
 async fn get_object(store: &Store, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -47,38 +53,52 @@ fn blob_file_count(store: &Store) -> usize {
         .sum()
 }
 
+/// "a" and "c" are inline blobs, "b" a file: snapshots carry both kinds.
 async fn snapshot_round_trip(store: Store) -> Result<(), StoreError> {
-    put_object(&store, "a", b"first a").await?;
-    let b = put_object(&store, "b", b"first b").await?;
+    let first_b = file_sized(b"first b");
+    let a = put_object(&store, "a", b"first a").await?;
+    let b = put_object(&store, "b", first_b).await?;
+    assert!(a.is_inline() && !b.is_inline());
     let info = store.save_snapshot("baseline")?;
     assert_eq!(info.name, "baseline");
 
-    // Change everything: overwrite a, delete b (and its blob), add c.
+    // Change everything: overwrite a (releasing its blob), delete b (and its blob), add c.
     put_object(&store, "a", b"second a").await?;
     let txn = store.begin_write()?;
+    txn.release_blob(&a)?;
     txn.release_blob(&b)?;
     txn.open(&ns())?.delete(b"b")?;
     txn.commit()?;
-    put_object(&store, "c", b"third c").await?;
+    let c = put_object(&store, "c", b"third c").await?;
+    assert_eq!(blob_file_count(&store), 0);
 
     store.restore_snapshot("baseline")?;
     assert_eq!(get_object(&store, "a").await?.as_deref(), Some(&b"first a"[..]));
-    assert_eq!(get_object(&store, "b").await?.as_deref(), Some(&b"first b"[..]));
+    assert_eq!(get_object(&store, "b").await?.as_deref(), Some(first_b));
     assert_eq!(get_object(&store, "c").await?, None);
+    assert!(
+        store.blobs().open(&c).await.is_err(),
+        "inline blobs of the replaced state are gone"
+    );
     assert_eq!(
         blob_file_count(&store),
-        2,
-        "blobs of the replaced state are deleted"
+        1,
+        "blob files of the replaced state are deleted"
     );
 
     store.reset()?;
     assert_eq!(get_object(&store, "a").await?, None);
+    assert!(
+        store.blobs().open(&a).await.is_err(),
+        "reset removes inline blobs"
+    );
     assert_eq!(store.begin_read()?.open(&ns())?.scan(b"")?.count(), 0);
     assert_eq!(blob_file_count(&store), 0);
 
     // Snapshots survive a reset and can be restored again.
     store.restore_snapshot("baseline")?;
-    assert_eq!(get_object(&store, "b").await?.as_deref(), Some(&b"first b"[..]));
+    assert_eq!(get_object(&store, "a").await?.as_deref(), Some(&b"first a"[..]));
+    assert_eq!(get_object(&store, "b").await?.as_deref(), Some(first_b));
     Ok(())
 }
 

@@ -241,3 +241,43 @@ fn a_non_empty_directory_without_a_store_is_refused() -> Result<(), StoreError> 
     assert!(fresh.join("nimbus.redb").exists());
     Ok(())
 }
+
+#[test]
+fn a_version_1_store_is_opened_and_restamped() -> Result<(), StoreError> {
+    let dir = TempDir::new("nimbus-store-test")?;
+    let meta = redb::TableDefinition::<&[u8], &[u8]>::new("_meta");
+    let read_version = |db: &redb::Database| -> Result<u64, StoreError> {
+        use redb::ReadableDatabase;
+        let txn = db.begin_read()?;
+        let table = txn.open_table(meta)?;
+        let value = table
+            .get(b"schema_version".as_slice())?
+            .map(|v| v.value().to_vec());
+        Ok(value
+            .and_then(|v| v.try_into().ok())
+            .map_or(0, u64::from_be_bytes))
+    };
+    let ns = regional("sqs", "000000000000", "us-east-1");
+    {
+        let store = Store::open(dir.path())?;
+        let ns = ns.clone();
+        store.write_blocking(move |txn| txn.open(&ns)?.put(b"k", b"v"))?;
+    }
+    {
+        // Every blob a file and no `_blob_bytes`: what version 1 wrote.
+        let db = redb::Database::open(dir.path().join("nimbus.redb"))?;
+        let txn = db.begin_write()?;
+        txn.open_table(meta)?
+            .insert(b"schema_version".as_slice(), 1u64.to_be_bytes().as_slice())?;
+        txn.commit()?;
+    }
+    let store = Store::open(dir.path())?;
+    assert_eq!(
+        store.begin_read()?.open(&ns)?.get(b"k")?.as_deref(),
+        Some(&b"v"[..])
+    );
+    drop(store);
+    let db = redb::Database::open(dir.path().join("nimbus.redb"))?;
+    assert_eq!(read_version(&db)?, nimbus_store::SCHEMA_VERSION);
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! Objects: put, get, head, delete (one or many), tagging, ACL, attributes.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, RequestContext, Timestamp, from_value, to_value};
 use nimbus_store::{BlobRef, StagedBlob};
@@ -146,21 +146,17 @@ impl S3 {
         let Some(blob) = blob else {
             return Ok(Bytes::new());
         };
-        // One blocking hop for open, seek and read (tokio::fs would take three).
-        let path = self.store.blobs().path_of(blob);
-        let (start, end) = (start.min(blob.len), end.min(blob.len));
-        let read = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut file = std::fs::File::open(&path)?;
-            file.seek(SeekFrom::Start(start))?;
-            let mut out = vec![0; usize::try_from(end - start).unwrap_or(0)];
-            file.read_exact(&mut out)?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| AwsError::internal(format!("object read task failed: {e}")))?;
-        let bytes = read.map_err(|e| AwsError::internal(format!("cannot read object bytes: {e}")))?;
-        Ok(Bytes::from(bytes))
+        // Small objects are inline in the store (one lookup, no file); larger ones are read in chunks.
+        let mut reader = self.store.blobs().open_range(blob, start..end).await?;
+        let mut out = BytesMut::with_capacity(usize::try_from(reader.remaining()).unwrap_or(0));
+        while let Some(chunk) = reader.next_chunk().await? {
+            if out.is_empty() && reader.remaining() == 0 {
+                // The whole range in one chunk: hand it on without copying.
+                return Ok(chunk);
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
     }
 
     /// The object a read names: the current version, or the one asked for.

@@ -1,4 +1,5 @@
-//! Writes items (each with a small blob) from [`WRITERS`] concurrent tasks
+//! Writes items (each with a blob: every fourth one a file, the others kept
+//! inside the store) from [`WRITERS`] concurrent tasks
 //! through `Store::write`, so that they share group commits, and prints the
 //! index of each one after its write returned: a printed index is an
 //! acknowledged write. `tests/durability.rs` kills this process with SIGKILL
@@ -62,6 +63,10 @@ fn item_key(index: u64) -> Vec<u8> {
     format!("item/{index:012}").into_bytes()
 }
 
+/// The blob of item `index`: every fourth one larger than
+/// `nimbus_store::blob::INLINE_MAX`, so a file; the others inline.
+/// `tests/durability.rs` expects the same.
 fn blob_body(index: u64) -> String {
-    format!("blob body of item {index}\n").repeat(8)
+    let repeat = if index.is_multiple_of(4) { 4000 } else { 8 };
+    format!("blob body of item {index}\n").repeat(repeat)
 }
