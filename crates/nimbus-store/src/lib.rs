@@ -2,7 +2,8 @@
 //!
 //! One embedded transactional key-value store ([redb]) holds every service's
 //! state, a table per service and a key prefix per scope (see
-//! [`Namespace`]); large values are blob files beside it (see [`blob`]).
+//! [`Namespace`]); blobs (object bodies) up to 64 KiB are kept in it too,
+//! larger ones as files beside it (see [`blob`]).
 //! Commits are durable when they return, so a write acknowledged to a
 //! client survives `kill -9`.
 //!
@@ -68,7 +69,8 @@
 //! - Blobs: `blobs().write_from(body)` (or `create()` + `write` + `finish`),
 //!   then `txn.attach_blob(staged)` and store the [`BlobRef`] in your value,
 //!   in the same transaction; `txn.release_blob(&old)` when replacing or
-//!   deleting. Read with `blobs().open_range(&blob, range)`.
+//!   deleting. Read with `blobs().open_range(&blob, range)`, never through
+//!   the file system: small blobs have no file (`path_of` is `None`).
 
 pub mod blob;
 mod cleanup;
