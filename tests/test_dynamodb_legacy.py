@@ -743,3 +743,81 @@ def test_resource_layer_sends_legacy_parameters(endpoint, ddb, sorted_table):
         Expected={"parity": {"Value": "odd"}},
     )
     assert table.get_item(Key={"pk": "p", "sk": 1}, AttributesToGet=["visits"])["Item"] == {"visits": 3}
+
+
+def test_key_conditions_on_a_global_secondary_index(ddb):
+    table = f"legacy-{uuid.uuid4().hex[:12]}"
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "owner", "AttributeType": "S"},
+            {"AttributeName": "rank", "AttributeType": "N"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-owner",
+                "KeySchema": [
+                    {"AttributeName": "owner", "KeyType": "HASH"},
+                    {"AttributeName": "rank", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for i in range(6):
+        owner = "ann" if i % 2 == 0 else "bob"
+        ddb.put_item(
+            TableName=table,
+            Item={"pk": {"S": f"doc{i}"}, "owner": {"S": owner}, "rank": {"N": str(i)}, "size": {"N": str(10 * i)}},
+        )
+    response = ddb.query(
+        TableName=table,
+        IndexName="by-owner",
+        KeyConditions={
+            "owner": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "ann"}]},
+            "rank": {"ComparisonOperator": "GE", "AttributeValueList": [{"N": "2"}]},
+        },
+        QueryFilter={"size": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "40"}]}},
+    )
+    assert [item["pk"]["S"] for item in response["Items"]] == ["doc2"]
+    assert (response["Count"], response["ScannedCount"]) == (1, 2)
+    message = validation_message(
+        ddb.query,
+        TableName=table,
+        IndexName="by-owner",
+        KeyConditions={"owner": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "ann"}]}},
+        QueryFilter={"rank": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "0"}]}},
+    )
+    assert message == "QueryFilter can only contain non-primary key attributes: Primary key attribute: rank"
+
+
+# --- the AWS CLI ------------------------------------------------------------
+
+
+def test_aws_cli_legacy_parameters(aws, ddb, hash_table):
+    key = '{"pk": {"S": "cli"}}'
+    put = aws("dynamodb", "put-item", "--table-name", hash_table, "--item", '{"pk": {"S": "cli"}, "n": {"N": "1"}}',
+              "--expected", '{"pk": {"Exists": false}}')
+    assert put.returncode == 0, put.stderr
+    again = aws("dynamodb", "put-item", "--table-name", hash_table, "--item", '{"pk": {"S": "cli"}}',
+                "--expected", '{"pk": {"Exists": false}}')
+    assert again.returncode != 0
+    assert "ConditionalCheckFailedException" in again.stderr
+    updated = aws("dynamodb", "update-item", "--table-name", hash_table, "--key", key,
+                  "--attribute-updates", '{"n": {"Action": "ADD", "Value": {"N": "41"}}}',
+                  "--expected", '{"n": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}}',
+                  "--return-values", "UPDATED_NEW")
+    assert updated.returncode == 0, updated.stderr
+    assert updated.json()["Attributes"] == {"n": {"N": "42"}}
+    scanned = aws("dynamodb", "scan", "--table-name", hash_table,
+                  "--scan-filter", '{"n": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "40"}]}}',
+                  "--attributes-to-get", "n")
+    assert scanned.returncode == 0, scanned.stderr
+    assert scanned.json()["Items"] == [{"n": {"N": "42"}}]
+    mixed_call = aws("dynamodb", "get-item", "--table-name", hash_table, "--key", key,
+                     "--attributes-to-get", "n", "--projection-expression", "pk")
+    assert mixed_call.returncode != 0
+    assert "Can not use both expression and non-expression parameters in the same request" in mixed_call.stderr
