@@ -15,6 +15,8 @@ pub struct GatewayConfig {
     /// Debug builds only: honour test hooks such as the
     /// `x-nimbus-test-panic` header (see `test_hooks.rs`).
     pub test_hooks: bool,
+    /// The time presigned URL expiry is judged by (a test clock in tests).
+    pub clock: nimbus_runtime::Clock,
 }
 
 impl Default for GatewayConfig {
@@ -25,6 +27,7 @@ impl Default for GatewayConfig {
             max_body_bytes: 128 * 1024 * 1024,
             max_s3_body_bytes: usize::try_from(5u64 << 30).unwrap_or(usize::MAX),
             test_hooks: false,
+            clock: nimbus_runtime::Clock::real(),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::caller::Caller;
 use crate::gateway::Gateway;
 use crate::identify::{self, Identification, Route};
 use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
-use crate::{body, content_encoding, fallback_error, s3_host, test_hooks};
+use crate::{body, content_encoding, fallback_error, presign, s3_host, test_hooks};
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -70,6 +70,10 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         },
         None => unrouted(request, error),
     };
+    // An expired presigned S3 URL is refused before its body is read.
+    if is_s3 && let Err(error) = presign::check_s3_window(&auth, &presign_params, gateway.config().clock.now()) {
+        return fail(&request, error);
+    }
 
     // The body: read within the limit, then undo transport encodings.
     let limit = if is_s3 {

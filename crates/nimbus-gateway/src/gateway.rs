@@ -14,10 +14,10 @@ use nimbus_protocol::HttpResponse;
 use nimbus_store::Store;
 
 use crate::config::GatewayConfig;
-use crate::dispatch::{Exchange, dispatch};
+use crate::dispatch::Exchange;
 use crate::internal::{self, InternalRoute};
 use crate::services::Services;
-use crate::snapshots;
+use crate::{s3_web, snapshots};
 
 /// Everything needed to answer requests; shared by all connections.
 pub struct Gateway {
@@ -102,7 +102,8 @@ impl Gateway {
                     InternalRoute::NotFound | InternalRoute::MethodNotAllowed => "-".to_owned(),
                 },
             },
-            None => dispatch(self, parts, body).await,
+            // S3's website endpoint and CORS wrap the AWS pipeline.
+            None => s3_web::serve(self, parts, body).await,
         };
         tracing::info!(
             service = %exchange.service,

@@ -5,6 +5,7 @@
 //! Modules, in the order a request meets them: [`server`] (connections),
 //! [`gateway`] (per request: internal endpoint or AWS API, access log),
 //! [`internal`] (nimbus's own endpoints), [`dispatch`] (the AWS pipeline),
+//! [`s3_web`] (S3 website endpoint with [`s3_website`], CORS), [`presign`] (expiry),
 //! [`sigv4`], [`identify`] with [`catalog`] and [`s3_host`], [`body`],
 //! [`content_encoding`] with [`chunked`], [`caller`], [`fallback_error`].
 
@@ -24,7 +25,10 @@ pub mod gateway;
 pub mod health;
 pub mod identify;
 pub mod internal;
+pub mod presign;
 pub mod s3_host;
+pub mod s3_web;
+pub mod s3_website;
 pub mod server;
 pub mod services;
 pub mod sigv4;

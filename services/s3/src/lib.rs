@@ -16,6 +16,7 @@ mod checksums;
 mod conditions;
 mod configs;
 mod copy;
+mod cors;
 mod errors;
 mod events;
 pub mod generated;
@@ -25,6 +26,7 @@ mod multipart;
 mod objects;
 mod records;
 mod versions;
+mod website;
 
 use std::sync::Arc;
 
@@ -156,6 +158,10 @@ impl S3 {
                 handle_typed_async(input, |i| self.complete_multipart_upload(i)).await
             }
             "AbortMultipartUpload" => handle_typed_async(input, |i| self.abort_multipart_upload(i)).await,
+            // Internal operations of the gateway's CORS and website endpoint (see cors.rs, website.rs).
+            "nimbus:CorsPreflight" => self.cors_preflight(input),
+            "nimbus:CorsRequest" => self.cors_request(input),
+            "nimbus:WebsiteRoute" => self.website_route(input),
             _ => Err(AwsError::not_implemented("s3", operation)),
         }
     }

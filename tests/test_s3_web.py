@@ -1,0 +1,427 @@
+"""S3 for browsers, end to end against the real nimbus binary: CORS
+preflights and CORS response headers, the static website endpoint, and the
+validity window of presigned URLs (SigV4 and SigV2)."""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from unittest import mock
+
+import pytest
+from botocore.exceptions import ClientError
+
+CORS_NOT_ALLOWED = (
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
+    "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not "
+    "whitelisted by the resource's CORS spec."
+)
+VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+
+
+@pytest.fixture
+def s3(aws_client):
+    return aws_client("s3", s3={"addressing_style": "path"})
+
+
+@pytest.fixture
+def s3v4(aws_client):
+    """Presigns with SigV4 (botocore presigns S3 URLs with SigV2 by default)."""
+    return aws_client("s3", s3={"addressing_style": "path"}, signature_version="s3v4")
+
+
+@pytest.fixture
+def bucket(s3):
+    name = f"web-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+class Raw:
+    """Plain HTTP to nimbus, with any Host header."""
+
+    def __init__(self, endpoint: str):
+        url = urllib.parse.urlparse(endpoint)
+        self.host, self.port = url.hostname, url.port
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, host: str | None = None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        all_headers = dict(headers or {})
+        if host is not None:
+            all_headers["Host"] = f"{host}:{self.port}"
+        connection.request(method, path, headers=all_headers)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response, body
+
+
+@pytest.fixture
+def raw(endpoint):
+    return Raw(endpoint)
+
+
+def put_cors(s3, bucket):
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["http://*.example.com"],
+                    "AllowedMethods": ["GET", "PUT"],
+                    "AllowedHeaders": ["Content-Type", "x-amz-*"],
+                    "ExposeHeaders": ["ETag", "x-amz-request-id"],
+                    "MaxAgeSeconds": 3000,
+                },
+                {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"]},
+            ]
+        },
+    )
+
+
+# ---------------------------------------------------------------- CORS preflight
+
+
+def test_preflight_grants_a_matching_rule(s3, raw, bucket):
+    put_cors(s3, bucket)
+    response, body = raw.request(
+        "OPTIONS",
+        f"/{bucket}/some/key.txt",
+        {
+            "Origin": "http://app.example.com",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "Content-Type, X-Amz-Date",
+        },
+    )
+    assert response.status == 200, body
+    assert body == b""
+    assert response.getheader("Access-Control-Allow-Origin") == "http://app.example.com"
+    assert response.getheader("Access-Control-Allow-Methods") == "GET, PUT"
+    assert response.getheader("Access-Control-Allow-Headers") == "content-type, x-amz-date"
+    assert response.getheader("Access-Control-Expose-Headers") == "ETag, x-amz-request-id"
+    assert response.getheader("Access-Control-Max-Age") == "3000"
+    assert response.getheader("Access-Control-Allow-Credentials") == "true"
+    assert response.getheader("Vary") == VARY
+
+
+def test_preflight_with_any_origin_answers_star(s3, raw, bucket):
+    put_cors(s3, bucket)
+    response, _ = raw.request(
+        "OPTIONS", f"/{bucket}", {"Origin": "http://elsewhere.test", "Access-Control-Request-Method": "HEAD"}
+    )
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert response.getheader("Access-Control-Allow-Methods") == "GET, HEAD"
+    assert response.getheader("Access-Control-Allow-Credentials") is None
+    assert response.getheader("Access-Control-Max-Age") is None
+
+
+def test_preflight_virtual_hosted(s3, raw, bucket):
+    put_cors(s3, bucket)
+    response, _ = raw.request(
+        "OPTIONS",
+        "/k",
+        {"Origin": "http://a.example.com", "Access-Control-Request-Method": "GET"},
+        host=f"{bucket}.s3.localhost",
+    )
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == "http://a.example.com"
+
+
+@pytest.mark.parametrize(
+    "origin, method, headers",
+    [
+        ("http://example.org", "PUT", None),  # origin matches no PUT rule
+        ("http://app.example.com", "DELETE", None),  # method not allowed
+        ("http://app.example.com", "PUT", "Authorization"),  # header not allowed
+    ],
+)
+def test_preflight_refused_when_no_rule_matches(s3, raw, bucket, origin, method, headers):
+    put_cors(s3, bucket)
+    request_headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers:
+        request_headers["Access-Control-Request-Headers"] = headers
+    response, body = raw.request("OPTIONS", f"/{bucket}/key", request_headers)
+    text = body.decode()
+    assert response.status == 403
+    assert "<Code>AccessForbidden</Code>" in text
+    assert f"<Message>{CORS_NOT_ALLOWED.replace(chr(39), '&apos;')}</Message>" in text or CORS_NOT_ALLOWED in text
+    assert f"<Method>{method}</Method>" in text
+    assert "<ResourceType>OBJECT</ResourceType>" in text
+    assert response.getheader("Access-Control-Allow-Origin") is None
+
+
+def test_preflight_without_cors_configuration(raw, bucket):
+    response, body = raw.request(
+        "OPTIONS", f"/{bucket}", {"Origin": "http://a.test", "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status == 403
+    assert "<Message>CORSResponse: CORS is not enabled for this bucket.</Message>" in body.decode()
+    assert "<ResourceType>BUCKET</ResourceType>" in body.decode()
+
+
+def test_preflight_bad_requests_and_missing_bucket(raw, bucket):
+    response, body = raw.request("OPTIONS", f"/{bucket}/k", {"Access-Control-Request-Method": "GET"})
+    assert response.status == 400
+    assert "<Code>BadRequest</Code>" in body.decode()
+    assert "Insufficient information. Origin request header needed." in body.decode()
+
+    response, body = raw.request("OPTIONS", f"/{bucket}/k", {"Origin": "http://a.test"})
+    assert response.status == 400
+    assert "<Message>Invalid Access-Control-Request-Method: null</Message>" in body.decode()
+
+    response, body = raw.request(
+        "OPTIONS", "/no-such-bucket-web", {"Origin": "http://a.test", "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status == 404
+    assert "<Code>NoSuchBucket</Code>" in body.decode()
+
+
+# ---------------------------------------------------------------- CORS on actual requests
+
+
+def test_cors_headers_on_requests_with_an_origin(s3, raw, bucket):
+    put_cors(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="k.txt", Body=b"hello")
+    response, body = raw.request("GET", f"/{bucket}/k.txt", {"Origin": "http://app.example.com"})
+    assert response.status == 200 and body == b"hello"
+    assert response.getheader("Access-Control-Allow-Origin") == "http://app.example.com"
+    assert response.getheader("Access-Control-Allow-Methods") == "GET, PUT"
+    assert response.getheader("Access-Control-Expose-Headers") == "ETag, x-amz-request-id"
+    assert response.getheader("Access-Control-Max-Age") == "3000"
+    assert response.getheader("Access-Control-Allow-Credentials") == "true"
+    assert response.getheader("Vary") == VARY
+
+    # HEAD only matches the second rule.
+    response, _ = raw.request("HEAD", f"/{bucket}/k.txt", {"Origin": "http://app.example.com"})
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+
+    # A method no rule allows, and requests without an Origin, get none.
+    response, _ = raw.request("DELETE", f"/{bucket}/k.txt", {"Origin": "http://app.example.com"})
+    assert response.status == 204
+    assert response.getheader("Access-Control-Allow-Origin") is None
+    response, _ = raw.request("GET", f"/{bucket}", {})
+    assert response.getheader("Access-Control-Allow-Origin") is None
+
+
+def test_boto3_round_trip_of_cors_still_works(s3, bucket):
+    put_cors(s3, bucket)
+    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rules[0]["AllowedOrigins"] == ["http://*.example.com"]
+    s3.delete_bucket_cors(Bucket=bucket)
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert error.value.response["Error"]["Code"] == "NoSuchCORSConfiguration"
+
+
+# ---------------------------------------------------------------- website endpoint
+
+
+def website_host(bucket: str) -> str:
+    return f"{bucket}.s3-website.localhost"
+
+
+@pytest.fixture
+def site(s3, bucket):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "ErrorDocument": {"Key": "error.html"},
+            "RoutingRules": [
+                {
+                    "Condition": {"KeyPrefixEquals": "old/"},
+                    "Redirect": {"ReplaceKeyPrefixWith": "new/", "HttpRedirectCode": "302"},
+                },
+                {
+                    "Condition": {"KeyPrefixEquals": "docs/"},
+                    "Redirect": {"HostName": "docs.example.com", "Protocol": "https", "ReplaceKeyWith": "home"},
+                },
+                {
+                    "Condition": {"HttpErrorCodeReturnedEquals": "404", "KeyPrefixEquals": "gone/"},
+                    "Redirect": {"HostName": "archive.example.com"},
+                },
+            ],
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>home</h1>", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="about/index.html", Body=b"about", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"page", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="error.html", Body=b"custom error", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="moved", Body=b"", WebsiteRedirectLocation="/page.html")
+    return bucket
+
+
+def test_website_serves_index_and_objects(raw, site):
+    host = website_host(site)
+    response, body = raw.request("GET", "/", host=host)
+    assert response.status == 200 and body == b"<h1>home</h1>"
+    assert response.getheader("Content-Type") == "text/html"
+    assert response.getheader("ETag")
+    response, body = raw.request("GET", "/about/", host=host)
+    assert response.status == 200 and body == b"about"
+    response, body = raw.request("GET", "/page.html", host=host)
+    assert response.status == 200 and body == b"page"
+    response, body = raw.request("HEAD", "/page.html", host=host)
+    assert response.status == 200 and body == b""
+    assert response.getheader("Content-Length") == "4"
+    # The AWS host forms name the bucket too.
+    for aws_host in (f"{site}.s3-website-us-east-1.amazonaws.com", f"{site}.s3-website.eu-west-1.amazonaws.com"):
+        response, body = raw.request("GET", "/page.html", host=aws_host)
+        assert response.status == 200 and body == b"page"
+
+
+def test_website_conditional_get(raw, site):
+    host = website_host(site)
+    response, _ = raw.request("GET", "/page.html", host=host)
+    etag = response.getheader("ETag")
+    response, body = raw.request("GET", "/page.html", {"If-None-Match": etag}, host=host)
+    assert response.status == 304 and body == b""
+
+
+def test_website_folder_without_slash_redirects(raw, site):
+    response, body = raw.request("GET", "/about", host=website_host(site))
+    assert response.status == 302
+    assert response.getheader("Location") == "/about/"
+
+
+def test_website_error_document_and_routing_rules(raw, site):
+    host = website_host(site)
+    response, body = raw.request("GET", "/missing.html", host=host)
+    assert response.status == 404 and body == b"custom error"
+
+    response, _ = raw.request("GET", "/old/a/b.html", host=host)
+    assert response.status == 302
+    assert response.getheader("Location") == f"http://{host}:{raw.port}/new/a/b.html"
+
+    response, _ = raw.request("GET", "/docs/anything", host=host)
+    assert response.status == 301
+    assert response.getheader("Location") == "https://docs.example.com/home"
+
+    response, _ = raw.request("GET", "/gone/x.html", host=host)
+    assert response.status == 301
+    assert response.getheader("Location") == "http://archive.example.com/gone/x.html"
+
+    response, _ = raw.request("GET", "/moved", host=host)
+    assert response.status == 301
+    assert response.getheader("Location") == "/page.html"
+
+
+def test_website_error_pages(s3, raw, bucket):
+    host = website_host(bucket)
+    response, body = raw.request("GET", "/", host=host)
+    page = body.decode()
+    assert response.status == 404
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert "<title>404 Not Found</title>" in page
+    assert "<li>Code: NoSuchWebsiteConfiguration</li>" in page
+    assert "<li>Message: The specified bucket does not have a website configuration</li>" in page
+    assert f"<li>BucketName: {bucket}</li>" in page
+    assert re.search(r"<li>RequestId: [\w-]+</li>", page)
+
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    response, body = raw.request("GET", "/nope.html", host=host)
+    page = body.decode()
+    assert response.status == 404
+    assert "<li>Code: NoSuchKey</li>" in page
+    assert "<li>Message: The specified key does not exist.</li>" in page
+    assert "<li>Key: nope.html</li>" in page
+
+    response, body = raw.request("GET", "/", host=website_host("no-such-bucket-web"))
+    assert response.status == 404
+    assert "<li>Code: NoSuchBucket</li>" in body.decode()
+
+    response, body = raw.request("PUT", "/x", host=host)
+    page = body.decode()
+    assert response.status == 405
+    assert "<title>405 Method Not Allowed</title>" in page
+    assert "<li>Code: MethodNotAllowed</li>" in page
+    assert "<li>Method: PUT</li>" in page
+
+
+def test_website_missing_error_document(s3, raw, bucket):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "err.html"}},
+    )
+    response, body = raw.request("GET", "/absent", host=website_host(bucket))
+    page = body.decode()
+    assert response.status == 404
+    assert "<li>Key: absent</li>" in page
+    assert "An Error Occurred While Attempting to Retrieve a Custom Error Document" in page
+    assert "<li>Key: err.html</li>" in page
+
+
+def test_website_redirect_all_requests(s3, raw, bucket):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={"RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}},
+    )
+    response, _ = raw.request("GET", "/a/b.html", host=website_host(bucket))
+    assert response.status == 301
+    assert response.getheader("Location") == "https://www.example.com/a/b.html"
+
+
+# ---------------------------------------------------------------- presigned URL validity
+
+
+def fetch(url: str):
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_presigned_sigv4_expired(s3v4, bucket):
+    s3 = s3v4
+    s3.put_object(Bucket=bucket, Key="p.txt", Body=b"x")
+    signed_at = datetime.datetime(2020, 1, 2, 3, 4, 5)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=60)
+    assert "X-Amz-Date=20200102T030405Z" in url
+    status, body = fetch(url)
+    assert status == 403
+    assert "<Code>AccessDenied</Code>" in body
+    assert "<Message>Request has expired</Message>" in body
+    assert "<X-Amz-Expires>60</X-Amz-Expires>" in body
+    assert "<Expires>2020-01-02T03:05:05Z</Expires>" in body
+    assert re.search(r"<ServerTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</ServerTime>", body)
+
+    # A fresh URL works.
+    status, body = fetch(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}))
+    assert (status, body) == (200, "x")
+
+
+def test_presigned_sigv4_limits(s3v4, bucket):
+    s3 = s3v4
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p"}, ExpiresIn=604801)
+    status, body = fetch(url)
+    assert status == 400
+    assert "<Code>AuthorizationQueryParametersError</Code>" in body
+    assert "X-Amz-Expires must be less than a week (in seconds) that is 604800" in body
+
+    future = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(hours=1)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=future):
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p"}, ExpiresIn=60)
+    status, body = fetch(url)
+    assert status == 403
+    assert "<Message>Request is not yet valid</Message>" in body
+
+
+def test_presigned_sigv2_expired(aws_client, bucket):
+    s3v2 = aws_client("s3", s3={"addressing_style": "path"}, signature_version="s3")
+    s3v2.put_object(Bucket=bucket, Key="v2.txt", Body=b"v2")
+    status, body = fetch(s3v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2.txt"}, ExpiresIn=-30))
+    assert status == 403
+    assert "<Message>Request has expired</Message>" in body
+    assert "<Expires>" in body and "<ServerTime>" in body
+    assert "<X-Amz-Expires>" not in body
+    status, body = fetch(s3v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2.txt"}, ExpiresIn=60))
+    assert (status, body) == (200, "v2")
