@@ -10,6 +10,7 @@
 
 mod body;
 pub(crate) mod error_type;
+mod writer;
 
 use bytes::Bytes;
 use http::HeaderValue;
@@ -20,6 +21,7 @@ pub(crate) use body::{
     integer_in_range, java_type, member_to_json, serialization_error, too_deep, untyped_json, wire_name,
 };
 pub use body::{value_from_json, value_to_json};
+pub use writer::write_value;
 
 use crate::codec::Protocol;
 use crate::http_types::{HttpRequest, HttpResponse};
@@ -102,11 +104,14 @@ pub fn encode_response(
     output: &Value,
     request_id: &str,
 ) -> HttpResponse {
-    let json = match &operation.output {
-        Some(output_ref) => value_to_json(model, &output_ref.shape, output),
-        None => Json::Object(Map::new()),
+    let body = match &operation.output {
+        Some(output_ref) => {
+            let mut body = Vec::with_capacity(256);
+            write_value(model, &output_ref.shape, output, &mut body);
+            body
+        }
+        None => b"{}".to_vec(),
     };
-    let body = serde_json::to_vec(&json).unwrap_or_else(|_| b"{}".to_vec());
     response(json_version, model, 200, body, request_id)
 }
 

@@ -337,7 +337,7 @@ impl Encoder<'_> {
     }
 }
 
-fn encode_timestamp(t: Timestamp, format: Option<TimestampFormat>) -> Json {
+pub(super) fn encode_timestamp(t: Timestamp, format: Option<TimestampFormat>) -> Json {
     match format.unwrap_or(TimestampFormat::UnixTimestamp) {
         TimestampFormat::UnixTimestamp if t.nanos / 1_000_000 == 0 => Json::from(t.seconds),
         TimestampFormat::UnixTimestamp => {
@@ -359,7 +359,7 @@ fn encode_float(f: f64) -> Json {
 }
 
 /// A value without (or not matching) its shape, in the obvious JSON form.
-fn generic_json(value: &Value, depth: usize) -> Json {
+pub(super) fn generic_json(value: &Value, depth: usize) -> Json {
     if depth > MAX_DEPTH {
         return Json::Null;
     }

@@ -350,3 +350,87 @@ fn sqs_errors_map_to_their_query_codes() {
         Some("AWS.SimpleQueueService.NonExistentQueue;Sender")
     );
 }
+
+/// The direct writer must spell every response exactly as serializing the
+/// `serde_json::Value` tree would.
+#[test]
+fn the_byte_writer_matches_the_json_tree_byte_for_byte() {
+    let dynamodb = models::get("dynamodb").expect("dynamodb");
+    let attribute =
+        |kind: &str, value: Value| Value::Structure([(kind.to_owned(), value)].into_iter().collect());
+    let nested = Value::Map(
+        [
+            (
+                "s".to_owned(),
+                attribute("S", "quote \" slash \\ tab \t é \u{1}".into()),
+            ),
+            ("n".to_owned(), attribute("N", "-1.5E+3".into())),
+            (
+                "b".to_owned(),
+                attribute("B", Value::Blob(Bytes::from_static(b"\x00\xffbin"))),
+            ),
+            (
+                "ns".to_owned(),
+                attribute("NS", Value::List(vec!["1".into(), "2".into()])),
+            ),
+            (
+                "l".to_owned(),
+                attribute("L", Value::List(vec![attribute("BOOL", Value::Boolean(false))])),
+            ),
+            ("null".to_owned(), attribute("NULL", Value::Boolean(true))),
+            ("gone".to_owned(), Value::Null),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let item = Value::Map(
+        [
+            ("pk".to_owned(), attribute("S", "p".into())),
+            ("m".to_owned(), attribute("M", nested)),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let query = structure! {
+        "ScannedCount" => Value::Integer(2),
+        "Items" => Value::List(vec![item.clone(), item.clone()]),
+        "Count" => Value::Integer(2),
+        "LastEvaluatedKey" => item,
+        "ConsumedCapacity" => structure! {"TableName" => "t", "CapacityUnits" => Value::Float(0.5)},
+        "NotInShape" => "ignored",
+        "Null" => Value::Null,
+    };
+    let describe = structure! {"Table" => structure! {
+        "TableName" => "t",
+        "CreationDateTime" => Timestamp { seconds: 946_845_296, nanos: 123_000_000 },
+        "ItemCount" => Value::Integer(-3),
+    }};
+    for (operation, output) in [("Query", &query), ("DescribeTable", &describe)] {
+        let shape = &dynamodb
+            .operation(operation)
+            .expect("operation")
+            .output
+            .as_ref()
+            .expect("output")
+            .shape;
+        let mut written = Vec::new();
+        write_value(dynamodb, shape, output, &mut written);
+        let expected = serde_json::to_vec(&value_to_json(dynamodb, shape, output)).expect("json");
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected),
+            "{operation}"
+        );
+    }
+    // Shapes the model lacks, special floats and documents go the generic way.
+    let model = model();
+    let output = structure! {
+        "Ratio" => Value::Float(f64::NAN),
+        "Data" => Value::Document(serde_json::json!({"a": [1, null]})),
+        "When" => Value::List(vec![Value::Null, Value::Float(1.0)]),
+    };
+    let mut written = Vec::new();
+    write_value(&model, "PutOutput", &output, &mut written);
+    let expected = serde_json::to_vec(&value_to_json(&model, "PutOutput", &output)).expect("json");
+    assert_eq!(written, expected);
+}

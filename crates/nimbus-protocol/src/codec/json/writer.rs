@@ -1,0 +1,174 @@
+//! The shape-driven JSON encoder, writing bytes directly: the same output,
+//! byte for byte, as serializing [`value_to_json`](super::value_to_json),
+//! without building an intermediate `serde_json::Value` tree (one allocation
+//! per node, then as many frees). Large responses (a DynamoDB Query page of
+//! a hundred items) spend most of their encoding time in that tree.
+
+use indexmap::IndexMap;
+use nimbus_core::Value;
+use serde::Serialize;
+
+use super::body::{encode_timestamp, generic_json, timestamp_format, wire_name};
+use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType};
+use crate::validate::MAX_DEPTH;
+
+/// A value of the shape `shape_name`, as JSON bytes appended to `out`.
+pub fn write_value(model: &ServiceModel, shape_name: &str, value: &Value, out: &mut Vec<u8>) {
+    let mut writer = Writer {
+        model,
+        shapes: Vec::new(),
+        out,
+    };
+    writer.shape(shape_name, None, value, 0);
+}
+
+struct Writer<'m, 'o> {
+    model: &'m ServiceModel,
+    /// Shapes already looked up in this response, by the address of their
+    /// name: a response names few shapes many times (every attribute value of
+    /// every item), and comparing addresses is cheaper than hashing names.
+    /// Every name comes from the model or the caller and outlives the writer.
+    shapes: Vec<(*const u8, usize, Option<&'m Shape>)>,
+    out: &'o mut Vec<u8>,
+}
+
+impl<'m> Writer<'m, '_> {
+    fn lookup(&mut self, shape_name: &str) -> Option<&'m Shape> {
+        let key = (shape_name.as_ptr(), shape_name.len());
+        if let Some((_, _, shape)) = self.shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
+            return *shape;
+        }
+        let shape = self.model.shapes.get(shape_name);
+        self.shapes.push((key.0, key.1, shape));
+        shape
+    }
+
+    fn shape(&mut self, shape_name: &str, member: Option<&ShapeRef>, value: &Value, depth: usize) {
+        let Some(shape) = self.lookup(shape_name) else {
+            return self.generic(value, depth);
+        };
+        if depth > MAX_DEPTH {
+            return self.raw(b"null");
+        }
+        match value {
+            Value::Structure(members) if shape.kind == ShapeType::Structure => {
+                self.structure(shape, members, depth)
+            }
+            Value::List(items) if shape.kind == ShapeType::List => match &shape.member {
+                Some(item_ref) => {
+                    self.raw(b"[");
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            self.raw(b",");
+                        }
+                        self.shape(&item_ref.shape, Some(item_ref), item, depth + 1);
+                    }
+                    self.raw(b"]");
+                }
+                None => self.generic(value, depth),
+            },
+            Value::Map(entries) if shape.kind == ShapeType::Map => match &shape.value {
+                Some(value_ref) => {
+                    self.raw(b"{");
+                    let mut first = true;
+                    for (key, entry) in entries {
+                        if !shape.sparse && matches!(entry, Value::Null) {
+                            continue;
+                        }
+                        self.key(&mut first, key);
+                        self.shape(&value_ref.shape, Some(value_ref), entry, depth + 1);
+                    }
+                    self.raw(b"}");
+                }
+                None => self.generic(value, depth),
+            },
+            Value::Timestamp(t) => self.serialize(&encode_timestamp(*t, timestamp_format(member, shape))),
+            _ => self.generic(value, depth),
+        }
+    }
+
+    /// Members in the shape's order, present ones only. A structure usually
+    /// sets few of its members (an AttributeValue one of ten), so the members
+    /// present are looked up in the shape rather than the other way round.
+    fn structure(&mut self, shape: &'m Shape, members: &IndexMap<String, Value>, depth: usize) {
+        let mut present: Vec<(usize, &'m str, &'m ShapeRef, &Value)> = Vec::with_capacity(members.len());
+        for (name, value) in members {
+            if matches!(value, Value::Null) {
+                continue;
+            }
+            let Some((index, member_name, member)) = shape.members.get_full(name.as_str()) else {
+                continue;
+            };
+            if depth == 0 && member.location.is_some() {
+                continue;
+            }
+            present.push((index, member_name, member, value));
+        }
+        present.sort_unstable_by_key(|(index, ..)| *index);
+        self.raw(b"{");
+        let mut first = true;
+        for (_, name, member, value) in present {
+            self.key(&mut first, wire_name(name, member));
+            self.shape(&member.shape, Some(member), value, depth + 1);
+        }
+        self.raw(b"}");
+    }
+
+    /// A value without (or not matching) its shape, as `generic_json` renders it.
+    fn generic(&mut self, value: &Value, depth: usize) {
+        if depth > MAX_DEPTH {
+            return self.raw(b"null");
+        }
+        match value {
+            Value::Null => self.raw(b"null"),
+            Value::Boolean(b) => self.raw(if *b { b"true" } else { b"false" }),
+            Value::Integer(i) => self.serialize(i),
+            Value::String(s) => self.serialize(s.as_str()),
+            Value::List(items) => {
+                self.raw(b"[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(b",");
+                    }
+                    self.generic(item, depth + 1);
+                }
+                self.raw(b"]");
+            }
+            Value::Map(entries) | Value::Structure(entries) => {
+                self.raw(b"{");
+                let mut first = true;
+                for (key, entry) in entries {
+                    if matches!(entry, Value::Null) {
+                        continue;
+                    }
+                    self.key(&mut first, key);
+                    self.generic(entry, depth + 1);
+                }
+                self.raw(b"}");
+            }
+            Value::Document(json) => self.serialize(json),
+            // Floats, blobs, timestamps and anything else: rare here, and
+            // their spelling stays in one place.
+            other => self.serialize(&generic_json(other, depth)),
+        }
+    }
+
+    /// `"key":`, preceded by a comma unless it is the object's first.
+    fn key(&mut self, first: &mut bool, key: &str) {
+        if !std::mem::take(first) {
+            self.raw(b",");
+        }
+        self.serialize(key);
+        self.raw(b":");
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// serde_json's own spelling (string escapes, integers, floats).
+    fn serialize<T: Serialize + ?Sized>(&mut self, value: &T) {
+        // Writing into a Vec cannot fail, and none of these types refuse to serialize.
+        let _ = serde_json::to_writer(&mut *self.out, value);
+    }
+}
