@@ -621,6 +621,17 @@ def test_query_filter_errors(ddb, sorted_table):
         ddb.query, TableName=sorted_table, KeyConditions=key_conditions(), ConditionalOperator="OR"
     )
     assert message == "ConditionalOperator cannot be used without Filter or Expected"
+    # ConditionalOperator is judged before the missing key condition.
+    message = validation_message(ddb.query, TableName=sorted_table, ConditionalOperator="AND")
+    assert message == "ConditionalOperator cannot be used without Filter or Expected"
+    message = validation_message(
+        ddb.query,
+        TableName=sorted_table,
+        KeyConditions=key_conditions(),
+        QueryFilter={"parity": {"ComparisonOperator": "NOT_NULL"}},
+        ConditionalOperator="AND",
+    )
+    assert message == "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 
 
 # --- ScanFilter -------------------------------------------------------------

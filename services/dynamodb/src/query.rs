@@ -294,11 +294,12 @@ impl DynamoDb {
         let table_name = required_string(&input, "TableName")?;
         let subs = Substitutions::from_request(&input)?;
         let key_condition = match string(&input, "KeyConditionExpression") {
-            Some(source) => {
-                crate::expr::parser::parse_condition(source, ExpressionKind::KeyCondition, &subs)?
-            }
-            None => crate::legacy::key_conditions(&input)?
-                .ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?,
+            Some(source) => Some(crate::expr::parser::parse_condition(
+                source,
+                ExpressionKind::KeyCondition,
+                &subs,
+            )?),
+            None => crate::legacy::key_conditions(&input)?,
         };
         let CommonRead {
             filter,
@@ -318,6 +319,8 @@ impl DynamoDb {
             Some(filter) => Some(filter),
             None => crate::legacy::filter(&input, crate::legacy::FilterMember::Query)?,
         };
+        // DynamoDB checks ConditionalOperator (above) before this.
+        let key_condition = key_condition.ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
         let plan = ReadPlan {
             table_name,
             index_name: string(&input, "IndexName").map(str::to_owned),
