@@ -60,6 +60,9 @@ impl Violation {
 /// Every violation of `value` against the shape named `shape_name`.
 pub fn validate(model: &ServiceModel, shape_name: &str, value: &Value) -> Vec<Violation> {
     let mut walker = walk::Walker::new(model);
+    if walker.is_valid(shape_name, value, 0) {
+        return Vec::new();
+    }
     walker.value(shape_name, value, "", "", 0);
     walker.violations
 }

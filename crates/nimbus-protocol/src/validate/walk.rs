@@ -98,6 +98,69 @@ impl<'m> Walker<'m> {
         }
     }
 
+    /// Whether [`value`](Self::value) would find nothing, decided without
+    /// building a single path or message: requests are nearly always valid,
+    /// and the full walk (a path string for every member it visits) is then
+    /// only run for the few that are not. Mirrors `value` rule for rule.
+    pub fn is_valid(&self, shape_name: &str, value: &Value, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return true;
+        }
+        let Some(shape) = self.model.shapes.get(shape_name) else {
+            return true;
+        };
+        if !broken_constraints(shape, value, self.check_patterns).is_empty() {
+            return false;
+        }
+        match (shape.kind, value) {
+            (ShapeType::Structure, Value::Structure(members)) => {
+                let missing = shape.required.iter().any(|name| {
+                    shape.members.contains_key(name) && matches!(members.get(name), None | Some(Value::Null))
+                });
+                !missing
+                    && members.iter().all(|(name, member_value)| {
+                        matches!(member_value, Value::Null)
+                            || shape.members.get(name).is_none_or(|member_ref| {
+                                self.is_valid(&member_ref.shape, member_value, depth + 1)
+                            })
+                    })
+            }
+            (ShapeType::List, Value::List(items)) => {
+                let Some(item_ref) = &shape.member else {
+                    return true;
+                };
+                items
+                    .iter()
+                    .all(|item| self.element_is_valid(&item_ref.shape, item, depth))
+            }
+            (ShapeType::Map, Value::Map(entries)) => {
+                let keys_valid = shape.key.as_ref().is_none_or(|key_ref| {
+                    !entries
+                        .keys()
+                        .any(|key| self.scalar_is_broken(&key_ref.shape, &Value::String(key.clone())))
+                });
+                let Some(value_ref) = &shape.value else {
+                    return keys_valid;
+                };
+                keys_valid
+                    && entries
+                        .values()
+                        .all(|entry| self.element_is_valid(&value_ref.shape, entry, depth))
+            }
+            _ => true,
+        }
+    }
+
+    /// A list item or map value, checked as `value` checks it: containers
+    /// walked, scalars tested against their shape's constraints.
+    fn element_is_valid(&self, shape_name: &str, element: &Value, depth: usize) -> bool {
+        if self.is_container(shape_name) {
+            self.is_valid(shape_name, element, depth + 1)
+        } else {
+            !self.scalar_is_broken(shape_name, element)
+        }
+    }
+
     fn push(&mut self, path: &str, member: &str, shape: &Shape, value: &Value, constraint: String) {
         self.violations.push(Violation {
             path: path.to_owned(),
