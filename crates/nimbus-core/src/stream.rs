@@ -73,6 +73,11 @@ impl ByteStream {
         self.len == Some(0)
     }
 
+    /// The trailer names announced before the body (lower-case).
+    pub fn announced_trailers(&self) -> &[String] {
+        self.trailers.names()
+    }
+
     /// The chunks, once: `None` if they were taken already.
     pub fn take(&self) -> Option<ChunkStream> {
         self.chunks.lock().ok().and_then(|mut slot| slot.take())
@@ -119,24 +124,51 @@ impl ByteReader {
     pub fn trailer(&self, name: &str) -> Option<&str> {
         self.trailers.get(name)
     }
+
+    /// The trailer names announced before the body (lower-case).
+    pub fn announced_trailers(&self) -> &[String] {
+        self.trailers.names()
+    }
 }
 
-/// Trailing `name: value` pairs a producer learns only at the end of a body.
+/// Trailing `name: value` pairs a producer learns only at the end of a body,
+/// and the names it announced up front (so a reader can prepare, e.g. pick
+/// the checksum to compute while the bytes pass).
 #[derive(Clone, Default)]
-pub struct Trailers(Arc<OnceLock<Vec<(String, String)>>>);
+pub struct Trailers(Arc<TrailerSlots>);
+
+#[derive(Default)]
+struct TrailerSlots {
+    announced: Vec<String>,
+    values: OnceLock<Vec<(String, String)>>,
+}
 
 impl Trailers {
+    /// Trailers whose names (lower-case) are known before the body.
+    pub fn announced(names: Vec<String>) -> Self {
+        Trailers(Arc::new(TrailerSlots {
+            announced: names,
+            values: OnceLock::new(),
+        }))
+    }
+
     /// Records the trailers (lower-case names); only the first call counts.
     pub fn set(&self, trailers: Vec<(String, String)>) {
-        let _ = self.0.set(trailers);
+        let _ = self.0.values.set(trailers);
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
+            .values
             .get()?
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_str())
+    }
+
+    /// The names announced before the body.
+    pub fn names(&self) -> &[String] {
+        &self.0.announced
     }
 }
 
@@ -188,7 +220,7 @@ mod tests {
 
     #[tokio::test]
     async fn chunks_are_taken_once_and_trailers_seen_at_the_end() {
-        let trailers = Trailers::default();
+        let trailers = Trailers::announced(vec!["x-amz-checksum-crc32".into()]);
         let (sender, stream) = ByteStream::channel(Some(5), 2);
         let stream = stream.with_trailers(trailers.clone());
         let clone = stream.clone();
@@ -205,6 +237,7 @@ mod tests {
         }
         assert_eq!(all, b"hello");
         assert_eq!(reader.trailer("X-Amz-Checksum-CRC32"), Some("abc="));
+        assert_eq!(reader.announced_trailers(), ["x-amz-checksum-crc32"]);
         assert!(clone.take().is_none(), "the chunks went to the first reader");
     }
 

@@ -15,8 +15,17 @@
 
 use std::fmt;
 
+use bytes::{Buf, Bytes, BytesMut};
+
 /// The smallest chunk AWS accepts in a signed stream, except for the last one.
 pub const MIN_SIGNED_CHUNK: usize = 8192;
+
+/// The longest chunk header or trailing header line accepted: a line that
+/// never ends must not grow without bound.
+const MAX_LINE: usize = 4096;
+
+/// The most trailing header bytes accepted.
+const MAX_TRAILERS: usize = 16 * 1024;
 
 /// A de-chunked body and what the framing carried besides the data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,38 +61,194 @@ impl fmt::Display for ChunkError {
     }
 }
 
-/// Decodes an `aws-chunked` body. `signed` enforces the minimum chunk size
-/// of signed streams.
+/// Decodes a whole `aws-chunked` body. `signed` enforces the minimum chunk
+/// size of signed streams.
 pub fn decode(body: &[u8], signed: bool) -> Result<DecodedChunks, ChunkError> {
-    let mut decoded = DecodedChunks::default();
-    let mut rest = body;
-    let mut previous_chunk_len: Option<usize> = None;
-    loop {
-        let (line, after_line) = split_line(rest)
-            .ok_or_else(|| ChunkError::Malformed("A chunk header is not terminated by CRLF.".into()))?;
+    let mut decoder = ChunkDecoder::new(signed);
+    let mut data = Vec::with_capacity(body.len());
+    for piece in decoder.feed(Bytes::copy_from_slice(body))? {
+        data.extend_from_slice(&piece);
+    }
+    let mut decoded = decoder.finish()?;
+    decoded.data = data;
+    Ok(decoded)
+}
+
+/// Where the decoder is in the framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading a `<hex-size>[;extensions]` line.
+    ChunkHeader,
+    /// Passing on this many more bytes of chunk data.
+    Data(usize),
+    /// Expecting the CRLF after a chunk's data.
+    DataEnd,
+    /// After the final chunk: `name:value` lines until an empty one.
+    Trailers,
+    /// The empty line after the trailers was seen; anything more is ignored.
+    Done,
+}
+
+/// An incremental `aws-chunked` decoder: feed it the body as it arrives and
+/// it hands back the data (slices of the input, not copies); the signatures
+/// and trailers are known once [`finish`](Self::finish) succeeds.
+pub struct ChunkDecoder {
+    signed: bool,
+    state: State,
+    /// Bytes of a line (or of a data-ending CRLF) split across inputs.
+    pending: BytesMut,
+    previous_chunk_len: Option<usize>,
+    trailer_bytes: usize,
+    tail: DecodedChunks,
+}
+
+impl ChunkDecoder {
+    pub fn new(signed: bool) -> Self {
+        ChunkDecoder {
+            signed,
+            state: State::ChunkHeader,
+            pending: BytesMut::new(),
+            previous_chunk_len: None,
+            trailer_bytes: 0,
+            tail: DecodedChunks::default(),
+        }
+    }
+
+    /// Decodes the next piece of the body: the chunk data it completes, in order.
+    pub fn feed(&mut self, mut input: Bytes) -> Result<Vec<Bytes>, ChunkError> {
+        let mut data = Vec::new();
+        while !input.is_empty() {
+            match self.state {
+                State::Data(remaining) => {
+                    let take = remaining.min(input.len());
+                    data.push(input.split_to(take));
+                    self.state = if take == remaining {
+                        State::DataEnd
+                    } else {
+                        State::Data(remaining - take)
+                    };
+                }
+                State::DataEnd => {
+                    let need = 2 - self.pending.len();
+                    let take = need.min(input.len());
+                    self.pending.extend_from_slice(&input.split_to(take));
+                    if self.pending.len() == 2 {
+                        if &self.pending[..] != b"\r\n" {
+                            return Err(ChunkError::Malformed(
+                                "A chunk's data is not followed by CRLF.".into(),
+                            ));
+                        }
+                        self.pending.clear();
+                        self.state = State::ChunkHeader;
+                    }
+                }
+                State::ChunkHeader | State::Trailers => {
+                    let Some(line) = self.take_line(&mut input)? else {
+                        continue;
+                    };
+                    if self.state == State::ChunkHeader {
+                        self.chunk_header(&line)?;
+                    } else {
+                        self.trailer_line(&line)?;
+                    }
+                }
+                State::Done => input.clear(),
+            }
+        }
+        Ok(data)
+    }
+
+    /// The end of the body: the framing must be complete (a stream that
+    /// ends right after the final chunk, without trailers or the last empty
+    /// line, is accepted).
+    pub fn finish(self) -> Result<DecodedChunks, ChunkError> {
+        match self.state {
+            State::Done => Ok(self.tail),
+            State::Trailers if self.pending.is_empty() => Ok(self.tail),
+            State::Trailers => Err(ChunkError::Malformed(
+                "A trailing header is not terminated by CRLF.".into(),
+            )),
+            State::ChunkHeader => Err(ChunkError::Malformed(
+                "A chunk header is not terminated by CRLF.".into(),
+            )),
+            State::Data(remaining) => Err(ChunkError::Malformed(format!(
+                "The body ended {remaining} bytes before the end of a chunk."
+            ))),
+            State::DataEnd => Err(ChunkError::Malformed(
+                "A chunk's data is not followed by CRLF.".into(),
+            )),
+        }
+    }
+
+    /// A complete line (without its CRLF) from what is pending and `input`,
+    /// or `None` when `input` ran out first (it is kept for the next feed).
+    fn take_line(&mut self, input: &mut Bytes) -> Result<Option<Bytes>, ChunkError> {
+        // A CR at the end of the pending bytes may pair with an LF at the start of the input.
+        if self.pending.last() == Some(&b'\r') && input.first() == Some(&b'\n') {
+            input.advance(1);
+            self.pending.truncate(self.pending.len() - 1);
+            return Ok(Some(self.pending.split().freeze()));
+        }
+        match input.windows(2).position(|pair| pair == b"\r\n") {
+            Some(end) => {
+                let line = input.split_to(end);
+                input.advance(2);
+                if self.pending.is_empty() {
+                    return Ok(Some(line));
+                }
+                self.pending.extend_from_slice(&line);
+                Ok(Some(self.pending.split().freeze()))
+            }
+            None => {
+                self.pending.extend_from_slice(input);
+                input.clear();
+                if self.pending.len() > MAX_LINE {
+                    return Err(ChunkError::Malformed("A chunk header line is too long.".into()));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn chunk_header(&mut self, line: &[u8]) -> Result<(), ChunkError> {
         let (size, signature) = parse_chunk_header(line)?;
         if let Some(signature) = signature {
-            decoded.chunk_signatures.push(signature);
+            self.tail.chunk_signatures.push(signature);
         }
         if size == 0 {
-            parse_trailers(after_line, &mut decoded)?;
-            return Ok(decoded);
+            self.state = State::Trailers;
+            return Ok(());
         }
-        if signed && previous_chunk_len.is_some_and(|len| len < MIN_SIGNED_CHUNK) {
+        if self.signed && self.previous_chunk_len.is_some_and(|len| len < MIN_SIGNED_CHUNK) {
             return Err(ChunkError::ChunkTooSmall);
         }
-        if after_line.len() < size {
-            return Err(ChunkError::Malformed(format!(
-                "A chunk announced {size} bytes but only {} remain.",
-                after_line.len()
-            )));
+        self.previous_chunk_len = Some(size);
+        self.state = State::Data(size);
+        Ok(())
+    }
+
+    fn trailer_line(&mut self, line: &[u8]) -> Result<(), ChunkError> {
+        if line.is_empty() {
+            self.state = State::Done;
+            return Ok(());
         }
-        let (data, after_data) = after_line.split_at(size);
-        decoded.data.extend_from_slice(data);
-        rest = after_data
-            .strip_prefix(b"\r\n")
-            .ok_or_else(|| ChunkError::Malformed("A chunk's data is not followed by CRLF.".into()))?;
-        previous_chunk_len = Some(size);
+        self.trailer_bytes += line.len();
+        if self.trailer_bytes > MAX_TRAILERS {
+            return Err(ChunkError::Malformed("The trailing headers are too long.".into()));
+        }
+        let text = std::str::from_utf8(line)
+            .map_err(|_| ChunkError::Malformed("A trailing header is not valid text.".into()))?;
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| ChunkError::Malformed(format!("Invalid trailing header '{text}'.")))?;
+        let name = name.trim().to_ascii_lowercase();
+        let value = value.trim().to_owned();
+        if name == "x-amz-trailer-signature" {
+            self.tail.trailer_signature = Some(value);
+        } else {
+            self.tail.trailers.push((name, value));
+        }
+        Ok(())
     }
 }
 
@@ -102,38 +267,6 @@ fn parse_chunk_header(line: &[u8]) -> Result<(usize, Option<String>), ChunkError
         .find(|(name, _)| name.trim() == "chunk-signature")
         .map(|(_, value)| value.trim().to_owned());
     Ok((size, signature))
-}
-
-/// The trailer section after the final chunk: `name:value` lines ended by an
-/// empty line. A stream that simply ends after the final chunk is accepted.
-fn parse_trailers(mut rest: &[u8], decoded: &mut DecodedChunks) -> Result<(), ChunkError> {
-    while !rest.is_empty() {
-        let (line, after) = split_line(rest)
-            .ok_or_else(|| ChunkError::Malformed("A trailing header is not terminated by CRLF.".into()))?;
-        if line.is_empty() {
-            return Ok(());
-        }
-        let text = std::str::from_utf8(line)
-            .map_err(|_| ChunkError::Malformed("A trailing header is not valid text.".into()))?;
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| ChunkError::Malformed(format!("Invalid trailing header '{text}'.")))?;
-        let name = name.trim().to_ascii_lowercase();
-        let value = value.trim().to_owned();
-        if name == "x-amz-trailer-signature" {
-            decoded.trailer_signature = Some(value);
-        } else {
-            decoded.trailers.push((name, value));
-        }
-        rest = after;
-    }
-    Ok(())
-}
-
-/// Splits at the first CRLF: the line without it, and what follows.
-fn split_line(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let end = input.windows(2).position(|pair| pair == b"\r\n")?;
-    Some((&input[..end], &input[end + 2..]))
 }
 
 #[cfg(test)]
@@ -203,6 +336,35 @@ mod tests {
         let body = b"1;chunk-signature=00\r\na\r\n1;chunk-signature=00\r\nb\r\n0;chunk-signature=00\r\n\r\n";
         assert_eq!(decode(body, true), Err(ChunkError::ChunkTooSmall));
         assert_eq!(decode(body, false).expect("unsigned is lenient").data, b"ab");
+    }
+
+    #[test]
+    fn any_split_of_the_input_decodes_the_same() {
+        let body = format!(
+            "3;chunk-signature={a}\r\nabc\r\n0;chunk-signature={b}\r\nx-amz-checksum-crc32:abc=\r\n\r\n",
+            a = sig('a'),
+            b = sig('b'),
+        );
+        let whole = decode(body.as_bytes(), true).expect("valid");
+        for split in 1..body.len() {
+            let mut decoder = ChunkDecoder::new(true);
+            let mut data = Vec::new();
+            for piece in body.as_bytes().chunks(split) {
+                for part in decoder.feed(Bytes::copy_from_slice(piece)).expect("valid") {
+                    data.extend_from_slice(&part);
+                }
+            }
+            let mut tail = decoder.finish().expect("complete");
+            tail.data = data;
+            assert_eq!(tail, whole, "pieces of {split} bytes");
+        }
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused() {
+        let mut decoder = ChunkDecoder::new(false);
+        let endless = Bytes::from(vec![b'a'; MAX_LINE + 1]);
+        assert!(matches!(decoder.feed(endless), Err(ChunkError::Malformed(_))));
     }
 
     #[test]

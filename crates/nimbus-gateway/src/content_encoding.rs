@@ -43,27 +43,12 @@ pub fn decode_aws_chunked(
         return Ok(None);
     }
     let signed = streaming.is_some_and(|mode| mode.chunk_signing.is_some());
-    let decoded = chunked::decode(&request.body, signed).map_err(|error| match error {
-        ChunkError::ChunkTooSmall => AwsError::new("InvalidChunkSizeError", error.to_string(), 400),
-        ChunkError::Malformed(why) => AwsError::new(
-            "IncompleteBody",
-            format!("The aws-chunked request body is malformed: {why}"),
-            400,
-        ),
-    })?;
+    let decoded = chunked::decode(&request.body, signed).map_err(chunk_error)?;
 
     if let Some(expected) = request.header("x-amz-decoded-content-length") {
-        let matches = expected.trim().parse::<usize>().ok() == Some(decoded.data.len());
+        let matches = expected.trim().parse::<u64>().ok() == Some(decoded.data.len() as u64);
         if !matches {
-            return Err(AwsError::new(
-                "IncompleteBody",
-                format!(
-                    "You did not provide the number of bytes specified by the x-amz-decoded-content-length \
-                     HTTP header ({expected}); the chunks held {}.",
-                    decoded.data.len()
-                ),
-                400,
-            ));
+            return Err(decoded_length_mismatch(expected, decoded.data.len() as u64));
         }
     }
 
@@ -84,6 +69,96 @@ pub fn decode_aws_chunked(
         chunk_signatures: decoded.chunk_signatures,
         trailer_signature: decoded.trailer_signature,
     }))
+}
+
+/// How a streamed `aws-chunked` body is to be de-chunked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkedUpload {
+    /// Signed streams require chunks of at least 8 KiB but the last.
+    pub signed: bool,
+    /// `x-amz-decoded-content-length`, which the data must match.
+    pub decoded_len: Option<u64>,
+    /// The trailing headers `x-amz-trailer` announces (lower-case).
+    pub trailer_names: Vec<String>,
+}
+
+/// For a body that will be streamed: whether it is `aws-chunked`, and if
+/// so the request's headers are made to look as if the client had sent the
+/// data plainly (`aws-chunked` leaves Content-Encoding, Content-Length is
+/// the decoded length). Its trailers only arrive with the body's end.
+pub fn streamed_aws_chunked(
+    request: &mut HttpRequest,
+    auth: &RequestAuth,
+) -> Result<Option<ChunkedUpload>, AwsError> {
+    let payload = match auth {
+        RequestAuth::SigV4(sig) => sig.payload.clone(),
+        _ => PayloadHash::from_headers(&request.headers),
+    };
+    let listed = encodings(request)
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case("aws-chunked"));
+    let streaming = payload.streaming();
+    if !listed && streaming.is_none() {
+        return Ok(None);
+    }
+    let decoded_len = match request.header("x-amz-decoded-content-length") {
+        None => None,
+        Some(text) => Some(text.trim().parse::<u64>().map_err(|_| {
+            AwsError::new(
+                "InvalidArgument",
+                format!("Invalid x-amz-decoded-content-length: '{text}'."),
+                400,
+            )
+        })?),
+    };
+    remove_encoding(request, "aws-chunked");
+    match decoded_len {
+        Some(len) => {
+            request.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        None => {
+            request.headers.remove(CONTENT_LENGTH);
+        }
+    }
+    let trailer_names = request
+        .header("x-amz-trailer")
+        .map(|names| {
+            names
+                .split(',')
+                .map(|name| name.trim().to_ascii_lowercase())
+                .filter(|name| !name.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(ChunkedUpload {
+        signed: streaming.is_some_and(|mode| mode.chunk_signing.is_some()),
+        decoded_len,
+        trailer_names,
+    }))
+}
+
+/// The error S3 answers for broken `aws-chunked` framing.
+pub fn chunk_error(error: ChunkError) -> AwsError {
+    match error {
+        ChunkError::ChunkTooSmall => AwsError::new("InvalidChunkSizeError", error.to_string(), 400),
+        ChunkError::Malformed(why) => AwsError::new(
+            "IncompleteBody",
+            format!("The aws-chunked request body is malformed: {why}"),
+            400,
+        ),
+    }
+}
+
+/// The chunks held another number of bytes than `x-amz-decoded-content-length` said.
+pub fn decoded_length_mismatch(expected: &str, actual: u64) -> AwsError {
+    AwsError::new(
+        "IncompleteBody",
+        format!(
+            "You did not provide the number of bytes specified by the x-amz-decoded-content-length \
+             HTTP header ({expected}); the chunks held {actual}."
+        ),
+        400,
+    )
 }
 
 /// Decompresses a gzip-encoded body (at most `limit` bytes of output).

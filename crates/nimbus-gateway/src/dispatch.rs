@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::request::Parts;
 use hyper::body::Incoming;
-use nimbus_core::{AwsError, RequestContext, Service};
+use nimbus_core::{AwsError, ByteStream, RequestContext, Service};
 use nimbus_protocol::model::{Operation, ServiceModel};
 use nimbus_protocol::{HttpRequest, HttpResponse, Protocol, models};
 
@@ -16,7 +16,7 @@ use crate::caller::Caller;
 use crate::gateway::Gateway;
 use crate::identify::{self, Identification, Route};
 use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
-use crate::{body, content_encoding, fallback_error, presign, s3_host, test_hooks};
+use crate::{body, content_encoding, fallback_error, presign, s3_host, test_hooks, verify};
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -71,9 +71,40 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         None => unrouted(request, error),
     };
     // An expired presigned S3 URL is refused before its body is read.
-    if is_s3 && let Err(error) = presign::check_s3_window(&auth, &presign_params, gateway.config().clock.now()) {
+    if is_s3
+        && let Err(error) = presign::check_s3_window(&auth, &presign_params, gateway.config().clock.now())
+    {
         return fail(&request, error);
     }
+    // Opt-in signature verification; a body-hash check waits for the body.
+    let pending_signature = match verify::before_body(
+        gateway.config().verify_signatures,
+        gateway.credentials(),
+        provisional.as_ref(),
+        &auth,
+        &request,
+        &presign_params,
+    ) {
+        Ok(pending) => pending,
+        Err(error) => return fail(&request, error),
+    };
+
+    // Virtual-hosted S3 requests become path-style before anything reads the path.
+    if let Some(bucket) = provisional
+        .as_ref()
+        .and_then(|route| route.virtual_bucket.as_ref())
+    {
+        request.path = s3_host::path_style(bucket, &request.path);
+    }
+    // Rest protocols name the operation in the head: found before the body,
+    // so that an object upload can stream instead of being read whole.
+    let early_operation = provisional
+        .as_ref()
+        .and_then(|route| operation_from_head(route, &request));
+    let streamed = match (&provisional, &early_operation) {
+        (Some(route), Some(Ok(operation))) => streams_upload(route, operation, &request),
+        _ => false,
+    };
 
     // The body: read within the limit, then undo transport encodings.
     let limit = if is_s3 {
@@ -81,17 +112,35 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
     } else {
         gateway.config().max_body_bytes
     };
-    request.body = match body::collect(&request.headers, incoming, limit, is_s3).await {
-        Ok(bytes) => bytes,
-        Err(error) => return fail(&request, error),
-    };
-    // Kept for SigV4 streaming verification, which arrives with IAM.
-    let _chunk_signatures = match content_encoding::decode_aws_chunked(&mut request, &auth) {
-        Ok(signatures) => signatures,
-        Err(error) => return fail(&request, error),
-    };
-    if !is_s3 && let Err(error) = content_encoding::gunzip(&mut request, limit) {
-        return fail(&request, error);
+    let mut upload = None;
+    if streamed {
+        let wire_len = body::announced_length(&request.headers);
+        let chunked = match content_encoding::streamed_aws_chunked(&mut request, &auth) {
+            Ok(chunked) => chunked,
+            Err(error) => return fail(&request, error),
+        };
+        upload = match body::stream(wire_len, incoming, limit, chunked) {
+            Ok(stream) => Some(stream),
+            Err(error) => return fail(&request, error),
+        };
+    } else {
+        request.body = match body::collect(&request.headers, incoming, limit, is_s3).await {
+            Ok(bytes) => bytes,
+            Err(error) => return fail(&request, error),
+        };
+        if let Some(pending) = pending_signature
+            && let Err(error) = pending.finish(&request.body)
+        {
+            return fail(&request, error);
+        }
+        // Kept for SigV4 streaming verification, which arrives with IAM.
+        let _chunk_signatures = match content_encoding::decode_aws_chunked(&mut request, &auth) {
+            Ok(signatures) => signatures,
+            Err(error) => return fail(&request, error),
+        };
+        if !is_s3 && let Err(error) = content_encoding::gunzip(&mut request, limit) {
+            return fail(&request, error);
+        }
     }
 
     let route = match identification {
@@ -101,9 +150,6 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             Err(error) => return unrouted(&request, error),
         },
     };
-    if let Some(bucket) = &route.virtual_bucket {
-        request.path = s3_host::path_style(bucket, &request.path);
-    }
     let routed_failure = |request: &HttpRequest, error: AwsError| Exchange {
         response: routed_error(&route, None, request, &error, &request_id),
         service: route.model,
@@ -118,7 +164,11 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             AwsError::internal(format!("model {} is not vendored", route.model)),
         );
     };
-    let operation = match route.protocol.identify_operation(model, &request) {
+    let identified = match early_operation {
+        Some(identified) => identified,
+        None => route.protocol.identify_operation(model, &request),
+    };
+    let operation = match identified {
         Ok(operation) => operation,
         Err(error) => return routed_failure(&request, error),
     };
@@ -141,6 +191,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         model,
         operation,
         request,
+        upload,
         ctx,
         test_hooks,
     })
@@ -159,6 +210,8 @@ struct Call {
     model: &'static ServiceModel,
     operation: &'static Operation,
     request: HttpRequest,
+    /// The streamed body of an object upload, for the streaming payload member.
+    upload: Option<ByteStream>,
     ctx: RequestContext,
     test_hooks: bool,
 }
@@ -173,6 +226,7 @@ async fn call(call: Call) -> HttpResponse {
         model,
         operation,
         request,
+        upload,
         ctx,
         test_hooks,
     } = call;
@@ -183,7 +237,10 @@ async fn call(call: Call) -> HttpResponse {
         let Some(service) = service else {
             return Err(AwsError::not_implemented(ctx.service, &operation.name));
         };
-        let input = protocol.decode_request(model, operation, &request)?;
+        let input = match upload {
+            Some(stream) => protocol.decode_streaming_request(model, operation, &request, stream)?,
+            None => protocol.decode_request(model, operation, &request)?,
+        };
         drop(request);
         service.handle(&ctx, &operation.name, input).await
     });
@@ -209,6 +266,36 @@ async fn call(call: Call) -> HttpResponse {
             protocol.encode_error(model, Some(operation), &error, &request_id)
         }
     }
+}
+
+/// Uploads of at least this many bytes (or of unknown length) stream; smaller
+/// ones are read whole, which is cheaper for them.
+const STREAM_FROM_BYTES: u64 = 256 * 1024;
+
+/// The operation of a rest request, from its method, path and query; `None`
+/// for protocols that name it in the body.
+fn operation_from_head(route: &Route, request: &HttpRequest) -> Option<Result<&'static Operation, AwsError>> {
+    if !matches!(route.protocol, Protocol::RestXml | Protocol::RestJson) {
+        return None;
+    }
+    let model = models::for_protocol(route.model, route.protocol)?;
+    Some(route.protocol.identify_operation(model, request))
+}
+
+/// Whether the request's body is a streaming payload (an S3 object upload)
+/// large enough to stream.
+fn streams_upload(route: &Route, operation: &Operation, request: &HttpRequest) -> bool {
+    let Some(model) = models::for_protocol(route.model, route.protocol) else {
+        return false;
+    };
+    if route.protocol.streaming_input_member(model, operation).is_none() {
+        return false;
+    }
+    let data_len = request
+        .header("x-amz-decoded-content-length")
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .or_else(|| body::announced_length(&request.headers));
+    data_len.is_none_or(|len| len >= STREAM_FROM_BYTES)
 }
 
 fn routed_error(

@@ -4,15 +4,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::Full;
 use hyper::body::Incoming;
 use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::HttpResponse;
 use nimbus_store::Store;
 
+use crate::body::ResponseBody;
 use crate::config::GatewayConfig;
 use crate::dispatch::Exchange;
 use crate::internal::{self, InternalRoute};
@@ -88,7 +87,7 @@ impl Gateway {
     }
 
     /// Answers one HTTP request and logs it.
-    pub async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    pub async fn handle(&self, request: Request<Incoming>) -> Response<ResponseBody> {
         let started = Instant::now();
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();
@@ -117,21 +116,27 @@ impl Gateway {
 }
 
 /// A codec response as hyper's. HEAD responses keep their headers (an S3
-/// HeadObject's Content-Length is the object's) but carry no body.
-fn into_hyper(response: HttpResponse, head: bool) -> Response<Full<Bytes>> {
+/// HeadObject's Content-Length is the object's) but carry no body; a
+/// streamed body (S3 GetObject) is passed on chunk by chunk.
+fn into_hyper(response: HttpResponse, head: bool) -> Response<ResponseBody> {
     let HttpResponse {
         status,
         mut headers,
         body,
+        stream,
     } = response;
     let body = if head {
-        Bytes::new()
+        ResponseBody::empty()
     } else {
-        // hyper frames the body it is given; a stale length would corrupt the connection.
+        // hyper frames the body it is given (from its exact length); a stale
+        // header would corrupt the connection.
         headers.remove(http::header::CONTENT_LENGTH);
-        body
+        match &stream {
+            Some(stream) => ResponseBody::streamed(stream),
+            None => ResponseBody::full(body),
+        }
     };
-    let mut out = Response::new(Full::new(body));
+    let mut out = Response::new(body);
     *out.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *out.headers_mut() = headers;
     out

@@ -1,8 +1,10 @@
-//! The HTTP request and response as the codecs see them: fully buffered,
-//! independent of the server library.
+//! The HTTP request and response as the codecs see them, independent of the
+//! server library: buffered, except for streaming object bodies (see
+//! [`HttpResponse::stream`]).
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
+use nimbus_core::ByteStream;
 
 /// A request as it arrived (body already de-chunked and gunzipped by the gateway).
 #[derive(Debug, Clone)]
@@ -34,4 +36,7 @@ pub struct HttpResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// A streaming body (S3 GetObject); when set, it is the body and `body`
+    /// is empty.
+    pub stream: Option<ByteStream>,
 }

@@ -81,18 +81,6 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The MD5 of a body, off the async workers when the body is large (MD5
-/// runs well under 1 GB/s, so a big body would stall other requests).
-pub async fn md5_of(body: &bytes::Bytes) -> Result<Vec<u8>, AwsError> {
-    if body.len() < 1024 * 1024 {
-        return Ok(Md5::digest(body).to_vec());
-    }
-    let body = body.clone();
-    tokio::task::spawn_blocking(move || Md5::digest(&body).to_vec())
-        .await
-        .map_err(|e| AwsError::internal(format!("MD5 task failed: {e}")))
-}
-
 /// Checks a Content-MD5 header against the MD5 (`digest`) of the body.
 pub fn check_content_md5(content_md5: Option<&str>, digest: &[u8]) -> Result<(), AwsError> {
     let Some(given) = content_md5 else {
@@ -141,51 +129,65 @@ impl Requested<'_> {
         .collect()
     }
 
-    /// Verifies a given checksum against the body and says what to store:
-    /// the given one, or the one computed for a requested algorithm.
-    pub fn verify(&self, body: &[u8]) -> Result<Option<StoredChecksum>, AwsError> {
+    /// What can be checked before the body arrives (one checksum given at
+    /// most, agreeing with the algorithm named), and the algorithm to compute
+    /// while it passes. `trailing` is the algorithm of a checksum announced
+    /// as a trailer of the body.
+    pub fn algorithm_to_compute(&self, trailing: Option<&str>) -> Result<Option<String>, AwsError> {
         let given = self.given();
         if given.len() > 1 {
             return Err(errors::invalid_request(
                 "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
             ));
         }
-        if let Some((algorithm, value)) = given.first() {
-            if let Some(requested) = self.algorithm
-                && !requested.eq_ignore_ascii_case(algorithm)
-            {
-                return Err(errors::invalid_request(format!(
-                    "Value for x-amz-checksum-{} header is invalid.",
-                    requested.to_ascii_lowercase()
-                )));
-            }
-            let computed = of(algorithm, body).unwrap_or_default();
-            if computed != *value {
-                return Err(errors::bad_digest(&format!(
-                    "x-amz-checksum-{}",
-                    algorithm.to_ascii_lowercase()
-                )));
-            }
-            return Ok(Some(StoredChecksum {
-                algorithm: (*algorithm).to_owned(),
-                value: computed,
-                kind: "FULL_OBJECT".to_owned(),
-            }));
+        let named = given
+            .first()
+            .map(|(algorithm, _)| (*algorithm).to_owned())
+            .or_else(|| trailing.map(str::to_ascii_uppercase));
+        if let Some(named) = &named
+            && let Some(requested) = self.algorithm
+            && !requested.eq_ignore_ascii_case(named)
+        {
+            return Err(errors::invalid_request(format!(
+                "Value for x-amz-checksum-{} header is invalid.",
+                requested.to_ascii_lowercase()
+            )));
         }
-        match self.algorithm {
-            None => Ok(None),
-            Some(algorithm) => {
-                let algorithm = algorithm.to_ascii_uppercase();
-                let value = of(&algorithm, body).ok_or_else(|| {
-                    errors::invalid_request(format!("Checksum algorithm {algorithm} is not supported."))
-                })?;
-                Ok(Some(StoredChecksum {
-                    algorithm,
-                    value,
-                    kind: "FULL_OBJECT".to_owned(),
-                }))
-            }
+        let Some(algorithm) = named.or_else(|| self.algorithm.map(str::to_ascii_uppercase)) else {
+            return Ok(None);
+        };
+        if !ALGORITHMS.contains(&algorithm.as_str()) {
+            return Err(errors::invalid_request(format!(
+                "Checksum algorithm {algorithm} is not supported."
+            )));
         }
+        Ok(Some(algorithm))
+    }
+
+    /// After the body: a given (or trailing) checksum must match the one
+    /// `computed` with `algorithm`; says what to store.
+    pub fn conclude(
+        &self,
+        algorithm: Option<&str>,
+        computed: Option<String>,
+        trailing_value: Option<&str>,
+    ) -> Result<Option<StoredChecksum>, AwsError> {
+        let Some(algorithm) = algorithm else {
+            return Ok(None);
+        };
+        let computed = computed.unwrap_or_default();
+        let expected = self.given().first().map(|(_, value)| *value).or(trailing_value);
+        if expected.is_some_and(|expected| expected != computed) {
+            return Err(errors::bad_digest(&format!(
+                "x-amz-checksum-{}",
+                algorithm.to_ascii_lowercase()
+            )));
+        }
+        Ok(Some(StoredChecksum {
+            algorithm: algorithm.to_owned(),
+            value: computed,
+            kind: "FULL_OBJECT".to_owned(),
+        }))
     }
 }
 
@@ -231,6 +233,67 @@ mod tests {
             Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
         );
         assert!(of("MD4", b"").is_none());
+    }
+
+    fn requested<'a>(algorithm: Option<&'a str>, crc32: Option<&'a str>) -> Requested<'a> {
+        Requested {
+            algorithm,
+            crc32,
+            crc32c: None,
+            crc64nvme: None,
+            sha1: None,
+            sha256: None,
+        }
+    }
+
+    #[test]
+    fn checksums_are_planned_before_the_body_and_checked_after() {
+        let hello = of("CRC32", b"hello");
+        // Given as a header: computed with its algorithm, then compared.
+        let given = requested(None, Some("NhCmhg=="));
+        let algorithm = given.algorithm_to_compute(None).unwrap();
+        assert_eq!(algorithm.as_deref(), Some("CRC32"));
+        assert!(
+            given
+                .conclude(Some("CRC32"), hello.clone(), None)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            given
+                .conclude(Some("CRC32"), of("CRC32", b"other"), None)
+                .unwrap_err()
+                .code,
+            "BadDigest"
+        );
+        // Announced as a trailer: its value is known only at the end.
+        let trailing = requested(Some("crc32"), None);
+        assert_eq!(
+            trailing.algorithm_to_compute(Some("crc32")).unwrap().as_deref(),
+            Some("CRC32")
+        );
+        assert_eq!(
+            trailing
+                .conclude(Some("CRC32"), hello, Some("AAAAAA=="))
+                .unwrap_err()
+                .code,
+            "BadDigest"
+        );
+        // A trailer of another algorithm than the one named, or an unknown one.
+        assert_eq!(
+            requested(Some("SHA256"), None)
+                .algorithm_to_compute(Some("crc32"))
+                .unwrap_err()
+                .code,
+            "InvalidRequest"
+        );
+        assert_eq!(
+            requested(Some("MD4"), None)
+                .algorithm_to_compute(None)
+                .unwrap_err()
+                .code,
+            "InvalidRequest"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod generated;
 mod lifecycle;
 mod listing;
 mod multipart;
+mod object_body;
 mod objects;
 mod records;
 mod versions;
@@ -128,8 +129,8 @@ impl S3 {
             | "PutBucketNotificationConfiguration"
             | "GetBucketNotificationConfiguration" => self.bucket_config(operation, input).await,
             // Objects.
-            "PutObject" => handle_typed_async(input, |i| self.put_object(ctx, i)).await,
-            "GetObject" => handle_typed_async(input, |i| self.get_object(i)).await,
+            "PutObject" => self.put_object_from(ctx, input).await,
+            "GetObject" => self.get_object(input).await,
             "HeadObject" => handle_typed_async(input, |i| self.head_object(i)).await,
             "DeleteObject" => handle_typed_async(input, |i| self.delete_object(i)).await,
             "DeleteObjects" => handle_typed_async(input, |i| self.delete_objects(i)).await,
@@ -148,7 +149,7 @@ impl S3 {
             "CreateMultipartUpload" => {
                 handle_typed_async(input, |i| self.create_multipart_upload(ctx, i)).await
             }
-            "UploadPart" => handle_typed_async(input, |i| self.upload_part(i)).await,
+            "UploadPart" => self.upload_part_from(input).await,
             "UploadPartCopy" => handle_typed_async(input, |i| self.upload_part_copy(i)).await,
             "ListParts" => handle_typed_async(input, |i| self.list_parts(ctx, i)).await,
             "ListMultipartUploads" => {

@@ -2,12 +2,13 @@
 //! them, in order, into the object's blob.
 
 use md5::Digest;
-use nimbus_core::{AwsError, RequestContext};
+use nimbus_core::{AwsError, RequestContext, Value, handle_typed_async};
 
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, resolve_range};
 use crate::generated::*;
 use crate::listing::{Row, scan_page, versioned_key};
+use crate::object_body::{self, UploadBody};
 use crate::objects::{parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::{self, ObjectRecord, PartRecord, PartSummary, StoredChecksum, UploadRecord};
 use crate::{S3, acl, errors, versions};
@@ -149,13 +150,19 @@ impl S3 {
             .await
     }
 
-    pub(crate) async fn upload_part(&self, input: UploadPartRequest) -> Result<UploadPartOutput, AwsError> {
+    /// UploadPart with its body, buffered or streamed, taken out of the input.
+    pub(crate) async fn upload_part_from(&self, mut input: Value) -> Result<Value, AwsError> {
+        let body = UploadBody::take_from(&mut input);
+        handle_typed_async(input, |i| self.upload_part(i, body)).await
+    }
+
+    pub(crate) async fn upload_part(
+        &self,
+        input: UploadPartRequest,
+        body: UploadBody,
+    ) -> Result<UploadPartOutput, AwsError> {
         check_part_number(input.part_number)?;
         let upload = self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
-        let body = input.body.clone().unwrap_or_default();
-        let (staged, digest) = tokio::join!(self.stage_bytes(&body), checksums::md5_of(&body));
-        let (staged, digest) = (staged?, digest?);
-        checksums::check_content_md5(input.content_md5.as_deref(), &digest)?;
         let requested = Requested {
             algorithm: input
                 .checksum_algorithm
@@ -167,17 +174,27 @@ impl S3 {
             sha1: input.checksum_sha1.as_deref(),
             sha256: input.checksum_sha256.as_deref(),
         };
-        let checksum = requested.verify(&body)?;
+        let trailing = object_body::trailing_checksum_algorithm(&body);
+        let algorithm = requested.algorithm_to_compute(trailing.as_deref())?;
+        // As for PutObject: a failed check drops the staged blob.
+        let ingested = object_body::ingest(self.store.blobs(), body, algorithm.as_deref()).await?;
+        checksums::check_content_md5(input.content_md5.as_deref(), &ingested.md5)?;
+        let checksum = requested.conclude(
+            algorithm.as_deref(),
+            ingested.checksum.clone(),
+            ingested.trailing_checksum(algorithm.as_deref()),
+        )?;
+        let digest = ingested.md5;
         let etag = format!("\"{}\"", checksums::hex(&digest));
         let part = PartRecord {
             part_number: input.part_number,
             blob: None,
-            size: body.len() as u64,
+            size: ingested.size,
             etag: etag.clone(),
             last_modified: self.now_whole_seconds(),
             checksum: checksum.clone(),
         };
-        self.store_part(&input.bucket, &input.key, &input.upload_id, part, staged)
+        self.store_part(&input.bucket, &input.key, &input.upload_id, part, ingested.staged)
             .await?;
         let sums = checksums::members(checksum.as_ref());
         Ok(UploadPartOutput {

@@ -2,12 +2,15 @@
 
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, RequestContext, Timestamp, from_value, to_value};
+use nimbus_core::{
+    AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async, to_value,
+};
 use nimbus_store::{BlobRef, StagedBlob};
 
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, Verdict, resolve_range};
 use crate::generated::*;
+use crate::object_body::{self, UploadBody};
 use crate::records::{self, ObjectRecord};
 use crate::{S3, acl, errors, versions};
 
@@ -126,16 +129,6 @@ impl S3 {
         whole_seconds(self.now())
     }
 
-    /// Writes object bytes as a durable, not yet referenced blob (none for an empty body).
-    pub(crate) async fn stage_bytes(&self, body: &[u8]) -> Result<Option<StagedBlob>, AwsError> {
-        if body.is_empty() {
-            return Ok(None);
-        }
-        let mut writer = self.store.blobs().create().await?;
-        writer.write(body).await?;
-        Ok(Some(writer.finish().await?))
-    }
-
     /// Reads `range` (start..end) of an object's bytes.
     pub(crate) async fn read_bytes(
         &self,
@@ -234,28 +227,25 @@ impl S3 {
             .await
     }
 
+    /// PutObject with its body, buffered or streamed, taken out of the input.
+    pub(crate) async fn put_object_from(
+        &self,
+        ctx: &RequestContext,
+        mut input: Value,
+    ) -> Result<Value, AwsError> {
+        let body = UploadBody::take_from(&mut input);
+        handle_typed_async(input, |i| self.put_object(ctx, i, body)).await
+    }
+
     pub(crate) async fn put_object(
         &self,
         _ctx: &RequestContext,
         input: PutObjectRequest,
+        body: UploadBody,
     ) -> Result<PutObjectOutput, AwsError> {
         validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         // Fail before writing bytes for a bucket that is not there.
         self.load_bucket(&input.bucket)?;
-        let body = input.body.clone().unwrap_or_default();
-        // Bytes go to disk while their MD5 is computed; a failed check drops the staged blob.
-        let (staged, digest) = tokio::join!(self.stage_bytes(&body), checksums::md5_of(&body));
-        let (staged, digest) = (staged?, digest?);
-        checksums::check_content_md5(input.content_md5.as_deref(), &digest)?;
-        let checksum = Requested {
-            algorithm: input.checksum_algorithm.as_deref(),
-            crc32: input.checksum_crc32.as_deref(),
-            crc32c: input.checksum_crc32_c.as_deref(),
-            crc64nvme: input.checksum_crc64_nvme.as_deref(),
-            sha1: input.checksum_sha1.as_deref(),
-            sha256: input.checksum_sha256.as_deref(),
-        }
-        .verify(&body)?;
         validate_storage_class(input.storage_class.as_deref())?;
         if let Some(canned) = input.acl.as_deref()
             && !acl::is_canned(canned)
@@ -263,10 +253,29 @@ impl S3 {
             return Err(errors::invalid_argument("", "x-amz-acl", canned));
         }
         let tags = parse_tagging_header(input.tagging.as_deref())?;
+        let requested = Requested {
+            algorithm: input.checksum_algorithm.as_deref(),
+            crc32: input.checksum_crc32.as_deref(),
+            crc32c: input.checksum_crc32_c.as_deref(),
+            crc64nvme: input.checksum_crc64_nvme.as_deref(),
+            sha1: input.checksum_sha1.as_deref(),
+            sha256: input.checksum_sha256.as_deref(),
+        };
+        let trailing = object_body::trailing_checksum_algorithm(&body);
+        let algorithm = requested.algorithm_to_compute(trailing.as_deref())?;
+        // Bytes go to disk while their MD5 and checksum are computed; a failed
+        // check drops the staged blob, so nothing is stored.
+        let ingested = object_body::ingest(self.store.blobs(), body, algorithm.as_deref()).await?;
+        checksums::check_content_md5(input.content_md5.as_deref(), &ingested.md5)?;
+        let checksum = requested.conclude(
+            algorithm.as_deref(),
+            ingested.checksum.clone(),
+            ingested.trailing_checksum(algorithm.as_deref()),
+        )?;
         let record = ObjectRecord {
             key: input.key.clone(),
-            size: body.len() as u64,
-            etag: format!("\"{}\"", checksums::hex(&digest)),
+            size: ingested.size,
+            etag: format!("\"{}\"", checksums::hex(&ingested.md5)),
             last_modified: whole_seconds(self.now()),
             content_type: input.content_type.clone(),
             cache_control: input.cache_control.clone(),
@@ -286,7 +295,7 @@ impl S3 {
             .store_object(
                 &input.bucket,
                 record,
-                staged,
+                ingested.staged,
                 (input.if_match, input.if_none_match),
             )
             .await?;
@@ -305,23 +314,31 @@ impl S3 {
         })
     }
 
-    pub(crate) async fn get_object(&self, input: GetObjectRequest) -> Result<GetObjectOutput, AwsError> {
-        self.serve_object(input, "GET", true).await
+    /// GetObject; a large body streams from the store as the response's `Body`.
+    pub(crate) async fn get_object(&self, input: Value) -> Result<Value, AwsError> {
+        let input: GetObjectRequest = from_value(input)?;
+        let (output, stream) = self.serve_object(input, "GET", true).await?;
+        let mut output = to_value(&output);
+        if let (Some(stream), Value::Structure(members)) = (stream, &mut output) {
+            members.insert("Body".to_owned(), Value::Stream(stream));
+        }
+        Ok(output)
     }
 
     pub(crate) async fn head_object(&self, input: HeadObjectRequest) -> Result<GetObjectOutput, AwsError> {
         // The same request members as GetObject, minus none that matter here.
         let input: GetObjectRequest = from_value(to_value(&input))?;
-        self.serve_object(input, "HEAD", false).await
+        Ok(self.serve_object(input, "HEAD", false).await?.0)
     }
 
-    /// GET and HEAD: conditions, range, response overrides; the body only for GET.
+    /// GET and HEAD: conditions, range, response overrides; the body only
+    /// for GET: in the output when small, else as a stream beside it.
     async fn serve_object(
         &self,
         input: GetObjectRequest,
         method: &str,
         with_body: bool,
-    ) -> Result<GetObjectOutput, AwsError> {
+    ) -> Result<(GetObjectOutput, Option<ByteStream>), AwsError> {
         let (object, versioned) =
             self.read_object_and_bucket(&input.bucket, &input.key, input.version_id.as_deref(), method)?;
         let conditions = Conditions {
@@ -332,13 +349,14 @@ impl S3 {
         };
         let version_id = (versioned || input.version_id.is_some()).then(|| object.version_id_text());
         if conditions.evaluate(&object)? == Verdict::NotModified {
-            return Ok(GetObjectOutput {
+            let not_modified = GetObjectOutput {
                 status_code: Some(304),
                 e_tag: Some(object.etag.clone()),
                 last_modified: Some(object.last_modified),
                 version_id,
                 ..GetObjectOutput::default()
-            });
+            };
+            return Ok((not_modified, None));
         }
         let mut range = match input.range.as_deref() {
             Some(header) => resolve_range(header, object.size)?,
@@ -357,14 +375,20 @@ impl S3 {
             }
         }
         let (start, end) = range.map_or((0, object.size), |r| (r.start, r.end + 1));
-        let body = if with_body {
-            Some(self.read_bytes(object.blob.as_ref(), start, end).await?)
-        } else {
-            None
+        let (body, stream) = match object.blob.as_ref() {
+            Some(blob) if with_body && end - start >= object_body::STREAM_READS_FROM => {
+                let stream = object_body::read_stream(self.store.blobs(), blob, start, end).await?;
+                (None, Some(stream))
+            }
+            _ if with_body => (
+                Some(self.read_bytes(object.blob.as_ref(), start, end).await?),
+                None,
+            ),
+            _ => (None, None),
         };
         let checksum_wanted = input.checksum_mode.as_deref() == Some("ENABLED") && range.is_none();
         let sums = checksums::members(object.checksum.as_ref().filter(|_| checksum_wanted));
-        Ok(GetObjectOutput {
+        let output = GetObjectOutput {
             status_code: range.is_some().then_some(206),
             body,
             accept_ranges: Some("bytes".to_owned()),
@@ -394,7 +418,8 @@ impl S3 {
             parts_count,
             tag_count: (!object.tags.is_empty() && with_body).then_some(object.tags.len() as i32),
             ..GetObjectOutput::default()
-        })
+        };
+        Ok((output, stream))
     }
 
     pub(crate) async fn delete_object(

@@ -81,6 +81,31 @@ impl Protocol {
         }
     }
 
+    /// The input member whose bytes may arrive as a stream: a streaming
+    /// blob payload of a rest protocol (S3's PutObject and UploadPart `Body`).
+    pub fn streaming_input_member<'m>(self, model: &'m ServiceModel, operation: &Operation) -> Option<&'m str> {
+        match self {
+            Protocol::RestJson | Protocol::RestXml => rest::streaming_payload_member(model, operation),
+            _ => None,
+        }
+    }
+
+    /// [`decode_request`](Self::decode_request) for a request whose
+    /// [streaming member](Self::streaming_input_member) arrives as `stream`.
+    pub fn decode_streaming_request(
+        self,
+        model: &ServiceModel,
+        operation: &Operation,
+        request: &HttpRequest,
+        stream: nimbus_core::ByteStream,
+    ) -> Result<Value, AwsError> {
+        match self {
+            Protocol::RestJson => rest::decode_streaming(BodyFormat::Json, model, operation, request, stream),
+            Protocol::RestXml => rest::decode_streaming(BodyFormat::Xml, model, operation, request, stream),
+            _ => self.decode_request(model, operation, request),
+        }
+    }
+
     /// Encodes a successful output value (a structure of the output shape).
     pub fn encode_response(
         self,

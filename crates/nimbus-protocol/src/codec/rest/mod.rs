@@ -27,6 +27,7 @@ use crate::codec::Protocol;
 use crate::http_types::{HttpRequest, HttpResponse};
 use crate::model::{Operation, ServiceModel};
 
+pub use request::{decode_streaming, streaming_payload_member};
 pub use routing::RouteIndex;
 
 /// Which body format the rest protocol carries.

@@ -352,3 +352,32 @@ fn decode_payload(
         }
     }
 }
+
+/// The input member the model marks as a streaming blob payload (S3's
+/// PutObject and UploadPart `Body`): its bytes may arrive as a stream
+/// instead of a buffered body.
+pub fn streaming_payload_member<'m>(model: &'m ServiceModel, operation: &Operation) -> Option<&'m str> {
+    let input = operation.input.as_ref()?;
+    let shape = model.shape(&input.shape);
+    let (name, member) = shape.payload.as_ref().and_then(|name| shape.members.get_key_value(name))?;
+    let target = model.shape(&member.shape);
+    let streaming = member.streaming || target.streaming;
+    (streaming && target.kind == ShapeType::Blob).then_some(name.as_str())
+}
+
+/// Decodes a request whose streaming payload arrives as `stream` (the
+/// request's own body is ignored): every other member as usual, the payload
+/// member as a [`Value::Stream`].
+pub fn decode_streaming(
+    format: BodyFormat,
+    model: &ServiceModel,
+    operation: &Operation,
+    request: &HttpRequest,
+    stream: nimbus_core::ByteStream,
+) -> Result<Value, AwsError> {
+    let mut value = decode(format, model, operation, request)?;
+    if let (Some(member), Value::Structure(members)) = (streaming_payload_member(model, operation), &mut value) {
+        members.insert(member.to_owned(), Value::Stream(stream));
+    }
+    Ok(value)
+}

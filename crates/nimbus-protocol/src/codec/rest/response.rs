@@ -42,6 +42,11 @@ pub fn encode(
         .as_ref()
         .and_then(|name| shape.members.get_key_value(name));
     let (body, content_type) = match payload {
+        // A streamed payload (an object's bytes read from disk) is passed on as it is.
+        Some((name, _)) if let Some(Value::Stream(stream)) = members.get(name) => {
+            response.stream = Some(stream.clone());
+            (Bytes::new(), Some("application/octet-stream"))
+        }
         Some((name, member)) => payload_body(format, model, member, members.get(name)),
         None => members_body(format, model, output_ref, shape, members),
     };

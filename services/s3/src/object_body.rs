@@ -1,0 +1,306 @@
+//! Object bytes in and out.
+//!
+//! In: an upload's body (buffered when small, a [`ByteStream`] when large)
+//! becomes a staged blob together with its MD5 and flexible checksum. A
+//! streamed body is written to the store in batches as it arrives while a
+//! blocking thread hashes the same bytes, so neither the body nor the
+//! hashing ever holds the whole object. Out: a blob range as a stream.
+
+use bytes::{Bytes, BytesMut};
+use md5::{Digest, Md5};
+use nimbus_core::stream::aws_error_of;
+use nimbus_core::{AwsError, ByteStream, Value};
+use nimbus_store::{BlobRef, Blobs, StagedBlob};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+use crate::checksums::Running;
+
+/// Streamed bytes are written and hashed in batches of this size: few
+/// blocking hops per object, bounded memory per transfer.
+const BATCH_BYTES: usize = 1024 * 1024;
+
+/// Batches in flight to the hashing thread before the upload waits for it.
+const HASH_QUEUE: usize = 4;
+
+/// Reads at least this large are streamed to the client; smaller ones are
+/// answered from memory, which is cheaper for them.
+pub const STREAM_READS_FROM: u64 = 256 * 1024;
+
+/// An upload's body as the handler receives it.
+pub enum UploadBody {
+    Buffered(Bytes),
+    Streamed(ByteStream),
+}
+
+impl UploadBody {
+    /// The body member of a PutObject or UploadPart input, taken out so that
+    /// the rest can become a typed request.
+    pub fn take_from(input: &mut Value) -> UploadBody {
+        let member = match input {
+            Value::Structure(members) => members.swap_remove("Body"),
+            _ => None,
+        };
+        match member {
+            Some(Value::Stream(stream)) => UploadBody::Streamed(stream),
+            Some(Value::Blob(bytes)) => UploadBody::Buffered(bytes),
+            Some(Value::String(text)) => UploadBody::Buffered(Bytes::from(text)),
+            _ => UploadBody::Buffered(Bytes::new()),
+        }
+    }
+}
+
+/// An upload written to the store (not yet referenced) and what was learnt
+/// from its bytes.
+pub struct Ingested {
+    /// `None` for an empty body.
+    pub staged: Option<StagedBlob>,
+    pub size: u64,
+    pub md5: Vec<u8>,
+    /// The checksum computed with the algorithm asked for (base64).
+    pub checksum: Option<String>,
+    /// Trailing headers of an `aws-chunked` upload (lower-case names).
+    pub trailers: Vec<(String, String)>,
+}
+
+impl Ingested {
+    /// The value of the checksum trailer for `algorithm`, if the body carried one.
+    pub fn trailing_checksum(&self, algorithm: Option<&str>) -> Option<&str> {
+        let name = format!("x-amz-checksum-{}", algorithm?.to_ascii_lowercase());
+        self.trailers
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The checksum algorithm an upload's announced trailers will carry
+/// (`x-amz-checksum-crc32` gives `CRC32`), so it is computed on the way.
+pub fn trailing_checksum_algorithm(body: &UploadBody) -> Option<String> {
+    let UploadBody::Streamed(stream) = body else {
+        return None;
+    };
+    stream
+        .announced_trailers()
+        .iter()
+        .find_map(|name| name.strip_prefix("x-amz-checksum-"))
+        .map(str::to_ascii_uppercase)
+}
+
+/// Writes an upload as a staged blob, computing its MD5 and the checksum
+/// `algorithm` (an algorithm nimbus knows, or none) on the way. Nothing
+/// stays behind when this fails: a partial blob is removed.
+pub async fn ingest(blobs: &Blobs, body: UploadBody, algorithm: Option<&str>) -> Result<Ingested, AwsError> {
+    match body {
+        UploadBody::Buffered(bytes) => ingest_buffered(blobs, bytes, algorithm).await,
+        UploadBody::Streamed(stream) => ingest_streamed(blobs, stream, algorithm).await,
+    }
+}
+
+async fn ingest_buffered(blobs: &Blobs, body: Bytes, algorithm: Option<&str>) -> Result<Ingested, AwsError> {
+    let stage = async {
+        if body.is_empty() {
+            return Ok::<_, AwsError>(None);
+        }
+        let mut writer = blobs.create().await?;
+        writer.write(&body).await?;
+        Ok(Some(writer.finish().await?))
+    };
+    let hash = hash_buffered(body.clone(), algorithm.map(str::to_owned));
+    let (staged, hashes) = tokio::join!(stage, hash);
+    let (md5, checksum) = hashes?;
+    Ok(Ingested {
+        staged: staged?,
+        size: body.len() as u64,
+        md5,
+        checksum,
+        trailers: Vec::new(),
+    })
+}
+
+/// MD5 and checksum of a buffered body, off the async workers when it is
+/// large (MD5 runs well under 1 GB/s).
+async fn hash_buffered(
+    body: Bytes,
+    algorithm: Option<String>,
+) -> Result<(Vec<u8>, Option<String>), AwsError> {
+    let small = body.len() < BATCH_BYTES;
+    let hash = move || {
+        let mut hasher = Hasher::new(algorithm.as_deref());
+        hasher.update(&body);
+        hasher.finish()
+    };
+    if small {
+        return Ok(hash());
+    }
+    tokio::task::spawn_blocking(hash)
+        .await
+        .map_err(|e| AwsError::internal(format!("hashing task failed: {e}")))
+}
+
+async fn ingest_streamed(
+    blobs: &Blobs,
+    stream: ByteStream,
+    algorithm: Option<&str>,
+) -> Result<Ingested, AwsError> {
+    let mut reader = stream.into_reader();
+    let mut writer = blobs.create().await?;
+    // The hashing thread takes batches as they are written: MD5 runs in
+    // parallel with receiving and writing instead of after them.
+    let (to_hasher, mut batches) = mpsc::channel::<Bytes>(HASH_QUEUE);
+    let algorithm = algorithm.map(str::to_owned);
+    let hashing = tokio::task::spawn_blocking(move || {
+        let mut hasher = Hasher::new(algorithm.as_deref());
+        while let Some(batch) = batches.blocking_recv() {
+            hasher.update(&batch);
+        }
+        hasher.finish()
+    });
+    let mut batch = BytesMut::new();
+    let mut size = 0u64;
+    loop {
+        let chunk = match reader.next_chunk().await {
+            None => None,
+            Some(Ok(chunk)) => Some(chunk),
+            Some(Err(error)) => return Err(body_error(&error)),
+        };
+        let last = chunk.is_none();
+        if let Some(chunk) = chunk {
+            size += chunk.len() as u64;
+            if batch.is_empty() && chunk.len() >= BATCH_BYTES {
+                // Already a whole batch: no copy.
+                write_batch(&mut writer, &to_hasher, chunk).await?;
+                continue;
+            }
+            batch.extend_from_slice(&chunk);
+        }
+        if batch.len() >= BATCH_BYTES || (last && !batch.is_empty()) {
+            let full = batch.split().freeze();
+            write_batch(&mut writer, &to_hasher, full).await?;
+        }
+        if last {
+            break;
+        }
+    }
+    drop(to_hasher);
+    let (md5, checksum) = hashing
+        .await
+        .map_err(|e| AwsError::internal(format!("hashing task failed: {e}")))?;
+    let staged = if size == 0 {
+        None
+    } else {
+        Some(writer.finish().await?)
+    };
+    let trailers = [
+        "x-amz-checksum-crc32",
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+    ]
+    .into_iter()
+    .filter_map(|name| {
+        reader
+            .trailer(name)
+            .map(|value| (name.to_owned(), value.to_owned()))
+    })
+    .collect();
+    Ok(Ingested {
+        staged,
+        size,
+        md5,
+        checksum,
+        trailers,
+    })
+}
+
+async fn write_batch(
+    writer: &mut nimbus_store::BlobWriter,
+    to_hasher: &mpsc::Sender<Bytes>,
+    batch: Bytes,
+) -> Result<(), AwsError> {
+    // Hashing starts before the write, so both run at once.
+    to_hasher
+        .send(batch.clone())
+        .await
+        .map_err(|_| AwsError::internal("the hashing thread stopped"))?;
+    writer.write(&batch).await?;
+    Ok(())
+}
+
+/// What an upload that could not be read answers: the gateway's own error
+/// (size limit, broken framing), else S3's for a body cut short.
+fn body_error(error: &std::io::Error) -> AwsError {
+    aws_error_of(error).unwrap_or_else(|| {
+        AwsError::new(
+            "IncompleteBody",
+            format!("The request body could not be read to its end: {error}"),
+            400,
+        )
+    })
+}
+
+/// MD5 (the ETag) and one flexible checksum over the same bytes.
+struct Hasher {
+    md5: Md5,
+    checksum: Option<Running>,
+}
+
+impl Hasher {
+    fn new(algorithm: Option<&str>) -> Self {
+        Hasher {
+            md5: Md5::new(),
+            checksum: algorithm.and_then(Running::new),
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.md5.update(bytes);
+        if let Some(checksum) = &mut self.checksum {
+            checksum.update(bytes);
+        }
+    }
+
+    fn finish(self) -> (Vec<u8>, Option<String>) {
+        (self.md5.finalize().to_vec(), self.checksum.map(Running::finish))
+    }
+}
+
+/// The bytes `start..end` of a blob as a stream read ahead by a task, a
+/// batch at a time. The blob is opened before this returns, so a missing
+/// one is an error of the request, not a broken response.
+pub async fn read_stream(
+    blobs: &Blobs,
+    blob: &BlobRef,
+    start: u64,
+    end: u64,
+) -> Result<ByteStream, AwsError> {
+    let mut reader = blobs.open_range(blob, start..end).await?;
+    let len = reader.remaining();
+    let (sender, stream) = ByteStream::channel(Some(len), 2);
+    tokio::spawn(async move {
+        loop {
+            let want = usize::try_from(reader.remaining())
+                .unwrap_or(BATCH_BYTES)
+                .min(BATCH_BYTES);
+            if want == 0 {
+                return;
+            }
+            let mut buf = BytesMut::with_capacity(want);
+            let chunk = match reader.read_buf(&mut buf).await {
+                Ok(0) => Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the object's bytes end early",
+                )),
+                Ok(_) => Ok(buf.freeze()),
+                Err(error) => Err(error),
+            };
+            let failed = chunk.is_err();
+            // The client went away (or the read failed): stop reading.
+            if !sender.send(chunk).await || failed {
+                return;
+            }
+        }
+    });
+    Ok(stream)
+}
