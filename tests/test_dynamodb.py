@@ -1124,3 +1124,58 @@ def test_substitutions_without_expressions(ddb):
     assert (code, status, message) == ("ValidationException", 400, "ExpressionAttributeValues can only be specified when using expressions")
     code, _, message, _ = error_of(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}}, ExpressionAttributeNames={"#n": "x"})
     assert message == "ExpressionAttributeNames can only be specified when using expressions"
+
+
+def test_reverse_pages_mirror_forward_pages_over_hundreds_of_items(ddb):
+    """Backward pages start right below ExclusiveStartKey (and above the sort
+    range); across key conditions and page sizes they hold exactly the
+    forward pages' items, in reverse."""
+    table = make_table(ddb, definitions=[{"AttributeName": "n", "AttributeType": "N"}],
+                       LocalSecondaryIndexes=[{"IndexName": "by-n", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    # Sort keys that are prefixes of each other, and numbers of both signs
+    # whose index keys repeat (ties are broken by the table's sort key).
+    sort_keys = [f"k{i:03d}" for i in range(300)] + ["k", "k0", "k00", "k1", "k1z", "k2\u00e9"]
+    for chunk in range(0, len(sort_keys), 25):
+        ddb.batch_write_item(RequestItems={table: [
+            {"PutRequest": {"Item": {"pk": {"S": "p"}, "sk": {"S": sk}, "n": {"N": str((i % 50) - 25)}}}}
+            for i, sk in enumerate(sort_keys[chunk:chunk + 25], start=chunk)]})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "other"}, "sk": {"S": "k150"}, "n": {"N": "0"}})
+
+    def pages(limit, forward, **kwargs):
+        seen, start, count = [], None, 0
+        while True:
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.query(TableName=table, Limit=limit, ScanIndexForward=forward, **kwargs)
+            assert page["Count"] == len(page["Items"]) <= limit
+            seen += [i["sk"]["S"] for i in page["Items"]]
+            start, count = page.get("LastEvaluatedKey"), count + 1
+            if not start:
+                return seen, count
+
+    utf8 = lambda text: text.encode()  # noqa: E731  (DynamoDB orders strings by UTF-8 bytes)
+    conditions = [
+        ("pk = :p", {}, lambda sk: True),
+        ("pk = :p AND sk < :x", {":x": {"S": "k150"}}, lambda sk: utf8(sk) < b"k150"),
+        ("pk = :p AND sk <= :x", {":x": {"S": "k150"}}, lambda sk: utf8(sk) <= b"k150"),
+        ("pk = :p AND sk = :x", {":x": {"S": "k1"}}, lambda sk: sk == "k1"),
+        ("pk = :p AND sk BETWEEN :lo AND :hi", {":lo": {"S": "k0"}, ":hi": {"S": "k099"}}, lambda sk: b"k0" <= utf8(sk) <= b"k099"),
+        ("pk = :p AND begins_with(sk, :x)", {":x": {"S": "k1"}}, lambda sk: sk.startswith("k1")),
+        ("pk = :p AND sk > :x", {":x": {"S": "k250"}}, lambda sk: utf8(sk) > b"k250"),
+    ]
+    for condition, values, matches in conditions:
+        values = {":p": {"S": "p"}, **values}
+        expected = sorted((sk for sk in sort_keys if matches(sk)), key=utf8)
+        assert len(expected) > 0
+        for limit in (7, 64):
+            forward, _ = pages(limit, True, KeyConditionExpression=condition, ExpressionAttributeValues=values)
+            backward, count = pages(limit, False, KeyConditionExpression=condition, ExpressionAttributeValues=values)
+            assert forward == expected, condition
+            assert backward == expected[::-1], (condition, limit)
+            assert count >= len(expected) // limit
+    # The same over a local index, where positions hold the table key too.
+    by_index = lambda forward: pages(9, forward, IndexName="by-n", KeyConditionExpression="pk = :p AND n BETWEEN :lo AND :hi",  # noqa: E731
+                                     ExpressionAttributeValues={":p": {"S": "p"}, ":lo": {"N": "-3"}, ":hi": {"N": "3"}})[0]
+    forward = by_index(True)
+    assert len(forward) == len(set(forward)) == 7 * 6 + sum(1 for i in range(300, 306) if -3 <= (i % 50) - 25 <= 3)
+    assert by_index(False) == forward[::-1]

@@ -180,6 +180,36 @@ impl AttributeValue {
         Value::Structure(members)
     }
 
+    /// [`to_value`](Self::to_value) by move: the strings and bytes of the
+    /// value become the decoded value's, without copies (answers of
+    /// hundreds of items are mostly these).
+    pub fn into_value(self) -> Value {
+        let (kind, inner) = match self {
+            AttributeValue::S(s) => ("S", Value::String(s)),
+            AttributeValue::N(n) => ("N", Value::String(n.to_string())),
+            AttributeValue::B(b) => ("B", Value::Blob(Bytes::from(b))),
+            AttributeValue::Bool(b) => ("BOOL", Value::Boolean(b)),
+            AttributeValue::Null(_) => ("NULL", Value::Boolean(true)),
+            AttributeValue::L(items) => (
+                "L",
+                Value::List(items.into_iter().map(AttributeValue::into_value).collect()),
+            ),
+            AttributeValue::M(map) => ("M", item_into_value(map)),
+            AttributeValue::SS(v) => ("SS", Value::List(v.into_iter().map(Value::String).collect())),
+            AttributeValue::NS(v) => (
+                "NS",
+                Value::List(v.iter().map(|n| Value::String(n.to_string())).collect()),
+            ),
+            AttributeValue::BS(v) => (
+                "BS",
+                Value::List(v.into_iter().map(|b| Value::Blob(Bytes::from(b))).collect()),
+            ),
+        };
+        let mut members = IndexMap::with_capacity(1);
+        members.insert(kind.to_owned(), inner);
+        Value::Structure(members)
+    }
+
     /// Bytes this value counts toward the item size limit.
     pub fn size(&self) -> usize {
         match self {
@@ -286,6 +316,11 @@ pub fn item_from_value(value: &Value) -> Result<Item, AwsError> {
 
 pub fn item_to_value(item: &Item) -> Value {
     Value::Map(item.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+}
+
+/// [`item_to_value`] by move.
+pub fn item_into_value(item: Item) -> Value {
+    Value::Map(item.into_iter().map(|(k, v)| (k, v.into_value())).collect())
 }
 
 /// How deep lists and maps nest in `item` (a top-level scalar is 0), counted

@@ -8,7 +8,7 @@
 use nimbus_core::{AwsError, RequestContext, Value};
 
 use crate::DynamoDb;
-use crate::attribute::{Item, item_size, item_to_value};
+use crate::attribute::{Item, item_into_value, item_size};
 use crate::error::{resource_not_found, validation};
 use crate::expr::ast::{Condition, UpdateAction};
 use crate::expr::eval::project;
@@ -67,7 +67,7 @@ fn old_item_output(input: &Value, table: &str, return_values: &str, result: Writ
             result
                 .old
                 .filter(|_| return_values == "ALL_OLD")
-                .map(|i| item_to_value(&i)),
+                .map(item_into_value),
         ),
         ("ConsumedCapacity", consumed_capacity(input, table, result.units)),
     ])
@@ -130,7 +130,7 @@ impl DynamoDb {
             (item, _) => item,
         };
         Ok(output(vec![
-            ("Item", item.map(|i| item_to_value(&i))),
+            ("Item", item.map(item_into_value)),
             ("ConsumedCapacity", consumed_capacity(&input, &table_name, units)),
         ]))
     }
@@ -233,7 +233,7 @@ impl DynamoDb {
         let new = result.new.unwrap_or_default();
         let attributes = updated_attributes(&return_values, result.old.as_ref(), &new, &actions);
         Ok(output(vec![
-            ("Attributes", attributes.map(|i| item_to_value(&i))),
+            ("Attributes", attributes.map(item_into_value)),
             (
                 "ConsumedCapacity",
                 consumed_capacity(&input, &table, result.units),

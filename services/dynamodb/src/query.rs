@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use nimbus_core::{AwsError, RequestContext, Value};
 
 use crate::DynamoDb;
-use crate::attribute::{AttributeValue, Item, item_from_value, item_size, item_to_value};
+use crate::attribute::{AttributeValue, Item, item_from_value, item_into_value, item_size};
 use crate::error::{resource_not_found, validation};
 use crate::expr::ast::{Comparator, Condition, Operand, Path, PathElement};
 use crate::expr::eval::{evaluate, project};
@@ -62,6 +62,36 @@ impl SortCondition {
                 if starts { Ordering::Equal } else { cmp(prefix) }
             }
         }
+    }
+
+    /// A store key above every key of the range and below every key past
+    /// it, within the partition `prefix` (for a backward scan's start).
+    /// Key encodings preserve order and none is a prefix of another, so a
+    /// key is below `prefix + enc(v)` exactly when its sort key is below `v`.
+    fn upper_marker(&self, prefix: &[u8]) -> Option<Vec<u8>> {
+        let mut marker = prefix.to_vec();
+        match self {
+            SortCondition::Compare(Comparator::Less, bound) => {
+                bound.encode_key(&mut marker);
+                return Some(marker);
+            }
+            SortCondition::Compare(Comparator::LessEqual | Comparator::Equal, bound)
+            | SortCondition::Between(_, bound) => bound.encode_key(&mut marker),
+            SortCondition::BeginsWith(start) => {
+                start.encode_key(&mut marker);
+                // Without its terminator: every longer value follows.
+                marker.truncate(marker.len().saturating_sub(2));
+            }
+            SortCondition::Compare(..) => return None,
+        }
+        // Past every key that starts with the marker.
+        while let Some(last) = marker.pop() {
+            if last < u8::MAX {
+                marker.push(last + 1);
+                return Some(marker);
+            }
+        }
+        None
     }
 
     /// The value the range starts at (for the scan's starting point).
@@ -451,11 +481,11 @@ impl DynamoDb {
         Ok(output(vec![
             (
                 "Items",
-                (!count_only).then(|| Value::List(page.items.iter().map(item_to_value).collect())),
+                (!count_only).then(|| Value::List(page.items.into_iter().map(item_into_value).collect())),
             ),
             ("Count", Some(Value::Integer(page.count as i64))),
             ("ScannedCount", Some(Value::Integer(page.scanned as i64))),
-            ("LastEvaluatedKey", page.last_key.map(|k| item_to_value(&k))),
+            ("LastEvaluatedKey", page.last_key.map(item_into_value)),
             ("ConsumedCapacity", consumed_capacity(input, table_name, units)),
         ]))
     }
@@ -553,11 +583,17 @@ fn run_plan(
                 marker
             }),
     };
-    let entries = table.scan_after(&prefix, if plan.forward { start.as_deref() } else { None })?;
     let entries: Box<dyn Iterator<Item = _>> = if plan.forward {
-        Box::new(entries)
+        Box::new(table.scan_between(&prefix, start.as_deref(), None)?)
     } else {
-        Box::new(entries.rev())
+        // Backward: the range ends right below ExclusiveStartKey or above
+        // the sort range, whichever is lower, so no item is skipped over.
+        let above_range = sort.as_ref().and_then(|sort| sort.upper_marker(&prefix));
+        let before = match (start.as_deref(), above_range.as_deref()) {
+            (Some(start), Some(above)) => Some(start.min(above)),
+            (start, above) => start.or(above),
+        };
+        Box::new(table.scan_between(&prefix, None, before)?.rev())
     };
     let mut page = Page {
         items: Vec::new(),
@@ -568,12 +604,6 @@ fn run_plan(
     };
     for entry in entries {
         let entry = entry?;
-        if !plan.forward
-            && let Some(start) = &start
-            && entry.key.as_slice() >= start.as_slice()
-        {
-            continue;
-        }
         if let Some((segment, total)) = plan.segment {
             let bucket = entry
                 .key
@@ -602,7 +632,11 @@ fn run_plan(
             Some(index) => index_projection(meta, index, &item),
             None => item,
         };
-        let last_key = key_of(&visible, &keys);
+        // The page ends here: its last item's key says where the next starts.
+        let page_full = plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
+        if page_full {
+            page.last_key = Some(key_of(&visible, &keys));
+        }
         if plan.filter.as_ref().is_none_or(|f| evaluate(f, &visible)) {
             page.count += 1;
             if !plan.count_only {
@@ -612,8 +646,7 @@ fn run_plan(
                 });
             }
         }
-        if plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES {
-            page.last_key = Some(last_key);
+        if page_full {
             break;
         }
     }
