@@ -7,14 +7,19 @@ from __future__ import annotations
 import datetime
 import http.client
 import re
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from unittest import mock
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from conftest import cli_env
 
 CORS_NOT_ALLOWED = (
     "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
@@ -425,3 +430,100 @@ def test_presigned_sigv2_expired(aws_client, bucket):
     assert "<X-Amz-Expires>" not in body
     status, body = fetch(s3v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2.txt"}, ExpiresIn=60))
     assert (status, body) == (200, "v2")
+
+
+# ---------------------------------------------------------------- signature verification (opt-in)
+
+
+@pytest.fixture
+def verifying(launch_nimbus):
+    """A nimbus started with --verify-signatures, and a client factory for it."""
+    server = launch_nimbus("--verify-signatures")
+
+    def client(service: str, key: str = "test", secret: str = "test", token: str | None = None, **config):
+        config.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
+        return boto3.client(
+            service,
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=Config(**config),
+        )
+
+    return server, client
+
+
+def error_code(call) -> tuple[str, int]:
+    with pytest.raises(ClientError) as error:
+        call()
+    response = error.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_verified_s3_requests(verifying):
+    server, client = verifying
+    s3 = client("s3", s3={"addressing_style": "path"})
+    bucket = f"sig-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a b/c.txt", Body=b"signed", Metadata={"k": "v"})
+    assert s3.get_object(Bucket=bucket, Key="a b/c.txt")["Body"].read() == b"signed"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="a b/")["Contents"]] == ["a b/c.txt"]
+
+    assert error_code(lambda: client("s3", secret="wrong").list_buckets()) == ("SignatureDoesNotMatch", 403)
+    assert error_code(lambda: client("s3", key="AKIAUNKNOWN").list_buckets()) == ("InvalidAccessKeyId", 403)
+
+    # Presigned URLs (SigV4 and its tampered twin).
+    presigner = client("s3", s3={"addressing_style": "path"}, signature_version="s3v4")
+    url = presigner.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a b/c.txt"})
+    assert fetch(url) == (200, "signed")
+    tampered = re.sub(r"X-Amz-Signature=[0-9a-f]{4}", "X-Amz-Signature=0000", url)
+    status, body = fetch(tampered)
+    assert status == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in body
+    assert re.search(r"<CanonicalRequest>GET(\n|&#xA;|&#10;)/" + bucket, body), body
+
+
+def test_verified_json_and_query_services(verifying):
+    _, client = verifying
+    assert client("dynamodb").list_tables()["TableNames"] == []
+    assert error_code(lambda: client("dynamodb", secret="wrong").list_tables()) == ("InvalidSignatureException", 400)
+    assert error_code(lambda: client("dynamodb", key="AKIAUNKNOWN").list_tables()) == (
+        "UnrecognizedClientException",
+        400,
+    )
+    sts = client("sts")
+    assert sts.get_caller_identity()["Account"]
+    assert error_code(lambda: client("sts", secret="wrong").get_caller_identity()) == ("SignatureDoesNotMatch", 403)
+    assert error_code(lambda: client("sts", key="AKIAUNKNOWN").get_caller_identity()) == ("InvalidClientTokenId", 403)
+
+    # Keys issued by STS verify with their own secret.
+    issued = sts.get_session_token()["Credentials"]
+    temporary = client(
+        "sqs", key=issued["AccessKeyId"], secret=issued["SecretAccessKey"], token=issued["SessionToken"]
+    )
+    name = f"sig-{uuid.uuid4().hex[:8]}"
+    assert temporary.create_queue(QueueName=name)["QueueUrl"].endswith("/" + name)
+    wrong = client("sqs", key=issued["AccessKeyId"], secret="x" * 40, token=issued["SessionToken"])
+    assert error_code(lambda: wrong.list_queues()) == ("InvalidSignatureException", 400)
+
+
+def test_verified_aws_cli(verifying, tmp_path):
+    server, _ = verifying
+    bucket = f"sig-cli-{uuid.uuid4().hex[:8]}"
+    source = tmp_path / "f.txt"
+    source.write_bytes(b"cli body")
+
+    def aws(*args: str, secret: str = "test") -> subprocess.CompletedProcess:
+        env = {**cli_env(), "AWS_SECRET_ACCESS_KEY": secret}
+        return subprocess.run(
+            ["aws", *args, "--endpoint-url", server.url], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert aws("s3", "mb", f"s3://{bucket}").returncode == 0
+    assert aws("s3", "cp", str(source), f"s3://{bucket}/dir/f.txt").returncode == 0
+    listed = aws("s3", "ls", f"s3://{bucket}/dir/")
+    assert listed.returncode == 0 and "f.txt" in listed.stdout
+    refused = aws("s3", "ls", f"s3://{bucket}/", secret="wrong")
+    assert refused.returncode != 0 and "SignatureDoesNotMatch" in refused.stderr

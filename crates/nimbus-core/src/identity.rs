@@ -18,6 +18,8 @@ pub struct Identity {
 #[derive(Debug, Default)]
 pub struct CredentialRegistry {
     issued: RwLock<HashMap<String, Identity>>,
+    /// Secret keys of issued credentials, for signature verification.
+    secrets: RwLock<HashMap<String, String>>,
 }
 
 impl CredentialRegistry {
@@ -37,10 +39,26 @@ impl CredentialRegistry {
         self.issued.read().ok()?.get(access_key_id).cloned()
     }
 
+    /// Records the secret key of an issued access key id (the gateway's
+    /// optional signature verification needs it).
+    pub fn insert_secret(&self, access_key_id: String, secret_access_key: String) {
+        if let Ok(mut secrets) = self.secrets.write() {
+            secrets.insert(access_key_id, secret_access_key);
+        }
+    }
+
+    /// The secret key of an issued access key id.
+    pub fn secret(&self, access_key_id: &str) -> Option<String> {
+        self.secrets.read().ok()?.get(access_key_id).cloned()
+    }
+
     /// Forgets every issued credential (for `/_nimbus/reset`).
     pub fn clear(&self) {
         if let Ok(mut issued) = self.issued.write() {
             issued.clear();
+        }
+        if let Ok(mut secrets) = self.secrets.write() {
+            secrets.clear();
         }
     }
 }

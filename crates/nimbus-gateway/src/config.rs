@@ -17,6 +17,8 @@ pub struct GatewayConfig {
     pub test_hooks: bool,
     /// The time presigned URL expiry is judged by (a test clock in tests).
     pub clock: nimbus_runtime::Clock,
+    /// Check SigV4 signatures against known secret keys (see `verify.rs`).
+    pub verify_signatures: bool,
 }
 
 impl Default for GatewayConfig {
@@ -28,6 +30,7 @@ impl Default for GatewayConfig {
             max_s3_body_bytes: usize::try_from(5u64 << 30).unwrap_or(usize::MAX),
             test_hooks: false,
             clock: nimbus_runtime::Clock::real(),
+            verify_signatures: false,
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod services;
 pub mod sigv4;
 pub mod snapshots;
 pub mod test_hooks;
+pub mod verify;
 
 pub use config::GatewayConfig;
 pub use gateway::Gateway;

@@ -44,6 +44,11 @@ pub struct Cli {
           value_parser = parse_account_id)]
     pub default_account: String,
 
+    /// Verify SigV4 signatures: access key `test` (secret `test`) and keys
+    /// issued by STS; others are refused (InvalidAccessKeyId and the like).
+    #[arg(long, env = "NIMBUS_VERIFY_SIGNATURES", value_parser = BoolishValueParser::new())]
+    pub verify_signatures: bool,
+
     /// Debug builds only: enable hooks end-to-end tests use to provoke
     /// failures (e.g. a handler panic).
     #[cfg(debug_assertions)]

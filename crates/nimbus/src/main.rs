@@ -72,6 +72,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = GatewayConfig {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
+        verify_signatures: cli.verify_signatures,
         ..GatewayConfig::default()
     };
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");

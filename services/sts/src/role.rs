@@ -60,6 +60,9 @@ impl Sts {
             assumed_role_id: format!("{}:{session_name}", role_id(role.arn)),
             arn: role.session_arn(session_name),
         };
+        // Kept for the gateway's optional signature verification.
+        self.registry
+            .insert_secret(credentials.access_key_id.clone(), credentials.secret_access_key.clone());
         self.registry.insert(
             credentials.access_key_id.clone(),
             Identity {
