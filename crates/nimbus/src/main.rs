@@ -73,6 +73,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
         verify_signatures: cli.verify_signatures,
+        // Presigned URL expiry reads the clock the services read.
+        clock: environment.clock.clone(),
         ..GatewayConfig::default()
     };
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
