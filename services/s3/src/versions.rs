@@ -70,19 +70,44 @@ pub fn put_newest(
     mut record: ObjectRecord,
     now_nanos: u64,
 ) -> Result<ObjectRecord, AwsError> {
-    let previous = newest(table, &bucket.name, &record.key)?;
-    record.sequence = previous.map_or(now_nanos, |p| now_nanos.max(p.sequence + 1));
-    if bucket.versioning_enabled() {
+    let versioned = bucket.versioning_enabled();
+    // One pass over the key's versions, newest first: the newest gives the
+    // sequence; an unversioned write also looks for the null version it replaces.
+    let mut newest_sequence = None;
+    let mut null_version = None;
+    for entry in table.scan(&records::key_versions_prefix(&bucket.name, &record.key))? {
+        let stored: ObjectRecord = entry?.decode()?;
+        newest_sequence.get_or_insert(stored.sequence);
+        if versioned {
+            break;
+        }
+        if stored.version_id.as_deref().is_none_or(|id| id == "null") {
+            null_version = Some(stored);
+            break;
+        }
+    }
+    record.sequence = newest_sequence.map_or(now_nanos, |newest| now_nanos.max(newest + 1));
+    if versioned {
         record.version_id = Some(new_version_id());
     } else {
         record.version_id = None;
-        remove_null(txn, table, &bucket.name, &record.key)?;
+        if let Some(null_version) = null_version {
+            remove(txn, table, &bucket.name, &null_version)?;
+        }
     }
-    table.put_json(
+    // Encoded once for both copies. The new version is the newest, so the
+    // current-version copy is this record (none for a delete marker).
+    let stored = nimbus_store::codec::encode(&record)?;
+    table.put(
         &records::version_key(&bucket.name, &record.key, record.sequence),
-        &record,
+        &stored,
     )?;
-    refresh_current(table, &bucket.name, &record.key)?;
+    let current = records::current_key(&bucket.name, &record.key);
+    if record.delete_marker {
+        table.delete(&current)?;
+    } else {
+        table.put(&current, &stored)?;
+    }
     Ok(record)
 }
 

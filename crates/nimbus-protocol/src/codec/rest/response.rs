@@ -196,8 +196,10 @@ pub fn write_bound_members(
     members: &IndexMap<String, Value>,
     response: &mut HttpResponse,
 ) {
-    for (name, member) in &shape.members {
-        let Some(value) = members.get(name) else {
+    // The members the output holds (a handful), not every member the shape
+    // declares (S3's GetObject has dozens): one lookup each.
+    for (name, value) in members {
+        let Some(member) = shape.members.get(name) else {
             continue;
         };
         let wire_name = member.location_name.as_deref().unwrap_or(name);
