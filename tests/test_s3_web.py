@@ -16,7 +16,10 @@ from unittest import mock
 
 import boto3
 import pytest
+from botocore.auth import HmacV1Auth, S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import cli_env
@@ -527,3 +530,58 @@ def test_verified_aws_cli(verifying, tmp_path):
     assert listed.returncode == 0 and "f.txt" in listed.stdout
     refused = aws("s3", "ls", f"s3://{bucket}/", secret="wrong")
     assert refused.returncode != 0 and "SignatureDoesNotMatch" in refused.stderr
+
+
+def test_verified_sigv2(verifying):
+    _, client = verifying
+    s3 = client("s3", signature_version="s3", s3={"addressing_style": "path"})
+    bucket = f"sig2-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="v2 key.txt", Body=b"v2", ContentType="text/plain")
+    assert s3.get_object(Bucket=bucket, Key="v2 key.txt", ResponseContentType="x/y")["ContentType"] == "x/y"
+    s3.put_object_acl(Bucket=bucket, Key="v2 key.txt", ACL="public-read")
+    assert [o["Key"] for o in s3.list_objects(Bucket=bucket)["Contents"]] == ["v2 key.txt"]
+
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2 key.txt"})
+    assert "AWSAccessKeyId=test" in url
+    assert fetch(url) == (200, "v2")
+    status, body = fetch(re.sub(r"Signature=[^&]{4}", "Signature=AAAA", url))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body
+
+    wrong = client("s3", secret="wrong", signature_version="s3", s3={"addressing_style": "path"})
+    assert error_code(lambda: wrong.list_objects(Bucket=bucket)) == ("SignatureDoesNotMatch", 403)
+
+
+@pytest.mark.parametrize("signer", ["s3v4", "s3"])
+def test_verified_virtual_hosted_requests(verifying, signer):
+    """Signed for `<bucket>.localhost` and sent with that Host header (the
+    name need not resolve: the connection goes to 127.0.0.1)."""
+    server, client = verifying
+    bucket = f"sigvh-{uuid.uuid4().hex[:10]}"
+    s3 = client("s3", s3={"addressing_style": "path"})
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="dir/a b.txt", Body=b"vh")
+    port = urllib.parse.urlparse(server.url).port
+    host = f"{bucket}.localhost:{port}"
+
+    def get(path: str, secret: str = "test") -> tuple[int, bytes]:
+        request = AWSRequest(method="GET", url=f"http://{host}{path}")
+        credentials = Credentials("test", secret)
+        if signer == "s3v4":
+            S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+        else:
+            request.auth_path = f"/{bucket}{path.split('?')[0]}"
+            HmacV1Auth(credentials).add_auth(request)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path, headers={**dict(request.headers.items()), "Host": host})
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, body
+
+    first = get("/dir/a%20b.txt")
+    assert first == (200, b"vh"), first[1].decode()
+    status, body = get("/?prefix=dir%2F")
+    assert status == 200 and b"<Key>dir/a b.txt</Key>" in body, body.decode()
+    status, body = get("/dir/a%20b.txt", secret="wrong")
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body

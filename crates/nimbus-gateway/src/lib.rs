@@ -35,6 +35,7 @@ pub mod sigv4;
 pub mod snapshots;
 pub mod test_hooks;
 pub mod verify;
+pub mod verify_v2;
 
 pub use config::GatewayConfig;
 pub use gateway::Gateway;

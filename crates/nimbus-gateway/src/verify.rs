@@ -5,8 +5,9 @@
 //! Known keys: `test` (secret `test`) and the temporary keys STS issued.
 //! Verified: SigV4 `AWS4-HMAC-SHA256` in the `Authorization` header and in
 //! presigned query strings, including the seed signature of `aws-chunked`
-//! uploads. Not verified: the per-chunk signatures, SigV4a (ECDSA), SigV2,
-//! and whether a body matches its `x-amz-content-sha256`.
+//! uploads, and S3's SigV2 (header and presigned, [`verify_v2`]). Not
+//! verified: the per-chunk signatures, SigV4a (ECDSA), SigV2 of other
+//! services, and whether a body matches its `x-amz-content-sha256`.
 //!
 //! The payload hash is `x-amz-content-sha256` when sent (S3 always sends
 //! it), `UNSIGNED-PAYLOAD` for presigned URLs, else the SHA-256 of the body:
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identify::Route;
 use crate::sigv4::{Algorithm, RequestAuth, SigV4, SignatureLocation};
+use crate::verify_v2;
 
 /// The long-term credentials every nimbus knows (AWS's documented test pair).
 const DEFAULT_CREDENTIALS: [(&str, &str); 1] = [("test", "test")];
@@ -73,13 +75,20 @@ pub fn before_body(
     if !enabled {
         return Ok(None);
     }
-    let (Some(route), RequestAuth::SigV4(sig)) = (route, auth) else {
+    let Some(route) = route else {
         return Ok(None);
     };
-    if sig.algorithm != Algorithm::HmacSha256 {
-        return Ok(None);
-    }
     let family = Family::of(route);
+    let sig = match auth {
+        RequestAuth::SigV4(sig) if sig.algorithm == Algorithm::HmacSha256 => sig,
+        RequestAuth::SigV2 { access_key_id } if matches!(family, Family::S3) => {
+            let secret =
+                secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
+            let bucket = route.virtual_bucket.as_deref();
+            return verify_v2::verify(request, query, access_key_id, &secret, bucket).map(|()| None);
+        }
+        _ => return Ok(None),
+    };
     let Some(secret) = secret_of(credentials, &sig.scope.access_key_id) else {
         return Err(unknown_key(family, &sig.scope.access_key_id));
     };
@@ -298,7 +307,7 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-fn spaced_hex(bytes: &[u8]) -> String {
+pub(crate) fn spaced_hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|byte| format!("{byte:02x}"))
