@@ -95,6 +95,6 @@ pub use namespace::{Namespace, Scope};
 pub use schema::SCHEMA_VERSION;
 pub use snapshot::{SnapshotInfo, validate_snapshot_name};
 pub use store::Store;
-pub use table::{Entries, Entry, TableMut, TableRef};
+pub use table::{Entries, Entry, EntryRef, EntryRefs, TableMut, TableRef};
 pub use tempdir::TempDir;
 pub use txn::{ReadTxn, WriteTxn};

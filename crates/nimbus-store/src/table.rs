@@ -66,6 +66,67 @@ type RawItem<'t> = (
     redb::AccessGuard<'t, &'static [u8]>,
 );
 
+impl<'t> Entries<'t> {
+    /// The same items, lent instead of copied: for scans that decode each
+    /// value once and keep nothing of the bytes (a Query page of hundreds
+    /// of items).
+    pub fn borrowed(self) -> EntryRefs<'t> {
+        EntryRefs { entries: self }
+    }
+}
+
+/// One stored item, read in place. Its key is without the namespace prefix.
+pub struct EntryRef<'t> {
+    key: redb::AccessGuard<'t, &'static [u8]>,
+    value: redb::AccessGuard<'t, &'static [u8]>,
+    prefix_len: usize,
+}
+
+impl EntryRef<'_> {
+    pub fn key(&self) -> &[u8] {
+        self.key.value().get(self.prefix_len..).unwrap_or_default()
+    }
+
+    pub fn value(&self) -> &[u8] {
+        self.value.value()
+    }
+}
+
+/// [`Entries`] lending each item as an [`EntryRef`] (reversible with `.rev()`).
+pub struct EntryRefs<'t> {
+    entries: Entries<'t>,
+}
+
+impl<'t> EntryRefs<'t> {
+    fn to_ref(&self, item: Option<redb::Result<RawItem<'t>>>) -> Option<Result<EntryRef<'t>>> {
+        let prefix_len = self.entries.prefix_len;
+        item.map(|item| {
+            let (key, value) = item?;
+            Ok(EntryRef {
+                key,
+                value,
+                prefix_len,
+            })
+        })
+    }
+}
+
+impl<'t> Iterator for EntryRefs<'t> {
+    type Item = Result<EntryRef<'t>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.entries.range.as_mut()?.next();
+        self.to_ref(item)
+    }
+}
+
+impl<'t> DoubleEndedIterator for EntryRefs<'t> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let item = self.entries.range.as_mut()?.next_back();
+        self.to_ref(item)
+    }
+}
+
 impl<'t> Iterator for Entries<'t> {
     type Item = Result<Entry>;
 
@@ -389,6 +450,29 @@ mod tests {
             table.scan_between(b"p/", Some(b"p/04"), Some(b"p/04"))?.count(),
             0
         );
+        Ok(())
+    }
+
+    #[test]
+    fn borrowed_entries_are_the_same_items_in_both_directions() -> Result<(), StoreError> {
+        let (store, ns) = ten_keys()?;
+        let read = store.begin_read()?;
+        let table = read.open(&ns)?;
+        let copied: Vec<Entry> = table.scan(b"p/")?.rev().collect::<Result<_, _>>()?;
+        let lent: Vec<Entry> = table
+            .scan(b"p/")?
+            .borrowed()
+            .rev()
+            .map(|entry| {
+                let entry = entry?;
+                Ok(Entry {
+                    key: entry.key().to_vec(),
+                    value: entry.value().to_vec(),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        assert_eq!(lent, copied);
+        assert_eq!(lent.first().map(|e| e.key.as_slice()), Some(&b"p/09"[..]));
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::expr::parser::parse_update;
 use crate::expr::update::{action_path, apply, check_overlaps, check_static_types};
 use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
-use crate::storage::{self, decode_item, item_key, load_table, load_table_mut, write_item};
+use crate::storage::{self, decode_item, item_key, table_meta, table_meta_mut, write_item};
 
 /// What a write core needs besides the item: the table, the condition, and
 /// whether a failed condition returns the old item.
@@ -96,7 +96,7 @@ impl DynamoDb {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
                 meta.check_item(&item)?;
                 let key = item_key(&meta, &item);
                 let old = table.get(&key)?.map(|b| decode_item(&b)).transpose()?;
@@ -146,7 +146,7 @@ impl DynamoDb {
         self.store
             .read(move |txn| {
                 let table = txn.open(&ns)?;
-                let meta = load_table(&table, &table_name)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta(&table, &table_name)?.ok_or_else(resource_not_found)?;
                 meta.check_key(&key)?;
                 let stored = table.get(&item_key(&meta, &key))?;
                 stored.map(|b| decode_item(&b)).transpose()
@@ -175,7 +175,7 @@ impl DynamoDb {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
                 meta.check_key(&key)?;
                 let store_key = item_key(&meta, &key);
                 let old = table.get(&store_key)?.map(|b| decode_item(&b)).transpose()?;
@@ -255,7 +255,7 @@ impl DynamoDb {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let meta = load_table_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta_mut(&table, &spec.table)?.ok_or_else(resource_not_found)?;
                 meta.check_key(&key)?;
                 for action in &actions {
                     let root = action_path(action).root();

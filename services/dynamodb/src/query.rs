@@ -14,7 +14,7 @@ use crate::expr::eval::{evaluate, project};
 use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
-use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, load_table, position_keys};
+use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, position_keys, table_meta};
 
 /// A page stops once this many bytes of items were read.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -452,7 +452,7 @@ impl DynamoDb {
             .store
             .read(move |txn| {
                 let table = txn.open(&ns)?;
-                let meta = load_table(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
                 let index = match &plan.index_name {
                     Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
                         validation(format!(
@@ -584,7 +584,7 @@ fn run_plan(
             }),
     };
     let entries: Box<dyn Iterator<Item = _>> = if plan.forward {
-        Box::new(table.scan_between(&prefix, start.as_deref(), None)?)
+        Box::new(table.scan_between(&prefix, start.as_deref(), None)?.borrowed())
     } else {
         // Backward: the range ends right below ExclusiveStartKey or above
         // the sort range, whichever is lower, so no item is skipped over.
@@ -593,7 +593,7 @@ fn run_plan(
             (Some(start), Some(above)) => Some(start.min(above)),
             (start, above) => start.or(above),
         };
-        Box::new(table.scan_between(&prefix, None, before)?.rev())
+        Box::new(table.scan_between(&prefix, None, before)?.borrowed().rev())
     };
     let mut page = Page {
         items: Vec::new(),
@@ -606,7 +606,7 @@ fn run_plan(
         let entry = entry?;
         if let Some((segment, total)) = plan.segment {
             let bucket = entry
-                .key
+                .key()
                 .get(base_len..base_len + 2)
                 .map_or(0, |b| u32::from(u16::from_be_bytes([b[0], b[1]])));
             if bucket >= segment_bucket(segment + 1, total) {
@@ -614,7 +614,7 @@ fn run_plan(
             }
         }
 
-        let item = decode_item(&entry.value)?;
+        let item = decode_item(entry.value())?;
         if let (Some(sort), Some(range)) = (&sort, range) {
             let Some(value) = item.get(&range.name) else {
                 continue;
@@ -766,7 +766,7 @@ impl DynamoDb {
             .store
             .read(move |txn| {
                 let table = txn.open(&ns)?;
-                let meta = load_table(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
+                let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
                 let index = match &plan.index_name {
                     Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
                         validation(format!("The table does not have the specified index: {name}"))

@@ -13,6 +13,9 @@
 //!   the full item again for each secondary index whose keys it has; the
 //!   index's projection is applied when reading.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::{Namespace, TableMut, TableRef};
 
@@ -157,6 +160,40 @@ pub fn index_entry_key(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Opti
         }
     }
     push_position(&mut key, item, &position_keys(meta, Some(index))).then_some(key)
+}
+
+/// A table's definition for the item operations, shared: decoded once per
+/// distinct stored form and reused while the stored bytes stay the same.
+/// Keyed by the bytes themselves, so a changed (or another account's)
+/// definition can never be served from the cache.
+pub fn table_meta(table: &TableRef, name: &str) -> Result<Option<Arc<TableMeta>>, AwsError> {
+    table.get(&table_key(name))?.map(decode_table_meta).transpose()
+}
+
+/// [`table_meta`] inside a write transaction.
+pub fn table_meta_mut(table: &TableMut<'_>, name: &str) -> Result<Option<Arc<TableMeta>>, AwsError> {
+    table.get(&table_key(name))?.map(decode_table_meta).transpose()
+}
+
+/// Distinct definitions kept decoded; past this many the cache starts over
+/// (it only saves decoding, it never decides anything).
+const DECODED_TABLES_MAX: usize = 1024;
+
+fn decode_table_meta(bytes: Vec<u8>) -> Result<Arc<TableMeta>, AwsError> {
+    type Decoded = Mutex<HashMap<Vec<u8>, Arc<TableMeta>>>;
+    static DECODED: OnceLock<Decoded> = OnceLock::new();
+    let decoded = DECODED.get_or_init(Decoded::default);
+    // A panic while holding the lock leaves the map valid.
+    if let Some(meta) = decoded.lock().unwrap_or_else(PoisonError::into_inner).get(&bytes) {
+        return Ok(Arc::clone(meta));
+    }
+    let meta = Arc::new(nimbus_store::codec::decode::<TableMeta>(&bytes)?);
+    let mut decoded = decoded.lock().unwrap_or_else(PoisonError::into_inner);
+    if decoded.len() >= DECODED_TABLES_MAX {
+        decoded.clear();
+    }
+    decoded.insert(bytes, Arc::clone(&meta));
+    Ok(meta)
 }
 
 pub fn load_table(table: &TableRef, name: &str) -> Result<Option<TableMeta>, AwsError> {
