@@ -81,7 +81,8 @@ impl Store {
     /// in-memory backend; blob files and snapshots go to a temporary
     /// directory removed when the last handle is dropped. Blobs larger than
     /// [`INLINE_MAX`](crate::blob::INLINE_MAX) stay files so that memory
-    /// does not grow with object sizes.
+    /// does not grow with object sizes. Nothing outlives the process, so
+    /// commits skip redb's durable bookkeeping.
     pub fn ephemeral() -> Result<Store> {
         let dir = TempDir::new("nimbus-ephemeral")?;
         let layout = Layout::new(dir.path());
@@ -99,12 +100,13 @@ impl Store {
         let sweep = cleanup::sweep(&db, &layout)?;
         let db = Arc::new(db);
         let unlink_gate = Arc::default();
-        let writer = Writer::start(db.clone(), layout.blobs(), Arc::clone(&unlink_gate))?;
+        let durable = ephemeral_dir.is_none();
+        let writer = Writer::start(db.clone(), layout.blobs(), Arc::clone(&unlink_gate), durable)?;
         let inner = StoreInner {
             writer,
             db: db.clone(),
-            // Ephemeral blobs die with the process: syncing them buys nothing.
-            blobs: Blobs::new(&layout, ephemeral_dir.is_none(), db.clone()),
+            // Ephemeral stores die with the process: syncing blobs or commits buys nothing.
+            blobs: Blobs::new(&layout, durable, db.clone()),
             layout,
             unlink_gate,
             sweep,
@@ -126,7 +128,12 @@ impl Store {
     /// [`write_blocking`](Self::write_blocking), which share commits.
     pub fn begin_write(&self) -> Result<WriteTxn> {
         let txn = self.inner.db.begin_write()?;
-        WriteTxn::new(txn, self.inner.layout.blobs(), self.inner.unlink_gate.clone())
+        WriteTxn::new(
+            txn,
+            self.inner.layout.blobs(),
+            self.inner.unlink_gate.clone(),
+            !self.is_ephemeral(),
+        )
     }
 
     /// Runs `work` in a write transaction and commits it if `work` succeeds;

@@ -84,9 +84,16 @@ impl WriteTxn {
         mut inner: redb::WriteTransaction,
         blobs_dir: PathBuf,
         unlink_gate: Arc<RwLock<()>>,
+        durable: bool,
     ) -> Result<Self> {
-        // The default already, said out loud: this is the durability promise.
-        inner.set_durability(Durability::Immediate)?;
+        // Immediate is the durability promise. An ephemeral store's database
+        // lives in memory and dies with the process: there is nothing to make
+        // durable, and a non-durable commit does about half the bookkeeping.
+        inner.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        })?;
         Ok(WriteTxn {
             inner,
             blobs: BlobChanges::new(blobs_dir, unlink_gate),

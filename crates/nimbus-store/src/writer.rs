@@ -141,6 +141,8 @@ struct Target {
     db: Arc<redb::Database>,
     blobs_dir: PathBuf,
     unlink_gate: Arc<RwLock<()>>,
+    /// Commit with durability (all but ephemeral stores).
+    durable: bool,
 }
 
 impl Target {
@@ -149,6 +151,7 @@ impl Target {
             self.db.begin_write()?,
             self.blobs_dir.clone(),
             self.unlink_gate.clone(),
+            self.durable,
         )
     }
 }
@@ -169,12 +172,14 @@ impl Writer {
         db: Arc<redb::Database>,
         blobs_dir: PathBuf,
         unlink_gate: Arc<RwLock<()>>,
+        durable: bool,
     ) -> Result<Writer> {
         let (queue, jobs) = mpsc::channel();
         let target = Target {
             db,
             blobs_dir,
             unlink_gate,
+            durable,
         };
         let thread = std::thread::Builder::new()
             .name("nimbus-store-writer".to_owned())
