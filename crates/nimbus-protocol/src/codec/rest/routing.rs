@@ -106,6 +106,20 @@ impl PathTemplate {
     /// [`Self::match_path`] for a path already split by [`split_path`], so a
     /// request is split once whatever the number of routes tried.
     fn match_parts<'t>(&'t self, parts: &[&str]) -> Option<RawLabels<'t>> {
+        let mut labels = Vec::new();
+        self.walk_parts(parts, Some(&mut labels))?;
+        Some(labels)
+    }
+
+    /// Whether the split path matches, without building its labels: routing
+    /// tries many templates per request and needs only the answer.
+    fn matches_parts(&self, parts: &[&str]) -> bool {
+        self.walk_parts(parts, None).is_some()
+    }
+
+    /// Matches the split path segment by segment, collecting the labels
+    /// when asked to.
+    fn walk_parts<'t>(&'t self, parts: &[&str], mut labels: Option<&mut RawLabels<'t>>) -> Option<()> {
         let mut parts = parts;
         let greedy_ends_template = self.greedy_at.is_some_and(|at| at + 1 == self.segments.len());
         if !greedy_ends_template && parts.len() > 1 && parts.last() == Some(&"") {
@@ -114,14 +128,13 @@ impl PathTemplate {
         if parts == [""] {
             parts = &[];
         }
-        let mut labels = Vec::new();
         match self.greedy_at {
             None => {
                 if parts.len() != self.segments.len() {
                     return None;
                 }
                 for (segment, part) in self.segments.iter().zip(parts) {
-                    match_segment(segment, part, &mut labels)?;
+                    match_segment(segment, part, labels.as_deref_mut())?;
                 }
             }
             Some(at) => {
@@ -131,21 +144,22 @@ impl PathTemplate {
                 }
                 let greedy_end = parts.len() - suffix.len();
                 for (segment, part) in self.segments[..at].iter().zip(&parts[..at]) {
-                    match_segment(segment, part, &mut labels)?;
+                    match_segment(segment, part, labels.as_deref_mut())?;
                 }
                 for (segment, part) in suffix.iter().zip(&parts[greedy_end..]) {
-                    match_segment(segment, part, &mut labels)?;
+                    match_segment(segment, part, labels.as_deref_mut())?;
                 }
-                let greedy = parts[at..greedy_end].join("/");
-                if greedy.is_empty() {
+                // The greedy label takes at least one character (`a//b` gives `/`).
+                let greedy_parts = &parts[at..greedy_end];
+                if greedy_parts.len() <= 1 && greedy_parts.iter().all(|part| part.is_empty()) {
                     return None;
                 }
-                if let Segment::Greedy(name) = &self.segments[at] {
-                    labels.push((name.as_str(), greedy));
+                if let (Some(labels), Segment::Greedy(name)) = (labels, &self.segments[at]) {
+                    labels.push((name.as_str(), greedy_parts.join("/")));
                 }
             }
         }
-        Some(labels)
+        Some(())
     }
 }
 
@@ -154,8 +168,9 @@ fn split_path(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
-fn match_segment<'t>(segment: &'t Segment, part: &str, labels: &mut RawLabels<'t>) -> Option<()> {
+fn match_segment<'t>(segment: &'t Segment, part: &str, labels: Option<&mut RawLabels<'t>>) -> Option<()> {
     match segment {
+        Segment::Literal(text) if !part.contains('%') => (part == text.as_str()).then_some(()),
         Segment::Literal(text) => {
             (percent_decode_str(part).decode_utf8_lossy() == text.as_str()).then_some(())
         }
@@ -163,7 +178,9 @@ fn match_segment<'t>(segment: &'t Segment, part: &str, labels: &mut RawLabels<'t
             if part.is_empty() {
                 return None;
             }
-            labels.push((name.as_str(), part.to_owned()));
+            if let Some(labels) = labels {
+                labels.push((name.as_str(), part.to_owned()));
+            }
             Some(())
         }
     }
@@ -302,12 +319,16 @@ impl RouteIndex {
         params: &[(String, String)],
         headers: &HeaderMap,
     ) -> Option<&'m Operation> {
-        let candidates = self.by_method.get(&method.to_ascii_uppercase())?;
+        // Clients send methods in upper case; only others pay for converting.
+        let candidates = match self.by_method.get(method) {
+            Some(candidates) => candidates,
+            None => self.by_method.get(&method.to_ascii_uppercase())?,
+        };
         let parts = split_path(path);
         let best = candidates
             .iter()
             .map(|&position| &self.routes[position])
-            .filter(|route| route.query_matches(params) && route.path.match_parts(&parts).is_some())
+            .filter(|route| route.query_matches(params) && route.path.matches_parts(&parts))
             .max_by_key(|route| {
                 let present = route.bindings_present(params, headers);
                 (
