@@ -17,6 +17,7 @@ use crate::expr::update::{action_path, apply, check_overlaps, check_static_types
 use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
 use crate::storage::{self, decode_item, item_key, table_meta, table_meta_mut, write_item};
+use crate::wire::{stored_item_value, value_item_size};
 
 /// What a write core needs besides the item: the table, the condition, and
 /// whether a failed condition returns the old item.
@@ -123,14 +124,23 @@ impl DynamoDb {
             .get("ConsistentRead")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let item = self.get_parsed(ctx, &table_name, key).await?;
-        let units = read_units(item.as_ref().map_or(0, item_size), consistent);
-        let item = match (item, &expressions.projection) {
-            (Some(item), Some(paths)) => Some(project(&item, paths)),
-            (item, _) => item,
+        let stored = self.get_stored(ctx, &table_name, key)?;
+        let (item, size) = match (stored, &expressions.projection) {
+            (None, _) => (None, 0),
+            // The whole item: straight from its stored form into the answer.
+            (Some(bytes), None) => {
+                let item = stored_item_value(&bytes)?;
+                let size = value_item_size(&item)?;
+                (Some(item), size)
+            }
+            (Some(bytes), Some(paths)) => {
+                let item = decode_item(&bytes)?;
+                (Some(item_into_value(project(&item, paths))), item_size(&item))
+            }
         };
+        let units = read_units(size, consistent);
         Ok(output(vec![
-            ("Item", item.map(item_into_value)),
+            ("Item", item),
             ("ConsumedCapacity", consumed_capacity(&input, &table_name, units)),
         ]))
     }
@@ -141,17 +151,23 @@ impl DynamoDb {
         table: &str,
         key: Item,
     ) -> Result<Option<Item>, AwsError> {
-        let ns = storage::namespace(ctx)?;
-        let table_name = table.to_owned();
-        self.store
-            .read(move |txn| {
-                let table = txn.open(&ns)?;
-                let meta = table_meta(&table, &table_name)?.ok_or_else(resource_not_found)?;
-                meta.check_key(&key)?;
-                let stored = table.get(&item_key(&meta, &key))?;
-                stored.map(|b| decode_item(&b)).transpose()
-            })
-            .await
+        let stored = self.get_stored(ctx, table, key)?;
+        stored.map(|b| decode_item(&b)).transpose()
+    }
+
+    /// The stored form of the item under `key`, if there is one.
+    fn get_stored(
+        &self,
+        ctx: &RequestContext,
+        table_name: &str,
+        key: Item,
+    ) -> Result<Option<Vec<u8>>, AwsError> {
+        // One point lookup: read right here, where handing it to a blocking
+        // thread and back would cost more than the read itself.
+        let table = self.store.begin_read()?.open(&storage::namespace(ctx)?)?;
+        let meta = table_meta(&table, table_name)?.ok_or_else(resource_not_found)?;
+        meta.check_key(&key)?;
+        Ok(table.get(&item_key(&meta, &key))?)
     }
 
     pub async fn delete_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
@@ -229,7 +245,13 @@ impl DynamoDb {
         let result = self
             .update_parsed(ctx, spec, key, actions.clone())
             .await
-            .map_err(|e| if from_legacy { crate::legacy::update_error(e) } else { e })?;
+            .map_err(|e| {
+                if from_legacy {
+                    crate::legacy::update_error(e)
+                } else {
+                    e
+                }
+            })?;
         let new = result.new.unwrap_or_default();
         let attributes = updated_attributes(&return_values, result.old.as_ref(), &new, &actions);
         Ok(output(vec![

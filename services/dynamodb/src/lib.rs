@@ -31,6 +31,7 @@ mod streams;
 mod tables;
 mod transact;
 mod ttl;
+mod wire;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@ use crate::expr::{ExpressionKind, Substitutions};
 use crate::request::*;
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
 use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, position_keys, table_meta};
+use crate::wire::{stored_item_value, value_item_size, value_key_of};
 
 /// A page stops once this many bytes of items were read.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -94,6 +95,16 @@ impl SortCondition {
         None
     }
 
+    /// What a scan in this direction does with an item of this sort key.
+    fn step(&self, value: &AttributeValue, forward: bool) -> SortStep {
+        match self.locate(value) {
+            Ordering::Equal => SortStep::Take,
+            Ordering::Less if forward => SortStep::Skip,
+            Ordering::Greater if !forward => SortStep::Skip,
+            _ => SortStep::Stop,
+        }
+    }
+
     /// The value the range starts at (for the scan's starting point).
     fn lower_bound(&self) -> Option<&AttributeValue> {
         match self {
@@ -103,6 +114,13 @@ impl SortCondition {
             _ => None,
         }
     }
+}
+
+/// An item met by a scan: in the sort range, before it (not there yet), or past it.
+enum SortStep {
+    Take,
+    Skip,
+    Stop,
 }
 
 fn single_name(operand: &Operand) -> Option<&str> {
@@ -267,6 +285,9 @@ struct ReadPlan {
 
 struct Page {
     items: Vec<Item>,
+    /// Whole items read straight into their answer form (see `wire`),
+    /// when the caller asked for that and nothing filters or projects them.
+    values: Vec<Value>,
     count: usize,
     scanned: usize,
     last_key: Option<Item>,
@@ -340,9 +361,13 @@ impl DynamoDb {
         } = read_common(&input, &subs)?;
         check_substitutions_used(
             &subs,
-            ["KeyConditionExpression", "FilterExpression", "ProjectionExpression"]
-                .iter()
-                .any(|member| input.get(member).is_some()),
+            [
+                "KeyConditionExpression",
+                "FilterExpression",
+                "ProjectionExpression",
+            ]
+            .iter()
+            .any(|member| input.get(member).is_some()),
         )?;
         let legacy_filter = filter.is_none() && input.get("QueryFilter").is_some();
         let filter = match filter {
@@ -448,40 +473,49 @@ impl DynamoDb {
             .get("ConsistentRead")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let page = self
-            .store
-            .read(move |txn| {
-                let table = txn.open(&ns)?;
-                let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
-                let index = match &plan.index_name {
-                    Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
-                        validation(format!(
-                            "The table does not have the specified index: {name}"
-                        ))
-                    })?),
-                    None => None,
-                };
-                if let Some(index) = &index {
-                    if index.global && consistent {
-                        return Err(validation("Consistent reads are not supported on global secondary indexes"));
-                    }
-                    if index.global && plan.select_all_attributes && index.projection_type != "ALL" {
-                        return Err(validation(format!(
-                            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
-                            index.name
-                        )));
-                    }
+        // A Query reads one partition, at most a page of it: that is done
+        // right here, where handing it to a blocking thread and back would
+        // cost more than the read. A Scan may walk far; it gets a thread.
+        let inline = plan.key_condition.is_some();
+        let work = move |txn: &nimbus_store::ReadTxn| {
+            let table = txn.open(&ns)?;
+            let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
+            let index = match &plan.index_name {
+                Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
+                    validation(format!("The table does not have the specified index: {name}"))
+                })?),
+                None => None,
+            };
+            if let Some(index) = &index {
+                if index.global && consistent {
+                    return Err(validation(
+                        "Consistent reads are not supported on global secondary indexes",
+                    ));
                 }
-                run_plan(&table, &meta, index.as_ref(), plan)
-            })
-            .await?;
+                if index.global && plan.select_all_attributes && index.projection_type != "ALL" {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                        index.name
+                    )));
+                }
+            }
+            run_plan(&table, &meta, index.as_ref(), plan, true)
+        };
+        let page = if inline {
+            work(&self.store.begin_read()?)?
+        } else {
+            self.store.read(work).await?
+        };
         let units = read_units(page.bytes, consistent);
         let table_name = string(input, "TableName").unwrap_or_default();
         let count_only = string(input, "Select") == Some("COUNT");
         Ok(output(vec![
             (
                 "Items",
-                (!count_only).then(|| Value::List(page.items.into_iter().map(item_into_value).collect())),
+                (!count_only).then(|| {
+                    let items = page.items.into_iter().map(item_into_value);
+                    Value::List(items.chain(page.values).collect())
+                }),
             ),
             ("Count", Some(Value::Integer(page.count as i64))),
             ("ScannedCount", Some(Value::Integer(page.scanned as i64))),
@@ -512,6 +546,7 @@ fn run_plan(
     meta: &TableMeta,
     index: Option<&IndexMeta>,
     mut plan: ReadPlan,
+    answer_values: bool,
 ) -> Result<Page, AwsError> {
     let (hash, range) = match index {
         Some(index) => (&index.hash_key, index.range_key.as_ref()),
@@ -595,8 +630,14 @@ fn run_plan(
         };
         Box::new(table.scan_between(&prefix, None, before)?.borrowed().rev())
     };
+    let whole_items = answer_values
+        && plan.filter.is_none()
+        && plan.projection.is_none()
+        && !plan.count_only
+        && index.is_none_or(|index| index.projection_type == "ALL");
     let mut page = Page {
         items: Vec::new(),
+        values: Vec::new(),
         count: 0,
         scanned: 0,
         last_key: None,
@@ -614,16 +655,40 @@ fn run_plan(
             }
         }
 
+        if whole_items {
+            let value = stored_item_value(entry.value())?;
+            if let (Some(sort), Some(range)) = (&sort, range) {
+                let Some(sort_key) = value.get(&range.name) else {
+                    continue;
+                };
+                match sort.step(&AttributeValue::from_value(sort_key)?, plan.forward) {
+                    SortStep::Take => {}
+                    SortStep::Skip => continue,
+                    SortStep::Stop => break,
+                }
+            }
+            page.scanned += 1;
+            page.count += 1;
+            page.bytes += value_item_size(&value)?;
+            let page_full = plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
+            if page_full {
+                page.last_key = Some(value_key_of(&value, &keys)?);
+            }
+            page.values.push(value);
+            if page_full {
+                break;
+            }
+            continue;
+        }
         let item = decode_item(entry.value())?;
         if let (Some(sort), Some(range)) = (&sort, range) {
             let Some(value) = item.get(&range.name) else {
                 continue;
             };
-            match sort.locate(value) {
-                Ordering::Equal => {}
-                Ordering::Less if plan.forward => continue,
-                Ordering::Greater if !plan.forward => continue,
-                _ => break,
+            match sort.step(value, plan.forward) {
+                SortStep::Take => {}
+                SortStep::Skip => continue,
+                SortStep::Stop => break,
             }
         }
         page.scanned += 1;
@@ -773,7 +838,7 @@ impl DynamoDb {
                     })?),
                     None => None,
                 };
-                run_plan(&table, &meta, index.as_ref(), plan)
+                run_plan(&table, &meta, index.as_ref(), plan, false)
             })
             .await?;
         Ok(StatementPage {
