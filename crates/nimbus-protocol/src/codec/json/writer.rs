@@ -90,26 +90,29 @@ impl<'m> Writer<'m, '_> {
     /// Members in the shape's order, present ones only. A structure usually
     /// sets few of its members (an AttributeValue one of ten), so the members
     /// present are looked up in the shape rather than the other way round.
-    fn structure(&mut self, shape: &'m Shape, members: &IndexMap<String, Value>, depth: usize) {
-        let mut present: Vec<(usize, &'m str, &'m ShapeRef, &Value)> = Vec::with_capacity(members.len());
-        for (name, value) in members {
+    fn structure<'v>(&mut self, shape: &'m Shape, members: &'v IndexMap<String, Value>, depth: usize) {
+        let written = |(name, value): (&String, &'v Value)| {
             if matches!(value, Value::Null) {
-                continue;
+                return None;
             }
-            let Some((index, member_name, member)) = shape.members.get_full(name.as_str()) else {
-                continue;
-            };
-            if depth == 0 && member.location.is_some() {
-                continue;
-            }
-            present.push((index, member_name, member, value));
-        }
-        present.sort_unstable_by_key(|(index, ..)| *index);
+            let (index, member_name, member) = shape.members.get_full(name.as_str())?;
+            (depth > 0 || member.location.is_none()).then_some((index, member_name, member, value))
+        };
         self.raw(b"{");
         let mut first = true;
-        for (_, name, member, value) in present {
-            self.key(&mut first, wire_name(name, member));
-            self.shape(&member.shape, Some(member), value, depth + 1);
+        if members.len() == 1 {
+            // One member (every AttributeValue): nothing to order.
+            for (_, name, member, value) in members.iter().filter_map(written) {
+                self.key(&mut first, wire_name(name, member));
+                self.shape(&member.shape, Some(member), value, depth + 1);
+            }
+        } else {
+            let mut present: Vec<_> = members.iter().filter_map(written).collect();
+            present.sort_unstable_by_key(|(index, ..)| *index);
+            for (_, name, member, value) in present {
+                self.key(&mut first, wire_name(name, member));
+                self.shape(&member.shape, Some(member), value, depth + 1);
+            }
         }
         self.raw(b"}");
     }
