@@ -154,6 +154,7 @@ impl Report<'_> {
                         | ScenarioId::Memory
                         | ScenarioId::S3PutLarge
                         | ScenarioId::S3GetLarge
+                        | ScenarioId::S3GetRss
                 )
         });
         if !has_targets {
@@ -185,6 +186,15 @@ impl Report<'_> {
                 let verdict = scalar(id, 0, &|mb| mb > 1000.0, "MB/s");
                 let _ = writeln!(out, "- {} above 1 GB/s — {verdict}", id.title(self.settings));
             }
+        }
+
+        if self.scenarios.contains(&ScenarioId::S3GetRss) {
+            let verdict = scalar(ScenarioId::S3GetRss, 1, &|mib| mib < 50.0, "MiB");
+            let _ = writeln!(
+                out,
+                "- RSS during a {} MiB GET under 50 MiB — {verdict}",
+                self.settings.rss_object_bytes / crate::settings::MIB
+            );
         }
 
         let small: Vec<ScenarioId> = self

@@ -56,6 +56,7 @@ pub async fn run_server(launcher: &Launcher, scenarios: &[ScenarioId], settings:
         requests: RequestFactory::new(server.addr),
         reference: launcher.kind == ServerKind::Limit,
         settings,
+        server_pid: server.pid(),
     };
     for &id in scenarios.iter().filter(|id| id.is_load()) {
         let outcome = match server.exit_status() {

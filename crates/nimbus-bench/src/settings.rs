@@ -20,6 +20,8 @@ pub struct Settings {
     /// Connections used for large transfers: each holds a whole object in
     /// the server, so fewer than for small requests.
     pub large_concurrency: usize,
+    /// Size of the object whose upload and download the RSS scenario watches.
+    pub rss_object_bytes: usize,
     /// Starts timed for the cold-start figure.
     pub cold_starts: usize,
     /// Messages in the queue of the big-queue scenario.
@@ -46,6 +48,7 @@ impl Settings {
             large_object_bytes: 64 * MIB,
             large_transfers: 8,
             large_concurrency: 2,
+            rss_object_bytes: 1024 * MIB,
             cold_starts: 5,
             big_queue_messages: 1_000_000,
             idle_settle: Duration::from_secs(1),
@@ -63,6 +66,7 @@ impl Settings {
             large_object_bytes: 4 * MIB,
             large_transfers: 1,
             large_concurrency: 1,
+            rss_object_bytes: 16 * MIB,
             cold_starts: 3,
             big_queue_messages: 100,
             idle_settle: Duration::from_millis(100),

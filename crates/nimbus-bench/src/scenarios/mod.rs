@@ -27,6 +27,7 @@ pub enum ScenarioId {
     DynamoGet,
     DynamoQuery,
     SqsBigQueue,
+    S3GetRss,
 }
 
 /// One figure a scenario reports.
@@ -71,7 +72,7 @@ impl From<Result<Vec<f64>, Problem>> for Outcome {
 }
 
 impl ScenarioId {
-    pub const ALL: [ScenarioId; 13] = [
+    pub const ALL: [ScenarioId; 14] = [
         ScenarioId::ColdStart,
         ScenarioId::Memory,
         ScenarioId::S3PutSmall,
@@ -85,6 +86,7 @@ impl ScenarioId {
         ScenarioId::DynamoGet,
         ScenarioId::DynamoQuery,
         ScenarioId::SqsBigQueue,
+        ScenarioId::S3GetRss,
     ];
 
     /// The name used on the command line and in the JSON output.
@@ -103,6 +105,7 @@ impl ScenarioId {
             ScenarioId::DynamoGet => "dynamodb-get",
             ScenarioId::DynamoQuery => "dynamodb-query",
             ScenarioId::SqsBigQueue => "sqs-big-queue",
+            ScenarioId::S3GetRss => "s3-get-1gib-rss",
         }
     }
 
@@ -112,11 +115,13 @@ impl ScenarioId {
 
     /// Scenarios run when none are named. Filling a queue with a million
     /// messages takes minutes on a slow peer, so a full run asks for it
-    /// explicitly; a smoke run does it at a small scale.
+    /// explicitly; a smoke run does it at a small scale. The 1 GiB RSS
+    /// scenario moves 2 GiB and holds 1 GiB in the client: only when named.
     pub fn defaults(smoke: bool) -> Vec<Self> {
         Self::ALL
             .into_iter()
             .filter(|id| smoke || *id != ScenarioId::SqsBigQueue)
+            .filter(|id| *id != ScenarioId::S3GetRss)
             .collect()
     }
 
@@ -160,6 +165,10 @@ impl ScenarioId {
                 "SQS ReceiveMessage, queue of {} messages",
                 with_thousands_separators(settings.big_queue_messages)
             ),
+            ScenarioId::S3GetRss => format!(
+                "server RSS around a {} MiB S3 object",
+                settings.rss_object_bytes / MIB
+            ),
         }
     }
 
@@ -194,6 +203,23 @@ impl ScenarioId {
                 unit: "MB/s",
                 higher_is_better: true,
             }],
+            ScenarioId::S3GetRss => vec![
+                Metric {
+                    name: "peak RSS during PUT",
+                    unit: "MiB",
+                    higher_is_better: false,
+                },
+                Metric {
+                    name: "peak RSS during GET",
+                    unit: "MiB",
+                    higher_is_better: false,
+                },
+                Metric {
+                    name: "GET",
+                    unit: "MB/s",
+                    higher_is_better: true,
+                },
+            ],
             ScenarioId::SqsReceiveDelete => vec![
                 Metric {
                     name: "throughput",
@@ -239,6 +265,8 @@ pub struct Context<'a> {
     /// no data, so checks are skipped and placeholders stand in for ids.
     pub reference: bool,
     pub settings: &'a Settings,
+    /// The server's process, whose memory some scenarios sample.
+    pub server_pid: u32,
 }
 
 impl Context<'_> {
@@ -309,6 +337,7 @@ pub async fn run(id: ScenarioId, context: &Context<'_>) -> Outcome {
         ScenarioId::S3GetSmall => s3::get_small(context).await,
         ScenarioId::S3PutLarge => s3::put_large(context).await,
         ScenarioId::S3GetLarge => s3::get_large(context).await,
+        ScenarioId::S3GetRss => s3::get_rss(context).await,
         ScenarioId::SqsSendJson => sqs::send_json(context).await,
         ScenarioId::SqsSendQuery => sqs::send_query(context).await,
         ScenarioId::SqsReceiveDelete => sqs::receive_delete(context).await,

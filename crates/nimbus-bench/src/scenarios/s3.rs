@@ -185,3 +185,83 @@ fn payload(size: usize) -> Bytes {
         .collect::<Vec<u8>>()
         .into()
 }
+
+/// Uploads one big object (1 GiB in a full run) and downloads it while
+/// sampling the server's resident memory: a server that streams object
+/// bytes stays flat, one that buffers them grows by the object's size.
+/// Reports the peak RSS during the PUT and during the GET, and the GET rate.
+pub async fn get_rss(context: &Context<'_>) -> Result<Vec<f64>, Problem> {
+    let bucket = "bench-get-rss";
+    let key = format!("{LARGE_PATH_MARKER}-rss");
+    create_bucket(context, bucket).await?;
+    let body = payload(context.settings.rss_object_bytes);
+
+    let put = object_request(context, Method::PUT, bucket, &key, &body);
+    let watch = RssWatch::start(context.server_pid);
+    let put_result = context.call(&put, "PutObject").await;
+    let put_peak = watch.stop().await;
+    put_result?;
+    drop(put);
+    drop(body);
+
+    let get = object_request(context, Method::GET, bucket, &key, &Bytes::new());
+    let watch = RssWatch::start(context.server_pid);
+    let report = context
+        .load(
+            Replay {
+                operation: "GetObject",
+                requests: vec![get],
+                handling: BodyHandling::Count,
+                check: context.reply_check(ReplyCheck::BodyLen(context.settings.rss_object_bytes as u64)),
+            },
+            Plan {
+                concurrency: 1,
+                operations: 1,
+                max_duration: context.settings.max_duration * 3,
+            },
+        )
+        .await;
+    let get_peak = watch.stop().await;
+    let report = report?;
+    let mib = |bytes: Option<u64>| bytes.map_or(f64::NAN, |bytes| bytes as f64 / (1024.0 * 1024.0));
+    Ok(vec![mib(put_peak), mib(get_peak), report.megabytes_per_second()])
+}
+
+/// Samples a process's VmRSS every few milliseconds and keeps the peak.
+struct RssWatch {
+    stop: tokio::sync::oneshot::Sender<()>,
+    peak: tokio::task::JoinHandle<Option<u64>>,
+}
+
+impl RssWatch {
+    fn start(pid: u32) -> Self {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel();
+        let peak = tokio::spawn(async move {
+            let mut peak = None;
+            loop {
+                if let Some(rss) = rss_bytes(pid) {
+                    peak = Some(peak.map_or(rss, |peak: u64| peak.max(rss)));
+                }
+                tokio::select! {
+                    _ = &mut stopped => return peak,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(5)) => {}
+                }
+            }
+        });
+        RssWatch { stop, peak }
+    }
+
+    /// The peak seen, with one last sample.
+    async fn stop(self) -> Option<u64> {
+        let _ = self.stop.send(());
+        self.peak.await.ok().flatten()
+    }
+}
+
+/// VmRSS from `/proc/<pid>/status`, in bytes.
+fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
