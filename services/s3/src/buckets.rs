@@ -105,6 +105,20 @@ impl S3 {
         records::bucket(&table, name)
     }
 
+    /// Fails with NoSuchBucket unless the bucket exists, without decoding it.
+    pub(crate) fn require_bucket(&self, name: &str) -> Result<(), AwsError> {
+        let txn = self.store.begin_read()?;
+        let table = txn.open(&records::namespace()?)?;
+        records::require_bucket(&table, name)
+    }
+
+    /// The bucket's versioning and notification settings, without decoding the rest.
+    pub(crate) fn glance_bucket(&self, name: &str) -> Result<records::BucketGlance, AwsError> {
+        let txn = self.store.begin_read()?;
+        let table = txn.open(&records::namespace()?)?;
+        records::bucket_glance(&table, name)
+    }
+
     pub(crate) async fn create_bucket(
         &self,
         ctx: &RequestContext,

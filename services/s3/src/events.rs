@@ -293,10 +293,11 @@ impl S3 {
         if !self.destinations.any() {
             return;
         }
-        let Ok(bucket) = self.load_bucket(&pending.bucket) else {
+        // Most buckets notify nobody: find that out without decoding the whole record.
+        let Ok(glance) = self.glance_bucket(&pending.bucket) else {
             return;
         };
-        let Some(config) = bucket.notification.as_ref() else {
+        let Some(config) = glance.notification.as_ref() else {
             return;
         };
         if config.queue_configurations.as_ref().is_none_or(Vec::is_empty)
@@ -304,6 +305,9 @@ impl S3 {
         {
             return;
         }
+        let Ok(bucket) = self.load_bucket(&pending.bucket) else {
+            return;
+        };
         let events = self.object_events(&pending, output);
         let mut deliveries = Vec::new();
         for event in events {

@@ -175,7 +175,7 @@ impl S3 {
     ) -> Result<(ObjectRecord, bool), AwsError> {
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
-        let versioned = records::bucket(&table, bucket)?.versioning.is_some();
+        let versioned = records::bucket_glance(&table, bucket)?.versioning.is_some();
         let object = match version_id {
             None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
             Some(version_id) => {
@@ -245,7 +245,7 @@ impl S3 {
     ) -> Result<PutObjectOutput, AwsError> {
         validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         // Fail before writing bytes for a bucket that is not there.
-        self.load_bucket(&input.bucket)?;
+        self.require_bucket(&input.bucket)?;
         validate_storage_class(input.storage_class.as_deref())?;
         if let Some(canned) = input.acl.as_deref()
             && !acl::is_canned(canned)

@@ -203,6 +203,29 @@ pub fn bucket(table: &TableRef, name: &str) -> Result<BucketRecord, AwsError> {
         .ok_or_else(|| errors::no_such_bucket(name))
 }
 
+/// The members of a bucket record that every object request reads, decoded
+/// without the rest (names, tags, policies and other configurations).
+#[derive(Debug, Default, Deserialize)]
+pub struct BucketGlance {
+    pub versioning: Option<String>,
+    pub notification: Option<NotificationConfiguration>,
+}
+
+/// [`bucket`], reading only what [`BucketGlance`] holds.
+pub fn bucket_glance(table: &TableRef, name: &str) -> Result<BucketGlance, AwsError> {
+    table
+        .get_json(&bucket_key(name))?
+        .ok_or_else(|| errors::no_such_bucket(name))
+}
+
+/// Fails with NoSuchBucket unless the bucket exists; reads nothing of it.
+pub fn require_bucket(table: &TableRef, name: &str) -> Result<(), AwsError> {
+    match table.get(&bucket_key(name))? {
+        Some(_) => Ok(()),
+        None => Err(errors::no_such_bucket(name)),
+    }
+}
+
 /// [`bucket`] inside a write transaction.
 pub fn bucket_mut(table: &TableMut<'_>, name: &str) -> Result<BucketRecord, AwsError> {
     table
