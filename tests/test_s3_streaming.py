@@ -166,6 +166,19 @@ def test_aws_chunked_upload_streams_with_its_trailing_checksum(endpoint, s3, buc
     assert s3.get_object(Bucket=bucket, Key="chunked")["Body"].read() == data
 
 
+def test_large_copy_streams_and_computes_a_new_checksum(s3, bucket):
+    data = pattern(6 * MIB + 17)
+    s3.put_object(Bucket=bucket, Key="source", Body=data)
+    copied = s3.copy_object(
+        Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "source"}, ChecksumAlgorithm="CRC32"
+    )["CopyObjectResult"]
+    assert copied["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    assert copied["ChecksumCRC32"] == crc32_b64(data)
+    got = s3.get_object(Bucket=bucket, Key="copy", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == crc32_b64(data)
+    assert got["Body"].read() == data
+
+
 # ------------------------------------------------- failures store nothing
 
 

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use md5::{Digest, Md5};
+use md5::Digest;
 use nimbus_core::AwsError;
 
 use crate::errors;
@@ -60,6 +60,7 @@ impl Running {
 }
 
 /// The checksum of `bytes` with `algorithm`, base64-encoded.
+#[cfg(test)]
 pub fn of(algorithm: &str, bytes: &[u8]) -> Option<String> {
     let mut running = Running::new(algorithm)?;
     running.update(bytes);
@@ -67,8 +68,9 @@ pub fn of(algorithm: &str, bytes: &[u8]) -> Option<String> {
 }
 
 /// Hex MD5, the ETag of a single-part object (unquoted).
+#[cfg(test)]
 pub fn md5_hex(bytes: &[u8]) -> String {
-    hex(&Md5::digest(bytes))
+    hex(&md5::Md5::digest(bytes))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -222,6 +224,8 @@ pub fn members(checksum: Option<&StoredChecksum>) -> Members {
 
 #[cfg(test)]
 mod tests {
+    use md5::Md5;
+
     use super::*;
 
     #[test]

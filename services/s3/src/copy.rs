@@ -1,11 +1,13 @@
 //! CopyObject and the copy source both copies read (`x-amz-copy-source`).
 
+use bytes::Bytes;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::{BlobRef, StagedBlob};
 
 use crate::checksums;
 use crate::conditions::Conditions;
 use crate::generated::*;
+use crate::object_body::{self, UploadBody};
 use crate::objects::{metadata_or, parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::ObjectRecord;
 use crate::{S3, errors};
@@ -45,25 +47,24 @@ pub fn parse_copy_source(header: &str) -> Result<CopySource, AwsError> {
 }
 
 impl S3 {
-    /// Copies bytes `start..end` of a blob into a new staged blob, a chunk at a time.
+    /// Copies bytes `start..end` of a blob into a new staged blob, streamed
+    /// through the upload path: the MD5 (hex) and the checksum `algorithm`
+    /// (base64) are computed on the way.
     pub(crate) async fn copy_bytes(
         &self,
         blob: Option<&BlobRef>,
         start: u64,
         end: u64,
-    ) -> Result<(Option<StagedBlob>, String), AwsError> {
-        let mut md5 = md5::Md5::default();
-        let Some(blob) = blob.filter(|_| end > start) else {
-            return Ok((None, checksums::md5_hex(b"")));
+        algorithm: Option<&str>,
+    ) -> Result<(Option<StagedBlob>, String, Option<String>), AwsError> {
+        let body = match blob.filter(|_| end > start) {
+            Some(blob) => {
+                UploadBody::Streamed(object_body::read_stream(self.store.blobs(), blob, start, end).await?)
+            }
+            None => UploadBody::Buffered(Bytes::new()),
         };
-        use md5::Digest;
-        let mut reader = self.store.blobs().open_range(blob, start..end).await?;
-        let mut writer = self.store.blobs().create().await?;
-        while let Some(chunk) = reader.next_chunk().await? {
-            md5.update(&chunk);
-            writer.write(&chunk).await?;
-        }
-        Ok((Some(writer.finish().await?), checksums::hex(&md5.finalize())))
+        let copied = object_body::ingest(self.store.blobs(), body, algorithm).await?;
+        Ok((copied.staged, checksums::hex(&copied.md5), copied.checksum))
     }
 
     /// Reads the copy source and checks its conditions.
@@ -158,16 +159,19 @@ impl S3 {
             checksum,
             ..ObjectRecord::default()
         };
-        let (staged, md5) = self.copy_bytes(object.blob.as_ref(), 0, object.size).await?;
+        // A checksum the source does not have is computed from the copied bytes.
+        let algorithm = input
+            .checksum_algorithm
+            .as_deref()
+            .filter(|_| record.checksum.is_none())
+            .and_then(|algorithm| checksums::ALGORITHMS.contains(&algorithm).then_some(algorithm));
+        let (staged, md5, computed) = self
+            .copy_bytes(object.blob.as_ref(), 0, object.size, algorithm)
+            .await?;
         // A copy is a single-part object: its ETag is the MD5 of its bytes.
         record.etag = format!("\"{md5}\"");
-        if record.checksum.is_none()
-            && let Some(algorithm) = input.checksum_algorithm.as_deref()
-        {
-            let bytes = self
-                .read_bytes(staged.as_ref().map(|s| s.blob()), 0, object.size)
-                .await?;
-            record.checksum = checksums::of(algorithm, &bytes).map(|value| crate::records::StoredChecksum {
+        if let (Some(algorithm), Some(value)) = (algorithm, computed) {
+            record.checksum = Some(crate::records::StoredChecksum {
                 algorithm: algorithm.to_owned(),
                 value,
                 kind: "FULL_OBJECT".to_owned(),

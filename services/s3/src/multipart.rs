@@ -254,7 +254,7 @@ impl S3 {
                 }
             }
         };
-        let (staged, md5) = self.copy_bytes(source.blob.as_ref(), start, end).await?;
+        let (staged, md5, _) = self.copy_bytes(source.blob.as_ref(), start, end, None).await?;
         let etag = format!("\"{md5}\"");
         let last_modified = self.now_whole_seconds();
         let part = PartRecord {
