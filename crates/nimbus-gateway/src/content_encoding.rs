@@ -308,6 +308,49 @@ mod tests {
     }
 
     #[test]
+    fn streamed_uploads_look_plain_and_announce_their_trailers() {
+        let mut req = request(
+            &[
+                ("content-encoding", "aws-chunked"),
+                ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                ("x-amz-decoded-content-length", "1048576"),
+                ("x-amz-trailer", "X-Amz-Checksum-CRC32"),
+                ("content-length", "1048700"),
+            ],
+            b"",
+        );
+        let auth = sigv4::parse(&req.headers, &[]).expect("auth");
+        let upload = streamed_aws_chunked(&mut req, &auth)
+            .expect("valid")
+            .expect("chunked");
+        assert_eq!(
+            upload,
+            ChunkedUpload {
+                signed: false,
+                decoded_len: Some(1_048_576),
+                trailer_names: vec!["x-amz-checksum-crc32".to_owned()],
+            }
+        );
+        assert_eq!(req.header("content-length"), Some("1048576"));
+        assert_eq!(req.header("content-encoding"), None);
+
+        let mut plain = request(&[("content-length", "9")], b"");
+        assert_eq!(
+            streamed_aws_chunked(&mut plain, &RequestAuth::Anonymous),
+            Ok(None)
+        );
+        let mut bad = request(
+            &[
+                ("content-encoding", "aws-chunked"),
+                ("x-amz-decoded-content-length", "lots"),
+            ],
+            b"",
+        );
+        let error = streamed_aws_chunked(&mut bad, &RequestAuth::Anonymous).expect_err("bad length");
+        assert_eq!(error.status, 400);
+    }
+
+    #[test]
     fn gunzips_compressed_requests() {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder

@@ -548,3 +548,33 @@ fn writes_a_root_that_is_its_one_scalar_member_as_text() {
     let response = encode_response(BodyFormat::Xml, &model, operation, &Value::empty(), "RID");
     assert!(String::from_utf8_lossy(&response.body).ends_with("<LocationConstraint/>"));
 }
+
+#[test]
+fn streaming_payloads_pass_through_as_streams() {
+    let s3 = models::get("s3").expect("s3 model");
+    let put = s3.operations.get("PutObject").expect("PutObject");
+    let get = s3.operations.get("GetObject").expect("GetObject");
+    assert_eq!(streaming_payload_member(s3, put), Some("Body"));
+    assert_eq!(streaming_payload_member(s3, get), None, "GetObject's input has no payload");
+    let create = s3.operations.get("CreateBucket").expect("CreateBucket");
+    assert_eq!(streaming_payload_member(s3, create), None, "a structure payload is not a stream");
+
+    // The request: every bound member as usual, the body as the stream.
+    let req = request("PUT", "/b/k", &[("content-type", "text/plain")], b"");
+    let body = nimbus_core::ByteStream::from_bytes(Bytes::from_static(b"hello"));
+    let input = decode_streaming(BodyFormat::Xml, s3, put, &req, body.clone()).expect("decodes");
+    assert_eq!(input.get("Key"), Some(&Value::from("k")));
+    assert_eq!(input.get("ContentType"), Some(&Value::from("text/plain")));
+    assert_eq!(input.get("Body"), Some(&Value::Stream(body)));
+
+    // The response: the stream beside the headers, no buffered body.
+    let stream = nimbus_core::ByteStream::from_bytes(Bytes::from_static(b"object"));
+    let mut output = structure! { "ContentLength" => 6i64 };
+    if let Value::Structure(members) = &mut output {
+        members.insert("Body".into(), Value::Stream(stream.clone()));
+    }
+    let response = encode_response(BodyFormat::Xml, s3, get, &output, "req-1");
+    assert_eq!(response.stream, Some(stream));
+    assert!(response.body.is_empty());
+    assert_eq!(response.headers.get("content-length").map(|v| v.as_bytes()), Some(&b"6"[..]));
+}
