@@ -10,6 +10,8 @@
 // AwsError is the error every codec returns, whatever its size.
 #![allow(clippy::result_large_err)]
 
+use std::cell::RefCell;
+
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use indexmap::IndexMap;
@@ -34,7 +36,11 @@ pub(crate) fn serialization_error(message: impl Into<String>) -> AwsError {
 /// A JSON document to a value of the shape `shape_name`. Members bound to
 /// HTTP locations (headers, URI, query string) are not read from the body.
 pub fn value_from_json(model: &ServiceModel, shape_name: &str, json: &Json) -> Result<Value, AwsError> {
-    Decoder { model }.shape(shape_name, json, 0)
+    Decoder {
+        model,
+        shapes: RefCell::default(),
+    }
+    .shape(shape_name, json, 0)
 }
 
 /// A value of the shape `shape_name` to a JSON document. Absent and null
@@ -115,17 +121,30 @@ pub(crate) fn special_float(text: &str) -> Option<f64> {
 
 struct Decoder<'m> {
     model: &'m ServiceModel,
+    /// Shapes already looked up in this request, by the address of their
+    /// name (as the writer does): cheaper than hashing the name again for
+    /// every attribute value. Every name outlives the decoder.
+    shapes: RefCell<Vec<(*const u8, usize, Option<&'m Shape>)>>,
 }
 
-impl Decoder<'_> {
+impl<'m> Decoder<'m> {
+    fn lookup(&self, shape_name: &str) -> Option<&'m Shape> {
+        let key = (shape_name.as_ptr(), shape_name.len());
+        let mut shapes = self.shapes.borrow_mut();
+        if let Some((_, _, shape)) = shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
+            return *shape;
+        }
+        let shape = self.model.shapes.get(shape_name);
+        shapes.push((key.0, key.1, shape));
+        shape
+    }
+
     fn shape(&self, shape_name: &str, json: &Json, depth: usize) -> Result<Value, AwsError> {
         if depth > MAX_DEPTH {
             return Err(too_deep());
         }
         let shape = self
-            .model
-            .shapes
-            .get(shape_name)
+            .lookup(shape_name)
             .ok_or_else(|| AwsError::internal(format!("shape {shape_name} is not in the model")))?;
         if shape.document {
             return Ok(Value::Document(json.clone()));
@@ -162,18 +181,38 @@ impl Decoder<'_> {
     }
 
     fn structure(&self, shape: &Shape, object: &Map<String, Json>, depth: usize) -> Result<Value, AwsError> {
+        // Only the top level carries HTTP bindings (rest-json); those
+        // members live in headers, the URI or the query string.
+        let read = |member: &ShapeRef| depth > 0 || member.location.is_none();
         let mut members = IndexMap::new();
-        for (name, member) in &shape.members {
-            // Only the top level carries HTTP bindings (rest-json); those
-            // members live in headers, the URI or the query string.
-            if depth == 0 && member.location.is_some() {
-                continue;
+        if object.len() < shape.members.len() && shape.members.values().all(|m| m.location_name.is_none()) {
+            // Few members sent (an AttributeValue sets one of ten), each
+            // under its own name: look those up in the shape, then decode
+            // them in the shape's order, as the loop below would.
+            let mut sent: Vec<_> = object
+                .iter()
+                .filter(|(_, json)| !json.is_null())
+                .filter_map(|(key, json)| {
+                    let (index, name, member) = shape.members.get_full(key.as_str())?;
+                    read(member).then_some((index, name, member, json))
+                })
+                .collect();
+            sent.sort_unstable_by_key(|(index, ..)| *index);
+            for (_, name, member, json) in sent {
+                let value = self.shape(&member.shape, json, depth + 1)?;
+                members.insert(name.clone(), value);
             }
-            match object.get(wire_name(name, member)) {
-                None | Some(Json::Null) => {}
-                Some(json) => {
-                    let value = self.shape(&member.shape, json, depth + 1)?;
-                    members.insert(name.clone(), value);
+        } else {
+            for (name, member) in &shape.members {
+                if !read(member) {
+                    continue;
+                }
+                match object.get(wire_name(name, member)) {
+                    None | Some(Json::Null) => {}
+                    Some(json) => {
+                        let value = self.shape(&member.shape, json, depth + 1)?;
+                        members.insert(name.clone(), value);
+                    }
                 }
             }
         }

@@ -434,3 +434,24 @@ fn the_byte_writer_matches_the_json_tree_byte_for_byte() {
     let expected = serde_json::to_vec(&value_to_json(&model, "PutOutput", &output)).expect("json");
     assert_eq!(written, expected);
 }
+
+/// Members sent are decoded in the shape's order, whichever way they are
+/// looked up: the first broken one in that order is the one reported.
+#[test]
+fn structure_members_decode_in_shape_order() {
+    let dynamodb = models::get("dynamodb").expect("dynamodb");
+    let decode = |body: &str| {
+        value_from_json(
+            dynamodb,
+            "AttributeValue",
+            &serde_json::from_str(body).expect("json"),
+        )
+    };
+    let value = decode(r#"{"N": "5", "S": "x", "BOOL": null}"#).expect("decoded");
+    let Value::Structure(members) = value else {
+        panic!("not a structure: {value:?}");
+    };
+    assert_eq!(members.keys().collect::<Vec<_>>(), ["S", "N"]);
+    let error = decode(r#"{"N": 5, "S": true}"#).expect_err("both mistyped");
+    assert_eq!(error.message, "TRUE_VALUE can not be converted to a String");
+}
