@@ -237,6 +237,18 @@ def test_content_md5_mismatch_on_a_large_body_stores_nothing(s3, bucket):
     assert "Parts" not in s3.list_parts(Bucket=bucket, Key="part-md5", UploadId=upload_id)
 
 
+def test_large_upload_to_a_missing_bucket_is_refused(endpoint, s3):
+    data = pattern(8 * MIB)
+    missing = f"missing-{uuid.uuid4().hex[:12]}"
+    # boto3 waits for 100 Continue, so the body is never sent.
+    code, status = error_of(s3.put_object, Bucket=missing, Key="k", Body=data)
+    assert (code, status) == ("NoSuchBucket", 404)
+    # A client that sends the whole body first still reads the answer.
+    headers = {"Authorization": UNSIGNED, "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
+    status, response = raw_put(endpoint, f"/{missing}/k", data, headers)
+    assert status == 404 and b"<Code>NoSuchBucket</Code>" in response, response
+
+
 def test_client_that_stops_sending_leaves_nothing_behind(endpoint, s3, bucket):
     url = urlparse(endpoint)
     sent = pattern(MIB)

@@ -232,6 +232,8 @@ async fn call(call: Call) -> HttpResponse {
     } = call;
     let request_id = ctx.request_id.clone();
     let service_name = ctx.service;
+    // A handle on the upload, to find out afterwards whether it was read.
+    let unread_upload = upload.clone();
     let task = tokio::spawn(async move {
         test_hooks::before_handler(test_hooks, &request);
         let Some(service) = service else {
@@ -244,7 +246,11 @@ async fn call(call: Call) -> HttpResponse {
         drop(request);
         service.handle(&ctx, &operation.name, input).await
     });
-    match task.await {
+    let outcome = task.await;
+    if let Some(upload) = unread_upload {
+        drain_unread(&upload).await;
+    }
+    match outcome {
         Ok(Ok(output)) => protocol.encode_response(model, operation, &output, &request_id),
         Ok(Err(error)) => protocol.encode_error(model, Some(operation), &error, &request_id),
         Err(join_error) => {
@@ -266,6 +272,22 @@ async fn call(call: Call) -> HttpResponse {
             protocol.encode_error(model, Some(operation), &error, &request_id)
         }
     }
+}
+
+/// An upload the service refused without reading it (NoSuchBucket) is read
+/// and discarded up to this size, so a client that sends its whole body
+/// before reading the answer (no `Expect: 100-continue`) gets the answer
+/// instead of a broken connection; larger ones are cut off as S3 does.
+const DRAIN_UNREAD_BYTES: u64 = 64 * 1024 * 1024;
+
+async fn drain_unread(upload: &ByteStream) {
+    if upload.len().is_none_or(|len| len > DRAIN_UNREAD_BYTES) {
+        return;
+    }
+    let Some(mut chunks) = upload.take() else {
+        return;
+    };
+    while let Some(Ok(_)) = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)).await {}
 }
 
 /// Uploads of at least this many bytes (or of unknown length) stream; smaller
