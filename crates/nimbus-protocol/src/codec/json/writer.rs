@@ -126,7 +126,7 @@ impl<'m> Writer<'m, '_> {
             Value::Null => self.raw(b"null"),
             Value::Boolean(b) => self.raw(if *b { b"true" } else { b"false" }),
             Value::Integer(i) => self.serialize(i),
-            Value::String(s) => self.serialize(s.as_str()),
+            Value::String(s) => self.string(s),
             Value::List(items) => {
                 self.raw(b"[");
                 for (i, item) in items.iter().enumerate() {
@@ -161,12 +161,29 @@ impl<'m> Writer<'m, '_> {
         if !std::mem::take(first) {
             self.raw(b",");
         }
-        self.serialize(key);
+        self.string(key);
         self.raw(b":");
     }
 
     fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+    }
+
+    /// A JSON string. Most need no escape at all: those are copied as they
+    /// are (the check runs over the whole string without branching, which
+    /// compiles to wide compares); the rest get serde_json's escapes.
+    fn string(&mut self, text: &str) {
+        let needs_escape = text
+            .bytes()
+            .fold(false, |found, b| found | (b < 0x20) | (b == b'"') | (b == b'\\'));
+        if needs_escape {
+            self.serialize(text);
+        } else {
+            self.out.reserve(text.len() + 2);
+            self.out.push(b'"');
+            self.out.extend_from_slice(text.as_bytes());
+            self.out.push(b'"');
+        }
     }
 
     /// serde_json's own spelling (string escapes, integers, floats).
