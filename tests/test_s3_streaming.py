@@ -166,6 +166,22 @@ def test_aws_chunked_upload_streams_with_its_trailing_checksum(endpoint, s3, buc
     assert s3.get_object(Bucket=bucket, Key="chunked")["Body"].read() == data
 
 
+def test_streamed_parts_carry_the_uploads_checksum(s3, bucket):
+    parts = [pattern(5 * MIB), pattern(MIB + 3)]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256")["UploadId"]
+    done = []
+    for number, data in enumerate(parts, start=1):
+        part = s3.upload_part(
+            Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=number, Body=data, ChecksumAlgorithm="SHA256"
+        )
+        expected = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        assert part["ChecksumSHA256"] == expected
+        assert part["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+        done.append({"PartNumber": number, "ETag": part["ETag"], "ChecksumSHA256": expected})
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id, MultipartUpload={"Parts": done})
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"".join(parts)
+
+
 def test_large_copy_streams_and_computes_a_new_checksum(s3, bucket):
     data = pattern(6 * MIB + 17)
     s3.put_object(Bucket=bucket, Key="source", Body=data)
