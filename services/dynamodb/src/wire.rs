@@ -19,7 +19,10 @@ use crate::attribute::{AttributeValue, Item, item_from_value};
 
 /// A stored item as the decoded value of an `AttributeMap`.
 pub fn stored_item_value(bytes: &[u8]) -> Result<Value, AwsError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // One UTF-8 check for the whole item instead of one per string.
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| AwsError::internal(format!("stored item unreadable: {e}")))?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     // serde_json bounds nesting (128 levels), so stored data cannot exhaust the stack.
     let value = ItemSeed
         .deserialize(&mut deserializer)
