@@ -285,6 +285,21 @@ def test_website_serves_index_and_objects(raw, site):
         assert response.status == 200 and body == b"page"
 
 
+def test_website_applies_cors_rules(s3, raw, site):
+    put_cors(s3, site)
+    host = website_host(site)
+    response, _ = raw.request(
+        "OPTIONS", "/page.html", {"Origin": "http://app.example.com", "Access-Control-Request-Method": "GET"}, host=host
+    )
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == "http://app.example.com"
+    response, body = raw.request("GET", "/page.html", {"Origin": "http://app.example.com"}, host=host)
+    assert response.status == 200 and body == b"page"
+    assert response.getheader("Access-Control-Allow-Methods") == "GET, PUT"
+    response, _ = raw.request("GET", "/page.html", host=host)
+    assert response.getheader("Access-Control-Allow-Origin") is None
+
+
 def test_website_conditional_get(raw, site):
     host = website_host(site)
     response, _ = raw.request("GET", "/page.html", host=host)

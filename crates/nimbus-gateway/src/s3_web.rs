@@ -1,6 +1,7 @@
 //! S3's browser-facing features, in front of the AWS pipeline: the static
 //! website endpoint ([`s3_website`](crate::s3_website)), CORS preflights
-//! (`OPTIONS /bucket[/key]`) and the CORS headers of cross-origin requests.
+//! (`OPTIONS /bucket[/key]`, on either endpoint) and the CORS headers of
+//! cross-origin requests.
 //!
 //! The rules (which CORS rule matches, what a website request resolves to)
 //! are S3's, reached through the Service trait with internal operations
@@ -27,7 +28,7 @@ pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Excha
     let host = header(&parts.headers, HOST.as_str());
     if let Some(bucket) = s3_website::bucket_from_host(host) {
         let bucket = bucket.to_owned();
-        return s3_website::serve(gateway, &parts, &bucket).await;
+        return serve_website(gateway, &parts, bucket).await;
     }
     let target = || Target::of(&parts);
     if parts.method == Method::OPTIONS
@@ -46,6 +47,20 @@ pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Excha
         && let Some(target) = target
     {
         add_cors_headers(gateway, &mut exchange.response, &target.bucket, &origin, &method).await;
+    }
+    exchange
+}
+
+/// The website endpoint, with the bucket's CORS rules applied as on the
+/// API endpoint (preflights, and headers for requests with an `Origin`).
+async fn serve_website(gateway: &Gateway, parts: &Parts, bucket: String) -> Exchange {
+    if parts.method == Method::OPTIONS {
+        let key = parts.uri.path().strip_prefix('/').unwrap_or_default().to_owned();
+        return preflight(gateway, &parts.headers, &Target { bucket, key }).await;
+    }
+    let mut exchange = s3_website::serve(gateway, parts, &bucket).await;
+    if let Some(origin) = parts.headers.get(ORIGIN).and_then(|o| o.to_str().ok()) {
+        add_cors_headers(gateway, &mut exchange.response, &bucket, origin, &parts.method).await;
     }
     exchange
 }
