@@ -38,14 +38,7 @@ const EXPRESSION_MEMBERS: [&str; 5] = [
 /// expression members are not mixed, and AttributesToGet names no attribute
 /// twice.
 pub fn check_request(input: &Value) -> Result<(), AwsError> {
-    // Most requests carry no legacy member: one pass over what was sent.
-    let (Value::Structure(sent) | Value::Map(sent)) = input else {
-        return Ok(());
-    };
-    if !sent
-        .keys()
-        .any(|m| m == "KeyConditions" || LEGACY_MEMBERS.contains(&m.as_str()))
-    {
+    if !sends_any(input, &LEGACY_MEMBERS) && !sends_any(input, &["KeyConditions"]) {
         return Ok(());
     }
     let mut legacy: Vec<&str> = LEGACY_MEMBERS
@@ -84,6 +77,9 @@ pub fn check_request(input: &Value) -> Result<(), AwsError> {
 /// `Expected` (with `ConditionalOperator`) of PutItem, UpdateItem and
 /// DeleteItem as a condition on the current item.
 pub fn expected(input: &Value) -> Result<Option<Condition>, AwsError> {
+    if !sends_any(input, &["Expected", "ConditionalOperator"]) {
+        return Ok(None);
+    }
     let entries = map_member(input, "Expected")?;
     let mut conditions = Vec::with_capacity(entries.map_or(0, IndexMap::len));
     for (name, entry) in entries.into_iter().flatten() {
@@ -110,6 +106,9 @@ impl FilterMember {
 
 /// `QueryFilter` or `ScanFilter` (with `ConditionalOperator`) as a filter.
 pub fn filter(input: &Value, member: FilterMember) -> Result<Option<Condition>, AwsError> {
+    if !sends_any(input, &[member.name(), "ConditionalOperator"]) {
+        return Ok(None);
+    }
     let entries = map_member(input, member.name())?;
     let mut conditions = Vec::with_capacity(entries.map_or(0, IndexMap::len));
     for (name, entry) in entries.into_iter().flatten() {
@@ -177,6 +176,16 @@ pub fn query_filter_error(error: AwsError) -> AwsError {
             "QueryFilter can only contain non-primary key attributes: {detail}"
         )),
         None => error,
+    }
+}
+
+/// Whether the request carries any of `members`. Most requests carry no
+/// legacy member, and one pass over the few members sent is several times
+/// cheaper than a hash lookup per name.
+fn sends_any(input: &Value, members: &[&str]) -> bool {
+    match input {
+        Value::Structure(sent) | Value::Map(sent) => sent.keys().any(|name| members.contains(&name.as_str())),
+        _ => false,
     }
 }
 
