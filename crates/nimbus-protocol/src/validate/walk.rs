@@ -1,6 +1,8 @@
 //! Walks a value along its shape and collects every broken constraint, with
 //! paths and wording as AWS's own validation prints them.
 
+use std::cell::RefCell;
+
 use nimbus_core::Value;
 
 use super::{MAX_DEPTH, Violation, pattern};
@@ -12,6 +14,9 @@ pub struct Walker<'m> {
     /// `...:placement-group/^.{1,255}$`, could never match).
     check_patterns: bool,
     pub violations: Vec<Violation>,
+    /// Shapes already looked up, by the address of their name (every name
+    /// comes from the model): a request names few shapes many times.
+    shapes: RefCell<Vec<(*const u8, usize, Option<&'m Shape>)>>,
 }
 
 impl<'m> Walker<'m> {
@@ -20,7 +25,19 @@ impl<'m> Walker<'m> {
             model,
             check_patterns: model.metadata.protocol != "ec2",
             violations: Vec::new(),
+            shapes: RefCell::default(),
         }
+    }
+
+    fn shape(&self, shape_name: &str) -> Option<&'m Shape> {
+        let key = (shape_name.as_ptr(), shape_name.len());
+        let mut shapes = self.shapes.borrow_mut();
+        if let Some((_, _, shape)) = shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
+            return *shape;
+        }
+        let shape = self.model.shapes.get(shape_name);
+        shapes.push((key.0, key.1, shape));
+        shape
     }
 
     /// Checks `value`, the value of shape `shape_name` found at `path`
@@ -31,7 +48,7 @@ impl<'m> Walker<'m> {
         if depth > MAX_DEPTH {
             return;
         }
-        let Some(shape) = self.model.shapes.get(shape_name) else {
+        let Some(shape) = self.shape(shape_name) else {
             return;
         };
         for constraint in broken_constraints(shape, value, self.check_patterns) {
@@ -106,7 +123,7 @@ impl<'m> Walker<'m> {
         if depth > MAX_DEPTH {
             return true;
         }
-        let Some(shape) = self.model.shapes.get(shape_name) else {
+        let Some(shape) = self.shape(shape_name) else {
             return true;
         };
         if !broken_constraints(shape, value, self.check_patterns).is_empty() {
@@ -193,7 +210,7 @@ impl<'m> Walker<'m> {
     }
 
     fn is_container(&self, shape_name: &str) -> bool {
-        self.model.shapes.get(shape_name).is_some_and(|shape| {
+        self.shape(shape_name).is_some_and(|shape| {
             matches!(
                 shape.kind,
                 ShapeType::Structure | ShapeType::List | ShapeType::Map
@@ -202,9 +219,7 @@ impl<'m> Walker<'m> {
     }
 
     fn scalar_is_broken(&self, shape_name: &str, value: &Value) -> bool {
-        self.model
-            .shapes
-            .get(shape_name)
+        self.shape(shape_name)
             .is_some_and(|shape| !broken_constraints(shape, value, self.check_patterns).is_empty())
     }
 }
