@@ -513,8 +513,12 @@ impl DynamoDb {
             (
                 "Items",
                 (!count_only).then(|| {
-                    let items = page.items.into_iter().map(item_into_value);
-                    Value::List(items.chain(page.values).collect())
+                    if page.items.is_empty() {
+                        Value::List(page.values)
+                    } else {
+                        let items = page.items.into_iter().map(item_into_value);
+                        Value::List(items.chain(page.values).collect())
+                    }
                 }),
             ),
             ("Count", Some(Value::Integer(page.count as i64))),
@@ -637,7 +641,13 @@ fn run_plan(
         && index.is_none_or(|index| index.projection_type == "ALL");
     let mut page = Page {
         items: Vec::new(),
-        values: Vec::new(),
+        // Room for a typical page up front: growing a list of large
+        // values step by step copies it each time.
+        values: Vec::with_capacity(if whole_items {
+            plan.limit.unwrap_or(64).min(1024)
+        } else {
+            0
+        }),
         count: 0,
         scanned: 0,
         last_key: None,
