@@ -100,10 +100,18 @@ impl<'r> Parts<'r> {
 
     /// Every value of a header (repeated headers joined as one list), as text.
     fn header(&self, name: &str) -> Option<String> {
-        let mut values = self.request.headers.get_all(name).iter().peekable();
+        // A scan of the request's dozen or so headers: a map lookup would
+        // first parse `name` into a HeaderName, for each of the dozens of
+        // header-bound members an input has, most of them absent.
+        let mut values = self
+            .request
+            .headers
+            .iter()
+            .filter(|(key, _)| key.as_str().eq_ignore_ascii_case(name))
+            .peekable();
         values.peek()?;
         let texts: Vec<String> = values
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .map(|(_, value)| String::from_utf8_lossy(value.as_bytes()).into_owned())
             .collect();
         Some(texts.join(", "))
     }
