@@ -413,6 +413,16 @@ pub(crate) fn format_float(kind: ShapeType, number: f64) -> String {
     }
 }
 
+/// Members a response carries outside the XML body. URI and query-string
+/// bindings mean nothing in a response, so such members go in the body, as
+/// botocore's parser expects.
+fn is_bound_outside_body(reference: &ShapeRef) -> bool {
+    matches!(
+        reference.location,
+        Some(Location::Header | Location::Headers | Location::StatusCode)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,14 +458,4 @@ mod tests {
             "<Nested><Foo>bar</Foo><N>3</N></Nested><L><member>a</member></L>"
         );
     }
-}
-
-/// Members a response carries outside the XML body. URI and query-string
-/// bindings mean nothing in a response, so such members go in the body, as
-/// botocore's parser expects.
-fn is_bound_outside_body(reference: &ShapeRef) -> bool {
-    matches!(
-        reference.location,
-        Some(Location::Header | Location::Headers | Location::StatusCode)
-    )
 }
