@@ -82,12 +82,22 @@ impl<'r> Parts<'r> {
                     .map_err(|_| errors::malformed_value(format, model, "URI", name, &text))?;
                 labels.push((name.to_owned(), decoded.into_owned()));
             }
-            claimed_keys.extend(route.query.iter().map(|(key, _)| key.clone()));
         }
-        for (name, member) in &shape.members {
-            let is_map = model.shape(&member.shape).kind == ShapeType::Map;
-            if member.location == Some(Location::Querystring) && !is_map {
-                claimed_keys.insert(member.location_name.clone().unwrap_or_else(|| name.clone()));
+        // Only a querystring map reads the claimed keys: most inputs have
+        // none, and need not collect a dozen names per request.
+        let query_bound = |member: &ShapeRef| member.location == Some(Location::Querystring);
+        let has_query_map = shape
+            .members
+            .values()
+            .any(|member| query_bound(member) && model.shape(&member.shape).kind == ShapeType::Map);
+        if has_query_map {
+            if let Some(route) = route {
+                claimed_keys.extend(route.query.iter().map(|(key, _)| key.clone()));
+            }
+            for (name, member) in &shape.members {
+                if query_bound(member) && model.shape(&member.shape).kind != ShapeType::Map {
+                    claimed_keys.insert(member.location_name.clone().unwrap_or_else(|| name.clone()));
+                }
             }
         }
         Ok(Parts {
