@@ -5,7 +5,8 @@
 //! [`Namespace`]); blobs (object bodies) up to 64 KiB are kept in it too,
 //! larger ones as files beside it (see [`blob`]).
 //! Commits are durable when they return, so a write acknowledged to a
-//! client survives `kill -9`.
+//! client survives `kill -9` (an `--ephemeral` store lives in memory and
+//! skips redb's durable bookkeeping: nothing of it survives the process).
 //!
 //! # Group commit
 //!
