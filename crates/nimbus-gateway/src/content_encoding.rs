@@ -31,18 +31,9 @@ pub fn decode_aws_chunked(
     request: &mut HttpRequest,
     auth: &RequestAuth,
 ) -> Result<Option<ChunkSignatures>, AwsError> {
-    let payload = match auth {
-        RequestAuth::SigV4(sig) => sig.payload.clone(),
-        _ => PayloadHash::from_headers(&request.headers),
-    };
-    let listed = encodings(request)
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case("aws-chunked"));
-    let streaming = payload.streaming();
-    if !listed && streaming.is_none() {
+    let Some(signed) = aws_chunked_signing(request, auth) else {
         return Ok(None);
-    }
-    let signed = streaming.is_some_and(|mode| mode.chunk_signing.is_some());
+    };
     let decoded = chunked::decode(&request.body, signed).map_err(chunk_error)?;
 
     if let Some(expected) = request.header("x-amz-decoded-content-length") {
@@ -71,6 +62,23 @@ pub fn decode_aws_chunked(
     }))
 }
 
+/// Whether the body is `aws-chunked` (listed in Content-Encoding or implied
+/// by a `STREAMING-*` payload hash), and if so whether its chunks are signed.
+fn aws_chunked_signing(request: &HttpRequest, auth: &RequestAuth) -> Option<bool> {
+    let payload = match auth {
+        RequestAuth::SigV4(sig) => sig.payload.clone(),
+        _ => PayloadHash::from_headers(&request.headers),
+    };
+    let listed = encodings(request)
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case("aws-chunked"));
+    let streaming = payload.streaming();
+    if !listed && streaming.is_none() {
+        return None;
+    }
+    Some(streaming.is_some_and(|mode| mode.chunk_signing.is_some()))
+}
+
 /// How a streamed `aws-chunked` body is to be de-chunked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkedUpload {
@@ -90,17 +98,9 @@ pub fn streamed_aws_chunked(
     request: &mut HttpRequest,
     auth: &RequestAuth,
 ) -> Result<Option<ChunkedUpload>, AwsError> {
-    let payload = match auth {
-        RequestAuth::SigV4(sig) => sig.payload.clone(),
-        _ => PayloadHash::from_headers(&request.headers),
-    };
-    let listed = encodings(request)
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case("aws-chunked"));
-    let streaming = payload.streaming();
-    if !listed && streaming.is_none() {
+    let Some(signed) = aws_chunked_signing(request, auth) else {
         return Ok(None);
-    }
+    };
     let decoded_len = match request.header("x-amz-decoded-content-length") {
         None => None,
         Some(text) => Some(text.trim().parse::<u64>().map_err(|_| {
@@ -131,7 +131,7 @@ pub fn streamed_aws_chunked(
         })
         .unwrap_or_default();
     Ok(Some(ChunkedUpload {
-        signed: streaming.is_some_and(|mode| mode.chunk_signing.is_some()),
+        signed,
         decoded_len,
         trailer_names,
     }))

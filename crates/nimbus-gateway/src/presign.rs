@@ -17,7 +17,7 @@ use nimbus_core::AwsError;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::sigv4::{RequestAuth, SignatureLocation};
+use crate::sigv4::{RequestAuth, SignatureLocation, query_param};
 
 /// S3's limit on `X-Amz-Expires`: seven days.
 pub const MAX_EXPIRES_SECONDS: u64 = 604_800;
@@ -41,7 +41,7 @@ pub fn check_s3_window(
                 check_sigv4_window(sig.date.as_deref().unwrap_or_default(), expires, now)
             }
         },
-        RequestAuth::SigV2 { .. } => match param(query, "Expires") {
+        RequestAuth::SigV2 { .. } => match query_param(query, "Expires") {
             Some(expires) => check_sigv2_window(expires, now),
             // Header-signed SigV2 carries no expiry.
             None => Ok(()),
@@ -123,13 +123,6 @@ fn epoch_seconds(time: SystemTime) -> i64 {
         Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
     }
-}
-
-fn param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
-    query
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
 }
 
 #[cfg(test)]

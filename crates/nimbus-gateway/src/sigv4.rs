@@ -435,7 +435,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+pub(crate) fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
     query
         .iter()
         .find(|(key, _)| key == name)
