@@ -183,26 +183,10 @@ impl Blobs {
     /// lookup of at most [`INLINE_MAX`] bytes, done on the calling thread
     /// like the service's own reads.
     fn open_inline(&self, blob: &BlobRef, range: Range<u64>) -> Result<BlobReader> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(BLOB_BYTES) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => {
-                return Err(StoreError::BlobMissing(blob.id.clone()));
-            }
-            Err(err) => return Err(err.into()),
-        };
-        let Some(stored) = table.get(blob.id.as_bytes())? else {
-            return Err(StoreError::BlobMissing(blob.id.clone()));
-        };
-        let bytes = stored.value();
-        let slice = usize::try_from(range.start)
-            .ok()
-            .zip(usize::try_from(range.end).ok())
-            .and_then(|(start, end)| bytes.get(start..end))
-            .ok_or_else(|| truncated(&format!("read blob {}", blob.id)))?;
+        let bytes = read_inline(&self.db.begin_read()?, blob, range)?;
         Ok(BlobReader {
-            remaining: slice.len() as u64,
-            source: Source::Memory(Bytes::copy_from_slice(slice)),
+            remaining: bytes.len() as u64,
+            source: Source::Memory(bytes),
         })
     }
 
@@ -459,6 +443,28 @@ impl BlobReader {
         self.remaining -= chunk.len() as u64;
         Ok(Some(chunk))
     }
+}
+
+/// The bytes `range` (already clamped to the blob) of an inline blob, as of
+/// `txn`.
+pub(crate) fn read_inline(txn: &redb::ReadTransaction, blob: &BlobRef, range: Range<u64>) -> Result<Bytes> {
+    let table = match txn.open_table(BLOB_BYTES) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(StoreError::BlobMissing(blob.id.clone()));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let Some(stored) = table.get(blob.id.as_bytes())? else {
+        return Err(StoreError::BlobMissing(blob.id.clone()));
+    };
+    let bytes = stored.value();
+    let slice = usize::try_from(range.start)
+        .ok()
+        .zip(usize::try_from(range.end).ok())
+        .and_then(|(start, end)| bytes.get(start..end))
+        .ok_or_else(|| truncated(&format!("read blob {}", blob.id)))?;
+    Ok(Bytes::copy_from_slice(slice))
 }
 
 /// A blob shorter than its reference says.

@@ -47,6 +47,22 @@ impl ReadTxn {
         };
         Ok(TableRef::new(table, namespace.key_prefix()))
     }
+
+    /// The bytes `range` (clamped to the blob) of an inline blob as of this
+    /// transaction, so a small object's record and body come from one read;
+    /// `None` for a file blob, which [`Blobs::open_range`](crate::Blobs::open_range) reads.
+    pub fn inline_blob_range(
+        &self,
+        blob: &BlobRef,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<bytes::Bytes>> {
+        if !blob.is_inline() {
+            return Ok(None);
+        }
+        let end = range.end.min(blob.len);
+        let start = range.start.min(end);
+        crate::blob::read_inline(&self.inner, blob, start..end).map(Some)
+    }
 }
 
 /// An open write transaction. Nothing it does is visible to others until

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use nimbus_core::{
     AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async, to_value,
 };
-use nimbus_store::{BlobRef, StagedBlob};
+use nimbus_store::{BlobRef, ReadTxn, StagedBlob};
 
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, Verdict, resolve_range};
@@ -173,24 +173,7 @@ impl S3 {
         version_id: Option<&str>,
         method: &str,
     ) -> Result<(ObjectRecord, bool), AwsError> {
-        let txn = self.store.begin_read()?;
-        let table = txn.open(&records::namespace()?)?;
-        let versioned = records::bucket_glance(&table, bucket)?.versioning.is_some();
-        let object = match version_id {
-            None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
-            Some(version_id) => {
-                let found = records::find_version(
-                    table.scan(&records::key_versions_prefix(bucket, key))?,
-                    version_id,
-                )?;
-                match found {
-                    None => Err(errors::no_such_version(key, version_id)),
-                    Some((_, record)) if record.delete_marker => Err(errors::method_not_allowed(method)),
-                    Some((_, record)) => Ok(record),
-                }
-            }
-        }?;
-        Ok((object, versioned))
+        read_object_in(&self.store.begin_read()?, bucket, key, version_id, method)
     }
 
     /// Stores a new object version and answers its version id (only for
@@ -339,8 +322,16 @@ impl S3 {
         method: &str,
         with_body: bool,
     ) -> Result<(GetObjectOutput, Option<ByteStream>), AwsError> {
-        let (object, versioned) =
-            self.read_object_and_bucket(&input.bucket, &input.key, input.version_id.as_deref(), method)?;
+        // One read transaction for the record and, when the object is small
+        // enough to be inline, its bytes too.
+        let txn = self.store.begin_read()?;
+        let (object, versioned) = read_object_in(
+            &txn,
+            &input.bucket,
+            &input.key,
+            input.version_id.as_deref(),
+            method,
+        )?;
         let conditions = Conditions {
             if_match: input.if_match.as_deref(),
             if_none_match: input.if_none_match.as_deref(),
@@ -380,6 +371,7 @@ impl S3 {
                 let stream = object_body::read_stream(self.store.blobs(), blob, start, end).await?;
                 (None, Some(stream))
             }
+            Some(blob) if with_body && blob.is_inline() => (txn.inline_blob_range(blob, start..end)?, None),
             _ if with_body => (
                 Some(self.read_bytes(object.blob.as_ref(), start, end).await?),
                 None,
@@ -720,6 +712,33 @@ impl S3 {
             object_size: wants("ObjectSize").then_some(record.size as i64),
         })
     }
+}
+
+/// [`S3::read_object_and_bucket`] within `txn`.
+fn read_object_in(
+    txn: &ReadTxn,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    method: &str,
+) -> Result<(ObjectRecord, bool), AwsError> {
+    let table = txn.open(&records::namespace()?)?;
+    let versioned = records::bucket_glance(&table, bucket)?.versioning.is_some();
+    let object = match version_id {
+        None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
+        Some(version_id) => {
+            let found = records::find_version(
+                table.scan(&records::key_versions_prefix(bucket, key))?,
+                version_id,
+            )?;
+            match found {
+                None => Err(errors::no_such_version(key, version_id)),
+                Some((_, record)) if record.delete_marker => Err(errors::method_not_allowed(method)),
+                Some((_, record)) => Ok(record),
+            }
+        }
+    }?;
+    Ok((object, versioned))
 }
 
 /// The bytes of part `part_number` of an object (a single-part object has part 1).
