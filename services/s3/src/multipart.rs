@@ -174,16 +174,10 @@ impl S3 {
             sha1: input.checksum_sha1.as_deref(),
             sha256: input.checksum_sha256.as_deref(),
         };
-        let trailing = object_body::trailing_checksum_algorithm(&body);
-        let algorithm = requested.algorithm_to_compute(trailing.as_deref())?;
         // As for PutObject: a failed check drops the staged blob.
-        let ingested = object_body::ingest(self.store.blobs(), body, algorithm.as_deref()).await?;
-        checksums::check_content_md5(input.content_md5.as_deref(), &ingested.md5)?;
-        let checksum = requested.conclude(
-            algorithm.as_deref(),
-            ingested.checksum.clone(),
-            ingested.trailing_checksum(algorithm.as_deref()),
-        )?;
+        let (ingested, checksum) =
+            object_body::ingest_checked(self.store.blobs(), body, &requested, input.content_md5.as_deref())
+                .await?;
         let digest = ingested.md5;
         let etag = format!("\"{}\"", checksums::hex(&digest));
         let part = PartRecord {

@@ -14,7 +14,8 @@ use nimbus_store::{BlobRef, Blobs, StagedBlob};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
-use crate::checksums::Running;
+use crate::checksums::{self, Requested, Running};
+use crate::records::StoredChecksum;
 
 /// Streamed bytes are written and hashed in batches of this size: few
 /// blocking hops per object, bounded memory per transfer.
@@ -76,7 +77,7 @@ impl Ingested {
 
 /// The checksum algorithm an upload's announced trailers will carry
 /// (`x-amz-checksum-crc32` gives `CRC32`), so it is computed on the way.
-pub fn trailing_checksum_algorithm(body: &UploadBody) -> Option<String> {
+fn trailing_checksum_algorithm(body: &UploadBody) -> Option<String> {
     let UploadBody::Streamed(stream) = body else {
         return None;
     };
@@ -85,6 +86,27 @@ pub fn trailing_checksum_algorithm(body: &UploadBody) -> Option<String> {
         .iter()
         .find_map(|name| name.strip_prefix("x-amz-checksum-"))
         .map(str::to_ascii_uppercase)
+}
+
+/// Writes an upload and checks it against what the request said of it:
+/// Content-MD5 and the flexible checksum (given as a header or announced as
+/// a trailer). On a mismatch the staged blob is dropped, so nothing is stored.
+pub async fn ingest_checked(
+    blobs: &Blobs,
+    body: UploadBody,
+    requested: &Requested<'_>,
+    content_md5: Option<&str>,
+) -> Result<(Ingested, Option<StoredChecksum>), AwsError> {
+    let trailing = trailing_checksum_algorithm(&body);
+    let algorithm = requested.algorithm_to_compute(trailing.as_deref())?;
+    let ingested = ingest(blobs, body, algorithm.as_deref()).await?;
+    checksums::check_content_md5(content_md5, &ingested.md5)?;
+    let checksum = requested.conclude(
+        algorithm.as_deref(),
+        ingested.checksum.clone(),
+        ingested.trailing_checksum(algorithm.as_deref()),
+    )?;
+    Ok((ingested, checksum))
 }
 
 /// Writes an upload as a staged blob, computing its MD5 and the checksum
