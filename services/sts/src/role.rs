@@ -61,8 +61,10 @@ impl Sts {
             arn: role.session_arn(session_name),
         };
         // Kept for the gateway's optional signature verification.
-        self.registry
-            .insert_secret(credentials.access_key_id.clone(), credentials.secret_access_key.clone());
+        self.registry.insert_secret(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+        );
         self.registry.insert(
             credentials.access_key_id.clone(),
             Identity {

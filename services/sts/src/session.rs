@@ -34,8 +34,10 @@ impl Sts {
         }
         let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
         // Kept for the gateway's optional signature verification.
-        self.registry
-            .insert_secret(credentials.access_key_id.clone(), credentials.secret_access_key.clone());
+        self.registry.insert_secret(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+        );
         // A session token acts as the caller itself.
         self.registry
             .insert(credentials.access_key_id.clone(), caller.identity);
@@ -70,8 +72,10 @@ impl Sts {
         };
         let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
         // Kept for the gateway's optional signature verification.
-        self.registry
-            .insert_secret(credentials.access_key_id.clone(), credentials.secret_access_key.clone());
+        self.registry.insert_secret(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+        );
         self.registry.insert(
             credentials.access_key_id.clone(),
             Identity {

@@ -83,7 +83,11 @@ impl Protocol {
 
     /// The input member whose bytes may arrive as a stream: a streaming
     /// blob payload of a rest protocol (S3's PutObject and UploadPart `Body`).
-    pub fn streaming_input_member<'m>(self, model: &'m ServiceModel, operation: &Operation) -> Option<&'m str> {
+    pub fn streaming_input_member<'m>(
+        self,
+        model: &'m ServiceModel,
+        operation: &Operation,
+    ) -> Option<&'m str> {
         match self {
             Protocol::RestJson | Protocol::RestXml => rest::streaming_payload_member(model, operation),
             _ => None,

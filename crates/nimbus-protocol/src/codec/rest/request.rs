@@ -377,7 +377,10 @@ fn decode_payload(
 pub fn streaming_payload_member<'m>(model: &'m ServiceModel, operation: &Operation) -> Option<&'m str> {
     let input = operation.input.as_ref()?;
     let shape = model.shape(&input.shape);
-    let (name, member) = shape.payload.as_ref().and_then(|name| shape.members.get_key_value(name))?;
+    let (name, member) = shape
+        .payload
+        .as_ref()
+        .and_then(|name| shape.members.get_key_value(name))?;
     let target = model.shape(&member.shape);
     let streaming = member.streaming || target.streaming;
     (streaming && target.kind == ShapeType::Blob).then_some(name.as_str())
@@ -394,7 +397,9 @@ pub fn decode_streaming(
     stream: nimbus_core::ByteStream,
 ) -> Result<Value, AwsError> {
     let mut value = decode(format, model, operation, request)?;
-    if let (Some(member), Value::Structure(members)) = (streaming_payload_member(model, operation), &mut value) {
+    if let (Some(member), Value::Structure(members)) =
+        (streaming_payload_member(model, operation), &mut value)
+    {
         members.insert(member.to_owned(), Value::Stream(stream));
     }
     Ok(value)

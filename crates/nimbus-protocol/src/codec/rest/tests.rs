@@ -555,9 +555,17 @@ fn streaming_payloads_pass_through_as_streams() {
     let put = s3.operations.get("PutObject").expect("PutObject");
     let get = s3.operations.get("GetObject").expect("GetObject");
     assert_eq!(streaming_payload_member(s3, put), Some("Body"));
-    assert_eq!(streaming_payload_member(s3, get), None, "GetObject's input has no payload");
+    assert_eq!(
+        streaming_payload_member(s3, get),
+        None,
+        "GetObject's input has no payload"
+    );
     let create = s3.operations.get("CreateBucket").expect("CreateBucket");
-    assert_eq!(streaming_payload_member(s3, create), None, "a structure payload is not a stream");
+    assert_eq!(
+        streaming_payload_member(s3, create),
+        None,
+        "a structure payload is not a stream"
+    );
 
     // The request: every bound member as usual, the body as the stream.
     let req = request("PUT", "/b/k", &[("content-type", "text/plain")], b"");
@@ -576,5 +584,8 @@ fn streaming_payloads_pass_through_as_streams() {
     let response = encode_response(BodyFormat::Xml, s3, get, &output, "req-1");
     assert_eq!(response.stream, Some(stream));
     assert!(response.body.is_empty());
-    assert_eq!(response.headers.get("content-length").map(|v| v.as_bytes()), Some(&b"6"[..]));
+    assert_eq!(
+        response.headers.get("content-length").map(|v| v.as_bytes()),
+        Some(&b"6"[..])
+    );
 }
