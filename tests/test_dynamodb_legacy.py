@@ -9,32 +9,15 @@ import uuid
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import REGION
+# The same clients as the main DynamoDB tests: `ddb`, and `raw` without botocore validation.
+from test_dynamodb import ddb, raw  # noqa: F401
 
 INVALID = "One or more parameter values were invalid: "
 # DynamoDB reports an Expected entry's own inconsistencies with a count prefix.
 INVALID_EXPECTED = "1 validation error detected: " + INVALID
-
-
-@pytest.fixture
-def ddb(aws_client):
-    return aws_client("dynamodb")
-
-
-@pytest.fixture
-def raw(endpoint):
-    """A client that skips botocore's own parameter validation."""
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
-    )
 
 
 def error_of(call, **kwargs) -> tuple[str, int, str, dict]:

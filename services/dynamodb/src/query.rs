@@ -480,12 +480,7 @@ impl DynamoDb {
         let work = move |txn: &nimbus_store::ReadTxn| {
             let table = txn.open(&ns)?;
             let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
-            let index = match &plan.index_name {
-                Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
-                    validation(format!("The table does not have the specified index: {name}"))
-                })?),
-                None => None,
-            };
+            let index = named_index(&meta, plan.index_name.as_deref())?;
             if let Some(index) = &index {
                 if index.global && consistent {
                     return Err(validation(
@@ -530,6 +525,17 @@ impl DynamoDb {
 }
 
 /// The index's projection of a stored (full) item.
+/// The index a request names (`None` for the table itself), or DynamoDB's
+/// error for a name the table does not have.
+fn named_index(meta: &TableMeta, name: Option<&str>) -> Result<Option<IndexMeta>, AwsError> {
+    name.map(|name| {
+        meta.index(name)
+            .cloned()
+            .ok_or_else(|| validation(format!("The table does not have the specified index: {name}")))
+    })
+    .transpose()
+}
+
 pub fn index_projection(meta: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
     match index.projection_type.as_str() {
         "ALL" => item.clone(),
@@ -842,12 +848,7 @@ impl DynamoDb {
             .read(move |txn| {
                 let table = txn.open(&ns)?;
                 let meta = table_meta(&table, &plan.table_name)?.ok_or_else(resource_not_found)?;
-                let index = match &plan.index_name {
-                    Some(name) => Some(meta.index(name).cloned().ok_or_else(|| {
-                        validation(format!("The table does not have the specified index: {name}"))
-                    })?),
-                    None => None,
-                };
+                let index = named_index(&meta, plan.index_name.as_deref())?;
                 run_plan(&table, &meta, index.as_ref(), plan, false)
             })
             .await?;
