@@ -187,6 +187,24 @@ pub struct ShapeRef {
     pub eventpayload: bool,
     #[serde(default)]
     pub streaming: bool,
+    /// The header this member is bound to, parsed on first use: a response
+    /// writes it and a request reads it on every call.
+    #[serde(skip)]
+    header_name: std::sync::OnceLock<Option<http::HeaderName>>,
+}
+
+impl ShapeRef {
+    /// The header name of a `header`-bound member (`locationName`, else
+    /// `member_name`, the name this reference has in its structure); `None`
+    /// when it is not a valid header name.
+    pub fn header_name(&self, member_name: &str) -> Option<&http::HeaderName> {
+        self.header_name
+            .get_or_init(|| {
+                let wire_name = self.location_name.as_deref().unwrap_or(member_name);
+                http::HeaderName::from_bytes(wire_name.as_bytes()).ok()
+            })
+            .as_ref()
+    }
 }
 
 /// `xmlNamespace` is either a bare URI or `{prefix, uri}`.

@@ -45,8 +45,42 @@ fn from_datetime(dt: OffsetDateTime) -> Timestamp {
 pub fn format(t: Timestamp, format: TimestampFormat) -> String {
     let dt = to_datetime(t);
     let millis = t.nanos / 1_000_000;
-    match format {
-        TimestampFormat::Iso8601 => {
+    // Written digit by digit: this runs for every Last-Modified header and
+    // every timestamp in a body, and `format!` costs several times as much.
+    // Years of other than four digits keep `format!`'s rendering.
+    let four_digit_year = u32::try_from(dt.year()).ok().filter(|year| *year <= 9999);
+    match (format, four_digit_year) {
+        (TimestampFormat::Iso8601, Some(year)) => {
+            let mut out = String::with_capacity(24);
+            push_padded(&mut out, year, 4);
+            out.push('-');
+            push_padded(&mut out, u32::from(u8::from(dt.month())), 2);
+            out.push('-');
+            push_padded(&mut out, u32::from(dt.day()), 2);
+            out.push('T');
+            push_clock(&mut out, &dt);
+            if millis != 0 {
+                out.push('.');
+                push_padded(&mut out, millis, 3);
+            }
+            out.push('Z');
+            out
+        }
+        (TimestampFormat::Rfc822, Some(year)) => {
+            let mut out = String::with_capacity(29);
+            out.push_str(DAYS[dt.weekday().number_days_from_monday() as usize]);
+            out.push_str(", ");
+            push_padded(&mut out, u32::from(dt.day()), 2);
+            out.push(' ');
+            out.push_str(MONTHS[u8::from(dt.month()) as usize - 1]);
+            out.push(' ');
+            push_padded(&mut out, year, 4);
+            out.push(' ');
+            push_clock(&mut out, &dt);
+            out.push_str(" GMT");
+            out
+        }
+        (TimestampFormat::Iso8601, None) => {
             let base = format!(
                 "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
                 dt.year(),
@@ -62,29 +96,46 @@ pub fn format(t: Timestamp, format: TimestampFormat) -> String {
                 format!("{base}.{millis:03}Z")
             }
         }
-        TimestampFormat::Rfc822 => {
-            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            format!(
-                "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-                DAYS[dt.weekday().number_days_from_monday() as usize],
-                dt.day(),
-                MONTHS[u8::from(dt.month()) as usize - 1],
-                dt.year(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            )
-        }
-        TimestampFormat::UnixTimestamp => {
+        (TimestampFormat::Rfc822, None) => format!(
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+            DAYS[dt.weekday().number_days_from_monday() as usize],
+            dt.day(),
+            MONTHS[u8::from(dt.month()) as usize - 1],
+            dt.year(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        ),
+        (TimestampFormat::UnixTimestamp, _) => {
             if millis == 0 {
                 t.seconds.to_string()
             } else {
                 format!("{}.{millis:03}", t.seconds)
             }
         }
+    }
+}
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `HH:MM:SS`.
+fn push_clock(out: &mut String, dt: &OffsetDateTime) {
+    push_padded(out, u32::from(dt.hour()), 2);
+    out.push(':');
+    push_padded(out, u32::from(dt.minute()), 2);
+    out.push(':');
+    push_padded(out, u32::from(dt.second()), 2);
+}
+
+/// `value` in decimal, zero-padded to `width` digits (`value` has at most that many).
+fn push_padded(out: &mut String, value: u32, width: u32) {
+    let mut divisor = 10u32.pow(width.saturating_sub(1));
+    while divisor > 0 {
+        out.push(char::from(b'0' + (value / divisor % 10) as u8));
+        divisor /= 10;
     }
 }
 
@@ -134,6 +185,64 @@ mod tests {
         };
         assert_eq!(format(t, TimestampFormat::Iso8601), "2014-04-29T18:30:38.123Z");
         assert_eq!(format(t, TimestampFormat::UnixTimestamp), "1398796238.123");
+        let t = Timestamp {
+            seconds: 1_398_796_238,
+            nanos: 7_000_000,
+        };
+        assert_eq!(format(t, TimestampFormat::Iso8601), "2014-04-29T18:30:38.007Z");
+    }
+
+    #[test]
+    fn digit_formatting_matches_the_format_macro() {
+        // Every weekday and month, both ends of the four-digit years, and
+        // years outside them (rendered by `format!`).
+        let seconds = [
+            0,
+            59,
+            86_399,
+            951_782_400,
+            1_700_000_000,
+            -62_167_219_200,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_201,
+        ];
+        for (index, base) in seconds.into_iter().enumerate() {
+            for day in 0..40 {
+                let t = Timestamp {
+                    seconds: base + day * 86_400 * 9 + (index as i64) * 3_723,
+                    nanos: (day as u32) * 25_000_000,
+                };
+                let dt = to_datetime(t);
+                let expected_rfc = format!(
+                    "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+                    DAYS[dt.weekday().number_days_from_monday() as usize],
+                    dt.day(),
+                    MONTHS[u8::from(dt.month()) as usize - 1],
+                    dt.year(),
+                    dt.hour(),
+                    dt.minute(),
+                    dt.second()
+                );
+                assert_eq!(format(t, TimestampFormat::Rfc822), expected_rfc);
+                let millis = t.nanos / 1_000_000;
+                let base_iso = format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    dt.year(),
+                    u8::from(dt.month()),
+                    dt.day(),
+                    dt.hour(),
+                    dt.minute(),
+                    dt.second()
+                );
+                let expected_iso = if millis == 0 {
+                    format!("{base_iso}Z")
+                } else {
+                    format!("{base_iso}.{millis:03}Z")
+                };
+                assert_eq!(format(t, TimestampFormat::Iso8601), expected_iso);
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
+use http::HeaderName;
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, Value};
 use percent_encoding::percent_decode_str;
@@ -47,15 +48,19 @@ pub fn decode(
             decoded.insert(name.clone(), value);
         }
     }
+    let bound = decoded.len();
     decode_body(format, model, input, shape, &request.body, &mut decoded)?;
 
-    // Model order, whatever order the locations were read in.
-    let ordered: IndexMap<String, Value> = shape
-        .members
-        .keys()
-        .filter_map(|name| decoded.swap_remove(name).map(|value| (name.clone(), value)))
-        .collect();
-    let value = Value::Structure(ordered);
+    // Model order, whatever order the locations were read in. The bound
+    // members were read in model order: only body members need placing.
+    if decoded.len() != bound {
+        decoded = shape
+            .members
+            .keys()
+            .filter_map(|name| decoded.swap_remove(name).map(|value| (name.clone(), value)))
+            .collect();
+    }
+    let value = Value::Structure(decoded);
     validate::check(format.protocol(), model, &input.shape, &value)?;
     Ok(value)
 }
@@ -109,21 +114,19 @@ impl<'r> Parts<'r> {
     }
 
     /// Every value of a header (repeated headers joined as one list), as text.
-    fn header(&self, name: &str) -> Option<String> {
-        // A scan of the request's dozen or so headers: a map lookup would
-        // first parse `name` into a HeaderName, for each of the dozens of
-        // header-bound members an input has, most of them absent.
-        let mut values = self
-            .request
-            .headers
-            .iter()
-            .filter(|(key, _)| key.as_str().eq_ignore_ascii_case(name))
-            .peekable();
-        values.peek()?;
-        let texts: Vec<String> = values
-            .map(|(_, value)| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .collect();
-        Some(texts.join(", "))
+    fn header(&self, name: &HeaderName) -> Option<String> {
+        // A scan of the request's dozen or so headers, comparing names
+        // parsed once per model: cheaper than hashing the name for a map
+        // lookup, for each of the dozens of header-bound members an input
+        // has, most of them absent.
+        let mut values = self.request.headers.iter().filter(|(key, _)| *key == name);
+        let (_, first) = values.next()?;
+        let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
+        for (_, value) in values {
+            text.push_str(", ");
+            text.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        }
+        Some(text)
     }
 }
 
@@ -134,21 +137,26 @@ fn decode_bound_member(
     name: &str,
     member: &ShapeRef,
 ) -> Result<Option<Value>, AwsError> {
+    // The member's shape is looked up only once it has a value: most members
+    // of an input (dozens for S3's GetObject) are absent from a request.
     let wire_name = member.location_name.as_deref().unwrap_or(name);
-    let target = model.shape(&member.shape);
     match member.location {
         Some(Location::Uri) => {
             let Some((_, text)) = parts.labels.iter().find(|(label, _)| label == wire_name) else {
                 return Ok(None);
             };
-            scalar(format, model, target, text, "URI", wire_name).map(Some)
+            scalar(format, model, model.shape(&member.shape), text, "URI", wire_name).map(Some)
         }
-        Some(Location::Querystring) => decode_query_member(format, model, parts, wire_name, target),
+        Some(Location::Querystring) if parts.params.is_empty() => Ok(None),
+        Some(Location::Querystring) => {
+            decode_query_member(format, model, parts, wire_name, model.shape(&member.shape))
+        }
         Some(Location::Header) => {
-            let Some(text) = parts.header(wire_name) else {
+            let Some(text) = member.header_name(name).and_then(|name| parts.header(name)) else {
                 return Ok(None);
             };
-            decode_header(format, model, member, target, wire_name, &text)
+            let target = model.shape(&member.shape);
+            decode_header(format, model, member, target, wire_name, text)
         }
         Some(Location::Headers) => Ok(decode_prefix_headers(parts, wire_name)),
         Some(Location::StatusCode) | None => Ok(None),
@@ -256,7 +264,7 @@ fn decode_header(
     member: &ShapeRef,
     target: &Shape,
     wire_name: &str,
-    text: &str,
+    text: String,
 ) -> Result<Option<Value>, AwsError> {
     match target.kind {
         ShapeType::List => {
@@ -266,7 +274,7 @@ fn decode_header(
             let item_shape = model.shape(&item_ref.shape);
             let http_dates = item_shape.kind == ShapeType::Timestamp
                 && header_timestamp_format(item_ref, item_shape) == TimestampFormat::Rfc822;
-            let items = split_header_list(text, http_dates)
+            let items = split_header_list(&text, http_dates)
                 .iter()
                 .map(|item| scalar(format, model, item_shape, item, "header", wire_name))
                 .collect::<Result<_, _>>()?;
@@ -278,13 +286,13 @@ fn decode_header(
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .filter(|json| serde_json::from_str::<serde_json::Value>(json).is_ok())
-                .ok_or_else(|| errors::malformed_value(format, model, "header", wire_name, text))?;
+                .ok_or_else(|| errors::malformed_value(format, model, "header", wire_name, &text))?;
             Ok(Some(Value::String(json)))
         }
-        ShapeType::String => Ok(Some(Value::String(text.to_owned()))),
+        ShapeType::String => Ok(Some(Value::String(text))),
         // An empty header carries no number, flag or date: treat it as absent.
         _ if text.trim().is_empty() => Ok(None),
-        _ => scalar(format, model, target, text, "header", wire_name).map(Some),
+        _ => scalar(format, model, target, &text, "header", wire_name).map(Some),
     }
 }
 
@@ -300,7 +308,7 @@ fn decode_prefix_headers(parts: &Parts<'_>, prefix: &str) -> Option<Value> {
         if key.is_empty() || entries.contains_key(key) {
             continue;
         }
-        if let Some(text) = parts.header(name.as_str()) {
+        if let Some(text) = parts.header(name) {
             entries.insert(key.to_owned(), Value::String(text));
         }
     }

@@ -64,12 +64,27 @@ pub fn encode(
 /// The request id where the service's clients read it: `x-amzn-RequestId`,
 /// or S3's `x-amz-request-id` with its `x-amz-id-2` host id.
 pub fn write_request_id(model: &ServiceModel, response: &mut HttpResponse, request_id: &str) {
+    // Names as constants: parsing them costs more than the rest of the
+    // insert. (The wire writes names in lower case anyway.)
+    const S3_REQUEST_ID: HeaderName = HeaderName::from_static("x-amz-request-id");
+    const S3_HOST_ID: HeaderName = HeaderName::from_static("x-amz-id-2");
+    const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+    let Ok(id) = HeaderValue::from_str(request_id) else {
+        return;
+    };
     if is_s3(model) {
-        insert_header(response, "x-amz-request-id", request_id);
-        insert_header(response, "x-amz-id-2", &host_id(request_id));
+        response.headers.insert(S3_REQUEST_ID, id);
+        if let Some(host_id) = owned_header_value(host_id(request_id)) {
+            response.headers.insert(S3_HOST_ID, host_id);
+        }
     } else {
-        insert_header(response, "x-amzn-RequestId", request_id);
+        response.headers.insert(REQUEST_ID, id);
     }
+}
+
+/// A header value that takes over `text`'s buffer instead of copying it.
+fn owned_header_value(text: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(text)).ok()
 }
 
 /// S3's extended request id; derived from the request id so both name the
@@ -202,14 +217,16 @@ pub fn write_bound_members(
         let Some(member) = shape.members.get(name) else {
             continue;
         };
-        let wire_name = member.location_name.as_deref().unwrap_or(name);
         match member.location {
             Some(Location::Header) => {
-                if let Some(text) = header_text(model, member, value) {
-                    insert_header(response, wire_name, &text);
+                if let Some(header_name) = member.header_name(name)
+                    && let Some(header_value) = header_value(model, member, value)
+                {
+                    response.headers.insert(header_name.clone(), header_value);
                 }
             }
             Some(Location::Headers) => {
+                let wire_name = member.location_name.as_deref().unwrap_or(name);
                 if let Value::Map(entries) | Value::Structure(entries) = value {
                     for (key, entry) in entries {
                         if let Some(text) = format_scalar(entry, TimestampFormat::Rfc822) {
@@ -227,6 +244,15 @@ pub fn write_bound_members(
             }
             Some(Location::Uri | Location::Querystring) | None => {}
         }
+    }
+}
+
+/// A member's header value: plain strings copied once, other values
+/// formatted into a buffer the header then owns.
+fn header_value(model: &ServiceModel, member: &ShapeRef, value: &Value) -> Option<HeaderValue> {
+    match value {
+        Value::String(text) if !member.jsonvalue => HeaderValue::from_str(text).ok(),
+        _ => owned_header_value(header_text(model, member, value)?),
     }
 }
 
