@@ -181,7 +181,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         access_key_id: caller.access_key_id,
         service: route.model,
         operation: operation.name.clone(),
-        host: request.header("host").unwrap_or_default().to_owned(),
+        host: request.header(http::header::HOST).unwrap_or_default().to_owned(),
     };
     let service = gateway.services().get(route.model).cloned();
     let test_hooks = gateway.config().test_hooks;

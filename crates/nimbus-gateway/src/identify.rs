@@ -17,12 +17,17 @@
 //!
 //! S3 requests naming their bucket in the Host are rewritten to path style.
 
+use http::HeaderName;
+use http::header::{CONTENT_TYPE, HOST};
 use nimbus_core::AwsError;
 use nimbus_protocol::{HttpRequest, Protocol, models};
 
 use crate::catalog::{Catalog, ModelInfo};
 use crate::s3_host;
 use crate::sigv4::RequestAuth;
+
+const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+const SMITHY_PROTOCOL: HeaderName = HeaderName::from_static("smithy-protocol");
 
 /// The service and protocol that will handle a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +61,7 @@ struct Shape<'r> {
 impl<'r> Shape<'r> {
     fn of(request: &'r HttpRequest) -> Self {
         let content_type = request
-            .header("content-type")
+            .header(CONTENT_TYPE)
             .map(|ct| {
                 ct.split(';')
                     .next()
@@ -66,14 +71,14 @@ impl<'r> Shape<'r> {
             })
             .unwrap_or_default();
         let target = request
-            .header("x-amz-target")
+            .header(X_AMZ_TARGET)
             .map(str::trim)
             .filter(|t| !t.is_empty());
         Shape {
             target,
             cbor: content_type == "application/cbor"
                 || request
-                    .header("smithy-protocol")
+                    .header(SMITHY_PROTOCOL)
                     .is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor")),
             json: target.is_some() || content_type.starts_with("application/x-amz-json"),
             form: content_type == "application/x-www-form-urlencoded" || has_action_param(&request.query),
@@ -185,7 +190,7 @@ fn choose_protocol(model: &ModelInfo, shape: &Shape<'_>) -> Option<Protocol> {
 
 fn route(model: &ModelInfo, protocol: Protocol, request: &HttpRequest) -> Route {
     let virtual_bucket = (model.name == "s3")
-        .then(|| request.header("host").and_then(s3_host::bucket_from_host))
+        .then(|| request.header(HOST).and_then(s3_host::bucket_from_host))
         .flatten()
         .map(str::to_owned);
     Route {

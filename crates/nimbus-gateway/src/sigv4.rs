@@ -6,7 +6,16 @@
 //! IAM; everything it will need (scope, signed headers, signature, date,
 //! expiry, payload hash) is kept.
 
-use http::HeaderMap;
+use std::ops::Range;
+
+use http::{HeaderMap, HeaderName};
+
+// Header names as constants: looking a header up by a `&str` parses the
+// name first, on every request.
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const X_AMZ_REGION_SET: HeaderName = HeaderName::from_static("x-amz-region-set");
 
 /// The signing algorithm named by the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,18 +43,43 @@ impl Algorithm {
     }
 }
 
-/// `Credential=AKID/20240101/us-east-1/sts/aws4_request`, taken apart.
+/// `Credential=AKID/20240101/us-east-1/sts/aws4_request`, taken apart: one
+/// copy of the credential and where its parts are (one allocation per
+/// request instead of five).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialScope {
-    pub access_key_id: String,
+    text: String,
+    access_key_id: Range<usize>,
+    date: Range<usize>,
+    region: Option<Range<usize>>,
+    service: Range<usize>,
+    terminator: Range<usize>,
+}
+
+impl CredentialScope {
+    pub fn access_key_id(&self) -> &str {
+        &self.text[self.access_key_id.clone()]
+    }
+
     /// `YYYYMMDD`.
-    pub date: String,
+    pub fn date(&self) -> &str {
+        &self.text[self.date.clone()]
+    }
+
     /// The scope's region; SigV4a scopes have none (see [`SigV4::region_set`]).
-    pub region: Option<String>,
+    pub fn region(&self) -> Option<&str> {
+        self.region.clone().map(|range| &self.text[range])
+    }
+
     /// The signing name, e.g. `sts`, `monitoring`, `dynamodb`.
-    pub service: String,
+    pub fn service(&self) -> &str {
+        &self.text[self.service.clone()]
+    }
+
     /// Always `aws4_request`.
-    pub terminator: String,
+    pub fn terminator(&self) -> &str {
+        &self.text[self.terminator.clone()]
+    }
 }
 
 /// Where the signature travelled.
@@ -84,7 +118,7 @@ pub struct StreamingPayload {
 
 impl PayloadHash {
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
+        match header(headers, &X_AMZ_CONTENT_SHA256) {
             None => PayloadHash::Absent,
             Some(value) => PayloadHash::parse(value.trim()),
         }
@@ -157,14 +191,14 @@ impl RequestAuth {
         match self {
             RequestAuth::Anonymous => None,
             RequestAuth::SigV2 { access_key_id } => Some(access_key_id),
-            RequestAuth::SigV4(sig) => Some(&sig.scope.access_key_id),
+            RequestAuth::SigV4(sig) => Some(sig.scope.access_key_id()),
         }
     }
 
     /// The signing name of the credential scope, e.g. `monitoring`.
     pub fn signing_service(&self) -> Option<&str> {
         match self {
-            RequestAuth::SigV4(sig) => Some(&sig.scope.service),
+            RequestAuth::SigV4(sig) => Some(sig.scope.service()),
             _ => None,
         }
     }
@@ -175,7 +209,7 @@ impl RequestAuth {
         let RequestAuth::SigV4(sig) = self else {
             return None;
         };
-        sig.scope.region.as_deref().or_else(|| {
+        sig.scope.region().or_else(|| {
             sig.region_set
                 .iter()
                 .map(String::as_str)
@@ -259,7 +293,7 @@ fn parse_authorization_header(
     let mut signed_headers = None;
     let mut signature = None;
     for part in params.split(',') {
-        let part = part.trim();
+        let part = part.trim_ascii();
         if part.is_empty() {
             continue;
         }
@@ -268,23 +302,24 @@ fn parse_authorization_header(
                 "Authorization header parameter '{part}' is not a key=value pair."
             )));
         };
-        match key.trim() {
-            "Credential" => credential = Some(value.trim()),
-            "SignedHeaders" => signed_headers = Some(value.trim()),
-            "Signature" => signature = Some(value.trim()),
+        let value = Some(value.trim_ascii_start());
+        match key.trim_ascii_end() {
+            "Credential" => credential = value,
+            "SignedHeaders" => signed_headers = value,
+            "Signature" => signature = value,
             _ => {}
         }
     }
-    let missing: Vec<&str> = [
-        ("Credential", credential.is_none()),
-        ("SignedHeaders", signed_headers.is_none()),
-        ("Signature", signature.is_none()),
-    ]
-    .iter()
-    .filter(|(_, absent)| *absent)
-    .map(|(name, _)| *name)
-    .collect();
-    if !missing.is_empty() {
+    if credential.is_none() || signed_headers.is_none() || signature.is_none() {
+        let missing: Vec<&str> = [
+            ("Credential", credential.is_none()),
+            ("SignedHeaders", signed_headers.is_none()),
+            ("Signature", signature.is_none()),
+        ]
+        .iter()
+        .filter(|(_, absent)| *absent)
+        .map(|(name, _)| *name)
+        .collect();
         let message = missing
             .iter()
             .map(|name| format!("Authorization header requires '{name}' parameter."))
@@ -305,9 +340,9 @@ fn parse_authorization_header(
         signed_headers: split_signed_headers(signed_headers),
         signature: signature.to_owned(),
         location: SignatureLocation::Header,
-        date: header(headers, "x-amz-date").map(str::to_owned),
-        security_token: header(headers, "x-amz-security-token").map(str::to_owned),
-        region_set: region_set(header(headers, "x-amz-region-set")),
+        date: header(headers, &X_AMZ_DATE).map(str::to_owned),
+        security_token: header(headers, &X_AMZ_SECURITY_TOKEN).map(str::to_owned),
+        region_set: region_set(header(headers, &X_AMZ_REGION_SET)),
         payload: PayloadHash::from_headers(headers),
     }))))
 }
@@ -359,10 +394,10 @@ fn parse_presigned(query: &[(String, String)], headers: &HeaderMap) -> Result<Si
         location: SignatureLocation::Query { expires },
         date: query_param(query, "X-Amz-Date").map(str::to_owned),
         security_token: query_param(query, "X-Amz-Security-Token")
-            .or_else(|| header(headers, "x-amz-security-token"))
+            .or_else(|| header(headers, &X_AMZ_SECURITY_TOKEN))
             .map(str::to_owned),
         region_set: region_set(
-            query_param(query, "X-Amz-Region-Set").or_else(|| header(headers, "x-amz-region-set")),
+            query_param(query, "X-Amz-Region-Set").or_else(|| header(headers, &X_AMZ_REGION_SET)),
         ),
         payload: PayloadHash::from_headers(headers),
     })
@@ -371,8 +406,16 @@ fn parse_presigned(query: &[(String, String)], headers: &HeaderMap) -> Result<Si
 /// `AKID/date/region/service/aws4_request` (SigV4) or
 /// `AKID/date/service/aws4_request` (SigV4a, whose region set travels apart).
 fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<CredentialScope, String> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let (access_key_id, date, region, service, terminator) = match (algorithm, parts.as_slice()) {
+    // At most six parts are read: enough to tell a well-formed scope from
+    // one with too many parts, without collecting them.
+    let mut pieces = credential.split('/');
+    let mut parts = [""; 6];
+    let mut count = 0;
+    for (slot, piece) in parts.iter_mut().zip(&mut pieces) {
+        *slot = piece;
+        count += 1;
+    }
+    let (access_key_id, date, region, service, terminator) = match (algorithm, &parts[..count]) {
         (_, [key, date, region, service, terminator]) => (*key, *date, Some(*region), *service, *terminator),
         (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => {
             (*key, *date, None, *service, *terminator)
@@ -404,20 +447,31 @@ fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<Credential
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
         ));
     }
+    // The parts are slices of `credential`: their offsets in it locate
+    // them in the copy.
+    let span = |part: &str| {
+        let start = part.as_ptr().addr() - credential.as_ptr().addr();
+        start..start + part.len()
+    };
     Ok(CredentialScope {
-        access_key_id: access_key_id.to_owned(),
-        date: date.to_owned(),
-        region: region.map(str::to_owned),
-        service: service.to_owned(),
-        terminator: terminator.to_owned(),
+        access_key_id: span(access_key_id),
+        date: span(date),
+        region: region.map(span),
+        service: span(service),
+        terminator: span(terminator),
+        text: credential.to_owned(),
     })
 }
 
 fn split_signed_headers(list: &str) -> Vec<String> {
-    list.split(';')
-        .map(|name| name.trim().to_ascii_lowercase())
-        .filter(|name| !name.is_empty())
-        .collect()
+    let mut names = Vec::with_capacity(list.bytes().filter(|&b| b == b';').count() + 1);
+    for name in list.split(';') {
+        let name = name.trim();
+        if !name.is_empty() {
+            names.push(name.to_ascii_lowercase());
+        }
+    }
+    names
 }
 
 fn region_set(value: Option<&str>) -> Vec<String> {
@@ -431,7 +485,7 @@ fn region_set(value: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -483,15 +537,22 @@ mod tests {
         ]);
         let sig = sigv4(parse(&h, &[]).expect("parses"));
         assert_eq!(sig.algorithm, Algorithm::HmacSha256);
+        let scope = &sig.scope;
         assert_eq!(
-            sig.scope,
-            CredentialScope {
-                access_key_id: "AKIDEXAMPLE".into(),
-                date: "20240101".into(),
-                region: Some("eu-west-2".into()),
-                service: "sts".into(),
-                terminator: "aws4_request".into(),
-            }
+            (
+                scope.access_key_id(),
+                scope.date(),
+                scope.region(),
+                scope.service(),
+                scope.terminator()
+            ),
+            (
+                "AKIDEXAMPLE",
+                "20240101",
+                Some("eu-west-2"),
+                "sts",
+                "aws4_request"
+            )
         );
         assert_eq!(
             sig.signed_headers,
@@ -529,8 +590,8 @@ mod tests {
         assert_eq!(auth.region(), Some("eu-central-1"));
         let sig = sigv4(auth);
         assert_eq!(sig.algorithm, Algorithm::EcdsaP256Sha256);
-        assert_eq!(sig.scope.region, None);
-        assert_eq!(sig.scope.service, "s3");
+        assert_eq!(sig.scope.region(), None);
+        assert_eq!(sig.scope.service(), "s3");
 
         let wildcard = headers(&[
             (
@@ -555,8 +616,8 @@ mod tests {
         ]);
         let sig = sigv4(parse(&HeaderMap::new(), &q).expect("parses"));
         assert_eq!(sig.location, SignatureLocation::Query { expires: Some(3600) });
-        assert_eq!(sig.scope.region.as_deref(), Some("us-west-2"));
-        assert_eq!(sig.scope.service, "s3");
+        assert_eq!(sig.scope.region(), Some("us-west-2"));
+        assert_eq!(sig.scope.service(), "s3");
         assert_eq!(sig.signed_headers, ["host"]);
         assert_eq!(sig.signature, "deadbeef");
         assert_eq!(sig.date.as_deref(), Some("20240101T120000Z"));

@@ -89,8 +89,8 @@ pub fn before_body(
         }
         _ => return Ok(None),
     };
-    let Some(secret) = secret_of(credentials, &sig.scope.access_key_id) else {
-        return Err(unknown_key(family, &sig.scope.access_key_id));
+    let Some(secret) = secret_of(credentials, sig.scope.access_key_id()) else {
+        return Err(unknown_key(family, sig.scope.access_key_id()));
     };
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
     let check = Check::new(family, sig, &secret, request, presigned, query);
@@ -139,7 +139,7 @@ impl Check {
         query: &[(String, String)],
     ) -> Self {
         let scope = &sig.scope;
-        let region = scope.region.as_deref().unwrap_or_default();
+        let region = scope.region().unwrap_or_default();
         let canonical_head = format!(
             "{}\n{}\n{}\n{}\n{}\n",
             request.method,
@@ -152,16 +152,16 @@ impl Check {
             "{}\n{}\n{}/{region}/{}/{}\n",
             Algorithm::HmacSha256.as_str(),
             sig.date.as_deref().unwrap_or_default(),
-            scope.date,
-            scope.service,
-            scope.terminator,
+            scope.date(),
+            scope.service(),
+            scope.terminator(),
         );
-        let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), scope.date.as_bytes());
+        let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), scope.date().as_bytes());
         let k_region = hmac_sha256(&k_date, region.as_bytes());
-        let k_service = hmac_sha256(&k_region, scope.service.as_bytes());
+        let k_service = hmac_sha256(&k_region, scope.service().as_bytes());
         Check {
             family,
-            access_key_id: scope.access_key_id.clone(),
+            access_key_id: scope.access_key_id().to_owned(),
             provided: sig.signature.to_ascii_lowercase(),
             canonical_head,
             string_to_sign_head,

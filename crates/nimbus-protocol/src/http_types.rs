@@ -19,8 +19,10 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    /// A header as text, if present and valid UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// A header as text, if present and valid UTF-8. `name` is best a
+    /// [`http::HeaderName`] (constants from [`http::header`]): a `&str` is
+    /// parsed into one first.
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 

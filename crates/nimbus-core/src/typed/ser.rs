@@ -166,8 +166,11 @@ impl ser::Serializer for ValueSerializer {
     }
 
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<StructureSerializer> {
+        // `len` counts every field, and most outputs leave most of theirs
+        // unset (S3's GetObjectOutput sets 6 of 44): room for a few, grown
+        // when more are set.
         Ok(StructureSerializer {
-            members: IndexMap::with_capacity(len),
+            members: IndexMap::with_capacity(len.min(STRUCTURE_CAPACITY)),
         })
     }
 
@@ -184,6 +187,9 @@ impl ser::Serializer for ValueSerializer {
         })
     }
 }
+
+/// The most members a structure makes room for before its first is set.
+const STRUCTURE_CAPACITY: usize = 8;
 
 /// Rebuilds a timestamp from the `(seconds, nanos)` pair it serialized as.
 fn timestamp_from_parts(parts: Value) -> Result<Value> {
@@ -289,7 +295,7 @@ impl ser::SerializeStruct for StructureSerializer {
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
         let value = value.serialize(ValueSerializer)?;
         // An absent member is left out, not sent as null.
-        if value != Value::Null {
+        if !matches!(value, Value::Null) {
             self.members.insert(key.to_owned(), value);
         }
         Ok(())

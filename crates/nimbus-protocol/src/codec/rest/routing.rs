@@ -2,8 +2,6 @@
 //! `http.requestUri` is compiled once per model into a [`Route`]; a request is
 //! matched against the routes of its method and the most specific match wins.
 
-use std::collections::HashMap;
-
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 
@@ -14,8 +12,9 @@ use crate::model::{Location, Operation, ServiceModel, XmlNamespace};
 pub struct RouteIndex {
     /// One route per operation, in the model's operation order.
     routes: Vec<Route>,
-    /// Route positions per HTTP method (upper case).
-    by_method: HashMap<String, Vec<usize>>,
+    /// Route positions per HTTP method (upper case): a handful of methods,
+    /// found by comparing names faster than by hashing them.
+    by_method: Vec<(String, Vec<usize>)>,
     /// The namespace the service's documents use (S3's
     /// `http://s3.amazonaws.com/doc/2006-03-01/`), taken from the model's
     /// request bodies; responses declare it on their root element as AWS does.
@@ -286,12 +285,13 @@ impl RouteIndex {
             .enumerate()
             .map(|(position, operation)| Route::compile(model, position, operation))
             .collect();
-        let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_method: Vec<(String, Vec<usize>)> = Vec::new();
         for (position, operation) in model.operations.values().enumerate() {
-            by_method
-                .entry(operation.http.method.to_ascii_uppercase())
-                .or_default()
-                .push(position);
+            let method = operation.http.method.to_ascii_uppercase();
+            match by_method.iter_mut().find(|(known, _)| *known == method) {
+                Some((_, positions)) => positions.push(position),
+                None => by_method.push((method, vec![position])),
+            }
         }
         RouteIndex {
             routes,
@@ -320,9 +320,15 @@ impl RouteIndex {
         headers: &HeaderMap,
     ) -> Option<&'m Operation> {
         // Clients send methods in upper case; only others pay for converting.
-        let candidates = match self.by_method.get(method) {
+        let routes_of = |method: &str| {
+            self.by_method
+                .iter()
+                .find(|(known, _)| known == method)
+                .map(|(_, positions)| positions)
+        };
+        let candidates = match routes_of(method) {
             Some(candidates) => candidates,
-            None => self.by_method.get(&method.to_ascii_uppercase())?,
+            None => routes_of(&method.to_ascii_uppercase())?,
         };
         let parts = split_path(path);
         let best = candidates
