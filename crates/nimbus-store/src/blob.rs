@@ -34,7 +34,7 @@
 //! [`CHUNK_SIZE`], so an inline blob is always read as a single chunk and
 //! one write closure never holds more than that much per blob.
 
-use std::io::SeekFrom;
+use std::io::{IoSlice, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -44,7 +44,8 @@ use std::task::{Context, Poll};
 use bytes::{Bytes, BytesMut};
 use redb::ReadableDatabase;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, ReadBuf};
+use tokio::task::JoinHandle;
 
 use crate::error::{Result, StoreError};
 use crate::fsutil;
@@ -203,11 +204,21 @@ impl Blobs {
 enum Sink {
     /// Still small enough to be inline.
     Memory(Vec<u8>),
-    /// Spilled to a file in `tmp/`; `tmp_path` is `None` once renamed into place.
-    File {
-        file: tokio::fs::File,
-        tmp_path: Option<PathBuf>,
-    },
+    /// Spilled to a file in `tmp/`.
+    File(FileSink),
+}
+
+/// A blob's temporary file. Each write runs on a blocking thread while the
+/// caller goes on receiving (write-behind, as `tokio::fs::File` does, but
+/// straight from the caller's buffers instead of a copy of them); the next
+/// write, or `finish`, waits for it and reports its error.
+struct FileSink {
+    /// `None` while a write owns it.
+    file: Option<std::fs::File>,
+    /// The write under way; it hands the file back with its outcome.
+    in_flight: Option<JoinHandle<(std::fs::File, std::io::Result<()>)>>,
+    /// `None` once renamed into place.
+    tmp_path: Option<PathBuf>,
 }
 
 /// A blob being written. Dropping it before [`finish`](Self::finish)
@@ -222,41 +233,90 @@ pub struct BlobWriter {
 }
 
 impl BlobWriter {
+    /// Appends a copy of `chunk`.
     pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if let Sink::Memory(buffer) = &mut self.sink {
-            if buffer.len() + chunk.len() <= INLINE_MAX {
-                buffer.extend_from_slice(chunk);
-                self.len += chunk.len() as u64;
-                return Ok(());
-            }
-            let buffered = std::mem::take(buffer);
-            self.spill().await?;
-            self.write_to_file(&buffered).await?;
+        if chunk.is_empty() || self.append_in_memory(std::slice::from_ref(&chunk)) {
+            return Ok(());
         }
-        self.write_to_file(chunk).await?;
-        self.len += chunk.len() as u64;
+        self.write_owned(vec![Bytes::copy_from_slice(chunk)]).await
+    }
+
+    /// Appends `chunks` in order without copying them: a file blob gets
+    /// them with vectored writes on a blocking thread, and this returns as
+    /// soon as that write has started (the previous one has ended). Meant
+    /// for large streams (an upload's received buffers, about a MiB at a time).
+    pub async fn write_owned(&mut self, mut chunks: Vec<Bytes>) -> Result<()> {
+        let len: usize = chunks.iter().map(Bytes::len).sum();
+        if len == 0 || self.append_in_memory(&chunks) {
+            return Ok(());
+        }
+        if let Sink::Memory(buffer) = &mut self.sink {
+            let buffered = Bytes::from(std::mem::take(buffer));
+            self.spill().await?;
+            if !buffered.is_empty() {
+                chunks.insert(0, buffered);
+            }
+        }
+        let mut file = self.settle().await?;
+        let Sink::File(sink) = &mut self.sink else {
+            return Err(StoreError::Task("blob writer has no file".to_owned()));
+        };
+        sink.in_flight = Some(tokio::task::spawn_blocking(move || {
+            let written = write_all_chunks(&mut file, &chunks);
+            (file, written)
+        }));
+        self.len += len as u64;
         Ok(())
+    }
+
+    /// Keeps `chunks` in memory if the blob stays inline with them.
+    fn append_in_memory<T: AsRef<[u8]>>(&mut self, chunks: &[T]) -> bool {
+        let Sink::Memory(buffer) = &mut self.sink else {
+            return false;
+        };
+        let len: usize = chunks.iter().map(|chunk| chunk.as_ref().len()).sum();
+        if buffer.len() + len > INLINE_MAX {
+            return false;
+        }
+        for chunk in chunks {
+            buffer.extend_from_slice(chunk.as_ref());
+        }
+        self.len += len as u64;
+        true
     }
 
     /// The blob outgrew [`INLINE_MAX`]: from here its bytes go to a file.
     async fn spill(&mut self) -> Result<()> {
         let tmp_path = self.files.tmp_dir.join(format!("{}.part", self.unique));
-        let file = tokio::fs::File::create(&tmp_path)
+        let path = tmp_path.clone();
+        let file = tokio::task::spawn_blocking(move || std::fs::File::create(path))
             .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
             .map_err(|e| StoreError::io(format!("create {}", tmp_path.display()), e))?;
-        self.sink = Sink::File {
-            file,
+        self.sink = Sink::File(FileSink {
+            file: Some(file),
+            in_flight: None,
             tmp_path: Some(tmp_path),
-        };
+        });
         Ok(())
     }
 
-    async fn write_to_file(&mut self, bytes: &[u8]) -> Result<()> {
-        let result = match &mut self.sink {
-            Sink::File { file, .. } => file.write_all(bytes).await,
-            Sink::Memory(_) => return Err(StoreError::Task("blob writer has no file".to_owned())),
+    /// Waits for the write under way and takes the file back.
+    async fn settle(&mut self) -> Result<std::fs::File> {
+        let Sink::File(sink) = &mut self.sink else {
+            return Err(StoreError::Task("blob writer has no file".to_owned()));
         };
-        result.map_err(|e| self.io_error("write", e))
+        let written = match sink.in_flight.take() {
+            Some(write) => {
+                let (file, result) = write.await.map_err(|e| StoreError::Task(e.to_string()))?;
+                sink.file = Some(file);
+                result
+            }
+            None => Ok(()),
+        };
+        let file = sink.file.take();
+        written.map_err(|e| self.io_error("write", e))?;
+        file.ok_or_else(|| StoreError::Task("blob writer lost its file".to_owned()))
     }
 
     /// Bytes written so far.
@@ -272,35 +332,41 @@ impl BlobWriter {
     /// durable under its final name. It is not referenced yet: attach it to
     /// a write transaction.
     pub async fn finish(mut self) -> Result<StagedBlob> {
-        let (file, tmp_path) = match &mut self.sink {
-            Sink::Memory(buffer) => {
-                return Ok(StagedBlob {
-                    blob: BlobRef {
-                        id: format!("{INLINE_ID_PREFIX}{}", self.unique),
-                        len: self.len,
-                    },
-                    payload: Some(Payload::Inline(std::mem::take(buffer))),
-                });
-            }
-            Sink::File { file, tmp_path } => (file, tmp_path.clone()),
-        };
-        let durable = self.files.durable;
-        let flushed = match file.flush().await {
-            Ok(()) if durable => file.sync_all().await,
-            other => other,
-        };
-        flushed.map_err(|e| self.io_error("write", e))?;
-        let Some(tmp_path) = tmp_path else {
+        if let Sink::Memory(buffer) = &mut self.sink {
+            return Ok(StagedBlob {
+                blob: BlobRef {
+                    id: format!("{INLINE_ID_PREFIX}{}", self.unique),
+                    len: self.len,
+                },
+                payload: Some(Payload::Inline(std::mem::take(buffer))),
+            });
+        }
+        let file = self.settle().await?;
+        let Sink::File(FileSink {
+            tmp_path: Some(tmp_path),
+            ..
+        }) = &self.sink
+        else {
             return Err(StoreError::Task("blob writer finished twice".to_owned()));
         };
+        let tmp_path = tmp_path.clone();
+        let durable = self.files.durable;
         let final_path = blob_path(&self.files.blobs_dir, &self.unique);
         let target = final_path.clone();
-        tokio::task::spawn_blocking(move || place(&tmp_path, &target, durable))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        // One blocking hop: fsync the bytes, then give them their name.
+        tokio::task::spawn_blocking(move || {
+            if durable {
+                file.sync_all()
+                    .map_err(|e| StoreError::io(format!("fsync {}", tmp_path.display()), e))?;
+            }
+            drop(file);
+            place(&tmp_path, &target, durable)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
         // Renamed: nothing left for Drop to remove.
-        if let Sink::File { tmp_path, .. } = &mut self.sink {
-            *tmp_path = None;
+        if let Sink::File(sink) = &mut self.sink {
+            sink.tmp_path = None;
         }
         Ok(StagedBlob {
             blob: BlobRef {
@@ -313,9 +379,9 @@ impl BlobWriter {
 
     fn io_error(&self, action: &str, e: std::io::Error) -> StoreError {
         let path = match &self.sink {
-            Sink::File {
+            Sink::File(FileSink {
                 tmp_path: Some(path), ..
-            } => path.clone(),
+            }) => path.clone(),
             _ => blob_path(&self.files.blobs_dir, &self.unique),
         };
         StoreError::io(format!("{action} {}", path.display()), e)
@@ -324,15 +390,31 @@ impl BlobWriter {
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
-        if let Sink::File {
+        if let Sink::File(FileSink {
             tmp_path: Some(tmp_path),
             ..
-        } = &self.sink
+        }) = &self.sink
         {
-            // Best effort: whatever is left is removed at the next start.
+            // Best effort: whatever is left is removed at the next start. A
+            // write still under way ends on the unlinked file.
             let _ = std::fs::remove_file(tmp_path);
         }
     }
+}
+
+/// Writes all of `chunks`, in order, with as few system calls as it takes.
+fn write_all_chunks(file: &mut std::fs::File, chunks: &[Bytes]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|chunk| IoSlice::new(chunk)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Moves a complete temporary to its final name, durably unless the store

@@ -125,7 +125,7 @@ async fn ingest_buffered(blobs: &Blobs, body: Bytes, algorithm: Option<&str>) ->
             return Ok::<_, AwsError>(None);
         }
         let mut writer = blobs.create().await?;
-        writer.write(&body).await?;
+        writer.write_owned(vec![body.clone()]).await?;
         Ok(Some(writer.finish().await?))
     };
     let hash = hash_buffered(body.clone(), algorithm.map(str::to_owned));
@@ -169,16 +169,21 @@ async fn ingest_streamed(
     let mut writer = blobs.create().await?;
     // The hashing thread takes batches as they are written: MD5 runs in
     // parallel with receiving and writing instead of after them.
-    let (to_hasher, mut batches) = mpsc::channel::<Bytes>(HASH_QUEUE);
+    let (to_hasher, mut batches) = mpsc::channel::<Vec<Bytes>>(HASH_QUEUE);
     let algorithm = algorithm.map(str::to_owned);
     let hashing = tokio::task::spawn_blocking(move || {
         let mut hasher = Hasher::new(algorithm.as_deref());
         while let Some(batch) = batches.blocking_recv() {
-            hasher.update(&batch);
+            for chunk in &batch {
+                hasher.update(chunk);
+            }
         }
         hasher.finish()
     });
-    let mut batch = BytesMut::new();
+    // The received buffers themselves are batched, not copies of them: the
+    // file write and the hashing read them where they arrived.
+    let mut batch = Vec::new();
+    let mut batched = 0usize;
     let mut size = 0u64;
     loop {
         let chunk = match reader.next_chunk().await {
@@ -189,16 +194,12 @@ async fn ingest_streamed(
         let last = chunk.is_none();
         if let Some(chunk) = chunk {
             size += chunk.len() as u64;
-            if batch.is_empty() && chunk.len() >= BATCH_BYTES {
-                // Already a whole batch: no copy.
-                write_batch(&mut writer, &to_hasher, chunk).await?;
-                continue;
-            }
-            batch.extend_from_slice(&chunk);
+            batched += chunk.len();
+            batch.push(chunk);
         }
-        if batch.len() >= BATCH_BYTES || (last && !batch.is_empty()) {
-            let full = batch.split().freeze();
-            write_batch(&mut writer, &to_hasher, full).await?;
+        if batched >= BATCH_BYTES || (last && batched > 0) {
+            write_batch(&mut writer, &to_hasher, std::mem::take(&mut batch)).await?;
+            batched = 0;
         }
         if last {
             break;
@@ -238,15 +239,15 @@ async fn ingest_streamed(
 
 async fn write_batch(
     writer: &mut nimbus_store::BlobWriter,
-    to_hasher: &mpsc::Sender<Bytes>,
-    batch: Bytes,
+    to_hasher: &mpsc::Sender<Vec<Bytes>>,
+    batch: Vec<Bytes>,
 ) -> Result<(), AwsError> {
     // Hashing starts before the write, so both run at once.
     to_hasher
         .send(batch.clone())
         .await
         .map_err(|_| AwsError::internal("the hashing thread stopped"))?;
-    writer.write(&batch).await?;
+    writer.write_owned(batch).await?;
     Ok(())
 }
 
