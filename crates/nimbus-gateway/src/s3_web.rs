@@ -9,7 +9,7 @@
 //! this module only speaks HTTP. Requests without an `Origin` header that
 //! are neither OPTIONS nor for a website host go straight to dispatch.
 
-use http::header::{HOST, ORIGIN};
+use http::header::{AsHeaderName, HOST, ORIGIN};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method};
 use hyper::body::Incoming;
@@ -25,7 +25,7 @@ use crate::{s3_host, s3_website};
 
 /// Serves a request that did not go to an internal endpoint.
 pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
-    let host = header(&parts.headers, HOST.as_str());
+    let host = header(&parts.headers, HOST);
     if let Some(bucket) = s3_website::bucket_from_host(host) {
         let bucket = bucket.to_owned();
         return serve_website(gateway, &parts, bucket).await;
@@ -74,7 +74,7 @@ struct Target {
 impl Target {
     fn of(parts: &Parts) -> Option<Self> {
         let path = parts.uri.path().strip_prefix('/').unwrap_or(parts.uri.path());
-        let host = header(&parts.headers, HOST.as_str());
+        let host = header(&parts.headers, HOST);
         let (bucket, key) = match s3_host::bucket_from_host(host) {
             Some(bucket) => (bucket, path),
             None => path.split_once('/').unwrap_or((path, "")),
@@ -215,7 +215,7 @@ pub(crate) async fn call_s3(
         access_key_id: None,
         service: "s3",
         operation: operation.to_owned(),
-        host: header(headers, HOST.as_str()).to_owned(),
+        host: header(headers, HOST).to_owned(),
     };
     s3.handle(&ctx, operation, input).await
 }
@@ -245,7 +245,7 @@ pub(crate) fn structure<const N: usize>(members: [(&str, Value); N]) -> Value {
     )
 }
 
-pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: impl AsHeaderName) -> &'h str {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())

@@ -2,6 +2,7 @@
 //! headers and the body (the payload member, or every unbound member) into
 //! one value of the operation's input shape.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use base64::Engine;
@@ -22,8 +23,9 @@ use crate::validate;
 /// Everything of the request the member decoders read, parsed once.
 struct Parts<'r> {
     request: &'r HttpRequest,
-    /// URI label values, percent-decoded.
-    labels: Vec<(String, String)>,
+    /// URI label values (`(name, text)`), percent-decoded: borrowed from the
+    /// model and the path unless decoding changed them.
+    labels: Vec<(&'r str, Cow<'r, str>)>,
     params: Vec<(String, String)>,
     /// Query keys a querystring map must not take: those bound to other
     /// members and those the route template requires (`uploads`).
@@ -68,7 +70,7 @@ pub fn decode(
 impl<'r> Parts<'r> {
     fn new(
         format: BodyFormat,
-        model: &ServiceModel,
+        model: &'r ServiceModel,
         operation: &Operation,
         shape: &Shape,
         request: &'r HttpRequest,
@@ -82,10 +84,12 @@ impl<'r> Parts<'r> {
                 .match_path(&request.path)
                 .ok_or_else(|| errors::no_route(model, request))?;
             for (name, text) in raw {
-                let decoded = percent_decode_str(&text)
-                    .decode_utf8()
-                    .map_err(|_| errors::malformed_value(format, model, "URI", name, &text))?;
-                labels.push((name.to_owned(), decoded.into_owned()));
+                let changed = match percent_decode_str(&text).decode_utf8() {
+                    Ok(Cow::Borrowed(_)) => None,
+                    Ok(Cow::Owned(decoded)) => Some(decoded),
+                    Err(_) => return Err(errors::malformed_value(format, model, "URI", name, &text)),
+                };
+                labels.push((name, changed.map_or(text, Cow::Owned)));
             }
         }
         // Only a querystring map reads the claimed keys: most inputs have
@@ -142,7 +146,7 @@ fn decode_bound_member(
     let wire_name = member.location_name.as_deref().unwrap_or(name);
     match member.location {
         Some(Location::Uri) => {
-            let Some((_, text)) = parts.labels.iter().find(|(label, _)| label == wire_name) else {
+            let Some((_, text)) = parts.labels.iter().find(|(label, _)| *label == wire_name) else {
                 return Ok(None);
             };
             scalar(format, model, model.shape(&member.shape), text, "URI", wire_name).map(Some)

@@ -2,6 +2,8 @@
 //! `http.requestUri` is compiled once per model into a [`Route`]; a request is
 //! matched against the routes of its method and the most specific match wins.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 
@@ -62,8 +64,9 @@ enum Segment {
     Greedy(String),
 }
 
-/// The label values a path matched, still percent-encoded.
-pub type RawLabels<'p> = Vec<(&'p str, String)>;
+/// The label values a path matched (`(name, text)`), still percent-encoded:
+/// slices of the path, except a greedy label spanning several segments.
+pub type RawLabels<'t, 'p> = Vec<(&'t str, Cow<'p, str>)>;
 
 impl PathTemplate {
     pub fn parse(template: &str) -> PathTemplate {
@@ -98,13 +101,13 @@ impl PathTemplate {
     /// The labels of `path` (raw, still percent-encoded, as `(name, text)`)
     /// when it matches. A trailing slash is ignored (`/bucket/` is `/bucket`)
     /// except where a greedy label ends the template: S3 keys may end in `/`.
-    pub fn match_path<'t>(&'t self, path: &str) -> Option<RawLabels<'t>> {
+    pub fn match_path<'t, 'p>(&'t self, path: &'p str) -> Option<RawLabels<'t, 'p>> {
         self.match_parts(&split_path(path))
     }
 
     /// [`Self::match_path`] for a path already split by [`split_path`], so a
     /// request is split once whatever the number of routes tried.
-    fn match_parts<'t>(&'t self, parts: &[&str]) -> Option<RawLabels<'t>> {
+    fn match_parts<'t, 'p>(&'t self, parts: &[&'p str]) -> Option<RawLabels<'t, 'p>> {
         let mut labels = Vec::new();
         self.walk_parts(parts, Some(&mut labels))?;
         Some(labels)
@@ -118,7 +121,11 @@ impl PathTemplate {
 
     /// Matches the split path segment by segment, collecting the labels
     /// when asked to.
-    fn walk_parts<'t>(&'t self, parts: &[&str], mut labels: Option<&mut RawLabels<'t>>) -> Option<()> {
+    fn walk_parts<'t, 'p>(
+        &'t self,
+        parts: &[&'p str],
+        mut labels: Option<&mut RawLabels<'t, 'p>>,
+    ) -> Option<()> {
         let mut parts = parts;
         let greedy_ends_template = self.greedy_at.is_some_and(|at| at + 1 == self.segments.len());
         if !greedy_ends_template && parts.len() > 1 && parts.last() == Some(&"") {
@@ -154,7 +161,11 @@ impl PathTemplate {
                     return None;
                 }
                 if let (Some(labels), Segment::Greedy(name)) = (labels, &self.segments[at]) {
-                    labels.push((name.as_str(), greedy_parts.join("/")));
+                    let text = match greedy_parts {
+                        [one] => Cow::Borrowed(*one),
+                        _ => Cow::Owned(greedy_parts.join("/")),
+                    };
+                    labels.push((name.as_str(), text));
                 }
             }
         }
@@ -167,7 +178,11 @@ fn split_path(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
-fn match_segment<'t>(segment: &'t Segment, part: &str, labels: Option<&mut RawLabels<'t>>) -> Option<()> {
+fn match_segment<'t, 'p>(
+    segment: &'t Segment,
+    part: &'p str,
+    labels: Option<&mut RawLabels<'t, 'p>>,
+) -> Option<()> {
     match segment {
         Segment::Literal(text) if !part.contains('%') => (part == text.as_str()).then_some(()),
         Segment::Literal(text) => {
@@ -178,7 +193,7 @@ fn match_segment<'t>(segment: &'t Segment, part: &str, labels: Option<&mut RawLa
                 return None;
             }
             if let Some(labels) = labels {
-                labels.push((name.as_str(), part.to_owned()));
+                labels.push((name.as_str(), Cow::Borrowed(part)));
             }
             Some(())
         }
@@ -358,9 +373,12 @@ mod tests {
     use super::*;
 
     fn labels(template: &str, path: &str) -> Option<Vec<(String, String)>> {
-        PathTemplate::parse(template)
-            .match_path(path)
-            .map(|labels| labels.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        PathTemplate::parse(template).match_path(path).map(|labels| {
+            labels
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                .collect()
+        })
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
