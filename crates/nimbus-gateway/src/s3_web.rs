@@ -245,7 +245,7 @@ pub(crate) fn structure<const N: usize>(members: [(&str, Value); N]) -> Value {
     )
 }
 
-pub(crate) fn header<'h>(headers: &'h HeaderMap, name: impl AsHeaderName) -> &'h str {
+pub(crate) fn header(headers: &HeaderMap, name: impl AsHeaderName) -> &str {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())
