@@ -24,7 +24,7 @@ const MAX_WORKER_THREADS: usize = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(&cli.log_level);
+    let _flush_log_on_exit = logging::init(&cli.log_level);
     let workers = std::thread::available_parallelism()
         .map_or(2, usize::from)
         .clamp(1, MAX_WORKER_THREADS);
