@@ -202,6 +202,16 @@ impl TableRef {
         self.get(key)?.map(|bytes| codec::decode(&bytes)).transpose()
     }
 
+    /// `read` applied to the value stored under `key`, lent in place rather
+    /// than copied out: for hot reads that decode or compare the bytes once.
+    pub fn get_with<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+        let Some(table) = &self.table else {
+            return Ok(None);
+        };
+        let full_key = full_key(&self.prefix, key);
+        Ok(table.get(full_key.as_slice())?.map(|value| read(value.value())))
+    }
+
     /// Every item whose key starts with `prefix`, in key order.
     pub fn scan(&self, prefix: &[u8]) -> Result<Entries<'_>> {
         self.scan_after(prefix, None)

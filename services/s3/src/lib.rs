@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod acl;
+mod bucket_facts;
 mod buckets;
 mod checksums;
 mod conditions;
@@ -20,6 +21,7 @@ mod cors;
 mod errors;
 mod events;
 pub mod generated;
+mod get_output;
 mod lifecycle;
 mod listing;
 mod multipart;
@@ -44,6 +46,9 @@ pub struct S3 {
     clock: Clock,
     /// Where event notifications go (nothing until [`S3::with_notifications`]).
     destinations: events::Destinations,
+    /// Decoded bucket facts by record bytes, so object reads skip decoding
+    /// the bucket record (exact without invalidation: see [`bucket_facts`]).
+    bucket_facts: bucket_facts::BucketFactsCache,
 }
 
 impl S3 {
@@ -55,6 +60,7 @@ impl S3 {
             store,
             clock,
             destinations: events::Destinations::default(),
+            bucket_facts: bucket_facts::BucketFactsCache::default(),
         }
     }
 
@@ -131,7 +137,7 @@ impl S3 {
             // Objects.
             "PutObject" => self.put_object_from(ctx, input).await,
             "GetObject" => self.get_object(input).await,
-            "HeadObject" => handle_typed_async(input, |i| self.head_object(i)).await,
+            "HeadObject" => self.head_object(input).await,
             "DeleteObject" => handle_typed_async(input, |i| self.delete_object(i)).await,
             "DeleteObjects" => handle_typed_async(input, |i| self.delete_objects(i)).await,
             "CopyObject" => handle_typed_async(input, |i| self.copy_object(ctx, i)).await,

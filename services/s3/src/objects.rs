@@ -2,17 +2,16 @@
 
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
-use nimbus_core::{
-    AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async, to_value,
-};
+use nimbus_core::{AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async};
 use nimbus_store::{BlobRef, ReadTxn, StagedBlob};
 
+use crate::bucket_facts::BucketFactsCache;
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, Verdict, resolve_range};
 use crate::generated::*;
 use crate::object_body::{self, UploadBody};
 use crate::records::{self, ObjectRecord};
-use crate::{S3, acl, errors, versions};
+use crate::{S3, acl, errors, get_output, versions};
 
 /// Storage classes a general purpose bucket accepts.
 const STORAGE_CLASSES: [&str; 9] = [
@@ -173,7 +172,14 @@ impl S3 {
         version_id: Option<&str>,
         method: &str,
     ) -> Result<(ObjectRecord, bool), AwsError> {
-        read_object_in(&self.store.begin_read()?, bucket, key, version_id, method)
+        read_object_in(
+            &self.store.begin_read()?,
+            &self.bucket_facts,
+            bucket,
+            key,
+            version_id,
+            method,
+        )
     }
 
     /// Stores a new object version and answers its version id (only for
@@ -295,17 +301,20 @@ impl S3 {
     pub(crate) async fn get_object(&self, input: Value) -> Result<Value, AwsError> {
         let input: GetObjectRequest = from_value(input)?;
         let (output, stream) = self.serve_object(input, "GET", true).await?;
-        let mut output = to_value(&output);
+        let mut output = get_output::to_value(output);
         if let (Some(stream), Value::Structure(members)) = (stream, &mut output) {
             members.insert("Body".to_owned(), Value::Stream(stream));
         }
         Ok(output)
     }
 
-    pub(crate) async fn head_object(&self, input: HeadObjectRequest) -> Result<GetObjectOutput, AwsError> {
-        // The same request members as GetObject, minus none that matter here.
-        let input: GetObjectRequest = from_value(to_value(&input))?;
-        Ok(self.serve_object(input, "HEAD", false).await?.0)
+    /// HeadObject: GetObject without the body.
+    pub(crate) async fn head_object(&self, input: Value) -> Result<Value, AwsError> {
+        // HeadObject's request members are GetObject's (by name and type):
+        // the input decodes straight into GetObjectRequest.
+        let input: GetObjectRequest = from_value(input)?;
+        let (output, _) = self.serve_object(input, "HEAD", false).await?;
+        Ok(get_output::to_value(output))
     }
 
     /// GET and HEAD: conditions, range, response overrides; the body only
@@ -321,6 +330,7 @@ impl S3 {
         let txn = self.store.begin_read()?;
         let (object, versioned) = read_object_in(
             &txn,
+            &self.bucket_facts,
             &input.bucket,
             &input.key,
             input.version_id.as_deref(),
@@ -711,13 +721,14 @@ impl S3 {
 /// [`S3::read_object_and_bucket`] within `txn`.
 fn read_object_in(
     txn: &ReadTxn,
+    bucket_facts: &BucketFactsCache,
     bucket: &str,
     key: &str,
     version_id: Option<&str>,
     method: &str,
 ) -> Result<(ObjectRecord, bool), AwsError> {
     let table = txn.open(&records::namespace()?)?;
-    let versioned = records::bucket_glance(&table, bucket)?.versioning.is_some();
+    let versioned = bucket_facts.read(&table, bucket)?.versioned;
     let object = match version_id {
         None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
         Some(version_id) => {

@@ -121,34 +121,59 @@ pub struct StoredChecksum {
 }
 
 /// One version of an object (or a delete marker).
+///
+/// Absent members (`None`, empty, `false`) are not written: a record is then
+/// about half as long, and every GET decodes one. Records written with every
+/// member (before this) read the same, since a missing member is its default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ObjectRecord {
     pub key: String,
     /// `None` is the null version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// Orders the versions of a key; see [`version_key`].
     pub sequence: u64,
+    #[serde(skip_serializing_if = "is_false")]
     pub delete_marker: bool,
     /// The bytes; `None` for delete markers and empty objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blob: Option<BlobRef>,
     pub size: u64,
     /// Quoted, as the ETag header carries it.
     pub etag: String,
     pub last_modified: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_disposition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website_redirect_location: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub metadata: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum: Option<StoredChecksum>,
     /// Sizes and checksums of the parts of a multipart object.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartSummary>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// What GetObjectAttributes and partNumber GETs tell about one part.
@@ -233,9 +258,20 @@ pub fn bucket_mut(table: &TableMut<'_>, name: &str) -> Result<BucketRecord, AwsE
         .ok_or_else(|| errors::no_such_bucket(name))
 }
 
-/// The current version of `key`, if it is not a delete marker.
+/// The current version of `key`, if it is not a delete marker; decoded
+/// where the store keeps it (every GET and HEAD reads one).
 pub fn current(table: &TableRef, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, AwsError> {
-    Ok(table.get_json(&current_key(bucket, key))?)
+    table
+        .get_with(&current_key(bucket, key), decode_object)?
+        .transpose()
+}
+
+/// A stored [`ObjectRecord`]: its JSON checked as UTF-8 once and parsed as
+/// text, so serde_json does not check each string again.
+pub fn decode_object(stored: &[u8]) -> Result<ObjectRecord, AwsError> {
+    let text =
+        std::str::from_utf8(stored).map_err(|_| AwsError::internal("a stored object record is not UTF-8"))?;
+    serde_json::from_str(text).map_err(|e| AwsError::internal(format!("a stored object record: {e}")))
 }
 
 /// The version `version_id` (`null` for the null version) of `key`, with
@@ -252,4 +288,35 @@ pub fn find_version(
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_records_skip_absent_members_and_read_either_form() {
+        let record = ObjectRecord {
+            key: "k".to_owned(),
+            sequence: 7,
+            size: 3,
+            etag: "\"abc\"".to_owned(),
+            content_type: Some("text/plain".to_owned()),
+            ..ObjectRecord::default()
+        };
+        let stored = nimbus_store::codec::encode(&record).unwrap();
+        let text = String::from_utf8(stored.clone()).unwrap();
+        assert!(!text.contains("null") && !text.contains("metadata") && !text.contains("delete_marker"));
+        // As written before absent members were left out: every member, nulls included.
+        let every_member = r#"{"key":"k","version_id":null,"sequence":7,"delete_marker":false,"blob":null,
+            "size":3,"etag":"\"abc\"","last_modified":[0,0],"content_type":"text/plain","cache_control":null,
+            "content_disposition":null,"content_encoding":null,"content_language":null,"expires":null,
+            "website_redirect_location":null,"metadata":{},"storage_class":null,"tags":[],"acl":null,
+            "checksum":null,"parts":[]}"#;
+        for bytes in [stored.as_slice(), every_member.as_bytes()] {
+            let read = decode_object(bytes).unwrap();
+            assert_eq!(nimbus_store::codec::encode(&read).unwrap(), stored);
+        }
+        assert!(decode_object(b"\xff").is_err());
+    }
 }

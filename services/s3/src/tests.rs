@@ -19,6 +19,7 @@ fn service() -> (S3, TestClock) {
         store,
         clock: clock.clock(),
         destinations: Default::default(),
+        bucket_facts: Default::default(),
     };
     (s3, clock)
 }
