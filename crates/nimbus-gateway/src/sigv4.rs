@@ -118,7 +118,12 @@ pub struct StreamingPayload {
 
 impl PayloadHash {
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        match header(headers, &X_AMZ_CONTENT_SHA256) {
+        Self::from_header(header(headers, &X_AMZ_CONTENT_SHA256))
+    }
+
+    /// From the `x-amz-content-sha256` header's text, if present.
+    fn from_header(value: Option<&str>) -> Self {
+        match value {
             None => PayloadHash::Absent,
             Some(value) => PayloadHash::parse(value.trim()),
         }
@@ -161,7 +166,7 @@ pub struct SigV4 {
     pub algorithm: Algorithm,
     pub scope: CredentialScope,
     /// Lower-case header names, in the order signed.
-    pub signed_headers: Vec<String>,
+    pub signed_headers: SignedHeaders,
     /// Hex signature.
     pub signature: String,
     pub location: SignatureLocation,
@@ -172,6 +177,67 @@ pub struct SigV4 {
     /// SigV4a `X-Amz-Region-Set`, e.g. `["us-east-1"]` or `["*"]`.
     pub region_set: Vec<String>,
     pub payload: PayloadHash,
+}
+
+/// The `SignedHeaders` list, normalized: lower-case names without blanks,
+/// kept as one `;`-joined string (one allocation, not one per name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders(String);
+
+impl SignedHeaders {
+    fn parse(list: &str) -> Self {
+        let mut joined = String::with_capacity(list.len());
+        for name in list.split(';').map(str::trim).filter(|name| !name.is_empty()) {
+            if !joined.is_empty() {
+                joined.push(';');
+            }
+            joined.push_str(name);
+        }
+        joined.make_ascii_lowercase();
+        SignedHeaders(joined)
+    }
+
+    /// The names, in the order signed.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split(';').filter(|name| !name.is_empty())
+    }
+
+    /// The names joined by `;`, as the canonical request lists them.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The `x-amz-*` headers a header signature reads, found in one pass over
+/// the request's headers instead of one hashed lookup each.
+#[derive(Default)]
+struct AmzHeaders<'h> {
+    date: Option<Option<&'h str>>,
+    security_token: Option<Option<&'h str>>,
+    region_set: Option<Option<&'h str>>,
+    content_sha256: Option<Option<&'h str>>,
+}
+
+impl<'h> AmzHeaders<'h> {
+    fn of(headers: &'h HeaderMap) -> Self {
+        let mut found = AmzHeaders::default();
+        for (name, value) in headers {
+            let slot = if *name == X_AMZ_DATE {
+                &mut found.date
+            } else if *name == X_AMZ_SECURITY_TOKEN {
+                &mut found.security_token
+            } else if *name == X_AMZ_REGION_SET {
+                &mut found.region_set
+            } else if *name == X_AMZ_CONTENT_SHA256 {
+                &mut found.content_sha256
+            } else {
+                continue;
+            };
+            // The first value counts, as with `HeaderMap::get`.
+            slot.get_or_insert_with(|| value.to_str().ok());
+        }
+        found
+    }
 }
 
 /// How a request authenticates.
@@ -334,16 +400,17 @@ fn parse_authorization_header(
         return Err(MalformedSignature::header("Authorization header is incomplete."));
     };
     let scope = parse_credential(algorithm, credential).map_err(MalformedSignature::header)?;
+    let amz = AmzHeaders::of(headers);
     Ok(Some(RequestAuth::SigV4(Box::new(SigV4 {
         algorithm,
         scope,
-        signed_headers: split_signed_headers(signed_headers),
+        signed_headers: SignedHeaders::parse(signed_headers),
         signature: signature.to_owned(),
         location: SignatureLocation::Header,
-        date: header(headers, &X_AMZ_DATE).map(str::to_owned),
-        security_token: header(headers, &X_AMZ_SECURITY_TOKEN).map(str::to_owned),
-        region_set: region_set(header(headers, &X_AMZ_REGION_SET)),
-        payload: PayloadHash::from_headers(headers),
+        date: amz.date.flatten().map(str::to_owned),
+        security_token: amz.security_token.flatten().map(str::to_owned),
+        region_set: region_set(amz.region_set.flatten()),
+        payload: PayloadHash::from_header(amz.content_sha256.flatten()),
     }))))
 }
 
@@ -387,7 +454,7 @@ fn parse_presigned(query: &[(String, String)], headers: &HeaderMap) -> Result<Si
     Ok(SigV4 {
         algorithm,
         scope,
-        signed_headers: split_signed_headers(query_param(query, "X-Amz-SignedHeaders").unwrap_or_default()),
+        signed_headers: SignedHeaders::parse(query_param(query, "X-Amz-SignedHeaders").unwrap_or_default()),
         signature: query_param(query, "X-Amz-Signature")
             .unwrap_or_default()
             .to_owned(),
@@ -461,17 +528,6 @@ fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<Credential
         terminator: span(terminator),
         text: credential.to_owned(),
     })
-}
-
-fn split_signed_headers(list: &str) -> Vec<String> {
-    let mut names = Vec::with_capacity(list.bytes().filter(|&b| b == b';').count() + 1);
-    for name in list.split(';') {
-        let name = name.trim();
-        if !name.is_empty() {
-            names.push(name.to_ascii_lowercase());
-        }
-    }
-    names
 }
 
 fn region_set(value: Option<&str>) -> Vec<String> {
@@ -555,7 +611,7 @@ mod tests {
             )
         );
         assert_eq!(
-            sig.signed_headers,
+            sig.signed_headers.iter().collect::<Vec<_>>(),
             ["content-type", "host", "x-amz-date", "x-amz-security-token"]
         );
         assert_eq!(sig.signature, "abc123");
@@ -618,7 +674,7 @@ mod tests {
         assert_eq!(sig.location, SignatureLocation::Query { expires: Some(3600) });
         assert_eq!(sig.scope.region(), Some("us-west-2"));
         assert_eq!(sig.scope.service(), "s3");
-        assert_eq!(sig.signed_headers, ["host"]);
+        assert_eq!(sig.signed_headers.iter().collect::<Vec<_>>(), ["host"]);
         assert_eq!(sig.signature, "deadbeef");
         assert_eq!(sig.date.as_deref(), Some("20240101T120000Z"));
         assert_eq!(sig.security_token.as_deref(), Some("tok"));

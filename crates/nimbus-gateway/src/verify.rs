@@ -22,7 +22,7 @@ use nimbus_protocol::{HttpRequest, Protocol};
 use sha2::{Digest, Sha256};
 
 use crate::identify::Route;
-use crate::sigv4::{Algorithm, RequestAuth, SigV4, SignatureLocation};
+use crate::sigv4::{Algorithm, RequestAuth, SigV4, SignatureLocation, SignedHeaders};
 use crate::verify_v2;
 
 /// The long-term credentials every nimbus knows (AWS's documented test pair).
@@ -146,7 +146,7 @@ impl Check {
             canonical_uri(matches!(family, Family::S3), &request.path),
             canonical_query(request, presigned, query),
             canonical_headers(request, &sig.signed_headers),
-            sig.signed_headers.join(";"),
+            sig.signed_headers.as_str(),
         );
         let string_to_sign_head = format!(
             "{}\n{}\n{}/{region}/{}/{}\n",
@@ -255,12 +255,12 @@ fn canonical_query(request: &HttpRequest, presigned: bool, presign_params: &[(St
 
 /// `name:value\n` for each signed header; repeated headers joined by `,`,
 /// values trimmed with inner runs of spaces folded.
-fn canonical_headers(request: &HttpRequest, signed: &[String]) -> String {
+fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
     let mut out = String::new();
-    for name in signed {
+    for name in signed.iter() {
         let values: Vec<String> = request
             .headers
-            .get_all(name.as_str())
+            .get_all(name)
             .iter()
             .map(|value| {
                 String::from_utf8_lossy(value.as_bytes())

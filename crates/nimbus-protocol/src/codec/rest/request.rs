@@ -95,10 +95,11 @@ impl<'r> Parts<'r> {
         // Only a querystring map reads the claimed keys: most inputs have
         // none, and need not collect a dozen names per request.
         let query_bound = |member: &ShapeRef| member.location == Some(Location::Querystring);
-        let has_query_map = shape
-            .members
-            .values()
-            .any(|member| query_bound(member) && model.shape(&member.shape).kind == ShapeType::Map);
+        let has_query_map = !request.query.is_empty()
+            && shape
+                .members
+                .values()
+                .any(|member| query_bound(member) && model.shape(&member.shape).kind == ShapeType::Map);
         if has_query_map {
             if let Some(route) = route {
                 claimed_keys.extend(route.query.iter().map(|(key, _)| key.clone()));

@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
+use http::HeaderMap;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use indexmap::IndexMap;
 use nimbus_core::Value;
@@ -15,6 +16,10 @@ use crate::http_types::HttpResponse;
 use crate::model::{Location, Operation, ServiceModel, Shape, ShapeRef, ShapeType};
 use crate::timestamp::TimestampFormat;
 
+/// The headers a response makes room for at first: the request ids, the
+/// content type and a GetObject's object headers.
+const RESPONSE_HEADERS: usize = 12;
+
 pub fn encode(
     format: BodyFormat,
     model: &ServiceModel,
@@ -24,6 +29,9 @@ pub fn encode(
 ) -> HttpResponse {
     let mut response = HttpResponse {
         status: operation.http.response_code.unwrap_or(200),
+        // Room for the usual headers up front: growing the map as they are
+        // inserted costs more than the inserts.
+        headers: HeaderMap::with_capacity(RESPONSE_HEADERS),
         ..HttpResponse::default()
     };
     write_request_id(model, &mut response, request_id);
