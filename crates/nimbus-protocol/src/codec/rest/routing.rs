@@ -14,13 +14,22 @@ use crate::model::{Location, Operation, ServiceModel, XmlNamespace};
 pub struct RouteIndex {
     /// One route per operation, in the model's operation order.
     routes: Vec<Route>,
-    /// Route positions per HTTP method (upper case): a handful of methods,
+    /// The routes of each HTTP method (upper case): a handful of methods,
     /// found by comparing names faster than by hashing them.
-    by_method: Vec<(String, Vec<usize>)>,
+    by_method: Vec<(String, MethodRoutes)>,
     /// The namespace the service's documents use (S3's
     /// `http://s3.amazonaws.com/doc/2006-03-01/`), taken from the model's
     /// request bodies; responses declare it on their root element as AWS does.
     pub service_namespace: Option<XmlNamespace>,
+}
+
+/// The route positions of one method.
+#[derive(Debug, Default)]
+struct MethodRoutes {
+    all: Vec<usize>,
+    /// Those whose template requires no query key: the only ones a request
+    /// without a query string can match (most of S3's GET routes need one).
+    without_query: Vec<usize>,
 }
 
 /// One operation's `requestUri`, compiled.
@@ -300,12 +309,20 @@ impl RouteIndex {
             .enumerate()
             .map(|(position, operation)| Route::compile(model, position, operation))
             .collect();
-        let mut by_method: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut by_method: Vec<(String, MethodRoutes)> = Vec::new();
         for (position, operation) in model.operations.values().enumerate() {
             let method = operation.http.method.to_ascii_uppercase();
-            match by_method.iter_mut().find(|(known, _)| *known == method) {
-                Some((_, positions)) => positions.push(position),
-                None => by_method.push((method, vec![position])),
+            let index = match by_method.iter().position(|(known, _)| *known == method) {
+                Some(index) => index,
+                None => {
+                    by_method.push((method, MethodRoutes::default()));
+                    by_method.len() - 1
+                }
+            };
+            let method_routes = &mut by_method[index].1;
+            method_routes.all.push(position);
+            if routes[position].query.is_empty() {
+                method_routes.without_query.push(position);
             }
         }
         RouteIndex {
@@ -341,9 +358,14 @@ impl RouteIndex {
                 .find(|(known, _)| known == method)
                 .map(|(_, positions)| positions)
         };
-        let candidates = match routes_of(method) {
-            Some(candidates) => candidates,
+        let method_routes = match routes_of(method) {
+            Some(method_routes) => method_routes,
             None => routes_of(&method.to_ascii_uppercase())?,
+        };
+        let candidates = if params.is_empty() {
+            &method_routes.without_query
+        } else {
+            &method_routes.all
         };
         let parts = split_path(path);
         let best = candidates
