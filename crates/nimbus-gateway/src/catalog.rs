@@ -124,6 +124,20 @@ impl Catalog {
         found
     }
 
+    /// The first of [`Self::by_signing_name`], found without collecting
+    /// them all (routing asks for it on every signed request).
+    pub fn first_by_signing_name(&self, signing_name: &str) -> Option<&ModelInfo> {
+        let signing = || self.models.iter().filter(|m| m.signing_name == signing_name);
+        signing()
+            .find(|m| m.endpoint_prefix == signing_name)
+            .or_else(|| signing().next())
+            .or_else(|| {
+                self.models
+                    .iter()
+                    .find(|m| m.endpoint_prefix == signing_name || m.name == signing_name)
+            })
+    }
+
     /// The models that speak the query protocols, STS first: unsigned
     /// `Action=` requests are nearly always STS web-identity calls.
     pub fn query_models(&self) -> impl Iterator<Item = &ModelInfo> {
@@ -156,6 +170,26 @@ mod tests {
         assert_eq!(target("DynamoDBStreams_20120810"), Some("dynamodbstreams"));
         assert_eq!(target("AmazonSQS"), Some("sqs"));
         assert_eq!(target("GraniteServiceVersion20100801"), Some("cloudwatch"));
+    }
+
+    #[test]
+    fn the_first_by_signing_name_is_the_first_of_all() {
+        let catalog = Catalog::get();
+        let mut names: Vec<&str> = vec!["nosuchservice"];
+        for model in &catalog.models {
+            names.extend([
+                model.name,
+                model.signing_name.as_str(),
+                model.endpoint_prefix.as_str(),
+            ]);
+        }
+        for name in names {
+            assert_eq!(
+                catalog.first_by_signing_name(name).map(|m| m.name),
+                catalog.by_signing_name(name).first().map(|m| m.name),
+                "{name}"
+            );
+        }
     }
 
     #[test]

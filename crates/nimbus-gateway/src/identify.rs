@@ -28,6 +28,7 @@ use crate::sigv4::RequestAuth;
 
 const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 const SMITHY_PROTOCOL: HeaderName = HeaderName::from_static("smithy-protocol");
+const JSON_MEDIA_PREFIX: &str = "application/x-amz-json";
 
 /// The service and protocol that will handle a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,28 +61,27 @@ struct Shape<'r> {
 
 impl<'r> Shape<'r> {
     fn of(request: &'r HttpRequest) -> Self {
+        // The media type, compared without case (and without a lower-case copy).
         let content_type = request
             .header(CONTENT_TYPE)
-            .map(|ct| {
-                ct.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            })
+            .map(|ct| ct.split(';').next().unwrap_or_default().trim())
             .unwrap_or_default();
+        let media_is = |media: &str| content_type.eq_ignore_ascii_case(media);
+        let json_media = content_type
+            .get(..JSON_MEDIA_PREFIX.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(JSON_MEDIA_PREFIX));
         let target = request
             .header(X_AMZ_TARGET)
             .map(str::trim)
             .filter(|t| !t.is_empty());
         Shape {
             target,
-            cbor: content_type == "application/cbor"
+            cbor: media_is("application/cbor")
                 || request
                     .header(SMITHY_PROTOCOL)
                     .is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor")),
-            json: target.is_some() || content_type.starts_with("application/x-amz-json"),
-            form: content_type == "application/x-www-form-urlencoded" || has_action_param(&request.query),
+            json: target.is_some() || json_media,
+            form: media_is("application/x-www-form-urlencoded") || has_action_param(&request.query),
         }
     }
 }
@@ -116,7 +116,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
     }
 
     if let Some(signing_name) = auth.signing_service() {
-        let Some(model) = catalog.by_signing_name(signing_name).into_iter().next() else {
+        let Some(model) = catalog.first_by_signing_name(signing_name) else {
             return Err(unknown_service(format!(
                 "nimbus does not know the service '{signing_name}' named by the request's SigV4 credential scope."
             )));
