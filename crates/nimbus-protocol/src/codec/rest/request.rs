@@ -304,10 +304,16 @@ fn decode_header(
 /// `x-amz-meta-*` style members: every header starting with the prefix
 /// (compared case-insensitively), keyed by the rest of its name.
 fn decode_prefix_headers(parts: &Parts<'_>, prefix: &str) -> Option<Value> {
-    let prefix = prefix.to_ascii_lowercase();
+    // Header names are lower case; models write prefixes in lower case too,
+    // so a copy is rarely needed.
+    let prefix: Cow<'_, str> = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(prefix.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(prefix)
+    };
     let mut entries = IndexMap::new();
     for name in parts.request.headers.keys() {
-        let Some(key) = name.as_str().strip_prefix(prefix.as_str()) else {
+        let Some(key) = name.as_str().strip_prefix(&*prefix) else {
             continue;
         };
         if key.is_empty() || entries.contains_key(key) {
