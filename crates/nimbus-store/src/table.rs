@@ -443,6 +443,19 @@ mod tests {
     }
 
     #[test]
+    fn get_with_lends_the_stored_value() -> Result<(), StoreError> {
+        let (store, ns) = ten_keys()?;
+        let read = store.begin_read()?;
+        let table = read.open(&ns)?;
+        assert_eq!(table.get_with(b"o/99", |value| value.len())?, Some(17));
+        assert_eq!(table.get_with(b"p/10", |value| value.len())?, None);
+        // Another namespace of the same service sees none of these keys.
+        let other = read.open(&Namespace::regional("dynamodb", "000000000000", "eu-west-1")?)?;
+        assert_eq!(other.get_with(b"o/99", <[u8]>::to_vec)?, None);
+        Ok(())
+    }
+
+    #[test]
     fn markers_outside_the_prefix_never_widen_a_scan() -> Result<(), StoreError> {
         let (store, ns) = ten_keys()?;
         let read = store.begin_read()?;

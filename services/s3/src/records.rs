@@ -31,33 +31,43 @@ pub fn namespace() -> Result<Namespace, AwsError> {
     Ok(Namespace::global("s3")?)
 }
 
+/// The pieces of a store key, end to end: plain concatenation, as every
+/// object read builds two keys and `format!` costs several times as much.
+fn joined(parts: &[&str]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        key.extend_from_slice(part.as_bytes());
+    }
+    key
+}
+
 pub fn bucket_key(bucket: &str) -> Vec<u8> {
-    format!("b/{bucket}").into_bytes()
+    joined(&["b/", bucket])
 }
 
 pub fn account_bucket_prefix(account: &str) -> Vec<u8> {
-    format!("a/{account}/").into_bytes()
+    joined(&["a/", account, "/"])
 }
 
 pub fn account_bucket_key(account: &str, bucket: &str) -> Vec<u8> {
-    format!("a/{account}/{bucket}").into_bytes()
+    joined(&["a/", account, "/", bucket])
 }
 
 pub fn current_prefix(bucket: &str) -> Vec<u8> {
-    format!("o/{bucket}/").into_bytes()
+    joined(&["o/", bucket, "/"])
 }
 
 pub fn current_key(bucket: &str, key: &str) -> Vec<u8> {
-    format!("o/{bucket}/{key}").into_bytes()
+    joined(&["o/", bucket, "/", key])
 }
 
 pub fn versions_prefix(bucket: &str) -> Vec<u8> {
-    format!("v/{bucket}/").into_bytes()
+    joined(&["v/", bucket, "/"])
 }
 
 /// The versions of one object: `v/<bucket>/<key>\0`.
 pub fn key_versions_prefix(bucket: &str, key: &str) -> Vec<u8> {
-    format!("v/{bucket}/{key}\0").into_bytes()
+    joined(&["v/", bucket, "/", key, "\0"])
 }
 
 /// Newer versions have larger sequences and sort first.
@@ -66,15 +76,15 @@ pub fn version_key(bucket: &str, key: &str, sequence: u64) -> Vec<u8> {
 }
 
 pub fn uploads_prefix(bucket: &str) -> Vec<u8> {
-    format!("u/{bucket}/").into_bytes()
+    joined(&["u/", bucket, "/"])
 }
 
 pub fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
-    format!("u/{bucket}/{key}\0{upload_id}").into_bytes()
+    joined(&["u/", bucket, "/", key, "\0", upload_id])
 }
 
 pub fn parts_prefix(upload_id: &str) -> Vec<u8> {
-    format!("p/{upload_id}/").into_bytes()
+    joined(&["p/", upload_id, "/"])
 }
 
 pub fn part_key(upload_id: &str, part_number: i32) -> Vec<u8> {
@@ -293,6 +303,17 @@ pub fn find_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_their_pieces_joined() {
+        assert_eq!(bucket_key("b"), b"b/b");
+        assert_eq!(account_bucket_key("1", "b"), b"a/1/b");
+        assert_eq!(current_key("b", "x/y"), b"o/b/x/y");
+        assert_eq!(key_versions_prefix("b", "k"), b"v/b/k\0");
+        assert_eq!(version_key("b", "k", u64::MAX - 1), b"v/b/k\x000000000000000001");
+        assert_eq!(upload_key("b", "k", "u"), b"u/b/k\0u");
+        assert_eq!(parts_prefix("u"), b"p/u/");
+    }
 
     #[test]
     fn object_records_skip_absent_members_and_read_either_form() {
