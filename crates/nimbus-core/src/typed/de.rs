@@ -27,7 +27,8 @@ impl<'de> de::Deserializer<'de> for Value {
             Value::Integer(i) => visitor.visit_i64(i),
             Value::Float(f) => visitor.visit_f64(f),
             Value::String(s) => visitor.visit_string(s),
-            Value::Blob(b) => visitor.visit_byte_buf(b.to_vec()),
+            // Without a copy when the blob is the sole owner of its buffer.
+            Value::Blob(b) => visitor.visit_byte_buf(Vec::from(b)),
             Value::Timestamp(t) => visit_list(timestamp_parts(t), visitor),
             Value::List(items) => visit_list(items, visitor),
             Value::Map(entries) | Value::Structure(entries) => visitor.visit_map(MapAccess::new(entries)),
