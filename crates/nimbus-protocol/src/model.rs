@@ -128,6 +128,20 @@ pub struct Operation {
     /// (S3's `GetBucketLifecycle` vs `GetBucketLifecycleConfiguration`).
     #[serde(default)]
     pub deprecated: bool,
+    /// Where this operation is in its model's `operations`, found on first
+    /// use (the rest route table is indexed by it).
+    #[serde(skip)]
+    position: std::sync::OnceLock<Option<usize>>,
+}
+
+impl Operation {
+    /// This operation's index in `model.operations` (`model` being the
+    /// model it belongs to).
+    pub fn position_in(&self, model: &ServiceModel) -> Option<usize> {
+        *self
+            .position
+            .get_or_init(|| model.operations.get_index_of(&self.name))
+    }
 }
 
 #[derive(Debug, Deserialize)]

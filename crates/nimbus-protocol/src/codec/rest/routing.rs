@@ -334,7 +334,7 @@ impl RouteIndex {
 
     /// The route of an operation of this model.
     pub fn route_of(&self, model: &ServiceModel, operation: &Operation) -> Option<&Route> {
-        let position = model.operations.get_index_of(&operation.name)?;
+        let position = operation.position_in(model)?;
         self.routes.get(position)
     }
 
