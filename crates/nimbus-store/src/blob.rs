@@ -52,6 +52,10 @@ use crate::fsutil;
 use crate::layout::{Layout, blob_path};
 use crate::schema::BLOB_BYTES;
 
+mod read_ahead;
+
+pub use read_ahead::BlobBatches;
+
 /// The size of the chunks [`BlobReader::next_chunk`] returns and
 /// [`Blobs::write_from`] copies with: the memory one stream holds.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -524,6 +528,21 @@ impl BlobReader {
         }
         self.remaining -= chunk.len() as u64;
         Ok(Some(chunk))
+    }
+}
+
+impl BlobReader {
+    /// The rest of the blob as a stream of batches of at most `batch`
+    /// bytes, read up to `ahead` batches before the consumer asks (for
+    /// streaming a large blob out: see [`BlobBatches`]).
+    pub async fn into_batches(self, batch: usize, ahead: usize) -> BlobBatches {
+        match self.source {
+            Source::Memory(bytes) => BlobBatches::ready(bytes),
+            Source::File(file) => {
+                let file = file.into_inner().into_std().await;
+                BlobBatches::read_ahead(file, self.remaining, batch, ahead)
+            }
+        }
     }
 }
 

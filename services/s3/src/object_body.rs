@@ -6,12 +6,11 @@
 //! blocking thread hashes the same bytes, so neither the body nor the
 //! hashing ever holds the whole object. Out: a blob range as a stream.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use md5::{Digest, Md5};
 use nimbus_core::stream::aws_error_of;
 use nimbus_core::{AwsError, ByteStream, Value};
 use nimbus_store::{BlobRef, Blobs, StagedBlob};
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::checksums::{self, Requested, Running};
@@ -298,32 +297,8 @@ pub async fn read_stream(
     start: u64,
     end: u64,
 ) -> Result<ByteStream, AwsError> {
-    let mut reader = blobs.open_range(blob, start..end).await?;
+    let reader = blobs.open_range(blob, start..end).await?;
     let len = reader.remaining();
-    let (sender, stream) = ByteStream::channel(Some(len), 2);
-    tokio::spawn(async move {
-        loop {
-            let want = usize::try_from(reader.remaining())
-                .unwrap_or(BATCH_BYTES)
-                .min(BATCH_BYTES);
-            if want == 0 {
-                return;
-            }
-            let mut buf = BytesMut::with_capacity(want);
-            let chunk = match reader.read_buf(&mut buf).await {
-                Ok(0) => Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the object's bytes end early",
-                )),
-                Ok(_) => Ok(buf.freeze()),
-                Err(error) => Err(error),
-            };
-            let failed = chunk.is_err();
-            // The client went away (or the read failed): stop reading.
-            if !sender.send(chunk).await || failed {
-                return;
-            }
-        }
-    });
-    Ok(stream)
+    let batches = reader.into_batches(BATCH_BYTES, 2).await;
+    Ok(ByteStream::new(batches, Some(len)))
 }
