@@ -391,7 +391,7 @@ impl S3 {
             last_modified: Some(object.last_modified),
             content_length: Some((end - start) as i64),
             content_range: range.map(|r| r.content_range(object.size)),
-            e_tag: Some(object.etag.clone()),
+            e_tag: Some(object.etag),
             checksum_crc32: sums.crc32,
             checksum_crc32_c: sums.crc32c,
             checksum_crc64_nvme: sums.crc64nvme,
