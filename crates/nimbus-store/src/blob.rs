@@ -254,22 +254,73 @@ impl BlobWriter {
         if len == 0 || self.append_in_memory(&chunks) {
             return Ok(());
         }
-        if let Sink::Memory(buffer) = &mut self.sink {
-            let buffered = Bytes::from(std::mem::take(buffer));
-            self.spill().await?;
-            if !buffered.is_empty() {
-                chunks.insert(0, buffered);
-            }
+        if let Some(buffered) = self.spill_if_in_memory().await? {
+            chunks.insert(0, buffered);
         }
+        self.start_write(move |file| write_all_chunks(file, &chunks))
+            .await?;
+        self.len += len as u64;
+        Ok(())
+    }
+
+    /// Appends the whole of another blob of the same store. A file blob's
+    /// bytes are copied by the kernel (`copy_file_range`), never through
+    /// this process's memory.
+    pub async fn append_blob(&mut self, blobs: &Blobs, blob: &BlobRef) -> Result<()> {
+        let fits_inline = self.len.saturating_add(blob.len) <= INLINE_MAX as u64;
+        if blob.is_inline() || (fits_inline && matches!(self.sink, Sink::Memory(_))) {
+            let mut reader = blobs.open(blob).await?;
+            while let Some(chunk) = reader.next_chunk().await? {
+                self.write_owned(vec![chunk]).await?;
+            }
+            return Ok(());
+        }
+        if let Some(buffered) = self.spill_if_in_memory().await? {
+            self.start_write(move |file| write_all_chunks(file, &[buffered]))
+                .await?;
+        }
+        let source = blob_path(&self.files.blobs_dir, &blob.id);
+        let expected = blob.len;
+        self.start_write(move |file| {
+            let copied = std::io::copy(&mut std::fs::File::open(&source)?, file)?;
+            if copied != expected {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("blob {} is truncated", source.display()),
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+        self.len += blob.len;
+        Ok(())
+    }
+
+    /// Moves an inline-sized blob to a file before it grows past
+    /// [`INLINE_MAX`]; what it held in memory is returned, to be written first.
+    async fn spill_if_in_memory(&mut self) -> Result<Option<Bytes>> {
+        let Sink::Memory(buffer) = &mut self.sink else {
+            return Ok(None);
+        };
+        let buffered = Bytes::from(std::mem::take(buffer));
+        self.spill().await?;
+        Ok((!buffered.is_empty()).then_some(buffered))
+    }
+
+    /// Runs `write` on the file on a blocking thread once the previous
+    /// write has ended, and returns without waiting for it.
+    async fn start_write(
+        &mut self,
+        write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()> + Send + 'static,
+    ) -> Result<()> {
         let mut file = self.settle().await?;
         let Sink::File(sink) = &mut self.sink else {
             return Err(StoreError::Task("blob writer has no file".to_owned()));
         };
         sink.in_flight = Some(tokio::task::spawn_blocking(move || {
-            let written = write_all_chunks(&mut file, &chunks);
+            let written = write(&mut file);
             (file, written)
         }));
-        self.len += len as u64;
         Ok(())
     }
 

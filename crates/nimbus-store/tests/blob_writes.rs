@@ -1,6 +1,7 @@
 //! Blob writes from owned buffers (`write_owned`): the bytes land in order
 //! whatever the mix of chunk sizes, inline or spilled, and mixed with copied
-//! writes. Blob reads as read-ahead batches (`into_batches`), whole or ranged.
+//! writes; blobs appended to blobs (`append_blob`). Blob reads as read-ahead
+//! batches (`into_batches`), whole or ranged.
 
 use bytes::Bytes;
 use nimbus_store::blob::INLINE_MAX;
@@ -135,5 +136,41 @@ async fn an_inline_blob_streams_out_as_one_batch() -> Result<(), StoreError> {
     let (bytes, sizes) = collect_batches(range.into_batches(1 << 20, 2).await).await?;
     assert_eq!(bytes, body[10..4000]);
     assert_eq!(sizes, [3990]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn blobs_append_other_blobs_file_or_inline() -> Result<(), StoreError> {
+    let store = Store::ephemeral()?;
+    let mut parts = Vec::new();
+    for (len, seed) in [(300_000, 1), (10, 2), (INLINE_MAX + 1, 3), (5, 4)] {
+        let body = pattern(len, seed);
+        let staged = store.blobs().write_from(&body[..]).await?;
+        let blob = store.write(move |txn| txn.attach_blob(staged)).await?;
+        parts.push((blob, body));
+    }
+    // Starts in memory (an inline part, then bytes of its own), then the
+    // file parts make it spill; the last inline part follows a kernel copy.
+    let mut writer = store.blobs().create().await?;
+    let mut expected = Vec::new();
+    writer.append_blob(store.blobs(), &parts[1].0).await?;
+    expected.extend_from_slice(&parts[1].1);
+    writer.write(b"between").await?;
+    expected.extend_from_slice(b"between");
+    for (blob, body) in [&parts[0], &parts[2], &parts[3]] {
+        writer.append_blob(store.blobs(), blob).await?;
+        expected.extend_from_slice(body);
+    }
+    assert_eq!(writer.len(), expected.len() as u64);
+    let staged = writer.finish().await?;
+    let joined = store.write(move |txn| txn.attach_blob(staged)).await?;
+    assert_eq!(read_all(store.blobs().open(&joined).await?).await?, expected);
+
+    // Small enough together: the joined blob stays inline.
+    let mut writer = store.blobs().create().await?;
+    writer.append_blob(store.blobs(), &parts[1].0).await?;
+    writer.append_blob(store.blobs(), &parts[3].0).await?;
+    let staged = writer.finish().await?;
+    assert!(staged.blob().is_inline());
     Ok(())
 }

@@ -16,6 +16,9 @@ use crate::{S3, acl, errors, versions};
 /// Every part but the last must be at least this big.
 const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 const MAX_PART_NUMBER: i32 = 10_000;
+/// Parts whose bytes must be read when joined (for a full-object checksum)
+/// are read in batches of this size.
+const JOIN_BATCH: usize = 1024 * 1024;
 
 fn new_upload_id() -> String {
     // Opaque and URL-safe, like S3's.
@@ -506,12 +509,19 @@ impl S3 {
                 composite.update(&base64_bytes(&checksum.value));
             }
             if let Some(blob) = &part.blob {
-                let mut reader = self.store.blobs().open(blob).await?;
-                while let Some(chunk) = reader.next_chunk().await? {
-                    if let Some(whole) = whole.as_mut() {
-                        whole.update(&chunk);
+                let blobs = self.store.blobs();
+                match whole.as_mut() {
+                    // No byte needs reading: the kernel copies the part.
+                    None => writer.append_blob(blobs, blob).await?,
+                    Some(whole) => {
+                        let mut batches = blobs.open(blob).await?.into_batches(JOIN_BATCH, 2).await;
+                        while let Some(batch) = batches.next_batch().await {
+                            let batch = batch
+                                .map_err(|e| AwsError::internal(format!("reading a part failed: {e}")))?;
+                            whole.update(&batch);
+                            writer.write_owned(vec![batch]).await?;
+                        }
                     }
-                    writer.write(&chunk).await?;
                 }
             }
             size += part.size;

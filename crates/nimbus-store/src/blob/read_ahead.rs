@@ -45,6 +45,13 @@ impl BlobBatches {
     }
 }
 
+impl BlobBatches {
+    /// The next batch; `None` at the end.
+    pub async fn next_batch(&mut self) -> Option<io::Result<Bytes>> {
+        self.receiver.recv().await
+    }
+}
+
 impl Stream for BlobBatches {
     type Item = io::Result<Bytes>;
 
