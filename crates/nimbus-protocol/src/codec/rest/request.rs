@@ -30,6 +30,15 @@ struct Parts<'r> {
     /// Query keys a querystring map must not take: those bound to other
     /// members and those the route template requires (`uploads`).
     claimed_keys: HashSet<String>,
+    /// The lengths of the request's header names, as a set of bits (63 for
+    /// any longer name): a header-bound member whose name has none of these
+    /// lengths is absent without a scan, which is most of them.
+    header_name_lengths: u64,
+}
+
+/// The bit of [`Parts::header_name_lengths`] for a name of `len` bytes.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 pub fn decode(
@@ -84,10 +93,12 @@ impl<'r> Parts<'r> {
                 .match_path(&request.path)
                 .ok_or_else(|| errors::no_route(model, request))?;
             for (name, text) in raw {
-                let changed = match percent_decode_str(&text).decode_utf8() {
-                    Ok(Cow::Borrowed(_)) => None,
-                    Ok(Cow::Owned(decoded)) => Some(decoded),
-                    Err(_) => return Err(errors::malformed_value(format, model, "URI", name, &text)),
+                // Most labels have nothing to decode: they are text already.
+                let escaped = text.bytes().any(|b| b == b'%');
+                let changed = match escaped.then(|| percent_decode_str(&text).decode_utf8()) {
+                    None | Some(Ok(Cow::Borrowed(_))) => None,
+                    Some(Ok(Cow::Owned(decoded))) => Some(decoded),
+                    Some(Err(_)) => return Err(errors::malformed_value(format, model, "URI", name, &text)),
                 };
                 labels.push((name, changed.map_or(text, Cow::Owned)));
             }
@@ -110,9 +121,14 @@ impl<'r> Parts<'r> {
                 }
             }
         }
+        let header_name_lengths = request
+            .headers
+            .keys()
+            .fold(0, |lengths, name| lengths | length_bit(name.as_str().len()));
         Ok(Parts {
             request,
             labels,
+            header_name_lengths,
             params: request.query_params(),
             claimed_keys,
         })
@@ -124,6 +140,9 @@ impl<'r> Parts<'r> {
         // parsed once per model: cheaper than hashing the name for a map
         // lookup, for each of the dozens of header-bound members an input
         // has, most of them absent.
+        if self.header_name_lengths & length_bit(name.as_str().len()) == 0 {
+            return None;
+        }
         let mut values = self.request.headers.iter().filter(|(key, _)| *key == name);
         let (_, first) = values.next()?;
         let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
