@@ -49,14 +49,15 @@ pub fn encode(
         .payload
         .as_ref()
         .and_then(|name| shape.members.get_key_value(name));
-    let (body, content_type) = match payload {
+    let payload_value = payload.and_then(|(name, _)| members.get(name));
+    let (body, content_type) = match (payload, payload_value) {
         // A streamed payload (an object's bytes read from disk) is passed on as it is.
-        Some((name, _)) if let Some(Value::Stream(stream)) = members.get(name) => {
+        (Some(_), Some(Value::Stream(stream))) => {
             response.stream = Some(stream.clone());
             (Bytes::new(), Some("application/octet-stream"))
         }
-        Some((name, member)) => payload_body(format, model, member, members.get(name)),
-        None => members_body(format, model, output_ref, shape, members),
+        (Some((_, member)), value) => payload_body(format, model, member, value),
+        (None, _) => members_body(format, model, output_ref, shape, members),
     };
     response.body = body;
     if let Some(content_type) = content_type {
