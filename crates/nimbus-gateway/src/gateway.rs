@@ -104,9 +104,10 @@ impl Gateway {
             // S3's website endpoint and CORS wrap the AWS pipeline.
             None => s3_web::serve(self, parts, body).await,
         };
+        // Plain `&str` fields: the log's formatter writes them without `fmt`.
         tracing::info!(
-            service = %exchange.service,
-            operation = %exchange.operation,
+            service = exchange.service,
+            operation = exchange.operation.as_str(),
             status = exchange.response.status,
             micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "{method} {path}"

@@ -104,7 +104,8 @@ where
 }
 
 /// Writes the message as it is and other fields as `name=value`, like the
-/// default format: `%` (Display) values bare, strings quoted.
+/// default format: `%` (Display) values bare, strings quoted when they
+/// would otherwise be ambiguous.
 struct FieldWriter<'l, 'w, 'a> {
     line: &'l mut Styled<'w, 'a>,
     separate: bool,
@@ -135,7 +136,7 @@ impl FieldWriter<'_, '_, '_> {
 
 impl Visit for FieldWriter<'_, '_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
+        if field.name() == "message" || is_bare_word(value) {
             self.field(field, |out| out.write_str(value));
         } else {
             self.field(field, |out| write!(out, "{value:?}"));
@@ -171,6 +172,9 @@ struct Escaping<'w, 'a>(&'w mut Writer<'a>);
 
 impl fmt::Write for Escaping<'_, '_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
+        if !text.bytes().any(may_start_control) {
+            return self.0.write_str(text);
+        }
         let mut rest = text;
         while let Some(at) = rest.find(is_unsafe_control) {
             self.0.write_str(&rest[..at])?;
@@ -184,6 +188,21 @@ impl fmt::Write for Escaping<'_, '_> {
 
 fn is_unsafe_control(character: char) -> bool {
     character.is_control() && character != '\n' && character != '\t'
+}
+
+/// A byte scan that clears almost all text at once: C0 controls and DEL,
+/// and 0xC2, which leads the UTF-8 of the C1 controls.
+fn may_start_control(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\n' && byte != b'\t') || byte == 0x7f || byte == 0xc2
+}
+
+/// Strings print bare where that is unambiguous (`service=s3`) and quoted
+/// otherwise (`state="in memory"`).
+fn is_bare_word(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && !matches!(byte, b'"' | b'\\' | b'='))
 }
 
 /// `value` in decimal, written into the end of `digits`.
@@ -385,7 +404,14 @@ mod tests {
                 ratio = 0.5,
                 "started"
             );
-            tracing::error!(r#type = "x", "failed");
+            tracing::error!(
+                r#type = "x",
+                state = "in memory",
+                empty = "",
+                quote = "a\"b",
+                "failed"
+            );
+            tracing::info!(city = "Zürich", sign = "\u{9b}31m", "unicode");
             tracing::debug!(value = ?Some(3), "d");
             tracing::trace!("t");
         });
@@ -393,8 +419,9 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "  WARN started version=\"0.1.0\" delta=-5 ok=true ratio=0.5",
-                " ERROR failed type=\"x\"",
+                "  WARN started version=0.1.0 delta=-5 ok=true ratio=0.5",
+                " ERROR failed type=x state=\"in memory\" empty=\"\" quote=\"a\\\"b\"",
+                "  INFO unicode city=\"Zürich\" sign=\"\\u{9b}31m\"",
                 " DEBUG d value=Some(3)",
                 " TRACE t",
             ]
@@ -405,11 +432,11 @@ mod tests {
     fn control_characters_are_escaped_but_newlines_kept() {
         let out = lines_of(|| {
             let path = "/a\x1b[31mred\rb";
-            tracing::info!(header = %"x\x07y", "GET {path}\nnext");
+            tracing::info!(header = %"x\x07y", c1 = %"\u{9b}", "GET {path}\nnext");
         });
         assert_eq!(
             without_time(&out),
-            "  INFO GET /a\\x1b[31mred\\x0db\nnext header=x\\x07y\n"
+            "  INFO GET /a\\x1b[31mred\\x0db\nnext header=x\\x07y c1=\\x9b\n"
         );
     }
 }
