@@ -59,66 +59,74 @@ pub fn to_value(output: GetObjectOutput) -> Value {
         object_lock_legal_hold_status,
         status_code,
     } = output;
-    let text = |value: Option<String>| value.map(Value::String);
-    let int = |value: Option<i32>| value.map(|n| Value::Integer(n.into()));
-    // Members go in one by one, in the shape's order: most are absent, and
-    // a table of all 44 would cost more to build than the inserts.
+    // One branch per member, in the shape's order: most are absent, and a
+    // table or a closure call per member costs more than the inserts.
     let mut members = IndexMap::with_capacity(16);
-    let mut put = |name: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            members.insert(name.to_owned(), value);
-        }
-    };
-    put("Body", body.map(Value::Blob));
-    put("DeleteMarker", delete_marker.map(Value::Boolean));
-    put("AcceptRanges", text(accept_ranges));
-    put("Expiration", text(expiration));
-    put("Restore", text(restore));
-    put("LastModified", last_modified.map(Value::Timestamp));
-    put("ContentLength", content_length.map(Value::Integer));
-    put("ETag", text(e_tag));
-    put("ChecksumCRC32", text(checksum_crc32));
-    put("ChecksumCRC32C", text(checksum_crc32_c));
-    put("ChecksumCRC64NVME", text(checksum_crc64_nvme));
-    put("ChecksumSHA1", text(checksum_sha1));
-    put("ChecksumSHA256", text(checksum_sha256));
-    put("ChecksumSHA512", text(checksum_sha512));
-    put("ChecksumMD5", text(checksum_md5));
-    put("ChecksumXXHASH64", text(checksum_xxhash64));
-    put("ChecksumXXHASH3", text(checksum_xxhash3));
-    put("ChecksumXXHASH128", text(checksum_xxhash128));
-    put("ChecksumType", text(checksum_type));
-    put("MissingMeta", int(missing_meta));
-    put("VersionId", text(version_id));
-    put("CacheControl", text(cache_control));
-    put("ContentDisposition", text(content_disposition));
-    put("ContentEncoding", text(content_encoding));
-    put("ContentLanguage", text(content_language));
-    put("ContentRange", text(content_range));
-    put("ContentType", text(content_type));
-    put("Expires", text(expires));
-    put("WebsiteRedirectLocation", text(website_redirect_location));
-    put("ServerSideEncryption", text(server_side_encryption));
-    put(
-        "Metadata",
-        metadata.map(|map| Value::Map(map.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
+    macro_rules! put {
+        ($name:literal, $member:expr, $into:expr) => {
+            if let Some(value) = $member {
+                members.insert($name.to_owned(), $into(value));
+            }
+        };
+    }
+    put!("Body", body, Value::Blob);
+    put!("DeleteMarker", delete_marker, Value::Boolean);
+    put!("AcceptRanges", accept_ranges, Value::String);
+    put!("Expiration", expiration, Value::String);
+    put!("Restore", restore, Value::String);
+    put!("LastModified", last_modified, Value::Timestamp);
+    put!("ContentLength", content_length, Value::Integer);
+    put!("ETag", e_tag, Value::String);
+    put!("ChecksumCRC32", checksum_crc32, Value::String);
+    put!("ChecksumCRC32C", checksum_crc32_c, Value::String);
+    put!("ChecksumCRC64NVME", checksum_crc64_nvme, Value::String);
+    put!("ChecksumSHA1", checksum_sha1, Value::String);
+    put!("ChecksumSHA256", checksum_sha256, Value::String);
+    put!("ChecksumSHA512", checksum_sha512, Value::String);
+    put!("ChecksumMD5", checksum_md5, Value::String);
+    put!("ChecksumXXHASH64", checksum_xxhash64, Value::String);
+    put!("ChecksumXXHASH3", checksum_xxhash3, Value::String);
+    put!("ChecksumXXHASH128", checksum_xxhash128, Value::String);
+    put!("ChecksumType", checksum_type, Value::String);
+    put!("MissingMeta", missing_meta, |n: i32| Value::Integer(n.into()));
+    put!("VersionId", version_id, Value::String);
+    put!("CacheControl", cache_control, Value::String);
+    put!("ContentDisposition", content_disposition, Value::String);
+    put!("ContentEncoding", content_encoding, Value::String);
+    put!("ContentLanguage", content_language, Value::String);
+    put!("ContentRange", content_range, Value::String);
+    put!("ContentType", content_type, Value::String);
+    put!("Expires", expires, Value::String);
+    put!(
+        "WebsiteRedirectLocation",
+        website_redirect_location,
+        Value::String
     );
-    put("SSECustomerAlgorithm", text(sse_customer_algorithm));
-    put("SSECustomerKeyMD5", text(sse_customer_key_md5));
-    put("SSEKMSKeyId", text(ssekms_key_id));
-    put("BucketKeyEnabled", bucket_key_enabled.map(Value::Boolean));
-    put("StorageClass", text(storage_class));
-    put("RequestCharged", text(request_charged));
-    put("ReplicationStatus", text(replication_status));
-    put("PartsCount", int(parts_count));
-    put("TagCount", int(tag_count));
-    put("ObjectLockMode", text(object_lock_mode));
-    put(
+    put!("ServerSideEncryption", server_side_encryption, Value::String);
+    put!("Metadata", metadata, |map: IndexMap<String, String>| {
+        Value::Map(map.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    });
+    put!("SSECustomerAlgorithm", sse_customer_algorithm, Value::String);
+    put!("SSECustomerKeyMD5", sse_customer_key_md5, Value::String);
+    put!("SSEKMSKeyId", ssekms_key_id, Value::String);
+    put!("BucketKeyEnabled", bucket_key_enabled, Value::Boolean);
+    put!("StorageClass", storage_class, Value::String);
+    put!("RequestCharged", request_charged, Value::String);
+    put!("ReplicationStatus", replication_status, Value::String);
+    put!("PartsCount", parts_count, |n: i32| Value::Integer(n.into()));
+    put!("TagCount", tag_count, |n: i32| Value::Integer(n.into()));
+    put!("ObjectLockMode", object_lock_mode, Value::String);
+    put!(
         "ObjectLockRetainUntilDate",
-        object_lock_retain_until_date.map(Value::Timestamp),
+        object_lock_retain_until_date,
+        Value::Timestamp
     );
-    put("ObjectLockLegalHoldStatus", text(object_lock_legal_hold_status));
-    put("StatusCode", int(status_code));
+    put!(
+        "ObjectLockLegalHoldStatus",
+        object_lock_legal_hold_status,
+        Value::String
+    );
+    put!("StatusCode", status_code, |n: i32| Value::Integer(n.into()));
     Value::Structure(members)
 }
 
