@@ -61,25 +61,40 @@ struct Shape<'r> {
 
 impl<'r> Shape<'r> {
     fn of(request: &'r HttpRequest) -> Self {
+        // The three headers, found in one pass over the request's headers
+        // (cheaper than three hashed lookups); the first value of each
+        // counts, as with `HeaderMap::get`.
+        let (mut content_type, mut target, mut smithy_protocol) = (None, None, None);
+        for (name, value) in &request.headers {
+            let slot = if *name == CONTENT_TYPE {
+                &mut content_type
+            } else if *name == X_AMZ_TARGET {
+                &mut target
+            } else if *name == SMITHY_PROTOCOL {
+                &mut smithy_protocol
+            } else {
+                continue;
+            };
+            slot.get_or_insert_with(|| value.to_str().ok());
+        }
+        let (content_type, target, smithy_protocol) = (
+            content_type.flatten(),
+            target.flatten(),
+            smithy_protocol.flatten(),
+        );
         // The media type, compared without case (and without a lower-case copy).
-        let content_type = request
-            .header(CONTENT_TYPE)
+        let content_type = content_type
             .map(|ct| ct.split(';').next().unwrap_or_default().trim())
             .unwrap_or_default();
         let media_is = |media: &str| content_type.eq_ignore_ascii_case(media);
         let json_media = content_type
             .get(..JSON_MEDIA_PREFIX.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(JSON_MEDIA_PREFIX));
-        let target = request
-            .header(X_AMZ_TARGET)
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+        let target = target.map(str::trim).filter(|t| !t.is_empty());
         Shape {
             target,
             cbor: media_is("application/cbor")
-                || request
-                    .header(SMITHY_PROTOCOL)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor")),
+                || smithy_protocol.is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor")),
             json: target.is_some() || json_media,
             form: media_is("application/x-www-form-urlencoded") || has_action_param(&request.query),
         }

@@ -186,10 +186,17 @@ pub struct SignedHeaders(String);
 
 impl SignedHeaders {
     fn parse(list: &str) -> Self {
-        // Clients send the list normalized already: then it is copied as is.
-        let is_name_byte = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
-        let normalized =
-            split_at_byte(list, b';').all(|name| !name.is_empty() && name.bytes().all(is_name_byte));
+        // Clients send the list normalized already (lower-case names, no
+        // blanks, no empty names): then it is copied as is. One pass checks.
+        let mut previous = b';';
+        let normalized = list.bytes().all(|b| {
+            let fits = match b {
+                b';' => previous != b';',
+                _ => b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-',
+            };
+            previous = b;
+            fits
+        }) && previous != b';';
         if normalized {
             return SignedHeaders(list.to_owned());
         }
@@ -355,7 +362,7 @@ fn parse_authorization_header(
     if !value.starts_with("AWS4-") {
         return Ok(None);
     }
-    let (algorithm_name, params) = value.split_once(' ').unwrap_or((value, ""));
+    let (algorithm_name, params) = split_once_at_byte(value, b' ').unwrap_or((value, ""));
     let algorithm = Algorithm::parse(algorithm_name).ok_or_else(|| {
         MalformedSignature::header(format!(
             "Unsupported signing algorithm {algorithm_name}: expected AWS4-HMAC-SHA256 or AWS4-ECDSA-P256-SHA256."
@@ -365,12 +372,12 @@ fn parse_authorization_header(
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
-    for part in params.split(',') {
+    for part in split_at_byte(params, b',') {
         let part = part.trim_ascii();
         if part.is_empty() {
             continue;
         }
-        let Some((key, value)) = part.split_once('=') else {
+        let Some((key, value)) = split_once_at_byte(part, b'=') else {
             return Err(MalformedSignature::header(format!(
                 "Authorization header parameter '{part}' is not a key=value pair."
             )));
@@ -555,6 +562,13 @@ fn split_at_byte(text: &str, separator: u8) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// `text` around its first `separator` (an ASCII byte), as `str::split_once`.
+fn split_once_at_byte(text: &str, separator: u8) -> Option<(&str, &str)> {
+    debug_assert!(separator.is_ascii());
+    let at = text.bytes().position(|b| b == separator)?;
+    Some((&text[..at], &text[at + 1..]))
 }
 
 fn region_set(value: Option<&str>) -> Vec<String> {
@@ -795,6 +809,9 @@ mod tests {
             ("Host; X-Amz-Date", "host;x-amz-date"),
             ("host;;x-amz-date;", "host;x-amz-date"),
             ("", ""),
+            (";host", "host"),
+            ("host;", "host"),
+            ("x-amz-content-sha256", "x-amz-content-sha256"),
         ] {
             assert_eq!(SignedHeaders::parse(list).as_str(), expected, "{list}");
         }
