@@ -185,16 +185,19 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
     };
     let service = gateway.services().get(route.model).cloned();
     let test_hooks = gateway.config().test_hooks;
-    let response = call(Call {
-        service,
-        protocol: route.protocol,
-        model,
-        operation,
-        request,
-        upload,
-        ctx,
-        test_hooks,
-    })
+    let response = call(
+        Call {
+            service,
+            protocol: route.protocol,
+            model,
+            operation,
+            request,
+            upload,
+            ctx,
+            test_hooks,
+        },
+        &request_id,
+    )
     .await;
     Exchange {
         response,
@@ -218,8 +221,9 @@ struct Call {
 
 /// Decodes, calls the service and encodes. The decode and the handler run in
 /// a task of their own so that a panic becomes a 500 InternalError instead of
-/// a dropped connection.
-async fn call(call: Call) -> HttpResponse {
+/// a dropped connection. `request_id` is the context's, borrowed for the
+/// encoding that follows the task.
+async fn call(call: Call, request_id: &str) -> HttpResponse {
     let Call {
         service,
         protocol,
@@ -230,7 +234,6 @@ async fn call(call: Call) -> HttpResponse {
         ctx,
         test_hooks,
     } = call;
-    let request_id = ctx.request_id.clone();
     let service_name = ctx.service;
     // A handle on the upload, to find out afterwards whether it was read.
     let unread_upload = upload.clone();
@@ -251,8 +254,8 @@ async fn call(call: Call) -> HttpResponse {
         drain_unread(&upload).await;
     }
     match outcome {
-        Ok(Ok(output)) => protocol.encode_response(model, operation, &output, &request_id),
-        Ok(Err(error)) => protocol.encode_error(model, Some(operation), &error, &request_id),
+        Ok(Ok(output)) => protocol.encode_response(model, operation, &output, request_id),
+        Ok(Err(error)) => protocol.encode_error(model, Some(operation), &error, request_id),
         Err(join_error) => {
             let why = if join_error.is_panic() {
                 panic_message(join_error.into_panic())
@@ -269,7 +272,7 @@ async fn call(call: Call) -> HttpResponse {
                 "nimbus failed while handling {} (request {request_id}); see the server log.",
                 operation.name
             ));
-            protocol.encode_error(model, Some(operation), &error, &request_id)
+            protocol.encode_error(model, Some(operation), &error, request_id)
         }
     }
 }
