@@ -111,7 +111,7 @@ impl PathTemplate {
     /// when it matches. A trailing slash is ignored (`/bucket/` is `/bucket`)
     /// except where a greedy label ends the template: S3 keys may end in `/`.
     pub fn match_path<'t, 'p>(&'t self, path: &'p str) -> Option<RawLabels<'t, 'p>> {
-        self.match_parts(&split_path(path))
+        with_split_path(path, |parts| self.match_parts(parts))
     }
 
     /// [`Self::match_path`] for a path already split by [`split_path`], so a
@@ -185,6 +185,25 @@ impl PathTemplate {
 /// `/a/b/` into `["a", "b", ""]`; the leading slash is not a segment.
 fn split_path(path: &str) -> Vec<&str> {
     path.strip_prefix('/').unwrap_or(path).split('/').collect()
+}
+
+/// The most path segments [`with_split_path`] keeps on the stack.
+const STACK_SEGMENTS: usize = 16;
+
+/// Calls `f` with `path` split as [`split_path`] splits it, without
+/// allocating for paths of up to [`STACK_SEGMENTS`] segments (every request
+/// is split once to route it and once to read its labels).
+fn with_split_path<'p, R>(path: &'p str, f: impl FnOnce(&[&'p str]) -> R) -> R {
+    let mut stack = [""; STACK_SEGMENTS];
+    let mut count = 0;
+    for part in path.strip_prefix('/').unwrap_or(path).split('/') {
+        if count == STACK_SEGMENTS {
+            return f(&split_path(path));
+        }
+        stack[count] = part;
+        count += 1;
+    }
+    f(&stack[..count])
 }
 
 fn match_segment<'t, 'p>(
@@ -367,22 +386,23 @@ impl RouteIndex {
         } else {
             &method_routes.all
         };
-        let parts = split_path(path);
-        let best = candidates
-            .iter()
-            .map(|&position| &self.routes[position])
-            .filter(|route| route.query_matches(params) && route.path.matches_parts(&parts))
-            .max_by_key(|route| {
-                let present = route.bindings_present(params, headers);
-                (
-                    route.path.literal_chars,
-                    route.query.len(),
-                    present == route.required_bindings.len(),
-                    present,
-                    !route.deprecated,
-                    std::cmp::Reverse(route.operation),
-                )
-            })?;
+        let best = with_split_path(path, |parts| {
+            candidates
+                .iter()
+                .map(|&position| &self.routes[position])
+                .filter(|route| route.query_matches(params) && route.path.matches_parts(parts))
+                .max_by_key(|route| {
+                    let present = route.bindings_present(params, headers);
+                    (
+                        route.path.literal_chars,
+                        route.query.len(),
+                        present == route.required_bindings.len(),
+                        present,
+                        !route.deprecated,
+                        std::cmp::Reverse(route.operation),
+                    )
+                })
+        })?;
         model
             .operations
             .get_index(best.operation)
@@ -460,6 +480,24 @@ mod tests {
         let t = "/prefix/{Rest+}/suffix";
         assert_eq!(labels(t, "/prefix/a/b/suffix"), Some(pairs(&[("Rest", "a/b")])));
         assert_eq!(labels(t, "/prefix/suffix"), None);
+    }
+
+    #[test]
+    fn long_paths_split_as_short_ones_do() {
+        let deep: String = (0..40).map(|i| format!("/s{i}")).collect();
+        for path in ["/", "", "/a", "/a/", "//", "/a/b/c", deep.as_str()] {
+            assert_eq!(
+                with_split_path(path, <[&str]>::to_vec),
+                split_path(path),
+                "{path}"
+            );
+        }
+        let t = "/{Bucket}/{Key+}";
+        let key: String = (0..40).map(|i| format!("s{i}/")).collect();
+        assert_eq!(
+            labels(t, &format!("/b/{key}")),
+            Some(pairs(&[("Bucket", "b"), ("Key", key.as_str())]))
+        );
     }
 
     #[test]
