@@ -152,3 +152,59 @@ def test_head_answers_what_get_does(launch_nimbus):
     assert s3.head_object(Bucket="heads", Key="k", PartNumber=1)["ContentLength"] == 10
     assert error_code(s3.head_object, Bucket="heads", Key="k", PartNumber=2) == ("416", 416)
     assert error_code(s3.head_object, Bucket="heads", Key="missing") == ("404", 404)
+
+
+def test_writes_follow_versioning_changes(launch_nimbus):
+    server = launch_nimbus()
+    s3 = s3_client(server.url)
+    s3.create_bucket(Bucket="writes")
+    # Unversioned: no version ids, a delete leaves no marker.
+    assert "VersionId" not in s3.put_object(Bucket="writes", Key="k", Body=b"one")
+    assert "DeleteMarker" not in s3.delete_object(Bucket="writes", Key="k")
+    s3.put_object(Bucket="writes", Key="k", Body=b"two")
+    s3.put_bucket_versioning(Bucket="writes", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="writes", Key="k", Body=b"three")["VersionId"]
+    assert version and version != "null"
+    deleted = s3.delete_object(Bucket="writes", Key="k")
+    assert deleted["DeleteMarker"] is True and deleted["VersionId"] not in (version, "null")
+    batch = s3.delete_objects(Bucket="writes", Delete={"Objects": [{"Key": "other"}]})
+    assert batch["Deleted"][0]["DeleteMarker"] is True
+    s3.put_bucket_versioning(Bucket="writes", VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket="writes", Key="k", Body=b"four")["VersionId"] == "null"
+    ids = [v["VersionId"] for v in s3.list_object_versions(Bucket="writes", Prefix="k")["Versions"]]
+    assert ids == ["null", version]
+    # Conditional writes still read the current version.
+    assert error_code(s3.put_object, Bucket="writes", Key="k", Body=b"x", IfNoneMatch="*") == (
+        "PreconditionFailed",
+        412,
+    )
+    assert error_code(s3.put_object, Bucket="writes", Key="none", Body=b"x", IfMatch='"abc"') == ("NoSuchKey", 404)
+    s3.delete_object(Bucket="writes", Key="k", VersionId="null")
+    s3.delete_object(Bucket="writes", Key="k", VersionId=version)
+    for marker in s3.list_object_versions(Bucket="writes").get("DeleteMarkers", []):
+        s3.delete_object(Bucket="writes", Key=marker["Key"], VersionId=marker["VersionId"])
+    s3.delete_bucket(Bucket="writes")
+    assert error_code(s3.put_object, Bucket="writes", Key="k", Body=b"x") == ("NoSuchBucket", 404)
+    assert error_code(s3.delete_object, Bucket="writes", Key="k") == ("NoSuchBucket", 404)
+
+
+def test_notifications_configured_after_writes_are_sent(launch_nimbus):
+    server = launch_nimbus()
+    s3 = s3_client(server.url)
+    sqs = boto3.client(
+        "sqs", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    url = sqs.create_queue(QueueName="events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.create_bucket(Bucket="notify")
+    # A write before the configuration: nothing to send (and the bucket's glance is remembered).
+    s3.put_object(Bucket="notify", Key="before", Body=b"x")
+    s3.put_bucket_notification_configuration(
+        Bucket="notify",
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+        SkipDestinationValidation=True,
+    )
+    s3.put_object(Bucket="notify", Key="after", Body=b"y")
+    messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
+    keys = [json.loads(m["Body"])["Records"][0]["s3"]["object"]["key"] for m in messages]
+    assert keys == ["after"]

@@ -256,6 +256,15 @@ impl<'t> TableMut<'t> {
         self.get(key)?.map(|bytes| codec::decode(&bytes)).transpose()
     }
 
+    /// See [`TableRef::get_with`] (including this transaction's writes).
+    pub fn get_with<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+        let full_key = full_key(&self.prefix, key);
+        Ok(self
+            .table
+            .get(full_key.as_slice())?
+            .map(|value| read(value.value())))
+    }
+
     /// Every item whose key starts with `prefix`, in key order.
     pub fn scan(&self, prefix: &[u8]) -> Result<Entries<'_>> {
         scan(&self.table, &self.prefix, prefix, None, None)

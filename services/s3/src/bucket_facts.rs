@@ -1,75 +1,89 @@
-//! What every object read needs from its bucket record (that the bucket
-//! exists, whether it ever had versioning), without decoding the record.
+//! What object requests need from their bucket record (that the bucket
+//! exists, its versioning, its notification configuration), without
+//! decoding the record each time.
 //!
-//! The record is still looked up in the reader's own transaction, so the
-//! answer is always that snapshot's: the cache only maps the exact stored
+//! The record is still looked up in the caller's own transaction, so the
+//! answer is always that transaction's: the cache only maps the exact stored
 //! bytes to what they decode to. A changed record (PutBucketVersioning, any
 //! configuration, a recreated bucket, reset, snapshot restore) has other
 //! bytes and is decoded afresh, so nothing needs invalidating.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use nimbus_core::AwsError;
-use nimbus_store::TableRef;
+use nimbus_store::{TableMut, TableRef};
 
-use crate::{errors, records};
+use crate::records::{self, BucketGlance};
+use crate::{errors, versions};
 
 /// Buckets remembered at most; past this the cache starts over (a bucket
 /// record is a few hundred bytes).
 const CAPACITY: usize = 4096;
 
-/// The decoded facts of a bucket record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BucketFacts {
-    /// Versioning was set once (`Enabled` or `Suspended`): responses name
-    /// the version, `null` included.
-    pub versioned: bool,
-}
+/// A bucket record's stored bytes and what they decode to.
+type Remembered = (Vec<u8>, Arc<BucketGlance>);
 
-/// Stored bucket record bytes and their [`BucketFacts`], by bucket name.
+/// [`Remembered`] records by bucket name.
 #[derive(Default)]
 pub struct BucketFactsCache {
-    known: RwLock<HashMap<String, (Vec<u8>, BucketFacts)>>,
+    known: RwLock<HashMap<String, Remembered>>,
 }
 
 impl BucketFactsCache {
-    /// The facts of bucket `name` as `table`'s snapshot has it; NoSuchBucket when absent.
-    pub fn read(&self, table: &TableRef, name: &str) -> Result<BucketFacts, AwsError> {
-        let key = records::bucket_key(name);
-        let found = table.get_with(&key, |stored| match self.lookup(name, stored) {
-            Some(facts) => Ok(facts),
-            None => {
-                let facts = decode(stored)?;
-                self.remember(name, stored, facts);
-                Ok::<_, AwsError>(facts)
-            }
-        })?;
+    /// Bucket `name` as `table`'s snapshot has it; NoSuchBucket when absent.
+    pub fn read(&self, table: &TableRef, name: &str) -> Result<Arc<BucketGlance>, AwsError> {
+        let found = table.get_with(&records::bucket_key(name), |stored| self.glance(name, stored))?;
         found.unwrap_or_else(|| Err(errors::no_such_bucket(name)))
     }
 
-    fn lookup(&self, name: &str, stored: &[u8]) -> Option<BucketFacts> {
+    /// [`read`](Self::read) inside a write transaction (its own writes included).
+    pub fn read_mut(&self, table: &TableMut<'_>, name: &str) -> Result<Arc<BucketGlance>, AwsError> {
+        let found = table.get_with(&records::bucket_key(name), |stored| self.glance(name, stored))?;
+        found.unwrap_or_else(|| Err(errors::no_such_bucket(name)))
+    }
+
+    /// The decoded form of `stored`, the record of bucket `name`.
+    fn glance(&self, name: &str, stored: &[u8]) -> Result<Arc<BucketGlance>, AwsError> {
+        if let Some(glance) = self.lookup(name, stored) {
+            return Ok(glance);
+        }
+        let glance: Arc<BucketGlance> = Arc::new(nimbus_store::codec::decode(stored)?);
+        self.remember(name, stored, Arc::clone(&glance));
+        Ok(glance)
+    }
+
+    fn lookup(&self, name: &str, stored: &[u8]) -> Option<Arc<BucketGlance>> {
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
         match known.get(name) {
-            Some((bytes, facts)) if bytes.as_slice() == stored => Some(*facts),
+            Some((bytes, glance)) if bytes.as_slice() == stored => Some(Arc::clone(glance)),
             _ => None,
         }
     }
 
-    fn remember(&self, name: &str, stored: &[u8], facts: BucketFacts) {
+    fn remember(&self, name: &str, stored: &[u8], glance: Arc<BucketGlance>) {
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         if known.len() >= CAPACITY && !known.contains_key(name) {
             known.clear();
         }
-        known.insert(name.to_owned(), (stored.to_vec(), facts));
+        known.insert(name.to_owned(), (stored.to_vec(), glance));
     }
 }
 
-fn decode(stored: &[u8]) -> Result<BucketFacts, AwsError> {
-    let glance: records::BucketGlance = nimbus_store::codec::decode(stored)?;
-    Ok(BucketFacts {
-        versioned: glance.versioning.is_some(),
-    })
+/// A bucket as version bookkeeping sees it: its name and cached glance.
+pub struct GlancedBucket<'a> {
+    pub name: &'a str,
+    pub glance: Arc<BucketGlance>,
+}
+
+impl versions::VersionedBucket for GlancedBucket<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn versioning(&self) -> Option<&str> {
+        self.glance.versioning.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -91,11 +105,15 @@ mod tests {
         let cache = BucketFactsCache::default();
         let plain = stored(None);
         let versioned = stored(Some("Suspended"));
-        assert_eq!(cache.lookup("b", &plain), None);
-        cache.remember("b", &plain, decode(&plain).unwrap());
-        assert_eq!(cache.lookup("b", &plain), Some(BucketFacts { versioned: false }));
-        // The record changed (PutBucketVersioning): the old facts do not match it.
-        assert_eq!(cache.lookup("b", &versioned), None);
-        assert_eq!(decode(&versioned).unwrap(), BucketFacts { versioned: true });
+        assert!(cache.lookup("b", &plain).is_none());
+        assert_eq!(cache.glance("b", &plain).unwrap().versioning, None);
+        assert!(cache.lookup("b", &plain).is_some());
+        // The record changed (PutBucketVersioning): the old glance does not match it.
+        assert!(cache.lookup("b", &versioned).is_none());
+        assert_eq!(
+            cache.glance("b", &versioned).unwrap().versioning.as_deref(),
+            Some("Suspended")
+        );
+        assert!(cache.lookup("b", &plain).is_none());
     }
 }

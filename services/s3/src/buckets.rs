@@ -1,5 +1,7 @@
 //! Bucket lifecycle: create, head, list, delete, location, ACL, versioning.
 
+use std::sync::Arc;
+
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 
 use crate::generated::*;
@@ -112,11 +114,12 @@ impl S3 {
         records::require_bucket(&table, name)
     }
 
-    /// The bucket's versioning and notification settings, without decoding the rest.
-    pub(crate) fn glance_bucket(&self, name: &str) -> Result<records::BucketGlance, AwsError> {
+    /// The bucket's versioning and notification settings, decoded only when
+    /// its record changed (see [`crate::bucket_facts`]).
+    pub(crate) fn glance_bucket(&self, name: &str) -> Result<Arc<records::BucketGlance>, AwsError> {
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
-        records::bucket_glance(&table, name)
+        self.bucket_facts.read(&table, name)
     }
 
     pub(crate) async fn create_bucket(

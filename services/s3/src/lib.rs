@@ -48,7 +48,8 @@ pub struct S3 {
     destinations: events::Destinations,
     /// Decoded bucket facts by record bytes, so object reads skip decoding
     /// the bucket record (exact without invalidation: see [`bucket_facts`]).
-    bucket_facts: bucket_facts::BucketFactsCache,
+    /// Shared with the write closures of object writes.
+    bucket_facts: Arc<bucket_facts::BucketFactsCache>,
 }
 
 impl S3 {
@@ -60,7 +61,7 @@ impl S3 {
             store,
             clock,
             destinations: events::Destinations::default(),
-            bucket_facts: bucket_facts::BucketFactsCache::default(),
+            bucket_facts: Arc::default(),
         }
     }
 

@@ -1,11 +1,13 @@
 //! Objects: put, get, head, delete (one or many), tagging, ACL, attributes.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async};
 use nimbus_store::{BlobRef, ReadTxn, StagedBlob};
 
-use crate::bucket_facts::BucketFactsCache;
+use crate::bucket_facts::{BucketFactsCache, GlancedBucket};
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, Verdict, resolve_range};
 use crate::generated::*;
@@ -70,6 +72,10 @@ pub fn check_write_conditions(
     if_match: Option<&str>,
     if_none_match: Option<&str>,
 ) -> Result<(), AwsError> {
+    if if_match.is_none() && if_none_match.is_none() {
+        // Nothing to check: skip reading and decoding the current version.
+        return Ok(());
+    }
     let current: Option<ObjectRecord> = table.get_json(&records::current_key(bucket, key))?;
     if if_none_match.is_some_and(|v| v.trim() == "*") && current.is_some() {
         return Err(errors::precondition_failed("If-None-Match"));
@@ -193,14 +199,18 @@ impl S3 {
     ) -> Result<(ObjectRecord, Option<String>), AwsError> {
         let bucket = bucket.to_owned();
         let now = nanos(self.now());
+        let bucket_facts = Arc::clone(&self.bucket_facts);
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
-                let bucket = records::bucket_mut(&table, &bucket)?;
+                let bucket = GlancedBucket {
+                    glance: bucket_facts.read_mut(&table, &bucket)?,
+                    name: &bucket,
+                };
                 let (if_match, if_none_match) = write_conditions;
                 check_write_conditions(
                     &table,
-                    &bucket.name,
+                    bucket.name,
                     &record.key,
                     if_match.as_deref(),
                     if_none_match.as_deref(),
@@ -210,7 +220,11 @@ impl S3 {
                     record.blob = Some(txn.attach_blob(staged)?);
                 }
                 let stored = versions::put_newest(txn, &mut table, &bucket, record, now)?;
-                let version = bucket.versioning.is_some().then(|| stored.version_id_text());
+                let version = bucket
+                    .glance
+                    .versioning
+                    .is_some()
+                    .then(|| stored.version_id_text());
                 Ok((stored, version))
             })
             .await
@@ -429,14 +443,18 @@ impl S3 {
         let now = nanos(self.now());
         let (bucket, key, version_id) = (input.bucket, input.key, input.version_id);
         let if_match = input.if_match;
+        let bucket_facts = Arc::clone(&self.bucket_facts);
         let deleted = self
             .store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
-                let bucket = records::bucket_mut(&table, &bucket)?;
+                let bucket = GlancedBucket {
+                    glance: bucket_facts.read_mut(&table, &bucket)?,
+                    name: &bucket,
+                };
                 if let Some(if_match) = if_match.as_deref() {
                     let current: Option<ObjectRecord> =
-                        table.get_json(&records::current_key(&bucket.name, &key))?;
+                        table.get_json(&records::current_key(bucket.name, &key))?;
                     let Some(current) = current else {
                         return Err(errors::no_such_key(&key));
                     };
@@ -469,11 +487,15 @@ impl S3 {
         let now = nanos(self.now());
         let bucket = input.bucket;
         let objects = input.delete.objects;
+        let bucket_facts = Arc::clone(&self.bucket_facts);
         let (deleted, failed) = self
             .store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
-                let bucket = records::bucket_mut(&table, &bucket)?;
+                let bucket = GlancedBucket {
+                    glance: bucket_facts.read_mut(&table, &bucket)?,
+                    name: &bucket,
+                };
                 let mut deleted = Vec::new();
                 let mut failed = Vec::new();
                 for (i, object) in objects.iter().enumerate() {
@@ -728,7 +750,7 @@ fn read_object_in(
     method: &str,
 ) -> Result<(ObjectRecord, bool), AwsError> {
     let table = txn.open(&records::namespace()?)?;
-    let versioned = bucket_facts.read(&table, bucket)?.versioned;
+    let versioned = bucket_facts.read(&table, bucket)?.versioning.is_some();
     let object = match version_id {
         None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
         Some(version_id) => {

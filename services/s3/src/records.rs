@@ -113,12 +113,6 @@ pub struct BucketRecord {
     pub notification: Option<NotificationConfiguration>,
 }
 
-impl BucketRecord {
-    pub fn versioning_enabled(&self) -> bool {
-        self.versioning.as_deref() == Some("Enabled")
-    }
-}
-
 /// A checksum of the whole object (or of its parts, for multipart uploads).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct StoredChecksum {
@@ -244,13 +238,6 @@ pub fn bucket(table: &TableRef, name: &str) -> Result<BucketRecord, AwsError> {
 pub struct BucketGlance {
     pub versioning: Option<String>,
     pub notification: Option<NotificationConfiguration>,
-}
-
-/// [`bucket`], reading only what [`BucketGlance`] holds.
-pub fn bucket_glance(table: &TableRef, name: &str) -> Result<BucketGlance, AwsError> {
-    table
-        .get_json(&bucket_key(name))?
-        .ok_or_else(|| errors::no_such_bucket(name))
 }
 
 /// Fails with NoSuchBucket unless the bucket exists; reads nothing of it.

@@ -7,6 +7,24 @@ use rand::Rng;
 
 use crate::records::{self, BucketRecord, ObjectRecord};
 
+/// What version bookkeeping reads of a bucket: a whole record, or the
+/// cached glance of one (see [`crate::bucket_facts`]).
+pub trait VersionedBucket {
+    fn name(&self) -> &str;
+    /// `Enabled`, `Suspended`, or `None` when versioning was never set.
+    fn versioning(&self) -> Option<&str>;
+}
+
+impl VersionedBucket for BucketRecord {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn versioning(&self) -> Option<&str> {
+        self.versioning.as_deref()
+    }
+}
+
 /// A fresh version id: 32 URL-safe characters, as S3's are opaque strings.
 pub fn new_version_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
@@ -66,16 +84,16 @@ fn refresh_current(table: &mut TableMut<'_>, bucket: &str, key: &str) -> Result<
 pub fn put_newest(
     txn: &WriteTxn,
     table: &mut TableMut<'_>,
-    bucket: &BucketRecord,
+    bucket: &(impl VersionedBucket + ?Sized),
     mut record: ObjectRecord,
     now_nanos: u64,
 ) -> Result<ObjectRecord, AwsError> {
-    let versioned = bucket.versioning_enabled();
+    let versioned = bucket.versioning() == Some("Enabled");
     // One pass over the key's versions, newest first: the newest gives the
     // sequence; an unversioned write also looks for the null version it replaces.
     let mut newest_sequence = None;
     let mut null_version = None;
-    for entry in table.scan(&records::key_versions_prefix(&bucket.name, &record.key))? {
+    for entry in table.scan(&records::key_versions_prefix(bucket.name(), &record.key))? {
         let stored: ObjectRecord = entry?.decode()?;
         newest_sequence.get_or_insert(stored.sequence);
         if versioned {
@@ -92,17 +110,17 @@ pub fn put_newest(
     } else {
         record.version_id = None;
         if let Some(null_version) = null_version {
-            remove(txn, table, &bucket.name, &null_version)?;
+            remove(txn, table, bucket.name(), &null_version)?;
         }
     }
     // Encoded once for both copies. The new version is the newest, so the
     // current-version copy is this record (none for a delete marker).
     let stored = nimbus_store::codec::encode(&record)?;
     table.put(
-        &records::version_key(&bucket.name, &record.key, record.sequence),
+        &records::version_key(bucket.name(), &record.key, record.sequence),
         &stored,
     )?;
-    let current = records::current_key(&bucket.name, &record.key);
+    let current = records::current_key(bucket.name(), &record.key);
     if record.delete_marker {
         table.delete(&current)?;
     } else {
@@ -124,7 +142,7 @@ pub struct Deleted {
 pub fn delete(
     txn: &WriteTxn,
     table: &mut TableMut<'_>,
-    bucket: &BucketRecord,
+    bucket: &(impl VersionedBucket + ?Sized),
     key: &str,
     version_id: Option<&str>,
     marker: ObjectRecord,
@@ -132,7 +150,7 @@ pub fn delete(
 ) -> Result<Deleted, AwsError> {
     if let Some(version_id) = version_id {
         let found = records::find_version(
-            table.scan(&records::key_versions_prefix(&bucket.name, key))?,
+            table.scan(&records::key_versions_prefix(bucket.name(), key))?,
             version_id,
         )?;
         let Some((_, record)) = found else {
@@ -141,16 +159,16 @@ pub fn delete(
                 version_id: Some(version_id.to_owned()),
             });
         };
-        remove(txn, table, &bucket.name, &record)?;
-        refresh_current(table, &bucket.name, key)?;
+        remove(txn, table, bucket.name(), &record)?;
+        refresh_current(table, bucket.name(), key)?;
         return Ok(Deleted {
             delete_marker: record.delete_marker,
             version_id: Some(version_id.to_owned()),
         });
     }
-    if bucket.versioning.is_none() {
-        remove_null(txn, table, &bucket.name, key)?;
-        refresh_current(table, &bucket.name, key)?;
+    if bucket.versioning().is_none() {
+        remove_null(txn, table, bucket.name(), key)?;
+        refresh_current(table, bucket.name(), key)?;
         return Ok(Deleted::default());
     }
     let marker = ObjectRecord {
