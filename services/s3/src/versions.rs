@@ -2,8 +2,9 @@
 //! null version replaced, delete markers, and the current-version copy.
 
 use nimbus_core::AwsError;
-use nimbus_store::{TableMut, WriteTxn};
+use nimbus_store::{BlobRef, TableMut, WriteTxn};
 use rand::Rng;
+use serde::Deserialize;
 
 use crate::records::{self, BucketRecord, ObjectRecord};
 
@@ -49,11 +50,41 @@ fn remove(
     bucket: &str,
     record: &ObjectRecord,
 ) -> Result<(), AwsError> {
-    table.delete(&records::version_key(bucket, &record.key, record.sequence))?;
-    if let Some(blob) = &record.blob {
+    remove_stored(
+        txn,
+        table,
+        bucket,
+        &record.key,
+        record.sequence,
+        record.blob.as_ref(),
+    )
+}
+
+/// Removes version `sequence` of `key` and its bytes.
+fn remove_stored(
+    txn: &WriteTxn,
+    table: &mut TableMut<'_>,
+    bucket: &str,
+    key: &str,
+    sequence: u64,
+    blob: Option<&BlobRef>,
+) -> Result<(), AwsError> {
+    table.delete(&records::version_key(bucket, key, sequence))?;
+    if let Some(blob) = blob {
         txn.release_blob(blob)?;
     }
     Ok(())
+}
+
+/// What a new version reads of the versions under it: the rest of each
+/// stored record is skipped, not decoded.
+#[derive(Deserialize)]
+struct VersionStub {
+    #[serde(default)]
+    version_id: Option<String>,
+    sequence: u64,
+    #[serde(default)]
+    blob: Option<BlobRef>,
 }
 
 /// Removes the null version of a key, if there is one.
@@ -93,8 +124,11 @@ pub fn put_newest(
     // sequence; an unversioned write also looks for the null version it replaces.
     let mut newest_sequence = None;
     let mut null_version = None;
-    for entry in table.scan(&records::key_versions_prefix(bucket.name(), &record.key))? {
-        let stored: ObjectRecord = entry?.decode()?;
+    for entry in table
+        .scan(&records::key_versions_prefix(bucket.name(), &record.key))?
+        .borrowed()
+    {
+        let stored: VersionStub = nimbus_store::codec::decode(entry?.value())?;
         newest_sequence.get_or_insert(stored.sequence);
         if versioned {
             break;
@@ -110,7 +144,8 @@ pub fn put_newest(
     } else {
         record.version_id = None;
         if let Some(null_version) = null_version {
-            remove(txn, table, bucket.name(), &null_version)?;
+            let VersionStub { sequence, blob, .. } = null_version;
+            remove_stored(txn, table, bucket.name(), &record.key, sequence, blob.as_ref())?;
         }
     }
     // Encoded once for both copies. The new version is the newest, so the
