@@ -242,8 +242,8 @@ pub struct BucketGlance {
 
 /// Fails with NoSuchBucket unless the bucket exists; reads nothing of it.
 pub fn require_bucket(table: &TableRef, name: &str) -> Result<(), AwsError> {
-    match table.get(&bucket_key(name))? {
-        Some(_) => Ok(()),
+    match table.get_with(&bucket_key(name), |_| ())? {
+        Some(()) => Ok(()),
         None => Err(errors::no_such_bucket(name)),
     }
 }
