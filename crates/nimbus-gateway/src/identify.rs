@@ -20,6 +20,7 @@
 use http::HeaderName;
 use http::header::{CONTENT_TYPE, HOST};
 use nimbus_core::AwsError;
+use nimbus_protocol::http_types::header_text;
 use nimbus_protocol::{HttpRequest, Protocol, models};
 
 use crate::catalog::{Catalog, ModelInfo};
@@ -75,7 +76,7 @@ impl<'r> Shape<'r> {
             } else {
                 continue;
             };
-            slot.get_or_insert_with(|| value.to_str().ok());
+            slot.get_or_insert_with(|| header_text(value));
         }
         let (content_type, target, smithy_protocol) = (
             content_type.flatten(),
