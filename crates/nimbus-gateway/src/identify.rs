@@ -20,7 +20,6 @@
 use http::HeaderName;
 use http::header::{CONTENT_TYPE, HOST};
 use nimbus_core::AwsError;
-use nimbus_protocol::http_types::header_text;
 use nimbus_protocol::{HttpRequest, Protocol, models};
 
 use crate::catalog::{Catalog, ModelInfo};
@@ -76,7 +75,7 @@ impl<'r> Shape<'r> {
             } else {
                 continue;
             };
-            slot.get_or_insert_with(|| header_text(value));
+            slot.get_or_insert_with(|| value.to_str().ok());
         }
         let (content_type, target, smithy_protocol) = (
             content_type.flatten(),

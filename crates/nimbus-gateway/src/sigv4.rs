@@ -9,7 +9,6 @@
 use std::ops::Range;
 
 use http::{HeaderMap, HeaderName};
-use nimbus_protocol::http_types::header_text;
 
 // Header names as constants: looking a header up by a `&str` parses the
 // name first, on every request.
@@ -249,7 +248,7 @@ impl<'h> AmzHeaders<'h> {
                 continue;
             };
             // The first value counts, as with `HeaderMap::get`.
-            slot.get_or_insert_with(|| header_text(value));
+            slot.get_or_insert_with(|| value.to_str().ok());
         }
         found
     }
@@ -326,8 +325,9 @@ impl MalformedSignature {
 /// decoded query parameters (only consulted for presigned forms).
 pub fn parse(headers: &HeaderMap, query: &[(String, String)]) -> Result<RequestAuth, MalformedSignature> {
     if let Some(value) = headers.get(http::header::AUTHORIZATION) {
-        let value = header_text(value)
-            .ok_or_else(|| MalformedSignature::header("The Authorization header is not valid text."))?;
+        let value = value
+            .to_str()
+            .map_err(|_| MalformedSignature::header("The Authorization header is not valid text."))?;
         if let Some(auth) = parse_authorization_header(value.trim(), headers)? {
             return Ok(auth);
         }
@@ -583,7 +583,7 @@ fn region_set(value: Option<&str>) -> Vec<String> {
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
-    headers.get(name).and_then(header_text)
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 pub(crate) fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
