@@ -6,6 +6,10 @@ use nimbus_core::identity::CredentialRegistry;
 use crate::GatewayConfig;
 use crate::sigv4::RequestAuth;
 
+/// STS issues temporary keys as `ASIA...`, as AWS does: only such keys can
+/// be in the credential registry, so others skip its lock and lookup.
+const TEMPORARY_KEY_PREFIX: &str = "ASIA";
+
 /// The account and region a request acts in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -21,8 +25,10 @@ impl Caller {
     pub fn resolve(auth: &RequestAuth, credentials: &CredentialRegistry, config: &GatewayConfig) -> Self {
         let access_key_id = auth.access_key_id().map(str::to_owned);
         let account_id = match &access_key_id {
-            Some(key) => credentials
-                .lookup(key)
+            Some(key) => key
+                .starts_with(TEMPORARY_KEY_PREFIX)
+                .then(|| credentials.lookup(key))
+                .flatten()
                 .map(|identity| identity.account_id)
                 .unwrap_or_else(|| account_for_access_key(key, &config.default_account).to_owned()),
             None => config.default_account.clone(),
