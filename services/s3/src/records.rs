@@ -72,7 +72,16 @@ pub fn key_versions_prefix(bucket: &str, key: &str) -> Vec<u8> {
 
 /// Newer versions have larger sequences and sort first.
 pub fn version_key(bucket: &str, key: &str, sequence: u64) -> Vec<u8> {
-    format!("v/{bucket}/{key}\0{:016x}", u64::MAX - sequence).into_bytes()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = joined(&["v/", bucket, "/", key, "\0"]);
+    let inverted = u64::MAX - sequence;
+    // 16 lowercase hex digits, most significant first (what `{:016x}` writes).
+    out.extend(
+        (0..16)
+            .rev()
+            .map(|digit| HEX[((inverted >> (digit * 4)) & 0xf) as usize]),
+    );
+    out
 }
 
 pub fn uploads_prefix(bucket: &str) -> Vec<u8> {
@@ -298,6 +307,11 @@ mod tests {
         assert_eq!(current_key("b", "x/y"), b"o/b/x/y");
         assert_eq!(key_versions_prefix("b", "k"), b"v/b/k\0");
         assert_eq!(version_key("b", "k", u64::MAX - 1), b"v/b/k\x000000000000000001");
+        assert_eq!(version_key("b", "k", 0x0123), b"v/b/k\0fffffffffffffedc");
+        assert_eq!(
+            version_key("b", "k", 0xfedc_ba98_7654_3210),
+            format!("v/b/k\0{:016x}", u64::MAX - 0xfedc_ba98_7654_3210).into_bytes()
+        );
         assert_eq!(upload_key("b", "k", "u"), b"u/b/k\0u");
         assert_eq!(parts_prefix("u"), b"p/u/");
     }
