@@ -221,10 +221,24 @@ pub fn write_bound_members(
     response: &mut HttpResponse,
 ) {
     // The members the output holds (a handful), not every member the shape
-    // declares (S3's GetObject has dozens): one lookup each.
+    // declares (S3's GetObject has dozens). Outputs hold them in model order
+    // (generated shapes serialize in field order), so each is found by
+    // walking the declared members onward, comparing names, instead of
+    // hashing it; one out of order is looked up and the walk starts over.
+    let mut declared = shape.members.iter();
     for (name, value) in members {
-        let Some(member) = shape.members.get(name) else {
-            continue;
+        let member = match declared
+            .by_ref()
+            .find(|(declared_name, _)| *declared_name == name)
+        {
+            Some((_, member)) => member,
+            None => {
+                declared = shape.members.iter();
+                let Some(member) = shape.members.get(name) else {
+                    continue;
+                };
+                member
+            }
         };
         match member.location {
             Some(Location::Header) => {

@@ -432,6 +432,38 @@ fn encodes_s3_head_object_headers() {
 }
 
 #[test]
+fn header_members_are_written_in_any_order() {
+    let s3 = models::get("s3").expect("s3 model");
+    let operation = s3.operation("HeadObject").expect("HeadObject");
+    let members = [
+        ("ContentType", Value::from("text/plain")),
+        ("AcceptRanges", Value::from("bytes")),
+        ("NotAMember", Value::from("ignored")),
+        ("ETag", Value::from("\"abc\"")),
+        ("ContentLength", Value::Integer(5)),
+        ("VersionId", Value::from("v1")),
+    ];
+    // Model order, reversed, and every rotation: the same headers each time.
+    let mut orders = vec![members.to_vec(), members.iter().rev().cloned().collect()];
+    for shift in 1..members.len() {
+        let mut rotated = members.to_vec();
+        rotated.rotate_left(shift);
+        orders.push(rotated);
+    }
+    for order in orders {
+        let output = Value::Structure(order.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+        let response = encode_response(BodyFormat::Xml, s3, operation, &output, "RID");
+        let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("content-type"), Some("text/plain"));
+        assert_eq!(header("accept-ranges"), Some("bytes"));
+        assert_eq!(header("etag"), Some("\"abc\""));
+        assert_eq!(header("content-length"), Some("5"));
+        assert_eq!(header("x-amz-version-id"), Some("v1"));
+        assert_eq!(header("notamember"), None);
+    }
+}
+
+#[test]
 fn encodes_s3_get_object_payload() {
     let s3 = models::get("s3").expect("s3 model");
     let operation = s3.operation("GetObject").expect("GetObject");
