@@ -64,14 +64,29 @@ impl fmt::Display for ChunkError {
 /// Decodes a whole `aws-chunked` body. `signed` enforces the minimum chunk
 /// size of signed streams.
 pub fn decode(body: &[u8], signed: bool) -> Result<DecodedChunks, ChunkError> {
-    let mut decoder = ChunkDecoder::new(signed);
-    let mut data = Vec::with_capacity(body.len());
-    for piece in decoder.feed(Bytes::copy_from_slice(body))? {
-        data.extend_from_slice(&piece);
-    }
-    let mut decoded = decoder.finish()?;
-    decoded.data = data;
+    let (data, mut decoded) = decode_bytes(Bytes::copy_from_slice(body), signed)?;
+    decoded.data = data.to_vec();
     Ok(decoded)
+}
+
+/// Decodes a whole `aws-chunked` body into its data and the rest of what
+/// the framing carried (whose `data` stays empty). Data sent as one chunk
+/// is a slice of `body`, not a copy.
+pub fn decode_bytes(body: Bytes, signed: bool) -> Result<(Bytes, DecodedChunks), ChunkError> {
+    let mut decoder = ChunkDecoder::new(signed);
+    let mut pieces = decoder.feed(body)?;
+    let data = match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.swap_remove(0),
+        _ => {
+            let mut joined = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+            for piece in &pieces {
+                joined.extend_from_slice(piece);
+            }
+            joined.freeze()
+        }
+    };
+    Ok((data, decoder.finish()?))
 }
 
 /// Where the decoder is in the framing.
@@ -323,6 +338,27 @@ mod tests {
             [("x-amz-checksum-sha256".to_owned(), "abc=".to_owned())]
         );
         assert_eq!(decoded.trailer_signature, Some(sig('c')));
+    }
+
+    #[test]
+    fn one_chunk_is_decoded_without_a_copy_and_several_are_joined() {
+        let body = Bytes::from_static(b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n");
+        let (data, tail) = decode_bytes(body.clone(), false).expect("valid");
+        assert_eq!(data, &b"hello"[..]);
+        assert_eq!(data.as_ptr(), body[3..].as_ptr(), "a slice of the body");
+        assert_eq!(
+            tail.trailers,
+            [("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]
+        );
+        assert!(tail.data.is_empty());
+
+        let (data, _) =
+            decode_bytes(Bytes::from_static(b"2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"), false).expect("valid");
+        assert_eq!(data, &b"hello"[..]);
+        assert!(matches!(
+            decode_bytes(Bytes::from_static(b"5\r\nhel"), false),
+            Err(ChunkError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -34,12 +34,12 @@ pub fn decode_aws_chunked(
     let Some(signed) = aws_chunked_signing(request, auth) else {
         return Ok(None);
     };
-    let decoded = chunked::decode(&request.body, signed).map_err(chunk_error)?;
+    let (data, decoded) = chunked::decode_bytes(request.body.clone(), signed).map_err(chunk_error)?;
 
     if let Some(expected) = request.header("x-amz-decoded-content-length") {
-        let matches = expected.trim().parse::<u64>().ok() == Some(decoded.data.len() as u64);
+        let matches = expected.trim().parse::<u64>().ok() == Some(data.len() as u64);
         if !matches {
-            return Err(decoded_length_mismatch(expected, decoded.data.len() as u64));
+            return Err(decoded_length_mismatch(expected, data.len() as u64));
         }
     }
 
@@ -54,8 +54,8 @@ pub fn decode_aws_chunked(
     remove_encoding(request, "aws-chunked");
     request
         .headers
-        .insert(CONTENT_LENGTH, HeaderValue::from(decoded.data.len()));
-    request.body = Bytes::from(decoded.data);
+        .insert(CONTENT_LENGTH, HeaderValue::from(data.len()));
+    request.body = data;
     Ok(Some(ChunkSignatures {
         chunk_signatures: decoded.chunk_signatures,
         trailer_signature: decoded.trailer_signature,
