@@ -5,6 +5,9 @@
 //! writes them), a full buffer is written at once, and warnings and errors
 //! are written together with everything before them as soon as they are
 //! logged, so nothing important waits and the order is kept.
+//! (tracing-appender's non-blocking writer hands each line to its worker
+//! thread through a channel, which can wake that thread once per line; here
+//! the flusher wakes once per batch.)
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
