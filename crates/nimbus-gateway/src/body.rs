@@ -20,6 +20,7 @@ use nimbus_core::{AwsError, ByteStream};
 
 use crate::chunked::ChunkDecoder;
 use crate::content_encoding::{self, ChunkedUpload};
+use crate::verify::{DeclaredSha256, RunningSha256};
 
 /// Collects the body, refusing more than `limit` bytes (before reading
 /// anything when `Content-Length` already says so).
@@ -47,12 +48,15 @@ pub fn announced_length(headers: &HeaderMap) -> Option<u64> {
 /// trailers reach the reader at the end). Errors end the stream with the
 /// AWS error to answer (see [`nimbus_core::stream::aws_error_of`]).
 /// `wire_len` is the Content-Length the client sent (before any header
-/// was rewritten for the de-chunked data).
+/// was rewritten for the de-chunked data). With `declared_sha256` the body
+/// is hashed as it arrives and the stream fails at its end, before the last
+/// read returns, when the hash differs: the upload is then not stored.
 pub fn stream(
     wire_len: Option<u64>,
     incoming: Incoming,
     limit: usize,
     chunked: Option<ChunkedUpload>,
+    declared_sha256: Option<DeclaredSha256>,
 ) -> Result<ByteStream, AwsError> {
     let chunked_framing = chunked.as_ref().map(|upload| (upload.signed, upload.decoded_len));
     if wire_len.is_some_and(|len| len > limit as u64) {
@@ -73,6 +77,7 @@ pub fn stream(
         ready: VecDeque::new(),
         trailers: trailers.clone(),
         ended: false,
+        sha256: declared_sha256.map(RunningSha256::new),
     };
     Ok(ByteStream::new(upload, data_len).with_trailers(trailers))
 }
@@ -121,6 +126,8 @@ struct UploadStream {
     trailers: Trailers,
     /// The body ended (or failed): nothing more is read.
     ended: bool,
+    /// The hash of the body as sent, when `x-amz-content-sha256` declared one.
+    sha256: Option<RunningSha256>,
 }
 
 impl UploadStream {
@@ -134,6 +141,9 @@ impl UploadStream {
     /// The wire body ended: the framing must be complete and the length right.
     fn finish(&mut self) -> Result<(), AwsError> {
         self.ended = true;
+        if let Some(sha256) = self.sha256.take() {
+            sha256.finish()?;
+        }
         if let Some(decoder) = self.decoder.take() {
             let tail = decoder.finish().map_err(content_encoding::chunk_error)?;
             self.trailers.set(tail.trailers);
@@ -177,6 +187,9 @@ impl Stream for UploadStream {
             this.received += data.len() as u64;
             if this.received > this.limit {
                 return this.fail(too_large(this.limit as usize, true));
+            }
+            if let Some(sha256) = &mut this.sha256 {
+                sha256.update(&data);
             }
             match &mut this.decoder {
                 None => this.ready.push_back(data),

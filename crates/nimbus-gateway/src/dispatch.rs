@@ -76,6 +76,16 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
     {
         return fail(&request, error);
     }
+    // S3 checks the body against a hex x-amz-content-sha256 (once read) and
+    // refuses a value that is neither a hash nor a known keyword.
+    let declared_sha256 = if is_s3 {
+        match verify::s3_declared_sha256(&auth, &request) {
+            Ok(declared) => declared,
+            Err(error) => return fail(&request, error),
+        }
+    } else {
+        None
+    };
     // Opt-in signature verification; a body-hash check waits for the body.
     let pending_signature = match verify::before_body(
         gateway.config().verify_signatures,
@@ -119,7 +129,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             Ok(chunked) => chunked,
             Err(error) => return fail(&request, error),
         };
-        upload = match body::stream(wire_len, incoming, limit, chunked) {
+        upload = match body::stream(wire_len, incoming, limit, chunked, declared_sha256) {
             Ok(stream) => Some(stream),
             Err(error) => return fail(&request, error),
         };
@@ -128,9 +138,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             Ok(bytes) => bytes,
             Err(error) => return fail(&request, error),
         };
-        if let Some(pending) = pending_signature
-            && let Err(error) = pending.finish(&request.body)
-        {
+        if let Err(error) = verify::check_body(&request.body, pending_signature, declared_sha256.as_ref()) {
             return fail(&request, error);
         }
         // Kept for SigV4 streaming verification, which arrives with IAM.

@@ -22,7 +22,7 @@ use nimbus_protocol::{HttpRequest, Protocol};
 use sha2::{Digest, Sha256};
 
 use crate::identify::Route;
-use crate::sigv4::{Algorithm, RequestAuth, SigV4, SignatureLocation, SignedHeaders};
+use crate::sigv4::{Algorithm, PayloadHash, RequestAuth, SigV4, SignatureLocation, SignedHeaders};
 use crate::verify_v2;
 
 /// The long-term credentials every nimbus knows (AWS's documented test pair).
@@ -54,9 +54,115 @@ pub struct PendingSignature {
 }
 
 impl PendingSignature {
-    /// Completes the check with the SHA-256 of the body as received.
-    pub fn finish(self, body: &[u8]) -> Result<(), AwsError> {
-        self.check.verify(&hex(&Sha256::digest(body)))
+    /// Completes the check with the hex SHA-256 of the body as received.
+    fn finish(self, body_sha256: &str) -> Result<(), AwsError> {
+        self.check.verify(body_sha256)
+    }
+}
+
+/// The SHA-256 of the body as `x-amz-content-sha256` declares it (S3 checks
+/// it always, whether or not signatures are verified).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredSha256(String);
+
+impl DeclaredSha256 {
+    /// Compares with the hex SHA-256 of the body as received.
+    pub fn check(&self, body_sha256: &str) -> Result<(), AwsError> {
+        if self.0.eq_ignore_ascii_case(body_sha256) {
+            return Ok(());
+        }
+        Err(AwsError::new(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            400,
+        )
+        .with_field("ClientComputedContentSHA256", self.0.clone())
+        .with_field("S3ComputedContentSHA256", body_sha256))
+    }
+}
+
+/// The hash an S3 request's body must have: `Some` when
+/// `x-amz-content-sha256` is a hex SHA-256, `None` when absent or a keyword
+/// (`UNSIGNED-PAYLOAD`, `STREAMING-*`: nothing to hash), InvalidArgument
+/// for anything else.
+pub fn s3_declared_sha256(
+    auth: &RequestAuth,
+    request: &HttpRequest,
+) -> Result<Option<DeclaredSha256>, AwsError> {
+    let parsed;
+    let payload = match auth {
+        RequestAuth::SigV4(sig) if sig.location == SignatureLocation::Header => &sig.payload,
+        _ => {
+            parsed = PayloadHash::from_headers(&request.headers);
+            &parsed
+        }
+    };
+    match payload {
+        PayloadHash::Sha256(hash) => Ok(Some(DeclaredSha256(hash.clone()))),
+        PayloadHash::Other(value) => Err(AwsError::new(
+            "InvalidArgument",
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
+             STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, \
+             STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER \
+             or a valid sha256 value.",
+            400,
+        )
+        .with_field("ArgumentName", "x-amz-content-sha256")
+        .with_field("ArgumentValue", value.clone())),
+        PayloadHash::Absent | PayloadHash::Unsigned | PayloadHash::Streaming(_) => Ok(None),
+    }
+}
+
+/// The checks of a buffered body that need its SHA-256, which is computed
+/// once for both (and not at all when neither asks).
+pub fn check_body(
+    body: &[u8],
+    signature: Option<PendingSignature>,
+    declared: Option<&DeclaredSha256>,
+) -> Result<(), AwsError> {
+    if signature.is_none() && declared.is_none() {
+        return Ok(());
+    }
+    let body_sha256 = sha256_hex(body);
+    if let Some(signature) = signature {
+        signature.finish(&body_sha256)?;
+    }
+    match declared {
+        Some(declared) => declared.check(&body_sha256),
+        None => Ok(()),
+    }
+}
+
+/// The SHA-256 of the empty body, which GETs and DELETEs declare.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+fn sha256_hex(body: &[u8]) -> String {
+    if body.is_empty() {
+        return EMPTY_SHA256.to_owned();
+    }
+    hex(&Sha256::digest(body))
+}
+
+/// Hashes a streamed body as it arrives, for [`DeclaredSha256::check`] at its end.
+pub struct RunningSha256 {
+    hasher: Sha256,
+    declared: DeclaredSha256,
+}
+
+impl RunningSha256 {
+    pub fn new(declared: DeclaredSha256) -> Self {
+        RunningSha256 {
+            hasher: Sha256::new(),
+            declared,
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+    }
+
+    pub fn finish(self) -> Result<(), AwsError> {
+        self.declared.check(&hex(&self.hasher.finalize()))
     }
 }
 
@@ -355,8 +461,6 @@ mod tests {
         Check::new(Family::Json, sig, secret, request, false, &[])
     }
 
-    const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
     #[test]
     fn the_aws_test_suite_example_verifies() {
         let (request, auth) = example();
@@ -365,6 +469,26 @@ mod tests {
         let wrong = check_for(&request, &auth, "not-the-secret");
         let error = wrong.verify(EMPTY_SHA256).expect_err("mismatch");
         assert_eq!(error.code, "InvalidSignatureException");
+    }
+
+    #[test]
+    fn declared_body_hash_is_checked_once_for_both_checks() {
+        let declared = DeclaredSha256(hex(&Sha256::digest(b"body")));
+        assert!(check_body(b"body", None, Some(&declared)).is_ok());
+        let error = check_body(b"other", None, Some(&declared)).expect_err("mismatch");
+        assert_eq!(
+            (error.code.as_ref(), error.status),
+            ("XAmzContentSHA256Mismatch", 400)
+        );
+        assert!(check_body(b"anything", None, None).is_ok());
+
+        let mut running = RunningSha256::new(declared.clone());
+        running.update(b"bo");
+        running.update(b"dy");
+        assert!(running.finish().is_ok());
+        let mut short = RunningSha256::new(declared);
+        short.update(b"bod");
+        assert!(short.finish().is_err());
     }
 
     #[test]
