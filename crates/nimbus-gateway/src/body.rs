@@ -20,7 +20,7 @@ use nimbus_core::{AwsError, ByteStream};
 
 use crate::chunked::ChunkDecoder;
 use crate::content_encoding::{self, ChunkedUpload};
-use crate::verify::{DeclaredSha256, RunningSha256};
+use crate::verify::{ChunkSignatureChain, DeclaredSha256, RunningSha256};
 
 /// Collects the body, refusing more than `limit` bytes (before reading
 /// anything when `Content-Length` already says so).
@@ -50,13 +50,15 @@ pub fn announced_length(headers: &HeaderMap) -> Option<u64> {
 /// `wire_len` is the Content-Length the client sent (before any header
 /// was rewritten for the de-chunked data). With `declared_sha256` the body
 /// is hashed as it arrives and the stream fails at its end, before the last
-/// read returns, when the hash differs: the upload is then not stored.
+/// read returns, when the hash differs: the upload is then not stored. With
+/// `chunk_signatures` every chunk's signature is checked as it completes.
 pub fn stream(
     wire_len: Option<u64>,
     incoming: Incoming,
     limit: usize,
     chunked: Option<ChunkedUpload>,
     declared_sha256: Option<DeclaredSha256>,
+    chunk_signatures: Option<ChunkSignatureChain>,
 ) -> Result<ByteStream, AwsError> {
     let chunked_framing = chunked.as_ref().map(|upload| (upload.signed, upload.decoded_len));
     if wire_len.is_some_and(|len| len > limit as u64) {
@@ -71,7 +73,10 @@ pub fn stream(
         incoming,
         limit: limit as u64,
         received: 0,
-        decoder: chunked_framing.map(|(signed, _)| ChunkDecoder::new(signed)),
+        decoder: chunked_framing.map(|(signed, _)| match chunk_signatures {
+            Some(chain) => ChunkDecoder::verifying(chain),
+            None => ChunkDecoder::new(signed),
+        }),
         expected_len: chunked_framing.and_then(|(_, decoded_len)| decoded_len),
         yielded: 0,
         ready: VecDeque::new(),

@@ -11,11 +11,16 @@
 //!
 //! Unsigned streams (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`) carry no
 //! `;chunk-signature=` extensions. The decoded data goes to the codecs; the
-//! signatures and trailers are kept for verification and for S3's checksums.
+//! trailers are kept for S3's checksums. With signature verification on, a
+//! decoder checks each chunk's signature as the chunk completes
+//! ([`ChunkDecoder::verifying`]).
 
 use std::fmt;
 
 use bytes::{Buf, Bytes, BytesMut};
+use nimbus_core::AwsError;
+
+use crate::verify::ChunkSignatureChain;
 
 /// The smallest chunk AWS accepts in a signed stream, except for the last one.
 pub const MIN_SIGNED_CHUNK: usize = 8192;
@@ -42,12 +47,14 @@ pub struct DecodedChunks {
 }
 
 /// Why a chunked body was rejected. Each maps to the error S3 returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChunkError {
     /// The framing is broken (bad size line, missing CRLF, truncated data).
     Malformed(String),
     /// A chunk other than the last was smaller than [`MIN_SIGNED_CHUNK`].
     ChunkTooSmall,
+    /// A chunk's signature does not match (`SignatureDoesNotMatch`, as is).
+    Signature(Box<AwsError>),
 }
 
 impl fmt::Display for ChunkError {
@@ -57,6 +64,7 @@ impl fmt::Display for ChunkError {
             ChunkError::ChunkTooSmall => {
                 f.write_str("Only the last chunk is allowed to have a size less than 8192 bytes")
             }
+            ChunkError::Signature(error) => f.write_str(&error.message),
         }
     }
 }
@@ -67,6 +75,14 @@ pub fn decode(body: &[u8], signed: bool) -> Result<DecodedChunks, ChunkError> {
     let (data, mut decoded) = decode_bytes(Bytes::copy_from_slice(body), signed)?;
     decoded.data = data.to_vec();
     Ok(decoded)
+}
+
+/// Checks the chunk signatures of a whole signed `aws-chunked` body (its
+/// data is decoded, and dropped, on the way).
+pub fn verify_signatures(body: Bytes, chain: ChunkSignatureChain) -> Result<(), ChunkError> {
+    let mut decoder = ChunkDecoder::verifying(chain);
+    decoder.feed(body)?;
+    decoder.finish().map(drop)
 }
 
 /// Decodes a whole `aws-chunked` body into its data and the rest of what
@@ -115,6 +131,8 @@ pub struct ChunkDecoder {
     previous_chunk_len: Option<usize>,
     trailer_bytes: usize,
     tail: DecodedChunks,
+    /// Checks each chunk's signature, when signatures are verified.
+    signatures: Option<ChunkSignatureChain>,
 }
 
 impl ChunkDecoder {
@@ -126,6 +144,16 @@ impl ChunkDecoder {
             previous_chunk_len: None,
             trailer_bytes: 0,
             tail: DecodedChunks::default(),
+            signatures: None,
+        }
+    }
+
+    /// A decoder of a signed stream that also checks every chunk's signature
+    /// (the final empty chunk's included) as the chunk completes.
+    pub fn verifying(chain: ChunkSignatureChain) -> Self {
+        ChunkDecoder {
+            signatures: Some(chain),
+            ..ChunkDecoder::new(true)
         }
     }
 
@@ -136,8 +164,13 @@ impl ChunkDecoder {
             match self.state {
                 State::Data(remaining) => {
                     let take = remaining.min(input.len());
-                    data.push(input.split_to(take));
+                    let piece = input.split_to(take);
+                    if let Some(chain) = &mut self.signatures {
+                        chain.update(&piece);
+                    }
+                    data.push(piece);
                     self.state = if take == remaining {
+                        self.end_of_chunk()?;
                         State::DataEnd
                     } else {
                         State::Data(remaining - take)
@@ -225,12 +258,26 @@ impl ChunkDecoder {
         }
     }
 
+    /// A chunk's data is complete: its signature is checked.
+    fn end_of_chunk(&mut self) -> Result<(), ChunkError> {
+        match &mut self.signatures {
+            Some(chain) => chain
+                .end()
+                .map_err(|error| ChunkError::Signature(Box::new(error))),
+            None => Ok(()),
+        }
+    }
+
     fn chunk_header(&mut self, line: &[u8]) -> Result<(), ChunkError> {
         let (size, signature) = parse_chunk_header(line)?;
+        if let Some(chain) = &mut self.signatures {
+            chain.begin(signature.as_deref());
+        }
         if let Some(signature) = signature {
             self.tail.chunk_signatures.push(signature);
         }
         if size == 0 {
+            self.end_of_chunk()?;
             self.state = State::Trailers;
             return Ok(());
         }
@@ -393,6 +440,47 @@ mod tests {
             let mut tail = decoder.finish().expect("complete");
             tail.data = data;
             assert_eq!(tail, whole, "pieces of {split} bytes");
+        }
+    }
+
+    /// The body of AWS's documented signed upload (see
+    /// [`crate::verify::documented_chain`]), with `second` as the signature
+    /// of its second chunk.
+    fn documented_body(second: &str) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n",
+        );
+        body.extend_from_slice(&[b'a'; 65536]);
+        body.extend_from_slice(format!("\r\n400;chunk-signature={second}\r\n").as_bytes());
+        body.extend_from_slice(&[b'a'; 1024]);
+        body.extend_from_slice(
+            b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n",
+        );
+        body
+    }
+
+    #[test]
+    fn verifying_decoder_checks_every_chunk_however_the_body_is_split() {
+        let body = documented_body("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+        for split in [1, 7, 4096, 65536, body.len()] {
+            let mut decoder = ChunkDecoder::verifying(crate::verify::documented_chain());
+            let mut data = 0;
+            for piece in body.chunks(split) {
+                data += decoder
+                    .feed(Bytes::copy_from_slice(piece))
+                    .expect("signatures match")
+                    .iter()
+                    .map(Bytes::len)
+                    .sum::<usize>();
+            }
+            decoder.finish().expect("complete");
+            assert_eq!(data, 65536 + 1024, "pieces of {split} bytes");
+        }
+        let tampered = documented_body(&sig('0'));
+        match verify_signatures(Bytes::from(tampered), crate::verify::documented_chain()) {
+            Err(ChunkError::Signature(error)) => assert_eq!(error.code, "SignatureDoesNotMatch"),
+            other => panic!("expected a signature error, got {other:?}"),
         }
     }
 

@@ -141,6 +141,7 @@ pub fn streamed_aws_chunked(
 pub fn chunk_error(error: ChunkError) -> AwsError {
     match error {
         ChunkError::ChunkTooSmall => AwsError::new("InvalidChunkSizeError", error.to_string(), 400),
+        ChunkError::Signature(error) => *error,
         ChunkError::Malformed(why) => AwsError::new(
             "IncompleteBody",
             format!("The aws-chunked request body is malformed: {why}"),

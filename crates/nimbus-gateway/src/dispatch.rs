@@ -16,7 +16,8 @@ use crate::caller::Caller;
 use crate::gateway::Gateway;
 use crate::identify::{self, Identification, Route};
 use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
-use crate::{body, content_encoding, fallback_error, presign, s3_host, test_hooks, verify};
+use crate::verify::BodyVerification;
+use crate::{body, chunked, content_encoding, fallback_error, presign, s3_host, test_hooks, verify};
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -87,7 +88,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         None
     };
     // Opt-in signature verification; a body-hash check waits for the body.
-    let pending_signature = match verify::before_body(
+    let body_verification = match verify::before_body(
         gateway.config().verify_signatures,
         gateway.credentials(),
         provisional.as_ref(),
@@ -129,7 +130,15 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             Ok(chunked) => chunked,
             Err(error) => return fail(&request, error),
         };
-        upload = match body::stream(wire_len, incoming, limit, chunked, declared_sha256) {
+        let chunk_signatures = body_verification.chunks;
+        upload = match body::stream(
+            wire_len,
+            incoming,
+            limit,
+            chunked,
+            declared_sha256,
+            chunk_signatures,
+        ) {
             Ok(stream) => Some(stream),
             Err(error) => return fail(&request, error),
         };
@@ -138,14 +147,18 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
             Ok(bytes) => bytes,
             Err(error) => return fail(&request, error),
         };
-        if let Err(error) = verify::check_body(&request.body, pending_signature, declared_sha256.as_ref()) {
+        let BodyVerification { signature, chunks } = body_verification;
+        if let Err(error) = verify::check_body(&request.body, signature, declared_sha256.as_ref()) {
             return fail(&request, error);
         }
-        // Kept for SigV4 streaming verification, which arrives with IAM.
-        let _chunk_signatures = match content_encoding::decode_aws_chunked(&mut request, &auth) {
-            Ok(signatures) => signatures,
-            Err(error) => return fail(&request, error),
-        };
+        if let Some(chain) = chunks
+            && let Err(error) = chunked::verify_signatures(request.body.clone(), chain)
+        {
+            return fail(&request, content_encoding::chunk_error(error));
+        }
+        if let Err(error) = content_encoding::decode_aws_chunked(&mut request, &auth) {
+            return fail(&request, error);
+        }
         if !is_s3 && let Err(error) = content_encoding::gunzip(&mut request, limit) {
             return fail(&request, error);
         }

@@ -4,14 +4,21 @@
 //!
 //! Known keys: `test` (secret `test`) and the temporary keys STS issued.
 //! Verified: SigV4 `AWS4-HMAC-SHA256` in the `Authorization` header and in
-//! presigned query strings, including the seed signature of `aws-chunked`
-//! uploads, and S3's SigV2 (header and presigned, [`verify_v2`]). Not
-//! verified: the per-chunk signatures, SigV4a (ECDSA), SigV2 of other
-//! services, and whether a body matches its `x-amz-content-sha256`.
+//! presigned query strings; of `STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER)`
+//! uploads the seed signature and the chained chunk signatures
+//! ([`ChunkSignatureChain`], checked by the chunk decoder as the body
+//! arrives); S3's SigV2 (header and presigned, [`verify_v2`]). Not verified:
+//! the trailer signature of signed streams with trailers, SigV4a (ECDSA),
+//! SigV2 of other services.
 //!
 //! The payload hash is `x-amz-content-sha256` when sent (S3 always sends
 //! it), `UNSIGNED-PAYLOAD` for presigned URLs, else the SHA-256 of the body:
 //! then the check waits for the body ([`PendingSignature`]).
+//!
+//! Always on, whether or not signatures are verified: S3's check that a body
+//! matches the hex SHA-256 its `x-amz-content-sha256` declares
+//! ([`s3_declared_sha256`], [`check_body`], [`RunningSha256`] for streamed
+//! bodies), which shares the one hash of the body with [`PendingSignature`].
 
 use std::fmt::Write as _;
 
@@ -166,10 +173,18 @@ impl RunningSha256 {
     }
 }
 
-/// Verifies what can be verified from the request head. `Ok(Some)` when the
-/// payload hash is the body's own: call [`PendingSignature::finish`] once
-/// the body is read. Requests of no known route, anonymous, SigV2 and SigV4a
-/// requests pass.
+/// What is left to verify once the head's signature checked out.
+#[derive(Default)]
+pub struct BodyVerification {
+    /// The payload hash is the body's own: see [`check_body`].
+    pub signature: Option<PendingSignature>,
+    /// The chunks of a signed `aws-chunked` body carry chained signatures.
+    pub chunks: Option<ChunkSignatureChain>,
+}
+
+/// Verifies what can be verified from the request head; the rest waits for
+/// the body ([`BodyVerification`]). Requests of no known route, anonymous,
+/// SigV2 and SigV4a requests pass.
 pub fn before_body(
     enabled: bool,
     credentials: &CredentialRegistry,
@@ -177,12 +192,13 @@ pub fn before_body(
     auth: &RequestAuth,
     request: &HttpRequest,
     query: &[(String, String)],
-) -> Result<Option<PendingSignature>, AwsError> {
+) -> Result<BodyVerification, AwsError> {
+    let nothing_left = BodyVerification::default;
     if !enabled {
-        return Ok(None);
+        return Ok(nothing_left());
     }
     let Some(route) = route else {
-        return Ok(None);
+        return Ok(nothing_left());
     };
     let family = Family::of(route);
     let sig = match auth {
@@ -191,9 +207,10 @@ pub fn before_body(
             let secret =
                 secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
             let bucket = route.virtual_bucket.as_deref();
-            return verify_v2::verify(request, query, access_key_id, &secret, bucket).map(|()| None);
+            return verify_v2::verify(request, query, access_key_id, &secret, bucket)
+                .map(|()| nothing_left());
         }
-        _ => return Ok(None),
+        _ => return Ok(nothing_left()),
     };
     let Some(secret) = secret_of(credentials, sig.scope.access_key_id()) else {
         return Err(unknown_key(family, sig.scope.access_key_id()));
@@ -210,9 +227,86 @@ pub fn before_body(
                 400,
             ));
         }
-        None => return Ok(Some(PendingSignature { check })),
+        None => {
+            return Ok(BodyVerification {
+                signature: Some(PendingSignature { check }),
+                chunks: None,
+            });
+        }
     };
-    check.verify(&payload_hash).map(|()| None)
+    check.verify(&payload_hash)?;
+    let chunks_signed = sig
+        .payload
+        .streaming()
+        .is_some_and(|mode| mode.chunk_signing == Some(Algorithm::HmacSha256));
+    Ok(BodyVerification {
+        signature: None,
+        chunks: chunks_signed.then(|| ChunkSignatureChain::after_seed(check)),
+    })
+}
+
+/// The signatures of a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER)` body:
+/// each chunk's signs the SHA-256 of its data and the signature before it,
+/// the first one the request's own (the seed). Fed by the chunk decoder:
+/// [`begin`](Self::begin), [`update`](Self::update), [`end`](Self::end)
+/// for every chunk, the final empty one included.
+pub struct ChunkSignatureChain {
+    access_key_id: String,
+    signing_key: Vec<u8>,
+    /// `AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n`.
+    string_to_sign_head: String,
+    previous: String,
+    /// The signature the current chunk claims.
+    provided: String,
+    data: Sha256,
+}
+
+impl ChunkSignatureChain {
+    fn after_seed(check: Check) -> Self {
+        ChunkSignatureChain {
+            access_key_id: check.access_key_id,
+            signing_key: check.signing_key,
+            string_to_sign_head: format!("AWS4-HMAC-SHA256-PAYLOAD\n{}", check.date_and_scope),
+            previous: check.provided,
+            provided: String::new(),
+            data: Sha256::new(),
+        }
+    }
+
+    /// A chunk starts, claiming `signature` (`None` when it has none).
+    pub fn begin(&mut self, signature: Option<&str>) {
+        self.provided = signature.unwrap_or_default().to_ascii_lowercase();
+        self.data = Sha256::new();
+    }
+
+    /// Some of the current chunk's data.
+    pub fn update(&mut self, data: &[u8]) {
+        self.data.update(data);
+    }
+
+    /// The current chunk's data is complete: its signature must match.
+    pub fn end(&mut self) -> Result<(), AwsError> {
+        let data_sha256 = hex(&std::mem::take(&mut self.data).finalize());
+        let string_to_sign = format!(
+            "{}{}\n{EMPTY_SHA256}\n{data_sha256}",
+            self.string_to_sign_head, self.previous
+        );
+        let expected = hex(&hmac_sha256(&self.signing_key, string_to_sign.as_bytes()));
+        if expected != self.provided {
+            return Err(AwsError::new(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. \
+                 Check your key and signing method.",
+                403,
+            )
+            .with_field("AWSAccessKeyId", self.access_key_id.clone())
+            .with_field("StringToSign", string_to_sign.as_str())
+            .with_field("SignatureProvided", self.provided.clone())
+            .with_field("StringToSignBytes", spaced_hex(string_to_sign.as_bytes())));
+        }
+        self.previous = expected;
+        Ok(())
+    }
 }
 
 fn secret_of(credentials: &CredentialRegistry, access_key_id: &str) -> Option<String> {
@@ -232,6 +326,8 @@ struct Check {
     canonical_head: String,
     /// `AWS4-HMAC-SHA256\n<date>\n<scope>\n`.
     string_to_sign_head: String,
+    /// `<date>\n<scope>\n`, which chunk signatures sign too.
+    date_and_scope: String,
     signing_key: Vec<u8>,
 }
 
@@ -254,14 +350,14 @@ impl Check {
             canonical_headers(request, &sig.signed_headers),
             sig.signed_headers.as_str(),
         );
-        let string_to_sign_head = format!(
-            "{}\n{}\n{}/{region}/{}/{}\n",
-            Algorithm::HmacSha256.as_str(),
+        let date_and_scope = format!(
+            "{}\n{}/{region}/{}/{}\n",
             sig.date.as_deref().unwrap_or_default(),
             scope.date(),
             scope.service(),
             scope.terminator(),
         );
+        let string_to_sign_head = format!("{}\n{date_and_scope}", Algorithm::HmacSha256.as_str());
         let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), scope.date().as_bytes());
         let k_region = hmac_sha256(&k_date, region.as_bytes());
         let k_service = hmac_sha256(&k_region, scope.service().as_bytes());
@@ -271,6 +367,7 @@ impl Check {
             provided: sig.signature.to_ascii_lowercase(),
             canonical_head,
             string_to_sign_head,
+            date_and_scope,
             signing_key: hmac_sha256(&k_service, b"aws4_request"),
         }
     }
@@ -422,6 +519,25 @@ pub(crate) fn spaced_hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+/// The chunked upload example of AWS's SigV4 streaming documentation:
+/// 64 KiB and 1 KiB of `a`, then the final empty chunk.
+pub(crate) fn documented_chain() -> ChunkSignatureChain {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), b"20130524");
+    let k_region = hmac_sha256(&k_date, b"us-east-1");
+    let k_service = hmac_sha256(&k_region, b"s3");
+    ChunkSignatureChain {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        signing_key: hmac_sha256(&k_service, b"aws4_request"),
+        string_to_sign_head:
+            "AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n".into(),
+        previous: "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9".into(),
+        provided: String::new(),
+        data: Sha256::new(),
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use bytes::Bytes;
     use http::{HeaderMap, HeaderValue, Method};
@@ -489,6 +605,45 @@ mod tests {
         let mut short = RunningSha256::new(declared);
         short.update(b"bod");
         assert!(short.finish().is_err());
+    }
+
+    #[test]
+    fn chunk_signatures_chain_as_documented() {
+        let mut chain = documented_chain();
+        let chunks: [(usize, &str); 3] = [
+            (
+                65536,
+                "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+            ),
+            (
+                1024,
+                "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+            ),
+            (
+                0,
+                "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+            ),
+        ];
+        for (len, signature) in chunks {
+            chain.begin(Some(signature));
+            chain.update(&vec![b'a'; len]);
+            chain.end().expect("documented signature");
+        }
+
+        let mut tampered = documented_chain();
+        tampered.begin(Some(chunks[0].1));
+        tampered.update(&vec![b'b'; 65536]);
+        let error = tampered.end().expect_err("other data");
+        assert_eq!(
+            (error.code.as_ref(), error.status),
+            ("SignatureDoesNotMatch", 403)
+        );
+
+        // A chunk signed after the previous one was skipped does not verify.
+        let mut skipped = documented_chain();
+        skipped.begin(Some(chunks[1].1));
+        skipped.update(&[b'a'; 1024]);
+        assert!(skipped.end().is_err());
     }
 
     #[test]
