@@ -564,6 +564,7 @@ def test_content_md5_and_checksums(s3, bucket):
 def test_bucket_policy_cors_website_lifecycle_notifications(s3, bucket):
     assert error_of(s3.get_bucket_policy, Bucket=bucket)[:2] == ("NoSuchBucketPolicy", 404)
     policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % bucket
+    s3.delete_public_access_block(Bucket=bucket)  # BlockPublicPolicy would refuse this public policy
     s3.put_bucket_policy(Bucket=bucket, Policy=policy)
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
     s3.delete_bucket_policy(Bucket=bucket)

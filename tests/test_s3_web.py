@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import json
 import re
 import subprocess
 import urllib.error
@@ -235,6 +236,26 @@ def website_host(bucket: str) -> str:
     return f"{bucket}.s3-website.localhost"
 
 
+def public_read_policy(bucket: str, listable: bool = True, extra: list | None = None) -> str:
+    """The policy static sites use: anyone may read objects (and list the
+    bucket, so that missing pages are 404 rather than 403)."""
+    statements = [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    ]
+    if listable:
+        statements.append(
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements + (extra or [])})
+
+
+def make_public(s3, bucket: str, **kwargs) -> None:
+    """What users do for a public website: lift the public access block,
+    then put a public-read policy."""
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket, **kwargs))
+
+
 @pytest.fixture
 def site(s3, bucket):
     s3.put_bucket_website(
@@ -263,6 +284,7 @@ def site(s3, bucket):
     s3.put_object(Bucket=bucket, Key="page.html", Body=b"page", ContentType="text/html")
     s3.put_object(Bucket=bucket, Key="error.html", Body=b"custom error", ContentType="text/html")
     s3.put_object(Bucket=bucket, Key="moved", Body=b"", WebsiteRedirectLocation="/page.html")
+    make_public(s3, bucket)
     return bucket
 
 
@@ -349,6 +371,7 @@ def test_website_error_pages(s3, raw, bucket):
     assert re.search(r"<li>RequestId: [\w-]+</li>", page)
 
     s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    make_public(s3, bucket)
     response, body = raw.request("GET", "/nope.html", host=host)
     page = body.decode()
     assert response.status == 404
@@ -373,6 +396,7 @@ def test_website_missing_error_document(s3, raw, bucket):
         Bucket=bucket,
         WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "err.html"}},
     )
+    make_public(s3, bucket)
     response, body = raw.request("GET", "/absent", host=website_host(bucket))
     page = body.decode()
     assert response.status == 404
@@ -389,6 +413,172 @@ def test_website_redirect_all_requests(s3, raw, bucket):
     response, _ = raw.request("GET", "/a/b.html", host=website_host(bucket))
     assert response.status == 301
     assert response.getheader("Location") == "https://www.example.com/a/b.html"
+
+
+# ---------------------------------------------------------------- website access (policy, ACLs, public access block)
+
+
+def simple_site(s3, bucket: str, error_document: bool = False) -> str:
+    config = {"IndexDocument": {"Suffix": "index.html"}}
+    if error_document:
+        config["ErrorDocument"] = {"Key": "error.html"}
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration=config)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"home", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="private/secret.html", Body=b"secret", ContentType="text/html")
+    return website_host(bucket)
+
+
+def assert_access_denied_page(response, body):
+    page = body.decode()
+    assert response.status == 403, page
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert "<title>403 Forbidden</title>" in page
+    assert "<li>Code: AccessDenied</li>" in page
+    assert "<li>Message: Access Denied</li>" in page
+
+
+def test_website_without_policy_is_forbidden(s3, raw, bucket):
+    host = simple_site(s3, bucket)
+    for path in ("/", "/index.html", "/missing.html"):
+        assert_access_denied_page(*raw.request("GET", path, host=host))
+    # Lifting the block alone grants nothing: a policy must say so.
+    s3.delete_public_access_block(Bucket=bucket)
+    assert_access_denied_page(*raw.request("GET", "/", host=host))
+    # Plain API requests are not access-checked.
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"home"
+
+
+def test_website_restrict_public_buckets_ignores_public_policy(s3, raw, bucket):
+    host = simple_site(s3, bucket)
+    make_public(s3, bucket)
+    response, body = raw.request("GET", "/", host=host)
+    assert response.status == 200 and body == b"home"
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    assert_access_denied_page(*raw.request("GET", "/", host=host))
+
+
+def test_website_deny_on_a_prefix(s3, raw, bucket):
+    host = simple_site(s3, bucket)
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:Get*",
+        "Resource": f"arn:aws:s3:::{bucket}/private/*",
+    }
+    make_public(s3, bucket, extra=[deny])
+    assert_access_denied_page(*raw.request("GET", "/private/secret.html", host=host))
+    response, body = raw.request("GET", "/index.html", host=host)
+    assert response.status == 200 and body == b"home"
+
+
+def test_website_missing_key_without_list_permission_is_403(s3, raw, bucket):
+    host = simple_site(s3, bucket)
+    make_public(s3, bucket, listable=False)
+    assert raw.request("GET", "/", host=host)[0].status == 200
+    assert_access_denied_page(*raw.request("GET", "/missing.html", host=host))
+
+
+def test_website_error_document_answers_403(s3, raw, bucket):
+    host = simple_site(s3, bucket, error_document=True)
+    # Unreadable error document: the 403 page tells so.
+    response, body = raw.request("GET", "/", host=host)
+    assert_access_denied_page(response, body)
+    assert "An Error Occurred While Attempting to Retrieve a Custom Error Document" in body.decode()
+    assert "<li>Key: error.html</li>" in body.decode()
+    # A readable error document is served under the 403.
+    s3.put_object(Bucket=bucket, Key="error.html", Body=b"custom error", ContentType="text/html")
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/private/*"}
+    make_public(s3, bucket, extra=[deny])
+    response, body = raw.request("GET", "/private/secret.html", host=host)
+    assert response.status == 403 and body == b"custom error"
+    response, body = raw.request("GET", "/missing.html", host=host)
+    assert response.status == 404 and body == b"custom error"
+
+
+def test_website_public_read_object_acl(s3, raw, bucket):
+    host = simple_site(s3, bucket)
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    s3.put_object(Bucket=bucket, Key="open.html", Body=b"open", ACL="public-read")
+    response, body = raw.request("GET", "/open.html", host=host)
+    assert response.status == 200 and body == b"open"
+    # Objects without the ACL stay private.
+    assert_access_denied_page(*raw.request("GET", "/index.html", host=host))
+    # IgnorePublicAcls makes S3 disregard the grant.
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    assert_access_denied_page(*raw.request("GET", "/open.html", host=host))
+
+
+def test_website_redirects_need_no_object_access(s3, raw, bucket):
+    s3.put_bucket_website(
+        Bucket=bucket,
+        WebsiteConfiguration={
+            "IndexDocument": {"Suffix": "index.html"},
+            "RoutingRules": [{"Condition": {"KeyPrefixEquals": "old/"}, "Redirect": {"ReplaceKeyPrefixWith": "new/"}}],
+        },
+    )
+    response, _ = raw.request("GET", "/old/a.html", host=website_host(bucket))
+    assert response.status == 301
+    assert response.getheader("Location").endswith("/new/a.html")
+    # An object's redirect location is only followed when the object is readable.
+    s3.put_object(Bucket=bucket, Key="moved", Body=b"", WebsiteRedirectLocation="/index.html")
+    assert_access_denied_page(*raw.request("GET", "/moved", host=website_host(bucket)))
+
+
+def test_block_public_policy_refuses_public_policies(s3, bucket):
+    policy = public_read_policy(bucket)
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    error = caught.value.response
+    assert error["Error"]["Code"] == "AccessDenied"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "because public policies are blocked by the BlockPublicPolicy block public access setting" in (
+        error["Error"]["Message"]
+    )
+    assert f'resource: "arn:aws:s3:::{bucket}"' in error["Error"]["Message"]
+    with pytest.raises(ClientError) as caught:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert caught.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    # A policy for a named principal, or one pinned to a source IP range, is not public.
+    named = json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}},
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:*",
+                 "Resource": f"arn:aws:s3:::{bucket}/*"},
+            ]
+        }
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=named)
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == named
+    # Accepted once the block is lifted, either way.
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={"BlockPublicPolicy": False, "RestrictPublicBuckets": True},
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
 
 
 # ---------------------------------------------------------------- presigned URL validity

@@ -192,7 +192,7 @@ pub fn html_error(error: &AwsError, request_id: &str) -> HttpResponse {
     list_item(&mut page, "Code", &error.code);
     list_item(&mut page, "Message", &error.message);
     for (name, value) in &error.fields {
-        if name != "ErrorDocumentKey"
+        if !name.starts_with("ErrorDocument")
             && let Some(text) = value.as_str()
         {
             list_item(&mut page, name, text);
@@ -205,8 +205,21 @@ pub fn html_error(error: &AwsError, request_id: &str) -> HttpResponse {
         page.push_str(
             "<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n",
         );
-        list_item(&mut page, "Code", "NoSuchKey");
-        list_item(&mut page, "Message", "The specified key does not exist.");
+        // Why the document itself could not be served (missing unless told).
+        let member = |name: &str, default: &'static str| {
+            error
+                .fields
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_owned()
+        };
+        list_item(&mut page, "Code", &member("ErrorDocumentCode", "NoSuchKey"));
+        list_item(
+            &mut page,
+            "Message",
+            &member("ErrorDocumentMessage", "The specified key does not exist."),
+        );
         list_item(&mut page, "Key", document);
         page.push_str("</ul>\n");
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::generated::*;
 use crate::records::BucketRecord;
-use crate::{S3, errors};
+use crate::{S3, errors, policy};
 
 /// The one member every bucket configuration Get/Delete carries.
 #[derive(Deserialize)]
@@ -18,7 +18,7 @@ struct BucketOnly {
 }
 
 /// A change to a bucket record, applied inside the write transaction.
-type BucketChange = Box<dyn FnOnce(&mut BucketRecord) + Send>;
+type BucketChange = Box<dyn FnOnce(&mut BucketRecord) -> Result<(), AwsError> + Send>;
 
 fn not_found(code: &'static str, message: &str, bucket: &str) -> AwsError {
     AwsError::new(code, message, 404).with_field("BucketName", bucket)
@@ -81,7 +81,13 @@ impl S3 {
                 let input: PutBucketTaggingRequest = from_value(input)?;
                 validate_tag_set(&input.tagging.tag_set)?;
                 let tags = input.tagging.tag_set;
-                (input.bucket, Box::new(move |b| b.tags = Some(tags)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.tags = Some(tags);
+                        Ok(())
+                    }),
+                )
             }
             "PutBucketOwnershipControls" => {
                 let input: PutBucketOwnershipControlsRequest = from_value(input)?;
@@ -92,14 +98,23 @@ impl S3 {
                     return Err(errors::malformed_xml());
                 }
                 let controls = input.ownership_controls;
-                (input.bucket, Box::new(move |b| b.ownership = Some(controls)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.ownership = Some(controls);
+                        Ok(())
+                    }),
+                )
             }
             "PutPublicAccessBlock" => {
                 let input: PutPublicAccessBlockRequest = from_value(input)?;
                 let config = input.public_access_block_configuration;
                 (
                     input.bucket,
-                    Box::new(move |b| b.public_access_block = Some(config)),
+                    Box::new(move |b| {
+                        b.public_access_block = Some(config);
+                        Ok(())
+                    }),
                 )
             }
             "PutBucketPolicy" => {
@@ -113,7 +128,21 @@ impl S3 {
                     ));
                 }
                 let policy = input.policy;
-                (input.bucket, Box::new(move |b| b.policy = Some(policy)))
+                let public = policy::is_public(&policy);
+                (
+                    input.bucket.clone(),
+                    Box::new(move |b| {
+                        let blocked = b
+                            .public_access_block
+                            .as_ref()
+                            .is_some_and(|block| block.block_public_policy == Some(true));
+                        if public && blocked {
+                            return Err(errors::public_policy_blocked(&b.account, &input.bucket));
+                        }
+                        b.policy = Some(policy);
+                        Ok(())
+                    }),
+                )
             }
             "PutBucketCors" => {
                 let input: PutBucketCorsRequest = from_value(input)?;
@@ -121,7 +150,13 @@ impl S3 {
                 if config.cors_rules.is_empty() || config.cors_rules.len() > 100 {
                     return Err(errors::malformed_xml());
                 }
-                (input.bucket, Box::new(move |b| b.cors = Some(config)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.cors = Some(config);
+                        Ok(())
+                    }),
+                )
             }
             "PutBucketWebsite" => {
                 let input: PutBucketWebsiteRequest = from_value(input)?;
@@ -133,25 +168,39 @@ impl S3 {
                         "",
                     ));
                 }
-                (input.bucket, Box::new(move |b| b.website = Some(config)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.website = Some(config);
+                        Ok(())
+                    }),
+                )
             }
             "PutBucketLifecycleConfiguration" => {
                 let input: PutBucketLifecycleConfigurationRequest = from_value(input)?;
                 let config = input.lifecycle_configuration.ok_or_else(errors::malformed_xml)?;
-                (input.bucket, Box::new(move |b| b.lifecycle = Some(config)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.lifecycle = Some(config);
+                        Ok(())
+                    }),
+                )
             }
             "PutBucketNotificationConfiguration" => {
                 let input: PutBucketNotificationConfigurationRequest = from_value(input)?;
                 let config = input.notification_configuration;
-                (input.bucket, Box::new(move |b| b.notification = Some(config)))
+                (
+                    input.bucket,
+                    Box::new(move |b| {
+                        b.notification = Some(config);
+                        Ok(())
+                    }),
+                )
             }
             _ => return Err(AwsError::not_implemented("s3", operation)),
         };
-        self.update_bucket(&bucket, move |record| {
-            change(record);
-            Ok(())
-        })
-        .await
+        self.update_bucket(&bucket, change).await
     }
 }
 

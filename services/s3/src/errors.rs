@@ -80,3 +80,22 @@ pub fn method_not_allowed(method: &str) -> AwsError {
     .with_field("Method", method)
     .with_field("ResourceType", "DeleteMarker")
 }
+
+/// PutBucketPolicy refused: the policy is public and the bucket's
+/// BlockPublicPolicy setting is on.
+pub fn public_policy_blocked(account: &str, bucket: &str) -> AwsError {
+    AwsError::new(
+        "AccessDenied",
+        format!(
+            "User: arn:aws:iam::{account}:root is not authorized to perform: s3:PutBucketPolicy on resource: \
+             \"arn:aws:s3:::{bucket}\" because public policies are blocked by the BlockPublicPolicy block public \
+             access setting."
+        ),
+        403,
+    )
+}
+
+/// What S3 answers a caller without access.
+pub fn access_denied() -> AwsError {
+    AwsError::new("AccessDenied", "Access Denied", 403)
+}

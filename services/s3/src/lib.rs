@@ -27,6 +27,7 @@ mod listing;
 mod multipart;
 mod object_body;
 mod objects;
+mod policy;
 mod records;
 mod versions;
 mod website;

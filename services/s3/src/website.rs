@@ -13,12 +13,24 @@
 //! error-code condition; the key (index document for `/` and keys ending in
 //! `/`); an object's website redirect location; `dir` → `dir/` when
 //! `dir/<index>` exists; routing rules on the 404; the error document.
+//!
+//! Access, as S3 checks it for the anonymous browser: an object (or its
+//! redirect location) is served only when anonymous `s3:GetObject` is
+//! allowed, by a public bucket policy (unless RestrictPublicBuckets) or a
+//! public-read object ACL (unless IgnorePublicAcls or BucketOwnerEnforced);
+//! an explicit Deny wins. Otherwise 403 AccessDenied. A missing key is 404
+//! only when anonymous `s3:ListBucket` is allowed (policy, or public-read
+//! bucket ACL); otherwise S3 hides it behind the same 403. The error
+//! document answers either error when it is itself readable, under the
+//! error's status. RedirectAllRequestsTo and routing rules need no access.
 
 use nimbus_core::{AwsError, Value, from_value, to_value};
 use nimbus_store::TableRef;
 use serde::{Deserialize, Serialize};
 
 use crate::generated::{RoutingRule, WebsiteConfiguration};
+use crate::policy::{self, Decision};
+use crate::records::{BucketRecord, ObjectRecord};
 use crate::{S3, errors, records};
 
 #[derive(Deserialize)]
@@ -53,6 +65,8 @@ pub enum WebsiteAnswer {
 
 /// The status S3 answers a missing key with, as routing rules compare it.
 const NOT_FOUND: &str = "404";
+/// The status S3 answers a request it refuses with.
+const FORBIDDEN: &str = "403";
 
 impl S3 {
     pub(crate) fn website_route(&self, input: Value) -> Result<Value, AwsError> {
@@ -60,7 +74,7 @@ impl S3 {
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
         let bucket = records::bucket(&table, &query.bucket)?;
-        let website = bucket.website.ok_or_else(|| {
+        let website = bucket.website.as_ref().ok_or_else(|| {
             AwsError::new(
                 "NoSuchWebsiteConfiguration",
                 "The specified bucket does not have a website configuration",
@@ -72,7 +86,8 @@ impl S3 {
             table: &table,
             bucket: &query.bucket,
             host: &query.host,
-            config: &website,
+            config: website,
+            access: PublicAccess::of(&bucket),
         };
         site.answer(&query.key).map(|answer| to_value(&answer))
     }
@@ -84,6 +99,63 @@ struct Site<'a> {
     bucket: &'a str,
     host: &'a str,
     config: &'a WebsiteConfiguration,
+    access: PublicAccess<'a>,
+}
+
+/// What lets an anonymous caller into a bucket: its policy and ACLs, as
+/// its public access block and object ownership leave them.
+struct PublicAccess<'a> {
+    bucket: &'a str,
+    /// The policy, unless RestrictPublicBuckets makes S3 ignore its public grants.
+    policy: Option<&'a str>,
+    /// Denies count even when grants are ignored.
+    deny_source: Option<&'a str>,
+    /// Bucket ACL, when ACLs grant anything (not IgnorePublicAcls, not BucketOwnerEnforced).
+    acls_honoured: bool,
+    bucket_acl: Option<&'a str>,
+}
+
+impl<'a> PublicAccess<'a> {
+    fn of(bucket: &'a BucketRecord) -> Self {
+        let block = bucket.public_access_block.clone().unwrap_or_default();
+        let enforced_ownership = bucket
+            .ownership
+            .as_ref()
+            .and_then(|controls| controls.rules.first())
+            .is_some_and(|rule| rule.object_ownership == "BucketOwnerEnforced");
+        let policy = bucket.policy.as_deref();
+        PublicAccess {
+            bucket: &bucket.name,
+            policy: policy.filter(|_| block.restrict_public_buckets != Some(true)),
+            deny_source: policy,
+            acls_honoured: block.ignore_public_acls != Some(true) && !enforced_ownership,
+            bucket_acl: bucket.acl.as_deref(),
+        }
+    }
+
+    /// Policy first (a Deny wins over everything), then the ACL.
+    fn allows(&self, action: &str, resource: &str, acl: Option<&str>) -> bool {
+        let decide = |policy: Option<&str>| policy.map(|p| policy::anonymous_decision(p, action, resource));
+        if decide(self.deny_source) == Some(Decision::Denied) {
+            return false;
+        }
+        decide(self.policy) == Some(Decision::Allowed) || (self.acls_honoured && grants_public_read(acl))
+    }
+
+    fn can_read(&self, object: &ObjectRecord) -> bool {
+        let resource = format!("arn:aws:s3:::{}/{}", self.bucket, object.key);
+        self.allows("s3:GetObject", &resource, object.acl.as_deref())
+    }
+
+    fn can_list(&self) -> bool {
+        let resource = format!("arn:aws:s3:::{}", self.bucket);
+        self.allows("s3:ListBucket", &resource, self.bucket_acl)
+    }
+}
+
+/// Canned ACLs that grant AllUsers READ.
+fn grants_public_read(canned: Option<&str>) -> bool {
+    matches!(canned, Some("public-read" | "public-read-write"))
 }
 
 impl Site<'_> {
@@ -104,6 +176,9 @@ impl Site<'_> {
             _ => key.to_owned(),
         };
         if let Some(object) = self.object(&object_key)? {
+            if !self.access.can_read(&object) {
+                return self.refuse(key);
+            }
             if let Some(location) = object.website_redirect_location {
                 return Ok(WebsiteAnswer::Redirect {
                     location,
@@ -126,23 +201,49 @@ impl Site<'_> {
                 status_code: 302,
             });
         }
+        // Without ListBucket a missing key is indistinguishable from a refused one.
+        if !self.access.can_list() {
+            return self.refuse(key);
+        }
         if let Some(rule) = self.matching_rule(key, Some(NOT_FOUND)) {
             return Ok(self.redirect(rule, key));
         }
-        let missing = errors::no_such_key(&object_key);
-        match &self.config.error_document {
-            Some(document) if self.object(&document.key)?.is_some() => Ok(WebsiteAnswer::Serve {
-                key: document.key.clone(),
-                status_code: 404,
-            }),
-            // The page then also tells that the error document is missing.
-            Some(document) => Err(missing.with_field("ErrorDocumentKey", document.key.clone())),
-            None => Err(missing),
+        self.error_document(errors::no_such_key(&object_key))
+    }
+
+    /// 403 AccessDenied, unless a routing rule on 403 redirects.
+    fn refuse(&self, key: &str) -> Result<WebsiteAnswer, AwsError> {
+        if let Some(rule) = self.matching_rule(key, Some(FORBIDDEN)) {
+            return Ok(self.redirect(rule, key));
         }
+        self.error_document(errors::access_denied())
+    }
+
+    /// The error document under `error`'s status when it is readable;
+    /// otherwise `error`, whose page then also tells why the document
+    /// could not be served.
+    fn error_document(&self, error: AwsError) -> Result<WebsiteAnswer, AwsError> {
+        let Some(document) = &self.config.error_document else {
+            return Err(error);
+        };
+        let (code, message) = match self.object(&document.key)? {
+            Some(object) if self.access.can_read(&object) => {
+                return Ok(WebsiteAnswer::Serve {
+                    key: document.key.clone(),
+                    status_code: i64::from(error.status),
+                });
+            }
+            None if self.access.can_list() => ("NoSuchKey", "The specified key does not exist."),
+            _ => ("AccessDenied", "Access Denied"),
+        };
+        Err(error
+            .with_field("ErrorDocumentKey", document.key.clone())
+            .with_field("ErrorDocumentCode", code)
+            .with_field("ErrorDocumentMessage", message))
     }
 
     /// The current version of `key`, unless absent or a delete marker.
-    fn object(&self, key: &str) -> Result<Option<records::ObjectRecord>, AwsError> {
+    fn object(&self, key: &str) -> Result<Option<ObjectRecord>, AwsError> {
         Ok(records::current(self.table, self.bucket, key)?.filter(|object| !object.delete_marker))
     }
 
