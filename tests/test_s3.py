@@ -152,10 +152,17 @@ def test_bucket_tagging_ownership_public_access_block(s3, bucket):
     assert (code, status) == ("NoSuchPublicAccessBlockConfiguration", 404)
 
 
+def enable_public_acls(s3, bucket):
+    """New buckets disable ACLs (BucketOwnerEnforced) and block public ones."""
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.delete_public_access_block(Bucket=bucket)
+
+
 def test_bucket_acl(s3, bucket):
     acl = s3.get_bucket_acl(Bucket=bucket)
     assert acl["Grants"][0]["Permission"] == "FULL_CONTROL"
     assert acl["Grants"][0]["Grantee"]["ID"] == acl["Owner"]["ID"]
+    enable_public_acls(s3, bucket)
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
     uris = [g["Grantee"].get("URI") for g in s3.get_bucket_acl(Bucket=bucket)["Grants"]]
     assert "http://acs.amazonaws.com/groups/global/AllUsers" in uris
@@ -275,6 +282,7 @@ def test_object_tagging_and_acl(s3, bucket):
     s3.delete_object_tagging(Bucket=bucket, Key="k")
     assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
     assert s3.get_object_acl(Bucket=bucket, Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
+    enable_public_acls(s3, bucket)
     s3.put_object_acl(Bucket=bucket, Key="k", ACL="public-read")
     assert len(s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]) == 2
     code, status, _ = error_of(s3.get_object_tagging, Bucket=bucket, Key="missing")

@@ -744,7 +744,7 @@ def test_verified_sigv2(verifying):
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="v2 key.txt", Body=b"v2", ContentType="text/plain")
     assert s3.get_object(Bucket=bucket, Key="v2 key.txt", ResponseContentType="x/y")["ContentType"] == "x/y"
-    s3.put_object_acl(Bucket=bucket, Key="v2 key.txt", ACL="public-read")
+    s3.put_object_acl(Bucket=bucket, Key="v2 key.txt", ACL="bucket-owner-full-control")  # the ?acl subresource is signed too
     assert [o["Key"] for o in s3.list_objects(Bucket=bucket)["Contents"]] == ["v2 key.txt"]
 
     url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2 key.txt"})
@@ -790,3 +790,73 @@ def test_verified_virtual_hosted_requests(verifying, signer):
     assert status == 200 and b"<Key>dir/a b.txt</Key>" in body, body.decode()
     status, body = get("/dir/a%20b.txt", secret="wrong")
     assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
+
+
+# ---------------------------------------------------------------- ACLs S3 refuses to set
+
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def error_of(call, **kwargs) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    response = caught.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_bucket_owner_enforced_refuses_acls_first(s3, bucket):
+    # New buckets: BucketOwnerEnforced (checked first) and BlockPublicAcls.
+    not_supported = ("AccessControlListNotSupported", 400)
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ACL="public-read") == not_supported
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ACL="private") == not_supported
+    assert error_of(s3.put_bucket_acl, Bucket=bucket, ACL="public-read") == not_supported
+    assert error_of(s3.head_object, Bucket=bucket, Key="k") == ("404", 404)
+    # The owner's full control is the one ACL such a bucket takes.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_block_public_acls_refuses_public_acls(s3, bucket):
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    denied = ("AccessDenied", 403)
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ACL="public-read") == denied
+    assert error_of(s3.head_object, Bucket=bucket, Key="k") == ("404", 404)
+    assert error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"x", GrantRead=f'uri="{ALL_USERS}"') == denied
+    assert error_of(s3.put_object_acl, Bucket=bucket, Key="src", ACL="public-read-write") == denied
+    assert error_of(s3.put_bucket_acl, Bucket=bucket, ACL="public-read") == denied
+    owner = s3.get_bucket_acl(Bucket=bucket)["Owner"]
+    policy = {
+        "Owner": owner,
+        "Grants": [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"}],
+    }
+    assert error_of(s3.put_bucket_acl, Bucket=bucket, AccessControlPolicy=policy) == denied
+    assert error_of(
+        s3.copy_object, Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "src"}, ACL="public-read"
+    ) == denied
+    assert error_of(s3.create_multipart_upload, Bucket=bucket, Key="mp", ACL="authenticated-read") == denied
+    assert len(s3.get_object_acl(Bucket=bucket, Key="src")["Grants"]) == 1
+    # Private ACLs are fine; public ones once the block is lifted.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="private")
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": False, "IgnorePublicAcls": True}
+    )
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="public-read")
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    uris = [grant["Grantee"].get("URI") for grant in s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]]
+    assert ALL_USERS in uris
+
+
+def test_aws_cli_put_object_with_public_acl_is_refused(s3, bucket, endpoint, tmp_path):
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    source = tmp_path / "page.html"
+    source.write_text("page")
+    result = subprocess.run(
+        ["aws", "s3api", "put-object", "--bucket", bucket, "--key", "page.html", "--body", str(source),
+         "--acl", "public-read", "--endpoint-url", endpoint],
+        env=cli_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "AccessDenied" in result.stderr

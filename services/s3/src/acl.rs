@@ -1,10 +1,19 @@
 //! Owners and access control lists: S3 answers ACL calls from the canned
-//! ACL a bucket or object was given (nimbus does not enforce them).
+//! ACL a bucket or object was given. ACLs grant anonymous reads on the
+//! website endpoint only (see `website`); REST API calls are not checked.
+//!
+//! Requests that set ACLs are refused as S3 refuses them, in its order:
+//! ACLs disabled by BucketOwnerEnforced (400 AccessControlListNotSupported,
+//! unless the ACL only gives the owner full control), then public ACLs
+//! while BlockPublicAcls is on (403 AccessDenied).
 
+use nimbus_core::{AwsError, Value};
 use sha2::{Digest, Sha256};
 
 use crate::checksums::hex;
+use crate::errors;
 use crate::generated::{AccessControlPolicy, Grant, Grantee, Owner};
+use crate::records::BucketRecord;
 
 /// The canonical user id of an account: 64 hex digits, stable per account.
 pub fn owner(account: &str) -> Owner {
@@ -69,4 +78,96 @@ pub fn is_canned(acl: &str) -> bool {
             | "bucket-owner-full-control"
             | "log-delivery-write"
     )
+}
+
+/// Operations whose request may set an ACL.
+const SETS_ACL: &[&str] = &[
+    "PutObject",
+    "CopyObject",
+    "CreateMultipartUpload",
+    "PutObjectAcl",
+    "PutBucketAcl",
+];
+
+/// Grant headers (x-amz-grant-*), as request members.
+const GRANT_MEMBERS: &[&str] = &[
+    "GrantFullControl",
+    "GrantRead",
+    "GrantReadACP",
+    "GrantWrite",
+    "GrantWriteACP",
+];
+
+/// The bucket a request that sets an ACL writes to, if it sets one.
+pub fn acl_target<'a>(operation: &str, input: &'a Value) -> Option<&'a str> {
+    if !SETS_ACL.contains(&operation) {
+        return None;
+    }
+    let sets_acl = ["ACL", "AccessControlPolicy"]
+        .iter()
+        .chain(GRANT_MEMBERS)
+        .any(|member| input.get(member).is_some());
+    sets_acl
+        .then(|| input.get("Bucket").and_then(Value::as_str))
+        .flatten()
+}
+
+/// Refuses the ACL a request sets when `bucket` does not take it.
+pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), AwsError> {
+    let text = |member: &str| input.get(member).and_then(Value::as_str);
+    let grants = input
+        .get("AccessControlPolicy")
+        .and_then(|policy| policy.get("Grants"))
+        .and_then(Value::as_list)
+        .unwrap_or_default();
+    let acls_disabled = bucket
+        .ownership
+        .as_ref()
+        .and_then(|controls| controls.rules.first())
+        .is_some_and(|rule| rule.object_ownership == "BucketOwnerEnforced");
+    if acls_disabled {
+        let owner_id = owner(&bucket.account).id.unwrap_or_default();
+        let owner_only = matches!(text("ACL"), None | Some("bucket-owner-full-control"))
+            && GRANT_MEMBERS.iter().all(|member| input.get(member).is_none())
+            && grants.iter().all(|grant| {
+                grant.get("Permission").and_then(Value::as_str) == Some("FULL_CONTROL")
+                    && grant
+                        .get("Grantee")
+                        .and_then(|g| g.get("ID"))
+                        .and_then(Value::as_str)
+                        == Some(owner_id.as_str())
+            });
+        if !owner_only {
+            return Err(AwsError::new(
+                "AccessControlListNotSupported",
+                "The bucket does not allow ACLs",
+                400,
+            ));
+        }
+    }
+    let block_public_acls = bucket
+        .public_access_block
+        .as_ref()
+        .is_some_and(|block| block.block_public_acls == Some(true));
+    let public_canned = matches!(
+        text("ACL"),
+        Some("public-read" | "public-read-write" | "authenticated-read")
+    );
+    let names_public_group =
+        |grantee: &str| grantee.contains(ALL_USERS) || grantee.contains(AUTHENTICATED_USERS);
+    let public_grant = GRANT_MEMBERS
+        .iter()
+        .filter_map(|member| text(member))
+        .any(names_public_group)
+        || grants.iter().any(|grant| {
+            grant
+                .get("Grantee")
+                .and_then(|g| g.get("URI"))
+                .and_then(Value::as_str)
+                .is_some_and(names_public_group)
+        });
+    if block_public_acls && (public_canned || public_grant) {
+        return Err(errors::access_denied());
+    }
+    Ok(())
 }

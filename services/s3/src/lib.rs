@@ -92,6 +92,9 @@ impl S3 {
                     .await?;
             }
         }
+        if let Some(bucket) = acl::acl_target(operation, &input) {
+            acl::check_acl_request(&self.load_bucket(bucket)?, &input)?;
+        }
         let pending = events::Pending::capture(operation, &input);
         let output = self.dispatch(ctx, operation, input).await?;
         if let Some(pending) = pending {
