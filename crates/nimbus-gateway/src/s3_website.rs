@@ -293,4 +293,21 @@ mod tests {
             Some("text/html; charset=utf-8")
         );
     }
+
+    #[test]
+    fn an_unreadable_error_document_is_told_as_denied() {
+        let error = AwsError::new("AccessDenied", "Access Denied", 403)
+            .with_field("ErrorDocumentKey", "error.html")
+            .with_field("ErrorDocumentCode", "AccessDenied")
+            .with_field("ErrorDocumentMessage", "Access Denied");
+        let response = html_error(&error, "req-2");
+        assert_eq!(response.status, 403);
+        let page = String::from_utf8_lossy(&response.body).into_owned();
+        assert!(page.contains("<title>403 Forbidden</title>"), "{page}");
+        let (main, document) = page.split_once("Custom Error Document").unwrap_or_default();
+        assert!(main.contains("<li>Code: AccessDenied</li>"), "{page}");
+        assert!(!main.contains("ErrorDocument"), "{page}");
+        assert!(document.contains("<li>Code: AccessDenied</li>"), "{page}");
+        assert!(document.contains("<li>Key: error.html</li>"), "{page}");
+    }
 }

@@ -171,3 +171,75 @@ pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), Aws
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use nimbus_core::Value;
+
+    use super::*;
+    use crate::generated::{OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration};
+
+    fn request(members: &[(&str, &str)]) -> Value {
+        let mut map = indexmap::IndexMap::new();
+        map.insert("Bucket".to_owned(), Value::String("b".to_owned()));
+        for (name, value) in members {
+            map.insert((*name).to_owned(), Value::String((*value).to_owned()));
+        }
+        Value::Structure(map)
+    }
+
+    fn bucket(ownership: &str, block_public_acls: bool) -> BucketRecord {
+        BucketRecord {
+            account: "123456789012".to_owned(),
+            ownership: Some(OwnershipControls {
+                rules: vec![OwnershipControlsRule {
+                    object_ownership: ownership.to_owned(),
+                }],
+            }),
+            public_access_block: Some(PublicAccessBlockConfiguration {
+                block_public_acls: Some(block_public_acls),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn code(bucket: &BucketRecord, members: &[(&str, &str)]) -> Option<String> {
+        check_acl_request(bucket, &request(members))
+            .err()
+            .map(|e| e.code.to_string())
+    }
+
+    #[test]
+    fn only_requests_setting_acls_are_checked() {
+        assert_eq!(
+            acl_target("PutObject", &request(&[("ACL", "private")])),
+            Some("b")
+        );
+        assert_eq!(acl_target("PutObject", &request(&[])), None);
+        assert_eq!(acl_target("GetObject", &request(&[("ACL", "private")])), None);
+    }
+
+    #[test]
+    fn owner_enforced_comes_before_the_public_block() {
+        let enforced = bucket("BucketOwnerEnforced", true);
+        let not_supported = Some("AccessControlListNotSupported".to_owned());
+        assert_eq!(code(&enforced, &[("ACL", "public-read")]), not_supported);
+        assert_eq!(code(&enforced, &[("GrantRead", "id=\"x\"")]), not_supported);
+        assert_eq!(code(&enforced, &[("ACL", "bucket-owner-full-control")]), None);
+        let writer = bucket("ObjectWriter", true);
+        let denied = Some("AccessDenied".to_owned());
+        for acl in ["public-read", "public-read-write", "authenticated-read"] {
+            assert_eq!(code(&writer, &[("ACL", acl)]), denied, "{acl}");
+        }
+        assert_eq!(
+            code(&writer, &[("GrantRead", &format!("uri=\"{ALL_USERS}\""))]),
+            denied
+        );
+        assert_eq!(code(&writer, &[("ACL", "private")]), None);
+        assert_eq!(
+            code(&bucket("ObjectWriter", false), &[("ACL", "public-read")]),
+            None
+        );
+    }
+}
