@@ -860,3 +860,14 @@ def test_aws_cli_put_object_with_public_acl_is_refused(s3, bucket, endpoint, tmp
     )
     assert result.returncode != 0
     assert "AccessDenied" in result.stderr
+
+
+def test_create_bucket_with_acl_needs_acls_enabled(s3):
+    name = f"acl-{uuid.uuid4().hex[:16]}"
+    assert error_of(s3.create_bucket, Bucket=name, ACL="public-read") == ("InvalidBucketAclWithObjectOwnership", 400)
+    assert error_of(s3.head_bucket, Bucket=name) == ("404", 404)
+    s3.create_bucket(Bucket=name, ACL="private")
+    other = f"acl-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=other, ACL="public-read", ObjectOwnership="ObjectWriter")
+    uris = [grant["Grantee"].get("URI") for grant in s3.get_bucket_acl(Bucket=other)["Grants"]]
+    assert ALL_USERS in uris

@@ -112,6 +112,23 @@ pub fn acl_target<'a>(operation: &str, input: &'a Value) -> Option<&'a str> {
         .flatten()
 }
 
+/// CreateBucket with an ACL that grants anyone but the owner, for a bucket
+/// whose ObjectOwnership (BucketOwnerEnforced unless given) disables ACLs.
+pub fn check_create_bucket_acl(input: &Value) -> Result<(), AwsError> {
+    let text = |member: &str| input.get(member).and_then(Value::as_str);
+    let enforced = text("ObjectOwnership").is_none_or(|ownership| ownership == "BucketOwnerEnforced");
+    let grants_others = !matches!(text("ACL"), None | Some("private" | "bucket-owner-full-control"))
+        || GRANT_MEMBERS.iter().any(|member| input.get(member).is_some());
+    if enforced && grants_others {
+        return Err(AwsError::new(
+            "InvalidBucketAclWithObjectOwnership",
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+            400,
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses the ACL a request sets when `bucket` does not take it.
 pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), AwsError> {
     let text = |member: &str| input.get(member).and_then(Value::as_str);
@@ -208,6 +225,31 @@ mod tests {
         check_acl_request(bucket, &request(members))
             .err()
             .map(|e| e.code.to_string())
+    }
+
+    #[test]
+    fn new_buckets_without_acls_refuse_granting_ones() {
+        let code = |members: &[(&str, &str)]| {
+            check_create_bucket_acl(&request(members))
+                .err()
+                .map(|e| e.code.to_string())
+        };
+        let invalid = Some("InvalidBucketAclWithObjectOwnership".to_owned());
+        assert_eq!(code(&[("ACL", "public-read")]), invalid);
+        assert_eq!(
+            code(&[
+                ("ACL", "log-delivery-write"),
+                ("ObjectOwnership", "BucketOwnerEnforced")
+            ]),
+            invalid
+        );
+        assert_eq!(code(&[("GrantRead", "id=\"x\"")]), invalid);
+        assert_eq!(code(&[("ACL", "private")]), None);
+        assert_eq!(code(&[]), None);
+        assert_eq!(
+            code(&[("ACL", "public-read"), ("ObjectOwnership", "ObjectWriter")]),
+            None
+        );
     }
 
     #[test]

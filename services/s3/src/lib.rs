@@ -92,6 +92,9 @@ impl S3 {
                     .await?;
             }
         }
+        if operation == "CreateBucket" {
+            acl::check_create_bucket_acl(&input)?;
+        }
         if let Some(bucket) = acl::acl_target(operation, &input) {
             acl::check_acl_request(&self.load_bucket(bucket)?, &input)?;
         }
