@@ -176,20 +176,37 @@ def aws(endpoint: str) -> Callable[..., CliResult]:
     return run
 
 
+def client_for(url: str, service: str, **config) -> object:
+    """A boto3 client for the nimbus at `url`. Keyword arguments go to
+    botocore's Config; retries are off by default."""
+    config.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(**config),
+    )
+
+
 @pytest.fixture(scope="session")
 def aws_client(endpoint: str) -> Callable[..., object]:
-    """Builds boto3 clients for nimbus: `aws_client("sqs")`. Keyword
-    arguments go to botocore's Config; retries are off by default."""
+    """Builds boto3 clients for the session's nimbus: `aws_client("sqs")`."""
 
     def make(service: str, **config) -> object:
-        config.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(**config),
-        )
+        return client_for(endpoint, service, **config)
 
     return make
+
+
+def object_stored(s3, bucket: str, key: str) -> bool:
+    """Whether HeadObject finds `key` (any answer but 200 or 404 fails)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as error:
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+        return False

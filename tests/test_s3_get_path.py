@@ -10,23 +10,14 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION
+from conftest import client_for
 
 
 def s3_client(url: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"}),
-    )
+    return client_for(url, "s3", s3={"addressing_style": "path"})
 
 
 def post(url: str) -> dict:
@@ -191,9 +182,7 @@ def test_writes_follow_versioning_changes(launch_nimbus):
 def test_notifications_configured_after_writes_are_sent(launch_nimbus):
     server = launch_nimbus()
     s3 = s3_client(server.url)
-    sqs = boto3.client(
-        "sqs", endpoint_url=server.url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    sqs = client_for(server.url, "sqs")
     url = sqs.create_queue(QueueName="events")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     s3.create_bucket(Bucket="notify")

@@ -15,13 +15,12 @@ import re
 import uuid
 from urllib.parse import urlparse
 
-import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
+
+from conftest import client_for, object_stored
 
 KIB = 1024
 WRONG_SHA256 = hashlib.sha256(b"not the body").hexdigest()
@@ -72,15 +71,6 @@ def xml_field(body: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def stored(s3, bucket: str, key: str) -> bool:
-    try:
-        s3.head_object(Bucket=bucket, Key=key)
-        return True
-    except ClientError as error:
-        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
-        return False
-
-
 def assert_mismatch(status: int, body: str, declared: str, data: bytes) -> None:
     assert status == 400, body
     assert xml_field(body, "Code") == "XAmzContentSHA256Mismatch", body
@@ -106,7 +96,7 @@ def test_wrong_hash_is_refused_and_nothing_stored(endpoint, s3, bucket):
     data = b"x" * KIB
     status, body = signed_request(endpoint, "PUT", f"/{bucket}/wrong", data, WRONG_SHA256)
     assert_mismatch(status, body, WRONG_SHA256, data)
-    assert not stored(s3, bucket, "wrong")
+    assert not object_stored(s3, bucket, "wrong")
 
 
 def test_wrong_hash_on_an_upload_part_stores_no_part(endpoint, s3, bucket):
@@ -135,7 +125,7 @@ def test_garbled_value_is_invalid_argument(endpoint, s3, bucket, value):
     assert xml_field(body, "Message") == INVALID_ARGUMENT_MESSAGE
     assert xml_field(body, "ArgumentName") == "x-amz-content-sha256"
     assert xml_field(body, "ArgumentValue") == value
-    assert not stored(s3, bucket, "garbled")
+    assert not object_stored(s3, bucket, "garbled")
 
 
 def test_keywords_skip_the_check(endpoint, s3, bucket):
@@ -166,7 +156,7 @@ def test_streamed_upload_with_wrong_hash_stores_nothing(endpoint, s3, bucket):
     data = os.urandom(600 * KIB)
     status, body = signed_request(endpoint, "PUT", f"/{bucket}/big-wrong", data, WRONG_SHA256)
     assert_mismatch(status, body, WRONG_SHA256, data)
-    assert not stored(s3, bucket, "big-wrong")
+    assert not object_stored(s3, bucket, "big-wrong")
 
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="big-part")["UploadId"]
     status, body = signed_request(
@@ -199,14 +189,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 def verifying(launch_nimbus):
     """A nimbus started with --verify-signatures, its URL and an S3 client."""
     server = launch_nimbus("--verify-signatures")
-    client = boto3.client(
-        "s3",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    client = client_for(server.url, "s3", s3={"addressing_style": "path"})
     bucket = f"chunks-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     return server.url, client, bucket
@@ -289,7 +272,7 @@ def test_tampered_chunk_signature_is_refused(verifying, size, tamper):
     assert status == 403, body
     assert xml_field(body, "Code") == "SignatureDoesNotMatch", body
     assert xml_field(body, "StringToSign").startswith("AWS4-HMAC-SHA256-PAYLOAD")
-    assert not stored(s3, bucket, "tampered")
+    assert not object_stored(s3, bucket, "tampered")
 
 
 def test_chunk_signed_over_other_data_is_refused(verifying):
@@ -298,7 +281,7 @@ def test_chunk_signed_over_other_data_is_refused(verifying):
         endpoint, f"/{bucket}/other", os.urandom(20 * KIB), 8 * KIB, payload_hash=hashlib.sha256(b"x").hexdigest()
     )
     assert status == 403 and xml_field(body, "Code") == "SignatureDoesNotMatch", body
-    assert not stored(s3, bucket, "other")
+    assert not object_stored(s3, bucket, "other")
 
 
 def test_unverified_server_ignores_chunk_signatures(endpoint, s3, bucket):
@@ -315,4 +298,4 @@ def test_mismatched_body_hash_under_verification(verifying):
     data = b"verified but wrong"
     status, body = signed_request(endpoint, "PUT", f"/{bucket}/v-wrong", data, WRONG_SHA256)
     assert_mismatch(status, body, WRONG_SHA256, data)
-    assert not stored(s3, bucket, "v-wrong")
+    assert not object_stored(s3, bucket, "v-wrong")

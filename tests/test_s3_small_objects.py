@@ -10,24 +10,15 @@ import signal
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from conftest import REGION
+from conftest import client_for
 
 INLINE_MAX = 64 * 1024
 
 
 def s3_client(url: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"}),
-    )
+    return client_for(url, "s3", s3={"addressing_style": "path"})
 
 
 def body_of(size: int, seed: int) -> bytes:

@@ -17,6 +17,8 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
+from conftest import object_stored
+
 MIB = 1024 * 1024
 # The round-trip object; NIMBUS_STREAM_TEST_MIB overrides it (e.g. 1024).
 ROUND_TRIP_MIB = int(os.environ.get("NIMBUS_STREAM_TEST_MIB", "256"))
@@ -39,15 +41,6 @@ def error_of(call, **kwargs) -> tuple[str, int]:
     with pytest.raises(ClientError) as caught:
         call(**kwargs)
     return caught.value.response["Error"]["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def stored(s3, bucket: str, key: str) -> bool:
-    try:
-        s3.head_object(Bucket=bucket, Key=key)
-        return True
-    except ClientError as error:
-        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
-        return False
 
 
 def pattern(size: int) -> bytes:
@@ -205,7 +198,7 @@ def test_wrong_trailing_checksum_is_bad_digest_and_stores_nothing(endpoint, s3, 
         endpoint, f"/{bucket}/bad-trailer", body, chunked_headers(len(data), "x-amz-checksum-crc32")
     )
     assert status == 400 and b"<Code>BadDigest</Code>" in response, response
-    assert not stored(s3, bucket, "bad-trailer")
+    assert not object_stored(s3, bucket, "bad-trailer")
 
 
 def test_broken_chunk_framing_mid_stream_is_incomplete_body(endpoint, s3, bucket):
@@ -217,7 +210,7 @@ def test_broken_chunk_framing_mid_stream_is_incomplete_body(endpoint, s3, bucket
     broken = body[:cut] + b"XX" + body[cut + 2 :]
     status, response = raw_put(endpoint, f"/{bucket}/broken", broken, chunked_headers(len(data)))
     assert status == 400 and b"<Code>IncompleteBody</Code>" in response, response
-    assert not stored(s3, bucket, "broken")
+    assert not object_stored(s3, bucket, "broken")
 
 
 def test_decoded_length_mismatch_is_incomplete_body(endpoint, s3, bucket):
@@ -225,7 +218,7 @@ def test_decoded_length_mismatch_is_incomplete_body(endpoint, s3, bucket):
     body = aws_chunked(data, 64 * 1024, {})
     status, response = raw_put(endpoint, f"/{bucket}/short", body, chunked_headers(len(data) + 10))
     assert status == 400 and b"<Code>IncompleteBody</Code>" in response, response
-    assert not stored(s3, bucket, "short")
+    assert not object_stored(s3, bucket, "short")
 
 
 def test_small_chunks_in_a_signed_stream_are_refused(endpoint, s3, bucket):
@@ -235,7 +228,7 @@ def test_small_chunks_in_a_signed_stream_are_refused(endpoint, s3, bucket):
     headers["x-amz-content-sha256"] = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
     status, response = raw_put(endpoint, f"/{bucket}/tiny-chunks", body, headers)
     assert status == 400 and b"<Code>InvalidChunkSizeError</Code>" in response, response
-    assert not stored(s3, bucket, "tiny-chunks")
+    assert not object_stored(s3, bucket, "tiny-chunks")
 
 
 def test_content_md5_mismatch_on_a_large_body_stores_nothing(s3, bucket):
@@ -243,7 +236,7 @@ def test_content_md5_mismatch_on_a_large_body_stores_nothing(s3, bucket):
     wrong = base64.b64encode(hashlib.md5(b"not the body").digest()).decode()
     code, status = error_of(s3.put_object, Bucket=bucket, Key="md5", Body=data, ContentMD5=wrong)
     assert (code, status) == ("BadDigest", 400)
-    assert not stored(s3, bucket, "md5")
+    assert not object_stored(s3, bucket, "md5")
 
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="part-md5")["UploadId"]
     code, status = error_of(
@@ -281,7 +274,7 @@ def test_client_that_stops_sending_leaves_nothing_behind(endpoint, s3, bucket):
             answer += chunk
     if answer:
         assert b" 400 " in answer.split(b"\r\n", 1)[0] and b"IncompleteBody" in answer, answer
-    assert not stored(s3, bucket, "cut-off")
+    assert not object_stored(s3, bucket, "cut-off")
 
 
 def test_announced_body_over_the_limit_is_entity_too_large(endpoint, bucket):
