@@ -47,12 +47,10 @@ pub fn format(t: Timestamp, format: TimestampFormat) -> String {
     let millis = t.nanos / 1_000_000;
     // Written digit by digit: this runs for every Last-Modified header and
     // every timestamp in a body, and `format!` costs several times as much.
-    // Years of other than four digits keep `format!`'s rendering.
-    let four_digit_year = u32::try_from(dt.year()).ok().filter(|year| *year <= 9999);
-    match (format, four_digit_year) {
-        (TimestampFormat::Iso8601, Some(year)) => {
+    match format {
+        TimestampFormat::Iso8601 => {
             let mut out = String::with_capacity(24);
-            push_padded(&mut out, year, 4);
+            push_year(&mut out, dt.year());
             out.push('-');
             push_padded(&mut out, u32::from(u8::from(dt.month())), 2);
             out.push('-');
@@ -66,7 +64,7 @@ pub fn format(t: Timestamp, format: TimestampFormat) -> String {
             out.push('Z');
             out
         }
-        (TimestampFormat::Rfc822, Some(year)) => {
+        TimestampFormat::Rfc822 => {
             let mut out = String::with_capacity(29);
             out.push_str(DAYS[dt.weekday().number_days_from_monday() as usize]);
             out.push_str(", ");
@@ -74,39 +72,13 @@ pub fn format(t: Timestamp, format: TimestampFormat) -> String {
             out.push(' ');
             out.push_str(MONTHS[u8::from(dt.month()) as usize - 1]);
             out.push(' ');
-            push_padded(&mut out, year, 4);
+            push_year(&mut out, dt.year());
             out.push(' ');
             push_clock(&mut out, &dt);
             out.push_str(" GMT");
             out
         }
-        (TimestampFormat::Iso8601, None) => {
-            let base = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                dt.year(),
-                u8::from(dt.month()),
-                dt.day(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            );
-            if millis == 0 {
-                format!("{base}Z")
-            } else {
-                format!("{base}.{millis:03}Z")
-            }
-        }
-        (TimestampFormat::Rfc822, None) => format!(
-            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-            DAYS[dt.weekday().number_days_from_monday() as usize],
-            dt.day(),
-            MONTHS[u8::from(dt.month()) as usize - 1],
-            dt.year(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        ),
-        (TimestampFormat::UnixTimestamp, _) => {
+        TimestampFormat::UnixTimestamp => {
             if millis == 0 {
                 t.seconds.to_string()
             } else {
@@ -120,6 +92,18 @@ const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
+
+/// The year as `{:04}` renders it: four digits for years 0–9999 (the
+/// usual case, without `format!`), else a sign or more digits.
+fn push_year(out: &mut String, year: i32) {
+    match u32::try_from(year) {
+        Ok(year) if year <= 9999 => push_padded(out, year, 4),
+        _ => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{year:04}");
+        }
+    }
+}
 
 /// `HH:MM:SS`.
 fn push_clock(out: &mut String, dt: &OffsetDateTime) {
