@@ -243,18 +243,16 @@ fn level_colour(level: &Level) -> &'static str {
 /// RFC 3339 in UTC with microseconds: `2026-01-02T03:04:05.678901Z`.
 fn utc_timestamp(now: SystemTime) -> TimestampText {
     // A clock before 1970 is logged as 1970.
-    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (year, month, day) = civil_date(seconds / 86_400);
-    let second_of_day = seconds % 86_400;
+    let now = now.max(UNIX_EPOCH);
+    let at = time::OffsetDateTime::from(now);
     let mut text = *b"0000-00-00T00:00:00.000000Z";
-    put_digits(&mut text[0..4], year);
-    put_digits(&mut text[5..7], month);
-    put_digits(&mut text[8..10], day);
-    put_digits(&mut text[11..13], second_of_day / 3600);
-    put_digits(&mut text[14..16], second_of_day / 60 % 60);
-    put_digits(&mut text[17..19], second_of_day % 60);
-    put_digits(&mut text[20..26], u64::from(since_epoch.subsec_micros()));
+    put_digits(&mut text[0..4], u64::try_from(at.year()).unwrap_or_default());
+    put_digits(&mut text[5..7], u64::from(u8::from(at.month())));
+    put_digits(&mut text[8..10], u64::from(at.day()));
+    put_digits(&mut text[11..13], u64::from(at.hour()));
+    put_digits(&mut text[14..16], u64::from(at.minute()));
+    put_digits(&mut text[17..19], u64::from(at.second()));
+    put_digits(&mut text[20..26], u64::from(at.microsecond()));
     TimestampText(text)
 }
 
@@ -275,25 +273,6 @@ fn put_digits(slot: &mut [u8], mut value: u64) {
         *digit = b'0' + (value % 10) as u8;
         value /= 10;
     }
-}
-
-/// (year, month, day) of a day counted from 1970-01-01, in the proleptic
-/// Gregorian calendar (Howard Hinnant's `civil_from_days`).
-fn civil_date(days_since_epoch: u64) -> (u64, u64, u64) {
-    let days = days_since_epoch + 719_468;
-    let era = days / 146_097;
-    let day_of_era = days % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153; // March = 0
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -317,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_agree_with_the_time_crate_over_centuries() {
+    fn timestamps_agree_with_the_time_crate_formatter_over_centuries() {
         let format = time::macros::format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
         );
