@@ -4,6 +4,7 @@
 //! golden test case's inline shapes) deserializes straight into them. Keys we
 //! do not use are ignored.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -328,5 +329,36 @@ impl ServiceModel {
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
         self.operations.get(name)
+    }
+}
+
+/// Shapes looked up while one message is decoded, encoded or validated,
+/// remembered by the address of their name: a message names few shapes many
+/// times (every attribute value of every item), and comparing addresses is
+/// cheaper than hashing names. Every name comes from the model or the
+/// caller and outlives the memo.
+pub struct ShapeLookups<'m> {
+    model: &'m ServiceModel,
+    seen: RefCell<Vec<(*const u8, usize, Option<&'m Shape>)>>,
+}
+
+impl<'m> ShapeLookups<'m> {
+    pub fn new(model: &'m ServiceModel) -> Self {
+        ShapeLookups {
+            model,
+            seen: RefCell::default(),
+        }
+    }
+
+    /// The shape named `shape_name`, if the model has it.
+    pub fn get(&self, shape_name: &str) -> Option<&'m Shape> {
+        let key = (shape_name.as_ptr(), shape_name.len());
+        let mut seen = self.seen.borrow_mut();
+        if let Some((_, _, shape)) = seen.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
+            return *shape;
+        }
+        let shape = self.model.shapes.get(shape_name);
+        seen.push((key.0, key.1, shape));
+        shape
     }
 }

@@ -1,12 +1,10 @@
 //! Walks a value along its shape and collects every broken constraint, with
 //! paths and wording as AWS's own validation prints them.
 
-use std::cell::RefCell;
-
 use nimbus_core::Value;
 
 use super::{MAX_DEPTH, Violation, pattern};
-use crate::model::{ServiceModel, Shape, ShapeType};
+use crate::model::{ServiceModel, Shape, ShapeLookups, ShapeType};
 
 pub struct Walker<'m> {
     model: &'m ServiceModel,
@@ -14,9 +12,7 @@ pub struct Walker<'m> {
     /// `...:placement-group/^.{1,255}$`, could never match).
     check_patterns: bool,
     pub violations: Vec<Violation>,
-    /// Shapes already looked up, by the address of their name (every name
-    /// comes from the model): a request names few shapes many times.
-    shapes: RefCell<Vec<(*const u8, usize, Option<&'m Shape>)>>,
+    shapes: ShapeLookups<'m>,
 }
 
 impl<'m> Walker<'m> {
@@ -25,19 +21,12 @@ impl<'m> Walker<'m> {
             model,
             check_patterns: model.metadata.protocol != "ec2",
             violations: Vec::new(),
-            shapes: RefCell::default(),
+            shapes: ShapeLookups::new(model),
         }
     }
 
     fn shape(&self, shape_name: &str) -> Option<&'m Shape> {
-        let key = (shape_name.as_ptr(), shape_name.len());
-        let mut shapes = self.shapes.borrow_mut();
-        if let Some((_, _, shape)) = shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
-            return *shape;
-        }
-        let shape = self.model.shapes.get(shape_name);
-        shapes.push((key.0, key.1, shape));
-        shape
+        self.shapes.get(shape_name)
     }
 
     /// Checks `value`, the value of shape `shape_name` found at `path`

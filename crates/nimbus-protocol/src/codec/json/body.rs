@@ -10,15 +10,13 @@
 // AwsError is the error every codec returns, whatever its size.
 #![allow(clippy::result_large_err)]
 
-use std::cell::RefCell;
-
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, Timestamp, Value};
 use serde_json::{Map, Number, Value as Json};
 
-use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType};
+use crate::model::{ServiceModel, Shape, ShapeLookups, ShapeRef, ShapeType};
 use crate::timestamp::{self, TimestampFormat};
 use crate::validate::MAX_DEPTH;
 
@@ -37,8 +35,7 @@ pub(crate) fn serialization_error(message: impl Into<String>) -> AwsError {
 /// HTTP locations (headers, URI, query string) are not read from the body.
 pub fn value_from_json(model: &ServiceModel, shape_name: &str, json: &Json) -> Result<Value, AwsError> {
     Decoder {
-        model,
-        shapes: RefCell::default(),
+        shapes: ShapeLookups::new(model),
     }
     .shape(shape_name, json, 0)
 }
@@ -120,23 +117,12 @@ pub(crate) fn special_float(text: &str) -> Option<f64> {
 }
 
 struct Decoder<'m> {
-    model: &'m ServiceModel,
-    /// Shapes already looked up in this request, by the address of their
-    /// name (as the writer does): cheaper than hashing the name again for
-    /// every attribute value. Every name outlives the decoder.
-    shapes: RefCell<Vec<(*const u8, usize, Option<&'m Shape>)>>,
+    shapes: ShapeLookups<'m>,
 }
 
 impl<'m> Decoder<'m> {
     fn lookup(&self, shape_name: &str) -> Option<&'m Shape> {
-        let key = (shape_name.as_ptr(), shape_name.len());
-        let mut shapes = self.shapes.borrow_mut();
-        if let Some((_, _, shape)) = shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
-            return *shape;
-        }
-        let shape = self.model.shapes.get(shape_name);
-        shapes.push((key.0, key.1, shape));
-        shape
+        self.shapes.get(shape_name)
     }
 
     fn shape(&self, shape_name: &str, json: &Json, depth: usize) -> Result<Value, AwsError> {

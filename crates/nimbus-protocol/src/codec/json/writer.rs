@@ -9,38 +9,26 @@ use nimbus_core::Value;
 use serde::Serialize;
 
 use super::body::{encode_timestamp, generic_json, timestamp_format, wire_name};
-use crate::model::{ServiceModel, Shape, ShapeRef, ShapeType};
+use crate::model::{ServiceModel, Shape, ShapeLookups, ShapeRef, ShapeType};
 use crate::validate::MAX_DEPTH;
 
 /// A value of the shape `shape_name`, as JSON bytes appended to `out`.
 pub fn write_value(model: &ServiceModel, shape_name: &str, value: &Value, out: &mut Vec<u8>) {
     let mut writer = Writer {
-        model,
-        shapes: Vec::new(),
+        shapes: ShapeLookups::new(model),
         out,
     };
     writer.shape(shape_name, None, value, 0);
 }
 
 struct Writer<'m, 'o> {
-    model: &'m ServiceModel,
-    /// Shapes already looked up in this response, by the address of their
-    /// name: a response names few shapes many times (every attribute value of
-    /// every item), and comparing addresses is cheaper than hashing names.
-    /// Every name comes from the model or the caller and outlives the writer.
-    shapes: Vec<(*const u8, usize, Option<&'m Shape>)>,
+    shapes: ShapeLookups<'m>,
     out: &'o mut Vec<u8>,
 }
 
 impl<'m> Writer<'m, '_> {
     fn lookup(&mut self, shape_name: &str) -> Option<&'m Shape> {
-        let key = (shape_name.as_ptr(), shape_name.len());
-        if let Some((_, _, shape)) = self.shapes.iter().find(|(ptr, len, _)| (*ptr, *len) == key) {
-            return *shape;
-        }
-        let shape = self.model.shapes.get(shape_name);
-        self.shapes.push((key.0, key.1, shape));
-        shape
+        self.shapes.get(shape_name)
     }
 
     fn shape(&mut self, shape_name: &str, member: Option<&ShapeRef>, value: &Value, depth: usize) {
