@@ -36,6 +36,9 @@ pub struct LoadReport {
     pub first_error: Option<Problem>,
     pub elapsed: Duration,
     pub bytes: u64,
+    /// CPU time the server process spent (user + system) while the load ran,
+    /// when its `/proc/<pid>/stat` could be read.
+    pub server_cpu: Option<Duration>,
     /// Sorted, one per completed operation.
     latencies: Vec<Duration>,
 }
@@ -43,6 +46,14 @@ pub struct LoadReport {
 impl LoadReport {
     pub fn per_second(&self) -> f64 {
         self.completed as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Server CPU time per completed operation, in microseconds.
+    pub fn server_cpu_micros_per_operation(&self) -> f64 {
+        match self.server_cpu {
+            Some(cpu) if self.completed > 0 => cpu.as_secs_f64() * 1e6 / self.completed as f64,
+            _ => f64::NAN,
+        }
     }
 
     pub fn megabytes_per_second(&self) -> f64 {
@@ -95,6 +106,7 @@ pub async fn run<O: Operation>(addr: SocketAddr, operation: Arc<O>, plan: Plan) 
         first_error: None,
         elapsed: Duration::ZERO,
         bytes: 0,
+        server_cpu: None,
         latencies: Vec::with_capacity(plan.operations),
     };
     for worker in workers {

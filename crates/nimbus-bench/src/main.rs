@@ -54,6 +54,16 @@ struct Cli {
     #[arg(long)]
     nimbus_bin: Option<PathBuf>,
 
+    /// Another nimbus build to measure beside this one (a column of its
+    /// own, for before/after figures in one run); implies `--against baseline`.
+    #[arg(long)]
+    baseline_bin: Option<PathBuf>,
+
+    /// Run nimbus with `--ephemeral` (all in memory) instead of its default
+    /// durable mode with a fresh data directory.
+    #[arg(long)]
+    nimbus_ephemeral: bool,
+
     /// The fakecloud binary. Default: found in PATH or ~/.cargo/bin.
     #[arg(long)]
     fakecloud_bin: Option<PathBuf>,
@@ -133,6 +143,8 @@ async fn benchmark(cli: Cli) -> Result<(), String> {
     let servers = servers_from(&cli, &settings)?;
     let locations = Locations {
         nimbus: cli.nimbus_bin.clone(),
+        baseline: cli.baseline_bin.clone(),
+        ephemeral: cli.nimbus_ephemeral,
         fakecloud: cli.fakecloud_bin.clone(),
         python: cli.python.clone(),
     };
@@ -242,6 +254,9 @@ fn scenarios_from(cli: &Cli, settings: &Settings) -> Result<Vec<ScenarioId>, Str
 /// The limit server and nimbus always; the peers asked for after them.
 fn servers_from(cli: &Cli, settings: &Settings) -> Result<Vec<ServerKind>, String> {
     let mut servers = vec![ServerKind::Limit, ServerKind::Nimbus];
+    if cli.baseline_bin.is_some() {
+        servers.push(ServerKind::Baseline);
+    }
     let peers = match &cli.against {
         Some(names) => names.clone(),
         None if settings.smoke => Vec::new(),
@@ -249,7 +264,7 @@ fn servers_from(cli: &Cli, settings: &Settings) -> Result<Vec<ServerKind>, Strin
     };
     for name in peers.iter().filter(|name| !name.is_empty() && *name != "none") {
         let peer = ServerKind::parse_peer(name)
-            .ok_or_else(|| format!("unknown peer {name:?}; known: moto, fakecloud, none"))?;
+            .ok_or_else(|| format!("unknown peer {name:?}; known: baseline, moto, fakecloud, none"))?;
         if !servers.contains(&peer) {
             servers.push(peer);
         }

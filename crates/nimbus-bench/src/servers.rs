@@ -14,17 +14,21 @@ pub enum ServerKind {
     /// The bare hyper server inside this binary: the physical limit.
     Limit,
     Nimbus,
+    /// Another nimbus build (`--baseline-bin`), measured beside this one
+    /// for before/after figures in one run.
+    Baseline,
     Moto,
     Fakecloud,
 }
 
 impl ServerKind {
-    pub const PEERS: [ServerKind; 2] = [ServerKind::Moto, ServerKind::Fakecloud];
+    pub const PEERS: [ServerKind; 3] = [ServerKind::Baseline, ServerKind::Moto, ServerKind::Fakecloud];
 
     pub fn name(self) -> &'static str {
         match self {
             ServerKind::Limit => "limit",
             ServerKind::Nimbus => "nimbus",
+            ServerKind::Baseline => "baseline",
             ServerKind::Moto => "moto",
             ServerKind::Fakecloud => "fakecloud",
         }
@@ -38,7 +42,7 @@ impl ServerKind {
     fn readiness_path(self) -> &'static str {
         match self {
             ServerKind::Limit | ServerKind::Moto => "/",
-            ServerKind::Nimbus => "/_nimbus/health",
+            ServerKind::Nimbus | ServerKind::Baseline => "/_nimbus/health",
             ServerKind::Fakecloud => "/_fakecloud/health",
         }
     }
@@ -48,6 +52,10 @@ impl ServerKind {
 #[derive(Clone, Debug, Default)]
 pub struct Locations {
     pub nimbus: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    /// Run nimbus (and the baseline) with `--ephemeral` instead of its
+    /// default durable store in a fresh data directory.
+    pub ephemeral: bool,
     pub fakecloud: Option<PathBuf>,
     pub python: Option<PathBuf>,
 }
@@ -82,10 +90,11 @@ pub fn locate(kind: ServerKind, locations: &Locations, large_bytes: usize) -> Re
                 ]),
             })
         }
-        ServerKind::Nimbus => {
-            let program = match &locations.nimbus {
-                Some(path) => path.clone(),
-                None => sibling_program("nimbus")?,
+        ServerKind::Nimbus | ServerKind::Baseline => {
+            let program = match (kind, &locations.nimbus, &locations.baseline) {
+                (ServerKind::Nimbus, Some(path), _) | (_, _, Some(path)) => path.clone(),
+                (ServerKind::Nimbus, None, _) => sibling_program("nimbus")?,
+                _ => return Err("no --baseline-bin given".into()),
             };
             if !program.is_file() {
                 return Err(format!(
@@ -93,11 +102,25 @@ pub fn locate(kind: ServerKind, locations: &Locations, large_bytes: usize) -> Re
                     program.display()
                 ));
             }
+            let store = if locations.ephemeral {
+                ["--ephemeral"].as_slice()
+            } else {
+                ["--data-dir", "{data_dir}"].as_slice()
+            };
+            let mode = if locations.ephemeral {
+                "ephemeral"
+            } else {
+                "durable"
+            };
+            let label = match kind {
+                ServerKind::Nimbus => format!("nimbus ({mode})"),
+                _ => format!("baseline ({mode}, {})", program.display()),
+            };
             Ok(Launcher {
                 kind,
-                label: "nimbus".into(),
+                label,
                 program,
-                args: args(&["--ephemeral", "--port", "{port}"]),
+                args: args(&[store, &["--port", "{port}"]].concat()),
             })
         }
         ServerKind::Moto => {
@@ -185,6 +208,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     child: Child,
     log: PathBuf,
+    /// A fresh directory for a durable server's store, removed with it.
+    data_dir: PathBuf,
 }
 
 impl Launcher {
@@ -194,14 +219,15 @@ impl Launcher {
         let port = free_port()?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let log = log_path(self.kind, port)?;
+        let data_dir = data_dir(self.kind, port)?;
         let log_file = File::create(&log).map_err(|error| format!("log file: {error}"))?;
         let log_copy = log_file
             .try_clone()
             .map_err(|error| format!("log file: {error}"))?;
-        let args = self
-            .args
-            .iter()
-            .map(|arg| arg.replace("{port}", &port.to_string()));
+        let args = self.args.iter().map(|arg| {
+            arg.replace("{port}", &port.to_string())
+                .replace("{data_dir}", &data_dir.display().to_string())
+        });
 
         let started = Instant::now();
         let child = Command::new(&self.program)
@@ -211,7 +237,12 @@ impl Launcher {
             .stderr(log_file)
             .spawn()
             .map_err(|error| format!("cannot start {}: {error}", self.program.display()))?;
-        let mut server = RunningServer { addr, child, log };
+        let mut server = RunningServer {
+            addr,
+            child,
+            log,
+            data_dir,
+        };
         let path = self.kind.readiness_path();
         loop {
             if answers_http(addr, path) {
@@ -275,6 +306,7 @@ impl Drop for RunningServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 
@@ -293,6 +325,16 @@ fn log_path(kind: ServerKind, port: u16) -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join("nimbus-bench");
     std::fs::create_dir_all(&dir).map_err(|error| format!("log dir: {error}"))?;
     Ok(dir.join(format!("{}-{port}.log", kind.name())))
+}
+
+/// A data directory for one start of a server, empty (only servers whose
+/// arguments name `{data_dir}` use it).
+fn data_dir(kind: ServerKind, port: u16) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir()
+        .join("nimbus-bench")
+        .join(format!("{}-{port}-data", kind.name()));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(dir)
 }
 
 /// True once `addr` answers a GET with any HTTP status line.

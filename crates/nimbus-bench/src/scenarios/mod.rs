@@ -53,6 +53,13 @@ const P99: Metric = Metric {
     unit: "ms",
     higher_is_better: false,
 };
+/// CPU the server spent per request: unlike throughput, it does not depend
+/// on how the client and server share the machine's cores.
+const SERVER_CPU: Metric = Metric {
+    name: "server CPU",
+    unit: "µs/req",
+    higher_is_better: false,
+};
 
 /// The result of one scenario on one server.
 #[derive(Clone, Debug)]
@@ -228,6 +235,7 @@ impl ScenarioId {
                 },
                 P50,
                 P99,
+                SERVER_CPU,
             ],
             ScenarioId::SqsBigQueue => vec![
                 Metric {
@@ -238,8 +246,9 @@ impl ScenarioId {
                 REQUESTS_PER_SECOND,
                 P50,
                 P99,
+                SERVER_CPU,
             ],
-            _ => vec![REQUESTS_PER_SECOND, P50, P99],
+            _ => vec![REQUESTS_PER_SECOND, P50, P99, SERVER_CPU],
         }
     }
 }
@@ -312,7 +321,12 @@ impl Context<'_> {
 
     /// Applies load and insists that every operation succeeded.
     pub async fn load<O: Operation>(&self, operation: O, plan: Plan) -> Result<LoadReport, Problem> {
-        let report = load::run(self.addr, Arc::new(operation), plan).await;
+        let cpu_before = process_cpu(self.server_pid);
+        let mut report = load::run(self.addr, Arc::new(operation), plan).await;
+        report.server_cpu = match (cpu_before, process_cpu(self.server_pid)) {
+            (Some(before), Some(after)) => after.checked_sub(before),
+            _ => None,
+        };
         report.require_clean().map_err(|problem| match problem {
             Problem::Failed(why) => Problem::Failed(format!("under load: {why}")),
             unsupported => unsupported,
@@ -321,13 +335,29 @@ impl Context<'_> {
     }
 }
 
-/// Requests/s, p50 and p99 of a small-request load.
+/// Requests/s, p50, p99 and server CPU per request of a small-request load.
 fn throughput_figures(report: &LoadReport) -> Vec<f64> {
     vec![
         report.per_second(),
         report.percentile_ms(0.50),
         report.percentile_ms(0.99),
+        report.server_cpu_micros_per_operation(),
     ]
+}
+
+/// User plus system CPU time of a process so far, from `/proc/<pid>/stat`
+/// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+fn process_cpu(pid: u32) -> Option<std::time::Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields resume after its ')'.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(std::time::Duration::from_millis(
+        (utime + stime) * 1000 / TICKS_PER_SECOND,
+    ))
 }
 
 /// Runs one load scenario (cold start and memory are measured by the runner).
