@@ -226,6 +226,7 @@ fn settings_from(cli: &Cli) -> Settings {
     if let Some(messages) = cli.big_queue_messages {
         settings.big_queue_messages = messages.max(1);
     }
+    settings.nimbus_ephemeral = cli.nimbus_ephemeral;
     settings
 }
 

@@ -91,6 +91,20 @@ impl Report<'_> {
             self.settings.large_transfers,
             self.settings.large_concurrency
         );
+        let _ = writeln!(
+            out,
+            "nimbus{} runs {}.\n",
+            if self.runs.iter().any(|run| run.kind == ServerKind::Baseline) {
+                " (and the baseline build)"
+            } else {
+                ""
+            },
+            if self.settings.nimbus_ephemeral {
+                "with --ephemeral (all state in memory)"
+            } else {
+                "in its default durable mode, each start with a fresh --data-dir"
+            }
+        );
         self.write_table(&mut out, &mut notes);
         notes.write(&mut out);
         self.write_targets(&mut out);

@@ -107,15 +107,7 @@ pub fn locate(kind: ServerKind, locations: &Locations, large_bytes: usize) -> Re
             } else {
                 ["--data-dir", "{data_dir}"].as_slice()
             };
-            let mode = if locations.ephemeral {
-                "ephemeral"
-            } else {
-                "durable"
-            };
-            let label = match kind {
-                ServerKind::Nimbus => format!("nimbus ({mode})"),
-                _ => format!("baseline ({mode}, {})", program.display()),
-            };
+            let label = kind.name().to_owned();
             Ok(Launcher {
                 kind,
                 label,

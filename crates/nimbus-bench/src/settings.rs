@@ -33,6 +33,8 @@ pub struct Settings {
     pub ready_timeout: Duration,
     /// Time cap of one whole scenario, set-up and checks included.
     pub scenario_timeout: Duration,
+    /// nimbus runs with `--ephemeral` instead of its durable default.
+    pub nimbus_ephemeral: bool,
 }
 
 pub const MIB: usize = 1024 * 1024;
@@ -54,6 +56,7 @@ impl Settings {
             idle_settle: Duration::from_secs(1),
             ready_timeout: Duration::from_secs(60),
             scenario_timeout: Duration::from_secs(300),
+            nimbus_ephemeral: false,
         }
     }
 
@@ -72,6 +75,7 @@ impl Settings {
             idle_settle: Duration::from_millis(100),
             ready_timeout: Duration::from_secs(10),
             scenario_timeout: Duration::from_secs(30),
+            nimbus_ephemeral: false,
         }
     }
 

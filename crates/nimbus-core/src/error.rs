@@ -62,3 +62,26 @@ impl fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+thread_local! {
+    /// The error a decoder raised through serde (see [`AwsError::raise`]).
+    static RAISED: std::cell::RefCell<Option<AwsError>> = const { std::cell::RefCell::new(None) };
+}
+
+impl AwsError {
+    /// Fails a serde deserialization with this error: serde's error types
+    /// carry only text, so the error waits beside them (per thread: decoding
+    /// never awaits) until the decoder that started the deserialization
+    /// takes it with [`AwsError::take_raised`]. A custom `Deserialize` impl
+    /// (DynamoDB's attribute values) raises its service's errors this way.
+    pub fn raise<E: serde::de::Error>(self) -> E {
+        let text = self.to_string();
+        RAISED.with(|raised| *raised.borrow_mut() = Some(self));
+        E::custom(text)
+    }
+
+    /// The error last raised on this thread, if any; taking it clears it.
+    pub fn take_raised() -> Option<AwsError> {
+        RAISED.with(|raised| raised.borrow_mut().take())
+    }
+}

@@ -17,5 +17,5 @@ pub use context::RequestContext;
 pub use error::AwsError;
 pub use service::{BoxFuture, Service};
 pub use stream::{ByteReader, ByteStream};
-pub use typed::{Document, from_value, handle_typed, handle_typed_async, to_value};
+pub use typed::{Document, RawJson, from_value, handle_typed, handle_typed_async, to_value};
 pub use value::{Timestamp, Value};

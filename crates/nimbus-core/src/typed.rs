@@ -21,10 +21,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{AwsError, Timestamp, Value};
 
-/// Newtype name that tells the bridge "this is a timestamp".
-const TIMESTAMP_MARKER: &str = "$nimbus::Timestamp";
-/// Newtype name that tells the bridge "this is a smithy document".
-const DOCUMENT_MARKER: &str = "$nimbus::Document";
+/// Newtype name that tells the bridge and the codecs "this is a timestamp".
+pub const TIMESTAMP_MARKER: &str = "$nimbus::Timestamp";
+/// Newtype name that tells the bridge and the codecs "this is a smithy document".
+pub const DOCUMENT_MARKER: &str = "$nimbus::Document";
+/// Newtype name that tells the codecs "this is JSON already encoded".
+pub const RAW_JSON_MARKER: &str = "$nimbus::RawJson";
 
 /// Builds a typed shape from a decoded value.
 ///
@@ -79,6 +81,20 @@ where
 {
     let output = handler(from_value(input)?).await?;
     Ok(to_value(&output))
+}
+
+/// A value already encoded as JSON in the form the wire carries it (a
+/// DynamoDB item as stored): a JSON encoder copies it as it is, other
+/// encoders read it by its shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawJson(pub Bytes);
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Stored JSON is UTF-8 by construction; anything else is refused.
+        let text = std::str::from_utf8(&self.0).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_newtype_struct(RAW_JSON_MARKER, text)
+    }
 }
 
 /// A free-form JSON document member (smithy `document`).

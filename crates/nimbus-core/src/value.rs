@@ -137,6 +137,40 @@ impl Value {
     }
 }
 
+/// A value as serde data, for the model-driven encoders: structures and
+/// maps as maps keyed by model names, blobs as bytes, timestamps and
+/// documents as the typed bridge's marked newtypes. A stream has no data
+/// form: encoders take it out of the value before serializing the rest.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Null | Value::Stream(_) => serializer.serialize_none(),
+            Value::Boolean(b) => serializer.serialize_bool(*b),
+            Value::Integer(i) => serializer.serialize_i64(*i),
+            Value::Float(f) => serializer.serialize_f64(*f),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Blob(bytes) => serializer.serialize_bytes(bytes),
+            Value::Timestamp(t) => t.serialize(serializer),
+            Value::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) | Value::Structure(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, entry) in entries {
+                    map.serialize_entry(key, entry)?;
+                }
+                map.end()
+            }
+            Value::Document(json) => serializer.serialize_newtype_struct(crate::typed::DOCUMENT_MARKER, json),
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::String(s.to_owned())

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use hyper::body::Incoming;
 use nimbus_core::{AwsError, ByteStream, RequestContext, Service};
-use nimbus_protocol::model::{Operation, ServiceModel};
+use nimbus_protocol::model::{Model, Operation};
 use nimbus_protocol::{HttpRequest, HttpResponse, Protocol, models};
 
 use crate::caller::Caller;
@@ -231,7 +231,7 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
 struct Call {
     service: Option<Arc<dyn Service>>,
     protocol: Protocol,
-    model: &'static ServiceModel,
+    model: &'static Model,
     operation: &'static Operation,
     request: HttpRequest,
     /// The streamed body of an object upload, for the streaming payload member.

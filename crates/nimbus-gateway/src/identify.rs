@@ -174,7 +174,7 @@ pub fn route_by_action(request: &HttpRequest) -> Result<Route, AwsError> {
     };
     catalog
         .query_models()
-        .find(|info| models::get(info.name).is_some_and(|model| model.operations.contains_key(&action)))
+        .find(|info| models::get(info.name).is_some_and(|model| model.operation(&action).is_some()))
         .and_then(|info| Some(route(info, info.speaks_query()?, request)))
         .ok_or_else(|| {
             AwsError::new(

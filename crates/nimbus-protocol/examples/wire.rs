@@ -44,7 +44,7 @@ use golden::params::to_value;
 use golden::value_json::to_json;
 use golden::vectors::normalize_legacy_model;
 use indexmap::IndexMap;
-use nimbus_protocol::model::ServiceModel;
+use nimbus_protocol::model::Model;
 use nimbus_protocol::{AwsError, Protocol, Value, models};
 use serde_json::{Map, Value as Json, json};
 
@@ -86,7 +86,7 @@ fn answer(command: &Json) -> Json {
 }
 
 fn run(command: &Json) -> Result<Json, String> {
-    let model = Model::load(command)?;
+    let model = Loaded::load(command)?;
     let model = model.get();
     let protocol = protocol_of(command, model)?;
     match command["cmd"].as_str() {
@@ -99,16 +99,16 @@ fn run(command: &Json) -> Result<Json, String> {
 }
 
 /// A vendored model (parsed once, kept) or one sent inline with the command.
-enum Model {
-    Vendored(&'static ServiceModel),
-    Inline(Box<ServiceModel>),
+enum Loaded {
+    Vendored(&'static Model),
+    Inline(Box<Model>),
 }
 
-impl Model {
+impl Loaded {
     fn load(command: &Json) -> Result<Self, String> {
         if let Some(name) = command["service"].as_str() {
             return models::get(name)
-                .map(Model::Vendored)
+                .map(Loaded::Vendored)
                 .ok_or_else(|| format!("no vendored model {name}"));
         }
         let mut inline = command["model"].clone();
@@ -116,20 +116,20 @@ impl Model {
             return Err("needs \"service\" or \"model\"".to_owned());
         }
         normalize_legacy_model(&mut inline);
-        ServiceModel::from_json(&inline.to_string())
-            .map(|model| Model::Inline(Box::new(model)))
+        Model::from_json(&inline.to_string())
+            .map(|model| Loaded::Inline(Box::new(model)))
             .map_err(|e| format!("model does not load: {e}"))
     }
 
-    fn get(&self) -> &ServiceModel {
+    fn get(&self) -> &Model {
         match self {
-            Model::Vendored(model) => model,
-            Model::Inline(model) => model,
+            Loaded::Vendored(model) => model,
+            Loaded::Inline(model) => model,
         }
     }
 }
 
-fn protocol_of(command: &Json, model: &ServiceModel) -> Result<Protocol, String> {
+fn protocol_of(command: &Json, model: &Model) -> Result<Protocol, String> {
     let name = command["protocol"].as_str().unwrap_or(&model.metadata.protocol);
     Protocol::from_model_name(name, model.metadata.json_version.as_deref())
         .ok_or_else(|| format!("unknown protocol {name:?}"))
@@ -139,7 +139,7 @@ fn error_json(error: &AwsError) -> Json {
     json!({"code": error.code, "message": error.message, "status": error.status})
 }
 
-fn decode(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Json, String> {
+fn decode(command: &Json, model: &Model, protocol: Protocol) -> Result<Json, String> {
     let request = request_from_json(&command["request"])?;
     let mut answer = Map::new();
     let identified = match catch(|| protocol.identify_operation(model, &request)) {
@@ -175,7 +175,8 @@ fn decode(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Js
     answer.insert("decoded".into(), decoded.as_ref().map_or(Json::Null, to_json));
     let params = &command["params"];
     if !params.is_null() {
-        let input_shape = operation.input.as_ref().map(|input| input.shape.as_str());
+        let input_name = model.input_of(operation).map(|shape| shape.name.clone());
+        let input_shape = input_name.as_deref();
         let expected = match input_shape {
             Some(shape) => to_value(model, shape, params)?,
             None => Value::empty(),
@@ -193,15 +194,15 @@ fn decode(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Js
     Ok(Json::Object(answer))
 }
 
-fn encode(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Json, String> {
+fn encode(command: &Json, model: &Model, protocol: Protocol) -> Result<Json, String> {
     let name = command["operation"]
         .as_str()
         .ok_or("encode needs \"operation\"")?;
     let operation = model
         .operation(name)
         .ok_or_else(|| format!("no operation {name}"))?;
-    let output = match &operation.output {
-        Some(output) => to_value(model, &output.shape, &command["output"])?,
+    let output = match model.output_of(operation) {
+        Some(shape) => to_value(model, &shape.name, &command["output"])?,
         None => Value::empty(),
     };
     let response = catch(|| protocol.encode_response(model, operation, &output, REQUEST_ID))
@@ -209,7 +210,7 @@ fn encode(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Js
     Ok(json!({"response": response_to_json(&response), "output": to_json(&output)}))
 }
 
-fn encode_error(command: &Json, model: &ServiceModel, protocol: Protocol) -> Result<Json, String> {
+fn encode_error(command: &Json, model: &Model, protocol: Protocol) -> Result<Json, String> {
     let operation = command["operation"]
         .as_str()
         .and_then(|name| model.operation(name));
@@ -235,18 +236,11 @@ fn encode_error(command: &Json, model: &ServiceModel, protocol: Protocol) -> Res
 /// The extra members of an error, typed by its exception shape (the one
 /// named `code`, or whose `error.code` is `code`), untyped without one.
 fn error_fields(
-    model: &ServiceModel,
+    model: &Model,
     code: &str,
     fields: &Map<String, Json>,
 ) -> Result<IndexMap<String, Value>, String> {
-    let shape_name = model
-        .shapes
-        .iter()
-        .filter(|(_, shape)| shape.exception || shape.error.is_some())
-        .find(|(name, shape)| {
-            *name == code || shape.error.as_ref().and_then(|e| e.code.as_deref()) == Some(code)
-        })
-        .map(|(name, _)| name.clone());
+    let shape_name = model.error_shape(code).map(|shape| shape.name.clone());
     let object = Json::Object(fields.clone());
     match shape_name {
         Some(shape_name) => match to_value(model, &shape_name, &object)? {

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use crate::codec::Protocol;
-use crate::model::ServiceModel;
+use crate::model::Model;
+use crate::protocol::Protocol;
 
 macro_rules! vendored {
     ($($name:literal),+ $(,)?) => {
@@ -18,10 +18,10 @@ macro_rules! vendored {
             }
         }
 
-        fn cell(name: &str) -> Option<&'static OnceLock<ServiceModel>> {
+        fn cell(name: &str) -> Option<&'static OnceLock<Model>> {
             $(
                 if name == $name {
-                    static CELL: OnceLock<ServiceModel> = OnceLock::new();
+                    static CELL: OnceLock<Model> = OnceLock::new();
                     return Some(&CELL);
                 }
             )+
@@ -75,7 +75,7 @@ struct WireVariant {
     protocol: Protocol,
     name: &'static str,
     json: &'static str,
-    model: OnceLock<ServiceModel>,
+    model: OnceLock<Model>,
 }
 
 static WIRE_VARIANTS: [WireVariant; 1] = [WireVariant {
@@ -90,25 +90,29 @@ static WIRE_VARIANTS: [WireVariant; 1] = [WireVariant {
 /// `name` with: its current model, or the older one that still describes
 /// that protocol (SQS's query protocol). Both name operations and members
 /// alike, so the service sees the same values either way.
-pub fn for_protocol(name: &str, protocol: Protocol) -> Option<&'static ServiceModel> {
+pub fn for_protocol(name: &str, protocol: Protocol) -> Option<&'static Model> {
     match WIRE_VARIANTS
         .iter()
         .find(|v| v.service == name && v.protocol == protocol)
     {
-        Some(variant) => Some(variant.model.get_or_init(|| {
-            ServiceModel::from_json(variant.json)
-                .unwrap_or_else(|e| panic!("vendored model {} is invalid: {e}", variant.name))
-        })),
+        Some(variant) => {
+            let canonical = get(variant.service)?;
+            Some(variant.model.get_or_init(|| {
+                Model::from_json_named(variant.name, variant.json, Some(canonical))
+                    .unwrap_or_else(|e| panic!("vendored model {} is invalid: {e}", variant.name))
+            }))
+        }
         None => get(name),
     }
 }
 
-/// The model of a vendored service, parsed on first use.
-pub fn get(name: &str) -> Option<&'static ServiceModel> {
+/// The model of a vendored service, compiled on first use.
+pub fn get(name: &str) -> Option<&'static Model> {
     let cell = cell(name)?;
     let json = source(name)?;
     Some(cell.get_or_init(|| {
-        ServiceModel::from_json(json).unwrap_or_else(|e| panic!("vendored model {name} is invalid: {e}"))
+        Model::from_json_named(name, json, None)
+            .unwrap_or_else(|e| panic!("vendored model {name} is invalid: {e}"))
     }))
 }
 
@@ -123,8 +127,8 @@ mod tests {
         let json = for_protocol("sqs", Protocol::Json10).expect("vendored");
         assert!(std::ptr::eq(json, get("sqs").expect("vendored")));
         // The variant names operations as the current model does.
-        for operation in query.operations.keys() {
-            assert!(json.operations.contains_key(operation), "{operation}");
+        for operation in &query.operations {
+            assert!(json.operation(&operation.name).is_some(), "{}", operation.name);
         }
     }
 
@@ -141,33 +145,21 @@ mod tests {
     }
 
     #[test]
-    fn every_vendored_model_parses_and_is_closed() {
+    fn every_vendored_model_compiles() {
         for name in NAMES {
             let model = get(name).expect("vendored");
-            for shape in model.shapes.values() {
-                let refs = shape
-                    .members
-                    .values()
-                    .chain(shape.member.iter())
-                    .chain(shape.key.iter())
-                    .chain(shape.value.iter());
-                for r in refs {
-                    assert!(
-                        model.shapes.contains_key(&r.shape),
-                        "{name}: dangling {}",
-                        r.shape
-                    );
-                }
-            }
-            for op in model.operations.values() {
-                for r in op.input.iter().chain(op.output.iter()).chain(op.errors.iter()) {
-                    assert!(
-                        model.shapes.contains_key(&r.shape),
-                        "{name}: dangling {}",
-                        r.shape
-                    );
-                }
-            }
+            assert_eq!(model.name, *name);
+            assert!(!model.operations.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_wire_variant_shares_the_current_operation_ids() {
+        let query = for_protocol("sqs", Protocol::Query).expect("vendored");
+        let json = get("sqs").expect("vendored");
+        for operation in &query.operations {
+            let current = json.operation(&operation.name).expect("same operation");
+            assert_eq!(operation.id, current.id, "{}", operation.name);
         }
     }
 }

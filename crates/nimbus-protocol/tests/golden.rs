@@ -40,7 +40,7 @@ use golden::params::to_value;
 use golden::skips::{SkipList, skips_path};
 use golden::value_json::brief;
 use golden::vectors::{BotocoreIgnoreList, Case, Direction, load_cases, vectors_dir};
-use nimbus_protocol::model::ServiceModel;
+use nimbus_protocol::model::Model;
 use nimbus_protocol::{Protocol, Value};
 
 fn main() -> ExitCode {
@@ -124,7 +124,7 @@ fn run_input_case(case: &Case) -> Result<(), Failure> {
         summary: format!("harness: {what}"),
         details: String::new(),
     };
-    let model = ServiceModel::from_json(&case.model.to_string())
+    let model = Model::from_json(&case.model.to_string())
         .map_err(|e| harness(format!("the case's model does not load: {e}")))?;
     let metadata = &model.metadata;
     let protocol = Protocol::from_model_name(&metadata.protocol, metadata.json_version.as_deref())
@@ -132,8 +132,9 @@ fn run_input_case(case: &Case) -> Result<(), Failure> {
     let operation = model
         .operation(&case.operation)
         .ok_or_else(|| harness(format!("no operation {}", case.operation)))?;
-    let expected = match &operation.input {
-        Some(input) => to_value(&model, &input.shape, &case.body["params"])
+    let input_name = model.input_of(operation).map(|shape| shape.name.clone());
+    let expected = match &input_name {
+        Some(input) => to_value(&model, input, &case.body["params"])
             .map_err(|e| harness(format!("params do not fit the input shape: {e}")))?,
         None => Value::empty(),
     };
@@ -163,7 +164,7 @@ fn run_input_case(case: &Case) -> Result<(), Failure> {
     };
     let mut diffs = Vec::new();
     if let Some(decoded) = &decoded {
-        let shape = operation.input.as_ref().map_or("", |input| input.shape.as_str());
+        let shape = input_name.as_deref().unwrap_or("");
         diffs = if shape.is_empty() {
             if *decoded == Value::empty() {
                 Vec::new()

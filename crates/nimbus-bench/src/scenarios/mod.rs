@@ -345,19 +345,24 @@ fn throughput_figures(report: &LoadReport) -> Vec<f64> {
     ]
 }
 
-/// User plus system CPU time of a process so far, from `/proc/<pid>/stat`
-/// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+/// CPU time the threads of a process have run so far, from each thread's
+/// `/proc/<pid>/task/<tid>/schedstat` (nanoseconds on a CPU): fine-grained
+/// enough for the few requests of a smoke run, where `/proc/<pid>/stat`'s
+/// 10 ms ticks read zero. Threads that ended in between are not counted.
 fn process_cpu(pid: u32) -> Option<std::time::Duration> {
-    const TICKS_PER_SECOND: u64 = 100;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces; fields resume after its ')'.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(std::time::Duration::from_millis(
-        (utime + stime) * 1000 / TICKS_PER_SECOND,
-    ))
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut nanos: u64 = 0;
+    for task in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        nanos += text
+            .split_whitespace()
+            .next()
+            .and_then(|on_cpu| on_cpu.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(std::time::Duration::from_nanos(nanos))
 }
 
 /// Runs one load scenario (cold start and memory are measured by the runner).

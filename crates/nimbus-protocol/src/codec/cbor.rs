@@ -4,24 +4,24 @@
 //! service name is the model's `targetPrefix`, e.g. CloudWatch's
 //! `GraniteServiceVersion20100801`) with a CBOR body; every response carries
 //! `smithy-protocol: rpc-v2-cbor`, errors a map with `__type` and the
-//! error's members.
-
-// AwsError is the error every codec returns, whatever its size.
-#![allow(clippy::result_large_err)]
-
-mod body;
+//! error's members. Structures are maps keyed by member name, blobs byte
+//! strings, timestamps tag 1 around epoch seconds.
 
 use bytes::Bytes;
 use ciborium::value::Value as Cbor;
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
+use serde::Serialize;
+use serde::de::DeserializeSeed;
 
-pub use body::{value_from_cbor, value_to_cbor};
-
-use crate::codec::Protocol;
-use crate::codec::json::{error_type, insert_header, serialization_error};
+use super::json::{error_type, insert_header};
+use crate::de::cbor::CborDe;
+use crate::de::document::{Doc, Format, serialization_error};
+use crate::de::{Reader, Session, WireError};
 use crate::http_types::{HttpRequest, HttpResponse};
-use crate::model::{Operation, ServiceModel};
-use crate::validate;
+use crate::model::{Model, Operation, Shape};
+use crate::ser::SerError;
+use crate::ser::document::{DocSer, Keys};
+use crate::ser::sink::{CborSink, Sink};
 
 /// The `smithy-protocol` header value of this protocol.
 pub const PROTOCOL_HEADER_VALUE: &str = "rpc-v2-cbor";
@@ -48,7 +48,7 @@ fn unknown_operation(message: String) -> AwsError {
 }
 
 /// The operation named by the path `/service/<ServiceName>/operation/<Operation>`.
-pub fn identify<'m>(model: &'m ServiceModel, request: &HttpRequest) -> Result<&'m Operation, AwsError> {
+pub fn identify<'m>(model: &'m Model, request: &HttpRequest) -> Result<&'m Operation, AwsError> {
     let Some((service, operation)) = split_path(&request.path) else {
         return Err(unknown_operation(format!(
             "'{}' is not an rpcv2Cbor path: expected /service/<ServiceName>/operation/<Operation>",
@@ -65,81 +65,105 @@ pub fn identify<'m>(model: &'m ServiceModel, request: &HttpRequest) -> Result<&'
         .ok_or_else(|| unknown_operation(format!("Unknown operation {operation}")))
 }
 
-pub fn decode(model: &ServiceModel, operation: &Operation, request: &HttpRequest) -> Result<Value, AwsError> {
-    let Some(input) = &operation.input else {
-        return Ok(Value::empty());
-    };
-    let value = if request.body.is_empty() {
-        Value::empty()
-    } else {
-        // ciborium refuses nesting beyond 256 levels rather than recursing
-        // without bound; the shape walk stops at MAX_DEPTH.
-        let cbor: Cbor = ciborium::de::from_reader(request.body.as_ref())
-            .map_err(|e| serialization_error(format!("Malformed CBOR request body: {e}")))?;
-        if !matches!(cbor, Cbor::Map(_)) {
-            return Err(serialization_error("The request body must be a CBOR map"));
-        }
-        value_from_cbor(model, &input.shape, &cbor)?
-    };
-    validate::check(Protocol::Cbor, model, &input.shape, &value)?;
-    Ok(value)
+/// A cbor request's body, parsed, read as the input structure.
+pub(crate) struct CborReader<'m> {
+    shape: &'m Shape,
+    body: Cbor,
 }
 
-pub fn encode_response(
-    model: &ServiceModel,
-    operation: &Operation,
-    output: &Value,
-    request_id: &str,
-) -> HttpResponse {
-    // No output shape: no body at all (and so no Content-Type).
-    let body = operation
-        .output
-        .as_ref()
-        .map(|output_ref| encode(&value_to_cbor(model, &output_ref.shape, output)));
-    response(200, body, request_id)
-}
-
-pub fn encode_error(model: &ServiceModel, error: &AwsError, request_id: &str) -> HttpResponse {
-    let namespace = error_type::cbor_namespace(model);
-    let identity = error_type::identify(model, error, namespace.as_deref());
-    let mut entries = vec![(
-        Cbor::Text("__type".to_owned()),
-        Cbor::Text(identity.type_name.clone()),
-    )];
-    if !error.message.is_empty() {
-        entries.push((
-            Cbor::Text(identity.message_key().to_owned()),
-            Cbor::Text(error.message.clone()),
-        ));
+impl<'m> CborReader<'m> {
+    pub fn new(shape: &'m Shape, body: &[u8]) -> Result<Self, AwsError> {
+        let body = if body.is_empty() {
+            Cbor::Map(Vec::new())
+        } else {
+            // ciborium refuses nesting beyond 256 levels rather than
+            // recursing without bound; the shape walk stops at MAX_DEPTH.
+            ciborium::de::from_reader(body)
+                .map_err(|e| serialization_error(format!("Malformed CBOR request body: {e}")))?
+        };
+        Ok(CborReader { shape, body })
     }
+}
+
+impl Reader for CborReader<'_> {
+    type Error = WireError;
+
+    fn read<T, S>(&self, session: &Session<'_>, seed: S) -> Result<T, WireError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
+        seed.deserialize(Doc::top(
+            session,
+            Format::Cbor,
+            self.shape,
+            false,
+            CborDe(&self.body),
+        ))
+    }
+
+    fn format_error(&self, error: WireError) -> AwsError {
+        serialization_error(error.to_string())
+    }
+}
+
+pub fn encode_response<T: Serialize + ?Sized>(
+    model: &Model,
+    operation: &Operation,
+    output: &T,
+    request_id: &str,
+) -> Result<HttpResponse, SerError> {
+    // No output shape: no body at all (and so no Content-Type).
+    let body = match model.output_of(operation) {
+        Some(shape) => {
+            let mut sink = CborSink::default();
+            output.serialize(DocSer::new(model, shape, Keys::Name, &mut sink))?;
+            Some(sink.out)
+        }
+        None => None,
+    };
+    Ok(response(200, body, request_id))
+}
+
+pub fn encode_error(model: &Model, error: &AwsError, request_id: &str) -> HttpResponse {
+    let namespace = error_type::cbor_namespace(model);
+    let identity = error_type::identify(model, error, Some(&namespace));
+    let mut sink = CborSink::default();
+    sink.begin_map();
+    sink.key("__type");
+    sink.string(&identity.type_name);
+    let message_key = identity.message_key().to_owned();
+    if !error.message.is_empty() {
+        sink.key(&message_key);
+        sink.string(&error.message);
+    }
+    let mut written = vec!["__type".to_owned(), message_key];
     for (name, value) in &error.fields {
-        let already_set = entries
-            .iter()
-            .any(|(key, _)| matches!(key, Cbor::Text(k) if k == name));
-        if already_set {
+        if written.iter().any(|known| known == name) {
             continue;
         }
-        let member = identity.shape.and_then(|(_, shape)| shape.members.get(name));
-        let item = match member {
-            Some(member) => body::member_to_cbor(model, member, value),
-            None => body::untyped_cbor(value),
+        written.push(name.clone());
+        let member = identity.shape.and_then(|shape| shape.member(name));
+        sink.key(name);
+        let result = match member {
+            Some(member) => value.serialize(DocSer {
+                member: Some(member),
+                ..DocSer::new(model, model.target(member), Keys::Name, &mut sink)
+            }),
+            None => value.serialize(DocSer {
+                keys: Keys::Name,
+                ..super::json::untyped(model, &mut sink)
+            }),
         };
-        entries.push((Cbor::Text(name.clone()), item));
+        if result.is_err() {
+            sink.null();
+        }
     }
-    let mut response = response(error.status, Some(encode(&Cbor::Map(entries))), request_id);
+    sink.end_map();
+    let mut response = response(error.status, Some(sink.out), request_id);
     if let Some(query_error) = &identity.query_error {
         insert_header(&mut response, "x-amzn-query-error", query_error);
     }
     response
-}
-
-fn encode(cbor: &Cbor) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    // Writing into a Vec cannot fail; an empty map is the safe fallback.
-    if ciborium::ser::into_writer(cbor, &mut bytes).is_err() {
-        bytes = vec![0xa0];
-    }
-    bytes
 }
 
 fn response(status: u16, body: Option<Vec<u8>>, request_id: &str) -> HttpResponse {

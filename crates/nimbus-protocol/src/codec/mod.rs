@@ -1,4 +1,6 @@
-//! One runtime codec per AWS protocol, all driven by the service model.
+//! One codec per AWS protocol, all driven by the compiled model: finding
+//! the operation a request calls, reading its input into any serde type,
+//! and writing outputs and errors in the protocol's own envelope.
 
 pub mod cbor;
 pub mod form;
@@ -7,52 +9,25 @@ pub mod query;
 pub mod rest;
 pub mod xml;
 
-use nimbus_core::{AwsError, Value};
+use std::marker::PhantomData;
 
+use nimbus_core::{AwsError, ByteStream, Value};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, DeserializeSeed};
+
+use crate::de::{self, ValueSeed};
 use crate::http_types::{HttpRequest, HttpResponse};
-use crate::model::{Operation, ServiceModel};
+use crate::model::{Model, Operation};
+use crate::protocol::Protocol;
 use query::Dialect;
 use rest::BodyFormat;
 
-/// The wire protocols of AWS services (botocore's `metadata.protocol(s)`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// `awsQuery`: form-encoded `Action=` requests, XML responses (STS, SNS, IAM).
-    Query,
-    /// The EC2 variant of query: different list flattening and error envelope.
-    Ec2,
-    /// `awsJson1_0` (DynamoDB, SQS).
-    Json10,
-    /// `awsJson1_1` (most json services).
-    Json11,
-    /// `restJson1` (Lambda, ...).
-    RestJson,
-    /// `restXml` (S3, Route 53).
-    RestXml,
-    /// `smithy-rpc-v2-cbor` (CloudWatch).
-    Cbor,
-}
-
 impl Protocol {
-    /// The protocol named by a model's `protocol`/`protocols` entry.
-    pub fn from_model_name(name: &str, json_version: Option<&str>) -> Option<Self> {
-        Some(match name {
-            "query" => Protocol::Query,
-            "ec2" => Protocol::Ec2,
-            "json" if json_version == Some("1.0") => Protocol::Json10,
-            "json" => Protocol::Json11,
-            "rest-json" => Protocol::RestJson,
-            "rest-xml" => Protocol::RestXml,
-            "smithy-rpc-v2-cbor" => Protocol::Cbor,
-            _ => return None,
-        })
-    }
-
     /// Finds the operation a request calls. `Err` is a 4xx in this protocol's
     /// shape (unknown action, missing target, no matching route).
     pub fn identify_operation<'m>(
         self,
-        model: &'m ServiceModel,
+        model: &'m Model,
         request: &HttpRequest,
     ) -> Result<&'m Operation, AwsError> {
         match self {
@@ -63,79 +38,170 @@ impl Protocol {
         }
     }
 
-    /// Decodes the request into a value of the operation's input shape and
-    /// validates it (required members, enums, lengths, ranges).
+    /// Reads the request into the operation's typed input, checking the
+    /// model's constraints (required members, enums, lengths, ranges,
+    /// patterns) on the way.
+    pub fn decode<T: DeserializeOwned>(
+        self,
+        model: &Model,
+        operation: &Operation,
+        request: &HttpRequest,
+    ) -> Result<T, AwsError> {
+        self.decode_seed(model, operation, request, PhantomData::<T>)
+    }
+
+    /// [`decode`](Self::decode) into the neutral [`Value`] tree. An
+    /// operation without input reads as an empty structure.
     pub fn decode_request(
         self,
-        model: &ServiceModel,
+        model: &Model,
         operation: &Operation,
         request: &HttpRequest,
     ) -> Result<Value, AwsError> {
+        let Some(shape) = model.input_of(operation) else {
+            return Ok(Value::empty());
+        };
+        self.decode_seed(model, operation, request, ValueSeed::new(model, shape))
+    }
+
+    /// Decodes with any seed; an operation without input reads as `{}`.
+    pub fn decode_seed<T, S>(
+        self,
+        model: &Model,
+        operation: &Operation,
+        request: &HttpRequest,
+        seed: S,
+    ) -> Result<T, AwsError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
+        let Some(shape) = model.input_of(operation) else {
+            // No input: whatever the request carries, the input is empty.
+            let nothing = serde::de::value::MapDeserializer::<_, de::WireError>::new(std::iter::empty::<(
+                &str,
+                &str,
+            )>());
+            return seed
+                .deserialize(nothing)
+                .map_err(|e| AwsError::internal(format!("an operation without input: {e}")));
+        };
         match self {
-            Protocol::Query => query::decode(Dialect::Query, model, operation, request),
-            Protocol::Ec2 => query::decode(Dialect::Ec2, model, operation, request),
-            Protocol::Json10 | Protocol::Json11 => json::decode(model, operation, request),
-            Protocol::RestJson => rest::decode(BodyFormat::Json, model, operation, request),
-            Protocol::RestXml => rest::decode(BodyFormat::Xml, model, operation, request),
-            Protocol::Cbor => cbor::decode(model, operation, request),
+            Protocol::Json10 | Protocol::Json11 => de::decode(
+                &json::JsonReader::new(shape, &request.body),
+                model,
+                self,
+                shape,
+                seed,
+            ),
+            Protocol::Cbor => de::decode(
+                &cbor::CborReader::new(shape, &request.body)?,
+                model,
+                self,
+                shape,
+                seed,
+            ),
+            Protocol::Query | Protocol::Ec2 => {
+                de::decode(&query::QueryReader::new(shape, request), model, self, shape, seed)
+            }
+            Protocol::RestJson | Protocol::RestXml => {
+                let format = BodyFormat::of(self);
+                let reader = rest::request::RestReader::new(format, model, operation, shape, request)?;
+                de::decode(&reader, model, self, shape, seed)
+            }
         }
     }
 
     /// The input member whose bytes may arrive as a stream: a streaming
     /// blob payload of a rest protocol (S3's PutObject and UploadPart `Body`).
-    pub fn streaming_input_member<'m>(
-        self,
-        model: &'m ServiceModel,
-        operation: &Operation,
-    ) -> Option<&'m str> {
-        match self {
-            Protocol::RestJson | Protocol::RestXml => rest::streaming_payload_member(model, operation),
-            _ => None,
+    pub fn streaming_input_member<'m>(self, model: &'m Model, operation: &Operation) -> Option<&'m str> {
+        if !self.is_rest() {
+            return None;
         }
+        let member = model.input_of(operation)?.payload_member()?;
+        (member.streaming && model.target(member).kind == crate::model::ShapeType::Blob)
+            .then_some(member.name.as_str())
     }
 
     /// [`decode_request`](Self::decode_request) for a request whose
     /// [streaming member](Self::streaming_input_member) arrives as `stream`.
     pub fn decode_streaming_request(
         self,
-        model: &ServiceModel,
+        model: &Model,
         operation: &Operation,
         request: &HttpRequest,
-        stream: nimbus_core::ByteStream,
+        stream: ByteStream,
     ) -> Result<Value, AwsError> {
-        match self {
-            Protocol::RestJson => rest::decode_streaming(BodyFormat::Json, model, operation, request, stream),
-            Protocol::RestXml => rest::decode_streaming(BodyFormat::Xml, model, operation, request, stream),
-            _ => self.decode_request(model, operation, request),
+        let mut value = self.decode_request(model, operation, request)?;
+        if let (Some(member), Value::Structure(members)) =
+            (self.streaming_input_member(model, operation), &mut value)
+        {
+            members.insert(member.to_owned(), Value::Stream(stream));
         }
+        Ok(value)
     }
 
-    /// Encodes a successful output value (a structure of the output shape).
+    /// Writes a successful output (any value of the output shape). A
+    /// streamed payload travels as `stream`, beside the value.
+    pub fn encode<T: Serialize + ?Sized>(
+        self,
+        model: &Model,
+        operation: &Operation,
+        output: &T,
+        stream: Option<ByteStream>,
+        request_id: &str,
+    ) -> HttpResponse {
+        let encoded = match self {
+            Protocol::Query => query::encode_response(Dialect::Query, model, operation, output, request_id),
+            Protocol::Ec2 => query::encode_response(Dialect::Ec2, model, operation, output, request_id),
+            Protocol::Json10 | Protocol::Json11 => {
+                json::encode_response(self, model, operation, output, request_id)
+            }
+            Protocol::RestJson | Protocol::RestXml => {
+                rest::response::encode(BodyFormat::of(self), model, operation, output, stream, request_id)
+            }
+            Protocol::Cbor => cbor::encode_response(model, operation, output, request_id),
+        };
+        encoded.unwrap_or_else(|error| {
+            let error = AwsError::internal(format!(
+                "cannot write the response of {}: {error}",
+                operation.name
+            ));
+            self.encode_error(model, Some(operation), &error, request_id)
+        })
+    }
+
+    /// [`encode`](Self::encode) for a [`Value`] output: a stream in the
+    /// payload member is taken out and streamed.
     pub fn encode_response(
         self,
-        model: &ServiceModel,
+        model: &Model,
         operation: &Operation,
         output: &Value,
         request_id: &str,
     ) -> HttpResponse {
-        match self {
-            Protocol::Query => query::encode_response(Dialect::Query, model, operation, output, request_id),
-            Protocol::Ec2 => query::encode_response(Dialect::Ec2, model, operation, output, request_id),
-            Protocol::Json10 => json::encode_response("1.0", model, operation, output, request_id),
-            Protocol::Json11 => json::encode_response("1.1", model, operation, output, request_id),
-            Protocol::RestJson => {
-                rest::encode_response(BodyFormat::Json, model, operation, output, request_id)
-            }
-            Protocol::RestXml => rest::encode_response(BodyFormat::Xml, model, operation, output, request_id),
-            Protocol::Cbor => cbor::encode_response(model, operation, output, request_id),
-        }
+        let stream =
+            self.streaming_output_member(model, operation)
+                .and_then(|member| match output.get(member) {
+                    Some(Value::Stream(stream)) => Some(stream.clone()),
+                    _ => None,
+                });
+        self.encode(model, operation, output, stream, request_id)
     }
 
-    /// Encodes an error in this protocol's envelope. `operation` is `None` when
+    /// The output member that may be a stream (S3 GetObject's `Body`).
+    fn streaming_output_member<'m>(self, model: &'m Model, operation: &Operation) -> Option<&'m str> {
+        if !self.is_rest() {
+            return None;
+        }
+        let member = model.output_of(operation)?.payload_member()?;
+        (model.target(member).kind == crate::model::ShapeType::Blob).then_some(member.name.as_str())
+    }
+
+    /// Writes an error in this protocol's envelope. `operation` is `None` when
     /// the request could not be matched to an operation.
     pub fn encode_error(
         self,
-        model: &ServiceModel,
+        model: &Model,
         operation: Option<&Operation>,
         error: &AwsError,
         request_id: &str,
@@ -143,10 +209,10 @@ impl Protocol {
         match self {
             Protocol::Query => query::encode_error(Dialect::Query, model, error, request_id),
             Protocol::Ec2 => query::encode_error(Dialect::Ec2, model, error, request_id),
-            Protocol::Json10 => json::encode_error("1.0", model, error, request_id),
-            Protocol::Json11 => json::encode_error("1.1", model, error, request_id),
-            Protocol::RestJson => rest::encode_error(BodyFormat::Json, model, operation, error, request_id),
-            Protocol::RestXml => rest::encode_error(BodyFormat::Xml, model, operation, error, request_id),
+            Protocol::Json10 | Protocol::Json11 => json::encode_error(self, model, error, request_id),
+            Protocol::RestJson | Protocol::RestXml => {
+                rest::errors::encode(BodyFormat::of(self), model, operation, error, request_id)
+            }
             Protocol::Cbor => cbor::encode_error(model, error, request_id),
         }
     }

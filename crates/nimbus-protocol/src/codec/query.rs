@@ -5,23 +5,22 @@
 //! list is flattened). Responses wrap the output in `<OpResponse>` (query adds
 //! an `<OpResult>` and `ResponseMetadata`; ec2 puts `requestId` first).
 
-// AwsError is the error every codec returns; its size is nimbus-core's call.
-#![allow(clippy::result_large_err)]
-
-mod decode;
 mod envelope;
 mod params;
 
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
+use serde::Serialize;
+use serde::de::DeserializeSeed;
 
-use crate::codec::Protocol;
-use crate::codec::xml::lookup_shape;
+use crate::de::query::{ParamDe, Path};
+use crate::de::{Reader, Session, WireError};
 use crate::http_types::{HttpRequest, HttpResponse};
-use crate::model::{Operation, ServiceModel};
-use crate::validate;
-use params::ParamTree;
+use crate::model::{Model, Operation, Shape};
+use crate::protocol::Protocol;
+use crate::ser::SerError;
 
-pub use params::request_params;
+pub(crate) use envelope::write_fields as envelope_fields;
+pub use params::{ParamTree, request_params};
 
 /// Which of the two query dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +30,7 @@ pub enum Dialect {
 }
 
 /// The operation named by the `Action` parameter (form body or query string).
-pub fn identify<'m>(model: &'m ServiceModel, request: &HttpRequest) -> Result<&'m Operation, AwsError> {
+pub fn identify<'m>(model: &'m Model, request: &HttpRequest) -> Result<&'m Operation, AwsError> {
     let params = request_params(request);
     let action = params
         .iter()
@@ -45,50 +44,59 @@ pub fn identify<'m>(model: &'m ServiceModel, request: &HttpRequest) -> Result<&'
         .ok_or_else(|| invalid_action(model, action))
 }
 
-/// The request's parameters as a value of the operation's input shape,
-/// validated against it. `Action`, `Version` and unknown parameters are ignored.
-pub fn decode(
-    dialect: Dialect,
-    model: &ServiceModel,
-    operation: &Operation,
-    request: &HttpRequest,
-) -> Result<Value, AwsError> {
-    let Some(input) = &operation.input else {
-        return Ok(Value::empty());
-    };
-    let params = request_params(request);
-    let tree = ParamTree::build(
-        params
-            .iter()
-            .filter(|(name, _)| name != "Action" && name != "Version")
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-    );
-    let shape = lookup_shape(model, &input.shape)?;
-    let value = decode::Decoder { model, dialect }.structure(&tree, shape, "")?;
-    let protocol = match dialect {
-        Dialect::Query => Protocol::Query,
-        Dialect::Ec2 => Protocol::Ec2,
-    };
-    validate::check(protocol, model, &input.shape, &value)?;
-    Ok(value)
+/// A query request's parameters as a tree, read as the input structure.
+/// `Action`, `Version` and unknown parameters are ignored.
+pub(crate) struct QueryReader<'m> {
+    shape: &'m Shape,
+    tree: ParamTree,
 }
 
-pub fn encode_response(
+impl<'m> QueryReader<'m> {
+    pub fn new(shape: &'m Shape, request: &HttpRequest) -> Self {
+        let params = request_params(request);
+        let tree = ParamTree::build(
+            params
+                .iter()
+                .filter(|(name, _)| name != "Action" && name != "Version")
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
+        QueryReader { shape, tree }
+    }
+}
+
+impl Reader for QueryReader<'_> {
+    type Error = WireError;
+
+    fn read<T, S>(&self, session: &Session<'_>, seed: S) -> Result<T, WireError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
+        seed.deserialize(ParamDe {
+            s: session,
+            shape: self.shape,
+            member: None,
+            node: &self.tree,
+            path: Path::ROOT,
+            depth: 0,
+        })
+    }
+
+    fn format_error(&self, error: WireError) -> AwsError {
+        AwsError::new("InvalidParameterValue", error.to_string(), 400)
+    }
+}
+
+pub fn encode_response<T: Serialize + ?Sized>(
     dialect: Dialect,
-    model: &ServiceModel,
+    model: &Model,
     operation: &Operation,
-    output: &Value,
+    output: &T,
     request_id: &str,
-) -> HttpResponse {
+) -> Result<HttpResponse, SerError> {
     envelope::success(dialect, model, operation, output, request_id)
 }
 
-pub fn encode_error(
-    dialect: Dialect,
-    model: &ServiceModel,
-    error: &AwsError,
-    request_id: &str,
-) -> HttpResponse {
+pub fn encode_error(dialect: Dialect, model: &Model, error: &AwsError, request_id: &str) -> HttpResponse {
     envelope::error(dialect, model, error, request_id)
 }
 
@@ -98,8 +106,8 @@ fn missing_action() -> AwsError {
 }
 
 /// An `Action` the service does not have, worded as each dialect's services word it.
-fn invalid_action(model: &ServiceModel, action: &str) -> AwsError {
-    let message = if Protocol::from_model_name(&model.metadata.protocol, None) == Some(Protocol::Ec2) {
+fn invalid_action(model: &Model, action: &str) -> AwsError {
+    let message = if model.protocol == Some(Protocol::Ec2) {
         format!("The action {action} is not valid for this web service.")
     } else {
         format!(
@@ -114,6 +122,35 @@ fn invalid_action(model: &ServiceModel, action: &str) -> AwsError {
 mod tests {
     use super::*;
     use bytes::Bytes;
+    use nimbus_core::Value;
+
+    type ServiceModel = Model;
+
+    fn decode(
+        dialect: Dialect,
+        model: &Model,
+        operation: &Operation,
+        request: &HttpRequest,
+    ) -> Result<Value, AwsError> {
+        protocol(dialect).decode_request(model, operation, request)
+    }
+
+    fn protocol(dialect: Dialect) -> Protocol {
+        match dialect {
+            Dialect::Query => Protocol::Query,
+            Dialect::Ec2 => Protocol::Ec2,
+        }
+    }
+
+    fn encode_response(
+        dialect: Dialect,
+        model: &Model,
+        operation: &Operation,
+        output: &Value,
+        request_id: &str,
+    ) -> HttpResponse {
+        protocol(dialect).encode_response(model, operation, output, request_id)
+    }
     use http::{HeaderMap, HeaderValue, Method};
     use nimbus_core::{Timestamp, structure};
 

@@ -5,6 +5,15 @@ use nimbus_core::structure;
 use super::*;
 use crate::models;
 
+type ServiceModel = Model;
+
+/// Every violation of `value` against the shape named `shape`, as the
+/// protocol of the model checks it.
+fn validate(model: &Model, shape: &str, value: &Value) -> Vec<Violation> {
+    let protocol = model.protocol.unwrap_or(Protocol::Json10);
+    super::validate(model, protocol, model.shape_named(shape).expect("shape"), value)
+}
+
 fn list(items: Vec<Value>) -> Value {
     Value::List(items)
 }

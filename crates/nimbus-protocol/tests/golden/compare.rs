@@ -13,23 +13,26 @@
 //! Everything else must match exactly, including members the decoder adds.
 
 use nimbus_protocol::Value;
-use nimbus_protocol::model::{Location, ServiceModel, ShapeType};
+use nimbus_protocol::model::{Location, Model, Shape, ShapeType};
 
 use super::value_json::brief;
 
 /// Every difference between `expected` and `actual` (of shape `shape_name`),
 /// one line each, located by member path. Empty when they match.
-pub fn differences(model: &ServiceModel, shape_name: &str, expected: &Value, actual: &Value) -> Vec<String> {
+pub fn differences(model: &Model, shape_name: &str, expected: &Value, actual: &Value) -> Vec<String> {
     let mut walk = Walk {
         model,
         found: Vec::new(),
     };
-    walk.value(shape_name, expected, actual, "", false);
+    match model.shape_named(shape_name) {
+        Some(shape) => walk.value(shape, expected, actual, "", false),
+        None => walk.differ("", format!("shape {shape_name} is not in the model")),
+    }
     walk.found
 }
 
 struct Walk<'m> {
-    model: &'m ServiceModel,
+    model: &'m Model,
     found: Vec<String>,
 }
 
@@ -46,17 +49,13 @@ impl Walk<'_> {
         );
     }
 
-    fn value(&mut self, shape_name: &str, expected: &Value, actual: &Value, path: &str, headers_map: bool) {
-        let Some(shape) = self.model.shapes.get(shape_name) else {
-            self.differ(path, format!("shape {shape_name} is not in the model"));
-            return;
-        };
+    fn value(&mut self, shape: &Shape, expected: &Value, actual: &Value, path: &str, headers_map: bool) {
         match (expected, actual) {
             (Value::Null, Value::Null) => {}
             (Value::Structure(want), Value::Structure(got)) if !shape.document => {
                 for (name, want_member) in want {
                     let member_path = join(path, name);
-                    let Some(member) = shape.members.get(name) else {
+                    let Some(member) = shape.member(name) else {
                         self.differ(&member_path, "not a member of the shape".to_owned());
                         continue;
                     };
@@ -68,7 +67,8 @@ impl Walk<'_> {
                         }
                         Some(got_member) => {
                             let headers = member.location == Some(Location::Headers);
-                            self.value(&member.shape, want_member, got_member, &member_path, headers);
+                            let target = self.model.target(member);
+                            self.value(target, want_member, got_member, &member_path, headers);
                         }
                         None if is_empty_collection(want_member) => {}
                         None => {
@@ -83,7 +83,7 @@ impl Walk<'_> {
                 }
             }
             (Value::List(want), Value::List(got)) => {
-                let Some(member) = &shape.member else {
+                let Some(member) = &shape.item else {
                     return self.mismatch(path, expected, actual);
                 };
                 if want.len() != got.len() {
@@ -99,7 +99,8 @@ impl Walk<'_> {
                     );
                 }
                 for (i, (want_item, got_item)) in want.iter().zip(got).enumerate() {
-                    self.value(&member.shape, want_item, got_item, &format!("{path}[{i}]"), false);
+                    let target = self.model.target(member);
+                    self.value(target, want_item, got_item, &format!("{path}[{i}]"), false);
                 }
             }
             (Value::Map(want), Value::Map(got)) => {
@@ -117,7 +118,8 @@ impl Walk<'_> {
                     let entry_path = join(path, key);
                     match got.iter().find(|(got_key, _)| same_key(got_key, key)) {
                         Some((_, got_item)) => {
-                            self.value(&value_ref.shape, want_item, got_item, &entry_path, false)
+                            let target = self.model.target(value_ref);
+                            self.value(target, want_item, got_item, &entry_path, false)
                         }
                         None => self.differ(
                             &entry_path,

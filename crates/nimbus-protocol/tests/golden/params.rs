@@ -12,26 +12,25 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use indexmap::IndexMap;
 use nimbus_core::Timestamp;
-use nimbus_protocol::model::{ServiceModel, Shape, ShapeType};
+use nimbus_protocol::Value;
+use nimbus_protocol::model::{Member, Model, Shape, ShapeType};
 use nimbus_protocol::timestamp;
-use nimbus_protocol::{Value, model};
 use serde_json::Value as Json;
 
 /// The value of shape `shape_name` that `json` describes.
-pub fn to_value(model: &ServiceModel, shape_name: &str, json: &Json) -> Result<Value, String> {
-    convert(model, shape_name, json, shape_name)
+pub fn to_value(model: &Model, shape_name: &str, json: &Json) -> Result<Value, String> {
+    convert(model, shape(model, shape_name)?, json, shape_name)
 }
 
 /// A model shape, or an error naming the dangling reference.
-pub fn shape<'m>(model: &'m ServiceModel, name: &str) -> Result<&'m Shape, String> {
+pub fn shape<'m>(model: &'m Model, name: &str) -> Result<&'m Shape, String> {
     model
-        .shapes
-        .get(name)
+        .shape_named(name)
         .ok_or_else(|| format!("shape {name} is not in the model"))
 }
 
-fn convert(model: &ServiceModel, shape_name: &str, json: &Json, path: &str) -> Result<Value, String> {
-    let shape = shape(model, shape_name)?;
+fn convert(model: &Model, shape: &Shape, json: &Json, path: &str) -> Result<Value, String> {
+    let shape_name = &shape.name;
     let mismatch = || format!("{path}: {json} is not a {:?}", shape.kind);
     if shape.document {
         return Ok(Value::Document(json.clone()));
@@ -45,14 +44,13 @@ fn convert(model: &ServiceModel, shape_name: &str, json: &Json, path: &str) -> R
                     continue;
                 }
                 let member = shape
-                    .members
-                    .get(name)
+                    .member(name)
                     .ok_or_else(|| format!("{path}: {shape_name} has no member {name}"))?;
                 let value = if member.jsonvalue && !item.is_string() {
                     // A `jsonvalue` header: botocore takes any JSON, the decoder gives its text.
                     Value::String(item.to_string())
                 } else {
-                    convert(model, &member.shape, item, &format!("{path}.{name}"))?
+                    convert(model, model.target(member), item, &format!("{path}.{name}"))?
                 };
                 members.insert(name.clone(), value);
             }
@@ -60,22 +58,22 @@ fn convert(model: &ServiceModel, shape_name: &str, json: &Json, path: &str) -> R
         }
         ShapeType::List => {
             let items = json.as_array().ok_or_else(mismatch)?;
-            let member = element(shape.member.as_ref(), path, "member")?;
+            let member = element(shape.item.as_deref(), path, "member")?;
             let values = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| nullable(model, &member.shape, item, &format!("{path}[{i}]")))
+                .map(|(i, item)| nullable(model, model.target(member), item, &format!("{path}[{i}]")))
                 .collect::<Result<_, _>>()?;
             Value::List(values)
         }
         ShapeType::Map => {
             let object = json.as_object().ok_or_else(mismatch)?;
-            let value_ref = element(shape.value.as_ref(), path, "value")?;
+            let value_ref = element(shape.value.as_deref(), path, "value")?;
             let mut entries = IndexMap::new();
             for (key, item) in object {
                 entries.insert(
                     key.clone(),
-                    nullable(model, &value_ref.shape, item, &format!("{path}.{key}"))?,
+                    nullable(model, model.target(value_ref), item, &format!("{path}.{key}"))?,
                 );
             }
             Value::Map(entries)
@@ -99,19 +97,15 @@ fn convert(model: &ServiceModel, shape_name: &str, json: &Json, path: &str) -> R
     })
 }
 
-fn nullable(model: &ServiceModel, shape_name: &str, json: &Json, path: &str) -> Result<Value, String> {
+fn nullable(model: &Model, shape: &Shape, json: &Json, path: &str) -> Result<Value, String> {
     if json.is_null() {
         Ok(Value::Null)
     } else {
-        convert(model, shape_name, json, path)
+        convert(model, shape, json, path)
     }
 }
 
-fn element<'s>(
-    reference: Option<&'s model::ShapeRef>,
-    path: &str,
-    what: &str,
-) -> Result<&'s model::ShapeRef, String> {
+fn element<'s>(reference: Option<&'s Member>, path: &str, what: &str) -> Result<&'s Member, String> {
     reference.ok_or_else(|| format!("{path}: collection shape without a {what}"))
 }
 

@@ -3,7 +3,19 @@ use http::{HeaderMap, Method};
 use nimbus_core::{Timestamp, structure};
 
 use super::*;
+use crate::Protocol;
 use crate::models;
+use nimbus_core::Value;
+
+type ServiceModel = Model;
+
+fn decode(model: &Model, operation: &Operation, request: &HttpRequest) -> Result<Value, AwsError> {
+    Protocol::Cbor.decode_request(model, operation, request)
+}
+
+fn encode_response(model: &Model, operation: &Operation, output: &Value, request_id: &str) -> HttpResponse {
+    Protocol::Cbor.encode_response(model, operation, output, request_id)
+}
 
 const MODEL: &str = r#"{
   "metadata": {"protocol": "smithy-rpc-v2-cbor", "targetPrefix": "RpcV2Protocol", "endpointPrefix": "rpc"},
@@ -168,14 +180,21 @@ fn encodes_responses_with_tagged_timestamps_and_protocol_headers() {
     let Cbor::Map(entries) = parse(&response.body) else {
         panic!("a map")
     };
-    assert_eq!(entries[0].0, text("double"));
-    assert!(matches!(entries[0].1, Cbor::Float(f) if f.is_nan()));
-    assert_eq!(entries[1], (text("blob"), Cbor::Bytes(b"foo".to_vec())));
+    let entry = |name: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| *key == text(name))
+            .map(|(_, value)| value.clone())
+            .expect(name)
+    };
+    assert!(matches!(entry("double"), Cbor::Float(f) if f.is_nan()));
+    assert_eq!(entry("blob"), Cbor::Bytes(b"foo".to_vec()));
     assert_eq!(
-        entries[2],
-        (text("when"), Cbor::Tag(1, Box::new(Cbor::Float(946_845_296.123))))
+        entry("when"),
+        Cbor::Tag(1, Box::new(Cbor::Float(946_845_296.123)))
     );
-    assert_eq!(entries[3], (text("list"), Cbor::Array(vec![text("a")])));
+    assert_eq!(entry("list"), Cbor::Array(vec![text("a")]));
+    assert_eq!(entries.len(), 4);
 
     let ping = model.operation("Ping").expect("Ping");
     let response = encode_response(&model, ping, &Value::empty(), "req");

@@ -3,19 +3,20 @@
 //! and the `x-amzn-query-error` header of awsQueryCompatible services.
 //!
 //! What real services put in `__type` differs: DynamoDB, SQS and CloudWatch
-//! send a namespaced shape id (`com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`),
-//! and Coral's own errors carry Coral's namespace
-//! (`com.amazon.coral.validate#ValidationException`); most other json services
-//! send the bare name. Clients keep the part after `#` (and before `:`).
+//! send a namespaced shape id (`com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`;
+//! the namespace is their profile's `errorNamespace`), and Coral's own errors
+//! carry Coral's namespace (`com.amazon.coral.validate#ValidationException`);
+//! most other json services send the bare name. Clients keep the part after
+//! `#` (and before `:`).
 
 use nimbus_core::AwsError;
 
-use crate::model::{ServiceModel, Shape};
+use crate::model::{Model, Shape};
 
 /// How a codec should name one error.
 pub(crate) struct ErrorIdentity<'m> {
-    /// The modeled exception shape (name and shape), when the model has one.
-    pub shape: Option<(&'m str, &'m Shape)>,
+    /// The modeled exception shape, when the model has one.
+    pub shape: Option<&'m Shape>,
     /// The `__type` value.
     pub type_name: String,
     /// The bare code (`x-amzn-ErrorType`): the shape name, else the error's code.
@@ -30,42 +31,19 @@ impl ErrorIdentity<'_> {
     /// member (`Message` for some services, `message` for most), else `message`.
     pub fn message_key(&self) -> &str {
         self.shape
-            .and_then(|(_, shape)| {
-                shape.members.iter().find_map(|(name, member)| {
-                    name.eq_ignore_ascii_case("message")
-                        .then(|| member.location_name.as_deref().unwrap_or(name))
-                })
-            })
-            .unwrap_or("message")
+            .and_then(Shape::message_member)
+            .map_or("message", |member| member.json_key.as_str())
     }
-}
-
-/// Namespaces of the services known to send namespaced `__type`s.
-fn known_namespace(model: &ServiceModel) -> Option<&'static str> {
-    match model.metadata.endpoint_prefix.as_str() {
-        "dynamodb" | "streams.dynamodb" => Some("com.amazonaws.dynamodb.v20120810"),
-        "sqs" => Some("com.amazonaws.sqs"),
-        "monitoring" => Some("com.amazonaws.cloudwatch"),
-        _ => None,
-    }
-}
-
-/// The `__type` namespace for awsJson: only where the real service sends one.
-pub(crate) fn json_namespace(model: &ServiceModel) -> Option<String> {
-    known_namespace(model).map(str::to_owned)
 }
 
 /// The `__type` namespace for rpcv2Cbor, which always sends a shape id.
-pub(crate) fn cbor_namespace(model: &ServiceModel) -> Option<String> {
-    Some(known_namespace(model).map_or_else(
-        || {
-            format!(
-                "com.amazonaws.{}",
-                model.metadata.endpoint_prefix.to_ascii_lowercase()
-            )
-        },
-        str::to_owned,
-    ))
+pub(crate) fn cbor_namespace(model: &Model) -> String {
+    model.profile.error_namespace.clone().unwrap_or_else(|| {
+        format!(
+            "com.amazonaws.{}",
+            model.metadata.endpoint_prefix.to_ascii_lowercase()
+        )
+    })
 }
 
 /// Errors raised by AWS's request layer rather than the service, which keep
@@ -90,34 +68,11 @@ fn coral_type(code: &str) -> Option<&'static str> {
     })
 }
 
-/// The exception shape for an error code: the shape of that name, else the
-/// one whose `error.code` (its query-protocol code) is that code.
-pub(crate) fn find_error_shape<'m>(model: &'m ServiceModel, code: &str) -> Option<(&'m str, &'m Shape)> {
-    let is_exception = |shape: &Shape| shape.exception || shape.error.is_some();
-    if let Some((name, shape)) = model.shapes.get_key_value(code)
-        && is_exception(shape)
-    {
-        return Some((name.as_str(), shape));
-    }
-    model
-        .shapes
-        .iter()
-        .filter(|(_, shape)| is_exception(shape))
-        .filter(|(_, shape)| shape.error.as_ref().and_then(|e| e.code.as_deref()) == Some(code))
-        // Several shapes may share a query code; pick one deterministically.
-        .min_by_key(|(name, _)| name.as_str())
-        .map(|(name, shape)| (name.as_str(), shape))
-}
-
 /// Names `error` for a response; `namespace` is the service's `__type`
 /// namespace, `None` for bare names.
-pub(crate) fn identify<'m>(
-    model: &'m ServiceModel,
-    error: &AwsError,
-    namespace: Option<&str>,
-) -> ErrorIdentity<'m> {
-    let shape = find_error_shape(model, &error.code);
-    let code = shape.map_or_else(|| error.code.to_string(), |(name, _)| name.to_owned());
+pub(crate) fn identify<'m>(model: &'m Model, error: &AwsError, namespace: Option<&str>) -> ErrorIdentity<'m> {
+    let shape = model.error_shape(&error.code);
+    let code = shape.map_or_else(|| error.code.to_string(), |shape| shape.name.clone());
     let type_name = match (namespace, shape) {
         (Some(namespace), Some(_)) => format!("{namespace}#{code}"),
         (Some(namespace), None) => {
@@ -127,7 +82,7 @@ pub(crate) fn identify<'m>(
     };
     let query_error = model.metadata.is_query_compatible().then(|| {
         let query_code = shape
-            .and_then(|(_, shape)| shape.error.as_ref())
+            .and_then(|shape| shape.error.as_ref())
             .and_then(|trait_| trait_.code.clone())
             .unwrap_or_else(|| error.code.to_string());
         let fault = if error.sender_fault { "Sender" } else { "Receiver" };

@@ -4,132 +4,137 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use nimbus_core::{AwsError, Value};
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
+use serde::Serialize;
 
 use super::Dialect;
-use crate::codec::xml::{self, XmlWriter};
 use crate::http_types::HttpResponse;
-use crate::model::{Operation, ServiceModel, Shape};
+use crate::model::{Model, Operation, Shape, XmlNamespace};
+use crate::ser::SerError;
+use crate::ser::xml::{Wrap, XmlSer, XmlWriter, write_root};
 
 /// `<OpResponse xmlns=..><OpResult>..</OpResult><ResponseMetadata>..` (query)
 /// or `<OpResponse xmlns=..><requestId>..</requestId>..` (ec2).
-pub fn success(
+pub fn success<T: Serialize + ?Sized>(
     dialect: Dialect,
-    model: &ServiceModel,
+    model: &Model,
     operation: &Operation,
-    output: &Value,
+    output: &T,
     request_id: &str,
-) -> HttpResponse {
-    let empty = Value::empty();
-    let output = if matches!(output, Value::Structure(_)) {
-        output
-    } else {
-        &empty
-    };
+) -> Result<HttpResponse, SerError> {
     let response_name = format!("{}Response", operation.name);
     let mut out = writer(dialect);
-    let mut root = BytesStart::new(response_name.as_str());
-    root.push_attribute(("xmlns", namespace(dialect, model).as_str()));
-    emit(&mut out, Event::Start(root));
+    let namespace = XmlNamespace::Uri(namespace(dialect, model));
+    out.open(&response_name, Some(&namespace), &[]);
     match dialect {
         Dialect::Query => {
-            if let Some(output_ref) = &operation.output {
+            if let Some(shape) = model.output_of(operation) {
                 let result_name = format!("{}Result", operation.name);
-                xml::write_structure(&mut out, model, &output_ref.shape, output, &result_name, None);
+                write_root(model, shape, &result_name, None, &mut out, output)?;
             }
-            emit(&mut out, Event::Start(BytesStart::new("ResponseMetadata")));
-            xml::write_text_element(&mut out, "RequestId", request_id);
-            emit(&mut out, Event::End(BytesEnd::new("ResponseMetadata")));
+            out.open("ResponseMetadata", None, &[]);
+            out.text_element("RequestId", None, request_id);
+            out.close("ResponseMetadata");
         }
         Dialect::Ec2 => {
-            xml::write_text_element(&mut out, "requestId", request_id);
-            if let Some(output_ref) = &operation.output {
-                xml::write_members(&mut out, model, &output_ref.shape, output);
+            out.text_element("requestId", None, request_id);
+            if let Some(shape) = model.output_of(operation) {
+                output.serialize(XmlSer {
+                    wrap: Wrap::MembersOnly,
+                    ..XmlSer::element(model, shape, &response_name, &mut out)
+                })?;
             }
         }
     }
-    emit(&mut out, Event::End(BytesEnd::new(response_name.as_str())));
-    response(dialect, 200, out, request_id)
+    out.close(&response_name);
+    Ok(response(dialect, 200, out, request_id))
 }
 
 /// `<ErrorResponse><Error><Type>..` (query) or `<Response><Errors><Error>..` (ec2).
-pub fn error(dialect: Dialect, model: &ServiceModel, error: &AwsError, request_id: &str) -> HttpResponse {
+pub fn error(dialect: Dialect, model: &Model, error: &AwsError, request_id: &str) -> HttpResponse {
     let mut out = writer(dialect);
     match dialect {
         Dialect::Query => {
-            let mut root = BytesStart::new("ErrorResponse");
-            root.push_attribute(("xmlns", namespace(dialect, model).as_str()));
-            emit(&mut out, Event::Start(root));
+            let namespace = XmlNamespace::Uri(namespace(dialect, model));
+            out.open("ErrorResponse", Some(&namespace), &[]);
             error_element(&mut out, dialect, model, error);
-            xml::write_text_element(&mut out, "RequestId", request_id);
-            emit(&mut out, Event::End(BytesEnd::new("ErrorResponse")));
+            out.text_element("RequestId", None, request_id);
+            out.close("ErrorResponse");
         }
         Dialect::Ec2 => {
-            emit(&mut out, Event::Start(BytesStart::new("Response")));
-            emit(&mut out, Event::Start(BytesStart::new("Errors")));
+            out.open("Response", None, &[]);
+            out.open("Errors", None, &[]);
             error_element(&mut out, dialect, model, error);
-            emit(&mut out, Event::End(BytesEnd::new("Errors")));
-            xml::write_text_element(&mut out, "RequestID", request_id);
-            emit(&mut out, Event::End(BytesEnd::new("Response")));
+            out.close("Errors");
+            out.text_element("RequestID", None, request_id);
+            out.close("Response");
         }
     }
     response(dialect, error.status, out, request_id)
 }
 
 /// `<Error>` with the code, the message and the error's extra members, named
-/// as its exception shape names them when the model has one.
-fn error_element(out: &mut XmlWriter, dialect: Dialect, model: &ServiceModel, error: &AwsError) {
-    emit(out, Event::Start(BytesStart::new("Error")));
+/// as its exception shape names them when the model has one. The code is the
+/// shape's query code (`error.code`) when it names a shape.
+fn error_element(out: &mut XmlWriter, dialect: Dialect, model: &Model, error: &AwsError) {
+    out.open("Error", None, &[]);
     if dialect == Dialect::Query {
         let fault = if error.sender_fault { "Sender" } else { "Receiver" };
-        xml::write_text_element(out, "Type", fault);
+        out.text_element("Type", None, fault);
     }
-    xml::write_text_element(out, "Code", &error.code);
+    let shape = model.error_shape(&error.code);
+    out.text_element("Code", None, &wire_code(shape, &error.code));
     if !error.message.is_empty() {
-        xml::write_text_element(out, "Message", &error.message);
+        out.text_element("Message", None, &error.message);
     }
-    // Looked up only when needed: finding it walks every shape of the model.
-    let shape = if error.fields.is_empty() {
-        None
-    } else {
-        exception_shape(model, &error.code)
-    };
-    for (name, value) in &error.fields {
-        if ["Type", "Code", "Message"]
-            .iter()
-            .any(|taken| name.eq_ignore_ascii_case(taken))
-        {
-            continue;
-        }
-        match shape.and_then(|shape| shape.members.get(name)) {
-            Some(reference) => xml::write_member(out, model, name, reference, value),
-            None => xml::write_untyped(out, name, value),
-        }
-    }
-    emit(out, Event::End(BytesEnd::new("Error")));
+    let fields: indexmap::IndexMap<String, Value> = error
+        .fields
+        .iter()
+        .filter(|(name, _)| {
+            !["Type", "Code", "Message"]
+                .iter()
+                .any(|taken| name.eq_ignore_ascii_case(taken))
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    write_fields(out, model, shape, &fields);
+    out.close("Error");
 }
 
-/// The exception shape whose wire code is `code` (its `error.code`, else its name).
-fn exception_shape<'m>(model: &'m ServiceModel, code: &str) -> Option<&'m Shape> {
-    let wire_code = |(name, shape): &(&'m String, &'m Shape)| {
-        shape
-            .error
-            .as_ref()
-            .and_then(|trait_| trait_.code.as_deref())
-            .unwrap_or(name.as_str())
-            == code
-    };
-    model
-        .shapes
+/// The code clients see for an error: a modeled shape's `error.code` (the
+/// query protocol's code), else the code as it is.
+pub(crate) fn wire_code(shape: Option<&Shape>, code: &str) -> String {
+    shape
+        .and_then(|shape| shape.error.as_ref())
+        .and_then(|error| error.code.clone())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// An error's extra fields as elements: members of its shape as the shape
+/// says, others as plain elements.
+pub(crate) fn write_fields(
+    out: &mut XmlWriter,
+    model: &Model,
+    shape: Option<&Shape>,
+    fields: &indexmap::IndexMap<String, Value>,
+) {
+    let (modeled, unmodeled): (Vec<_>, Vec<_>) = fields
         .iter()
-        .filter(|(_, shape)| shape.exception)
-        .find(wire_code)
-        .map(|(_, shape)| shape)
+        .partition(|(name, _)| shape.is_some_and(|shape| shape.member(name).is_some()));
+    if let Some(shape) = shape {
+        let modeled = Value::Structure(modeled.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let _ = modeled.serialize(XmlSer {
+            wrap: Wrap::MembersOnly,
+            ..XmlSer::element(model, shape, "Error", out)
+        });
+    }
+    for (name, value) in unmodeled {
+        let _ = value.serialize(XmlSer::untyped(model, name, out));
+    }
 }
 
 /// The `xmlns` of the response root: query services use the model's
 /// `xmlNamespace`; ec2 always the versioned EC2 namespace with its trailing slash.
-fn namespace(dialect: Dialect, model: &ServiceModel) -> String {
+fn namespace(dialect: Dialect, model: &Model) -> String {
     let metadata = &model.metadata;
     match dialect {
         Dialect::Ec2 => format!("http://ec2.amazonaws.com/doc/{}/", metadata.api_version),
@@ -144,22 +149,17 @@ fn namespace(dialect: Dialect, model: &ServiceModel) -> String {
 
 /// Indented like AWS's own responses; ec2 ones start with an XML declaration.
 fn writer(dialect: Dialect) -> XmlWriter {
-    let mut out = XmlWriter::new_with_indent(Vec::new(), b' ', 2);
+    let mut out = XmlWriter::indented();
     if dialect == Dialect::Ec2 {
-        emit(&mut out, Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        out.declaration();
     }
     out
-}
-
-fn emit<'a>(out: &mut XmlWriter, event: impl Into<Event<'a>>) {
-    // Writing into a Vec cannot fail.
-    let _ = out.write_event(event);
 }
 
 fn response(dialect: Dialect, status: u16, out: XmlWriter, request_id: &str) -> HttpResponse {
     let mut response = HttpResponse {
         status,
-        body: Bytes::from(out.into_inner()),
+        body: Bytes::from(out.into_bytes()),
         ..HttpResponse::default()
     };
     let content_type = match dialect {

@@ -1,90 +1,50 @@
-//! Decoding a rest request: URI labels, query parameters, headers, prefix
-//! headers and the body (the payload member, or every unbound member) into
-//! one value of the operation's input shape.
+//! Reading a rest request: URI labels, query parameters, headers, prefix
+//! headers and the body (the payload member, or every unbound member) as
+//! one structure of the operation's input shape.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use bytes::Bytes;
 use http::HeaderName;
-use indexmap::IndexMap;
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
 use percent_encoding::percent_decode_str;
+use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, Visitor};
+use serde::forward_to_deserialize_any;
 
-use super::bindings::{header_timestamp_format, parse_scalar, split_header_list};
+use super::bindings::split_header_list;
 use super::{BodyFormat, RouteIndex, body, errors};
+use crate::de::document::{Doc, Format};
+use crate::de::rest::{Bound, NoBody, Origin, RestMembers, json_error};
+use crate::de::xml::XmlDe;
+use crate::de::{Reader, Session, WireError, fail};
 use crate::http_types::HttpRequest;
-use crate::model::{Location, Operation, ServiceModel, Shape, ShapeRef, ShapeType};
+use crate::model::{Location, Member, Model, Operation, Shape, ShapeType};
 use crate::timestamp::TimestampFormat;
-use crate::validate;
 
-/// Everything of the request the member decoders read, parsed once.
-struct Parts<'r> {
+/// One rest request, parsed as far as every reading needs it.
+pub(crate) struct RestReader<'r, 'm> {
+    format: BodyFormat,
+    model: &'m Model,
+    shape: &'m Shape,
     request: &'r HttpRequest,
     /// URI label values (`(name, text)`), percent-decoded: borrowed from the
     /// model and the path unless decoding changed them.
-    labels: Vec<(&'r str, Cow<'r, str>)>,
+    labels: Vec<(&'m str, Cow<'r, str>)>,
     params: Vec<(String, String)>,
     /// Query keys a querystring map must not take: those bound to other
     /// members and those the route template requires (`uploads`).
     claimed_keys: HashSet<String>,
-    /// The lengths of the request's header names, as a set of bits (63 for
-    /// any longer name): a header-bound member whose name has none of these
-    /// lengths is absent without a scan, which is most of them.
-    header_name_lengths: u64,
 }
 
-/// The bit of [`Parts::header_name_lengths`] for a name of `len` bytes.
-fn length_bit(len: usize) -> u64 {
-    1 << len.min(63)
-}
-
-pub fn decode(
-    format: BodyFormat,
-    model: &ServiceModel,
-    operation: &Operation,
-    request: &HttpRequest,
-) -> Result<Value, AwsError> {
-    let Some(input) = &operation.input else {
-        return Ok(Value::empty());
-    };
-    let shape = model.shape(&input.shape);
-    let parts = Parts::new(format, model, operation, shape, request)?;
-
-    let mut decoded = IndexMap::new();
-    for (name, member) in &shape.members {
-        if let Some(value) = decode_bound_member(format, model, &parts, name, member)? {
-            decoded.insert(name.clone(), value);
-        }
-    }
-    let bound = decoded.len();
-    decode_body(format, model, input, shape, &request.body, &mut decoded)?;
-
-    // Model order, whatever order the locations were read in. The bound
-    // members were read in model order: only body members need placing.
-    if decoded.len() != bound {
-        decoded = shape
-            .members
-            .keys()
-            .filter_map(|name| decoded.swap_remove(name).map(|value| (name.clone(), value)))
-            .collect();
-    }
-    let value = Value::Structure(decoded);
-    validate::check(format.protocol(), model, &input.shape, &value)?;
-    Ok(value)
-}
-
-impl<'r> Parts<'r> {
-    fn new(
+impl<'r, 'm> RestReader<'r, 'm> {
+    pub fn new(
         format: BodyFormat,
-        model: &'r ServiceModel,
-        operation: &Operation,
-        shape: &Shape,
+        model: &'m Model,
+        operation: &'m Operation,
+        shape: &'m Shape,
         request: &'r HttpRequest,
-    ) -> Result<Parts<'r>, AwsError> {
-        let route = RouteIndex::of(model).route_of(model, operation);
+    ) -> Result<Self, AwsError> {
+        let route = RouteIndex::of(model).route_of(operation);
         let mut labels = Vec::new();
         let mut claimed_keys = HashSet::new();
         if let Some(route) = route {
@@ -103,32 +63,27 @@ impl<'r> Parts<'r> {
                 labels.push((name, changed.map_or(text, Cow::Owned)));
             }
         }
+        let is_query_map = |member: &Member| {
+            member.location == Some(Location::Querystring) && model.target(member).kind == ShapeType::Map
+        };
         // Only a querystring map reads the claimed keys: most inputs have
         // none, and need not collect a dozen names per request.
-        let query_bound = |member: &ShapeRef| member.location == Some(Location::Querystring);
-        let has_query_map = !request.query.is_empty()
-            && shape
-                .members
-                .values()
-                .any(|member| query_bound(member) && model.shape(&member.shape).kind == ShapeType::Map);
-        if has_query_map {
+        if !request.query.is_empty() && shape.members.iter().any(is_query_map) {
             if let Some(route) = route {
                 claimed_keys.extend(route.query.iter().map(|(key, _)| key.clone()));
             }
-            for (name, member) in &shape.members {
-                if query_bound(member) && model.shape(&member.shape).kind != ShapeType::Map {
-                    claimed_keys.insert(member.location_name.clone().unwrap_or_else(|| name.clone()));
+            for member in &shape.members {
+                if member.location == Some(Location::Querystring) && !is_query_map(member) {
+                    claimed_keys.insert(member.json_key.clone());
                 }
             }
         }
-        let header_name_lengths = request
-            .headers
-            .keys()
-            .fold(0, |lengths, name| lengths | length_bit(name.as_str().len()));
-        Ok(Parts {
+        Ok(RestReader {
+            format,
+            model,
+            shape,
             request,
             labels,
-            header_name_lengths,
             params: request.query_params(),
             claimed_keys,
         })
@@ -136,309 +91,364 @@ impl<'r> Parts<'r> {
 
     /// Every value of a header (repeated headers joined as one list), as text.
     fn header(&self, name: &HeaderName) -> Option<String> {
-        // A scan of the request's dozen or so headers, comparing names
-        // parsed once per model: cheaper than hashing the name for a map
-        // lookup, for each of the dozens of header-bound members an input
-        // has, most of them absent.
-        if self.header_name_lengths & length_bit(name.as_str().len()) == 0 {
-            return None;
-        }
-        let mut values = self.request.headers.iter().filter(|(key, _)| *key == name);
-        let (_, first) = values.next()?;
+        let mut values = self.request.headers.get_all(name).iter();
+        let first = values.next()?;
         let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
-        for (_, value) in values {
+        for value in values {
             text.push_str(", ");
             text.push_str(&String::from_utf8_lossy(value.as_bytes()));
         }
         Some(text)
     }
-}
 
-fn decode_bound_member(
-    format: BodyFormat,
-    model: &ServiceModel,
-    parts: &Parts<'_>,
-    name: &str,
-    member: &ShapeRef,
-) -> Result<Option<Value>, AwsError> {
-    // The member's shape is looked up only once it has a value: most members
-    // of an input (dozens for S3's GetObject) are absent from a request.
-    let wire_name = member.location_name.as_deref().unwrap_or(name);
-    match member.location {
-        Some(Location::Uri) => {
-            let Some((_, text)) = parts.labels.iter().find(|(label, _)| *label == wire_name) else {
-                return Ok(None);
+    /// The members found outside the body, in model order. A required one
+    /// that is absent breaks a constraint.
+    fn bound<E: Error>(&self, s: &Session<'m>) -> Result<Vec<(&'m Member, Bound<'_>, Origin<'m>)>, E> {
+        let mut bound = Vec::new();
+        for member in &self.shape.members {
+            let Some(location) = member.location else {
+                continue;
             };
-            scalar(format, model, model.shape(&member.shape), text, "URI", wire_name).map(Some)
+            let found = self.bound_member(member, location).map_err(fail)?;
+            match found {
+                Some((value, origin)) => bound.push((member, value, origin)),
+                None => s.require(!member.required)?,
+            }
         }
-        Some(Location::Querystring) if parts.params.is_empty() => Ok(None),
-        Some(Location::Querystring) => {
-            decode_query_member(format, model, parts, wire_name, model.shape(&member.shape))
-        }
-        Some(Location::Header) => {
-            let Some(text) = member.header_name(name).and_then(|name| parts.header(name)) else {
-                return Ok(None);
-            };
-            let target = model.shape(&member.shape);
-            decode_header(format, model, member, target, wire_name, text)
-        }
-        Some(Location::Headers) => Ok(decode_prefix_headers(parts, wire_name)),
-        Some(Location::StatusCode) | None => Ok(None),
+        Ok(bound)
     }
-}
 
-/// A scalar from label, query or header text, or the protocol's error for text
-/// that does not fit.
-fn scalar(
-    format: BodyFormat,
-    model: &ServiceModel,
-    shape: &Shape,
-    text: &str,
-    location: &str,
-    wire_name: &str,
-) -> Result<Value, AwsError> {
-    parse_scalar(shape, text).ok_or_else(|| errors::malformed_value(format, model, location, wire_name, text))
-}
+    fn bound_member(
+        &self,
+        member: &'m Member,
+        location: Location,
+    ) -> Result<Option<(Bound<'_>, Origin<'m>)>, AwsError> {
+        let origin = |location: &'static str| Origin {
+            location,
+            wire_name: Cow::Borrowed(member.json_key.as_str()),
+        };
+        let target = self.model.target(member);
+        Ok(match location {
+            Location::Uri => self
+                .labels
+                .iter()
+                .find(|(label, _)| *label == member.json_key)
+                .map(|(_, text)| (Bound::Text(Cow::Borrowed(text.as_ref())), origin("URI"))),
+            Location::Querystring if self.params.is_empty() => None,
+            Location::Querystring => self
+                .query_member(member, target)
+                .map(|b| (b, origin("query string"))),
+            Location::Header => {
+                let text = member.header.as_ref().and_then(|name| self.header(name));
+                match text {
+                    None => None,
+                    Some(text) => self
+                        .header_member(member, target, text)?
+                        .map(|b| (b, origin("header"))),
+                }
+            }
+            Location::Headers => self
+                .prefix_headers(&member.json_key)
+                .map(|b| (b, origin("header"))),
+            Location::StatusCode => None,
+        })
+    }
 
-fn decode_query_member(
-    format: BodyFormat,
-    model: &ServiceModel,
-    parts: &Parts<'_>,
-    wire_name: &str,
-    target: &Shape,
-) -> Result<Option<Value>, AwsError> {
-    let values = || {
-        parts
+    fn query_member(&self, member: &Member, target: &Shape) -> Option<Bound<'_>> {
+        let values = || {
+            self.params
+                .iter()
+                .filter(|(key, _)| *key == member.json_key)
+                .map(|(_, value)| Cow::Borrowed(value.as_str()))
+        };
+        match target.kind {
+            ShapeType::List => {
+                let items: Vec<_> = values().collect();
+                (!items.is_empty()).then_some(Bound::Texts(items))
+            }
+            ShapeType::Map => self.query_map(),
+            _ => match values().next() {
+                None => None,
+                Some(text) if text.is_empty() && target.kind != ShapeType::String => None,
+                Some(text) => Some(Bound::Text(text)),
+            },
+        }
+    }
+
+    /// A querystring-bound map takes every parameter no other member claims;
+    /// list-valued maps collect repeated keys.
+    fn query_map(&self) -> Option<Bound<'_>> {
+        let mut entries: Vec<(Cow<'_, str>, Vec<Cow<'_, str>>)> = Vec::new();
+        for (key, text) in self
             .params
             .iter()
-            .filter(move |(key, _)| key == wire_name)
-            .map(|(_, value)| value.as_str())
-    };
-    match target.kind {
-        ShapeType::List => {
-            let Some(item_ref) = &target.member else {
-                return Ok(None);
-            };
-            let item_shape = model.shape(&item_ref.shape);
-            let items: Vec<&str> = values().collect();
-            if items.is_empty() {
-                return Ok(None);
+            .filter(|(key, _)| !self.claimed_keys.contains(key))
+        {
+            match entries.iter_mut().find(|(known, _)| known == key) {
+                Some((_, values)) => values.push(Cow::Borrowed(text)),
+                None => entries.push((Cow::Borrowed(key), vec![Cow::Borrowed(text)])),
             }
-            let items = items
-                .into_iter()
-                .map(|text| scalar(format, model, item_shape, text, "query string", wire_name))
-                .collect::<Result<_, _>>()?;
-            Ok(Some(Value::List(items)))
         }
-        ShapeType::Map => decode_query_map(format, model, parts, target),
-        _ => match values().next() {
-            None => Ok(None),
-            Some("") if target.kind != ShapeType::String => Ok(None),
-            Some(text) => scalar(format, model, target, text, "query string", wire_name).map(Some),
-        },
+        (!entries.is_empty()).then_some(Bound::QueryMap(entries))
+    }
+
+    fn header_member(
+        &self,
+        member: &Member,
+        target: &Shape,
+        text: String,
+    ) -> Result<Option<Bound<'_>>, AwsError> {
+        Ok(match target.kind {
+            ShapeType::List => {
+                let http_dates = target.item.as_deref().is_some_and(|item| {
+                    self.model.target(item).kind == ShapeType::Timestamp
+                        && item.timestamp_format.unwrap_or(TimestampFormat::Rfc822) == TimestampFormat::Rfc822
+                });
+                let items = split_header_list(&text, http_dates);
+                Some(Bound::Texts(items.into_iter().map(Cow::Owned).collect()))
+            }
+            ShapeType::String if member.jsonvalue => {
+                use base64::Engine;
+                let json = base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|json| serde_json::from_str::<serde_json::Value>(json).is_ok())
+                    .ok_or_else(|| {
+                        errors::malformed_value(self.format, self.model, "header", &member.json_key, &text)
+                    })?;
+                Some(Bound::Text(Cow::Owned(json)))
+            }
+            ShapeType::String => Some(Bound::Text(Cow::Owned(text))),
+            // An empty header carries no number, flag or date: treat it as absent.
+            _ if text.trim().is_empty() => None,
+            _ => Some(Bound::Text(Cow::Owned(text))),
+        })
+    }
+
+    /// `x-amz-meta-*` style members: every header starting with the prefix
+    /// (compared case-insensitively), keyed by the rest of its name.
+    fn prefix_headers(&self, prefix: &str) -> Option<Bound<'_>> {
+        let prefix = prefix.to_ascii_lowercase();
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for name in self.request.headers.keys() {
+            let Some(key) = name.as_str().strip_prefix(prefix.as_str()) else {
+                continue;
+            };
+            if key.is_empty() || entries.iter().any(|(known, _)| known == key) {
+                continue;
+            }
+            if let Some(text) = self.header(name) {
+                entries.push((key.to_owned(), text));
+            }
+        }
+        (!entries.is_empty()).then_some(Bound::PrefixHeaders(entries))
+    }
+
+    /// The payload member's value: blobs and strings are the raw body;
+    /// structures a document of their own shape. An empty body (or an
+    /// empty document) leaves the member out.
+    fn payload(
+        &self,
+        member: &Member,
+        root: Option<&'r crate::codec::xml::Element>,
+    ) -> Result<Option<Bound<'r>>, AwsError> {
+        let body = &self.request.body;
+        if body.is_empty() {
+            return Ok(None);
+        }
+        let target = self.model.target(member);
+        Ok(match target.kind {
+            ShapeType::Blob => Some(Bound::Bytes(body)),
+            ShapeType::String => match std::str::from_utf8(body) {
+                Ok(text) => Some(Bound::Text(Cow::Borrowed(text))),
+                Err(_) => {
+                    return Err(errors::malformed_value(
+                        self.format,
+                        self.model,
+                        "body",
+                        &target.name,
+                        "(not UTF-8)",
+                    ));
+                }
+            },
+            _ if body::is_blank(body) => None,
+            _ => match (self.format, root) {
+                (BodyFormat::Xml, Some(root)) => {
+                    (!XmlDe::is_empty_structure(target, root)).then_some(Bound::Xml(root))
+                }
+                (BodyFormat::Xml, None) => None,
+                (BodyFormat::Json, _) => (!is_empty_json_object(body)).then_some(Bound::Json(body)),
+            },
+        })
+    }
+
+    /// Whether the body holds members of the input (no payload member, some
+    /// member bound nowhere, a non-blank body).
+    fn has_body_members(&self) -> bool {
+        self.shape.payload.is_none()
+            && self.shape.members.iter().any(|member| member.location.is_none())
+            && !body::is_blank(&self.request.body)
+    }
+
+    fn complain(&self, origin: &Origin<'_>, text: &str) -> AwsError {
+        errors::malformed_value(self.format, self.model, origin.location, &origin.wire_name, text)
     }
 }
 
-/// A querystring-bound map takes every parameter no other member claims;
-/// list-valued maps collect repeated keys.
-fn decode_query_map(
-    format: BodyFormat,
-    model: &ServiceModel,
-    parts: &Parts<'_>,
-    target: &Shape,
-) -> Result<Option<Value>, AwsError> {
-    let value_shape = target.value.as_ref().map(|value| model.shape(&value.shape));
-    let list_item_shape = value_shape
-        .filter(|shape| shape.kind == ShapeType::List)
-        .and_then(|list| list.member.as_ref())
-        .map(|item| model.shape(&item.shape));
-    let mut entries: IndexMap<String, Value> = IndexMap::new();
-    for (key, text) in parts
-        .params
+/// `{}` with only whitespace around: a payload structure with no members.
+fn is_empty_json_object(body: &[u8]) -> bool {
+    let trimmed: Vec<u8> = body
         .iter()
-        .filter(|(key, _)| !parts.claimed_keys.contains(key))
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    trimmed == b"{}"
+}
+
+impl Reader for RestReader<'_, '_> {
+    type Error = WireError;
+
+    fn read<T, S>(&self, session: &Session<'_>, seed: S) -> Result<T, WireError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
     {
-        match (list_item_shape, value_shape) {
-            (Some(item_shape), _) => {
-                let item = scalar(format, model, item_shape, text, "query string", key)?;
-                if let Value::List(items) = entries
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::List(Vec::new()))
-                {
-                    items.push(item);
-                }
+        let document_payload = self
+            .shape
+            .payload_member()
+            .is_some_and(|member| self.model.target(member).kind.is_container());
+        let root = match (self.format, document_payload || self.has_body_members()) {
+            (BodyFormat::Xml, true) if !body::is_blank(&self.request.body) => {
+                Some(crate::codec::xml::parse_document(&self.request.body).map_err(fail::<WireError>)?)
             }
-            (None, Some(shape)) => {
-                if !entries.contains_key(key) {
-                    entries.insert(
-                        key.clone(),
-                        scalar(format, model, shape, text, "query string", key)?,
-                    );
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    Ok((!entries.is_empty()).then_some(Value::Map(entries)))
-}
-
-fn decode_header(
-    format: BodyFormat,
-    model: &ServiceModel,
-    member: &ShapeRef,
-    target: &Shape,
-    wire_name: &str,
-    text: String,
-) -> Result<Option<Value>, AwsError> {
-    match target.kind {
-        ShapeType::List => {
-            let Some(item_ref) = &target.member else {
-                return Ok(None);
-            };
-            let item_shape = model.shape(&item_ref.shape);
-            let http_dates = item_shape.kind == ShapeType::Timestamp
-                && header_timestamp_format(item_ref, item_shape) == TimestampFormat::Rfc822;
-            let items = split_header_list(&text, http_dates)
-                .iter()
-                .map(|item| scalar(format, model, item_shape, item, "header", wire_name))
-                .collect::<Result<_, _>>()?;
-            Ok(Some(Value::List(items)))
-        }
-        ShapeType::String if member.jsonvalue => {
-            let json = BASE64
-                .decode(text.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .filter(|json| serde_json::from_str::<serde_json::Value>(json).is_ok())
-                .ok_or_else(|| errors::malformed_value(format, model, "header", wire_name, &text))?;
-            Ok(Some(Value::String(json)))
-        }
-        ShapeType::String => Ok(Some(Value::String(text))),
-        // An empty header carries no number, flag or date: treat it as absent.
-        _ if text.trim().is_empty() => Ok(None),
-        _ => scalar(format, model, target, &text, "header", wire_name).map(Some),
-    }
-}
-
-/// `x-amz-meta-*` style members: every header starting with the prefix
-/// (compared case-insensitively), keyed by the rest of its name.
-fn decode_prefix_headers(parts: &Parts<'_>, prefix: &str) -> Option<Value> {
-    // Header names are lower case; models write prefixes in lower case too,
-    // so a copy is rarely needed.
-    let prefix: Cow<'_, str> = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(prefix.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(prefix)
-    };
-    let mut entries = IndexMap::new();
-    for name in parts.request.headers.keys() {
-        let Some(key) = name.as_str().strip_prefix(&*prefix) else {
-            continue;
+            _ => None,
         };
-        if key.is_empty() || entries.contains_key(key) {
-            continue;
-        }
-        if let Some(text) = parts.header(name) {
-            entries.insert(key.to_owned(), Value::String(text));
+        seed.deserialize(RestInput {
+            reader: self,
+            s: session,
+            root: root.as_ref(),
+        })
+    }
+
+    fn format_error(&self, error: WireError) -> AwsError {
+        match self.format {
+            BodyFormat::Json => AwsError::new("SerializationException", error.to_string(), 400),
+            BodyFormat::Xml => crate::de::xml::malformed(self.model),
         }
     }
-    (!entries.is_empty()).then_some(Value::Map(entries))
 }
 
-/// The body: the payload member when the shape names one, else the members
-/// bound to no other location.
-fn decode_body(
-    format: BodyFormat,
-    model: &ServiceModel,
-    input: &ShapeRef,
-    shape: &Shape,
-    body: &Bytes,
-    decoded: &mut IndexMap<String, Value>,
-) -> Result<(), AwsError> {
-    if let Some(payload_name) = &shape.payload {
-        let Some(member) = shape.members.get(payload_name) else {
-            return Ok(());
-        };
-        if let Some(value) = decode_payload(format, model, member, body)? {
-            decoded.insert(payload_name.clone(), value);
-        }
-        return Ok(());
-    }
-    let has_body_members = shape.members.values().any(|member| member.location.is_none());
-    if !has_body_members || body::is_blank(body) {
-        return Ok(());
-    }
-    if let Value::Structure(members) = body::decode(format, model, &input.shape, body)? {
-        for (name, value) in members {
-            let unbound = shape
-                .members
-                .get(&name)
-                .is_some_and(|member| member.location.is_none());
-            if unbound {
-                decoded.insert(name, value);
+/// The input structure of one reading.
+struct RestInput<'a, 'r, 'm, 's> {
+    reader: &'a RestReader<'r, 'm>,
+    s: &'s Session<'m>,
+    root: Option<&'a crate::codec::xml::Element>,
+}
+
+impl<'de> Deserializer<'de> for RestInput<'de, '_, '_, '_> {
+    type Error = WireError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
+        let reader = self.reader;
+        let mut bound = reader.bound::<WireError>(self.s)?;
+        if let Some(member) = reader.shape.payload_member() {
+            if let Some(value) = reader.payload(member, self.root).map_err(fail::<WireError>)? {
+                let origin = Origin {
+                    location: "body",
+                    wire_name: Cow::Borrowed(member.name.as_str()),
+                };
+                bound.push((member, value, origin));
+            } else {
+                self.s.require(!member.required)?;
             }
         }
-    }
-    Ok(())
-}
-
-/// The payload member: blobs and strings are the raw body; structures,
-/// unions and documents are a JSON or XML document of their own shape. An
-/// empty body (or an empty document) leaves the member out.
-fn decode_payload(
-    format: BodyFormat,
-    model: &ServiceModel,
-    member: &ShapeRef,
-    body: &Bytes,
-) -> Result<Option<Value>, AwsError> {
-    if body.is_empty() {
-        return Ok(None);
-    }
-    let target = model.shape(&member.shape);
-    match target.kind {
-        ShapeType::Blob => Ok(Some(Value::Blob(body.clone()))),
-        ShapeType::String => String::from_utf8(body.to_vec())
-            .map(|text| Some(Value::String(text)))
-            .map_err(|_| errors::malformed_value(format, model, "body", &member.shape, "(not UTF-8)")),
-        _ if body::is_blank(body) => Ok(None),
-        _ => {
-            let value = body::decode(format, model, &member.shape, body)?;
-            let is_empty_structure = matches!(&value, Value::Structure(members) if members.is_empty());
-            Ok((!is_empty_structure).then_some(value))
+        let complain = |origin: &Origin<'_>, text: &str| reader.complain(origin, text);
+        let body = BodyVisitor {
+            visitor,
+            s: self.s,
+            bound,
+            complain: &complain,
+        };
+        if !reader.has_body_members() {
+            return body.without_body();
+        }
+        match (reader.format, self.root) {
+            (BodyFormat::Json, _) => {
+                let mut json = serde_json::Deserializer::from_slice(&reader.request.body);
+                let doc = Doc {
+                    s: self.s,
+                    format: Format::Json,
+                    shape: reader.shape,
+                    required: false,
+                    top: false,
+                    null: None,
+                    body_only: true,
+                    depth: 0,
+                    inner: &mut json,
+                };
+                let value = doc
+                    .deserialize_any(body)
+                    .and_then(|value| json.end().map(|()| value));
+                value.map_err(|e| json_error::<WireError>(&e))
+            }
+            (BodyFormat::Xml, Some(root)) => XmlDe::root(self.s, reader.shape, root).deserialize_any(body),
+            (BodyFormat::Xml, None) => body.without_body(),
         }
     }
-}
 
-/// The input member the model marks as a streaming blob payload (S3's
-/// PutObject and UploadPart `Body`): its bytes may arrive as a stream
-/// instead of a buffered body.
-pub fn streaming_payload_member<'m>(model: &'m ServiceModel, operation: &Operation) -> Option<&'m str> {
-    let input = operation.input.as_ref()?;
-    let shape = model.shape(&input.shape);
-    let (name, member) = shape
-        .payload
-        .as_ref()
-        .and_then(|name| shape.members.get_key_value(name))?;
-    let target = model.shape(&member.shape);
-    let streaming = member.streaming || target.streaming;
-    (streaming && target.kind == ShapeType::Blob).then_some(name.as_str())
-}
-
-/// Decodes a request whose streaming payload arrives as `stream` (the
-/// request's own body is ignored): every other member as usual, the payload
-/// member as a [`Value::Stream`].
-pub fn decode_streaming(
-    format: BodyFormat,
-    model: &ServiceModel,
-    operation: &Operation,
-    request: &HttpRequest,
-    stream: nimbus_core::ByteStream,
-) -> Result<Value, AwsError> {
-    let mut value = decode(format, model, operation, request)?;
-    if let (Some(member), Value::Structure(members)) =
-        (streaming_payload_member(model, operation), &mut value)
-    {
-        members.insert(member.to_owned(), Value::Stream(stream));
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
+        visitor.visit_some(self)
     }
-    Ok(value)
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Receives the body document's member access and hands the target the
+/// bound members followed by those.
+struct BodyVisitor<'s, 'm, 'r, 'c, V> {
+    visitor: V,
+    s: &'s Session<'m>,
+    bound: Vec<(&'m Member, Bound<'r>, Origin<'m>)>,
+    complain: &'c dyn Fn(&Origin<'_>, &str) -> AwsError,
+}
+
+impl<'de, 's, 'm, 'c, V: Visitor<'de>> BodyVisitor<'s, 'm, 'de, 'c, V> {
+    fn members<B>(self, body: Option<B>) -> (V, RestMembers<'s, 'm, 'de, 'c, B>) {
+        let members = RestMembers {
+            s: self.s,
+            bound: self.bound.into_iter(),
+            current: None,
+            body,
+            complain: self.complain,
+        };
+        (self.visitor, members)
+    }
+
+    fn without_body(self) -> Result<V::Value, WireError> {
+        let (visitor, members) = self.members(None::<NoBody<WireError>>);
+        visitor.visit_map(members)
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for BodyVisitor<'_, '_, 'de, '_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        let (visitor, members) = self.members(Some(map));
+        visitor.visit_map(members)
+    }
+
+    /// A JSON `null` body: no members.
+    fn visit_unit<E: Error>(self) -> Result<V::Value, E> {
+        let (visitor, members) = self.members(None::<NoBody<E>>);
+        visitor.visit_map(members)
+    }
 }

@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 
-use crate::model::{Location, Operation, ServiceModel, XmlNamespace};
+use crate::model::{Location, Model, Operation, XmlNamespace};
 
-/// The compiled routes of one model, cached on the model itself.
+/// The compiled routes of one model, kept with the model itself.
 #[derive(Debug)]
 pub struct RouteIndex {
     /// One route per operation, in the model's operation order.
@@ -241,14 +241,14 @@ fn parse_template_query(query: &str) -> Vec<(String, Option<String>)> {
 }
 
 impl Route {
-    fn compile(model: &ServiceModel, position: usize, operation: &Operation) -> Route {
+    fn compile(model: &Model, operation: &Operation) -> Route {
         let (path, query) = operation
             .http
             .request_uri
             .split_once('?')
             .unwrap_or((operation.http.request_uri.as_str(), ""));
         Route {
-            operation: position,
+            operation: operation.position,
             path: PathTemplate::parse(path),
             query: parse_template_query(query),
             required_bindings: required_bindings(model, operation),
@@ -277,25 +277,18 @@ impl Route {
     }
 }
 
-fn required_bindings(model: &ServiceModel, operation: &Operation) -> Vec<Binding> {
-    let Some(shape) = operation
-        .input
-        .as_ref()
-        .and_then(|input| model.shapes.get(&input.shape))
-    else {
+fn required_bindings(model: &Model, operation: &Operation) -> Vec<Binding> {
+    let Some(shape) = model.input_of(operation) else {
         return Vec::new();
     };
     shape
-        .required
+        .members
         .iter()
-        .filter_map(|name| {
-            let member = shape.members.get(name)?;
-            let wire_name = member.location_name.clone().unwrap_or_else(|| name.clone());
-            match member.location? {
-                Location::Querystring => Some(Binding::Query(wire_name)),
-                Location::Header => Some(Binding::Header(wire_name.to_ascii_lowercase())),
-                _ => None,
-            }
+        .filter(|member| member.required)
+        .filter_map(|member| match member.location? {
+            Location::Querystring => Some(Binding::Query(member.json_key.clone())),
+            Location::Header => Some(Binding::Header(member.json_key.to_ascii_lowercase())),
+            _ => None,
         })
         .collect()
 }
@@ -303,33 +296,30 @@ fn required_bindings(model: &ServiceModel, operation: &Operation) -> Vec<Binding
 /// The namespace a service's request bodies declare, from operation inputs
 /// (Route 53's `ChangeResourceRecordSetsRequest`) or their payload members
 /// (S3's `CreateBucketConfiguration`).
-fn service_namespace(model: &ServiceModel) -> Option<XmlNamespace> {
-    model.operations.values().find_map(|operation| {
+fn service_namespace(model: &Model) -> Option<XmlNamespace> {
+    model.operations.iter().find_map(|operation| {
         let input = operation.input.as_ref()?;
         if let Some(namespace) = &input.xml_namespace {
             return Some(namespace.clone());
         }
-        let shape = model.shapes.get(&input.shape)?;
-        let payload = shape.members.get(shape.payload.as_ref()?)?;
-        payload.xml_namespace.clone()
+        model.shape(input.shape).payload_member()?.xml_namespace.clone()
     })
 }
 
 impl RouteIndex {
     /// The route table of `model`, compiled on first use.
-    pub fn of(model: &ServiceModel) -> &RouteIndex {
-        model.rest_routes.get_or_init(|| RouteIndex::build(model))
+    pub fn of(model: &Model) -> &RouteIndex {
+        model.routes.get_or_init(|| RouteIndex::build(model))
     }
 
-    fn build(model: &ServiceModel) -> RouteIndex {
+    fn build(model: &Model) -> RouteIndex {
         let routes: Vec<Route> = model
             .operations
-            .values()
-            .enumerate()
-            .map(|(position, operation)| Route::compile(model, position, operation))
+            .iter()
+            .map(|operation| Route::compile(model, operation))
             .collect();
         let mut by_method: Vec<(String, MethodRoutes)> = Vec::new();
-        for (position, operation) in model.operations.values().enumerate() {
+        for operation in &model.operations {
             let method = operation.http.method.to_ascii_uppercase();
             let index = match by_method.iter().position(|(known, _)| *known == method) {
                 Some(index) => index,
@@ -339,9 +329,9 @@ impl RouteIndex {
                 }
             };
             let method_routes = &mut by_method[index].1;
-            method_routes.all.push(position);
-            if routes[position].query.is_empty() {
-                method_routes.without_query.push(position);
+            method_routes.all.push(operation.position);
+            if routes[operation.position].query.is_empty() {
+                method_routes.without_query.push(operation.position);
             }
         }
         RouteIndex {
@@ -352,9 +342,8 @@ impl RouteIndex {
     }
 
     /// The route of an operation of this model.
-    pub fn route_of(&self, model: &ServiceModel, operation: &Operation) -> Option<&Route> {
-        let position = operation.position_in(model)?;
-        self.routes.get(position)
+    pub fn route_of(&self, operation: &Operation) -> Option<&Route> {
+        self.routes.get(operation.position)
     }
 
     /// The operation the request calls: among the routes matching method,
@@ -364,7 +353,7 @@ impl RouteIndex {
     /// first in the model.
     pub fn find<'m>(
         &self,
-        model: &'m ServiceModel,
+        model: &'m Model,
         method: &str,
         path: &str,
         params: &[(String, String)],
@@ -403,10 +392,7 @@ impl RouteIndex {
                     )
                 })
         })?;
-        model
-            .operations
-            .get_index(best.operation)
-            .map(|(_, operation)| operation)
+        model.operations.get(best.operation)
     }
 }
 

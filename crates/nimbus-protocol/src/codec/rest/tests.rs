@@ -7,6 +7,45 @@ use nimbus_core::{AwsError, Timestamp, Value, structure};
 
 use super::*;
 use crate::models;
+use crate::{HttpResponse, Protocol};
+
+type ServiceModel = Model;
+
+fn protocol(format: BodyFormat) -> Protocol {
+    match format {
+        BodyFormat::Json => Protocol::RestJson,
+        BodyFormat::Xml => Protocol::RestXml,
+    }
+}
+
+fn decode(
+    format: BodyFormat,
+    model: &Model,
+    operation: &Operation,
+    req: &HttpRequest,
+) -> Result<Value, AwsError> {
+    protocol(format).decode_request(model, operation, req)
+}
+
+fn encode_response(
+    format: BodyFormat,
+    model: &Model,
+    operation: &Operation,
+    output: &Value,
+    id: &str,
+) -> HttpResponse {
+    protocol(format).encode_response(model, operation, output, id)
+}
+
+fn encode_error(
+    format: BodyFormat,
+    model: &Model,
+    operation: Option<&Operation>,
+    error: &AwsError,
+    id: &str,
+) -> HttpResponse {
+    protocol(format).encode_error(model, operation, error, id)
+}
 
 fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpRequest {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
@@ -584,17 +623,17 @@ fn writes_a_root_that_is_its_one_scalar_member_as_text() {
 #[test]
 fn streaming_payloads_pass_through_as_streams() {
     let s3 = models::get("s3").expect("s3 model");
-    let put = s3.operations.get("PutObject").expect("PutObject");
-    let get = s3.operations.get("GetObject").expect("GetObject");
-    assert_eq!(streaming_payload_member(s3, put), Some("Body"));
+    let put = s3.operation("PutObject").expect("PutObject");
+    let get = s3.operation("GetObject").expect("GetObject");
+    assert_eq!(Protocol::RestXml.streaming_input_member(s3, put), Some("Body"));
     assert_eq!(
-        streaming_payload_member(s3, get),
+        Protocol::RestXml.streaming_input_member(s3, get),
         None,
         "GetObject's input has no payload"
     );
-    let create = s3.operations.get("CreateBucket").expect("CreateBucket");
+    let create = s3.operation("CreateBucket").expect("CreateBucket");
     assert_eq!(
-        streaming_payload_member(s3, create),
+        Protocol::RestXml.streaming_input_member(s3, create),
         None,
         "a structure payload is not a stream"
     );
@@ -602,7 +641,9 @@ fn streaming_payloads_pass_through_as_streams() {
     // The request: every bound member as usual, the body as the stream.
     let req = request("PUT", "/b/k", &[("content-type", "text/plain")], b"");
     let body = nimbus_core::ByteStream::from_bytes(Bytes::from_static(b"hello"));
-    let input = decode_streaming(BodyFormat::Xml, s3, put, &req, body.clone()).expect("decodes");
+    let input = Protocol::RestXml
+        .decode_streaming_request(s3, put, &req, body.clone())
+        .expect("decodes");
     assert_eq!(input.get("Key"), Some(&Value::from("k")));
     assert_eq!(input.get("ContentType"), Some(&Value::from("text/plain")));
     assert_eq!(input.get("Body"), Some(&Value::Stream(body)));

@@ -24,7 +24,10 @@ pub struct Element {
 
 impl Element {
     /// Child elements with this local name, in document order.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a, 'n>(
+        &'a self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'a Element> + use<'a, 'n> {
         self.children.iter().filter(move |child| child.name == name)
     }
 

@@ -1,22 +1,19 @@
-//! Checks a decoded input value against its shape: required members, enums,
-//! lengths, ranges and patterns. Codecs call [`check`] after decoding; each
-//! protocol words the violations as its services do.
-//!
-//! AWS's message, for every protocol:
+//! Model validation: required members, enums, lengths, ranges and patterns.
+//! Decoders check the constraints as they read (see [`rules`]); a request
+//! that breaks one is read again into a [`Value`] and walked here, which
+//! words every violation as AWS does, in the order AWS lists them:
 //! `2 validation errors detected: Value null at 'roleArn' failed to satisfy
 //! constraint: Member must not be null; Value 'x' at 'tags.1.member.key' ...`
-//! Only the error code differs (see [`validation_error`]).
+//! Only the error code differs by protocol and service
+//! (see [`validation_error`]).
 
-// AwsError is the error every codec returns, whatever its size.
-#![allow(clippy::result_large_err)]
-
-mod pattern;
+pub mod rules;
 mod walk;
 
 use nimbus_core::{AwsError, Value};
 
-use crate::codec::Protocol;
-use crate::model::ServiceModel;
+use crate::model::{Model, Shape};
+use crate::protocol::Protocol;
 
 /// The deepest nesting of structures, lists and maps a request may carry.
 /// Decoders refuse deeper input with an error instead of recursing further
@@ -57,13 +54,17 @@ impl Violation {
     }
 }
 
-/// Every violation of `value` against the shape named `shape_name`.
-pub fn validate(model: &ServiceModel, shape_name: &str, value: &Value) -> Vec<Violation> {
-    let mut walker = walk::Walker::new(model);
-    if walker.is_valid(shape_name, value, 0) {
-        return Vec::new();
-    }
-    walker.value(shape_name, value, "", "", 0);
+/// Whether a protocol's services check the models' `pattern` constraints:
+/// EC2 does not (some of its patterns, such as
+/// `...:placement-group/^.{1,255}$`, could never match).
+pub fn checks_patterns(protocol: Protocol) -> bool {
+    protocol != Protocol::Ec2
+}
+
+/// Every violation of `value` against `shape`.
+pub fn validate(model: &Model, protocol: Protocol, shape: &Shape, value: &Value) -> Vec<Violation> {
+    let mut walker = walk::Walker::new(model, checks_patterns(protocol));
+    walker.value(shape, value, "", "", 0);
     walker.violations
 }
 
@@ -80,14 +81,13 @@ pub fn message(violations: &[Violation]) -> String {
 /// - json, rest-json and cbor services: `ValidationException`;
 /// - query services and json/cbor services that keep their query error codes
 ///   (awsQueryCompatible, e.g. CloudWatch): `ValidationError`;
-/// - SQS and EC2 never adopted the generic wording: a missing parameter is
-///   `MissingParameter` ("The request must contain the parameter X."), any
-///   other violation `InvalidParameterValue`;
-/// - S3 answers `InvalidArgument`, Route 53 its modeled `InvalidInput`.
-pub fn validation_error(protocol: Protocol, model: &ServiceModel, violations: &[Violation]) -> AwsError {
-    let metadata = &model.metadata;
-    let names_the_parameter = metadata.endpoint_prefix == "sqs" || protocol == Protocol::Ec2;
-    if names_the_parameter {
+/// - EC2, and services whose profile says so (SQS), name the parameter: a
+///   missing one is `MissingParameter` ("The request must contain the
+///   parameter X."), any other violation `InvalidParameterValue`;
+/// - a profile's own code otherwise (S3's `InvalidArgument`, Route 53's `InvalidInput`).
+pub fn validation_error(protocol: Protocol, model: &Model, violations: &[Violation]) -> AwsError {
+    let profile = &model.profile;
+    if profile.validation_names_parameter || protocol == Protocol::Ec2 {
         if let Some(missing) = violations.iter().find(|v| v.is_missing()) {
             return AwsError::new(
                 "MissingParameter",
@@ -97,24 +97,18 @@ pub fn validation_error(protocol: Protocol, model: &ServiceModel, violations: &[
         }
         return AwsError::new("InvalidParameterValue", message(violations), 400);
     }
-    let code = match protocol {
-        Protocol::RestXml if metadata.endpoint_prefix == "s3" => "InvalidArgument",
-        Protocol::RestXml if model.shapes.contains_key("InvalidInput") => "InvalidInput",
-        Protocol::Query => "ValidationError",
-        _ if metadata.is_query_compatible() => "ValidationError",
-        _ => "ValidationException",
+    let code = match (&profile.validation_code, protocol) {
+        (Some(code), _) => code.as_str(),
+        (None, Protocol::Query) => "ValidationError",
+        (None, _) if model.metadata.is_query_compatible() => "ValidationError",
+        (None, _) => "ValidationException",
     };
-    AwsError::new(code, message(violations), 400)
+    AwsError::new(code.to_owned(), message(violations), 400)
 }
 
-/// Validates an operation's decoded input; `Err` is the protocol's validation error.
-pub fn check(
-    protocol: Protocol,
-    model: &ServiceModel,
-    input_shape: &str,
-    value: &Value,
-) -> Result<(), AwsError> {
-    let violations = validate(model, input_shape, value);
+/// Validates a value of `shape`; `Err` is the protocol's validation error.
+pub fn check(protocol: Protocol, model: &Model, shape: &Shape, value: &Value) -> Result<(), AwsError> {
+    let violations = validate(model, protocol, shape, value);
     if violations.is_empty() {
         Ok(())
     } else {

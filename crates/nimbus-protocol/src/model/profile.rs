@@ -1,0 +1,124 @@
+//! A service's wire differences from its protocol's rules, as data: the
+//! `nimbus` key that `models/patches/<service>.json` adds to a model's
+//! metadata. Codecs and the gateway read these; none of them names a service.
+
+use serde::Deserialize;
+
+/// What one service does differently on the wire. Every field defaults to
+/// what the service's protocol does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Profile {
+    /// The largest request body the service takes, in bytes (S3: 5 GiB);
+    /// the gateway's limit when absent.
+    pub max_body_bytes: Option<u64>,
+    /// Whether a `Content-Encoding: gzip` body is unpacked before decoding
+    /// (S3 stores an object's bytes as they were sent).
+    pub gunzip: bool,
+    /// A hex `x-amz-content-sha256` must match the body, and any other value
+    /// must be a known keyword (S3).
+    pub checks_content_sha256: bool,
+    /// Presigned URLs past their `X-Amz-Expires` are refused before the body
+    /// is read (S3).
+    pub checks_presigned_expiry: bool,
+    /// Signing rules: `s3` signs the path as sent (no second URI encoding,
+    /// no normalization); anything else is SigV4's default.
+    pub signing: Option<String>,
+    /// The error codes of a malformed signature.
+    pub signature_errors: SignatureErrors,
+    /// S3-style request ids: `x-amz-request-id` and `x-amz-id-2` instead of
+    /// `x-amzn-RequestId`.
+    pub host_id: bool,
+    /// rest-xml errors as a bare `<Error>` document (with `RequestId` and
+    /// `HostId` inside) instead of `<ErrorResponse>`.
+    pub bare_error_element: bool,
+    /// The namespace of `__type` in json error bodies (and of cbor ones
+    /// instead of `com.amazonaws.<endpointPrefix>`).
+    pub error_namespace: Option<String>,
+    /// json responses carry `x-amz-crc32`, the CRC32 of the body (DynamoDB).
+    pub response_crc32: bool,
+    /// The code of model validation errors, instead of the protocol's.
+    pub validation_code: Option<String>,
+    /// Validation errors name the parameter (`MissingParameter`, else
+    /// `InvalidParameterValue`), as SQS and EC2 do.
+    pub validation_names_parameter: bool,
+    /// The error for any request body that does not parse (S3's MalformedXML).
+    pub malformed_body: Option<ErrorSpec>,
+    /// A label, query value or header that does not parse as its member's
+    /// type: this code, with `ArgumentName`/`ArgumentValue` fields (S3's
+    /// InvalidArgument), instead of the protocol's error.
+    pub malformed_value_code: Option<String>,
+    /// No operation has the request's method and path: this error, with
+    /// `Method` and `ResourceType` (`SERVICE`, `BUCKET`, `OBJECT` by path
+    /// depth) fields, instead of UnknownOperationException (S3's 405).
+    pub no_route: Option<ErrorSpec>,
+    /// Requests no other service claims come here (S3: a plain `GET /` or
+    /// `PUT /bucket` carries no other mark of its service).
+    pub fallback_route: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            max_body_bytes: None,
+            gunzip: true,
+            checks_content_sha256: false,
+            checks_presigned_expiry: false,
+            signing: None,
+            signature_errors: SignatureErrors::default(),
+            host_id: false,
+            bare_error_element: false,
+            error_namespace: None,
+            response_crc32: false,
+            validation_code: None,
+            validation_names_parameter: false,
+            malformed_body: None,
+            malformed_value_code: None,
+            no_route: None,
+            fallback_route: false,
+        }
+    }
+}
+
+/// The codes of a malformed SigV4 signature, by where it was sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignatureErrors {
+    pub header: String,
+    pub query: String,
+}
+
+impl Default for SignatureErrors {
+    fn default() -> Self {
+        SignatureErrors {
+            header: "IncompleteSignature".to_owned(),
+            query: "IncompleteSignature".to_owned(),
+        }
+    }
+}
+
+/// An error a profile names: code, status and message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorSpec {
+    pub code: String,
+    pub status: u16,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl ErrorSpec {
+    pub fn error(&self) -> nimbus_core::AwsError {
+        nimbus_core::AwsError::new(self.code.clone(), self.message.clone(), self.status)
+    }
+}
+
+impl Profile {
+    /// The profile in a model's `metadata.nimbus` (null: the defaults).
+    pub fn from_metadata(nimbus: &serde_json::Value) -> Result<Profile, String> {
+        if nimbus.is_null() {
+            return Ok(Profile::default());
+        }
+        Profile::deserialize(nimbus).map_err(|e| format!("metadata.nimbus: {e}"))
+    }
+}
