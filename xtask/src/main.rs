@@ -1,5 +1,5 @@
 //! `cargo xtask models`: vendors the AWS service models nimbus serves.
-//! `cargo xtask shapes <service>`: generates typed shapes (see `shapes.rs`).
+//! `cargo xtask api <service>|all`: generates a service's API crate (see `api/`).
 //!
 //! Reads `service-2.json(.gz)` for each service in `models/SERVICES` from the
 //! installed botocore (found with `python3 -c 'import botocore'`), strips the
@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 
 use serde_json::{Map, Value};
 
-mod shapes;
+mod api;
 
 /// Keys that only carry prose or client-side hints nimbus never reads.
 const STRIPPED_KEYS: &[&str] = &[
@@ -38,21 +38,25 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some("shapes") => match args.get(1) {
-            Some(service) => match shapes::run(service) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("xtask shapes: {e}");
-                    ExitCode::FAILURE
+        Some("api") => {
+            let services = match args.get(1).map(String::as_str) {
+                Some("all") => api::services(),
+                Some(service) => vec![service.to_owned()],
+                None => {
+                    eprintln!("usage: cargo xtask api <service>|all");
+                    return ExitCode::FAILURE;
                 }
-            },
-            None => {
-                eprintln!("usage: cargo xtask shapes <service>");
-                ExitCode::FAILURE
+            };
+            for service in services {
+                if let Err(e) = api::run(&service) {
+                    eprintln!("xtask api {service}: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
-        },
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage: cargo xtask models | cargo xtask shapes <service>");
+            eprintln!("usage: cargo xtask models | cargo xtask api <service>|all");
             ExitCode::FAILURE
         }
     }

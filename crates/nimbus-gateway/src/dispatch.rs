@@ -8,8 +8,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::request::Parts;
 use hyper::body::Incoming;
-use nimbus_core::{AwsError, ByteStream, RequestContext, Service};
+use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::{Model, Operation};
+use nimbus_protocol::service::{self, Service};
 use nimbus_protocol::{HttpRequest, HttpResponse, Protocol, models};
 
 use crate::caller::Caller;
@@ -258,25 +259,32 @@ async fn call(call: Call, request_id: &str) -> HttpResponse {
     let service_name = ctx.service;
     // A handle on the upload, to find out afterwards whether it was read.
     let unread_upload = upload.clone();
+    let task_request_id = request_id.to_owned();
     let task = tokio::spawn(async move {
         test_hooks::before_handler(test_hooks, &request);
         let Some(service) = service else {
-            return Err(AwsError::not_implemented(ctx.service, &operation.name));
+            let error = AwsError::not_implemented(ctx.service, &operation.name);
+            return protocol.encode_error(model, Some(operation), &error, &task_request_id);
         };
-        let input = match upload {
-            Some(stream) => protocol.decode_streaming_request(model, operation, &request, stream)?,
-            None => protocol.decode_request(model, operation, &request)?,
+        let wire = service::Wire {
+            protocol,
+            model,
+            operation,
+            request: &request,
+            stream: upload,
+            request_id: &task_request_id,
         };
-        drop(request);
-        service.handle(&ctx, &operation.name, input).await
+        service
+            .call(&ctx, service::Call::wire(wire))
+            .await
+            .into_response()
     });
     let outcome = task.await;
     if let Some(upload) = unread_upload {
         drain_unread(&upload).await;
     }
     match outcome {
-        Ok(Ok(output)) => protocol.encode_response(model, operation, &output, request_id),
-        Ok(Err(error)) => protocol.encode_error(model, Some(operation), &error, request_id),
+        Ok(response) => response,
         Err(join_error) => {
             let why = if join_error.is_panic() {
                 panic_message(join_error.into_panic())

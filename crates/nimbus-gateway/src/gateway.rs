@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
-use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::HttpResponse;
+use nimbus_protocol::service::Service;
 use nimbus_store::Store;
 
 use crate::body::ResponseBody;
@@ -36,20 +36,25 @@ impl Gateway {
     pub fn new(
         config: GatewayConfig,
         services: Vec<Arc<dyn Service>>,
+        legacy: Vec<Arc<dyn nimbus_core::Service>>,
         credentials: Arc<CredentialRegistry>,
         store: Arc<Store>,
     ) -> Self {
-        for service in &services {
-            if nimbus_protocol::models::metadata(service.model_name()).is_none() {
+        let names = services
+            .iter()
+            .map(|service| service.model_name())
+            .chain(legacy.iter().map(|service| service.model_name()));
+        for name in names {
+            if nimbus_protocol::models::metadata(name).is_none() {
                 tracing::warn!(
-                    service = service.model_name(),
+                    service = name,
                     "registered service has no vendored model; requests cannot reach it"
                 );
             }
         }
         Gateway {
             config,
-            services: Services::new(services),
+            services: Services::new(services, legacy),
             credentials,
             store,
         }

@@ -204,7 +204,7 @@ pub(crate) async fn call_s3(
     operation: &str,
     input: Value,
 ) -> Result<Value, AwsError> {
-    let Some(s3) = gateway.services().get("s3").cloned() else {
+    let Some(s3) = gateway.services().legacy("s3").cloned() else {
         return Err(AwsError::not_implemented("s3", operation));
     };
     let caller = Caller::resolve(&RequestAuth::Anonymous, gateway.credentials(), gateway.config());

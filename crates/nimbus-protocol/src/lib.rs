@@ -11,11 +11,13 @@
 
 pub mod codec;
 pub mod de;
+pub mod front;
 pub mod http_types;
 pub mod model;
 pub mod models;
 pub mod protocol;
 pub mod ser;
+pub mod service;
 pub mod timestamp;
 pub mod validate;
 

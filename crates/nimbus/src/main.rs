@@ -78,9 +78,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         ..GatewayConfig::default()
     };
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
+    let registered = services::all(&environment);
     let gateway = Arc::new(Gateway::new(
         config,
-        services::all(&environment),
+        registered.served,
+        registered.legacy,
         credentials,
         Arc::clone(&store),
     ));

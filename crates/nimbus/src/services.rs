@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
+use nimbus_protocol::service::Service as Served;
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 
@@ -18,8 +19,15 @@ pub struct Environment {
     pub credentials: Arc<CredentialRegistry>,
 }
 
+/// The registered services: those on their generated API, and those still
+/// on the value-tree interface.
+pub struct Registered {
+    pub served: Vec<Arc<dyn Served>>,
+    pub legacy: Vec<Arc<dyn Service>>,
+}
+
 /// Builds every implemented service.
-pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
+pub fn all(env: &Environment) -> Registered {
     let sqs: Arc<dyn Service> = Arc::new(nimbus_sqs::Sqs::new(Arc::clone(&env.store), env.clock.clone()));
     let sns: Arc<dyn Service> = Arc::new(nimbus_sns::Sns::new(
         Arc::clone(&env.store),
@@ -27,8 +35,10 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
         // SNS delivers to SQS through SQS's own SendMessage.
         Arc::new(nimbus_sns::SqsService::new(Arc::clone(&sqs))),
     ));
-    vec![
-        Arc::new(nimbus_sts::Sts::new(Arc::clone(&env.credentials))),
+    let served: Vec<Arc<dyn Served>> = vec![Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(
+        Arc::clone(&env.credentials),
+    )))];
+    let legacy: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sqs),
         Arc::new(
             nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
@@ -41,5 +51,6 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
         )),
         Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
         sns,
-    ]
+    ];
+    Registered { served, legacy }
 }

@@ -1,6 +1,7 @@
 //! The ARNs STS reads (IAM roles, SAML providers) and writes (sessions).
 
 use nimbus_core::AwsError;
+use nimbus_sts_api::errors;
 
 /// An IAM role named by its ARN: `arn:<partition>:iam::<account>:role/<path/><name>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub fn is_iam_name_char(c: char) -> bool {
 
 /// What AWS answers for a role (or provider) ARN it cannot use.
 pub fn invalid_arn() -> AwsError {
-    AwsError::new("ValidationError", "Request ARN is invalid", 400)
+    errors::validation_error("Request ARN is invalid")
 }
 
 #[cfg(test)]

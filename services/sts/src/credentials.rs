@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use nimbus_core::Timestamp;
 use rand::Rng;
 
-use crate::generated::Credentials;
+use nimbus_sts_api::Credentials;
 
 const UPPER_ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

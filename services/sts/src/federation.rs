@@ -5,18 +5,19 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use nimbus_core::AwsError;
+use nimbus_sts_api::errors;
 
 use crate::Sts;
 use crate::arn::{RoleArn, is_iam_name, saml_provider_name};
 use crate::credentials::expires_in;
-use crate::generated::{
+use crate::role::{DEFAULT_ROLE_SESSION_SECONDS, MAX_ROLE_SESSION_SECONDS, MIN_ROLE_SESSION_SECONDS};
+use crate::rules::{Violations, packed_policy_size};
+use crate::{jwt, saml};
+use nimbus_sts_api::{
     AssumeRoleWithSAMLRequest, AssumeRoleWithSAMLResponse, AssumeRoleWithWebIdentityRequest,
     AssumeRoleWithWebIdentityResponse,
 };
-use crate::role::{DEFAULT_ROLE_SESSION_SECONDS, MAX_ROLE_SESSION_SECONDS, MIN_ROLE_SESSION_SECONDS};
-use crate::rules::{Violations, packed_policy_size};
-use crate::sha1::sha1;
-use crate::{jwt, saml};
+use sha1::{Digest, Sha1};
 
 impl Sts {
     pub(crate) fn assume_role_with_web_identity(
@@ -40,13 +41,9 @@ impl Sts {
         };
         let now = expires_in(0).seconds;
         if let Some(expires) = claims.expires.filter(|&expires| expires <= now) {
-            return Err(AwsError::new(
-                "ExpiredTokenException",
-                format!(
-                    "Token expired: current date/time {now} must be before the expiration date/time {expires}"
-                ),
-                400,
-            ));
+            return Err(errors::expired_token(format!(
+                "Token expired: current date/time {now} must be before the expiration date/time {expires}"
+            )));
         }
         let role = RoleArn::parse(&input.role_arn)?;
         let packed = packed_policy_size(input.policy.as_deref(), 0)?;
@@ -83,10 +80,8 @@ impl Sts {
             .role_session_name
             .filter(|name| name.len() >= 2 && is_iam_name(name, 64))
             .ok_or_else(|| {
-                AwsError::new(
-                    "InvalidIdentityToken",
+                errors::invalid_identity_token(
                     "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
-                    400,
                 )
             })?;
         let packed = packed_policy_size(input.policy.as_deref(), 0)?;
@@ -99,7 +94,7 @@ impl Sts {
         // AWS documents NameQualifier as BASE64(SHA1(issuer + account + "/" + provider name)).
         let name_qualifier = assertion.issuer.as_deref().map(|issuer| {
             let seed = format!("{issuer}{}/{provider}", role.account_id);
-            STANDARD.encode(sha1(seed.as_bytes()))
+            STANDARD.encode(Sha1::digest(seed.as_bytes()))
         });
         Ok(AssumeRoleWithSAMLResponse {
             credentials: Some(credentials),
@@ -116,18 +111,14 @@ impl Sts {
 }
 
 fn invalid_identity_token() -> AwsError {
-    AwsError::new(
-        "InvalidIdentityToken",
+    errors::invalid_identity_token(
         "The web identity token that was passed could not be validated by AWS. \
          Get a new identity token from the identity provider and then retry the request.",
-        400,
     )
 }
 
 fn invalid_saml_assertion() -> AwsError {
-    AwsError::new(
-        "InvalidIdentityToken",
+    errors::invalid_identity_token(
         "The SAML assertion that was passed could not be parsed as a SAML 2.0 response.",
-        400,
     )
 }

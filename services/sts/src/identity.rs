@@ -4,7 +4,7 @@ use nimbus_core::account::{DEFAULT_ACCOUNT_ID, account_for_access_key};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sts;
-use crate::generated::{
+use nimbus_sts_api::{
     GetAccessKeyInfoRequest, GetAccessKeyInfoResponse, GetCallerIdentityRequest, GetCallerIdentityResponse,
 };
 

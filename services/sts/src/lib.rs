@@ -5,26 +5,22 @@
 //! shared [`CredentialRegistry`], so the gateway can put requests signed with
 //! them in the right account and GetCallerIdentity can name the principal.
 
-// Every handler returns nimbus_core::AwsError, whose size is the core's call.
-#![allow(clippy::result_large_err)]
-
 mod arn;
 mod caller;
 mod credentials;
 mod federation;
-pub mod generated;
 mod identity;
 mod jwt;
 mod role;
 mod rules;
 mod saml;
 mod session;
-mod sha1;
 
 use std::sync::Arc;
 
 use nimbus_core::identity::CredentialRegistry;
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed};
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_sts_api::*;
 
 pub use credentials::role_id;
 
@@ -38,33 +34,65 @@ impl Sts {
     pub fn new(registry: Arc<CredentialRegistry>) -> Self {
         Sts { registry }
     }
-
-    fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
-        match operation {
-            "AssumeRole" => handle_typed(input, |i| self.assume_role(ctx, i)),
-            "AssumeRoleWithSAML" => handle_typed(input, |i| self.assume_role_with_saml(i)),
-            "AssumeRoleWithWebIdentity" => handle_typed(input, |i| self.assume_role_with_web_identity(i)),
-            "GetAccessKeyInfo" => handle_typed(input, |i| self.get_access_key_info(i)),
-            "GetCallerIdentity" => handle_typed(input, |i| self.get_caller_identity(ctx, i)),
-            "GetFederationToken" => handle_typed(input, |i| self.get_federation_token(ctx, i)),
-            "GetSessionToken" => handle_typed(input, |i| self.get_session_token(ctx, i)),
-            _ => Err(AwsError::not_implemented("sts", operation)),
-        }
-    }
 }
 
-impl Service for Sts {
-    fn model_name(&self) -> &'static str {
-        "sts"
+/// The operations, served by the handlers of this crate's modules (same
+/// names, inherent methods: none awaits, so each answers at once).
+impl StsApi for Sts {
+    async fn assume_role(
+        &self,
+        ctx: &RequestContext,
+        input: AssumeRoleRequest,
+    ) -> Result<AssumeRoleResponse, AwsError> {
+        Sts::assume_role(self, ctx, input)
     }
 
-    fn handle<'a>(
-        &'a self,
-        ctx: &'a RequestContext,
-        operation: &'a str,
-        input: Value,
-    ) -> BoxFuture<'a, Result<Value, AwsError>> {
-        Box::pin(async move { self.dispatch(ctx, operation, input) })
+    async fn assume_role_with_saml(
+        &self,
+        _: &RequestContext,
+        input: AssumeRoleWithSAMLRequest,
+    ) -> Result<AssumeRoleWithSAMLResponse, AwsError> {
+        Sts::assume_role_with_saml(self, input)
+    }
+
+    async fn assume_role_with_web_identity(
+        &self,
+        _: &RequestContext,
+        input: AssumeRoleWithWebIdentityRequest,
+    ) -> Result<AssumeRoleWithWebIdentityResponse, AwsError> {
+        Sts::assume_role_with_web_identity(self, input)
+    }
+
+    async fn get_access_key_info(
+        &self,
+        _: &RequestContext,
+        input: GetAccessKeyInfoRequest,
+    ) -> Result<GetAccessKeyInfoResponse, AwsError> {
+        Sts::get_access_key_info(self, input)
+    }
+
+    async fn get_caller_identity(
+        &self,
+        ctx: &RequestContext,
+        input: GetCallerIdentityRequest,
+    ) -> Result<GetCallerIdentityResponse, AwsError> {
+        Sts::get_caller_identity(self, ctx, input)
+    }
+
+    async fn get_federation_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetFederationTokenRequest,
+    ) -> Result<GetFederationTokenResponse, AwsError> {
+        Sts::get_federation_token(self, ctx, input)
+    }
+
+    async fn get_session_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetSessionTokenRequest,
+    ) -> Result<GetSessionTokenResponse, AwsError> {
+        Sts::get_session_token(self, ctx, input)
     }
 
     /// Forgets every issued credential.

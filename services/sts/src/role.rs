@@ -6,8 +6,8 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::Sts;
 use crate::arn::RoleArn;
 use crate::credentials::{issue, role_id};
-use crate::generated::{AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, Tag};
 use crate::rules::{ROLE_CHAINING_MAX_SECONDS, Violations, packed_policy_size, role_chaining_too_long};
+use nimbus_sts_api::{AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, Tag};
 
 /// Role sessions last an hour unless asked otherwise.
 pub const DEFAULT_ROLE_SESSION_SECONDS: i32 = 3600;

@@ -6,6 +6,7 @@
 //! express.
 
 use nimbus_core::AwsError;
+use nimbus_sts_api::errors;
 
 use crate::arn::is_iam_name_char;
 
@@ -67,7 +68,7 @@ impl Violations {
             1 => format!("1 validation error detected: {}", self.0[0]),
             n => format!("{n} validation errors detected: {}", self.0.join("; ")),
         };
-        Err(AwsError::new("ValidationError", message, 400))
+        Err(errors::validation_error(message))
     }
 }
 
@@ -75,20 +76,14 @@ impl Violations {
 pub const ROLE_CHAINING_MAX_SECONDS: i32 = 3600;
 
 pub fn role_chaining_too_long() -> AwsError {
-    AwsError::new(
-        "ValidationError",
+    errors::validation_error(
         "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
-        400,
     )
 }
 
 /// Operations that need long-term credentials, called with temporary ones.
 pub fn needs_long_term_credentials(operation: &str) -> AwsError {
-    AwsError::new(
-        "AccessDenied",
-        format!("Cannot call {operation} with session credentials"),
-        403,
-    )
+    errors::access_denied(format!("Cannot call {operation} with session credentials"))
 }
 
 /// The share (in percent) of the packed-policy allowance that a session
@@ -113,21 +108,15 @@ pub fn packed_policy_size(policy: Option<&str>, tag_bytes: usize) -> Result<Opti
     let packed = (policy_bytes + tag_bytes).div_ceil(2);
     let percent = (packed * 100).div_ceil(PACKED_ALLOWANCE_BYTES).max(1);
     if percent > 100 {
-        return Err(AwsError::new(
-            "PackedPolicyTooLarge",
-            format!("Packed policy consumes {percent}% of allotted space, please use smaller policy."),
-            400,
-        ));
+        return Err(errors::packed_policy_too_large(format!(
+            "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+        )));
     }
     Ok(Some(i32::try_from(percent).unwrap_or(100)))
 }
 
 fn malformed_policy() -> AwsError {
-    AwsError::new(
-        "MalformedPolicyDocument",
-        "The policy is not in the valid JSON format.",
-        400,
-    )
+    errors::malformed_policy_document("The policy is not in the valid JSON format.")
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::Sts;
 use crate::caller::partition_of;
 use crate::credentials::issue;
-use crate::generated::{
+use crate::role::tag_bytes;
+use crate::rules::{Violations, needs_long_term_credentials, packed_policy_size};
+use nimbus_sts_api::{
     FederatedUser, GetFederationTokenRequest, GetFederationTokenResponse, GetSessionTokenRequest,
     GetSessionTokenResponse,
 };
-use crate::role::tag_bytes;
-use crate::rules::{Violations, needs_long_term_credentials, packed_policy_size};
 
 pub const DEFAULT_SESSION_SECONDS: i32 = 43200;
 pub const MIN_SESSION_SECONDS: i32 = 900;

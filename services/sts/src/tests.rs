@@ -1,4 +1,5 @@
-//! The service through its `Service` interface, as the gateway calls it.
+//! The service through its generated server, as other services call it
+//! (typed inputs checked against the model like a client's).
 
 use std::future::Future;
 use std::pin::pin;
@@ -6,15 +7,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use nimbus_core::identity::CredentialRegistry;
-use nimbus_core::{AwsError, RequestContext, Service, Value, from_value, structure, to_value};
+use nimbus_core::{AwsError, RequestContext, Value, from_value, structure, to_value};
+use nimbus_protocol::service::{Call, Input, NoInput, Output, Service};
+use nimbus_sts_api::*;
 use serde_json::json;
 
 use crate::Sts;
 use crate::credentials::expires_in;
-use crate::generated::{
-    AssumeRoleRequest, AssumeRoleResponse, AssumeRoleWithSAMLResponse, AssumeRoleWithWebIdentityResponse,
-    GetCallerIdentityResponse, GetFederationTokenResponse, GetSessionTokenResponse, Tag,
-};
 use crate::{jwt, saml};
 
 const ROLE: &str = "arn:aws:iam::111111111111:role/deployer";
@@ -29,7 +28,7 @@ fn ready<T>(future: impl Future<Output = T>) -> T {
 }
 
 struct Fixture {
-    sts: Sts,
+    sts: StsServer<Sts>,
     registry: Arc<CredentialRegistry>,
 }
 
@@ -37,9 +36,23 @@ impl Fixture {
     fn new() -> Self {
         let registry = Arc::new(CredentialRegistry::new());
         Fixture {
-            sts: Sts::new(registry.clone()),
+            sts: StsServer(Sts::new(registry.clone())),
             registry,
         }
+    }
+
+    /// One typed call through the server.
+    fn typed<I: Input, O: Output>(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, AwsError> {
+        let model = nimbus_protocol::models::get("sts").expect("vendored");
+        let id = model.operation(operation).expect("an STS operation").id;
+        let input: I = from_value(input)?;
+        let output: O = ready(self.sts.call(ctx, Call::typed(id, input))).into_typed()?;
+        Ok(to_value(&output))
     }
 
     /// Calls `operation` signed with `access_key`, in the account the gateway
@@ -51,7 +64,29 @@ impl Fixture {
             Some(identity) => identity.account_id,
             None => nimbus_core::account::account_for_access_key(access_key, "000000000000").to_owned(),
         };
-        ready(self.sts.handle(&ctx, operation, input))
+        match operation {
+            "AssumeRole" => self.typed::<AssumeRoleRequest, AssumeRoleResponse>(&ctx, operation, input),
+            "AssumeRoleWithSAML" => {
+                self.typed::<AssumeRoleWithSAMLRequest, AssumeRoleWithSAMLResponse>(&ctx, operation, input)
+            }
+            "AssumeRoleWithWebIdentity" => self
+                .typed::<AssumeRoleWithWebIdentityRequest, AssumeRoleWithWebIdentityResponse>(
+                    &ctx, operation, input,
+                ),
+            "GetAccessKeyInfo" => {
+                self.typed::<GetAccessKeyInfoRequest, GetAccessKeyInfoResponse>(&ctx, operation, input)
+            }
+            "GetCallerIdentity" => {
+                self.typed::<GetCallerIdentityRequest, GetCallerIdentityResponse>(&ctx, operation, input)
+            }
+            "GetFederationToken" => {
+                self.typed::<GetFederationTokenRequest, GetFederationTokenResponse>(&ctx, operation, input)
+            }
+            "GetSessionToken" => {
+                self.typed::<GetSessionTokenRequest, GetSessionTokenResponse>(&ctx, operation, input)
+            }
+            other => self.typed::<NoInput, ()>(&ctx, other, input),
+        }
     }
 
     fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
@@ -364,7 +399,10 @@ fn access_key_info_names_the_account() {
         account_of(&access_key_of(&assumed)),
         Some(Value::from("111111111111"))
     );
-    assert_eq!(account_of("333333333333"), Some(Value::from("333333333333")));
+    // A 12-digit key names its account elsewhere, but is too short for the
+    // model's AccessKeyId: refused as a client's request would be.
+    let short = error_of(fixture.call("GetAccessKeyInfo", structure! { "AccessKeyId" => "333333333333" }));
+    assert_eq!(short.code, "ValidationError");
     assert_eq!(
         account_of("AKIAIOSFODNN7EXAMPLE"),
         Some(Value::from("000000000000"))
@@ -448,13 +486,16 @@ fn saml_assertions_start_sessions_named_by_the_assertion() {
 }
 
 #[test]
-fn missing_required_members_read_as_aws_validation() {
-    let error = error_of(Fixture::new().call("AssumeRole", structure! { "RoleSessionName" => "s1" }));
+fn typed_calls_are_checked_against_the_model() {
+    let error = error_of(Fixture::new().call(
+        "AssumeRole",
+        structure! { "RoleArn" => "arn:short", "RoleSessionName" => "s1" },
+    ));
     assert_eq!(error.code, "ValidationError");
     assert_eq!(
         error.message,
-        "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: \
-         Member must not be null"
+        "1 validation error detected: Value 'arn:short' at 'roleArn' failed to satisfy constraint: \
+         Member must have length greater than or equal to 20"
     );
 }
 

@@ -75,39 +75,11 @@ impl Protocol {
     where
         S: for<'de> DeserializeSeed<'de, Value = T>,
     {
-        let Some(shape) = model.input_of(operation) else {
-            // No input: whatever the request carries, the input is empty.
-            let nothing = serde::de::value::MapDeserializer::<_, de::WireError>::new(std::iter::empty::<(
-                &str,
-                &str,
-            )>());
-            return seed
-                .deserialize(nothing)
-                .map_err(|e| AwsError::internal(format!("an operation without input: {e}")));
-        };
         match self {
-            Protocol::Json10 | Protocol::Json11 => de::decode(
-                &json::JsonReader::new(shape, &request.body),
-                model,
-                self,
-                shape,
-                seed,
-            ),
-            Protocol::Cbor => de::decode(
-                &cbor::CborReader::new(shape, &request.body)?,
-                model,
-                self,
-                shape,
-                seed,
-            ),
-            Protocol::Query | Protocol::Ec2 => {
-                de::decode(&query::QueryReader::new(shape, request), model, self, shape, seed)
-            }
-            Protocol::RestJson | Protocol::RestXml => {
-                let format = BodyFormat::of(self);
-                let reader = rest::request::RestReader::new(format, model, operation, shape, request)?;
-                de::decode(&reader, model, self, shape, seed)
-            }
+            Protocol::Json10 | Protocol::Json11 => decode_json(self, model, operation, request, seed),
+            Protocol::Cbor => decode_cbor(model, operation, request, seed),
+            Protocol::Query | Protocol::Ec2 => decode_query(self, model, operation, request, seed),
+            Protocol::RestJson | Protocol::RestXml => decode_rest(self, model, operation, request, seed),
         }
     }
 
@@ -215,5 +187,105 @@ impl Protocol {
             }
             Protocol::Cbor => cbor::encode_error(model, error, request_id),
         }
+    }
+}
+
+/// An operation without input: whatever the request carries, the input is empty.
+fn no_input<T, S>(seed: S) -> Result<T, AwsError>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    let nothing =
+        serde::de::value::MapDeserializer::<_, de::WireError>::new(std::iter::empty::<(&str, &str)>());
+    seed.deserialize(nothing)
+        .map_err(|e| AwsError::internal(format!("an operation without input: {e}")))
+}
+
+/// A json request (awsJson 1.0 or 1.1) into `seed`'s value.
+pub fn decode_json<T, S>(
+    protocol: Protocol,
+    model: &Model,
+    operation: &Operation,
+    request: &HttpRequest,
+    seed: S,
+) -> Result<T, AwsError>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    match model.input_of(operation) {
+        Some(shape) => de::decode(
+            &json::JsonReader::new(shape, &request.body),
+            model,
+            protocol,
+            shape,
+            seed,
+        ),
+        None => no_input(seed),
+    }
+}
+
+/// A rpcv2Cbor request into `seed`'s value.
+pub fn decode_cbor<T, S>(
+    model: &Model,
+    operation: &Operation,
+    request: &HttpRequest,
+    seed: S,
+) -> Result<T, AwsError>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    match model.input_of(operation) {
+        Some(shape) => de::decode(
+            &cbor::CborReader::new(shape, &request.body)?,
+            model,
+            Protocol::Cbor,
+            shape,
+            seed,
+        ),
+        None => no_input(seed),
+    }
+}
+
+/// A query or ec2 request into `seed`'s value.
+pub fn decode_query<T, S>(
+    protocol: Protocol,
+    model: &Model,
+    operation: &Operation,
+    request: &HttpRequest,
+    seed: S,
+) -> Result<T, AwsError>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    match model.input_of(operation) {
+        Some(shape) => de::decode(
+            &query::QueryReader::new(shape, request),
+            model,
+            protocol,
+            shape,
+            seed,
+        ),
+        None => no_input(seed),
+    }
+}
+
+/// A rest-json or rest-xml request into `seed`'s value.
+pub fn decode_rest<T, S>(
+    protocol: Protocol,
+    model: &Model,
+    operation: &Operation,
+    request: &HttpRequest,
+    seed: S,
+) -> Result<T, AwsError>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    match model.input_of(operation) {
+        Some(shape) => {
+            let reader =
+                rest::request::RestReader::new(BodyFormat::of(protocol), model, operation, shape, request)?;
+            de::decode(&reader, model, protocol, shape, seed)
+        }
+        None => no_input(seed),
     }
 }

@@ -1,0 +1,288 @@
+//! The service glue of an API crate: operation ids, the trait a service
+//! implements, the server that serves it on the wire and to other services,
+//! the client other services call it with, and the error constructors.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use super::names::{constant_name, field_name, snake_case, type_name};
+use super::shapes::Shapes;
+use super::{Family, Spec};
+
+/// One listed operation, as the glue needs it.
+pub struct Op {
+    pub name: String,
+    /// Its position in the vendored model.
+    pub id: usize,
+    pub input: Option<String>,
+    pub output: Option<String>,
+}
+
+impl Op {
+    fn method(&self) -> String {
+        field_name(&self.name)
+    }
+
+    fn constant(&self) -> String {
+        constant_name(&self.name)
+    }
+
+    fn input_type(&self) -> String {
+        self.input
+            .as_deref()
+            .map_or_else(|| "NoInput".to_owned(), type_name)
+    }
+
+    fn output_type(&self) -> String {
+        self.output.as_deref().map_or_else(|| "()".to_owned(), type_name)
+    }
+}
+
+pub fn render_ops(out: &mut String, ops: &[Op]) {
+    out.push_str("\n/// The operations' ids: their places in the vendored model.\npub mod ops {\n");
+    out.push_str("    use nimbus_protocol::model::OperationId;\n\n");
+    for op in ops {
+        let _ = writeln!(
+            out,
+            "    pub const {}: OperationId = OperationId({});",
+            op.constant(),
+            op.id
+        );
+    }
+    out.push_str("}\n");
+}
+
+pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>) {
+    out.push('\n');
+    let mut inputs: Vec<&str> = ops.iter().filter_map(|op| op.input.as_deref()).collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    for input in inputs {
+        let rust = type_name(input);
+        match shapes.stream_field(input) {
+            Some(field) => {
+                let _ = writeln!(
+                    out,
+                    "impl Input for {rust} {{\n    fn set_stream(&mut self, stream: ByteStream) {{\n        self.{field} = Some(stream);\n    }}\n}}\n"
+                );
+            }
+            None => {
+                let _ = writeln!(out, "impl Input for {rust} {{}}\n");
+            }
+        }
+    }
+    let mut outputs: Vec<&str> = ops.iter().filter_map(|op| op.output.as_deref()).collect();
+    outputs.sort_unstable();
+    outputs.dedup();
+    for output in outputs {
+        let rust = type_name(output);
+        match shapes.stream_field(output) {
+            Some(field) => {
+                let _ = writeln!(
+                    out,
+                    "impl Output for {rust} {{\n    fn take_stream(&mut self) -> Option<ByteStream> {{\n        self.{field}.take()\n    }}\n}}\n"
+                );
+            }
+            None => {
+                let _ = writeln!(out, "impl Output for {rust} {{}}\n");
+            }
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+}
+
+pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
+    let name = &spec.rust_name;
+    let _ = writeln!(
+        out,
+        "\n/// The operations of {name} that nimbus serves. An operation a service\n/// does not implement answers NotImplemented, naming it.\npub trait {name}Api: Send + Sync + 'static {{"
+    );
+    for op in ops {
+        let input = match &op.input {
+            Some(_) => format!(", input: {}", op.input_type()),
+            None => String::new(),
+        };
+        let unused = if op.input.is_some() { "(ctx, input)" } else { "ctx" };
+        let signature = format!(
+            "    fn {}(\n        &self,\n        ctx: &RequestContext{input},\n    ) -> impl Future<Output = Result<{}, AwsError>> + Send {{",
+            op.method(),
+            op.output_type()
+        );
+        let _ = writeln!(out, "    /// `{}`.", op.name);
+        let _ = writeln!(out, "{signature}");
+        let _ = writeln!(out, "        let _ = {unused};");
+        let _ = writeln!(
+            out,
+            "        async {{ Err(AwsError::not_implemented(SERVICE, \"{}\")) }}\n    }}\n",
+            op.name
+        );
+    }
+    out.push_str("    /// Forgets what the service keeps in memory (reset, snapshot restore).\n    fn reset(&self) {}\n");
+    out.push_str("\n    /// Requests the service answers before or around the AWS pipeline.\n    fn front(&self) -> Option<&dyn FrontHook> {\n        None\n    }\n}\n");
+}
+
+pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Family]) {
+    let name = &spec.rust_name;
+    let _ = writeln!(
+        out,
+        "\n/// A {name} implementation served as the service: wire requests decoded\n/// into typed inputs and outputs encoded, typed calls from other services\n/// checked like a client's.\npub struct {name}Server<S>(pub S);\n"
+    );
+    let _ = writeln!(out, "impl<S: {name}Api> Service for {name}Server<S> {{");
+    out.push_str("    fn model_name(&self) -> &'static str {\n        SERVICE\n    }\n\n");
+    out.push_str(
+        "    fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {\n        let api = &self.0;\n        Box::pin(async move {\n            match call.operation {\n",
+    );
+    for op in ops {
+        let arm = match &op.input {
+            Some(_) => format!(
+                "                ops::{} => serve(call, |input| api.{}(ctx, input)).await,",
+                op.constant(),
+                op.method()
+            ),
+            None => format!(
+                "                ops::{} => serve(call, |_: NoInput| api.{}(ctx)).await,",
+                op.constant(),
+                op.method()
+            ),
+        };
+        if arm.len() <= 110 {
+            let _ = writeln!(out, "{arm}");
+        } else {
+            let (head, tail) = arm.split_once(" => ").unwrap_or((&arm, ""));
+            let _ = writeln!(
+                out,
+                "{head} => {{\n                    {tail}\n                }}"
+            );
+            // rustfmt writes a long arm as a block without the trailing comma.
+            if let Some(fixed) = out.strip_suffix(",\n                }\n") {
+                *out = format!("{fixed}\n                }}\n");
+            }
+        }
+    }
+    out.push_str("                _ => call.not_implemented(SERVICE),\n            }\n        })\n    }\n\n");
+    out.push_str("    fn front(&self) -> Option<&dyn FrontHook> {\n        self.0.front()\n    }\n\n");
+    out.push_str("    fn reset(&self) {\n        self.0.reset();\n    }\n}\n");
+
+    out.push_str(
+        "\n/// Decodes a call's input, runs the handler, answers with its result.\nasync fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply\nwhere\n    F: Future<Output = Result<O, AwsError>>,\n{\n    match call.input(SERVICE, decode::<I>) {\n        Ok(input) => {\n            let result = handler(input).await;\n            call.reply(result, encode::<O>)\n        }\n        Err(error) => call.fail(error),\n    }\n}\n",
+    );
+    render_codecs(out, families);
+}
+
+/// The decode and encode functions of the protocols the model speaks: only
+/// their codecs are compiled for this service's shapes.
+fn render_codecs(out: &mut String, families: &[Family]) {
+    out.push_str("\n/// A wire request's input, read by the protocols this service speaks.\nfn decode<I: Input>(wire: &Wire<'_>) -> Result<I, AwsError> {\n    match wire.protocol {\n");
+    for family in families {
+        let _ = writeln!(
+            out,
+            "        {} => wire.decode_{}(),",
+            family.patterns(),
+            family.name()
+        );
+    }
+    out.push_str("        _ => Err(wire.unsupported()),\n    }\n}\n");
+    out.push_str("\n/// An output for the wire, written by the protocols this service speaks.\nfn encode<O: Output>(wire: &Wire<'_>, output: &O, stream: Option<ByteStream>) -> HttpResponse {\n    match wire.protocol {\n");
+    for family in families {
+        let stream = if *family == Family::Rest {
+            "output, stream"
+        } else {
+            "output"
+        };
+        let _ = writeln!(
+            out,
+            "        {} => wire.encode_{}({stream}),",
+            family.patterns(),
+            family.name()
+        );
+    }
+    out.push_str("        _ => wire.error(&wire.unsupported()),\n    }\n}\n");
+    if !families.contains(&Family::Rest) {
+        // Only rest payloads stream; the others have no stream to pass on.
+        *out = out.replace(
+            "fn encode<O: Output>(wire: &Wire<'_>, output: &O, stream: Option<ByteStream>) -> HttpResponse {\n    match",
+            "fn encode<O: Output>(wire: &Wire<'_>, output: &O, _stream: Option<ByteStream>) -> HttpResponse {\n    match",
+        );
+    }
+}
+
+pub fn render_client(out: &mut String, spec: &Spec, ops: &[Op]) {
+    let name = &spec.rust_name;
+    let _ = writeln!(
+        out,
+        "\n/// {name} as other services call it: typed inputs, checked against the\n/// model like a client's request, and typed outputs.\n#[derive(Clone)]\npub struct {name}Client(Arc<dyn Service>);\n"
+    );
+    let _ = writeln!(out, "impl {name}Client {{");
+    out.push_str("    pub fn new(service: Arc<dyn Service>) -> Self {\n");
+    let _ = writeln!(out, "        {name}Client(service)\n    }}");
+    for op in ops {
+        let (param, value) = match &op.input {
+            Some(_) => (format!(", input: {}", op.input_type()), "input"),
+            None => (String::new(), "NoInput {}"),
+        };
+        let _ = writeln!(out, "\n    /// `{}`.", op.name);
+        let signature = format!(
+            "    pub async fn {}(&self, ctx: &RequestContext{param}) -> Result<{}, AwsError> {{",
+            op.method(),
+            op.output_type()
+        );
+        if signature.len() <= 110 {
+            let _ = writeln!(out, "{signature}");
+        } else {
+            let _ = writeln!(
+                out,
+                "    pub async fn {}(\n        &self,\n        ctx: &RequestContext{param},\n    ) -> Result<{}, AwsError> {{",
+                op.method(),
+                op.output_type()
+            );
+        }
+        let call = format!("        let call = Call::typed(ops::{}, {value});", op.constant());
+        let _ = writeln!(out, "{call}");
+        out.push_str("        self.0.call(ctx, call).await.into_typed()\n    }\n");
+    }
+    out.push_str("}\n");
+}
+
+/// One constructor per exception shape of the model: its code and HTTP
+/// status from the model, so no service spells them by hand.
+pub fn render_errors(out: &mut String, shapes: &Map<String, Value>) {
+    out.push_str("\n/// The service's errors, as its model declares them.\npub mod errors {\n    use nimbus_core::AwsError;\n");
+    let mut names: Vec<&String> = shapes
+        .iter()
+        .filter(|(_, shape)| {
+            shape.get("exception").and_then(Value::as_bool).unwrap_or(false) || shape.get("error").is_some()
+        })
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    let snake: Vec<String> = names.iter().map(|name| snake_case(name)).collect();
+    for (name, function) in names.iter().zip(&snake) {
+        let shape = &shapes[name.as_str()];
+        let error = shape.get("error");
+        let fault = shape.get("fault").and_then(Value::as_bool).unwrap_or(false);
+        let status = error
+            .and_then(|e| e.get("httpStatusCode"))
+            .and_then(Value::as_u64)
+            .unwrap_or(if fault { 500 } else { 400 });
+        // The code the service's clients match on: the query protocols'
+        // `error.code` when the model gives one (the codecs of the other
+        // protocols find the shape by it), else the shape name.
+        let code = error
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_str)
+            .unwrap_or(name.as_str());
+        let short = function
+            .strip_suffix("_exception")
+            .filter(|short| !snake.iter().any(|other| other == short))
+            .unwrap_or(function);
+        let short = field_name(short);
+        let _ = writeln!(
+            out,
+            "\n    /// `{name}`: `{code}`, HTTP {status}.\n    pub fn {short}(message: impl Into<String>) -> AwsError {{\n        AwsError::new(\"{code}\", message, {status})\n    }}"
+        );
+    }
+    out.push_str("}\n");
+}
