@@ -519,6 +519,39 @@ impl StsClient {
     }
 }
 
+/// The listed operations `api` answers NotImplemented: each is called once
+/// with a default input, so a test can insist that none is (handlers must
+/// refuse such inputs without side effects a test would mind).
+pub async fn unimplemented_operations<S: StsApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if not_implemented(&api.assume_role(ctx, Default::default()).await) {
+        missing.push("AssumeRole");
+    }
+    if not_implemented(&api.assume_role_with_saml(ctx, Default::default()).await) {
+        missing.push("AssumeRoleWithSAML");
+    }
+    if not_implemented(&api.assume_role_with_web_identity(ctx, Default::default()).await) {
+        missing.push("AssumeRoleWithWebIdentity");
+    }
+    if not_implemented(&api.get_access_key_info(ctx, Default::default()).await) {
+        missing.push("GetAccessKeyInfo");
+    }
+    if not_implemented(&api.get_caller_identity(ctx, Default::default()).await) {
+        missing.push("GetCallerIdentity");
+    }
+    if not_implemented(&api.get_federation_token(ctx, Default::default()).await) {
+        missing.push("GetFederationToken");
+    }
+    if not_implemented(&api.get_session_token(ctx, Default::default()).await) {
+        missing.push("GetSessionToken");
+    }
+    missing
+}
+
+fn not_implemented<T>(result: &Result<T, AwsError>) -> bool {
+    matches!(result, Err(error) if error.code == "NotImplemented")
+}
+
 /// The service's errors, as its model declares them.
 pub mod errors {
     use nimbus_core::AwsError;

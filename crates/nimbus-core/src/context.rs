@@ -20,7 +20,21 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context for tests and internal calls.
+    /// The context of a call one service makes to another on its own (an
+    /// event delivery): a fresh request id, no access key and no host.
+    pub fn internal(service: &'static str, operation: &str, account_id: &str, region: &str) -> Self {
+        RequestContext {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            access_key_id: None,
+            service,
+            operation: operation.to_owned(),
+            host: String::new(),
+        }
+    }
+
+    /// A context for tests.
     pub fn for_tests(service: &'static str, operation: &str) -> Self {
         RequestContext {
             request_id: "00000000-0000-0000-0000-000000000000".to_owned(),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, RequestContext, Service, Timestamp, Value};
+use nimbus_sqs_api::{SendMessageRequest, SqsClient};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 
@@ -23,7 +24,7 @@ use crate::{S3, acl, errors};
 /// The services notifications go to; either may be missing.
 #[derive(Clone, Default)]
 pub struct Destinations {
-    pub sqs: Option<Arc<dyn Service>>,
+    pub sqs: Option<SqsClient>,
     pub sns: Option<Arc<dyn Service>>,
 }
 
@@ -189,13 +190,18 @@ impl Destinations {
                 let Some(sqs) = &self.sqs else {
                     return Err("The destination queue does not exist".to_owned());
                 };
-                let mut input = IndexMap::new();
-                input.insert(
-                    "QueueUrl".to_owned(),
-                    Value::String(format!("http://{host}/{account}/{name}")),
-                );
-                input.insert("MessageBody".to_owned(), Value::String(delivery.body));
-                (sqs, "sqs", "SendMessage", input)
+                let ctx = RequestContext::internal("sqs", "SendMessage", account, region);
+                let input = SendMessageRequest {
+                    // The queue's AWS URL: it names the region too.
+                    queue_url: format!("https://sqs.{region}.amazonaws.com/{account}/{name}"),
+                    message_body: delivery.body,
+                    ..SendMessageRequest::default()
+                };
+                return sqs
+                    .send_message(&ctx, input)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| error.to_string());
             }
             "sns" => {
                 let Some(sns) = &self.sns else {

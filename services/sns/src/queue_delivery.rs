@@ -1,14 +1,14 @@
-//! How SNS hands a message to an SQS queue, without depending on nimbus-sqs.
+//! How SNS hands a message to an SQS queue.
 //!
 //! [`QueueDelivery`] is the one thing SNS needs from SQS. The binary wires it;
-//! [`SqsService`] implements it over SQS's public [`Service`] interface (a
-//! SendMessage call with a value input, no HTTP), and [`NoQueues`] stands in
-//! when no SQS is registered.
+//! [`SqsService`] implements it over SQS's typed client (SendMessage with
+//! SQS's own input shape, checked against its model like a client's
+//! request), and [`NoQueues`] stands in when no SQS is registered.
 
-use std::sync::Arc;
-
+use bytes::Bytes;
 use indexmap::IndexMap;
-use nimbus_core::{BoxFuture, RequestContext, Service, Value};
+use nimbus_core::{BoxFuture, RequestContext};
+use nimbus_sqs_api::{MessageAttributeValue, SendMessageRequest, SqsClient};
 
 use serde::{Deserialize, Serialize};
 
@@ -65,11 +65,11 @@ impl QueueDelivery for NoQueues {
 
 /// Delivers through SQS's `SendMessage`, called as the queue's owner.
 pub struct SqsService {
-    sqs: Arc<dyn Service>,
+    sqs: SqsClient,
 }
 
 impl SqsService {
-    pub fn new(sqs: Arc<dyn Service>) -> Self {
+    pub fn new(sqs: SqsClient) -> Self {
         SqsService { sqs }
     }
 }
@@ -83,13 +83,12 @@ impl QueueDelivery for SqsService {
                     message.queue_arn
                 )));
             };
-            let mut ctx = RequestContext::for_tests("sqs", "SendMessage");
-            ctx.request_id = uuid::Uuid::new_v4().to_string();
-            ctx.account_id = queue.account.clone();
-            ctx.region = queue.region.clone();
-            ctx.access_key_id = None;
-            let input = send_message_input(&ctx.host, &queue, message);
-            match self.sqs.handle(&ctx, "SendMessage", input).await {
+            let ctx = RequestContext::internal("sqs", "SendMessage", &queue.account, &queue.region);
+            match self
+                .sqs
+                .send_message(&ctx, send_message_input(&queue, message))
+                .await
+            {
                 Ok(_) => Ok(()),
                 Err(error) if error.status == 400 || error.status == 404 => {
                     Err(QueueDeliveryError::Permanent(error.to_string()))
@@ -100,37 +99,31 @@ impl QueueDelivery for SqsService {
     }
 }
 
-/// SendMessage's input as the SQS model names it.
-fn send_message_input(host: &str, queue: &QueueArn, message: QueueMessage) -> Value {
-    let mut input = IndexMap::new();
-    input.insert(
-        "QueueUrl".to_owned(),
-        Value::String(format!("http://{host}/{}/{}", queue.account, queue.name)),
-    );
-    input.insert("MessageBody".to_owned(), Value::String(message.body));
-    if !message.attributes.is_empty() {
-        let attributes = message
-            .attributes
-            .into_iter()
-            .map(|(name, attribute)| {
-                let mut value = IndexMap::new();
-                value.insert("DataType".to_owned(), Value::String(attribute.data_type));
-                if let Some(text) = attribute.string_value {
-                    value.insert("StringValue".to_owned(), Value::String(text));
-                }
-                if let Some(bytes) = attribute.binary_value {
-                    value.insert("BinaryValue".to_owned(), Value::Blob(bytes.into()));
-                }
-                (name, Value::Structure(value))
-            })
-            .collect();
-        input.insert("MessageAttributes".to_owned(), Value::Map(attributes));
+/// SendMessage's input for `queue`, named by its AWS URL (which carries
+/// the region).
+fn send_message_input(queue: &QueueArn, message: QueueMessage) -> SendMessageRequest {
+    let attributes: IndexMap<String, MessageAttributeValue> = message
+        .attributes
+        .into_iter()
+        .map(|(name, attribute)| {
+            let value = MessageAttributeValue {
+                data_type: attribute.data_type,
+                string_value: attribute.string_value,
+                binary_value: attribute.binary_value.map(Bytes::from),
+                ..MessageAttributeValue::default()
+            };
+            (name, value)
+        })
+        .collect();
+    SendMessageRequest {
+        queue_url: format!(
+            "https://sqs.{}.amazonaws.com/{}/{}",
+            queue.region, queue.account, queue.name
+        ),
+        message_body: message.body,
+        message_attributes: (!attributes.is_empty()).then_some(attributes),
+        message_group_id: message.group_id,
+        message_deduplication_id: message.deduplication_id,
+        ..SendMessageRequest::default()
     }
-    if let Some(group) = message.group_id {
-        input.insert("MessageGroupId".to_owned(), Value::String(group));
-    }
-    if let Some(dedup) = message.deduplication_id {
-        input.insert("MessageDeduplicationId".to_owned(), Value::String(dedup));
-    }
-    Value::Structure(input)
 }

@@ -7,13 +7,9 @@
 //! [`tokio::sync::Notify`] and on the clock, so they return as soon as a
 //! message is sent or comes back into view.
 
-// Every handler returns nimbus_core::AwsError, whose size is the core's call.
-#![allow(clippy::result_large_err)]
-
 mod attributes;
 mod engine;
 mod errors;
-pub mod generated;
 mod handlers;
 mod md5;
 mod move_tasks;
@@ -23,8 +19,9 @@ mod records;
 
 use std::sync::Arc;
 
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed_async};
+use nimbus_core::{AwsError, RequestContext};
 use nimbus_runtime::Clock;
+use nimbus_sqs_api::*;
 use nimbus_store::Store;
 
 use crate::move_tasks::MoveTasks;
@@ -50,61 +47,177 @@ impl Sqs {
     fn now_ms(&self) -> u64 {
         self.clock.now_epoch_millis()
     }
-
-    async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
-        match operation {
-            "CreateQueue" => handle_typed_async(input, |i| self.create_queue(ctx, i)).await,
-            "GetQueueUrl" => handle_typed_async(input, |i| self.get_queue_url(ctx, i)).await,
-            "ListQueues" => handle_typed_async(input, |i| self.list_queues(ctx, i)).await,
-            "DeleteQueue" => handle_typed_async(input, |i| self.delete_queue(ctx, i)).await,
-            "PurgeQueue" => handle_typed_async(input, |i| self.purge_queue(ctx, i)).await,
-            "GetQueueAttributes" => handle_typed_async(input, |i| self.get_queue_attributes(ctx, i)).await,
-            "SetQueueAttributes" => handle_typed_async(input, |i| self.set_queue_attributes(ctx, i)).await,
-            "TagQueue" => handle_typed_async(input, |i| self.tag_queue(ctx, i)).await,
-            "UntagQueue" => handle_typed_async(input, |i| self.untag_queue(ctx, i)).await,
-            "ListQueueTags" => handle_typed_async(input, |i| self.list_queue_tags(ctx, i)).await,
-            "AddPermission" => handle_typed_async(input, |i| self.add_permission(ctx, i)).await,
-            "RemovePermission" => handle_typed_async(input, |i| self.remove_permission(ctx, i)).await,
-            "SendMessage" => handle_typed_async(input, |i| self.send_message(ctx, i)).await,
-            "SendMessageBatch" => handle_typed_async(input, |i| self.send_message_batch(ctx, i)).await,
-            "ReceiveMessage" => handle_typed_async(input, |i| self.receive_message(ctx, i)).await,
-            "DeleteMessage" => handle_typed_async(input, |i| self.delete_message(ctx, i)).await,
-            "DeleteMessageBatch" => handle_typed_async(input, |i| self.delete_message_batch(ctx, i)).await,
-            "ChangeMessageVisibility" => {
-                handle_typed_async(input, |i| self.change_message_visibility(ctx, i)).await
-            }
-            "ChangeMessageVisibilityBatch" => {
-                handle_typed_async(input, |i| self.change_message_visibility_batch(ctx, i)).await
-            }
-            "ListDeadLetterSourceQueues" => {
-                handle_typed_async(input, |i| self.list_dead_letter_source_queues(ctx, i)).await
-            }
-            "StartMessageMoveTask" => {
-                handle_typed_async(input, |i| self.start_message_move_task(ctx, i)).await
-            }
-            "ListMessageMoveTasks" => {
-                handle_typed_async(input, |i| self.list_message_move_tasks(ctx, i)).await
-            }
-            "CancelMessageMoveTask" => {
-                handle_typed_async(input, |i| self.cancel_message_move_task(ctx, i)).await
-            }
-            _ => Err(AwsError::not_implemented("sqs", operation)),
-        }
-    }
 }
 
-impl Service for Sqs {
-    fn model_name(&self) -> &'static str {
-        "sqs"
+/// The operations, served by the handlers of [`handlers`] (inherent
+/// methods of the same names).
+impl SqsApi for Sqs {
+    async fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddPermissionRequest,
+    ) -> Result<(), AwsError> {
+        Sqs::add_permission(self, ctx, input).await
     }
 
-    fn handle<'a>(
-        &'a self,
-        ctx: &'a RequestContext,
-        operation: &'a str,
-        input: Value,
-    ) -> BoxFuture<'a, Result<Value, AwsError>> {
-        Box::pin(self.dispatch(ctx, operation, input))
+    async fn cancel_message_move_task(
+        &self,
+        ctx: &RequestContext,
+        input: CancelMessageMoveTaskRequest,
+    ) -> Result<CancelMessageMoveTaskResult, AwsError> {
+        Sqs::cancel_message_move_task(self, ctx, input).await
+    }
+
+    async fn change_message_visibility(
+        &self,
+        ctx: &RequestContext,
+        input: ChangeMessageVisibilityRequest,
+    ) -> Result<(), AwsError> {
+        Sqs::change_message_visibility(self, ctx, input).await
+    }
+
+    async fn change_message_visibility_batch(
+        &self,
+        ctx: &RequestContext,
+        input: ChangeMessageVisibilityBatchRequest,
+    ) -> Result<ChangeMessageVisibilityBatchResult, AwsError> {
+        Sqs::change_message_visibility_batch(self, ctx, input).await
+    }
+
+    async fn create_queue(
+        &self,
+        ctx: &RequestContext,
+        input: CreateQueueRequest,
+    ) -> Result<CreateQueueResult, AwsError> {
+        Sqs::create_queue(self, ctx, input).await
+    }
+
+    async fn delete_message(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteMessageRequest,
+    ) -> Result<(), AwsError> {
+        Sqs::delete_message(self, ctx, input).await
+    }
+
+    async fn delete_message_batch(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteMessageBatchRequest,
+    ) -> Result<DeleteMessageBatchResult, AwsError> {
+        Sqs::delete_message_batch(self, ctx, input).await
+    }
+
+    async fn delete_queue(&self, ctx: &RequestContext, input: DeleteQueueRequest) -> Result<(), AwsError> {
+        Sqs::delete_queue(self, ctx, input).await
+    }
+
+    async fn get_queue_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: GetQueueAttributesRequest,
+    ) -> Result<GetQueueAttributesResult, AwsError> {
+        Sqs::get_queue_attributes(self, ctx, input).await
+    }
+
+    async fn get_queue_url(
+        &self,
+        ctx: &RequestContext,
+        input: GetQueueUrlRequest,
+    ) -> Result<GetQueueUrlResult, AwsError> {
+        Sqs::get_queue_url(self, ctx, input).await
+    }
+
+    async fn list_dead_letter_source_queues(
+        &self,
+        ctx: &RequestContext,
+        input: ListDeadLetterSourceQueuesRequest,
+    ) -> Result<ListDeadLetterSourceQueuesResult, AwsError> {
+        Sqs::list_dead_letter_source_queues(self, ctx, input).await
+    }
+
+    async fn list_message_move_tasks(
+        &self,
+        ctx: &RequestContext,
+        input: ListMessageMoveTasksRequest,
+    ) -> Result<ListMessageMoveTasksResult, AwsError> {
+        Sqs::list_message_move_tasks(self, ctx, input).await
+    }
+
+    async fn list_queue_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListQueueTagsRequest,
+    ) -> Result<ListQueueTagsResult, AwsError> {
+        Sqs::list_queue_tags(self, ctx, input).await
+    }
+
+    async fn list_queues(
+        &self,
+        ctx: &RequestContext,
+        input: ListQueuesRequest,
+    ) -> Result<ListQueuesResult, AwsError> {
+        Sqs::list_queues(self, ctx, input).await
+    }
+
+    async fn purge_queue(&self, ctx: &RequestContext, input: PurgeQueueRequest) -> Result<(), AwsError> {
+        Sqs::purge_queue(self, ctx, input).await
+    }
+
+    async fn receive_message(
+        &self,
+        ctx: &RequestContext,
+        input: ReceiveMessageRequest,
+    ) -> Result<ReceiveMessageResult, AwsError> {
+        Sqs::receive_message(self, ctx, input).await
+    }
+
+    async fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemovePermissionRequest,
+    ) -> Result<(), AwsError> {
+        Sqs::remove_permission(self, ctx, input).await
+    }
+
+    async fn send_message(
+        &self,
+        ctx: &RequestContext,
+        input: SendMessageRequest,
+    ) -> Result<SendMessageResult, AwsError> {
+        Sqs::send_message(self, ctx, input).await
+    }
+
+    async fn send_message_batch(
+        &self,
+        ctx: &RequestContext,
+        input: SendMessageBatchRequest,
+    ) -> Result<SendMessageBatchResult, AwsError> {
+        Sqs::send_message_batch(self, ctx, input).await
+    }
+
+    async fn set_queue_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: SetQueueAttributesRequest,
+    ) -> Result<(), AwsError> {
+        Sqs::set_queue_attributes(self, ctx, input).await
+    }
+
+    async fn start_message_move_task(
+        &self,
+        ctx: &RequestContext,
+        input: StartMessageMoveTaskRequest,
+    ) -> Result<StartMessageMoveTaskResult, AwsError> {
+        Sqs::start_message_move_task(self, ctx, input).await
+    }
+
+    async fn tag_queue(&self, ctx: &RequestContext, input: TagQueueRequest) -> Result<(), AwsError> {
+        Sqs::tag_queue(self, ctx, input).await
+    }
+
+    async fn untag_queue(&self, ctx: &RequestContext, input: UntagQueueRequest) -> Result<(), AwsError> {
+        Sqs::untag_queue(self, ctx, input).await
     }
 
     /// Drops every queue held in memory; they reload from the (reset or

@@ -514,3 +514,13 @@ fn reset_forgets_issued_credentials() {
     assert_eq!(fixture.registry.lookup(&key), None);
     assert_eq!(fixture.sts.model_name(), "sts");
 }
+
+#[test]
+fn every_listed_operation_is_implemented() {
+    let fixture = Fixture::new();
+    let ctx = RequestContext::for_tests("sts", "-");
+    assert_eq!(
+        ready(unimplemented_operations(&fixture.sts.0, &ctx)),
+        Vec::<&str>::new()
+    );
+}

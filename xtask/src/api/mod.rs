@@ -252,6 +252,7 @@ pub fn generate(spec: &Spec, model: &Value, families: &[Family]) -> Result<Strin
     service::render_trait(&mut out, spec, &ops);
     service::render_server(&mut out, spec, &ops, families);
     service::render_client(&mut out, spec, &ops);
+    service::render_unimplemented(&mut out, spec, &ops);
     service::render_errors(&mut out, shapes);
     Ok(out)
 }

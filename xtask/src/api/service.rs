@@ -246,6 +246,28 @@ pub fn render_client(out: &mut String, spec: &Spec, ops: &[Op]) {
     out.push_str("}\n");
 }
 
+/// A check for the service's tests: the listed operations an
+/// implementation still answers NotImplemented.
+pub fn render_unimplemented(out: &mut String, spec: &Spec, ops: &[Op]) {
+    let name = &spec.rust_name;
+    let _ = writeln!(
+        out,
+        "\n/// The listed operations `api` answers NotImplemented: each is called once\n/// with a default input, so a test can insist that none is (handlers must\n/// refuse such inputs without side effects a test would mind).\npub async fn unimplemented_operations<S: {name}Api>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {{\n    let mut missing = Vec::new();"
+    );
+    for op in ops {
+        let call = match &op.input {
+            Some(_) => format!("api.{}(ctx, Default::default()).await", op.method()),
+            None => format!("api.{}(ctx).await", op.method()),
+        };
+        let _ = writeln!(
+            out,
+            "    if not_implemented(&{call}) {{\n        missing.push(\"{}\");\n    }}",
+            op.name
+        );
+    }
+    out.push_str("    missing\n}\n\nfn not_implemented<T>(result: &Result<T, AwsError>) -> bool {\n    matches!(result, Err(error) if error.code == \"NotImplemented\")\n}\n");
+}
+
 /// One constructor per exception shape of the model: its code and HTTP
 /// status from the model, so no service spells them by hand.
 pub fn render_errors(out: &mut String, shapes: &Map<String, Value>) {

@@ -11,11 +11,11 @@ use nimbus_store::StoreError;
 use crate::Sqs;
 use crate::attributes::parse_redrive_policy;
 use crate::errors::{self, invalid_value, resource_not_found, unsupported};
-use crate::generated::*;
 use crate::move_tasks::MoveTask;
 use crate::names::{QueueAddress, parse_queue_arn};
 use crate::queue::{Queue, Registry, Write, namespace};
 use crate::records::{self, QueueRecord, StateRecord};
+use nimbus_sqs_api::*;
 
 /// Messages moved per store transaction by a move task.
 const MOVE_CHUNK: usize = 100;

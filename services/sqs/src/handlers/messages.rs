@@ -10,10 +10,10 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::Sqs;
 use crate::engine::HandleError;
 use crate::errors::{self, invalid_parameter, invalid_value, missing_parameter};
-use crate::generated::*;
 use crate::md5;
 use crate::queue::{Queue, Write};
 use crate::records::{AttributeRecord, DedupRecord, MessageRecord, StateRecord, encode_binary};
+use nimbus_sqs_api::*;
 
 /// SendMessageBatch: the sum of the entries' sizes may not exceed this.
 const BATCH_LIMIT: usize = 262_144;
@@ -524,14 +524,10 @@ fn validate_body(body: &str) -> Result<(), AwsError> {
     }
     let allowed = |c: char| matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
     if let Some(bad) = body.chars().find(|c| !allowed(*c)) {
-        return Err(AwsError::new(
-            "InvalidMessageContents",
-            format!(
-                "Invalid binary character '#x{:X}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
-                u32::from(bad)
-            ),
-            400,
-        ));
+        return Err(nimbus_sqs_api::errors::invalid_message_contents(format!(
+            "Invalid binary character '#x{:X}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+            u32::from(bad)
+        )));
     }
     Ok(())
 }

@@ -12,10 +12,10 @@ use crate::Sqs;
 use crate::attributes::{self, COMPUTED};
 use crate::engine::Engine;
 use crate::errors::{self, invalid_attribute_name, invalid_value, queue_name_exists};
-use crate::generated::*;
 use crate::names::{QueueAddress, parse_queue_arn, parse_queue_url, validate_queue_name};
 use crate::queue::{Queue, Write, namespace};
 use crate::records::{self, QueueRecord};
+use nimbus_sqs_api::*;
 
 /// ListQueues answers at most this many URLs.
 const LIST_LIMIT: usize = 1000;

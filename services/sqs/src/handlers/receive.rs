@@ -12,12 +12,12 @@ use crate::Sqs;
 use crate::attributes::parse_redrive_policy;
 use crate::engine::{Live, Received};
 use crate::errors::invalid_value;
-use crate::generated::*;
 use crate::handlers::messages::{receipt_handle, sequence_number};
 use crate::md5;
 use crate::names::parse_queue_arn;
 use crate::queue::{Queue, Write};
 use crate::records::{AttributeRecord, MessageRecord, StateRecord, decode_binary};
+use nimbus_sqs_api::*;
 
 impl Sqs {
     pub(crate) async fn receive_message(
