@@ -32,32 +32,35 @@ pub fn all(env: &Environment) -> Registered {
         Arc::clone(&env.store),
         env.clock.clone(),
     )));
-    let sns: Arc<dyn Service> = Arc::new(nimbus_sns::Sns::new(
+    let sns: Arc<dyn Served> = Arc::new(nimbus_sns_api::SnsServer(nimbus_sns::Sns::new(
         Arc::clone(&env.store),
         env.clock.clone(),
         // SNS delivers to SQS through SQS's own SendMessage.
         Arc::new(nimbus_sns::SqsService::new(nimbus_sqs_api::SqsClient::new(
             Arc::clone(&sqs),
         ))),
-    ));
+    )));
     let served: Vec<Arc<dyn Served>> = vec![
         Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
             &env.credentials,
         )))),
         Arc::clone(&sqs),
+        Arc::clone(&sns),
     ];
     let legacy: Vec<Arc<dyn Service>> = vec![
         Arc::new(
             nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
                 // S3 event notifications go through SQS's SendMessage and SNS's Publish.
-                .with_notifications(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)), Arc::clone(&sns)),
+                .with_notifications(
+                    nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
+                    nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
+                ),
         ),
         Arc::new(nimbus_dynamodb::DynamoDb::new(
             Arc::clone(&env.store),
             env.clock.clone(),
         )),
         Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
-        sns,
     ];
     Registered { served, legacy }
 }

@@ -1,18 +1,17 @@
 //! Event notifications: S3 tells SQS queues and SNS topics about objects
 //! created and removed, in S3's event message structure.
 //!
-//! S3 never depends on the SQS or SNS crates: the binary hands it their
-//! [`Service`]s, and S3 calls SendMessage / Publish through them as the
-//! destination's owner (account and region from the ARN), as SNS does for
-//! its SQS subscriptions. Object events are delivered after the write is
+//! S3 reaches SQS and SNS through their typed clients (their API crates,
+//! not their implementations): the binary hands them over, and S3 calls
+//! SendMessage / Publish with those services' own input shapes, checked
+//! against their models, as the destination's owner (account and region
+//! from the ARN), as SNS does for its SQS subscriptions. Object events are delivered after the write is
 //! committed, on a spawned task; the s3:TestEvent a configuration sends to
 //! each destination is delivered inline, and a destination that does not take
 //! it fails PutBucketNotificationConfiguration.
 
-use std::sync::Arc;
-
-use indexmap::IndexMap;
-use nimbus_core::{AwsError, RequestContext, Service, Timestamp, Value};
+use nimbus_core::{AwsError, RequestContext, Timestamp, Value};
+use nimbus_sns_api::{PublishInput, SnsClient};
 use nimbus_sqs_api::{SendMessageRequest, SqsClient};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
@@ -25,7 +24,7 @@ use crate::{S3, acl, errors};
 #[derive(Clone, Default)]
 pub struct Destinations {
     pub sqs: Option<SqsClient>,
-    pub sns: Option<Arc<dyn Service>>,
+    pub sns: Option<SnsClient>,
 }
 
 /// What an object operation was about, taken from its input before it runs.
@@ -180,16 +179,14 @@ impl Destinations {
         self.sqs.is_some() || self.sns.is_some()
     }
 
-    /// Hands `body` to the queue or topic `arn`.
-    async fn deliver(&self, host: &str, delivery: Delivery) -> Result<(), String> {
+    /// Hands `body` to the queue or topic `arn`, through the destination
+    /// service's own SendMessage or Publish, as the destination's owner.
+    async fn deliver(&self, delivery: Delivery) -> Result<(), String> {
         let Some((service, region, account, name)) = parse_arn(&delivery.arn) else {
             return Err("The destination ARN is not valid".to_owned());
         };
-        let (target, ctx_service, operation, input) = match service {
-            "sqs" => {
-                let Some(sqs) = &self.sqs else {
-                    return Err("The destination queue does not exist".to_owned());
-                };
+        let delivered = match (service, &self.sqs, &self.sns) {
+            ("sqs", Some(sqs), _) => {
                 let ctx = RequestContext::internal("sqs", "SendMessage", account, region);
                 let input = SendMessageRequest {
                     // The queue's AWS URL: it names the region too.
@@ -197,38 +194,23 @@ impl Destinations {
                     message_body: delivery.body,
                     ..SendMessageRequest::default()
                 };
-                return sqs
-                    .send_message(&ctx, input)
-                    .await
-                    .map(|_| ())
-                    .map_err(|error| error.to_string());
+                sqs.send_message(&ctx, input).await.map(|_| ())
             }
-            "sns" => {
-                let Some(sns) = &self.sns else {
-                    return Err("The destination topic does not exist".to_owned());
+            ("sns", _, Some(sns)) => {
+                let ctx = RequestContext::internal("sns", "Publish", account, region);
+                let input = PublishInput {
+                    topic_arn: Some(delivery.arn.clone()),
+                    message: delivery.body,
+                    subject: Some("Amazon S3 Notification".to_owned()),
+                    ..PublishInput::default()
                 };
-                let mut input = IndexMap::new();
-                input.insert("TopicArn".to_owned(), Value::String(delivery.arn.clone()));
-                input.insert("Message".to_owned(), Value::String(delivery.body));
-                input.insert(
-                    "Subject".to_owned(),
-                    Value::String("Amazon S3 Notification".to_owned()),
-                );
-                (sns, "sns", "Publish", input)
+                sns.publish(&ctx, input).await.map(|_| ())
             }
+            ("sqs", None, _) => return Err("The destination queue does not exist".to_owned()),
+            ("sns", _, None) => return Err("The destination topic does not exist".to_owned()),
             _ => return Err("The destination is not a queue or topic".to_owned()),
         };
-        let mut ctx = RequestContext::for_tests(ctx_service, operation);
-        ctx.request_id = format!("{:032x}", rand::random::<u128>());
-        ctx.account_id = account.to_owned();
-        ctx.region = region.to_owned();
-        ctx.access_key_id = None;
-        ctx.host = host.to_owned();
-        target
-            .handle(&ctx, operation, Value::Structure(input))
-            .await
-            .map(|_| ())
-            .map_err(|error| error.to_string())
+        delivered.map_err(|error| error.to_string())
     }
 }
 
@@ -271,13 +253,10 @@ impl S3 {
             .to_string();
             if let Err(reason) = self
                 .destinations
-                .deliver(
-                    &ctx.host,
-                    Delivery {
-                        arn: arn.clone(),
-                        body,
-                    },
-                )
+                .deliver(Delivery {
+                    arn: arn.clone(),
+                    body,
+                })
                 .await
             {
                 failed.push((arn, reason));
@@ -327,11 +306,10 @@ impl S3 {
             return;
         }
         let destinations = self.destinations.clone();
-        let host = ctx.host.clone();
         let send = async move {
             for delivery in deliveries {
                 // S3 drops events a destination refuses; so does nimbus.
-                let _ = destinations.deliver(&host, delivery).await;
+                let _ = destinations.deliver(delivery).await;
             }
         };
         match tokio::runtime::Handle::try_current() {

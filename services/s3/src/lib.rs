@@ -68,7 +68,11 @@ impl S3 {
 
     /// Delivers event notifications to SQS queues and SNS topics through
     /// these services' own SendMessage and Publish.
-    pub fn with_notifications(mut self, sqs: nimbus_sqs_api::SqsClient, sns: Arc<dyn Service>) -> Self {
+    pub fn with_notifications(
+        mut self,
+        sqs: nimbus_sqs_api::SqsClient,
+        sns: nimbus_sns_api::SnsClient,
+    ) -> Self {
         self.destinations = events::Destinations {
             sqs: Some(sqs),
             sns: Some(sns),

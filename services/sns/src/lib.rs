@@ -10,9 +10,6 @@
 //! form: `envelope`), `filter_policy`, `delivery` (outbox, event bus,
 //! retries, DLQs) with `http_delivery` and `queue_delivery`.
 
-// Every handler returns nimbus_core::AwsError, whose size is the core's call.
-#![allow(clippy::result_large_err)]
-
 mod arn;
 mod delivery;
 mod envelope;
@@ -20,7 +17,6 @@ mod errors;
 mod fanout;
 mod fifo_order;
 mod filter_policy;
-pub mod generated;
 mod http_delivery;
 mod message;
 mod pagination;
@@ -33,8 +29,9 @@ mod topics;
 
 use std::sync::Arc;
 
-use nimbus_core::{AwsError, BoxFuture, RequestContext, Service, Value, handle_typed_async};
+use nimbus_core::{AwsError, RequestContext};
 use nimbus_runtime::Clock;
+use nimbus_sns_api::*;
 use nimbus_store::Store;
 
 use crate::delivery::Deliveries;
@@ -51,71 +48,166 @@ pub struct Sns {
     clock: Clock,
     /// Deliveries: SQS (DLQs included) through `QueueDelivery`, HTTP in the
     /// background with retries.
-    deliveries: Deliveries,
+    deliveries: Arc<Deliveries>,
     /// Serializes publishing per FIFO topic.
     fifo_order: FifoOrder,
 }
 
 impl Sns {
     pub fn new(store: Arc<Store>, clock: Clock, queues: Arc<dyn QueueDelivery>) -> Self {
-        let deliveries = Deliveries::new(Arc::clone(&store), clock.clone(), queues);
-        Sns {
+        let deliveries = Arc::new(Deliveries::new(Arc::clone(&store), clock.clone(), queues));
+        let sns = Sns {
             store,
             clock,
             deliveries,
             fifo_order: FifoOrder::default(),
-        }
+        };
+        sns.resume_deliveries();
+        sns
     }
 
-    async fn dispatch(&self, ctx: &RequestContext, operation: &str, input: Value) -> Result<Value, AwsError> {
-        self.deliveries.resume().await;
-        match operation {
-            "CreateTopic" => handle_typed_async(input, |i| self.create_topic(ctx, i)).await,
-            "DeleteTopic" => handle_typed_async(input, |i| self.delete_topic(i)).await,
-            "ListTopics" => handle_typed_async(input, |i| self.list_topics(ctx, i)).await,
-            "GetTopicAttributes" => handle_typed_async(input, |i| self.get_topic_attributes(i)).await,
-            "SetTopicAttributes" => handle_typed_async(input, |i| self.set_topic_attributes(i)).await,
-            "TagResource" => handle_typed_async(input, |i| self.tag_resource(i)).await,
-            "UntagResource" => handle_typed_async(input, |i| self.untag_resource(i)).await,
-            "ListTagsForResource" => handle_typed_async(input, |i| self.list_tags_for_resource(i)).await,
-            "Subscribe" => handle_typed_async(input, |i| self.subscribe(ctx, i)).await,
-            "ConfirmSubscription" => handle_typed_async(input, |i| self.confirm_subscription(i)).await,
-            "Unsubscribe" => handle_typed_async(input, |i| self.unsubscribe(i)).await,
-            "ListSubscriptions" => handle_typed_async(input, |i| self.list_subscriptions(ctx, i)).await,
-            "ListSubscriptionsByTopic" => {
-                handle_typed_async(input, |i| self.list_subscriptions_by_topic(i)).await
-            }
-            "GetSubscriptionAttributes" => {
-                handle_typed_async(input, |i| self.get_subscription_attributes(i)).await
-            }
-            "SetSubscriptionAttributes" => {
-                handle_typed_async(input, |i| self.set_subscription_attributes(i)).await
-            }
-            "Publish" => handle_typed_async(input, |i| self.publish(ctx, i)).await,
-            "PublishBatch" => handle_typed_async(input, |i| self.publish_batch(ctx, i)).await,
-            _ => Err(AwsError::not_implemented("sns", operation)),
+    /// Picks up the deliveries the outbox holds (left by a restart, a
+    /// restored snapshot): at once, not when the next request comes.
+    fn resume_deliveries(&self) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let deliveries = Arc::clone(&self.deliveries);
+            runtime.spawn(async move { deliveries.resume().await });
         }
     }
 }
 
-impl Service for Sns {
-    fn model_name(&self) -> &'static str {
-        "sns"
+/// The operations, served by the handlers of the modules (inherent methods
+/// of the same names).
+impl SnsApi for Sns {
+    async fn confirm_subscription(
+        &self,
+        _: &RequestContext,
+        input: ConfirmSubscriptionInput,
+    ) -> Result<ConfirmSubscriptionResponse, AwsError> {
+        Sns::confirm_subscription(self, input).await
     }
 
-    fn handle<'a>(
-        &'a self,
-        ctx: &'a RequestContext,
-        operation: &'a str,
-        input: Value,
-    ) -> BoxFuture<'a, Result<Value, AwsError>> {
-        Box::pin(self.dispatch(ctx, operation, input))
+    async fn create_topic(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTopicInput,
+    ) -> Result<CreateTopicResponse, AwsError> {
+        Sns::create_topic(self, ctx, input).await
     }
 
-    /// Nothing but the outbox cursor lives in memory: the next request
-    /// reads the (reset or restored) outbox again.
+    async fn delete_topic(&self, _: &RequestContext, input: DeleteTopicInput) -> Result<(), AwsError> {
+        Sns::delete_topic(self, input).await
+    }
+
+    async fn get_subscription_attributes(
+        &self,
+        _: &RequestContext,
+        input: GetSubscriptionAttributesInput,
+    ) -> Result<GetSubscriptionAttributesResponse, AwsError> {
+        Sns::get_subscription_attributes(self, input).await
+    }
+
+    async fn get_topic_attributes(
+        &self,
+        _: &RequestContext,
+        input: GetTopicAttributesInput,
+    ) -> Result<GetTopicAttributesResponse, AwsError> {
+        Sns::get_topic_attributes(self, input).await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        ctx: &RequestContext,
+        input: ListSubscriptionsInput,
+    ) -> Result<ListSubscriptionsResponse, AwsError> {
+        Sns::list_subscriptions(self, ctx, input).await
+    }
+
+    async fn list_subscriptions_by_topic(
+        &self,
+        _: &RequestContext,
+        input: ListSubscriptionsByTopicInput,
+    ) -> Result<ListSubscriptionsByTopicResponse, AwsError> {
+        Sns::list_subscriptions_by_topic(self, input).await
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        _: &RequestContext,
+        input: ListTagsForResourceRequest,
+    ) -> Result<ListTagsForResourceResponse, AwsError> {
+        Sns::list_tags_for_resource(self, input).await
+    }
+
+    async fn list_topics(
+        &self,
+        ctx: &RequestContext,
+        input: ListTopicsInput,
+    ) -> Result<ListTopicsResponse, AwsError> {
+        Sns::list_topics(self, ctx, input).await
+    }
+
+    async fn publish(&self, ctx: &RequestContext, input: PublishInput) -> Result<PublishResponse, AwsError> {
+        Sns::publish(self, ctx, input).await
+    }
+
+    async fn publish_batch(
+        &self,
+        ctx: &RequestContext,
+        input: PublishBatchInput,
+    ) -> Result<PublishBatchResponse, AwsError> {
+        Sns::publish_batch(self, ctx, input).await
+    }
+
+    async fn set_subscription_attributes(
+        &self,
+        _: &RequestContext,
+        input: SetSubscriptionAttributesInput,
+    ) -> Result<(), AwsError> {
+        Sns::set_subscription_attributes(self, input).await
+    }
+
+    async fn set_topic_attributes(
+        &self,
+        _: &RequestContext,
+        input: SetTopicAttributesInput,
+    ) -> Result<(), AwsError> {
+        Sns::set_topic_attributes(self, input).await
+    }
+
+    async fn subscribe(
+        &self,
+        ctx: &RequestContext,
+        input: SubscribeInput,
+    ) -> Result<SubscribeResponse, AwsError> {
+        Sns::subscribe(self, ctx, input).await
+    }
+
+    async fn tag_resource(
+        &self,
+        _: &RequestContext,
+        input: TagResourceRequest,
+    ) -> Result<TagResourceResponse, AwsError> {
+        Sns::tag_resource(self, input).await
+    }
+
+    async fn unsubscribe(&self, _: &RequestContext, input: UnsubscribeInput) -> Result<(), AwsError> {
+        Sns::unsubscribe(self, input).await
+    }
+
+    async fn untag_resource(
+        &self,
+        _: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<UntagResourceResponse, AwsError> {
+        Sns::untag_resource(self, input).await
+    }
+
+    /// Nothing but the outbox cursor lives in memory: the (reset or
+    /// restored) outbox is read again.
     fn reset(&self) {
         self.deliveries.forget_resumed();
+        self.resume_deliveries();
     }
 }
 

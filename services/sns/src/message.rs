@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use crate::envelope::EnvelopeAttribute;
 use crate::errors::{invalid_parameter, invalid_parameter_value};
-use crate::generated::MessageAttributeValue;
 use crate::queue_delivery::QueueMessageAttribute;
+use nimbus_sns_api::MessageAttributeValue;
 
 /// SNS's limit on a message with its attributes: 256 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;

@@ -13,14 +13,14 @@ use crate::arn::TopicArn;
 use crate::envelope::iso_timestamp;
 use crate::errors::{invalid_parameter, topic_not_found};
 use crate::fanout::Published;
-use crate::generated::{
-    BatchResultErrorEntry, PublishBatchInput, PublishBatchResponse, PublishBatchResultEntry, PublishInput,
-    PublishResponse,
-};
 use crate::message::{MAX_MESSAGE_BYTES, Outgoing, prepare, size_of};
 use crate::records::{
     self, DedupRecord, SubscriptionRecord, TopicRecord, dedup_expiries_prefix, dedup_expiry_key, dedup_key,
     subscriptions_prefix, topic_key,
+};
+use nimbus_sns_api::{
+    BatchResultErrorEntry, PublishBatchInput, PublishBatchResponse, PublishBatchResultEntry, PublishInput,
+    PublishResponse,
 };
 
 /// FIFO deduplication window.
@@ -117,17 +117,13 @@ impl Sns {
         let topic = TopicArn::parse(&input.topic_arn, "TopicArn")?;
         let entries = input.publish_batch_request_entries;
         if entries.is_empty() {
-            return Err(AwsError::new(
-                "EmptyBatchRequest",
+            return Err(nimbus_sns_api::errors::empty_batch_request(
                 "The batch request doesn't contain any entries.",
-                400,
             ));
         }
         if entries.len() > MAX_BATCH_ENTRIES {
-            return Err(AwsError::new(
-                "TooManyEntriesInBatchRequest",
+            return Err(nimbus_sns_api::errors::too_many_entries_in_batch_request(
                 "The batch request contains more entries than permissible.",
-                400,
             ));
         }
         let mut ids = HashSet::new();
@@ -139,17 +135,13 @@ impl Sns {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !well_formed {
-                return Err(AwsError::new(
-                    "InvalidBatchEntryId",
+                return Err(nimbus_sns_api::errors::invalid_batch_entry_id(
                     "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
-                    400,
                 ));
             }
             if !ids.insert(entry.id.clone()) {
-                return Err(AwsError::new(
-                    "BatchEntryIdsNotDistinct",
+                return Err(nimbus_sns_api::errors::batch_entry_ids_not_distinct(
                     "Two or more batch entries in the request have the same Id.",
-                    400,
                 ));
             }
         }
@@ -168,10 +160,8 @@ impl Sns {
             })
             .collect();
         if outgoing.iter().map(|(_, o)| size_of(o)).sum::<usize>() > MAX_MESSAGE_BYTES {
-            return Err(AwsError::new(
-                "BatchRequestTooLong",
+            return Err(nimbus_sns_api::errors::batch_request_too_long(
                 "The length of all the messages put together is more than the limit.",
-                400,
             ));
         }
         self.require_topic(&topic).await?;

@@ -13,16 +13,16 @@ use crate::delivery::Job;
 use crate::envelope::{action_url, iso_timestamp, subscription_confirmation};
 use crate::errors::{invalid_parameter, subscription_not_found, topic_not_found};
 use crate::filter_policy::{FilterPolicy, Scope};
-use crate::generated::{
-    ConfirmSubscriptionInput, ConfirmSubscriptionResponse, GetSubscriptionAttributesInput,
-    GetSubscriptionAttributesResponse, ListSubscriptionsByTopicInput, ListSubscriptionsByTopicResponse,
-    ListSubscriptionsInput, ListSubscriptionsResponse, SetSubscriptionAttributesInput, SubscribeInput,
-    SubscribeResponse, Subscription, UnsubscribeInput,
-};
 use crate::pagination::{self, PAGE_SIZE};
 use crate::records::{
     self, SUBSCRIPTION_PREFIX, SubscriptionRecord, TopicRecord, endpoint_key, subscription_key,
     subscriptions_prefix, token_key, topic_key,
+};
+use nimbus_sns_api::{
+    ConfirmSubscriptionInput, ConfirmSubscriptionResponse, GetSubscriptionAttributesInput,
+    GetSubscriptionAttributesResponse, ListSubscriptionsByTopicInput, ListSubscriptionsByTopicResponse,
+    ListSubscriptionsInput, ListSubscriptionsResponse, SetSubscriptionAttributesInput, SubscribeInput,
+    SubscribeResponse, Subscription, UnsubscribeInput,
 };
 
 /// What ListSubscriptions and Subscribe say instead of an unconfirmed ARN.

@@ -5,11 +5,11 @@ use nimbus_core::AwsError;
 use crate::Sns;
 use crate::arn::TopicArn;
 use crate::errors::{invalid_parameter, resource_not_found};
-use crate::generated::{
+use crate::records::{self, TopicRecord, topic_key};
+use nimbus_sns_api::{
     ListTagsForResourceRequest, ListTagsForResourceResponse, Tag, TagResourceRequest, TagResourceResponse,
     UntagResourceRequest, UntagResourceResponse,
 };
-use crate::records::{self, TopicRecord, topic_key};
 
 /// Tags one topic may carry.
 const MAX_TAGS: usize = 50;
@@ -42,10 +42,8 @@ impl Sns {
                 topic.tags.insert(tag.key, tag.value);
             }
             if topic.tags.len() > MAX_TAGS {
-                return Err(AwsError::new(
-                    "TagLimitExceeded",
+                return Err(nimbus_sns_api::errors::tag_limit_exceeded(
                     "Could not complete request: tag quota of per resource exceeded",
-                    400,
                 ));
             }
             Ok(())

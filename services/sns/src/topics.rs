@@ -8,14 +8,14 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::Sns;
 use crate::arn::TopicArn;
 use crate::errors::{invalid_parameter, topic_not_found};
-use crate::generated::{
-    CreateTopicInput, CreateTopicResponse, DeleteTopicInput, GetTopicAttributesInput,
-    GetTopicAttributesResponse, ListTopicsInput, ListTopicsResponse, SetTopicAttributesInput, Topic,
-};
 use crate::pagination::{self, PAGE_SIZE};
 use crate::records::{
     self, TopicRecord, dedup_expiries_prefix, dedups_prefix, endpoints_prefix, subscriptions_prefix,
     tokens_prefix, topic_key,
+};
+use nimbus_sns_api::{
+    CreateTopicInput, CreateTopicResponse, DeleteTopicInput, GetTopicAttributesInput,
+    GetTopicAttributesResponse, ListTopicsInput, ListTopicsResponse, SetTopicAttributesInput, Topic,
 };
 
 /// Topic attributes a client may set with CreateTopic or SetTopicAttributes.
