@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
-use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -584,11 +583,6 @@ pub trait SnsApi: Send + Sync + 'static {
 
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
-
-    /// Requests the service answers before or around the AWS pipeline.
-    fn front(&self) -> Option<&dyn FrontHook> {
-        None
-    }
 }
 
 /// A Sns implementation served as the service: wire requests decoded
@@ -633,10 +627,6 @@ impl<S: SnsApi> Service for SnsServer<S> {
                 _ => call.not_implemented(SERVICE),
             }
         })
-    }
-
-    fn front(&self) -> Option<&dyn FrontHook> {
-        self.0.front()
     }
 
     fn reset(&self) {

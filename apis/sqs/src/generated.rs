@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
-use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -834,11 +833,6 @@ pub trait SqsApi: Send + Sync + 'static {
 
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
-
-    /// Requests the service answers before or around the AWS pipeline.
-    fn front(&self) -> Option<&dyn FrontHook> {
-        None
-    }
 }
 
 /// A Sqs implementation served as the service: wire requests decoded
@@ -893,10 +887,6 @@ impl<S: SqsApi> Service for SqsServer<S> {
                 _ => call.not_implemented(SERVICE),
             }
         })
-    }
-
-    fn front(&self) -> Option<&dyn FrontHook> {
-        self.0.front()
     }
 
     fn reset(&self) {

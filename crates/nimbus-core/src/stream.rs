@@ -33,6 +33,9 @@ pub struct ByteStream {
     /// The number of bytes the stream yields, when known up front.
     len: Option<u64>,
     trailers: Trailers,
+    /// The whole body, when it was in memory from the start: readers that
+    /// can take it at once skip the chunk machinery.
+    whole: Option<Bytes>,
 }
 
 impl ByteStream {
@@ -41,13 +44,26 @@ impl ByteStream {
             chunks: Arc::new(Mutex::new(Some(Box::pin(chunks)))),
             len,
             trailers: Trailers::default(),
+            whole: None,
         }
     }
 
-    /// A stream of one chunk (tests, and bodies already in memory).
+    /// A stream of one chunk: a body already in memory (small uploads and
+    /// downloads), which [`Self::into_bytes`] gives back whole.
     pub fn from_bytes(bytes: Bytes) -> Self {
         let len = bytes.len() as u64;
-        ByteStream::new(Once(Some(bytes)), Some(len))
+        let mut stream = ByteStream::new(Once(Some(bytes.clone())), Some(len));
+        stream.whole = Some(bytes);
+        stream
+    }
+
+    /// The bytes of a stream made [`from_bytes`](Self::from_bytes) that no
+    /// one has read yet; any other stream comes back as it is.
+    pub fn into_bytes(self) -> Result<Bytes, ByteStream> {
+        match &self.whole {
+            Some(bytes) if self.take().is_some() => Ok(bytes.clone()),
+            _ => Err(self),
+        }
     }
 
     /// A stream fed by a task: send chunks through the [`ChunkSender`]; the

@@ -18,7 +18,7 @@ use crate::gateway::Gateway;
 use crate::identify::{self, Identification, Route};
 use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
 use crate::verify::BodyVerification;
-use crate::{body, chunked, content_encoding, fallback_error, presign, s3_host, test_hooks, verify};
+use crate::{body, chunked, content_encoding, fallback_error, front, presign, test_hooks, verify};
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -88,6 +88,12 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
     } else {
         None
     };
+    // A request naming its resource in the Host (S3's virtual-hosted
+    // buckets) has the service's own path, as its front hook tells.
+    let host_path = provisional.as_ref().and_then(|route| {
+        let service = gateway.services().get(route.model);
+        front::host_path(service, request.header(http::header::HOST), &request.path)
+    });
     // Opt-in signature verification; a body-hash check waits for the body.
     let body_verification = match verify::before_body(
         gateway.config().verify_signatures,
@@ -95,18 +101,16 @@ pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Ex
         provisional.as_ref(),
         &auth,
         &request,
+        host_path.as_deref(),
         &presign_params,
     ) {
         Ok(pending) => pending,
         Err(error) => return fail(&request, error),
     };
 
-    // Virtual-hosted S3 requests become path-style before anything reads the path.
-    if let Some(bucket) = provisional
-        .as_ref()
-        .and_then(|route| route.virtual_bucket.as_ref())
-    {
-        request.path = s3_host::path_style(bucket, &request.path);
+    // Before anything else reads the path.
+    if let Some(path) = host_path {
+        request.path = path;
     }
     // Rest protocols name the operation in the head: found before the body,
     // so that an object upload can stream instead of being read whole.

@@ -16,7 +16,7 @@ use crate::config::GatewayConfig;
 use crate::dispatch::Exchange;
 use crate::internal::{self, InternalRoute};
 use crate::services::Services;
-use crate::{s3_web, snapshots};
+use crate::{front, snapshots};
 
 /// Everything needed to answer requests; shared by all connections.
 pub struct Gateway {
@@ -106,8 +106,8 @@ impl Gateway {
                     InternalRoute::NotFound | InternalRoute::MethodNotAllowed => "-".to_owned(),
                 },
             },
-            // S3's website endpoint and CORS wrap the AWS pipeline.
-            None => s3_web::serve(self, parts, body).await,
+            // Services' front hooks (S3's website endpoint, CORS) wrap the AWS pipeline.
+            None => front::serve(self, parts, body).await,
         };
         // Plain `&str` fields: the log's formatter writes them without `fmt`.
         tracing::info!(

@@ -14,16 +14,13 @@
 //! 4. Unsigned `Action=` requests: the query service that has that action,
 //!    which needs the body (see [`Identification::ByAction`]).
 //! 5. Anything else is S3 (anonymous GETs, SigV2, browser-style requests).
-//!
-//! S3 requests naming their bucket in the Host are rewritten to path style.
 
 use http::HeaderName;
-use http::header::{CONTENT_TYPE, HOST};
+use http::header::CONTENT_TYPE;
 use nimbus_core::AwsError;
 use nimbus_protocol::{HttpRequest, Protocol, models};
 
 use crate::catalog::{Catalog, ModelInfo};
-use crate::s3_host;
 use crate::sigv4::RequestAuth;
 
 const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
@@ -36,9 +33,6 @@ pub struct Route {
     /// The model name, e.g. `sqs`.
     pub model: &'static str,
     pub protocol: Protocol,
-    /// The bucket named by the Host header of a virtual-hosted S3 request;
-    /// the path must be rewritten to path style before decoding.
-    pub virtual_bucket: Option<String>,
 }
 
 /// The outcome of looking at the request head.
@@ -111,7 +105,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
         if let Some(model) = cbor_service_name(&request.path).and_then(|name| catalog.by_target_prefix(name))
             && model.speaks_cbor()
         {
-            return Ok(Identification::Routed(route(model, Protocol::Cbor, request)));
+            return Ok(Identification::Routed(route(model, Protocol::Cbor)));
         }
         if auth.signing_service().is_none() {
             return Err(unknown_service(format!(
@@ -126,7 +120,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
         if let Some(model) = catalog.by_target_prefix(prefix)
             && let Some(protocol) = model.speaks_json()
         {
-            return Ok(Identification::Routed(route(model, protocol, request)));
+            return Ok(Identification::Routed(route(model, protocol)));
         }
     }
 
@@ -142,7 +136,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
                 model.name
             ))
         })?;
-        return Ok(Identification::Routed(route(model, protocol, request)));
+        return Ok(Identification::Routed(route(model, protocol)));
     }
 
     if shape.target.is_some() {
@@ -157,7 +151,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
     let s3 = catalog
         .model("s3")
         .ok_or_else(|| unknown_service("The S3 model is not vendored.".to_owned()))?;
-    Ok(Identification::Routed(route(s3, Protocol::RestXml, request)))
+    Ok(Identification::Routed(route(s3, Protocol::RestXml)))
 }
 
 /// Routes an unsigned query request by its `Action` (query string or form
@@ -170,12 +164,12 @@ pub fn route_by_action(request: &HttpRequest) -> Result<Route, AwsError> {
         let s3 = catalog
             .model("s3")
             .ok_or_else(|| unknown_service("The S3 model is not vendored.".to_owned()))?;
-        return Ok(route(s3, Protocol::RestXml, request));
+        return Ok(route(s3, Protocol::RestXml));
     };
     catalog
         .query_models()
         .find(|info| models::get(info.name).is_some_and(|model| model.operation(&action).is_some()))
-        .and_then(|info| Some(route(info, info.speaks_query()?, request)))
+        .and_then(|info| Some(route(info, info.speaks_query()?)))
         .ok_or_else(|| {
             AwsError::new(
                 "InvalidAction",
@@ -203,15 +197,10 @@ fn choose_protocol(model: &ModelInfo, shape: &Shape<'_>) -> Option<Protocol> {
     model.default_protocol()
 }
 
-fn route(model: &ModelInfo, protocol: Protocol, request: &HttpRequest) -> Route {
-    let virtual_bucket = (model.name == "s3")
-        .then(|| request.header(HOST).and_then(s3_host::bucket_from_host))
-        .flatten()
-        .map(str::to_owned);
+fn route(model: &ModelInfo, protocol: Protocol) -> Route {
     Route {
         model: model.name,
         protocol,
-        virtual_bucket,
     }
 }
 
@@ -312,13 +301,13 @@ mod tests {
     const S3_SIGNED: &str = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
     const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded; charset=utf-8");
 
-    fn expect(case: Case, model: &str, protocol: Protocol, bucket: Option<&str>) {
+    fn expect(case: Case, model: &str, protocol: Protocol) {
         let route = case
             .route()
             .unwrap_or_else(|e| panic!("{} {} did not route: {e}", case.method, case.uri));
         assert_eq!(
-            (route.model, route.protocol, route.virtual_bucket.as_deref()),
-            (model, protocol, bucket),
+            (route.model, route.protocol),
+            (model, protocol),
             "{} {} {:?}",
             case.method,
             case.uri,
@@ -336,7 +325,6 @@ mod tests {
             ),
             "sts",
             Protocol::Query,
-            None,
         );
         expect(
             Case::post(
@@ -351,7 +339,6 @@ mod tests {
             ),
             "ec2",
             Protocol::Ec2,
-            None,
         );
         expect(
             Case::post(
@@ -366,7 +353,6 @@ mod tests {
             ),
             "elbv2",
             Protocol::Query,
-            None,
         );
     }
 
@@ -384,7 +370,6 @@ mod tests {
             ),
             "dynamodb",
             Protocol::Json10,
-            None,
         );
         expect(
             Case::post(
@@ -398,7 +383,6 @@ mod tests {
             ),
             "dynamodbstreams",
             Protocol::Json10,
-            None,
         );
         expect(
             Case::post(
@@ -411,7 +395,6 @@ mod tests {
             ),
             "kms",
             Protocol::Json11,
-            None,
         );
     }
 
@@ -429,7 +412,6 @@ mod tests {
             ),
             "sqs",
             Protocol::Json10,
-            None,
         );
         expect(
             Case::post(
@@ -439,7 +421,6 @@ mod tests {
             ),
             "sqs",
             Protocol::Query,
-            None,
         );
         // A queue URL host on a LocalStack-style domain is not a bucket.
         expect(
@@ -454,7 +435,6 @@ mod tests {
             ),
             "sqs",
             Protocol::Query,
-            None,
         );
     }
 
@@ -472,7 +452,6 @@ mod tests {
             ),
             "cloudwatch",
             Protocol::Cbor,
-            None,
         );
         expect(
             Case::post(
@@ -486,7 +465,6 @@ mod tests {
             ),
             "cloudwatch",
             Protocol::Json10,
-            None,
         );
         expect(
             Case::post(
@@ -496,14 +474,12 @@ mod tests {
             ),
             "cloudwatch",
             Protocol::Query,
-            None,
         );
         // No shape hint at all: the model's preferred protocol.
         expect(
             Case::post("/", &[auth(CW_SIGNED)], ""),
             "cloudwatch",
             Protocol::Cbor,
-            None,
         );
     }
 
@@ -518,7 +494,6 @@ mod tests {
             ),
             "lambda",
             Protocol::RestJson,
-            None,
         );
         expect(
             Case::get(
@@ -529,7 +504,6 @@ mod tests {
             ),
             "route53",
             Protocol::RestXml,
-            None,
         );
     }
 
@@ -542,7 +516,6 @@ mod tests {
             ),
             "s3",
             Protocol::RestXml,
-            None,
         );
         for host in [
             "my-bucket.s3.localhost:4566",
@@ -554,14 +527,12 @@ mod tests {
                 Case::get("/key.txt", &[auth(S3_SIGNED), ("host", host)]),
                 "s3",
                 Protocol::RestXml,
-                Some("my-bucket"),
             );
         }
         expect(
             Case::get("/", &[auth(S3_SIGNED), ("host", "s3.localhost:4566")]),
             "s3",
             Protocol::RestXml,
-            None,
         );
         // A form-typed object upload is still S3: S3 speaks no query protocol.
         expect(
@@ -573,23 +544,16 @@ mod tests {
             },
             "s3",
             Protocol::RestXml,
-            None,
         );
     }
 
     #[test]
     fn unsigned_requests() {
-        expect(
-            Case::get("/public-bucket/file", &[]),
-            "s3",
-            Protocol::RestXml,
-            None,
-        );
+        expect(Case::get("/public-bucket/file", &[]), "s3", Protocol::RestXml);
         expect(
             Case::get("/file", &[("host", "public-bucket.s3.localhost:4566")]),
             "s3",
             Protocol::RestXml,
-            Some("public-bucket"),
         );
         expect(
             Case::get(
@@ -598,7 +562,6 @@ mod tests {
             ),
             "s3",
             Protocol::RestXml,
-            None,
         );
         expect(
             Case::post(
@@ -608,7 +571,6 @@ mod tests {
             ),
             "sts",
             Protocol::Query,
-            None,
         );
         expect(
             Case::get(
@@ -617,7 +579,6 @@ mod tests {
             ),
             "sts",
             Protocol::Query,
-            None,
         );
     }
 

@@ -4,9 +4,9 @@
 //!
 //! Modules, in the order a request meets them: [`server`] (connections),
 //! [`gateway`] (per request: internal endpoint or AWS API, access log),
-//! [`internal`] (nimbus's own endpoints), [`dispatch`] (the AWS pipeline),
-//! [`s3_web`] (S3 website endpoint with [`s3_website`], CORS), [`presign`] (expiry),
-//! [`sigv4`], [`identify`] with [`catalog`] and [`s3_host`], [`body`],
+//! [`internal`] (nimbus's own endpoints), [`front`] (services' front hooks),
+//! [`dispatch`] (the AWS pipeline), [`presign`] (expiry),
+//! [`sigv4`], [`identify`] with [`catalog`], [`body`],
 //! [`content_encoding`] with [`chunked`], [`caller`], [`fallback_error`].
 
 // AwsError is the project's error vocabulary; errors are the cold path, so
@@ -21,14 +21,12 @@ pub mod config;
 pub mod content_encoding;
 pub mod dispatch;
 pub mod fallback_error;
+pub mod front;
 pub mod gateway;
 pub mod health;
 pub mod identify;
 pub mod internal;
 pub mod presign;
-pub mod s3_host;
-pub mod s3_web;
-pub mod s3_website;
 pub mod server;
 pub mod services;
 pub mod sigv4;

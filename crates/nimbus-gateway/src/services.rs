@@ -10,9 +10,8 @@ use nimbus_protocol::service::{BoxFuture, Call, Reply, Service};
 #[derive(Default)]
 pub struct Services {
     by_model: BTreeMap<&'static str, Arc<dyn Service>>,
-    /// Services still on the value-tree interface, by model name (S3's
-    /// website and CORS reach S3 through it).
-    legacy: BTreeMap<&'static str, Arc<dyn nimbus_core::Service>>,
+    /// The services with a front hook, asked about every request.
+    fronts: Vec<Arc<dyn Service>>,
 }
 
 impl Services {
@@ -22,18 +21,20 @@ impl Services {
             .into_iter()
             .map(|service| (service.model_name(), service))
             .collect();
-        let legacy: BTreeMap<&'static str, Arc<dyn nimbus_core::Service>> = legacy
-            .into_iter()
-            .map(|service| (service.model_name(), service))
-            .collect();
-        for (name, service) in &legacy {
-            by_model.insert(name, Arc::new(Legacy(Arc::clone(service))));
+        for service in legacy {
+            by_model.insert(service.model_name(), Arc::new(Legacy(service)));
         }
-        Services { by_model, legacy }
+        let fronts = by_model
+            .values()
+            .filter(|service| service.front().is_some())
+            .cloned()
+            .collect();
+        Services { by_model, fronts }
     }
 
-    pub fn legacy(&self, model: &str) -> Option<&Arc<dyn nimbus_core::Service>> {
-        self.legacy.get(model)
+    /// The services with a front hook.
+    pub fn fronts(&self) -> impl Iterator<Item = &Arc<dyn Service>> {
+        self.fronts.iter()
     }
 
     pub fn get(&self, model: &str) -> Option<&Arc<dyn Service>> {

@@ -191,6 +191,7 @@ pub fn before_body(
     route: Option<&Route>,
     auth: &RequestAuth,
     request: &HttpRequest,
+    host_path: Option<&str>,
     query: &[(String, String)],
 ) -> Result<BodyVerification, AwsError> {
     let nothing_left = BodyVerification::default;
@@ -206,8 +207,7 @@ pub fn before_body(
         RequestAuth::SigV2 { access_key_id } if matches!(family, Family::S3) => {
             let secret =
                 secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
-            let bucket = route.virtual_bucket.as_deref();
-            return verify_v2::verify(request, query, access_key_id, &secret, bucket)
+            return verify_v2::verify(request, query, access_key_id, &secret, host_path)
                 .map(|()| nothing_left());
         }
         _ => return Ok(nothing_left()),

@@ -55,15 +55,15 @@ const SUB_RESOURCES: [&str; 35] = [
     "website",
 ];
 
-/// Checks a SigV2 S3 request signed with `secret`. `bucket` is the bucket
-/// of a virtual-hosted request (the signed resource always names it);
-/// `query` holds the decoded query parameters.
+/// Checks a SigV2 S3 request signed with `secret`. `host_path` is the
+/// path-style path of a virtual-hosted request (the signed resource always
+/// names the bucket); `query` holds the decoded query parameters.
 pub fn verify(
     request: &HttpRequest,
     query: &[(String, String)],
     access_key_id: &str,
     secret: &str,
-    bucket: Option<&str>,
+    host_path: Option<&str>,
 ) -> Result<(), AwsError> {
     let presigned_signature = param(query, "Signature");
     let provided = match presigned_signature {
@@ -75,7 +75,7 @@ pub fn verify(
             .map(|(_, signature)| signature.trim().to_owned())
             .unwrap_or_default(),
     };
-    let string_to_sign = string_to_sign(request, query, presigned_signature.is_some(), bucket);
+    let string_to_sign = string_to_sign(request, query, presigned_signature.is_some(), host_path);
     let expected = BASE64.encode(hmac_sha1(secret.as_bytes(), string_to_sign.as_bytes()));
     if expected == provided {
         return Ok(());
@@ -99,7 +99,7 @@ fn string_to_sign(
     request: &HttpRequest,
     query: &[(String, String)],
     presigned: bool,
-    bucket: Option<&str>,
+    host_path: Option<&str>,
 ) -> String {
     // Presigned URLs carry these in their query; header-signed requests in headers.
     let field = |name: &str| -> String {
@@ -130,7 +130,7 @@ fn string_to_sign(
     for (name, value) in amz_headers(request, query, presigned) {
         out.push_str(&format!("{name}:{value}\n"));
     }
-    out.push_str(&resource(request, bucket));
+    out.push_str(&resource(request, host_path));
     out
 }
 
@@ -167,16 +167,13 @@ fn amz_headers(request: &HttpRequest, query: &[(String, String)], presigned: boo
 }
 
 /// `/bucket/key` as sent, plus the sub-resources, sorted by name.
-fn resource(request: &HttpRequest, bucket: Option<&str>) -> String {
+fn resource(request: &HttpRequest, host_path: Option<&str>) -> String {
     let path = if request.path.is_empty() {
         "/"
     } else {
         &request.path
     };
-    let mut out = match bucket {
-        Some(bucket) => crate::s3_host::path_style(bucket, path),
-        None => path.to_owned(),
-    };
+    let mut out = host_path.unwrap_or(path).to_owned();
     // A request on the bucket itself signs `/bucket/`.
     if out.len() > 1 && !out[1..].contains('/') {
         out.push('/');
@@ -265,7 +262,7 @@ mod tests {
             body: Bytes::new(),
         };
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-        let bucket = Some("awsexamplebucket1");
+        let bucket = Some("/awsexamplebucket1/photos/puppy.jpg");
         assert_eq!(
             string_to_sign(&request, &[], false, bucket),
             "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg"
@@ -298,6 +295,7 @@ mod tests {
             path: "/".into(),
             ..bucket_level
         };
-        assert_eq!(resource(&virtual_root, Some("b")), "/b/");
+        // A virtual-hosted `/` names the bucket: its path-style path is `/b`.
+        assert_eq!(resource(&virtual_root, Some("/b")), "/b/");
     }
 }

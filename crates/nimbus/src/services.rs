@@ -40,22 +40,21 @@ pub fn all(env: &Environment) -> Registered {
             Arc::clone(&sqs),
         ))),
     )));
+    let s3 = nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
+        // S3 event notifications go through SQS's SendMessage and SNS's Publish.
+        .with_notifications(
+            nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
+            nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
+        );
     let served: Vec<Arc<dyn Served>> = vec![
         Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
             &env.credentials,
         )))),
         Arc::clone(&sqs),
         Arc::clone(&sns),
+        Arc::new(nimbus_s3_api::S3Server(s3)),
     ];
     let legacy: Vec<Arc<dyn Service>> = vec![
-        Arc::new(
-            nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
-                // S3 event notifications go through SQS's SendMessage and SNS's Publish.
-                .with_notifications(
-                    nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
-                    nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
-                ),
-        ),
         Arc::new(nimbus_dynamodb::DynamoDb::new(
             Arc::clone(&env.store),
             env.clock.clone(),

@@ -7,13 +7,13 @@
 //! unless the ACL only gives the owner full control), then public ACLs
 //! while BlockPublicAcls is on (403 AccessDenied).
 
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
 use sha2::{Digest, Sha256};
 
 use crate::checksums::hex;
 use crate::errors;
-use crate::generated::{AccessControlPolicy, Grant, Grantee, Owner};
 use crate::records::BucketRecord;
+use nimbus_s3_api::{AccessControlPolicy, Grant, Grantee, Owner};
 
 /// The canonical user id of an account: 64 hex digits, stable per account.
 pub fn owner(account: &str) -> Owner {
@@ -80,85 +80,79 @@ pub fn is_canned(acl: &str) -> bool {
     )
 }
 
-/// Operations whose request may set an ACL.
-const SETS_ACL: &[&str] = &[
-    "PutObject",
-    "CopyObject",
-    "CreateMultipartUpload",
-    "PutObjectAcl",
-    "PutBucketAcl",
-];
+/// What a request says about the ACL it sets: a canned ACL (`x-amz-acl`),
+/// grant headers (`x-amz-grant-*`) and an AccessControlPolicy document.
+#[derive(Default)]
+pub struct AclRequest<'a> {
+    pub canned: Option<&'a str>,
+    /// The values of the grant headers present.
+    pub grant_headers: Vec<&'a str>,
+    pub policy: Option<&'a AccessControlPolicy>,
+}
 
-/// Grant headers (x-amz-grant-*), as request members.
-const GRANT_MEMBERS: &[&str] = &[
-    "GrantFullControl",
-    "GrantRead",
-    "GrantReadACP",
-    "GrantWrite",
-    "GrantWriteACP",
-];
-
-/// The bucket a request that sets an ACL writes to, if it sets one.
-pub fn acl_target<'a>(operation: &str, input: &'a Value) -> Option<&'a str> {
-    if !SETS_ACL.contains(&operation) {
-        return None;
+impl<'a> AclRequest<'a> {
+    /// A request's canned ACL and grant headers (those it has).
+    pub fn new<const N: usize>(canned: &'a Option<String>, grant_headers: [&'a Option<String>; N]) -> Self {
+        AclRequest {
+            canned: canned.as_deref(),
+            grant_headers: grant_headers.into_iter().filter_map(|h| h.as_deref()).collect(),
+            policy: None,
+        }
     }
-    let sets_acl = ["ACL", "AccessControlPolicy"]
-        .iter()
-        .chain(GRANT_MEMBERS)
-        .any(|member| input.get(member).is_some());
-    sets_acl
-        .then(|| input.get("Bucket").and_then(Value::as_str))
-        .flatten()
+
+    pub fn with_policy(mut self, policy: Option<&'a AccessControlPolicy>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Whether the request sets an ACL at all.
+    pub fn sets_acl(&self) -> bool {
+        self.canned.is_some() || !self.grant_headers.is_empty() || self.policy.is_some()
+    }
+
+    fn policy_grants(&self) -> &'a [Grant] {
+        self.policy.and_then(|p| p.grants.as_deref()).unwrap_or_default()
+    }
 }
 
 /// CreateBucket with an ACL that grants anyone but the owner, for a bucket
 /// whose ObjectOwnership (BucketOwnerEnforced unless given) disables ACLs.
-pub fn check_create_bucket_acl(input: &Value) -> Result<(), AwsError> {
-    let text = |member: &str| input.get(member).and_then(Value::as_str);
-    let enforced = text("ObjectOwnership").is_none_or(|ownership| ownership == "BucketOwnerEnforced");
-    let grants_others = !matches!(text("ACL"), None | Some("private" | "bucket-owner-full-control"))
-        || GRANT_MEMBERS.iter().any(|member| input.get(member).is_some());
+pub fn check_create_bucket_acl(
+    request: &AclRequest<'_>,
+    object_ownership: Option<&str>,
+) -> Result<(), AwsError> {
+    let enforced = object_ownership.is_none_or(|ownership| ownership == "BucketOwnerEnforced");
+    let grants_others = !matches!(
+        request.canned,
+        None | Some("private" | "bucket-owner-full-control")
+    ) || !request.grant_headers.is_empty();
     if enforced && grants_others {
-        return Err(AwsError::new(
-            "InvalidBucketAclWithObjectOwnership",
+        return Err(errors::invalid_bucket_acl_with_object_ownership(
             "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-            400,
         ));
     }
     Ok(())
 }
 
 /// Refuses the ACL a request sets when `bucket` does not take it.
-pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), AwsError> {
-    let text = |member: &str| input.get(member).and_then(Value::as_str);
-    let grants = input
-        .get("AccessControlPolicy")
-        .and_then(|policy| policy.get("Grants"))
-        .and_then(Value::as_list)
-        .unwrap_or_default();
+pub fn check_acl_request(bucket: &BucketRecord, request: &AclRequest<'_>) -> Result<(), AwsError> {
+    let grants = request.policy_grants();
     let acls_disabled = bucket
         .ownership
         .as_ref()
         .and_then(|controls| controls.rules.first())
         .is_some_and(|rule| rule.object_ownership == "BucketOwnerEnforced");
     if acls_disabled {
-        let owner_id = owner(&bucket.account).id.unwrap_or_default();
-        let owner_only = matches!(text("ACL"), None | Some("bucket-owner-full-control"))
-            && GRANT_MEMBERS.iter().all(|member| input.get(member).is_none())
+        let owner_id = owner(&bucket.account).id;
+        let owner_only = matches!(request.canned, None | Some("bucket-owner-full-control"))
+            && request.grant_headers.is_empty()
             && grants.iter().all(|grant| {
-                grant.get("Permission").and_then(Value::as_str) == Some("FULL_CONTROL")
-                    && grant
-                        .get("Grantee")
-                        .and_then(|g| g.get("ID"))
-                        .and_then(Value::as_str)
-                        == Some(owner_id.as_str())
+                grant.permission.as_deref() == Some("FULL_CONTROL")
+                    && grant.grantee.as_ref().and_then(|g| g.id.as_ref()) == owner_id.as_ref()
             });
         if !owner_only {
-            return Err(AwsError::new(
-                "AccessControlListNotSupported",
+            return Err(errors::access_control_list_not_supported(
                 "The bucket does not allow ACLs",
-                400,
             ));
         }
     }
@@ -167,20 +161,17 @@ pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), Aws
         .as_ref()
         .is_some_and(|block| block.block_public_acls == Some(true));
     let public_canned = matches!(
-        text("ACL"),
+        request.canned,
         Some("public-read" | "public-read-write" | "authenticated-read")
     );
     let names_public_group =
         |grantee: &str| grantee.contains(ALL_USERS) || grantee.contains(AUTHENTICATED_USERS);
-    let public_grant = GRANT_MEMBERS
-        .iter()
-        .filter_map(|member| text(member))
-        .any(names_public_group)
+    let public_grant = request.grant_headers.iter().any(|h| names_public_group(h))
         || grants.iter().any(|grant| {
             grant
-                .get("Grantee")
-                .and_then(|g| g.get("URI"))
-                .and_then(Value::as_str)
+                .grantee
+                .as_ref()
+                .and_then(|g| g.uri.as_deref())
                 .is_some_and(names_public_group)
         });
     if block_public_acls && (public_canned || public_grant) {
@@ -189,20 +180,34 @@ pub fn check_acl_request(bucket: &BucketRecord, input: &Value) -> Result<(), Aws
     Ok(())
 }
 
+impl crate::S3 {
+    /// Refuses a request that sets an ACL `bucket` does not take (a request
+    /// setting none is not checked, nor is the bucket read for it).
+    pub(crate) fn check_acl(&self, bucket: &str, request: AclRequest<'_>) -> Result<(), AwsError> {
+        if !request.sets_acl() {
+            return Ok(());
+        }
+        check_acl_request(&self.load_bucket(bucket)?, &request)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use nimbus_core::Value;
-
     use super::*;
-    use crate::generated::{OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration};
+    use nimbus_s3_api::{OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration};
 
-    fn request(members: &[(&str, &str)]) -> Value {
-        let mut map = indexmap::IndexMap::new();
-        map.insert("Bucket".to_owned(), Value::String("b".to_owned()));
-        for (name, value) in members {
-            map.insert((*name).to_owned(), Value::String((*value).to_owned()));
+    /// A request with a canned ACL and grant headers, by member name.
+    fn request<'a>(members: &[(&str, &'a str)]) -> AclRequest<'a> {
+        let find = |name: &str| members.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        AclRequest {
+            canned: find("ACL"),
+            grant_headers: members
+                .iter()
+                .filter(|(name, _)| name.starts_with("Grant"))
+                .map(|(_, value)| *value)
+                .collect(),
+            policy: None,
         }
-        Value::Structure(map)
     }
 
     fn bucket(ownership: &str, block_public_acls: bool) -> BucketRecord {
@@ -230,7 +235,11 @@ mod tests {
     #[test]
     fn new_buckets_without_acls_refuse_granting_ones() {
         let code = |members: &[(&str, &str)]| {
-            check_create_bucket_acl(&request(members))
+            let ownership = members
+                .iter()
+                .find(|(n, _)| *n == "ObjectOwnership")
+                .map(|(_, v)| *v);
+            check_create_bucket_acl(&request(members), ownership)
                 .err()
                 .map(|e| e.code.to_string())
         };
@@ -254,12 +263,11 @@ mod tests {
 
     #[test]
     fn only_requests_setting_acls_are_checked() {
-        assert_eq!(
-            acl_target("PutObject", &request(&[("ACL", "private")])),
-            Some("b")
-        );
-        assert_eq!(acl_target("PutObject", &request(&[])), None);
-        assert_eq!(acl_target("GetObject", &request(&[("ACL", "private")])), None);
+        assert!(request(&[("ACL", "private")]).sets_acl());
+        assert!(request(&[("GrantRead", "id=\"x\"")]).sets_acl());
+        assert!(!request(&[]).sets_acl());
+        let policy = AccessControlPolicy::default();
+        assert!(request(&[]).with_policy(Some(&policy)).sets_acl());
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 
-use crate::generated::*;
 use crate::records::{self, BucketRecord};
 use crate::{S3, acl, errors};
+use nimbus_s3_api::*;
 
 /// Regions a LocationConstraint may name (us-east-1 is the absent constraint).
 const LOCATION_CONSTRAINTS: [&str; 38] = [
@@ -51,12 +51,8 @@ const LOCATION_CONSTRAINTS: [&str; 38] = [
 ];
 
 fn invalid_location_constraint(constraint: &str) -> AwsError {
-    AwsError::new(
-        "InvalidLocationConstraint",
-        "The specified location-constraint is not valid",
-        400,
-    )
-    .with_field("LocationConstraint", constraint)
+    errors::invalid_location_constraint("The specified location-constraint is not valid")
+        .with_field("LocationConstraint", constraint)
 }
 
 /// Bucket naming rules of general purpose buckets.
@@ -135,23 +131,17 @@ impl S3 {
         let region = match constraint.as_deref() {
             None | Some("") if ctx.region == "us-east-1" => "us-east-1".to_owned(),
             None | Some("") => {
-                return Err(AwsError::new(
-                    "IllegalLocationConstraintException",
+                return Err(errors::illegal_location_constraint(
                     "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.",
-                    400,
                 ));
             }
             Some(region) if !LOCATION_CONSTRAINTS.contains(&region) => {
                 return Err(invalid_location_constraint(region));
             }
             Some(region) if ctx.region != "us-east-1" && region != ctx.region => {
-                return Err(AwsError::new(
-                    "IllegalLocationConstraintException",
-                    format!(
-                        "The {region} location constraint is incompatible for the region specific endpoint this request was sent to."
-                    ),
-                    400,
-                ));
+                return Err(errors::illegal_location_constraint(format!(
+                    "The {region} location constraint is incompatible for the region specific endpoint this request was sent to."
+                )));
             }
             Some(region) => region.to_owned(),
         };
@@ -188,22 +178,14 @@ impl S3 {
                 let mut table = txn.open(&records::namespace()?)?;
                 if let Some(existing) = table.get_json::<BucketRecord>(&records::bucket_key(&record.name))? {
                     if existing.account != record.account {
-                        return Err(AwsError::new(
-                            "BucketAlreadyExists",
-                            "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
-                            409,
-                        )
+                        return Err(errors::bucket_already_exists("The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
                         .with_field("BucketName", record.name.clone()));
                     }
                     // us-east-1 answers a repeated create of one's own bucket with success.
                     if request_region == "us-east-1" && existing.region == "us-east-1" {
                         return Ok(());
                     }
-                    return Err(AwsError::new(
-                        "BucketAlreadyOwnedByYou",
-                        "Your previous request to create the named bucket succeeded and you already own it.",
-                        409,
-                    )
+                    return Err(errors::bucket_already_owned_by_you("Your previous request to create the named bucket succeeded and you already own it.")
                     .with_field("BucketName", record.name.clone()));
                 }
                 table.put_json(&records::bucket_key(&record.name), &record)?;
@@ -289,12 +271,10 @@ impl S3 {
                 let mut table = txn.open(&records::namespace()?)?;
                 let record = records::bucket_mut(&table, &name)?;
                 if table.scan(&records::versions_prefix(&name))?.next().is_some() {
-                    return Err(AwsError::new(
-                        "BucketNotEmpty",
-                        "The bucket you tried to delete is not empty",
-                        409,
-                    )
-                    .with_field("BucketName", name.clone()));
+                    return Err(
+                        errors::bucket_not_empty("The bucket you tried to delete is not empty")
+                            .with_field("BucketName", name.clone()),
+                    );
                 }
                 // Uploads in progress go with the bucket, and their parts' bytes.
                 let uploads: Vec<records::UploadRecord> = table

@@ -91,18 +91,16 @@ pub fn check_content_md5(content_md5: Option<&str>, digest: &[u8]) -> Result<(),
     let decoded = BASE64.decode(given.trim()).unwrap_or_default();
     if decoded.len() != 16 {
         return Err(
-            AwsError::new("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+            errors::invalid_digest("The Content-MD5 you specified was invalid.")
                 .with_field("Content-MD5", given),
         );
     }
     if decoded.as_slice() != digest {
-        return Err(AwsError::new(
-            "BadDigest",
-            "The Content-MD5 you specified did not match what we received.",
-            400,
-        )
-        .with_field("ExpectedDigest", given)
-        .with_field("CalculatedDigest", BASE64.encode(digest)));
+        return Err(
+            errors::bad_digest("The Content-MD5 you specified did not match what we received.")
+                .with_field("ExpectedDigest", given)
+                .with_field("CalculatedDigest", BASE64.encode(digest)),
+        );
     }
     Ok(())
 }

@@ -6,11 +6,11 @@ use nimbus_store::{BlobRef, StagedBlob};
 
 use crate::checksums;
 use crate::conditions::Conditions;
-use crate::generated::*;
 use crate::object_body::{self, UploadBody};
 use crate::objects::{metadata_or, parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::ObjectRecord;
 use crate::{S3, errors};
+use nimbus_s3_api::*;
 
 /// `bucket/key` or `/bucket/key`, URL-encoded, with an optional `?versionId=`.
 #[derive(Debug)]

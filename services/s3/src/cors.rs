@@ -1,85 +1,31 @@
 //! Acting on a bucket's CORS configuration: which rule grants a browser's
 //! request, and what the grant says.
 //!
-//! The gateway reaches this through two internal operations (it never sees
-//! the bucket record):
-//! - `nimbus:CorsPreflight` {Bucket, Key?, Origin, Method, RequestHeaders} →
-//!   the grant, or S3's 403 when no rule allows the request;
-//! - `nimbus:CorsRequest` {Bucket, Origin, Method} → the grant, or an empty
-//!   structure when nothing matches (an actual request is served either way).
+//! The API crate's front hook asks this through [`nimbus_s3_api::S3Browser`]:
+//! a preflight gets the grant, or S3's 403 when no rule allows the request;
+//! an actual request gets the grant, or none when nothing matches (it is
+//! served either way).
 //!
 //! Matching as S3 does it: the first rule whose AllowedOrigins match the
 //! origin (one `*` wildcard allowed, case-sensitive), whose AllowedMethods
 //! hold the method, and (preflight only) whose AllowedHeaders match every
 //! requested header (case-insensitive, one `*` wildcard allowed).
 
-use nimbus_core::{AwsError, Value, from_value, to_value};
-use serde::{Deserialize, Serialize};
+use nimbus_core::AwsError;
+use nimbus_s3_api::CORSRule;
+use nimbus_s3_api::browser::{CorsGrant, Preflight};
 
-use crate::S3;
-use crate::generated::CORSRule;
-
-/// What a preflight asks for.
-#[derive(Deserialize)]
-pub struct PreflightQuery {
-    #[serde(rename = "Bucket")]
-    bucket: String,
-    /// Present when the preflight names an object (only the error's
-    /// ResourceType depends on it).
-    #[serde(rename = "Key")]
-    key: Option<String>,
-    #[serde(rename = "Origin")]
-    origin: String,
-    /// `Access-Control-Request-Method`.
-    #[serde(rename = "Method")]
-    method: String,
-    /// `Access-Control-Request-Headers`, split and lower-cased.
-    #[serde(rename = "RequestHeaders", default)]
-    request_headers: Vec<String>,
-}
-
-/// What an actual cross-origin request carries.
-#[derive(Deserialize)]
-pub struct RequestQuery {
-    #[serde(rename = "Bucket")]
-    bucket: String,
-    #[serde(rename = "Origin")]
-    origin: String,
-    #[serde(rename = "Method")]
-    method: String,
-}
-
-/// The headers a matching rule grants; the gateway turns each member into
-/// its `Access-Control-*` header.
-#[derive(Serialize, Debug, PartialEq)]
-pub struct CorsGrant {
-    /// The request's origin, or `*` when the rule allows any origin.
-    #[serde(rename = "AllowOrigin")]
-    allow_origin: String,
-    #[serde(rename = "AllowMethods")]
-    allow_methods: String,
-    /// The requested headers the rule allows (preflight only).
-    #[serde(rename = "AllowHeaders", skip_serializing_if = "Option::is_none")]
-    allow_headers: Option<String>,
-    #[serde(rename = "ExposeHeaders", skip_serializing_if = "Option::is_none")]
-    expose_headers: Option<String>,
-    #[serde(rename = "MaxAgeSeconds", skip_serializing_if = "Option::is_none")]
-    max_age_seconds: Option<i32>,
-    /// Sent for a named origin, never with `*`.
-    #[serde(rename = "AllowCredentials")]
-    allow_credentials: bool,
-}
+use crate::{S3, errors};
 
 impl S3 {
-    pub(crate) fn cors_preflight(&self, input: Value) -> Result<Value, AwsError> {
-        let query: PreflightQuery = from_value(input)?;
+    pub(crate) fn cors_preflight(&self, query: &Preflight) -> Result<CorsGrant, AwsError> {
         let resource_type = if query.key.as_deref().is_some_and(|key| !key.is_empty()) {
             "OBJECT"
         } else {
             "BUCKET"
         };
         let forbidden = |why: &str| {
-            AwsError::new("AccessForbidden", format!("CORSResponse: {why}"), 403)
+            errors::access_forbidden(format!("CORSResponse: {why}"))
                 .with_field("Method", query.method.clone())
                 .with_field("ResourceType", resource_type)
         };
@@ -87,8 +33,7 @@ impl S3 {
         let Some(cors) = record.cors else {
             return Err(forbidden("CORS is not enabled for this bucket."));
         };
-        let grant = cors
-            .cors_rules
+        cors.cors_rules
             .iter()
             .find_map(|rule| grant(rule, &query.origin, &query.method, Some(&query.request_headers)))
             .ok_or_else(|| {
@@ -97,18 +42,12 @@ impl S3 {
                      request method / Access-Control-Request-Method or Access-Control-Request-Headers \
                      are not whitelisted by the resource's CORS spec.",
                 )
-            })?;
-        Ok(to_value(&grant))
+            })
     }
 
-    pub(crate) fn cors_request(&self, input: Value) -> Result<Value, AwsError> {
-        let query: RequestQuery = from_value(input)?;
-        let rules = self.load_bucket(&query.bucket)?.cors.map(|c| c.cors_rules);
-        let grant = rules
-            .iter()
-            .flatten()
-            .find_map(|rule| grant(rule, &query.origin, &query.method, None));
-        Ok(grant.map_or_else(Value::empty, |grant| to_value(&grant)))
+    pub(crate) fn cors_grant(&self, bucket: &str, origin: &str, method: &str) -> Option<CorsGrant> {
+        let rules = self.load_bucket(bucket).ok()?.cors?.cors_rules;
+        rules.iter().find_map(|rule| grant(rule, origin, method, None))
     }
 }
 

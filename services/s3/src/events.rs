@@ -10,15 +10,17 @@
 //! each destination is delivered inline, and a destination that does not take
 //! it fails PutBucketNotificationConfiguration.
 
-use nimbus_core::{AwsError, RequestContext, Timestamp, Value};
+use nimbus_core::{AwsError, RequestContext, Timestamp};
 use nimbus_sns_api::{PublishInput, SnsClient};
 use nimbus_sqs_api::{SendMessageRequest, SqsClient};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 
-use crate::generated::{NotificationConfiguration, NotificationConfigurationFilter};
 use crate::records::{self, BucketRecord};
 use crate::{S3, acl, errors};
+use nimbus_s3_api::{
+    DeleteObjectOutput, DeletedObject, NotificationConfiguration, NotificationConfigurationFilter,
+};
 
 /// The services notifications go to; either may be missing.
 #[derive(Clone, Default)]
@@ -27,30 +29,19 @@ pub struct Destinations {
     pub sns: Option<SnsClient>,
 }
 
-/// What an object operation was about, taken from its input before it runs.
-pub(crate) struct Pending {
-    operation: String,
-    bucket: String,
-    key: Option<String>,
-    version_id: Option<String>,
-}
-
-impl Pending {
-    /// The operations that emit events; `None` for every other.
-    pub(crate) fn capture(operation: &str, input: &Value) -> Option<Pending> {
-        if !matches!(
-            operation,
-            "PutObject" | "CopyObject" | "CompleteMultipartUpload" | "DeleteObject" | "DeleteObjects"
-        ) {
-            return None;
-        }
-        Some(Pending {
-            operation: operation.to_owned(),
-            bucket: input.get("Bucket")?.as_str()?.to_owned(),
-            key: input.get("Key").and_then(Value::as_str).map(str::to_owned),
-            version_id: input.get("VersionId").and_then(Value::as_str).map(str::to_owned),
-        })
-    }
+/// An object change that may be notified, as its operation answered it.
+pub(crate) enum Change<'a> {
+    /// An object written (PutObject, CopyObject, CompleteMultipartUpload):
+    /// the event name without `s3:`, e.g. `ObjectCreated:Put`.
+    Created { event: &'static str, key: &'a str },
+    /// DeleteObject's answer; `asked_version` when it named a version.
+    Deleted {
+        key: &'a str,
+        asked_version: bool,
+        output: &'a DeleteObjectOutput,
+    },
+    /// DeleteObjects's answer: what it deleted.
+    DeletedMany(&'a [DeletedObject]),
 }
 
 /// One object event before it is matched against configurations.
@@ -272,14 +263,14 @@ impl S3 {
         }
     }
 
-    /// After `pending` succeeded with `output`: the events it caused, sent
+    /// After `change` was committed to `bucket`: the events it caused, sent
     /// to every configuration that takes them, on a spawned task.
-    pub(crate) fn emit(&self, ctx: &RequestContext, pending: Pending, output: &Value) {
+    pub(crate) fn notify(&self, ctx: &RequestContext, bucket: &str, change: Change<'_>) {
         if !self.destinations.any() {
             return;
         }
         // Most buckets notify nobody: find that out without decoding the whole record.
-        let Ok(glance) = self.glance_bucket(&pending.bucket) else {
+        let Ok(glance) = self.glance_bucket(bucket) else {
             return;
         };
         let Some(config) = glance.notification.as_ref() else {
@@ -290,15 +281,14 @@ impl S3 {
         {
             return;
         }
-        let Ok(bucket) = self.load_bucket(&pending.bucket) else {
+        let Ok(record) = self.load_bucket(bucket) else {
             return;
         };
-        let events = self.object_events(&pending, output);
         let mut deliveries = Vec::new();
-        for event in events {
+        for event in self.object_events(bucket, change) {
             let full_name = format!("s3:{}", event.name);
             for (id, arn) in matching(config, &full_name, &event.key) {
-                let body = event_json(ctx, &bucket, &event, &id, iso_millis(self.now()));
+                let body = event_json(ctx, &record, &event, &id, iso_millis(self.now()));
                 deliveries.push(Delivery { arn, body });
             }
         }
@@ -320,73 +310,48 @@ impl S3 {
         }
     }
 
-    fn object_events(&self, pending: &Pending, output: &Value) -> Vec<ObjectEvent> {
+    fn object_events(&self, bucket: &str, change: Change<'_>) -> Vec<ObjectEvent> {
         let sequencer = format!("{:016X}", self.clock.now_epoch_millis().saturating_mul(1_000_000));
-        match pending.operation.as_str() {
-            "PutObject" | "CopyObject" | "CompleteMultipartUpload" => {
-                let Some(key) = pending.key.clone() else {
-                    return Vec::new();
-                };
-                let name = match pending.operation.as_str() {
-                    "PutObject" => "ObjectCreated:Put",
-                    "CopyObject" => "ObjectCreated:Copy",
-                    _ => "ObjectCreated:CompleteMultipartUpload",
-                };
-                let current = self
-                    .store
-                    .begin_read()
-                    .ok()
-                    .and_then(|txn| {
-                        let table = txn.open(&records::namespace().ok()?).ok()?;
-                        records::current(&table, &pending.bucket, &key).ok()
-                    })
-                    .flatten();
-                let Some(object) = current else {
-                    return Vec::new();
-                };
-                vec![ObjectEvent {
-                    name,
-                    key,
-                    size: Some(object.size),
-                    etag: Some(object.etag.trim_matches('"').to_owned()),
-                    version_id: object.version_id.clone(),
-                    sequencer: format!("{:016X}", object.sequence),
-                }]
-            }
-            "DeleteObject" => {
-                let Some(key) = pending.key.clone() else {
-                    return Vec::new();
-                };
-                vec![removed(
-                    key,
-                    pending.version_id.is_none()
-                        && output.get("DeleteMarker").and_then(Value::as_bool) == Some(true),
-                    output.get("VersionId").and_then(Value::as_str).map(str::to_owned),
-                    sequencer,
-                )]
-            }
-            "DeleteObjects" => output
-                .get("Deleted")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
+        match change {
+            Change::Created { event, key } => self.created(bucket, event, key).into_iter().collect(),
+            Change::Deleted {
+                key,
+                asked_version,
+                output,
+            } => vec![removed(
+                key.to_owned(),
+                !asked_version && output.delete_marker == Some(true),
+                output.version_id.clone(),
+                sequencer,
+            )],
+            Change::DeletedMany(deleted) => deleted
                 .iter()
                 .filter_map(|deleted| {
-                    let key = deleted.get("Key")?.as_str()?.to_owned();
-                    let version = deleted.get("VersionId").and_then(Value::as_str);
-                    let marker_version = deleted.get("DeleteMarkerVersionId").and_then(Value::as_str);
-                    let marker_created = version.is_none()
-                        && deleted.get("DeleteMarker").and_then(Value::as_bool) == Some(true);
-                    let version = if marker_created { marker_version } else { version };
-                    Some(removed(
-                        key,
-                        marker_created,
-                        version.map(str::to_owned),
-                        sequencer.clone(),
-                    ))
+                    let key = deleted.key.clone()?;
+                    let marker_created = deleted.version_id.is_none() && deleted.delete_marker == Some(true);
+                    let version = match marker_created {
+                        true => deleted.delete_marker_version_id.clone(),
+                        false => deleted.version_id.clone(),
+                    };
+                    Some(removed(key, marker_created, version, sequencer.clone()))
                 })
                 .collect(),
-            _ => Vec::new(),
         }
+    }
+
+    /// The event of the object version now current under `key`.
+    fn created(&self, bucket: &str, event: &'static str, key: &str) -> Option<ObjectEvent> {
+        let txn = self.store.begin_read().ok()?;
+        let table = txn.open(&records::namespace().ok()?).ok()?;
+        let object = records::current(&table, bucket, key).ok()??;
+        Some(ObjectEvent {
+            name: event,
+            key: key.to_owned(),
+            size: Some(object.size),
+            etag: Some(object.etag.trim_matches('"').to_owned()),
+            version_id: object.version_id.clone(),
+            sequencer: format!("{:016X}", object.sequence),
+        })
     }
 }
 

@@ -11,9 +11,9 @@ use nimbus_core::{AwsError, Timestamp};
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 
-use crate::generated::{LifecycleRule, Tag};
 use crate::records::{self, BucketRecord, ObjectRecord, UploadRecord};
 use crate::versions;
+use nimbus_s3_api::{LifecycleRule, Tag};
 
 /// How often the sweeper looks at the rules (AWS applies them about daily).
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);

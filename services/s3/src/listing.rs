@@ -8,9 +8,9 @@ use nimbus_core::AwsError;
 use nimbus_store::{Entry, TableRef};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::generated::*;
 use crate::records::{self, ObjectRecord};
 use crate::{S3, acl, errors};
+use nimbus_s3_api::*;
 
 /// What `encoding-type=url` leaves alone (as S3 does): unreserved characters and `/`.
 const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC

@@ -2,16 +2,16 @@
 //! them, in order, into the object's blob.
 
 use md5::Digest;
-use nimbus_core::{AwsError, RequestContext, Value, handle_typed_async};
+use nimbus_core::{AwsError, RequestContext};
 
 use crate::checksums::{self, Requested};
 use crate::conditions::{Conditions, resolve_range};
-use crate::generated::*;
 use crate::listing::{Row, scan_page, versioned_key};
 use crate::object_body::{self, UploadBody};
 use crate::objects::{parse_tagging_header, validate_key_and_metadata, validate_storage_class};
 use crate::records::{self, ObjectRecord, PartRecord, PartSummary, StoredChecksum, UploadRecord};
 use crate::{S3, acl, errors, versions};
+use nimbus_s3_api::*;
 
 /// Every part but the last must be at least this big.
 const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -153,17 +153,11 @@ impl S3 {
             .await
     }
 
-    /// UploadPart with its body, buffered or streamed, taken out of the input.
-    pub(crate) async fn upload_part_from(&self, mut input: Value) -> Result<Value, AwsError> {
-        let body = UploadBody::take_from(&mut input);
-        handle_typed_async(input, |i| self.upload_part(i, body)).await
-    }
-
     pub(crate) async fn upload_part(
         &self,
-        input: UploadPartRequest,
-        body: UploadBody,
+        mut input: UploadPartRequest,
     ) -> Result<UploadPartOutput, AwsError> {
+        let body = UploadBody::of(input.body.take());
         check_part_number(input.part_number)?;
         let upload = self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
         let requested = Requested {
@@ -434,11 +428,7 @@ impl S3 {
         let upload = self.read_upload(&input.bucket, &input.key, &input.upload_id)?;
         let requested = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         if requested.is_empty() {
-            return Err(AwsError::new(
-                "MalformedXML",
-                "The XML you provided was not well-formed or did not validate against our published schema",
-                400,
-            ));
+            return Err(errors::malformed_xml());
         }
         // The parts named, validated against what was uploaded.
         let stored: Vec<PartRecord> = {
@@ -449,10 +439,8 @@ impl S3 {
             for part in &requested {
                 let number = part.part_number.unwrap_or(0);
                 if number <= previous {
-                    return Err(AwsError::new(
-                        "InvalidPartOrder",
+                    return Err(errors::invalid_part_order(
                         "The list of parts was not in ascending order. Parts must be ordered by part number.",
-                        400,
                     )
                     .with_field("UploadId", upload.upload_id.clone()));
                 }
@@ -465,11 +453,7 @@ impl S3 {
                         .is_none_or(|etag| etag.trim_matches('"') == found.etag.trim_matches('"'))
                 });
                 let Some(found) = found.filter(|_| matches) else {
-                    return Err(AwsError::new(
-                        "InvalidPart",
-                        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
-                        400,
-                    )
+                    return Err(errors::invalid_part("One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.")
                     .with_field("UploadId", upload.upload_id.clone())
                     .with_field("PartNumber", number.to_string())
                     .with_field("ETag", part.e_tag.clone().unwrap_or_default()));
@@ -480,10 +464,8 @@ impl S3 {
         };
         for (i, part) in stored.iter().enumerate() {
             if i + 1 < stored.len() && part.size < MIN_PART_SIZE {
-                return Err(AwsError::new(
-                    "EntityTooSmall",
+                return Err(errors::entity_too_small(
                     "Your proposed upload is smaller than the minimum allowed size",
-                    400,
                 )
                 .with_field("ProposedSize", part.size.to_string())
                 .with_field("MinSizeAllowed", MIN_PART_SIZE.to_string())

@@ -9,11 +9,12 @@
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use nimbus_core::stream::aws_error_of;
-use nimbus_core::{AwsError, ByteStream, Value};
+use nimbus_core::{AwsError, ByteStream};
 use nimbus_store::{BlobRef, Blobs, StagedBlob};
 use tokio::sync::mpsc;
 
 use crate::checksums::{self, Requested, Running};
+use crate::errors;
 use crate::records::StoredChecksum;
 
 /// Streamed bytes are written and hashed in batches of this size: few
@@ -34,18 +35,13 @@ pub enum UploadBody {
 }
 
 impl UploadBody {
-    /// The body member of a PutObject or UploadPart input, taken out so that
-    /// the rest can become a typed request.
-    pub fn take_from(input: &mut Value) -> UploadBody {
-        let member = match input {
-            Value::Structure(members) => members.swap_remove("Body"),
-            _ => None,
-        };
-        match member {
-            Some(Value::Stream(stream)) => UploadBody::Streamed(stream),
-            Some(Value::Blob(bytes)) => UploadBody::Buffered(bytes),
-            Some(Value::String(text)) => UploadBody::Buffered(Bytes::from(text)),
-            _ => UploadBody::Buffered(Bytes::new()),
+    /// The `Body` of a PutObject or UploadPart input: a small upload was
+    /// read whole, a large one streams.
+    pub fn of(body: Option<ByteStream>) -> UploadBody {
+        match body.map(ByteStream::into_bytes) {
+            None => UploadBody::Buffered(Bytes::new()),
+            Some(Ok(bytes)) => UploadBody::Buffered(bytes),
+            Some(Err(stream)) => UploadBody::Streamed(stream),
         }
     }
 }
@@ -254,11 +250,7 @@ async fn write_batch(
 /// (size limit, broken framing), else S3's for a body cut short.
 fn body_error(error: &std::io::Error) -> AwsError {
     aws_error_of(error).unwrap_or_else(|| {
-        AwsError::new(
-            "IncompleteBody",
-            format!("The request body could not be read to its end: {error}"),
-            400,
-        )
+        errors::incomplete_body(format!("The request body could not be read to its end: {error}"))
     })
 }
 

@@ -1,19 +1,20 @@
-//! Objects: put, get, head, delete (one or many), tagging, ACL, attributes.
+//! Objects: put and delete (one or many); reads are in `downloads`, tags
+//! and ACLs in `object_subresources`.
 
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, ByteStream, RequestContext, Timestamp, Value, from_value, handle_typed_async};
-use nimbus_store::{BlobRef, ReadTxn, StagedBlob};
+use nimbus_core::{AwsError, Timestamp};
+use nimbus_store::{BlobRef, StagedBlob};
 
-use crate::bucket_facts::{BucketFactsCache, GlancedBucket};
+use crate::bucket_facts::GlancedBucket;
 use crate::checksums::{self, Requested};
-use crate::conditions::{Conditions, Verdict, resolve_range};
-use crate::generated::*;
+use crate::downloads::read_object_in;
 use crate::object_body::{self, UploadBody};
 use crate::records::{self, ObjectRecord};
-use crate::{S3, acl, errors, get_output, versions};
+use crate::{S3, acl, errors, versions};
+use nimbus_s3_api::*;
 
 /// Storage classes a general purpose bucket accepts.
 const STORAGE_CLASSES: [&str; 9] = [
@@ -30,10 +31,8 @@ const STORAGE_CLASSES: [&str; 9] = [
 
 pub fn validate_storage_class(class: Option<&str>) -> Result<(), AwsError> {
     match class {
-        Some(class) if !STORAGE_CLASSES.contains(&class) => Err(AwsError::new(
-            "InvalidStorageClass",
+        Some(class) if !STORAGE_CLASSES.contains(&class) => Err(errors::invalid_storage_class(
             "The storage class you specified is not valid",
-            400,
         )
         .with_field("StorageClassRequested", class)),
         _ => Ok(()),
@@ -46,16 +45,14 @@ pub fn validate_key_and_metadata(
     metadata: Option<&IndexMap<String, String>>,
 ) -> Result<(), AwsError> {
     if key.len() > 1024 {
-        return Err(AwsError::new("KeyTooLongError", "Your key is too long", 400)
+        return Err(errors::key_too_long_error("Your key is too long")
             .with_field("Size", key.len().to_string())
             .with_field("MaxSizeAllowed", "1024"));
     }
     let size: usize = metadata.map_or(0, |m| m.iter().map(|(k, v)| k.len() + v.len()).sum());
     if size > 2048 {
-        return Err(AwsError::new(
-            "MetadataTooLarge",
+        return Err(errors::metadata_too_large(
             "Your metadata headers exceed the maximum allowed metadata size.",
-            400,
         )
         .with_field("Size", size.to_string())
         .with_field("MaxSizeAllowed", "2048"));
@@ -230,22 +227,8 @@ impl S3 {
             .await
     }
 
-    /// PutObject with its body, buffered or streamed, taken out of the input.
-    pub(crate) async fn put_object_from(
-        &self,
-        ctx: &RequestContext,
-        mut input: Value,
-    ) -> Result<Value, AwsError> {
-        let body = UploadBody::take_from(&mut input);
-        handle_typed_async(input, |i| self.put_object(ctx, i, body)).await
-    }
-
-    pub(crate) async fn put_object(
-        &self,
-        _ctx: &RequestContext,
-        input: PutObjectRequest,
-        body: UploadBody,
-    ) -> Result<PutObjectOutput, AwsError> {
+    pub(crate) async fn put_object(&self, mut input: PutObjectRequest) -> Result<PutObjectOutput, AwsError> {
+        let body = UploadBody::of(input.body.take());
         validate_key_and_metadata(&input.key, input.metadata.as_ref())?;
         // Fail before writing bytes for a bucket that is not there.
         self.require_bucket(&input.bucket)?;
@@ -309,127 +292,6 @@ impl S3 {
             size: Some(stored.size as i64),
             ..PutObjectOutput::default()
         })
-    }
-
-    /// GetObject; a large body streams from the store as the response's `Body`.
-    pub(crate) async fn get_object(&self, input: Value) -> Result<Value, AwsError> {
-        let input: GetObjectRequest = from_value(input)?;
-        let (output, stream) = self.serve_object(input, "GET", true).await?;
-        let mut output = get_output::to_value(output);
-        if let (Some(stream), Value::Structure(members)) = (stream, &mut output) {
-            members.insert("Body".to_owned(), Value::Stream(stream));
-        }
-        Ok(output)
-    }
-
-    /// HeadObject: GetObject without the body.
-    pub(crate) async fn head_object(&self, input: Value) -> Result<Value, AwsError> {
-        // HeadObject's request members are GetObject's (by name and type):
-        // the input decodes straight into GetObjectRequest.
-        let input: GetObjectRequest = from_value(input)?;
-        let (output, _) = self.serve_object(input, "HEAD", false).await?;
-        Ok(get_output::to_value(output))
-    }
-
-    /// GET and HEAD: conditions, range, response overrides; the body only
-    /// for GET: in the output when small, else as a stream beside it.
-    async fn serve_object(
-        &self,
-        input: GetObjectRequest,
-        method: &str,
-        with_body: bool,
-    ) -> Result<(GetObjectOutput, Option<ByteStream>), AwsError> {
-        // One read transaction for the record and, when the object is small
-        // enough to be inline, its bytes too.
-        let txn = self.store.begin_read()?;
-        let (object, versioned) = read_object_in(
-            &txn,
-            &self.bucket_facts,
-            &input.bucket,
-            &input.key,
-            input.version_id.as_deref(),
-            method,
-        )?;
-        let conditions = Conditions {
-            if_match: input.if_match.as_deref(),
-            if_none_match: input.if_none_match.as_deref(),
-            if_modified_since: input.if_modified_since,
-            if_unmodified_since: input.if_unmodified_since,
-        };
-        let version_id = (versioned || input.version_id.is_some()).then(|| object.version_id_text());
-        if conditions.evaluate(&object)? == Verdict::NotModified {
-            let not_modified = GetObjectOutput {
-                status_code: Some(304),
-                e_tag: Some(object.etag.clone()),
-                last_modified: Some(object.last_modified),
-                version_id,
-                ..GetObjectOutput::default()
-            };
-            return Ok((not_modified, None));
-        }
-        let mut range = match input.range.as_deref() {
-            Some(header) => resolve_range(header, object.size)?,
-            None => None,
-        };
-        let mut parts_count = None;
-        if let Some(part_number) = input.part_number {
-            if input.range.is_some() {
-                return Err(errors::invalid_request(
-                    "Cannot specify both Range header and partNumber query parameter",
-                ));
-            }
-            range = part_range(&object, part_number)?;
-            if !object.parts.is_empty() {
-                parts_count = Some(object.parts.len() as i32);
-            }
-        }
-        let (start, end) = range.map_or((0, object.size), |r| (r.start, r.end + 1));
-        let (body, stream) = match object.blob.as_ref() {
-            Some(blob) if with_body && end - start >= object_body::STREAM_READS_FROM => {
-                let stream = object_body::read_stream(self.store.blobs(), blob, start, end).await?;
-                (None, Some(stream))
-            }
-            Some(blob) if with_body && blob.is_inline() => (txn.inline_blob_range(blob, start..end)?, None),
-            _ if with_body => (
-                Some(self.read_bytes(object.blob.as_ref(), start, end).await?),
-                None,
-            ),
-            _ => (None, None),
-        };
-        let checksum_wanted = input.checksum_mode.as_deref() == Some("ENABLED") && range.is_none();
-        let sums = checksums::members(object.checksum.as_ref().filter(|_| checksum_wanted));
-        let output = GetObjectOutput {
-            status_code: range.is_some().then_some(206),
-            body,
-            accept_ranges: Some("bytes".to_owned()),
-            last_modified: Some(object.last_modified),
-            content_length: Some((end - start) as i64),
-            content_range: range.map(|r| r.content_range(object.size)),
-            e_tag: Some(object.etag),
-            checksum_crc32: sums.crc32,
-            checksum_crc32_c: sums.crc32c,
-            checksum_crc64_nvme: sums.crc64nvme,
-            checksum_sha1: sums.sha1,
-            checksum_sha256: sums.sha256,
-            checksum_type: sums.kind,
-            version_id,
-            cache_control: input.response_cache_control.or(object.cache_control),
-            content_disposition: input.response_content_disposition.or(object.content_disposition),
-            content_encoding: input.response_content_encoding.or(object.content_encoding),
-            content_language: input.response_content_language.or(object.content_language),
-            content_type: input
-                .response_content_type
-                .or(object.content_type)
-                .or_else(|| Some("binary/octet-stream".to_owned())),
-            expires: object.expires,
-            website_redirect_location: object.website_redirect_location,
-            metadata: (!object.metadata.is_empty()).then_some(object.metadata),
-            storage_class: object.storage_class,
-            parts_count,
-            tag_count: (!object.tags.is_empty() && with_body).then_some(object.tags.len() as i32),
-            ..GetObjectOutput::default()
-        };
-        Ok((output, stream))
     }
 
     pub(crate) async fn delete_object(
@@ -539,270 +401,6 @@ impl S3 {
             request_charged: None,
         })
     }
-
-    /// Rewrites one stored version in place (tags, ACL): no new version.
-    async fn update_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        version_id: Option<String>,
-        change: impl FnOnce(&mut ObjectRecord) + Send + 'static,
-    ) -> Result<ObjectRecord, AwsError> {
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        self.store
-            .write(move |txn| {
-                let mut table = txn.open(&records::namespace()?)?;
-                records::bucket_mut(&table, &bucket)?;
-                let wanted = match version_id {
-                    Some(v) => v,
-                    None => table
-                        .get_json::<ObjectRecord>(&records::current_key(&bucket, &key))?
-                        .ok_or_else(|| errors::no_such_key(&key))?
-                        .version_id_text(),
-                };
-                let found = records::find_version(
-                    table.scan(&records::key_versions_prefix(&bucket, &key))?,
-                    &wanted,
-                )?;
-                let Some((store_key, mut record)) = found else {
-                    return Err(errors::no_such_version(&key, &wanted));
-                };
-                if record.delete_marker {
-                    return Err(errors::method_not_allowed("PUT"));
-                }
-                change(&mut record);
-                table.put_json(&store_key, &record)?;
-                let current_key = records::current_key(&bucket, &key);
-                if let Some(current) = table.get_json::<ObjectRecord>(&current_key)?
-                    && current.sequence == record.sequence
-                {
-                    table.put_json(&current_key, &record)?;
-                }
-                Ok(record)
-            })
-            .await
-    }
-
-    pub(crate) async fn put_object_tagging(
-        &self,
-        input: PutObjectTaggingRequest,
-    ) -> Result<PutObjectTaggingOutput, AwsError> {
-        crate::configs::validate_tag_set(&input.tagging.tag_set)?;
-        if input.tagging.tag_set.len() > 10 {
-            return Err(AwsError::new(
-                "BadRequest",
-                "Object tags cannot be greater than 10",
-                400,
-            ));
-        }
-        let tags = input.tagging.tag_set;
-        let record = self
-            .update_object(&input.bucket, &input.key, input.version_id, move |r| {
-                r.tags = tags
-            })
-            .await?;
-        Ok(PutObjectTaggingOutput {
-            version_id: record.version_id,
-        })
-    }
-
-    pub(crate) async fn get_object_tagging(
-        &self,
-        input: GetObjectTaggingRequest,
-    ) -> Result<GetObjectTaggingOutput, AwsError> {
-        let record = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), "GET")?;
-        Ok(GetObjectTaggingOutput {
-            version_id: record.version_id,
-            tag_set: record.tags,
-        })
-    }
-
-    pub(crate) async fn delete_object_tagging(
-        &self,
-        input: DeleteObjectTaggingRequest,
-    ) -> Result<DeleteObjectTaggingOutput, AwsError> {
-        let record = self
-            .update_object(&input.bucket, &input.key, input.version_id, |r| r.tags.clear())
-            .await?;
-        Ok(DeleteObjectTaggingOutput {
-            version_id: record.version_id,
-        })
-    }
-
-    pub(crate) async fn get_object_acl(
-        &self,
-        ctx: &RequestContext,
-        input: GetObjectAclRequest,
-    ) -> Result<GetObjectAclOutput, AwsError> {
-        let record = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), "GET")?;
-        let bucket = self.load_bucket(&input.bucket).unwrap_or_default();
-        let account = if bucket.account.is_empty() {
-            &ctx.account_id
-        } else {
-            &bucket.account
-        };
-        let policy = acl::policy(account, record.acl.as_deref());
-        Ok(GetObjectAclOutput {
-            owner: policy.owner,
-            grants: policy.grants,
-            request_charged: None,
-        })
-    }
-
-    pub(crate) async fn put_object_acl(
-        &self,
-        input: PutObjectAclRequest,
-    ) -> Result<PutObjectAclOutput, AwsError> {
-        if let Some(canned) = input.acl.as_deref()
-            && !acl::is_canned(canned)
-        {
-            return Err(errors::invalid_argument("", "x-amz-acl", canned));
-        }
-        let canned = input.acl.or(Some("private".to_owned()));
-        self.update_object(&input.bucket, &input.key, input.version_id, move |r| {
-            r.acl = canned
-        })
-        .await?;
-        Ok(PutObjectAclOutput {
-            request_charged: None,
-        })
-    }
-
-    pub(crate) async fn get_object_attributes(
-        &self,
-        input: GetObjectAttributesRequest,
-    ) -> Result<GetObjectAttributesOutput, AwsError> {
-        let record = self.read_object(&input.bucket, &input.key, input.version_id.as_deref(), "GET")?;
-        let wants = |name: &str| input.object_attributes.iter().any(|a| a == name);
-        let checksum = record
-            .checksum
-            .as_ref()
-            .filter(|_| wants("Checksum"))
-            .map(|stored| {
-                let sums = checksums::members(Some(stored));
-                Checksum {
-                    checksum_crc32: sums.crc32,
-                    checksum_crc32_c: sums.crc32c,
-                    checksum_crc64_nvme: sums.crc64nvme,
-                    checksum_sha1: sums.sha1,
-                    checksum_sha256: sums.sha256,
-                    checksum_type: sums.kind,
-                    ..Checksum::default()
-                }
-            });
-        let object_parts = (wants("ObjectParts") && !record.parts.is_empty()).then(|| {
-            let marker = input.part_number_marker.unwrap_or(0);
-            let max = input.max_parts.unwrap_or(1000).max(0) as usize;
-            let after: Vec<_> = record.parts.iter().filter(|p| p.part_number > marker).collect();
-            let page: Vec<ObjectPart> = after
-                .iter()
-                .take(max)
-                .map(|part| {
-                    let mut object_part = ObjectPart {
-                        part_number: Some(part.part_number),
-                        size: Some(part.size as i64),
-                        ..ObjectPart::default()
-                    };
-                    if let (Some(value), Some(stored)) = (&part.checksum, &record.checksum) {
-                        match stored.algorithm.as_str() {
-                            "CRC32" => object_part.checksum_crc32 = Some(value.clone()),
-                            "CRC32C" => object_part.checksum_crc32_c = Some(value.clone()),
-                            "CRC64NVME" => object_part.checksum_crc64_nvme = Some(value.clone()),
-                            "SHA1" => object_part.checksum_sha1 = Some(value.clone()),
-                            "SHA256" => object_part.checksum_sha256 = Some(value.clone()),
-                            _ => {}
-                        }
-                    }
-                    object_part
-                })
-                .collect();
-            let truncated = after.len() > page.len();
-            GetObjectAttributesParts {
-                total_parts_count: Some(record.parts.len() as i32),
-                part_number_marker: Some(marker),
-                next_part_number_marker: page.last().and_then(|p| p.part_number),
-                max_parts: Some(max as i32),
-                is_truncated: Some(truncated),
-                parts: Some(page),
-            }
-        });
-        Ok(GetObjectAttributesOutput {
-            delete_marker: None,
-            last_modified: Some(record.last_modified),
-            version_id: record.version_id.clone(),
-            request_charged: None,
-            e_tag: wants("ETag").then(|| record.etag.trim_matches('"').to_owned()),
-            checksum,
-            object_parts,
-            storage_class: wants("StorageClass").then(|| record.storage_class_or_standard()),
-            object_size: wants("ObjectSize").then_some(record.size as i64),
-        })
-    }
-}
-
-/// [`S3::read_object_and_bucket`] within `txn`.
-fn read_object_in(
-    txn: &ReadTxn,
-    bucket_facts: &BucketFactsCache,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-    method: &str,
-) -> Result<(ObjectRecord, bool), AwsError> {
-    let table = txn.open(&records::namespace()?)?;
-    let versioned = bucket_facts.read(&table, bucket)?.versioning.is_some();
-    let object = match version_id {
-        None => records::current(&table, bucket, key)?.ok_or_else(|| errors::no_such_key(key)),
-        Some(version_id) => {
-            let found = records::find_version(
-                table.scan(&records::key_versions_prefix(bucket, key))?,
-                version_id,
-            )?;
-            match found {
-                None => Err(errors::no_such_version(key, version_id)),
-                Some((_, record)) if record.delete_marker => Err(errors::method_not_allowed(method)),
-                Some((_, record)) => Ok(record),
-            }
-        }
-    }?;
-    Ok((object, versioned))
-}
-
-/// The bytes of part `part_number` of an object (a single-part object has part 1).
-fn part_range(
-    object: &ObjectRecord,
-    part_number: i32,
-) -> Result<Option<crate::conditions::ByteRange>, AwsError> {
-    let invalid = || {
-        AwsError::new(
-            "InvalidPartNumber",
-            "The requested partnumber is not satisfiable",
-            416,
-        )
-        .with_field("PartNumberRequested", part_number.to_string())
-        .with_field("ActualPartCount", object.parts.len().max(1).to_string())
-    };
-    if object.parts.is_empty() {
-        return if part_number == 1 {
-            Ok(None)
-        } else {
-            Err(invalid())
-        };
-    }
-    let mut start = 0;
-    for part in &object.parts {
-        if part.part_number == part_number {
-            if part.size == 0 {
-                return Ok(None);
-            }
-            return Ok(Some(crate::conditions::ByteRange {
-                start,
-                end: start + part.size - 1,
-            }));
-        }
-        start += part.size;
-    }
-    Err(invalid())
 }
 
 /// Metadata of a copy: the source's (COPY) or the request's (REPLACE).

@@ -22,7 +22,7 @@ use nimbus_store::{BlobRef, Namespace, TableMut, TableRef};
 use serde::{Deserialize, Serialize};
 
 use crate::errors;
-use crate::generated::{
+use nimbus_s3_api::{
     BucketLifecycleConfiguration, CORSConfiguration, NotificationConfiguration, OwnershipControls,
     PublicAccessBlockConfiguration, Tag, WebsiteConfiguration,
 };

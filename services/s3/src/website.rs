@@ -1,13 +1,11 @@
 //! The static website endpoint's rules: which object a website request is
 //! answered with, or where it is redirected.
 //!
-//! The gateway asks `nimbus:WebsiteRoute` {Bucket, Key, Host} (Key decoded,
-//! without the leading `/`; Host as the request named it) and gets either
-//! `{Action: "Redirect", Location, StatusCode}` or `{Action: "Serve", Key,
-//! StatusCode}`; it then fetches a served key through GetObject/HeadObject,
-//! so object bodies take GetObject's response path. Errors are S3's
-//! (NoSuchBucket, NoSuchWebsiteConfiguration, NoSuchKey), which the gateway
-//! renders as the website endpoint's HTML pages.
+//! The API crate's website endpoint asks [`nimbus_s3_api::S3Browser::website_route`]
+//! and gets a redirect or the key to serve; it then fetches a served key
+//! through GetObject/HeadObject, so object bodies take GetObject's response
+//! path. Errors are S3's (NoSuchBucket, NoSuchWebsiteConfiguration,
+//! NoSuchKey), which it renders as the website endpoint's HTML pages.
 //!
 //! Order, as S3 applies it: RedirectAllRequestsTo; routing rules without an
 //! error-code condition; the key (index document for `/` and keys ending in
@@ -24,44 +22,14 @@
 //! document answers either error when it is itself readable, under the
 //! error's status. RedirectAllRequestsTo and routing rules need no access.
 
-use nimbus_core::{AwsError, Value, from_value, to_value};
+use nimbus_core::AwsError;
+use nimbus_s3_api::browser::{WebsiteAnswer, WebsiteRequest};
+use nimbus_s3_api::{RoutingRule, WebsiteConfiguration};
 use nimbus_store::TableRef;
-use serde::{Deserialize, Serialize};
 
-use crate::generated::{RoutingRule, WebsiteConfiguration};
 use crate::policy::{self, Decision};
 use crate::records::{BucketRecord, ObjectRecord};
 use crate::{S3, errors, records};
-
-#[derive(Deserialize)]
-struct WebsiteQuery {
-    #[serde(rename = "Bucket")]
-    bucket: String,
-    #[serde(rename = "Key")]
-    key: String,
-    /// The Host the request named (redirects without a HostName keep it).
-    #[serde(rename = "Host", default)]
-    host: String,
-}
-
-/// How to answer a website request.
-#[derive(Serialize, Debug, PartialEq)]
-#[serde(tag = "Action")]
-pub enum WebsiteAnswer {
-    Redirect {
-        #[serde(rename = "Location")]
-        location: String,
-        #[serde(rename = "StatusCode")]
-        status_code: i64,
-    },
-    /// The object `key`, with `status_code` (404 for an error document).
-    Serve {
-        #[serde(rename = "Key")]
-        key: String,
-        #[serde(rename = "StatusCode")]
-        status_code: i64,
-    },
-}
 
 /// The status S3 answers a missing key with, as routing rules compare it.
 const NOT_FOUND: &str = "404";
@@ -69,16 +37,13 @@ const NOT_FOUND: &str = "404";
 const FORBIDDEN: &str = "403";
 
 impl S3 {
-    pub(crate) fn website_route(&self, input: Value) -> Result<Value, AwsError> {
-        let query: WebsiteQuery = from_value(input)?;
+    pub(crate) fn website_route(&self, query: &WebsiteRequest) -> Result<WebsiteAnswer, AwsError> {
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
         let bucket = records::bucket(&table, &query.bucket)?;
         let website = bucket.website.as_ref().ok_or_else(|| {
-            AwsError::new(
-                "NoSuchWebsiteConfiguration",
+            errors::no_such_website_configuration(
                 "The specified bucket does not have a website configuration",
-                404,
             )
             .with_field("BucketName", query.bucket.clone())
         })?;
@@ -89,7 +54,7 @@ impl S3 {
             config: website,
             access: PublicAccess::of(&bucket),
         };
-        site.answer(&query.key).map(|answer| to_value(&answer))
+        site.answer(&query.key)
     }
 }
 
@@ -164,7 +129,7 @@ impl Site<'_> {
             let protocol = target.protocol.as_deref().unwrap_or("http");
             return Ok(WebsiteAnswer::Redirect {
                 location: format!("{protocol}://{}/{key}", target.host_name),
-                status_code: 301,
+                status: 301,
             });
         }
         if let Some(rule) = self.matching_rule(key, None) {
@@ -182,12 +147,12 @@ impl Site<'_> {
             if let Some(location) = object.website_redirect_location {
                 return Ok(WebsiteAnswer::Redirect {
                     location,
-                    status_code: 301,
+                    status: 301,
                 });
             }
             return Ok(WebsiteAnswer::Serve {
                 key: object_key,
-                status_code: 200,
+                status: 200,
             });
         }
         // `/dir` names the folder when `dir/<index>` exists.
@@ -198,7 +163,7 @@ impl Site<'_> {
         {
             return Ok(WebsiteAnswer::Redirect {
                 location: format!("/{key}/"),
-                status_code: 302,
+                status: 302,
             });
         }
         // Without ListBucket a missing key is indistinguishable from a refused one.
@@ -230,7 +195,7 @@ impl Site<'_> {
             Some(object) if self.access.can_read(&object) => {
                 return Ok(WebsiteAnswer::Serve {
                     key: document.key.clone(),
-                    status_code: i64::from(error.status),
+                    status: error.status,
                 });
             }
             None if self.access.can_list() => ("NoSuchKey", "The specified key does not exist."),
@@ -281,14 +246,14 @@ impl Site<'_> {
             }
             (None, None) => key.to_owned(),
         };
-        let status_code = redirect
+        let status = redirect
             .http_redirect_code
             .as_deref()
             .and_then(|code| code.parse().ok())
             .unwrap_or(301);
         WebsiteAnswer::Redirect {
             location: format!("{protocol}://{host}/{path}"),
-            status_code,
+            status,
         }
     }
 }

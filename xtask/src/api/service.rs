@@ -17,6 +17,10 @@ pub struct Op {
     pub id: usize,
     pub input: Option<String>,
     pub output: Option<String>,
+    /// The Rust types of input and output: the shapes' generated types, or
+    /// what `operations.txt` overrides them with.
+    pub input_rust: Option<String>,
+    pub output_rust: Option<String>,
 }
 
 impl Op {
@@ -29,13 +33,11 @@ impl Op {
     }
 
     fn input_type(&self) -> String {
-        self.input
-            .as_deref()
-            .map_or_else(|| "NoInput".to_owned(), type_name)
+        self.input_rust.clone().unwrap_or_else(|| "NoInput".to_owned())
     }
 
     fn output_type(&self) -> String {
-        self.output.as_deref().map_or_else(|| "()".to_owned(), type_name)
+        self.output_rust.clone().unwrap_or_else(|| "()".to_owned())
     }
 }
 
@@ -53,9 +55,16 @@ pub fn render_ops(out: &mut String, ops: &[Op]) {
     out.push_str("}\n");
 }
 
-pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>) {
+/// `impl Input` / `impl Output` for the generated types of the operations'
+/// inputs and outputs (an overridden shape's type has its own).
+pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>, spec: &Spec) {
     out.push('\n');
-    let mut inputs: Vec<&str> = ops.iter().filter_map(|op| op.input.as_deref()).collect();
+    let generated = |shape: &&str| !spec.overrides.contains_key(*shape);
+    let mut inputs: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| op.input.as_deref())
+        .filter(generated)
+        .collect();
     inputs.sort_unstable();
     inputs.dedup();
     for input in inputs {
@@ -72,7 +81,11 @@ pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>) {
             }
         }
     }
-    let mut outputs: Vec<&str> = ops.iter().filter_map(|op| op.output.as_deref()).collect();
+    let mut outputs: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| op.output.as_deref())
+        .filter(generated)
+        .collect();
     outputs.sort_unstable();
     outputs.dedup();
     for output in outputs {
@@ -120,8 +133,7 @@ pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
             op.name
         );
     }
-    out.push_str("    /// Forgets what the service keeps in memory (reset, snapshot restore).\n    fn reset(&self) {}\n");
-    out.push_str("\n    /// Requests the service answers before or around the AWS pipeline.\n    fn front(&self) -> Option<&dyn FrontHook> {\n        None\n    }\n}\n");
+    out.push_str("    /// Forgets what the service keeps in memory (reset, snapshot restore).\n    fn reset(&self) {}\n}\n");
 }
 
 pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Family]) {
@@ -130,7 +142,15 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
         out,
         "\n/// A {name} implementation served as the service: wire requests decoded\n/// into typed inputs and outputs encoded, typed calls from other services\n/// checked like a client's.\npub struct {name}Server<S>(pub S);\n"
     );
-    let _ = writeln!(out, "impl<S: {name}Api> Service for {name}Server<S> {{");
+    if spec.front {
+        // The crate's own front hook (see its front module) comes with the server.
+        let _ = writeln!(
+            out,
+            "impl<S: {name}Api> Service for {name}Server<S>\nwhere\n    {name}Server<S>: FrontHook,\n{{"
+        );
+    } else {
+        let _ = writeln!(out, "impl<S: {name}Api> Service for {name}Server<S> {{");
+    }
     out.push_str("    fn model_name(&self) -> &'static str {\n        SERVICE\n    }\n\n");
     out.push_str(
         "    fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {\n        let api = &self.0;\n        Box::pin(async move {\n            match call.operation {\n",
@@ -163,7 +183,9 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
         }
     }
     out.push_str("                _ => call.not_implemented(SERVICE),\n            }\n        })\n    }\n\n");
-    out.push_str("    fn front(&self) -> Option<&dyn FrontHook> {\n        self.0.front()\n    }\n\n");
+    if spec.front {
+        out.push_str("    fn front(&self) -> Option<&dyn FrontHook> {\n        Some(self)\n    }\n\n");
+    }
     out.push_str("    fn reset(&self) {\n        self.0.reset();\n    }\n}\n");
 
     out.push_str(

@@ -32,9 +32,14 @@ pub fn encode<T: Serialize + ?Sized>(
         // Room for the usual headers up front: growing the map as they are
         // inserted costs more than the inserts.
         headers: HeaderMap::with_capacity(RESPONSE_HEADERS),
-        stream,
         ..HttpResponse::default()
     };
+    // A payload already in memory is the body; only a real stream streams.
+    match stream.map(ByteStream::into_bytes) {
+        Some(Ok(bytes)) => response.body = bytes,
+        Some(Err(stream)) => response.stream = Some(stream),
+        None => {}
+    }
     write_request_id(model, &mut response, request_id);
     if let Some(output_ref) = &operation.output {
         output.serialize(RestOutput {

@@ -649,7 +649,7 @@ fn streaming_payloads_pass_through_as_streams() {
     assert_eq!(input.get("Body"), Some(&Value::Stream(body)));
 
     // The response: the stream beside the headers, no buffered body.
-    let stream = nimbus_core::ByteStream::from_bytes(Bytes::from_static(b"object"));
+    let (_sender, stream) = nimbus_core::ByteStream::channel(Some(6), 1);
     let mut output = structure! { "ContentLength" => 6i64 };
     if let Value::Structure(members) = &mut output {
         members.insert("Body".into(), Value::Stream(stream.clone()));
@@ -661,4 +661,13 @@ fn streaming_payloads_pass_through_as_streams() {
         response.headers.get("content-length").map(|v| v.as_bytes()),
         Some(&b"6"[..])
     );
+
+    // A payload already in memory is written as the body.
+    let in_memory = nimbus_core::ByteStream::from_bytes(Bytes::from_static(b"object"));
+    if let Value::Structure(members) = &mut output {
+        members.insert("Body".into(), Value::Stream(in_memory));
+    }
+    let response = encode_response(BodyFormat::Xml, s3, get, &output, "req-1");
+    assert_eq!(response.stream, None);
+    assert_eq!(response.body, Bytes::from_static(b"object"));
 }

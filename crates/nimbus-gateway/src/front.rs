@@ -1,0 +1,105 @@
+//! Services' front hooks around the AWS pipeline (see
+//! [`nimbus_protocol::front`]): a hook that claims a request answers it; a
+//! hook that amends one adds to its service's answer once the pipeline has
+//! served it. The gateway asks every hook the same questions and knows
+//! nothing of what they serve.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{HeaderMap, Method};
+use hyper::body::Incoming;
+use nimbus_core::RequestContext;
+use nimbus_protocol::front::Head;
+use nimbus_protocol::service::Service;
+
+use crate::caller::Caller;
+use crate::dispatch::{Exchange, dispatch};
+use crate::gateway::Gateway;
+use crate::sigv4::RequestAuth;
+
+/// Serves a request that did not go to an internal endpoint.
+pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
+    let head = Head {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+    };
+    let mut amending = None;
+    for service in gateway.services().fronts() {
+        let Some(hook) = service.front() else {
+            continue;
+        };
+        if hook.claims(&head) {
+            let ctx = anonymous_context(gateway, service.model_name(), &head);
+            let answer = hook.serve(&ctx, head).await;
+            return Exchange {
+                response: answer.response,
+                service: service.model_name(),
+                operation: answer.operation.to_owned(),
+            };
+        }
+        if amending.is_none() && hook.amends(&head) {
+            amending = Some((Arc::clone(service), OwnedHead::of(&head)));
+        }
+    }
+    let mut exchange = dispatch(gateway, parts, incoming).await;
+    if let Some((service, owned)) = amending
+        && exchange.service == service.model_name()
+        && let Some(hook) = service.front()
+    {
+        let head = owned.head();
+        let ctx = anonymous_context(gateway, service.model_name(), &head);
+        hook.amend(&ctx, head, &mut exchange.response).await;
+    }
+    exchange
+}
+
+/// The context of a hook's own calls: an anonymous caller, as a browser is.
+fn anonymous_context(gateway: &Gateway, service: &'static str, head: &Head<'_>) -> RequestContext {
+    let caller = Caller::resolve(&RequestAuth::Anonymous, gateway.credentials(), gateway.config());
+    RequestContext {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        account_id: caller.account_id,
+        region: caller.region,
+        access_key_id: None,
+        service,
+        operation: String::new(),
+        host: head.header(http::header::HOST).unwrap_or_default().to_owned(),
+    }
+}
+
+/// A request head kept past the pipeline, which consumes the request.
+struct OwnedHead {
+    method: Method,
+    path: String,
+    query: String,
+    headers: HeaderMap,
+}
+
+impl OwnedHead {
+    fn of(head: &Head<'_>) -> Self {
+        OwnedHead {
+            method: head.method.clone(),
+            path: head.path.to_owned(),
+            query: head.query.to_owned(),
+            headers: head.headers.clone(),
+        }
+    }
+
+    fn head(&self) -> Head<'_> {
+        Head {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &self.headers,
+        }
+    }
+}
+
+/// The service's own path for a request that names its resource in the
+/// Host (S3's virtual-hosted buckets), from the service's front hook.
+pub fn host_path(service: Option<&Arc<dyn Service>>, host: Option<&str>, path: &str) -> Option<String> {
+    service?.front()?.host_path(host?, path)
+}
