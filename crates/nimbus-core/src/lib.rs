@@ -1,21 +1,23 @@
 //! The vocabulary every nimbus crate shares.
 //!
-//! Services depend on this crate only: they receive a decoded [`Value`] (or a
-//! typed input built from it), return a [`Value`] or an [`AwsError`], and never
-//! see HTTP or a wire protocol.
+//! Services and the protocol layer share it: the [`RequestContext`] of a
+//! call, [`AwsError`], streamed bodies, and the [`Value`] tree that error
+//! members, validation and typed-call checks use. Services are served
+//! through their generated API crates (see `nimbus_protocol::service`).
 
 pub mod account;
 pub mod context;
 pub mod error;
 pub mod identity;
-pub mod service;
 pub mod stream;
 pub mod typed;
 pub mod value;
 
+/// A boxed future that can cross threads: what object-safe async traits return.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 pub use context::RequestContext;
 pub use error::AwsError;
-pub use service::{BoxFuture, Service};
 pub use stream::{ByteReader, ByteStream};
-pub use typed::{Document, RawJson, from_value, handle_typed, handle_typed_async, to_value};
+pub use typed::{Document, RawJson, from_value, to_value};
 pub use value::{Timestamp, Value};

@@ -55,34 +55,6 @@ pub fn try_to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, AwsError>
         .map_err(|e| AwsError::internal(format!("cannot build the response: {e}")))
 }
 
-/// Runs a typed handler on a decoded input and turns its output back into a
-/// value: the glue between [`Service::handle`](crate::Service::handle) and a
-/// service's handlers over generated shapes.
-pub fn handle_typed<I, O>(
-    input: Value,
-    handler: impl FnOnce(I) -> Result<O, AwsError>,
-) -> Result<Value, AwsError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-{
-    handler(from_value(input)?).map(|output| to_value(&output))
-}
-
-/// [`handle_typed`] for handlers that await (store writes, long polls).
-pub async fn handle_typed_async<I, O, F>(
-    input: Value,
-    handler: impl FnOnce(I) -> F,
-) -> Result<Value, AwsError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-    F: std::future::Future<Output = Result<O, AwsError>>,
-{
-    let output = handler(from_value(input)?).await?;
-    Ok(to_value(&output))
-}
-
 /// A value already encoded as JSON in the form the wire carries it (a
 /// DynamoDB item as stored): a JSON encoder copies it as it is, other
 /// encoders read it by its shape.

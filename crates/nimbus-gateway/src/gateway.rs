@@ -36,15 +36,10 @@ impl Gateway {
     pub fn new(
         config: GatewayConfig,
         services: Vec<Arc<dyn Service>>,
-        legacy: Vec<Arc<dyn nimbus_core::Service>>,
         credentials: Arc<CredentialRegistry>,
         store: Arc<Store>,
     ) -> Self {
-        let names = services
-            .iter()
-            .map(|service| service.model_name())
-            .chain(legacy.iter().map(|service| service.model_name()));
-        for name in names {
+        for name in services.iter().map(|service| service.model_name()) {
             if nimbus_protocol::models::metadata(name).is_none() {
                 tracing::warn!(
                     service = name,
@@ -54,7 +49,7 @@ impl Gateway {
         }
         Gateway {
             config,
-            services: Services::new(services, legacy),
+            services: Services::new(services),
             credentials,
             store,
         }

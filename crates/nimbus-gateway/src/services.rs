@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use nimbus_core::{AwsError, RequestContext};
-use nimbus_protocol::service::{BoxFuture, Call, Reply, Service};
+use nimbus_protocol::service::Service;
 
 /// Registered services, keyed by [`Service::model_name`].
 #[derive(Default)]
@@ -16,14 +15,11 @@ pub struct Services {
 
 impl Services {
     /// Later registrations of the same model replace earlier ones.
-    pub fn new(services: Vec<Arc<dyn Service>>, legacy: Vec<Arc<dyn nimbus_core::Service>>) -> Self {
-        let mut by_model: BTreeMap<&'static str, Arc<dyn Service>> = services
+    pub fn new(services: Vec<Arc<dyn Service>>) -> Self {
+        let by_model: BTreeMap<&'static str, Arc<dyn Service>> = services
             .into_iter()
             .map(|service| (service.model_name(), service))
             .collect();
-        for service in legacy {
-            by_model.insert(service.model_name(), Arc::new(Legacy(service)));
-        }
         let fronts = by_model
             .values()
             .filter(|service| service.front().is_some())
@@ -51,47 +47,5 @@ impl Services {
         for service in self.by_model.values() {
             service.reset();
         }
-    }
-}
-
-/// A service on the value-tree interface, served as a [`Service`]: the
-/// request decoded into a value, the value encoded.
-struct Legacy(Arc<dyn nimbus_core::Service>);
-
-impl Service for Legacy {
-    fn model_name(&self) -> &'static str {
-        self.0.model_name()
-    }
-
-    fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
-        Box::pin(async move {
-            let Some(wire) = call.into_wire() else {
-                return Reply::Typed(Err(AwsError::internal("typed calls need a generated server")));
-            };
-            let decoded = match wire.stream.clone() {
-                Some(stream) => {
-                    wire.protocol
-                        .decode_streaming_request(wire.model, wire.operation, wire.request, stream)
-                }
-                None => wire
-                    .protocol
-                    .decode_request(wire.model, wire.operation, wire.request),
-            };
-            let output = match decoded {
-                Ok(input) => self.0.handle(ctx, &wire.operation.name, input).await,
-                Err(error) => Err(error),
-            };
-            Reply::Wire(match output {
-                Ok(output) => {
-                    wire.protocol
-                        .encode_response(wire.model, wire.operation, &output, wire.request_id)
-                }
-                Err(error) => wire.error(&error),
-            })
-        })
-    }
-
-    fn reset(&self) {
-        self.0.reset();
     }
 }

@@ -9,8 +9,6 @@
 //! HTTP: only this glue does.
 
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 
 use nimbus_core::{AwsError, ByteStream, RequestContext, Value, to_value};
 use serde::Serialize;
@@ -27,7 +25,7 @@ use crate::protocol::Protocol;
 use crate::ser::SerError;
 use crate::validate;
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use nimbus_core::BoxFuture;
 
 /// One AWS service, as the gateway and other services reach it.
 pub trait Service: Send + Sync + 'static {

@@ -78,11 +78,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         ..GatewayConfig::default()
     };
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
-    let registered = services::all(&environment);
     let gateway = Arc::new(Gateway::new(
         config,
-        registered.served,
-        registered.legacy,
+        services::all(&environment),
         credentials,
         Arc::clone(&store),
     ));

@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use nimbus_core::Service;
 use nimbus_core::identity::CredentialRegistry;
-use nimbus_protocol::service::Service as Served;
+use nimbus_protocol::service::Service;
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 
@@ -19,20 +18,13 @@ pub struct Environment {
     pub credentials: Arc<CredentialRegistry>,
 }
 
-/// The registered services: those on their generated API, and those still
-/// on the value-tree interface.
-pub struct Registered {
-    pub served: Vec<Arc<dyn Served>>,
-    pub legacy: Vec<Arc<dyn Service>>,
-}
-
 /// Builds every implemented service.
-pub fn all(env: &Environment) -> Registered {
-    let sqs: Arc<dyn Served> = Arc::new(nimbus_sqs_api::SqsServer(nimbus_sqs::Sqs::new(
+pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
+    let sqs: Arc<dyn Service> = Arc::new(nimbus_sqs_api::SqsServer(nimbus_sqs::Sqs::new(
         Arc::clone(&env.store),
         env.clock.clone(),
     )));
-    let sns: Arc<dyn Served> = Arc::new(nimbus_sns_api::SnsServer(nimbus_sns::Sns::new(
+    let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(nimbus_sns::Sns::new(
         Arc::clone(&env.store),
         env.clock.clone(),
         // SNS delivers to SQS through SQS's own SendMessage.
@@ -46,20 +38,18 @@ pub fn all(env: &Environment) -> Registered {
             nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
             nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
         );
-    let served: Vec<Arc<dyn Served>> = vec![
+    vec![
         Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
             &env.credentials,
         )))),
         Arc::clone(&sqs),
         Arc::clone(&sns),
         Arc::new(nimbus_s3_api::S3Server(s3)),
-    ];
-    let legacy: Vec<Arc<dyn Service>> = vec![
-        Arc::new(nimbus_dynamodb::DynamoDb::new(
-            Arc::clone(&env.store),
-            env.clock.clone(),
+        Arc::new(nimbus_dynamodb_api::DynamoDbServer(
+            nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone()),
         )),
-        Arc::new(nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store))),
-    ];
-    Registered { served, legacy }
+        Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
+            nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
+        )),
+    ]
 }

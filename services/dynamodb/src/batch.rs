@@ -5,17 +5,24 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, RequestContext, Value};
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_dynamodb_api::item::AnswerItem;
+use nimbus_dynamodb_api::{
+    BatchGetItemInput, BatchGetItemOutput, BatchWriteItemInput, BatchWriteItemOutput, ConsumedCapacity,
+    KeysAndAttributes,
+};
+use nimbus_store::TableRef;
 
 use crate::DynamoDb;
-use crate::attribute::{Item, item_from_value, item_size, item_to_value};
+use crate::attribute::{Item, item_size};
 use crate::error::{resource_not_found, validation};
 use crate::expr::Substitutions;
 use crate::expr::ast::Path;
 use crate::expr::eval::project;
+use crate::legacy::Sent;
 use crate::request::*;
 use crate::schema::TableMeta;
-use crate::storage::{self, decode_item, item_key, load_table, load_table_mut, write_item};
+use crate::storage::{self, decode_item, item_key, load_table, load_table_mut, stored_size, write_item};
 
 const MAX_BATCH_GET: usize = 100;
 const MAX_BATCH_WRITE: usize = 25;
@@ -24,13 +31,14 @@ fn duplicates() -> AwsError {
     validation("Provided list of item keys contains duplicates")
 }
 
-fn request_items(input: &Value) -> Result<&IndexMap<String, Value>, AwsError> {
-    match input.get("RequestItems") {
-        Some(Value::Map(tables)) if !tables.is_empty() => Ok(tables),
-        _ => Err(validation(
+/// The RequestItems of a batch: at least one table.
+fn check_request_items<T>(items: &IndexMap<String, T>) -> Result<(), AwsError> {
+    if items.is_empty() {
+        return Err(validation(
             "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
-        )),
+        ));
     }
+    Ok(())
 }
 
 /// One table's part of a BatchGetItem.
@@ -48,112 +56,65 @@ enum WriteRequest {
 }
 
 impl DynamoDb {
-    pub async fn batch_get_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+    pub async fn batch_get_item(
+        &self,
+        ctx: &RequestContext,
+        input: BatchGetItemInput,
+    ) -> Result<BatchGetItemOutput, AwsError> {
+        check_request_items(&input.request_items)?;
         let mut requests = Vec::new();
         let mut total = 0;
-        for (table, request) in request_items(&input)? {
-            let keys: Vec<Item> = request
-                .get("Keys")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
-                .iter()
-                .map(item_from_value)
-                .collect::<Result<_, _>>()?;
-            total += keys.len();
-            if total > MAX_BATCH_GET {
-                return Err(validation("Too many items requested for the BatchGetItem call"));
-            }
-            for (i, key) in keys.iter().enumerate() {
-                if keys[..i].iter().any(|k| k == key) {
-                    return Err(duplicates());
-                }
-            }
-            crate::legacy::check_request(request)?;
-            let subs = Substitutions::from_request(request)?;
-            let expressions = parse_expressions(request, &subs, None)?;
-            check_substitutions_used(&subs, request.get("ProjectionExpression").is_some())?;
-            requests.push(GetRequest {
-                table: table.clone(),
-                keys,
-                projection: expressions.projection,
-                consistent: request
-                    .get("ConsistentRead")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-            });
+        for (table, request) in input.request_items {
+            total += request.keys.len();
+            requests.push(get_request(table, request, total)?);
         }
         let ns = storage::namespace(ctx)?;
         let found = self
             .store
             .read(move |txn| {
                 let table = txn.open(&ns)?;
-                let mut found = Vec::new();
-                for request in requests {
-                    let meta = load_table(&table, &request.table)?.ok_or_else(resource_not_found)?;
-                    let mut items = Vec::new();
-                    let mut bytes = 0;
-                    for key in &request.keys {
-                        meta.check_key(key)?;
-                        if let Some(stored) = table.get(&item_key(&meta, key))? {
-                            let item = decode_item(&stored)?;
-                            bytes += item_size(&item);
-                            items.push(match &request.projection {
-                                Some(paths) => project(&item, paths),
-                                None => item,
-                            });
-                        }
-                    }
-                    found.push((request.table, items, read_units(bytes, request.consistent)));
-                }
-                Ok::<_, AwsError>(found)
+                requests
+                    .into_iter()
+                    .map(|request| read_keys(&table, request))
+                    .collect::<Result<Vec<_>, AwsError>>()
             })
             .await?;
-        let capacity: Vec<Value> = found
+        let mode = input.return_consumed_capacity.as_deref();
+        let capacity: Vec<ConsumedCapacity> = found
             .iter()
-            .filter_map(|(table, _, units)| consumed_capacity(&input, table, *units))
+            .filter_map(|(table, _, units)| consumed_capacity(mode, table, *units))
             .collect();
-        let responses: IndexMap<String, Value> = found
+        let responses = found
             .into_iter()
-            .map(|(table, items, _)| (table, Value::List(items.iter().map(item_to_value).collect())))
+            .map(|(table, items, _)| (table, items))
             .collect();
-        Ok(output(vec![
-            ("Responses", Some(Value::Map(responses))),
-            ("UnprocessedKeys", Some(Value::Map(IndexMap::new()))),
-            (
-                "ConsumedCapacity",
-                (!capacity.is_empty()).then_some(Value::List(capacity)),
-            ),
-        ]))
+        Ok(BatchGetItemOutput {
+            responses: Some(responses),
+            unprocessed_keys: Some(IndexMap::new()),
+            consumed_capacity: (!capacity.is_empty()).then_some(capacity),
+        })
     }
 
-    pub async fn batch_write_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
+    pub async fn batch_write_item(
+        &self,
+        ctx: &RequestContext,
+        input: BatchWriteItemInput,
+    ) -> Result<BatchWriteItemOutput, AwsError> {
+        check_request_items(&input.request_items)?;
         let mut batches: Vec<(String, Vec<WriteRequest>)> = Vec::new();
         let mut total = 0;
-        for (table, requests) in request_items(&input)? {
-            let mut writes = Vec::new();
-            for request in requests.as_list().unwrap_or_default() {
-                let write = match (request.get("PutRequest"), request.get("DeleteRequest")) {
-                    (Some(put), None) => {
-                        let item = item_member(put, "Item")?;
-                        check_item_size(&item)?;
-                        WriteRequest::Put(item)
-                    }
-                    (None, Some(delete)) => WriteRequest::Delete(item_member(delete, "Key")?),
-                    _ => {
-                        return Err(validation(
-                            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-                        ));
-                    }
-                };
-                writes.push(write);
-            }
+        for (table, requests) in input.request_items {
+            let writes = requests
+                .into_iter()
+                .map(write_request)
+                .collect::<Result<Vec<_>, _>>()?;
             total += writes.len();
             if total > MAX_BATCH_WRITE || writes.is_empty() {
                 return Err(validation(format!(
                     "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_BATCH_WRITE}, Member must have length greater than or equal to 1]"
                 )));
             }
-            batches.push((table.clone(), writes));
+            batches.push((table, writes));
         }
         let ns = storage::namespace(ctx)?;
         let change = crate::streams::Change::by_user(self.clock.now_epoch_millis());
@@ -205,16 +166,88 @@ impl DynamoDb {
                 Ok::<_, AwsError>(units)
             })
             .await?;
-        let capacity: Vec<Value> = units
+        let mode = input.return_consumed_capacity.as_deref();
+        let capacity: Vec<ConsumedCapacity> = units
             .iter()
-            .filter_map(|(table, units)| consumed_capacity(&input, table, *units))
+            .filter_map(|(table, units)| consumed_capacity(mode, table, *units))
             .collect();
-        Ok(output(vec![
-            ("UnprocessedItems", Some(Value::Map(IndexMap::new()))),
-            (
-                "ConsumedCapacity",
-                (!capacity.is_empty()).then_some(Value::List(capacity)),
-            ),
-        ]))
+        Ok(BatchWriteItemOutput {
+            unprocessed_items: Some(IndexMap::new()),
+            consumed_capacity: (!capacity.is_empty()).then_some(capacity),
+            ..BatchWriteItemOutput::default()
+        })
+    }
+}
+
+/// One table's keys of a BatchGetItem, checked; `total` counts the keys of
+/// this table and the ones before.
+fn get_request(table: String, mut request: KeysAndAttributes, total: usize) -> Result<GetRequest, AwsError> {
+    if total > MAX_BATCH_GET {
+        return Err(validation("Too many items requested for the BatchGetItem call"));
+    }
+    let keys = request.keys;
+    for (i, key) in keys.iter().enumerate() {
+        if keys[..i].iter().any(|k| k == key) {
+            return Err(duplicates());
+        }
+    }
+    crate::legacy::check_request(
+        &Sent::of(&[
+            ("AttributesToGet", request.attributes_to_get.is_some()),
+            ("ProjectionExpression", request.projection_expression.is_some()),
+        ])
+        .with_attributes_to_get(request.attributes_to_get.as_deref()),
+    )?;
+    let subs = Substitutions::new(request.expression_attribute_names.take(), None)?;
+    let projection = Projection {
+        expression: request.projection_expression.as_deref(),
+        attributes_to_get: request.attributes_to_get.as_deref(),
+    };
+    let expressions = parse_expressions(&subs, None, projection)?;
+    check_substitutions_used(&subs, request.projection_expression.is_some())?;
+    Ok(GetRequest {
+        table,
+        keys,
+        projection: expressions.projection,
+        consistent: request.consistent_read.unwrap_or(false),
+    })
+}
+
+/// The items one table's keys name, and the read units they cost.
+fn read_keys(table: &TableRef, request: GetRequest) -> Result<(String, Vec<AnswerItem>, f64), AwsError> {
+    let meta = load_table(table, &request.table)?.ok_or_else(resource_not_found)?;
+    let mut items = Vec::new();
+    let mut bytes = 0;
+    for key in &request.keys {
+        meta.check_key(key)?;
+        let Some(stored) = table.get(&item_key(&meta, key))? else {
+            continue;
+        };
+        items.push(match &request.projection {
+            Some(paths) => {
+                let item = decode_item(&stored)?;
+                bytes += item_size(&item);
+                AnswerItem::Attributes(project(&item, paths))
+            }
+            None => {
+                bytes += stored_size(&stored)?;
+                AnswerItem::stored(stored)
+            }
+        });
+    }
+    Ok((request.table, items, read_units(bytes, request.consistent)))
+}
+
+/// One write of a BatchWriteItem: a put or a delete, never both.
+fn write_request(request: nimbus_dynamodb_api::WriteRequest) -> Result<WriteRequest, AwsError> {
+    match (request.put_request, request.delete_request) {
+        (Some(put), None) => {
+            check_item_size(&put.item)?;
+            Ok(WriteRequest::Put(put.item))
+        }
+        (None, Some(delete)) => Ok(WriteRequest::Delete(delete.key)),
+        _ => Err(validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+        )),
     }
 }

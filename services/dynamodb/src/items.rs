@@ -5,19 +5,25 @@
 //! Each operation reads its request, then runs a core over parsed pieces
 //! (`*_parsed`); PartiQL statements reuse the same cores.
 
-use nimbus_core::{AwsError, RequestContext, Value};
+use indexmap::IndexMap;
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_dynamodb_api::item::AnswerItem;
+use nimbus_dynamodb_api::{
+    DeleteItemInput, DeleteItemOutput, ExpectedAttributeValue, GetItemInput, GetItemOutput, PutItemInput,
+    PutItemOutput, UpdateItemInput, UpdateItemOutput,
+};
 
 use crate::DynamoDb;
-use crate::attribute::{Item, item_into_value, item_size};
+use crate::attribute::{ExpressionValues, Item, item_size};
 use crate::error::{resource_not_found, validation};
 use crate::expr::ast::{Condition, UpdateAction};
 use crate::expr::eval::project;
 use crate::expr::parser::parse_update;
 use crate::expr::update::{action_path, apply, check_overlaps, check_static_types};
 use crate::expr::{ExpressionKind, Substitutions};
+use crate::legacy::Sent;
 use crate::request::*;
-use crate::storage::{self, decode_item, item_key, table_meta, table_meta_mut, write_item};
-use crate::wire::{stored_item_value, value_item_size};
+use crate::storage::{self, decode_item, item_key, stored_size, table_meta, table_meta_mut, write_item};
 
 /// What a write core needs besides the item: the table, the condition, and
 /// whether a failed condition returns the old item.
@@ -34,55 +40,74 @@ pub struct WriteResult {
     pub units: f64,
 }
 
-fn return_on_failure(input: &Value) -> bool {
-    string(input, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD")
-}
-
 /// The write spec of PutItem and DeleteItem, whose only expression is the
-/// condition.
-fn condition_only_spec(input: &Value, table: &str) -> Result<WriteSpec, AwsError> {
-    let subs = Substitutions::from_request(input)?;
-    let expressions = parse_expressions(
-        input,
-        &subs,
-        Some(("ConditionExpression", ExpressionKind::Condition)),
-    )?;
+/// condition (or the legacy Expected).
+fn condition_only_spec(input: ConditionOnly<'_>) -> Result<WriteSpec, AwsError> {
+    let subs = Substitutions::new(input.names, input.values)?;
+    let condition = input
+        .condition_expression
+        .map(|source| (source, ExpressionKind::Condition));
+    let expressions = parse_expressions(&subs, condition, Projection::NONE)?;
     check_substitutions_used(&subs, expressions.condition.is_some())?;
     let condition = match expressions.condition {
         Some(condition) => Some(condition),
-        None => crate::legacy::expected(input)?,
+        None => crate::legacy::expected(input.expected, input.conditional_operator)?,
     };
     Ok(WriteSpec {
-        table: table.to_owned(),
+        table: input.table.to_owned(),
         condition,
-        return_on_failure: return_on_failure(input),
+        return_on_failure: return_on_failure(input.return_on_failure),
     })
 }
 
-/// The output of PutItem and DeleteItem: the old item when `ALL_OLD` was
-/// asked for, and the consumed capacity when it was.
-fn old_item_output(input: &Value, table: &str, return_values: &str, result: WriteResult) -> Value {
-    output(vec![
-        (
-            "Attributes",
-            result
-                .old
-                .filter(|_| return_values == "ALL_OLD")
-                .map(item_into_value),
-        ),
-        ("ConsumedCapacity", consumed_capacity(input, table, result.units)),
-    ])
+/// The members of PutItem and DeleteItem that make their write spec.
+struct ConditionOnly<'r> {
+    table: &'r str,
+    condition_expression: Option<&'r str>,
+    names: Option<IndexMap<String, String>>,
+    values: Option<ExpressionValues>,
+    expected: Option<&'r IndexMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<&'r str>,
+    return_on_failure: Option<&'r str>,
+}
+
+/// The old item, when `ALL_OLD` was asked for.
+fn old_item(return_values: &str, result: &mut WriteResult) -> Option<AnswerItem> {
+    let old = result.old.take().filter(|_| return_values == "ALL_OLD");
+    old.map(AnswerItem::Attributes)
 }
 
 impl DynamoDb {
-    pub async fn put_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        crate::legacy::check_request(&input)?;
-        let table = required_string(&input, "TableName")?;
-        let item = item_member(&input, "Item")?;
-        let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
-        let spec = condition_only_spec(&input, &table)?;
-        let result = self.put_parsed(ctx, spec, item).await?;
-        Ok(old_item_output(&input, &table, &return_values, result))
+    pub async fn put_item(
+        &self,
+        ctx: &RequestContext,
+        mut input: PutItemInput,
+    ) -> Result<PutItemOutput, AwsError> {
+        crate::legacy::check_request(&Sent::of(&[
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ]))?;
+        let return_values = return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+        let spec = condition_only_spec(ConditionOnly {
+            table: &input.table_name,
+            condition_expression: input.condition_expression.as_deref(),
+            names: input.expression_attribute_names.take(),
+            values: input.expression_attribute_values.take(),
+            expected: input.expected.as_ref(),
+            conditional_operator: input.conditional_operator.as_deref(),
+            return_on_failure: input.return_values_on_condition_check_failure.as_deref(),
+        })?;
+        let mut result = self.put_parsed(ctx, spec, input.item).await?;
+        Ok(PutItemOutput {
+            attributes: old_item(&return_values, &mut result),
+            consumed_capacity: consumed_capacity(
+                input.return_consumed_capacity.as_deref(),
+                &input.table_name,
+                result.units,
+            ),
+            ..PutItemOutput::default()
+        })
     }
 
     pub async fn put_parsed(
@@ -113,36 +138,50 @@ impl DynamoDb {
             .await
     }
 
-    pub async fn get_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        let table_name = required_string(&input, "TableName")?;
-        let key = item_member(&input, "Key")?;
-        let subs = Substitutions::from_request(&input)?;
-        crate::legacy::check_request(&input)?;
-        let expressions = parse_expressions(&input, &subs, None)?;
-        check_substitutions_used(&subs, input.get("ProjectionExpression").is_some())?;
-        let consistent = input
-            .get("ConsistentRead")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let stored = self.get_stored(ctx, &table_name, key)?;
+    pub async fn get_item(
+        &self,
+        ctx: &RequestContext,
+        mut input: GetItemInput,
+    ) -> Result<GetItemOutput, AwsError> {
+        let subs = Substitutions::new(input.expression_attribute_names.take(), None)?;
+        crate::legacy::check_request(
+            &Sent::of(&[
+                ("AttributesToGet", input.attributes_to_get.is_some()),
+                ("ProjectionExpression", input.projection_expression.is_some()),
+            ])
+            .with_attributes_to_get(input.attributes_to_get.as_deref()),
+        )?;
+        let projection = Projection {
+            expression: input.projection_expression.as_deref(),
+            attributes_to_get: input.attributes_to_get.as_deref(),
+        };
+        let expressions = parse_expressions(&subs, None, projection)?;
+        check_substitutions_used(&subs, input.projection_expression.is_some())?;
+        let stored = self.get_stored(ctx, &input.table_name, input.key)?;
         let (item, size) = match (stored, &expressions.projection) {
             (None, _) => (None, 0),
             // The whole item: straight from its stored form into the answer.
-            (Some(bytes), None) => {
-                let item = stored_item_value(&bytes)?;
-                let size = value_item_size(&item)?;
-                (Some(item), size)
+            (Some(json), None) => {
+                let size = stored_size(&json)?;
+                (Some(AnswerItem::stored(json)), size)
             }
-            (Some(bytes), Some(paths)) => {
-                let item = decode_item(&bytes)?;
-                (Some(item_into_value(project(&item, paths))), item_size(&item))
+            (Some(json), Some(paths)) => {
+                let item = decode_item(&json)?;
+                (
+                    Some(AnswerItem::Attributes(project(&item, paths))),
+                    item_size(&item),
+                )
             }
         };
-        let units = read_units(size, consistent);
-        Ok(output(vec![
-            ("Item", item),
-            ("ConsumedCapacity", consumed_capacity(&input, &table_name, units)),
-        ]))
+        let units = read_units(size, input.consistent_read.unwrap_or(false));
+        Ok(GetItemOutput {
+            item,
+            consumed_capacity: consumed_capacity(
+                input.return_consumed_capacity.as_deref(),
+                &input.table_name,
+                units,
+            ),
+        })
     }
 
     pub async fn get_parsed(
@@ -170,14 +209,36 @@ impl DynamoDb {
         Ok(table.get(&item_key(&meta, &key))?)
     }
 
-    pub async fn delete_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        crate::legacy::check_request(&input)?;
-        let table = required_string(&input, "TableName")?;
-        let key = item_member(&input, "Key")?;
-        let return_values = return_values(&input, &["NONE", "ALL_OLD"])?;
-        let spec = condition_only_spec(&input, &table)?;
-        let result = self.delete_parsed(ctx, spec, key).await?;
-        Ok(old_item_output(&input, &table, &return_values, result))
+    pub async fn delete_item(
+        &self,
+        ctx: &RequestContext,
+        mut input: DeleteItemInput,
+    ) -> Result<DeleteItemOutput, AwsError> {
+        crate::legacy::check_request(&Sent::of(&[
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ]))?;
+        let return_values = return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+        let spec = condition_only_spec(ConditionOnly {
+            table: &input.table_name,
+            condition_expression: input.condition_expression.as_deref(),
+            names: input.expression_attribute_names.take(),
+            values: input.expression_attribute_values.take(),
+            expected: input.expected.as_ref(),
+            conditional_operator: input.conditional_operator.as_deref(),
+            return_on_failure: input.return_values_on_condition_check_failure.as_deref(),
+        })?;
+        let mut result = self.delete_parsed(ctx, spec, input.key).await?;
+        Ok(DeleteItemOutput {
+            attributes: old_item(&return_values, &mut result),
+            consumed_capacity: consumed_capacity(
+                input.return_consumed_capacity.as_deref(),
+                &input.table_name,
+                result.units,
+            ),
+            ..DeleteItemOutput::default()
+        })
     }
 
     pub async fn delete_parsed(
@@ -209,41 +270,52 @@ impl DynamoDb {
             .await
     }
 
-    pub async fn update_item(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        crate::legacy::check_request(&input)?;
-        let table = required_string(&input, "TableName")?;
-        let key = item_member(&input, "Key")?;
+    pub async fn update_item(
+        &self,
+        ctx: &RequestContext,
+        mut input: UpdateItemInput,
+    ) -> Result<UpdateItemOutput, AwsError> {
+        crate::legacy::check_request(&Sent::of(&[
+            ("AttributeUpdates", input.attribute_updates.is_some()),
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("UpdateExpression", input.update_expression.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ]))?;
         let return_values = return_values(
-            &input,
+            input.return_values.as_deref(),
             &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
         )?;
-        let subs = Substitutions::from_request(&input)?;
-        let legacy_actions = crate::legacy::attribute_updates(&input)?;
+        let subs = Substitutions::new(
+            input.expression_attribute_names.take(),
+            input.expression_attribute_values.take(),
+        )?;
+        let legacy_actions = crate::legacy::attribute_updates(input.attribute_updates.as_ref())?;
         let from_legacy = legacy_actions.is_some();
-        let actions = match string(&input, "UpdateExpression") {
+        let actions = match &input.update_expression {
             Some(source) => parse_update(source, &subs)?,
             None => legacy_actions.unwrap_or_default(),
         };
-        let expressions = parse_expressions(
-            &input,
-            &subs,
-            Some(("ConditionExpression", ExpressionKind::Condition)),
-        )?;
+        let condition = input
+            .condition_expression
+            .as_deref()
+            .map(|source| (source, ExpressionKind::Condition));
+        let expressions = parse_expressions(&subs, condition, Projection::NONE)?;
         check_substitutions_used(
             &subs,
-            expressions.condition.is_some() || input.get("UpdateExpression").is_some(),
+            expressions.condition.is_some() || input.update_expression.is_some(),
         )?;
         let condition = match expressions.condition {
             Some(condition) => Some(condition),
-            None => crate::legacy::expected(&input)?,
+            None => crate::legacy::expected(input.expected.as_ref(), input.conditional_operator.as_deref())?,
         };
         let spec = WriteSpec {
-            table: table.clone(),
+            table: input.table_name.clone(),
             condition,
-            return_on_failure: return_on_failure(&input),
+            return_on_failure: return_on_failure(input.return_values_on_condition_check_failure.as_deref()),
         };
         let result = self
-            .update_parsed(ctx, spec, key, actions.clone())
+            .update_parsed(ctx, spec, input.key, actions.clone())
             .await
             .map_err(|e| {
                 if from_legacy {
@@ -254,13 +326,15 @@ impl DynamoDb {
             })?;
         let new = result.new.unwrap_or_default();
         let attributes = updated_attributes(&return_values, result.old.as_ref(), &new, &actions);
-        Ok(output(vec![
-            ("Attributes", attributes.map(item_into_value)),
-            (
-                "ConsumedCapacity",
-                consumed_capacity(&input, &table, result.units),
+        Ok(UpdateItemOutput {
+            attributes: attributes.map(AnswerItem::Attributes),
+            consumed_capacity: consumed_capacity(
+                input.return_consumed_capacity.as_deref(),
+                &input.table_name,
+                result.units,
             ),
-        ]))
+            ..UpdateItemOutput::default()
+        })
     }
 
     pub async fn update_parsed(

@@ -1,49 +1,19 @@
-//! Reading members of an item operation's decoded request, and the pieces of
-//! answer every item operation shares (consumed capacity, return values).
+//! The pieces every item operation shares: reading its expressions and
+//! ReturnValues, checking conditions and sizes, and the consumed capacity
+//! of its answer.
 
-use indexmap::IndexMap;
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
+use nimbus_dynamodb_api::{Capacity, ConsumedCapacity};
 
-use crate::attribute::{Item, item_from_value, item_size};
+use crate::attribute::{Item, item_size};
 use crate::error::validation;
-use crate::expr::ast::{Condition, Path};
+use crate::expr::ast::{Condition, Path, PathElement};
 use crate::expr::eval::evaluate;
 use crate::expr::parser::{parse_condition, parse_projection};
 use crate::expr::{ExpressionKind, Substitutions};
 
 /// Largest item DynamoDB stores: 400 KB.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
-
-pub fn string<'v>(input: &'v Value, member: &str) -> Option<&'v str> {
-    input.get(member).and_then(Value::as_str)
-}
-
-pub fn required_string(input: &Value, member: &str) -> Result<String, AwsError> {
-    string(input, member).map(str::to_owned).ok_or_else(|| {
-        validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(member)
-        ))
-    })
-}
-
-fn lower_first(member: &str) -> String {
-    let mut chars = member.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
-pub fn item_member(input: &Value, member: &str) -> Result<Item, AwsError> {
-    match input.get(member) {
-        Some(value) => item_from_value(value),
-        None => Err(validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(member)
-        ))),
-    }
-}
 
 /// The checks every item written passes: size and nesting.
 pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
@@ -57,12 +27,17 @@ pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
 }
 
 /// `ReturnValues`, checked against what the operation allows.
-pub fn return_values(input: &Value, allowed: &[&str]) -> Result<String, AwsError> {
-    let value = string(input, "ReturnValues").unwrap_or("NONE");
+pub fn return_values(given: Option<&str>, allowed: &[&str]) -> Result<String, AwsError> {
+    let value = given.unwrap_or("NONE");
     if !allowed.contains(&value) {
         return Err(validation("Return values set to invalid value"));
     }
     Ok(value.to_owned())
+}
+
+/// Whether a failed condition answers the item (`ReturnValuesOnConditionCheckFailure`).
+pub fn return_on_failure(given: Option<&str>) -> bool {
+    given == Some("ALL_OLD")
 }
 
 /// The expressions of one request, parsed together so unused names and
@@ -72,28 +47,40 @@ pub struct Expressions {
     pub projection: Option<Vec<Path>>,
 }
 
+/// A request's projection: its ProjectionExpression, else its (legacy)
+/// AttributesToGet.
+pub struct Projection<'r> {
+    pub expression: Option<&'r str>,
+    pub attributes_to_get: Option<&'r [String]>,
+}
+
+impl Projection<'_> {
+    pub const NONE: Projection<'static> = Projection {
+        expression: None,
+        attributes_to_get: None,
+    };
+}
+
+/// Parses a request's condition (`condition`: its source and kind) and
+/// projection.
 pub fn parse_expressions(
-    input: &Value,
     subs: &Substitutions,
-    condition_member: Option<(&str, ExpressionKind)>,
+    condition: Option<(&str, ExpressionKind)>,
+    projection: Projection<'_>,
 ) -> Result<Expressions, AwsError> {
-    let condition = match condition_member.and_then(|(member, kind)| string(input, member).map(|s| (s, kind)))
-    {
+    let condition = match condition {
         Some((source, kind)) => Some(parse_condition(source, kind, subs)?),
         None => None,
     };
-    let projection = match string(input, "ProjectionExpression") {
-        Some(source) => Some(parse_projection(source, subs)?),
-        None => input
-            .get("AttributesToGet")
-            .and_then(Value::as_list)
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(|n| Path(vec![crate::expr::ast::PathElement::Name(n.to_owned())]))
-                    .collect()
-            }),
+    let projection = match (projection.expression, projection.attributes_to_get) {
+        (Some(source), _) => Some(parse_projection(source, subs)?),
+        (None, Some(names)) => Some(
+            names
+                .iter()
+                .map(|n| Path(vec![PathElement::Name(n.clone())]))
+                .collect(),
+        ),
+        (None, None) => None,
     };
     Ok(Expressions {
         condition,
@@ -124,26 +111,23 @@ pub fn check_condition(
     }
     let mut error = crate::error::conditional_check_failed();
     if return_item && let Some(item) = current {
-        error = error.with_field("Item", crate::attribute::item_to_value(item));
+        error = error.with_field("Item", nimbus_core::to_value(item));
     }
     Err(error)
 }
 
 /// `ConsumedCapacity` when the request asked for it (`TOTAL` or `INDEXES`).
-pub fn consumed_capacity(input: &Value, table: &str, units: f64) -> Option<Value> {
-    let mode = string(input, "ReturnConsumedCapacity")?;
-    if mode == "NONE" {
-        return None;
-    }
-    let mut members = IndexMap::new();
-    members.insert("TableName".to_owned(), Value::String(table.to_owned()));
-    members.insert("CapacityUnits".to_owned(), Value::Float(units));
-    if mode == "INDEXES" {
-        let mut table_units = IndexMap::new();
-        table_units.insert("CapacityUnits".to_owned(), Value::Float(units));
-        members.insert("Table".to_owned(), Value::Structure(table_units));
-    }
-    Some(Value::Structure(members))
+pub fn consumed_capacity(mode: Option<&str>, table: &str, units: f64) -> Option<ConsumedCapacity> {
+    let mode = mode.filter(|mode| *mode != "NONE")?;
+    Some(ConsumedCapacity {
+        table_name: Some(table.to_owned()),
+        capacity_units: Some(units),
+        table: (mode == "INDEXES").then_some(Capacity {
+            capacity_units: Some(units),
+            ..Capacity::default()
+        }),
+        ..ConsumedCapacity::default()
+    })
 }
 
 /// Write units: one per KB of the larger of the old and new item.
@@ -156,13 +140,4 @@ pub fn write_units(old: Option<&Item>, new: Option<&Item>) -> f64 {
 pub fn read_units(bytes: usize, consistent: bool) -> f64 {
     let units = bytes.div_ceil(4096).max(1) as f64;
     if consistent { units } else { units / 2.0 }
-}
-
-pub fn output(members: Vec<(&str, Option<Value>)>) -> Value {
-    Value::Structure(
-        members
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)))
-            .collect(),
-    )
 }

@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::{Namespace, TableMut, TableRef};
 
-use crate::attribute::{AttributeValue, Item};
+use crate::attribute::{AttributeValue, Item, item_from_json, item_to_json};
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
+use nimbus_dynamodb_api::item::json_item_size;
 
 pub fn namespace(ctx: &RequestContext) -> Result<Namespace, AwsError> {
     Ok(Namespace::regional("dynamodb", &ctx.account_id, &ctx.region)?)
@@ -204,12 +205,22 @@ pub fn load_table_mut(table: &TableMut<'_>, name: &str) -> Result<Option<TableMe
     Ok(table.get_json(&table_key(name))?)
 }
 
+/// Items are stored as DynamoDB JSON (see [`crate::attribute::item_to_json`]).
 pub fn decode_item(bytes: &[u8]) -> Result<Item, AwsError> {
-    serde_json::from_slice(bytes).map_err(|e| AwsError::internal(format!("stored item unreadable: {e}")))
+    item_from_json(bytes).map_err(unreadable)
 }
 
 pub fn encode_item(item: &Item) -> Result<Vec<u8>, AwsError> {
-    serde_json::to_vec(item).map_err(|e| AwsError::internal(format!("item not storable: {e}")))
+    Ok(item_to_json(item))
+}
+
+/// The size of a stored item, without decoding it.
+pub fn stored_size(bytes: &[u8]) -> Result<usize, AwsError> {
+    json_item_size(bytes).map_err(unreadable)
+}
+
+pub fn unreadable(error: serde_json::Error) -> AwsError {
+    AwsError::internal(format!("stored item unreadable: {error}"))
 }
 
 /// Item count and total bytes of a table.

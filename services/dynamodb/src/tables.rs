@@ -5,14 +5,15 @@ use nimbus_core::{AwsError, RequestContext, Timestamp};
 
 use crate::DynamoDb;
 use crate::error::{resource_in_use, table_not_found, validation};
-use crate::generated::*;
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
 use crate::storage::{
     self, Counts, counter_key, index_entry_key, items_prefix, load_table, load_table_mut, table_key,
 };
+use crate::table_description::describe;
+use nimbus_dynamodb_api::*;
 
 const PROVISIONED: &str = "PROVISIONED";
-const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
+pub(crate) const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
 
 fn check_table_name(name: &str) -> Result<(), AwsError> {
     let valid_chars = name
@@ -122,118 +123,8 @@ fn throughput(
     }
 }
 
-fn millis_timestamp(millis: i64) -> Timestamp {
-    Timestamp::from_epoch_millis(millis)
-}
-
-/// The TableDescription DynamoDB answers for `meta`.
-pub fn describe(meta: &TableMeta, status: &str, counts: &Counts) -> TableDescription {
-    let (count, bytes) = counts.table;
-    let index_counts = |name: &str| {
-        meta.indexes
-            .iter()
-            .position(|i| i.name == name)
-            .and_then(|at| counts.indexes.get(at))
-            .copied()
-            .unwrap_or((0, 0))
-    };
-    let key_schema = |hash: &KeyAttr, range: &Option<KeyAttr>| {
-        let mut out = vec![KeySchemaElement {
-            attribute_name: hash.name.clone(),
-            key_type: "HASH".to_owned(),
-        }];
-        if let Some(range) = range {
-            out.push(KeySchemaElement {
-                attribute_name: range.name.clone(),
-                key_type: "RANGE".to_owned(),
-            });
-        }
-        out
-    };
-    let throughput = |read: i64, write: i64| ProvisionedThroughputDescription {
-        number_of_decreases_today: Some(0),
-        read_capacity_units: Some(read),
-        write_capacity_units: Some(write),
-        ..Default::default()
-    };
-    let projection = |index: &IndexMeta| Projection {
-        projection_type: Some(index.projection_type.clone()),
-        non_key_attributes: (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone()),
-    };
-    let globals: Vec<GlobalSecondaryIndexDescription> = meta
-        .indexes
-        .iter()
-        .filter(|i| i.global)
-        .map(|index| GlobalSecondaryIndexDescription {
-            index_name: Some(index.name.clone()),
-            key_schema: Some(key_schema(&index.hash_key, &index.range_key)),
-            projection: Some(projection(index)),
-            index_status: Some("ACTIVE".to_owned()),
-            provisioned_throughput: Some(throughput(index.read_capacity, index.write_capacity)),
-            index_size_bytes: Some(index_counts(&index.name).1),
-            item_count: Some(index_counts(&index.name).0),
-            index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
-            ..Default::default()
-        })
-        .collect();
-    let locals: Vec<LocalSecondaryIndexDescription> = meta
-        .indexes
-        .iter()
-        .filter(|i| !i.global)
-        .map(|index| LocalSecondaryIndexDescription {
-            index_name: Some(index.name.clone()),
-            key_schema: Some(key_schema(&index.hash_key, &index.range_key)),
-            projection: Some(projection(index)),
-            index_size_bytes: Some(index_counts(&index.name).1),
-            item_count: Some(index_counts(&index.name).0),
-            index_arn: Some(format!("{}/index/{}", meta.arn, index.name)),
-        })
-        .collect();
-    TableDescription {
-        attribute_definitions: Some(
-            meta.attributes
-                .iter()
-                .map(|a| AttributeDefinition {
-                    attribute_name: a.name.clone(),
-                    attribute_type: a.attribute_type.clone(),
-                })
-                .collect(),
-        ),
-        table_name: Some(meta.name.clone()),
-        key_schema: Some(key_schema(&meta.hash_key, &meta.range_key)),
-        table_status: Some(status.to_owned()),
-        creation_date_time: Some(millis_timestamp(meta.created_millis)),
-        provisioned_throughput: Some(throughput(meta.read_capacity, meta.write_capacity)),
-        table_size_bytes: Some(bytes),
-        item_count: Some(count),
-        table_arn: Some(meta.arn.clone()),
-        table_id: Some(meta.id.clone()),
-        billing_mode_summary: (meta.billing_mode == PAY_PER_REQUEST).then(|| BillingModeSummary {
-            billing_mode: Some(PAY_PER_REQUEST.to_owned()),
-            last_update_to_pay_per_request_date_time: meta.pay_per_request_since_millis.map(millis_timestamp),
-        }),
-        local_secondary_indexes: (!locals.is_empty()).then_some(locals),
-        global_secondary_indexes: (!globals.is_empty()).then_some(globals),
-        stream_specification: meta.stream_enabled.then(|| StreamSpecification {
-            stream_enabled: true,
-            stream_view_type: meta.stream_view_type.clone(),
-        }),
-        latest_stream_label: meta.stream_label.clone(),
-        latest_stream_arn: meta
-            .stream_label
-            .as_ref()
-            .map(|label| format!("{}/stream/{label}", meta.arn)),
-        table_class_summary: (meta.table_class != "STANDARD").then(|| TableClassSummary {
-            table_class: Some(meta.table_class.clone()),
-            ..Default::default()
-        }),
-        deletion_protection_enabled: Some(meta.deletion_protection),
-        ..Default::default()
-    }
-}
-
 fn stream_label(millis: i64) -> String {
-    let ts = millis_timestamp(millis);
+    let ts = Timestamp::from_epoch_millis(millis);
     // ISO 8601 without zone, millisecond precision, as DynamoDB's labels are.
     let secs = ts.seconds;
     let days = secs.div_euclid(86_400);
@@ -657,11 +548,7 @@ impl DynamoDb {
                     }
                     if let Some(delete) = &update.delete {
                         let Some(position) = meta.indexes.iter().position(|i| i.global && i.name == delete.index_name) else {
-                            return Err(AwsError::new(
-                                "ResourceNotFoundException",
-                                format!("Requested resource not found: Index: {} not found", delete.index_name),
-                                400,
-                            ));
+                            return Err(nimbus_dynamodb_api::errors::resource_not_found(format!("Requested resource not found: Index: {} not found", delete.index_name)));
                         };
                         let index = meta.indexes.remove(position);
                         table.delete_prefix(&storage::index_prefix(&meta.name, &index.name))?;
@@ -674,11 +561,7 @@ impl DynamoDb {
                             .iter_mut()
                             .find(|i| i.global && i.name == change.index_name)
                             .ok_or_else(|| {
-                                AwsError::new(
-                                    "ResourceNotFoundException",
-                                    format!("Requested resource not found: Index: {} not found", change.index_name),
-                                    400,
-                                )
+                                nimbus_dynamodb_api::errors::resource_not_found(format!("Requested resource not found: Index: {} not found", change.index_name))
                             })?;
                         let (read, write) = throughput(&billing, change.provisioned_throughput.as_ref(), "")?;
                         index.read_capacity = read;
@@ -699,197 +582,4 @@ impl DynamoDb {
             table_description: Some(description),
         })
     }
-
-    /// Runs `change` on the table an ARN names, and stores the result.
-    async fn change_by_arn(
-        &self,
-        ctx: &RequestContext,
-        arn: String,
-        change: impl FnOnce(&mut TableMeta) -> Result<(), AwsError> + Send + 'static,
-    ) -> Result<TableMeta, AwsError> {
-        let ns = storage::namespace(ctx)?;
-        let name = table_name_from_arn(&arn, ctx)?;
-        let meta = self
-            .store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                let mut meta = load_table_mut(&table, &name)?.ok_or_else(|| arn_not_found(&arn))?;
-                change(&mut meta)?;
-                table.put_json(&table_key(&name), &meta)?;
-                Ok::<_, AwsError>(meta)
-            })
-            .await?;
-        Ok(meta)
-    }
-
-    pub async fn tag_resource(&self, ctx: &RequestContext, input: TagResourceInput) -> Result<(), AwsError> {
-        let tags = input.tags;
-        self.change_by_arn(ctx, input.resource_arn, move |meta| {
-            for tag in tags {
-                match meta.tags.iter_mut().find(|(k, _)| *k == tag.key) {
-                    Some(existing) => existing.1 = tag.value,
-                    None => meta.tags.push((tag.key, tag.value)),
-                }
-            }
-            if meta.tags.len() > 50 {
-                return Err(validation(
-                    "One or more parameter values were invalid: The number of tags exceeds the limit of 50",
-                ));
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    pub async fn untag_resource(
-        &self,
-        ctx: &RequestContext,
-        input: UntagResourceInput,
-    ) -> Result<(), AwsError> {
-        let keys = input.tag_keys;
-        self.change_by_arn(ctx, input.resource_arn, move |meta| {
-            meta.tags.retain(|(k, _)| !keys.contains(k));
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    pub async fn list_tags_of_resource(
-        &self,
-        ctx: &RequestContext,
-        input: ListTagsOfResourceInput,
-    ) -> Result<ListTagsOfResourceOutput, AwsError> {
-        let meta = self.change_by_arn(ctx, input.resource_arn, |_| Ok(())).await?;
-        Ok(ListTagsOfResourceOutput {
-            tags: Some(
-                meta.tags
-                    .into_iter()
-                    .map(|(key, value)| Tag { key, value })
-                    .collect(),
-            ),
-            next_token: None,
-        })
-    }
-
-    pub async fn update_time_to_live(
-        &self,
-        ctx: &RequestContext,
-        input: UpdateTimeToLiveInput,
-    ) -> Result<UpdateTimeToLiveOutput, AwsError> {
-        let ns = storage::namespace(ctx)?;
-        let spec = input.time_to_live_specification.clone();
-        let name = input.table_name.clone();
-        self.store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                let mut meta = load_table_mut(&table, &name)?.ok_or_else(|| table_not_found(&name))?;
-                match (spec.enabled, &meta.ttl_attribute) {
-                    (true, Some(_)) => return Err(validation("TimeToLive is already enabled")),
-                    (false, None) => return Err(validation("TimeToLive is already disabled")),
-                    (false, Some(current)) if *current != spec.attribute_name => {
-                        return Err(validation(format!(
-                            "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
-                        )));
-                    }
-                    _ => {}
-                }
-                meta.ttl_attribute = spec.enabled.then(|| spec.attribute_name.clone());
-                if spec.enabled {
-                    crate::ttl::backfill(&mut table, &meta)?;
-                } else {
-                    table.delete_prefix(&crate::ttl::expiry_prefix(&name))?;
-                }
-                table.put_json(&table_key(&name), &meta)?;
-                Ok(())
-            })
-            .await?;
-        let enabled = input.time_to_live_specification.enabled;
-        crate::ttl::register(
-            &self.store,
-            &ctx.account_id,
-            &ctx.region,
-            &input.table_name,
-            enabled,
-        )
-        .await?;
-        Ok(UpdateTimeToLiveOutput {
-            time_to_live_specification: Some(input.time_to_live_specification),
-        })
-    }
-
-    pub async fn describe_time_to_live(
-        &self,
-        ctx: &RequestContext,
-        input: DescribeTimeToLiveInput,
-    ) -> Result<DescribeTimeToLiveOutput, AwsError> {
-        let ns = storage::namespace(ctx)?;
-        let name = input.table_name;
-        let meta = self
-            .store
-            .read(move |txn| load_table(&txn.open(&ns)?, &name)?.ok_or_else(|| table_not_found(&name)))
-            .await?;
-        Ok(DescribeTimeToLiveOutput {
-            time_to_live_description: Some(TimeToLiveDescription {
-                time_to_live_status: Some(
-                    if meta.ttl_attribute.is_some() {
-                        "ENABLED"
-                    } else {
-                        "DISABLED"
-                    }
-                    .to_owned(),
-                ),
-                attribute_name: meta.ttl_attribute.clone(),
-            }),
-        })
-    }
-
-    pub fn describe_limits(&self) -> DescribeLimitsOutput {
-        DescribeLimitsOutput {
-            account_max_read_capacity_units: Some(80_000),
-            account_max_write_capacity_units: Some(80_000),
-            table_max_read_capacity_units: Some(40_000),
-            table_max_write_capacity_units: Some(40_000),
-        }
-    }
-
-    pub fn describe_endpoints(&self, ctx: &RequestContext) -> DescribeEndpointsResponse {
-        DescribeEndpointsResponse {
-            endpoints: vec![Endpoint {
-                address: format!("dynamodb.{}.amazonaws.com", ctx.region),
-                cache_period_in_minutes: 1440,
-            }],
-        }
-    }
-}
-
-fn arn_not_found(arn: &str) -> AwsError {
-    // DynamoDB's own spelling, "ResourcArn", kept word for word.
-    AwsError::new(
-        "ResourceNotFoundException",
-        format!("Requested resource not found: ResourcArn: {arn} not found"),
-        400,
-    )
-}
-
-/// `arn:aws:dynamodb:<region>:<account>:table/<name>` → name.
-fn table_name_from_arn(arn: &str, ctx: &RequestContext) -> Result<String, AwsError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let invalid = || {
-        validation(format!(
-            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-        ))
-    };
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "dynamodb" {
-        return Err(invalid());
-    }
-    let name = parts[5].strip_prefix("table/").ok_or_else(invalid)?;
-    if name.contains('/') || name.is_empty() {
-        return Err(invalid());
-    }
-    if parts[3] != ctx.region || parts[4] != ctx.account_id {
-        return Err(arn_not_found(arn));
-    }
-    Ok(name.to_owned())
 }

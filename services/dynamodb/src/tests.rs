@@ -1,35 +1,65 @@
-//! Service-level tests that need the clock: TTL expiry with a TestClock.
+//! Service-level tests that need the clock: TTL expiry and stream trimming
+//! with a TestClock, through the typed API.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use nimbus_core::{RequestContext, Value, to_value};
+use nimbus_core::RequestContext;
+use nimbus_dynamodb_api::*;
+use nimbus_dynamodbstreams_api::{
+    DescribeStreamInput, DynamoDbStreamsApi, GetRecordsInput, GetShardIteratorInput,
+};
 use nimbus_runtime::TestClock;
 use nimbus_store::Store;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::DynamoDb;
+use crate::attribute::AttributeValue;
 
-fn request(body: serde_json::Value) -> Value {
-    to_value(&body)
+fn ctx() -> RequestContext {
+    RequestContext::for_tests("dynamodb", "test")
 }
 
-async fn call(service: &DynamoDb, operation: &str, body: serde_json::Value) -> Value {
-    let ctx = RequestContext::for_tests("dynamodb", operation);
-    match service.dispatch(&ctx, operation, request(body)).await {
-        Ok(value) => value,
-        Err(err) => panic!("{operation} failed: {err}"),
+/// A typed input from the JSON a client sends.
+fn input<T: DeserializeOwned>(body: serde_json::Value) -> T {
+    serde_json::from_value(body).expect("a valid input")
+}
+
+fn table_input(name: &str, stream: bool) -> CreateTableInput {
+    let mut body = json!({
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    });
+    if stream {
+        body["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"});
     }
+    input(body)
+}
+
+async fn put(service: &DynamoDb, table: &str, item: serde_json::Value) {
+    let put: PutItemInput = input(json!({"TableName": table, "Item": item}));
+    service.put_item(&ctx(), put).await.expect("put");
 }
 
 async fn exists(service: &DynamoDb, pk: &str) -> bool {
-    let answer = call(
-        service,
-        "GetItem",
-        json!({"TableName": "ttl", "Key": {"pk": {"S": pk}}}),
-    )
-    .await;
-    answer.get("Item").is_some()
+    let get: GetItemInput = input(json!({"TableName": "ttl", "Key": {"pk": {"S": pk}}}));
+    service.get_item(&ctx(), get).await.expect("get").item.is_some()
+}
+
+#[tokio::test]
+async fn every_listed_operation_is_implemented() {
+    let service = DynamoDb::new(
+        Arc::new(Store::ephemeral().expect("store")),
+        TestClock::new().clock(),
+    );
+    let missing = nimbus_dynamodb_api::unimplemented_operations(&service, &ctx()).await;
+    assert!(missing.is_empty(), "answering NotImplemented: {missing:?}");
+    let streams = crate::DynamoDbStreams::new(Arc::new(Store::ephemeral().expect("store")));
+    let missing = nimbus_dynamodbstreams_api::unimplemented_operations(&streams, &ctx()).await;
+    assert!(missing.is_empty(), "answering NotImplemented: {missing:?}");
 }
 
 #[tokio::test]
@@ -38,40 +68,27 @@ async fn ttl_expires_items_by_the_clock() {
     let store = Arc::new(Store::ephemeral().expect("store"));
     let service = DynamoDb::new(Arc::clone(&store), clock.clock());
     let now = (clock.clock().now_epoch_millis() / 1000) as i64;
-    call(
-        &service,
-        "CreateTable",
-        json!({
-            "TableName": "ttl",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .await;
+    service
+        .create_table(&ctx(), table_input("ttl", false))
+        .await
+        .expect("table");
     // Written before TTL is on: the backfill must index it.
-    let put = |pk: &str, expires: Option<i64>| {
+    let item = |pk: &str, expires: Option<i64>| {
         let mut item = json!({"pk": {"S": pk}});
         if let Some(expires) = expires {
             item["expires"] = json!({"N": expires.to_string()});
         }
-        json!({"TableName": "ttl", "Item": item})
+        item
     };
-    call(&service, "PutItem", put("early", Some(now + 60))).await;
-    call(
-        &service,
-        "UpdateTimeToLive",
-        json!({"TableName": "ttl", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "expires"}}),
-    )
-    .await;
-    call(&service, "PutItem", put("late", Some(now + 3600))).await;
-    call(&service, "PutItem", put("forever", None)).await;
-    call(
-        &service,
-        "PutItem",
-        put("ancient", Some(now - 6 * 365 * 24 * 3600)),
-    )
-    .await;
+    put(&service, "ttl", item("early", Some(now + 60))).await;
+    let ttl: UpdateTimeToLiveInput = input(json!({
+        "TableName": "ttl",
+        "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "expires"}
+    }));
+    service.update_time_to_live(&ctx(), ttl).await.expect("ttl on");
+    put(&service, "ttl", item("late", Some(now + 3600))).await;
+    put(&service, "ttl", item("forever", None)).await;
+    put(&service, "ttl", item("ancient", Some(now - 6 * 365 * 24 * 3600))).await;
 
     assert_eq!(crate::ttl::sweep(&store, now).await.expect("sweep"), 0);
     assert!(exists(&service, "early").await);
@@ -94,82 +111,76 @@ async fn ttl_expires_items_by_the_clock() {
 
     assert_eq!(crate::ttl::sweep(&store, now + 3601).await.expect("sweep"), 1);
     assert!(!exists(&service, "late").await);
-    let described = call(&service, "DescribeTable", json!({"TableName": "ttl"})).await;
-    let count = described
-        .get("Table")
-        .and_then(|t| t.get("ItemCount"))
-        .and_then(Value::as_i64);
-    assert_eq!(count, Some(2));
+    let described = service
+        .describe_table(&ctx(), input(json!({"TableName": "ttl"})))
+        .await
+        .expect("describe");
+    assert_eq!(described.table.and_then(|t| t.item_count), Some(2));
 }
 
 #[tokio::test]
 async fn stream_records_older_than_a_day_are_trimmed() {
-    use nimbus_core::Service;
-
     let clock = TestClock::new();
     let store = Arc::new(Store::ephemeral().expect("store"));
     let service = DynamoDb::new(Arc::clone(&store), clock.clock());
     let streams = crate::DynamoDbStreams::new(Arc::clone(&store));
-    let created = call(
-        &service,
-        "CreateTable",
-        json!({
-            "TableName": "streamed",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST",
-            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}
-        }),
-    )
-    .await;
-    let arn = created
-        .get("TableDescription")
-        .and_then(|t| t.get("LatestStreamArn"))
-        .and_then(Value::as_str)
-        .expect("stream arn")
-        .to_owned();
-    let put = |pk: &str| json!({"TableName": "streamed", "Item": {"pk": {"S": pk}}});
-    call(&service, "PutItem", put("old")).await;
-    clock.advance(Duration::from_secs(25 * 3600)).await;
-    call(&service, "PutItem", put("new")).await;
-
-    let ctx = RequestContext::for_tests("dynamodbstreams", "DescribeStream");
-    let stream = streams
-        .handle(&ctx, "DescribeStream", request(json!({"StreamArn": arn})))
+    let created = service
+        .create_table(&ctx(), table_input("streamed", true))
         .await
-        .expect("describe");
-    let shard = stream
-        .get("StreamDescription")
-        .and_then(|d| d.get("Shards"))
-        .and_then(Value::as_list)
-        .and_then(|s| s.first())
-        .and_then(|s| s.get("ShardId"))
-        .and_then(Value::as_str)
-        .expect("shard")
-        .to_owned();
-    let iterator = streams
-        .handle(
-            &ctx,
-            "GetShardIterator",
-            request(json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})),
+        .expect("table");
+    let arn = created
+        .table_description
+        .and_then(|t| t.latest_stream_arn)
+        .expect("stream arn");
+    put(&service, "streamed", json!({"pk": {"S": "old"}})).await;
+    clock.advance(Duration::from_secs(25 * 3600)).await;
+    put(&service, "streamed", json!({"pk": {"S": "new"}})).await;
+
+    let described = streams
+        .describe_stream(
+            &ctx(),
+            DescribeStreamInput {
+                stream_arn: arn.clone(),
+                ..DescribeStreamInput::default()
+            },
         )
         .await
-        .expect("iterator");
-    let iterator = iterator
-        .get("ShardIterator")
-        .and_then(Value::as_str)
+        .expect("describe");
+    let shard = described
+        .stream_description
+        .and_then(|d| d.shards)
+        .and_then(|shards| shards.into_iter().next())
+        .and_then(|shard| shard.shard_id)
+        .expect("shard");
+    let iterator = streams
+        .get_shard_iterator(
+            &ctx(),
+            GetShardIteratorInput {
+                stream_arn: arn,
+                shard_id: shard,
+                shard_iterator_type: "TRIM_HORIZON".to_owned(),
+                sequence_number: None,
+            },
+        )
+        .await
         .expect("iterator")
-        .to_owned();
+        .shard_iterator
+        .expect("iterator");
     let records = streams
-        .handle(&ctx, "GetRecords", request(json!({"ShardIterator": iterator})))
+        .get_records(
+            &ctx(),
+            GetRecordsInput {
+                shard_iterator: iterator,
+                limit: None,
+            },
+        )
         .await
         .expect("records");
-    let keys: Vec<&str> = records
-        .get("Records")
-        .and_then(Value::as_list)
-        .expect("records")
-        .iter()
-        .filter_map(|r| r.get("dynamodb")?.get("Keys")?.get("pk")?.get("S")?.as_str())
+    let keys: Vec<AttributeValue> = records
+        .records
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.dynamodb?.keys?.swap_remove("pk"))
         .collect();
-    assert_eq!(keys, vec!["new"]);
+    assert_eq!(keys, vec![AttributeValue::S("new".to_owned())]);
 }

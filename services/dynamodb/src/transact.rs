@@ -6,11 +6,17 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
+use indexmap::IndexMap;
 use nimbus_core::{AwsError, RequestContext, Value};
+use nimbus_dynamodb_api::item::AnswerItem;
+use nimbus_dynamodb_api::{
+    ItemResponse, TransactGetItem, TransactGetItemsInput, TransactGetItemsOutput, TransactWriteItem,
+    TransactWriteItemsInput, TransactWriteItemsOutput,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::DynamoDb;
-use crate::attribute::{Item, item_to_value};
+use crate::attribute::{ExpressionValues, Item};
 use crate::error::{conditional_check_failed, resource_not_found, validation};
 use crate::expr::ast::{Condition, Path, UpdateAction};
 use crate::expr::eval::{evaluate, project};
@@ -55,75 +61,131 @@ pub struct TransactWrite {
     pub failure_code: &'static str,
 }
 
-fn parse_write(entry: &Value) -> Result<TransactWrite, AwsError> {
-    let (name, body) = ["ConditionCheck", "Put", "Delete", "Update"]
-        .iter()
-        .find_map(|name| entry.get(name).map(|body| (*name, body)))
-        .ok_or_else(|| validation("TransactItems can only contain one of Check, Put, Update or Delete"))?;
-    let table = required_string(body, "TableName")?;
-    let subs = Substitutions::from_request(body)?;
-    let actions = match (name, string(body, "UpdateExpression")) {
-        ("Update", Some(source)) => parse_update(source, &subs)?,
-        ("Update", None) => return Err(validation("UpdateExpression is required for an Update")),
-        _ => Vec::new(),
+/// One entry of TransactItems, whichever kind it is.
+struct WriteBody {
+    kind: &'static str,
+    table: String,
+    /// The key (Delete, Update, ConditionCheck) or the whole item (Put).
+    key_or_item: Item,
+    update_expression: Option<String>,
+    condition_expression: Option<String>,
+    names: Option<IndexMap<String, String>>,
+    values: Option<ExpressionValues>,
+    return_on_failure: Option<String>,
+}
+
+impl WriteBody {
+    /// The first of ConditionCheck, Put, Delete and Update the entry holds.
+    fn of(entry: TransactWriteItem) -> Result<WriteBody, AwsError> {
+        if let Some(check) = entry.condition_check {
+            return Ok(WriteBody {
+                kind: "ConditionCheck",
+                table: check.table_name,
+                key_or_item: check.key,
+                update_expression: None,
+                condition_expression: Some(check.condition_expression),
+                names: check.expression_attribute_names,
+                values: check.expression_attribute_values,
+                return_on_failure: check.return_values_on_condition_check_failure,
+            });
+        }
+        if let Some(put) = entry.put {
+            return Ok(WriteBody {
+                kind: "Put",
+                table: put.table_name,
+                key_or_item: put.item,
+                update_expression: None,
+                condition_expression: put.condition_expression,
+                names: put.expression_attribute_names,
+                values: put.expression_attribute_values,
+                return_on_failure: put.return_values_on_condition_check_failure,
+            });
+        }
+        if let Some(delete) = entry.delete {
+            return Ok(WriteBody {
+                kind: "Delete",
+                table: delete.table_name,
+                key_or_item: delete.key,
+                update_expression: None,
+                condition_expression: delete.condition_expression,
+                names: delete.expression_attribute_names,
+                values: delete.expression_attribute_values,
+                return_on_failure: delete.return_values_on_condition_check_failure,
+            });
+        }
+        let update = entry.update.ok_or_else(|| {
+            validation("TransactItems can only contain one of Check, Put, Update or Delete")
+        })?;
+        Ok(WriteBody {
+            kind: "Update",
+            table: update.table_name,
+            key_or_item: update.key,
+            update_expression: Some(update.update_expression),
+            condition_expression: update.condition_expression,
+            names: update.expression_attribute_names,
+            values: update.expression_attribute_values,
+            return_on_failure: update.return_values_on_condition_check_failure,
+        })
+    }
+}
+
+fn parse_write(entry: TransactWriteItem) -> Result<TransactWrite, AwsError> {
+    let body = WriteBody::of(entry)?;
+    let subs = Substitutions::new(body.names, body.values)?;
+    let actions = match &body.update_expression {
+        Some(source) => parse_update(source, &subs)?,
+        None => Vec::new(),
     };
     check_overlaps(&actions)?;
     check_static_types(&actions)?;
-    let condition = match string(body, "ConditionExpression") {
+    let condition = match &body.condition_expression {
         Some(source) => Some(crate::expr::parser::parse_condition(
             source,
             ExpressionKind::Condition,
             &subs,
         )?),
-        None if name == "ConditionCheck" => {
-            return Err(validation("ConditionExpression is required for a ConditionCheck"));
-        }
         None => None,
     };
     check_substitutions_used(&subs, condition.is_some() || !actions.is_empty())?;
-    let key_or_item = if name == "Put" {
-        item_member(body, "Item")?
-    } else {
-        item_member(body, "Key")?
-    };
-    if name == "Put" {
-        check_item_size(&key_or_item)?;
+    if body.kind == "Put" {
+        check_item_size(&body.key_or_item)?;
     }
     Ok(TransactWrite {
-        table,
-        key_or_item: key_or_item.clone(),
+        table: body.table,
+        key_or_item: body.key_or_item.clone(),
         condition,
-        return_on_failure: string(body, "ReturnValuesOnConditionCheckFailure") == Some("ALL_OLD"),
+        return_on_failure: return_on_failure(body.return_on_failure.as_deref()),
         failure_code: "ConditionalCheckFailed",
-        kind: match name {
+        kind: match body.kind {
             "ConditionCheck" => WriteKind::ConditionCheck,
-            "Put" => WriteKind::Put(key_or_item),
+            "Put" => WriteKind::Put(body.key_or_item),
             "Delete" => WriteKind::Delete,
             _ => WriteKind::Update(actions),
         },
     })
 }
 
-fn transact_items(input: &Value) -> Result<&[Value], AwsError> {
-    let items = input
-        .get("TransactItems")
-        .and_then(Value::as_list)
-        .unwrap_or_default();
-    if items.is_empty() || items.len() > MAX_TRANSACT_ITEMS {
+/// TransactItems holds 1 to 100 entries.
+fn check_entry_count(count: usize) -> Result<(), AwsError> {
+    if count == 0 || count > MAX_TRANSACT_ITEMS {
         return Err(validation(format!(
             "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_TRANSACT_ITEMS}, Member must have length greater than or equal to 1"
         )));
     }
-    Ok(items)
+    Ok(())
 }
 
 /// A cancellation reason as DynamoDB lists it.
 fn reason(code: &str, message: Option<&str>, item: Option<&Item>) -> Value {
-    output(vec![
-        ("Code", Some(Value::String(code.to_owned()))),
-        ("Message", message.map(|m| Value::String(m.to_owned()))),
-        ("Item", item.map(item_to_value)),
-    ])
+    let mut members = IndexMap::new();
+    members.insert("Code".to_owned(), Value::String(code.to_owned()));
+    if let Some(message) = message {
+        members.insert("Message".to_owned(), Value::String(message.to_owned()));
+    }
+    if let Some(item) = item {
+        members.insert("Item".to_owned(), nimbus_core::to_value(item));
+    }
+    Value::Structure(members)
 }
 
 fn cancelled(reasons: Vec<Value>) -> AwsError {
@@ -135,22 +197,31 @@ fn cancelled(reasons: Vec<Value>) -> AwsError {
         "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
         codes.join(", ")
     );
-    AwsError::new("TransactionCanceledException", message, 400)
+    nimbus_dynamodb_api::errors::transaction_canceled(message)
         .with_field("CancellationReasons", Value::List(reasons))
 }
 
 impl DynamoDb {
-    pub async fn transact_write_items(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        let entries = transact_items(&input)?;
-        let writes: Vec<TransactWrite> = entries.iter().map(parse_write).collect::<Result<_, _>>()?;
-        let token = string(&input, "ClientRequestToken").map(str::to_owned);
+    pub async fn transact_write_items(
+        &self,
+        ctx: &RequestContext,
+        input: TransactWriteItemsInput,
+    ) -> Result<TransactWriteItemsOutput, AwsError> {
+        check_entry_count(input.transact_items.len())?;
+        // A repeat under the same token must be the very same request.
         let request_hash = {
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            format!("{entries:?}").hash(&mut hasher);
+            format!("{:?}", input.transact_items).hash(&mut hasher);
             hasher.finish()
         };
-        self.transact_parsed(ctx, writes, token, request_hash).await?;
-        Ok(Value::empty())
+        let writes: Vec<TransactWrite> = input
+            .transact_items
+            .into_iter()
+            .map(parse_write)
+            .collect::<Result<_, _>>()?;
+        self.transact_parsed(ctx, writes, input.client_request_token, request_hash)
+            .await?;
+        Ok(TransactWriteItemsOutput::default())
     }
 
     /// Runs parsed transaction writes all-or-nothing, remembering `token`.
@@ -172,11 +243,7 @@ impl DynamoDb {
                     && now - record.at_millis < TOKEN_WINDOW_MILLIS
                 {
                     if record.request_hash != request_hash {
-                        return Err(AwsError::new(
-                            "IdempotentParameterMismatchException",
-                            "The request uses the same client token as a previous, but non-identical request.",
-                            400,
-                        ));
+                        return Err(nimbus_dynamodb_api::errors::idempotent_parameter_mismatch("The request uses the same client token as a previous, but non-identical request."));
                     }
                     // The same request again: already applied, succeed without writing.
                     return Ok(());
@@ -259,21 +326,22 @@ impl DynamoDb {
             .await
     }
 
-    pub async fn transact_get_items(&self, ctx: &RequestContext, input: Value) -> Result<Value, AwsError> {
-        let entries = transact_items(&input)?;
-        let mut gets: Vec<(String, Item, Option<Vec<Path>>)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let body = entry
-                .get("Get")
-                .ok_or_else(|| validation("TransactItems can only contain Get"))?;
-            let subs = Substitutions::from_request(body)?;
-            let expressions = parse_expressions(body, &subs, None)?;
-            check_substitutions_used(&subs, body.get("ProjectionExpression").is_some())?;
-            gets.push((
-                required_string(body, "TableName")?,
-                item_member(body, "Key")?,
-                expressions.projection,
-            ));
+    pub async fn transact_get_items(
+        &self,
+        ctx: &RequestContext,
+        input: TransactGetItemsInput,
+    ) -> Result<TransactGetItemsOutput, AwsError> {
+        check_entry_count(input.transact_items.len())?;
+        let mut gets: Vec<(String, Item, Option<Vec<Path>>)> = Vec::with_capacity(input.transact_items.len());
+        for TransactGetItem { get } in input.transact_items {
+            let subs = Substitutions::new(get.expression_attribute_names, None)?;
+            let projection = Projection {
+                expression: get.projection_expression.as_deref(),
+                attributes_to_get: None,
+            };
+            let expressions = parse_expressions(&subs, None, projection)?;
+            check_substitutions_used(&subs, get.projection_expression.is_some())?;
+            gets.push((get.table_name, get.key, expressions.projection));
         }
         let ns = storage::namespace(ctx)?;
         let items = self
@@ -284,22 +352,22 @@ impl DynamoDb {
                 for (name, key, projection) in gets {
                     let meta = load_table(&table, &name)?.ok_or_else(resource_not_found)?;
                     meta.check_key(&key)?;
-                    let item = table
-                        .get(&item_key(&meta, &key))?
-                        .map(|b| decode_item(&b))
-                        .transpose()?;
-                    items.push(match (item, &projection) {
-                        (Some(item), Some(paths)) => Some(project(&item, paths)),
-                        (item, _) => item,
+                    let stored = table.get(&item_key(&meta, &key))?;
+                    items.push(match (stored, &projection) {
+                        (Some(stored), Some(paths)) => {
+                            Some(AnswerItem::Attributes(project(&decode_item(&stored)?, paths)))
+                        }
+                        (Some(stored), None) => Some(AnswerItem::stored(stored)),
+                        (None, _) => None,
                     });
                 }
                 Ok::<_, AwsError>(items)
             })
             .await?;
-        let responses = items
-            .iter()
-            .map(|item| output(vec![("Item", item.as_ref().map(item_to_value))]))
-            .collect();
-        Ok(output(vec![("Responses", Some(Value::List(responses)))]))
+        let responses = items.into_iter().map(|item| ItemResponse { item }).collect();
+        Ok(TransactGetItemsOutput {
+            responses: Some(responses),
+            ..TransactGetItemsOutput::default()
+        })
     }
 }

@@ -155,34 +155,34 @@ where
     let session = Session::new(model, protocol);
     match run(&session, || reader.read(&session, seed)) {
         Ok(value) => Ok(value),
-        Err(Failure::Raised(error)) => Err(error),
         Err(Failure::Format(error)) => Err(reader.format_error(error)),
-        Err(Failure::Invalid) => Err(report(reader, model, protocol, shape)),
+        // A target's own rule (DynamoDB's attribute values) speaks after the
+        // model's: a request that also breaks a constraint is told that.
+        Err(Failure::Raised(error)) => Err(report(reader, model, protocol, shape).unwrap_or(error)),
+        Err(Failure::Invalid) => Err(report(reader, model, protocol, shape).unwrap_or_else(|| {
+            // The decoders and the walker disagree: a defect, worded as a
+            // validation error all the same.
+            AwsError::new(
+                "ValidationException",
+                "The request breaks a constraint of the service model",
+                400,
+            )
+        })),
     }
 }
 
-/// Reads a request that broke a constraint again, into a [`Value`], and
-/// words every violation.
-fn report<R: Reader>(reader: &R, model: &Model, protocol: Protocol, shape: &Shape) -> AwsError {
+/// Reads a request again, into a [`Value`], and words every constraint it
+/// breaks; `None` when it breaks none.
+fn report<R: Reader>(reader: &R, model: &Model, protocol: Protocol, shape: &Shape) -> Option<AwsError> {
     let session = Session::reporting(model, protocol);
     match run(&session, || reader.read(&session, ValueSeed::new(model, shape))) {
         Ok(value) => {
             let violations = validate::validate(model, protocol, shape, &value);
-            if violations.is_empty() {
-                // The decoders and the walker disagree: a defect, worded as
-                // a validation error all the same.
-                AwsError::new(
-                    "ValidationException",
-                    "The request breaks a constraint of the service model",
-                    400,
-                )
-            } else {
-                validate::validation_error(protocol, model, &violations)
-            }
+            (!violations.is_empty()).then(|| validate::validation_error(protocol, model, &violations))
         }
-        Err(Failure::Raised(error)) => error,
-        Err(Failure::Format(error)) => reader.format_error(error),
-        Err(Failure::Invalid) => AwsError::internal("the reporting pass stopped at a constraint"),
+        Err(Failure::Raised(error)) => Some(error),
+        Err(Failure::Format(error)) => Some(reader.format_error(error)),
+        Err(Failure::Invalid) => Some(AwsError::internal("the reporting pass stopped at a constraint")),
     }
 }
 

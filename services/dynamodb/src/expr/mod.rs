@@ -12,9 +12,9 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, Value};
+use nimbus_core::AwsError;
 
-use crate::attribute::AttributeValue;
+use crate::attribute::{AttributeValue, ExpressionValues};
 use crate::error::validation;
 
 /// Which request member an expression came from: it names the expression in
@@ -61,35 +61,16 @@ pub struct Substitutions {
 }
 
 impl Substitutions {
-    /// Reads both maps from a request, checking the values.
-    pub fn from_request(input: &Value) -> Result<Substitutions, AwsError> {
-        let names = match input.get("ExpressionAttributeNames") {
-            Some(Value::Map(map)) => Some(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect::<IndexMap<_, _>>(),
-            ),
-            _ => None,
-        };
-        let values = match input.get("ExpressionAttributeValues") {
-            Some(Value::Map(map)) => {
-                if map.is_empty() {
-                    return Err(validation("ExpressionAttributeValues must not be empty"));
-                }
-                let mut values = IndexMap::with_capacity(map.len());
-                for (k, v) in map {
-                    let value = AttributeValue::from_value(v).map_err(|e| {
-                        validation(format!(
-                            "ExpressionAttributeValues contains invalid value: {} for key {k}",
-                            e.message
-                        ))
-                    })?;
-                    values.insert(k.clone(), value);
-                }
-                Some(values)
-            }
-            _ => None,
-        };
+    /// A request's ExpressionAttributeNames and ExpressionAttributeValues
+    /// (each value already checked as it was read), checking the maps.
+    pub fn new(
+        names: Option<IndexMap<String, String>>,
+        values: Option<ExpressionValues>,
+    ) -> Result<Substitutions, AwsError> {
+        let values = values.map(|ExpressionValues(values)| values);
+        if values.as_ref().is_some_and(IndexMap::is_empty) {
+            return Err(validation("ExpressionAttributeValues must not be empty"));
+        }
         if let Some(bad) = names
             .as_ref()
             .and_then(|n| n.keys().find(|k| !valid_placeholder(k, '#')))

@@ -73,12 +73,11 @@ fn coral_type(code: &str) -> Option<&'static str> {
 pub(crate) fn identify<'m>(model: &'m Model, error: &AwsError, namespace: Option<&str>) -> ErrorIdentity<'m> {
     let shape = model.error_shape(&error.code);
     let code = shape.map_or_else(|| error.code.to_string(), |shape| shape.name.clone());
-    let type_name = match (namespace, shape) {
-        (Some(namespace), Some(_)) => format!("{namespace}#{code}"),
-        (Some(namespace), None) => {
-            coral_type(&code).map_or_else(|| format!("{namespace}#{code}"), str::to_owned)
-        }
-        (None, _) => code.clone(),
+    // The request layer's errors keep its namespace even where a model (or
+    // nimbus's patch of it) declares the shape.
+    let type_name = match namespace {
+        Some(namespace) => coral_type(&code).map_or_else(|| format!("{namespace}#{code}"), str::to_owned),
+        None => code.clone(),
     };
     let query_error = model.metadata.is_query_compatible().then(|| {
         let query_code = shape

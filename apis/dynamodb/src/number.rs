@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use nimbus_core::AwsError;
 
-use crate::error::validation;
+use crate::errors::validation;
 
 /// Most significant digits a number may carry.
 const MAX_DIGITS: usize = 38;
