@@ -4,7 +4,6 @@
 //! attribute values only to be encoded again. Items an operation built or
 //! projected are [`AnswerItem::Attributes`].
 
-use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
@@ -12,7 +11,7 @@ use nimbus_core::typed::RawJson;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::attribute::{AttributeValue, Item, item_to_json};
+use crate::attribute::{Item, item_to_json};
 
 /// An item in an answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,54 +68,10 @@ impl<'de> Deserialize<'de> for AnswerItem {
 /// [`crate::attribute::item_size`] counts the decoded item), read off its
 /// DynamoDB JSON without building it.
 pub fn json_item_size(json: &[u8]) -> Result<usize, serde_json::Error> {
-    read_stored(json, &[]).map(|facts| facts.size)
-}
-
-/// What a scan needs of a stored item it passes on whole.
-pub struct StoredFacts {
-    /// As [`json_item_size`] counts it.
-    pub size: usize,
-    /// The attributes asked for (the key attributes), those it has.
-    pub attributes: Item,
-}
-
-/// The size of a stored item and the attributes named `wanted`, in one
-/// pass over its DynamoDB JSON that builds nothing else.
-pub fn read_stored(json: &[u8], wanted: &[&str]) -> Result<StoredFacts, serde_json::Error> {
-    let _ = nimbus_core::AwsError::take_raised();
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let facts = deserializer.deserialize_map(FactsVisitor { wanted })?;
+    let size = EntriesSize { per_entry: 0 }.deserialize(&mut deserializer)?;
     deserializer.end()?;
-    Ok(facts)
-}
-
-struct FactsVisitor<'w> {
-    wanted: &'w [&'w str],
-}
-
-impl<'de> Visitor<'de> for FactsVisitor<'_> {
-    type Value = StoredFacts;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an item")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StoredFacts, A::Error> {
-        let mut facts = StoredFacts {
-            size: 0,
-            attributes: Item::new(),
-        };
-        while let Some(name) = map.next_key_seed(Name)? {
-            if self.wanted.contains(&name.as_ref()) {
-                let value: AttributeValue = map.next_value()?;
-                facts.size += name.len() + value.size();
-                facts.attributes.insert(name.into_owned(), value);
-            } else {
-                facts.size += name.len() + map.next_value_seed(ValueSize)?;
-            }
-        }
-        Ok(facts)
-    }
+    Ok(size)
 }
 
 /// The size of one `{"<type>": ...}` attribute value.
@@ -151,7 +106,7 @@ impl<'de> Visitor<'de> for ValueSize {
                 1
             }
             Kind::L => 3 + map.next_value_seed(Sum(ValueSize, 1))?,
-            Kind::M => 3 + map.next_value_seed(EntriesSize)?,
+            Kind::M => 3 + map.next_value_seed(EntriesSize { per_entry: 1 })?,
             Kind::SS => map.next_value_seed(Sum(TextLen, 0))?,
             Kind::NS => map.next_value_seed(Sum(NumberSize, 0))?,
             Kind::BS => map.next_value_seed(Sum(BlobLen, 0))?,
@@ -160,35 +115,12 @@ impl<'de> Visitor<'de> for ValueSize {
     }
 }
 
-/// An attribute name, borrowed from the JSON unless it has escapes.
-struct Name;
-
-impl<'de> DeserializeSeed<'de> for Name {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
+/// A map's entries: name plus value, and `per_entry` bytes each (one in a
+/// map value, none at an item's top level).
+#[derive(Clone, Copy)]
+struct EntriesSize {
+    per_entry: usize,
 }
-
-impl<'de> Visitor<'de> for Name {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an attribute name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-}
-
-/// A map value's entries: one byte each, plus name and value.
-struct EntriesSize;
 
 impl<'de> DeserializeSeed<'de> for EntriesSize {
     type Value = usize;
@@ -208,7 +140,7 @@ impl<'de> Visitor<'de> for EntriesSize {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut size = 0;
         while let Some(name) = map.next_key_seed(TextLen)? {
-            size += 1 + name + map.next_value_seed(ValueSize)?;
+            size += self.per_entry + name + map.next_value_seed(ValueSize)?;
         }
         Ok(size)
     }
@@ -397,11 +329,6 @@ mod tests {
         .to_string();
         let item = item_from_json(json.as_bytes()).expect("item");
         assert_eq!(json_item_size(json.as_bytes()).expect("size"), item_size(&item));
-        let facts = read_stored(json.as_bytes(), &["pk", "n", "absent"]).expect("facts");
-        assert_eq!(facts.size, item_size(&item));
-        let keys: Vec<&str> = facts.attributes.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["pk", "n"]);
-        assert_eq!(facts.attributes["pk"], item["pk"]);
         assert!(json_item_size(b"{\"a\":{\"Q\":\"x\"}}").is_err());
         assert!(json_item_size(b"{} trailing").is_err());
     }

@@ -88,6 +88,12 @@ struct Cli {
     #[arg(long)]
     big_queue_messages: Option<usize>,
 
+    /// Measure every server this many times, taking turns, and report each
+    /// figure's median: a shared machine's slow spells then fall on every
+    /// server alike (before/after comparisons want 3 or more).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+
     /// Also write the markdown report to this file.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -160,33 +166,51 @@ async fn benchmark(cli: Cli) -> Result<(), String> {
         scenarios.iter().map(|id| id.name()).collect::<Vec<_>>().join(",")
     );
 
+    let servers_order = servers.clone();
+    let mut launchers = Vec::new();
     let mut runs = Vec::new();
     for kind in servers {
-        let run = match servers::locate(kind, &locations, settings.large_object_bytes) {
-            Ok(launcher) => {
-                eprintln!("[{}] measuring {}", kind.name(), launcher.label);
-                let result = runner::run_server(&launcher, &scenarios, &settings).await;
-                ServerRun {
+        match servers::locate(kind, &locations, settings.large_object_bytes) {
+            Ok(launcher) => launchers.push(launcher),
+            Err(reason) => {
+                eprintln!("[{}] {reason}", kind.name());
+                runs.push(ServerRun {
                     kind,
-                    label: launcher.label,
-                    result,
+                    label: kind.name().into(),
+                    result: ServerResult::Unavailable(reason),
+                });
+            }
+        }
+    }
+    let rounds = cli.rounds.max(1);
+    let mut results: Vec<Vec<ServerResult>> = launchers.iter().map(|_| Vec::new()).collect();
+    for round in 1..=rounds {
+        for (launcher, results) in launchers.iter().zip(&mut results) {
+            let kind = launcher.kind;
+            eprintln!(
+                "[{}] measuring {} (round {round} of {rounds})",
+                kind.name(),
+                launcher.label
+            );
+            let result = runner::run_server(launcher, &scenarios, &settings).await;
+            if let ServerResult::Unavailable(reason) = &result {
+                eprintln!("[{}] {reason}", kind.name());
+                // The limit server is the yardstick: without it the table means nothing.
+                if kind == ServerKind::Limit {
+                    return Err(format!("the limit server failed: {reason}"));
                 }
             }
-            Err(reason) => ServerRun {
-                kind,
-                label: kind.name().into(),
-                result: ServerResult::Unavailable(reason),
-            },
-        };
-        if let ServerResult::Unavailable(reason) = &run.result {
-            eprintln!("[{}] {reason}", kind.name());
+            results.push(result);
         }
-        // The limit server is the yardstick: without it the table means nothing.
-        if let (ServerKind::Limit, ServerResult::Unavailable(reason)) = (kind, &run.result) {
-            return Err(format!("the limit server failed: {reason}"));
-        }
-        runs.push(run);
     }
+    for (launcher, results) in launchers.into_iter().zip(results) {
+        runs.push(ServerRun {
+            kind: launcher.kind,
+            label: launcher.label,
+            result: runner::median_of(results),
+        });
+    }
+    runs.sort_by_key(|run| servers_order.iter().position(|kind| *kind == run.kind));
 
     let report = Report {
         command: command_line(),

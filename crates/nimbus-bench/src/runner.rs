@@ -82,6 +82,60 @@ pub async fn run_server(launcher: &Launcher, scenarios: &[ScenarioId], settings:
     ServerResult::Ran(outcomes)
 }
 
+/// One result from several rounds: each figure's median over the rounds
+/// that measured it; a scenario any round could not measure keeps why.
+pub fn median_of(rounds: Vec<ServerResult>) -> ServerResult {
+    let mut ran = Vec::with_capacity(rounds.len());
+    for round in rounds {
+        match round {
+            ServerResult::Unavailable(reason) => return ServerResult::Unavailable(reason),
+            ServerResult::Ran(outcomes) => ran.push(outcomes),
+        }
+    }
+    let Some(first) = ran.first() else {
+        return ServerResult::Unavailable("no round ran".to_owned());
+    };
+    let mut merged = HashMap::new();
+    for id in first.keys() {
+        let mut figures: Vec<&Vec<f64>> = Vec::with_capacity(ran.len());
+        let mut problem = None;
+        for outcomes in &ran {
+            match outcomes.get(id) {
+                Some(Outcome::Measured(values)) => figures.push(values),
+                Some(Outcome::NotMeasured(why)) => problem = Some(why.clone()),
+                None => {}
+            }
+        }
+        let outcome = match problem {
+            Some(problem) => Outcome::NotMeasured(problem),
+            None => Outcome::Measured(medians(&figures)),
+        };
+        merged.insert(*id, outcome);
+    }
+    ServerResult::Ran(merged)
+}
+
+/// The median of each position across the rounds' figures.
+fn medians(figures: &[&Vec<f64>]) -> Vec<f64> {
+    let width = figures.iter().map(|values| values.len()).min().unwrap_or(0);
+    (0..width)
+        .map(|i| {
+            let mut column: Vec<f64> = figures.iter().map(|values| values[i]).collect();
+            column.sort_by(f64::total_cmp);
+            median(&column)
+        })
+        .collect()
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let middle = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[middle]
+    } else {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    }
+}
+
 async fn run_scenario(id: ScenarioId, context: &Context<'_>, settings: &Settings) -> Outcome {
     let limit = if id == ScenarioId::SqsBigQueue {
         settings.big_queue_timeout()
@@ -103,13 +157,7 @@ async fn cold_starts(launcher: &Launcher, settings: &Settings) -> Result<Outcome
         times.push(ready_after.as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);
-    let middle = times.len() / 2;
-    let median = if times.len() % 2 == 1 {
-        times[middle]
-    } else {
-        (times[middle - 1] + times[middle]) / 2.0
-    };
-    Ok(Outcome::Measured(vec![times[0], median]))
+    Ok(Outcome::Measured(vec![times[0], median(&times)]))
 }
 
 /// Starting blocks (it polls with sub-millisecond sleeps), so it runs off

@@ -60,6 +60,21 @@ pub struct Locations {
     pub python: Option<PathBuf>,
 }
 
+/// The binary of nimbus (`--nimbus-bin`, else the one built beside this
+/// program) or of the baseline build (`--baseline-bin`).
+fn nimbus_program(kind: ServerKind, locations: &Locations) -> Result<PathBuf, String> {
+    match kind {
+        ServerKind::Nimbus => match &locations.nimbus {
+            Some(path) => Ok(path.clone()),
+            None => sibling_program("nimbus"),
+        },
+        _ => locations
+            .baseline
+            .clone()
+            .ok_or_else(|| "no --baseline-bin given".to_owned()),
+    }
+}
+
 /// How to start one server: the program and its arguments, with `{port}`
 /// standing for the port.
 #[derive(Clone, Debug)]
@@ -91,11 +106,7 @@ pub fn locate(kind: ServerKind, locations: &Locations, large_bytes: usize) -> Re
             })
         }
         ServerKind::Nimbus | ServerKind::Baseline => {
-            let program = match (kind, &locations.nimbus, &locations.baseline) {
-                (ServerKind::Nimbus, Some(path), _) | (_, _, Some(path)) => path.clone(),
-                (ServerKind::Nimbus, None, _) => sibling_program("nimbus")?,
-                _ => return Err("no --baseline-bin given".into()),
-            };
+            let program = nimbus_program(kind, locations)?;
             if !program.is_file() {
                 return Err(format!(
                     "not built ({} missing: cargo build --release -p nimbus)",
@@ -348,4 +359,30 @@ fn answers_http(addr: SocketAddr, path: &str) -> bool {
         }
     }
     head.starts_with(b"HTTP/1.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nimbus_and_the_baseline_run_their_own_binaries() {
+        let locations = Locations {
+            baseline: Some(PathBuf::from("/builds/old/nimbus")),
+            ..Locations::default()
+        };
+        let baseline = nimbus_program(ServerKind::Baseline, &locations).expect("baseline");
+        assert_eq!(baseline, PathBuf::from("/builds/old/nimbus"));
+        // Without --nimbus-bin, nimbus is the build beside this program, never the baseline.
+        let nimbus = nimbus_program(ServerKind::Nimbus, &locations).expect("nimbus");
+        assert_ne!(nimbus, baseline);
+        assert!(nimbus.ends_with("nimbus"), "{}", nimbus.display());
+        let chosen = Locations {
+            nimbus: Some(PathBuf::from("/builds/new/nimbus")),
+            ..locations
+        };
+        let nimbus = nimbus_program(ServerKind::Nimbus, &chosen).expect("nimbus");
+        assert_eq!(nimbus, PathBuf::from("/builds/new/nimbus"));
+        assert!(nimbus_program(ServerKind::Baseline, &Locations::default()).is_err());
+    }
 }

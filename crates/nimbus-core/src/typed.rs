@@ -63,9 +63,16 @@ pub struct RawJson(pub Bytes);
 
 impl Serialize for RawJson {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Stored JSON is UTF-8 by construction; anything else is refused.
-        let text = std::str::from_utf8(&self.0).map_err(serde::ser::Error::custom)?;
-        serializer.serialize_newtype_struct(RAW_JSON_MARKER, text)
+        // As bytes: a JSON encoder copies them without looking at them.
+        serializer.serialize_newtype_struct(RAW_JSON_MARKER, &RawBytes(&self.0))
+    }
+}
+
+struct RawBytes<'a>(&'a [u8]);
+
+impl Serialize for RawBytes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
     }
 }
 

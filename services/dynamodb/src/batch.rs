@@ -231,7 +231,7 @@ fn read_keys(table: &TableRef, request: GetRequest) -> Result<(String, Vec<Answe
             }
             None => {
                 bytes += stored_size(&stored)?;
-                AnswerItem::stored(stored)
+                storage::answer_item(stored)
             }
         });
     }

@@ -163,7 +163,7 @@ impl DynamoDb {
             // The whole item: straight from its stored form into the answer.
             (Some(json), None) => {
                 let size = stored_size(&json)?;
-                (Some(AnswerItem::stored(json)), size)
+                (Some(storage::answer_item(json)), size)
             }
             (Some(json), Some(paths)) => {
                 let item = decode_item(&json)?;

@@ -21,12 +21,54 @@ pub(crate) enum SortCondition {
 }
 
 impl SortCondition {
-    /// Where `value` lies: below the range, inside it, or above it.
-    fn locate(&self, value: &AttributeValue) -> Ordering {
-        let cmp = |bound: &AttributeValue| value.compare(bound).unwrap_or(Ordering::Less);
+    /// The condition over store keys: each bound encoded as keys are.
+    pub(crate) fn encode(&self) -> SortRange {
+        let encoded = |value: &AttributeValue| {
+            let mut bytes = Vec::new();
+            value.encode_key(&mut bytes);
+            bytes
+        };
         match self {
-            SortCondition::Compare(op, bound) => {
-                let order = cmp(bound);
+            SortCondition::Compare(op, bound) => SortRange::Compare(*op, encoded(bound)),
+            SortCondition::Between(low, high) => SortRange::Between(encoded(low), encoded(high)),
+            SortCondition::BeginsWith(start) => {
+                let mut bytes = encoded(start);
+                // Without its terminator: what every longer value starts with.
+                bytes.truncate(bytes.len().saturating_sub(2));
+                SortRange::BeginsWith(bytes)
+            }
+        }
+    }
+}
+
+/// A Query's sort condition over the bytes of store keys. Key encodings
+/// keep the order of values and none starts another, so the bytes of a key
+/// after its partition compare to a bound's encoding as the values compare
+/// (an index entry's trailing table keys change nothing): items are placed
+/// without being read.
+#[derive(Debug, Clone)]
+pub(crate) enum SortRange {
+    Compare(Comparator, Vec<u8>),
+    Between(Vec<u8>, Vec<u8>),
+    /// The encoded prefix without its terminator.
+    BeginsWith(Vec<u8>),
+}
+
+/// How a key (its bytes after the partition) compares to an encoded value.
+fn compare(key: &[u8], bound: &[u8]) -> Ordering {
+    if key.starts_with(bound) {
+        Ordering::Equal
+    } else {
+        key.cmp(bound)
+    }
+}
+
+impl SortRange {
+    /// Where a key lies: below the range, inside it, or above it.
+    fn locate(&self, key: &[u8]) -> Ordering {
+        match self {
+            SortRange::Compare(op, bound) => {
+                let order = compare(key, bound);
                 match op {
                     Comparator::Equal => order,
                     Comparator::Less if order == Ordering::Less => Ordering::Equal,
@@ -37,45 +79,33 @@ impl SortCondition {
                     _ => Ordering::Less,
                 }
             }
-            SortCondition::Between(low, high) => {
-                if cmp(low) == Ordering::Less {
+            SortRange::Between(low, high) => {
+                if compare(key, low) == Ordering::Less {
                     Ordering::Less
-                } else if cmp(high) == Ordering::Greater {
+                } else if compare(key, high) == Ordering::Greater {
                     Ordering::Greater
                 } else {
                     Ordering::Equal
                 }
             }
-            SortCondition::BeginsWith(prefix) => {
-                let starts = match (value, prefix) {
-                    (AttributeValue::S(v), AttributeValue::S(p)) => v.starts_with(p.as_str()),
-                    (AttributeValue::B(v), AttributeValue::B(p)) => v.starts_with(p),
-                    _ => false,
-                };
-                if starts { Ordering::Equal } else { cmp(prefix) }
-            }
+            // A key that does not start with the prefix sorts wholly below or above it.
+            SortRange::BeginsWith(start) => compare(key, start),
         }
     }
 
     /// A store key above every key of the range and below every key past
     /// it, within the partition `prefix` (for a backward scan's start).
-    /// Key encodings preserve order and none is a prefix of another, so a
-    /// key is below `prefix + enc(v)` exactly when its sort key is below `v`.
     pub(crate) fn upper_marker(&self, prefix: &[u8]) -> Option<Vec<u8>> {
         let mut marker = prefix.to_vec();
         match self {
-            SortCondition::Compare(Comparator::Less, bound) => {
-                bound.encode_key(&mut marker);
+            SortRange::Compare(Comparator::Less, bound) => {
+                marker.extend_from_slice(bound);
                 return Some(marker);
             }
-            SortCondition::Compare(Comparator::LessEqual | Comparator::Equal, bound)
-            | SortCondition::Between(_, bound) => bound.encode_key(&mut marker),
-            SortCondition::BeginsWith(start) => {
-                start.encode_key(&mut marker);
-                // Without its terminator: every longer value follows.
-                marker.truncate(marker.len().saturating_sub(2));
-            }
-            SortCondition::Compare(..) => return None,
+            SortRange::Compare(Comparator::LessEqual | Comparator::Equal, bound)
+            | SortRange::Between(_, bound)
+            | SortRange::BeginsWith(bound) => marker.extend_from_slice(bound),
+            SortRange::Compare(..) => return None,
         }
         // Past every key that starts with the marker.
         while let Some(last) = marker.pop() {
@@ -87,23 +117,32 @@ impl SortCondition {
         None
     }
 
-    /// What a scan in this direction does with an item of this sort key.
-    pub(crate) fn step(&self, value: &AttributeValue, forward: bool) -> SortStep {
-        match self.locate(value) {
+    /// A store key below every key of the range, within the partition
+    /// `prefix` (for a forward scan's start); keys between it and the range
+    /// are skipped by [`Self::step`].
+    pub(crate) fn lower_marker(&self, prefix: &[u8]) -> Option<Vec<u8>> {
+        let mut marker = prefix.to_vec();
+        match self {
+            SortRange::Compare(Comparator::Equal | Comparator::Greater | Comparator::GreaterEqual, bound)
+            | SortRange::Between(bound, _) => {
+                marker.extend_from_slice(bound);
+                // One byte short sorts before every key at or above the bound.
+                marker.pop();
+            }
+            SortRange::BeginsWith(start) => marker.extend_from_slice(start),
+            SortRange::Compare(..) => return None,
+        }
+        Some(marker)
+    }
+
+    /// What a scan in this direction does with the key `key` (its bytes
+    /// after the partition).
+    pub(crate) fn step(&self, key: &[u8], forward: bool) -> SortStep {
+        match self.locate(key) {
             Ordering::Equal => SortStep::Take,
             Ordering::Less if forward => SortStep::Skip,
             Ordering::Greater if !forward => SortStep::Skip,
             _ => SortStep::Stop,
-        }
-    }
-
-    /// The value the range starts at (for the scan's starting point).
-    pub(crate) fn lower_bound(&self) -> Option<&AttributeValue> {
-        match self {
-            SortCondition::Compare(Comparator::Equal | Comparator::Greater | Comparator::GreaterEqual, v)
-            | SortCondition::Between(v, _)
-            | SortCondition::BeginsWith(v) => Some(v),
-            _ => None,
         }
     }
 }

@@ -19,8 +19,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::{Namespace, TableMut, TableRef};
 
-use crate::attribute::{AttributeValue, Item, item_from_json, item_to_json};
+use crate::attribute::{AttributeValue, Item, item_from_json, write_item_json};
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
+use bytes::Bytes;
+use nimbus_dynamodb_api::item::AnswerItem;
 use nimbus_dynamodb_api::item::json_item_size;
 
 pub fn namespace(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -205,18 +207,46 @@ pub fn load_table_mut(table: &TableMut<'_>, name: &str) -> Result<Option<TableMe
     Ok(table.get_json(&table_key(name))?)
 }
 
-/// Items are stored as DynamoDB JSON (see [`crate::attribute::item_to_json`]).
-pub fn decode_item(bytes: &[u8]) -> Result<Item, AwsError> {
-    item_from_json(bytes).map_err(unreadable)
-}
+/// A stored item: [`SIZED`], the item's size as DynamoDB counts it (u32,
+/// big-endian), then its DynamoDB JSON (see
+/// [`crate::attribute::item_to_json`]), which answers carry as it is.
+/// Items stored before sizes were are bare JSON (`{...}`).
+const SIZED: u8 = 0x01;
+const SIZED_HEADER: usize = 5;
 
 pub fn encode_item(item: &Item) -> Result<Vec<u8>, AwsError> {
-    Ok(item_to_json(item))
+    let size = u32::try_from(crate::attribute::item_size(item)).unwrap_or(u32::MAX);
+    let mut value = Vec::with_capacity(SIZED_HEADER + 128);
+    value.push(SIZED);
+    value.extend_from_slice(&size.to_be_bytes());
+    write_item_json(item, &mut value);
+    Ok(value)
+}
+
+pub fn decode_item(value: &[u8]) -> Result<Item, AwsError> {
+    item_from_json(stored_json(value)).map_err(unreadable)
+}
+
+/// The DynamoDB JSON of a stored item.
+pub fn stored_json(value: &[u8]) -> &[u8] {
+    match value.first() {
+        Some(&SIZED) => value.get(SIZED_HEADER..).unwrap_or_default(),
+        _ => value,
+    }
 }
 
 /// The size of a stored item, without decoding it.
-pub fn stored_size(bytes: &[u8]) -> Result<usize, AwsError> {
-    json_item_size(bytes).map_err(unreadable)
+pub fn stored_size(value: &[u8]) -> Result<usize, AwsError> {
+    match value {
+        [SIZED, a, b, c, d, ..] => Ok(u32::from_be_bytes([*a, *b, *c, *d]) as usize),
+        json => json_item_size(json).map_err(unreadable),
+    }
+}
+
+/// A stored item for an answer: its JSON, passed on unread.
+pub fn answer_item(value: Vec<u8>) -> AnswerItem {
+    let start = value.len() - stored_json(&value).len();
+    AnswerItem::stored(Bytes::from(value).slice(start..))
 }
 
 pub fn unreadable(error: serde_json::Error) -> AwsError {
@@ -292,4 +322,28 @@ pub fn key_of(item: &Item, keys: &[&KeyAttr]) -> Item {
     keys.iter()
         .filter_map(|k| item.get(&k.name).map(|v| (k.name.clone(), v.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute::{item_size, item_to_json};
+
+    #[test]
+    fn stored_items_carry_their_size_and_read_as_they_were() {
+        let item = item_from_json(br#"{"pk":{"S":"k"},"n":{"N":"12.5"},"b":{"B":"AP8="}}"#).unwrap();
+        let stored = encode_item(&item).unwrap();
+        assert_eq!(stored_size(&stored).unwrap(), item_size(&item));
+        assert_eq!(stored_json(&stored), item_to_json(&item).as_slice());
+        assert_eq!(decode_item(&stored).unwrap(), item);
+        // Items written before sizes were stored: bare JSON, sized by reading it.
+        let legacy = item_to_json(&item);
+        assert_eq!(stored_json(&legacy), legacy.as_slice());
+        assert_eq!(stored_size(&legacy).unwrap(), item_size(&item));
+        assert_eq!(decode_item(&legacy).unwrap(), item);
+        let AnswerItem::Stored(json) = answer_item(stored) else {
+            panic!("a stored item passes on as JSON");
+        };
+        assert_eq!(json.0.as_ref(), legacy.as_slice());
+    }
 }

@@ -357,7 +357,7 @@ impl DynamoDb {
                         (Some(stored), Some(paths)) => {
                             Some(AnswerItem::Attributes(project(&decode_item(&stored)?, paths)))
                         }
-                        (Some(stored), None) => Some(AnswerItem::stored(stored)),
+                        (Some(stored), None) => Some(storage::answer_item(stored)),
                         (None, _) => None,
                     });
                 }

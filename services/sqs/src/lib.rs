@@ -7,6 +7,9 @@
 //! [`tokio::sync::Notify`] and on the clock, so they return as soon as a
 //! message is sent or comes back into view.
 
+// Tests unwrap what they just built.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod attributes;
 mod engine;
 mod errors;

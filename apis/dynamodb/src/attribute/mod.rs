@@ -162,8 +162,15 @@ pub fn item_size(item: &Item) -> usize {
 /// An item as DynamoDB JSON (`{"name":{"S":"x"},...}`, blobs in base64):
 /// the form items are stored in.
 pub fn item_to_json(item: &Item) -> Vec<u8> {
+    let mut json = Vec::with_capacity(128);
+    write_item_json(item, &mut json);
+    json
+}
+
+/// [`item_to_json`], appended to `out`.
+pub fn write_item_json(item: &Item, out: &mut Vec<u8>) {
     // Strings, numbers and base64 always serialize.
-    serde_json::to_vec(&JsonItem(item)).unwrap_or_default()
+    let _ = serde_json::to_writer(out, &JsonItem(item));
 }
 
 /// An item from DynamoDB JSON.

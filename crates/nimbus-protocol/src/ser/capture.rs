@@ -1,11 +1,12 @@
 //! Small serializers that capture one scalar out of a `Serialize` value:
-//! a timestamp's parts, a text, a whole number. The encoders use them where
+//! a timestamp's parts, a raw JSON fragment, a whole number. The encoders use them where
 //! the wire form of a value depends on more than serde's data model says
 //! (a timestamp inside its marker newtype, a header's text).
 
 use nimbus_core::Timestamp;
 use serde::ser::{Impossible, Serialize, SerializeTuple, Serializer};
 
+use super::sink::Sink;
 use super::{SerError, refuse};
 
 /// A timestamp from the parts its `Serialize` writes (`(seconds, nanos)`).
@@ -78,7 +79,7 @@ impl SerializeTuple for &mut Parts {
     }
 }
 
-/// The text of a string value (a raw JSON fragment's).
+/// The text of a string value (a map key).
 pub(crate) fn text<T: Serialize + ?Sized>(value: &T) -> Result<String, SerError> {
     value.serialize(Text)
 }
@@ -102,6 +103,41 @@ impl Serializer for Text {
 
     refuse! {
         bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char bytes none some unit unit_struct
+        unit_variant newtype_struct newtype_variant seq tuple tuple_struct tuple_variant map struct
+        struct_variant
+    }
+}
+
+/// Writes the bytes of a raw JSON fragment ([`nimbus_core::RawJson`]) into `sink`.
+pub(crate) fn raw_json<T: Serialize + ?Sized, S: Sink>(value: &T, sink: &mut S) -> Result<(), SerError> {
+    value.serialize(RawJsonInto(sink))
+}
+
+struct RawJsonInto<'s, S>(&'s mut S);
+
+impl<S: Sink> Serializer for RawJsonInto<'_, S> {
+    type Ok = ();
+    type Error = SerError;
+    type SerializeSeq = Impossible<(), SerError>;
+    type SerializeTuple = Impossible<(), SerError>;
+    type SerializeTupleStruct = Impossible<(), SerError>;
+    type SerializeTupleVariant = Impossible<(), SerError>;
+    type SerializeMap = Impossible<(), SerError>;
+    type SerializeStruct = Impossible<(), SerError>;
+    type SerializeStructVariant = Impossible<(), SerError>;
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), SerError> {
+        self.0.raw_json(v);
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), SerError> {
+        self.0.raw_json(v.as_bytes());
+        Ok(())
+    }
+
+    refuse! {
+        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char none some unit unit_struct
         unit_variant newtype_struct newtype_variant seq tuple tuple_struct tuple_variant map struct
         struct_variant
     }

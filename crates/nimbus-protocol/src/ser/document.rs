@@ -234,11 +234,7 @@ impl<'a, 'm, S: Sink> Serializer for DocSer<'a, 'm, S> {
                 Ok(())
             }
             DOCUMENT_MARKER => value.serialize(DocSer { shape: None, ..self }),
-            RAW_JSON_MARKER => {
-                let json = capture::text(value)?;
-                self.sink.raw_json(&json);
-                Ok(())
-            }
+            RAW_JSON_MARKER => capture::raw_json(value, self.sink),
             _ => value.serialize(self),
         }
     }

@@ -31,7 +31,7 @@ pub(crate) trait Sink {
     /// `format` is the member's or shape's `timestampFormat`.
     fn timestamp(&mut self, t: Timestamp, format: Option<TimestampFormat>);
     /// JSON text already encoded (a stored DynamoDB item).
-    fn raw_json(&mut self, json: &str);
+    fn raw_json(&mut self, json: &[u8]);
 }
 
 /// JSON text.
@@ -201,9 +201,9 @@ impl Sink for JsonSink {
         }
     }
 
-    fn raw_json(&mut self, json: &str) {
+    fn raw_json(&mut self, json: &[u8]) {
         self.value();
-        self.out.extend_from_slice(json.as_bytes());
+        self.out.extend_from_slice(json);
     }
 }
 
@@ -400,8 +400,8 @@ impl Sink for CborSink {
         }
     }
 
-    fn raw_json(&mut self, json: &str) {
-        match serde_json::from_str::<serde_json::Value>(json) {
+    fn raw_json(&mut self, json: &[u8]) {
+        match serde_json::from_slice::<serde_json::Value>(json) {
             Ok(value) => self.json(&value),
             Err(_) => self.null(),
         }

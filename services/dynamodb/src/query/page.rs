@@ -2,17 +2,20 @@
 //! entries it takes (whole items as stored, or decoded to be filtered and
 //! projected), up to the Limit or the 1 MB bound.
 
+use bytes::Bytes;
 use nimbus_core::AwsError;
-use nimbus_dynamodb_api::item::{AnswerItem, read_stored};
+use nimbus_dynamodb_api::item::AnswerItem;
 use nimbus_store::{EntryRef, TableRef};
 
 use super::{ReadPlan, index_projection};
-use crate::attribute::{AttributeValue, Item, item_size};
+use crate::attribute::{Item, item_size};
 use crate::error::validation;
 use crate::expr::eval::{evaluate, project};
-use crate::key_range::{SortCondition, SortStep, condition_mentions, key_condition, split_where};
+use crate::key_range::{SortRange, SortStep, condition_mentions, key_condition, split_where};
 use crate::schema::{IndexMeta, KeyAttr, TableMeta};
-use crate::storage::{self, decode_item, index_prefix, items_prefix, key_of, position_keys};
+use crate::storage::{
+    self, decode_item, index_prefix, items_prefix, key_of, position_keys, stored_json, stored_size,
+};
 
 /// A page stops once this many bytes of items were read.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -32,7 +35,7 @@ struct ScanRange {
     /// The length of the table's (or index's) own prefix.
     base_len: usize,
     start: Option<Vec<u8>>,
-    sort: Option<SortCondition>,
+    sort: Option<SortRange>,
 }
 
 impl ScanRange {
@@ -55,7 +58,7 @@ impl ScanRange {
         if let Some(condition) = plan.key_condition.take() {
             let (hash_value, sort_condition) = key_condition(condition, hash, range)?;
             storage::push_partition(&mut prefix, &hash_value);
-            sort = sort_condition;
+            sort = sort_condition.map(|condition| condition.encode());
         }
         let start = start_marker(plan, &prefix, base_len, sort.as_ref(), keys)?;
         Ok(ScanRange {
@@ -110,7 +113,7 @@ fn start_marker(
     plan: &ReadPlan,
     prefix: &[u8],
     base_len: usize,
-    sort: Option<&SortCondition>,
+    sort: Option<&SortRange>,
     keys: &[&KeyAttr],
 ) -> Result<Option<Vec<u8>>, AwsError> {
     if let Some(start) = &plan.exclusive_start {
@@ -136,14 +139,7 @@ fn start_marker(
     }
     Ok(sort
         .filter(|_| plan.forward)
-        .and_then(SortCondition::lower_bound)
-        .map(|bound| {
-            let mut marker = prefix.to_vec();
-            bound.encode_key(&mut marker);
-            // One byte short sorts before every key at or above the bound.
-            marker.pop();
-            marker
-        }))
+        .and_then(|sort| sort.lower_marker(prefix)))
 }
 
 /// The key attributes a Query is planned by: partition and sort.
@@ -205,15 +201,21 @@ pub(super) fn run_plan(
         plan: &plan,
         meta,
         index,
-        range,
         keys: &keys,
-        key_names: keys.iter().map(|k| k.name.as_str()).collect(),
-        sort: scan.sort.as_ref(),
     };
     for entry in scan.entries(table, plan.forward)? {
         let entry = entry?;
         if scan.past_segment(entry.key(), plan.segment) {
             break;
+        }
+        // Placed by its key alone: an item outside the sort range is never read.
+        if let Some(sort) = &scan.sort {
+            let key = entry.key().get(scan.prefix.len()..).unwrap_or_default();
+            match sort.step(key, plan.forward) {
+                SortStep::Take => {}
+                SortStep::Skip => continue,
+                SortStep::Stop => break,
+            }
         }
         let step = match whole_items {
             true => reader.take_stored(&mut page, entry.value())?,
@@ -238,45 +240,24 @@ struct PageReader<'p> {
     plan: &'p ReadPlan,
     meta: &'p TableMeta,
     index: Option<&'p IndexMeta>,
-    range: Option<&'p KeyAttr>,
     keys: &'p [&'p KeyAttr],
-    /// The names of `keys`, read off stored items passed on whole.
-    key_names: Vec<&'p str>,
-    sort: Option<&'p SortCondition>,
 }
 
 impl PageReader<'_> {
-    /// Where the sort key of an item lies: `None` to skip the item.
-    fn sort_step(&self, sort_key: Option<&AttributeValue>) -> Option<Next> {
-        let (Some(sort), Some(_)) = (self.sort, self.range) else {
-            return Some(Next::Continue);
-        };
-        match sort.step(sort_key?, self.plan.forward) {
-            SortStep::Take => Some(Next::Continue),
-            SortStep::Skip => None,
-            SortStep::Stop => Some(Next::Stop),
-        }
-    }
-
     fn page_full(&self, page: &Page) -> bool {
         self.plan.limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES
     }
 
-    /// A whole item, passed on as stored: only its size and keys are read.
+    /// A whole item, passed on as stored: its size is stored beside it, and
+    /// only the page's last item is read (for its key).
     fn take_stored(&self, page: &mut Page, stored: &[u8]) -> Result<Next, AwsError> {
-        let facts = read_stored(stored, &self.key_names).map_err(storage::unreadable)?;
-        let sort_key = self.range.and_then(|r| facts.attributes.get(&r.name));
-        match self.sort_step(sort_key) {
-            None => return Ok(Next::Continue),
-            Some(Next::Stop) => return Ok(Next::Stop),
-            Some(Next::Continue) => {}
-        }
         page.scanned += 1;
         page.count += 1;
-        page.bytes += facts.size;
-        page.items.push(AnswerItem::stored(stored.to_vec()));
+        page.bytes += stored_size(stored)?;
+        page.items
+            .push(AnswerItem::stored(Bytes::copy_from_slice(stored_json(stored))));
         if self.page_full(page) {
-            page.last_key = Some(key_of(&facts.attributes, self.keys));
+            page.last_key = Some(key_of(&decode_item(stored)?, self.keys));
             return Ok(Next::Stop);
         }
         Ok(Next::Continue)
@@ -285,12 +266,6 @@ impl PageReader<'_> {
     /// An item decoded: filtered, projected by the index and the request.
     fn take_decoded(&self, page: &mut Page, stored: &[u8]) -> Result<Next, AwsError> {
         let item = decode_item(stored)?;
-        let sort_key = self.range.and_then(|r| item.get(&r.name));
-        match self.sort_step(sort_key) {
-            None => return Ok(Next::Continue),
-            Some(Next::Stop) => return Ok(Next::Stop),
-            Some(Next::Continue) => {}
-        }
         page.scanned += 1;
         page.bytes += item_size(&item);
         let visible = match self.index {
