@@ -20,7 +20,62 @@ pub struct AwsError {
     /// `Sender` (client fault) or `Receiver` (server fault), for query protocols.
     pub sender_fault: bool,
     /// Extra members rendered beside code and message, keyed by model member name.
-    pub fields: IndexMap<String, Value>,
+    pub fields: Fields,
+}
+
+/// The extra members of an error, which most errors have none of: kept
+/// behind one pointer, so an `AwsError` (every handler's `Err`) stays small.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields(Option<Box<IndexMap<String, Value>>>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.as_ref()?.get(name)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn insert(&mut self, name: String, value: Value) {
+        self.0.get_or_insert_with(Box::default).insert(name, value);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|fields| fields.is_empty())
+    }
+
+    pub fn iter(&self) -> indexmap::map::Iter<'_, String, Value> {
+        static NONE: std::sync::OnceLock<IndexMap<String, Value>> = std::sync::OnceLock::new();
+        match &self.0 {
+            Some(fields) => fields.iter(),
+            None => NONE.get_or_init(IndexMap::new).iter(),
+        }
+    }
+}
+
+impl From<IndexMap<String, Value>> for Fields {
+    fn from(fields: IndexMap<String, Value>) -> Self {
+        Fields((!fields.is_empty()).then(|| Box::new(fields)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, String, Value>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Index<&str> for Fields {
+    type Output = Value;
+
+    fn index(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(name).unwrap_or(&NULL)
+    }
 }
 
 impl AwsError {
@@ -30,7 +85,7 @@ impl AwsError {
             message: message.into(),
             status,
             sender_fault: status < 500,
-            fields: IndexMap::new(),
+            fields: Fields::default(),
         }
     }
 

@@ -17,7 +17,7 @@ pub mod value;
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 pub use context::RequestContext;
-pub use error::AwsError;
+pub use error::{AwsError, Fields};
 pub use stream::{ByteReader, ByteStream};
 pub use typed::{Document, RawJson, from_value, to_value};
 pub use value::{Timestamp, Value};

@@ -33,7 +33,6 @@ pub const RAW_JSON_MARKER: &str = "$nimbus::RawJson";
 /// Input that passed model validation always converts; a missing member is
 /// reported as AWS reports a missing required member (`ValidationError`), any
 /// other mismatch as a `SerializationException`.
-#[allow(clippy::result_large_err)] // AwsError is what every handler returns
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, AwsError> {
     T::deserialize(value).map_err(AwsError::from)
 }
@@ -48,7 +47,6 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Value {
 }
 
 /// [`to_value`] that reports a failing `Serialize` impl as an internal error.
-#[allow(clippy::result_large_err)]
 pub fn try_to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, AwsError> {
     value
         .serialize(ser::ValueSerializer)

@@ -1,7 +1,10 @@
-//! One AWS API request, from HTTP to a service and back:
-//! authenticate (parse) → identify → read and unwrap the body → find the
-//! operation → resolve the caller → decode → call the service → encode.
-//! Every failure is rendered in the protocol's own error shape.
+//! One AWS API request, from HTTP to a service and back, in named stages:
+//! [`read_head`] (signature, route, the checks the head allows) →
+//! [`read_body`] (buffered or streamed, verified, unwrapped) →
+//! [`settle_route`] (service, protocol, operation) → [`context`] (the
+//! caller) → [`call`] (the service decodes, handles and encodes). A stage
+//! that fails answers in the protocol's own error shape; what differs
+//! between services comes from the route's profile, never a service name.
 
 use std::sync::Arc;
 
@@ -13,12 +16,15 @@ use nimbus_protocol::model::{Model, Operation};
 use nimbus_protocol::service::{self, Service};
 use nimbus_protocol::{HttpRequest, HttpResponse, Protocol, models};
 
-use crate::caller::Caller;
+use crate::auth::caller::Caller;
+use crate::auth::presign;
+use crate::auth::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
+use crate::auth::verify::{self, BodyVerification, DeclaredSha256};
+use crate::body::{self, chunked, encoding};
+use crate::fallback_error;
 use crate::gateway::Gateway;
-use crate::identify::{self, Identification, Route};
-use crate::sigv4::{self, MalformedSignature, RequestAuth, SignatureLocation};
-use crate::verify::BodyVerification;
-use crate::{body, chunked, content_encoding, fallback_error, front, presign, test_hooks, verify};
+use crate::internal::test_hooks;
+use crate::route::{self, Identification, Route};
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -31,204 +37,292 @@ pub struct Exchange {
 
 /// Serves one AWS API request.
 pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let mut request = HttpRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or_default().to_owned(),
-        headers: parts.headers,
-        body: Bytes::new(),
-    };
-    let unrouted = |request: &HttpRequest, error: AwsError| Exchange {
-        response: fallback_error::render(request, &error, &request_id),
-        service: "-",
-        operation: "-".to_owned(),
-    };
-
-    // Who signed, and for which service: from the head alone.
-    let presign_params = if carries_presigned_auth(&request.query) {
-        request.query_params()
-    } else {
-        Vec::new()
-    };
-    let (auth, malformed) = match sigv4::parse(&request.headers, &presign_params) {
-        Ok(auth) => (auth, None),
-        Err(malformed) => (RequestAuth::Anonymous, Some(malformed)),
-    };
-    let identification = match identify::identify(&request, &auth) {
-        Ok(identification) => identification,
-        Err(error) => return unrouted(&request, error),
-    };
-    let provisional = match &identification {
-        Identification::Routed(route) => Some(route.clone()),
-        Identification::ByAction => None,
-    };
-    let is_s3 = provisional.as_ref().is_some_and(|route| route.model == "s3");
-    let fail = |request: &HttpRequest, error: AwsError| match &provisional {
-        Some(route) => Exchange {
-            response: routed_error(route, None, request, &error, &request_id),
-            service: route.model,
-            operation: "-".to_owned(),
-        },
-        None => unrouted(request, error),
-    };
-    // An expired presigned S3 URL is refused before its body is read.
-    if is_s3
-        && let Err(error) = presign::check_s3_window(&auth, &presign_params, gateway.config().clock.now())
-    {
-        return fail(&request, error);
-    }
-    // S3 checks the body against a hex x-amz-content-sha256 (once read) and
-    // refuses a value that is neither a hash nor a known keyword.
-    let declared_sha256 = if is_s3 {
-        match verify::s3_declared_sha256(&auth, &request) {
-            Ok(declared) => declared,
-            Err(error) => return fail(&request, error),
-        }
-    } else {
-        None
-    };
-    // A request naming its resource in the Host (S3's virtual-hosted
-    // buckets) has the service's own path, as its front hook tells.
-    let host_path = provisional.as_ref().and_then(|route| {
-        let service = gateway.services().get(route.model);
-        front::host_path(service, request.header(http::header::HOST), &request.path)
-    });
-    // Opt-in signature verification; a body-hash check waits for the body.
-    let body_verification = match verify::before_body(
-        gateway.config().verify_signatures,
-        gateway.credentials(),
-        provisional.as_ref(),
-        &auth,
-        &request,
-        host_path.as_deref(),
-        &presign_params,
-    ) {
-        Ok(pending) => pending,
-        Err(error) => return fail(&request, error),
-    };
-
-    // Before anything else reads the path.
-    if let Some(path) = host_path {
-        request.path = path;
-    }
-    // Rest protocols name the operation in the head: found before the body,
-    // so that an object upload can stream instead of being read whole.
-    let early_operation = provisional
-        .as_ref()
-        .and_then(|route| operation_from_head(route, &request));
-    let streamed = match (&provisional, &early_operation) {
-        (Some(route), Some(Ok(operation))) => streams_upload(route, operation, &request),
-        _ => false,
-    };
-
-    // The body: read within the limit, then undo transport encodings.
-    let limit = if is_s3 {
-        gateway.config().max_s3_body_bytes
-    } else {
-        gateway.config().max_body_bytes
-    };
-    let mut upload = None;
-    if streamed {
-        let wire_len = body::announced_length(&request.headers);
-        let chunked = match content_encoding::streamed_aws_chunked(&mut request, &auth) {
-            Ok(chunked) => chunked,
-            Err(error) => return fail(&request, error),
-        };
-        let chunk_signatures = body_verification.chunks;
-        upload = match body::stream(
-            wire_len,
-            incoming,
-            limit,
-            chunked,
-            declared_sha256,
-            chunk_signatures,
-        ) {
-            Ok(stream) => Some(stream),
-            Err(error) => return fail(&request, error),
-        };
-    } else {
-        request.body = match body::collect(&request.headers, incoming, limit, is_s3).await {
-            Ok(bytes) => bytes,
-            Err(error) => return fail(&request, error),
-        };
-        let BodyVerification { signature, chunks } = body_verification;
-        if let Err(error) = verify::check_body(&request.body, signature, declared_sha256.as_ref()) {
-            return fail(&request, error);
-        }
-        if let Some(chain) = chunks
-            && let Err(error) = chunked::verify_signatures(request.body.clone(), chain)
-        {
-            return fail(&request, content_encoding::chunk_error(error));
-        }
-        if let Err(error) = content_encoding::decode_aws_chunked(&mut request, &auth) {
-            return fail(&request, error);
-        }
-        if !is_s3 && let Err(error) = content_encoding::gunzip(&mut request, limit) {
-            return fail(&request, error);
-        }
-    }
-
-    let route = match identification {
-        Identification::Routed(route) => route,
-        Identification::ByAction => match identify::route_by_action(&request) {
-            Ok(route) => route,
-            Err(error) => return unrouted(&request, error),
+    let mut request = Request {
+        id: uuid::Uuid::new_v4().to_string(),
+        http: HttpRequest {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers: parts.headers,
+            body: Bytes::new(),
         },
     };
-    let routed_failure = |request: &HttpRequest, error: AwsError| Exchange {
-        response: routed_error(&route, None, request, &error, &request_id),
-        service: route.model,
-        operation: "-".to_owned(),
-    };
-    if let Some(malformed) = malformed {
-        return routed_failure(&request, signature_error(&route, malformed));
+    match serve(gateway, &mut request, incoming).await {
+        Ok(exchange) | Err(exchange) => exchange,
     }
-    let Some(model) = models::for_protocol(route.model, route.protocol) else {
-        return unrouted(
-            &request,
-            AwsError::internal(format!("model {} is not vendored", route.model)),
-        );
-    };
-    let identified = match early_operation {
-        Some(identified) => identified,
-        None => route.protocol.identify_operation(model, &request),
-    };
-    let operation = match identified {
-        Ok(operation) => operation,
-        Err(error) => return routed_failure(&request, error),
-    };
+}
 
-    let caller = Caller::resolve(&auth, gateway.credentials(), gateway.config());
-    let ctx = RequestContext {
-        request_id: request_id.clone(),
-        account_id: caller.account_id,
-        region: caller.region,
-        access_key_id: caller.access_key_id,
-        service: route.model,
-        operation: operation.name.clone(),
-        host: request.header(http::header::HOST).unwrap_or_default().to_owned(),
-    };
+/// The stages in order; `Err` is a stage's failure, already answered.
+async fn serve(gateway: &Gateway, request: &mut Request, incoming: Incoming) -> Result<Exchange, Exchange> {
+    let mut head = read_head(gateway, request)?;
+    let upload = read_body(gateway, request, &mut head, incoming).await?;
+    let (route, model, operation) = settle_route(request, &head)?;
+    let ctx = context(gateway, request, &head.auth, &route, operation);
     let service = gateway.services().get(route.model).cloned();
-    let test_hooks = gateway.config().test_hooks;
     let response = call(
         Call {
             service,
             protocol: route.protocol,
             model,
             operation,
-            request,
+            // The last stage: the request moves to the service.
+            request: std::mem::take(&mut request.http),
             upload,
             ctx,
-            test_hooks,
+            test_hooks: gateway.config().test_hooks,
         },
-        &request_id,
+        &request.id,
     )
     .await;
-    Exchange {
+    Ok(Exchange {
         response,
         service: route.model,
         operation: operation.name.clone(),
+    })
+}
+
+/// The request being served, and its id.
+struct Request {
+    id: String,
+    http: HttpRequest,
+}
+
+impl Request {
+    /// A failure before any service is known.
+    fn unrouted(&self, error: AwsError) -> Exchange {
+        Exchange {
+            response: fallback_error::render(&self.http, &error, &self.id),
+            service: "-",
+            operation: "-".to_owned(),
+        }
+    }
+
+    /// A failure in the envelope of `route`'s service, when there is one.
+    fn failed(&self, route: Option<&Route>, error: AwsError) -> Exchange {
+        let Some(route) = route else {
+            return self.unrouted(error);
+        };
+        let response = match models::for_protocol(route.model, route.protocol) {
+            Some(model) => route.protocol.encode_error(model, None, &error, &self.id),
+            None => fallback_error::render(&self.http, &error, &self.id),
+        };
+        Exchange {
+            response,
+            service: route.model,
+            operation: "-".to_owned(),
+        }
+    }
+}
+
+/// What the head of a request tells, before its body is read.
+struct Head {
+    auth: RequestAuth,
+    /// A signature that does not parse: refused once the service is known.
+    malformed: Option<MalformedSignature>,
+    identification: Identification,
+    /// The route, when the head alone names it.
+    route: Option<Route>,
+    /// What the body must hash to (`x-amz-content-sha256`, when checked).
+    declared_sha256: Option<DeclaredSha256>,
+    body_verification: BodyVerification,
+    /// The operation of a rest request, found from method, path and query.
+    operation: Option<Result<&'static Operation, AwsError>>,
+    /// The body is an upload that streams instead of being read whole.
+    streams: bool,
+}
+
+/// Stage 1: the signature, the route, and the checks the head allows.
+fn read_head(gateway: &Gateway, request: &mut Request) -> Result<Head, Exchange> {
+    let http = &request.http;
+    let presign_params = if carries_presigned_auth(&http.query) {
+        http.query_params()
+    } else {
+        Vec::new()
+    };
+    let (auth, malformed) = match sigv4::parse(&http.headers, &presign_params) {
+        Ok(auth) => (auth, None),
+        Err(malformed) => (RequestAuth::Anonymous, Some(malformed)),
+    };
+    let identification = route::identify(http, &auth).map_err(|error| request.unrouted(error))?;
+    let route = match &identification {
+        Identification::Routed(route) => Some(route.clone()),
+        Identification::ByAction => None,
+    };
+    let fail = |error| request.failed(route.as_ref(), error);
+    let profile = route.as_ref().map(|route| route.profile);
+    // An expired presigned URL is refused before its body is read.
+    if profile.is_some_and(|p| p.checks_presigned_expiry) {
+        presign::check_window(&auth, &presign_params, gateway.config().clock.now()).map_err(fail)?;
+    }
+    let declared_sha256 = match profile.is_some_and(|p| p.checks_content_sha256) {
+        true => verify::declared_sha256(&auth, http).map_err(fail)?,
+        false => None,
+    };
+    // A request naming its resource in the Host (S3's virtual-hosted
+    // buckets) has the service's own path, as its front hook tells.
+    let host_path = route.as_ref().and_then(|route| {
+        let host = http.header(http::header::HOST);
+        gateway.services().host_path(route.model, host, &http.path)
+    });
+    // Opt-in signature verification; a body-hash check waits for the body.
+    let body_verification = verify::before_body(
+        gateway.config().verify_signatures,
+        gateway.credentials(),
+        route.as_ref(),
+        &auth,
+        http,
+        host_path.as_deref(),
+        &presign_params,
+    )
+    .map_err(fail)?;
+    if let Some(path) = host_path {
+        request.http.path = path;
+    }
+    // Rest protocols name the operation in the head: found before the body,
+    // so that an upload can stream instead of being read whole.
+    let operation = route
+        .as_ref()
+        .and_then(|route| operation_from_head(route, &request.http));
+    let streams = match (&route, &operation) {
+        (Some(route), Some(Ok(operation))) => streams_upload(route, operation, &request.http),
+        _ => false,
+    };
+    Ok(Head {
+        auth,
+        malformed,
+        identification,
+        route,
+        declared_sha256,
+        body_verification,
+        operation,
+        streams,
+    })
+}
+
+/// Stage 2: the body, read within the service's limit and unwrapped from
+/// its transport encodings: whole, or (an upload) as a stream.
+async fn read_body(
+    gateway: &Gateway,
+    request: &mut Request,
+    head: &mut Head,
+    incoming: Incoming,
+) -> Result<Option<ByteStream>, Exchange> {
+    let route = head.route.clone();
+    let profile: &nimbus_protocol::model::Profile =
+        route.as_ref().map_or(&DEFAULT_PROFILE, |route| route.profile);
+    let limit = profile
+        .max_body_bytes
+        .map_or(gateway.config().max_body_bytes, |max| {
+            usize::try_from(max).unwrap_or(usize::MAX)
+        });
+    let read = match &route {
+        Some(route) if head.streams => stream_body(request, head, incoming, limit, route).map(Some),
+        _ => match body::collect(&request.http.headers, incoming, limit, profile).await {
+            Ok(bytes) => {
+                request.http.body = bytes;
+                unwrap_body(&mut request.http, head, limit, profile).map(|()| None)
+            }
+            Err(error) => Err(error),
+        },
+    };
+    read.map_err(|error| request.failed(route.as_ref(), error))
+}
+
+/// The profile of requests whose service is not known yet.
+static DEFAULT_PROFILE: std::sync::LazyLock<nimbus_protocol::model::Profile> =
+    std::sync::LazyLock::new(nimbus_protocol::model::Profile::default);
+
+/// A streamed upload: de-chunked, hashed and its chunk signatures checked
+/// as it arrives.
+fn stream_body(
+    request: &mut Request,
+    head: &mut Head,
+    incoming: Incoming,
+    limit: usize,
+    route: &Route,
+) -> Result<ByteStream, AwsError> {
+    let wire_len = body::announced_length(&request.http.headers);
+    let chunked = encoding::streamed_aws_chunked(&mut request.http, &head.auth)?;
+    body::stream(
+        wire_len,
+        incoming,
+        limit,
+        chunked,
+        head.declared_sha256.take(),
+        head.body_verification.chunks.take(),
+        route.profile,
+    )
+}
+
+/// A whole body: its hash and signatures checked, `aws-chunked` framing
+/// removed, gzip undone where the service takes bodies unpacked.
+fn unwrap_body(
+    http: &mut HttpRequest,
+    head: &mut Head,
+    limit: usize,
+    profile: &nimbus_protocol::model::Profile,
+) -> Result<(), AwsError> {
+    let signature = head.body_verification.signature.take();
+    verify::check_body(&http.body, signature, head.declared_sha256.as_ref())?;
+    if let Some(chain) = head.body_verification.chunks.take() {
+        chunked::verify_signatures(http.body.clone(), chain).map_err(encoding::chunk_error)?;
+    }
+    encoding::decode_aws_chunked(http, &head.auth)?;
+    if profile.gunzip {
+        encoding::gunzip(http, limit, profile)?;
+    }
+    Ok(())
+}
+
+/// Stage 3: the service (an unsigned `Action=` request's from its body),
+/// the protocol's model and the operation.
+fn settle_route(
+    request: &Request,
+    head: &Head,
+) -> Result<(Route, &'static Model, &'static Operation), Exchange> {
+    let route = match &head.identification {
+        Identification::Routed(route) => route.clone(),
+        Identification::ByAction => {
+            route::route_by_action(&request.http).map_err(|error| request.unrouted(error))?
+        }
+    };
+    let fail = |error| request.failed(Some(&route), error);
+    if let Some(malformed) = &head.malformed {
+        return Err(fail(signature_error(&route, malformed)));
+    }
+    let Some(model) = models::for_protocol(route.model, route.protocol) else {
+        let error = AwsError::internal(format!("model {} is not vendored", route.model));
+        return Err(request.unrouted(error));
+    };
+    let operation = match &head.operation {
+        Some(identified) => identified.clone(),
+        None => route.protocol.identify_operation(model, &request.http),
+    };
+    let operation = operation.map_err(fail)?;
+    Ok((route, model, operation))
+}
+
+/// Stage 4: who is calling, and where.
+fn context(
+    gateway: &Gateway,
+    request: &Request,
+    auth: &RequestAuth,
+    route: &Route,
+    operation: &Operation,
+) -> RequestContext {
+    let caller = Caller::resolve(auth, gateway.credentials(), gateway.config());
+    RequestContext {
+        request_id: request.id.clone(),
+        account_id: caller.account_id,
+        region: caller.region,
+        access_key_id: caller.access_key_id,
+        service: route.model,
+        operation: operation.name.clone(),
+        host: request
+            .http
+            .header(http::header::HOST)
+            .unwrap_or_default()
+            .to_owned(),
     }
 }
 
@@ -239,16 +333,16 @@ struct Call {
     model: &'static Model,
     operation: &'static Operation,
     request: HttpRequest,
-    /// The streamed body of an object upload, for the streaming payload member.
+    /// The streamed body of an upload, for the streaming payload member.
     upload: Option<ByteStream>,
     ctx: RequestContext,
     test_hooks: bool,
 }
 
-/// Decodes, calls the service and encodes. The decode and the handler run in
-/// a task of their own so that a panic becomes a 500 InternalError instead of
-/// a dropped connection. `request_id` is the context's, borrowed for the
-/// encoding that follows the task.
+/// Stage 5: the service decodes, handles and encodes, in a task of its own
+/// so that a panic becomes a 500 InternalError instead of a dropped
+/// connection. `request_id` is the context's, borrowed for the error the
+/// gateway writes when the task fails.
 async fn call(call: Call, request_id: &str) -> HttpResponse {
     let Call {
         service,
@@ -356,27 +450,14 @@ fn streams_upload(route: &Route, operation: &Operation, request: &HttpRequest) -
     data_len.is_none_or(|len| len >= STREAM_FROM_BYTES)
 }
 
-fn routed_error(
-    route: &Route,
-    operation: Option<&Operation>,
-    request: &HttpRequest,
-    error: &AwsError,
-    request_id: &str,
-) -> HttpResponse {
-    match models::for_protocol(route.model, route.protocol) {
-        Some(model) => route.protocol.encode_error(model, operation, error, request_id),
-        None => fallback_error::render(request, error, request_id),
-    }
-}
-
 /// A malformed signature, in the words of the service it was sent to.
-fn signature_error(route: &Route, malformed: MalformedSignature) -> AwsError {
-    let code = match (route.model, &malformed.location) {
-        ("s3", SignatureLocation::Header) => "AuthorizationHeaderMalformed",
-        ("s3", SignatureLocation::Query { .. }) => "AuthorizationQueryParametersError",
-        _ => "IncompleteSignature",
+fn signature_error(route: &Route, malformed: &MalformedSignature) -> AwsError {
+    let codes = &route.profile.signature_errors;
+    let code = match malformed.location {
+        SignatureLocation::Header => &codes.header,
+        SignatureLocation::Query { .. } => &codes.query,
     };
-    AwsError::new(code, malformed.message, 400)
+    AwsError::new(code.clone(), malformed.message.clone(), 400)
 }
 
 /// Whether the query string may hold a presigned signature (cheap pre-check
@@ -390,7 +471,10 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         Ok(message) => *message,
         Err(payload) => match payload.downcast::<&'static str>() {
             Ok(message) => (*message).to_owned(),
-            Err(_) => "a panic without a message".to_owned(),
+            Err(payload) => match payload.downcast::<&str>() {
+                Ok(message) => (*message).to_owned(),
+                Err(_) => "a panic without a message".to_owned(),
+            },
         },
     }
 }

@@ -11,12 +11,11 @@ use http::{HeaderMap, Method};
 use hyper::body::Incoming;
 use nimbus_core::RequestContext;
 use nimbus_protocol::front::Head;
-use nimbus_protocol::service::Service;
 
-use crate::caller::Caller;
+use crate::auth::caller::Caller;
+use crate::auth::sigv4::RequestAuth;
 use crate::dispatch::{Exchange, dispatch};
 use crate::gateway::Gateway;
-use crate::sigv4::RequestAuth;
 
 /// Serves a request that did not go to an internal endpoint.
 pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
@@ -96,10 +95,4 @@ impl OwnedHead {
             headers: &self.headers,
         }
     }
-}
-
-/// The service's own path for a request that names its resource in the
-/// Host (S3's virtual-hosted buckets), from the service's front hook.
-pub fn host_path(service: Option<&Arc<dyn Service>>, host: Option<&str>, path: &str) -> Option<String> {
-    service?.front()?.host_path(host?, path)
 }

@@ -14,9 +14,10 @@ use nimbus_store::Store;
 use crate::body::ResponseBody;
 use crate::config::GatewayConfig;
 use crate::dispatch::Exchange;
+use crate::front;
+use crate::internal::snapshots;
 use crate::internal::{self, InternalRoute};
 use crate::services::Services;
-use crate::{front, snapshots};
 
 /// Everything needed to answer requests; shared by all connections.
 pub struct Gateway {

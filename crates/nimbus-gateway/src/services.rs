@@ -37,6 +37,12 @@ impl Services {
         self.by_model.get(model)
     }
 
+    /// The service's own path for a request that names its resource in the
+    /// Host (S3's virtual-hosted buckets), from the service's front hook.
+    pub fn host_path(&self, model: &str, host: Option<&str>, path: &str) -> Option<String> {
+        self.get(model)?.front()?.host_path(host?, path)
+    }
+
     /// Model names of the registered services, sorted.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.by_model.keys().copied()

@@ -26,9 +26,6 @@
 //! `"error"` (the bridge could not run the command) or `"panic"` (a codec
 //! panicked) when something went wrong.
 
-// The codecs return `AwsError`, large as errors go; the bridge just reports it.
-#![allow(clippy::result_large_err)]
-
 #[allow(dead_code)] // shared with tests/golden.rs; each uses a part
 #[path = "../tests/golden/mod.rs"]
 mod golden;
@@ -226,7 +223,7 @@ fn encode_error(command: &Json, model: &Model, protocol: Protocol) -> Result<Jso
         error.sender_fault = sender_fault;
     }
     if let Some(fields) = spec["fields"].as_object().filter(|fields| !fields.is_empty()) {
-        error.fields = error_fields(model, &code, fields)?;
+        error.fields = error_fields(model, &code, fields)?.into();
     }
     let response = catch(|| protocol.encode_error(model, operation, &error, REQUEST_ID))
         .map_err(|panic| format!("encode_error panicked: {panic}"))?;

@@ -7,7 +7,7 @@ use http::{HeaderMap, Method};
 use nimbus_core::ByteStream;
 
 /// A request as it arrived (body already de-chunked and gunzipped by the gateway).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HttpRequest {
     pub method: Method,
     /// The raw, still percent-encoded path, e.g. `/my-bucket/a%20key`.

@@ -22,9 +22,6 @@
 //! - `GOLDEN_VERBOSE=1`: the request, expected and decoded values and each
 //!   difference for every failure (on by default when a filter is set).
 
-// The codecs return `AwsError`, large as errors go; the harness just passes it on.
-#![allow(clippy::result_large_err)]
-
 #[allow(dead_code)] // shared with examples/wire.rs; each uses a part
 #[path = "golden/mod.rs"]
 mod golden;

@@ -55,6 +55,15 @@ pub struct Profile {
     /// Requests no other service claims come here (S3: a plain `GET /` or
     /// `PUT /bucket` carries no other mark of its service).
     pub fallback_route: bool,
+    /// Unsigned `Action=` requests are tried on this service first (STS:
+    /// they are nearly always web-identity calls).
+    pub unsigned_action_first: bool,
+    /// A body over the limit: this error (S3's EntityTooLarge, naming the
+    /// limit in `limitField`) instead of 413 RequestEntityTooLarge.
+    pub body_too_large: Option<ErrorSpec>,
+    /// A body that could not be read to its end: this code (S3's
+    /// IncompleteBody) instead of IncompleteRequest.
+    pub incomplete_body_code: Option<String>,
 }
 
 impl Default for Profile {
@@ -76,6 +85,9 @@ impl Default for Profile {
             malformed_value_code: None,
             no_route: None,
             fallback_route: false,
+            unsigned_action_first: false,
+            body_too_large: None,
+            incomplete_body_code: None,
         }
     }
 }
@@ -105,11 +117,23 @@ pub struct ErrorSpec {
     pub status: u16,
     #[serde(default)]
     pub message: String,
+    /// The member that names the limit the request broke, when the error has one.
+    #[serde(default)]
+    pub limit_field: Option<String>,
 }
 
 impl ErrorSpec {
     pub fn error(&self) -> nimbus_core::AwsError {
         nimbus_core::AwsError::new(self.code.clone(), self.message.clone(), self.status)
+    }
+
+    /// The error, naming `limit` in its limit field.
+    pub fn error_with_limit(&self, limit: u64) -> nimbus_core::AwsError {
+        let error = self.error();
+        match &self.limit_field {
+            Some(field) => error.with_field(field.clone(), limit as i64),
+            None => error,
+        }
     }
 }
 

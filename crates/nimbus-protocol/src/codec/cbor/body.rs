@@ -4,9 +4,6 @@
 //! floats (NaN and the infinities included). Input may use definite or
 //! indefinite lengths and any float width; output uses definite lengths.
 
-// AwsError is the error every codec returns, whatever its size.
-#![allow(clippy::result_large_err)]
-
 use ciborium::value::{Integer, Value as Cbor};
 use indexmap::IndexMap;
 use nimbus_core::{AwsError, Timestamp, Value};

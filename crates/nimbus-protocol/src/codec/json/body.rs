@@ -7,9 +7,6 @@
 //! `timestampFormat`; floats may be the strings `NaN`, `Infinity`,
 //! `-Infinity`; a JSON `null` member is the same as an absent one.
 
-// AwsError is the error every codec returns, whatever its size.
-#![allow(clippy::result_large_err)]
-
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use indexmap::IndexMap;

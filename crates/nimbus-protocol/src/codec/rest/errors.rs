@@ -11,7 +11,7 @@
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use indexmap::IndexMap;
-use nimbus_core::{AwsError, Value};
+use nimbus_core::{AwsError, Fields, Value};
 use serde::Serialize;
 
 use super::body::{self, JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
@@ -79,12 +79,7 @@ fn error_shape<'m>(model: &'m Model, operation: Option<&Operation>, code: &str) 
 }
 
 /// Error fields bound to headers go in headers.
-fn write_bound_fields(
-    model: &Model,
-    shape: &Shape,
-    fields: &IndexMap<String, Value>,
-    response: &mut HttpResponse,
-) {
+fn write_bound_fields(model: &Model, shape: &Shape, fields: &Fields, response: &mut HttpResponse) {
     for (name, value) in fields {
         let Some(member) = shape.member(name) else {
             continue;
@@ -102,7 +97,7 @@ fn write_bound_fields(
 /// left out when `without_message`), and the fields the shape does not know.
 fn split_fields(
     shape: Option<&Shape>,
-    fields: &IndexMap<String, Value>,
+    fields: &Fields,
     without_message: bool,
 ) -> (IndexMap<String, Value>, IndexMap<String, Value>) {
     let mut modeled = IndexMap::new();

@@ -1,5 +1,5 @@
 //! SigV2 (HMAC-SHA1) verification of S3 requests, part of the opt-in
-//! `--verify-signatures` (see [`verify`](crate::verify)).
+//! `--verify-signatures` (see [`verify`](crate::auth::verify)).
 //!
 //! The string to sign, as S3 defines it (and botocore's HmacV1 signers
 //! build it): the method, Content-MD5, Content-Type, the date (the `Date`
@@ -91,7 +91,7 @@ pub fn verify(
     .with_field("SignatureProvided", provided)
     .with_field(
         "StringToSignBytes",
-        crate::verify::spaced_hex(string_to_sign.as_bytes()),
+        crate::auth::spaced_hex(string_to_sign.as_bytes()),
     ))
 }
 

@@ -8,7 +8,9 @@ use nimbus_protocol::HttpResponse;
 use serde_json::json;
 
 use crate::gateway::Gateway;
-use crate::{health, snapshots};
+pub mod health;
+pub mod snapshots;
+pub mod test_hooks;
 
 /// An internal endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use nimbus_core::account::account_for_access_key;
 use nimbus_core::identity::CredentialRegistry;
 
 use crate::GatewayConfig;
-use crate::sigv4::RequestAuth;
+use crate::auth::sigv4::RequestAuth;
 
 /// STS issues temporary keys as `ASIA...`, as AWS does: only such keys can
 /// be in the credential registry, so others skip its lock and lookup.
@@ -54,7 +54,7 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential={key}/20240101/{region}/sts/aws4_request, SignedHeaders=host, Signature=00"
         );
         headers.insert("authorization", value.parse().expect("header"));
-        crate::sigv4::parse(&headers, &[]).expect("auth")
+        crate::auth::sigv4::parse(&headers, &[]).expect("auth")
     }
 
     #[test]

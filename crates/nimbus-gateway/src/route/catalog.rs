@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+use nimbus_protocol::model::Profile;
 use nimbus_protocol::{Protocol, models};
 
 /// Routing facts of one vendored model.
@@ -23,6 +24,8 @@ pub struct ModelInfo {
     pub protocols: Vec<Protocol>,
     /// A json service that still answers its old query protocol (SQS).
     pub query_compatible: bool,
+    /// What the service does differently on the wire (`metadata.nimbus`).
+    pub profile: Profile,
 }
 
 impl ModelInfo {
@@ -86,6 +89,7 @@ impl Catalog {
                     target_prefix: meta.target_prefix.clone(),
                     protocols,
                     query_compatible: meta.is_query_compatible(),
+                    profile: Profile::from_metadata(&meta.nimbus).unwrap_or_default(),
                 })
             })
             .collect();
@@ -138,15 +142,17 @@ impl Catalog {
             })
     }
 
-    /// The models that speak the query protocols, STS first: unsigned
-    /// `Action=` requests are nearly always STS web-identity calls.
+    /// The models that speak the query protocols, those whose profile asks
+    /// for unsigned `Action=` requests first (STS) ahead of the others.
     pub fn query_models(&self) -> impl Iterator<Item = &ModelInfo> {
-        let sts = self.models.iter().filter(|m| m.name == "sts");
-        let others = self
-            .models
-            .iter()
-            .filter(|m| m.name != "sts" && m.speaks_query().is_some());
-        sts.chain(others)
+        let query = || self.models.iter().filter(|m| m.speaks_query().is_some());
+        let first = query().filter(|m| m.profile.unsigned_action_first);
+        first.chain(query().filter(|m| !m.profile.unsigned_action_first))
+    }
+
+    /// The model requests no other claims go to (its profile's `fallbackRoute`).
+    pub fn fallback(&self) -> Option<&ModelInfo> {
+        self.models.iter().find(|m| m.profile.fallback_route)
     }
 }
 
@@ -209,5 +215,6 @@ mod tests {
         );
         assert_eq!(catalog.model("kms").and_then(ModelInfo::speaks_query), None);
         assert_eq!(catalog.query_models().next().map(|m| m.name), Some("sts"));
+        assert_eq!(catalog.fallback().map(|m| m.name), Some("s3"));
     }
 }

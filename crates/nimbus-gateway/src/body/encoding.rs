@@ -13,9 +13,10 @@ use http::HeaderValue;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 use nimbus_core::AwsError;
 use nimbus_protocol::HttpRequest;
+use nimbus_protocol::model::Profile;
 
-use crate::chunked::{self, ChunkError};
-use crate::sigv4::{PayloadHash, RequestAuth};
+use crate::auth::sigv4::{PayloadHash, RequestAuth};
+use crate::body::chunked::{self, ChunkError};
 
 /// What the `aws-chunked` framing carried besides data, for verification.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -163,7 +164,7 @@ pub fn decoded_length_mismatch(expected: &str, actual: u64) -> AwsError {
 }
 
 /// Decompresses a gzip-encoded body (at most `limit` bytes of output).
-pub fn gunzip(request: &mut HttpRequest, limit: usize) -> Result<(), AwsError> {
+pub fn gunzip(request: &mut HttpRequest, limit: usize, profile: &Profile) -> Result<(), AwsError> {
     let gzipped = encodings(request).iter().any(|e| e.eq_ignore_ascii_case("gzip"));
     if !gzipped {
         return Ok(());
@@ -180,7 +181,7 @@ pub fn gunzip(request: &mut HttpRequest, limit: usize) -> Result<(), AwsError> {
             )
         })?;
     if plain.len() > limit {
-        return Err(crate::body::too_large(limit, false));
+        return Err(crate::body::too_large(limit, profile));
     }
     remove_encoding(request, "gzip");
     request
@@ -222,7 +223,7 @@ mod tests {
     use http::{HeaderMap, Method};
 
     use super::*;
-    use crate::sigv4;
+    use crate::auth::sigv4;
 
     fn request(headers: &[(&'static str, &str)], body: &[u8]) -> HttpRequest {
         let mut map = HeaderMap::new();
@@ -359,14 +360,24 @@ mod tests {
             .expect("gzip");
         let gz = encoder.finish().expect("gzip");
         let mut req = request(&[("content-encoding", "gzip")], &gz);
-        gunzip(&mut req, 1024).expect("gunzips");
+        gunzip(&mut req, 1024, &Profile::default()).expect("gunzips");
         assert_eq!(&req.body[..], b"Action=PutMetricData&Namespace=x");
         assert_eq!(req.header("content-encoding"), None);
 
         let mut bomb = request(&[("content-encoding", "gzip")], &gz);
-        assert_eq!(gunzip(&mut bomb, 8).expect_err("too large").status, 413);
+        assert_eq!(
+            gunzip(&mut bomb, 8, &Profile::default())
+                .expect_err("too large")
+                .status,
+            413
+        );
 
         let mut broken = request(&[("content-encoding", "gzip")], b"not gzip");
-        assert_eq!(gunzip(&mut broken, 1024).expect_err("invalid").status, 400);
+        assert_eq!(
+            gunzip(&mut broken, 1024, &Profile::default())
+                .expect_err("invalid")
+                .status,
+            400
+        );
     }
 }

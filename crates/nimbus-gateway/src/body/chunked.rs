@@ -20,7 +20,7 @@ use std::fmt;
 use bytes::{Buf, Bytes, BytesMut};
 use nimbus_core::AwsError;
 
-use crate::verify::ChunkSignatureChain;
+use crate::auth::verify::ChunkSignatureChain;
 
 /// The smallest chunk AWS accepts in a signed stream, except for the last one.
 pub const MIN_SIGNED_CHUNK: usize = 8192;
@@ -444,7 +444,7 @@ mod tests {
     }
 
     /// The body of AWS's documented signed upload (see
-    /// [`crate::verify::documented_chain`]), with `second` as the signature
+    /// [`crate::auth::verify::documented_chain`]), with `second` as the signature
     /// of its second chunk.
     fn documented_body(second: &str) -> Vec<u8> {
         let mut body = Vec::new();
@@ -464,7 +464,7 @@ mod tests {
     fn verifying_decoder_checks_every_chunk_however_the_body_is_split() {
         let body = documented_body("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
         for split in [1, 7, 4096, 65536, body.len()] {
-            let mut decoder = ChunkDecoder::verifying(crate::verify::documented_chain());
+            let mut decoder = ChunkDecoder::verifying(crate::auth::verify::documented_chain());
             let mut data = 0;
             for piece in body.chunks(split) {
                 data += decoder
@@ -478,7 +478,7 @@ mod tests {
             assert_eq!(data, 65536 + 1024, "pieces of {split} bytes");
         }
         let tampered = documented_body(&sig('0'));
-        match verify_signatures(Bytes::from(tampered), crate::verify::documented_chain()) {
+        match verify_signatures(Bytes::from(tampered), crate::auth::verify::documented_chain()) {
             Err(ChunkError::Signature(error)) => assert_eq!(error.code, "SignatureDoesNotMatch"),
             other => panic!("expected a signature error, got {other:?}"),
         }

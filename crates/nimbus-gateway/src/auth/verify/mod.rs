@@ -17,7 +17,7 @@
 //!
 //! Always on, whether or not signatures are verified: S3's check that a body
 //! matches the hex SHA-256 its `x-amz-content-sha256` declares
-//! ([`s3_declared_sha256`], [`check_body`], [`RunningSha256`] for streamed
+//! ([`declared_sha256`], [`check_body`], [`RunningSha256`] for streamed
 //! bodies), which shares the one hash of the body with [`PendingSignature`].
 
 use std::fmt::Write as _;
@@ -28,14 +28,15 @@ use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::{HttpRequest, Protocol};
 use sha2::{Digest, Sha256};
 
-use crate::identify::Route;
-use crate::sigv4::{Algorithm, PayloadHash, RequestAuth, SigV4, SignatureLocation, SignedHeaders};
-use crate::verify_v2;
+use crate::auth::sigv4::{Algorithm, PayloadHash, RequestAuth, SigV4, SignatureLocation, SignedHeaders};
+use crate::auth::{sigv2, spaced_hex};
+use crate::route::Route;
 
 /// The long-term credentials every nimbus knows (AWS's documented test pair).
 const DEFAULT_CREDENTIALS: [(&str, &str); 1] = [("test", "test")];
 
-/// What the error messages and shapes depend on: the service the request is for.
+/// What the error messages and shapes depend on: the signing rules of the
+/// service the request is for (S3's own), or its protocol family.
 #[derive(Clone, Copy)]
 enum Family {
     S3,
@@ -46,9 +47,10 @@ enum Family {
 }
 
 impl Family {
+    /// By the service's signing rules (its profile's `signing`), else its protocol.
     fn of(route: &Route) -> Self {
-        match (route.model, route.protocol) {
-            ("s3", _) => Family::S3,
+        match (route.profile.signing.as_deref(), route.protocol) {
+            (Some("s3"), _) => Family::S3,
             (_, Protocol::Query | Protocol::Ec2 | Protocol::RestXml) => Family::Query,
             _ => Family::Json,
         }
@@ -88,11 +90,11 @@ impl DeclaredSha256 {
     }
 }
 
-/// The hash an S3 request's body must have: `Some` when
-/// `x-amz-content-sha256` is a hex SHA-256, `None` when absent or a keyword
-/// (`UNSIGNED-PAYLOAD`, `STREAMING-*`: nothing to hash), InvalidArgument
-/// for anything else.
-pub fn s3_declared_sha256(
+/// The hash a request's body must have, for services whose profile says
+/// `checksContentSha256` (S3): `Some` when `x-amz-content-sha256` is a hex
+/// SHA-256, `None` when absent or a keyword (`UNSIGNED-PAYLOAD`,
+/// `STREAMING-*`: nothing to hash), InvalidArgument for anything else.
+pub fn declared_sha256(
     auth: &RequestAuth,
     request: &HttpRequest,
 ) -> Result<Option<DeclaredSha256>, AwsError> {
@@ -207,8 +209,7 @@ pub fn before_body(
         RequestAuth::SigV2 { access_key_id } if matches!(family, Family::S3) => {
             let secret =
                 secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
-            return verify_v2::verify(request, query, access_key_id, &secret, host_path)
-                .map(|()| nothing_left());
+            return sigv2::verify(request, query, access_key_id, &secret, host_path).map(|()| nothing_left());
         }
         _ => return Ok(nothing_left()),
     };
@@ -510,14 +511,6 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-pub(crate) fn spaced_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 /// The chunked upload example of AWS's SigV4 streaming documentation:
 /// 64 KiB and 1 KiB of `a`, then the final empty chunk.
@@ -538,119 +531,4 @@ pub(crate) fn documented_chain() -> ChunkSignatureChain {
 }
 
 #[cfg(test)]
-mod tests {
-    use bytes::Bytes;
-    use http::{HeaderMap, HeaderValue, Method};
-
-    use super::*;
-    use crate::sigv4;
-
-    /// The "get-vanilla-query-order-key-case" shape of AWS's SigV4 test
-    /// suite, signed with its example key (scope service `service`).
-    fn example() -> (HttpRequest, RequestAuth) {
-        let mut headers = HeaderMap::new();
-        headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
-        headers.insert("x-amz-date", HeaderValue::from_static("20150830T123600Z"));
-        headers.insert(
-            "authorization",
-            HeaderValue::from_static(
-                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
-                 SignedHeaders=host;x-amz-date, \
-                 Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
-            ),
-        );
-        let request = HttpRequest {
-            method: Method::GET,
-            path: "/".into(),
-            query: "Param2=value2&Param1=value1".into(),
-            headers,
-            body: Bytes::new(),
-        };
-        let auth = sigv4::parse(&request.headers, &[]).expect("parses");
-        (request, auth)
-    }
-
-    fn check_for(request: &HttpRequest, auth: &RequestAuth, secret: &str) -> Check {
-        let RequestAuth::SigV4(sig) = auth else {
-            panic!("SigV4 expected");
-        };
-        Check::new(Family::Json, sig, secret, request, false, &[])
-    }
-
-    #[test]
-    fn the_aws_test_suite_example_verifies() {
-        let (request, auth) = example();
-        let check = check_for(&request, &auth, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-        assert!(check.verify(EMPTY_SHA256).is_ok());
-        let wrong = check_for(&request, &auth, "not-the-secret");
-        let error = wrong.verify(EMPTY_SHA256).expect_err("mismatch");
-        assert_eq!(error.code, "InvalidSignatureException");
-    }
-
-    #[test]
-    fn declared_body_hash_is_checked_once_for_both_checks() {
-        let declared = DeclaredSha256(hex(&Sha256::digest(b"body")));
-        assert!(check_body(b"body", None, Some(&declared)).is_ok());
-        let error = check_body(b"other", None, Some(&declared)).expect_err("mismatch");
-        assert_eq!(
-            (error.code.as_ref(), error.status),
-            ("XAmzContentSHA256Mismatch", 400)
-        );
-        assert!(check_body(b"anything", None, None).is_ok());
-
-        let mut running = RunningSha256::new(declared.clone());
-        running.update(b"bo");
-        running.update(b"dy");
-        assert!(running.finish().is_ok());
-        let mut short = RunningSha256::new(declared);
-        short.update(b"bod");
-        assert!(short.finish().is_err());
-    }
-
-    #[test]
-    fn chunk_signatures_chain_as_documented() {
-        let mut chain = documented_chain();
-        let chunks: [(usize, &str); 3] = [
-            (
-                65536,
-                "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
-            ),
-            (
-                1024,
-                "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-            ),
-            (
-                0,
-                "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
-            ),
-        ];
-        for (len, signature) in chunks {
-            chain.begin(Some(signature));
-            chain.update(&vec![b'a'; len]);
-            chain.end().expect("documented signature");
-        }
-
-        let mut tampered = documented_chain();
-        tampered.begin(Some(chunks[0].1));
-        tampered.update(&vec![b'b'; 65536]);
-        let error = tampered.end().expect_err("other data");
-        assert_eq!(
-            (error.code.as_ref(), error.status),
-            ("SignatureDoesNotMatch", 403)
-        );
-
-        // A chunk signed after the previous one was skipped does not verify.
-        let mut skipped = documented_chain();
-        skipped.begin(Some(chunks[1].1));
-        skipped.update(&[b'a'; 1024]);
-        assert!(skipped.end().is_err());
-    }
-
-    #[test]
-    fn canonical_parts() {
-        assert_eq!(canonical_uri(true, "/b/a%20b"), "/b/a%20b");
-        assert_eq!(canonical_uri(false, "/a%2Fb/c d"), "/a%252Fb/c%20d");
-        assert_eq!(canonical_uri(false, ""), "/");
-        assert_eq!(uri_encode("a b+c/d"), "a%20b%2Bc%2Fd");
-    }
-}
+mod tests;

@@ -17,7 +17,7 @@ use nimbus_core::AwsError;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::sigv4::{RequestAuth, SignatureLocation, query_param};
+use crate::auth::sigv4::{RequestAuth, SignatureLocation, query_param};
 
 /// S3's limit on `X-Amz-Expires`: seven days.
 pub const MAX_EXPIRES_SECONDS: u64 = 604_800;
@@ -25,14 +25,10 @@ pub const MAX_EXPIRES_SECONDS: u64 = 604_800;
 /// How far in the future a signing date may be (S3's allowed clock skew).
 pub const MAX_FUTURE_SKEW_SECONDS: i64 = 15 * 60;
 
-/// Fails when the presigned S3 request `auth` is outside its validity
-/// window at `now`. `query` holds the decoded query parameters (SigV2's
+/// Fails when the presigned request `auth` is outside its validity window
+/// at `now` (for services whose profile says `checksPresignedExpiry`: S3). `query` holds the decoded query parameters (SigV2's
 /// `Expires` is read from it); requests that are not presigned pass.
-pub fn check_s3_window(
-    auth: &RequestAuth,
-    query: &[(String, String)],
-    now: SystemTime,
-) -> Result<(), AwsError> {
+pub fn check_window(auth: &RequestAuth, query: &[(String, String)], now: SystemTime) -> Result<(), AwsError> {
     let now = epoch_seconds(now);
     match auth {
         RequestAuth::SigV4(sig) => match sig.location {
@@ -133,7 +129,7 @@ mod tests {
     use nimbus_runtime::TestClock;
 
     use super::*;
-    use crate::sigv4;
+    use crate::auth::sigv4;
 
     /// 2024-01-01T12:00:00Z.
     const SIGNED_AT: u64 = 1_704_110_400;
@@ -167,9 +163,9 @@ mod tests {
     #[test]
     fn sigv4_is_valid_until_date_plus_expires() {
         let (auth, query) = presigned_v4("20240101T120000Z", Some("60"));
-        assert!(check_s3_window(&auth, &query, now_at(SIGNED_AT)).is_ok());
-        assert!(check_s3_window(&auth, &query, now_at(SIGNED_AT + 60)).is_ok());
-        let error = check_s3_window(&auth, &query, now_at(SIGNED_AT + 61)).expect_err("expired");
+        assert!(check_window(&auth, &query, now_at(SIGNED_AT)).is_ok());
+        assert!(check_window(&auth, &query, now_at(SIGNED_AT + 60)).is_ok());
+        let error = check_window(&auth, &query, now_at(SIGNED_AT + 61)).expect_err("expired");
         assert_eq!((error.code.as_ref(), error.status), ("AccessDenied", 403));
         assert_eq!(error.message, "Request has expired");
         assert_eq!(error.fields["X-Amz-Expires"].as_str(), Some("60"));
@@ -181,26 +177,26 @@ mod tests {
     fn sigv4_expires_is_required_and_at_most_a_week() {
         let now = now_at(SIGNED_AT);
         let (auth, query) = presigned_v4("20240101T120000Z", Some("604801"));
-        let error = check_s3_window(&auth, &query, now).expect_err("too long");
+        let error = check_window(&auth, &query, now).expect_err("too long");
         assert_eq!(error.code, "AuthorizationQueryParametersError");
         assert_eq!(
             error.message,
             "X-Amz-Expires must be less than a week (in seconds) that is 604800"
         );
         let (auth, query) = presigned_v4("20240101T120000Z", Some("604800"));
-        assert!(check_s3_window(&auth, &query, now).is_ok());
+        assert!(check_window(&auth, &query, now).is_ok());
         let (auth, query) = presigned_v4("20240101T120000Z", None);
-        let error = check_s3_window(&auth, &query, now).expect_err("missing");
+        let error = check_window(&auth, &query, now).expect_err("missing");
         assert_eq!(error.code, "AuthorizationQueryParametersError");
         let (auth, query) = presigned_v4("2024-01-01", Some("60"));
-        assert!(check_s3_window(&auth, &query, now).is_err());
+        assert!(check_window(&auth, &query, now).is_err());
     }
 
     #[test]
     fn sigv4_signed_in_the_future_is_not_yet_valid() {
         let (auth, query) = presigned_v4("20240101T120000Z", Some("3600"));
-        assert!(check_s3_window(&auth, &query, now_at(SIGNED_AT - 15 * 60)).is_ok());
-        let error = check_s3_window(&auth, &query, now_at(SIGNED_AT - 15 * 60 - 1)).expect_err("future");
+        assert!(check_window(&auth, &query, now_at(SIGNED_AT - 15 * 60)).is_ok());
+        let error = check_window(&auth, &query, now_at(SIGNED_AT - 15 * 60 - 1)).expect_err("future");
         assert_eq!(error.message, "Request is not yet valid");
         assert_eq!(error.status, 403);
     }
@@ -216,8 +212,8 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         let auth = sigv4::parse(&HeaderMap::new(), &query).expect("parses");
-        assert!(check_s3_window(&auth, &query, now_at(SIGNED_AT)).is_ok());
-        let error = check_s3_window(&auth, &query, now_at(SIGNED_AT + 1)).expect_err("expired");
+        assert!(check_window(&auth, &query, now_at(SIGNED_AT)).is_ok());
+        let error = check_window(&auth, &query, now_at(SIGNED_AT + 1)).expect_err("expired");
         assert_eq!(error.message, "Request has expired");
         assert_eq!(error.fields["Expires"].as_str(), Some("2024-01-01T12:00:00Z"));
         assert!(!error.fields.contains_key("X-Amz-Expires"));
@@ -226,10 +222,10 @@ mod tests {
     #[test]
     fn header_signatures_and_anonymous_requests_pass() {
         let now = now_at(SIGNED_AT);
-        assert!(check_s3_window(&RequestAuth::Anonymous, &[], now).is_ok());
+        assert!(check_window(&RequestAuth::Anonymous, &[], now).is_ok());
         let v2 = RequestAuth::SigV2 {
             access_key_id: "test".into(),
         };
-        assert!(check_s3_window(&v2, &[], now).is_ok());
+        assert!(check_window(&v2, &[], now).is_ok());
     }
 }

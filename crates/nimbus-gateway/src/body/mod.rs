@@ -6,6 +6,9 @@
 //! as they arrive, still within the limit, never whole in memory. Responses
 //! are a buffered body or a streamed one ([`ResponseBody`]).
 
+pub mod chunked;
+pub mod encoding;
+
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
@@ -17,21 +20,27 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use nimbus_core::stream::{self, ChunkStream, Stream, Trailers};
 use nimbus_core::{AwsError, ByteStream};
+use nimbus_protocol::model::Profile;
 
-use crate::chunked::ChunkDecoder;
-use crate::content_encoding::{self, ChunkedUpload};
-use crate::verify::{ChunkSignatureChain, DeclaredSha256, RunningSha256};
+use crate::auth::verify::{ChunkSignatureChain, DeclaredSha256, RunningSha256};
+use chunked::ChunkDecoder;
+use encoding::ChunkedUpload;
 
 /// Collects the body, refusing more than `limit` bytes (before reading
 /// anything when `Content-Length` already says so).
-pub async fn collect(headers: &HeaderMap, body: Incoming, limit: usize, s3: bool) -> Result<Bytes, AwsError> {
+pub async fn collect(
+    headers: &HeaderMap,
+    body: Incoming,
+    limit: usize,
+    profile: &Profile,
+) -> Result<Bytes, AwsError> {
     if announced_length(headers).is_some_and(|len| len > limit as u64) {
-        return Err(too_large(limit, s3));
+        return Err(too_large(limit, profile));
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large(limit, s3)),
-        Err(error) => Err(unreadable(&error.to_string(), s3)),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large(limit, profile)),
+        Err(error) => Err(unreadable(&error.to_string(), profile)),
     }
 }
 
@@ -43,7 +52,7 @@ pub fn announced_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
-/// The body of an S3 object upload as a stream of its data: at most `limit`
+/// The body of a streamed upload (S3's objects) as a stream of its data: at most `limit`
 /// bytes on the wire, `aws-chunked` framing removed as it arrives (its
 /// trailers reach the reader at the end). Errors end the stream with the
 /// AWS error to answer (see [`nimbus_core::stream::aws_error_of`]).
@@ -59,10 +68,11 @@ pub fn stream(
     chunked: Option<ChunkedUpload>,
     declared_sha256: Option<DeclaredSha256>,
     chunk_signatures: Option<ChunkSignatureChain>,
+    profile: &'static Profile,
 ) -> Result<ByteStream, AwsError> {
     let chunked_framing = chunked.as_ref().map(|upload| (upload.signed, upload.decoded_len));
     if wire_len.is_some_and(|len| len > limit as u64) {
-        return Err(too_large(limit, true));
+        return Err(too_large(limit, profile));
     }
     let data_len = match &chunked {
         Some(upload) => upload.decoded_len,
@@ -83,33 +93,31 @@ pub fn stream(
         trailers: trailers.clone(),
         ended: false,
         sha256: declared_sha256.map(RunningSha256::new),
+        profile,
     };
     Ok(ByteStream::new(upload, data_len).with_trailers(trailers))
 }
 
-/// The error for a body over the limit, as S3 or as other services word it.
-pub fn too_large(limit: usize, s3: bool) -> AwsError {
-    if s3 {
-        AwsError::new(
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed object size.",
-            400,
-        )
-        .with_field("MaxSizeAllowed", limit as i64)
-    } else {
-        AwsError::new(
+/// The error for a body over the limit, as the service words it.
+pub fn too_large(limit: usize, profile: &Profile) -> AwsError {
+    match &profile.body_too_large {
+        Some(spec) => spec.error_with_limit(limit as u64),
+        None => AwsError::new(
             "RequestEntityTooLarge",
             format!("Request body exceeds the maximum of {limit} bytes nimbus accepts."),
             413,
-        )
+        ),
     }
 }
 
 /// A body that could not be read to its end (the client went away, or sent
 /// less than it announced).
-fn unreadable(why: &str, s3: bool) -> AwsError {
+fn unreadable(why: &str, profile: &Profile) -> AwsError {
     AwsError::new(
-        if s3 { "IncompleteBody" } else { "IncompleteRequest" },
+        profile
+            .incomplete_body_code
+            .clone()
+            .unwrap_or_else(|| "IncompleteRequest".to_owned()),
         format!("The request body could not be read: {why}"),
         400,
     )
@@ -131,6 +139,8 @@ struct UploadStream {
     trailers: Trailers,
     /// The body ended (or failed): nothing more is read.
     ended: bool,
+    /// How the service words a body over the limit.
+    profile: &'static Profile,
     /// The hash of the body as sent, when `x-amz-content-sha256` declared one.
     sha256: Option<RunningSha256>,
 }
@@ -150,11 +160,11 @@ impl UploadStream {
             sha256.finish()?;
         }
         if let Some(decoder) = self.decoder.take() {
-            let tail = decoder.finish().map_err(content_encoding::chunk_error)?;
+            let tail = decoder.finish().map_err(encoding::chunk_error)?;
             self.trailers.set(tail.trailers);
         }
         match self.expected_len {
-            Some(expected) if expected != self.yielded => Err(content_encoding::decoded_length_mismatch(
+            Some(expected) if expected != self.yielded => Err(encoding::decoded_length_mismatch(
                 &expected.to_string(),
                 self.yielded,
             )),
@@ -182,7 +192,9 @@ impl Stream for UploadStream {
                     Ok(()) => continue,
                     Err(error) => return this.fail(error),
                 },
-                Poll::Ready(Some(Err(error))) => return this.fail(unreadable(&error.to_string(), true)),
+                Poll::Ready(Some(Err(error))) => {
+                    return this.fail(unreadable(&error.to_string(), this.profile));
+                }
                 Poll::Ready(Some(Ok(frame))) => frame,
             };
             // HTTP trailers (not aws-chunked ones) carry nothing S3 reads.
@@ -191,7 +203,7 @@ impl Stream for UploadStream {
             };
             this.received += data.len() as u64;
             if this.received > this.limit {
-                return this.fail(too_large(this.limit as usize, true));
+                return this.fail(too_large(this.limit as usize, this.profile));
             }
             if let Some(sha256) = &mut this.sha256 {
                 sha256.update(&data);
@@ -202,7 +214,7 @@ impl Stream for UploadStream {
                     Ok(pieces) => this
                         .ready
                         .extend(pieces.into_iter().filter(|piece| !piece.is_empty())),
-                    Err(error) => return this.fail(content_encoding::chunk_error(error)),
+                    Err(error) => return this.fail(encoding::chunk_error(error)),
                 },
             }
         }
