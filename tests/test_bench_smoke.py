@@ -1,4 +1,4 @@
-"""Smoke run of the benchmark harness (crates/nimbus-bench), so it cannot rot.
+"""Smoke run of the benchmark harness (tools/bench), so it cannot rot.
 
 `nimbus-bench --smoke` sends a few requests per scenario to the limit server
 and to nimbus (no peers needed) and must finish in seconds. The test checks

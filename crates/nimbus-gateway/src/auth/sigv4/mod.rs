@@ -489,18 +489,12 @@ fn parse_presigned(query: &[(String, String)], headers: &HeaderMap) -> Result<Si
 fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<CredentialScope, String> {
     // At most six parts are read: enough to tell a well-formed scope from
     // one with too many parts, without collecting them.
-    let mut pieces = split_at_byte(credential, b'/');
-    let mut parts = [""; 6];
-    let mut count = 0;
-    for (slot, piece) in parts.iter_mut().zip(&mut pieces) {
-        *slot = piece;
-        count += 1;
-    }
-    let (access_key_id, date, region, service, terminator) = match (algorithm, &parts[..count]) {
-        (_, [key, date, region, service, terminator]) => (*key, *date, Some(*region), *service, *terminator),
-        (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => {
-            (*key, *date, None, *service, *terminator)
-        }
+    let (spans, count) = part_spans::<6>(credential, b'/');
+    let part = |span: &Range<usize>| &credential[span.clone()];
+    let parts = spans.get(..count).unwrap_or_default();
+    let (key_span, date_span, region_span, service_span, terminator_span) = match (algorithm, parts) {
+        (_, [key, date, region, service, terminator]) => (key, date, Some(region), service, terminator),
+        (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => (key, date, None, service, terminator),
         _ => {
             return Err(format!(
                 "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
@@ -508,6 +502,13 @@ fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<Credential
             ));
         }
     };
+    let (access_key_id, date, region, service, terminator) = (
+        part(key_span),
+        part(date_span),
+        region_span.map(part),
+        part(service_span),
+        part(terminator_span),
+    );
     if access_key_id.is_empty() {
         return Err(format!(
             "The Credential names no access key. Credential={credential}"
@@ -528,20 +529,39 @@ fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<Credential
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
         ));
     }
-    // The parts are slices of `credential`: their offsets in it locate
-    // them in the copy.
-    let span = |part: &str| {
-        let start = part.as_ptr().addr() - credential.as_ptr().addr();
-        start..start + part.len()
-    };
     Ok(CredentialScope {
-        access_key_id: span(access_key_id),
-        date: span(date),
-        region: region.map(span),
-        service: span(service),
-        terminator: span(terminator),
+        access_key_id: key_span.clone(),
+        date: date_span.clone(),
+        region: region_span.cloned(),
+        service: service_span.clone(),
+        terminator: terminator_span.clone(),
         text: credential.to_owned(),
     })
+}
+
+/// The byte ranges of the first `N` parts of `text` between `separator`s
+/// (an ASCII byte), and how many parts there are (up to `N + 1`: one more
+/// tells that there are too many).
+fn part_spans<const N: usize>(text: &str, separator: u8) -> ([Range<usize>; N], usize) {
+    debug_assert!(separator.is_ascii());
+    let mut spans = std::array::from_fn(|_| 0..0);
+    let mut count = 0;
+    let mut start = 0;
+    for end in text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == separator)
+        .map(|(at, _)| at)
+        .chain(std::iter::once(text.len()))
+    {
+        if count == N {
+            return (spans, N + 1);
+        }
+        spans[count] = start..end;
+        count += 1;
+        start = end + 1;
+    }
+    (spans, count)
 }
 
 /// `text` split at every `separator` (an ASCII byte), as `str::split` does:

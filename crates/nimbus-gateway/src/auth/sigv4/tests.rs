@@ -260,3 +260,21 @@ fn payload_hash_modes() {
         PayloadHash::Other("nonsense".into())
     );
 }
+
+#[test]
+fn credential_parts_are_found_by_their_spans() {
+    let (spans, count) = part_spans::<6>("AKID/20240101/us-east-1/sqs/aws4_request", b'/');
+    assert_eq!(count, 5);
+    assert_eq!(&spans[..count], &[0..4, 5..13, 14..23, 24..27, 28..40]);
+    let (_, count) = part_spans::<6>("a/b/c/d/e/f/g/h", b'/');
+    assert_eq!(count, 7, "more parts than asked for are told");
+    let (spans, count) = part_spans::<6>("", b'/');
+    assert_eq!((count, spans[0].clone()), (1, 0..0));
+    let scope = parse_credential(Algorithm::HmacSha256, "AKID/20240101/us-east-1/sqs/aws4_request")
+        .expect("a scope");
+    assert_eq!(
+        (scope.access_key_id(), scope.region(), scope.service()),
+        ("AKID", Some("us-east-1"), "sqs")
+    );
+    assert!(parse_credential(Algorithm::HmacSha256, "a/b/c/d/e/f/g").is_err());
+}
