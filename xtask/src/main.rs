@@ -1,5 +1,7 @@
 //! `cargo xtask models`: vendors the AWS service models nimbus serves.
 //! `cargo xtask api <service>|all`: generates a service's API crate (see `api/`).
+//! `cargo xtask service <model> [<RustName>]`: scaffolds a new service's
+//! API and service crates (see `scaffold`).
 //!
 //! Reads `service-2.json(.gz)` for each service in `models/SERVICES` from the
 //! installed botocore (found with `python3 -c 'import botocore'`), strips the
@@ -15,6 +17,7 @@ use std::process::{Command, ExitCode};
 use serde_json::{Map, Value};
 
 mod api;
+mod scaffold;
 
 /// Keys that only carry prose or client-side hints nimbus never reads.
 const STRIPPED_KEYS: &[&str] = &[
@@ -55,8 +58,23 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("service") => match args.get(1) {
+            Some(model) => match scaffold::run(model, args.get(2).map(String::as_str)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask service {model}: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            None => {
+                eprintln!("usage: cargo xtask service <model> [<RustName>]");
+                ExitCode::FAILURE
+            }
+        },
         _ => {
-            eprintln!("usage: cargo xtask models | cargo xtask api <service>|all");
+            eprintln!(
+                "usage: cargo xtask models | cargo xtask api <service>|all | cargo xtask service <model> [<RustName>]"
+            );
             ExitCode::FAILURE
         }
     }

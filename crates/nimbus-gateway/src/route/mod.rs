@@ -215,9 +215,9 @@ fn route(model: &'static ModelInfo, protocol: Protocol) -> Route {
 
 /// Where requests no other service claims go, in its default protocol.
 fn fallback(catalog: &'static Catalog) -> Result<Route, AwsError> {
-    let model = catalog
-        .fallback()
-        .ok_or_else(|| unknown_service("No service takes requests without a mark of their own.".to_owned()))?;
+    let model = catalog.fallback().ok_or_else(|| {
+        unknown_service("No service takes requests without a mark of their own.".to_owned())
+    })?;
     let protocol = model.default_protocol().ok_or_else(|| {
         unknown_service(format!(
             "The service {} speaks no protocol nimbus knows.",

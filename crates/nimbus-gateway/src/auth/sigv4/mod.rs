@@ -494,7 +494,9 @@ fn parse_credential(algorithm: Algorithm, credential: &str) -> Result<Credential
     let parts = spans.get(..count).unwrap_or_default();
     let (key_span, date_span, region_span, service_span, terminator_span) = match (algorithm, parts) {
         (_, [key, date, region, service, terminator]) => (key, date, Some(region), service, terminator),
-        (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => (key, date, None, service, terminator),
+        (Algorithm::EcdsaP256Sha256, [key, date, service, terminator]) => {
+            (key, date, None, service, terminator)
+        }
         _ => {
             return Err(format!(
                 "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \

@@ -270,8 +270,8 @@ fn credential_parts_are_found_by_their_spans() {
     assert_eq!(count, 7, "more parts than asked for are told");
     let (spans, count) = part_spans::<6>("", b'/');
     assert_eq!((count, spans[0].clone()), (1, 0..0));
-    let scope = parse_credential(Algorithm::HmacSha256, "AKID/20240101/us-east-1/sqs/aws4_request")
-        .expect("a scope");
+    let scope =
+        parse_credential(Algorithm::HmacSha256, "AKID/20240101/us-east-1/sqs/aws4_request").expect("a scope");
     assert_eq!(
         (scope.access_key_id(), scope.region(), scope.service()),
         ("AKID", Some("us-east-1"), "sqs")
