@@ -14,13 +14,14 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use nimbus_core::{AwsError, Timestamp};
-use serde::de::value::{CowStrDeserializer, SeqDeserializer};
+use serde::de::value::CowStrDeserializer;
 use serde::de::{
     DeserializeSeed, Deserializer, EnumAccess, Error, IgnoredAny, MapAccess, SeqAccess, VariantAccess,
     Visitor,
 };
 use serde::{Deserialize, forward_to_deserialize_any};
 
+use super::scalar::{Scalar, never_text, text_as_it_came};
 use super::{Session, fail, too_deep};
 use crate::model::{Member, Shape, ShapeType};
 use crate::timestamp;
@@ -186,37 +187,20 @@ impl<'s, 'm, V> Expect<'s, 'm, V> {
     where
         V: Visitor<'de>,
     {
-        match self.kind() {
-            kind if kind.is_integer() => {
-                let value = integer_in_range(kind, number).map_err(fail)?;
-                self.s.require(number_ok(self.shape, value as f64))?;
-                self.visitor.visit_i64(value)
-            }
-            kind if kind.is_float() => {
-                self.s.require(number_ok(self.shape, number as f64))?;
-                self.visitor.visit_f64(number as f64)
-            }
-            ShapeType::BigInteger | ShapeType::BigDecimal => self.visitor.visit_string(number.to_string()),
-            ShapeType::Timestamp => {
-                let seconds =
-                    i64::try_from(number).map_err(|_| fail(serialization_error("Timestamp out of range")))?;
-                self.timestamp(Timestamp { seconds, nanos: 0 })
-            }
-            _ => Err(self.mismatch(Token::Integer)),
+        let scalar = self.rules().number(number)?;
+        scalar.hand(self.visitor, never_text)
+    }
+
+    /// What the shape rules say of a value, apart from the target: one
+    /// copy of them, not one per target type.
+    fn rules(&self) -> Rules<'s, 'm> {
+        Rules {
+            s: self.s,
+            format: self.format,
+            shape: self.shape,
+            top: self.top,
         }
     }
-
-    fn timestamp<'de, E: Error>(self, t: Timestamp) -> Result<V::Value, E>
-    where
-        V: Visitor<'de>,
-    {
-        self.visitor.visit_newtype_struct(timestamp_parts::<E>(t))
-    }
-}
-
-/// A timestamp as its parts, the form [`Timestamp`]'s `Deserialize` reads.
-pub(crate) fn timestamp_parts<E: Error>(t: Timestamp) -> SeqDeserializer<std::array::IntoIter<i64, 2>, E> {
-    SeqDeserializer::new([t.seconds, i64::from(t.nanos)].into_iter())
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for Expect<'_, '_, V> {
@@ -250,40 +234,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Expect<'_, '_, V> {
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<V::Value, E> {
-        match self.kind() {
-            kind if kind.is_integer() => {
-                // 5.0 is an integer; 5.5 is not.
-                if v.fract() == 0.0 && v.abs() < 1e20 {
-                    self.number(v as i128)
-                } else {
-                    Err(fail(serialization_error(format!(
-                        "{} can not be converted to {}",
-                        float_text(self.format, v),
-                        java_type(kind)
-                    ))))
-                }
-            }
-            kind if kind.is_float() => {
-                self.s.require(number_ok(self.shape, v))?;
-                self.visitor.visit_f64(v)
-            }
-            ShapeType::BigInteger | ShapeType::BigDecimal => {
-                self.visitor.visit_string(float_text(self.format, v))
-            }
-            ShapeType::Timestamp if v.is_finite() => self.timestamp(Timestamp::from_epoch_seconds_f64(v)),
-            ShapeType::Timestamp => Err(fail(serialization_error(match self.format {
-                Format::Json => format!("Invalid timestamp: {}", float_text(self.format, v)),
-                Format::Cbor => "A timestamp must be a number of epoch seconds".to_owned(),
-            }))),
-            _ => Err(self.mismatch(Token::Float)),
-        }
+        let scalar = self.rules().float(v)?;
+        scalar.hand(self.visitor, never_text)
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<V::Value, E> {
-        self.text(Cow::Borrowed(v), |visitor, text| match text {
-            Cow::Borrowed(text) => visitor.visit_str(text),
-            Cow::Owned(text) => visitor.visit_string(text),
-        })
+        self.text(Cow::Borrowed(v), text_as_it_came)
     }
 
     fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<V::Value, E> {
@@ -413,22 +369,98 @@ impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for Expect<'_, '_, V> {
 impl<'s, 'm, V> Expect<'s, 'm, V> {
     /// A text token, as the shape takes it; `forward` hands text on to the
     /// target in the form it came (borrowed or owned).
-    fn text<'de, E: Error>(
+    fn text<'de, 't, E: Error>(
         self,
-        text: Cow<'_, str>,
-        forward: impl FnOnce(V, Cow<'_, str>) -> Result<V::Value, E>,
+        text: Cow<'t, str>,
+        forward: impl FnOnce(V, Cow<'t, str>) -> Result<V::Value, E>,
     ) -> Result<V::Value, E>
     where
         V: Visitor<'de>,
     {
+        self.rules().text(text)?.hand(self.visitor, forward)
+    }
+}
+
+/// The shape rules for one scalar value, free of the target's type.
+struct Rules<'s, 'm> {
+    s: &'s Session<'m>,
+    format: Format,
+    shape: &'m Shape,
+    top: bool,
+}
+
+impl Rules<'_, '_> {
+    fn kind(&self) -> ShapeType {
+        self.shape.kind
+    }
+
+    fn mismatch<E: Error>(&self, token: Token) -> E {
+        fail(mismatch_error(self.format, self.top, token, self.shape.kind))
+    }
+
+    /// A whole number, as the shape takes it.
+    fn number<'t, E: Error>(&self, number: i128) -> Result<Scalar<'t>, E> {
+        match self.kind() {
+            kind if kind.is_integer() => {
+                let value = integer_in_range(kind, number).map_err(fail)?;
+                self.s.require(number_ok(self.shape, value as f64))?;
+                Ok(Scalar::Integer(value))
+            }
+            kind if kind.is_float() => {
+                self.s.require(number_ok(self.shape, number as f64))?;
+                Ok(Scalar::Float(number as f64))
+            }
+            ShapeType::BigInteger | ShapeType::BigDecimal => Ok(Scalar::Digits(number.to_string())),
+            ShapeType::Timestamp => {
+                let seconds =
+                    i64::try_from(number).map_err(|_| fail(serialization_error("Timestamp out of range")))?;
+                Ok(Scalar::Timestamp(Timestamp { seconds, nanos: 0 }))
+            }
+            _ => Err(self.mismatch(Token::Integer)),
+        }
+    }
+
+    /// A number with a fraction (or written as one), as the shape takes it.
+    fn float<'t, E: Error>(&self, v: f64) -> Result<Scalar<'t>, E> {
+        match self.kind() {
+            kind if kind.is_integer() => {
+                // 5.0 is an integer; 5.5 is not.
+                if v.fract() == 0.0 && v.abs() < 1e20 {
+                    self.number(v as i128)
+                } else {
+                    Err(fail(serialization_error(format!(
+                        "{} can not be converted to {}",
+                        float_text(self.format, v),
+                        java_type(kind)
+                    ))))
+                }
+            }
+            kind if kind.is_float() => {
+                self.s.require(number_ok(self.shape, v))?;
+                Ok(Scalar::Float(v))
+            }
+            ShapeType::BigInteger | ShapeType::BigDecimal => Ok(Scalar::Digits(float_text(self.format, v))),
+            ShapeType::Timestamp if v.is_finite() => {
+                Ok(Scalar::Timestamp(Timestamp::from_epoch_seconds_f64(v)))
+            }
+            ShapeType::Timestamp => Err(fail(serialization_error(match self.format {
+                Format::Json => format!("Invalid timestamp: {}", float_text(self.format, v)),
+                Format::Cbor => "A timestamp must be a number of epoch seconds".to_owned(),
+            }))),
+            _ => Err(self.mismatch(Token::Float)),
+        }
+    }
+
+    /// A text token, as the shape takes it.
+    fn text<'t, E: Error>(&self, text: Cow<'t, str>) -> Result<Scalar<'t>, E> {
         match self.kind() {
             ShapeType::String | ShapeType::BigInteger | ShapeType::BigDecimal => {
                 self.s
                     .require(string_ok(self.shape, &text, self.s.check_patterns))?;
-                forward(self.visitor, text)
+                Ok(Scalar::Text(text))
             }
             kind if kind.is_float() => match special_float(&text) {
-                Some(f) => self.visitor.visit_f64(f),
+                Some(f) => Ok(Scalar::Float(f)),
                 None => Err(self.mismatch(Token::Text)),
             },
             ShapeType::Blob if self.format == Format::Json => {
@@ -438,12 +470,12 @@ impl<'s, 'm, V> Expect<'s, 'm, V> {
                     )))
                 })?;
                 self.s.require(length_ok(self.shape, bytes.len()))?;
-                self.visitor.visit_byte_buf(bytes)
+                Ok(Scalar::Bytes(bytes))
             }
             // Every timestamp format is accepted whatever the shape says:
             // clients are not always strict about which one they send.
             ShapeType::Timestamp => match timestamp::parse(&text) {
-                Some(t) => self.timestamp(t),
+                Some(t) => Ok(Scalar::Timestamp(t)),
                 None => Err(fail(serialization_error(match self.format {
                     Format::Json => format!(
                         "Invalid timestamp: {}",

@@ -16,6 +16,7 @@ pub(crate) mod cbor;
 pub(crate) mod document;
 pub(crate) mod query;
 pub(crate) mod rest;
+mod scalar;
 pub(crate) mod text;
 mod value;
 pub(crate) mod xml;

@@ -12,7 +12,7 @@ use nimbus_core::AwsError;
 use serde::de::{Deserializer, Error, Visitor};
 use serde::forward_to_deserialize_any;
 
-use super::document::timestamp_parts;
+use super::scalar::{Scalar, text_as_it_came};
 use super::{Session, fail};
 use crate::model::{Shape, ShapeType};
 use crate::timestamp;
@@ -74,24 +74,20 @@ impl<E: Error> TextDe<'_, '_, '_, '_, E> {
     }
 }
 
-impl<'de, E: Error> Deserializer<'de> for TextDe<'_, '_, '_, '_, E> {
-    type Error = E;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+impl<'t, E: Error> TextDe<'_, '_, 't, '_, E> {
+    /// The text read as its shape says, apart from the target type.
+    fn scalar(self) -> Result<Scalar<'t>, E> {
         let shape = self.shape;
-        match shape.kind {
+        let scalar = match shape.kind {
             ShapeType::String | ShapeType::BigInteger | ShapeType::BigDecimal => {
                 self.s
                     .require(string_ok(shape, &self.text, self.s.check_patterns))?;
-                match self.text {
-                    Cow::Borrowed(text) => visitor.visit_str(text),
-                    Cow::Owned(text) => visitor.visit_string(text),
-                }
+                Scalar::Text(self.text)
             }
             kind if kind.is_integer() => {
                 let number: i64 = self.trimmed().parse().map_err(|_| self.complain("an integer"))?;
                 self.s.require(number_ok(shape, number as f64))?;
-                visitor.visit_i64(number)
+                Scalar::Integer(number)
             }
             kind if kind.is_float() => {
                 let number = match self.rules {
@@ -100,7 +96,7 @@ impl<'de, E: Error> Deserializer<'de> for TextDe<'_, '_, '_, '_, E> {
                 }
                 .ok_or_else(|| self.complain("a number"))?;
                 self.s.require(number_ok(shape, number))?;
-                visitor.visit_f64(number)
+                Scalar::Float(number)
             }
             ShapeType::Boolean => {
                 let text = self.trimmed();
@@ -112,15 +108,16 @@ impl<'de, E: Error> Deserializer<'de> for TextDe<'_, '_, '_, '_, E> {
                     },
                     TextRules::Binding | TextRules::Query => parse_bool(text),
                 };
-                visitor.visit_bool(flag.ok_or_else(|| self.complain("a boolean (true or false)"))?)
+                Scalar::Bool(flag.ok_or_else(|| self.complain("a boolean (true or false)"))?)
             }
             ShapeType::Timestamp => {
                 let text = match self.rules {
                     TextRules::Xml => self.trimmed(),
                     TextRules::Binding | TextRules::Query => &self.text,
                 };
-                let t = timestamp::parse(text).ok_or_else(|| self.complain("an ISO 8601 timestamp"))?;
-                visitor.visit_newtype_struct(timestamp_parts::<E>(t))
+                Scalar::Timestamp(
+                    timestamp::parse(text).ok_or_else(|| self.complain("an ISO 8601 timestamp"))?,
+                )
             }
             ShapeType::Blob => {
                 let bytes = match self.rules {
@@ -129,10 +126,19 @@ impl<'de, E: Error> Deserializer<'de> for TextDe<'_, '_, '_, '_, E> {
                 }
                 .ok_or_else(|| self.complain("base64-encoded data"))?;
                 self.s.require(length_ok(shape, bytes.len()))?;
-                visitor.visit_byte_buf(bytes)
+                Scalar::Bytes(bytes)
             }
-            _ => Err(self.complain("a value")),
-        }
+            _ => return Err(self.complain("a value")),
+        };
+        Ok(scalar)
+    }
+}
+
+impl<'de, E: Error> Deserializer<'de> for TextDe<'_, '_, '_, '_, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        self.scalar()?.hand(visitor, text_as_it_came)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
