@@ -14,7 +14,8 @@ pub struct Environment {
     pub store: Arc<Store>,
     /// The clock every time-dependent rule reads.
     pub clock: Clock,
-    /// Credentials issued by STS, shared with the gateway to resolve accounts.
+    /// Credentials issued by STS and access keys created by IAM, shared with
+    /// the gateway to resolve accounts.
     pub credentials: Arc<CredentialRegistry>,
 }
 
@@ -42,6 +43,12 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
         Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
             &env.credentials,
         )))),
+        // After STS: resetting STS empties the registry, IAM refills it.
+        Arc::new(nimbus_iam_api::IamServer(nimbus_iam::Iam::new(
+            Arc::clone(&env.store),
+            env.clock.clone(),
+            Arc::clone(&env.credentials),
+        ))),
         Arc::clone(&sqs),
         Arc::clone(&sns),
         Arc::new(nimbus_s3_api::S3Server(s3)),

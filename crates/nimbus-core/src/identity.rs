@@ -52,6 +52,16 @@ impl CredentialRegistry {
         self.secrets.read().ok()?.get(access_key_id).cloned()
     }
 
+    /// Forgets one access key (deleted or made inactive).
+    pub fn remove(&self, access_key_id: &str) {
+        if let Ok(mut issued) = self.issued.write() {
+            issued.remove(access_key_id);
+        }
+        if let Ok(mut secrets) = self.secrets.write() {
+            secrets.remove(access_key_id);
+        }
+    }
+
     /// Forgets every issued credential (for `/_nimbus/reset`).
     pub fn clear(&self) {
         if let Ok(mut issued) = self.issued.write() {

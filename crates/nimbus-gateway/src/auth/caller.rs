@@ -6,9 +6,10 @@ use nimbus_core::identity::CredentialRegistry;
 use crate::GatewayConfig;
 use crate::auth::sigv4::RequestAuth;
 
-/// STS issues temporary keys as `ASIA...`, as AWS does: only such keys can
-/// be in the credential registry, so others skip its lock and lookup.
-const TEMPORARY_KEY_PREFIX: &str = "ASIA";
+/// STS issues temporary keys as `ASIA...` and IAM long-term keys as
+/// `AKIA...`, as AWS does: only such keys can be in the credential
+/// registry, so others (`test`, 12 digits) skip its lock and lookup.
+const REGISTERED_KEY_PREFIXES: [&str; 2] = ["ASIA", "AKIA"];
 
 /// The account and region a request acts in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,14 +20,15 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Temporary credentials issued by STS act in the account they were
-    /// issued for; other keys name their account (12 digits) or get the
-    /// default one. The region is the signature's, else the default.
+    /// Keys issued by STS or IAM act in the account they were issued
+    /// for; other keys name their account (12 digits) or get the default
+    /// one. The region is the signature's, else the default.
     pub fn resolve(auth: &RequestAuth, credentials: &CredentialRegistry, config: &GatewayConfig) -> Self {
         let access_key_id = auth.access_key_id().map(str::to_owned);
         let account_id = match &access_key_id {
             Some(key) => key
-                .starts_with(TEMPORARY_KEY_PREFIX)
+                .get(..4)
+                .is_some_and(|prefix| REGISTERED_KEY_PREFIXES.contains(&prefix))
                 .then(|| credentials.lookup(key))
                 .flatten()
                 .map(|identity| identity.account_id)

@@ -1,0 +1,86 @@
+//! Reading and writing IAM's records: one account's entities, by kind and
+//! name, in one store transaction.
+
+use nimbus_core::AwsError;
+use nimbus_store::{TableMut, TableRef};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Iam;
+use crate::records::{Kind, namespace};
+
+/// Reading access to one account's entities.
+pub trait Read {
+    fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError>;
+    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError>;
+}
+
+impl Read for TableRef {
+    fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
+        Ok(self.get_json(&kind.key(name))?)
+    }
+
+    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
+        let mut out = Vec::new();
+        for entry in self.scan(kind.prefix().as_bytes())? {
+            out.push(entry?.decode()?);
+        }
+        Ok(out)
+    }
+}
+
+impl Read for TableMut<'_> {
+    fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
+        Ok(self.get_json(&kind.key(name))?)
+    }
+
+    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
+        let mut out = Vec::new();
+        for entry in self.scan(kind.prefix().as_bytes())? {
+            out.push(entry?.decode()?);
+        }
+        Ok(out)
+    }
+}
+
+/// Stores a record under its kind and name.
+pub fn save<T: Serialize>(
+    table: &mut TableMut<'_>,
+    kind: Kind,
+    name: &str,
+    record: &T,
+) -> Result<(), AwsError> {
+    Ok(table.put_json(&kind.key(name), record)?)
+}
+
+/// Loads a record that must exist, or answers `missing`.
+pub fn require<T: DeserializeOwned>(
+    table: &impl Read,
+    kind: Kind,
+    name: &str,
+    missing: fn(&str) -> AwsError,
+) -> Result<T, AwsError> {
+    table.load(kind, name)?.ok_or_else(|| missing(name))
+}
+
+impl Iam {
+    /// Runs `work` over the account's entities in a read transaction.
+    pub(crate) async fn read<R: Send + 'static>(
+        &self,
+        account: &str,
+        work: impl FnOnce(&TableRef) -> Result<R, AwsError> + Send + 'static,
+    ) -> Result<R, AwsError> {
+        let ns = namespace(account)?;
+        self.store.read(move |txn| work(&txn.open(&ns)?)).await
+    }
+
+    /// Runs `work` over the account's entities in a write transaction.
+    pub(crate) async fn write<R: Send + 'static>(
+        &self,
+        account: &str,
+        work: impl FnOnce(&mut TableMut<'_>) -> Result<R, AwsError> + Send + 'static,
+    ) -> Result<R, AwsError> {
+        let ns = namespace(account)?;
+        self.store.write(move |txn| work(&mut txn.open(&ns)?)).await
+    }
+}
