@@ -137,12 +137,12 @@ def test_json_service_not_implemented(endpoint, aws_client):
 
 
 def test_query_service_not_implemented(endpoint, aws_client):
-    require_not_implemented(endpoint, "iam")
+    require_not_implemented(endpoint, "rds")
     with pytest.raises(ClientError) as excinfo:
-        aws_client("iam").list_users()
+        aws_client("rds").describe_db_instances()
     code, status, message = error_of(excinfo)
     assert (code, status) == ("NotImplemented", 501)
-    assert "ListUsers" in message
+    assert "DescribeDBInstances" in message
 
 
 def test_rest_xml_service_not_implemented(endpoint, aws_client):
@@ -352,18 +352,18 @@ def test_handler_panic_is_500_and_server_keeps_serving(endpoint, aws_client):
 
 
 def test_every_request_is_logged_with_service_operation_status_duration(endpoint, nimbus, aws_client):
-    require_not_implemented(endpoint, "iam")
+    require_not_implemented(endpoint, "rds")
     with pytest.raises(ClientError):
-        aws_client("iam").list_users()
+        aws_client("rds").describe_db_instances()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        lines = [line for line in nimbus.log().splitlines() if "operation=ListUsers" in line]
+        lines = [line for line in nimbus.log().splitlines() if "operation=DescribeDBInstances" in line]
         if lines:
             break
         time.sleep(0.05)
     assert lines, nimbus.log()
     line = lines[-1]
-    assert "service=iam" in line and "status=501" in line and "micros=" in line
+    assert "service=rds" in line and "status=501" in line and "micros=" in line
 
 
 # ----------------------------------------------------------- process lifecycle

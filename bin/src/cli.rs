@@ -49,6 +49,11 @@ pub struct Cli {
     #[arg(long, env = "NIMBUS_VERIFY_SIGNATURES", value_parser = BoolishValueParser::new())]
     pub verify_signatures: bool,
 
+    /// Enforce IAM: every request is authorised by IAM's policies and the
+    /// resource's policy, as AWS evaluates them (signatures are verified too).
+    #[arg(long, env = "NIMBUS_ENFORCE_IAM", value_parser = BoolishValueParser::new())]
+    pub enforce_iam: bool,
+
     /// Debug builds only: enable hooks end-to-end tests use to provoke
     /// failures (e.g. a handler panic).
     #[cfg(debug_assertions)]

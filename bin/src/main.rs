@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use nimbus_core::authz::Enforcement;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_gateway::{Gateway, GatewayConfig};
 
@@ -69,10 +70,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         clock: Clock::real(),
         credentials: Arc::clone(&credentials),
     };
+    let built = services::all(&environment);
     let config = GatewayConfig {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
-        verify_signatures: cli.verify_signatures,
+        verify_signatures: cli.verify_signatures || cli.enforce_iam,
+        enforcement: Enforcement(cli.enforce_iam.then_some(built.authorizer)),
         // Presigned URL expiry reads the clock the services read.
         clock: environment.clock.clone(),
         ..GatewayConfig::default()
@@ -80,7 +83,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     tracing::debug!(?config, ephemeral = cli.ephemeral, "configuration");
     let gateway = Arc::new(Gateway::new(
         config,
-        services::all(&environment),
+        built.services,
         credentials,
         Arc::clone(&store),
     ));

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use nimbus_core::authz::Authorizer;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::service::Service;
 use nimbus_runtime::Clock;
@@ -19,8 +20,15 @@ pub struct Environment {
     pub credentials: Arc<CredentialRegistry>,
 }
 
+/// Every implemented service, and the authorizer `--enforce-iam` holds
+/// their requests to (IAM's policies).
+pub struct Built {
+    pub services: Vec<Arc<dyn Service>>,
+    pub authorizer: Arc<dyn Authorizer>,
+}
+
 /// Builds every implemented service.
-pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
+pub fn all(env: &Environment) -> Built {
     let sqs: Arc<dyn Service> = Arc::new(nimbus_sqs_api::SqsServer(nimbus_sqs::Sqs::new(
         Arc::clone(&env.store),
         env.clock.clone(),
@@ -39,16 +47,18 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
             nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
             nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
         );
-    vec![
+    let iam = nimbus_iam::Iam::new(
+        Arc::clone(&env.store),
+        env.clock.clone(),
+        Arc::clone(&env.credentials),
+    );
+    let authorizer = iam.authorizer();
+    let services: Vec<Arc<dyn Service>> = vec![
         Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
             &env.credentials,
         )))),
         // After STS: resetting STS empties the registry, IAM refills it.
-        Arc::new(nimbus_iam_api::IamServer(nimbus_iam::Iam::new(
-            Arc::clone(&env.store),
-            env.clock.clone(),
-            Arc::clone(&env.credentials),
-        ))),
+        Arc::new(nimbus_iam_api::IamServer(iam)),
         Arc::clone(&sqs),
         Arc::clone(&sns),
         Arc::new(nimbus_s3_api::S3Server(s3)),
@@ -58,5 +68,6 @@ pub fn all(env: &Environment) -> Vec<Arc<dyn Service>> {
         Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
             nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
         )),
-    ]
+    ];
+    Built { services, authorizer }
 }

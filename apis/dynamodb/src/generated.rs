@@ -5,8 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use nimbus_core::Timestamp;
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -1572,6 +1574,12 @@ pub mod ops {
     pub const UPDATE_TIME_TO_LIVE: OperationId = OperationId(56);
 }
 
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    let _ = operation;
+    None
+}
+
 /// The operations of DynamoDb that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait DynamoDbApi: Send + Sync + 'static {
@@ -1825,6 +1833,28 @@ pub trait DynamoDbApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateTimeToLive")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -1841,39 +1871,52 @@ impl<S: DynamoDbApi> Service for DynamoDbServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
                 ops::BATCH_EXECUTE_STATEMENT => {
-                    serve(call, |input| api.batch_execute_statement(ctx, input)).await
+                    serve(call, &guard, |input| api.batch_execute_statement(ctx, input)).await
                 }
-                ops::BATCH_GET_ITEM => serve(call, |input| api.batch_get_item(ctx, input)).await,
-                ops::BATCH_WRITE_ITEM => serve(call, |input| api.batch_write_item(ctx, input)).await,
-                ops::CREATE_TABLE => serve(call, |input| api.create_table(ctx, input)).await,
-                ops::DELETE_ITEM => serve(call, |input| api.delete_item(ctx, input)).await,
-                ops::DELETE_TABLE => serve(call, |input| api.delete_table(ctx, input)).await,
-                ops::DESCRIBE_ENDPOINTS => serve(call, |input| api.describe_endpoints(ctx, input)).await,
-                ops::DESCRIBE_LIMITS => serve(call, |input| api.describe_limits(ctx, input)).await,
-                ops::DESCRIBE_TABLE => serve(call, |input| api.describe_table(ctx, input)).await,
+                ops::BATCH_GET_ITEM => serve(call, &guard, |input| api.batch_get_item(ctx, input)).await,
+                ops::BATCH_WRITE_ITEM => serve(call, &guard, |input| api.batch_write_item(ctx, input)).await,
+                ops::CREATE_TABLE => serve(call, &guard, |input| api.create_table(ctx, input)).await,
+                ops::DELETE_ITEM => serve(call, &guard, |input| api.delete_item(ctx, input)).await,
+                ops::DELETE_TABLE => serve(call, &guard, |input| api.delete_table(ctx, input)).await,
+                ops::DESCRIBE_ENDPOINTS => {
+                    serve(call, &guard, |input| api.describe_endpoints(ctx, input)).await
+                }
+                ops::DESCRIBE_LIMITS => serve(call, &guard, |input| api.describe_limits(ctx, input)).await,
+                ops::DESCRIBE_TABLE => serve(call, &guard, |input| api.describe_table(ctx, input)).await,
                 ops::DESCRIBE_TIME_TO_LIVE => {
-                    serve(call, |input| api.describe_time_to_live(ctx, input)).await
+                    serve(call, &guard, |input| api.describe_time_to_live(ctx, input)).await
                 }
-                ops::EXECUTE_STATEMENT => serve(call, |input| api.execute_statement(ctx, input)).await,
-                ops::EXECUTE_TRANSACTION => serve(call, |input| api.execute_transaction(ctx, input)).await,
-                ops::GET_ITEM => serve(call, |input| api.get_item(ctx, input)).await,
-                ops::LIST_TABLES => serve(call, |input| api.list_tables(ctx, input)).await,
+                ops::EXECUTE_STATEMENT => {
+                    serve(call, &guard, |input| api.execute_statement(ctx, input)).await
+                }
+                ops::EXECUTE_TRANSACTION => {
+                    serve(call, &guard, |input| api.execute_transaction(ctx, input)).await
+                }
+                ops::GET_ITEM => serve(call, &guard, |input| api.get_item(ctx, input)).await,
+                ops::LIST_TABLES => serve(call, &guard, |input| api.list_tables(ctx, input)).await,
                 ops::LIST_TAGS_OF_RESOURCE => {
-                    serve(call, |input| api.list_tags_of_resource(ctx, input)).await
+                    serve(call, &guard, |input| api.list_tags_of_resource(ctx, input)).await
                 }
-                ops::PUT_ITEM => serve(call, |input| api.put_item(ctx, input)).await,
-                ops::QUERY => serve(call, |input| api.query(ctx, input)).await,
-                ops::SCAN => serve(call, |input| api.scan(ctx, input)).await,
-                ops::TAG_RESOURCE => serve(call, |input| api.tag_resource(ctx, input)).await,
-                ops::TRANSACT_GET_ITEMS => serve(call, |input| api.transact_get_items(ctx, input)).await,
-                ops::TRANSACT_WRITE_ITEMS => serve(call, |input| api.transact_write_items(ctx, input)).await,
-                ops::UNTAG_RESOURCE => serve(call, |input| api.untag_resource(ctx, input)).await,
-                ops::UPDATE_ITEM => serve(call, |input| api.update_item(ctx, input)).await,
-                ops::UPDATE_TABLE => serve(call, |input| api.update_table(ctx, input)).await,
-                ops::UPDATE_TIME_TO_LIVE => serve(call, |input| api.update_time_to_live(ctx, input)).await,
+                ops::PUT_ITEM => serve(call, &guard, |input| api.put_item(ctx, input)).await,
+                ops::QUERY => serve(call, &guard, |input| api.query(ctx, input)).await,
+                ops::SCAN => serve(call, &guard, |input| api.scan(ctx, input)).await,
+                ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
+                ops::TRANSACT_GET_ITEMS => {
+                    serve(call, &guard, |input| api.transact_get_items(ctx, input)).await
+                }
+                ops::TRANSACT_WRITE_ITEMS => {
+                    serve(call, &guard, |input| api.transact_write_items(ctx, input)).await
+                }
+                ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
+                ops::UPDATE_ITEM => serve(call, &guard, |input| api.update_item(ctx, input)).await,
+                ops::UPDATE_TABLE => serve(call, &guard, |input| api.update_table(ctx, input)).await,
+                ops::UPDATE_TIME_TO_LIVE => {
+                    serve(call, &guard, |input| api.update_time_to_live(ctx, input)).await
+                }
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -1884,17 +1927,52 @@ impl<S: DynamoDbApi> Service for DynamoDbServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: DynamoDbApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: DynamoDbApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

@@ -5,8 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use nimbus_core::Timestamp;
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -223,6 +225,12 @@ pub mod ops {
     pub const LIST_STREAMS: OperationId = OperationId(3);
 }
 
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    let _ = operation;
+    None
+}
+
 /// The operations of DynamoDbStreams that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait DynamoDbStreamsApi: Send + Sync + 'static {
@@ -266,6 +274,28 @@ pub trait DynamoDbStreamsApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListStreams")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -282,12 +312,15 @@ impl<S: DynamoDbStreamsApi> Service for DynamoDbStreamsServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
-                ops::DESCRIBE_STREAM => serve(call, |input| api.describe_stream(ctx, input)).await,
-                ops::GET_RECORDS => serve(call, |input| api.get_records(ctx, input)).await,
-                ops::GET_SHARD_ITERATOR => serve(call, |input| api.get_shard_iterator(ctx, input)).await,
-                ops::LIST_STREAMS => serve(call, |input| api.list_streams(ctx, input)).await,
+                ops::DESCRIBE_STREAM => serve(call, &guard, |input| api.describe_stream(ctx, input)).await,
+                ops::GET_RECORDS => serve(call, &guard, |input| api.get_records(ctx, input)).await,
+                ops::GET_SHARD_ITERATOR => {
+                    serve(call, &guard, |input| api.get_shard_iterator(ctx, input)).await
+                }
+                ops::LIST_STREAMS => serve(call, &guard, |input| api.list_streams(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -298,17 +331,52 @@ impl<S: DynamoDbStreamsApi> Service for DynamoDbStreamsServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: DynamoDbStreamsApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: DynamoDbStreamsApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

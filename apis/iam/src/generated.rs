@@ -5,8 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use nimbus_core::Timestamp;
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::model::OperationId;
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -1265,163 +1267,883 @@ pub struct User {
     pub tags: Option<Vec<Tag>>,
 }
 
-impl Input for AddRoleToInstanceProfileRequest {}
+impl Input for AddRoleToInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for AddUserToGroupRequest {}
+impl Input for AddUserToGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for AttachGroupPolicyRequest {}
+impl Input for AttachGroupPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for AttachRolePolicyRequest {}
+impl Input for AttachRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for AttachUserPolicyRequest {}
+impl Input for AttachUserPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateAccessKeyRequest {}
+impl Input for CreateAccessKeyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self
+            .user_name
+            .as_deref()
+            .map(|value| ResourceRef { kind: "user", value })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateGroupRequest {}
+impl Input for CreateGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateInstanceProfileRequest {}
+impl Input for CreateInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for CreatePolicyRequest {}
 
-impl Input for CreatePolicyVersionRequest {}
+impl Input for CreatePolicyVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateRoleRequest {}
+impl Input for CreateRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateUserRequest {}
+impl Input for CreateUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteAccessKeyRequest {}
+impl Input for DeleteAccessKeyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self
+            .user_name
+            .as_deref()
+            .map(|value| ResourceRef { kind: "user", value })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteGroupPolicyRequest {}
+impl Input for DeleteGroupPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteGroupRequest {}
+impl Input for DeleteGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteInstanceProfileRequest {}
+impl Input for DeleteInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeletePolicyRequest {}
+impl Input for DeletePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeletePolicyVersionRequest {}
+impl Input for DeletePolicyVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteRolePermissionsBoundaryRequest {}
+impl Input for DeleteRolePermissionsBoundaryRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteRolePolicyRequest {}
+impl Input for DeleteRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteRoleRequest {}
+impl Input for DeleteRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteUserPermissionsBoundaryRequest {}
+impl Input for DeleteUserPermissionsBoundaryRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteUserPolicyRequest {}
+impl Input for DeleteUserPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteUserRequest {}
+impl Input for DeleteUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DetachGroupPolicyRequest {}
+impl Input for DetachGroupPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DetachRolePolicyRequest {}
+impl Input for DetachRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DetachUserPolicyRequest {}
+impl Input for DetachUserPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for GetAccessKeyLastUsedRequest {}
 
-impl Input for GetGroupPolicyRequest {}
+impl Input for GetGroupPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetGroupRequest {}
+impl Input for GetGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetInstanceProfileRequest {}
+impl Input for GetInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetPolicyRequest {}
+impl Input for GetPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetPolicyVersionRequest {}
+impl Input for GetPolicyVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetRolePolicyRequest {}
+impl Input for GetRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetRoleRequest {}
+impl Input for GetRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetUserPolicyRequest {}
+impl Input for GetUserPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetUserRequest {}
+impl Input for GetUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self
+            .user_name
+            .as_deref()
+            .map(|value| ResourceRef { kind: "user", value })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListAccessKeysRequest {}
+impl Input for ListAccessKeysRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self
+            .user_name
+            .as_deref()
+            .map(|value| ResourceRef { kind: "user", value })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListAttachedGroupPoliciesRequest {}
+impl Input for ListAttachedGroupPoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListAttachedRolePoliciesRequest {}
+impl Input for ListAttachedRolePoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListAttachedUserPoliciesRequest {}
+impl Input for ListAttachedUserPoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListEntitiesForPolicyRequest {}
+impl Input for ListEntitiesForPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListGroupPoliciesRequest {}
+impl Input for ListGroupPoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListGroupsForUserRequest {}
+impl Input for ListGroupsForUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListGroupsRequest {}
 
-impl Input for ListInstanceProfileTagsRequest {}
+impl Input for ListInstanceProfileTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListInstanceProfilesForRoleRequest {}
+impl Input for ListInstanceProfilesForRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListInstanceProfilesRequest {}
 
 impl Input for ListPoliciesRequest {}
 
-impl Input for ListPolicyTagsRequest {}
+impl Input for ListPolicyTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListPolicyVersionsRequest {}
+impl Input for ListPolicyVersionsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListRolePoliciesRequest {}
+impl Input for ListRolePoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListRoleTagsRequest {}
+impl Input for ListRoleTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListRolesRequest {}
 
-impl Input for ListUserPoliciesRequest {}
+impl Input for ListUserPoliciesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListUserTagsRequest {}
+impl Input for ListUserTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListUsersRequest {}
 
-impl Input for PutGroupPolicyRequest {}
+impl Input for PutGroupPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutRolePermissionsBoundaryRequest {}
+impl Input for PutRolePermissionsBoundaryRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutRolePolicyRequest {}
+impl Input for PutRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutUserPermissionsBoundaryRequest {}
+impl Input for PutUserPermissionsBoundaryRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutUserPolicyRequest {}
+impl Input for PutUserPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for RemoveRoleFromInstanceProfileRequest {}
+impl Input for RemoveRoleFromInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for RemoveUserFromGroupRequest {}
+impl Input for RemoveUserFromGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for SetDefaultPolicyVersionRequest {}
+impl Input for SetDefaultPolicyVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagInstanceProfileRequest {}
+impl Input for TagInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagPolicyRequest {}
+impl Input for TagPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagRoleRequest {}
+impl Input for TagRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagUserRequest {}
+impl Input for TagUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UntagInstanceProfileRequest {}
+impl Input for UntagInstanceProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "instance-profile",
+            value: &self.instance_profile_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UntagPolicyRequest {}
+impl Input for UntagPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy",
+            value: &self.policy_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UntagRoleRequest {}
+impl Input for UntagRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UntagUserRequest {}
+impl Input for UntagUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateAccessKeyRequest {}
+impl Input for UpdateAccessKeyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self
+            .user_name
+            .as_deref()
+            .map(|value| ResourceRef { kind: "user", value })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateAssumeRolePolicyRequest {}
+impl Input for UpdateAssumeRolePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateGroupRequest {}
+impl Input for UpdateGroupRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "group",
+            value: &self.group_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateRoleDescriptionRequest {}
+impl Input for UpdateRoleDescriptionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateRoleRequest {}
+impl Input for UpdateRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateUserRequest {}
+impl Input for UpdateUserRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Output for CreateAccessKeyResponse {}
 
@@ -1584,6 +2306,92 @@ pub mod ops {
     pub const UPDATE_ROLE: OperationId = OperationId(165);
     pub const UPDATE_ROLE_DESCRIPTION: OperationId = OperationId(166);
     pub const UPDATE_USER: OperationId = OperationId(172);
+}
+
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    match operation {
+        ops::ADD_ROLE_TO_INSTANCE_PROFILE => Some("iam:AddRoleToInstanceProfile"),
+        ops::ADD_USER_TO_GROUP => Some("iam:AddUserToGroup"),
+        ops::ATTACH_GROUP_POLICY => Some("iam:AttachGroupPolicy"),
+        ops::ATTACH_ROLE_POLICY => Some("iam:AttachRolePolicy"),
+        ops::ATTACH_USER_POLICY => Some("iam:AttachUserPolicy"),
+        ops::CREATE_ACCESS_KEY => Some("iam:CreateAccessKey"),
+        ops::CREATE_GROUP => Some("iam:CreateGroup"),
+        ops::CREATE_INSTANCE_PROFILE => Some("iam:CreateInstanceProfile"),
+        ops::CREATE_POLICY => Some("iam:CreatePolicy"),
+        ops::CREATE_POLICY_VERSION => Some("iam:CreatePolicyVersion"),
+        ops::CREATE_ROLE => Some("iam:CreateRole"),
+        ops::CREATE_USER => Some("iam:CreateUser"),
+        ops::DELETE_ACCESS_KEY => Some("iam:DeleteAccessKey"),
+        ops::DELETE_GROUP => Some("iam:DeleteGroup"),
+        ops::DELETE_GROUP_POLICY => Some("iam:DeleteGroupPolicy"),
+        ops::DELETE_INSTANCE_PROFILE => Some("iam:DeleteInstanceProfile"),
+        ops::DELETE_POLICY => Some("iam:DeletePolicy"),
+        ops::DELETE_POLICY_VERSION => Some("iam:DeletePolicyVersion"),
+        ops::DELETE_ROLE => Some("iam:DeleteRole"),
+        ops::DELETE_ROLE_PERMISSIONS_BOUNDARY => Some("iam:DeleteRolePermissionsBoundary"),
+        ops::DELETE_ROLE_POLICY => Some("iam:DeleteRolePolicy"),
+        ops::DELETE_USER => Some("iam:DeleteUser"),
+        ops::DELETE_USER_PERMISSIONS_BOUNDARY => Some("iam:DeleteUserPermissionsBoundary"),
+        ops::DELETE_USER_POLICY => Some("iam:DeleteUserPolicy"),
+        ops::DETACH_GROUP_POLICY => Some("iam:DetachGroupPolicy"),
+        ops::DETACH_ROLE_POLICY => Some("iam:DetachRolePolicy"),
+        ops::DETACH_USER_POLICY => Some("iam:DetachUserPolicy"),
+        ops::GET_ACCESS_KEY_LAST_USED => Some("iam:GetAccessKeyLastUsed"),
+        ops::GET_GROUP => Some("iam:GetGroup"),
+        ops::GET_GROUP_POLICY => Some("iam:GetGroupPolicy"),
+        ops::GET_INSTANCE_PROFILE => Some("iam:GetInstanceProfile"),
+        ops::GET_POLICY => Some("iam:GetPolicy"),
+        ops::GET_POLICY_VERSION => Some("iam:GetPolicyVersion"),
+        ops::GET_ROLE => Some("iam:GetRole"),
+        ops::GET_ROLE_POLICY => Some("iam:GetRolePolicy"),
+        ops::GET_USER => Some("iam:GetUser"),
+        ops::GET_USER_POLICY => Some("iam:GetUserPolicy"),
+        ops::LIST_ACCESS_KEYS => Some("iam:ListAccessKeys"),
+        ops::LIST_ATTACHED_GROUP_POLICIES => Some("iam:ListAttachedGroupPolicies"),
+        ops::LIST_ATTACHED_ROLE_POLICIES => Some("iam:ListAttachedRolePolicies"),
+        ops::LIST_ATTACHED_USER_POLICIES => Some("iam:ListAttachedUserPolicies"),
+        ops::LIST_ENTITIES_FOR_POLICY => Some("iam:ListEntitiesForPolicy"),
+        ops::LIST_GROUP_POLICIES => Some("iam:ListGroupPolicies"),
+        ops::LIST_GROUPS => Some("iam:ListGroups"),
+        ops::LIST_GROUPS_FOR_USER => Some("iam:ListGroupsForUser"),
+        ops::LIST_INSTANCE_PROFILE_TAGS => Some("iam:ListInstanceProfileTags"),
+        ops::LIST_INSTANCE_PROFILES => Some("iam:ListInstanceProfiles"),
+        ops::LIST_INSTANCE_PROFILES_FOR_ROLE => Some("iam:ListInstanceProfilesForRole"),
+        ops::LIST_POLICIES => Some("iam:ListPolicies"),
+        ops::LIST_POLICY_TAGS => Some("iam:ListPolicyTags"),
+        ops::LIST_POLICY_VERSIONS => Some("iam:ListPolicyVersions"),
+        ops::LIST_ROLE_POLICIES => Some("iam:ListRolePolicies"),
+        ops::LIST_ROLE_TAGS => Some("iam:ListRoleTags"),
+        ops::LIST_ROLES => Some("iam:ListRoles"),
+        ops::LIST_USER_POLICIES => Some("iam:ListUserPolicies"),
+        ops::LIST_USER_TAGS => Some("iam:ListUserTags"),
+        ops::LIST_USERS => Some("iam:ListUsers"),
+        ops::PUT_GROUP_POLICY => Some("iam:PutGroupPolicy"),
+        ops::PUT_ROLE_PERMISSIONS_BOUNDARY => Some("iam:PutRolePermissionsBoundary"),
+        ops::PUT_ROLE_POLICY => Some("iam:PutRolePolicy"),
+        ops::PUT_USER_PERMISSIONS_BOUNDARY => Some("iam:PutUserPermissionsBoundary"),
+        ops::PUT_USER_POLICY => Some("iam:PutUserPolicy"),
+        ops::REMOVE_ROLE_FROM_INSTANCE_PROFILE => Some("iam:RemoveRoleFromInstanceProfile"),
+        ops::REMOVE_USER_FROM_GROUP => Some("iam:RemoveUserFromGroup"),
+        ops::SET_DEFAULT_POLICY_VERSION => Some("iam:SetDefaultPolicyVersion"),
+        ops::TAG_INSTANCE_PROFILE => Some("iam:TagInstanceProfile"),
+        ops::TAG_POLICY => Some("iam:TagPolicy"),
+        ops::TAG_ROLE => Some("iam:TagRole"),
+        ops::TAG_USER => Some("iam:TagUser"),
+        ops::UNTAG_INSTANCE_PROFILE => Some("iam:UntagInstanceProfile"),
+        ops::UNTAG_POLICY => Some("iam:UntagPolicy"),
+        ops::UNTAG_ROLE => Some("iam:UntagRole"),
+        ops::UNTAG_USER => Some("iam:UntagUser"),
+        ops::UPDATE_ACCESS_KEY => Some("iam:UpdateAccessKey"),
+        ops::UPDATE_ASSUME_ROLE_POLICY => Some("iam:UpdateAssumeRolePolicy"),
+        ops::UPDATE_GROUP => Some("iam:UpdateGroup"),
+        ops::UPDATE_ROLE => Some("iam:UpdateRole"),
+        ops::UPDATE_ROLE_DESCRIPTION => Some("iam:UpdateRoleDescription"),
+        ops::UPDATE_USER => Some("iam:UpdateUser"),
+        _ => None,
+    }
 }
 
 /// The operations of Iam that nimbus serves. An operation a service
@@ -2394,6 +3202,28 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateUser")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -2410,133 +3240,194 @@ impl<S: IamApi> Service for IamServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
                 ops::ADD_ROLE_TO_INSTANCE_PROFILE => {
-                    serve(call, |input| api.add_role_to_instance_profile(ctx, input)).await
+                    serve(call, &guard, |input| api.add_role_to_instance_profile(ctx, input)).await
                 }
-                ops::ADD_USER_TO_GROUP => serve(call, |input| api.add_user_to_group(ctx, input)).await,
-                ops::ATTACH_GROUP_POLICY => serve(call, |input| api.attach_group_policy(ctx, input)).await,
-                ops::ATTACH_ROLE_POLICY => serve(call, |input| api.attach_role_policy(ctx, input)).await,
-                ops::ATTACH_USER_POLICY => serve(call, |input| api.attach_user_policy(ctx, input)).await,
-                ops::CREATE_ACCESS_KEY => serve(call, |input| api.create_access_key(ctx, input)).await,
-                ops::CREATE_GROUP => serve(call, |input| api.create_group(ctx, input)).await,
+                ops::ADD_USER_TO_GROUP => {
+                    serve(call, &guard, |input| api.add_user_to_group(ctx, input)).await
+                }
+                ops::ATTACH_GROUP_POLICY => {
+                    serve(call, &guard, |input| api.attach_group_policy(ctx, input)).await
+                }
+                ops::ATTACH_ROLE_POLICY => {
+                    serve(call, &guard, |input| api.attach_role_policy(ctx, input)).await
+                }
+                ops::ATTACH_USER_POLICY => {
+                    serve(call, &guard, |input| api.attach_user_policy(ctx, input)).await
+                }
+                ops::CREATE_ACCESS_KEY => {
+                    serve(call, &guard, |input| api.create_access_key(ctx, input)).await
+                }
+                ops::CREATE_GROUP => serve(call, &guard, |input| api.create_group(ctx, input)).await,
                 ops::CREATE_INSTANCE_PROFILE => {
-                    serve(call, |input| api.create_instance_profile(ctx, input)).await
+                    serve(call, &guard, |input| api.create_instance_profile(ctx, input)).await
                 }
-                ops::CREATE_POLICY => serve(call, |input| api.create_policy(ctx, input)).await,
+                ops::CREATE_POLICY => serve(call, &guard, |input| api.create_policy(ctx, input)).await,
                 ops::CREATE_POLICY_VERSION => {
-                    serve(call, |input| api.create_policy_version(ctx, input)).await
+                    serve(call, &guard, |input| api.create_policy_version(ctx, input)).await
                 }
-                ops::CREATE_ROLE => serve(call, |input| api.create_role(ctx, input)).await,
-                ops::CREATE_USER => serve(call, |input| api.create_user(ctx, input)).await,
-                ops::DELETE_ACCESS_KEY => serve(call, |input| api.delete_access_key(ctx, input)).await,
-                ops::DELETE_GROUP => serve(call, |input| api.delete_group(ctx, input)).await,
-                ops::DELETE_GROUP_POLICY => serve(call, |input| api.delete_group_policy(ctx, input)).await,
+                ops::CREATE_ROLE => serve(call, &guard, |input| api.create_role(ctx, input)).await,
+                ops::CREATE_USER => serve(call, &guard, |input| api.create_user(ctx, input)).await,
+                ops::DELETE_ACCESS_KEY => {
+                    serve(call, &guard, |input| api.delete_access_key(ctx, input)).await
+                }
+                ops::DELETE_GROUP => serve(call, &guard, |input| api.delete_group(ctx, input)).await,
+                ops::DELETE_GROUP_POLICY => {
+                    serve(call, &guard, |input| api.delete_group_policy(ctx, input)).await
+                }
                 ops::DELETE_INSTANCE_PROFILE => {
-                    serve(call, |input| api.delete_instance_profile(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_instance_profile(ctx, input)).await
                 }
-                ops::DELETE_POLICY => serve(call, |input| api.delete_policy(ctx, input)).await,
+                ops::DELETE_POLICY => serve(call, &guard, |input| api.delete_policy(ctx, input)).await,
                 ops::DELETE_POLICY_VERSION => {
-                    serve(call, |input| api.delete_policy_version(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_policy_version(ctx, input)).await
                 }
-                ops::DELETE_ROLE => serve(call, |input| api.delete_role(ctx, input)).await,
+                ops::DELETE_ROLE => serve(call, &guard, |input| api.delete_role(ctx, input)).await,
                 ops::DELETE_ROLE_PERMISSIONS_BOUNDARY => {
-                    serve(call, |input| api.delete_role_permissions_boundary(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.delete_role_permissions_boundary(ctx, input)
+                    })
+                    .await
                 }
-                ops::DELETE_ROLE_POLICY => serve(call, |input| api.delete_role_policy(ctx, input)).await,
-                ops::DELETE_USER => serve(call, |input| api.delete_user(ctx, input)).await,
+                ops::DELETE_ROLE_POLICY => {
+                    serve(call, &guard, |input| api.delete_role_policy(ctx, input)).await
+                }
+                ops::DELETE_USER => serve(call, &guard, |input| api.delete_user(ctx, input)).await,
                 ops::DELETE_USER_PERMISSIONS_BOUNDARY => {
-                    serve(call, |input| api.delete_user_permissions_boundary(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.delete_user_permissions_boundary(ctx, input)
+                    })
+                    .await
                 }
-                ops::DELETE_USER_POLICY => serve(call, |input| api.delete_user_policy(ctx, input)).await,
-                ops::DETACH_GROUP_POLICY => serve(call, |input| api.detach_group_policy(ctx, input)).await,
-                ops::DETACH_ROLE_POLICY => serve(call, |input| api.detach_role_policy(ctx, input)).await,
-                ops::DETACH_USER_POLICY => serve(call, |input| api.detach_user_policy(ctx, input)).await,
+                ops::DELETE_USER_POLICY => {
+                    serve(call, &guard, |input| api.delete_user_policy(ctx, input)).await
+                }
+                ops::DETACH_GROUP_POLICY => {
+                    serve(call, &guard, |input| api.detach_group_policy(ctx, input)).await
+                }
+                ops::DETACH_ROLE_POLICY => {
+                    serve(call, &guard, |input| api.detach_role_policy(ctx, input)).await
+                }
+                ops::DETACH_USER_POLICY => {
+                    serve(call, &guard, |input| api.detach_user_policy(ctx, input)).await
+                }
                 ops::GET_ACCESS_KEY_LAST_USED => {
-                    serve(call, |input| api.get_access_key_last_used(ctx, input)).await
+                    serve(call, &guard, |input| api.get_access_key_last_used(ctx, input)).await
                 }
-                ops::GET_GROUP => serve(call, |input| api.get_group(ctx, input)).await,
-                ops::GET_GROUP_POLICY => serve(call, |input| api.get_group_policy(ctx, input)).await,
-                ops::GET_INSTANCE_PROFILE => serve(call, |input| api.get_instance_profile(ctx, input)).await,
-                ops::GET_POLICY => serve(call, |input| api.get_policy(ctx, input)).await,
-                ops::GET_POLICY_VERSION => serve(call, |input| api.get_policy_version(ctx, input)).await,
-                ops::GET_ROLE => serve(call, |input| api.get_role(ctx, input)).await,
-                ops::GET_ROLE_POLICY => serve(call, |input| api.get_role_policy(ctx, input)).await,
-                ops::GET_USER => serve(call, |input| api.get_user(ctx, input)).await,
-                ops::GET_USER_POLICY => serve(call, |input| api.get_user_policy(ctx, input)).await,
-                ops::LIST_ACCESS_KEYS => serve(call, |input| api.list_access_keys(ctx, input)).await,
+                ops::GET_GROUP => serve(call, &guard, |input| api.get_group(ctx, input)).await,
+                ops::GET_GROUP_POLICY => serve(call, &guard, |input| api.get_group_policy(ctx, input)).await,
+                ops::GET_INSTANCE_PROFILE => {
+                    serve(call, &guard, |input| api.get_instance_profile(ctx, input)).await
+                }
+                ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
+                ops::GET_POLICY_VERSION => {
+                    serve(call, &guard, |input| api.get_policy_version(ctx, input)).await
+                }
+                ops::GET_ROLE => serve(call, &guard, |input| api.get_role(ctx, input)).await,
+                ops::GET_ROLE_POLICY => serve(call, &guard, |input| api.get_role_policy(ctx, input)).await,
+                ops::GET_USER => serve(call, &guard, |input| api.get_user(ctx, input)).await,
+                ops::GET_USER_POLICY => serve(call, &guard, |input| api.get_user_policy(ctx, input)).await,
+                ops::LIST_ACCESS_KEYS => serve(call, &guard, |input| api.list_access_keys(ctx, input)).await,
                 ops::LIST_ATTACHED_GROUP_POLICIES => {
-                    serve(call, |input| api.list_attached_group_policies(ctx, input)).await
+                    serve(call, &guard, |input| api.list_attached_group_policies(ctx, input)).await
                 }
                 ops::LIST_ATTACHED_ROLE_POLICIES => {
-                    serve(call, |input| api.list_attached_role_policies(ctx, input)).await
+                    serve(call, &guard, |input| api.list_attached_role_policies(ctx, input)).await
                 }
                 ops::LIST_ATTACHED_USER_POLICIES => {
-                    serve(call, |input| api.list_attached_user_policies(ctx, input)).await
+                    serve(call, &guard, |input| api.list_attached_user_policies(ctx, input)).await
                 }
                 ops::LIST_ENTITIES_FOR_POLICY => {
-                    serve(call, |input| api.list_entities_for_policy(ctx, input)).await
+                    serve(call, &guard, |input| api.list_entities_for_policy(ctx, input)).await
                 }
-                ops::LIST_GROUP_POLICIES => serve(call, |input| api.list_group_policies(ctx, input)).await,
-                ops::LIST_GROUPS => serve(call, |input| api.list_groups(ctx, input)).await,
-                ops::LIST_GROUPS_FOR_USER => serve(call, |input| api.list_groups_for_user(ctx, input)).await,
+                ops::LIST_GROUP_POLICIES => {
+                    serve(call, &guard, |input| api.list_group_policies(ctx, input)).await
+                }
+                ops::LIST_GROUPS => serve(call, &guard, |input| api.list_groups(ctx, input)).await,
+                ops::LIST_GROUPS_FOR_USER => {
+                    serve(call, &guard, |input| api.list_groups_for_user(ctx, input)).await
+                }
                 ops::LIST_INSTANCE_PROFILE_TAGS => {
-                    serve(call, |input| api.list_instance_profile_tags(ctx, input)).await
+                    serve(call, &guard, |input| api.list_instance_profile_tags(ctx, input)).await
                 }
                 ops::LIST_INSTANCE_PROFILES => {
-                    serve(call, |input| api.list_instance_profiles(ctx, input)).await
+                    serve(call, &guard, |input| api.list_instance_profiles(ctx, input)).await
                 }
                 ops::LIST_INSTANCE_PROFILES_FOR_ROLE => {
-                    serve(call, |input| api.list_instance_profiles_for_role(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.list_instance_profiles_for_role(ctx, input)
+                    })
+                    .await
                 }
-                ops::LIST_POLICIES => serve(call, |input| api.list_policies(ctx, input)).await,
-                ops::LIST_POLICY_TAGS => serve(call, |input| api.list_policy_tags(ctx, input)).await,
-                ops::LIST_POLICY_VERSIONS => serve(call, |input| api.list_policy_versions(ctx, input)).await,
-                ops::LIST_ROLE_POLICIES => serve(call, |input| api.list_role_policies(ctx, input)).await,
-                ops::LIST_ROLE_TAGS => serve(call, |input| api.list_role_tags(ctx, input)).await,
-                ops::LIST_ROLES => serve(call, |input| api.list_roles(ctx, input)).await,
-                ops::LIST_USER_POLICIES => serve(call, |input| api.list_user_policies(ctx, input)).await,
-                ops::LIST_USER_TAGS => serve(call, |input| api.list_user_tags(ctx, input)).await,
-                ops::LIST_USERS => serve(call, |input| api.list_users(ctx, input)).await,
-                ops::PUT_GROUP_POLICY => serve(call, |input| api.put_group_policy(ctx, input)).await,
+                ops::LIST_POLICIES => serve(call, &guard, |input| api.list_policies(ctx, input)).await,
+                ops::LIST_POLICY_TAGS => serve(call, &guard, |input| api.list_policy_tags(ctx, input)).await,
+                ops::LIST_POLICY_VERSIONS => {
+                    serve(call, &guard, |input| api.list_policy_versions(ctx, input)).await
+                }
+                ops::LIST_ROLE_POLICIES => {
+                    serve(call, &guard, |input| api.list_role_policies(ctx, input)).await
+                }
+                ops::LIST_ROLE_TAGS => serve(call, &guard, |input| api.list_role_tags(ctx, input)).await,
+                ops::LIST_ROLES => serve(call, &guard, |input| api.list_roles(ctx, input)).await,
+                ops::LIST_USER_POLICIES => {
+                    serve(call, &guard, |input| api.list_user_policies(ctx, input)).await
+                }
+                ops::LIST_USER_TAGS => serve(call, &guard, |input| api.list_user_tags(ctx, input)).await,
+                ops::LIST_USERS => serve(call, &guard, |input| api.list_users(ctx, input)).await,
+                ops::PUT_GROUP_POLICY => serve(call, &guard, |input| api.put_group_policy(ctx, input)).await,
                 ops::PUT_ROLE_PERMISSIONS_BOUNDARY => {
-                    serve(call, |input| api.put_role_permissions_boundary(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.put_role_permissions_boundary(ctx, input)
+                    })
+                    .await
                 }
-                ops::PUT_ROLE_POLICY => serve(call, |input| api.put_role_policy(ctx, input)).await,
+                ops::PUT_ROLE_POLICY => serve(call, &guard, |input| api.put_role_policy(ctx, input)).await,
                 ops::PUT_USER_PERMISSIONS_BOUNDARY => {
-                    serve(call, |input| api.put_user_permissions_boundary(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.put_user_permissions_boundary(ctx, input)
+                    })
+                    .await
                 }
-                ops::PUT_USER_POLICY => serve(call, |input| api.put_user_policy(ctx, input)).await,
+                ops::PUT_USER_POLICY => serve(call, &guard, |input| api.put_user_policy(ctx, input)).await,
                 ops::REMOVE_ROLE_FROM_INSTANCE_PROFILE => {
-                    serve(call, |input| api.remove_role_from_instance_profile(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.remove_role_from_instance_profile(ctx, input)
+                    })
+                    .await
                 }
                 ops::REMOVE_USER_FROM_GROUP => {
-                    serve(call, |input| api.remove_user_from_group(ctx, input)).await
+                    serve(call, &guard, |input| api.remove_user_from_group(ctx, input)).await
                 }
                 ops::SET_DEFAULT_POLICY_VERSION => {
-                    serve(call, |input| api.set_default_policy_version(ctx, input)).await
+                    serve(call, &guard, |input| api.set_default_policy_version(ctx, input)).await
                 }
-                ops::TAG_INSTANCE_PROFILE => serve(call, |input| api.tag_instance_profile(ctx, input)).await,
-                ops::TAG_POLICY => serve(call, |input| api.tag_policy(ctx, input)).await,
-                ops::TAG_ROLE => serve(call, |input| api.tag_role(ctx, input)).await,
-                ops::TAG_USER => serve(call, |input| api.tag_user(ctx, input)).await,
+                ops::TAG_INSTANCE_PROFILE => {
+                    serve(call, &guard, |input| api.tag_instance_profile(ctx, input)).await
+                }
+                ops::TAG_POLICY => serve(call, &guard, |input| api.tag_policy(ctx, input)).await,
+                ops::TAG_ROLE => serve(call, &guard, |input| api.tag_role(ctx, input)).await,
+                ops::TAG_USER => serve(call, &guard, |input| api.tag_user(ctx, input)).await,
                 ops::UNTAG_INSTANCE_PROFILE => {
-                    serve(call, |input| api.untag_instance_profile(ctx, input)).await
+                    serve(call, &guard, |input| api.untag_instance_profile(ctx, input)).await
                 }
-                ops::UNTAG_POLICY => serve(call, |input| api.untag_policy(ctx, input)).await,
-                ops::UNTAG_ROLE => serve(call, |input| api.untag_role(ctx, input)).await,
-                ops::UNTAG_USER => serve(call, |input| api.untag_user(ctx, input)).await,
-                ops::UPDATE_ACCESS_KEY => serve(call, |input| api.update_access_key(ctx, input)).await,
+                ops::UNTAG_POLICY => serve(call, &guard, |input| api.untag_policy(ctx, input)).await,
+                ops::UNTAG_ROLE => serve(call, &guard, |input| api.untag_role(ctx, input)).await,
+                ops::UNTAG_USER => serve(call, &guard, |input| api.untag_user(ctx, input)).await,
+                ops::UPDATE_ACCESS_KEY => {
+                    serve(call, &guard, |input| api.update_access_key(ctx, input)).await
+                }
                 ops::UPDATE_ASSUME_ROLE_POLICY => {
-                    serve(call, |input| api.update_assume_role_policy(ctx, input)).await
+                    serve(call, &guard, |input| api.update_assume_role_policy(ctx, input)).await
                 }
-                ops::UPDATE_GROUP => serve(call, |input| api.update_group(ctx, input)).await,
-                ops::UPDATE_ROLE => serve(call, |input| api.update_role(ctx, input)).await,
+                ops::UPDATE_GROUP => serve(call, &guard, |input| api.update_group(ctx, input)).await,
+                ops::UPDATE_ROLE => serve(call, &guard, |input| api.update_role(ctx, input)).await,
                 ops::UPDATE_ROLE_DESCRIPTION => {
-                    serve(call, |input| api.update_role_description(ctx, input)).await
+                    serve(call, &guard, |input| api.update_role_description(ctx, input)).await
                 }
-                ops::UPDATE_USER => serve(call, |input| api.update_user(ctx, input)).await,
+                ops::UPDATE_USER => serve(call, &guard, |input| api.update_user(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -2547,17 +3438,52 @@ impl<S: IamApi> Service for IamServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: IamApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: IamApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

@@ -5,9 +5,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use nimbus_core::Timestamp;
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::front::FrontHook;
+use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -2781,6 +2783,12 @@ pub mod ops {
     pub const UPLOAD_PART_COPY: OperationId = OperationId(109);
 }
 
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    let _ = operation;
+    None
+}
+
 /// The operations of S3 that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait S3Api: Send + Sync + 'static {
@@ -3349,6 +3357,28 @@ pub trait S3Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UploadPartCopy")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -3368,110 +3398,150 @@ where
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
                 ops::ABORT_MULTIPART_UPLOAD => {
-                    serve(call, |input| api.abort_multipart_upload(ctx, input)).await
+                    serve(call, &guard, |input| api.abort_multipart_upload(ctx, input)).await
                 }
                 ops::COMPLETE_MULTIPART_UPLOAD => {
-                    serve(call, |input| api.complete_multipart_upload(ctx, input)).await
+                    serve(call, &guard, |input| api.complete_multipart_upload(ctx, input)).await
                 }
-                ops::COPY_OBJECT => serve(call, |input| api.copy_object(ctx, input)).await,
-                ops::CREATE_BUCKET => serve(call, |input| api.create_bucket(ctx, input)).await,
+                ops::COPY_OBJECT => serve(call, &guard, |input| api.copy_object(ctx, input)).await,
+                ops::CREATE_BUCKET => serve(call, &guard, |input| api.create_bucket(ctx, input)).await,
                 ops::CREATE_MULTIPART_UPLOAD => {
-                    serve(call, |input| api.create_multipart_upload(ctx, input)).await
+                    serve(call, &guard, |input| api.create_multipart_upload(ctx, input)).await
                 }
-                ops::DELETE_BUCKET => serve(call, |input| api.delete_bucket(ctx, input)).await,
-                ops::DELETE_BUCKET_CORS => serve(call, |input| api.delete_bucket_cors(ctx, input)).await,
+                ops::DELETE_BUCKET => serve(call, &guard, |input| api.delete_bucket(ctx, input)).await,
+                ops::DELETE_BUCKET_CORS => {
+                    serve(call, &guard, |input| api.delete_bucket_cors(ctx, input)).await
+                }
                 ops::DELETE_BUCKET_LIFECYCLE => {
-                    serve(call, |input| api.delete_bucket_lifecycle(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_bucket_lifecycle(ctx, input)).await
                 }
                 ops::DELETE_BUCKET_OWNERSHIP_CONTROLS => {
-                    serve(call, |input| api.delete_bucket_ownership_controls(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.delete_bucket_ownership_controls(ctx, input)
+                    })
+                    .await
                 }
-                ops::DELETE_BUCKET_POLICY => serve(call, |input| api.delete_bucket_policy(ctx, input)).await,
+                ops::DELETE_BUCKET_POLICY => {
+                    serve(call, &guard, |input| api.delete_bucket_policy(ctx, input)).await
+                }
                 ops::DELETE_BUCKET_TAGGING => {
-                    serve(call, |input| api.delete_bucket_tagging(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_bucket_tagging(ctx, input)).await
                 }
                 ops::DELETE_BUCKET_WEBSITE => {
-                    serve(call, |input| api.delete_bucket_website(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_bucket_website(ctx, input)).await
                 }
-                ops::DELETE_OBJECT => serve(call, |input| api.delete_object(ctx, input)).await,
+                ops::DELETE_OBJECT => serve(call, &guard, |input| api.delete_object(ctx, input)).await,
                 ops::DELETE_OBJECT_TAGGING => {
-                    serve(call, |input| api.delete_object_tagging(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_object_tagging(ctx, input)).await
                 }
-                ops::DELETE_OBJECTS => serve(call, |input| api.delete_objects(ctx, input)).await,
+                ops::DELETE_OBJECTS => serve(call, &guard, |input| api.delete_objects(ctx, input)).await,
                 ops::DELETE_PUBLIC_ACCESS_BLOCK => {
-                    serve(call, |input| api.delete_public_access_block(ctx, input)).await
+                    serve(call, &guard, |input| api.delete_public_access_block(ctx, input)).await
                 }
-                ops::GET_BUCKET_ACL => serve(call, |input| api.get_bucket_acl(ctx, input)).await,
-                ops::GET_BUCKET_CORS => serve(call, |input| api.get_bucket_cors(ctx, input)).await,
+                ops::GET_BUCKET_ACL => serve(call, &guard, |input| api.get_bucket_acl(ctx, input)).await,
+                ops::GET_BUCKET_CORS => serve(call, &guard, |input| api.get_bucket_cors(ctx, input)).await,
                 ops::GET_BUCKET_LIFECYCLE_CONFIGURATION => {
-                    serve(call, |input| api.get_bucket_lifecycle_configuration(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.get_bucket_lifecycle_configuration(ctx, input)
+                    })
+                    .await
                 }
-                ops::GET_BUCKET_LOCATION => serve(call, |input| api.get_bucket_location(ctx, input)).await,
+                ops::GET_BUCKET_LOCATION => {
+                    serve(call, &guard, |input| api.get_bucket_location(ctx, input)).await
+                }
                 ops::GET_BUCKET_NOTIFICATION_CONFIGURATION => {
-                    serve(call, |input| {
+                    serve(call, &guard, |input| {
                         api.get_bucket_notification_configuration(ctx, input)
                     })
                     .await
                 }
                 ops::GET_BUCKET_OWNERSHIP_CONTROLS => {
-                    serve(call, |input| api.get_bucket_ownership_controls(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.get_bucket_ownership_controls(ctx, input)
+                    })
+                    .await
                 }
-                ops::GET_BUCKET_POLICY => serve(call, |input| api.get_bucket_policy(ctx, input)).await,
-                ops::GET_BUCKET_TAGGING => serve(call, |input| api.get_bucket_tagging(ctx, input)).await,
+                ops::GET_BUCKET_POLICY => {
+                    serve(call, &guard, |input| api.get_bucket_policy(ctx, input)).await
+                }
+                ops::GET_BUCKET_TAGGING => {
+                    serve(call, &guard, |input| api.get_bucket_tagging(ctx, input)).await
+                }
                 ops::GET_BUCKET_VERSIONING => {
-                    serve(call, |input| api.get_bucket_versioning(ctx, input)).await
+                    serve(call, &guard, |input| api.get_bucket_versioning(ctx, input)).await
                 }
-                ops::GET_BUCKET_WEBSITE => serve(call, |input| api.get_bucket_website(ctx, input)).await,
-                ops::GET_OBJECT => serve(call, |input| api.get_object(ctx, input)).await,
-                ops::GET_OBJECT_ACL => serve(call, |input| api.get_object_acl(ctx, input)).await,
+                ops::GET_BUCKET_WEBSITE => {
+                    serve(call, &guard, |input| api.get_bucket_website(ctx, input)).await
+                }
+                ops::GET_OBJECT => serve(call, &guard, |input| api.get_object(ctx, input)).await,
+                ops::GET_OBJECT_ACL => serve(call, &guard, |input| api.get_object_acl(ctx, input)).await,
                 ops::GET_OBJECT_ATTRIBUTES => {
-                    serve(call, |input| api.get_object_attributes(ctx, input)).await
+                    serve(call, &guard, |input| api.get_object_attributes(ctx, input)).await
                 }
-                ops::GET_OBJECT_TAGGING => serve(call, |input| api.get_object_tagging(ctx, input)).await,
+                ops::GET_OBJECT_TAGGING => {
+                    serve(call, &guard, |input| api.get_object_tagging(ctx, input)).await
+                }
                 ops::GET_PUBLIC_ACCESS_BLOCK => {
-                    serve(call, |input| api.get_public_access_block(ctx, input)).await
+                    serve(call, &guard, |input| api.get_public_access_block(ctx, input)).await
                 }
-                ops::HEAD_BUCKET => serve(call, |input| api.head_bucket(ctx, input)).await,
-                ops::HEAD_OBJECT => serve(call, |input| api.head_object(ctx, input)).await,
-                ops::LIST_BUCKETS => serve(call, |input| api.list_buckets(ctx, input)).await,
+                ops::HEAD_BUCKET => serve(call, &guard, |input| api.head_bucket(ctx, input)).await,
+                ops::HEAD_OBJECT => serve(call, &guard, |input| api.head_object(ctx, input)).await,
+                ops::LIST_BUCKETS => serve(call, &guard, |input| api.list_buckets(ctx, input)).await,
                 ops::LIST_MULTIPART_UPLOADS => {
-                    serve(call, |input| api.list_multipart_uploads(ctx, input)).await
+                    serve(call, &guard, |input| api.list_multipart_uploads(ctx, input)).await
                 }
-                ops::LIST_OBJECT_VERSIONS => serve(call, |input| api.list_object_versions(ctx, input)).await,
-                ops::LIST_OBJECTS => serve(call, |input| api.list_objects(ctx, input)).await,
-                ops::LIST_OBJECTS_V2 => serve(call, |input| api.list_objects_v2(ctx, input)).await,
-                ops::LIST_PARTS => serve(call, |input| api.list_parts(ctx, input)).await,
-                ops::PUT_BUCKET_ACL => serve(call, |input| api.put_bucket_acl(ctx, input)).await,
-                ops::PUT_BUCKET_CORS => serve(call, |input| api.put_bucket_cors(ctx, input)).await,
+                ops::LIST_OBJECT_VERSIONS => {
+                    serve(call, &guard, |input| api.list_object_versions(ctx, input)).await
+                }
+                ops::LIST_OBJECTS => serve(call, &guard, |input| api.list_objects(ctx, input)).await,
+                ops::LIST_OBJECTS_V2 => serve(call, &guard, |input| api.list_objects_v2(ctx, input)).await,
+                ops::LIST_PARTS => serve(call, &guard, |input| api.list_parts(ctx, input)).await,
+                ops::PUT_BUCKET_ACL => serve(call, &guard, |input| api.put_bucket_acl(ctx, input)).await,
+                ops::PUT_BUCKET_CORS => serve(call, &guard, |input| api.put_bucket_cors(ctx, input)).await,
                 ops::PUT_BUCKET_LIFECYCLE_CONFIGURATION => {
-                    serve(call, |input| api.put_bucket_lifecycle_configuration(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.put_bucket_lifecycle_configuration(ctx, input)
+                    })
+                    .await
                 }
                 ops::PUT_BUCKET_NOTIFICATION_CONFIGURATION => {
-                    serve(call, |input| {
+                    serve(call, &guard, |input| {
                         api.put_bucket_notification_configuration(ctx, input)
                     })
                     .await
                 }
                 ops::PUT_BUCKET_OWNERSHIP_CONTROLS => {
-                    serve(call, |input| api.put_bucket_ownership_controls(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.put_bucket_ownership_controls(ctx, input)
+                    })
+                    .await
                 }
-                ops::PUT_BUCKET_POLICY => serve(call, |input| api.put_bucket_policy(ctx, input)).await,
-                ops::PUT_BUCKET_TAGGING => serve(call, |input| api.put_bucket_tagging(ctx, input)).await,
+                ops::PUT_BUCKET_POLICY => {
+                    serve(call, &guard, |input| api.put_bucket_policy(ctx, input)).await
+                }
+                ops::PUT_BUCKET_TAGGING => {
+                    serve(call, &guard, |input| api.put_bucket_tagging(ctx, input)).await
+                }
                 ops::PUT_BUCKET_VERSIONING => {
-                    serve(call, |input| api.put_bucket_versioning(ctx, input)).await
+                    serve(call, &guard, |input| api.put_bucket_versioning(ctx, input)).await
                 }
-                ops::PUT_BUCKET_WEBSITE => serve(call, |input| api.put_bucket_website(ctx, input)).await,
-                ops::PUT_OBJECT => serve(call, |input| api.put_object(ctx, input)).await,
-                ops::PUT_OBJECT_ACL => serve(call, |input| api.put_object_acl(ctx, input)).await,
-                ops::PUT_OBJECT_TAGGING => serve(call, |input| api.put_object_tagging(ctx, input)).await,
+                ops::PUT_BUCKET_WEBSITE => {
+                    serve(call, &guard, |input| api.put_bucket_website(ctx, input)).await
+                }
+                ops::PUT_OBJECT => serve(call, &guard, |input| api.put_object(ctx, input)).await,
+                ops::PUT_OBJECT_ACL => serve(call, &guard, |input| api.put_object_acl(ctx, input)).await,
+                ops::PUT_OBJECT_TAGGING => {
+                    serve(call, &guard, |input| api.put_object_tagging(ctx, input)).await
+                }
                 ops::PUT_PUBLIC_ACCESS_BLOCK => {
-                    serve(call, |input| api.put_public_access_block(ctx, input)).await
+                    serve(call, &guard, |input| api.put_public_access_block(ctx, input)).await
                 }
-                ops::UPLOAD_PART => serve(call, |input| api.upload_part(ctx, input)).await,
-                ops::UPLOAD_PART_COPY => serve(call, |input| api.upload_part_copy(ctx, input)).await,
+                ops::UPLOAD_PART => serve(call, &guard, |input| api.upload_part(ctx, input)).await,
+                ops::UPLOAD_PART_COPY => serve(call, &guard, |input| api.upload_part_copy(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -3486,17 +3556,52 @@ where
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: S3Api, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: S3Api> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

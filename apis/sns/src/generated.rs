@@ -4,8 +4,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
@@ -408,6 +410,12 @@ pub mod ops {
     pub const UNTAG_RESOURCE: OperationId = OperationId(40);
 }
 
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    let _ = operation;
+    None
+}
+
 /// The operations of Sns that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait SnsApi: Send + Sync + 'static {
@@ -581,6 +589,28 @@ pub trait SnsApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UntagResource")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -597,33 +627,42 @@ impl<S: SnsApi> Service for SnsServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
-                ops::CONFIRM_SUBSCRIPTION => serve(call, |input| api.confirm_subscription(ctx, input)).await,
-                ops::CREATE_TOPIC => serve(call, |input| api.create_topic(ctx, input)).await,
-                ops::DELETE_TOPIC => serve(call, |input| api.delete_topic(ctx, input)).await,
-                ops::GET_SUBSCRIPTION_ATTRIBUTES => {
-                    serve(call, |input| api.get_subscription_attributes(ctx, input)).await
+                ops::CONFIRM_SUBSCRIPTION => {
+                    serve(call, &guard, |input| api.confirm_subscription(ctx, input)).await
                 }
-                ops::GET_TOPIC_ATTRIBUTES => serve(call, |input| api.get_topic_attributes(ctx, input)).await,
-                ops::LIST_SUBSCRIPTIONS => serve(call, |input| api.list_subscriptions(ctx, input)).await,
+                ops::CREATE_TOPIC => serve(call, &guard, |input| api.create_topic(ctx, input)).await,
+                ops::DELETE_TOPIC => serve(call, &guard, |input| api.delete_topic(ctx, input)).await,
+                ops::GET_SUBSCRIPTION_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.get_subscription_attributes(ctx, input)).await
+                }
+                ops::GET_TOPIC_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.get_topic_attributes(ctx, input)).await
+                }
+                ops::LIST_SUBSCRIPTIONS => {
+                    serve(call, &guard, |input| api.list_subscriptions(ctx, input)).await
+                }
                 ops::LIST_SUBSCRIPTIONS_BY_TOPIC => {
-                    serve(call, |input| api.list_subscriptions_by_topic(ctx, input)).await
+                    serve(call, &guard, |input| api.list_subscriptions_by_topic(ctx, input)).await
                 }
                 ops::LIST_TAGS_FOR_RESOURCE => {
-                    serve(call, |input| api.list_tags_for_resource(ctx, input)).await
+                    serve(call, &guard, |input| api.list_tags_for_resource(ctx, input)).await
                 }
-                ops::LIST_TOPICS => serve(call, |input| api.list_topics(ctx, input)).await,
-                ops::PUBLISH => serve(call, |input| api.publish(ctx, input)).await,
-                ops::PUBLISH_BATCH => serve(call, |input| api.publish_batch(ctx, input)).await,
+                ops::LIST_TOPICS => serve(call, &guard, |input| api.list_topics(ctx, input)).await,
+                ops::PUBLISH => serve(call, &guard, |input| api.publish(ctx, input)).await,
+                ops::PUBLISH_BATCH => serve(call, &guard, |input| api.publish_batch(ctx, input)).await,
                 ops::SET_SUBSCRIPTION_ATTRIBUTES => {
-                    serve(call, |input| api.set_subscription_attributes(ctx, input)).await
+                    serve(call, &guard, |input| api.set_subscription_attributes(ctx, input)).await
                 }
-                ops::SET_TOPIC_ATTRIBUTES => serve(call, |input| api.set_topic_attributes(ctx, input)).await,
-                ops::SUBSCRIBE => serve(call, |input| api.subscribe(ctx, input)).await,
-                ops::TAG_RESOURCE => serve(call, |input| api.tag_resource(ctx, input)).await,
-                ops::UNSUBSCRIBE => serve(call, |input| api.unsubscribe(ctx, input)).await,
-                ops::UNTAG_RESOURCE => serve(call, |input| api.untag_resource(ctx, input)).await,
+                ops::SET_TOPIC_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.set_topic_attributes(ctx, input)).await
+                }
+                ops::SUBSCRIBE => serve(call, &guard, |input| api.subscribe(ctx, input)).await,
+                ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
+                ops::UNSUBSCRIBE => serve(call, &guard, |input| api.unsubscribe(ctx, input)).await,
+                ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -634,17 +673,52 @@ impl<S: SnsApi> Service for SnsServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: SnsApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: SnsApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::model::OperationId;
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -495,51 +497,261 @@ pub struct UntagQueueRequest {
     pub tag_keys: Vec<String>,
 }
 
-impl Input for AddPermissionRequest {}
+impl Input for AddPermissionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for CancelMessageMoveTaskRequest {}
 
-impl Input for ChangeMessageVisibilityBatchRequest {}
+impl Input for ChangeMessageVisibilityBatchRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ChangeMessageVisibilityRequest {}
+impl Input for ChangeMessageVisibilityRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateQueueRequest {}
+impl Input for CreateQueueRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue-name",
+            value: &self.queue_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteMessageBatchRequest {}
+impl Input for DeleteMessageBatchRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteMessageRequest {}
+impl Input for DeleteMessageRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteQueueRequest {}
+impl Input for DeleteQueueRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetQueueAttributesRequest {}
+impl Input for GetQueueAttributesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetQueueUrlRequest {}
+impl Input for GetQueueUrlRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue-name",
+            value: &self.queue_name,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListDeadLetterSourceQueuesRequest {}
+impl Input for ListDeadLetterSourceQueuesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListMessageMoveTasksRequest {}
+impl Input for ListMessageMoveTasksRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue-arn",
+            value: &self.source_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListQueueTagsRequest {}
+impl Input for ListQueueTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListQueuesRequest {}
 
-impl Input for PurgeQueueRequest {}
+impl Input for PurgeQueueRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ReceiveMessageRequest {}
+impl Input for ReceiveMessageRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for RemovePermissionRequest {}
+impl Input for RemovePermissionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for SendMessageBatchRequest {}
+impl Input for SendMessageBatchRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for SendMessageRequest {}
+impl Input for SendMessageRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for SetQueueAttributesRequest {}
+impl Input for SetQueueAttributesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for StartMessageMoveTaskRequest {}
+impl Input for StartMessageMoveTaskRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue-arn",
+            value: &self.source_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagQueueRequest {}
+impl Input for TagQueueRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UntagQueueRequest {}
+impl Input for UntagQueueRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "queue",
+            value: &self.queue_url,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Output for CancelMessageMoveTaskResult {}
 
@@ -596,6 +808,36 @@ pub mod ops {
     pub const START_MESSAGE_MOVE_TASK: OperationId = OperationId(20);
     pub const TAG_QUEUE: OperationId = OperationId(21);
     pub const UNTAG_QUEUE: OperationId = OperationId(22);
+}
+
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    match operation {
+        ops::ADD_PERMISSION => Some("sqs:AddPermission"),
+        ops::CANCEL_MESSAGE_MOVE_TASK => Some("sqs:CancelMessageMoveTask"),
+        ops::CHANGE_MESSAGE_VISIBILITY => Some("sqs:ChangeMessageVisibility"),
+        ops::CHANGE_MESSAGE_VISIBILITY_BATCH => Some("sqs:ChangeMessageVisibility"),
+        ops::CREATE_QUEUE => Some("sqs:CreateQueue"),
+        ops::DELETE_MESSAGE => Some("sqs:DeleteMessage"),
+        ops::DELETE_MESSAGE_BATCH => Some("sqs:DeleteMessage"),
+        ops::DELETE_QUEUE => Some("sqs:DeleteQueue"),
+        ops::GET_QUEUE_ATTRIBUTES => Some("sqs:GetQueueAttributes"),
+        ops::GET_QUEUE_URL => Some("sqs:GetQueueUrl"),
+        ops::LIST_DEAD_LETTER_SOURCE_QUEUES => Some("sqs:ListDeadLetterSourceQueues"),
+        ops::LIST_MESSAGE_MOVE_TASKS => Some("sqs:ListMessageMoveTasks"),
+        ops::LIST_QUEUE_TAGS => Some("sqs:ListQueueTags"),
+        ops::LIST_QUEUES => Some("sqs:ListQueues"),
+        ops::PURGE_QUEUE => Some("sqs:PurgeQueue"),
+        ops::RECEIVE_MESSAGE => Some("sqs:ReceiveMessage"),
+        ops::REMOVE_PERMISSION => Some("sqs:RemovePermission"),
+        ops::SEND_MESSAGE => Some("sqs:SendMessage"),
+        ops::SEND_MESSAGE_BATCH => Some("sqs:SendMessage"),
+        ops::SET_QUEUE_ATTRIBUTES => Some("sqs:SetQueueAttributes"),
+        ops::START_MESSAGE_MOVE_TASK => Some("sqs:StartMessageMoveTask"),
+        ops::TAG_QUEUE => Some("sqs:TagQueue"),
+        ops::UNTAG_QUEUE => Some("sqs:UntagQueue"),
+        _ => None,
+    }
 }
 
 /// The operations of Sqs that nimbus serves. An operation a service
@@ -831,6 +1073,28 @@ pub trait SqsApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UntagQueue")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -847,43 +1111,60 @@ impl<S: SqsApi> Service for SqsServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
-                ops::ADD_PERMISSION => serve(call, |input| api.add_permission(ctx, input)).await,
+                ops::ADD_PERMISSION => serve(call, &guard, |input| api.add_permission(ctx, input)).await,
                 ops::CANCEL_MESSAGE_MOVE_TASK => {
-                    serve(call, |input| api.cancel_message_move_task(ctx, input)).await
+                    serve(call, &guard, |input| api.cancel_message_move_task(ctx, input)).await
                 }
                 ops::CHANGE_MESSAGE_VISIBILITY => {
-                    serve(call, |input| api.change_message_visibility(ctx, input)).await
+                    serve(call, &guard, |input| api.change_message_visibility(ctx, input)).await
                 }
                 ops::CHANGE_MESSAGE_VISIBILITY_BATCH => {
-                    serve(call, |input| api.change_message_visibility_batch(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.change_message_visibility_batch(ctx, input)
+                    })
+                    .await
                 }
-                ops::CREATE_QUEUE => serve(call, |input| api.create_queue(ctx, input)).await,
-                ops::DELETE_MESSAGE => serve(call, |input| api.delete_message(ctx, input)).await,
-                ops::DELETE_MESSAGE_BATCH => serve(call, |input| api.delete_message_batch(ctx, input)).await,
-                ops::DELETE_QUEUE => serve(call, |input| api.delete_queue(ctx, input)).await,
-                ops::GET_QUEUE_ATTRIBUTES => serve(call, |input| api.get_queue_attributes(ctx, input)).await,
-                ops::GET_QUEUE_URL => serve(call, |input| api.get_queue_url(ctx, input)).await,
+                ops::CREATE_QUEUE => serve(call, &guard, |input| api.create_queue(ctx, input)).await,
+                ops::DELETE_MESSAGE => serve(call, &guard, |input| api.delete_message(ctx, input)).await,
+                ops::DELETE_MESSAGE_BATCH => {
+                    serve(call, &guard, |input| api.delete_message_batch(ctx, input)).await
+                }
+                ops::DELETE_QUEUE => serve(call, &guard, |input| api.delete_queue(ctx, input)).await,
+                ops::GET_QUEUE_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.get_queue_attributes(ctx, input)).await
+                }
+                ops::GET_QUEUE_URL => serve(call, &guard, |input| api.get_queue_url(ctx, input)).await,
                 ops::LIST_DEAD_LETTER_SOURCE_QUEUES => {
-                    serve(call, |input| api.list_dead_letter_source_queues(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.list_dead_letter_source_queues(ctx, input)
+                    })
+                    .await
                 }
                 ops::LIST_MESSAGE_MOVE_TASKS => {
-                    serve(call, |input| api.list_message_move_tasks(ctx, input)).await
+                    serve(call, &guard, |input| api.list_message_move_tasks(ctx, input)).await
                 }
-                ops::LIST_QUEUE_TAGS => serve(call, |input| api.list_queue_tags(ctx, input)).await,
-                ops::LIST_QUEUES => serve(call, |input| api.list_queues(ctx, input)).await,
-                ops::PURGE_QUEUE => serve(call, |input| api.purge_queue(ctx, input)).await,
-                ops::RECEIVE_MESSAGE => serve(call, |input| api.receive_message(ctx, input)).await,
-                ops::REMOVE_PERMISSION => serve(call, |input| api.remove_permission(ctx, input)).await,
-                ops::SEND_MESSAGE => serve(call, |input| api.send_message(ctx, input)).await,
-                ops::SEND_MESSAGE_BATCH => serve(call, |input| api.send_message_batch(ctx, input)).await,
-                ops::SET_QUEUE_ATTRIBUTES => serve(call, |input| api.set_queue_attributes(ctx, input)).await,
+                ops::LIST_QUEUE_TAGS => serve(call, &guard, |input| api.list_queue_tags(ctx, input)).await,
+                ops::LIST_QUEUES => serve(call, &guard, |input| api.list_queues(ctx, input)).await,
+                ops::PURGE_QUEUE => serve(call, &guard, |input| api.purge_queue(ctx, input)).await,
+                ops::RECEIVE_MESSAGE => serve(call, &guard, |input| api.receive_message(ctx, input)).await,
+                ops::REMOVE_PERMISSION => {
+                    serve(call, &guard, |input| api.remove_permission(ctx, input)).await
+                }
+                ops::SEND_MESSAGE => serve(call, &guard, |input| api.send_message(ctx, input)).await,
+                ops::SEND_MESSAGE_BATCH => {
+                    serve(call, &guard, |input| api.send_message_batch(ctx, input)).await
+                }
+                ops::SET_QUEUE_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.set_queue_attributes(ctx, input)).await
+                }
                 ops::START_MESSAGE_MOVE_TASK => {
-                    serve(call, |input| api.start_message_move_task(ctx, input)).await
+                    serve(call, &guard, |input| api.start_message_move_task(ctx, input)).await
                 }
-                ops::TAG_QUEUE => serve(call, |input| api.tag_queue(ctx, input)).await,
-                ops::UNTAG_QUEUE => serve(call, |input| api.untag_queue(ctx, input)).await,
+                ops::TAG_QUEUE => serve(call, &guard, |input| api.tag_queue(ctx, input)).await,
+                ops::UNTAG_QUEUE => serve(call, &guard, |input| api.untag_queue(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -894,17 +1175,52 @@ impl<S: SqsApi> Service for SqsServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: SqsApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: SqsApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

@@ -5,8 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use nimbus_core::Timestamp;
+use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::model::OperationId;
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -245,7 +247,17 @@ pub struct Tag {
     pub value: String,
 }
 
-impl Input for AssumeRoleRequest {}
+impl Input for AssumeRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_arn,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for AssumeRoleWithSAMLRequest {}
 
@@ -284,6 +296,16 @@ pub mod ops {
     pub const GET_CALLER_IDENTITY: OperationId = OperationId(6);
     pub const GET_FEDERATION_TOKEN: OperationId = OperationId(8);
     pub const GET_SESSION_TOKEN: OperationId = OperationId(9);
+}
+
+/// The IAM action of an operation, as operations.txt names it.
+fn action_of(operation: OperationId) -> Option<&'static str> {
+    match operation {
+        ops::ASSUME_ROLE => Some("sts:AssumeRole"),
+        ops::GET_ACCESS_KEY_INFO => Some("sts:GetAccessKeyInfo"),
+        ops::GET_FEDERATION_TOKEN => Some("sts:GetFederationToken"),
+        _ => None,
+    }
 }
 
 /// The operations of Sts that nimbus serves. An operation a service
@@ -359,6 +381,28 @@ pub trait StsApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetSessionToken")) }
     }
 
+    /// The resource an input names (a `kind` of operations.txt with the
+    /// member's value), for IAM: its ARN, owner and resource policy.
+    fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
+        let _ = kind;
+        let resource = Resource {
+            arn: value.to_owned(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        async { Ok(resource) }
+    }
+
+    /// A refused request, in the service's error shape.
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        AwsError::new("AccessDenied", denial.message(), 403)
+    }
+
     /// Forgets what the service keeps in memory (reset, snapshot restore).
     fn reset(&self) {}
 }
@@ -375,19 +419,31 @@ impl<S: StsApi> Service for StsServer<S> {
 
     fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {
         let api = &self.0;
+        let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
-                ops::ASSUME_ROLE => serve(call, |input| api.assume_role(ctx, input)).await,
+                ops::ASSUME_ROLE => serve(call, &guard, |input| api.assume_role(ctx, input)).await,
                 ops::ASSUME_ROLE_WITH_SAML => {
-                    serve(call, |input| api.assume_role_with_saml(ctx, input)).await
+                    serve(call, &guard, |input| api.assume_role_with_saml(ctx, input)).await
                 }
                 ops::ASSUME_ROLE_WITH_WEB_IDENTITY => {
-                    serve(call, |input| api.assume_role_with_web_identity(ctx, input)).await
+                    serve(call, &guard, |input| {
+                        api.assume_role_with_web_identity(ctx, input)
+                    })
+                    .await
                 }
-                ops::GET_ACCESS_KEY_INFO => serve(call, |input| api.get_access_key_info(ctx, input)).await,
-                ops::GET_CALLER_IDENTITY => serve(call, |input| api.get_caller_identity(ctx, input)).await,
-                ops::GET_FEDERATION_TOKEN => serve(call, |input| api.get_federation_token(ctx, input)).await,
-                ops::GET_SESSION_TOKEN => serve(call, |input| api.get_session_token(ctx, input)).await,
+                ops::GET_ACCESS_KEY_INFO => {
+                    serve(call, &guard, |input| api.get_access_key_info(ctx, input)).await
+                }
+                ops::GET_CALLER_IDENTITY => {
+                    serve(call, &guard, |input| api.get_caller_identity(ctx, input)).await
+                }
+                ops::GET_FEDERATION_TOKEN => {
+                    serve(call, &guard, |input| api.get_federation_token(ctx, input)).await
+                }
+                ops::GET_SESSION_TOKEN => {
+                    serve(call, &guard, |input| api.get_session_token(ctx, input)).await
+                }
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -398,17 +454,52 @@ impl<S: StsApi> Service for StsServer<S> {
     }
 }
 
-/// Decodes a call's input, runs the handler, answers with its result.
-async fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply
+/// Decodes a call's input, holds it to IAM, runs the handler, answers
+/// with its result.
+async fn serve<S: StsApi, I: Input, O: Output, F>(
+    mut call: Call<'_>,
+    guard: &Guard<'_, S>,
+    handler: impl FnOnce(I) -> F,
+) -> Reply
 where
     F: Future<Output = Result<O, AwsError>>,
 {
     match call.input(SERVICE, decode::<I>) {
         Ok(input) => {
+            if let Err(error) = guard.check(call.operation, &input).await {
+                return call.fail(error);
+            }
             let result = handler(input).await;
             call.reply(result, encode::<O>)
         }
         Err(error) => call.fail(error),
+    }
+}
+
+/// What a call is held to when IAM is enforced: its operation's action
+/// on the resources its input names, decided by the authorizer.
+struct Guard<'a, S> {
+    api: &'a S,
+    ctx: &'a RequestContext,
+}
+
+impl<S: StsApi> Guard<'_, S> {
+    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {
+        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {
+            return Ok(());
+        };
+        let mut resources = Vec::new();
+        for named in input.resources() {
+            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+        }
+        if resources.is_empty() {
+            resources.push(Resource::any(&self.ctx.account_id));
+        }
+        let access = Access { action, resources };
+        authorizer
+            .authorize(self.ctx, &access)
+            .await
+            .map_err(|denial| self.api.access_denied(denial))
     }
 }
 

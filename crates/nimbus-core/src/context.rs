@@ -17,6 +17,8 @@ pub struct RequestContext {
     pub operation: String,
     /// The `Host` header as the client sent it (for URLs such as SQS queue URLs).
     pub host: String,
+    /// The authorizer the call is held to (none unless IAM is enforced).
+    pub enforcement: crate::authz::Enforcement,
 }
 
 impl RequestContext {
@@ -31,6 +33,7 @@ impl RequestContext {
             service,
             operation: operation.to_owned(),
             host: String::new(),
+            enforcement: crate::authz::Enforcement::default(),
         }
     }
 
@@ -44,6 +47,7 @@ impl RequestContext {
             service,
             operation: operation.to_owned(),
             host: "127.0.0.1:4566".to_owned(),
+            enforcement: crate::authz::Enforcement::default(),
         }
     }
 }

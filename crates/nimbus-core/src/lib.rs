@@ -6,6 +6,7 @@
 //! through their generated API crates (see `nimbus_protocol::service`).
 
 pub mod account;
+pub mod authz;
 pub mod context;
 pub mod error;
 pub mod identity;

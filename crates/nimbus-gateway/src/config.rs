@@ -19,6 +19,8 @@ pub struct GatewayConfig {
     pub clock: nimbus_runtime::Clock,
     /// Check SigV4 signatures against known secret keys (see `verify.rs`).
     pub verify_signatures: bool,
+    /// The authorizer every request is held to (`--enforce-iam`).
+    pub enforcement: nimbus_core::authz::Enforcement,
 }
 
 impl Default for GatewayConfig {
@@ -31,6 +33,7 @@ impl Default for GatewayConfig {
             test_hooks: false,
             clock: nimbus_runtime::Clock::real(),
             verify_signatures: false,
+            enforcement: nimbus_core::authz::Enforcement::default(),
         }
     }
 }

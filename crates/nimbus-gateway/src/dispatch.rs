@@ -323,6 +323,7 @@ fn context(
             .header(http::header::HOST)
             .unwrap_or_default()
             .to_owned(),
+        enforcement: gateway.config().enforcement.clone(),
     }
 }
 

@@ -66,6 +66,7 @@ fn anonymous_context(gateway: &Gateway, service: &'static str, head: &Head<'_>) 
         service,
         operation: String::new(),
         host: head.header(http::header::HOST).unwrap_or_default().to_owned(),
+        enforcement: gateway.config().enforcement.clone(),
     }
 }
 

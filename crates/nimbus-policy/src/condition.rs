@@ -5,10 +5,8 @@
 use serde_json::Value as Json;
 
 use crate::context::Context;
-use crate::document::Version;
 use crate::errors::PolicyError;
-use crate::operators::{Operator, value_matches};
-use crate::variables::resolve;
+use crate::operators::{Compiled, Operator, value_matches};
 
 /// How a condition reads a key with several values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +25,13 @@ pub struct Condition {
     pub if_exists: bool,
     /// Lower-cased: keys are case-insensitive.
     pub key: String,
-    pub values: Vec<String>,
+    /// The values as the operator reads them (numbers, dates and CIDR
+    /// blocks parsed once, text compiled into patterns).
+    pub values: Vec<Compiled>,
 }
 
 /// Parses `{"StringEquals": {"aws:username": "alice"}, ...}`.
-pub(crate) fn parse_conditions(block: &Json) -> Result<Vec<Condition>, PolicyError> {
+pub(crate) fn parse_conditions(block: &Json, variables: bool) -> Result<Vec<Condition>, PolicyError> {
     let Json::Object(operators) = block else {
         return Err(PolicyError::Syntax);
     };
@@ -60,7 +60,10 @@ pub(crate) fn parse_conditions(block: &Json) -> Result<Vec<Condition>, PolicyErr
                 qualifier,
                 if_exists,
                 key: key.to_ascii_lowercase(),
-                values: condition_values(values)?,
+                values: condition_values(values)?
+                    .iter()
+                    .map(|text| Compiled::new(operator, text, variables))
+                    .collect(),
             });
         }
     }
@@ -83,7 +86,7 @@ fn condition_values(json: &Json) -> Result<Vec<String>, PolicyError> {
 
 impl Condition {
     /// Whether the condition holds for the request.
-    pub fn holds(&self, version: Version, context: &Context) -> bool {
+    pub fn holds(&self, context: &Context) -> bool {
         let present = context.get(&self.key).filter(|values| !values.is_empty());
         if self.operator == Operator::Null {
             return self.null_holds(present.is_some());
@@ -96,22 +99,11 @@ impl Condition {
                     Qualifier::Single => self.operator.is_negated(),
                 };
         };
-        let policy_values: Vec<_> = self
-            .values
-            .iter()
-            .filter_map(|value| {
-                if self.operator.takes_variables() {
-                    resolve(value, version, context)
-                } else {
-                    Some(crate::wildcard::tokens_literal(value))
-                }
-            })
-            .collect();
         // The positive test of one request value: any policy value fits.
         let fits = |request: &str| {
-            policy_values
+            self.values
                 .iter()
-                .any(|policy| value_matches(self.operator, policy, request))
+                .any(|policy| value_matches(self.operator, policy, request, context))
         };
         // A negated operator fits a value no policy value matches.
         let satisfied = |request: &str| fits(request) != self.operator.is_negated();
@@ -125,12 +117,10 @@ impl Condition {
 
     /// `Null: true` holds when the key is absent; `false` when present.
     fn null_holds(&self, present: bool) -> bool {
-        self.values
-            .iter()
-            .any(|value| match value.to_ascii_lowercase().as_str() {
-                "true" => !present,
-                "false" => present,
-                _ => false,
-            })
+        self.values.iter().any(|value| match value {
+            Compiled::Flag(Some(true)) => !present,
+            Compiled::Flag(Some(false)) => present,
+            _ => false,
+        })
     }
 }

@@ -61,19 +61,92 @@ pub struct Policies<'a> {
     pub scps: &'a [&'a Policy],
 }
 
+/// What a list of policies says, each evaluated once.
+#[derive(Debug, Clone, Copy, Default)]
+struct Summary {
+    deny: bool,
+    allow: bool,
+}
+
+fn summary(list: &[&Policy], request: &Request<'_>) -> Summary {
+    let mut found = Summary::default();
+    for policy in list {
+        match policy.evaluate(request) {
+            Verdict::Deny => {
+                found.deny = true;
+                return found;
+            }
+            Verdict::Allow(_) => found.allow = true,
+            Verdict::NotApplicable => {}
+        }
+    }
+    found
+}
+
+/// Every policy's verdict, each policy evaluated once.
+struct Verdicts {
+    scps: Summary,
+    resource: Verdict,
+    identity: Summary,
+    boundary: Option<Verdict>,
+    session: Summary,
+}
+
+impl Verdicts {
+    fn of(request: &Request<'_>, policies: &Policies<'_>) -> Verdicts {
+        // Identity-side policies do not speak for anonymous callers and services.
+        let identity_applies = request.principal.has_identity();
+        let side = |list: &[&Policy]| {
+            if identity_applies {
+                summary(list, request)
+            } else {
+                Summary::default()
+            }
+        };
+        Verdicts {
+            scps: side(policies.scps),
+            resource: policies
+                .resource
+                .map_or(Verdict::NotApplicable, |policy| policy.evaluate(request)),
+            identity: side(policies.identity),
+            boundary: policies
+                .boundary
+                .filter(|_| identity_applies)
+                .map(|policy| policy.evaluate(request)),
+            session: side(policies.session),
+        }
+    }
+
+    /// The first policy type with a Deny that applies, in the order AWS's
+    /// messages name them.
+    fn explicit_deny(&self) -> Option<PolicyType> {
+        if self.scps.deny {
+            Some(PolicyType::ServiceControl)
+        } else if self.resource == Verdict::Deny {
+            Some(PolicyType::ResourceBased)
+        } else if self.identity.deny {
+            Some(PolicyType::IdentityBased)
+        } else if self.boundary == Some(Verdict::Deny) {
+            Some(PolicyType::PermissionsBoundary)
+        } else if self.session.deny {
+            Some(PolicyType::Session)
+        } else {
+            None
+        }
+    }
+}
+
 /// Decides whether the request is allowed.
 pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
-    if let Some(deny) = explicit_deny(request, policies) {
+    let verdicts = Verdicts::of(request, policies);
+    if let Some(deny) = verdicts.explicit_deny() {
         return Decision::ExplicitDeny(deny);
     }
     let caller = request.principal;
     let cross_account = policies
         .resource_account
         .is_some_and(|owner| owner != caller.account);
-    let resource = policies
-        .resource
-        .map_or(Verdict::NotApplicable, |policy| policy.evaluate(request));
-    let resource_naming = match resource {
+    let resource_naming = match verdicts.resource {
         Verdict::Allow(naming) => naming,
         _ => Naming::No,
     };
@@ -85,7 +158,7 @@ pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
             Decision::ImplicitDeny(PolicyType::ResourceBased)
         };
     }
-    if !policies.scps.is_empty() && !any_allows(policies.scps, request) {
+    if !policies.scps.is_empty() && !verdicts.scps.allow {
         return Decision::ImplicitDeny(PolicyType::ServiceControl);
     }
     if caller.kind == PrincipalType::Root && !cross_account && !policies.resource_must_allow {
@@ -96,7 +169,7 @@ pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
             return Decision::ImplicitDeny(PolicyType::ResourceBased);
         }
         if cross_account || resource_naming == Naming::Account {
-            return identity_side(request, policies);
+            return identity_side(request, policies, &verdicts);
         }
     }
     match resource_naming {
@@ -104,72 +177,32 @@ pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
         Naming::Direct => Decision::Allow,
         // Granted to the session's role (or federating user): boundaries
         // and session policies still limit it.
-        Naming::Parent => limits(request, policies),
-        Naming::Account | Naming::No => identity_side(request, policies),
+        Naming::Parent => limits(request, policies, &verdicts),
+        Naming::Account | Naming::No => identity_side(request, policies, &verdicts),
     }
 }
 
 /// The caller's own account's view: identity policies, then the limits.
-fn identity_side(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
+fn identity_side(request: &Request<'_>, policies: &Policies<'_>, verdicts: &Verdicts) -> Decision {
     if request.principal.kind == PrincipalType::Root {
         return Decision::Allow;
     }
-    if !any_allows(policies.identity, request) {
+    if !verdicts.identity.allow {
         return Decision::ImplicitDeny(PolicyType::IdentityBased);
     }
-    limits(request, policies)
+    limits(request, policies, verdicts)
 }
 
 /// Permission boundaries and session policies.
-fn limits(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
-    if let Some(boundary) = policies.boundary
-        && !matches!(boundary.evaluate(request), Verdict::Allow(_))
+fn limits(request: &Request<'_>, policies: &Policies<'_>, verdicts: &Verdicts) -> Decision {
+    if verdicts
+        .boundary
+        .is_some_and(|verdict| !matches!(verdict, Verdict::Allow(_)))
     {
         return Decision::ImplicitDeny(PolicyType::PermissionsBoundary);
     }
-    if request.principal.is_session()
-        && !policies.session.is_empty()
-        && !any_allows(policies.session, request)
-    {
+    if request.principal.is_session() && !policies.session.is_empty() && !verdicts.session.allow {
         return Decision::ImplicitDeny(PolicyType::Session);
     }
     Decision::Allow
-}
-
-fn any_allows(list: &[&Policy], request: &Request<'_>) -> bool {
-    list.iter()
-        .any(|policy| matches!(policy.evaluate(request), Verdict::Allow(_)))
-}
-
-/// The first policy type with a Deny that applies, in the order AWS's
-/// messages name them.
-fn explicit_deny(request: &Request<'_>, policies: &Policies<'_>) -> Option<PolicyType> {
-    let denies = |list: &[&Policy]| {
-        list.iter()
-            .any(|policy| policy.evaluate(request) == Verdict::Deny)
-    };
-    let identity_applies = request.principal.has_identity();
-    if identity_applies && denies(policies.scps) {
-        return Some(PolicyType::ServiceControl);
-    }
-    if policies
-        .resource
-        .is_some_and(|policy| policy.evaluate(request) == Verdict::Deny)
-    {
-        return Some(PolicyType::ResourceBased);
-    }
-    if identity_applies && denies(policies.identity) {
-        return Some(PolicyType::IdentityBased);
-    }
-    if identity_applies
-        && policies
-            .boundary
-            .is_some_and(|b| b.evaluate(request) == Verdict::Deny)
-    {
-        return Some(PolicyType::PermissionsBoundary);
-    }
-    if identity_applies && denies(policies.session) {
-        return Some(PolicyType::Session);
-    }
-    None
 }

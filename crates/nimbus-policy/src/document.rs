@@ -5,6 +5,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::condition::{Condition, parse_conditions};
 use crate::errors::PolicyError;
+use crate::pattern::Pattern;
 
 /// Allow or Deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +44,9 @@ pub struct Statement {
     pub sid: Option<String>,
     pub effect: Effect,
     pub principal: Option<Listed<Principals>>,
-    pub action: Listed<String>,
+    pub action: Listed<Pattern>,
     /// Absent in trust policies (and resource policies may leave it out).
-    pub resource: Option<Listed<String>>,
+    pub resource: Option<Listed<Pattern>>,
     pub conditions: Vec<Condition>,
 }
 
@@ -87,7 +88,7 @@ impl Policy {
         };
         let statements = statements
             .into_iter()
-            .map(|s| parse_statement(s, kind))
+            .map(|s| parse_statement(s, kind, version))
             .collect::<Result<_, _>>()?;
         Ok(Policy { version, statements })
     }
@@ -99,7 +100,7 @@ impl Policy {
     }
 }
 
-fn parse_statement(json: &Json, kind: PolicyKind) -> Result<Statement, PolicyError> {
+fn parse_statement(json: &Json, kind: PolicyKind, version: Version) -> Result<Statement, PolicyError> {
     let Json::Object(fields) = json else {
         return Err(PolicyError::Syntax);
     };
@@ -117,9 +118,20 @@ fn parse_statement(json: &Json, kind: PolicyKind) -> Result<Statement, PolicyErr
     let action = either(fields, "Action", "NotAction", actions)?.ok_or(PolicyError::NoActions)?;
     let resource = either(fields, "Resource", "NotResource", resources)?;
     check_elements(kind, principal.is_some(), resource.is_some())?;
+    let variables = version == Version::V2012;
+    let compile = |listed: Listed<String>, variables: bool| Listed {
+        items: listed
+            .items
+            .iter()
+            .map(|text| Pattern::new(text, variables))
+            .collect(),
+        negated: listed.negated,
+    };
+    let action = compile(action, false);
+    let resource = resource.map(|listed| compile(listed, variables));
     let conditions = match fields.get("Condition") {
         None => Vec::new(),
-        Some(block) => parse_conditions(block)?,
+        Some(block) => parse_conditions(block, variables)?,
     };
     Ok(Statement {
         sid,

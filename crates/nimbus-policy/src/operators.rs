@@ -8,8 +8,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 
-use crate::variables::plain;
-use crate::wildcard::{Token, matches, tokens};
+use crate::context::Context;
+use crate::pattern::Pattern;
+use crate::wildcard::{matches, tokens};
 
 /// A condition operator, without qualifier or `IfExists`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,45 +115,91 @@ impl Operator {
     }
 }
 
+/// A condition value as its operator reads it, prepared when the policy
+/// is parsed.
+#[derive(Debug, Clone)]
+pub enum Compiled {
+    /// String, ARN and Bool operators: text, maybe with wildcards or
+    /// variables.
+    Text(Pattern),
+    /// Numeric operators (`None`: not a number, matches nothing).
+    Number(Option<f64>),
+    /// Date operators, in nanoseconds since the epoch.
+    Instant(Option<i128>),
+    /// IpAddress and NotIpAddress.
+    Block(Option<Cidr>),
+    /// BinaryEquals, decoded from base64.
+    Bytes(Option<Vec<u8>>),
+    /// Null: `true` or `false` (`None`: neither, matches nothing).
+    Flag(Option<bool>),
+}
+
+impl Compiled {
+    pub(crate) fn new(operator: Operator, text: &str, variables: bool) -> Compiled {
+        use Operator::*;
+        match operator {
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => Compiled::Number(text.trim().parse().ok()),
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => Compiled::Instant(instant(text)),
+            IpAddress | NotIpAddress => Compiled::Block(Cidr::parse(text)),
+            BinaryEquals => Compiled::Bytes(BASE64.decode(text.trim()).ok()),
+            Null => Compiled::Flag(match text.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            }),
+            _ => Compiled::Text(Pattern::new(text, variables && operator.takes_variables())),
+        }
+    }
+}
+
 /// The positive comparison of the operator (a negated operator's
 /// negation is applied by the caller).
-pub(crate) fn value_matches(operator: Operator, policy: &[Token], request: &str) -> bool {
+pub(crate) fn value_matches(operator: Operator, policy: &Compiled, request: &str, context: &Context) -> bool {
+    use Operator::*;
+    match (operator, policy) {
+        (StringEquals | StringNotEquals, Compiled::Text(p)) => {
+            p.resolved(context).is_some_and(|p| p == request)
+        }
+        (StringEqualsIgnoreCase | StringNotEqualsIgnoreCase, Compiled::Text(p)) => p
+            .resolved(context)
+            .is_some_and(|p| p.to_lowercase() == request.to_lowercase()),
+        (StringLike | StringNotLike, Compiled::Text(p)) => p.matches(request, false, context),
+        (Bool, Compiled::Text(p)) => p
+            .resolved(context)
+            .is_some_and(|p| p.eq_ignore_ascii_case(request)),
+        (ArnEquals | ArnLike | ArnNotEquals | ArnNotLike, Compiled::Text(p)) => {
+            p.resolved(context).is_some_and(|p| arn_like(&p, request))
+        }
+        (_, Compiled::Number(Some(p))) => request
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|r| compare(operator, *p, r)),
+        (_, Compiled::Instant(Some(p))) => instant(request).is_some_and(|r| compare(operator, *p, r)),
+        (_, Compiled::Block(Some(block))) => block.contains(request),
+        (_, Compiled::Bytes(Some(p))) => BASE64.decode(request.trim()).is_ok_and(|r| r == *p),
+        _ => false,
+    }
+}
+
+/// The ordering operators, on the request value `r` against the policy's `p`.
+fn compare<T: PartialOrd>(operator: Operator, p: T, r: T) -> bool {
     use Operator::*;
     match operator {
-        StringEquals | StringNotEquals => plain(policy) == request,
-        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
-            plain(policy).to_lowercase() == request.to_lowercase()
-        }
-        StringLike | StringNotLike => matches(policy, request, false),
-        NumericEquals | NumericNotEquals => numeric(policy, request, |p, r| r == p),
-        NumericLessThan => numeric(policy, request, |p, r| r < p),
-        NumericLessThanEquals => numeric(policy, request, |p, r| r <= p),
-        NumericGreaterThan => numeric(policy, request, |p, r| r > p),
-        NumericGreaterThanEquals => numeric(policy, request, |p, r| r >= p),
-        DateEquals | DateNotEquals => date(policy, request, |p, r| r == p),
-        DateLessThan => date(policy, request, |p, r| r < p),
-        DateLessThanEquals => date(policy, request, |p, r| r <= p),
-        DateGreaterThan => date(policy, request, |p, r| r > p),
-        DateGreaterThanEquals => date(policy, request, |p, r| r >= p),
-        Bool => plain(policy).eq_ignore_ascii_case(request),
-        BinaryEquals => binary_equals(&plain(policy), request),
-        IpAddress | NotIpAddress => in_cidr(&plain(policy), request),
-        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => arn_like(policy, request),
-        Null => false,
-    }
-}
-
-fn numeric(policy: &[Token], request: &str, compare: fn(f64, f64) -> bool) -> bool {
-    match (plain(policy).trim().parse::<f64>(), request.trim().parse::<f64>()) {
-        (Ok(p), Ok(r)) => compare(p, r),
-        _ => false,
-    }
-}
-
-fn date(policy: &[Token], request: &str, compare: fn(i128, i128) -> bool) -> bool {
-    match (instant(&plain(policy)), instant(request)) {
-        (Some(p), Some(r)) => compare(p, r),
-        _ => false,
+        NumericLessThan | DateLessThan => r < p,
+        NumericLessThanEquals | DateLessThanEquals => r <= p,
+        NumericGreaterThan | DateGreaterThan => r > p,
+        NumericGreaterThanEquals | DateGreaterThanEquals => r >= p,
+        _ => r == p,
     }
 }
 
@@ -176,44 +223,48 @@ pub(crate) fn instant(text: &str) -> Option<i128> {
         .map(|t| t.unix_timestamp_nanos())
 }
 
-fn binary_equals(policy: &str, request: &str) -> bool {
-    match (BASE64.decode(policy), BASE64.decode(request)) {
-        (Ok(p), Ok(r)) => p == r,
-        _ => false,
-    }
+/// An address block (`/32` or `/128` when no prefix is given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    base: u128,
+    prefix: u32,
+    v6: bool,
 }
 
-/// Whether the address is in the block (`/32` or `/128` when none given).
-pub(crate) fn in_cidr(block: &str, address: &str) -> bool {
-    let (base, prefix) = match block.split_once('/') {
-        Some((base, prefix)) => (base, prefix.parse::<u32>().ok()),
-        None => (block, None),
-    };
-    let (Ok(base), Ok(address)) = (base.trim().parse::<IpAddr>(), address.trim().parse::<IpAddr>()) else {
-        return false;
-    };
-    let (base, address, width) = match (base, address) {
-        (IpAddr::V4(b), IpAddr::V4(a)) => (u128::from(u32::from(b)), u128::from(u32::from(a)), 32),
-        (IpAddr::V6(b), IpAddr::V6(a)) => (u128::from(b), u128::from(a), 128),
-        _ => return false,
-    };
-    let prefix = prefix.unwrap_or(width);
-    if prefix > width {
-        return false;
+impl Cidr {
+    pub(crate) fn parse(block: &str) -> Option<Cidr> {
+        let (base, prefix) = match block.split_once('/') {
+            Some((base, prefix)) => (base, Some(prefix.trim().parse::<u32>().ok()?)),
+            None => (block, None),
+        };
+        let (base, width, v6) = match base.trim().parse::<IpAddr>().ok()? {
+            IpAddr::V4(b) => (u128::from(u32::from(b)), 32, false),
+            IpAddr::V6(b) => (u128::from(b), 128, true),
+        };
+        let prefix = prefix.unwrap_or(width);
+        (prefix <= width).then_some(Cidr { base, prefix, v6 })
     }
-    let shift = width - prefix;
-    let masked = |v: u128| if shift >= 128 { 0 } else { v >> shift };
-    masked(base) == masked(address)
+
+    /// Whether the address (IPv4 or IPv6 text) is in the block.
+    pub(crate) fn contains(&self, address: &str) -> bool {
+        let (address, width) = match address.trim().parse::<IpAddr>() {
+            Ok(IpAddr::V4(a)) if !self.v6 => (u128::from(u32::from(a)), 32),
+            Ok(IpAddr::V6(a)) if self.v6 => (u128::from(a), 128),
+            _ => return false,
+        };
+        let shift = width - self.prefix;
+        let masked = |v: u128| if shift >= 128 { 0 } else { v >> shift };
+        masked(self.base) == masked(address)
+    }
 }
 
 /// ArnLike: each of the six colon-separated parts matched on its own (the
 /// last part keeps any further colons).
-fn arn_like(policy: &[Token], request: &str) -> bool {
-    let policy_text = plain(policy);
+fn arn_like(policy_text: &str, request: &str) -> bool {
     let pattern_parts: Vec<&str> = policy_text.splitn(6, ':').collect();
     let request_parts: Vec<&str> = request.splitn(6, ':').collect();
     if pattern_parts.len() != 6 || request_parts.len() != 6 {
-        return matches(policy, request, false) && pattern_parts.len() == request_parts.len();
+        return pattern_parts.len() == request_parts.len() && matches(&tokens(policy_text), request, false);
     }
     pattern_parts
         .iter()
@@ -224,6 +275,10 @@ fn arn_like(policy: &[Token], request: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn in_cidr(block: &str, address: &str) -> bool {
+        Cidr::parse(block).is_some_and(|block| block.contains(address))
+    }
 
     #[test]
     fn cidr_blocks() {
@@ -245,13 +300,13 @@ mod tests {
 
     #[test]
     fn arn_like_keeps_wildcards_within_a_part() {
-        let pattern = tokens("arn:aws:someservice:*:111122223333:finance/*");
+        let pattern = "arn:aws:someservice:*:111122223333:finance/*";
         assert!(!arn_like(
-            &pattern,
+            pattern,
             "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt"
         ));
         assert!(arn_like(
-            &pattern,
+            pattern,
             "arn:aws:someservice:us-east-2:111122223333:finance/a.txt"
         ));
     }

@@ -1,10 +1,9 @@
 //! Whether a statement, and a policy, speak about a request.
 
 use crate::context::Request;
-use crate::document::{Effect, Listed, Policy, Statement, Version};
+use crate::document::{Effect, Listed, Policy, Statement};
+use crate::pattern::Pattern;
 use crate::principal::{Naming, naming};
-use crate::variables::resolve;
-use crate::wildcard::{matches, matches_text};
 
 /// What one policy says about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +23,7 @@ impl Policy {
     pub fn evaluate(&self, request: &Request<'_>) -> Verdict {
         let mut verdict = Verdict::NotApplicable;
         for statement in &self.statements {
-            let Some(naming) = statement.applies(self.version, request) else {
+            let Some(naming) = statement.applies(request) else {
                 continue;
             };
             match statement.effect {
@@ -44,7 +43,7 @@ impl Policy {
 impl Statement {
     /// Whether the statement applies; if so, how its principal names the
     /// caller.
-    fn applies(&self, version: Version, request: &Request<'_>) -> Option<Naming> {
+    fn applies(&self, request: &Request<'_>) -> Option<Naming> {
         let naming = match &self.principal {
             None => Naming::Direct,
             Some(principal) => match naming(principal, request.principal) {
@@ -52,36 +51,33 @@ impl Statement {
                 naming => naming,
             },
         };
-        let applies = covers_action(&self.action, request.action)
+        let applies = covers_action(&self.action, request)
             && self
                 .resource
                 .as_ref()
-                .is_none_or(|resource| covers_resource(resource, version, request))
+                .is_none_or(|resource| covers_resource(resource, request))
             && self
                 .conditions
                 .iter()
-                .all(|condition| condition.holds(version, request.context));
+                .all(|condition| condition.holds(request.context));
         applies.then_some(naming)
     }
 }
 
 /// Action names are case-insensitive.
-fn covers_action(element: &Listed<String>, action: &str) -> bool {
+fn covers_action(element: &Listed<Pattern>, request: &Request<'_>) -> bool {
     let named = element
         .items
         .iter()
-        .any(|pattern| matches_text(pattern, action, true));
+        .any(|pattern| pattern.matches(request.action, true, request.context));
     named != element.negated
 }
 
 /// Resource ARNs are case-sensitive and may hold variables.
-fn covers_resource(element: &Listed<String>, version: Version, request: &Request<'_>) -> bool {
-    let named = element.items.iter().any(|pattern| {
-        if pattern == "*" {
-            return true;
-        }
-        resolve(pattern, version, request.context)
-            .is_some_and(|tokens| matches(&tokens, request.resource, false))
-    });
+fn covers_resource(element: &Listed<Pattern>, request: &Request<'_>) -> bool {
+    let named = element
+        .items
+        .iter()
+        .any(|pattern| pattern.text() == "*" || pattern.matches(request.resource, false, request.context));
     named != element.negated
 }

@@ -3,14 +3,13 @@
 //! replaced in Resource and condition values by the request's values.
 
 use crate::context::Context;
-use crate::document::Version;
 use crate::wildcard::{Token, tokens};
 
 /// A value with its variables replaced, as pattern tokens; `None` when a
 /// variable names a key the request lacks and gives no default (such a
 /// value matches nothing).
-pub(crate) fn resolve(template: &str, version: Version, context: &Context) -> Option<Vec<Token>> {
-    if version == Version::V2008 || !template.contains("${") {
+pub(crate) fn resolve(template: &str, context: &Context) -> Option<Vec<Token>> {
+    if !template.contains("${") {
         return Some(tokens(template));
     }
     let mut out = Vec::with_capacity(template.len());
@@ -76,22 +75,16 @@ mod tests {
 
     #[test]
     fn replaces_known_keys_and_defaults() {
-        let r = resolve("arn:aws:s3:::b/${aws:username}/*", Version::V2012, &ctx()).unwrap();
+        let r = resolve("arn:aws:s3:::b/${aws:username}/*", &ctx()).unwrap();
         assert_eq!(plain(&r), "arn:aws:s3:::b/alice/*");
-        let d = resolve("${aws:PrincipalTag/team, 'none'}", Version::V2012, &ctx()).unwrap();
+        let d = resolve("${aws:PrincipalTag/team, 'none'}", &ctx()).unwrap();
         assert_eq!(plain(&d), "none");
-        assert!(resolve("${aws:PrincipalTag/team}", Version::V2012, &ctx()).is_none());
+        assert!(resolve("${aws:PrincipalTag/team}", &ctx()).is_none());
     }
 
     #[test]
     fn special_characters_stay_literal() {
-        let r = resolve("a${*}b", Version::V2012, &ctx()).unwrap();
+        let r = resolve("a${*}b", &ctx()).unwrap();
         assert_eq!(r, vec![Token::Char('a'), Token::Char('*'), Token::Char('b')]);
-    }
-
-    #[test]
-    fn version_2008_has_no_variables() {
-        let r = resolve("${aws:username}", Version::V2008, &ctx()).unwrap();
-        assert_eq!(plain(&r), "${aws:username}");
     }
 }

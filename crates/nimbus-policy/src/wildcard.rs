@@ -24,23 +24,36 @@ pub(crate) fn tokens(pattern: &str) -> Vec<Token> {
         .collect()
 }
 
-/// Text whose every character is literal (operators without wildcards).
-pub(crate) fn tokens_literal(text: &str) -> Vec<Token> {
-    text.chars().map(Token::Char).collect()
+/// Whether `text` matches the pattern, comparing characters exactly or
+/// ignoring ASCII case. ASCII text (nearly every ARN and action) is matched
+/// byte by byte without allocating.
+pub(crate) fn matches(pattern: &[Token], text: &str, ignore_case: bool) -> bool {
+    if text.is_ascii() {
+        let same = |p: char, t: u8| {
+            p.is_ascii()
+                && if ignore_case {
+                    (p as u8).eq_ignore_ascii_case(&t)
+                } else {
+                    p as u8 == t
+                }
+        };
+        glob(pattern, text.as_bytes(), same)
+    } else {
+        let chars: Vec<char> = text.chars().collect();
+        let same = |p: char, t: char| {
+            if ignore_case {
+                p.eq_ignore_ascii_case(&t)
+            } else {
+                p == t
+            }
+        };
+        glob(pattern, &chars, same)
+    }
 }
 
-/// Whether `text` matches the pattern, comparing characters exactly or
-/// ignoring ASCII case.
-pub(crate) fn matches(pattern: &[Token], text: &str, ignore_case: bool) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    let same = |p: char, t: char| {
-        if ignore_case {
-            p.eq_ignore_ascii_case(&t)
-        } else {
-            p == t
-        }
-    };
-    // Greedy matching with one backtrack point: the last `*` seen.
+/// Greedy matching with one backtrack point (the last `*` seen): linear
+/// for the patterns policies use.
+fn glob<T: Copy>(pattern: &[Token], text: &[T], same: impl Fn(char, T) -> bool) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

@@ -49,6 +49,20 @@ pub trait Service: Send + Sync + 'static {
 pub trait Input: DeserializeOwned + Serialize + Send + 'static {
     /// Takes a streaming payload's bytes (S3's PutObject `Body`).
     fn set_stream(&mut self, _stream: ByteStream) {}
+
+    /// The resources the input names, as operations.txt says (`queue` is
+    /// `QueueUrl`): the service turns each into an ARN and a policy.
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        Vec::new()
+    }
+}
+
+/// A resource as an input names it: its kind (the service's word) and the
+/// member's value (a name, URL or ARN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceRef<'a> {
+    pub kind: &'static str,
+    pub value: &'a str,
 }
 
 /// A typed output: the generated output struct of an operation (`()` for

@@ -230,6 +230,7 @@ impl Iam {
     ) -> Result<ListEntitiesForPolicyResponse, AwsError> {
         let account = ctx.account_id.clone();
         let arn = input.policy_arn.clone();
+        let usage_filter = input.policy_usage_filter.clone();
         let (users, groups, roles) = self
             .read(&account.clone(), move |table| {
                 if !attachable(table, &account, &arn)? {
@@ -238,14 +239,25 @@ impl Iam {
                 let users: Vec<UserRecord> = table.all(Kind::User)?;
                 let groups: Vec<GroupRecord> = table.all(Kind::Group)?;
                 let roles: Vec<RoleRecord> = table.all(Kind::Role)?;
-                let has = |list: &[String]| list.contains(&arn);
+                // PermissionsPolicy: attached; PermissionsBoundary: set as boundary.
+                let usage = usage_filter.as_deref();
+                let attached = |list: &[String]| usage != Some("PermissionsBoundary") && list.contains(&arn);
+                let bounds = |boundary: &Option<String>| {
+                    usage != Some("PermissionsPolicy") && boundary.as_deref() == Some(arn.as_str())
+                };
                 Ok((
-                    users.into_iter().filter(|u| has(&u.attached)).collect::<Vec<_>>(),
+                    users
+                        .into_iter()
+                        .filter(|u| attached(&u.attached) || bounds(&u.boundary))
+                        .collect::<Vec<_>>(),
                     groups
                         .into_iter()
-                        .filter(|g| has(&g.attached))
+                        .filter(|g| attached(&g.attached))
                         .collect::<Vec<_>>(),
-                    roles.into_iter().filter(|r| has(&r.attached)).collect::<Vec<_>>(),
+                    roles
+                        .into_iter()
+                        .filter(|r| attached(&r.attached) || bounds(&r.boundary))
+                        .collect::<Vec<_>>(),
                 ))
             })
             .await?;

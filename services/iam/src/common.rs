@@ -37,30 +37,67 @@ pub fn under_prefix(path: &str, prefix: Option<&str>) -> bool {
     prefix.is_none_or(|prefix| path.starts_with(prefix))
 }
 
-/// One page of a listing in name order: items after `marker`, at most
-/// `max_items` (100 by default, as IAM), and the marker of the next page.
+/// One page of a listing in name order (names compared without regard to
+/// case, as IAM orders them): items after `marker`, at most `max_items`
+/// (100 by default, as IAM), and the marker of the next page.
 pub fn page<T>(
     items: Vec<T>,
     name: impl Fn(&T) -> String,
     marker: Option<&str>,
     max_items: Option<i32>,
 ) -> Result<(Vec<T>, Option<String>), AwsError> {
+    // Lower-cased name, then the name itself: a total order, so a marker
+    // names one place even when names differ only in case (the space sorts
+    // before every character IAM names may hold).
+    let key = |item: &T| {
+        let name = name(item);
+        format!("{} {name}", name.to_lowercase())
+    };
+    let mut keyed: Vec<(String, T)> = items.into_iter().map(|item| (key(&item), item)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(marker) = marker {
+        keyed.retain(|(key, _)| key.as_str() > marker);
+    }
+    cut(keyed, max_items)
+}
+
+/// The first `max_items` (100 by default, as IAM) of keyed items, and the
+/// next page's marker (the last key taken) when more remain.
+fn cut<T>(mut items: Vec<(String, T)>, max_items: Option<i32>) -> Result<(Vec<T>, Option<String>), AwsError> {
     let max = match max_items {
         None => 100,
         Some(n) if (1..=1000).contains(&n) => n as usize,
         Some(_) => return Err(errors::invalid_input("MaxItems must be between 1 and 1000")),
     };
-    let mut rest: Vec<T> = match marker {
-        Some(marker) => items
-            .into_iter()
-            .filter(|item| name(item).to_lowercase().as_str() > marker)
-            .collect(),
-        None => items,
+    let more = items.len() > max;
+    items.truncate(max);
+    let next = if more {
+        items.last().map(|(key, _)| key.clone())
+    } else {
+        None
     };
-    if rest.len() <= max {
-        return Ok((rest, None));
-    }
-    rest.truncate(max);
-    let next = rest.last().map(|item| name(item).to_lowercase());
-    Ok((rest, next))
+    Ok((items.into_iter().map(|(_, item)| item).collect(), next))
+}
+
+/// One page of a listing kept in its own order (newest version first, tags
+/// as given): items after the one whose key is `marker`.
+pub fn page_in_order<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<(Vec<T>, Option<String>), AwsError> {
+    let start = match marker {
+        Some(marker) => match items.iter().position(|item| key(item) == marker) {
+            Some(found) => found + 1,
+            None => return Err(errors::invalid_input("Invalid Marker.")),
+        },
+        None => 0,
+    };
+    let keyed: Vec<(String, T)> = items
+        .into_iter()
+        .skip(start)
+        .map(|item| (key(&item), item))
+        .collect();
+    cut(keyed, max_items)
 }

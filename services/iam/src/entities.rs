@@ -81,6 +81,8 @@ impl Iam {
         work: impl FnOnce(&mut TableMut<'_>) -> Result<R, AwsError> + Send + 'static,
     ) -> Result<R, AwsError> {
         let ns = namespace(account)?;
-        self.store.write(move |txn| work(&mut txn.open(&ns)?)).await
+        let result = self.store.write(move |txn| work(&mut txn.open(&ns)?)).await;
+        self.changed();
+        result
     }
 }

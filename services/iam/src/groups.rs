@@ -78,7 +78,7 @@ impl Iam {
         )?;
         Ok(GetGroupResponse {
             group: group_shape(&account, &group),
-            users: users.iter().map(|u| user_shape(&account, u)).collect(),
+            users: users.iter().map(|u| user_shape(&account, u, false)).collect(),
             is_truncated: Some(marker.is_some()),
             marker,
         })

@@ -12,7 +12,7 @@ use nimbus_iam_api::{
 use nimbus_policy::PolicyKind;
 
 use crate::Iam;
-use crate::common::{arn, encode_document, page, path_or_root, timestamp, under_prefix};
+use crate::common::{arn, encode_document, page, page_in_order, path_or_root, timestamp, under_prefix};
 use crate::entities::{Read, save};
 use crate::errors::{
     delete_conflict, entity_already_exists, invalid_input, limit_exceeded, malformed_policy_document,
@@ -61,7 +61,9 @@ pub fn policy_arn(account: &str, policy: &PolicyRecord) -> String {
     arn(account, "policy", &policy.path, &policy.name)
 }
 
-fn policy_shape(account: &str, policy: &PolicyRecord, usage: Usage, with_tags: bool) -> Policy {
+/// A policy as GetPolicy answers it; `full: false` as ListPolicies lists it
+/// (without description and tags).
+fn policy_shape(account: &str, policy: &PolicyRecord, usage: Usage, full: bool) -> Policy {
     Policy {
         policy_name: Some(policy.name.clone()),
         policy_id: Some(policy.id.clone()),
@@ -71,14 +73,14 @@ fn policy_shape(account: &str, policy: &PolicyRecord, usage: Usage, with_tags: b
         attachment_count: Some(usage.attachments),
         permissions_boundary_usage_count: Some(usage.boundaries),
         is_attachable: Some(true),
-        description: policy.description.clone(),
+        description: policy.description.clone().filter(|_| full),
         create_date: Some(timestamp(policy.created)),
         update_date: Some(timestamp(policy.updated)),
-        tags: if with_tags { tag_list(&policy.tags) } else { None },
+        tags: if full { tag_list(&policy.tags) } else { None },
     }
 }
 
-fn aws_policy_shape(policy: &AwsPolicy, usage: Usage) -> Policy {
+fn aws_policy_shape(policy: &AwsPolicy, usage: Usage, full: bool) -> Policy {
     Policy {
         policy_name: Some(policy.name.clone()),
         policy_id: Some(policy.policy_id.clone()),
@@ -88,7 +90,7 @@ fn aws_policy_shape(policy: &AwsPolicy, usage: Usage) -> Policy {
         attachment_count: Some(usage.attachments),
         permissions_boundary_usage_count: Some(usage.boundaries),
         is_attachable: Some(true),
-        description: None,
+        description: policy.description.clone().filter(|_| full),
         create_date: Some(timestamp(managed::millis(&policy.create_date))),
         update_date: Some(timestamp(managed::millis(&policy.update_date))),
         tags: None,
@@ -196,7 +198,7 @@ impl Iam {
             .read(&account.clone(), move |table| {
                 let use_count = usage(table, &arn)?;
                 Ok(match managed::find(&arn) {
-                    Some(policy) => aws_policy_shape(policy, use_count),
+                    Some(policy) => aws_policy_shape(policy, use_count, true),
                     None => policy_shape(
                         &account,
                         &customer_policy(table, &account, &arn)?,
@@ -221,7 +223,7 @@ impl Iam {
                 let mut listed = Vec::new();
                 if scope != "Local" {
                     for policy in managed::all() {
-                        listed.push(aws_policy_shape(policy, usage(table, &policy.arn)?));
+                        listed.push(aws_policy_shape(policy, usage(table, &policy.arn)?, false));
                     }
                 }
                 if scope != "AWS" {
@@ -260,7 +262,7 @@ impl Iam {
         self.write(&account.clone(), move |table| {
             let policy = customer_policy(table, &account, &input.policy_arn)?;
             let use_count = usage(table, &input.policy_arn)?;
-            if use_count.attachments > 0 {
+            if use_count.attachments > 0 || use_count.boundaries > 0 {
                 return Err(delete_conflict("Cannot delete a policy attached to entities."));
             }
             if policy.versions.len() > 1 {
@@ -348,17 +350,22 @@ impl Iam {
             .read(&account.clone(), move |table| any_policy(table, &account, &arn))
             .await?;
         // Newest first, as IAM lists them.
-        let mut versions: Vec<PolicyVersion> = policy
+        let versions: Vec<PolicyVersion> = policy
             .versions
             .iter()
             .rev()
             .map(|v| version_shape(v, &policy.default_version, false))
             .collect();
-        versions.truncate(input.max_items.map_or(100, |n| n.max(1) as usize));
+        let (versions, marker) = page_in_order(
+            versions,
+            |v| v.version_id.clone().unwrap_or_default(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListPolicyVersionsResponse {
             versions: Some(versions),
-            is_truncated: Some(false),
-            marker: None,
+            is_truncated: Some(marker.is_some()),
+            marker,
         })
     }
 

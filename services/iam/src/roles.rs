@@ -17,7 +17,8 @@ use crate::records::{Kind, ProfileRecord, RoleRecord};
 use crate::tags::{check_tags, tag_list};
 use crate::{Iam, boundaries};
 
-/// The role as GetRole answers it (ListRoles leaves out tags and last use).
+/// The role as GetRole answers it (ListRoles leaves out its boundary, tags
+/// and last use).
 pub fn role_shape(account: &str, role: &RoleRecord, full: bool) -> Role {
     Role {
         path: role.path.clone(),
@@ -28,9 +29,11 @@ pub fn role_shape(account: &str, role: &RoleRecord, full: bool) -> Role {
         assume_role_policy_document: Some(encode_document(&role.trust_policy)),
         description: role.description.clone(),
         max_session_duration: Some(role.max_session_duration),
-        permissions_boundary: role.boundary.as_ref().map(|arn| AttachedPermissionsBoundary {
-            permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-            permissions_boundary_arn: Some(arn.clone()),
+        permissions_boundary: role.boundary.as_ref().filter(|_| full).map(|arn| {
+            AttachedPermissionsBoundary {
+                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+                permissions_boundary_arn: Some(arn.clone()),
+            }
         }),
         tags: if full { tag_list(&role.tags) } else { None },
         role_last_used: full.then(|| RoleLastUsed {
@@ -61,7 +64,11 @@ impl Iam {
             boundary: input.permissions_boundary,
             ..RoleRecord::default()
         };
-        let role = role_shape(&account, &record, false);
+        // CreateRole answers the tags it was given, not a last use.
+        let role = Role {
+            role_last_used: None,
+            ..role_shape(&account, &record, true)
+        };
         self.write(&account.clone(), move |table| {
             if let Some(boundary) = &record.boundary {
                 boundaries::check_boundary(table, &account, boundary)?;
@@ -72,12 +79,7 @@ impl Iam {
             save(table, Kind::Role, &record.name, &record)
         })
         .await?;
-        Ok(CreateRoleResponse {
-            role: Role {
-                tags: role.tags,
-                ..role
-            },
-        })
+        Ok(CreateRoleResponse { role })
     }
 
     pub(crate) async fn get_role(

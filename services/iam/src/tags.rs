@@ -4,7 +4,7 @@ use nimbus_core::{AwsError, RequestContext};
 use nimbus_iam_api::*;
 
 use crate::Iam;
-use crate::common::page;
+use crate::common::page_in_order;
 use crate::entities::{Read, require, save};
 use crate::errors::{invalid_input, limit_exceeded, profile_not_found, role_not_found, user_not_found};
 use crate::policies::{PolicyArn, policy_arn};
@@ -79,7 +79,7 @@ macro_rules! retag {
 type TagResponse = (Vec<Tag>, Option<String>);
 
 fn listed(tags: &Tags, marker: Option<String>, max_items: Option<i32>) -> Result<TagResponse, AwsError> {
-    page(
+    page_in_order(
         tag_list(tags).unwrap_or_default(),
         |t| t.key.clone(),
         marker.as_deref(),

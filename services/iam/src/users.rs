@@ -14,8 +14,9 @@ use crate::records::{Kind, UserRecord};
 use crate::tags::{check_tags, tag_list};
 use crate::{Iam, boundaries};
 
-/// A user as IAM answers it.
-pub fn user_shape(account: &str, user: &UserRecord) -> User {
+/// A user as GetUser answers it; `full: false` as ListUsers and GetGroup
+/// list it (without tags and boundary).
+pub fn user_shape(account: &str, user: &UserRecord, full: bool) -> User {
     User {
         path: user.path.clone(),
         user_name: user.name.clone(),
@@ -23,11 +24,13 @@ pub fn user_shape(account: &str, user: &UserRecord) -> User {
         arn: arn(account, "user", &user.path, &user.name),
         create_date: timestamp(user.created),
         password_last_used: None,
-        permissions_boundary: user.boundary.as_ref().map(|arn| AttachedPermissionsBoundary {
-            permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-            permissions_boundary_arn: Some(arn.clone()),
+        permissions_boundary: user.boundary.as_ref().filter(|_| full).map(|arn| {
+            AttachedPermissionsBoundary {
+                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+                permissions_boundary_arn: Some(arn.clone()),
+            }
         }),
-        tags: tag_list(&user.tags),
+        tags: if full { tag_list(&user.tags) } else { None },
     }
 }
 
@@ -48,7 +51,7 @@ impl Iam {
             boundary: input.permissions_boundary,
             ..UserRecord::default()
         };
-        let user = user_shape(&account, &record);
+        let user = user_shape(&account, &record, true);
         self.write(&account.clone(), move |table| {
             if let Some(boundary) = &record.boundary {
                 boundaries::check_boundary(table, &account, boundary)?;
@@ -86,7 +89,7 @@ impl Iam {
             })
             .await?;
         Ok(GetUserResponse {
-            user: user_shape(&account, &record),
+            user: user_shape(&account, &record, true),
         })
     }
 
@@ -120,7 +123,7 @@ impl Iam {
             input.max_items,
         )?;
         Ok(ListUsersResponse {
-            users: users.iter().map(|u| user_shape(&account, u)).collect(),
+            users: users.iter().map(|u| user_shape(&account, u, false)).collect(),
             is_truncated: Some(marker.is_some()),
             marker,
         })

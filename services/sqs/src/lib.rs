@@ -10,6 +10,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod access;
 mod attributes;
 mod engine;
 mod errors;
@@ -221,6 +222,19 @@ impl SqsApi for Sqs {
 
     async fn untag_queue(&self, ctx: &RequestContext, input: UntagQueueRequest) -> Result<(), AwsError> {
         Sqs::untag_queue(self, ctx, input).await
+    }
+
+    async fn resource(
+        &self,
+        ctx: &RequestContext,
+        kind: &'static str,
+        value: &str,
+    ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        self.access_resource(ctx, kind, value).await
+    }
+
+    fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
+        access::access_denied(&denial)
     }
 
     /// Drops every queue held in memory; they reload from the (reset or

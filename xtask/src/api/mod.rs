@@ -17,6 +17,11 @@
 //!   crate defines itself (a dynamic value the codecs read by its serde impl);
 //! - `front`: the crate implements `FrontHook` for the server (requests the
 //!   service answers around the AWS pipeline, as S3's website endpoint).
+//!
+//! An operation's line may go on with its IAM action and the resources its
+//! input names, `kind:Member` (`SendMessage sqs:SendMessage queue:QueueUrl`):
+//! under IAM enforcement the server asks the service for each resource's
+//! ARN and policy, and the authorizer for a decision, before the handler.
 
 mod names;
 mod service;
@@ -67,6 +72,43 @@ pub struct Spec {
     pub overrides: BTreeMap<String, String>,
     /// Whether the server has a front hook (written by hand in the crate).
     pub front: bool,
+    /// Operation → its IAM action and the resources its input names.
+    pub access: BTreeMap<String, AccessRule>,
+}
+
+/// What an operation asks of IAM: an action, on the resources named by
+/// members of its input (`kind`, member name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRule {
+    pub action: String,
+    pub resources: Vec<(String, String)>,
+}
+
+impl AccessRule {
+    fn parse(words: &[&str], line: &str) -> Result<AccessRule, String> {
+        let (action, rest) = words
+            .split_first()
+            .ok_or_else(|| format!("operations.txt: no action in `{line}`"))?;
+        if !action.contains(':') {
+            return Err(format!(
+                "operations.txt: `{action}` is not an IAM action (`service:Action`) in `{line}`"
+            ));
+        }
+        let resources = rest
+            .iter()
+            .map(|word| {
+                word.split_once(':')
+                    .map(|(kind, member)| (kind.to_owned(), member.to_owned()))
+                    .ok_or_else(|| {
+                        format!("operations.txt: expected `kind:Member`, got `{word}` in `{line}`")
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(AccessRule {
+            action: (*action).to_owned(),
+            resources,
+        })
+    }
 }
 
 impl Spec {
@@ -77,6 +119,7 @@ impl Spec {
             operations: Vec::new(),
             overrides: BTreeMap::new(),
             front: false,
+            access: BTreeMap::new(),
         };
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -94,7 +137,13 @@ impl Spec {
                 spec.overrides
                     .insert(shape.trim().to_owned(), path.trim().to_owned());
             } else {
-                spec.operations.push(line.to_owned());
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let (operation, access) = words.split_first().unwrap_or((&"", &[]));
+                if !access.is_empty() {
+                    spec.access
+                        .insert((*operation).to_owned(), AccessRule::parse(access, line)?);
+                }
+                spec.operations.push((*operation).to_owned());
             }
         }
         Ok(spec)
@@ -239,6 +288,7 @@ pub fn generate(spec: &Spec, model: &Value, families: &[Family]) -> Result<Strin
         ops.push(Op {
             name: name.clone(),
             id,
+            access: spec.access.get(name).cloned(),
             input_rust: input.as_deref().map(|shape| spec.rust_type(shape)),
             output_rust: output.as_deref().map(|shape| spec.rust_type(shape)),
             input,
@@ -269,8 +319,9 @@ pub fn generate(spec: &Spec, model: &Value, families: &[Family]) -> Result<Strin
         "\n/// The service's model name.\npub const SERVICE: &str = \"{service}\";"
     );
     out.push_str(&structs);
-    service::render_io_traits(&mut out, &ops, &generator, spec);
+    service::render_io_traits(&mut out, &ops, &generator, spec)?;
     service::render_ops(&mut out, &ops);
+    service::render_actions(&mut out, &ops);
     service::render_trait(&mut out, spec, &ops);
     service::render_server(&mut out, spec, &ops, families);
     service::render_client(&mut out, spec, &ops);
@@ -296,16 +347,27 @@ fn render_uses(out: &mut String, shapes: &Shapes<'_>, spec: &Spec, ops: &[Op]) {
     if !typed.is_empty() {
         let _ = writeln!(out, "use nimbus_core::typed::{{{}}};", typed.join(", "));
     }
+    out.push_str("use nimbus_core::authz::{Access, Denial, Resource};\n");
     out.push_str("use nimbus_core::{AwsError, ByteStream, RequestContext};\n");
     if spec.front {
         out.push_str("use nimbus_protocol::front::FrontHook;\n");
     }
     let no_input = ops.iter().any(|op| op.input.is_none());
-    let service = if no_input {
-        "BoxFuture, Call, Input, NoInput, Output, Reply, Service, Wire"
-    } else {
-        "BoxFuture, Call, Input, Output, Reply, Service, Wire"
-    };
+    let names_resources = ops
+        .iter()
+        .any(|op| op.access.as_ref().is_some_and(|rule| !rule.resources.is_empty()));
+    let service = [
+        ("BoxFuture, Call, Input", true),
+        ("NoInput", no_input),
+        ("Output, Reply", true),
+        ("ResourceRef", names_resources),
+        ("Service, Wire", true),
+    ]
+    .into_iter()
+    .filter_map(|(names, used)| used.then_some(names))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let _ = writeln!(out, "use nimbus_protocol::model::OperationId;");
     let _ = writeln!(out, "use nimbus_protocol::service::{{{service}}};");
     out.push_str("use nimbus_protocol::{HttpResponse, Protocol};\n");
     out.push_str("use serde::{Deserialize, Serialize};\n");

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::names::{constant_name, field_name, snake_case, type_name};
 use super::shapes::Shapes;
-use super::{Family, Spec};
+use super::{AccessRule, Family, Spec};
 
 /// One listed operation, as the glue needs it.
 pub struct Op {
@@ -21,6 +21,8 @@ pub struct Op {
     /// what `operations.txt` overrides them with.
     pub input_rust: Option<String>,
     pub output_rust: Option<String>,
+    /// Its IAM action and resources, when operations.txt gives them.
+    pub access: Option<AccessRule>,
 }
 
 impl Op {
@@ -57,7 +59,12 @@ pub fn render_ops(out: &mut String, ops: &[Op]) {
 
 /// `impl Input` / `impl Output` for the generated types of the operations'
 /// inputs and outputs (an overridden shape's type has its own).
-pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>, spec: &Spec) {
+pub fn render_io_traits(
+    out: &mut String,
+    ops: &[Op],
+    shapes: &Shapes<'_>,
+    spec: &Spec,
+) -> Result<(), String> {
     out.push('\n');
     let generated = |shape: &&str| !spec.overrides.contains_key(*shape);
     let mut inputs: Vec<&str> = ops
@@ -69,16 +76,23 @@ pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>, spec:
     inputs.dedup();
     for input in inputs {
         let rust = type_name(input);
-        match shapes.stream_field(input) {
-            Some(field) => {
-                let _ = writeln!(
-                    out,
-                    "impl Input for {rust} {{\n    fn set_stream(&mut self, stream: ByteStream) {{\n        self.{field} = Some(stream);\n    }}\n}}\n"
-                );
-            }
-            None => {
-                let _ = writeln!(out, "impl Input for {rust} {{}}\n");
-            }
+        let mut body = String::new();
+        if let Some(field) = shapes.stream_field(input) {
+            let _ = writeln!(
+                body,
+                "    fn set_stream(&mut self, stream: ByteStream) {{\n        self.{field} = Some(stream);\n    }}"
+            );
+        }
+        if let Some(resources) = input_resources(ops, shapes, input)? {
+            let _ = writeln!(
+                body,
+                "    fn resources(&self) -> Vec<ResourceRef<'_>> {{\n        {resources}\n    }}"
+            );
+        }
+        if body.is_empty() {
+            let _ = writeln!(out, "impl Input for {rust} {{}}\n");
+        } else {
+            let _ = writeln!(out, "impl Input for {rust} {{\n{body}}}\n");
         }
     }
     let mut outputs: Vec<&str> = ops
@@ -105,6 +119,66 @@ pub fn render_io_traits(out: &mut String, ops: &[Op], shapes: &Shapes<'_>, spec:
     while out.ends_with("\n\n") {
         out.pop();
     }
+    Ok(())
+}
+
+/// The body of an input's `resources()`: the members its operations'
+/// access rules name (the same for every operation that takes the input).
+fn input_resources(ops: &[Op], shapes: &Shapes<'_>, input: &str) -> Result<Option<String>, String> {
+    let mut rules = ops
+        .iter()
+        .filter(|op| op.input.as_deref() == Some(input))
+        .filter_map(|op| op.access.as_ref().map(|rule| (op, &rule.resources)));
+    let Some((first, resources)) = rules.next() else {
+        return Ok(None);
+    };
+    if let Some((other, _)) = rules.find(|(_, other)| *other != resources) {
+        return Err(format!(
+            "{} and {} take {input} but name different resources",
+            first.name, other.name
+        ));
+    }
+    if resources.is_empty() {
+        return Ok(None);
+    }
+    let mut pushes = Vec::new();
+    for (kind, member) in resources {
+        let (field, optional) = shapes.string_member(input, member)?;
+        pushes.push(if optional {
+            format!("self.{field}.as_deref().map(|value| ResourceRef {{ kind: \"{kind}\", value }})")
+        } else {
+            format!("Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field} }})")
+        });
+    }
+    Ok(Some(format!(
+        "[{}].into_iter().flatten().collect()",
+        pushes.join(", ")
+    )))
+}
+
+/// Each operation's IAM action (operations.txt), for the server's guard.
+pub fn render_actions(out: &mut String, ops: &[Op]) {
+    out.push_str("\n/// The IAM action of an operation, as operations.txt names it.\nfn action_of(operation: OperationId) -> Option<&'static str> {\n");
+    let arms: Vec<String> = ops
+        .iter()
+        .filter_map(|op| {
+            let rule = op.access.as_ref()?;
+            Some(format!(
+                "        ops::{} => Some(\"{}\"),",
+                op.constant(),
+                rule.action
+            ))
+        })
+        .collect();
+    if arms.is_empty() {
+        out.push_str("    let _ = operation;\n    None\n}\n");
+        return;
+    }
+    out.push_str("    match operation {\n");
+    for arm in arms {
+        let _ = writeln!(out, "{arm}");
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
 }
 
 pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
@@ -133,6 +207,12 @@ pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
             op.name
         );
     }
+    out.push_str(
+        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        kind: &'static str,\n        value: &str,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let _ = kind;\n        let resource = Resource {\n            arn: value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n        };\n        async { Ok(resource) }\n    }\n\n",
+    );
+    out.push_str(
+        "    /// A refused request, in the service's error shape.\n    fn access_denied(&self, denial: Denial) -> AwsError {\n        AwsError::new(\"AccessDenied\", denial.message(), 403)\n    }\n\n",
+    );
     out.push_str("    /// Forgets what the service keeps in memory (reset, snapshot restore).\n    fn reset(&self) {}\n}\n");
 }
 
@@ -153,17 +233,17 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
     }
     out.push_str("    fn model_name(&self) -> &'static str {\n        SERVICE\n    }\n\n");
     out.push_str(
-        "    fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {\n        let api = &self.0;\n        Box::pin(async move {\n            match call.operation {\n",
+        "    fn call<'a>(&'a self, ctx: &'a RequestContext, call: Call<'a>) -> BoxFuture<'a, Reply> {\n        let api = &self.0;\n        let guard = Guard { api, ctx };\n        Box::pin(async move {\n            match call.operation {\n",
     );
     for op in ops {
         let arm = match &op.input {
             Some(_) => format!(
-                "                ops::{} => serve(call, |input| api.{}(ctx, input)).await,",
+                "                ops::{} => serve(call, &guard, |input| api.{}(ctx, input)).await,",
                 op.constant(),
                 op.method()
             ),
             None => format!(
-                "                ops::{} => serve(call, |_: NoInput| api.{}(ctx)).await,",
+                "                ops::{} => serve(call, &guard, |_: NoInput| api.{}(ctx)).await,",
                 op.constant(),
                 op.method()
             ),
@@ -189,7 +269,12 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
     out.push_str("    fn reset(&self) {\n        self.0.reset();\n    }\n}\n");
 
     out.push_str(
-        "\n/// Decodes a call's input, runs the handler, answers with its result.\nasync fn serve<I: Input, O: Output, F>(mut call: Call<'_>, handler: impl FnOnce(I) -> F) -> Reply\nwhere\n    F: Future<Output = Result<O, AwsError>>,\n{\n    match call.input(SERVICE, decode::<I>) {\n        Ok(input) => {\n            let result = handler(input).await;\n            call.reply(result, encode::<O>)\n        }\n        Err(error) => call.fail(error),\n    }\n}\n",
+        &"\n/// Decodes a call's input, holds it to IAM, runs the handler, answers\n/// with its result.\nasync fn serve<S: API, I: Input, O: Output, F>(\n    mut call: Call<'_>,\n    guard: &Guard<'_, S>,\n    handler: impl FnOnce(I) -> F,\n) -> Reply\nwhere\n    F: Future<Output = Result<O, AwsError>>,\n{\n    match call.input(SERVICE, decode::<I>) {\n        Ok(input) => {\n            if let Err(error) = guard.check(call.operation, &input).await {\n                return call.fail(error);\n            }\n            let result = handler(input).await;\n            call.reply(result, encode::<O>)\n        }\n        Err(error) => call.fail(error),\n    }\n}\n"
+            .replace("API", &format!("{name}Api")),
+    );
+    out.push_str(
+        &"\n/// What a call is held to when IAM is enforced: its operation's action\n/// on the resources its input names, decided by the authorizer.\nstruct Guard<'a, S> {\n    api: &'a S,\n    ctx: &'a RequestContext,\n}\n\nimpl<S: API> Guard<'_, S> {\n    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {\n        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {\n            return Ok(());\n        };\n        let mut resources = Vec::new();\n        for named in input.resources() {\n            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);\n        }\n        if resources.is_empty() {\n            resources.push(Resource::any(&self.ctx.account_id));\n        }\n        let access = Access { action, resources };\n        authorizer\n            .authorize(self.ctx, &access)\n            .await\n            .map_err(|denial| self.api.access_denied(denial))\n    }\n}\n"
+            .replace("API", &format!("{name}Api")),
     );
     render_codecs(out, families);
 }

@@ -249,6 +249,36 @@ impl<'m> Shapes<'m> {
         false
     }
 
+    /// A string member's field, and whether it is optional: what a
+    /// resource reference of operations.txt reads.
+    pub fn string_member(&self, shape_name: &str, member: &str) -> Result<(String, bool), String> {
+        let shape = self
+            .shapes
+            .get(shape_name)
+            .ok_or_else(|| format!("no shape {shape_name}"))?;
+        let members = shape
+            .get("members")
+            .and_then(Value::as_object)
+            .ok_or_else(|| format!("{shape_name} has no members"))?;
+        let mut taken = HashSet::new();
+        for (name, value) in members {
+            let field = unique_field_name(&mut taken, name);
+            if name != member {
+                continue;
+            }
+            let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
+            if self.shapes.get(target).map(shape_type) != Some("string") {
+                return Err(format!("{shape_name}.{member} is not a string"));
+            }
+            let required = shape
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
+            return Ok((field, !required));
+        }
+        Err(format!("{shape_name} has no member {member}"))
+    }
+
     /// The field holding a structure's streaming payload, if it has one.
     pub fn stream_field(&self, shape_name: &str) -> Option<String> {
         let shape = self.shapes.get(shape_name)?;

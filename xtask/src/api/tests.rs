@@ -62,8 +62,8 @@ fn generates_the_reached_structures_the_trait_the_server_and_the_errors() {
         "pub const PING: OperationId = OperationId(2);",
         "pub trait DemoApi: Send + Sync + 'static {",
         "fn ping(\n        &self,\n        ctx: &RequestContext,\n    ) -> impl Future<Output = Result<(), AwsError>> + Send {",
-        "ops::PUT => serve(call, |input| api.put(ctx, input)).await,",
-        "ops::PING => serve(call, |_: NoInput| api.ping(ctx)).await,",
+        "ops::PUT => serve(call, &guard, |input| api.put(ctx, input)).await,",
+        "ops::PING => serve(call, &guard, |_: NoInput| api.ping(ctx)).await,",
         "Protocol::Json10 | Protocol::Json11 => wire.decode_json(),",
         "pub struct DemoClient(Arc<dyn Service>);",
         "/// `Broken`: `Broken`, HTTP 409.\n    pub fn broken(message: impl Into<String>) -> AwsError {\n        AwsError::new(\"Broken\", message, 409)",
@@ -74,6 +74,35 @@ fn generates_the_reached_structures_the_trait_the_server_and_the_errors() {
     for absent in ["pub struct Unreached", "pub struct Custom", "Unreachable"] {
         assert!(!source.contains(absent), "unexpected {absent:?}");
     }
+}
+
+/// An operation's IAM action and the resources its input names become the
+/// action table and the input's `resources()`, optional members included.
+#[test]
+fn access_rules_generate_the_action_table_and_the_resources() {
+    let source =
+        generated("type Custom = crate::Custom\nPut demo:PutThing thing:Name kind:Mode\nPing demo:Ping\n")
+            .expect("generates");
+    for expected in [
+        "fn action_of(operation: OperationId) -> Option<&'static str> {",
+        "ops::PUT => Some(\"demo:PutThing\"),",
+        "ops::PING => Some(\"demo:Ping\"),",
+        "fn resources(&self) -> Vec<ResourceRef<'_>> {",
+        "Some(ResourceRef { kind: \"thing\", value: &self.name })",
+        "self.mode.as_deref().map(|value| ResourceRef { kind: \"kind\", value })",
+        "guard.check(call.operation, &input)",
+    ] {
+        assert!(source.contains(expected), "missing {expected:?} in:\n{source}");
+    }
+}
+
+#[test]
+fn access_rules_name_string_members_only() {
+    let error =
+        generated("type Custom = crate::Custom\nPut demo:PutThing thing:Tags\n").expect_err("Tags is a list");
+    assert!(error.contains("PutInput.Tags is not a string"), "{error}");
+    let error = generated("type Custom = crate::Custom\nPut PutThing\n").expect_err("not an action");
+    assert!(error.contains("not an IAM action"), "{error}");
 }
 
 #[test]

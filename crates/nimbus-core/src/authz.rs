@@ -1,0 +1,113 @@
+//! Authorisation as services see it: what a request asks to do (an IAM
+//! action on resources), and the authorizer that decides. The gateway puts
+//! an authorizer in the request context when IAM is enforced; services
+//! name their resources (ARN, owner, resource policy) and word a refusal
+//! in their own error shape.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{BoxFuture, RequestContext};
+
+/// One resource an operation acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `arn:aws:sqs:us-east-1:111111111111:orders`, or `*` for actions on no
+    /// resource (ListQueues).
+    pub arn: String,
+    /// The account that owns it: a caller of another account needs its
+    /// resource policy's consent.
+    pub account: String,
+    /// Its resource-based policy (a queue's or topic's Policy, a bucket
+    /// policy), when it has one.
+    pub policy: Option<String>,
+}
+
+impl Resource {
+    /// An action on no particular resource, in the caller's account.
+    pub fn any(account: &str) -> Resource {
+        Resource {
+            arn: "*".to_owned(),
+            account: account.to_owned(),
+            policy: None,
+        }
+    }
+}
+
+/// What a request asks to do.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// `sqs:SendMessage`.
+    pub action: &'static str,
+    pub resources: Vec<Resource>,
+}
+
+/// A refusal, with what AWS's explanation names: who, what, on which
+/// resource, and which kind of policy denied it or failed to allow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// The caller's ARN, or `anonymous`.
+    pub principal: String,
+    pub action: String,
+    /// The resource's ARN (`*` when the action names none).
+    pub resource: String,
+    /// A Deny statement applied (else nothing allowed it).
+    pub explicit: bool,
+    /// `identity-based policy`, `resource-based policy`, `permissions
+    /// boundary`, `session policy`, `service control policy`.
+    pub policy_type: &'static str,
+}
+
+impl Denial {
+    /// AWS's wording, with the action spelled as the service spells it
+    /// (SQS writes `sqs:sendmessage`, SNS `SNS:Publish`).
+    pub fn message_with(&self, action: &str) -> String {
+        let on = if self.resource == "*" {
+            String::new()
+        } else {
+            format!(" on resource: {}", self.resource)
+        };
+        let why = if self.explicit {
+            let article = if self.policy_type.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("with an explicit deny in {article} {}", self.policy_type)
+        } else {
+            format!("because no {} allows the {action} action", self.policy_type)
+        };
+        format!(
+            "User: {} is not authorized to perform: {action}{on} {why}",
+            self.principal
+        )
+    }
+
+    /// AWS's wording, the action as IAM spells it.
+    pub fn message(&self) -> String {
+        self.message_with(&self.action)
+    }
+}
+
+/// Decides whether the caller may do what it asks.
+pub trait Authorizer: Send + Sync {
+    fn authorize<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        access: &'a Access,
+    ) -> BoxFuture<'a, Result<(), Denial>>;
+}
+
+/// The authorizer a request is held to; none when IAM is not enforced.
+#[derive(Clone, Default)]
+pub struct Enforcement(pub Option<Arc<dyn Authorizer>>);
+
+impl fmt::Debug for Enforcement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Enforcement(on)"
+        } else {
+            "Enforcement(off)"
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! The authorizer `--enforce-iam` puts in front of every service: who the
+//! caller is (from its access key), which policies speak for it (a user's
+//! own and its groups', a role's), and the decision nimbus-policy makes
+//! with the resource's policy. Roles' trust policies decide sts:AssumeRole.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use nimbus_core::authz::{Access, Authorizer, Denial, Resource};
+use nimbus_core::identity::CredentialRegistry;
+use nimbus_core::{AwsError, BoxFuture, RequestContext};
+use nimbus_policy::{Decision, Policies, Policy, PolicyKind, Principal, PrincipalType, Request, authorize};
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
+
+use crate::identities::{Identities, load_identity};
+
+/// Decides requests against IAM's policies.
+pub struct IamAuthorizer {
+    store: Arc<Store>,
+    clock: Clock,
+    registry: Arc<CredentialRegistry>,
+    /// Bumped by every IAM write: cached identities older than it are stale.
+    generation: Arc<AtomicU64>,
+    /// Parsed identity policies per caller ARN, with the generation read.
+    identities: Mutex<HashMap<String, (u64, Arc<Identities>)>>,
+    /// Parsed resource policies by their text.
+    resource_policies: Mutex<HashMap<String, Option<Arc<Policy>>>>,
+}
+
+/// Resource policies kept parsed at most: a bound on memory, not a tuning.
+const MAX_CACHED_POLICIES: usize = 4096;
+
+impl IamAuthorizer {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        clock: Clock,
+        registry: Arc<CredentialRegistry>,
+        generation: Arc<AtomicU64>,
+    ) -> Self {
+        IamAuthorizer {
+            store,
+            clock,
+            registry,
+            generation,
+            identities: Mutex::new(HashMap::new()),
+            resource_policies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The caller, from the key that signed the request.
+    fn principal(&self, ctx: &RequestContext) -> Principal {
+        let Some(key) = ctx.access_key_id.as_deref() else {
+            return Principal::anonymous();
+        };
+        let Some(identity) = self.registry.lookup(key) else {
+            // `test`, a 12-digit key: the account's root user.
+            return Principal::root(&ctx.account_id);
+        };
+        let resource = identity.arn.splitn(6, ':').nth(5).unwrap_or_default().to_owned();
+        let kind = if let Some(rest) = resource.strip_prefix("assumed-role/") {
+            let role = rest.split('/').next().unwrap_or_default();
+            PrincipalType::RoleSession {
+                role: format!("arn:aws:iam::{}:role/{role}", identity.account_id),
+            }
+        } else if let Some(user) = resource.strip_prefix("federated-user/") {
+            PrincipalType::FederatedUser {
+                user: format!("arn:aws:iam::{}:user/{user}", identity.account_id),
+            }
+        } else if resource == "root" {
+            PrincipalType::Root
+        } else {
+            PrincipalType::User
+        };
+        Principal {
+            arn: identity.arn,
+            account: identity.account_id,
+            kind,
+        }
+    }
+
+    /// The caller's policies, parsed, from the cache while IAM is unchanged.
+    async fn identities(&self, principal: &Principal) -> Result<Arc<Identities>, AwsError> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Ok(cache) = self.identities.lock()
+            && let Some((seen, identities)) = cache.get(&principal.arn)
+            && *seen == generation
+        {
+            return Ok(Arc::clone(identities));
+        }
+        let store = Arc::clone(&self.store);
+        let caller = principal.clone();
+        let identities = Arc::new(
+            tokio::task::spawn_blocking(move || load_identity(&store, &caller))
+                .await
+                .map_err(|e| AwsError::internal(e.to_string()))??,
+        );
+        if let Ok(mut cache) = self.identities.lock() {
+            cache.insert(principal.arn.clone(), (generation, Arc::clone(&identities)));
+        }
+        Ok(identities)
+    }
+
+    /// A resource's policy, parsed once per text.
+    fn resource_policy(&self, text: &str) -> Option<Arc<Policy>> {
+        if let Ok(cache) = self.resource_policies.lock()
+            && let Some(parsed) = cache.get(text)
+        {
+            return parsed.clone();
+        }
+        let parsed = Policy::parse(text, PolicyKind::Resource).ok().map(Arc::new);
+        if let Ok(mut cache) = self.resource_policies.lock() {
+            if cache.len() >= MAX_CACHED_POLICIES {
+                cache.clear();
+            }
+            cache.insert(text.to_owned(), parsed.clone());
+        }
+        parsed
+    }
+
+    async fn decide(&self, ctx: &RequestContext, access: &Access) -> Result<(), Denial> {
+        let principal = self.principal(ctx);
+        let denied = |resource: &Resource, decision: Decision| {
+            let (explicit, kind) = match decision {
+                Decision::ExplicitDeny(kind) => (true, kind),
+                Decision::ImplicitDeny(kind) => (false, kind),
+                Decision::Allow => return None,
+            };
+            Some(Denial {
+                principal: if principal.arn.is_empty() {
+                    "anonymous".to_owned()
+                } else {
+                    principal.arn.clone()
+                },
+                action: access.action.to_owned(),
+                resource: resource.arn.clone(),
+                explicit,
+                policy_type: kind.words(),
+            })
+        };
+        let identities = match principal.has_identity() {
+            true => self.identities(&principal).await.map_err(|_| Denial {
+                principal: principal.arn.clone(),
+                action: access.action.to_owned(),
+                resource: "*".to_owned(),
+                explicit: false,
+                policy_type: "identity-based policy",
+            })?,
+            false => Arc::new(Identities::default()),
+        };
+        let context = identities.context(&principal, ctx, self.clock.now_epoch_millis());
+        let identity: Vec<&Policy> = identities.policies.iter().collect();
+        let assume_role = access.action == "sts:AssumeRole";
+        for resource in &access.resources {
+            let (resource, policy) = if assume_role {
+                self.trust_policy(&resource.arn).await
+            } else {
+                let policy = resource
+                    .policy
+                    .as_deref()
+                    .and_then(|text| self.resource_policy(text));
+                (resource.clone(), policy)
+            };
+            let resource = &resource;
+            let request = Request {
+                principal: &principal,
+                action: access.action,
+                resource: &resource.arn,
+                context: &context,
+            };
+            let policies = Policies {
+                identity: &identity,
+                resource: policy.as_deref(),
+                resource_account: Some(&resource.account),
+                // A role's trust policy must allow on its own.
+                resource_must_allow: assume_role,
+                boundary: identities.boundary.as_ref(),
+                session: &[],
+                scps: &[],
+            };
+            if let Some(denial) = denied(resource, authorize(&request, &policies)) {
+                return Err(denial);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl IamAuthorizer {
+    /// The role an sts:AssumeRole names, as a resource owned by its
+    /// account, and its trust policy (none when the role does not exist:
+    /// nothing allows assuming it).
+    async fn trust_policy(&self, role_arn: &str) -> (Resource, Option<Arc<Policy>>) {
+        let account = role_arn.split(':').nth(4).unwrap_or_default().to_owned();
+        let name = role_arn.rsplit('/').next().unwrap_or_default().to_owned();
+        let resource = Resource {
+            arn: role_arn.to_owned(),
+            account: account.clone(),
+            policy: None,
+        };
+        let store = Arc::clone(&self.store);
+        let trust = tokio::task::spawn_blocking(move || -> Result<Option<String>, AwsError> {
+            let txn = store.begin_read()?;
+            let table = txn.open(&crate::records::namespace(&account)?)?;
+            let role: Option<crate::records::RoleRecord> =
+                crate::entities::Read::load(&table, crate::records::Kind::Role, &name)?;
+            Ok(role.map(|r| r.trust_policy))
+        })
+        .await;
+        let policy = match trust {
+            Ok(Ok(Some(text))) => Policy::parse(&text, PolicyKind::Trust).ok().map(Arc::new),
+            _ => None,
+        };
+        (resource, policy)
+    }
+}
+
+impl Authorizer for IamAuthorizer {
+    fn authorize<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        access: &'a Access,
+    ) -> BoxFuture<'a, Result<(), Denial>> {
+        Box::pin(self.decide(ctx, access))
+    }
+}
