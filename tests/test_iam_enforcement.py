@@ -5,7 +5,8 @@ evaluation logic" and "Cross-account policy evaluation logic").
 Each test starts its own nimbus with `--enforce-iam` (`launch_nimbus` from
 conftest.py; startup takes a few tens of milliseconds), so tests share no
 state. The enforced services today are SQS (queue policies are the queue's
-`Policy` attribute), IAM and STS; S3, SNS and DynamoDB are left out here.
+`Policy` attribute), SNS (topic policies), DynamoDB (the calls on one
+table), IAM and STS; S3 is not enforced yet.
 
 Principals: key `test` is the root user of 000000000000, a 12-digit key the
 root user of that account, keys from CreateAccessKey their IAM user, and
@@ -826,11 +827,6 @@ def test_anonymous_iam_request_is_refused(cloud):
     assert cloud.client("iam").list_roles()["Roles"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cross-account GetQueueUrl (QueueOwnerAWSAccountId) is decided against a queue of the "
-    "caller's own account, so another account's queue URL is given without its queue policy's consent",
-)
 def test_cross_account_get_queue_url_needs_the_queue_policy(cloud):
     cloud.queue("q1")
     other = cloud.client("sqs", OTHER_ROOT)
@@ -1011,22 +1007,12 @@ def test_session_token_acts_as_the_user(cloud):
     assert cloud.messages(url) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unsigned GetSessionToken is answered with credentials of the default account's root "
-    "user (AWS: MissingAuthenticationToken), which then pass every check",
-)
 def test_anonymous_get_session_token_is_refused(cloud):
     sts = cloud.client("sts", None)
     code, status, _ = refusal(sts.get_session_token)
     assert (code, status) == ("MissingAuthenticationToken", 403)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unsigned GetCallerIdentity names the default account's root user "
-    "(AWS: MissingAuthenticationToken)",
-)
 def test_anonymous_get_caller_identity_is_refused(cloud):
     sts = cloud.client("sts", None)
     code, status, _ = refusal(sts.get_caller_identity)
@@ -1056,11 +1042,6 @@ def test_create_user_scoped_to_a_path_refuses_other_paths(cloud):
     assert cloud.user_names() == ["alice"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iam:CreateUser is decided on user/<name> whatever the Path parameter says "
-    "(AWS: the user ARN with its path, arn:aws:iam::<account>:user/${UserNameWithPath})",
-)
 def test_create_user_scoped_to_a_path_allows_that_path(cloud):
     iam = cloud.client("iam", cloud.user("alice", allow("iam:CreateUser", "arn:aws:iam::000000000000:user/team/*")))
     created = iam.create_user(UserName="bob", Path="/team/")["User"]
@@ -1072,11 +1053,6 @@ def test_create_user_scoped_to_a_path_allows_that_path(cloud):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iam:CreatePolicy is decided on no resource ('*'), so a policy scoping it to "
-    "arn:aws:iam::<account>:policy/... never allows it (AWS: the new policy's ARN, with its path)",
-)
 def test_create_policy_scoped_to_policy_arns(cloud):
     iam = cloud.client("iam", cloud.user("alice", allow("iam:CreatePolicy", "arn:aws:iam::000000000000:policy/team-*")))
     iam.create_policy(PolicyName="team-read", PolicyDocument=document(allow("sqs:GetQueueAttributes")))
@@ -1236,3 +1212,70 @@ def test_deleted_user_keys_are_refused(cloud):
     iam.delete_user(UserName="alice")
     code, status, _ = refusal(cloud.client("sts", keys).get_caller_identity)
     assert (code, status) == ("InvalidClientTokenId", 403)
+
+
+# ----------------------------------------------------------- SNS and DynamoDB
+
+
+def topic_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:sns:{REGION}:{account}:{name}"
+
+
+def test_sns_publish_needs_an_identity_policy_and_is_refused_as_authorization_error(cloud):
+    arn = cloud.client("sns").create_topic(Name="t1")["TopicArn"]
+    keys = cloud.user("alice")
+    code, status, message = refusal(cloud.client("sns", keys).publish, TopicArn=arn, Message="hi")
+    assert (code, status) == ("AuthorizationError", 403)
+    assert message == not_authorized(user_arn("alice"), "SNS:Publish", arn, no_allow(IDENTITY, "SNS:Publish"))
+    cloud.client("iam").put_user_policy(
+        UserName="alice", PolicyName="p", PolicyDocument=document(allow("sns:Publish", topic_arn("t1")))
+    )
+    assert cloud.client("sns", keys).publish(TopicArn=arn, Message="hi")["MessageId"]
+    # The policy names one topic: another is refused.
+    other = cloud.client("sns").create_topic(Name="t2")["TopicArn"]
+    assert refusal(cloud.client("sns", keys).publish, TopicArn=other, Message="hi")[0] == "AuthorizationError"
+
+
+def test_sns_topic_policy_lets_another_account_publish(cloud):
+    arn = cloud.client("sns").create_topic(Name="t1")["TopicArn"]
+    other = cloud.client("sns", OTHER_ROOT)
+    message = refusal(other.publish, TopicArn=arn, Message="hi")[2]
+    assert message == not_authorized(root_arn(OTHER), "SNS:Publish", arn, no_allow(RESOURCE, "SNS:Publish"))
+    cloud.client("sns").set_topic_attributes(
+        TopicArn=arn,
+        AttributeName="Policy",
+        AttributeValue=document(queue_policy_statement({"AWS": OTHER}, "sns:Publish", arn)),
+    )
+    assert other.publish(TopicArn=arn, Message="hi")["MessageId"]
+    # Only Publish: deleting the topic stays refused.
+    assert refusal(other.delete_topic, TopicArn=arn)[0] == "AuthorizationError"
+    assert arn in [t["TopicArn"] for t in cloud.client("sns").list_topics()["Topics"]]
+
+
+def test_dynamodb_refusal_is_access_denied_exception_and_writes_nothing(cloud):
+    ddb = cloud.client("dynamodb")
+    ddb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+    keys = cloud.user("alice", allow("dynamodb:GetItem", table))
+    alice = cloud.client("dynamodb", keys)
+    code, status, message = refusal(alice.put_item, TableName="orders", Item={"pk": {"S": "a"}})
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert message == iam_denied(user_arn("alice"), "dynamodb:PutItem", table)
+    assert "Item" not in ddb.get_item(TableName="orders", Key={"pk": {"S": "a"}})
+    ddb.put_item(TableName="orders", Item={"pk": {"S": "a"}})
+    assert alice.get_item(TableName="orders", Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+
+
+def test_source_ip_condition_sees_the_callers_address(cloud):
+    url = cloud.queue("q1")
+    loopback = cloud.user("near", allow("sqs:SendMessage", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}))
+    elsewhere = cloud.user("far", allow("sqs:SendMessage", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}))
+    send(cloud.client("sqs", loopback), url)
+    code, _, message = refusal(send, cloud.client("sqs", elsewhere), url)
+    assert code == "AccessDenied" and no_allow(IDENTITY, "sqs:sendmessage") in message
+    assert cloud.messages(url) == 1

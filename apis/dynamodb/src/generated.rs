@@ -9,7 +9,7 @@ use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -1453,49 +1453,214 @@ impl Input for BatchGetItemInput {}
 
 impl Input for BatchWriteItemInput {}
 
-impl Input for CreateTableInput {}
+impl Input for CreateTableInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteItemInput {}
+impl Input for DeleteItemInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteTableInput {}
+impl Input for DeleteTableInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for DescribeEndpointsRequest {}
 
 impl Input for DescribeLimitsInput {}
 
-impl Input for DescribeTableInput {}
+impl Input for DescribeTableInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DescribeTimeToLiveInput {}
+impl Input for DescribeTimeToLiveInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ExecuteStatementInput {}
 
 impl Input for ExecuteTransactionInput {}
 
-impl Input for GetItemInput {}
+impl Input for GetItemInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListTablesInput {}
 
-impl Input for ListTagsOfResourceInput {}
+impl Input for ListTagsOfResourceInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutItemInput {}
+impl Input for PutItemInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for QueryInput {}
+impl Input for QueryInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ScanInput {}
+impl Input for ScanInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagResourceInput {}
+impl Input for TagResourceInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for TransactGetItemsInput {}
 
 impl Input for TransactWriteItemsInput {}
 
-impl Input for UntagResourceInput {}
+impl Input for UntagResourceInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateItemInput {}
+impl Input for UpdateItemInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateTableInput {}
+impl Input for UpdateTableInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UpdateTimeToLiveInput {}
+impl Input for UpdateTimeToLiveInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "table",
+            value: &self.table_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Output for BatchExecuteStatementOutput {}
 
@@ -1576,8 +1741,27 @@ pub mod ops {
 
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
-    let _ = operation;
-    None
+    match operation {
+        ops::CREATE_TABLE => Some("dynamodb:CreateTable"),
+        ops::DELETE_ITEM => Some("dynamodb:DeleteItem"),
+        ops::DELETE_TABLE => Some("dynamodb:DeleteTable"),
+        ops::DESCRIBE_ENDPOINTS => Some("dynamodb:DescribeEndpoints"),
+        ops::DESCRIBE_LIMITS => Some("dynamodb:DescribeLimits"),
+        ops::DESCRIBE_TABLE => Some("dynamodb:DescribeTable"),
+        ops::DESCRIBE_TIME_TO_LIVE => Some("dynamodb:DescribeTimeToLive"),
+        ops::GET_ITEM => Some("dynamodb:GetItem"),
+        ops::LIST_TABLES => Some("dynamodb:ListTables"),
+        ops::LIST_TAGS_OF_RESOURCE => Some("dynamodb:ListTagsOfResource"),
+        ops::PUT_ITEM => Some("dynamodb:PutItem"),
+        ops::QUERY => Some("dynamodb:Query"),
+        ops::SCAN => Some("dynamodb:Scan"),
+        ops::TAG_RESOURCE => Some("dynamodb:TagResource"),
+        ops::UNTAG_RESOURCE => Some("dynamodb:UntagResource"),
+        ops::UPDATE_ITEM => Some("dynamodb:UpdateItem"),
+        ops::UPDATE_TABLE => Some("dynamodb:UpdateTable"),
+        ops::UPDATE_TIME_TO_LIVE => Some("dynamodb:UpdateTimeToLive"),
+        _ => None,
+    }
 }
 
 /// The operations of DynamoDb that nimbus serves. An operation a service
@@ -1838,12 +2022,10 @@ pub trait DynamoDbApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -1963,7 +2145,7 @@ impl<S: DynamoDbApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

@@ -9,7 +9,7 @@ use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -279,12 +279,10 @@ pub trait DynamoDbStreamsApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -367,7 +365,7 @@ impl<S: DynamoDbStreamsApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

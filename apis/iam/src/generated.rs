@@ -1272,6 +1272,7 @@ impl Input for AddRoleToInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1284,6 +1285,7 @@ impl Input for AddUserToGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1296,6 +1298,7 @@ impl Input for AttachGroupPolicyRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1308,6 +1311,7 @@ impl Input for AttachRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1320,6 +1324,7 @@ impl Input for AttachUserPolicyRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1329,10 +1334,11 @@ impl Input for AttachUserPolicyRequest {
 
 impl Input for CreateAccessKeyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
-        [self
-            .user_name
-            .as_deref()
-            .map(|value| ResourceRef { kind: "user", value })]
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
         .into_iter()
         .flatten()
         .collect()
@@ -1344,6 +1350,7 @@ impl Input for CreateGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: self.path.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -1356,6 +1363,7 @@ impl Input for CreateInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: self.path.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -1363,13 +1371,25 @@ impl Input for CreateInstanceProfileRequest {
     }
 }
 
-impl Input for CreatePolicyRequest {}
+impl Input for CreatePolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "policy-name",
+            value: &self.policy_name,
+            qualifier: self.path.as_deref(),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for CreatePolicyVersionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1382,6 +1402,7 @@ impl Input for CreateRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: self.path.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -1394,6 +1415,7 @@ impl Input for CreateUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: self.path.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -1403,10 +1425,11 @@ impl Input for CreateUserRequest {
 
 impl Input for DeleteAccessKeyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
-        [self
-            .user_name
-            .as_deref()
-            .map(|value| ResourceRef { kind: "user", value })]
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
         .into_iter()
         .flatten()
         .collect()
@@ -1418,6 +1441,7 @@ impl Input for DeleteGroupPolicyRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1430,6 +1454,7 @@ impl Input for DeleteGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1442,6 +1467,7 @@ impl Input for DeleteInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1454,6 +1480,7 @@ impl Input for DeletePolicyRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1466,6 +1493,7 @@ impl Input for DeletePolicyVersionRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1478,6 +1506,7 @@ impl Input for DeleteRolePermissionsBoundaryRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1490,6 +1519,7 @@ impl Input for DeleteRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1502,6 +1532,7 @@ impl Input for DeleteRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1514,6 +1545,7 @@ impl Input for DeleteUserPermissionsBoundaryRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1526,6 +1558,7 @@ impl Input for DeleteUserPolicyRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1538,6 +1571,7 @@ impl Input for DeleteUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1550,6 +1584,7 @@ impl Input for DetachGroupPolicyRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1562,6 +1597,7 @@ impl Input for DetachRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1574,6 +1610,7 @@ impl Input for DetachUserPolicyRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1588,6 +1625,7 @@ impl Input for GetGroupPolicyRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1600,6 +1638,7 @@ impl Input for GetGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1612,6 +1651,7 @@ impl Input for GetInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1624,6 +1664,7 @@ impl Input for GetPolicyRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1636,6 +1677,7 @@ impl Input for GetPolicyVersionRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1648,6 +1690,7 @@ impl Input for GetRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1660,6 +1703,7 @@ impl Input for GetRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1672,6 +1716,7 @@ impl Input for GetUserPolicyRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1681,10 +1726,11 @@ impl Input for GetUserPolicyRequest {
 
 impl Input for GetUserRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
-        [self
-            .user_name
-            .as_deref()
-            .map(|value| ResourceRef { kind: "user", value })]
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
         .into_iter()
         .flatten()
         .collect()
@@ -1693,10 +1739,11 @@ impl Input for GetUserRequest {
 
 impl Input for ListAccessKeysRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
-        [self
-            .user_name
-            .as_deref()
-            .map(|value| ResourceRef { kind: "user", value })]
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
         .into_iter()
         .flatten()
         .collect()
@@ -1708,6 +1755,7 @@ impl Input for ListAttachedGroupPoliciesRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1720,6 +1768,7 @@ impl Input for ListAttachedRolePoliciesRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1732,6 +1781,7 @@ impl Input for ListAttachedUserPoliciesRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1744,6 +1794,7 @@ impl Input for ListEntitiesForPolicyRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1756,6 +1807,7 @@ impl Input for ListGroupPoliciesRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1768,6 +1820,7 @@ impl Input for ListGroupsForUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1782,6 +1835,7 @@ impl Input for ListInstanceProfileTagsRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1794,6 +1848,7 @@ impl Input for ListInstanceProfilesForRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1810,6 +1865,7 @@ impl Input for ListPolicyTagsRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1822,6 +1878,7 @@ impl Input for ListPolicyVersionsRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1834,6 +1891,7 @@ impl Input for ListRolePoliciesRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1846,6 +1904,7 @@ impl Input for ListRoleTagsRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1860,6 +1919,7 @@ impl Input for ListUserPoliciesRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1872,6 +1932,7 @@ impl Input for ListUserTagsRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1886,6 +1947,7 @@ impl Input for PutGroupPolicyRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1898,6 +1960,7 @@ impl Input for PutRolePermissionsBoundaryRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1910,6 +1973,7 @@ impl Input for PutRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1922,6 +1986,7 @@ impl Input for PutUserPermissionsBoundaryRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1934,6 +1999,7 @@ impl Input for PutUserPolicyRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1946,6 +2012,7 @@ impl Input for RemoveRoleFromInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1958,6 +2025,7 @@ impl Input for RemoveUserFromGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1970,6 +2038,7 @@ impl Input for SetDefaultPolicyVersionRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1982,6 +2051,7 @@ impl Input for TagInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1994,6 +2064,7 @@ impl Input for TagPolicyRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2006,6 +2077,7 @@ impl Input for TagRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2018,6 +2090,7 @@ impl Input for TagUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2030,6 +2103,7 @@ impl Input for UntagInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2042,6 +2116,7 @@ impl Input for UntagPolicyRequest {
         [Some(ResourceRef {
             kind: "policy",
             value: &self.policy_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2054,6 +2129,7 @@ impl Input for UntagRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2066,6 +2142,7 @@ impl Input for UntagUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2075,10 +2152,11 @@ impl Input for UntagUserRequest {
 
 impl Input for UpdateAccessKeyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
-        [self
-            .user_name
-            .as_deref()
-            .map(|value| ResourceRef { kind: "user", value })]
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
         .into_iter()
         .flatten()
         .collect()
@@ -2090,6 +2168,7 @@ impl Input for UpdateAssumeRolePolicyRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2102,6 +2181,7 @@ impl Input for UpdateGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2114,6 +2194,7 @@ impl Input for UpdateRoleDescriptionRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2126,6 +2207,7 @@ impl Input for UpdateRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -2138,6 +2220,7 @@ impl Input for UpdateUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -3207,12 +3290,10 @@ pub trait IamApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -3474,7 +3555,7 @@ impl<S: IamApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

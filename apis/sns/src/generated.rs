@@ -8,7 +8,7 @@ use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, Service, Wire};
+use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -327,39 +327,178 @@ pub struct UntagResourceRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UntagResourceResponse {}
 
-impl Input for ConfirmSubscriptionInput {}
+impl Input for ConfirmSubscriptionInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CreateTopicInput {}
+impl Input for CreateTopicInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic-name",
+            value: &self.name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteTopicInput {}
+impl Input for DeleteTopicInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for GetSubscriptionAttributesInput {}
 
-impl Input for GetTopicAttributesInput {}
+impl Input for GetTopicAttributesInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for ListSubscriptionsByTopicInput {}
+impl Input for ListSubscriptionsByTopicInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListSubscriptionsInput {}
 
-impl Input for ListTagsForResourceRequest {}
+impl Input for ListTagsForResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListTopicsInput {}
 
-impl Input for PublishBatchInput {}
+impl Input for PublishBatchInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PublishInput {}
+impl Input for PublishInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [
+            self.topic_arn.as_deref().map(|value| ResourceRef {
+                kind: "topic",
+                value,
+                qualifier: None,
+            }),
+            self.target_arn.as_deref().map(|value| ResourceRef {
+                kind: "topic",
+                value,
+                qualifier: None,
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for SetSubscriptionAttributesInput {}
 
-impl Input for SetTopicAttributesInput {}
+impl Input for SetTopicAttributesInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for SubscribeInput {}
+impl Input for SubscribeInput {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.topic_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for TagResourceRequest {}
+impl Input for TagResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for UnsubscribeInput {}
 
-impl Input for UntagResourceRequest {}
+impl Input for UntagResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "topic",
+            value: &self.resource_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Output for ConfirmSubscriptionResponse {}
 
@@ -412,8 +551,26 @@ pub mod ops {
 
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
-    let _ = operation;
-    None
+    match operation {
+        ops::CONFIRM_SUBSCRIPTION => Some("sns:ConfirmSubscription"),
+        ops::CREATE_TOPIC => Some("sns:CreateTopic"),
+        ops::DELETE_TOPIC => Some("sns:DeleteTopic"),
+        ops::GET_SUBSCRIPTION_ATTRIBUTES => Some("sns:GetSubscriptionAttributes"),
+        ops::GET_TOPIC_ATTRIBUTES => Some("sns:GetTopicAttributes"),
+        ops::LIST_SUBSCRIPTIONS => Some("sns:ListSubscriptions"),
+        ops::LIST_SUBSCRIPTIONS_BY_TOPIC => Some("sns:ListSubscriptionsByTopic"),
+        ops::LIST_TAGS_FOR_RESOURCE => Some("sns:ListTagsForResource"),
+        ops::LIST_TOPICS => Some("sns:ListTopics"),
+        ops::PUBLISH => Some("sns:Publish"),
+        ops::PUBLISH_BATCH => Some("sns:Publish"),
+        ops::SET_SUBSCRIPTION_ATTRIBUTES => Some("sns:SetSubscriptionAttributes"),
+        ops::SET_TOPIC_ATTRIBUTES => Some("sns:SetTopicAttributes"),
+        ops::SUBSCRIBE => Some("sns:Subscribe"),
+        ops::TAG_RESOURCE => Some("sns:TagResource"),
+        ops::UNSUBSCRIBE => Some("sns:Unsubscribe"),
+        ops::UNTAG_RESOURCE => Some("sns:UntagResource"),
+        _ => None,
+    }
 }
 
 /// The operations of Sns that nimbus serves. An operation a service
@@ -594,12 +751,10 @@ pub trait SnsApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -709,7 +864,7 @@ impl<S: SnsApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

@@ -502,6 +502,7 @@ impl Input for AddPermissionRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -516,6 +517,7 @@ impl Input for ChangeMessageVisibilityBatchRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -528,6 +530,7 @@ impl Input for ChangeMessageVisibilityRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -540,6 +543,7 @@ impl Input for CreateQueueRequest {
         [Some(ResourceRef {
             kind: "queue-name",
             value: &self.queue_name,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -552,6 +556,7 @@ impl Input for DeleteMessageBatchRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -564,6 +569,7 @@ impl Input for DeleteMessageRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -576,6 +582,7 @@ impl Input for DeleteQueueRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -588,6 +595,7 @@ impl Input for GetQueueAttributesRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -600,6 +608,7 @@ impl Input for GetQueueUrlRequest {
         [Some(ResourceRef {
             kind: "queue-name",
             value: &self.queue_name,
+            qualifier: self.queue_owner_aws_account_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -612,6 +621,7 @@ impl Input for ListDeadLetterSourceQueuesRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -624,6 +634,7 @@ impl Input for ListMessageMoveTasksRequest {
         [Some(ResourceRef {
             kind: "queue-arn",
             value: &self.source_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -636,6 +647,7 @@ impl Input for ListQueueTagsRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -650,6 +662,7 @@ impl Input for PurgeQueueRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -662,6 +675,7 @@ impl Input for ReceiveMessageRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -674,6 +688,7 @@ impl Input for RemovePermissionRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -686,6 +701,7 @@ impl Input for SendMessageBatchRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -698,6 +714,7 @@ impl Input for SendMessageRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -710,6 +727,7 @@ impl Input for SetQueueAttributesRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -722,6 +740,7 @@ impl Input for StartMessageMoveTaskRequest {
         [Some(ResourceRef {
             kind: "queue-arn",
             value: &self.source_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -734,6 +753,7 @@ impl Input for TagQueueRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -746,6 +766,7 @@ impl Input for UntagQueueRequest {
         [Some(ResourceRef {
             kind: "queue",
             value: &self.queue_url,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1078,12 +1099,10 @@ pub trait SqsApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -1211,7 +1230,7 @@ impl<S: SqsApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

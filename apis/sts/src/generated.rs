@@ -252,6 +252,7 @@ impl Input for AssumeRoleRequest {
         [Some(ResourceRef {
             kind: "role",
             value: &self.role_arn,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -386,12 +387,10 @@ pub trait StsApi: Send + Sync + 'static {
     fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> impl Future<Output = Result<Resource, AwsError>> + Send {
-        let _ = kind;
         let resource = Resource {
-            arn: value.to_owned(),
+            arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
         };
@@ -490,7 +489,7 @@ impl<S: StsApi> Guard<'_, S> {
         };
         let mut resources = Vec::new();
         for named in input.resources() {
-            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);
+            resources.push(self.api.resource(self.ctx, named).await?);
         }
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));

@@ -19,6 +19,8 @@ pub struct RequestContext {
     pub host: String,
     /// The authorizer the call is held to (none unless IAM is enforced).
     pub enforcement: crate::authz::Enforcement,
+    /// The caller's address (`aws:SourceIp`); none for internal calls.
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {
@@ -34,6 +36,7 @@ impl RequestContext {
             operation: operation.to_owned(),
             host: String::new(),
             enforcement: crate::authz::Enforcement::default(),
+            source_ip: None,
         }
     }
 
@@ -48,6 +51,7 @@ impl RequestContext {
             operation: operation.to_owned(),
             host: "127.0.0.1:4566".to_owned(),
             enforcement: crate::authz::Enforcement::default(),
+            source_ip: None,
         }
     }
 }

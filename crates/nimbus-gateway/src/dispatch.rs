@@ -25,6 +25,7 @@ use crate::fallback_error;
 use crate::gateway::Gateway;
 use crate::internal::test_hooks;
 use crate::route::{self, Identification, Route};
+use crate::server::Peer;
 
 /// A served request, with what the access log needs.
 pub struct Exchange {
@@ -39,6 +40,7 @@ pub struct Exchange {
 pub async fn dispatch(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
     let mut request = Request {
         id: uuid::Uuid::new_v4().to_string(),
+        peer: parts.extensions.get::<Peer>().map(|peer| peer.0),
         http: HttpRequest {
             method: parts.method,
             path: parts.uri.path().to_owned(),
@@ -57,6 +59,7 @@ async fn serve(gateway: &Gateway, request: &mut Request, incoming: Incoming) -> 
     let mut head = read_head(gateway, request)?;
     let upload = read_body(gateway, request, &mut head, incoming).await?;
     let (route, model, operation) = settle_route(request, &head)?;
+    require_signature(gateway, &head.auth, &route, operation).map_err(|e| request.failed(Some(&route), e))?;
     let ctx = context(gateway, request, &head.auth, &route, operation);
     let service = gateway.services().get(route.model).cloned();
     let response = call(
@@ -84,6 +87,8 @@ async fn serve(gateway: &Gateway, request: &mut Request, incoming: Incoming) -> 
 /// The request being served, and its id.
 struct Request {
     id: String,
+    /// The address it came from (none when served without a connection).
+    peer: Option<std::net::IpAddr>,
     http: HttpRequest,
 }
 
@@ -302,6 +307,30 @@ fn settle_route(
     Ok((route, model, operation))
 }
 
+/// With signatures verified, an unsigned request is refused unless its
+/// operation is called without one (STS's web identity calls) or its
+/// service lets resource policies admit anonymous callers (S3).
+fn require_signature(
+    gateway: &Gateway,
+    auth: &RequestAuth,
+    route: &Route,
+    operation: &Operation,
+) -> Result<(), AwsError> {
+    let unsigned = matches!(auth, RequestAuth::Anonymous);
+    if unsigned
+        && gateway.config().verify_signatures
+        && !operation.unsigned
+        && !route.profile.anonymous_access
+    {
+        return Err(AwsError::new(
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+            403,
+        ));
+    }
+    Ok(())
+}
+
 /// Stage 4: who is calling, and where.
 fn context(
     gateway: &Gateway,
@@ -324,6 +353,7 @@ fn context(
             .unwrap_or_default()
             .to_owned(),
         enforcement: gateway.config().enforcement.clone(),
+        source_ip: request.peer,
     }
 }
 

@@ -67,6 +67,8 @@ fn anonymous_context(gateway: &Gateway, service: &'static str, head: &Head<'_>) 
         operation: String::new(),
         host: head.header(http::header::HOST).unwrap_or_default().to_owned(),
         enforcement: gateway.config().enforcement.clone(),
+        // Front hooks answer website and CORS requests, which no policy checks.
+        source_ip: None,
     }
 }
 

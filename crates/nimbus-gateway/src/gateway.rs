@@ -83,8 +83,10 @@ impl Gateway {
     /// Services drop what they keep in memory after the store changed under
     /// them (reset, snapshot restore) and read the store afresh.
     pub fn forget_cached_state(&self) {
-        self.services.reset_all();
+        // Credentials first: services that keep keys in the store (IAM)
+        // register them again as they reset.
         self.credentials.clear();
+        self.services.reset_all();
     }
 
     /// Answers one HTTP request and logs it.

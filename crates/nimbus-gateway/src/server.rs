@@ -15,6 +15,10 @@ use tokio::net::TcpListener;
 
 use crate::gateway::Gateway;
 
+/// The address a request came from, as the connection tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub std::net::IpAddr);
+
 /// Serves `listener` until `shutdown` completes, then waits for open
 /// connections to finish their current request.
 pub async fn serve(
@@ -43,7 +47,9 @@ pub async fn serve(
         // Small request/response exchanges: do not wait to coalesce packets.
         let _ = stream.set_nodelay(true);
         let gateway = Arc::clone(&gateway);
-        let service = service_fn(move |request| {
+        let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            // Who is on the other end: policies may ask (aws:SourceIp).
+            request.extensions_mut().insert(Peer(peer.ip()));
             let gateway = Arc::clone(&gateway);
             async move { Ok::<_, Infallible>(gateway.handle(request).await) }
         });

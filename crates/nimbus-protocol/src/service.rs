@@ -57,13 +57,7 @@ pub trait Input: DeserializeOwned + Serialize + Send + 'static {
     }
 }
 
-/// A resource as an input names it: its kind (the service's word) and the
-/// member's value (a name, URL or ARN).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResourceRef<'a> {
-    pub kind: &'static str,
-    pub value: &'a str,
-}
+pub use nimbus_core::authz::ResourceRef;
 
 /// A typed output: the generated output struct of an operation (`()` for
 /// operations without one).

@@ -185,4 +185,16 @@ impl DynamoDbApi for DynamoDb {
     ) -> Result<UpdateTimeToLiveOutput, AwsError> {
         DynamoDb::update_time_to_live(self, ctx, input).await
     }
+
+    async fn resource(
+        &self,
+        ctx: &RequestContext,
+        named: nimbus_core::authz::ResourceRef<'_>,
+    ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        Ok(crate::access::table_resource(ctx, named))
+    }
+
+    fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
+        crate::access::access_denied(&denial)
+    }
 }

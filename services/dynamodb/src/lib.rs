@@ -15,6 +15,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod access;
 mod api;
 mod batch;
 mod error;

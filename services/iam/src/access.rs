@@ -1,8 +1,9 @@
 //! The entities IAM decisions are about: a resource kind of operations.txt
-//! (`user`, `group`, `role`, `instance-profile` by name, `policy` by ARN)
-//! made an ARN with the entity's path.
+//! (`user`, `group`, `role`, `instance-profile` by name, `policy` by ARN,
+//! `policy-name` by name) made an ARN with the entity's path: the one the
+//! request gives (`+Path`, when it creates the entity), else its own.
 
-use nimbus_core::authz::Resource;
+use nimbus_core::authz::{Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Iam;
@@ -14,15 +15,23 @@ impl Iam {
     pub(crate) async fn access_resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> Result<Resource, AwsError> {
+        let (kind, value) = (named.kind, named.value);
         let account = ctx.account_id.clone();
         if kind == "policy" {
             let owner = value.split(':').nth(4).unwrap_or_default();
             return Ok(Resource {
                 arn: value.to_owned(),
                 account: if owner == "aws" { account } else { owner.to_owned() },
+                policy: None,
+            });
+        }
+        if let Some(path) = named.qualifier.or((kind == "policy-name").then_some("/")) {
+            let kind = if kind == "policy-name" { "policy" } else { kind };
+            return Ok(Resource {
+                arn: arn(&account, kind, path, value),
+                account,
                 policy: None,
             });
         }

@@ -596,10 +596,9 @@ impl IamApi for Iam {
     async fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: nimbus_core::authz::ResourceRef<'_>,
     ) -> Result<nimbus_core::authz::Resource, AwsError> {
-        self.access_resource(ctx, kind, value).await
+        self.access_resource(ctx, named).await
     }
 
     /// The store was emptied or restored: the registry follows it.

@@ -142,6 +142,9 @@ impl Identities {
             context.set("aws:CurrentTime", text);
         }
         context.set("aws:SecureTransport", "false");
+        if let Some(ip) = ctx.source_ip {
+            context.set("aws:SourceIp", ip.to_string());
+        }
         context.set("aws:RequestedRegion", ctx.region.clone());
         if principal.kind == PrincipalType::Anonymous {
             return context;

@@ -10,6 +10,7 @@
 //! form: `envelope`), `filter_policy`, `delivery` (outbox, event bus,
 //! retries, DLQs) with `http_delivery` and `queue_delivery`.
 
+mod access;
 mod arn;
 mod delivery;
 mod envelope;
@@ -201,6 +202,18 @@ impl SnsApi for Sns {
         input: UntagResourceRequest,
     ) -> Result<UntagResourceResponse, AwsError> {
         Sns::untag_resource(self, input).await
+    }
+
+    async fn resource(
+        &self,
+        ctx: &RequestContext,
+        named: nimbus_core::authz::ResourceRef<'_>,
+    ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        self.access_resource(ctx, named).await
+    }
+
+    fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
+        access::access_denied(&denial)
     }
 
     /// Nothing but the outbox cursor lives in memory: the (reset or

@@ -2,7 +2,7 @@
 //! (`queue`, `queue-name`, `queue-arn`) made the queue's ARN, owner and
 //! Policy attribute; and a refusal in SQS's words.
 
-use nimbus_core::authz::{Denial, Resource};
+use nimbus_core::authz::{Denial, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sqs;
@@ -12,18 +12,19 @@ impl Sqs {
     pub(crate) async fn access_resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: ResourceRef<'_>,
     ) -> Result<Resource, AwsError> {
-        let address = match kind {
+        let value = named.value;
+        let address = match named.kind {
             "queue" => parse_queue_url(ctx, value)?,
             "queue-arn" => match parse_queue_arn(value) {
                 Some(address) => address,
                 // Not a queue ARN: the handler words the error.
                 None => return Ok(Resource::any(&ctx.account_id)),
             },
+            // A name, in the owner's account when the request names one.
             _ => QueueAddress {
-                account: ctx.account_id.clone(),
+                account: named.qualifier.unwrap_or(&ctx.account_id).to_owned(),
                 region: ctx.region.clone(),
                 name: value.to_owned(),
             },

@@ -227,10 +227,9 @@ impl SqsApi for Sqs {
     async fn resource(
         &self,
         ctx: &RequestContext,
-        kind: &'static str,
-        value: &str,
+        named: nimbus_core::authz::ResourceRef<'_>,
     ) -> Result<nimbus_core::authz::Resource, AwsError> {
-        self.access_resource(ctx, kind, value).await
+        self.access_resource(ctx, named).await
     }
 
     fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {

@@ -19,7 +19,8 @@
 //!   service answers around the AWS pipeline, as S3's website endpoint).
 //!
 //! An operation's line may go on with its IAM action and the resources its
-//! input names, `kind:Member` (`SendMessage sqs:SendMessage queue:QueueUrl`):
+//! input names, `kind:Member` (`SendMessage sqs:SendMessage queue:QueueUrl`),
+//! or `kind:Member+Qualifier` when another member qualifies the value:
 //! under IAM enforcement the server asks the service for each resource's
 //! ARN and policy, and the authorizer for a decision, before the handler.
 
@@ -81,7 +82,8 @@ pub struct Spec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRule {
     pub action: String,
-    pub resources: Vec<(String, String)>,
+    /// Kind, member, and the member that qualifies it (`+Qualifier`).
+    pub resources: Vec<(String, String, Option<String>)>,
 }
 
 impl AccessRule {
@@ -98,7 +100,12 @@ impl AccessRule {
             .iter()
             .map(|word| {
                 word.split_once(':')
-                    .map(|(kind, member)| (kind.to_owned(), member.to_owned()))
+                    .map(|(kind, member)| match member.split_once('+') {
+                        Some((member, qualifier)) => {
+                            (kind.to_owned(), member.to_owned(), Some(qualifier.to_owned()))
+                        }
+                        None => (kind.to_owned(), member.to_owned(), None),
+                    })
                     .ok_or_else(|| {
                         format!("operations.txt: expected `kind:Member`, got `{word}` in `{line}`")
                     })
@@ -353,14 +360,11 @@ fn render_uses(out: &mut String, shapes: &Shapes<'_>, spec: &Spec, ops: &[Op]) {
         out.push_str("use nimbus_protocol::front::FrontHook;\n");
     }
     let no_input = ops.iter().any(|op| op.input.is_none());
-    let names_resources = ops
-        .iter()
-        .any(|op| op.access.as_ref().is_some_and(|rule| !rule.resources.is_empty()));
     let service = [
         ("BoxFuture, Call, Input", true),
         ("NoInput", no_input),
         ("Output, Reply", true),
-        ("ResourceRef", names_resources),
+        ("ResourceRef", true),
         ("Service, Wire", true),
     ]
     .into_iter()

@@ -142,12 +142,21 @@ fn input_resources(ops: &[Op], shapes: &Shapes<'_>, input: &str) -> Result<Optio
         return Ok(None);
     }
     let mut pushes = Vec::new();
-    for (kind, member) in resources {
+    for (kind, member, qualifier) in resources {
         let (field, optional) = shapes.string_member(input, member)?;
+        let qualifier = match qualifier {
+            Some(member) => match shapes.string_member(input, member)? {
+                (field, true) => format!("self.{field}.as_deref()"),
+                (field, false) => format!("Some(self.{field}.as_str())"),
+            },
+            None => "None".to_owned(),
+        };
         pushes.push(if optional {
-            format!("self.{field}.as_deref().map(|value| ResourceRef {{ kind: \"{kind}\", value }})")
+            format!(
+                "self.{field}.as_deref().map(|value| ResourceRef {{ kind: \"{kind}\", value, qualifier: {qualifier} }})"
+            )
         } else {
-            format!("Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field} }})")
+            format!("Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field}, qualifier: {qualifier} }})")
         });
     }
     Ok(Some(format!(
@@ -208,7 +217,7 @@ pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
         );
     }
     out.push_str(
-        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        kind: &'static str,\n        value: &str,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let _ = kind;\n        let resource = Resource {\n            arn: value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n        };\n        async { Ok(resource) }\n    }\n\n",
+        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        named: ResourceRef<'_>,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let resource = Resource {\n            arn: named.value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n        };\n        async { Ok(resource) }\n    }\n\n",
     );
     out.push_str(
         "    /// A refused request, in the service's error shape.\n    fn access_denied(&self, denial: Denial) -> AwsError {\n        AwsError::new(\"AccessDenied\", denial.message(), 403)\n    }\n\n",
@@ -273,7 +282,7 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
             .replace("API", &format!("{name}Api")),
     );
     out.push_str(
-        &"\n/// What a call is held to when IAM is enforced: its operation's action\n/// on the resources its input names, decided by the authorizer.\nstruct Guard<'a, S> {\n    api: &'a S,\n    ctx: &'a RequestContext,\n}\n\nimpl<S: API> Guard<'_, S> {\n    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {\n        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {\n            return Ok(());\n        };\n        let mut resources = Vec::new();\n        for named in input.resources() {\n            resources.push(self.api.resource(self.ctx, named.kind, named.value).await?);\n        }\n        if resources.is_empty() {\n            resources.push(Resource::any(&self.ctx.account_id));\n        }\n        let access = Access { action, resources };\n        authorizer\n            .authorize(self.ctx, &access)\n            .await\n            .map_err(|denial| self.api.access_denied(denial))\n    }\n}\n"
+        &"\n/// What a call is held to when IAM is enforced: its operation's action\n/// on the resources its input names, decided by the authorizer.\nstruct Guard<'a, S> {\n    api: &'a S,\n    ctx: &'a RequestContext,\n}\n\nimpl<S: API> Guard<'_, S> {\n    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {\n        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {\n            return Ok(());\n        };\n        let mut resources = Vec::new();\n        for named in input.resources() {\n            resources.push(self.api.resource(self.ctx, named).await?);\n        }\n        if resources.is_empty() {\n            resources.push(Resource::any(&self.ctx.account_id));\n        }\n        let access = Access { action, resources };\n        authorizer\n            .authorize(self.ctx, &access)\n            .await\n            .map_err(|denial| self.api.access_denied(denial))\n    }\n}\n"
             .replace("API", &format!("{name}Api")),
     );
     render_codecs(out, families);

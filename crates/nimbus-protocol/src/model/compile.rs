@@ -273,6 +273,8 @@ impl Compiler<'_> {
                 .collect::<Result<_, _>>()?,
             deprecated: operation.deprecated,
             http_checksum_required: operation.http_checksum_required,
+            unsigned: operation.authtype.as_deref() == Some("none")
+                || operation.auth.iter().any(|scheme| scheme == "smithy.api#noAuth"),
         })
     }
 }

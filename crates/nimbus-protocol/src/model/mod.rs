@@ -69,6 +69,8 @@ pub struct Operation {
     pub errors: Vec<ShapeId>,
     pub deprecated: bool,
     pub http_checksum_required: bool,
+    /// Called without a signature (STS's web identity and SAML calls).
+    pub unsigned: bool,
 }
 
 /// An operation's input or output: the shape and the traits of that use.

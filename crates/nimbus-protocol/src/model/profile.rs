@@ -58,6 +58,10 @@ pub struct Profile {
     /// Unsigned `Action=` requests are tried on this service first (STS:
     /// they are nearly always web-identity calls).
     pub unsigned_action_first: bool,
+    /// Unsigned requests reach the service even when signatures are
+    /// verified: its resources' policies decide what anonymous callers may
+    /// do (S3's bucket policies and ACLs).
+    pub anonymous_access: bool,
     /// A body over the limit: this error (S3's EntityTooLarge, naming the
     /// limit in `limitField`) instead of 413 RequestEntityTooLarge.
     pub body_too_large: Option<ErrorSpec>,
@@ -86,6 +90,7 @@ impl Default for Profile {
             no_route: None,
             fallback_route: false,
             unsigned_action_first: false,
+            anonymous_access: false,
             body_too_large: None,
             incomplete_body_code: None,
         }

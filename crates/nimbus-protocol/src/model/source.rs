@@ -76,6 +76,13 @@ pub struct SourceOperation {
     /// (S3's `GetBucketLifecycle` vs `GetBucketLifecycleConfiguration`).
     #[serde(default)]
     pub deprecated: bool,
+    /// `none`: the operation is called without a signature
+    /// (AssumeRoleWithWebIdentity).
+    #[serde(default)]
+    pub authtype: Option<String>,
+    /// `["smithy.api#noAuth"]` says the same in newer models.
+    #[serde(default)]
+    pub auth: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -362,9 +362,7 @@ impl Check {
             scope.terminator(),
         );
         let string_to_sign_head = format!("{}\n{date_and_scope}", Algorithm::HmacSha256.as_str());
-        let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), scope.date().as_bytes());
-        let k_region = hmac_sha256(&k_date, region.as_bytes());
-        let k_service = hmac_sha256(&k_region, scope.service().as_bytes());
+        let signing_key = signing_key(secret, scope.date(), region, scope.service());
         Check {
             family,
             access_key_id: scope.access_key_id().to_owned(),
@@ -372,7 +370,7 @@ impl Check {
             canonical_head,
             string_to_sign_head,
             date_and_scope,
-            signing_key: hmac_sha256(&k_service, b"aws4_request"),
+            signing_key,
         }
     }
 
@@ -507,11 +505,44 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
     text
+}
+
+/// Signing keys a client derives once a day per region and service: kept
+/// so that each request costs one HMAC, not five.
+type KeyCache = std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>;
+
+/// Keys kept at most (a bound on memory; a busy server signs with few).
+const MAX_SIGNING_KEYS: usize = 1024;
+
+/// SigV4's signing key: HMAC chain over date, region, service and
+/// `aws4_request`, from `AWS4<secret>`.
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+    static KEYS: std::sync::OnceLock<KeyCache> = std::sync::OnceLock::new();
+    let cache = KEYS.get_or_init(KeyCache::default);
+    let id = format!("{secret}\n{date}\n{region}\n{service}");
+    if let Ok(keys) = cache.lock()
+        && let Some(key) = keys.get(&id)
+    {
+        return key.clone();
+    }
+    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k_region = hmac_sha256(&k_date, region.as_bytes());
+    let k_service = hmac_sha256(&k_region, service.as_bytes());
+    let key = hmac_sha256(&k_service, b"aws4_request");
+    if let Ok(mut keys) = cache.lock() {
+        if keys.len() >= MAX_SIGNING_KEYS {
+            keys.clear();
+        }
+        keys.insert(id, key.clone());
+    }
+    key
 }
 
 #[cfg(test)]
