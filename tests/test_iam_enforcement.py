@@ -1279,3 +1279,46 @@ def test_source_ip_condition_sees_the_callers_address(cloud):
     code, _, message = refusal(send, cloud.client("sqs", elsewhere), url)
     assert code == "AccessDenied" and no_allow(IDENTITY, "sqs:sendmessage") in message
     assert cloud.messages(url) == 1
+
+
+# ------------------------------------------------------------ signature expiry
+
+
+def signed_in_the_past(url: str, minutes: int) -> tuple[int, str]:
+    """Sends STS GetCallerIdentity signed `minutes` ago (a captured request
+    replayed later): (HTTP status, body)."""
+    import datetime
+    import urllib.error
+    import urllib.request
+    from unittest import mock
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes)
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    request = AWSRequest(
+        method="POST", url=url + "/", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    with mock.patch("botocore.auth.get_current_datetime", return_value=then.replace(tzinfo=None)):
+        SigV4Auth(Credentials("test", "test"), "sts", REGION).add_auth(request)
+    prepared = request.prepare()
+    sent = urllib.request.Request(prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST")
+    try:
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_a_request_replayed_twenty_minutes_later_is_refused(cloud):
+    status, body = signed_in_the_past(cloud.url, 20)
+    assert status == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in body
+    assert "Signature expired: " in body and "- 15 min.)" in body
+
+
+def test_a_request_signed_ten_minutes_ago_passes(cloud):
+    status, body = signed_in_the_past(cloud.url, 10)
+    assert status == 200 and "arn:aws:iam::000000000000:root" in body

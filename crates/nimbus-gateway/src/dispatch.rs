@@ -171,7 +171,7 @@ fn read_head(gateway: &Gateway, request: &mut Request) -> Result<Head, Exchange>
     });
     // Opt-in signature verification; a body-hash check waits for the body.
     let body_verification = verify::before_body(
-        gateway.config().verify_signatures,
+        gateway.config(),
         gateway.credentials(),
         route.as_ref(),
         &auth,

@@ -55,6 +55,8 @@ pub struct Statement {
 pub struct Policy {
     pub version: Version,
     pub statements: Vec<Statement>,
+    /// Some statement reads condition keys (a condition, a variable).
+    uses_context: bool,
 }
 
 /// What a policy is for: the elements each kind must and must not have.
@@ -86,17 +88,38 @@ impl Policy {
             Some(single @ Json::Object(_)) => vec![single],
             _ => return Err(PolicyError::Syntax),
         };
-        let statements = statements
+        let statements: Vec<Statement> = statements
             .into_iter()
             .map(|s| parse_statement(s, kind, version))
             .collect::<Result<_, _>>()?;
-        Ok(Policy { version, statements })
+        let uses_context = statements.iter().any(Statement::uses_context);
+        Ok(Policy {
+            version,
+            statements,
+            uses_context,
+        })
+    }
+
+    /// Whether deciding with this policy reads the request's condition
+    /// keys; when no policy does, the caller need not gather them.
+    pub fn uses_context(&self) -> bool {
+        self.uses_context
     }
 
     /// Parses a document that was checked when stored: what nimbus
     /// persisted always parses, so a failure is a defect worth no panic.
     pub fn parse_stored(text: &str, kind: PolicyKind) -> Option<Policy> {
         Policy::parse(text, kind).ok()
+    }
+}
+
+impl Statement {
+    fn uses_context(&self) -> bool {
+        !self.conditions.is_empty()
+            || self
+                .resource
+                .as_ref()
+                .is_some_and(|resource| resource.items.iter().any(Pattern::is_template))
     }
 }
 

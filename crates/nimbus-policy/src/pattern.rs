@@ -39,6 +39,11 @@ impl Pattern {
         }
     }
 
+    /// Whether the value holds variables (it reads the request's keys).
+    pub fn is_template(&self) -> bool {
+        matches!(self.form, Form::Template)
+    }
+
     /// The text as written in the policy.
     pub fn text(&self) -> &str {
         &self.text

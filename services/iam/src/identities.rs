@@ -131,6 +131,14 @@ fn parse_all(documents: &[String]) -> Vec<Policy> {
 }
 
 impl Identities {
+    /// Whether any of the caller's policies reads condition keys.
+    pub fn uses_context(&self) -> bool {
+        self.policies
+            .iter()
+            .chain(self.boundary.iter())
+            .any(Policy::uses_context)
+    }
+
     /// The global condition keys nimbus knows of a request.
     pub fn context(&self, principal: &Principal, ctx: &RequestContext, now_millis: u64) -> Context {
         let mut context = Context::new();

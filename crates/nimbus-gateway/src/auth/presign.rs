@@ -99,14 +99,14 @@ fn query_error(message: &str) -> AwsError {
 }
 
 /// `20240101T120000Z` as seconds since the epoch.
-fn parse_amz_date(date: &str) -> Option<i64> {
+pub(crate) fn parse_amz_date(date: &str) -> Option<i64> {
     let format = format_description!("[year][month][day]T[hour][minute][second]Z");
     let parsed = time::PrimitiveDateTime::parse(date, format).ok()?;
     Some(parsed.assume_utc().unix_timestamp())
 }
 
 /// `2024-01-01T12:00:00Z`, as S3's error fields carry times.
-fn iso8601(epoch_seconds: i64) -> String {
+pub(crate) fn iso8601(epoch_seconds: i64) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     OffsetDateTime::from_unix_timestamp(epoch_seconds)
         .ok()
@@ -114,7 +114,7 @@ fn iso8601(epoch_seconds: i64) -> String {
         .unwrap_or_else(|| epoch_seconds.to_string())
 }
 
-fn epoch_seconds(time: SystemTime) -> i64 {
+pub(crate) fn epoch_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),

@@ -20,6 +20,8 @@
 //! ([`declared_sha256`], [`check_body`], [`RunningSha256`] for streamed
 //! bodies), which shares the one hash of the body with [`PendingSignature`].
 
+mod skew;
+
 use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -188,7 +190,7 @@ pub struct BodyVerification {
 /// the body ([`BodyVerification`]). Requests of no known route, anonymous,
 /// SigV2 and SigV4a requests pass.
 pub fn before_body(
-    enabled: bool,
+    config: &crate::GatewayConfig,
     credentials: &CredentialRegistry,
     route: Option<&Route>,
     auth: &RequestAuth,
@@ -197,7 +199,7 @@ pub fn before_body(
     query: &[(String, String)],
 ) -> Result<BodyVerification, AwsError> {
     let nothing_left = BodyVerification::default;
-    if !enabled {
+    if !config.verify_signatures {
         return Ok(nothing_left());
     }
     let Some(route) = route else {
@@ -217,6 +219,9 @@ pub fn before_body(
         return Err(unknown_key(family, sig.scope.access_key_id()));
     };
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
+    if !presigned {
+        skew::check(family, sig.date.as_deref().unwrap_or_default(), config.clock.now())?;
+    }
     let check = Check::new(family, sig, &secret, request, presigned, query);
     let payload_hash = match request.header("x-amz-content-sha256") {
         Some(hash) => hash.trim().to_owned(),
