@@ -1395,3 +1395,80 @@ def test_iam_state_survives_kill_9(launch_nimbus, tmp_path):
     identity = client_as(again.url, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/durable/{user}"
     assert identity["UserId"] == user_id
+
+
+# --------------------------------------------------------- policy simulator
+
+
+def test_simulate_custom_policy_decides_each_action_and_resource(iam):
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/secret/*"},
+            ],
+        }
+    )
+    results = iam.simulate_custom_policy(
+        PolicyInputList=[document],
+        ActionNames=["s3:GetObject", "s3:PutObject"],
+        ResourceArns=["arn:aws:s3:::b/a.txt", "arn:aws:s3:::b/secret/x"],
+    )["EvaluationResults"]
+    decisions = {(r["EvalActionName"], r["EvalResourceName"]): r["EvalDecision"] for r in results}
+    assert decisions == {
+        ("s3:GetObject", "arn:aws:s3:::b/a.txt"): "allowed",
+        ("s3:GetObject", "arn:aws:s3:::b/secret/x"): "explicitDeny",
+        ("s3:PutObject", "arn:aws:s3:::b/a.txt"): "implicitDeny",
+        ("s3:PutObject", "arn:aws:s3:::b/secret/x"): "implicitDeny",
+    }
+
+
+def test_simulate_custom_policy_reads_context_entries_and_a_boundary(iam):
+    document = identity_policy("sqs:SendMessage", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    entry = {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["10.1.2.3"], "ContextKeyType": "ip"}
+    [inside] = iam.simulate_custom_policy(
+        PolicyInputList=[document], ActionNames=["sqs:SendMessage"], ContextEntries=[entry]
+    )["EvaluationResults"]
+    assert inside["EvalDecision"] == "allowed"
+    [unknown] = iam.simulate_custom_policy(PolicyInputList=[document], ActionNames=["sqs:SendMessage"])[
+        "EvaluationResults"
+    ]
+    assert unknown["EvalDecision"] == "implicitDeny"
+    assert unknown["MissingContextValues"] == ["aws:SourceIp"]
+    [bounded] = iam.simulate_custom_policy(
+        PolicyInputList=[identity_policy("sqs:*")],
+        PermissionsBoundaryPolicyInputList=[identity_policy("sqs:ReceiveMessage")],
+        ActionNames=["sqs:SendMessage"],
+    )["EvaluationResults"]
+    assert bounded["EvalDecision"] == "implicitDeny"
+    assert bounded["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
+
+
+def test_simulate_principal_policy_uses_the_users_own_and_group_policies(iam):
+    name = make_user(iam)
+    group = make_group(iam)
+    iam.add_user_to_group(GroupName=group, UserName=name)
+    iam.put_group_policy(GroupName=group, PolicyName="send", PolicyDocument=identity_policy("sqs:SendMessage"))
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=arn, ActionNames=["sqs:SendMessage", "s3:GetObject", "sqs:DeleteQueue"]
+    )["EvaluationResults"]
+    assert {r["EvalActionName"]: r["EvalDecision"] for r in results} == {
+        "sqs:SendMessage": "allowed",
+        "s3:GetObject": "allowed",
+        "sqs:DeleteQueue": "implicitDeny",
+    }
+    code, _, status = error_of(
+        iam.simulate_principal_policy,
+        PolicySourceArn=arn.replace(name, unique("ghost")),
+        ActionNames=["sqs:SendMessage"],
+    )
+    assert (code, status) == ("NoSuchEntity", 404)
+
+
+def test_simulate_custom_policy_refuses_a_malformed_policy(iam):
+    code, message, status = error_of(iam.simulate_custom_policy, PolicyInputList=["{"], ActionNames=["s3:GetObject"])
+    assert (code, status) == ("InvalidInput", 400)
+    assert message == "This policy contains invalid Json"

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
+use nimbus_core::typed::IndexMap;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
@@ -105,6 +106,16 @@ pub struct AttachedPolicy {
     pub policy_name: Option<String>,
     #[serde(rename = "PolicyArn", skip_serializing_if = "Option::is_none")]
     pub policy_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContextEntry {
+    #[serde(rename = "ContextKeyName", skip_serializing_if = "Option::is_none")]
+    pub context_key_name: Option<String>,
+    #[serde(rename = "ContextKeyValues", skip_serializing_if = "Option::is_none")]
+    pub context_key_values: Option<Vec<String>>,
+    #[serde(rename = "ContextKeyType", skip_serializing_if = "Option::is_none")]
+    pub context_key_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -331,6 +342,34 @@ pub struct DetachUserPolicyRequest {
     pub user_name: String,
     #[serde(rename = "PolicyArn")]
     pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationResult {
+    #[serde(rename = "EvalActionName")]
+    pub eval_action_name: String,
+    #[serde(rename = "EvalResourceName", skip_serializing_if = "Option::is_none")]
+    pub eval_resource_name: Option<String>,
+    #[serde(rename = "EvalDecision")]
+    pub eval_decision: String,
+    #[serde(rename = "MatchedStatements", skip_serializing_if = "Option::is_none")]
+    pub matched_statements: Option<Vec<Statement>>,
+    #[serde(rename = "MissingContextValues", skip_serializing_if = "Option::is_none")]
+    pub missing_context_values: Option<Vec<String>>,
+    #[serde(
+        rename = "OrganizationsDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organizations_decision_detail: Option<OrganizationsDecisionDetail>,
+    #[serde(
+        rename = "PermissionsBoundaryDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+    #[serde(rename = "EvalDecisionDetails", skip_serializing_if = "Option::is_none")]
+    pub eval_decision_details: Option<IndexMap<String, String>>,
+    #[serde(rename = "ResourceSpecificResults", skip_serializing_if = "Option::is_none")]
+    pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -940,6 +979,21 @@ pub struct ListUsersResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrganizationsDecisionDetail {
+    #[serde(rename = "AllowedByOrganizations", skip_serializing_if = "Option::is_none")]
+    pub allowed_by_organizations: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PermissionsBoundaryDecisionDetail {
+    #[serde(
+        rename = "AllowedByPermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_by_permissions_boundary: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<String>,
@@ -1007,6 +1061,14 @@ pub struct PolicyVersion {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    #[serde(rename = "Line", skip_serializing_if = "Option::is_none")]
+    pub line: Option<i32>,
+    #[serde(rename = "Column", skip_serializing_if = "Option::is_none")]
+    pub column: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutGroupPolicyRequest {
     #[serde(rename = "GroupName")]
     pub group_name: String,
@@ -1069,6 +1131,25 @@ pub struct RemoveUserFromGroupRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSpecificResult {
+    #[serde(rename = "EvalResourceName")]
+    pub eval_resource_name: String,
+    #[serde(rename = "EvalResourceDecision")]
+    pub eval_resource_decision: String,
+    #[serde(rename = "MatchedStatements", skip_serializing_if = "Option::is_none")]
+    pub matched_statements: Option<Vec<Statement>>,
+    #[serde(rename = "MissingContextValues", skip_serializing_if = "Option::is_none")]
+    pub missing_context_values: Option<Vec<String>>,
+    #[serde(rename = "EvalDecisionDetails", skip_serializing_if = "Option::is_none")]
+    pub eval_decision_details: Option<IndexMap<String, String>>,
+    #[serde(
+        rename = "PermissionsBoundaryDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     #[serde(rename = "Path")]
     pub path: String,
@@ -1108,6 +1189,88 @@ pub struct SetDefaultPolicyVersionRequest {
     pub policy_arn: String,
     #[serde(rename = "VersionId")]
     pub version_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimulateCustomPolicyRequest {
+    #[serde(rename = "PolicyInputList")]
+    pub policy_input_list: Vec<String>,
+    #[serde(
+        rename = "PermissionsBoundaryPolicyInputList",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    #[serde(rename = "ActionNames")]
+    pub action_names: Vec<String>,
+    #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
+    pub resource_arns: Option<Vec<String>>,
+    #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    #[serde(rename = "ResourceOwner", skip_serializing_if = "Option::is_none")]
+    pub resource_owner: Option<String>,
+    #[serde(rename = "CallerArn", skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    #[serde(rename = "ContextEntries", skip_serializing_if = "Option::is_none")]
+    pub context_entries: Option<Vec<ContextEntry>>,
+    #[serde(rename = "ResourceHandlingOption", skip_serializing_if = "Option::is_none")]
+    pub resource_handling_option: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimulatePolicyResponse {
+    #[serde(rename = "EvaluationResults", skip_serializing_if = "Option::is_none")]
+    pub evaluation_results: Option<Vec<EvaluationResult>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimulatePrincipalPolicyRequest {
+    #[serde(rename = "PolicySourceArn")]
+    pub policy_source_arn: String,
+    #[serde(rename = "PolicyInputList", skip_serializing_if = "Option::is_none")]
+    pub policy_input_list: Option<Vec<String>>,
+    #[serde(
+        rename = "PermissionsBoundaryPolicyInputList",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    #[serde(rename = "ActionNames")]
+    pub action_names: Vec<String>,
+    #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
+    pub resource_arns: Option<Vec<String>>,
+    #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    #[serde(rename = "ResourceOwner", skip_serializing_if = "Option::is_none")]
+    pub resource_owner: Option<String>,
+    #[serde(rename = "CallerArn", skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    #[serde(rename = "ContextEntries", skip_serializing_if = "Option::is_none")]
+    pub context_entries: Option<Vec<ContextEntry>>,
+    #[serde(rename = "ResourceHandlingOption", skip_serializing_if = "Option::is_none")]
+    pub resource_handling_option: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "SourcePolicyId", skip_serializing_if = "Option::is_none")]
+    pub source_policy_id: Option<String>,
+    #[serde(rename = "SourcePolicyType", skip_serializing_if = "Option::is_none")]
+    pub source_policy_type: Option<String>,
+    #[serde(rename = "StartPosition", skip_serializing_if = "Option::is_none")]
+    pub start_position: Option<Position>,
+    #[serde(rename = "EndPosition", skip_serializing_if = "Option::is_none")]
+    pub end_position: Option<Position>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2046,6 +2209,21 @@ impl Input for SetDefaultPolicyVersionRequest {
     }
 }
 
+impl Input for SimulateCustomPolicyRequest {}
+
+impl Input for SimulatePrincipalPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "arn",
+            value: &self.policy_source_arn,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for TagInstanceProfileRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2302,6 +2480,8 @@ impl Output for ListUserTagsResponse {}
 
 impl Output for ListUsersResponse {}
 
+impl Output for SimulatePolicyResponse {}
+
 impl Output for UpdateRoleDescriptionResponse {}
 
 impl Output for UpdateRoleResponse {}
@@ -2375,6 +2555,8 @@ pub mod ops {
     pub const REMOVE_ROLE_FROM_INSTANCE_PROFILE: OperationId = OperationId(133);
     pub const REMOVE_USER_FROM_GROUP: OperationId = OperationId(134);
     pub const SET_DEFAULT_POLICY_VERSION: OperationId = OperationId(138);
+    pub const SIMULATE_CUSTOM_POLICY: OperationId = OperationId(140);
+    pub const SIMULATE_PRINCIPAL_POLICY: OperationId = OperationId(141);
     pub const TAG_INSTANCE_PROFILE: OperationId = OperationId(142);
     pub const TAG_POLICY: OperationId = OperationId(145);
     pub const TAG_ROLE: OperationId = OperationId(146);
@@ -2459,6 +2641,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::REMOVE_ROLE_FROM_INSTANCE_PROFILE => Some("iam:RemoveRoleFromInstanceProfile"),
         ops::REMOVE_USER_FROM_GROUP => Some("iam:RemoveUserFromGroup"),
         ops::SET_DEFAULT_POLICY_VERSION => Some("iam:SetDefaultPolicyVersion"),
+        ops::SIMULATE_CUSTOM_POLICY => Some("iam:SimulateCustomPolicy"),
+        ops::SIMULATE_PRINCIPAL_POLICY => Some("iam:SimulatePrincipalPolicy"),
         ops::TAG_INSTANCE_PROFILE => Some("iam:TagInstanceProfile"),
         ops::TAG_POLICY => Some("iam:TagPolicy"),
         ops::TAG_ROLE => Some("iam:TagRole"),
@@ -3145,6 +3329,26 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "SetDefaultPolicyVersion")) }
     }
 
+    /// `SimulateCustomPolicy`.
+    fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "SimulateCustomPolicy")) }
+    }
+
+    /// `SimulatePrincipalPolicy`.
+    fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "SimulatePrincipalPolicy")) }
+    }
+
     /// `TagInstanceProfile`.
     fn tag_instance_profile(
         &self,
@@ -3484,6 +3688,12 @@ impl<S: IamApi> Service for IamServer<S> {
                 }
                 ops::SET_DEFAULT_POLICY_VERSION => {
                     serve(call, &guard, |input| api.set_default_policy_version(ctx, input)).await
+                }
+                ops::SIMULATE_CUSTOM_POLICY => {
+                    serve(call, &guard, |input| api.simulate_custom_policy(ctx, input)).await
+                }
+                ops::SIMULATE_PRINCIPAL_POLICY => {
+                    serve(call, &guard, |input| api.simulate_principal_policy(ctx, input)).await
                 }
                 ops::TAG_INSTANCE_PROFILE => {
                     serve(call, &guard, |input| api.tag_instance_profile(ctx, input)).await
@@ -4236,6 +4446,26 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `SimulateCustomPolicy`.
+    pub async fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        let call = Call::typed(ops::SIMULATE_CUSTOM_POLICY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `SimulatePrincipalPolicy`.
+    pub async fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        let call = Call::typed(ops::SIMULATE_PRINCIPAL_POLICY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `TagInstanceProfile`.
     pub async fn tag_instance_profile(
         &self,
@@ -4561,6 +4791,12 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.set_default_policy_version(ctx, Default::default()).await) {
         missing.push("SetDefaultPolicyVersion");
+    }
+    if not_implemented(&api.simulate_custom_policy(ctx, Default::default()).await) {
+        missing.push("SimulateCustomPolicy");
+    }
+    if not_implemented(&api.simulate_principal_policy(ctx, Default::default()).await) {
+        missing.push("SimulatePrincipalPolicy");
     }
     if not_implemented(&api.tag_instance_profile(ctx, Default::default()).await) {
         missing.push("TagInstanceProfile");

@@ -25,6 +25,8 @@ pub struct Condition {
     pub if_exists: bool,
     /// Lower-cased: keys are case-insensitive.
     pub key: String,
+    /// The key as the policy writes it (what the simulator reports).
+    pub name: String,
     /// The values as the operator reads them (numbers, dates and CIDR
     /// blocks parsed once, text compiled into patterns).
     pub values: Vec<Compiled>,
@@ -60,6 +62,7 @@ pub(crate) fn parse_conditions(block: &Json, variables: bool) -> Result<Vec<Cond
                 qualifier,
                 if_exists,
                 key: key.to_ascii_lowercase(),
+                name: key.clone(),
                 values: condition_values(values)?
                     .iter()
                     .map(|text| Compiled::new(operator, text, variables))

@@ -19,7 +19,7 @@ impl Iam {
     ) -> Result<Resource, AwsError> {
         let (kind, value) = (named.kind, named.value);
         let account = ctx.account_id.clone();
-        if kind == "policy" {
+        if kind == "policy" || kind == "arn" {
             let owner = value.split(':').nth(4).unwrap_or_default();
             return Ok(Resource {
                 arn: value.to_owned(),

@@ -593,6 +593,22 @@ impl IamApi for Iam {
         Iam::update_user(self, ctx, input).await
     }
 
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        Iam::simulate_custom_policy(self, ctx, input).await
+    }
+
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        Iam::simulate_principal_policy(self, ctx, input).await
+    }
+
     async fn resource(
         &self,
         ctx: &RequestContext,

@@ -22,6 +22,8 @@ pub struct Identities {
     user_id: Option<String>,
     /// `aws:PrincipalTag/*`.
     tags: Tags,
+    /// The user or role was found.
+    found: bool,
 }
 
 /// The last part of an ARN's resource (`user/eng/alice` → `alice`).
@@ -61,6 +63,7 @@ fn user_policies(table: &TableRef, account: &str, name: &str) -> Result<Identiti
         user_name: Some(user.name),
         user_id: Some(user.id),
         tags: user.tags,
+        found: true,
     })
 }
 
@@ -76,6 +79,7 @@ fn role_policies(table: &TableRef, account: &str, name: &str, session: &str) -> 
         user_name: None,
         user_id: Some(format!("{}:{session}", role.id)),
         tags: role.tags,
+        found: true,
     })
 }
 
@@ -131,6 +135,11 @@ fn parse_all(documents: &[String]) -> Vec<Policy> {
 }
 
 impl Identities {
+    /// Whether the user or role the policies belong to exists.
+    pub fn exists(&self) -> bool {
+        self.found
+    }
+
     /// Whether any of the caller's policies reads condition keys.
     pub fn uses_context(&self) -> bool {
         self.policies

@@ -34,6 +34,7 @@ mod policies;
 mod profiles;
 mod records;
 mod roles;
+mod simulate;
 mod tags;
 mod usage;
 mod users;

@@ -220,7 +220,11 @@ pub fn before_body(
     };
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
     if !presigned {
-        skew::check(family, sig.date.as_deref().unwrap_or_default(), config.clock.now())?;
+        skew::check(
+            family,
+            sig.date.as_deref().unwrap_or_default(),
+            config.clock.now(),
+        )?;
     }
     let check = Check::new(family, sig, &secret, request, presigned, query);
     let payload_hash = match request.header("x-amz-content-sha256") {
