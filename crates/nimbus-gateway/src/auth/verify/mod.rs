@@ -22,8 +22,6 @@
 
 mod skew;
 
-use std::fmt::Write as _;
-
 use hmac::{Hmac, KeyInit, Mac};
 use nimbus_core::AwsError;
 use nimbus_core::identity::CredentialRegistry;
@@ -384,16 +382,24 @@ impl Check {
     }
 
     fn verify(&self, payload_hash: &str) -> Result<(), AwsError> {
-        let canonical_request = format!("{}{payload_hash}", self.canonical_head);
-        let string_to_sign = format!(
-            "{}{}",
-            self.string_to_sign_head,
-            hex(&Sha256::digest(canonical_request.as_bytes()))
-        );
-        let expected = hex(&hmac_sha256(&self.signing_key, string_to_sign.as_bytes()));
+        // Hashed in pieces: the strings are built only to word a mismatch.
+        let request_hash = hex(&Sha256::new()
+            .chain_update(self.canonical_head.as_bytes())
+            .chain_update(payload_hash.as_bytes())
+            .finalize());
+        let expected = match <Hmac<Sha256> as KeyInit>::new_from_slice(&self.signing_key) {
+            Ok(mac) => hex(&mac
+                .chain_update(self.string_to_sign_head.as_bytes())
+                .chain_update(request_hash.as_bytes())
+                .finalize()
+                .into_bytes()),
+            Err(_) => String::new(),
+        };
         if expected == self.provided {
             return Ok(());
         }
+        let canonical_request = format!("{}{payload_hash}", self.canonical_head);
+        let string_to_sign = format!("{}{request_hash}", self.string_to_sign_head);
         Err(self.mismatch(&canonical_request, &string_to_sign))
     }
 
@@ -441,7 +447,14 @@ fn canonical_uri(s3: bool, path: &str) -> String {
     if s3 {
         return path.to_owned();
     }
-    path.split('/').map(uri_encode).collect::<Vec<_>>().join("/")
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        encode_into(&mut out, segment);
+    }
+    out
 }
 
 /// Every query parameter (but a presigned URL's own signature), encoded
@@ -460,30 +473,38 @@ fn canonical_query(request: &HttpRequest, presigned: bool, presign_params: &[(St
         .map(|(name, value)| (uri_encode(name), uri_encode(value)))
         .collect();
     encoded.sort();
-    encoded
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::new();
+    for (i, (name, value)) in encoded.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+    }
+    out
 }
 
 /// `name:value\n` for each signed header; repeated headers joined by `,`,
 /// values trimmed with inner runs of spaces folded.
 fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(256);
     for name in signed.iter() {
-        let values: Vec<String> = request
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|value| {
-                String::from_utf8_lossy(value.as_bytes())
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        let _ = writeln!(out, "{name}:{}", values.join(","));
+        out.push_str(name);
+        out.push(':');
+        for (i, value) in request.headers.get_all(name).iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let text = String::from_utf8_lossy(value.as_bytes());
+            for (j, word) in text.split_whitespace().enumerate() {
+                if j > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+        }
+        out.push('\n');
     }
     out
 }
@@ -492,14 +513,21 @@ fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
 /// `%20`, never `+`).
 fn uri_encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
+    encode_into(&mut encoded, text);
+    encoded
+}
+
+fn encode_into(out: &mut String, text: &str) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(char::from(byte));
+            out.push(char::from(byte));
         } else {
-            let _ = write!(encoded, "%{byte:02X}");
+            out.push('%');
+            out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
         }
     }
-    encoded
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
