@@ -105,12 +105,6 @@ impl Policy {
     pub fn uses_context(&self) -> bool {
         self.uses_context
     }
-
-    /// Parses a document that was checked when stored: what nimbus
-    /// persisted always parses, so a failure is a defect worth no panic.
-    pub fn parse_stored(text: &str, kind: PolicyKind) -> Option<Policy> {
-        Policy::parse(text, kind).ok()
-    }
 }
 
 impl Statement {

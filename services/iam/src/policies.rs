@@ -107,7 +107,7 @@ fn version_shape(version: &VersionRecord, default: &str, with_document: bool) ->
 }
 
 /// The customer policy the ARN names in the caller's account.
-fn customer_policy(table: &impl Read, account: &str, arn: &str) -> Result<PolicyRecord, AwsError> {
+pub(crate) fn customer_policy(table: &impl Read, account: &str, arn: &str) -> Result<PolicyRecord, AwsError> {
     let parsed = PolicyArn::parse(arn)?;
     let found = if parsed.owner == account {
         table.load::<PolicyRecord>(Kind::Policy, &parsed.name)?

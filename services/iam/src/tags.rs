@@ -5,10 +5,10 @@ use nimbus_iam_api::*;
 
 use crate::Iam;
 use crate::common::page_in_order;
-use crate::entities::{Read, require, save};
+use crate::entities::{require, save};
 use crate::errors::{invalid_input, limit_exceeded, profile_not_found, role_not_found, user_not_found};
-use crate::policies::{PolicyArn, policy_arn};
-use crate::records::{Kind, PolicyRecord, ProfileRecord, RoleRecord, Tags, UserRecord};
+use crate::policies::customer_policy;
+use crate::records::{Kind, ProfileRecord, RoleRecord, Tags, UserRecord};
 
 /// IAM allows 50 tags per resource.
 const MAX_TAGS: usize = 50;
@@ -251,7 +251,7 @@ impl Iam {
     ) -> Result<(), AwsError> {
         let account_id = account.to_owned();
         self.write(account, move |table| {
-            let mut policy = customer_policy_record(table, &account_id, &arn)?;
+            let mut policy = customer_policy(table, &account_id, &arn)?;
             change(&mut policy.tags)?;
             save(table, Kind::Policy, &policy.name.clone(), &policy)
         })
@@ -288,7 +288,7 @@ impl Iam {
         let arn = input.policy_arn;
         let policy = self
             .read(&account.clone(), move |table| {
-                customer_policy_record(table, &account, &arn)
+                customer_policy(table, &account, &arn)
             })
             .await?;
         let (tags, marker) = listed(&policy.tags, input.marker, input.max_items)?;
@@ -298,16 +298,4 @@ impl Iam {
             marker,
         })
     }
-}
-
-fn customer_policy_record(table: &impl Read, account: &str, arn: &str) -> Result<PolicyRecord, AwsError> {
-    let parsed = PolicyArn::parse(arn)?;
-    let found = if parsed.owner == account {
-        table.load::<PolicyRecord>(Kind::Policy, &parsed.name)?
-    } else {
-        None
-    };
-    found
-        .filter(|p| policy_arn(account, p) == arn)
-        .ok_or_else(|| crate::errors::policy_not_found(arn))
 }
