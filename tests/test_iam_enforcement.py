@@ -6,7 +6,7 @@ Each test starts its own nimbus with `--enforce-iam` (`launch_nimbus` from
 conftest.py; startup takes a few tens of milliseconds), so tests share no
 state. The enforced services today are SQS (queue policies are the queue's
 `Policy` attribute), SNS (topic policies), DynamoDB (the calls on one
-table), IAM and STS; S3 is not enforced yet.
+table), IAM, STS and S3 (tests/test_s3_iam.py).
 
 Principals: key `test` is the root user of 000000000000, a 12-digit key the
 root user of that account, keys from CreateAccessKey their IAM user, and
@@ -898,12 +898,13 @@ def test_same_account_trust_naming_the_account_needs_an_identity_policy(cloud):
 def test_cross_account_assume_role(cloud):
     role = cloud.role("shared", trusting(root_arn(OTHER)))
 
-    # The other account's root user.
-    session = cloud.assume(OTHER_ROOT, role, "from-222")
-    identity = cloud.client("sts", session).get_caller_identity()
-    assert (identity["Account"], identity["Arn"]) == (ACCOUNT, session_arn("shared", "from-222"))
+    # Root users assume no roles, trusted or not.
+    assert refusal(cloud.client("sts", OTHER_ROOT).assume_role, RoleArn=role, RoleSessionName="r1") == (
+        access_denied("Roles may not be assumed by root accounts.")
+    )
 
-    # A user of the other account: only with its own identity policy.
+    # A user of the other account (the account is trusted): only with its
+    # own identity policy.
     carol = cloud.user("carol", owner=OTHER_ROOT)
     sts = cloud.client("sts", carol)
     assert refusal(sts.assume_role, RoleArn=role, RoleSessionName="carol") == access_denied(
@@ -920,7 +921,8 @@ def test_cross_account_assume_role(cloud):
         UserName="carol", PolicyName="assume", PolicyDocument=document(allow("sts:AssumeRole", role))
     )
     carol_session = cloud.assume(carol, role, "carol")
-    assert cloud.client("sts", carol_session).get_caller_identity()["Arn"] == session_arn("shared", "carol")
+    identity = cloud.client("sts", carol_session).get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (ACCOUNT, session_arn("shared", "carol"))
 
     # A third account is not trusted, whatever its own policies say.
     dave = cloud.user("dave", allow("sts:AssumeRole"), owner=THIRD_ROOT)
@@ -1094,11 +1096,6 @@ def test_users_managing_their_own_keys_only(cloud):
     assert cloud.client("iam").list_attached_user_policies(UserName="alice")["AttachedPolicies"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IAM's own condition keys (iam:PolicyARN, iam:PermissionsBoundary, ...) are not in the "
-    "request context, so a Deny conditioned on them never applies",
-)
 def test_iam_policy_arn_condition_denies_attaching_admin(cloud):
     admin = AWS_POLICY + "AdministratorAccess"
     statements = (allow("iam:*"), deny("iam:AttachUserPolicy", Condition={"ArnEquals": {"iam:PolicyARN": admin}}))

@@ -75,7 +75,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
         verify_signatures: cli.verify_signatures || cli.enforce_iam,
-        enforcement: Enforcement(cli.enforce_iam.then_some(built.authorizer)),
+        enforcement: Enforcement(cli.enforce_iam.then(|| Arc::clone(&built.authorizer))),
+        anonymous_enforcement: Enforcement(cli.verify_signatures.then(|| Arc::clone(&built.authorizer))),
         // Presigned URL expiry reads the clock the services read.
         clock: environment.clock.clone(),
         ..GatewayConfig::default()

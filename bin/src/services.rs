@@ -53,10 +53,11 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&env.credentials),
     );
     let authorizer = iam.authorizer();
+    let sts = nimbus_sts::Sts::new(Arc::clone(&env.credentials))
+        .with_clock(env.clock.clone())
+        .with_roles(iam.role_directory());
     let services: Vec<Arc<dyn Service>> = vec![
-        Arc::new(nimbus_sts_api::StsServer(nimbus_sts::Sts::new(Arc::clone(
-            &env.credentials,
-        )))),
+        Arc::new(nimbus_sts_api::StsServer(sts)),
         // After STS: resetting STS empties the registry, IAM refills it.
         Arc::new(nimbus_iam_api::IamServer(iam)),
         Arc::clone(&sqs),

@@ -2150,7 +2150,12 @@ impl<S: DynamoDbApi> Guard<'_, S> {
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));
         }
-        let access = Access { action, resources };
+        let action = input.action_variant().unwrap_or(action);
+        let access = Access {
+            action,
+            resources,
+            keys: input.condition_keys(),
+        };
         authorizer
             .authorize(self.ctx, &access)
             .await

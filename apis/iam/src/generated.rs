@@ -1467,6 +1467,12 @@ impl Input for AttachGroupPolicyRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
+    }
 }
 
 impl Input for AttachRolePolicyRequest {
@@ -1480,6 +1486,12 @@ impl Input for AttachRolePolicyRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
+    }
 }
 
 impl Input for AttachUserPolicyRequest {
@@ -1492,6 +1504,12 @@ impl Input for AttachUserPolicyRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
     }
 }
 
@@ -1571,6 +1589,13 @@ impl Input for CreateRoleRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.permissions_boundary {
+            keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        }
+        keys
+    }
 }
 
 impl Input for CreateUserRequest {
@@ -1583,6 +1608,13 @@ impl Input for CreateUserRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.permissions_boundary {
+            keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        }
+        keys
     }
 }
 
@@ -1753,6 +1785,12 @@ impl Input for DetachGroupPolicyRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
+    }
 }
 
 impl Input for DetachRolePolicyRequest {
@@ -1766,6 +1804,12 @@ impl Input for DetachRolePolicyRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
+    }
 }
 
 impl Input for DetachUserPolicyRequest {
@@ -1778,6 +1822,12 @@ impl Input for DetachUserPolicyRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.policy_arn;
+        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys
     }
 }
 
@@ -2129,6 +2179,12 @@ impl Input for PutRolePermissionsBoundaryRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.permissions_boundary;
+        keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        keys
+    }
 }
 
 impl Input for PutRolePolicyRequest {
@@ -2154,6 +2210,12 @@ impl Input for PutUserPermissionsBoundaryRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.permissions_boundary;
+        keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        keys
     }
 }
 
@@ -3770,7 +3832,12 @@ impl<S: IamApi> Guard<'_, S> {
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));
         }
-        let access = Access { action, resources };
+        let action = input.action_variant().unwrap_or(action);
+        let access = Access {
+            action,
+            resources,
+            keys: input.condition_keys(),
+        };
         authorizer
             .authorize(self.ctx, &access)
             .await

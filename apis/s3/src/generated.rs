@@ -2533,117 +2533,872 @@ pub struct WebsiteConfiguration {
     pub routing_rules: Option<Vec<RoutingRule>>,
 }
 
-impl Input for AbortMultipartUploadRequest {}
+impl Input for AbortMultipartUploadRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CompleteMultipartUploadRequest {}
+impl Input for CompleteMultipartUploadRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for CopyObjectRequest {}
+impl Input for CopyObjectRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        let value = &self.copy_source;
+        keys.push(("s3:x-amz-copy-source", vec![value.to_string()]));
+        if let Some(value) = &self.metadata_directive {
+            keys.push(("s3:x-amz-metadata-directive", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.server_side_encryption {
+            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.storage_class {
+            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for CreateBucketRequest {}
+impl Input for CreateBucketRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "new-bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for CreateMultipartUploadRequest {}
+impl Input for CreateMultipartUploadRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.server_side_encryption {
+            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.storage_class {
+            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for DeleteBucketCorsRequest {}
+impl Input for DeleteBucketCorsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketLifecycleRequest {}
+impl Input for DeleteBucketLifecycleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketOwnershipControlsRequest {}
+impl Input for DeleteBucketOwnershipControlsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketPolicyRequest {}
+impl Input for DeleteBucketPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketRequest {}
+impl Input for DeleteBucketRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketTaggingRequest {}
+impl Input for DeleteBucketTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteBucketWebsiteRequest {}
+impl Input for DeleteBucketWebsiteRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for DeleteObjectRequest {}
+impl Input for DeleteObjectRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:DeleteObjectVersion")
+    }
+}
 
-impl Input for DeleteObjectTaggingRequest {}
+impl Input for DeleteObjectTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:DeleteObjectVersionTagging")
+    }
+}
 
 impl Input for DeleteObjectsRequest {}
 
-impl Input for DeletePublicAccessBlockRequest {}
+impl Input for DeletePublicAccessBlockRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketAclRequest {}
+impl Input for GetBucketAclRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketCorsRequest {}
+impl Input for GetBucketCorsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketLifecycleConfigurationRequest {}
+impl Input for GetBucketLifecycleConfigurationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketLocationRequest {}
+impl Input for GetBucketLocationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketNotificationConfigurationRequest {}
+impl Input for GetBucketNotificationConfigurationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketOwnershipControlsRequest {}
+impl Input for GetBucketOwnershipControlsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketPolicyRequest {}
+impl Input for GetBucketPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketTaggingRequest {}
+impl Input for GetBucketTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketVersioningRequest {}
+impl Input for GetBucketVersioningRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetBucketWebsiteRequest {}
+impl Input for GetBucketWebsiteRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for GetObjectAclRequest {}
+impl Input for GetObjectAclRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:GetObjectVersionAcl")
+    }
+}
 
-impl Input for GetObjectAttributesRequest {}
+impl Input for GetObjectAttributesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:GetObjectVersionAttributes")
+    }
+}
 
-impl Input for GetObjectRequest {}
+impl Input for GetObjectRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:GetObjectVersion")
+    }
+}
 
-impl Input for GetObjectTaggingRequest {}
+impl Input for GetObjectTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:GetObjectVersionTagging")
+    }
+}
 
-impl Input for GetPublicAccessBlockRequest {}
+impl Input for GetPublicAccessBlockRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for HeadBucketRequest {}
+impl Input for HeadBucketRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListBucketsRequest {}
 
-impl Input for ListMultipartUploadsRequest {}
+impl Input for ListMultipartUploadsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.prefix {
+            keys.push(("s3:prefix", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.delimiter {
+            keys.push(("s3:delimiter", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for ListObjectVersionsRequest {}
+impl Input for ListObjectVersionsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.prefix {
+            keys.push(("s3:prefix", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.delimiter {
+            keys.push(("s3:delimiter", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.max_keys {
+            keys.push(("s3:max-keys", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for ListObjectsRequest {}
+impl Input for ListObjectsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.prefix {
+            keys.push(("s3:prefix", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.delimiter {
+            keys.push(("s3:delimiter", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.max_keys {
+            keys.push(("s3:max-keys", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for ListObjectsV2Request {}
+impl Input for ListObjectsV2Request {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.prefix {
+            keys.push(("s3:prefix", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.delimiter {
+            keys.push(("s3:delimiter", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.max_keys {
+            keys.push(("s3:max-keys", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for ListPartsRequest {}
+impl Input for ListPartsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketAclRequest {}
+impl Input for PutBucketAclRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        keys
+    }
+}
 
-impl Input for PutBucketCorsRequest {}
+impl Input for PutBucketCorsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketLifecycleConfigurationRequest {}
+impl Input for PutBucketLifecycleConfigurationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketNotificationConfigurationRequest {}
+impl Input for PutBucketNotificationConfigurationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketOwnershipControlsRequest {}
+impl Input for PutBucketOwnershipControlsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketPolicyRequest {}
+impl Input for PutBucketPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketTaggingRequest {}
+impl Input for PutBucketTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketVersioningRequest {}
+impl Input for PutBucketVersioningRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutBucketWebsiteRequest {}
+impl Input for PutBucketWebsiteRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for PutObjectAclRequest {}
+impl Input for PutObjectAclRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:PutObjectVersionAcl")
+    }
+}
 
 impl Input for PutObjectRequest {
     fn set_stream(&mut self, stream: ByteStream) {
         self.body = Some(stream);
     }
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.acl {
+            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.server_side_encryption {
+            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+        }
+        if let Some(value) = &self.storage_class {
+            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+        }
+        keys
+    }
 }
 
-impl Input for PutObjectTaggingRequest {}
+impl Input for PutObjectTaggingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.version_id {
+            keys.push(("s3:VersionId", vec![value.to_string()]));
+        }
+        keys
+    }
+    fn action_variant(&self) -> Option<&'static str> {
+        self.version_id.as_ref().map(|_| "s3:PutObjectVersionTagging")
+    }
+}
 
-impl Input for PutPublicAccessBlockRequest {}
+impl Input for PutPublicAccessBlockRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "bucket",
+            value: &self.bucket,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
-impl Input for UploadPartCopyRequest {}
+impl Input for UploadPartCopyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.copy_source;
+        keys.push(("s3:x-amz-copy-source", vec![value.to_string()]));
+        keys
+    }
+}
 
 impl Input for UploadPartRequest {
     fn set_stream(&mut self, stream: ByteStream) {
         self.body = Some(stream);
+    }
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "object",
+            value: &self.key,
+            qualifier: Some(self.bucket.as_str()),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -2785,8 +3540,62 @@ pub mod ops {
 
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
-    let _ = operation;
-    None
+    match operation {
+        ops::ABORT_MULTIPART_UPLOAD => Some("s3:AbortMultipartUpload"),
+        ops::COMPLETE_MULTIPART_UPLOAD => Some("s3:PutObject"),
+        ops::COPY_OBJECT => Some("s3:PutObject"),
+        ops::CREATE_BUCKET => Some("s3:CreateBucket"),
+        ops::CREATE_MULTIPART_UPLOAD => Some("s3:PutObject"),
+        ops::DELETE_BUCKET => Some("s3:DeleteBucket"),
+        ops::DELETE_BUCKET_CORS => Some("s3:PutBucketCORS"),
+        ops::DELETE_BUCKET_LIFECYCLE => Some("s3:PutLifecycleConfiguration"),
+        ops::DELETE_BUCKET_OWNERSHIP_CONTROLS => Some("s3:PutBucketOwnershipControls"),
+        ops::DELETE_BUCKET_POLICY => Some("s3:DeleteBucketPolicy"),
+        ops::DELETE_BUCKET_TAGGING => Some("s3:PutBucketTagging"),
+        ops::DELETE_BUCKET_WEBSITE => Some("s3:DeleteBucketWebsite"),
+        ops::DELETE_OBJECT => Some("s3:DeleteObject"),
+        ops::DELETE_OBJECT_TAGGING => Some("s3:DeleteObjectTagging"),
+        ops::DELETE_PUBLIC_ACCESS_BLOCK => Some("s3:PutBucketPublicAccessBlock"),
+        ops::GET_BUCKET_ACL => Some("s3:GetBucketAcl"),
+        ops::GET_BUCKET_CORS => Some("s3:GetBucketCORS"),
+        ops::GET_BUCKET_LIFECYCLE_CONFIGURATION => Some("s3:GetLifecycleConfiguration"),
+        ops::GET_BUCKET_LOCATION => Some("s3:GetBucketLocation"),
+        ops::GET_BUCKET_NOTIFICATION_CONFIGURATION => Some("s3:GetBucketNotification"),
+        ops::GET_BUCKET_OWNERSHIP_CONTROLS => Some("s3:GetBucketOwnershipControls"),
+        ops::GET_BUCKET_POLICY => Some("s3:GetBucketPolicy"),
+        ops::GET_BUCKET_TAGGING => Some("s3:GetBucketTagging"),
+        ops::GET_BUCKET_VERSIONING => Some("s3:GetBucketVersioning"),
+        ops::GET_BUCKET_WEBSITE => Some("s3:GetBucketWebsite"),
+        ops::GET_OBJECT => Some("s3:GetObject"),
+        ops::GET_OBJECT_ACL => Some("s3:GetObjectAcl"),
+        ops::GET_OBJECT_ATTRIBUTES => Some("s3:GetObjectAttributes"),
+        ops::GET_OBJECT_TAGGING => Some("s3:GetObjectTagging"),
+        ops::GET_PUBLIC_ACCESS_BLOCK => Some("s3:GetBucketPublicAccessBlock"),
+        ops::HEAD_BUCKET => Some("s3:ListBucket"),
+        ops::HEAD_OBJECT => Some("s3:GetObject"),
+        ops::LIST_BUCKETS => Some("s3:ListAllMyBuckets"),
+        ops::LIST_MULTIPART_UPLOADS => Some("s3:ListBucketMultipartUploads"),
+        ops::LIST_OBJECT_VERSIONS => Some("s3:ListBucketVersions"),
+        ops::LIST_OBJECTS => Some("s3:ListBucket"),
+        ops::LIST_OBJECTS_V2 => Some("s3:ListBucket"),
+        ops::LIST_PARTS => Some("s3:ListMultipartUploadParts"),
+        ops::PUT_BUCKET_ACL => Some("s3:PutBucketAcl"),
+        ops::PUT_BUCKET_CORS => Some("s3:PutBucketCORS"),
+        ops::PUT_BUCKET_LIFECYCLE_CONFIGURATION => Some("s3:PutLifecycleConfiguration"),
+        ops::PUT_BUCKET_NOTIFICATION_CONFIGURATION => Some("s3:PutBucketNotification"),
+        ops::PUT_BUCKET_OWNERSHIP_CONTROLS => Some("s3:PutBucketOwnershipControls"),
+        ops::PUT_BUCKET_POLICY => Some("s3:PutBucketPolicy"),
+        ops::PUT_BUCKET_TAGGING => Some("s3:PutBucketTagging"),
+        ops::PUT_BUCKET_VERSIONING => Some("s3:PutBucketVersioning"),
+        ops::PUT_BUCKET_WEBSITE => Some("s3:PutBucketWebsite"),
+        ops::PUT_OBJECT => Some("s3:PutObject"),
+        ops::PUT_OBJECT_ACL => Some("s3:PutObjectAcl"),
+        ops::PUT_OBJECT_TAGGING => Some("s3:PutObjectTagging"),
+        ops::PUT_PUBLIC_ACCESS_BLOCK => Some("s3:PutBucketPublicAccessBlock"),
+        ops::UPLOAD_PART => Some("s3:PutObject"),
+        ops::UPLOAD_PART_COPY => Some("s3:PutObject"),
+        _ => None,
+    }
 }
 
 /// The operations of S3 that nimbus serves. An operation a service
@@ -3595,7 +4404,12 @@ impl<S: S3Api> Guard<'_, S> {
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));
         }
-        let access = Access { action, resources };
+        let action = input.action_variant().unwrap_or(action);
+        let access = Access {
+            action,
+            resources,
+            keys: input.condition_keys(),
+        };
         authorizer
             .authorize(self.ctx, &access)
             .await

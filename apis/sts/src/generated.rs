@@ -258,6 +258,21 @@ impl Input for AssumeRoleRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        if let Some(value) = &self.external_id {
+            keys.push(("sts:ExternalId", vec![value.to_string()]));
+        }
+        let value = &self.role_session_name;
+        keys.push(("sts:RoleSessionName", vec![value.to_string()]));
+        if let Some(value) = &self.source_identity {
+            keys.push(("sts:SourceIdentity", vec![value.to_string()]));
+        }
+        if self.token_code.is_some() {
+            keys.push(("aws:MultiFactorAuthPresent", vec!["true".to_owned()]));
+        }
+        keys
+    }
 }
 
 impl Input for AssumeRoleWithSAMLRequest {}
@@ -494,7 +509,12 @@ impl<S: StsApi> Guard<'_, S> {
         if resources.is_empty() {
             resources.push(Resource::any(&self.ctx.account_id));
         }
-        let access = Access { action, resources };
+        let action = input.action_variant().unwrap_or(action);
+        let access = Access {
+            action,
+            resources,
+            keys: input.condition_keys(),
+        };
         authorizer
             .authorize(self.ctx, &access)
             .await

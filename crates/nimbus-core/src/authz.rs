@@ -51,6 +51,8 @@ pub struct Access {
     /// `sqs:SendMessage`.
     pub action: &'static str,
     pub resources: Vec<Resource>,
+    /// Service condition keys the request gives values to (`s3:prefix`).
+    pub keys: Vec<(&'static str, Vec<String>)>,
 }
 
 /// A refusal, with what AWS's explanation names: who, what, on which
@@ -62,6 +64,9 @@ pub struct Denial {
     pub action: String,
     /// The resource's ARN (`*` when the action names none).
     pub resource: String,
+    /// The account that owns the resource (S3 explains a refusal only to
+    /// callers of that account).
+    pub resource_account: String,
     /// A Deny statement applied (else nothing allowed it).
     pub explicit: bool,
     /// `identity-based policy`, `resource-based policy`, `permissions
@@ -112,6 +117,18 @@ pub trait Authorizer: Send + Sync {
 /// The authorizer a request is held to; none when IAM is not enforced.
 #[derive(Clone, Default)]
 pub struct Enforcement(pub Option<Arc<dyn Authorizer>>);
+
+impl Enforcement {
+    /// Holds a request to `access` when IAM is enforced: for handlers that
+    /// decide item by item (S3's DeleteObjects) or ask a second action (a
+    /// copy's source).
+    pub async fn check(&self, ctx: &RequestContext, access: &Access) -> Result<(), Denial> {
+        match &self.0 {
+            Some(authorizer) => authorizer.authorize(ctx, access).await,
+            None => Ok(()),
+        }
+    }
+}
 
 impl fmt::Debug for Enforcement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

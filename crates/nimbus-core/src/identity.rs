@@ -1,16 +1,41 @@
 //! Who is calling: the account (and principal) behind an access key.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 /// The principal a set of credentials acts as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Identity {
     pub account_id: String,
     /// e.g. `arn:aws:sts::000000000000:assumed-role/role-name/session-name`.
     pub arn: String,
     /// e.g. `AROA...:session-name`.
     pub user_id: String,
+    /// What a session started by STS carries; `None` for long-term keys.
+    pub session: Option<Arc<Session>>,
+}
+
+/// What STS gave a session when it started it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    /// When its credentials stop working (seconds since the epoch).
+    pub expires: u64,
+    /// Session policies (the request's Policy and the documents of its
+    /// PolicyArns): the session can do no more than they allow.
+    pub policies: Vec<String>,
+    /// Session tags, as `aws:PrincipalTag/<key>` reads them.
+    pub tags: Vec<(String, String)>,
+    /// The session was started with an MFA code.
+    pub mfa: bool,
+}
+
+/// IAM's roles and managed policies, as STS asks about them when it
+/// starts a session.
+pub trait RoleDirectory: Send + Sync {
+    /// The role's MaxSessionDuration, when the role exists.
+    fn max_session_duration(&self, role_arn: &str) -> Option<i32>;
+    /// A managed policy's default version document, when it exists.
+    fn policy_document(&self, policy_arn: &str) -> Option<String>;
 }
 
 /// Temporary credentials issued by STS, so the gateway can find the account
@@ -45,6 +70,20 @@ impl CredentialRegistry {
         if let Ok(mut secrets) = self.secrets.write() {
             secrets.insert(access_key_id, secret_access_key);
         }
+    }
+
+    /// Whether an issued session's credentials have expired at `now`
+    /// (seconds since the epoch).
+    pub fn expired(&self, access_key_id: &str, now: u64) -> bool {
+        self.issued
+            .read()
+            .ok()
+            .and_then(|issued| {
+                issued
+                    .get(access_key_id)
+                    .and_then(|i| i.session.as_ref().map(|s| s.expires))
+            })
+            .is_some_and(|expires| expires <= now)
     }
 
     /// The secret key of an issued access key id.

@@ -21,6 +21,21 @@ pub struct GatewayConfig {
     pub verify_signatures: bool,
     /// The authorizer every request is held to (`--enforce-iam`).
     pub enforcement: nimbus_core::authz::Enforcement,
+    /// The authorizer unsigned requests are held to while signatures are
+    /// verified: resource policies (a public bucket, a queue open to `*`)
+    /// are then all that can admit them.
+    pub anonymous_enforcement: nimbus_core::authz::Enforcement,
+}
+
+impl GatewayConfig {
+    /// The authorizer a request is held to, signed or not.
+    pub fn enforcement_for(&self, unsigned: bool) -> nimbus_core::authz::Enforcement {
+        if unsigned && self.enforcement.0.is_none() {
+            self.anonymous_enforcement.clone()
+        } else {
+            self.enforcement.clone()
+        }
+    }
 }
 
 impl Default for GatewayConfig {
@@ -34,6 +49,7 @@ impl Default for GatewayConfig {
             clock: nimbus_runtime::Clock::real(),
             verify_signatures: false,
             enforcement: nimbus_core::authz::Enforcement::default(),
+            anonymous_enforcement: nimbus_core::authz::Enforcement::default(),
         }
     }
 }

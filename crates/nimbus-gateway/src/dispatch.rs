@@ -352,7 +352,9 @@ fn context(
             .header(http::header::HOST)
             .unwrap_or_default()
             .to_owned(),
-        enforcement: gateway.config().enforcement.clone(),
+        enforcement: gateway
+            .config()
+            .enforcement_for(matches!(auth, RequestAuth::Anonymous)),
         source_ip: request.peer,
     }
 }

@@ -55,6 +55,18 @@ pub trait Input: DeserializeOwned + Serialize + Send + 'static {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         Vec::new()
     }
+
+    /// The condition keys members of the input give values to, as
+    /// operations.txt says (`s3:prefix=Prefix`).
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        Vec::new()
+    }
+
+    /// The action the operation asks for instead of its own when a member
+    /// is present (`VersionId?s3:GetObjectVersion`).
+    fn action_variant(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 pub use nimbus_core::authz::ResourceRef;

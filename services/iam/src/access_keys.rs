@@ -128,6 +128,7 @@ impl Iam {
                 account_id: key.account.clone(),
                 arn: arn(&key.account, "user", &user.path, &user.name),
                 user_id: user.id.clone(),
+                session: None,
             },
         );
         self.registry.insert_secret(key.id.clone(), key.secret.clone());

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nimbus_core::authz::{Access, Authorizer, Denial, Resource};
-use nimbus_core::identity::CredentialRegistry;
+use nimbus_core::identity::{CredentialRegistry, Session};
 use nimbus_core::{AwsError, BoxFuture, RequestContext};
 use nimbus_policy::{Decision, Policies, Policy, PolicyKind, Principal, PrincipalType, Request, authorize};
 use nimbus_runtime::Clock;
@@ -27,6 +27,8 @@ pub struct IamAuthorizer {
     identities: Mutex<HashMap<String, (u64, Arc<Identities>)>>,
     /// Parsed resource policies by their text.
     resource_policies: Mutex<HashMap<String, Option<Arc<Policy>>>>,
+    /// Parsed session policies by the session's access key.
+    session_policies: Mutex<HashMap<String, Arc<Vec<Policy>>>>,
 }
 
 /// Resource policies kept parsed at most: a bound on memory, not a tuning.
@@ -46,17 +48,19 @@ impl IamAuthorizer {
             generation,
             identities: Mutex::new(HashMap::new()),
             resource_policies: Mutex::new(HashMap::new()),
+            session_policies: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The caller, from the key that signed the request.
-    fn principal(&self, ctx: &RequestContext) -> Principal {
+    /// The caller, from the key that signed the request, and what its
+    /// session (if STS started one) carries.
+    fn principal(&self, ctx: &RequestContext) -> (Principal, Option<Arc<Session>>) {
         let Some(key) = ctx.access_key_id.as_deref() else {
-            return Principal::anonymous();
+            return (Principal::anonymous(), None);
         };
         let Some(identity) = self.registry.lookup(key) else {
             // `test`, a 12-digit key: the account's root user.
-            return Principal::root(&ctx.account_id);
+            return (Principal::root(&ctx.account_id), None);
         };
         let resource = identity.arn.splitn(6, ':').nth(5).unwrap_or_default().to_owned();
         let kind = if let Some(rest) = resource.strip_prefix("assumed-role/") {
@@ -73,11 +77,44 @@ impl IamAuthorizer {
         } else {
             PrincipalType::User
         };
-        Principal {
+        let principal = Principal {
             arn: identity.arn,
             account: identity.account_id,
             kind,
+        };
+        (principal, identity.session)
+    }
+
+    /// A session's policies, parsed once per session.
+    fn session_policies(&self, key: Option<&str>, session: Option<&Session>) -> Arc<Vec<Policy>> {
+        let (Some(key), Some(session)) = (key, session.filter(|s| !s.policies.is_empty())) else {
+            return Arc::new(Vec::new());
+        };
+        if let Ok(cache) = self.session_policies.lock()
+            && let Some(parsed) = cache.get(key)
+        {
+            return Arc::clone(parsed);
         }
+        // A session policy that does not parse allows nothing (STS checked it).
+        let parsed: Arc<Vec<Policy>> = Arc::new(
+            session
+                .policies
+                .iter()
+                .map(|text| {
+                    Policy::parse(text, PolicyKind::Identity).or_else(|_| {
+                        Policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#, PolicyKind::Identity)
+                    })
+                })
+                .filter_map(Result::ok)
+                .collect(),
+        );
+        if let Ok(mut cache) = self.session_policies.lock() {
+            if cache.len() >= MAX_CACHED_POLICIES {
+                cache.clear();
+            }
+            cache.insert(key.to_owned(), Arc::clone(&parsed));
+        }
+        parsed
     }
 
     /// The caller's policies, parsed, from the cache while IAM is unchanged.
@@ -120,7 +157,7 @@ impl IamAuthorizer {
     }
 
     async fn decide(&self, ctx: &RequestContext, access: &Access) -> Result<(), Denial> {
-        let principal = self.principal(ctx);
+        let (principal, session) = self.principal(ctx);
         // An account's root user in its own account, where no resource
         // policy speaks: nothing can refuse it (nimbus has no SCPs).
         let own_and_unguarded = |r: &Resource| r.account == principal.account && r.policy.is_none();
@@ -144,6 +181,7 @@ impl IamAuthorizer {
                 },
                 action: access.action.to_owned(),
                 resource: resource.arn.clone(),
+                resource_account: resource.account.clone(),
                 explicit,
                 policy_type: kind.words(),
             })
@@ -153,16 +191,20 @@ impl IamAuthorizer {
                 principal: principal.arn.clone(),
                 action: access.action.to_owned(),
                 resource: "*".to_owned(),
+                resource_account: principal.account.clone(),
                 explicit: false,
                 policy_type: "identity-based policy",
             })?,
             false => Arc::new(Identities::default()),
         };
         let identity: Vec<&Policy> = identities.policies.iter().collect();
+        let session_policies = self.session_policies(ctx.access_key_id.as_deref(), session.as_deref());
+        let session_refs: Vec<&Policy> = session_policies.iter().collect();
         let assume_role = access.action == "sts:AssumeRole";
         // Condition keys are gathered only when some policy reads them.
         let needs_context = assume_role
             || identities.uses_context()
+            || session_policies.iter().any(Policy::uses_context)
             || access.resources.iter().any(|r| {
                 r.policy
                     .as_deref()
@@ -170,7 +212,14 @@ impl IamAuthorizer {
                     .is_some_and(|p| p.uses_context())
             });
         let context = if needs_context {
-            identities.context(&principal, ctx, self.clock.now_epoch_millis())
+            let mut context = identities.context(&principal, ctx, self.clock.now_epoch_millis());
+            if let Some(session) = &session {
+                session_context(&mut context, session);
+            }
+            for (key, values) in &access.keys {
+                context.set_many(key, values.clone());
+            }
+            context
         } else {
             nimbus_policy::Context::new()
         };
@@ -198,7 +247,7 @@ impl IamAuthorizer {
                 // A role's trust policy must allow on its own.
                 resource_must_allow: assume_role,
                 boundary: identities.boundary.as_ref(),
-                session: &[],
+                session: &session_refs,
                 scps: &[],
             };
             if let Some(denial) = denied(resource, authorize(&request, &policies)) {
@@ -206,6 +255,19 @@ impl IamAuthorizer {
             }
         }
         Ok(())
+    }
+}
+
+/// What a session adds to the condition keys: its tags (over the role's),
+/// and whether it was started with MFA (a key only temporary credentials
+/// carry).
+fn session_context(context: &mut nimbus_policy::Context, session: &Session) {
+    for (key, value) in &session.tags {
+        context.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+    }
+    context.set("aws:MultiFactorAuthPresent", session.mfa.to_string());
+    if session.mfa {
+        context.set("aws:MultiFactorAuthAge", "0");
     }
 }
 

@@ -94,7 +94,7 @@ fn managed_documents(table: &TableRef, account: &str, arns: &[String]) -> Result
     Ok(documents)
 }
 
-fn managed_document(table: &TableRef, account: &str, arn: &str) -> Result<Option<String>, AwsError> {
+pub fn managed_document(table: &TableRef, account: &str, arn: &str) -> Result<Option<String>, AwsError> {
     if let Some(policy) = managed::find(arn) {
         return Ok(Some(policy.document.to_string()));
     }

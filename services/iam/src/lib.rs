@@ -22,6 +22,7 @@ mod attachments;
 mod authorizer;
 mod boundaries;
 mod common;
+mod directory;
 mod entities;
 mod errors;
 mod groups;
@@ -79,6 +80,13 @@ impl Iam {
             Arc::clone(&self.registry),
             Arc::clone(&self.generation),
         ))
+    }
+
+    /// Roles and managed policies, as STS asks about them.
+    pub fn role_directory(&self) -> Arc<dyn nimbus_core::identity::RoleDirectory> {
+        Arc::new(directory::Directory {
+            store: Arc::clone(&self.store),
+        })
     }
 
     /// Marks cached policies stale (after every write).

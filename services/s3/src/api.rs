@@ -2,6 +2,7 @@
 //! every request of that kind: refusing ACLs a bucket does not take before
 //! anything is written, and notifying object changes once committed.
 
+use nimbus_core::authz::{Denial, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_s3_api::browser::{CorsGrant, Preflight, WebsiteAnswer, WebsiteRequest};
 use nimbus_s3_api::*;
@@ -50,6 +51,7 @@ impl S3Api for S3 {
                 ],
             ),
         )?;
+        self.authorize_copy_source(ctx, &input.copy_source).await?;
         let (bucket, key) = (input.bucket.clone(), input.key.clone());
         let output = S3::copy_object(self, ctx, input).await?;
         self.notify_created(ctx, &bucket, &key, "ObjectCreated:Copy");
@@ -175,10 +177,14 @@ impl S3Api for S3 {
     async fn delete_objects(
         &self,
         ctx: &RequestContext,
-        input: DeleteObjectsRequest,
+        mut input: DeleteObjectsRequest,
     ) -> Result<DeleteObjectsOutput, AwsError> {
         let bucket = input.bucket.clone();
-        let output = S3::delete_objects(self, input).await?;
+        let refused = self.take_refused_deletions(ctx, &mut input).await?;
+        let mut output = S3::delete_objects(self, input).await?;
+        if !refused.is_empty() {
+            output.errors.get_or_insert_with(Vec::new).extend(refused);
+        }
         let deleted = output.deleted.as_deref().unwrap_or_default();
         self.notify(ctx, &bucket, Change::DeletedMany(deleted));
         Ok(output)
@@ -525,10 +531,19 @@ impl S3Api for S3 {
 
     async fn upload_part_copy(
         &self,
-        _: &RequestContext,
+        ctx: &RequestContext,
         input: UploadPartCopyRequest,
     ) -> Result<UploadPartCopyOutput, AwsError> {
+        self.authorize_copy_source(ctx, &input.copy_source).await?;
         S3::upload_part_copy(self, input).await
+    }
+
+    async fn resource(&self, ctx: &RequestContext, named: ResourceRef<'_>) -> Result<Resource, AwsError> {
+        self.access_resource(ctx, named)
+    }
+
+    fn access_denied(&self, denial: Denial) -> AwsError {
+        crate::access::access_denied(&denial)
     }
 }
 

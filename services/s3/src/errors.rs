@@ -78,3 +78,8 @@ pub fn public_policy_blocked(account: &str, bucket: &str) -> AwsError {
 pub fn access_denied() -> AwsError {
     model::access_denied("Access Denied")
 }
+
+/// AccessDenied explained (IAM's refusal, to the owner account's callers).
+pub fn access_denied_because(message: String) -> AwsError {
+    model::access_denied(message)
+}

@@ -12,6 +12,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod access;
 mod acl;
 mod api;
 mod bucket_facts;

@@ -27,7 +27,9 @@ use nimbus_s3_api::browser::{WebsiteAnswer, WebsiteRequest};
 use nimbus_s3_api::{RoutingRule, WebsiteConfiguration};
 use nimbus_store::TableRef;
 
-use crate::policy::{self, Decision};
+use nimbus_policy::{Context, Decision, Policies, Policy, PolicyKind, Principal, Request, authorize};
+
+use crate::access;
 use crate::records::{BucketRecord, ObjectRecord};
 use crate::{S3, errors, records};
 
@@ -68,59 +70,56 @@ struct Site<'a> {
 }
 
 /// What lets an anonymous caller into a bucket: its policy and ACLs, as
-/// its public access block and object ownership leave them.
+/// its public access block and object ownership leave them, decided by
+/// the IAM engine (see [`crate::access`]).
 struct PublicAccess<'a> {
-    bucket: &'a str,
-    /// The policy, unless RestrictPublicBuckets makes S3 ignore its public grants.
-    policy: Option<&'a str>,
-    /// Denies count even when grants are ignored.
-    deny_source: Option<&'a str>,
-    /// Bucket ACL, when ACLs grant anything (not IgnorePublicAcls, not BucketOwnerEnforced).
-    acls_honoured: bool,
-    bucket_acl: Option<&'a str>,
+    bucket: &'a BucketRecord,
 }
 
 impl<'a> PublicAccess<'a> {
     fn of(bucket: &'a BucketRecord) -> Self {
-        let block = bucket.public_access_block.clone().unwrap_or_default();
-        let enforced_ownership = bucket
-            .ownership
-            .as_ref()
-            .and_then(|controls| controls.rules.first())
-            .is_some_and(|rule| rule.object_ownership == "BucketOwnerEnforced");
-        let policy = bucket.policy.as_deref();
-        PublicAccess {
-            bucket: &bucket.name,
-            policy: policy.filter(|_| block.restrict_public_buckets != Some(true)),
-            deny_source: policy,
-            acls_honoured: block.ignore_public_acls != Some(true) && !enforced_ownership,
-            bucket_acl: bucket.acl.as_deref(),
-        }
+        PublicAccess { bucket }
     }
 
-    /// Policy first (a Deny wins over everything), then the ACL.
-    fn allows(&self, action: &str, resource: &str, acl: Option<&str>) -> bool {
-        let decide = |policy: Option<&str>| policy.map(|p| policy::anonymous_decision(p, action, resource));
-        if decide(self.deny_source) == Some(Decision::Denied) {
+    /// Whether the anonymous browser may do `action` on `resource`;
+    /// `object_acl` when the resource is an object.
+    fn allows(&self, action: &str, resource: &str, object_acl: Option<Option<&str>>) -> bool {
+        let Some(text) = access::resource_policy(self.bucket, object_acl, true) else {
             return false;
-        }
-        decide(self.policy) == Some(Decision::Allowed) || (self.acls_honoured && grants_public_read(acl))
+        };
+        let Ok(policy) = Policy::parse(&text, PolicyKind::Resource) else {
+            return false;
+        };
+        let mut context = Context::new();
+        context.set("aws:SecureTransport", "false");
+        let principal = Principal::anonymous();
+        let request = Request {
+            principal: &principal,
+            action,
+            resource,
+            context: &context,
+        };
+        let policies = Policies {
+            identity: &[],
+            resource: Some(&policy),
+            resource_account: Some(&self.bucket.account),
+            resource_must_allow: false,
+            boundary: None,
+            session: &[],
+            scps: &[],
+        };
+        authorize(&request, &policies) == Decision::Allow
     }
 
     fn can_read(&self, object: &ObjectRecord) -> bool {
-        let resource = format!("arn:aws:s3:::{}/{}", self.bucket, object.key);
-        self.allows("s3:GetObject", &resource, object.acl.as_deref())
+        let resource = format!("arn:aws:s3:::{}/{}", self.bucket.name, object.key);
+        self.allows("s3:GetObject", &resource, Some(object.acl.as_deref()))
     }
 
     fn can_list(&self) -> bool {
-        let resource = format!("arn:aws:s3:::{}", self.bucket);
-        self.allows("s3:ListBucket", &resource, self.bucket_acl)
+        let resource = format!("arn:aws:s3:::{}", self.bucket.name);
+        self.allows("s3:ListBucket", &resource, None)
     }
-}
-
-/// Canned ACLs that grant AllUsers READ.
-fn grants_public_read(canned: Option<&str>) -> bool {
-    matches!(canned, Some("public-read" | "public-read-write"))
 }
 
 impl Site<'_> {

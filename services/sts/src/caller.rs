@@ -36,6 +36,7 @@ pub fn root_identity(account_id: &str) -> Identity {
         account_id: account_id.to_owned(),
         arn: format!("arn:aws:iam::{account_id}:root"),
         user_id: account_id.to_owned(),
+        session: None,
     }
 }
 

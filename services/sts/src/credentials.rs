@@ -1,7 +1,5 @@
 //! Temporary credentials and the ids STS hands out.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use nimbus_core::Timestamp;
 use rand::Rng;
 
@@ -17,7 +15,8 @@ const SESSION_TOKEN_PREFIX: &str = "IQoJb3JpZ2luX2VjE";
 const SESSION_TOKEN_RANDOM_LEN: usize = 300;
 
 /// A fresh set of temporary credentials valid for `duration_seconds` from now.
-pub fn issue(duration_seconds: i64) -> Credentials {
+/// New credentials that expire at `expires_at` (seconds since the epoch).
+pub fn issue(expires_at: i64) -> Credentials {
     let mut rng = rand::rng();
     let mut token = String::from(SESSION_TOKEN_PREFIX);
     token.push_str(&random_string(
@@ -29,12 +28,17 @@ pub fn issue(duration_seconds: i64) -> Credentials {
         access_key_id: format!("ASIA{}", random_string(&mut rng, UPPER_ALPHANUMERIC, 16)),
         secret_access_key: random_string(&mut rng, SECRET_ALPHABET, 40),
         session_token: token,
-        expiration: expires_in(duration_seconds),
+        expiration: Timestamp {
+            seconds: expires_at,
+            nanos: 0,
+        },
     }
 }
 
 /// Now plus `seconds`, to the whole second as AWS reports expirations.
+#[cfg(test)]
 pub fn expires_in(seconds: i64) -> Timestamp {
+    use std::time::{SystemTime, UNIX_EPOCH};
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -79,20 +83,23 @@ mod tests {
 
     #[test]
     fn issued_credentials_look_like_aws_ones() {
-        let credentials = issue(900);
+        let credentials = issue(expires_in(900).seconds);
         let key = &credentials.access_key_id;
         assert_eq!(key.len(), 20);
         assert!(key.starts_with("ASIA"));
         assert!(key.bytes().all(|b| UPPER_ALPHANUMERIC.contains(&b)));
         assert_eq!(credentials.secret_access_key.len(), 40);
         assert!(credentials.session_token.len() > 100);
-        assert_ne!(issue(900).access_key_id, credentials.access_key_id);
+        assert_ne!(
+            issue(expires_in(900).seconds).access_key_id,
+            credentials.access_key_id
+        );
     }
 
     #[test]
     fn expiration_is_now_plus_duration() {
         let before = expires_in(0).seconds;
-        let expiration = issue(3600).expiration;
+        let expiration = issue(expires_in(3600).seconds).expiration;
         assert!(expiration.seconds >= before + 3600 && expiration.seconds <= before + 3601);
         assert_eq!(expiration.nanos, 0);
     }

@@ -9,10 +9,10 @@ use nimbus_sts_api::errors;
 
 use crate::Sts;
 use crate::arn::{RoleArn, is_iam_name, saml_provider_name};
-use crate::credentials::expires_in;
 use crate::role::{DEFAULT_ROLE_SESSION_SECONDS, MAX_ROLE_SESSION_SECONDS, MIN_ROLE_SESSION_SECONDS};
 use crate::rules::{Violations, packed_policy_size};
 use crate::{jwt, saml};
+use nimbus_core::identity::Session;
 use nimbus_sts_api::{
     AssumeRoleWithSAMLRequest, AssumeRoleWithSAMLResponse, AssumeRoleWithWebIdentityRequest,
     AssumeRoleWithWebIdentityResponse,
@@ -39,7 +39,7 @@ impl Sts {
             (None, Some(_)) => jwt::Claims::default(),
             (None, None) => return Err(invalid_identity_token()),
         };
-        let now = expires_in(0).seconds;
+        let now = self.now_seconds();
         if let Some(expires) = claims.expires.filter(|&expires| expires <= now) {
             return Err(errors::expired_token(format!(
                 "Token expired: current date/time {now} must be before the expiration date/time {expires}"
@@ -48,7 +48,8 @@ impl Sts {
         let role = RoleArn::parse(&input.role_arn)?;
         let packed = packed_policy_size(input.policy.as_deref(), 0)?;
         let duration = input.duration_seconds.unwrap_or(DEFAULT_ROLE_SESSION_SECONDS);
-        let (credentials, user) = self.start_role_session(&role, &input.role_session_name, duration);
+        let (credentials, user) =
+            self.start_role_session(&role, &input.role_session_name, duration, Session::default());
         Ok(AssumeRoleWithWebIdentityResponse {
             credentials: Some(credentials),
             subject_from_web_identity_token: claims.subject,
@@ -90,7 +91,7 @@ impl Sts {
             .or(assertion.session_duration)
             .unwrap_or(DEFAULT_ROLE_SESSION_SECONDS)
             .clamp(MIN_ROLE_SESSION_SECONDS, MAX_ROLE_SESSION_SECONDS);
-        let (credentials, user) = self.start_role_session(&role, &session_name, duration);
+        let (credentials, user) = self.start_role_session(&role, &session_name, duration, Session::default());
         // AWS documents NameQualifier as BASE64(SHA1(issuer + account + "/" + provider name)).
         let name_qualifier = assertion.issuer.as_deref().map(|issuer| {
             let seed = format!("{issuer}{}/{provider}", role.account_id);

@@ -18,8 +18,9 @@ mod session;
 
 use std::sync::Arc;
 
-use nimbus_core::identity::CredentialRegistry;
+use nimbus_core::identity::{CredentialRegistry, RoleDirectory};
 use nimbus_core::{AwsError, RequestContext};
+use nimbus_runtime::Clock;
 use nimbus_sts_api::*;
 
 pub use credentials::role_id;
@@ -28,11 +29,41 @@ pub use credentials::role_id;
 pub struct Sts {
     /// Access keys STS issued → the identity each one acts as.
     registry: Arc<CredentialRegistry>,
+    /// What credentials expire by.
+    clock: Clock,
+    /// IAM's roles and policies: session limits and PolicyArns.
+    roles: Option<Arc<dyn RoleDirectory>>,
 }
 
 impl Sts {
     pub fn new(registry: Arc<CredentialRegistry>) -> Self {
-        Sts { registry }
+        Sts {
+            registry,
+            clock: Clock::real(),
+            roles: None,
+        }
+    }
+
+    /// Credentials expire by this clock (a test clock in tests).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Roles' MaxSessionDuration and managed policies come from IAM.
+    pub fn with_roles(mut self, roles: Arc<dyn RoleDirectory>) -> Self {
+        self.roles = Some(roles);
+        self
+    }
+
+    /// When credentials issued now for `seconds` expire.
+    fn expiry(&self, seconds: i32) -> i64 {
+        self.now_seconds().saturating_add(seconds.into())
+    }
+
+    /// Now, in whole seconds since the epoch.
+    fn now_seconds(&self) -> i64 {
+        i64::try_from(self.clock.now_epoch_millis() / 1000).unwrap_or(i64::MAX)
     }
 }
 

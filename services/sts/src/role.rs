@@ -1,13 +1,18 @@
 //! AssumeRole, and the role session every Assume* operation starts.
 
-use nimbus_core::identity::Identity;
+use std::sync::Arc;
+
+use nimbus_core::identity::{Identity, Session};
 use nimbus_core::{AwsError, RequestContext};
+use nimbus_sts_api::errors;
 
 use crate::Sts;
 use crate::arn::RoleArn;
 use crate::credentials::{issue, role_id};
 use crate::rules::{ROLE_CHAINING_MAX_SECONDS, Violations, packed_policy_size, role_chaining_too_long};
-use nimbus_sts_api::{AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, Tag};
+use nimbus_sts_api::{
+    AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, PolicyDescriptorType, Tag,
+};
 
 /// Role sessions last an hour unless asked otherwise.
 pub const DEFAULT_ROLE_SESSION_SECONDS: i32 = 3600;
@@ -33,18 +38,62 @@ impl Sts {
         violations.into_result()?;
 
         let role = RoleArn::parse(&input.role_arn)?;
+        let caller = self.caller(ctx);
+        // As on AWS; held to only when IAM is, so the default `test` keys
+        // (an account's root) can still assume roles without it.
+        if ctx.enforcement.0.is_some() && caller.identity.arn.ends_with(":root") {
+            return Err(errors::access_denied(
+                "Roles may not be assumed by root accounts.",
+            ));
+        }
         let duration = input.duration_seconds.unwrap_or(DEFAULT_ROLE_SESSION_SECONDS);
-        if self.caller(ctx).temporary && duration > ROLE_CHAINING_MAX_SECONDS {
+        if caller.temporary && duration > ROLE_CHAINING_MAX_SECONDS {
             return Err(role_chaining_too_long());
         }
+        if let Some(max) = self
+            .roles
+            .as_ref()
+            .and_then(|roles| roles.max_session_duration(role.arn))
+            && duration > max
+        {
+            return Err(errors::validation_error(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
         let packed = packed_policy_size(input.policy.as_deref(), tag_bytes(input.tags.as_deref()))?;
-        let (credentials, user) = self.start_role_session(&role, &input.role_session_name, duration);
+        let session = Session {
+            expires: 0,
+            policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
+            tags: input
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|tag| (tag.key, tag.value))
+                .collect(),
+            mfa: input.token_code.is_some(),
+        };
+        let (credentials, user) = self.start_role_session(&role, &input.role_session_name, duration, session);
         Ok(AssumeRoleResponse {
             credentials: Some(credentials),
             assumed_role_user: Some(user),
             packed_policy_size: packed,
             source_identity: input.source_identity,
         })
+    }
+
+    /// A session's policies: the inline one and the documents of the
+    /// managed ones its PolicyArns name (those IAM knows).
+    pub(crate) fn session_policies(
+        &self,
+        inline: Option<&str>,
+        arns: Option<&[PolicyDescriptorType]>,
+    ) -> Vec<String> {
+        let managed = arns
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|descriptor| descriptor.arn.as_deref())
+            .filter_map(|arn| self.roles.as_ref()?.policy_document(arn));
+        inline.map(str::to_owned).into_iter().chain(managed).collect()
     }
 
     /// Issues credentials for a session of `role` and records them, so requests
@@ -54,12 +103,15 @@ impl Sts {
         role: &RoleArn<'_>,
         session_name: &str,
         duration_seconds: i32,
+        mut session: Session,
     ) -> (Credentials, AssumedRoleUser) {
-        let credentials = issue(duration_seconds.into());
+        let expires = self.expiry(duration_seconds);
+        let credentials = issue(expires);
         let user = AssumedRoleUser {
             assumed_role_id: format!("{}:{session_name}", role_id(role.arn)),
             arn: role.session_arn(session_name),
         };
+        session.expires = u64::try_from(expires).unwrap_or_default();
         // Kept for the gateway's optional signature verification.
         self.registry.insert_secret(
             credentials.access_key_id.clone(),
@@ -71,6 +123,7 @@ impl Sts {
                 account_id: role.account_id.to_owned(),
                 arn: user.arn.clone(),
                 user_id: user.assumed_role_id.clone(),
+                session: Some(Arc::new(session)),
             },
         );
         (credentials, user)

@@ -1,7 +1,9 @@
 //! GetSessionToken and GetFederationToken: credentials for the caller itself
 //! (or a federated user in its account), not for a role.
 
-use nimbus_core::identity::Identity;
+use std::sync::Arc;
+
+use nimbus_core::identity::{Identity, Session};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sts;
@@ -32,15 +34,25 @@ impl Sts {
         if caller.temporary {
             return Err(needs_long_term_credentials("GetSessionToken"));
         }
-        let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
+        let expires = self.expiry(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS));
+        let credentials = issue(expires);
         // Kept for the gateway's optional signature verification.
         self.registry.insert_secret(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.clone(),
         );
-        // A session token acts as the caller itself.
-        self.registry
-            .insert(credentials.access_key_id.clone(), caller.identity);
+        // A session token acts as the caller itself, until it expires.
+        let session = Session {
+            expires: u64::try_from(expires).unwrap_or_default(),
+            ..Session::default()
+        };
+        self.registry.insert(
+            credentials.access_key_id.clone(),
+            Identity {
+                session: Some(Arc::new(session)),
+                ..caller.identity
+            },
+        );
         Ok(GetSessionTokenResponse {
             credentials: Some(credentials),
         })
@@ -70,18 +82,33 @@ impl Sts {
                 input.name
             ),
         };
-        let credentials = issue(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS).into());
+        let expires = self.expiry(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS));
+        let credentials = issue(expires);
         // Kept for the gateway's optional signature verification.
         self.registry.insert_secret(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.clone(),
         );
+        // A federated user can do what both the user and the session's
+        // policies allow.
+        let session = Session {
+            expires: u64::try_from(expires).unwrap_or_default(),
+            policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
+            tags: input
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|tag| (tag.key, tag.value))
+                .collect(),
+            mfa: false,
+        };
         self.registry.insert(
             credentials.access_key_id.clone(),
             Identity {
                 account_id,
                 arn: user.arn.clone(),
                 user_id: user.federated_user_id.clone(),
+                session: Some(Arc::new(session)),
             },
         );
         Ok(GetFederationTokenResponse {

@@ -78,12 +78,21 @@ pub struct Spec {
 }
 
 /// What an operation asks of IAM: an action, on the resources named by
-/// members of its input (`kind`, member name).
+/// members of its input (`kind`, member name), with the condition keys
+/// members of its input give values to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRule {
     pub action: String,
     /// Kind, member, and the member that qualifies it (`+Qualifier`).
     pub resources: Vec<(String, String, Option<String>)>,
+    /// Condition key and the member that gives its values (`s3:prefix=Prefix`;
+    /// `key=?Member`: "true" when the member is present).
+    pub keys: Vec<(String, String)>,
+    /// A member whose presence makes the action another
+    /// (`VersionId?s3:GetObjectVersion`).
+    pub variant: Option<(String, String)>,
+    /// The handler decides, item by item (`by-handler`): no guard.
+    pub by_handler: bool,
 }
 
 impl AccessRule {
@@ -96,25 +105,43 @@ impl AccessRule {
                 "operations.txt: `{action}` is not an IAM action (`service:Action`) in `{line}`"
             ));
         }
-        let resources = rest
-            .iter()
-            .map(|word| {
-                word.split_once(':')
-                    .map(|(kind, member)| match member.split_once('+') {
-                        Some((member, qualifier)) => {
-                            (kind.to_owned(), member.to_owned(), Some(qualifier.to_owned()))
-                        }
-                        None => (kind.to_owned(), member.to_owned(), None),
-                    })
-                    .ok_or_else(|| {
-                        format!("operations.txt: expected `kind:Member`, got `{word}` in `{line}`")
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(AccessRule {
+        let mut rule = AccessRule {
             action: (*action).to_owned(),
-            resources,
-        })
+            resources: Vec::new(),
+            keys: Vec::new(),
+            variant: None,
+            by_handler: false,
+        };
+        for word in rest {
+            rule.take(word).map_err(|expected| {
+                format!("operations.txt: expected {expected}, got `{word}` in `{line}`")
+            })?;
+        }
+        Ok(rule)
+    }
+
+    /// One word after the action: `key=Member`, `Member?service:Action`,
+    /// or `kind:Member[+Qualifier]`.
+    fn take(&mut self, word: &str) -> Result<(), &'static str> {
+        if word == "by-handler" {
+            self.by_handler = true;
+        } else if let Some((key, member)) = word.split_once('=') {
+            self.keys.push((key.to_owned(), member.to_owned()));
+        } else if let Some((member, action)) = word.split_once('?') {
+            if !action.contains(':') || self.variant.is_some() {
+                return Err("one `Member?service:Action`");
+            }
+            self.variant = Some((member.to_owned(), action.to_owned()));
+        } else {
+            let (kind, member) = word.split_once(':').ok_or("`kind:Member`")?;
+            let (member, qualifier) = match member.split_once('+') {
+                Some((member, qualifier)) => (member, Some(qualifier.to_owned())),
+                None => (member, None),
+            };
+            self.resources
+                .push((kind.to_owned(), member.to_owned(), qualifier));
+        }
+        Ok(())
     }
 }
 

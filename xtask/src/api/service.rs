@@ -83,11 +83,8 @@ pub fn render_io_traits(
                 "    fn set_stream(&mut self, stream: ByteStream) {{\n        self.{field} = Some(stream);\n    }}"
             );
         }
-        if let Some(resources) = input_resources(ops, shapes, input)? {
-            let _ = writeln!(
-                body,
-                "    fn resources(&self) -> Vec<ResourceRef<'_>> {{\n        {resources}\n    }}"
-            );
+        if let Some(rule) = input_access(ops, input)? {
+            render_access_methods(&mut body, shapes, input, rule)?;
         }
         if body.is_empty() {
             let _ = writeln!(out, "impl Input for {rust} {{}}\n");
@@ -122,25 +119,104 @@ pub fn render_io_traits(
     Ok(())
 }
 
-/// The body of an input's `resources()`: the members its operations'
-/// access rules name (the same for every operation that takes the input).
-fn input_resources(ops: &[Op], shapes: &Shapes<'_>, input: &str) -> Result<Option<String>, String> {
+/// The access rule of the operations that take an input (the same for
+/// every one of them, the action aside).
+fn input_access<'o>(ops: &'o [Op], input: &str) -> Result<Option<&'o AccessRule>, String> {
+    let same = |a: &AccessRule, b: &AccessRule| {
+        (&a.resources, &a.keys, &a.variant) == (&b.resources, &b.keys, &b.variant)
+    };
     let mut rules = ops
         .iter()
         .filter(|op| op.input.as_deref() == Some(input))
-        .filter_map(|op| op.access.as_ref().map(|rule| (op, &rule.resources)));
-    let Some((first, resources)) = rules.next() else {
+        .filter_map(|op| op.access.as_ref().map(|rule| (op, rule)));
+    let Some((first, rule)) = rules.next() else {
         return Ok(None);
     };
-    if let Some((other, _)) = rules.find(|(_, other)| *other != resources) {
+    if let Some((other, _)) = rules.find(|(_, other)| !same(rule, other)) {
         return Err(format!(
             "{} and {} take {input} but name different resources",
             first.name, other.name
         ));
     }
-    if resources.is_empty() {
-        return Ok(None);
+    Ok(Some(rule))
+}
+
+/// An input's `resources()`, `condition_keys()` and `action_variant()`,
+/// those its access rule asks for.
+fn render_access_methods(
+    body: &mut String,
+    shapes: &Shapes<'_>,
+    input: &str,
+    rule: &AccessRule,
+) -> Result<(), String> {
+    if !rule.resources.is_empty() {
+        let resources = input_resources(shapes, input, &rule.resources)?;
+        let _ = writeln!(
+            body,
+            "    fn resources(&self) -> Vec<ResourceRef<'_>> {{\n        {resources}\n    }}"
+        );
     }
+    if !rule.keys.is_empty() {
+        let mut lines = String::new();
+        for (key, member) in &rule.keys {
+            // `key=?Member`: "true" when the member is present, else absent.
+            if let Some(member) = member.strip_prefix('?') {
+                let (field, optional, _) = shapes.key_member(input, member)?;
+                if !optional {
+                    return Err(format!(
+                        "{input}.{member} is required: {key} would always be true"
+                    ));
+                }
+                let _ = writeln!(
+                    lines,
+                    "        if self.{field}.is_some() {{\n            keys.push((\"{key}\", vec![\"true\".to_owned()]));\n        }}"
+                );
+                continue;
+            }
+            let (field, optional, list) = shapes.key_member(input, member)?;
+            let values = if list {
+                "value.iter().map(|v| v.to_string()).collect()"
+            } else {
+                "vec![value.to_string()]"
+            };
+            let _ = if optional {
+                writeln!(
+                    lines,
+                    "        if let Some(value) = &self.{field} {{\n            keys.push((\"{key}\", {values}));\n        }}"
+                )
+            } else {
+                writeln!(
+                    lines,
+                    "        let value = &self.{field};\n        keys.push((\"{key}\", {values}));"
+                )
+            };
+        }
+        let _ = writeln!(
+            body,
+            "    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {{\n        let mut keys = Vec::new();\n{lines}        keys\n    }}"
+        );
+    }
+    if let Some((member, action)) = &rule.variant {
+        let (field, optional, _) = shapes.key_member(input, member)?;
+        if !optional {
+            return Err(format!(
+                "{input}.{member} is required: the action would always be {action}"
+            ));
+        }
+        let _ = writeln!(
+            body,
+            "    fn action_variant(&self) -> Option<&'static str> {{\n        self.{field}.as_ref().map(|_| \"{action}\")\n    }}"
+        );
+    }
+    Ok(())
+}
+
+/// The body of an input's `resources()`: the members its access rule names.
+fn input_resources(
+    shapes: &Shapes<'_>,
+    input: &str,
+    resources: &[(String, String, Option<String>)],
+) -> Result<String, String> {
     let mut pushes = Vec::new();
     for (kind, member, qualifier) in resources {
         let (field, optional) = shapes.string_member(input, member)?;
@@ -159,10 +235,7 @@ fn input_resources(ops: &[Op], shapes: &Shapes<'_>, input: &str) -> Result<Optio
             format!("Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field}, qualifier: {qualifier} }})")
         });
     }
-    Ok(Some(format!(
-        "[{}].into_iter().flatten().collect()",
-        pushes.join(", ")
-    )))
+    Ok(format!("[{}].into_iter().flatten().collect()", pushes.join(", ")))
 }
 
 /// Each operation's IAM action (operations.txt), for the server's guard.
@@ -171,7 +244,7 @@ pub fn render_actions(out: &mut String, ops: &[Op]) {
     let arms: Vec<String> = ops
         .iter()
         .filter_map(|op| {
-            let rule = op.access.as_ref()?;
+            let rule = op.access.as_ref().filter(|rule| !rule.by_handler)?;
             Some(format!(
                 "        ops::{} => Some(\"{}\"),",
                 op.constant(),
@@ -282,7 +355,7 @@ pub fn render_server(out: &mut String, spec: &Spec, ops: &[Op], families: &[Fami
             .replace("API", &format!("{name}Api")),
     );
     out.push_str(
-        &"\n/// What a call is held to when IAM is enforced: its operation's action\n/// on the resources its input names, decided by the authorizer.\nstruct Guard<'a, S> {\n    api: &'a S,\n    ctx: &'a RequestContext,\n}\n\nimpl<S: API> Guard<'_, S> {\n    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {\n        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {\n            return Ok(());\n        };\n        let mut resources = Vec::new();\n        for named in input.resources() {\n            resources.push(self.api.resource(self.ctx, named).await?);\n        }\n        if resources.is_empty() {\n            resources.push(Resource::any(&self.ctx.account_id));\n        }\n        let access = Access { action, resources };\n        authorizer\n            .authorize(self.ctx, &access)\n            .await\n            .map_err(|denial| self.api.access_denied(denial))\n    }\n}\n"
+        &"\n/// What a call is held to when IAM is enforced: its operation's action\n/// on the resources its input names, decided by the authorizer.\nstruct Guard<'a, S> {\n    api: &'a S,\n    ctx: &'a RequestContext,\n}\n\nimpl<S: API> Guard<'_, S> {\n    async fn check(&self, operation: OperationId, input: &impl Input) -> Result<(), AwsError> {\n        let (Some(authorizer), Some(action)) = (&self.ctx.enforcement.0, action_of(operation)) else {\n            return Ok(());\n        };\n        let mut resources = Vec::new();\n        for named in input.resources() {\n            resources.push(self.api.resource(self.ctx, named).await?);\n        }\n        if resources.is_empty() {\n            resources.push(Resource::any(&self.ctx.account_id));\n        }\n        let action = input.action_variant().unwrap_or(action);\n        let access = Access { action, resources, keys: input.condition_keys() };\n        authorizer\n            .authorize(self.ctx, &access)\n            .await\n            .map_err(|denial| self.api.access_denied(denial))\n    }\n}\n"
             .replace("API", &format!("{name}Api")),
     );
     render_codecs(out, families);

@@ -279,6 +279,54 @@ impl<'m> Shapes<'m> {
         Err(format!("{shape_name} has no member {member}"))
     }
 
+    /// A member that gives a condition key its values: its field, whether
+    /// it is optional, and whether it is a list (of strings); scalars of
+    /// any kind but timestamps and blobs.
+    pub fn key_member(&self, shape_name: &str, member: &str) -> Result<(String, bool, bool), String> {
+        let shape = self
+            .shapes
+            .get(shape_name)
+            .ok_or_else(|| format!("no shape {shape_name}"))?;
+        let members = shape
+            .get("members")
+            .and_then(Value::as_object)
+            .ok_or_else(|| format!("{shape_name} has no members"))?;
+        let mut taken = HashSet::new();
+        for (name, value) in members {
+            let field = unique_field_name(&mut taken, name);
+            if name != member {
+                continue;
+            }
+            let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
+            let target = self.shapes.get(target);
+            let list = match target.map(shape_type) {
+                Some("string" | "integer" | "long" | "boolean" | "double" | "float") => false,
+                Some("list") => {
+                    let item = target
+                        .and_then(|t| t.get("member"))
+                        .and_then(|m| m.get("shape"))
+                        .and_then(Value::as_str)
+                        .and_then(|item| self.shapes.get(item));
+                    if item.map(shape_type) != Some("string") {
+                        return Err(format!("{shape_name}.{member} is not a list of strings"));
+                    }
+                    true
+                }
+                _ => {
+                    return Err(format!(
+                        "{shape_name}.{member} is not a scalar or a list of strings"
+                    ));
+                }
+            };
+            let required = shape
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
+            return Ok((field, !required, list));
+        }
+        Err(format!("{shape_name} has no member {member}"))
+    }
+
     /// The field holding a structure's streaming payload, if it has one.
     pub fn stream_field(&self, shape_name: &str) -> Option<String> {
         let shape = self.shapes.get(shape_name)?;

@@ -14,6 +14,7 @@ const MODEL: &str = r#"{
             "Attrs": {"shape": "AttrMap"},
             "Node": {"shape": "Node"},
             "Mode": {"shape": "ModeEnum"},
+            "Names": {"shape": "NameList"},
             "Custom": {"shape": "Custom"},
             "type": {"shape": "Str"}
         }},
@@ -24,6 +25,7 @@ const MODEL: &str = r#"{
         "Node": {"type": "structure", "members": {"Child": {"shape": "Node"}, "Kids": {"shape": "NodeList"}}},
         "NodeList": {"type": "list", "member": {"shape": "Node"}},
         "TagList": {"type": "list", "member": {"shape": "Tag"}},
+        "NameList": {"type": "list", "member": {"shape": "Str"}},
         "Tag": {"type": "structure", "required": ["Key"], "members": {"Key": {"shape": "Str"}}},
         "AttrMap": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Int"}, "sparse": true},
         "Custom": {"type": "structure", "members": {"Inner": {"shape": "Unreachable"}}},
@@ -94,6 +96,29 @@ fn access_rules_generate_the_action_table_and_the_resources() {
     ] {
         assert!(source.contains(expected), "missing {expected:?} in:\n{source}");
     }
+}
+
+/// Condition keys and an action variant become the input's
+/// `condition_keys()` and `action_variant()`.
+#[test]
+fn access_rules_generate_condition_keys_and_the_action_variant() {
+    let source = generated(
+        "type Custom = crate::Custom\nPut demo:PutThing thing:Name demo:mode=Mode demo:names=Names demo:moded=?Mode Mode?demo:PutMode\n",
+    )
+    .expect("generates");
+    for expected in [
+        "fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {",
+        "keys.push((\"demo:mode\", vec![value.to_string()]));",
+        "keys.push((\"demo:names\", value.iter().map(|v| v.to_string()).collect()));",
+        "if self.mode.is_some() {\n            keys.push((\"demo:moded\", vec![\"true\".to_owned()]));",
+        "fn action_variant(&self) -> Option<&'static str> {",
+        "self.mode.as_ref().map(|_| \"demo:PutMode\")",
+    ] {
+        assert!(source.contains(expected), "missing {expected:?} in:\n{source}");
+    }
+    let error = generated("type Custom = crate::Custom\nPut demo:PutThing Name?demo:Other\n")
+        .expect_err("Name is required");
+    assert!(error.contains("is required"), "{error}");
 }
 
 #[test]

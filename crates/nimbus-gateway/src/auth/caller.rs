@@ -68,6 +68,7 @@ mod tests {
                 account_id: "222222222222".into(),
                 arn: "arn:aws:sts::222222222222:assumed-role/r/s".into(),
                 user_id: "AROA:s".into(),
+                session: None,
             },
         );
         let config = GatewayConfig {

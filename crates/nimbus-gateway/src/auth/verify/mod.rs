@@ -216,6 +216,10 @@ pub fn before_body(
     let Some(secret) = secret_of(credentials, sig.scope.access_key_id()) else {
         return Err(unknown_key(family, sig.scope.access_key_id()));
     };
+    let now = config.clock.now_epoch_millis() / 1000;
+    if credentials.expired(sig.scope.access_key_id(), now) {
+        return Err(expired_token(family));
+    }
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
     if !presigned {
         skew::check(
@@ -426,6 +430,16 @@ impl Check {
 
 const SIGNATURE_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. \
      Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// Temporary credentials past their expiration, in the service's words.
+fn expired_token(family: Family) -> AwsError {
+    const MESSAGE: &str = "The security token included in the request is expired";
+    match family {
+        Family::S3 => AwsError::new("ExpiredToken", "The provided token has expired.", 400),
+        Family::Query => AwsError::new("ExpiredToken", MESSAGE, 403),
+        Family::Json => AwsError::new("ExpiredTokenException", MESSAGE, 400),
+    }
+}
 
 fn unknown_key(family: Family, access_key_id: &str) -> AwsError {
     const TOKEN_MESSAGE: &str = "The security token included in the request is invalid.";

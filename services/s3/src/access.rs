@@ -1,0 +1,372 @@
+//! Who may touch a bucket or an object, as S3 decides with IAM: the bucket
+//! policy and the ACLs S3 honours become one resource-based policy, which
+//! the enforcement engine holds requests to (`--enforce-iam`, and unsigned
+//! requests whenever signatures are verified), and which the website
+//! endpoint asks about its anonymous browsers.
+//!
+//! ACLs, as the S3 user guide maps their permissions to actions: a bucket's
+//! READ lists it, its WRITE puts and deletes objects in it, an object's READ
+//! gets it. They count only while the bucket's ObjectOwnership allows ACLs
+//! (not BucketOwnerEnforced, the default since 2023) and IgnorePublicAcls is
+//! off. Under RestrictPublicBuckets a public bucket policy grants nothing
+//! to callers outside the owner's account (its Deny statements still apply).
+
+use nimbus_core::authz::{Access, Denial, Resource, ResourceRef};
+use nimbus_core::{AwsError, RequestContext};
+use serde_json::{Value as Json, json};
+
+use crate::records::{self, BucketRecord};
+use crate::{S3, errors, policy};
+
+/// The actions an ACL permission grants, per level.
+const BUCKET_READ: &[&str] = &[
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:ListBucketMultipartUploads",
+];
+const BUCKET_WRITE: &[&str] = &["s3:PutObject", "s3:DeleteObject"];
+const OBJECT_READ: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
+
+/// The grantee groups canned ACLs name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    AllUsers,
+    AuthenticatedUsers,
+}
+
+/// The public grants of a canned ACL: (group, grants WRITE as well as READ).
+fn public_grants(canned: Option<&str>) -> Option<(Group, bool)> {
+    match canned? {
+        "public-read" => Some((Group::AllUsers, false)),
+        "public-read-write" => Some((Group::AllUsers, true)),
+        "authenticated-read" => Some((Group::AuthenticatedUsers, false)),
+        _ => None,
+    }
+}
+
+/// The statement an ACL grant stands for. Any authenticated caller has a
+/// principal type; the anonymous one has none.
+fn grant_statement(group: Group, actions: Vec<&str>) -> Json {
+    let mut statement = json!({"Effect": "Allow", "Principal": "*", "Action": actions, "Resource": "*"});
+    if group == Group::AuthenticatedUsers {
+        statement["Condition"] = json!({"Null": {"aws:PrincipalType": "false"}});
+    }
+    statement
+}
+
+/// Whether the bucket's ACLs (and its objects') grant anything.
+pub fn acls_honoured(bucket: &BucketRecord) -> bool {
+    let enforced = bucket
+        .ownership
+        .as_ref()
+        .and_then(|controls| controls.rules.first())
+        .is_none_or(|rule| rule.object_ownership == "BucketOwnerEnforced");
+    let ignored = bucket
+        .public_access_block
+        .as_ref()
+        .is_some_and(|block| block.ignore_public_acls == Some(true));
+    !enforced && !ignored
+}
+
+/// The statements ACLs add: the bucket's, and the object's when the
+/// request is about one (`object_acl` is `Some`).
+fn acl_statements(bucket: &BucketRecord, object_acl: Option<Option<&str>>) -> Vec<Json> {
+    if !acls_honoured(bucket) {
+        return Vec::new();
+    }
+    let mut statements = Vec::new();
+    if let Some((group, write)) = public_grants(bucket.acl.as_deref()) {
+        let mut actions = BUCKET_READ.to_vec();
+        if write {
+            actions.extend(BUCKET_WRITE);
+        }
+        statements.push(grant_statement(group, actions));
+    }
+    if let Some((group, _)) = object_acl.and_then(public_grants) {
+        statements.push(grant_statement(group, OBJECT_READ.to_vec()));
+    }
+    statements
+}
+
+/// The resource-based policy a request is held to: the bucket policy (its
+/// Allow statements dropped for an outsider under RestrictPublicBuckets)
+/// and the ACLs' grants. `None` when nothing speaks.
+pub fn resource_policy(
+    bucket: &BucketRecord,
+    object_acl: Option<Option<&str>>,
+    outsider: bool,
+) -> Option<String> {
+    let acl = acl_statements(bucket, object_acl);
+    let restrict = outsider
+        && bucket
+            .public_access_block
+            .as_ref()
+            .is_some_and(|block| block.restrict_public_buckets == Some(true))
+        && bucket.policy.as_deref().is_some_and(policy::is_public);
+    if acl.is_empty() && !restrict {
+        return bucket.policy.clone();
+    }
+    let mut document = bucket
+        .policy
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Json>(text).ok())
+        .filter(Json::is_object)
+        .unwrap_or_else(|| json!({"Version": "2012-10-17"}));
+    let mut statements = match document.get_mut("Statement").map(Json::take) {
+        Some(Json::Array(list)) => list,
+        Some(single @ Json::Object(_)) => vec![single],
+        _ => Vec::new(),
+    };
+    if restrict {
+        statements.retain(|statement| statement.get("Effect").and_then(Json::as_str) != Some("Allow"));
+    }
+    statements.extend(acl);
+    if statements.is_empty() {
+        return None;
+    }
+    document["Statement"] = Json::Array(statements);
+    Some(document.to_string())
+}
+
+/// AWS's refusal: the explained message for callers of the bucket owner's
+/// account (the resource ARN quoted, as S3 writes it), the bare "Access
+/// Denied" for anonymous and other accounts' callers.
+pub fn access_denied(denial: &Denial) -> AwsError {
+    let caller_account = denial.principal.split(':').nth(4);
+    if caller_account != Some(denial.resource_account.as_str()) {
+        return errors::access_denied();
+    }
+    let mut message = denial.message();
+    let plain = format!(" on resource: {}", denial.resource);
+    if denial.resource != "*" {
+        message = message.replacen(&plain, &format!(" on resource: \"{}\"", denial.resource), 1);
+    }
+    crate::errors::access_denied_because(message)
+}
+
+impl S3 {
+    /// The bucket or object an input names, with its owner and the policy
+    /// (bucket policy and ACLs) that speaks for it.
+    pub(crate) fn access_resource(
+        &self,
+        ctx: &RequestContext,
+        named: ResourceRef<'_>,
+    ) -> Result<Resource, AwsError> {
+        let (bucket_name, key) = match named.kind {
+            "object" => (named.qualifier.unwrap_or_default(), Some(named.value)),
+            _ => (named.value, None),
+        };
+        let arn = match key {
+            Some(key) => format!("arn:aws:s3:::{bucket_name}/{key}"),
+            None => format!("arn:aws:s3:::{bucket_name}"),
+        };
+        let unowned = || Resource {
+            arn: arn.clone(),
+            account: ctx.account_id.clone(),
+            policy: None,
+        };
+        // A bucket yet to be created is the caller's (another account's
+        // bucket of that name is CreateBucket's own error).
+        if named.kind == "new-bucket" {
+            return Ok(unowned());
+        }
+        let txn = self.store.begin_read()?;
+        let table = txn.open(&records::namespace()?)?;
+        let bucket = match records::bucket(&table, bucket_name) {
+            Ok(bucket) => bucket,
+            Err(error) if error.code == "NoSuchBucket" => return Ok(unowned()),
+            Err(error) => return Err(error),
+        };
+        let object_acl = match key {
+            Some(key) if acls_honoured(&bucket) => {
+                Some(records::current(&table, bucket_name, key)?.and_then(|o| o.acl))
+            }
+            _ => None,
+        };
+        let outsider = ctx.access_key_id.is_none() || ctx.account_id != bucket.account;
+        Ok(Resource {
+            policy: resource_policy(&bucket, object_acl.as_ref().map(Option::as_deref), outsider),
+            arn,
+            account: bucket.account,
+        })
+    }
+}
+
+impl S3 {
+    /// Holds a handler's own question to IAM: `action` on an object.
+    pub(crate) async fn authorize_object(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(), AwsError> {
+        if ctx.enforcement.0.is_none() {
+            return Ok(());
+        }
+        let named = ResourceRef {
+            kind: "object",
+            value: key,
+            qualifier: Some(bucket),
+        };
+        let access = Access {
+            action,
+            resources: vec![self.access_resource(ctx, named)?],
+            keys: Vec::new(),
+        };
+        ctx.enforcement
+            .check(ctx, &access)
+            .await
+            .map_err(|denial| access_denied(&denial))
+    }
+
+    /// A copy's source must be readable by the caller (s3:GetObject, or
+    /// s3:GetObjectVersion for a version).
+    pub(crate) async fn authorize_copy_source(
+        &self,
+        ctx: &RequestContext,
+        header: &str,
+    ) -> Result<(), AwsError> {
+        if ctx.enforcement.0.is_none() {
+            return Ok(());
+        }
+        let source = crate::copy::parse_copy_source(header)?;
+        let action = match source.version_id {
+            Some(_) => "s3:GetObjectVersion",
+            None => "s3:GetObject",
+        };
+        self.authorize_object(ctx, action, &source.bucket, &source.key)
+            .await
+    }
+
+    /// DeleteObjects asks s3:DeleteObject (or s3:DeleteObjectVersion) key
+    /// by key: the keys refused are taken out of the request and answered
+    /// as AccessDenied errors, as S3 answers them.
+    pub(crate) async fn take_refused_deletions(
+        &self,
+        ctx: &RequestContext,
+        input: &mut nimbus_s3_api::DeleteObjectsRequest,
+    ) -> Result<Vec<nimbus_s3_api::Error>, AwsError> {
+        if ctx.enforcement.0.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut refused = Vec::new();
+        let mut allowed = Vec::new();
+        for object in std::mem::take(&mut input.delete.objects) {
+            let action = match object.version_id {
+                Some(_) => "s3:DeleteObjectVersion",
+                None => "s3:DeleteObject",
+            };
+            match self
+                .authorize_object(ctx, action, &input.bucket, &object.key)
+                .await
+            {
+                Ok(()) => allowed.push(object),
+                Err(error) if error.code == "AccessDenied" => refused.push(nimbus_s3_api::Error {
+                    key: Some(object.key),
+                    version_id: object.version_id,
+                    code: Some("AccessDenied".to_owned()),
+                    message: Some(error.message),
+                }),
+                Err(error) => return Err(error),
+            }
+        }
+        input.delete.objects = allowed;
+        Ok(refused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_s3_api::{OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration};
+
+    fn bucket(ownership: &str, acl: Option<&str>, policy: Option<&str>) -> BucketRecord {
+        BucketRecord {
+            name: "b".to_owned(),
+            account: "111111111111".to_owned(),
+            acl: acl.map(str::to_owned),
+            policy: policy.map(str::to_owned),
+            ownership: Some(OwnershipControls {
+                rules: vec![OwnershipControlsRule {
+                    object_ownership: ownership.to_owned(),
+                }],
+            }),
+            ..Default::default()
+        }
+    }
+
+    const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+
+    #[test]
+    fn a_bucket_policy_alone_is_passed_through_verbatim() {
+        let b = bucket("BucketOwnerEnforced", Some("public-read"), Some(PUBLIC));
+        assert_eq!(
+            resource_policy(&b, Some(Some("public-read")), true).as_deref(),
+            Some(PUBLIC)
+        );
+        assert_eq!(
+            resource_policy(&bucket("ObjectWriter", None, None), None, true),
+            None
+        );
+    }
+
+    #[test]
+    fn honoured_acls_become_statements() {
+        let b = bucket("ObjectWriter", Some("public-read-write"), None);
+        let text = resource_policy(&b, Some(Some("authenticated-read")), true).expect("a policy");
+        let document: Json = serde_json::from_str(&text).expect("json");
+        let statements = document["Statement"].as_array().expect("statements");
+        assert_eq!(statements.len(), 2);
+        assert!(
+            statements[0]["Action"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("s3:PutObject"))
+        );
+        assert_eq!(
+            statements[1]["Condition"],
+            json!({"Null": {"aws:PrincipalType": "false"}})
+        );
+    }
+
+    #[test]
+    fn ignore_public_acls_and_restrict_public_buckets_take_grants_away() {
+        let mut b = bucket("ObjectWriter", Some("public-read"), Some(PUBLIC));
+        b.public_access_block = Some(PublicAccessBlockConfiguration {
+            ignore_public_acls: Some(true),
+            restrict_public_buckets: Some(true),
+            ..Default::default()
+        });
+        let text = resource_policy(&b, None, true).expect("the deny stays");
+        assert!(!text.contains("\"Allow\""), "{text}");
+        assert!(text.contains("s3:DeleteObject"), "{text}");
+        assert_eq!(resource_policy(&b, None, false).as_deref(), Some(PUBLIC));
+    }
+
+    #[test]
+    fn refusals_explain_themselves_to_the_owner_account_only() {
+        let denial = Denial {
+            principal: "arn:aws:iam::111111111111:user/alice".to_owned(),
+            action: "s3:GetObject".to_owned(),
+            resource: "arn:aws:s3:::b/k".to_owned(),
+            resource_account: "111111111111".to_owned(),
+            explicit: false,
+            policy_type: "identity-based policy",
+        };
+        assert_eq!(
+            access_denied(&denial).message,
+            "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" because no identity-based policy allows the s3:GetObject action"
+        );
+        let outsider = Denial {
+            resource_account: "222222222222".to_owned(),
+            ..denial.clone()
+        };
+        assert_eq!(access_denied(&outsider).message, "Access Denied");
+        let anonymous = Denial {
+            principal: "anonymous".to_owned(),
+            ..denial
+        };
+        assert_eq!(access_denied(&anonymous).message, "Access Denied");
+    }
+}

@@ -1,0 +1,191 @@
+"""Role sessions under `--enforce-iam`, as STS starts them: the trust
+policy's conditions (ExternalId, MFA, session name), session policies
+(inline and managed) that cap what the session can do, session tags read
+as principal tags, the role's MaxSessionDuration, and root users, who
+assume no roles.
+
+Helpers and the `cloud` fixture come from test_iam_enforcement.py.
+"""
+
+from __future__ import annotations
+
+from test_iam_enforcement import (  # noqa: F401 (cloud is a fixture)
+    IDENTITY,
+    RESOURCE,
+    ROOT,
+    SQS_FULL,
+    access_denied,
+    allow,
+    cloud,
+    document,
+    iam_denied,
+    queue_arn,
+    refusal,
+    role_arn,
+    send,
+    session_arn,
+    sqs_denied,
+    trusting,
+    user_arn,
+)
+
+SESSION_POLICY = "session policy"
+
+
+def assume(cloud, keys, role: str, session: str = "s1", **extra):
+    """AssumeRole as `keys`; the session's keys."""
+    from test_iam_enforcement import Keys
+
+    issued = cloud.client("sts", keys).assume_role(RoleArn=role, RoleSessionName=session, **extra)["Credentials"]
+    return Keys(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+
+
+def worker_role(cloud, trust_extra: dict | None = None) -> str:
+    """Role `worker` with SQS full access, trusting user alice (with
+    `trust_extra` merged into the trust statement)."""
+    trust = {**trusting(user_arn("alice")), **(trust_extra or {})}
+    role = cloud.role("worker", trust)
+    cloud.client("iam").attach_role_policy(RoleName="worker", PolicyArn=SQS_FULL)
+    return role
+
+
+def test_root_users_assume_no_roles(cloud):
+    role = cloud.role("r", trusting("arn:aws:iam::000000000000:root"))
+    assert refusal(cloud.client("sts", ROOT).assume_role, RoleArn=role, RoleSessionName="s1") == access_denied(
+        "Roles may not be assumed by root accounts."
+    )
+
+
+def test_external_id_condition_in_the_trust_policy(cloud):
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud, {"Condition": {"StringEquals": {"sts:ExternalId": "partner-42"}}})
+    sts = cloud.client("sts", alice)
+    denied = access_denied(iam_denied(user_arn("alice"), "sts:AssumeRole", role, RESOURCE))
+    assert refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1") == denied
+    assert refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1", ExternalId="partner-41") == denied
+    session = assume(cloud, alice, role, ExternalId="partner-42")
+    assert cloud.client("sts", session).get_caller_identity()["Arn"] == session_arn("worker", "s1")
+
+
+def test_mfa_condition_in_the_trust_policy(cloud):
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud, {"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})
+    sts = cloud.client("sts", alice)
+    assert refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1") == access_denied(
+        iam_denied(user_arn("alice"), "sts:AssumeRole", role, RESOURCE)
+    )
+    mfa = {"SerialNumber": "arn:aws:iam::000000000000:mfa/alice", "TokenCode": "123456"}
+    session = assume(cloud, alice, role, **mfa)
+    assert cloud.client("sts", session).get_caller_identity()["Arn"] == session_arn("worker", "s1")
+
+
+def test_session_name_condition_in_the_trust_policy(cloud):
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud, {"Condition": {"StringLike": {"sts:RoleSessionName": "alice-*"}}})
+    assert refusal(cloud.client("sts", alice).assume_role, RoleArn=role, RoleSessionName="bob-1") == (
+        access_denied(iam_denied(user_arn("alice"), "sts:AssumeRole", role, RESOURCE))
+    )
+    assume(cloud, alice, role, "alice-1")
+
+
+def test_mfa_session_carries_multi_factor_auth_present(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    # The role may send only from a session started with MFA.
+    cloud.client("iam").put_role_policy(
+        RoleName="worker",
+        PolicyName="mfa-only",
+        PolicyDocument=document(
+            {
+                "Effect": "Deny",
+                "Action": "sqs:SendMessage",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            }
+        ),
+    )
+    plain = cloud.client("sqs", assume(cloud, alice, role, "plain"))
+    assert refusal(send, plain, url) == access_denied(
+        sqs_denied(session_arn("worker", "plain"), "sqs:SendMessage", queue_arn("q1"), IDENTITY, explicit=True)
+    )
+    mfa = {"SerialNumber": "arn:aws:iam::000000000000:mfa/alice", "TokenCode": "123456"}
+    send(cloud.client("sqs", assume(cloud, alice, role, "with-mfa", **mfa)), url)
+    assert cloud.messages(url) == 1
+
+
+def test_inline_session_policy_caps_the_session(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    policy = document(allow("sqs:SendMessage", queue_arn("q1")))
+    session = assume(cloud, alice, role, "capped", Policy=policy)
+    sqs = cloud.client("sqs", session)
+    send(sqs, url)
+    assert cloud.messages(url) == 1
+    # The role allows sqs:*, the session policy only SendMessage.
+    me = session_arn("worker", "capped")
+    assert refusal(sqs.purge_queue, QueueUrl=url) == access_denied(
+        sqs_denied(me, "sqs:PurgeQueue", queue_arn("q1"), SESSION_POLICY)
+    )
+    assert cloud.messages(url) == 1
+    # A session policy grants nothing the role does not.
+    narrow = document(allow(["sqs:SendMessage", "iam:CreateUser"]))
+    iam = cloud.client("iam", assume(cloud, alice, role, "more", Policy=narrow))
+    assert refusal(iam.create_user, UserName="x") == access_denied(
+        iam_denied(session_arn("worker", "more"), "iam:CreateUser", user_arn("x"))
+    )
+    assert cloud.user_names() == ["alice"]
+
+
+def test_managed_session_policy_caps_the_session(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    read_only = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"
+    sqs = cloud.client("sqs", assume(cloud, alice, role, "ro", PolicyArns=[{"arn": read_only}]))
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"] == (
+        queue_arn("q1")
+    )
+    assert refusal(send, sqs, url) == access_denied(
+        sqs_denied(session_arn("worker", "ro"), "sqs:SendMessage", queue_arn("q1"), SESSION_POLICY)
+    )
+    assert cloud.messages(url) == 0
+    # A customer managed policy works the same way.
+    send_only = cloud.managed_policy("send-only", allow("sqs:SendMessage"))
+    send(cloud.client("sqs", assume(cloud, alice, role, "so", PolicyArns=[{"arn": send_only}])), url)
+    assert cloud.messages(url) == 1
+
+
+def test_session_tags_are_principal_tags(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow(["sts:AssumeRole", "sts:TagSession"]))
+    role = cloud.role(
+        "tagged",
+        {**trusting(user_arn("alice")), "Action": ["sts:AssumeRole", "sts:TagSession"]},
+        allow("sqs:SendMessage", "*", Condition={"StringEquals": {"aws:PrincipalTag/team": "blue"}}),
+    )
+    blue = cloud.client("sqs", assume(cloud, alice, role, "blue", Tags=[{"Key": "team", "Value": "blue"}]))
+    send(blue, url)
+    assert cloud.messages(url) == 1
+    red = cloud.client("sqs", assume(cloud, alice, role, "red", Tags=[{"Key": "team", "Value": "red"}]))
+    assert refusal(send, red, url) == access_denied(
+        sqs_denied(session_arn("tagged", "red"), "sqs:SendMessage", queue_arn("q1"), IDENTITY)
+    )
+    assert cloud.messages(url) == 1
+
+
+def test_duration_is_held_to_the_roles_max_session_duration(cloud):
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    sts = cloud.client("sts", alice)
+    code, status, message = refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1", DurationSeconds=7200)
+    assert (code, status, message) == (
+        "ValidationError",
+        400,
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    )
+    cloud.client("iam").update_role(RoleName="worker", MaxSessionDuration=7200)
+    issued = sts.assume_role(RoleArn=role, RoleSessionName="s1", DurationSeconds=7200)["Credentials"]
+    lasts = issued["Expiration"].timestamp() - __import__("time").time()
+    assert 7100 < lasts <= 7201
