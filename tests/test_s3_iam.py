@@ -531,7 +531,6 @@ def test_wrong_secret_is_refused_before_any_policy(cloud):
     assert cloud.body("bkt", "k") == b"k"
 
 
-@pytest.mark.xfail(strict=True, reason="nimbus answers 404 NoSuchKey to callers without s3:ListBucket")
 def test_missing_key_without_list_bucket_is_access_denied(cloud):
     # AWS (GetObject): without s3:ListBucket on the bucket a missing key is
     # 403 AccessDenied, so that keys cannot be probed; with it, 404 NoSuchKey.
@@ -662,9 +661,6 @@ def test_bucket_policy_prefix_condition_on_list_objects(cloud):
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a NotPrincipal naming the account root exempts every user of the account from the Deny"
-)
 def test_bucket_policy_not_principal_deny(cloud):
     # AWS: a Deny with NotPrincipal denies everyone but the principals named;
     # naming the account too (as AWS's example does) keeps the named user
@@ -1092,7 +1088,6 @@ def test_put_object_acl_makes_an_object_public(cloud):
     assert get(anonymous, "bkt", "k") == b"k"
 
 
-@pytest.mark.xfail(strict=True, reason="ACL grants are read from the current version, not the version requested")
 def test_object_acl_of_an_old_version_decides_for_that_version(cloud):
     cloud.bucket("ver", acls=True)
     s3 = cloud.s3()
@@ -1105,7 +1100,10 @@ def test_object_acl_of_an_old_version_decides_for_that_version(cloud):
     assert refusal(get, anonymous, "ver", "k", VersionId=private) == PLAIN_DENIED
 
 
-@pytest.mark.xfail(strict=True, reason="ACL grants are read from the current version, not the version requested")
+@pytest.mark.xfail(
+    strict=True,
+    reason="only the current version's ACL is read (it grants s3:GetObject of the current version only)",
+)
 def test_public_read_acl_of_an_old_version_lets_it_be_read(cloud):
     cloud.bucket("ver", acls=True)
     s3 = cloud.s3()

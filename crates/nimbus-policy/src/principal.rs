@@ -23,17 +23,45 @@ pub enum Naming {
 
 /// How the element (or its negation) covers the caller.
 pub(crate) fn naming(element: &Listed<Principals>, caller: &Principal) -> Naming {
-    let best = element
+    if element.negated {
+        // NotPrincipal: everyone but those named, directly.
+        return if excluded(element, caller) {
+            Naming::No
+        } else {
+            Naming::Direct
+        };
+    }
+    element
         .items
         .iter()
         .map(|principals| naming_of(principals, caller))
         .max()
-        .unwrap_or(Naming::No);
-    match (element.negated, best) {
-        // NotPrincipal: everyone but those named, directly.
-        (true, Naming::No) => Naming::Direct,
-        (true, _) => Naming::No,
-        (false, best) => best,
+        .unwrap_or(Naming::No)
+}
+
+/// Whether a NotPrincipal leaves the caller out. As the IAM guide says of
+/// NotPrincipal, the caller is excluded only when every level of it is
+/// named: its own ARN, its account, and a session's role as well; naming
+/// the account alone excludes only the account's root user.
+fn excluded(element: &Listed<Principals>, caller: &Principal) -> bool {
+    let mut named_levels = [false; 4];
+    for principals in &element.items {
+        match principals {
+            Principals::Everyone => return true,
+            Principals::Named(list) => {
+                for (kind, value) in list {
+                    named_levels[named(kind, value, caller) as usize] = true;
+                }
+            }
+        }
+    }
+    let [_, account, parent, direct] = named_levels;
+    match caller.kind {
+        PrincipalType::Root | PrincipalType::Service | PrincipalType::Anonymous => direct,
+        PrincipalType::User => direct && account,
+        PrincipalType::RoleSession { .. } | PrincipalType::FederatedUser { .. } => {
+            direct && account && parent
+        }
     }
 }
 

@@ -25,7 +25,9 @@ const BUCKET_READ: &[&str] = &[
     "s3:ListBucketMultipartUploads",
 ];
 const BUCKET_WRITE: &[&str] = &["s3:PutObject", "s3:DeleteObject"];
-const OBJECT_READ: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
+/// Only the current version's ACL is read, so it grants reads of the
+/// current version only (not s3:GetObjectVersion of older ones).
+const OBJECT_READ: &[&str] = &["s3:GetObject"];
 
 /// The grantee groups canned ACLs name.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -201,14 +203,47 @@ impl S3 {
         bucket: &str,
         key: &str,
     ) -> Result<(), AwsError> {
-        if ctx.enforcement.0.is_none() {
-            return Ok(());
-        }
         let named = ResourceRef {
             kind: "object",
             value: key,
             qualifier: Some(bucket),
         };
+        self.authorize_named(ctx, action, named).await
+    }
+
+    /// A missing key is NoSuchKey only to callers who may list the bucket
+    /// (s3:ListBucket); to others S3 answers AccessDenied, so keys cannot
+    /// be probed.
+    pub(crate) async fn hide_missing_key(
+        &self,
+        ctx: &RequestContext,
+        bucket: &str,
+        error: AwsError,
+    ) -> AwsError {
+        if error.code != "NoSuchKey" || ctx.enforcement.0.is_none() {
+            return error;
+        }
+        let named = ResourceRef {
+            kind: "bucket",
+            value: bucket,
+            qualifier: None,
+        };
+        match self.authorize_named(ctx, "s3:ListBucket", named).await {
+            Ok(()) => error,
+            Err(refused) => refused,
+        }
+    }
+
+    /// Holds a handler's own question to IAM: `action` on what `named` names.
+    async fn authorize_named(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        named: ResourceRef<'_>,
+    ) -> Result<(), AwsError> {
+        if ctx.enforcement.0.is_none() {
+            return Ok(());
+        }
         let access = Access {
             action,
             resources: vec![self.access_resource(ctx, named)?],

@@ -280,10 +280,14 @@ impl S3Api for S3 {
 
     async fn get_object(
         &self,
-        _: &RequestContext,
+        ctx: &RequestContext,
         input: GetObjectRequest,
     ) -> Result<GetObjectOutput, AwsError> {
-        S3::get_object(self, input).await
+        let bucket = ctx.enforcement.0.is_some().then(|| input.bucket.clone());
+        match (S3::get_object(self, input).await, bucket) {
+            (Err(error), Some(bucket)) => Err(self.hide_missing_key(ctx, &bucket, error).await),
+            (result, _) => result,
+        }
     }
 
     async fn get_object_acl(
@@ -328,10 +332,14 @@ impl S3Api for S3 {
 
     async fn head_object(
         &self,
-        _: &RequestContext,
+        ctx: &RequestContext,
         input: GetObjectRequest,
     ) -> Result<GetObjectOutput, AwsError> {
-        S3::head_object(self, input).await
+        let bucket = ctx.enforcement.0.is_some().then(|| input.bucket.clone());
+        match (S3::head_object(self, input).await, bucket) {
+            (Err(error), Some(bucket)) => Err(self.hide_missing_key(ctx, &bucket, error).await),
+            (result, _) => result,
+        }
     }
 
     async fn list_buckets(

@@ -524,3 +524,76 @@ fn every_listed_operation_is_implemented() {
         Vec::<&str>::new()
     );
 }
+
+/// Credentials expire on the server clock: the expiration STS reports is
+/// the clock's now plus the duration, and the registry calls them expired
+/// from that second on (the gateway then refuses them).
+#[test]
+fn role_credentials_expire_on_the_server_clock() {
+    let test_clock = nimbus_runtime::TestClock::new();
+    let registry = Arc::new(CredentialRegistry::new());
+    let fixture = Fixture {
+        sts: StsServer(Sts::new(registry.clone()).with_clock(test_clock.clock())),
+        registry,
+    };
+    let now = test_clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_secs();
+    let output = fixture
+        .call_as(
+            "AKIAALICE",
+            "AssumeRole",
+            structure! { "RoleArn" => ROLE, "RoleSessionName" => "s1", "DurationSeconds" => 900i64 },
+        )
+        .expect("AssumeRole succeeds");
+    let response: AssumeRoleResponse = from_value(output).expect("typed output");
+    let credentials = response.credentials.expect("credentials");
+    assert_eq!(
+        credentials.expiration.seconds,
+        i64::try_from(now + 900).expect("fits")
+    );
+    let key = credentials.access_key_id;
+    assert!(!fixture.registry.expired(&key, now + 899));
+    assert!(fixture.registry.expired(&key, now + 900));
+    let session = fixture
+        .registry
+        .lookup(&key)
+        .and_then(|i| i.session)
+        .expect("a session");
+    assert_eq!(session.expires, now + 900);
+}
+
+/// What a session was started with is kept for the authorizer: the
+/// inline session policy, the tags, whether MFA came with it.
+#[test]
+fn sessions_keep_their_policies_tags_and_mfa() {
+    let fixture = Fixture::new();
+    let policy =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#;
+    let output = fixture
+        .call_as(
+            "AKIAALICE",
+            "AssumeRole",
+            structure! {
+                "RoleArn" => ROLE,
+                "RoleSessionName" => "s1",
+                "Policy" => policy,
+                "SerialNumber" => "arn:aws:iam::111111111111:mfa/alice",
+                "TokenCode" => "123456",
+                "Tags" => nimbus_core::Value::List(vec![structure! { "Key" => "team", "Value" => "blue" }]),
+            },
+        )
+        .expect("AssumeRole succeeds");
+    let response: AssumeRoleResponse = from_value(output).expect("typed output");
+    let key = response.credentials.expect("credentials").access_key_id;
+    let session = fixture
+        .registry
+        .lookup(&key)
+        .and_then(|i| i.session)
+        .expect("a session");
+    assert_eq!(session.policies, vec![policy.to_owned()]);
+    assert_eq!(session.tags, vec![("team".to_owned(), "blue".to_owned())]);
+    assert!(session.mfa);
+}
