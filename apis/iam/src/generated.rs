@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
-use nimbus_core::typed::IndexMap;
+use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
-use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
+use nimbus_protocol::service::{BoxFuture, Call, Input, NoInput, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,14 @@ pub struct AttachedPolicy {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    #[serde(rename = "OldPassword")]
+    pub old_password: String,
+    #[serde(rename = "NewPassword")]
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContextEntry {
     #[serde(rename = "ContextKeyName", skip_serializing_if = "Option::is_none")]
     pub context_key_name: Option<String>,
@@ -128,6 +136,12 @@ pub struct CreateAccessKeyRequest {
 pub struct CreateAccessKeyResponse {
     #[serde(rename = "AccessKey")]
     pub access_key: AccessKey,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAccountAliasRequest {
+    #[serde(rename = "AccountAlias")]
+    pub account_alias: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,6 +172,22 @@ pub struct CreateInstanceProfileRequest {
 pub struct CreateInstanceProfileResponse {
     #[serde(rename = "InstanceProfile")]
     pub instance_profile: InstanceProfile,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoginProfileRequest {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(rename = "PasswordResetRequired", skip_serializing_if = "Option::is_none")]
+    pub password_reset_required: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoginProfileResponse {
+    #[serde(rename = "LoginProfile")]
+    pub login_profile: LoginProfile,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -221,6 +251,22 @@ pub struct CreateRoleResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateServiceLinkedRoleRequest {
+    #[serde(rename = "AWSServiceName")]
+    pub aws_service_name: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CustomSuffix", skip_serializing_if = "Option::is_none")]
+    pub custom_suffix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateServiceLinkedRoleResponse {
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserRequest {
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -239,11 +285,41 @@ pub struct CreateUserResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVirtualMFADeviceRequest {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "VirtualMFADeviceName")]
+    pub virtual_mfa_device_name: String,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVirtualMFADeviceResponse {
+    #[serde(rename = "VirtualMFADevice")]
+    pub virtual_mfa_device: VirtualMFADevice,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeactivateMFADeviceRequest {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteAccessKeyRequest {
     #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     #[serde(rename = "AccessKeyId")]
     pub access_key_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAccountAliasRequest {
+    #[serde(rename = "AccountAlias")]
+    pub account_alias: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -264,6 +340,12 @@ pub struct DeleteGroupRequest {
 pub struct DeleteInstanceProfileRequest {
     #[serde(rename = "InstanceProfileName")]
     pub instance_profile_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLoginProfileRequest {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -301,6 +383,18 @@ pub struct DeleteRoleRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteServiceLinkedRoleRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteServiceLinkedRoleResponse {
+    #[serde(rename = "DeletionTaskId")]
+    pub deletion_task_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteUserPermissionsBoundaryRequest {
     #[serde(rename = "UserName")]
     pub user_name: String,
@@ -318,6 +412,20 @@ pub struct DeleteUserPolicyRequest {
 pub struct DeleteUserRequest {
     #[serde(rename = "UserName")]
     pub user_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteVirtualMFADeviceRequest {
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeletionTaskFailureReasonType {
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(rename = "RoleUsageList", skip_serializing_if = "Option::is_none")]
+    pub role_usage_list: Option<Vec<RoleUsageType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -342,6 +450,18 @@ pub struct DetachUserPolicyRequest {
     pub user_name: String,
     #[serde(rename = "PolicyArn")]
     pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnableMFADeviceRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+    #[serde(rename = "AuthenticationCode1")]
+    pub authentication_code1: String,
+    #[serde(rename = "AuthenticationCode2")]
+    pub authentication_code2: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -373,6 +493,14 @@ pub struct EvaluationResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenerateCredentialReportResponse {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetAccessKeyLastUsedRequest {
     #[serde(rename = "AccessKeyId")]
     pub access_key_id: String,
@@ -384,6 +512,54 @@ pub struct GetAccessKeyLastUsedResponse {
     pub user_name: Option<String>,
     #[serde(rename = "AccessKeyLastUsed", skip_serializing_if = "Option::is_none")]
     pub access_key_last_used: Option<AccessKeyLastUsed>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAccountAuthorizationDetailsRequest {
+    #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Vec<String>>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAccountAuthorizationDetailsResponse {
+    #[serde(rename = "UserDetailList", skip_serializing_if = "Option::is_none")]
+    pub user_detail_list: Option<Vec<UserDetail>>,
+    #[serde(rename = "GroupDetailList", skip_serializing_if = "Option::is_none")]
+    pub group_detail_list: Option<Vec<GroupDetail>>,
+    #[serde(rename = "RoleDetailList", skip_serializing_if = "Option::is_none")]
+    pub role_detail_list: Option<Vec<RoleDetail>>,
+    #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<ManagedPolicyDetail>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAccountPasswordPolicyResponse {
+    #[serde(rename = "PasswordPolicy")]
+    pub password_policy: PasswordPolicy,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAccountSummaryResponse {
+    #[serde(rename = "SummaryMap", skip_serializing_if = "Option::is_none")]
+    pub summary_map: Option<IndexMap<String, i32>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetCredentialReportResponse {
+    #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
+    pub content: Option<Bytes>,
+    #[serde(rename = "ReportFormat", skip_serializing_if = "Option::is_none")]
+    pub report_format: Option<String>,
+    #[serde(rename = "GeneratedTime", skip_serializing_if = "Option::is_none")]
+    pub generated_time: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -436,6 +612,18 @@ pub struct GetInstanceProfileRequest {
 pub struct GetInstanceProfileResponse {
     #[serde(rename = "InstanceProfile")]
     pub instance_profile: InstanceProfile,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLoginProfileRequest {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLoginProfileResponse {
+    #[serde(rename = "LoginProfile")]
+    pub login_profile: LoginProfile,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -495,6 +683,20 @@ pub struct GetRoleResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetServiceLinkedRoleDeletionStatusRequest {
+    #[serde(rename = "DeletionTaskId")]
+    pub deletion_task_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetServiceLinkedRoleDeletionStatusResponse {
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<DeletionTaskFailureReasonType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserPolicyRequest {
     #[serde(rename = "UserName")]
     pub user_name: String,
@@ -539,6 +741,24 @@ pub struct Group {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "CreateDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<Timestamp>,
+    #[serde(rename = "GroupPolicyList", skip_serializing_if = "Option::is_none")]
+    pub group_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(rename = "AttachedManagedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceProfile {
     #[serde(rename = "Path")]
     pub path: String,
@@ -570,6 +790,24 @@ pub struct ListAccessKeysRequest {
 pub struct ListAccessKeysResponse {
     #[serde(rename = "AccessKeyMetadata")]
     pub access_key_metadata: Vec<AccessKeyMetadata>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAccountAliasesRequest {
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAccountAliasesResponse {
+    #[serde(rename = "AccountAliases")]
+    pub account_aliases: Vec<String>,
     #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
     pub is_truncated: Option<bool>,
     #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
@@ -793,6 +1031,26 @@ pub struct ListInstanceProfilesResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListMFADevicesRequest {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListMFADevicesResponse {
+    #[serde(rename = "MFADevices")]
+    pub mfa_devices: Vec<MFADevice>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListPoliciesRequest {
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -979,9 +1237,113 @@ pub struct ListUsersResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVirtualMFADevicesRequest {
+    #[serde(rename = "AssignmentStatus", skip_serializing_if = "Option::is_none")]
+    pub assignment_status: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVirtualMFADevicesResponse {
+    #[serde(rename = "VirtualMFADevices")]
+    pub virtual_mfa_devices: Vec<VirtualMFADevice>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "CreateDate")]
+    pub create_date: Timestamp,
+    #[serde(rename = "PasswordResetRequired", skip_serializing_if = "Option::is_none")]
+    pub password_reset_required: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MFADevice {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+    #[serde(rename = "EnableDate")]
+    pub enable_date: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManagedPolicyDetail {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyId", skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "DefaultVersionId", skip_serializing_if = "Option::is_none")]
+    pub default_version_id: Option<String>,
+    #[serde(rename = "AttachmentCount", skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundaryUsageCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_usage_count: Option<i32>,
+    #[serde(rename = "IsAttachable", skip_serializing_if = "Option::is_none")]
+    pub is_attachable: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CreateDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<Timestamp>,
+    #[serde(rename = "UpdateDate", skip_serializing_if = "Option::is_none")]
+    pub update_date: Option<Timestamp>,
+    #[serde(rename = "PolicyVersionList", skip_serializing_if = "Option::is_none")]
+    pub policy_version_list: Option<Vec<PolicyVersion>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationsDecisionDetail {
     #[serde(rename = "AllowedByOrganizations", skip_serializing_if = "Option::is_none")]
     pub allowed_by_organizations: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    #[serde(rename = "MinimumPasswordLength", skip_serializing_if = "Option::is_none")]
+    pub minimum_password_length: Option<i32>,
+    #[serde(rename = "RequireSymbols", skip_serializing_if = "Option::is_none")]
+    pub require_symbols: Option<bool>,
+    #[serde(rename = "RequireNumbers", skip_serializing_if = "Option::is_none")]
+    pub require_numbers: Option<bool>,
+    #[serde(
+        rename = "RequireUppercaseCharacters",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_uppercase_characters: Option<bool>,
+    #[serde(
+        rename = "RequireLowercaseCharacters",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_lowercase_characters: Option<bool>,
+    #[serde(
+        rename = "AllowUsersToChangePassword",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_users_to_change_password: Option<bool>,
+    #[serde(rename = "ExpirePasswords", skip_serializing_if = "Option::is_none")]
+    pub expire_passwords: Option<bool>,
+    #[serde(rename = "MaxPasswordAge", skip_serializing_if = "Option::is_none")]
+    pub max_password_age: Option<i32>,
+    #[serde(rename = "PasswordReusePrevention", skip_serializing_if = "Option::is_none")]
+    pub password_reuse_prevention: Option<i32>,
+    #[serde(rename = "HardExpiry", skip_serializing_if = "Option::is_none")]
+    pub hard_expiry: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1022,6 +1384,14 @@ pub struct Policy {
     pub update_date: Option<Timestamp>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyDetail {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1150,6 +1520,18 @@ pub struct ResourceSpecificResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResyncMFADeviceRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+    #[serde(rename = "AuthenticationCode1")]
+    pub authentication_code1: String,
+    #[serde(rename = "AuthenticationCode2")]
+    pub authentication_code2: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     #[serde(rename = "Path")]
     pub path: String,
@@ -1176,11 +1558,47 @@ pub struct Role {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(rename = "RoleId", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "CreateDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<Timestamp>,
+    #[serde(rename = "AssumeRolePolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub assume_role_policy_document: Option<String>,
+    #[serde(rename = "InstanceProfileList", skip_serializing_if = "Option::is_none")]
+    pub instance_profile_list: Option<Vec<InstanceProfile>>,
+    #[serde(rename = "RolePolicyList", skip_serializing_if = "Option::is_none")]
+    pub role_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(rename = "AttachedManagedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(rename = "PermissionsBoundary", skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "RoleLastUsed", skip_serializing_if = "Option::is_none")]
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoleLastUsed {
     #[serde(rename = "LastUsedDate", skip_serializing_if = "Option::is_none")]
     pub last_used_date: Option<Timestamp>,
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleUsageType {
+    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1356,6 +1774,37 @@ pub struct UpdateAccessKeyRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAccountPasswordPolicyRequest {
+    #[serde(rename = "MinimumPasswordLength", skip_serializing_if = "Option::is_none")]
+    pub minimum_password_length: Option<i32>,
+    #[serde(rename = "RequireSymbols", skip_serializing_if = "Option::is_none")]
+    pub require_symbols: Option<bool>,
+    #[serde(rename = "RequireNumbers", skip_serializing_if = "Option::is_none")]
+    pub require_numbers: Option<bool>,
+    #[serde(
+        rename = "RequireUppercaseCharacters",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_uppercase_characters: Option<bool>,
+    #[serde(
+        rename = "RequireLowercaseCharacters",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_lowercase_characters: Option<bool>,
+    #[serde(
+        rename = "AllowUsersToChangePassword",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_users_to_change_password: Option<bool>,
+    #[serde(rename = "MaxPasswordAge", skip_serializing_if = "Option::is_none")]
+    pub max_password_age: Option<i32>,
+    #[serde(rename = "PasswordReusePrevention", skip_serializing_if = "Option::is_none")]
+    pub password_reuse_prevention: Option<i32>,
+    #[serde(rename = "HardExpiry", skip_serializing_if = "Option::is_none")]
+    pub hard_expiry: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAssumeRolePolicyRequest {
     #[serde(rename = "RoleName")]
     pub role_name: String,
@@ -1371,6 +1820,16 @@ pub struct UpdateGroupRequest {
     pub new_path: Option<String>,
     #[serde(rename = "NewGroupName", skip_serializing_if = "Option::is_none")]
     pub new_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateLoginProfileRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(rename = "PasswordResetRequired", skip_serializing_if = "Option::is_none")]
+    pub password_reset_required: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1426,6 +1885,46 @@ pub struct User {
     pub password_last_used: Option<Timestamp>,
     #[serde(rename = "PermissionsBoundary", skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "CreateDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<Timestamp>,
+    #[serde(rename = "UserPolicyList", skip_serializing_if = "Option::is_none")]
+    pub user_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(rename = "GroupList", skip_serializing_if = "Option::is_none")]
+    pub group_list: Option<Vec<String>>,
+    #[serde(rename = "AttachedManagedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(rename = "PermissionsBoundary", skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMFADevice {
+    #[serde(rename = "SerialNumber")]
+    pub serial_number: String,
+    #[serde(rename = "Base32StringSeed", skip_serializing_if = "Option::is_none")]
+    pub base32_string_seed: Option<Bytes>,
+    #[serde(rename = "QRCodePNG", skip_serializing_if = "Option::is_none")]
+    pub qr_code_png: Option<Bytes>,
+    #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    #[serde(rename = "EnableDate", skip_serializing_if = "Option::is_none")]
+    pub enable_date: Option<Timestamp>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1513,6 +2012,8 @@ impl Input for AttachUserPolicyRequest {
     }
 }
 
+impl Input for ChangePasswordRequest {}
+
 impl Input for CreateAccessKeyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [self.user_name.as_deref().map(|value| ResourceRef {
@@ -1525,6 +2026,8 @@ impl Input for CreateAccessKeyRequest {
         .collect()
     }
 }
+
+impl Input for CreateAccountAliasRequest {}
 
 impl Input for CreateGroupRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1545,6 +2048,19 @@ impl Input for CreateInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: self.path.as_deref(),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for CreateLoginProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
         })]
         .into_iter()
         .flatten()
@@ -1598,6 +2114,15 @@ impl Input for CreateRoleRequest {
     }
 }
 
+impl Input for CreateServiceLinkedRoleRequest {
+    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+        let mut keys = Vec::new();
+        let value = &self.aws_service_name;
+        keys.push(("iam:AWSServiceName", vec![value.to_string()]));
+        keys
+    }
+}
+
 impl Input for CreateUserRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1618,6 +2143,32 @@ impl Input for CreateUserRequest {
     }
 }
 
+impl Input for CreateVirtualMFADeviceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "mfa",
+            value: &self.virtual_mfa_device_name,
+            qualifier: self.path.as_deref(),
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeactivateMFADeviceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteAccessKeyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [self.user_name.as_deref().map(|value| ResourceRef {
@@ -1630,6 +2181,8 @@ impl Input for DeleteAccessKeyRequest {
         .collect()
     }
 }
+
+impl Input for DeleteAccountAliasRequest {}
 
 impl Input for DeleteGroupPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1662,6 +2215,19 @@ impl Input for DeleteInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeleteLoginProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
             qualifier: None,
         })]
         .into_iter()
@@ -1735,6 +2301,19 @@ impl Input for DeleteRoleRequest {
     }
 }
 
+impl Input for DeleteServiceLinkedRoleRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "role",
+            value: &self.role_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteUserPermissionsBoundaryRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1766,6 +2345,19 @@ impl Input for DeleteUserRequest {
         [Some(ResourceRef {
             kind: "user",
             value: &self.user_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeleteVirtualMFADeviceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "arn",
+            value: &self.serial_number,
             qualifier: None,
         })]
         .into_iter()
@@ -1831,7 +2423,22 @@ impl Input for DetachUserPolicyRequest {
     }
 }
 
+impl Input for EnableMFADeviceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetAccessKeyLastUsedRequest {}
+
+impl Input for GetAccountAuthorizationDetailsRequest {}
 
 impl Input for GetGroupPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1864,6 +2471,19 @@ impl Input for GetInstanceProfileRequest {
         [Some(ResourceRef {
             kind: "instance-profile",
             value: &self.instance_profile_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetLoginProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
             qualifier: None,
         })]
         .into_iter()
@@ -1924,6 +2544,8 @@ impl Input for GetRoleRequest {
     }
 }
 
+impl Input for GetServiceLinkedRoleDeletionStatusRequest {}
+
 impl Input for GetUserPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1962,6 +2584,8 @@ impl Input for ListAccessKeysRequest {
         .collect()
     }
 }
+
+impl Input for ListAccountAliasesRequest {}
 
 impl Input for ListAttachedGroupPoliciesRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2071,6 +2695,19 @@ impl Input for ListInstanceProfilesForRoleRequest {
 
 impl Input for ListInstanceProfilesRequest {}
 
+impl Input for ListMFADevicesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [self.user_name.as_deref().map(|value| ResourceRef {
+            kind: "user",
+            value,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for ListPoliciesRequest {}
 
 impl Input for ListPolicyTagsRequest {
@@ -2154,6 +2791,8 @@ impl Input for ListUserTagsRequest {
 }
 
 impl Input for ListUsersRequest {}
+
+impl Input for ListVirtualMFADevicesRequest {}
 
 impl Input for PutGroupPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2250,6 +2889,19 @@ impl Input for RemoveUserFromGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for ResyncMFADeviceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
             qualifier: None,
         })]
         .into_iter()
@@ -2403,6 +3055,8 @@ impl Input for UpdateAccessKeyRequest {
     }
 }
 
+impl Input for UpdateAccountPasswordPolicyRequest {}
+
 impl Input for UpdateAssumeRolePolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2421,6 +3075,19 @@ impl Input for UpdateGroupRequest {
         [Some(ResourceRef {
             kind: "group",
             value: &self.group_name,
+            qualifier: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateLoginProfileRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "user",
+            value: &self.user_name,
             qualifier: None,
         })]
         .into_iter()
@@ -2474,21 +3141,41 @@ impl Output for CreateGroupResponse {}
 
 impl Output for CreateInstanceProfileResponse {}
 
+impl Output for CreateLoginProfileResponse {}
+
 impl Output for CreatePolicyResponse {}
 
 impl Output for CreatePolicyVersionResponse {}
 
 impl Output for CreateRoleResponse {}
 
+impl Output for CreateServiceLinkedRoleResponse {}
+
 impl Output for CreateUserResponse {}
 
+impl Output for CreateVirtualMFADeviceResponse {}
+
+impl Output for DeleteServiceLinkedRoleResponse {}
+
+impl Output for GenerateCredentialReportResponse {}
+
 impl Output for GetAccessKeyLastUsedResponse {}
+
+impl Output for GetAccountAuthorizationDetailsResponse {}
+
+impl Output for GetAccountPasswordPolicyResponse {}
+
+impl Output for GetAccountSummaryResponse {}
+
+impl Output for GetCredentialReportResponse {}
 
 impl Output for GetGroupPolicyResponse {}
 
 impl Output for GetGroupResponse {}
 
 impl Output for GetInstanceProfileResponse {}
+
+impl Output for GetLoginProfileResponse {}
 
 impl Output for GetPolicyResponse {}
 
@@ -2498,11 +3185,15 @@ impl Output for GetRolePolicyResponse {}
 
 impl Output for GetRoleResponse {}
 
+impl Output for GetServiceLinkedRoleDeletionStatusResponse {}
+
 impl Output for GetUserPolicyResponse {}
 
 impl Output for GetUserResponse {}
 
 impl Output for ListAccessKeysResponse {}
+
+impl Output for ListAccountAliasesResponse {}
 
 impl Output for ListAttachedGroupPoliciesResponse {}
 
@@ -2524,6 +3215,8 @@ impl Output for ListInstanceProfilesForRoleResponse {}
 
 impl Output for ListInstanceProfilesResponse {}
 
+impl Output for ListMFADevicesResponse {}
+
 impl Output for ListPoliciesResponse {}
 
 impl Output for ListPolicyTagsResponse {}
@@ -2542,6 +3235,8 @@ impl Output for ListUserTagsResponse {}
 
 impl Output for ListUsersResponse {}
 
+impl Output for ListVirtualMFADevicesResponse {}
+
 impl Output for SimulatePolicyResponse {}
 
 impl Output for UpdateRoleDescriptionResponse {}
@@ -2557,39 +3252,59 @@ pub mod ops {
     pub const ATTACH_GROUP_POLICY: OperationId = OperationId(5);
     pub const ATTACH_ROLE_POLICY: OperationId = OperationId(6);
     pub const ATTACH_USER_POLICY: OperationId = OperationId(7);
+    pub const CHANGE_PASSWORD: OperationId = OperationId(8);
     pub const CREATE_ACCESS_KEY: OperationId = OperationId(9);
+    pub const CREATE_ACCOUNT_ALIAS: OperationId = OperationId(10);
     pub const CREATE_GROUP: OperationId = OperationId(12);
     pub const CREATE_INSTANCE_PROFILE: OperationId = OperationId(13);
+    pub const CREATE_LOGIN_PROFILE: OperationId = OperationId(14);
     pub const CREATE_POLICY: OperationId = OperationId(16);
     pub const CREATE_POLICY_VERSION: OperationId = OperationId(17);
     pub const CREATE_ROLE: OperationId = OperationId(18);
+    pub const CREATE_SERVICE_LINKED_ROLE: OperationId = OperationId(20);
     pub const CREATE_USER: OperationId = OperationId(22);
+    pub const CREATE_VIRTUAL_MFA_DEVICE: OperationId = OperationId(23);
+    pub const DEACTIVATE_MFA_DEVICE: OperationId = OperationId(24);
     pub const DELETE_ACCESS_KEY: OperationId = OperationId(25);
+    pub const DELETE_ACCOUNT_ALIAS: OperationId = OperationId(26);
+    pub const DELETE_ACCOUNT_PASSWORD_POLICY: OperationId = OperationId(27);
     pub const DELETE_GROUP: OperationId = OperationId(28);
     pub const DELETE_GROUP_POLICY: OperationId = OperationId(29);
     pub const DELETE_INSTANCE_PROFILE: OperationId = OperationId(30);
+    pub const DELETE_LOGIN_PROFILE: OperationId = OperationId(31);
     pub const DELETE_POLICY: OperationId = OperationId(33);
     pub const DELETE_POLICY_VERSION: OperationId = OperationId(34);
     pub const DELETE_ROLE: OperationId = OperationId(35);
     pub const DELETE_ROLE_PERMISSIONS_BOUNDARY: OperationId = OperationId(36);
     pub const DELETE_ROLE_POLICY: OperationId = OperationId(37);
+    pub const DELETE_SERVICE_LINKED_ROLE: OperationId = OperationId(41);
     pub const DELETE_USER: OperationId = OperationId(44);
     pub const DELETE_USER_PERMISSIONS_BOUNDARY: OperationId = OperationId(45);
     pub const DELETE_USER_POLICY: OperationId = OperationId(46);
+    pub const DELETE_VIRTUAL_MFA_DEVICE: OperationId = OperationId(47);
     pub const DETACH_GROUP_POLICY: OperationId = OperationId(48);
     pub const DETACH_ROLE_POLICY: OperationId = OperationId(49);
     pub const DETACH_USER_POLICY: OperationId = OperationId(50);
+    pub const ENABLE_MFA_DEVICE: OperationId = OperationId(54);
+    pub const GENERATE_CREDENTIAL_REPORT: OperationId = OperationId(58);
     pub const GET_ACCESS_KEY_LAST_USED: OperationId = OperationId(61);
+    pub const GET_ACCOUNT_AUTHORIZATION_DETAILS: OperationId = OperationId(62);
+    pub const GET_ACCOUNT_PASSWORD_POLICY: OperationId = OperationId(63);
+    pub const GET_ACCOUNT_SUMMARY: OperationId = OperationId(64);
+    pub const GET_CREDENTIAL_REPORT: OperationId = OperationId(67);
     pub const GET_GROUP: OperationId = OperationId(69);
     pub const GET_GROUP_POLICY: OperationId = OperationId(70);
     pub const GET_INSTANCE_PROFILE: OperationId = OperationId(72);
+    pub const GET_LOGIN_PROFILE: OperationId = OperationId(73);
     pub const GET_POLICY: OperationId = OperationId(78);
     pub const GET_POLICY_VERSION: OperationId = OperationId(79);
     pub const GET_ROLE: OperationId = OperationId(80);
     pub const GET_ROLE_POLICY: OperationId = OperationId(81);
+    pub const GET_SERVICE_LINKED_ROLE_DELETION_STATUS: OperationId = OperationId(87);
     pub const GET_USER: OperationId = OperationId(88);
     pub const GET_USER_POLICY: OperationId = OperationId(89);
     pub const LIST_ACCESS_KEYS: OperationId = OperationId(90);
+    pub const LIST_ACCOUNT_ALIASES: OperationId = OperationId(91);
     pub const LIST_ATTACHED_GROUP_POLICIES: OperationId = OperationId(92);
     pub const LIST_ATTACHED_ROLE_POLICIES: OperationId = OperationId(93);
     pub const LIST_ATTACHED_USER_POLICIES: OperationId = OperationId(94);
@@ -2600,6 +3315,7 @@ pub mod ops {
     pub const LIST_INSTANCE_PROFILE_TAGS: OperationId = OperationId(100);
     pub const LIST_INSTANCE_PROFILES: OperationId = OperationId(101);
     pub const LIST_INSTANCE_PROFILES_FOR_ROLE: OperationId = OperationId(102);
+    pub const LIST_MFA_DEVICES: OperationId = OperationId(104);
     pub const LIST_POLICIES: OperationId = OperationId(108);
     pub const LIST_POLICY_TAGS: OperationId = OperationId(110);
     pub const LIST_POLICY_VERSIONS: OperationId = OperationId(111);
@@ -2609,6 +3325,7 @@ pub mod ops {
     pub const LIST_USER_POLICIES: OperationId = OperationId(122);
     pub const LIST_USER_TAGS: OperationId = OperationId(123);
     pub const LIST_USERS: OperationId = OperationId(124);
+    pub const LIST_VIRTUAL_MFA_DEVICES: OperationId = OperationId(125);
     pub const PUT_GROUP_POLICY: OperationId = OperationId(126);
     pub const PUT_ROLE_PERMISSIONS_BOUNDARY: OperationId = OperationId(127);
     pub const PUT_ROLE_POLICY: OperationId = OperationId(128);
@@ -2616,6 +3333,7 @@ pub mod ops {
     pub const PUT_USER_POLICY: OperationId = OperationId(130);
     pub const REMOVE_ROLE_FROM_INSTANCE_PROFILE: OperationId = OperationId(133);
     pub const REMOVE_USER_FROM_GROUP: OperationId = OperationId(134);
+    pub const RESYNC_MFA_DEVICE: OperationId = OperationId(136);
     pub const SET_DEFAULT_POLICY_VERSION: OperationId = OperationId(138);
     pub const SIMULATE_CUSTOM_POLICY: OperationId = OperationId(140);
     pub const SIMULATE_PRINCIPAL_POLICY: OperationId = OperationId(141);
@@ -2628,8 +3346,10 @@ pub mod ops {
     pub const UNTAG_ROLE: OperationId = OperationId(154);
     pub const UNTAG_USER: OperationId = OperationId(157);
     pub const UPDATE_ACCESS_KEY: OperationId = OperationId(158);
+    pub const UPDATE_ACCOUNT_PASSWORD_POLICY: OperationId = OperationId(159);
     pub const UPDATE_ASSUME_ROLE_POLICY: OperationId = OperationId(160);
     pub const UPDATE_GROUP: OperationId = OperationId(162);
+    pub const UPDATE_LOGIN_PROFILE: OperationId = OperationId(163);
     pub const UPDATE_ROLE: OperationId = OperationId(165);
     pub const UPDATE_ROLE_DESCRIPTION: OperationId = OperationId(166);
     pub const UPDATE_USER: OperationId = OperationId(172);
@@ -2643,39 +3363,59 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::ATTACH_GROUP_POLICY => Some("iam:AttachGroupPolicy"),
         ops::ATTACH_ROLE_POLICY => Some("iam:AttachRolePolicy"),
         ops::ATTACH_USER_POLICY => Some("iam:AttachUserPolicy"),
+        ops::CHANGE_PASSWORD => Some("iam:ChangePassword"),
         ops::CREATE_ACCESS_KEY => Some("iam:CreateAccessKey"),
+        ops::CREATE_ACCOUNT_ALIAS => Some("iam:CreateAccountAlias"),
         ops::CREATE_GROUP => Some("iam:CreateGroup"),
         ops::CREATE_INSTANCE_PROFILE => Some("iam:CreateInstanceProfile"),
+        ops::CREATE_LOGIN_PROFILE => Some("iam:CreateLoginProfile"),
         ops::CREATE_POLICY => Some("iam:CreatePolicy"),
         ops::CREATE_POLICY_VERSION => Some("iam:CreatePolicyVersion"),
         ops::CREATE_ROLE => Some("iam:CreateRole"),
+        ops::CREATE_SERVICE_LINKED_ROLE => Some("iam:CreateServiceLinkedRole"),
         ops::CREATE_USER => Some("iam:CreateUser"),
+        ops::CREATE_VIRTUAL_MFA_DEVICE => Some("iam:CreateVirtualMFADevice"),
+        ops::DEACTIVATE_MFA_DEVICE => Some("iam:DeactivateMFADevice"),
         ops::DELETE_ACCESS_KEY => Some("iam:DeleteAccessKey"),
+        ops::DELETE_ACCOUNT_ALIAS => Some("iam:DeleteAccountAlias"),
+        ops::DELETE_ACCOUNT_PASSWORD_POLICY => Some("iam:DeleteAccountPasswordPolicy"),
         ops::DELETE_GROUP => Some("iam:DeleteGroup"),
         ops::DELETE_GROUP_POLICY => Some("iam:DeleteGroupPolicy"),
         ops::DELETE_INSTANCE_PROFILE => Some("iam:DeleteInstanceProfile"),
+        ops::DELETE_LOGIN_PROFILE => Some("iam:DeleteLoginProfile"),
         ops::DELETE_POLICY => Some("iam:DeletePolicy"),
         ops::DELETE_POLICY_VERSION => Some("iam:DeletePolicyVersion"),
         ops::DELETE_ROLE => Some("iam:DeleteRole"),
         ops::DELETE_ROLE_PERMISSIONS_BOUNDARY => Some("iam:DeleteRolePermissionsBoundary"),
         ops::DELETE_ROLE_POLICY => Some("iam:DeleteRolePolicy"),
+        ops::DELETE_SERVICE_LINKED_ROLE => Some("iam:DeleteServiceLinkedRole"),
         ops::DELETE_USER => Some("iam:DeleteUser"),
         ops::DELETE_USER_PERMISSIONS_BOUNDARY => Some("iam:DeleteUserPermissionsBoundary"),
         ops::DELETE_USER_POLICY => Some("iam:DeleteUserPolicy"),
+        ops::DELETE_VIRTUAL_MFA_DEVICE => Some("iam:DeleteVirtualMFADevice"),
         ops::DETACH_GROUP_POLICY => Some("iam:DetachGroupPolicy"),
         ops::DETACH_ROLE_POLICY => Some("iam:DetachRolePolicy"),
         ops::DETACH_USER_POLICY => Some("iam:DetachUserPolicy"),
+        ops::ENABLE_MFA_DEVICE => Some("iam:EnableMFADevice"),
+        ops::GENERATE_CREDENTIAL_REPORT => Some("iam:GenerateCredentialReport"),
         ops::GET_ACCESS_KEY_LAST_USED => Some("iam:GetAccessKeyLastUsed"),
+        ops::GET_ACCOUNT_AUTHORIZATION_DETAILS => Some("iam:GetAccountAuthorizationDetails"),
+        ops::GET_ACCOUNT_PASSWORD_POLICY => Some("iam:GetAccountPasswordPolicy"),
+        ops::GET_ACCOUNT_SUMMARY => Some("iam:GetAccountSummary"),
+        ops::GET_CREDENTIAL_REPORT => Some("iam:GetCredentialReport"),
         ops::GET_GROUP => Some("iam:GetGroup"),
         ops::GET_GROUP_POLICY => Some("iam:GetGroupPolicy"),
         ops::GET_INSTANCE_PROFILE => Some("iam:GetInstanceProfile"),
+        ops::GET_LOGIN_PROFILE => Some("iam:GetLoginProfile"),
         ops::GET_POLICY => Some("iam:GetPolicy"),
         ops::GET_POLICY_VERSION => Some("iam:GetPolicyVersion"),
         ops::GET_ROLE => Some("iam:GetRole"),
         ops::GET_ROLE_POLICY => Some("iam:GetRolePolicy"),
+        ops::GET_SERVICE_LINKED_ROLE_DELETION_STATUS => Some("iam:GetServiceLinkedRoleDeletionStatus"),
         ops::GET_USER => Some("iam:GetUser"),
         ops::GET_USER_POLICY => Some("iam:GetUserPolicy"),
         ops::LIST_ACCESS_KEYS => Some("iam:ListAccessKeys"),
+        ops::LIST_ACCOUNT_ALIASES => Some("iam:ListAccountAliases"),
         ops::LIST_ATTACHED_GROUP_POLICIES => Some("iam:ListAttachedGroupPolicies"),
         ops::LIST_ATTACHED_ROLE_POLICIES => Some("iam:ListAttachedRolePolicies"),
         ops::LIST_ATTACHED_USER_POLICIES => Some("iam:ListAttachedUserPolicies"),
@@ -2686,6 +3426,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_INSTANCE_PROFILE_TAGS => Some("iam:ListInstanceProfileTags"),
         ops::LIST_INSTANCE_PROFILES => Some("iam:ListInstanceProfiles"),
         ops::LIST_INSTANCE_PROFILES_FOR_ROLE => Some("iam:ListInstanceProfilesForRole"),
+        ops::LIST_MFA_DEVICES => Some("iam:ListMFADevices"),
         ops::LIST_POLICIES => Some("iam:ListPolicies"),
         ops::LIST_POLICY_TAGS => Some("iam:ListPolicyTags"),
         ops::LIST_POLICY_VERSIONS => Some("iam:ListPolicyVersions"),
@@ -2695,6 +3436,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_USER_POLICIES => Some("iam:ListUserPolicies"),
         ops::LIST_USER_TAGS => Some("iam:ListUserTags"),
         ops::LIST_USERS => Some("iam:ListUsers"),
+        ops::LIST_VIRTUAL_MFA_DEVICES => Some("iam:ListVirtualMFADevices"),
         ops::PUT_GROUP_POLICY => Some("iam:PutGroupPolicy"),
         ops::PUT_ROLE_PERMISSIONS_BOUNDARY => Some("iam:PutRolePermissionsBoundary"),
         ops::PUT_ROLE_POLICY => Some("iam:PutRolePolicy"),
@@ -2702,6 +3444,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::PUT_USER_POLICY => Some("iam:PutUserPolicy"),
         ops::REMOVE_ROLE_FROM_INSTANCE_PROFILE => Some("iam:RemoveRoleFromInstanceProfile"),
         ops::REMOVE_USER_FROM_GROUP => Some("iam:RemoveUserFromGroup"),
+        ops::RESYNC_MFA_DEVICE => Some("iam:ResyncMFADevice"),
         ops::SET_DEFAULT_POLICY_VERSION => Some("iam:SetDefaultPolicyVersion"),
         ops::SIMULATE_CUSTOM_POLICY => Some("iam:SimulateCustomPolicy"),
         ops::SIMULATE_PRINCIPAL_POLICY => Some("iam:SimulatePrincipalPolicy"),
@@ -2714,8 +3457,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::UNTAG_ROLE => Some("iam:UntagRole"),
         ops::UNTAG_USER => Some("iam:UntagUser"),
         ops::UPDATE_ACCESS_KEY => Some("iam:UpdateAccessKey"),
+        ops::UPDATE_ACCOUNT_PASSWORD_POLICY => Some("iam:UpdateAccountPasswordPolicy"),
         ops::UPDATE_ASSUME_ROLE_POLICY => Some("iam:UpdateAssumeRolePolicy"),
         ops::UPDATE_GROUP => Some("iam:UpdateGroup"),
+        ops::UPDATE_LOGIN_PROFILE => Some("iam:UpdateLoginProfile"),
         ops::UPDATE_ROLE => Some("iam:UpdateRole"),
         ops::UPDATE_ROLE_DESCRIPTION => Some("iam:UpdateRoleDescription"),
         ops::UPDATE_USER => Some("iam:UpdateUser"),
@@ -2776,6 +3521,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "AttachUserPolicy")) }
     }
 
+    /// `ChangePassword`.
+    fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: ChangePasswordRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ChangePassword")) }
+    }
+
     /// `CreateAccessKey`.
     fn create_access_key(
         &self,
@@ -2784,6 +3539,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateAccessKeyResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateAccessKey")) }
+    }
+
+    /// `CreateAccountAlias`.
+    fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateAccountAlias")) }
     }
 
     /// `CreateGroup`.
@@ -2804,6 +3569,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateInstanceProfileResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateInstanceProfile")) }
+    }
+
+    /// `CreateLoginProfile`.
+    fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLoginProfileRequest,
+    ) -> impl Future<Output = Result<CreateLoginProfileResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateLoginProfile")) }
     }
 
     /// `CreatePolicy`.
@@ -2836,6 +3611,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateRole")) }
     }
 
+    /// `CreateServiceLinkedRole`.
+    fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<CreateServiceLinkedRoleResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateServiceLinkedRole")) }
+    }
+
     /// `CreateUser`.
     fn create_user(
         &self,
@@ -2846,6 +3631,26 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateUser")) }
     }
 
+    /// `CreateVirtualMFADevice`.
+    fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVirtualMFADeviceRequest,
+    ) -> impl Future<Output = Result<CreateVirtualMFADeviceResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateVirtualMFADevice")) }
+    }
+
+    /// `DeactivateMFADevice`.
+    fn deactivate_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeactivateMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeactivateMFADevice")) }
+    }
+
     /// `DeleteAccessKey`.
     fn delete_access_key(
         &self,
@@ -2854,6 +3659,25 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteAccessKey")) }
+    }
+
+    /// `DeleteAccountAlias`.
+    fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteAccountAlias")) }
+    }
+
+    /// `DeleteAccountPasswordPolicy`.
+    fn delete_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = ctx;
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteAccountPasswordPolicy")) }
     }
 
     /// `DeleteGroup`.
@@ -2884,6 +3708,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteInstanceProfile")) }
+    }
+
+    /// `DeleteLoginProfile`.
+    fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoginProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteLoginProfile")) }
     }
 
     /// `DeletePolicy`.
@@ -2941,6 +3775,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteRolePolicy")) }
     }
 
+    /// `DeleteServiceLinkedRole`.
+    fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteServiceLinkedRole")) }
+    }
+
     /// `DeleteUser`.
     fn delete_user(
         &self,
@@ -2976,6 +3820,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteUserPolicy")) }
     }
 
+    /// `DeleteVirtualMFADevice`.
+    fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVirtualMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteVirtualMFADevice")) }
+    }
+
     /// `DetachGroupPolicy`.
     fn detach_group_policy(
         &self,
@@ -3006,6 +3860,25 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DetachUserPolicy")) }
     }
 
+    /// `EnableMFADevice`.
+    fn enable_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: EnableMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "EnableMFADevice")) }
+    }
+
+    /// `GenerateCredentialReport`.
+    fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GenerateCredentialReportResponse, AwsError>> + Send {
+        let _ = ctx;
+        async { Err(AwsError::not_implemented(SERVICE, "GenerateCredentialReport")) }
+    }
+
     /// `GetAccessKeyLastUsed`.
     fn get_access_key_last_used(
         &self,
@@ -3014,6 +3887,48 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetAccessKeyLastUsedResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetAccessKeyLastUsed")) }
+    }
+
+    /// `GetAccountAuthorizationDetails`.
+    fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> impl Future<Output = Result<GetAccountAuthorizationDetailsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "GetAccountAuthorizationDetails",
+            ))
+        }
+    }
+
+    /// `GetAccountPasswordPolicy`.
+    fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountPasswordPolicyResponse, AwsError>> + Send {
+        let _ = ctx;
+        async { Err(AwsError::not_implemented(SERVICE, "GetAccountPasswordPolicy")) }
+    }
+
+    /// `GetAccountSummary`.
+    fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountSummaryResponse, AwsError>> + Send {
+        let _ = ctx;
+        async { Err(AwsError::not_implemented(SERVICE, "GetAccountSummary")) }
+    }
+
+    /// `GetCredentialReport`.
+    fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetCredentialReportResponse, AwsError>> + Send {
+        let _ = ctx;
+        async { Err(AwsError::not_implemented(SERVICE, "GetCredentialReport")) }
     }
 
     /// `GetGroup`.
@@ -3044,6 +3959,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetInstanceProfileResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetInstanceProfile")) }
+    }
+
+    /// `GetLoginProfile`.
+    fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetLoginProfileRequest,
+    ) -> impl Future<Output = Result<GetLoginProfileResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetLoginProfile")) }
     }
 
     /// `GetPolicy`.
@@ -3086,6 +4011,21 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetRolePolicy")) }
     }
 
+    /// `GetServiceLinkedRoleDeletionStatus`.
+    fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> impl Future<Output = Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "GetServiceLinkedRoleDeletionStatus",
+            ))
+        }
+    }
+
     /// `GetUser`.
     fn get_user(
         &self,
@@ -3114,6 +4054,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ListAccessKeysResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ListAccessKeys")) }
+    }
+
+    /// `ListAccountAliases`.
+    fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> impl Future<Output = Result<ListAccountAliasesResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListAccountAliases")) }
     }
 
     /// `ListAttachedGroupPolicies`.
@@ -3216,6 +4166,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListInstanceProfilesForRole")) }
     }
 
+    /// `ListMFADevices`.
+    fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADevicesRequest,
+    ) -> impl Future<Output = Result<ListMFADevicesResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListMFADevices")) }
+    }
+
     /// `ListPolicies`.
     fn list_policies(
         &self,
@@ -3306,6 +4266,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListUsers")) }
     }
 
+    /// `ListVirtualMFADevices`.
+    fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListVirtualMFADevicesRequest,
+    ) -> impl Future<Output = Result<ListVirtualMFADevicesResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListVirtualMFADevices")) }
+    }
+
     /// `PutGroupPolicy`.
     fn put_group_policy(
         &self,
@@ -3379,6 +4349,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "RemoveUserFromGroup")) }
+    }
+
+    /// `ResyncMFADevice`.
+    fn resync_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: ResyncMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ResyncMFADevice")) }
     }
 
     /// `SetDefaultPolicyVersion`.
@@ -3501,6 +4481,16 @@ pub trait IamApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateAccessKey")) }
     }
 
+    /// `UpdateAccountPasswordPolicy`.
+    fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountPasswordPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateAccountPasswordPolicy")) }
+    }
+
     /// `UpdateAssumeRolePolicy`.
     fn update_assume_role_policy(
         &self,
@@ -3519,6 +4509,16 @@ pub trait IamApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateGroup")) }
+    }
+
+    /// `UpdateLoginProfile`.
+    fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateLoginProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateLoginProfile")) }
     }
 
     /// `UpdateRole`.
@@ -3605,21 +4605,43 @@ impl<S: IamApi> Service for IamServer<S> {
                 ops::ATTACH_USER_POLICY => {
                     serve(call, &guard, |input| api.attach_user_policy(ctx, input)).await
                 }
+                ops::CHANGE_PASSWORD => serve(call, &guard, |input| api.change_password(ctx, input)).await,
                 ops::CREATE_ACCESS_KEY => {
                     serve(call, &guard, |input| api.create_access_key(ctx, input)).await
+                }
+                ops::CREATE_ACCOUNT_ALIAS => {
+                    serve(call, &guard, |input| api.create_account_alias(ctx, input)).await
                 }
                 ops::CREATE_GROUP => serve(call, &guard, |input| api.create_group(ctx, input)).await,
                 ops::CREATE_INSTANCE_PROFILE => {
                     serve(call, &guard, |input| api.create_instance_profile(ctx, input)).await
+                }
+                ops::CREATE_LOGIN_PROFILE => {
+                    serve(call, &guard, |input| api.create_login_profile(ctx, input)).await
                 }
                 ops::CREATE_POLICY => serve(call, &guard, |input| api.create_policy(ctx, input)).await,
                 ops::CREATE_POLICY_VERSION => {
                     serve(call, &guard, |input| api.create_policy_version(ctx, input)).await
                 }
                 ops::CREATE_ROLE => serve(call, &guard, |input| api.create_role(ctx, input)).await,
+                ops::CREATE_SERVICE_LINKED_ROLE => {
+                    serve(call, &guard, |input| api.create_service_linked_role(ctx, input)).await
+                }
                 ops::CREATE_USER => serve(call, &guard, |input| api.create_user(ctx, input)).await,
+                ops::CREATE_VIRTUAL_MFA_DEVICE => {
+                    serve(call, &guard, |input| api.create_virtual_mfa_device(ctx, input)).await
+                }
+                ops::DEACTIVATE_MFA_DEVICE => {
+                    serve(call, &guard, |input| api.deactivate_mfa_device(ctx, input)).await
+                }
                 ops::DELETE_ACCESS_KEY => {
                     serve(call, &guard, |input| api.delete_access_key(ctx, input)).await
+                }
+                ops::DELETE_ACCOUNT_ALIAS => {
+                    serve(call, &guard, |input| api.delete_account_alias(ctx, input)).await
+                }
+                ops::DELETE_ACCOUNT_PASSWORD_POLICY => {
+                    serve(call, &guard, |_: NoInput| api.delete_account_password_policy(ctx)).await
                 }
                 ops::DELETE_GROUP => serve(call, &guard, |input| api.delete_group(ctx, input)).await,
                 ops::DELETE_GROUP_POLICY => {
@@ -3627,6 +4649,9 @@ impl<S: IamApi> Service for IamServer<S> {
                 }
                 ops::DELETE_INSTANCE_PROFILE => {
                     serve(call, &guard, |input| api.delete_instance_profile(ctx, input)).await
+                }
+                ops::DELETE_LOGIN_PROFILE => {
+                    serve(call, &guard, |input| api.delete_login_profile(ctx, input)).await
                 }
                 ops::DELETE_POLICY => serve(call, &guard, |input| api.delete_policy(ctx, input)).await,
                 ops::DELETE_POLICY_VERSION => {
@@ -3642,6 +4667,9 @@ impl<S: IamApi> Service for IamServer<S> {
                 ops::DELETE_ROLE_POLICY => {
                     serve(call, &guard, |input| api.delete_role_policy(ctx, input)).await
                 }
+                ops::DELETE_SERVICE_LINKED_ROLE => {
+                    serve(call, &guard, |input| api.delete_service_linked_role(ctx, input)).await
+                }
                 ops::DELETE_USER => serve(call, &guard, |input| api.delete_user(ctx, input)).await,
                 ops::DELETE_USER_PERMISSIONS_BOUNDARY => {
                     serve(call, &guard, |input| {
@@ -3652,6 +4680,9 @@ impl<S: IamApi> Service for IamServer<S> {
                 ops::DELETE_USER_POLICY => {
                     serve(call, &guard, |input| api.delete_user_policy(ctx, input)).await
                 }
+                ops::DELETE_VIRTUAL_MFA_DEVICE => {
+                    serve(call, &guard, |input| api.delete_virtual_mfa_device(ctx, input)).await
+                }
                 ops::DETACH_GROUP_POLICY => {
                     serve(call, &guard, |input| api.detach_group_policy(ctx, input)).await
                 }
@@ -3661,13 +4692,37 @@ impl<S: IamApi> Service for IamServer<S> {
                 ops::DETACH_USER_POLICY => {
                     serve(call, &guard, |input| api.detach_user_policy(ctx, input)).await
                 }
+                ops::ENABLE_MFA_DEVICE => {
+                    serve(call, &guard, |input| api.enable_mfa_device(ctx, input)).await
+                }
+                ops::GENERATE_CREDENTIAL_REPORT => {
+                    serve(call, &guard, |_: NoInput| api.generate_credential_report(ctx)).await
+                }
                 ops::GET_ACCESS_KEY_LAST_USED => {
                     serve(call, &guard, |input| api.get_access_key_last_used(ctx, input)).await
+                }
+                ops::GET_ACCOUNT_AUTHORIZATION_DETAILS => {
+                    serve(call, &guard, |input| {
+                        api.get_account_authorization_details(ctx, input)
+                    })
+                    .await
+                }
+                ops::GET_ACCOUNT_PASSWORD_POLICY => {
+                    serve(call, &guard, |_: NoInput| api.get_account_password_policy(ctx)).await
+                }
+                ops::GET_ACCOUNT_SUMMARY => {
+                    serve(call, &guard, |_: NoInput| api.get_account_summary(ctx)).await
+                }
+                ops::GET_CREDENTIAL_REPORT => {
+                    serve(call, &guard, |_: NoInput| api.get_credential_report(ctx)).await
                 }
                 ops::GET_GROUP => serve(call, &guard, |input| api.get_group(ctx, input)).await,
                 ops::GET_GROUP_POLICY => serve(call, &guard, |input| api.get_group_policy(ctx, input)).await,
                 ops::GET_INSTANCE_PROFILE => {
                     serve(call, &guard, |input| api.get_instance_profile(ctx, input)).await
+                }
+                ops::GET_LOGIN_PROFILE => {
+                    serve(call, &guard, |input| api.get_login_profile(ctx, input)).await
                 }
                 ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
                 ops::GET_POLICY_VERSION => {
@@ -3675,9 +4730,18 @@ impl<S: IamApi> Service for IamServer<S> {
                 }
                 ops::GET_ROLE => serve(call, &guard, |input| api.get_role(ctx, input)).await,
                 ops::GET_ROLE_POLICY => serve(call, &guard, |input| api.get_role_policy(ctx, input)).await,
+                ops::GET_SERVICE_LINKED_ROLE_DELETION_STATUS => {
+                    serve(call, &guard, |input| {
+                        api.get_service_linked_role_deletion_status(ctx, input)
+                    })
+                    .await
+                }
                 ops::GET_USER => serve(call, &guard, |input| api.get_user(ctx, input)).await,
                 ops::GET_USER_POLICY => serve(call, &guard, |input| api.get_user_policy(ctx, input)).await,
                 ops::LIST_ACCESS_KEYS => serve(call, &guard, |input| api.list_access_keys(ctx, input)).await,
+                ops::LIST_ACCOUNT_ALIASES => {
+                    serve(call, &guard, |input| api.list_account_aliases(ctx, input)).await
+                }
                 ops::LIST_ATTACHED_GROUP_POLICIES => {
                     serve(call, &guard, |input| api.list_attached_group_policies(ctx, input)).await
                 }
@@ -3709,6 +4773,7 @@ impl<S: IamApi> Service for IamServer<S> {
                     })
                     .await
                 }
+                ops::LIST_MFA_DEVICES => serve(call, &guard, |input| api.list_mfa_devices(ctx, input)).await,
                 ops::LIST_POLICIES => serve(call, &guard, |input| api.list_policies(ctx, input)).await,
                 ops::LIST_POLICY_TAGS => serve(call, &guard, |input| api.list_policy_tags(ctx, input)).await,
                 ops::LIST_POLICY_VERSIONS => {
@@ -3724,6 +4789,9 @@ impl<S: IamApi> Service for IamServer<S> {
                 }
                 ops::LIST_USER_TAGS => serve(call, &guard, |input| api.list_user_tags(ctx, input)).await,
                 ops::LIST_USERS => serve(call, &guard, |input| api.list_users(ctx, input)).await,
+                ops::LIST_VIRTUAL_MFA_DEVICES => {
+                    serve(call, &guard, |input| api.list_virtual_mfa_devices(ctx, input)).await
+                }
                 ops::PUT_GROUP_POLICY => serve(call, &guard, |input| api.put_group_policy(ctx, input)).await,
                 ops::PUT_ROLE_PERMISSIONS_BOUNDARY => {
                     serve(call, &guard, |input| {
@@ -3747,6 +4815,9 @@ impl<S: IamApi> Service for IamServer<S> {
                 }
                 ops::REMOVE_USER_FROM_GROUP => {
                     serve(call, &guard, |input| api.remove_user_from_group(ctx, input)).await
+                }
+                ops::RESYNC_MFA_DEVICE => {
+                    serve(call, &guard, |input| api.resync_mfa_device(ctx, input)).await
                 }
                 ops::SET_DEFAULT_POLICY_VERSION => {
                     serve(call, &guard, |input| api.set_default_policy_version(ctx, input)).await
@@ -3772,10 +4843,19 @@ impl<S: IamApi> Service for IamServer<S> {
                 ops::UPDATE_ACCESS_KEY => {
                     serve(call, &guard, |input| api.update_access_key(ctx, input)).await
                 }
+                ops::UPDATE_ACCOUNT_PASSWORD_POLICY => {
+                    serve(call, &guard, |input| {
+                        api.update_account_password_policy(ctx, input)
+                    })
+                    .await
+                }
                 ops::UPDATE_ASSUME_ROLE_POLICY => {
                     serve(call, &guard, |input| api.update_assume_role_policy(ctx, input)).await
                 }
                 ops::UPDATE_GROUP => serve(call, &guard, |input| api.update_group(ctx, input)).await,
+                ops::UPDATE_LOGIN_PROFILE => {
+                    serve(call, &guard, |input| api.update_login_profile(ctx, input)).await
+                }
                 ops::UPDATE_ROLE => serve(call, &guard, |input| api.update_role(ctx, input)).await,
                 ops::UPDATE_ROLE_DESCRIPTION => {
                     serve(call, &guard, |input| api.update_role_description(ctx, input)).await
@@ -3921,6 +5001,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ChangePassword`.
+    pub async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: ChangePasswordRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::CHANGE_PASSWORD, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateAccessKey`.
     pub async fn create_access_key(
         &self,
@@ -3928,6 +5018,16 @@ impl IamClient {
         input: CreateAccessKeyRequest,
     ) -> Result<CreateAccessKeyResponse, AwsError> {
         let call = Call::typed(ops::CREATE_ACCESS_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateAccountAlias`.
+    pub async fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::CREATE_ACCOUNT_ALIAS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3948,6 +5048,16 @@ impl IamClient {
         input: CreateInstanceProfileRequest,
     ) -> Result<CreateInstanceProfileResponse, AwsError> {
         let call = Call::typed(ops::CREATE_INSTANCE_PROFILE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateLoginProfile`.
+    pub async fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLoginProfileRequest,
+    ) -> Result<CreateLoginProfileResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_LOGIN_PROFILE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3981,6 +5091,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateServiceLinkedRole`.
+    pub async fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> Result<CreateServiceLinkedRoleResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_SERVICE_LINKED_ROLE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateUser`.
     pub async fn create_user(
         &self,
@@ -3991,6 +5111,26 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateVirtualMFADevice`.
+    pub async fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVirtualMFADeviceRequest,
+    ) -> Result<CreateVirtualMFADeviceResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_VIRTUAL_MFA_DEVICE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeactivateMFADevice`.
+    pub async fn deactivate_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeactivateMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DEACTIVATE_MFA_DEVICE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteAccessKey`.
     pub async fn delete_access_key(
         &self,
@@ -3998,6 +5138,22 @@ impl IamClient {
         input: DeleteAccessKeyRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_ACCESS_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteAccountAlias`.
+    pub async fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_ACCOUNT_ALIAS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteAccountPasswordPolicy`.
+    pub async fn delete_account_password_policy(&self, ctx: &RequestContext) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_ACCOUNT_PASSWORD_POLICY, NoInput {});
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4028,6 +5184,16 @@ impl IamClient {
         input: DeleteInstanceProfileRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_INSTANCE_PROFILE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteLoginProfile`.
+    pub async fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoginProfileRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_LOGIN_PROFILE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4077,6 +5243,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteServiceLinkedRole`.
+    pub async fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> Result<DeleteServiceLinkedRoleResponse, AwsError> {
+        let call = Call::typed(ops::DELETE_SERVICE_LINKED_ROLE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteUser`.
     pub async fn delete_user(&self, ctx: &RequestContext, input: DeleteUserRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_USER, input);
@@ -4100,6 +5276,16 @@ impl IamClient {
         input: DeleteUserPolicyRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_USER_POLICY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteVirtualMFADevice`.
+    pub async fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVirtualMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_VIRTUAL_MFA_DEVICE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4133,6 +5319,25 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `EnableMFADevice`.
+    pub async fn enable_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: EnableMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::ENABLE_MFA_DEVICE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GenerateCredentialReport`.
+    pub async fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GenerateCredentialReportResponse, AwsError> {
+        let call = Call::typed(ops::GENERATE_CREDENTIAL_REPORT, NoInput {});
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetAccessKeyLastUsed`.
     pub async fn get_access_key_last_used(
         &self,
@@ -4140,6 +5345,43 @@ impl IamClient {
         input: GetAccessKeyLastUsedRequest,
     ) -> Result<GetAccessKeyLastUsedResponse, AwsError> {
         let call = Call::typed(ops::GET_ACCESS_KEY_LAST_USED, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAccountAuthorizationDetails`.
+    pub async fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> Result<GetAccountAuthorizationDetailsResponse, AwsError> {
+        let call = Call::typed(ops::GET_ACCOUNT_AUTHORIZATION_DETAILS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAccountPasswordPolicy`.
+    pub async fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetAccountPasswordPolicyResponse, AwsError> {
+        let call = Call::typed(ops::GET_ACCOUNT_PASSWORD_POLICY, NoInput {});
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAccountSummary`.
+    pub async fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetAccountSummaryResponse, AwsError> {
+        let call = Call::typed(ops::GET_ACCOUNT_SUMMARY, NoInput {});
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetCredentialReport`.
+    pub async fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetCredentialReportResponse, AwsError> {
+        let call = Call::typed(ops::GET_CREDENTIAL_REPORT, NoInput {});
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4170,6 +5412,16 @@ impl IamClient {
         input: GetInstanceProfileRequest,
     ) -> Result<GetInstanceProfileResponse, AwsError> {
         let call = Call::typed(ops::GET_INSTANCE_PROFILE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetLoginProfile`.
+    pub async fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetLoginProfileRequest,
+    ) -> Result<GetLoginProfileResponse, AwsError> {
+        let call = Call::typed(ops::GET_LOGIN_PROFILE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4213,6 +5465,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetServiceLinkedRoleDeletionStatus`.
+    pub async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError> {
+        let call = Call::typed(ops::GET_SERVICE_LINKED_ROLE_DELETION_STATUS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetUser`.
     pub async fn get_user(
         &self,
@@ -4240,6 +5502,16 @@ impl IamClient {
         input: ListAccessKeysRequest,
     ) -> Result<ListAccessKeysResponse, AwsError> {
         let call = Call::typed(ops::LIST_ACCESS_KEYS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ListAccountAliases`.
+    pub async fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> Result<ListAccountAliasesResponse, AwsError> {
+        let call = Call::typed(ops::LIST_ACCOUNT_ALIASES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4343,6 +5615,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListMFADevices`.
+    pub async fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADevicesRequest,
+    ) -> Result<ListMFADevicesResponse, AwsError> {
+        let call = Call::typed(ops::LIST_MFA_DEVICES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListPolicies`.
     pub async fn list_policies(
         &self,
@@ -4433,6 +5715,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListVirtualMFADevices`.
+    pub async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListVirtualMFADevicesRequest,
+    ) -> Result<ListVirtualMFADevicesResponse, AwsError> {
+        let call = Call::typed(ops::LIST_VIRTUAL_MFA_DEVICES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutGroupPolicy`.
     pub async fn put_group_policy(
         &self,
@@ -4500,6 +5792,16 @@ impl IamClient {
         input: RemoveUserFromGroupRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::REMOVE_USER_FROM_GROUP, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ResyncMFADevice`.
+    pub async fn resync_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: ResyncMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::RESYNC_MFA_DEVICE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4603,6 +5905,16 @@ impl IamClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateAccountPasswordPolicy`.
+    pub async fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountPasswordPolicyRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::UPDATE_ACCOUNT_PASSWORD_POLICY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateAssumeRolePolicy`.
     pub async fn update_assume_role_policy(
         &self,
@@ -4620,6 +5932,16 @@ impl IamClient {
         input: UpdateGroupRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::UPDATE_GROUP, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateLoginProfile`.
+    pub async fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateLoginProfileRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::UPDATE_LOGIN_PROFILE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4670,14 +5992,23 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.attach_user_policy(ctx, Default::default()).await) {
         missing.push("AttachUserPolicy");
     }
+    if not_implemented(&api.change_password(ctx, Default::default()).await) {
+        missing.push("ChangePassword");
+    }
     if not_implemented(&api.create_access_key(ctx, Default::default()).await) {
         missing.push("CreateAccessKey");
+    }
+    if not_implemented(&api.create_account_alias(ctx, Default::default()).await) {
+        missing.push("CreateAccountAlias");
     }
     if not_implemented(&api.create_group(ctx, Default::default()).await) {
         missing.push("CreateGroup");
     }
     if not_implemented(&api.create_instance_profile(ctx, Default::default()).await) {
         missing.push("CreateInstanceProfile");
+    }
+    if not_implemented(&api.create_login_profile(ctx, Default::default()).await) {
+        missing.push("CreateLoginProfile");
     }
     if not_implemented(&api.create_policy(ctx, Default::default()).await) {
         missing.push("CreatePolicy");
@@ -4688,11 +6019,26 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_role(ctx, Default::default()).await) {
         missing.push("CreateRole");
     }
+    if not_implemented(&api.create_service_linked_role(ctx, Default::default()).await) {
+        missing.push("CreateServiceLinkedRole");
+    }
     if not_implemented(&api.create_user(ctx, Default::default()).await) {
         missing.push("CreateUser");
     }
+    if not_implemented(&api.create_virtual_mfa_device(ctx, Default::default()).await) {
+        missing.push("CreateVirtualMFADevice");
+    }
+    if not_implemented(&api.deactivate_mfa_device(ctx, Default::default()).await) {
+        missing.push("DeactivateMFADevice");
+    }
     if not_implemented(&api.delete_access_key(ctx, Default::default()).await) {
         missing.push("DeleteAccessKey");
+    }
+    if not_implemented(&api.delete_account_alias(ctx, Default::default()).await) {
+        missing.push("DeleteAccountAlias");
+    }
+    if not_implemented(&api.delete_account_password_policy(ctx).await) {
+        missing.push("DeleteAccountPasswordPolicy");
     }
     if not_implemented(&api.delete_group(ctx, Default::default()).await) {
         missing.push("DeleteGroup");
@@ -4702,6 +6048,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_instance_profile(ctx, Default::default()).await) {
         missing.push("DeleteInstanceProfile");
+    }
+    if not_implemented(&api.delete_login_profile(ctx, Default::default()).await) {
+        missing.push("DeleteLoginProfile");
     }
     if not_implemented(&api.delete_policy(ctx, Default::default()).await) {
         missing.push("DeletePolicy");
@@ -4721,6 +6070,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.delete_role_policy(ctx, Default::default()).await) {
         missing.push("DeleteRolePolicy");
     }
+    if not_implemented(&api.delete_service_linked_role(ctx, Default::default()).await) {
+        missing.push("DeleteServiceLinkedRole");
+    }
     if not_implemented(&api.delete_user(ctx, Default::default()).await) {
         missing.push("DeleteUser");
     }
@@ -4733,6 +6085,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.delete_user_policy(ctx, Default::default()).await) {
         missing.push("DeleteUserPolicy");
     }
+    if not_implemented(&api.delete_virtual_mfa_device(ctx, Default::default()).await) {
+        missing.push("DeleteVirtualMFADevice");
+    }
     if not_implemented(&api.detach_group_policy(ctx, Default::default()).await) {
         missing.push("DetachGroupPolicy");
     }
@@ -4742,8 +6097,29 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.detach_user_policy(ctx, Default::default()).await) {
         missing.push("DetachUserPolicy");
     }
+    if not_implemented(&api.enable_mfa_device(ctx, Default::default()).await) {
+        missing.push("EnableMFADevice");
+    }
+    if not_implemented(&api.generate_credential_report(ctx).await) {
+        missing.push("GenerateCredentialReport");
+    }
     if not_implemented(&api.get_access_key_last_used(ctx, Default::default()).await) {
         missing.push("GetAccessKeyLastUsed");
+    }
+    if not_implemented(
+        &api.get_account_authorization_details(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("GetAccountAuthorizationDetails");
+    }
+    if not_implemented(&api.get_account_password_policy(ctx).await) {
+        missing.push("GetAccountPasswordPolicy");
+    }
+    if not_implemented(&api.get_account_summary(ctx).await) {
+        missing.push("GetAccountSummary");
+    }
+    if not_implemented(&api.get_credential_report(ctx).await) {
+        missing.push("GetCredentialReport");
     }
     if not_implemented(&api.get_group(ctx, Default::default()).await) {
         missing.push("GetGroup");
@@ -4753,6 +6129,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.get_instance_profile(ctx, Default::default()).await) {
         missing.push("GetInstanceProfile");
+    }
+    if not_implemented(&api.get_login_profile(ctx, Default::default()).await) {
+        missing.push("GetLoginProfile");
     }
     if not_implemented(&api.get_policy(ctx, Default::default()).await) {
         missing.push("GetPolicy");
@@ -4766,6 +6145,12 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.get_role_policy(ctx, Default::default()).await) {
         missing.push("GetRolePolicy");
     }
+    if not_implemented(
+        &api.get_service_linked_role_deletion_status(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("GetServiceLinkedRoleDeletionStatus");
+    }
     if not_implemented(&api.get_user(ctx, Default::default()).await) {
         missing.push("GetUser");
     }
@@ -4774,6 +6159,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.list_access_keys(ctx, Default::default()).await) {
         missing.push("ListAccessKeys");
+    }
+    if not_implemented(&api.list_account_aliases(ctx, Default::default()).await) {
+        missing.push("ListAccountAliases");
     }
     if not_implemented(&api.list_attached_group_policies(ctx, Default::default()).await) {
         missing.push("ListAttachedGroupPolicies");
@@ -4805,6 +6193,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.list_instance_profiles_for_role(ctx, Default::default()).await) {
         missing.push("ListInstanceProfilesForRole");
     }
+    if not_implemented(&api.list_mfa_devices(ctx, Default::default()).await) {
+        missing.push("ListMFADevices");
+    }
     if not_implemented(&api.list_policies(ctx, Default::default()).await) {
         missing.push("ListPolicies");
     }
@@ -4832,6 +6223,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.list_users(ctx, Default::default()).await) {
         missing.push("ListUsers");
     }
+    if not_implemented(&api.list_virtual_mfa_devices(ctx, Default::default()).await) {
+        missing.push("ListVirtualMFADevices");
+    }
     if not_implemented(&api.put_group_policy(ctx, Default::default()).await) {
         missing.push("PutGroupPolicy");
     }
@@ -4855,6 +6249,9 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.remove_user_from_group(ctx, Default::default()).await) {
         missing.push("RemoveUserFromGroup");
+    }
+    if not_implemented(&api.resync_mfa_device(ctx, Default::default()).await) {
+        missing.push("ResyncMFADevice");
     }
     if not_implemented(&api.set_default_policy_version(ctx, Default::default()).await) {
         missing.push("SetDefaultPolicyVersion");
@@ -4892,11 +6289,17 @@ pub async fn unimplemented_operations<S: IamApi>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.update_access_key(ctx, Default::default()).await) {
         missing.push("UpdateAccessKey");
     }
+    if not_implemented(&api.update_account_password_policy(ctx, Default::default()).await) {
+        missing.push("UpdateAccountPasswordPolicy");
+    }
     if not_implemented(&api.update_assume_role_policy(ctx, Default::default()).await) {
         missing.push("UpdateAssumeRolePolicy");
     }
     if not_implemented(&api.update_group(ctx, Default::default()).await) {
         missing.push("UpdateGroup");
+    }
+    if not_implemented(&api.update_login_profile(ctx, Default::default()).await) {
+        missing.push("UpdateLoginProfile");
     }
     if not_implemented(&api.update_role(ctx, Default::default()).await) {
         missing.push("UpdateRole");

@@ -31,7 +31,11 @@ fn metadata(key: &AccessKeyRecord) -> AccessKeyMetadata {
 
 impl Iam {
     /// The user a request names, or the calling user when it names none.
-    async fn user_or_caller(&self, ctx: &RequestContext, name: Option<String>) -> Result<String, AwsError> {
+    pub(crate) async fn user_or_caller(
+        &self,
+        ctx: &RequestContext,
+        name: Option<String>,
+    ) -> Result<String, AwsError> {
         match name {
             Some(name) => Ok(name),
             None => self
@@ -108,7 +112,7 @@ impl Iam {
             .await
     }
 
-    async fn load_key(&self, id: &str) -> Result<Option<AccessKeyRecord>, AwsError> {
+    pub(crate) async fn load_key(&self, id: &str) -> Result<Option<AccessKeyRecord>, AwsError> {
         let ns = keys_namespace()?;
         let key = access_key_key(id);
         self.store

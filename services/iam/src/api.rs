@@ -6,6 +6,21 @@ use nimbus_iam_api::*;
 
 use crate::Iam;
 
+/// Trait methods that hand the call to the inherent handler of the same
+/// name (with the input, or for operations that take none, without).
+macro_rules! delegate {
+    ($($name:ident($input:ty) -> $output:ty;)*) => {$(
+        async fn $name(&self, ctx: &RequestContext, input: $input) -> Result<$output, AwsError> {
+            Iam::$name(self, ctx, input).await
+        }
+    )*};
+    ($($name:ident() -> $output:ty;)*) => {$(
+        async fn $name(&self, ctx: &RequestContext) -> Result<$output, AwsError> {
+            Iam::$name(self, ctx).await
+        }
+    )*};
+}
+
 /// The operations, served by the handlers of the modules (inherent methods
 /// of the same names).
 impl IamApi for Iam {
@@ -607,6 +622,41 @@ impl IamApi for Iam {
         input: SimulatePrincipalPolicyRequest,
     ) -> Result<SimulatePolicyResponse, AwsError> {
         Iam::simulate_principal_policy(self, ctx, input).await
+    }
+
+    // The account, console passwords, MFA devices, service-linked roles,
+    // and the reports on them: handlers of the same names.
+    delegate! {
+        change_password(ChangePasswordRequest) -> ();
+        create_account_alias(CreateAccountAliasRequest) -> ();
+        create_login_profile(CreateLoginProfileRequest) -> CreateLoginProfileResponse;
+        create_service_linked_role(CreateServiceLinkedRoleRequest) -> CreateServiceLinkedRoleResponse;
+        create_virtual_mfa_device(CreateVirtualMFADeviceRequest) -> CreateVirtualMFADeviceResponse;
+        deactivate_mfa_device(DeactivateMFADeviceRequest) -> ();
+        delete_account_alias(DeleteAccountAliasRequest) -> ();
+        delete_login_profile(DeleteLoginProfileRequest) -> ();
+        delete_service_linked_role(DeleteServiceLinkedRoleRequest) -> DeleteServiceLinkedRoleResponse;
+        delete_virtual_mfa_device(DeleteVirtualMFADeviceRequest) -> ();
+        enable_mfa_device(EnableMFADeviceRequest) -> ();
+        get_account_authorization_details(GetAccountAuthorizationDetailsRequest)
+            -> GetAccountAuthorizationDetailsResponse;
+        get_login_profile(GetLoginProfileRequest) -> GetLoginProfileResponse;
+        get_service_linked_role_deletion_status(GetServiceLinkedRoleDeletionStatusRequest)
+            -> GetServiceLinkedRoleDeletionStatusResponse;
+        list_account_aliases(ListAccountAliasesRequest) -> ListAccountAliasesResponse;
+        list_mfa_devices(ListMFADevicesRequest) -> ListMFADevicesResponse;
+        list_virtual_mfa_devices(ListVirtualMFADevicesRequest) -> ListVirtualMFADevicesResponse;
+        resync_mfa_device(ResyncMFADeviceRequest) -> ();
+        update_account_password_policy(UpdateAccountPasswordPolicyRequest) -> ();
+        update_login_profile(UpdateLoginProfileRequest) -> ();
+    }
+
+    delegate! {
+        delete_account_password_policy() -> ();
+        generate_credential_report() -> GenerateCredentialReportResponse;
+        get_account_password_policy() -> GetAccountPasswordPolicyResponse;
+        get_account_summary() -> GetAccountSummaryResponse;
+        get_credential_report() -> GetCredentialReportResponse;
     }
 
     async fn resource(

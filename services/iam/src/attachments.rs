@@ -40,6 +40,7 @@ impl Iam {
         let account_id = account.to_owned();
         self.write(account, move |table| {
             let mut entity: H = require(table, H::KIND, &holder, H::missing)?;
+            entity.check_modifiable()?;
             if !attachable(table, &account_id, &arn)? {
                 return Err(not_attachable(&arn));
             }
@@ -61,6 +62,7 @@ impl Iam {
     async fn detach<H: Holder>(&self, account: &str, holder: String, arn: String) -> Result<(), AwsError> {
         self.write(account, move |table| {
             let mut entity: H = require(table, H::KIND, &holder, H::missing)?;
+            entity.check_modifiable()?;
             PolicyArn::parse(&arn)?;
             let before = entity.attached().len();
             entity.attached().retain(|a| *a != arn);

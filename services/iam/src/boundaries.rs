@@ -46,6 +46,7 @@ impl Iam {
         let account = ctx.account_id.clone();
         self.write(&ctx.account_id, move |table| {
             let mut role: RoleRecord = require(table, Kind::Role, &input.role_name, role_not_found)?;
+            crate::service_linked::refuse_protected(&role)?;
             if !attachable(table, &account, &input.permissions_boundary)? {
                 return Err(crate::errors::not_attachable(&input.permissions_boundary));
             }
@@ -75,6 +76,7 @@ impl Iam {
     ) -> Result<(), AwsError> {
         self.write(&ctx.account_id, move |table| {
             let mut role: RoleRecord = require(table, Kind::Role, &input.role_name, role_not_found)?;
+            crate::service_linked::refuse_protected(&role)?;
             role.boundary = None;
             save(table, Kind::Role, &role.name.clone(), &role)
         })

@@ -13,11 +13,28 @@ use crate::records::{Kind, namespace};
 pub trait Read {
     fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError>;
     fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError>;
+    /// A record under a key of its own (the account's settings).
+    fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError>;
+    /// How many entities of a kind there are (none decoded).
+    fn count(&self, kind: Kind) -> Result<usize, AwsError>;
 }
 
 impl Read for TableRef {
     fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
         Ok(self.get_json(&kind.key(name))?)
+    }
+
+    fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError> {
+        Ok(self.get_json(key)?)
+    }
+
+    fn count(&self, kind: Kind) -> Result<usize, AwsError> {
+        let mut n = 0;
+        for entry in self.scan(kind.prefix().as_bytes())? {
+            entry?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
@@ -32,6 +49,19 @@ impl Read for TableRef {
 impl Read for TableMut<'_> {
     fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
         Ok(self.get_json(&kind.key(name))?)
+    }
+
+    fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError> {
+        Ok(self.get_json(key)?)
+    }
+
+    fn count(&self, kind: Kind) -> Result<usize, AwsError> {
+        let mut n = 0;
+        for entry in self.scan(kind.prefix().as_bytes())? {
+            entry?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {

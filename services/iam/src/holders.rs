@@ -19,6 +19,10 @@ pub trait Holder: Serialize + DeserializeOwned + Send + 'static {
     fn attached(&mut self) -> &mut Vec<String>;
     fn inline(&mut self) -> &mut Inline;
     fn missing(name: &str) -> AwsError;
+    /// Refuses a change to an entity only AWS may change (service-linked roles).
+    fn check_modifiable(&self) -> Result<(), AwsError> {
+        Ok(())
+    }
 }
 
 impl Holder for UserRecord {
@@ -72,5 +76,8 @@ impl Holder for RoleRecord {
     }
     fn missing(name: &str) -> AwsError {
         role_not_found(name)
+    }
+    fn check_modifiable(&self) -> Result<(), AwsError> {
+        crate::service_linked::refuse_protected(self)
     }
 }

@@ -23,6 +23,7 @@ impl Iam {
         check_document(&document, PolicyKind::Identity)?;
         self.write(account, move |table| {
             let mut entity: H = require(table, H::KIND, &holder, H::missing)?;
+            entity.check_modifiable()?;
             entity.inline().insert(name, document);
             save(table, H::KIND, entity.name(), &entity)
         })
@@ -55,6 +56,7 @@ impl Iam {
     ) -> Result<(), AwsError> {
         self.write(account, move |table| {
             let mut entity: H = require(table, H::KIND, &holder, H::missing)?;
+            entity.check_modifiable()?;
             if entity.inline().remove(&name).is_none() {
                 return Err(inline_not_found(H::WORD, &name));
             }

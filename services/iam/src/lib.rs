@@ -17,8 +17,10 @@
 
 mod access;
 mod access_keys;
+mod account;
 mod api;
 mod attachments;
+mod authorization_details;
 mod authorizer;
 mod boundaries;
 mod common;
@@ -31,10 +33,14 @@ mod identities;
 mod ids;
 mod inline;
 mod managed;
+mod mfa;
+mod passwords;
 mod policies;
 mod profiles;
 mod records;
+mod report;
 mod roles;
+mod service_linked;
 mod simulate;
 mod tags;
 mod usage;

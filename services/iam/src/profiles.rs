@@ -12,7 +12,7 @@ use crate::records::{Kind, ProfileRecord, RoleRecord};
 use crate::roles::role_shape;
 use crate::tags::{check_tags, tag_list};
 
-fn profile_shape(account: &str, profile: &ProfileRecord, roles: &[RoleRecord]) -> InstanceProfile {
+pub(crate) fn profile_shape(account: &str, profile: &ProfileRecord, roles: &[RoleRecord]) -> InstanceProfile {
     InstanceProfile {
         path: profile.path.clone(),
         instance_profile_name: profile.name.clone(),

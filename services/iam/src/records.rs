@@ -35,6 +35,8 @@ pub enum Kind {
     Role,
     Policy,
     Profile,
+    /// Virtual MFA devices, by name.
+    Mfa,
 }
 
 impl Kind {
@@ -45,6 +47,7 @@ impl Kind {
             Kind::Role => "role/",
             Kind::Policy => "policy/",
             Kind::Profile => "profile/",
+            Kind::Mfa => "mfa/",
         }
     }
 
@@ -91,6 +94,67 @@ pub struct UserRecord {
 pub struct LoginProfile {
     pub created: i64,
     pub password_reset_required: bool,
+    /// The password, salted and hashed (`salt$sha256hex`).
+    #[serde(default)]
+    pub password: String,
+    /// When the password was last set (epoch millis).
+    #[serde(default)]
+    pub changed: i64,
+    /// Earlier passwords, newest first (PasswordReusePrevention).
+    #[serde(default)]
+    pub previous: Vec<String>,
+}
+
+/// The account's own settings, under [`account_key`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AccountRecord {
+    #[serde(default)]
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub password_policy: Option<PasswordPolicyRecord>,
+    /// The last credential report: when it was generated, and its CSV.
+    #[serde(default)]
+    pub report: Option<(i64, String)>,
+    /// Service-linked role deletion tasks, by id: done at once.
+    #[serde(default)]
+    pub deletion_tasks: Vec<String>,
+}
+
+/// UpdateAccountPasswordPolicy's settings (every one not given reverts to
+/// its default).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PasswordPolicyRecord {
+    pub minimum_length: i32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub allow_users_to_change: bool,
+    /// Days; 0 when passwords never expire.
+    pub max_age: i32,
+    /// 0 when reuse is not restricted.
+    pub reuse_prevention: i32,
+    pub hard_expiry: Option<bool>,
+}
+
+/// A virtual MFA device.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MfaRecord {
+    pub name: String,
+    pub path: String,
+    /// The TOTP secret, base32.
+    pub seed: String,
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Tags,
+    /// The user it is enabled for, and when.
+    #[serde(default)]
+    pub user: Option<(String, i64)>,
+}
+
+/// Where an account's own settings are kept.
+pub fn account_key() -> &'static [u8] {
+    b"account"
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use crate::errors::{already_exists, delete_conflict, role_not_found};
 use crate::ids::{IdKind, new_id};
 use crate::policies::check_document;
 use crate::records::{Kind, ProfileRecord, RoleRecord};
+use crate::service_linked::refuse_protected;
 use crate::tags::{check_tags, tag_list};
 use crate::{Iam, boundaries};
 
@@ -122,15 +123,20 @@ impl Iam {
         })
     }
 
-    /// Changes fields of a role under one write.
+    /// Changes fields of a role under one write (a service-linked role's
+    /// description only: `protected_change` says whether this change is more).
     async fn change_role(
         &self,
         account: &str,
         name: String,
+        protected_change: bool,
         change: impl FnOnce(&mut RoleRecord) + Send + 'static,
     ) -> Result<RoleRecord, AwsError> {
         self.write(account, move |table| {
             let mut role: RoleRecord = require(table, Kind::Role, &name, role_not_found)?;
+            if protected_change {
+                refuse_protected(&role)?;
+            }
             change(&mut role);
             save(table, Kind::Role, &role.name.clone(), &role)?;
             Ok(role)
@@ -143,7 +149,8 @@ impl Iam {
         ctx: &RequestContext,
         input: UpdateRoleRequest,
     ) -> Result<UpdateRoleResponse, AwsError> {
-        self.change_role(&ctx.account_id, input.role_name, move |role| {
+        let protected_change = input.max_session_duration.is_some();
+        self.change_role(&ctx.account_id, input.role_name, protected_change, move |role| {
             if let Some(description) = input.description {
                 role.description = Some(description);
             }
@@ -161,7 +168,7 @@ impl Iam {
         input: UpdateRoleDescriptionRequest,
     ) -> Result<UpdateRoleDescriptionResponse, AwsError> {
         let role = self
-            .change_role(&ctx.account_id, input.role_name, move |role| {
+            .change_role(&ctx.account_id, input.role_name, false, move |role| {
                 role.description = Some(input.description);
             })
             .await?;
@@ -176,7 +183,7 @@ impl Iam {
         input: UpdateAssumeRolePolicyRequest,
     ) -> Result<(), AwsError> {
         check_document(&input.policy_document, PolicyKind::Trust)?;
-        self.change_role(&ctx.account_id, input.role_name, move |role| {
+        self.change_role(&ctx.account_id, input.role_name, true, move |role| {
             role.trust_policy = input.policy_document;
         })
         .await?;
@@ -190,6 +197,7 @@ impl Iam {
     ) -> Result<(), AwsError> {
         self.write(&ctx.account_id, move |table| {
             let role: RoleRecord = require(table, Kind::Role, &input.role_name, role_not_found)?;
+            refuse_protected(&role)?;
             let profiles: Vec<ProfileRecord> = table.all(Kind::Profile)?;
             let in_profile = profiles
                 .iter()

@@ -170,6 +170,8 @@ impl Iam {
                 Some("must delete login profile first")
             } else if !user.access_keys.is_empty() {
                 Some("must delete access keys first")
+            } else if crate::mfa::has_enabled_device(table, &user.name)? {
+                Some("must delete MFA device first")
             } else if !user.inline.is_empty() {
                 Some("must delete policies first")
             } else if !user.attached.is_empty() {
