@@ -189,3 +189,72 @@ def test_duration_is_held_to_the_roles_max_session_duration(cloud):
     issued = sts.assume_role(RoleArn=role, RoleSessionName="s1", DurationSeconds=7200)["Credentials"]
     lasts = issued["Expiration"].timestamp() - __import__("time").time()
     assert 7100 < lasts <= 7201
+
+
+# ------------------------------------------------ presigned STS URLs (EKS tokens)
+
+
+def presigned_identity(cloud, keys, expires: int = 60, minutes_ago: int = 0, headers: dict | None = None):
+    """A presigned GetCallerIdentity GET, as `aws eks get-token` makes it
+    (signed `minutes_ago`, with `headers` signed too), sent: (status, body)."""
+    import datetime
+    import urllib.error
+    import urllib.request
+    from unittest import mock
+
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from conftest import REGION
+
+    then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes_ago)
+    request = AWSRequest(
+        method="GET",
+        url=cloud.url + "/?Action=GetCallerIdentity&Version=2011-06-15",
+        headers=dict(headers or {}),
+    )
+    with mock.patch("botocore.auth.get_current_datetime", return_value=then.replace(tzinfo=None)):
+        SigV4QueryAuth(Credentials(keys.key, keys.secret, keys.token), "sts", REGION, expires=expires).add_auth(
+            request
+        )
+    sent = urllib.request.Request(request.url, headers=dict(request.headers), method="GET")
+    try:
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_presigned_sts_url_verifies_and_names_its_signer(cloud):
+    alice = cloud.user("alice")
+    status, body = presigned_identity(cloud, alice, headers={"x-k8s-aws-id": "my-cluster"})
+    assert status == 200, body
+    assert f"<Arn>{user_arn('alice')}</Arn>" in body
+    # Signed by a role session, it names the session.
+    role = cloud.role("r", trusting(user_arn("alice")))
+    cloud.client("iam").put_user_policy(
+        UserName="alice", PolicyName="assume", PolicyDocument=document(allow("sts:AssumeRole"))
+    )
+    status, body = presigned_identity(cloud, assume(cloud, alice, role, "eks"))
+    assert status == 200 and f"<Arn>{session_arn('r', 'eks')}</Arn>" in body, body
+
+
+def test_presigned_sts_url_with_a_wrong_secret_is_refused(cloud):
+    from test_iam_enforcement import Keys
+
+    alice = cloud.user("alice")
+    status, body = presigned_identity(cloud, Keys(alice.key, "not-the-secret"))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body, body
+
+
+def test_presigned_sts_url_expires(cloud):
+    alice = cloud.user("alice")
+    # Its own expiry (60 s), signed two minutes ago.
+    status, body = presigned_identity(cloud, alice, expires=60, minutes_ago=2)
+    assert status == 403 and "Signature expired: " in body and "- 60 sec.)" in body, body
+    # A week asked for: STS gives fifteen minutes.
+    status, body = presigned_identity(cloud, alice, expires=604800, minutes_ago=20)
+    assert status == 403 and "- 15 min.)" in body, body
+    status, body = presigned_identity(cloud, alice, expires=604800, minutes_ago=10)
+    assert status == 200, body

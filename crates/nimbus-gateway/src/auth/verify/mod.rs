@@ -12,8 +12,9 @@
 //! SigV2 of other services.
 //!
 //! The payload hash is `x-amz-content-sha256` when sent (S3 always sends
-//! it), `UNSIGNED-PAYLOAD` for presigned URLs, else the SHA-256 of the body:
-//! then the check waits for the body ([`PendingSignature`]).
+//! it), `UNSIGNED-PAYLOAD` for S3's presigned URLs, else the SHA-256 of the
+//! body (other services' presigned URLs included): then the check waits for
+//! the body ([`PendingSignature`]).
 //!
 //! Always on, whether or not signatures are verified: S3's check that a body
 //! matches the hex SHA-256 its `x-amz-content-sha256` declares
@@ -221,17 +222,20 @@ pub fn before_body(
         return Err(expired_token(family));
     }
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
-    if !presigned {
-        skew::check(
-            family,
-            sig.date.as_deref().unwrap_or_default(),
-            config.clock.now(),
-        )?;
+    let date = sig.date.as_deref().unwrap_or_default();
+    match sig.location {
+        SignatureLocation::Header => skew::check(family, date, config.clock.now())?,
+        SignatureLocation::Query { expires } if !matches!(family, Family::S3) => {
+            skew::check_presigned(family, date, expires, config.clock.now())?;
+        }
+        SignatureLocation::Query { .. } => {}
     }
     let check = Check::new(family, sig, &secret, request, presigned, query);
     let payload_hash = match request.header("x-amz-content-sha256") {
         Some(hash) => hash.trim().to_owned(),
-        None if presigned => "UNSIGNED-PAYLOAD".to_owned(),
+        // S3's presigned URLs sign no payload; other services' sign the
+        // body's hash (the empty body's for a GET, as `aws eks get-token`).
+        None if presigned && matches!(family, Family::S3) => "UNSIGNED-PAYLOAD".to_owned(),
         None if matches!(family, Family::S3) => {
             return Err(AwsError::new(
                 "InvalidRequest",

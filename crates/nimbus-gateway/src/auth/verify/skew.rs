@@ -1,6 +1,8 @@
 //! Header signatures expire: AWS refuses a request whose `X-Amz-Date` is
 //! more than 15 minutes from its clock, so a captured request cannot be
-//! replayed later (presigned URLs have their own window, see presign.rs).
+//! replayed later. S3's presigned URLs have their own window (presign.rs);
+//! other services' last as long as their X-Amz-Expires, and at most the
+//! same 15 minutes (STS does not honour longer ones).
 
 use std::time::SystemTime;
 
@@ -17,15 +19,40 @@ const MAX_SKEW_SECONDS: i64 = 15 * 60;
 /// Fails when the request's signing time `date` (`20240101T000000Z`) is
 /// more than 15 minutes before or after `now`, in the service's words.
 pub(super) fn check(family: Family, date: &str, now: SystemTime) -> Result<(), AwsError> {
+    check_age(family, date, now, MAX_SKEW_SECONDS)
+}
+
+/// A presigned URL of a service other than S3: valid for its X-Amz-Expires
+/// (at most 15 minutes) from its signing time.
+pub(super) fn check_presigned(
+    family: Family,
+    date: &str,
+    expires: Option<u64>,
+    now: SystemTime,
+) -> Result<(), AwsError> {
+    let window = expires.map_or(MAX_SKEW_SECONDS, |e| {
+        i64::try_from(e).unwrap_or(i64::MAX).min(MAX_SKEW_SECONDS)
+    });
+    check_age(family, date, now, window)
+}
+
+/// Fails when `date` is more than `max_age` seconds before `now`, or more
+/// than 15 minutes after it.
+fn check_age(family: Family, date: &str, now: SystemTime, max_age: i64) -> Result<(), AwsError> {
     let now = epoch_seconds(now);
     // A date that does not parse fails the signature check itself.
     let Some(signed) = parse_amz_date(date) else {
         return Ok(());
     };
-    let message = if now - signed > MAX_SKEW_SECONDS {
+    let message = if now - signed > max_age {
+        let window = if max_age == MAX_SKEW_SECONDS {
+            "15 min.".to_owned()
+        } else {
+            format!("{max_age} sec.")
+        };
         format!(
-            "Signature expired: {date} is now earlier than {} ({} - 15 min.)",
-            amz_date(now - MAX_SKEW_SECONDS),
+            "Signature expired: {date} is now earlier than {} ({} - {window})",
+            amz_date(now - max_age),
             amz_date(now)
         )
     } else if signed - now > MAX_SKEW_SECONDS {
@@ -71,6 +98,20 @@ mod tests {
 
     fn at(seconds: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn other_services_presigned_urls_last_their_expiry_up_to_fifteen_minutes() {
+        let date = "20130524T000000Z";
+        assert!(check_presigned(Family::Query, date, Some(60), at(SIGNED + 60)).is_ok());
+        let expired = check_presigned(Family::Query, date, Some(60), at(SIGNED + 61)).expect_err("past 60 s");
+        assert_eq!(
+            expired.message,
+            "Signature expired: 20130524T000000Z is now earlier than 20130524T000001Z (20130524T000101Z - 60 sec.)"
+        );
+        // A week asked for, fifteen minutes given.
+        assert!(check_presigned(Family::Query, date, Some(604_800), at(SIGNED + 900)).is_ok());
+        assert!(check_presigned(Family::Query, date, Some(604_800), at(SIGNED + 901)).is_err());
     }
 
     #[test]
