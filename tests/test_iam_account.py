@@ -93,6 +93,7 @@ QUOTAS = {
     "AssumeRolePolicySizeQuota": 2048,
     "GlobalEndpointTokenVersion": 1,
 }
+SIZE_QUOTAS = {"UserPolicySizeQuota", "GroupPolicySizeQuota", "RolePolicySizeQuota", "PolicySizeQuota", "AssumeRolePolicySizeQuota"}
 
 
 # ------------------------------------------------------------------ helpers
@@ -473,6 +474,29 @@ def test_password_policy_lifecycle(fresh):
 def test_password_policy_values_out_of_range(fresh):
     iam, raw = fresh.iam, fresh.raw_iam
     iam.update_account_password_policy(MinimumPasswordLength=14, MaxPasswordAge=90)
+    assert code_of(raw.update_account_password_policy, MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25) == (
+        "ValidationError",
+        400,
+    )  # fmt: skip
+    assert code_of(raw.update_account_password_policy, MinimumPasswordLength=129) == ("ValidationError", 400)
+    assert code_of(raw.update_account_password_policy, MaxPasswordAge=1096) == ("ValidationError", 400)
+    assert code_of(raw.update_account_password_policy, PasswordReusePrevention=25) == ("ValidationError", 400)
+    assert code_of(raw.update_account_password_policy, MinimumPasswordLength=5) == ("ValidationError", 400)
+    assert code_of(raw.update_account_password_policy, MaxPasswordAge=0) == ("ValidationError", 400)
+    assert code_of(raw.update_account_password_policy, PasswordReusePrevention=0) == ("ValidationError", 400)
+
+    # A refused update changes nothing.
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["MinimumPasswordLength"], policy["MaxPasswordAge"], policy["ExpirePasswords"]) == (14, 90, True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nimbus puts the values in (`Value '129' at ...`) and lists maxPasswordAge before "
+    "passwordReusePrevention; AWS omits integer values and orders them as below (notes §2 [LS])",
+)
+def test_password_policy_out_of_range_message(fresh):
+    raw = fresh.raw_iam
     assert error_of(raw.update_account_password_policy, MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25) == (
         "ValidationError",
         "3 validation errors detected: "
@@ -487,13 +511,6 @@ def test_password_policy_values_out_of_range(fresh):
         "Member must have value less than or equal to 128",
         400,
     )
-    assert code_of(raw.update_account_password_policy, MinimumPasswordLength=5) == ("ValidationError", 400)
-    assert code_of(raw.update_account_password_policy, MaxPasswordAge=0) == ("ValidationError", 400)
-    assert code_of(raw.update_account_password_policy, PasswordReusePrevention=0) == ("ValidationError", 400)
-
-    # A refused update changes nothing.
-    policy = iam.get_account_password_policy()["PasswordPolicy"]
-    assert (policy["MinimumPasswordLength"], policy["MaxPasswordAge"], policy["ExpirePasswords"]) == (14, 90, True)
 
 
 def test_password_policy_governs_passwords(fresh):
@@ -615,18 +632,33 @@ def test_create_virtual_mfa_device(iam):
         409,
     )
 
+    unassigned = virtual_devices(iam, "Unassigned")
+    assert unassigned[serial] == {"SerialNumber": serial}
+    assert unassigned[with_path["SerialNumber"]] == {"SerialNumber": with_path["SerialNumber"]}
+    assert serial not in virtual_devices(iam, "Assigned")
+    assert serial in virtual_devices(iam, "Any")
+
+
+def test_virtual_mfa_device_path_must_be_slashed(iam):
+    name = unique("mfa")
+    assert code_of(iam.create_virtual_mfa_device, VirtualMFADeviceName=name, Path="no-slashes") == (
+        "ValidationError",
+        400,
+    )
+    assert f"arn:aws:iam::{ACCOUNT}:mfa/{name}" not in virtual_devices(iam)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nimbus words a bad Path as the generic pattern error, not the message AWS gives (notes §4 [LS])",
+)
+def test_virtual_mfa_device_bad_path_message(iam):
     assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName=unique("mfa"), Path="no-slashes") == (
         "ValidationError",
         "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric "
         "characters and/or / characters.",
         400,
     )
-
-    unassigned = virtual_devices(iam, "Unassigned")
-    assert unassigned[serial] == {"SerialNumber": serial}
-    assert unassigned[with_path["SerialNumber"]] == {"SerialNumber": with_path["SerialNumber"]}
-    assert serial not in virtual_devices(iam, "Assigned")
-    assert serial in virtual_devices(iam, "Any")
 
 
 def test_create_virtual_mfa_device_with_tags(iam):
@@ -649,6 +681,10 @@ def test_list_virtual_mfa_devices_pages(iam):
         marker = page["Marker"]
     assert len(seen) == len(set(seen))
     assert serials <= set(seen)
+
+
+@pytest.mark.xfail(strict=True, reason="nimbus takes any string as a Marker (notes §4 [LS]: `Invalid Marker.`)")
+def test_list_virtual_mfa_devices_invalid_marker(iam):
     assert error_of(iam.list_virtual_mfa_devices, Marker="not-a-marker") == ("ValidationError", "Invalid Marker.", 400)
 
 
@@ -1180,9 +1216,10 @@ def test_account_authorization_details_pages(fresh):
 def test_account_summary(fresh):
     iam = fresh.iam
     before = summary(iam)
-    assert set(before) == SUMMARY_KEYS
+    assert set(before) | SIZE_QUOTAS == SUMMARY_KEYS  # the size quotas: see the test below
     for key, value in QUOTAS.items():
-        assert before[key] == value, key
+        if key not in SIZE_QUOTAS:
+            assert before[key] == value, key
     for key in ("Users", "Groups", "Roles", "Policies", "InstanceProfiles", "MFADevices", "MFADevicesInUse",
                 "Providers", "ServerCertificates", "AccountMFAEnabled", "AccountAccessKeysPresent",
                 "AccountSigningCertificatesPresent"):  # fmt: skip
@@ -1212,13 +1249,25 @@ def test_account_summary(fresh):
     }  # fmt: skip
     assert (after["AccountMFAEnabled"], after["AccountAccessKeysPresent"]) == (0, 0)
     for key, value in QUOTAS.items():
-        assert after[key] == value, key
+        if key not in SIZE_QUOTAS:
+            assert after[key] == value, key
 
     iam.deactivate_mfa_device(UserName=users[1], SerialNumber=serial)
     iam.delete_virtual_mfa_device(SerialNumber=serial)
     iam.delete_user(UserName=users[1])
     after = summary(iam)
     assert (after["Users"], after["MFADevices"], after["MFADevicesInUse"]) == (1, 1, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nimbus leaves the policy-size quotas out of SummaryMap (notes §8: UserPolicySizeQuota 2048, "
+    "GroupPolicySizeQuota 5120, RolePolicySizeQuota 10240, PolicySizeQuota 6144, AssumeRolePolicySizeQuota 2048)",
+)
+def test_account_summary_has_every_key_and_size_quota(fresh):
+    got = summary(fresh.iam)
+    assert {key: got.get(key) for key in SIZE_QUOTAS} == {key: QUOTAS[key] for key in SIZE_QUOTAS}
+    assert set(got) == SUMMARY_KEYS
 
 
 def test_account_summary_counts_service_linked_roles(fresh):

@@ -4,6 +4,7 @@ use nimbus_core::{AwsError, RequestContext};
 use nimbus_dynamodb_api::*;
 
 use crate::DynamoDb;
+use crate::access::items;
 
 /// The operations, served by the handlers of the modules (inherent methods
 /// of the same names).
@@ -13,6 +14,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: BatchExecuteStatementInput,
     ) -> Result<BatchExecuteStatementOutput, AwsError> {
+        self.authorize_items(ctx, || items::batch_execute(&input)).await?;
         DynamoDb::batch_execute_statement(self, ctx, input).await
     }
 
@@ -21,6 +23,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: BatchGetItemInput,
     ) -> Result<BatchGetItemOutput, AwsError> {
+        self.authorize_items(ctx, || items::batch_get(&input)).await?;
         DynamoDb::batch_get_item(self, ctx, input).await
     }
 
@@ -29,6 +32,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: BatchWriteItemInput,
     ) -> Result<BatchWriteItemOutput, AwsError> {
+        self.authorize_items(ctx, || items::batch_write(&input)).await?;
         DynamoDb::batch_write_item(self, ctx, input).await
     }
 
@@ -95,6 +99,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: ExecuteStatementInput,
     ) -> Result<ExecuteStatementOutput, AwsError> {
+        self.authorize_items(ctx, || items::execute(&input)).await?;
         DynamoDb::execute_statement(self, ctx, input).await
     }
 
@@ -103,6 +108,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: ExecuteTransactionInput,
     ) -> Result<ExecuteTransactionOutput, AwsError> {
+        self.authorize_items(ctx, || items::transaction(&input)).await?;
         DynamoDb::execute_transaction(self, ctx, input).await
     }
 
@@ -147,6 +153,7 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: TransactGetItemsInput,
     ) -> Result<TransactGetItemsOutput, AwsError> {
+        self.authorize_items(ctx, || items::transact_get(&input)).await?;
         DynamoDb::transact_get_items(self, ctx, input).await
     }
 
@@ -155,6 +162,8 @@ impl DynamoDbApi for DynamoDb {
         ctx: &RequestContext,
         input: TransactWriteItemsInput,
     ) -> Result<TransactWriteItemsOutput, AwsError> {
+        self.authorize_items(ctx, || items::transact_write(&input))
+            .await?;
         DynamoDb::transact_write_items(self, ctx, input).await
     }
 

@@ -24,7 +24,7 @@ use crate::transact::{TransactWrite, WriteKind};
 mod lexer;
 mod parser;
 
-use parser::{Statement, parse};
+pub(crate) use parser::{Statement, parse};
 
 /// The full primary key a WHERE clause pins with equalities, and the rest
 /// of the clause as a condition.
