@@ -28,7 +28,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Callable
 
 import boto3
@@ -93,7 +93,13 @@ QUOTAS = {
     "AssumeRolePolicySizeQuota": 2048,
     "GlobalEndpointTokenVersion": 1,
 }
-SIZE_QUOTAS = {"UserPolicySizeQuota", "GroupPolicySizeQuota", "RolePolicySizeQuota", "PolicySizeQuota", "AssumeRolePolicySizeQuota"}
+SIZE_QUOTAS = {
+    "UserPolicySizeQuota",
+    "GroupPolicySizeQuota",
+    "RolePolicySizeQuota",
+    "PolicySizeQuota",
+    "AssumeRolePolicySizeQuota",
+}
 
 
 # ------------------------------------------------------------------ helpers
@@ -135,7 +141,8 @@ def code_of(call: Callable, *args, **kwargs) -> tuple[str, int]:
 
 
 def identity_policy(action: str | list[str] = "s3:GetObject", resource: str = "*") -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]})
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def trust_policy(service: str = "ec2.amazonaws.com") -> dict:
@@ -220,6 +227,11 @@ def wrong_codes(seed: bytes | str) -> tuple[str, str]:
     return candidates[0], candidates[1]
 
 
+def codes(user: str, serial: str, code1: str, code2: str) -> dict[str, str]:
+    """EnableMFADevice's and ResyncMFADevice's parameters."""
+    return {"UserName": user, "SerialNumber": serial, "AuthenticationCode1": code1, "AuthenticationCode2": code2}
+
+
 def make_device(iam, **extra) -> tuple[str, bytes]:
     """Creates a virtual MFA device: (serial number, base32 seed)."""
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"), **extra)["VirtualMFADevice"]
@@ -256,12 +268,6 @@ def virtual_devices(iam, status: str | None = None) -> dict[str, dict]:
 @pytest.fixture
 def iam(aws_client):
     return aws_client("iam")
-
-
-@pytest.fixture
-def raw_iam(endpoint):
-    """An IAM client that skips botocore's own parameter validation."""
-    return client_as(endpoint, "iam", validate=False)
 
 
 @dataclass
@@ -474,10 +480,8 @@ def test_password_policy_lifecycle(fresh):
 def test_password_policy_values_out_of_range(fresh):
     iam, raw = fresh.iam, fresh.raw_iam
     iam.update_account_password_policy(MinimumPasswordLength=14, MaxPasswordAge=90)
-    assert code_of(raw.update_account_password_policy, MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25) == (
-        "ValidationError",
-        400,
-    )  # fmt: skip
+    too_big = {"MaxPasswordAge": 1096, "MinimumPasswordLength": 129, "PasswordReusePrevention": 25}
+    assert code_of(raw.update_account_password_policy, **too_big) == ("ValidationError", 400)
     assert code_of(raw.update_account_password_policy, MinimumPasswordLength=129) == ("ValidationError", 400)
     assert code_of(raw.update_account_password_policy, MaxPasswordAge=1096) == ("ValidationError", 400)
     assert code_of(raw.update_account_password_policy, PasswordReusePrevention=25) == ("ValidationError", 400)
@@ -497,14 +501,16 @@ def test_password_policy_values_out_of_range(fresh):
 )
 def test_password_policy_out_of_range_message(fresh):
     raw = fresh.raw_iam
-    assert error_of(raw.update_account_password_policy, MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25) == (
+    too_big = {"MaxPasswordAge": 1096, "MinimumPasswordLength": 129, "PasswordReusePrevention": 25}
+    constraint = "failed to satisfy constraint: Member must have value less than or equal to"
+    assert error_of(raw.update_account_password_policy, **too_big) == (
         "ValidationError",
         "3 validation errors detected: "
-        "Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128; "
-        "Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24; "
-        "Value at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095",
+        f"Value at 'minimumPasswordLength' {constraint} 128; "
+        f"Value at 'passwordReusePrevention' {constraint} 24; "
+        f"Value at 'maxPasswordAge' {constraint} 1095",
         400,
-    )  # fmt: skip
+    )
     assert error_of(raw.update_account_password_policy, MinimumPasswordLength=129) == (
         "ValidationError",
         "1 validation error detected: Value at 'minimumPasswordLength' failed to satisfy constraint: "
@@ -540,9 +546,32 @@ def test_password_policy_governs_passwords(fresh):
     )
 
 
+def test_password_reuse_prevention(fresh):
+    iam = fresh.iam
+    iam.update_account_password_policy(PasswordReusePrevention=2, AllowUsersToChangePassword=True)
+    user = make_user(iam)
+    iam.create_login_profile(UserName=user, Password="first-pass-1")
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    own = fresh.client(key["AccessKeyId"], key["SecretAccessKey"])
+    own.change_password(OldPassword="first-pass-1", NewPassword="second-pass-2")
+    # The last two passwords may not be used again ...
+    assert code_of(own.change_password, OldPassword="second-pass-2", NewPassword="first-pass-1") == (
+        "PasswordPolicyViolation",
+        400,
+    )
+    assert code_of(own.change_password, OldPassword="second-pass-2", NewPassword="second-pass-2") == (
+        "PasswordPolicyViolation",
+        400,
+    )
+    own.change_password(OldPassword="second-pass-2", NewPassword="third-pass-3")
+    own.change_password(OldPassword="third-pass-3", NewPassword="fourth-pass-4")
+    # ... an older one may.
+    own.change_password(OldPassword="fourth-pass-4", NewPassword="first-pass-1")
+
+
 def test_cli_password_policy(fresh):
-    assert ok(cli(fresh.url, "iam", "update-account-password-policy", "--minimum-password-length", "12",
-                  "--require-symbols", "--max-password-age", "30")) is None  # fmt: skip
+    update = ["--minimum-password-length", "12", "--require-symbols", "--max-password-age", "30"]
+    assert ok(cli(fresh.url, "iam", "update-account-password-policy", *update)) is None
     policy = ok(cli(fresh.url, "iam", "get-account-password-policy"))["PasswordPolicy"]
     assert policy["MinimumPasswordLength"] == 12
     assert policy["RequireSymbols"] is True and policy["RequireNumbers"] is False
@@ -592,6 +621,17 @@ def test_account_alias_lifecycle(fresh):
     assert code_of(iam.delete_account_alias, AccountAlias=second) == ("NoSuchEntity", 404)
     other.delete_account_alias(AccountAlias=first)
     assert _aliases(other) == []
+
+
+def test_cli_account_alias(fresh):
+    alias = unique("cli-alias")
+    assert ok(cli(fresh.url, "iam", "create-account-alias", "--account-alias", alias)) is None
+    # (The CLI follows the pages itself and leaves IsTruncated out.)
+    assert ok(cli(fresh.url, "iam", "list-account-aliases"))["AccountAliases"] == [alias]
+    taken = cli(fresh.url, "iam", "create-account-alias", "--account-alias", alias, key=OTHER_ACCOUNT)
+    assert taken.returncode != 0 and "EntityAlreadyExists" in taken.stderr
+    assert ok(cli(fresh.url, "iam", "delete-account-alias", "--account-alias", alias)) is None
+    assert ok(cli(fresh.url, "iam", "list-account-aliases"))["AccountAliases"] == []
 
 
 def _aliases(iam) -> list[str]:
@@ -672,7 +712,8 @@ def test_list_virtual_mfa_devices_pages(iam):
     serials = {make_device(iam)[0] for _ in range(3)}
     seen, marker = [], None
     for _ in range(10000):
-        page = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned", MaxItems=2, **({"Marker": marker} if marker else {}))
+        more = {"Marker": marker} if marker else {}
+        page = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned", MaxItems=2, **more)
         assert len(page["VirtualMFADevices"]) <= 2
         seen += [d["SerialNumber"] for d in page["VirtualMFADevices"]]
         if not page["IsTruncated"]:
@@ -732,32 +773,23 @@ def test_enable_mfa_device_errors(iam):
     serial, seed = make_device(iam)
 
     code1, code2 = wrong_codes(seed)
-    assert code_of(
-        iam.enable_mfa_device, UserName=user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == ("InvalidAuthenticationCode", 403)
+    assert code_of(iam.enable_mfa_device, **codes(user, serial, code1, code2)) == ("InvalidAuthenticationCode", 403)
     # Two valid codes in the wrong order are not two consecutive codes either.
     later, earlier = two_codes(seed)[::-1]
-    assert code_of(
-        iam.enable_mfa_device, UserName=user, SerialNumber=serial, AuthenticationCode1=later, AuthenticationCode2=earlier
-    ) == ("InvalidAuthenticationCode", 403)
+    assert code_of(iam.enable_mfa_device, **codes(user, serial, later, earlier)) == ("InvalidAuthenticationCode", 403)
     assert iam.list_mfa_devices(UserName=user)["MFADevices"] == []
     assert virtual_devices(iam, "Unassigned")[serial] == {"SerialNumber": serial}
 
     nobody = unique("nobody")
     code1, code2 = two_codes(seed)
-    assert error_of(
-        iam.enable_mfa_device, UserName=nobody, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == ("NoSuchEntity", f"The user with name {nobody} cannot be found.", 404)
+    no_user = ("NoSuchEntity", f"The user with name {nobody} cannot be found.", 404)
+    assert error_of(iam.enable_mfa_device, **codes(nobody, serial, code1, code2)) == no_user
 
     enable(iam, user, serial, seed)
     code1, code2 = two_codes(seed)
     in_use = ("EntityAlreadyExists", "MFA Device is already in use.", 409)
-    assert error_of(
-        iam.enable_mfa_device, UserName=other_user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == in_use
-    assert error_of(
-        iam.enable_mfa_device, UserName=user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == in_use
+    assert error_of(iam.enable_mfa_device, **codes(other_user, serial, code1, code2)) == in_use
+    assert error_of(iam.enable_mfa_device, **codes(user, serial, code1, code2)) == in_use
     assert iam.list_mfa_devices(UserName=other_user)["MFADevices"] == []
     assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=user)["MFADevices"]] == [serial]
 
@@ -768,9 +800,7 @@ def test_unknown_mfa_serial(iam):
     message = f"MFA Device with serial number {serial} does not exist."
     assert error_of(iam.delete_virtual_mfa_device, SerialNumber=serial) == ("NoSuchEntity", message, 404)
     assert error_of(iam.deactivate_mfa_device, UserName=user, SerialNumber=serial) == ("NoSuchEntity", message, 404)
-    assert code_of(
-        iam.enable_mfa_device, UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="234567"
-    ) == ("NoSuchEntity", 404)
+    assert code_of(iam.enable_mfa_device, **codes(user, serial, "123456", "234567")) == ("NoSuchEntity", 404)
 
 
 def test_resync_mfa_device(iam, endpoint):
@@ -779,9 +809,7 @@ def test_resync_mfa_device(iam, endpoint):
     enable(iam, user, serial, seed)
 
     code1, code2 = wrong_codes(seed)
-    assert code_of(
-        iam.resync_mfa_device, UserName=user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == ("InvalidAuthenticationCode", 403)
+    assert code_of(iam.resync_mfa_device, **codes(user, serial, code1, code2)) == ("InvalidAuthenticationCode", 403)
 
     code1, code2 = two_codes(seed)
     iam.resync_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2)
@@ -793,31 +821,30 @@ def test_resync_mfa_device(iam, endpoint):
     assert [(d["UserName"], d["SerialNumber"]) for d in own.list_mfa_devices()["MFADevices"]] == [(user, serial)]
 
     nobody = unique("nobody")
-    assert error_of(
-        iam.resync_mfa_device, UserName=nobody, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2
-    ) == ("NoSuchEntity", f"The user with name {nobody} cannot be found.", 404)
+    no_user = ("NoSuchEntity", f"The user with name {nobody} cannot be found.", 404)
+    assert error_of(iam.resync_mfa_device, **codes(nobody, serial, code1, code2)) == no_user
 
 
 def test_cli_virtual_mfa_device_seed_file(endpoint, iam, tmp_path):
     """The CLI writes the decoded seed to --outfile; its codes enable the device."""
     name = unique("cli-mfa")
     seed_file = tmp_path / "seed.txt"
-    created = ok(cli(endpoint, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
-                     "--outfile", str(seed_file), "--bootstrap-method", "Base32StringSeed"))  # fmt: skip
+    create = ["iam", "create-virtual-mfa-device", "--virtual-mfa-device-name"]
+    created = ok(cli(endpoint, *create, name, "--outfile", str(seed_file), "--bootstrap-method", "Base32StringSeed"))
     serial = created["VirtualMFADevice"]["SerialNumber"]
     assert serial == f"arn:aws:iam::{ACCOUNT}:mfa/{name}"
     seed = seed_file.read_bytes()
     assert re.fullmatch(rb"[A-Z2-7]+=*", seed), seed
 
     qr_file = tmp_path / "qr.png"
-    ok(cli(endpoint, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", unique("cli-qr"),
-           "--outfile", str(qr_file), "--bootstrap-method", "QRCodePNG"))  # fmt: skip
+    ok(cli(endpoint, *create, unique("cli-qr"), "--outfile", str(qr_file), "--bootstrap-method", "QRCodePNG"))
     assert qr_file.read_bytes().startswith(PNG_SIGNATURE)
 
     user = make_user(iam)
     code1, code2 = two_codes(seed)
-    assert ok(cli(endpoint, "iam", "enable-mfa-device", "--user-name", user, "--serial-number", serial,
-                  "--authentication-code1", code1, "--authentication-code2", code2)) is None  # fmt: skip
+    enable_args = ["--user-name", user, "--serial-number", serial]
+    enable_args += ["--authentication-code1", code1, "--authentication-code2", code2]
+    assert ok(cli(endpoint, "iam", "enable-mfa-device", *enable_args)) is None
     listed = ok(cli(endpoint, "iam", "list-mfa-devices", "--user-name", user))["MFADevices"]
     assert [(d["UserName"], d["SerialNumber"]) for d in listed] == [(user, serial)]
 
@@ -891,16 +918,21 @@ def test_service_linked_role_is_protected(fresh):
         400,
     )
     assert error_of(iam.delete_role, RoleName=ASG_ROLE) == protected
-    assert error_of(iam.put_role_policy, RoleName=ASG_ROLE, PolicyName="extra", PolicyDocument=identity_policy()) == protected
+    inline = {"PolicyName": "extra", "PolicyDocument": identity_policy()}
+    assert error_of(iam.put_role_policy, RoleName=ASG_ROLE, **inline) == protected
     assert error_of(iam.attach_role_policy, RoleName=ASG_ROLE, PolicyArn=ADMIN) == protected
     assert error_of(iam.detach_role_policy, RoleName=ASG_ROLE, PolicyArn=ASG_POLICY) == protected
+    assert error_of(iam.delete_role_policy, RoleName=ASG_ROLE, PolicyName="any") == protected
     assert (
         error_of(iam.update_assume_role_policy, RoleName=ASG_ROLE, PolicyDocument=json.dumps(trust_policy()))
         == protected
     )
 
+    assert code_of(iam.update_role, RoleName=ASG_ROLE, MaxSessionDuration=7200) == ("UnmodifiableEntity", 400)
+
     role = iam.get_role(RoleName=ASG_ROLE)["Role"]
     assert role["AssumeRolePolicyDocument"] == trust_policy(AUTOSCALING)
+    assert role["MaxSessionDuration"] == 3600
     assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=ASG_ROLE)["AttachedPolicies"]] == [
         ASG_POLICY
     ]
@@ -926,6 +958,10 @@ def test_delete_service_linked_role(fresh):
 
     # The name is free again.
     assert iam.create_service_linked_role(AWSServiceName=AUTOSCALING)["Role"]["RoleName"] == ASG_ROLE
+
+    unknown_task = f"task/aws-service-role/{AUTOSCALING}/{ASG_ROLE}/{uuid.uuid4()}"
+    code, _, status = error_of(iam.get_service_linked_role_deletion_status, DeletionTaskId=unknown_task)
+    assert (code, status) in {("NoSuchEntity", 404), ("InvalidInput", 400)}
 
     ordinary = make_role(iam)
     assert code_of(iam.delete_service_linked_role, RoleName=ordinary) == ("InvalidInput", 400)
@@ -1001,6 +1037,64 @@ def test_credential_report(fresh):
         assert by_name[name]["mfa_active"] == "false"
     for record in by_name.values():
         assert (record["cert_1_active"], record["cert_2_active"]) == ("false", "false")
+        assert record["password_next_rotation"] == "N/A"  # no MaxPasswordAge
+    # A password never used: no_information; no password: N/A.
+    assert by_name[with_password]["password_last_used"] == "no_information"
+    assert by_name[plain]["password_last_used"] == "N/A"
+    assert (root["password_last_changed"], root["password_next_rotation"]) == ("not_supported", "not_supported")
+    assert "\r" not in text and text.endswith("\n")
+
+    # The report is kept (four hours): a later user is not in it until a new one is made.
+    later = make_user(iam)
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    again = iam.get_credential_report()
+    assert again["Content"] == report["Content"]
+    assert again["GeneratedTime"] == report["GeneratedTime"]
+    assert later not in again["Content"].decode()
+
+
+def _report(iam) -> dict[str, dict[str, str]]:
+    """Generates the credential report and reads it: rows by user name."""
+    for _ in range(50):
+        if iam.generate_credential_report()["State"] == "COMPLETE":
+            break
+        time.sleep(0.1)
+    rows = list(csv.reader(io.StringIO(iam.get_credential_report()["Content"].decode())))
+    assert rows[0] == CREDENTIAL_REPORT_HEADER
+    return {row[0]: dict(zip(CREDENTIAL_REPORT_HEADER, row)) for row in rows[1:]}
+
+
+def test_credential_report_rotation_and_two_keys(fresh):
+    iam = fresh.iam
+    iam.update_account_password_policy(MaxPasswordAge=90)
+    user = make_user(iam)
+    iam.create_login_profile(UserName=user, Password=GOOD_PASSWORD)
+    first = iam.create_access_key(UserName=user)["AccessKey"]
+    time.sleep(1.1)  # distinct creation seconds
+    second = iam.create_access_key(UserName=user)["AccessKey"]
+    iam.update_access_key(UserName=user, AccessKeyId=second["AccessKeyId"], Status="Inactive")
+
+    row = _report(iam)[user]
+    changed = datetime.fromisoformat(row["password_last_changed"])
+    assert datetime.fromisoformat(row["password_next_rotation"]) == changed + timedelta(days=90)
+    # Key 1 is the older key.
+    assert (row["access_key_1_active"], row["access_key_2_active"]) == ("true", "false")
+    assert datetime.fromisoformat(row["access_key_1_last_rotated"]) == first["CreateDate"].replace(microsecond=0)
+    assert datetime.fromisoformat(row["access_key_2_last_rotated"]) == second["CreateDate"].replace(microsecond=0)
+    assert row["access_key_1_last_used_date"] == row["access_key_2_last_used_date"] == "N/A"
+
+
+def test_credential_report_is_per_account(fresh):
+    iam, other = fresh.iam, fresh.client(OTHER_ACCOUNT)
+    mine, theirs = make_user(iam), make_user(other)
+    rows = _report(iam)
+    assert rows["<root_account>"]["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+    assert set(rows) == {"<root_account>", mine}
+    assert error_of(other.get_credential_report)[0] == "ReportNotPresent"  # generated for the first account only
+    rows = _report(other)
+    assert rows["<root_account>"]["arn"] == f"arn:aws:iam::{OTHER_ACCOUNT}:root"
+    assert rows[theirs]["arn"] == f"arn:aws:iam::{OTHER_ACCOUNT}:user/{theirs}"
+    assert set(rows) == {"<root_account>", theirs}
 
 
 def test_cli_credential_report(fresh):
@@ -1068,14 +1162,16 @@ def test_account_authorization_details(fresh):
     [user] = details["UserDetailList"]
     assert user["UserName"] == made["user"]
     assert user["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{made['user']}"
-    assert user["UserPolicyList"] == [{"PolicyName": "user-inline", "PolicyDocument": json.loads(identity_policy("sns:Publish"))}]
+    user_inline = json.loads(identity_policy("sns:Publish"))
+    assert user["UserPolicyList"] == [{"PolicyName": "user-inline", "PolicyDocument": user_inline}]
     assert user["GroupList"] == [made["group"]]
     assert user["AttachedManagedPolicies"] == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": READ_ONLY}]
     assert user["Tags"] == [{"Key": "team", "Value": "a"}]
 
     [group] = details["GroupDetailList"]
     assert (group["GroupName"], group["Path"]) == (made["group"], "/teams/")
-    assert group["GroupPolicyList"] == [{"PolicyName": "group-inline", "PolicyDocument": json.loads(identity_policy("sqs:*"))}]
+    group_inline = json.loads(identity_policy("sqs:*"))
+    assert group["GroupPolicyList"] == [{"PolicyName": "group-inline", "PolicyDocument": group_inline}]
     assert group["AttachedManagedPolicies"] == [{"PolicyName": made["policy"]["PolicyName"], "PolicyArn": policy_arn}]
 
     [role] = details["RoleDetailList"]
@@ -1099,6 +1195,13 @@ def test_account_authorization_details(fresh):
     )
     assert mine["Description"] == "two versions"
     assert mine["IsAttachable"] is True
+    assert (mine["PolicyId"], mine["Path"], mine["CreateDate"]) == (
+        made["policy"]["PolicyId"],
+        "/",
+        made["policy"]["CreateDate"],
+    )
+    assert mine["PermissionsBoundaryUsageCount"] == 0
+    assert mine["UpdateDate"] >= mine["CreateDate"]
     versions = {v["VersionId"]: v for v in mine["PolicyVersionList"]}
     assert set(versions) == {"v1", "v2"}
     assert versions["v1"]["Document"] == made["policy_v1"]
@@ -1117,12 +1220,38 @@ def test_account_authorization_details_of_bare_entities(fresh):
     assert (got_user["GroupList"], got_user["AttachedManagedPolicies"], got_user["Tags"]) == ([], [], [])
     assert "UserPolicyList" not in got_user and "PermissionsBoundary" not in got_user
     [got_group] = details["GroupDetailList"]
-    assert (got_group["GroupName"], got_group["GroupPolicyList"], got_group["AttachedManagedPolicies"]) == (group, [], [])
+    assert got_group["GroupName"] == group
+    assert (got_group["GroupPolicyList"], got_group["AttachedManagedPolicies"]) == ([], [])
     [got_role] = details["RoleDetailList"]
     assert got_role["RoleName"] == role
     assert got_role["InstanceProfileList"] == [] and got_role["RolePolicyList"] == []
     assert got_role["AttachedManagedPolicies"] == [] and got_role["Tags"] == []
+    assert got_role["RoleLastUsed"] == {}
     assert details["Policies"] == []
+
+
+def test_account_authorization_details_is_per_account(fresh):
+    iam, other = fresh.iam, fresh.client(OTHER_ACCOUNT)
+    _populate(iam)
+    theirs = make_user(other)
+    details = other.get_account_authorization_details()
+    assert [u["UserName"] for u in details["UserDetailList"]] == [theirs]
+    assert details["UserDetailList"][0]["Arn"] == f"arn:aws:iam::{OTHER_ACCOUNT}:user/{theirs}"
+    assert details["GroupDetailList"] == details["RoleDetailList"] == details["Policies"] == []
+
+
+def test_account_authorization_details_boundaries(fresh):
+    iam = fresh.iam
+    user = make_user(iam, PermissionsBoundary=READ_ONLY)
+    role = make_role(iam, PermissionsBoundary=ADMIN)
+    details = iam.get_account_authorization_details(Filter=["User", "Role"])
+    boundary = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy"}
+    [got_user] = details["UserDetailList"]
+    assert got_user["UserName"] == user
+    assert got_user["PermissionsBoundary"] == {**boundary, "PermissionsBoundaryArn": READ_ONLY}
+    [got_role] = details["RoleDetailList"]
+    assert got_role["RoleName"] == role
+    assert got_role["PermissionsBoundary"] == {**boundary, "PermissionsBoundaryArn": ADMIN}
 
 
 @pytest.mark.parametrize(
@@ -1220,10 +1349,10 @@ def test_account_summary(fresh):
     for key, value in QUOTAS.items():
         if key not in SIZE_QUOTAS:
             assert before[key] == value, key
-    for key in ("Users", "Groups", "Roles", "Policies", "InstanceProfiles", "MFADevices", "MFADevicesInUse",
-                "Providers", "ServerCertificates", "AccountMFAEnabled", "AccountAccessKeysPresent",
-                "AccountSigningCertificatesPresent"):  # fmt: skip
-        assert before[key] == 0, key
+    counters = ["Users", "Groups", "Roles", "Policies", "InstanceProfiles", "MFADevices", "MFADevicesInUse"]
+    counters += ["Providers", "ServerCertificates", "AccountMFAEnabled", "AccountAccessKeysPresent"]
+    counters += ["AccountSigningCertificatesPresent"]
+    assert {key: before[key] for key in counters} == dict.fromkeys(counters, 0)
 
     users = [make_user(iam), make_user(iam)]
     iam.create_group(GroupName=unique("group"))
@@ -1238,15 +1367,9 @@ def test_account_summary(fresh):
     enable(iam, users[1], serial, seed)
 
     after = summary(iam)
-    assert {k: after[k] for k in ("Users", "Groups", "Roles", "Policies", "InstanceProfiles", "MFADevices", "MFADevicesInUse")} == {
-        "Users": 2,
-        "Groups": 1,
-        "Roles": 1,
-        "Policies": 2,
-        "InstanceProfiles": 1,
-        "MFADevices": 2,
-        "MFADevicesInUse": 1,
-    }  # fmt: skip
+    counts = {"Users": 2, "Groups": 1, "Roles": 1, "Policies": 2, "InstanceProfiles": 1, "MFADevices": 2}
+    assert {key: after[key] for key in counts} == counts
+    assert after["MFADevicesInUse"] == 1
     assert (after["AccountMFAEnabled"], after["AccountAccessKeysPresent"]) == (0, 0)
     for key, value in QUOTAS.items():
         if key not in SIZE_QUOTAS:

@@ -544,7 +544,6 @@ def test_missing_key_without_list_bucket_is_access_denied(cloud):
     assert refusal(get, reader, "bkt", "missing")[:2] == ("AccessDenied", 403)
 
 
-@pytest.mark.xfail(strict=True, reason="nimbus does not give s3:ExistingObjectTag/<key> a value")
 def test_existing_object_tag_condition(cloud):
     cloud.bucket("bkt", "open", "closed")
     s3 = cloud.s3()

@@ -2028,6 +2028,7 @@ pub trait DynamoDbApi: Send + Sync + 'static {
             arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         async { Ok(resource) }
     }

@@ -4562,6 +4562,7 @@ pub trait IamApi: Send + Sync + 'static {
             arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         async { Ok(resource) }
     }

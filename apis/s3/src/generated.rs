@@ -3049,16 +3049,6 @@ impl Input for ListMultipartUploadsRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
-        let mut keys = Vec::new();
-        if let Some(value) = &self.prefix {
-            keys.push(("s3:prefix", vec![value.to_string()]));
-        }
-        if let Some(value) = &self.delimiter {
-            keys.push(("s3:delimiter", vec![value.to_string()]));
-        }
-        keys
-    }
 }
 
 impl Input for ListObjectVersionsRequest {
@@ -4177,6 +4167,7 @@ pub trait S3Api: Send + Sync + 'static {
             arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         async { Ok(resource) }
     }

@@ -757,6 +757,7 @@ pub trait SnsApi: Send + Sync + 'static {
             arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         async { Ok(resource) }
     }

@@ -408,6 +408,7 @@ pub trait StsApi: Send + Sync + 'static {
             arn: named.value.to_owned(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         async { Ok(resource) }
     }

@@ -32,7 +32,64 @@ pub struct Resource {
     /// Its resource-based policy (a queue's or topic's Policy, a bucket
     /// policy), when it has one.
     pub policy: Option<String>,
+    /// The condition keys it gives values to (`aws:ResourceTag/*`,
+    /// `s3:ExistingObjectTag/*`), read only when a policy reads keys.
+    pub keys: ResourceKeys,
 }
+
+/// A resource's condition keys, read on demand: most decisions read none,
+/// and reading them may cost a store read (an object's tags).
+#[derive(Clone, Default)]
+pub struct ResourceKeys(Option<Arc<KeyReader>>);
+
+type KeyReader = dyn Fn() -> Vec<(String, Vec<String>)> + Send + Sync;
+
+impl ResourceKeys {
+    pub fn new(read: impl Fn() -> Vec<(String, Vec<String>)> + Send + Sync + 'static) -> Self {
+        ResourceKeys(Some(Arc::new(read)))
+    }
+
+    /// Keys known at once (tags already in hand).
+    pub fn of(keys: Vec<(String, Vec<String>)>) -> Self {
+        if keys.is_empty() {
+            return ResourceKeys(None);
+        }
+        ResourceKeys::new(move || keys.clone())
+    }
+
+    /// `aws:ResourceTag/<key>` for each tag.
+    pub fn tags<'a>(prefix: &str, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let keys = tags
+            .into_iter()
+            .map(|(key, value)| (format!("{prefix}{key}"), vec![value.to_owned()]))
+            .collect();
+        ResourceKeys::of(keys)
+    }
+
+    pub fn read(&self) -> Vec<(String, Vec<String>)> {
+        self.0.as_ref().map(|read| read()).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for ResourceKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ResourceKeys(..)"
+        } else {
+            "ResourceKeys(none)"
+        })
+    }
+}
+
+/// Keys are read from the resource itself: two resources with the same ARN,
+/// owner and policy are the same resource.
+impl PartialEq for ResourceKeys {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ResourceKeys {}
 
 impl Resource {
     /// An action on no particular resource, in the caller's account.
@@ -41,6 +98,7 @@ impl Resource {
             arn: "*".to_owned(),
             account: account.to_owned(),
             policy: None,
+            keys: ResourceKeys::default(),
         }
     }
 }

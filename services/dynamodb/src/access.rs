@@ -15,12 +15,14 @@ pub fn table_resource(ctx: &RequestContext, named: ResourceRef<'_>) -> Resource 
             arn: value.to_owned(),
             account,
             policy: None,
+            keys: Default::default(),
         };
     }
     Resource {
         arn: format!("arn:aws:dynamodb:{}:{}:table/{value}", ctx.region, ctx.account_id),
         account: ctx.account_id.clone(),
         policy: None,
+        keys: Default::default(),
     }
 }
 

@@ -3,13 +3,13 @@
 //! `policy-name` by name) made an ARN with the entity's path: the one the
 //! request gives (`+Path`, when it creates the entity), else its own.
 
-use nimbus_core::authz::{Resource, ResourceRef};
+use nimbus_core::authz::{Resource, ResourceKeys, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Iam;
 use crate::common::arn;
 use crate::entities::Read;
-use crate::records::{GroupRecord, Kind, ProfileRecord, RoleRecord, UserRecord};
+use crate::records::{GroupRecord, Kind, ProfileRecord, RoleRecord, Tags, UserRecord};
 
 impl Iam {
     pub(crate) async fn access_resource(
@@ -25,6 +25,7 @@ impl Iam {
                 arn: value.to_owned(),
                 account: if owner == "aws" { account } else { owner.to_owned() },
                 policy: None,
+                keys: Default::default(),
             });
         }
         if let Some(path) = named.qualifier.or((kind == "policy-name").then_some("/")) {
@@ -33,24 +34,39 @@ impl Iam {
                 arn: arn(&account, kind, path, value),
                 account,
                 policy: None,
+                keys: Default::default(),
             });
         }
         let name = value.to_owned();
-        let path = self
+        let (path, tags): (String, Tags) = self
             .read(&account, move |table| {
                 Ok(match kind {
-                    "user" => table.load::<UserRecord>(Kind::User, &name)?.map(|u| u.path),
-                    "group" => table.load::<GroupRecord>(Kind::Group, &name)?.map(|g| g.path),
-                    "role" => table.load::<RoleRecord>(Kind::Role, &name)?.map(|r| r.path),
-                    _ => table.load::<ProfileRecord>(Kind::Profile, &name)?.map(|p| p.path),
+                    "user" => table
+                        .load::<UserRecord>(Kind::User, &name)?
+                        .map(|u| (u.path, u.tags)),
+                    "group" => table
+                        .load::<GroupRecord>(Kind::Group, &name)?
+                        .map(|g| (g.path, Tags::new())),
+                    "role" => table
+                        .load::<RoleRecord>(Kind::Role, &name)?
+                        .map(|r| (r.path, r.tags)),
+                    "mfa" => None,
+                    _ => table
+                        .load::<ProfileRecord>(Kind::Profile, &name)?
+                        .map(|p| (p.path, p.tags)),
                 })
             })
             .await?
-            .unwrap_or_else(|| "/".to_owned());
+            .unwrap_or_else(|| ("/".to_owned(), Tags::new()));
+        // A user's or role's tags, as aws:ResourceTag/* (and iam:ResourceTag/*).
+        let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let mut keys = ResourceKeys::tags("aws:ResourceTag/", pairs()).read();
+        keys.extend(ResourceKeys::tags("iam:ResourceTag/", pairs()).read());
         Ok(Resource {
             arn: arn(&account, kind, &path, value),
             account,
             policy: None,
+            keys: ResourceKeys::of(keys),
         })
     }
 }

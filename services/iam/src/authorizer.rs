@@ -234,11 +234,29 @@ impl IamAuthorizer {
                 (resource.clone(), policy)
             };
             let resource = &resource;
+            // The resource's own keys (its tags), read only when some
+            // policy reads keys at all.
+            let resource_keys = if needs_context {
+                resource.keys.read()
+            } else {
+                Vec::new()
+            };
+            let with_resource_keys;
+            let context = if resource_keys.is_empty() {
+                &context
+            } else {
+                let mut extended = context.clone();
+                for (key, values) in resource_keys {
+                    extended.set_many(&key, values);
+                }
+                with_resource_keys = extended;
+                &with_resource_keys
+            };
             let request = Request {
                 principal: &principal,
                 action: access.action,
                 resource: &resource.arn,
-                context: &context,
+                context,
             };
             let policies = Policies {
                 identity: &identity,
@@ -282,6 +300,7 @@ impl IamAuthorizer {
             arn: role_arn.to_owned(),
             account: account.clone(),
             policy: None,
+            keys: Default::default(),
         };
         let store = Arc::clone(&self.store);
         let trust = tokio::task::spawn_blocking(move || -> Result<Option<String>, AwsError> {

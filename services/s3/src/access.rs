@@ -11,8 +11,11 @@
 //! off. Under RestrictPublicBuckets a public bucket policy grants nothing
 //! to callers outside the owner's account (its Deny statements still apply).
 
-use nimbus_core::authz::{Access, Denial, Resource, ResourceRef};
+use std::sync::Arc;
+
+use nimbus_core::authz::{Access, Denial, Resource, ResourceKeys, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
+use nimbus_s3_api::Tag;
 use serde_json::{Value as Json, json};
 
 use crate::records::{self, BucketRecord};
@@ -166,6 +169,7 @@ impl S3 {
             arn: arn.clone(),
             account: ctx.account_id.clone(),
             policy: None,
+            keys: Default::default(),
         };
         // A bucket yet to be created is the caller's (another account's
         // bucket of that name is CreateBucket's own error).
@@ -186,12 +190,45 @@ impl S3 {
             _ => None,
         };
         let outsider = ctx.access_key_id.is_none() || ctx.account_id != bucket.account;
+        let keys = match key {
+            Some(key) => self.object_tag_keys(bucket_name, key),
+            None => bucket_tag_keys(&bucket),
+        };
         Ok(Resource {
             policy: resource_policy(&bucket, object_acl.as_ref().map(Option::as_deref), outsider),
             arn,
             account: bucket.account,
+            keys,
         })
     }
+
+    /// `s3:ExistingObjectTag/<key>`: the current version's tags, read from
+    /// the store only when a policy reads condition keys.
+    fn object_tag_keys(&self, bucket: &str, key: &str) -> ResourceKeys {
+        let store = Arc::clone(&self.store);
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        ResourceKeys::new(move || {
+            let read = || -> Result<Vec<Tag>, AwsError> {
+                let txn = store.begin_read()?;
+                let table = txn.open(&records::namespace()?)?;
+                Ok(records::current(&table, &bucket, &key)?
+                    .map(|o| o.tags)
+                    .unwrap_or_default())
+            };
+            let tags = read().unwrap_or_default();
+            let pairs = tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
+            ResourceKeys::tags("s3:ExistingObjectTag/", pairs).read()
+        })
+    }
+}
+
+/// `aws:ResourceTag/<key>`: a bucket's tags.
+fn bucket_tag_keys(bucket: &BucketRecord) -> ResourceKeys {
+    let tags = bucket.tags.as_deref().unwrap_or_default();
+    ResourceKeys::tags(
+        "aws:ResourceTag/",
+        tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+    )
 }
 
 impl S3 {

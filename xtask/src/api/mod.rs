@@ -443,4 +443,6 @@ pub fn services() -> Vec<String> {
 }
 
 #[cfg(test)]
+mod sar;
+#[cfg(test)]
 mod tests;

@@ -290,7 +290,7 @@ pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
         );
     }
     out.push_str(
-        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        named: ResourceRef<'_>,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let resource = Resource {\n            arn: named.value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n        };\n        async { Ok(resource) }\n    }\n\n",
+        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        named: ResourceRef<'_>,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let resource = Resource {\n            arn: named.value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n            keys: Default::default(),\n        };\n        async { Ok(resource) }\n    }\n\n",
     );
     out.push_str(
         "    /// A refused request, in the service's error shape.\n    fn access_denied(&self, denial: Denial) -> AwsError {\n        AwsError::new(\"AccessDenied\", denial.message(), 403)\n    }\n\n",
