@@ -77,3 +77,36 @@ def test_bucket_tags_are_resource_tags(cloud):
     assert alice.list_objects_v2(Bucket="dev-bkt")["KeyCount"] == 0
     code, status, _ = refusal(alice.list_objects_v2, Bucket="prod-bkt")
     assert (code, status) == ("AccessDenied", 403)
+
+
+def test_request_tags_decide_what_may_be_created(cloud):
+    tagged_dev = {"StringEquals": {"aws:RequestTag/env": "dev"}}
+    alice = cloud.client("sqs", cloud.user("alice", allow("sqs:CreateQueue", "*", Condition=tagged_dev)))
+    alice.create_queue(QueueName="ok-q", tags={"env": "dev"})
+    code, status, _ = refusal(alice.create_queue, QueueName="untagged-q")
+    assert (code, status) == ("AccessDenied", 403)
+    code, status, _ = refusal(alice.create_queue, QueueName="prod-q", tags={"env": "prod"})
+    assert (code, status) == ("AccessDenied", 403)
+    assert cloud.queue_names() == ["ok-q"]
+
+
+def test_tag_keys_condition_guards_tagging_and_untagging(cloud):
+    iam = cloud.client("iam")
+    iam.create_user(UserName="bob", Tags=[{"Key": "owner", "Value": "ops"}])
+    no_owner = {"ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}}
+    alice = cloud.client(
+        "iam",
+        cloud.user(
+            "alice",
+            allow(["iam:TagUser", "iam:UntagUser"]),
+            {"Effect": "Deny", "Action": ["iam:TagUser", "iam:UntagUser"], "Resource": "*", "Condition": no_owner},
+        ),
+    )
+    alice.tag_user(UserName="bob", Tags=[{"Key": "team", "Value": "blue"}])
+    explicit = access_denied(iam_denied(user_arn("alice"), "iam:UntagUser", user_arn("bob"), explicit=True))
+    assert refusal(alice.untag_user, UserName="bob", TagKeys=["owner"]) == explicit
+    code, status, _ = refusal(alice.tag_user, UserName="bob", Tags=[{"Key": "owner", "Value": "me"}])
+    assert (code, status) == ("AccessDenied", 403)
+    alice.untag_user(UserName="bob", TagKeys=["team"])
+    tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="bob")["Tags"]}
+    assert tags == {"owner": "ops"}

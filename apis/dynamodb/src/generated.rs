@@ -1464,6 +1464,19 @@ impl Input for CreateTableInput {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for DeleteItemInput {
@@ -1604,6 +1617,20 @@ impl Input for TagResourceInput {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for TransactGetItemsInput {}
@@ -1620,6 +1647,15 @@ impl Input for UntagResourceInput {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
     }
 }
 

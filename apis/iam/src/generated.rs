@@ -1966,10 +1966,10 @@ impl Input for AttachGroupPolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -1985,10 +1985,10 @@ impl Input for AttachRolePolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2004,10 +2004,10 @@ impl Input for AttachUserPolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2053,6 +2053,19 @@ impl Input for CreateInstanceProfileRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for CreateLoginProfileRequest {
@@ -2078,6 +2091,19 @@ impl Input for CreatePolicyRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
     }
 }
 
@@ -2105,20 +2131,29 @@ impl Input for CreateRoleRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.permissions_boundary {
-            keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+            keys.push(("iam:PermissionsBoundary".into(), vec![value.to_string()]));
+        }
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
         }
         keys
     }
 }
 
 impl Input for CreateServiceLinkedRoleRequest {
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.aws_service_name;
-        keys.push(("iam:AWSServiceName", vec![value.to_string()]));
+        keys.push(("iam:AWSServiceName".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2134,10 +2169,19 @@ impl Input for CreateUserRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.permissions_boundary {
-            keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+            keys.push(("iam:PermissionsBoundary".into(), vec![value.to_string()]));
+        }
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
         }
         keys
     }
@@ -2377,10 +2421,10 @@ impl Input for DetachGroupPolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2396,10 +2440,10 @@ impl Input for DetachRolePolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2415,10 +2459,10 @@ impl Input for DetachUserPolicyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.policy_arn;
-        keys.push(("iam:PolicyARN", vec![value.to_string()]));
+        keys.push(("iam:PolicyARN".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2818,10 +2862,10 @@ impl Input for PutRolePermissionsBoundaryRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.permissions_boundary;
-        keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        keys.push(("iam:PermissionsBoundary".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2850,10 +2894,10 @@ impl Input for PutUserPermissionsBoundaryRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.permissions_boundary;
-        keys.push(("iam:PermissionsBoundary", vec![value.to_string()]));
+        keys.push(("iam:PermissionsBoundary".into(), vec![value.to_string()]));
         keys
     }
 }
@@ -2949,6 +2993,20 @@ impl Input for TagInstanceProfileRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for TagPolicyRequest {
@@ -2961,6 +3019,20 @@ impl Input for TagPolicyRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
     }
 }
 
@@ -2975,6 +3047,20 @@ impl Input for TagRoleRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for TagUserRequest {
@@ -2987,6 +3073,20 @@ impl Input for TagUserRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
     }
 }
 
@@ -3001,6 +3101,15 @@ impl Input for UntagInstanceProfileRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
+    }
 }
 
 impl Input for UntagPolicyRequest {
@@ -3013,6 +3122,15 @@ impl Input for UntagPolicyRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
     }
 }
 
@@ -3027,6 +3145,15 @@ impl Input for UntagRoleRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
+    }
 }
 
 impl Input for UntagUserRequest {
@@ -3039,6 +3166,15 @@ impl Input for UntagUserRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
     }
 }
 

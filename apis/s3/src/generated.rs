@@ -2570,21 +2570,21 @@ impl Input for CopyObjectRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         let value = &self.copy_source;
-        keys.push(("s3:x-amz-copy-source", vec![value.to_string()]));
+        keys.push(("s3:x-amz-copy-source".into(), vec![value.to_string()]));
         if let Some(value) = &self.metadata_directive {
-            keys.push(("s3:x-amz-metadata-directive", vec![value.to_string()]));
+            keys.push(("s3:x-amz-metadata-directive".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.server_side_encryption {
-            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+            keys.push(("s3:x-amz-server-side-encryption".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.storage_class {
-            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+            keys.push(("s3:x-amz-storage-class".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2601,10 +2601,10 @@ impl Input for CreateBucketRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2621,16 +2621,16 @@ impl Input for CreateMultipartUploadRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.server_side_encryption {
-            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+            keys.push(("s3:x-amz-server-side-encryption".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.storage_class {
-            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+            keys.push(("s3:x-amz-storage-class".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2738,10 +2738,10 @@ impl Input for DeleteObjectRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2761,10 +2761,10 @@ impl Input for DeleteObjectTaggingRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2929,10 +2929,10 @@ impl Input for GetObjectAclRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2952,10 +2952,10 @@ impl Input for GetObjectAttributesRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2975,10 +2975,10 @@ impl Input for GetObjectRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -2998,10 +2998,10 @@ impl Input for GetObjectTaggingRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3062,16 +3062,16 @@ impl Input for ListObjectVersionsRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.prefix {
-            keys.push(("s3:prefix", vec![value.to_string()]));
+            keys.push(("s3:prefix".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.delimiter {
-            keys.push(("s3:delimiter", vec![value.to_string()]));
+            keys.push(("s3:delimiter".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.max_keys {
-            keys.push(("s3:max-keys", vec![value.to_string()]));
+            keys.push(("s3:max-keys".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3088,16 +3088,16 @@ impl Input for ListObjectsRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.prefix {
-            keys.push(("s3:prefix", vec![value.to_string()]));
+            keys.push(("s3:prefix".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.delimiter {
-            keys.push(("s3:delimiter", vec![value.to_string()]));
+            keys.push(("s3:delimiter".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.max_keys {
-            keys.push(("s3:max-keys", vec![value.to_string()]));
+            keys.push(("s3:max-keys".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3114,16 +3114,16 @@ impl Input for ListObjectsV2Request {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.prefix {
-            keys.push(("s3:prefix", vec![value.to_string()]));
+            keys.push(("s3:prefix".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.delimiter {
-            keys.push(("s3:delimiter", vec![value.to_string()]));
+            keys.push(("s3:delimiter".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.max_keys {
-            keys.push(("s3:max-keys", vec![value.to_string()]));
+            keys.push(("s3:max-keys".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3153,10 +3153,10 @@ impl Input for PutBucketAclRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3277,13 +3277,13 @@ impl Input for PutObjectAclRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3306,16 +3306,16 @@ impl Input for PutObjectRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.acl {
-            keys.push(("s3:x-amz-acl", vec![value.to_string()]));
+            keys.push(("s3:x-amz-acl".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.server_side_encryption {
-            keys.push(("s3:x-amz-server-side-encryption", vec![value.to_string()]));
+            keys.push(("s3:x-amz-server-side-encryption".into(), vec![value.to_string()]));
         }
         if let Some(value) = &self.storage_class {
-            keys.push(("s3:x-amz-storage-class", vec![value.to_string()]));
+            keys.push(("s3:x-amz-storage-class".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3332,10 +3332,10 @@ impl Input for PutObjectTaggingRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.version_id {
-            keys.push(("s3:VersionId", vec![value.to_string()]));
+            keys.push(("s3:VersionId".into(), vec![value.to_string()]));
         }
         keys
     }
@@ -3368,10 +3368,10 @@ impl Input for UploadPartCopyRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         let value = &self.copy_source;
-        keys.push(("s3:x-amz-copy-source", vec![value.to_string()]));
+        keys.push(("s3:x-amz-copy-source".into(), vec![value.to_string()]));
         keys
     }
 }

@@ -351,6 +351,19 @@ impl Input for CreateTopicInput {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for DeleteTopicInput {
@@ -483,6 +496,20 @@ impl Input for TagResourceRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags.iter().map(|t| (&t.key, &t.value)) {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push((
+                "aws:TagKeys".into(),
+                tags.iter().map(|t| &t.key).map(|k| k.to_string()).collect(),
+            ));
+        }
+        keys
+    }
 }
 
 impl Input for UnsubscribeInput {}
@@ -497,6 +524,15 @@ impl Input for UntagResourceRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
     }
 }
 

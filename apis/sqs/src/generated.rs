@@ -549,6 +549,16 @@ impl Input for CreateQueueRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
+        }
+        keys
+    }
 }
 
 impl Input for DeleteMessageBatchRequest {
@@ -759,6 +769,17 @@ impl Input for TagQueueRequest {
         .flatten()
         .collect()
     }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
+        }
+        keys
+    }
 }
 
 impl Input for UntagQueueRequest {
@@ -771,6 +792,15 @@ impl Input for UntagQueueRequest {
         .into_iter()
         .flatten()
         .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
     }
 }
 

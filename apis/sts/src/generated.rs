@@ -258,18 +258,18 @@ impl Input for AssumeRoleRequest {
         .flatten()
         .collect()
     }
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
         if let Some(value) = &self.external_id {
-            keys.push(("sts:ExternalId", vec![value.to_string()]));
+            keys.push(("sts:ExternalId".into(), vec![value.to_string()]));
         }
         let value = &self.role_session_name;
-        keys.push(("sts:RoleSessionName", vec![value.to_string()]));
+        keys.push(("sts:RoleSessionName".into(), vec![value.to_string()]));
         if let Some(value) = &self.source_identity {
-            keys.push(("sts:SourceIdentity", vec![value.to_string()]));
+            keys.push(("sts:SourceIdentity".into(), vec![value.to_string()]));
         }
         if self.token_code.is_some() {
-            keys.push(("aws:MultiFactorAuthPresent", vec!["true".to_owned()]));
+            keys.push(("aws:MultiFactorAuthPresent".into(), vec!["true".to_owned()]));
         }
         keys
     }

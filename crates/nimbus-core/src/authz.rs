@@ -4,6 +4,7 @@
 //! name their resources (ARN, owner, resource policy) and word a refusal
 //! in their own error shape.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -109,9 +110,14 @@ pub struct Access {
     /// `sqs:SendMessage`.
     pub action: &'static str,
     pub resources: Vec<Resource>,
-    /// Service condition keys the request gives values to (`s3:prefix`).
-    pub keys: Vec<(&'static str, Vec<String>)>,
+    /// Condition keys the request gives values to (`s3:prefix`,
+    /// `aws:RequestTag/<key>`).
+    pub keys: ConditionKeys,
 }
+
+/// Condition keys and their values; names are mostly fixed (`s3:prefix`),
+/// some made of the request (`aws:RequestTag/team`).
+pub type ConditionKeys = Vec<(Cow<'static, str>, Vec<String>)>;
 
 /// A refusal, with what AWS's explanation names: who, what, on which
 /// resource, and which kind of policy denied it or failed to allow it.

@@ -58,7 +58,7 @@ pub trait Input: DeserializeOwned + Serialize + Send + 'static {
 
     /// The condition keys members of the input give values to, as
     /// operations.txt says (`s3:prefix=Prefix`).
-    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         Vec::new()
     }
 

@@ -159,6 +159,11 @@ fn render_access_methods(
     if !rule.keys.is_empty() {
         let mut lines = String::new();
         for (key, member) in &rule.keys {
+            // `aws:RequestTag=Tags`: a key per tag, and aws:TagKeys.
+            if key == "aws:RequestTag" {
+                let _ = writeln!(lines, "{}", request_tags(shapes, input, member)?);
+                continue;
+            }
             // `key=?Member`: "true" when the member is present, else absent.
             if let Some(member) = member.strip_prefix('?') {
                 let (field, optional, _) = shapes.key_member(input, member)?;
@@ -169,7 +174,7 @@ fn render_access_methods(
                 }
                 let _ = writeln!(
                     lines,
-                    "        if self.{field}.is_some() {{\n            keys.push((\"{key}\", vec![\"true\".to_owned()]));\n        }}"
+                    "        if self.{field}.is_some() {{\n            keys.push((\"{key}\".into(), vec![\"true\".to_owned()]));\n        }}"
                 );
                 continue;
             }
@@ -182,18 +187,18 @@ fn render_access_methods(
             let _ = if optional {
                 writeln!(
                     lines,
-                    "        if let Some(value) = &self.{field} {{\n            keys.push((\"{key}\", {values}));\n        }}"
+                    "        if let Some(value) = &self.{field} {{\n            keys.push((\"{key}\".into(), {values}));\n        }}"
                 )
             } else {
                 writeln!(
                     lines,
-                    "        let value = &self.{field};\n        keys.push((\"{key}\", {values}));"
+                    "        let value = &self.{field};\n        keys.push((\"{key}\".into(), {values}));"
                 )
             };
         }
         let _ = writeln!(
             body,
-            "    fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {{\n        let mut keys = Vec::new();\n{lines}        keys\n    }}"
+            "    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {{\n        let mut keys = Vec::new();\n{lines}        keys\n    }}"
         );
     }
     if let Some((member, action)) = &rule.variant {
@@ -209,6 +214,28 @@ fn render_access_methods(
         );
     }
     Ok(())
+}
+
+/// The keys a request's tags give values to: `aws:RequestTag/<key>` for
+/// each tag, and `aws:TagKeys`.
+fn request_tags(shapes: &Shapes<'_>, input: &str, member: &str) -> Result<String, String> {
+    let (field, optional, is_map) = shapes.tags_member(input, member)?;
+    let (pairs, names) = if is_map {
+        ("(k, v) in tags", "tags.keys()")
+    } else {
+        (
+            "(k, v) in tags.iter().map(|t| (&t.key, &t.value))",
+            "tags.iter().map(|t| &t.key)",
+        )
+    };
+    let body = format!(
+        "for {pairs} {{\n                keys.push((format!(\"aws:RequestTag/{{k}}\").into(), vec![v.to_string()]));\n            }}\n            keys.push((\"aws:TagKeys\".into(), {names}.map(|k| k.to_string()).collect()));"
+    );
+    Ok(if optional {
+        format!("        if let Some(tags) = &self.{field} {{\n            {body}\n        }}")
+    } else {
+        format!("        {{\n            let tags = &self.{field};\n            {body}\n        }}")
+    })
 }
 
 /// The body of an input's `resources()`: the members its access rule names.

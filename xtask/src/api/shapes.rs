@@ -327,6 +327,54 @@ impl<'m> Shapes<'m> {
         Err(format!("{shape_name} has no member {member}"))
     }
 
+    /// A member holding tags: its field, whether it is optional, and
+    /// whether it is a map (else a list of `{Key, Value}` structures).
+    pub fn tags_member(&self, shape_name: &str, member: &str) -> Result<(String, bool, bool), String> {
+        let shape = self
+            .shapes
+            .get(shape_name)
+            .ok_or_else(|| format!("no shape {shape_name}"))?;
+        let members = shape
+            .get("members")
+            .and_then(Value::as_object)
+            .ok_or_else(|| format!("{shape_name} has no members"))?;
+        let mut taken = HashSet::new();
+        for (name, value) in members {
+            let field = unique_field_name(&mut taken, name);
+            if name != member {
+                continue;
+            }
+            let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
+            let target = self.shapes.get(target);
+            let is_map = match target.map(shape_type) {
+                Some("map") => true,
+                Some("list") => {
+                    let item = target
+                        .and_then(|t| t.get("member"))
+                        .and_then(|m| m.get("shape"))
+                        .and_then(Value::as_str)
+                        .and_then(|item| self.shapes.get(item));
+                    let required = item
+                        .and_then(|i| i.get("required"))
+                        .and_then(Value::as_array)
+                        .map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+                        .unwrap_or_default();
+                    if !(required.contains(&"Key") && required.contains(&"Value")) {
+                        return Err(format!("{shape_name}.{member} is not a list of Key/Value tags"));
+                    }
+                    false
+                }
+                _ => return Err(format!("{shape_name}.{member} holds no tags")),
+            };
+            let required = shape
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
+            return Ok((field, !required, is_map));
+        }
+        Err(format!("{shape_name} has no member {member}"))
+    }
+
     /// The field holding a structure's streaming payload, if it has one.
     pub fn stream_field(&self, shape_name: &str) -> Option<String> {
         let shape = self.shapes.get(shape_name)?;

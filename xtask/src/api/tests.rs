@@ -107,10 +107,10 @@ fn access_rules_generate_condition_keys_and_the_action_variant() {
     )
     .expect("generates");
     for expected in [
-        "fn condition_keys(&self) -> Vec<(&'static str, Vec<String>)> {",
-        "keys.push((\"demo:mode\", vec![value.to_string()]));",
-        "keys.push((\"demo:names\", value.iter().map(|v| v.to_string()).collect()));",
-        "if self.mode.is_some() {\n            keys.push((\"demo:moded\", vec![\"true\".to_owned()]));",
+        "fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {",
+        "keys.push((\"demo:mode\".into(), vec![value.to_string()]));",
+        "keys.push((\"demo:names\".into(), value.iter().map(|v| v.to_string()).collect()));",
+        "if self.mode.is_some() {\n            keys.push((\"demo:moded\".into(), vec![\"true\".to_owned()]));",
         "fn action_variant(&self) -> Option<&'static str> {",
         "self.mode.as_ref().map(|_| \"demo:PutMode\")",
     ] {
