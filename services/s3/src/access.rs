@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use nimbus_core::authz::{Access, Denial, Resource, ResourceKeys, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
-use nimbus_s3_api::Tag;
+use nimbus_s3_api::{OwnershipControls, PublicAccessBlockConfiguration, Tag};
 use serde_json::{Value as Json, json};
 
-use crate::records::{self, BucketRecord};
+use crate::records::{self, BucketGlance, BucketRecord};
 use crate::{S3, errors, policy};
 
 /// The actions an ACL permission grants, per level.
@@ -59,28 +59,63 @@ fn grant_statement(group: Group, actions: Vec<&str>) -> Json {
     statement
 }
 
+/// What IAM decisions read of a bucket: from its full record, or from the
+/// glance object requests keep decoded.
+pub struct BucketAccess<'a> {
+    pub account: &'a str,
+    pub acl: Option<&'a str>,
+    pub policy: Option<&'a str>,
+    pub ownership: Option<&'a OwnershipControls>,
+    pub public_access_block: Option<&'a PublicAccessBlockConfiguration>,
+    pub tags: &'a [Tag],
+}
+
+impl<'a> From<&'a BucketRecord> for BucketAccess<'a> {
+    fn from(bucket: &'a BucketRecord) -> Self {
+        BucketAccess {
+            account: &bucket.account,
+            acl: bucket.acl.as_deref(),
+            policy: bucket.policy.as_deref(),
+            ownership: bucket.ownership.as_ref(),
+            public_access_block: bucket.public_access_block.as_ref(),
+            tags: bucket.tags.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
+impl<'a> From<&'a BucketGlance> for BucketAccess<'a> {
+    fn from(bucket: &'a BucketGlance) -> Self {
+        BucketAccess {
+            account: &bucket.account,
+            acl: bucket.acl.as_deref(),
+            policy: bucket.policy.as_deref(),
+            ownership: bucket.ownership.as_ref(),
+            public_access_block: bucket.public_access_block.as_ref(),
+            tags: bucket.tags.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
 /// Whether the bucket's ACLs (and its objects') grant anything.
-pub fn acls_honoured(bucket: &BucketRecord) -> bool {
+pub fn acls_honoured(bucket: &BucketAccess<'_>) -> bool {
     let enforced = bucket
         .ownership
-        .as_ref()
         .and_then(|controls| controls.rules.first())
         .is_none_or(|rule| rule.object_ownership == "BucketOwnerEnforced");
     let ignored = bucket
         .public_access_block
-        .as_ref()
         .is_some_and(|block| block.ignore_public_acls == Some(true));
     !enforced && !ignored
 }
 
 /// The statements ACLs add: the bucket's, and the object's when the
 /// request is about one (`object_acl` is `Some`).
-fn acl_statements(bucket: &BucketRecord, object_acl: Option<Option<&str>>) -> Vec<Json> {
+fn acl_statements(bucket: &BucketAccess<'_>, object_acl: Option<Option<&str>>) -> Vec<Json> {
     if !acls_honoured(bucket) {
         return Vec::new();
     }
     let mut statements = Vec::new();
-    if let Some((group, write)) = public_grants(bucket.acl.as_deref()) {
+    if let Some((group, write)) = public_grants(bucket.acl) {
         let mut actions = BUCKET_READ.to_vec();
         if write {
             actions.extend(BUCKET_WRITE);
@@ -97,7 +132,7 @@ fn acl_statements(bucket: &BucketRecord, object_acl: Option<Option<&str>>) -> Ve
 /// Allow statements dropped for an outsider under RestrictPublicBuckets)
 /// and the ACLs' grants. `None` when nothing speaks.
 pub fn resource_policy(
-    bucket: &BucketRecord,
+    bucket: &BucketAccess<'_>,
     object_acl: Option<Option<&str>>,
     outsider: bool,
 ) -> Option<String> {
@@ -105,15 +140,13 @@ pub fn resource_policy(
     let restrict = outsider
         && bucket
             .public_access_block
-            .as_ref()
             .is_some_and(|block| block.restrict_public_buckets == Some(true))
-        && bucket.policy.as_deref().is_some_and(policy::is_public);
+        && bucket.policy.is_some_and(policy::is_public);
     if acl.is_empty() && !restrict {
-        return bucket.policy.clone();
+        return bucket.policy.map(str::to_owned);
     }
     let mut document = bucket
         .policy
-        .as_deref()
         .and_then(|text| serde_json::from_str::<Json>(text).ok())
         .filter(Json::is_object)
         .unwrap_or_else(|| json!({"Version": "2012-10-17"}));
@@ -178,11 +211,13 @@ impl S3 {
         }
         let txn = self.store.begin_read()?;
         let table = txn.open(&records::namespace()?)?;
-        let bucket = match records::bucket(&table, bucket_name) {
-            Ok(bucket) => bucket,
+        // The glance: decoded once per version of the bucket record.
+        let glance = match self.bucket_facts.read(&table, bucket_name) {
+            Ok(glance) => glance,
             Err(error) if error.code == "NoSuchBucket" => return Ok(unowned()),
             Err(error) => return Err(error),
         };
+        let bucket = BucketAccess::from(glance.as_ref());
         let object_acl = match key {
             Some(key) if acls_honoured(&bucket) => {
                 Some(records::current(&table, bucket_name, key)?.and_then(|o| o.acl))
@@ -197,7 +232,7 @@ impl S3 {
         Ok(Resource {
             policy: resource_policy(&bucket, object_acl.as_ref().map(Option::as_deref), outsider),
             arn,
-            account: bucket.account,
+            account: bucket.account.to_owned(),
             keys,
         })
     }
@@ -223,12 +258,9 @@ impl S3 {
 }
 
 /// `aws:ResourceTag/<key>`: a bucket's tags.
-fn bucket_tag_keys(bucket: &BucketRecord) -> ResourceKeys {
-    let tags = bucket.tags.as_deref().unwrap_or_default();
-    ResourceKeys::tags(
-        "aws:ResourceTag/",
-        tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
-    )
+fn bucket_tag_keys(bucket: &BucketAccess<'_>) -> ResourceKeys {
+    let pairs = bucket.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
+    ResourceKeys::tags("aws:ResourceTag/", pairs)
 }
 
 impl S3 {
@@ -351,7 +383,7 @@ impl S3 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nimbus_s3_api::{OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration};
+    use nimbus_s3_api::OwnershipControlsRule;
 
     fn bucket(ownership: &str, acl: Option<&str>, policy: Option<&str>) -> BucketRecord {
         BucketRecord {
@@ -374,11 +406,11 @@ mod tests {
     fn a_bucket_policy_alone_is_passed_through_verbatim() {
         let b = bucket("BucketOwnerEnforced", Some("public-read"), Some(PUBLIC));
         assert_eq!(
-            resource_policy(&b, Some(Some("public-read")), true).as_deref(),
+            resource_policy(&(&b).into(), Some(Some("public-read")), true).as_deref(),
             Some(PUBLIC)
         );
         assert_eq!(
-            resource_policy(&bucket("ObjectWriter", None, None), None, true),
+            resource_policy(&(&bucket("ObjectWriter", None, None)).into(), None, true),
             None
         );
     }
@@ -386,7 +418,7 @@ mod tests {
     #[test]
     fn honoured_acls_become_statements() {
         let b = bucket("ObjectWriter", Some("public-read-write"), None);
-        let text = resource_policy(&b, Some(Some("authenticated-read")), true).expect("a policy");
+        let text = resource_policy(&(&b).into(), Some(Some("authenticated-read")), true).expect("a policy");
         let document: Json = serde_json::from_str(&text).expect("json");
         let statements = document["Statement"].as_array().expect("statements");
         assert_eq!(statements.len(), 2);
@@ -410,10 +442,13 @@ mod tests {
             restrict_public_buckets: Some(true),
             ..Default::default()
         });
-        let text = resource_policy(&b, None, true).expect("the deny stays");
+        let text = resource_policy(&(&b).into(), None, true).expect("the deny stays");
         assert!(!text.contains("\"Allow\""), "{text}");
         assert!(text.contains("s3:DeleteObject"), "{text}");
-        assert_eq!(resource_policy(&b, None, false).as_deref(), Some(PUBLIC));
+        assert_eq!(
+            resource_policy(&(&b).into(), None, false).as_deref(),
+            Some(PUBLIC)
+        );
     }
 
     #[test]

@@ -242,11 +242,25 @@ pub fn bucket(table: &TableRef, name: &str) -> Result<BucketRecord, AwsError> {
 }
 
 /// The members of a bucket record that every object request reads, decoded
-/// without the rest (names, tags, policies and other configurations).
+/// without the rest (its other configurations): versioning, notifications,
+/// and what IAM decisions read (owner, policy, ACL, tags and the settings
+/// that govern them).
 #[derive(Debug, Default, Deserialize)]
 pub struct BucketGlance {
     pub versioning: Option<String>,
     pub notification: Option<NotificationConfiguration>,
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub acl: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(default)]
+    pub ownership: Option<OwnershipControls>,
+    #[serde(default)]
+    pub public_access_block: Option<PublicAccessBlockConfiguration>,
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// Fails with NoSuchBucket unless the bucket exists; reads nothing of it.

@@ -84,7 +84,8 @@ impl<'a> PublicAccess<'a> {
     /// Whether the anonymous browser may do `action` on `resource`;
     /// `object_acl` when the resource is an object.
     fn allows(&self, action: &str, resource: &str, object_acl: Option<Option<&str>>) -> bool {
-        let Some(text) = access::resource_policy(self.bucket, object_acl, true) else {
+        let Some(text) = access::resource_policy(&access::BucketAccess::from(self.bucket), object_acl, true)
+        else {
             return false;
         };
         let Ok(policy) = Policy::parse(&text, PolicyKind::Resource) else {
