@@ -121,3 +121,41 @@ def test_partiql_statements_ask_their_verbs_action(cloud):
     batch = [{"Statement": "INSERT INTO \"aaa\" VALUE {'pk': '3'}"}, {"Statement": "DELETE FROM \"aaa\" WHERE pk = '1'"}]
     assert refusal(alice.batch_execute_statement, Statements=batch) == denied("dynamodb:PartiQLDelete", "aaa")
     assert stored(ddb, "aaa") == ["1"]
+
+
+def test_leading_keys_confine_a_user_to_their_own_partition(cloud):
+    ddb = cloud.client("dynamodb")
+    ddb.create_table(
+        TableName="notes",
+        KeySchema=[{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "owner", "AttributeType": "S"},
+            {"AttributeName": "n", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="notes", Item={"owner": {"S": "bob"}, "n": {"N": "1"}})
+    own_partition = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}
+    actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"]
+    alice = cloud.client("dynamodb", cloud.user("alice", allow(actions, table_arn("notes"), Condition=own_partition)))
+    mine = {"owner": {"S": "alice"}, "n": {"N": "1"}}
+    bobs = {"owner": {"S": "bob"}, "n": {"N": "1"}}
+    alice.put_item(TableName="notes", Item=mine)
+    assert alice.get_item(TableName="notes", Key=mine)["Item"] == mine
+    assert refusal(alice.get_item, TableName="notes", Key=bobs) == denied("dynamodb:GetItem", "notes")
+    assert refusal(alice.put_item, TableName="notes", Item={**bobs, "x": {"S": "overwritten"}}) == denied(
+        "dynamodb:PutItem", "notes"
+    )
+    assert refusal(alice.delete_item, TableName="notes", Key=bobs) == denied("dynamodb:DeleteItem", "notes")
+    assert ddb.get_item(TableName="notes", Key=bobs)["Item"] == bobs
+
+    def query(owner: str):
+        return alice.query(
+            TableName="notes",
+            KeyConditionExpression="#o = :o",
+            ExpressionAttributeNames={"#o": "owner"},
+            ExpressionAttributeValues={":o": {"S": owner}},
+        )
+
+    assert query("alice")["Items"] == [mine]
+    assert refusal(query, "bob") == denied("dynamodb:Query", "notes")

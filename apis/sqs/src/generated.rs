@@ -1140,6 +1140,13 @@ pub trait SqsApi: Send + Sync + 'static {
         async { Ok(resource) }
     }
 
+    /// Condition keys the service reads from an input itself, on demand
+    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema).
+    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {
+        let _ = (ctx, input);
+        nimbus_core::authz::LazyKeys::default()
+    }
+
     /// A refused request, in the service's error shape.
     fn access_denied(&self, denial: Denial) -> AwsError {
         AwsError::new("AccessDenied", denial.message(), 403)
@@ -1271,6 +1278,7 @@ impl<S: SqsApi> Guard<'_, S> {
             action,
             resources,
             keys: input.condition_keys(),
+            input_keys: self.api.input_keys(self.ctx, input),
         };
         authorizer
             .authorize(self.ctx, &access)

@@ -413,6 +413,13 @@ pub trait StsApi: Send + Sync + 'static {
         async { Ok(resource) }
     }
 
+    /// Condition keys the service reads from an input itself, on demand
+    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema).
+    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {
+        let _ = (ctx, input);
+        nimbus_core::authz::LazyKeys::default()
+    }
+
     /// A refused request, in the service's error shape.
     fn access_denied(&self, denial: Denial) -> AwsError {
         AwsError::new("AccessDenied", denial.message(), 403)
@@ -515,6 +522,7 @@ impl<S: StsApi> Guard<'_, S> {
             action,
             resources,
             keys: input.condition_keys(),
+            input_keys: self.api.input_keys(self.ctx, input),
         };
         authorizer
             .authorize(self.ctx, &access)

@@ -35,27 +35,28 @@ pub struct Resource {
     pub policy: Option<String>,
     /// The condition keys it gives values to (`aws:ResourceTag/*`,
     /// `s3:ExistingObjectTag/*`), read only when a policy reads keys.
-    pub keys: ResourceKeys,
+    pub keys: LazyKeys,
 }
 
-/// A resource's condition keys, read on demand: most decisions read none,
-/// and reading them may cost a store read (an object's tags).
+/// Condition keys read on demand (a resource's, or what a service reads of a
+/// request): most decisions read none, and reading them may cost a store
+/// read (an object's tags, a table's key schema).
 #[derive(Clone, Default)]
-pub struct ResourceKeys(Option<Arc<KeyReader>>);
+pub struct LazyKeys(Option<Arc<KeyReader>>);
 
 type KeyReader = dyn Fn() -> Vec<(String, Vec<String>)> + Send + Sync;
 
-impl ResourceKeys {
+impl LazyKeys {
     pub fn new(read: impl Fn() -> Vec<(String, Vec<String>)> + Send + Sync + 'static) -> Self {
-        ResourceKeys(Some(Arc::new(read)))
+        LazyKeys(Some(Arc::new(read)))
     }
 
     /// Keys known at once (tags already in hand).
     pub fn of(keys: Vec<(String, Vec<String>)>) -> Self {
         if keys.is_empty() {
-            return ResourceKeys(None);
+            return LazyKeys(None);
         }
-        ResourceKeys::new(move || keys.clone())
+        LazyKeys::new(move || keys.clone())
     }
 
     /// `aws:ResourceTag/<key>` for each tag.
@@ -64,7 +65,7 @@ impl ResourceKeys {
             .into_iter()
             .map(|(key, value)| (format!("{prefix}{key}"), vec![value.to_owned()]))
             .collect();
-        ResourceKeys::of(keys)
+        LazyKeys::of(keys)
     }
 
     pub fn read(&self) -> Vec<(String, Vec<String>)> {
@@ -72,25 +73,25 @@ impl ResourceKeys {
     }
 }
 
-impl fmt::Debug for ResourceKeys {
+impl fmt::Debug for LazyKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.0.is_some() {
-            "ResourceKeys(..)"
+            "LazyKeys(..)"
         } else {
-            "ResourceKeys(none)"
+            "LazyKeys(none)"
         })
     }
 }
 
 /// Keys are read from the resource itself: two resources with the same ARN,
 /// owner and policy are the same resource.
-impl PartialEq for ResourceKeys {
+impl PartialEq for LazyKeys {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl Eq for ResourceKeys {}
+impl Eq for LazyKeys {}
 
 impl Resource {
     /// An action on no particular resource, in the caller's account.
@@ -99,7 +100,7 @@ impl Resource {
             arn: "*".to_owned(),
             account: account.to_owned(),
             policy: None,
-            keys: ResourceKeys::default(),
+            keys: LazyKeys::default(),
         }
     }
 }
@@ -113,6 +114,9 @@ pub struct Access {
     /// Condition keys the request gives values to (`s3:prefix`,
     /// `aws:RequestTag/<key>`).
     pub keys: ConditionKeys,
+    /// Condition keys the service reads from the request itself, on demand
+    /// (DynamoDB's `dynamodb:LeadingKeys` needs the table's key schema).
+    pub input_keys: LazyKeys,
 }
 
 /// Condition keys and their values; names are mostly fixed (`s3:prefix`),

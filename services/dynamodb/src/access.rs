@@ -153,6 +153,7 @@ impl crate::DynamoDb {
                 action,
                 resources: vec![table_resource(ctx, named)],
                 keys: Vec::new(),
+                input_keys: Default::default(),
             };
             ctx.enforcement
                 .check(ctx, &access)

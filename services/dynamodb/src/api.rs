@@ -203,6 +203,10 @@ impl DynamoDbApi for DynamoDb {
         Ok(crate::access::table_resource(ctx, named))
     }
 
+    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {
+        self.leading_keys(ctx, input)
+    }
+
     fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
         crate::access::access_denied(&denial)
     }

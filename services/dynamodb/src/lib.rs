@@ -22,6 +22,7 @@ mod error;
 pub mod expr;
 mod items;
 mod key_range;
+mod leading_keys;
 mod legacy;
 mod partiql;
 mod query;

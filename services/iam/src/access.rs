@@ -3,7 +3,7 @@
 //! `policy-name` by name) made an ARN with the entity's path: the one the
 //! request gives (`+Path`, when it creates the entity), else its own.
 
-use nimbus_core::authz::{Resource, ResourceKeys, ResourceRef};
+use nimbus_core::authz::{LazyKeys, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Iam;
@@ -60,13 +60,13 @@ impl Iam {
             .unwrap_or_else(|| ("/".to_owned(), Tags::new()));
         // A user's or role's tags, as aws:ResourceTag/* (and iam:ResourceTag/*).
         let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let mut keys = ResourceKeys::tags("aws:ResourceTag/", pairs()).read();
-        keys.extend(ResourceKeys::tags("iam:ResourceTag/", pairs()).read());
+        let mut keys = LazyKeys::tags("aws:ResourceTag/", pairs()).read();
+        keys.extend(LazyKeys::tags("iam:ResourceTag/", pairs()).read());
         Ok(Resource {
             arn: arn(&account, kind, &path, value),
             account,
             policy: None,
-            keys: ResourceKeys::of(keys),
+            keys: LazyKeys::of(keys),
         })
     }
 }

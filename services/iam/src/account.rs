@@ -42,7 +42,7 @@ fn valid_alias(alias: &str) -> bool {
 }
 
 /// IAM's quotas, as GetAccountSummary reports them.
-const QUOTAS: [(&str, i32); 14] = [
+const QUOTAS: [(&str, i32); 19] = [
     ("UsersQuota", 5000),
     ("GroupsQuota", 300),
     ("RolesQuota", 1000),
@@ -57,6 +57,11 @@ const QUOTAS: [(&str, i32); 14] = [
     ("AttachedPoliciesPerRoleQuota", 10),
     ("PolicyVersionsInUseQuota", 10000),
     ("VersionsPerPolicyQuota", 5),
+    ("UserPolicySizeQuota", 2048),
+    ("GroupPolicySizeQuota", 5120),
+    ("RolePolicySizeQuota", 10240),
+    ("PolicySizeQuota", 6144),
+    ("AssumeRolePolicySizeQuota", 2048),
 ];
 
 impl Iam {

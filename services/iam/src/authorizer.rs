@@ -216,6 +216,9 @@ impl IamAuthorizer {
             if let Some(session) = &session {
                 session_context(&mut context, session);
             }
+            for (key, values) in access.input_keys.read() {
+                context.set_many(&key, values);
+            }
             for (key, values) in &access.keys {
                 context.set_many(key, values.clone());
             }

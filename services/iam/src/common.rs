@@ -56,6 +56,14 @@ pub fn page<T>(
     let mut keyed: Vec<(String, T)> = items.into_iter().map(|item| (key(&item), item)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     if let Some(marker) = marker {
+        // Markers are the keys above ("<lower> <name>"): anything else was
+        // not given by a listing.
+        let valid = marker
+            .split_once(' ')
+            .is_some_and(|(lower, name)| name.to_lowercase() == lower);
+        if !valid {
+            return Err(AwsError::new("ValidationError", "Invalid Marker.", 400));
+        }
         keyed.retain(|(key, _)| key.as_str() > marker);
     }
     cut(keyed, max_items)

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use nimbus_core::authz::{Access, Denial, Resource, ResourceKeys, ResourceRef};
+use nimbus_core::authz::{Access, Denial, LazyKeys, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_s3_api::{OwnershipControls, PublicAccessBlockConfiguration, Tag};
 use serde_json::{Value as Json, json};
@@ -209,17 +209,25 @@ impl S3 {
         if named.kind == "new-bucket" {
             return Ok(unowned());
         }
-        let txn = self.store.begin_read()?;
-        let table = txn.open(&records::namespace()?)?;
-        // The glance: decoded once per version of the bucket record.
-        let glance = match self.bucket_facts.read(&table, bucket_name) {
-            Ok(glance) => glance,
-            Err(error) if error.code == "NoSuchBucket" => return Ok(unowned()),
-            Err(error) => return Err(error),
+        // The glance, remembered until a bucket record is written: most
+        // decisions open no transaction.
+        let glance = self.bucket_facts.current(bucket_name, || {
+            let txn = self.store.begin_read()?;
+            let table = txn.open(&records::namespace()?)?;
+            match self.bucket_facts.read(&table, bucket_name) {
+                Ok(glance) => Ok(Some(glance)),
+                Err(error) if error.code == "NoSuchBucket" => Ok(None),
+                Err(error) => Err(error),
+            }
+        })?;
+        let Some(glance) = glance else {
+            return Ok(unowned());
         };
         let bucket = BucketAccess::from(glance.as_ref());
         let object_acl = match key {
             Some(key) if acls_honoured(&bucket) => {
+                let txn = self.store.begin_read()?;
+                let table = txn.open(&records::namespace()?)?;
                 Some(records::current(&table, bucket_name, key)?.and_then(|o| o.acl))
             }
             _ => None,
@@ -239,10 +247,10 @@ impl S3 {
 
     /// `s3:ExistingObjectTag/<key>`: the current version's tags, read from
     /// the store only when a policy reads condition keys.
-    fn object_tag_keys(&self, bucket: &str, key: &str) -> ResourceKeys {
+    fn object_tag_keys(&self, bucket: &str, key: &str) -> LazyKeys {
         let store = Arc::clone(&self.store);
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        ResourceKeys::new(move || {
+        LazyKeys::new(move || {
             let read = || -> Result<Vec<Tag>, AwsError> {
                 let txn = store.begin_read()?;
                 let table = txn.open(&records::namespace()?)?;
@@ -252,15 +260,15 @@ impl S3 {
             };
             let tags = read().unwrap_or_default();
             let pairs = tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
-            ResourceKeys::tags("s3:ExistingObjectTag/", pairs).read()
+            LazyKeys::tags("s3:ExistingObjectTag/", pairs).read()
         })
     }
 }
 
 /// `aws:ResourceTag/<key>`: a bucket's tags.
-fn bucket_tag_keys(bucket: &BucketAccess<'_>) -> ResourceKeys {
+fn bucket_tag_keys(bucket: &BucketAccess<'_>) -> LazyKeys {
     let pairs = bucket.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
-    ResourceKeys::tags("aws:ResourceTag/", pairs)
+    LazyKeys::tags("aws:ResourceTag/", pairs)
 }
 
 impl S3 {
@@ -317,6 +325,7 @@ impl S3 {
             action,
             resources: vec![self.access_resource(ctx, named)?],
             keys: Vec::new(),
+            input_keys: Default::default(),
         };
         ctx.enforcement
             .check(ctx, &access)

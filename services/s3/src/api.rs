@@ -553,6 +553,11 @@ impl S3Api for S3 {
     fn access_denied(&self, denial: Denial) -> AwsError {
         crate::access::access_denied(&denial)
     }
+
+    /// The store was emptied or restored: remembered buckets are stale.
+    fn reset(&self) {
+        self.bucket_facts.changed();
+    }
 }
 
 impl S3 {

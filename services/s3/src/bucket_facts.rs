@@ -9,6 +9,7 @@
 //! bytes and is decoded afresh, so nothing needs invalidating.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use nimbus_core::AwsError;
@@ -24,10 +25,20 @@ const CAPACITY: usize = 4096;
 /// A bucket record's stored bytes and what they decode to.
 type Remembered = (Vec<u8>, Arc<BucketGlance>);
 
+/// A bucket's glance (`None`: no such bucket), with the generation it was
+/// read under.
+type Current = (u64, Option<Arc<BucketGlance>>);
+
 /// [`Remembered`] records by bucket name.
 #[derive(Default)]
 pub struct BucketFactsCache {
     known: RwLock<HashMap<String, Remembered>>,
+    /// Bumped after every bucket record write (create, change, delete) and
+    /// on reset: glances remembered under an older generation are stale.
+    generation: AtomicU64,
+    /// Glances (`None`: no such bucket) by name, with the generation read
+    /// before the record was: IAM decisions read them without a transaction.
+    by_generation: RwLock<HashMap<String, Current>>,
 }
 
 impl BucketFactsCache {
@@ -41,6 +52,40 @@ impl BucketFactsCache {
     pub fn read_mut(&self, table: &TableMut<'_>, name: &str) -> Result<Arc<BucketGlance>, AwsError> {
         let found = table.get_with(&records::bucket_key(name), |stored| self.glance(name, stored))?;
         found.unwrap_or_else(|| Err(errors::no_such_bucket(name)))
+    }
+
+    /// Bucket `name`'s glance (`None` when it does not exist), remembered
+    /// while no bucket record has been written since; `read` reads it
+    /// afresh (in a transaction of its own) otherwise.
+    pub fn current(
+        &self,
+        name: &str,
+        read: impl FnOnce() -> Result<Option<Arc<BucketGlance>>, AwsError>,
+    ) -> Result<Option<Arc<BucketGlance>>, AwsError> {
+        // Read before the record: a write committed after it bumps it past.
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((seen, glance)) = self
+            .by_generation
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            && *seen == generation
+        {
+            return Ok(glance.clone());
+        }
+        let glance = read()?;
+        let mut known = self.by_generation.write().unwrap_or_else(PoisonError::into_inner);
+        if known.len() >= CAPACITY && !known.contains_key(name) {
+            known.clear();
+        }
+        known.insert(name.to_owned(), (generation, glance.clone()));
+        Ok(glance)
+    }
+
+    /// A bucket record was written (or the store reset): call after the
+    /// write commits.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The decoded form of `stored`, the record of bucket `name`.

@@ -173,7 +173,8 @@ impl S3 {
             ..BucketRecord::default()
         };
         let request_region = ctx.region.clone();
-        self.store
+        let created = self
+            .store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 if let Some(existing) = table.get_json::<BucketRecord>(&records::bucket_key(&record.name))? {
@@ -192,7 +193,9 @@ impl S3 {
                 table.put(&records::account_bucket_key(&record.account, &record.name), b"")?;
                 Ok(())
             })
-            .await?;
+            .await;
+        self.bucket_facts.changed();
+        created?;
         Ok(CreateBucketOutput {
             location: Some(format!("/{}", input.bucket)),
             bucket_arn: Some(format!("arn:aws:s3:::{}", input.bucket)),
@@ -266,7 +269,8 @@ impl S3 {
 
     pub(crate) async fn delete_bucket(&self, input: DeleteBucketRequest) -> Result<(), AwsError> {
         let name = input.bucket;
-        self.store
+        let deleted = self
+            .store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 let record = records::bucket_mut(&table, &name)?;
@@ -296,7 +300,9 @@ impl S3 {
                 table.delete(&records::account_bucket_key(&record.account, &name))?;
                 Ok(())
             })
-            .await
+            .await;
+        self.bucket_facts.changed();
+        deleted
     }
 
     pub(crate) async fn get_bucket_location(
@@ -371,7 +377,8 @@ impl S3 {
         change: impl FnOnce(&mut BucketRecord) -> Result<(), AwsError> + Send + 'static,
     ) -> Result<(), AwsError> {
         let name = name.to_owned();
-        self.store
+        let updated = self
+            .store
             .write(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 let mut bucket = records::bucket_mut(&table, &name)?;
@@ -379,7 +386,9 @@ impl S3 {
                 table.put_json(&records::bucket_key(&name), &bucket)?;
                 Ok(())
             })
-            .await
+            .await;
+        self.bucket_facts.changed();
+        updated
     }
 }
 

@@ -2,7 +2,7 @@
 //! (`topic` by ARN, `topic-name` in the caller's account) made the topic's
 //! ARN, owner and Policy attribute; and a refusal in SNS's words.
 
-use nimbus_core::authz::{Denial, Resource, ResourceKeys, ResourceRef};
+use nimbus_core::authz::{Denial, LazyKeys, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sns;
@@ -34,8 +34,8 @@ impl Sns {
             .store
             .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
             .await?;
-        let keys = record.as_ref().map_or_else(ResourceKeys::default, |r| {
-            ResourceKeys::tags(
+        let keys = record.as_ref().map_or_else(LazyKeys::default, |r| {
+            LazyKeys::tags(
                 "aws:ResourceTag/",
                 r.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             )

@@ -2,7 +2,7 @@
 //! (`queue`, `queue-name`, `queue-arn`) made the queue's ARN, owner and
 //! Policy attribute; and a refusal in SQS's words.
 
-use nimbus_core::authz::{Denial, Resource, ResourceKeys, ResourceRef};
+use nimbus_core::authz::{Denial, LazyKeys, Resource, ResourceRef};
 use nimbus_core::{AwsError, RequestContext};
 
 use crate::Sqs;
@@ -33,14 +33,14 @@ impl Sqs {
             Ok(Some(queue)) => {
                 let policy = queue.config().attributes.get("Policy").cloned();
                 // aws:ResourceTag/<key>: the queue's tags as they are then.
-                let keys = ResourceKeys::new(move || {
+                let keys = LazyKeys::new(move || {
                     let config = queue.config();
                     let tags = config.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-                    ResourceKeys::tags("aws:ResourceTag/", tags).read()
+                    LazyKeys::tags("aws:ResourceTag/", tags).read()
                 });
                 (policy, keys)
             }
-            _ => (None, ResourceKeys::default()),
+            _ => (None, LazyKeys::default()),
         };
         Ok(Resource {
             arn: address.arn(),

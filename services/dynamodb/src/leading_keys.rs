@@ -1,0 +1,122 @@
+//! `dynamodb:LeadingKeys`: the partition key values an item request names
+//! (GetItem, PutItem, UpdateItem, DeleteItem, Query), which fine-grained
+//! access policies compare with the caller (`${aws:userid}`). Which
+//! attribute is the partition key is the table's (or the queried index's)
+//! schema, so the value is read only when some policy reads keys.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use indexmap::IndexMap;
+use nimbus_core::authz::LazyKeys;
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_dynamodb_api::attribute::{AttributeValue, ExpressionValues};
+use nimbus_dynamodb_api::{DeleteItemInput, GetItemInput, PutItemInput, QueryInput, UpdateItemInput};
+use nimbus_store::{Namespace, Store};
+
+use crate::DynamoDb;
+use crate::expr::parser::parse_condition;
+use crate::expr::{ExpressionKind, Substitutions};
+use crate::key_range::key_condition;
+use crate::schema::KeyAttr;
+use crate::storage::{namespace, table_meta};
+
+/// Where a request's partition key value is.
+enum Named {
+    /// In a key or an item (its attribute named by the schema).
+    Attributes(IndexMap<String, AttributeValue>),
+    /// In a Query's KeyConditionExpression, on the table or an index.
+    KeyCondition {
+        index: Option<String>,
+        expression: String,
+        names: Option<IndexMap<String, String>>,
+        values: Option<ExpressionValues>,
+    },
+}
+
+/// A key value as the condition key's string (numbers as written, binary
+/// as base64).
+fn key_text(value: &AttributeValue) -> Option<String> {
+    match value {
+        AttributeValue::S(s) => Some(s.clone()),
+        AttributeValue::N(n) => Some(n.to_string()),
+        AttributeValue::B(b) => Some(BASE64.encode(b)),
+        _ => None,
+    }
+}
+
+/// What an input names, if it is an item request.
+fn named(input: &dyn Any) -> Option<(String, Named)> {
+    if let Some(i) = input.downcast_ref::<GetItemInput>() {
+        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+    }
+    if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
+        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+    }
+    if let Some(i) = input.downcast_ref::<UpdateItemInput>() {
+        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+    }
+    if let Some(i) = input.downcast_ref::<PutItemInput>() {
+        return Some((i.table_name.clone(), Named::Attributes(i.item.clone())));
+    }
+    let query = input.downcast_ref::<QueryInput>()?;
+    Some((
+        query.table_name.clone(),
+        Named::KeyCondition {
+            index: query.index_name.clone(),
+            expression: query.key_condition_expression.clone()?,
+            names: query.expression_attribute_names.clone(),
+            values: query.expression_attribute_values.clone(),
+        },
+    ))
+}
+
+/// The partition key value, read with the table's schema.
+fn leading_key(
+    store: &Store,
+    ns: &Namespace,
+    table: &str,
+    named: &Named,
+) -> Result<Option<String>, AwsError> {
+    let txn = store.begin_read()?;
+    let Some(meta) = table_meta(&txn.open(ns)?, table)? else {
+        return Ok(None);
+    };
+    let value = match named {
+        Named::Attributes(attributes) => attributes.get(&meta.hash_key.name).cloned(),
+        Named::KeyCondition {
+            index,
+            expression,
+            names,
+            values,
+        } => {
+            let (hash, range): (&KeyAttr, Option<&KeyAttr>) =
+                match index.as_deref().and_then(|i| meta.index(i)) {
+                    Some(index) => (&index.hash_key, index.range_key.as_ref()),
+                    None => (&meta.hash_key, meta.range_key.as_ref()),
+                };
+            let subs = Substitutions::new(names.clone(), values.clone())?;
+            let condition = parse_condition(expression, ExpressionKind::KeyCondition, &subs)?;
+            Some(key_condition(condition, hash, range)?.0)
+        }
+    };
+    Ok(value.as_ref().and_then(key_text))
+}
+
+impl DynamoDb {
+    /// `dynamodb:LeadingKeys` of an item request, read when asked.
+    pub(crate) fn leading_keys(&self, ctx: &RequestContext, input: &dyn Any) -> LazyKeys {
+        let (Some((table, named)), Ok(ns)) = (named(input), namespace(ctx)) else {
+            return LazyKeys::default();
+        };
+        let store = Arc::clone(&self.store);
+        LazyKeys::new(move || match leading_key(&store, &ns, &table, &named) {
+            Ok(Some(value)) => vec![("dynamodb:LeadingKeys".to_owned(), vec![value])],
+            // A request the handler will refuse (no such table, a bad
+            // expression) names no key.
+            _ => Vec::new(),
+        })
+    }
+}
