@@ -159,3 +159,22 @@ def test_leading_keys_confine_a_user_to_their_own_partition(cloud):
 
     assert query("alice")["Items"] == [mine]
     assert refusal(query, "bob") == denied("dynamodb:Query", "notes")
+
+
+def test_leading_keys_hold_for_batches_and_transactions(cloud):
+    ddb = tables(cloud, "aaa")
+    ddb.put_item(TableName="aaa", Item=item("bob"))
+    ddb.put_item(TableName="aaa", Item=item("alice"))
+    own = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}
+    actions = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    alice = cloud.client("dynamodb", cloud.user("alice", allow(actions, table_arn("aaa"), Condition=own)))
+    assert alice.batch_get_item(RequestItems={"aaa": {"Keys": [item("alice")]}})["Responses"]["aaa"] == [item("alice")]
+    both = {"aaa": {"Keys": [item("alice"), item("bob")]}}
+    assert refusal(alice.batch_get_item, RequestItems=both) == denied("dynamodb:BatchGetItem", "aaa")
+    writes = {"aaa": [{"PutRequest": {"Item": {**item("bob"), "x": {"S": "1"}}}}]}
+    assert refusal(alice.batch_write_item, RequestItems=writes) == denied("dynamodb:BatchWriteItem", "aaa")
+    assert ddb.get_item(TableName="aaa", Key=item("bob"))["Item"] == item("bob")
+    transaction = [{"Put": {"TableName": "aaa", "Item": {**item("bob"), "x": {"S": "1"}}}}]
+    assert refusal(alice.transact_write_items, TransactItems=transaction) == denied("dynamodb:PutItem", "aaa")
+    alice.transact_write_items(TransactItems=[{"Put": {"TableName": "aaa", "Item": {**item("alice"), "x": {"S": "1"}}}}])
+    assert ddb.get_item(TableName="aaa", Key=item("bob"))["Item"] == item("bob")

@@ -40,6 +40,18 @@ def assume(cloud, keys, role: str, session: str = "s1", **extra):
     return Keys(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
 
 
+def alice_mfa(cloud) -> dict:
+    """Enables a virtual MFA device for user alice; AssumeRole's MFA members
+    with its current code."""
+    from test_iam_account import enable, totp
+
+    iam = cloud.client("iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-mfa")["VirtualMFADevice"]
+    serial, seed = device["SerialNumber"], device["Base32StringSeed"]
+    enable(iam, "alice", serial, seed)
+    return {"SerialNumber": serial, "TokenCode": totp(seed, int(__import__("time").time()) // 30)}
+
+
 def worker_role(cloud, trust_extra: dict | None = None) -> str:
     """Role `worker` with SQS full access, trusting user alice (with
     `trust_extra` merged into the trust statement)."""
@@ -74,8 +86,12 @@ def test_mfa_condition_in_the_trust_policy(cloud):
     assert refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1") == access_denied(
         iam_denied(user_arn("alice"), "sts:AssumeRole", role, RESOURCE)
     )
-    mfa = {"SerialNumber": "arn:aws:iam::000000000000:mfa/alice", "TokenCode": "123456"}
-    session = assume(cloud, alice, role, **mfa)
+    # A code that is not the device's is refused, whatever the trust policy.
+    fake = {"SerialNumber": "arn:aws:iam::000000000000:mfa/alice-mfa", "TokenCode": "123456"}
+    code, status, message = refusal(sts.assume_role, RoleArn=role, RoleSessionName="s1", **fake)
+    assert (code, status) == ("AccessDenied", 403)
+    assert message.startswith("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    session = assume(cloud, alice, role, **alice_mfa(cloud))
     assert cloud.client("sts", session).get_caller_identity()["Arn"] == session_arn("worker", "s1")
 
 
@@ -109,8 +125,7 @@ def test_mfa_session_carries_multi_factor_auth_present(cloud):
     assert refusal(send, plain, url) == access_denied(
         sqs_denied(session_arn("worker", "plain"), "sqs:SendMessage", queue_arn("q1"), IDENTITY, explicit=True)
     )
-    mfa = {"SerialNumber": "arn:aws:iam::000000000000:mfa/alice", "TokenCode": "123456"}
-    send(cloud.client("sqs", assume(cloud, alice, role, "with-mfa", **mfa)), url)
+    send(cloud.client("sqs", assume(cloud, alice, role, "with-mfa", **alice_mfa(cloud))), url)
     assert cloud.messages(url) == 1
 
 
@@ -258,3 +273,49 @@ def test_presigned_sts_url_expires(cloud):
     assert status == 403 and "- 15 min.)" in body, body
     status, body = presigned_identity(cloud, alice, expires=604800, minutes_ago=10)
     assert status == 200, body
+
+
+def test_federation_token_without_a_policy_allows_nothing(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow(["sqs:*", "sts:GetFederationToken"]))
+    sts = cloud.client("sts", alice)
+    bare = sts.get_federation_token(Name="fed-bare")["Credentials"]
+    from test_iam_enforcement import Keys
+
+    keys = Keys(bare["AccessKeyId"], bare["SecretAccessKey"], bare["SessionToken"])
+    code, status, _ = refusal(send, cloud.client("sqs", keys), url)
+    assert (code, status) == ("AccessDenied", 403)
+    scoped = sts.get_federation_token(Name="fed-send", Policy=document(allow("sqs:SendMessage")))["Credentials"]
+    send(cloud.client("sqs", Keys(scoped["AccessKeyId"], scoped["SecretAccessKey"], scoped["SessionToken"])), url)
+    assert cloud.messages(url) == 1
+
+
+def test_an_unknown_session_policy_arn_allows_nothing(cloud):
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    missing = "arn:aws:iam::000000000000:policy/does-not-exist"
+    sqs = cloud.client("sqs", assume(cloud, alice, role, "s1", PolicyArns=[{"arn": missing}]))
+    assert refusal(send, sqs, url) == access_denied(
+        sqs_denied(session_arn("worker", "s1"), "sqs:SendMessage", queue_arn("q1"), SESSION_POLICY)
+    )
+
+
+def test_signatures_nimbus_cannot_check_are_refused(cloud):
+    """A SigV2 query signature to SQS claims a key without proving it."""
+    import urllib.error
+    import urllib.request
+
+    alice = cloud.user("alice", allow("sqs:*"))
+    query = (
+        f"Action=ListQueues&Version=2012-11-05&AWSAccessKeyId={alice.key}"
+        "&SignatureVersion=2&SignatureMethod=HmacSHA256&Timestamp=2026-01-01T00%3A00%3A00Z&Signature=forged"
+    )
+    request = urllib.request.Request(cloud.url + "/?" + query, method="GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status, body = answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        status, body = refused.code, refused.read().decode()
+    assert status in (400, 403), body
+    assert "QueueUrls" not in body and "ListQueuesResult" not in body

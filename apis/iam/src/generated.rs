@@ -3499,7 +3499,6 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::ATTACH_GROUP_POLICY => Some("iam:AttachGroupPolicy"),
         ops::ATTACH_ROLE_POLICY => Some("iam:AttachRolePolicy"),
         ops::ATTACH_USER_POLICY => Some("iam:AttachUserPolicy"),
-        ops::CHANGE_PASSWORD => Some("iam:ChangePassword"),
         ops::CREATE_ACCESS_KEY => Some("iam:CreateAccessKey"),
         ops::CREATE_ACCOUNT_ALIAS => Some("iam:CreateAccountAlias"),
         ops::CREATE_GROUP => Some("iam:CreateGroup"),

@@ -27,6 +27,9 @@ pub struct Session {
     pub tags: Vec<(String, String)>,
     /// The session was started with an MFA code.
     pub mfa: bool,
+    /// The IAM user a federated user's session was started by (its
+    /// policies are the session's, within its session policies).
+    pub parent: Option<String>,
 }
 
 /// IAM's roles and managed policies, as STS asks about them when it
@@ -36,6 +39,9 @@ pub trait RoleDirectory: Send + Sync {
     fn max_session_duration(&self, role_arn: &str) -> Option<i32>;
     /// A managed policy's default version document, when it exists.
     fn policy_document(&self, policy_arn: &str) -> Option<String>;
+    /// Whether `code` is the current one-time code of the MFA device
+    /// `serial`, enabled for the user named `user` (when one is named).
+    fn verify_mfa(&self, serial: &str, user: Option<&str>, code: &str) -> bool;
 }
 
 /// Temporary credentials issued by STS, so the gateway can find the account

@@ -33,8 +33,10 @@ pub fn access_denied(denial: &Denial) -> AwsError {
 /// What a batch, transaction or PartiQL call asks of IAM: an action on each
 /// table it names (the Service Authorization Reference: BatchGetItem and
 /// BatchWriteItem on their tables, a transaction's items by their own
-/// actions, a PartiQL statement by its verb).
+/// actions, a PartiQL statement by its verb), with the keys (or items) it
+/// names there, whose partition key values are its dynamodb:LeadingKeys.
 pub mod items {
+    use indexmap::IndexMap;
     use nimbus_dynamodb_api::{
         BatchExecuteStatementInput, BatchGetItemInput, BatchWriteItemInput, ExecuteStatementInput,
         ExecuteTransactionInput, TransactGetItemsInput, TransactWriteItemsInput,
@@ -43,34 +45,64 @@ pub mod items {
     use crate::attribute::AttributeValue;
     use crate::partiql::{Statement, parse};
 
-    /// (action, table name) pairs, in the request's order.
-    pub type Accesses = Vec<(&'static str, String)>;
+    /// A key, or an item (its partition key attribute is among them).
+    pub type Attributes = IndexMap<String, AttributeValue>;
 
-    pub fn batch_get(input: &BatchGetItemInput) -> Accesses {
+    /// One question to IAM: an action on a table, for these keys or items.
+    pub struct Asked {
+        pub action: &'static str,
+        pub table: String,
+        pub keys: Vec<Attributes>,
+    }
+
+    fn asked(action: &'static str, table: &str, keys: Vec<Attributes>) -> Asked {
+        Asked {
+            action,
+            table: table.to_owned(),
+            keys,
+        }
+    }
+
+    pub fn batch_get(input: &BatchGetItemInput) -> Vec<Asked> {
         input
             .request_items
-            .keys()
-            .map(|t| ("dynamodb:BatchGetItem", t.clone()))
+            .iter()
+            .map(|(table, wanted)| asked("dynamodb:BatchGetItem", table, wanted.keys.clone()))
             .collect()
     }
 
-    pub fn batch_write(input: &BatchWriteItemInput) -> Accesses {
+    pub fn batch_write(input: &BatchWriteItemInput) -> Vec<Asked> {
         input
             .request_items
-            .keys()
-            .map(|t| ("dynamodb:BatchWriteItem", t.clone()))
+            .iter()
+            .map(|(table, writes)| {
+                let keys = writes
+                    .iter()
+                    .filter_map(|w| {
+                        let put = w.put_request.as_ref().map(|p| p.item.clone());
+                        put.or_else(|| w.delete_request.as_ref().map(|d| d.key.clone()))
+                    })
+                    .collect();
+                asked("dynamodb:BatchWriteItem", table, keys)
+            })
             .collect()
     }
 
-    pub fn transact_get(input: &TransactGetItemsInput) -> Accesses {
+    pub fn transact_get(input: &TransactGetItemsInput) -> Vec<Asked> {
         input
             .transact_items
             .iter()
-            .map(|item| ("dynamodb:GetItem", item.get.table_name.clone()))
+            .map(|item| {
+                asked(
+                    "dynamodb:GetItem",
+                    &item.get.table_name,
+                    vec![item.get.key.clone()],
+                )
+            })
             .collect()
     }
 
-    pub fn transact_write(input: &TransactWriteItemsInput) -> Accesses {
+    pub fn transact_write(input: &TransactWriteItemsInput) -> Vec<Asked> {
         input
             .transact_items
             .iter()
@@ -78,19 +110,19 @@ pub mod items {
                 let check = item
                     .condition_check
                     .as_ref()
-                    .map(|c| ("dynamodb:ConditionCheckItem", c.table_name.clone()));
+                    .map(|c| asked("dynamodb:ConditionCheckItem", &c.table_name, vec![c.key.clone()]));
                 let put = item
                     .put
                     .as_ref()
-                    .map(|p| ("dynamodb:PutItem", p.table_name.clone()));
+                    .map(|p| asked("dynamodb:PutItem", &p.table_name, vec![p.item.clone()]));
                 let delete = item
                     .delete
                     .as_ref()
-                    .map(|d| ("dynamodb:DeleteItem", d.table_name.clone()));
+                    .map(|d| asked("dynamodb:DeleteItem", &d.table_name, vec![d.key.clone()]));
                 let update = item
                     .update
                     .as_ref()
-                    .map(|u| ("dynamodb:UpdateItem", u.table_name.clone()));
+                    .map(|u| asked("dynamodb:UpdateItem", &u.table_name, vec![u.key.clone()]));
                 [check, put, delete, update].into_iter().flatten()
             })
             .collect()
@@ -98,7 +130,7 @@ pub mod items {
 
     /// A statement's PartiQL action and table; none when it does not parse
     /// (the handler answers that).
-    fn statement(source: &str, parameters: Option<&Vec<AttributeValue>>) -> Option<(&'static str, String)> {
+    fn statement(source: &str, parameters: Option<&Vec<AttributeValue>>) -> Option<Asked> {
         let parsed = parse(source, parameters.cloned().unwrap_or_default()).ok()?;
         let action = match parsed {
             Statement::Select { .. } => "dynamodb:PartiQLSelect",
@@ -106,16 +138,16 @@ pub mod items {
             Statement::Update { .. } => "dynamodb:PartiQLUpdate",
             Statement::Delete { .. } => "dynamodb:PartiQLDelete",
         };
-        Some((action, parsed.table().to_owned()))
+        Some(asked(action, parsed.table(), Vec::new()))
     }
 
-    pub fn execute(input: &ExecuteStatementInput) -> Accesses {
+    pub fn execute(input: &ExecuteStatementInput) -> Vec<Asked> {
         statement(&input.statement, input.parameters.as_ref())
             .into_iter()
             .collect()
     }
 
-    pub fn batch_execute(input: &BatchExecuteStatementInput) -> Accesses {
+    pub fn batch_execute(input: &BatchExecuteStatementInput) -> Vec<Asked> {
         input
             .statements
             .iter()
@@ -123,7 +155,7 @@ pub mod items {
             .collect()
     }
 
-    pub fn transaction(input: &ExecuteTransactionInput) -> Accesses {
+    pub fn transaction(input: &ExecuteTransactionInput) -> Vec<Asked> {
         input
             .transact_statements
             .iter()
@@ -134,26 +166,27 @@ pub mod items {
 
 impl crate::DynamoDb {
     /// Holds a call that names its tables inside its items to IAM: every
-    /// (action, table) it asks must be allowed, else nothing is done.
+    /// action it asks of a table, with the partition keys it names there,
+    /// must be allowed, else nothing is done.
     pub(crate) async fn authorize_items(
         &self,
         ctx: &RequestContext,
-        accesses: impl FnOnce() -> items::Accesses,
+        asked: impl FnOnce() -> Vec<items::Asked>,
     ) -> Result<(), AwsError> {
         if ctx.enforcement.0.is_none() {
             return Ok(());
         }
-        for (action, table) in accesses() {
+        for question in asked() {
             let named = ResourceRef {
                 kind: "table",
-                value: &table,
+                value: &question.table,
                 qualifier: None,
             };
             let access = nimbus_core::authz::Access {
-                action,
+                action: question.action,
                 resources: vec![table_resource(ctx, named)],
                 keys: Vec::new(),
-                input_keys: Default::default(),
+                input_keys: self.leading_keys_of(ctx, &question.table, question.keys),
             };
             ctx.enforcement
                 .check(ctx, &access)

@@ -23,10 +23,10 @@ use crate::key_range::key_condition;
 use crate::schema::KeyAttr;
 use crate::storage::{namespace, table_meta};
 
-/// Where a request's partition key value is.
+/// Where a request's partition key values are.
 enum Named {
-    /// In a key or an item (its attribute named by the schema).
-    Attributes(IndexMap<String, AttributeValue>),
+    /// In keys or items (their attribute named by the schema).
+    Attributes(Vec<IndexMap<String, AttributeValue>>),
     /// In a Query's KeyConditionExpression, on the table or an index.
     KeyCondition {
         index: Option<String>,
@@ -50,16 +50,16 @@ fn key_text(value: &AttributeValue) -> Option<String> {
 /// What an input names, if it is an item request.
 fn named(input: &dyn Any) -> Option<(String, Named)> {
     if let Some(i) = input.downcast_ref::<GetItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
     }
     if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
     }
     if let Some(i) = input.downcast_ref::<UpdateItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(i.key.clone())));
+        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
     }
     if let Some(i) = input.downcast_ref::<PutItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(i.item.clone())));
+        return Some((i.table_name.clone(), Named::Attributes(vec![i.item.clone()])));
     }
     let query = input.downcast_ref::<QueryInput>()?;
     Some((
@@ -73,19 +73,22 @@ fn named(input: &dyn Any) -> Option<(String, Named)> {
     ))
 }
 
-/// The partition key value, read with the table's schema.
-fn leading_key(
-    store: &Store,
-    ns: &Namespace,
-    table: &str,
-    named: &Named,
-) -> Result<Option<String>, AwsError> {
+/// The partition key values, read with the table's schema.
+fn leading_keys(store: &Store, ns: &Namespace, table: &str, named: &Named) -> Result<Vec<String>, AwsError> {
     let txn = store.begin_read()?;
     let Some(meta) = table_meta(&txn.open(ns)?, table)? else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let value = match named {
-        Named::Attributes(attributes) => attributes.get(&meta.hash_key.name).cloned(),
+        Named::Attributes(all) => {
+            let mut values: Vec<String> = all
+                .iter()
+                .filter_map(|attributes| attributes.get(&meta.hash_key.name).and_then(key_text))
+                .collect();
+            values.sort();
+            values.dedup();
+            return Ok(values);
+        }
         Named::KeyCondition {
             index,
             expression,
@@ -99,21 +102,42 @@ fn leading_key(
                 };
             let subs = Substitutions::new(names.clone(), values.clone())?;
             let condition = parse_condition(expression, ExpressionKind::KeyCondition, &subs)?;
-            Some(key_condition(condition, hash, range)?.0)
+            key_condition(condition, hash, range)?.0
         }
     };
-    Ok(value.as_ref().and_then(key_text))
+    Ok(key_text(&value).into_iter().collect())
 }
 
 impl DynamoDb {
     /// `dynamodb:LeadingKeys` of an item request, read when asked.
     pub(crate) fn leading_keys(&self, ctx: &RequestContext, input: &dyn Any) -> LazyKeys {
-        let (Some((table, named)), Ok(ns)) = (named(input), namespace(ctx)) else {
+        match named(input) {
+            Some((table, named)) => self.lazy_leading_keys(ctx, table, named),
+            None => LazyKeys::default(),
+        }
+    }
+
+    /// `dynamodb:LeadingKeys` of the keys or items a batch or transaction
+    /// names in one table.
+    pub(crate) fn leading_keys_of(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        keys: Vec<IndexMap<String, AttributeValue>>,
+    ) -> LazyKeys {
+        if keys.is_empty() {
+            return LazyKeys::default();
+        }
+        self.lazy_leading_keys(ctx, table.to_owned(), Named::Attributes(keys))
+    }
+
+    fn lazy_leading_keys(&self, ctx: &RequestContext, table: String, named: Named) -> LazyKeys {
+        let Ok(ns) = namespace(ctx) else {
             return LazyKeys::default();
         };
         let store = Arc::clone(&self.store);
-        LazyKeys::new(move || match leading_key(&store, &ns, &table, &named) {
-            Ok(Some(value)) => vec![("dynamodb:LeadingKeys".to_owned(), vec![value])],
+        LazyKeys::new(move || match leading_keys(&store, &ns, &table, &named) {
+            Ok(values) if !values.is_empty() => vec![("dynamodb:LeadingKeys".to_owned(), values)],
             // A request the handler will refuse (no such table, a bad
             // expression) names no key.
             _ => Vec::new(),

@@ -13,7 +13,10 @@ use nimbus_iam_api::{
 use crate::Iam;
 use crate::common::{arn, encode_document, timestamp};
 use crate::entities::Read;
-use crate::errors::invalid_input;
+/// What IAM answers a marker it did not give.
+fn invalid_marker() -> AwsError {
+    AwsError::new("ValidationError", "Invalid Marker.", 400)
+}
 use crate::managed;
 use crate::policies::policy_arn;
 use crate::profiles::profile_shape;
@@ -225,7 +228,7 @@ impl Iam {
     ) -> Result<GetAccountAuthorizationDetailsResponse, AwsError> {
         let filter = input.filter.unwrap_or_default();
         let start: usize = match input.marker.as_deref() {
-            Some(marker) => marker.parse().map_err(|_| invalid_input("Invalid Marker."))?,
+            Some(marker) => marker.parse().map_err(|_| invalid_marker())?,
             None => 0,
         };
         let max = usize::try_from(input.max_items.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
@@ -238,13 +241,17 @@ impl Iam {
             })
             .await?;
         let total = all.len();
+        if start > total {
+            return Err(invalid_marker());
+        }
+        let end = start.saturating_add(max);
         let mut answer = GetAccountAuthorizationDetailsResponse {
             user_detail_list: Some(Vec::new()),
             group_detail_list: Some(Vec::new()),
             role_detail_list: Some(Vec::new()),
             policies: Some(Vec::new()),
-            is_truncated: Some(start + max < total),
-            marker: (start + max < total).then(|| (start + max).to_string()),
+            is_truncated: Some(end < total),
+            marker: (end < total).then(|| end.to_string()),
         };
         for detail in all.into_iter().skip(start).take(max) {
             match detail {

@@ -68,9 +68,11 @@ impl IamAuthorizer {
             PrincipalType::RoleSession {
                 role: format!("arn:aws:iam::{}:role/{role}", identity.account_id),
             }
-        } else if let Some(user) = resource.strip_prefix("federated-user/") {
+        } else if let Some(name) = resource.strip_prefix("federated-user/") {
+            // The IAM user who federated (its policies speak for the session).
+            let parent = identity.session.as_ref().and_then(|s| s.parent.clone());
             PrincipalType::FederatedUser {
-                user: format!("arn:aws:iam::{}:user/{user}", identity.account_id),
+                user: parent.unwrap_or_else(|| format!("arn:aws:iam::{}:user/{name}", identity.account_id)),
             }
         } else if resource == "root" {
             PrincipalType::Root
@@ -102,7 +104,10 @@ impl IamAuthorizer {
                 .iter()
                 .map(|text| {
                     Policy::parse(text, PolicyKind::Identity).or_else(|_| {
-                        Policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#, PolicyKind::Identity)
+                        Policy::parse(
+                            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}"#,
+                            PolicyKind::Identity,
+                        )
                     })
                 })
                 .filter_map(Result::ok)

@@ -8,11 +8,15 @@ use nimbus_store::Store;
 
 use crate::entities::Read;
 use crate::identities::managed_document;
-use crate::records::{Kind, RoleRecord, namespace};
+use crate::mfa::code_is_valid;
+use crate::records::{Kind, MfaRecord, RoleRecord, namespace};
+use nimbus_runtime::Clock;
 
 /// Reads roles and policies straight from the store.
 pub struct Directory {
     pub(crate) store: Arc<Store>,
+    /// One-time codes are checked against it.
+    pub(crate) clock: Clock,
 }
 
 impl Directory {
@@ -40,5 +44,22 @@ impl RoleDirectory for Directory {
         let txn = self.store.begin_read().ok()?;
         let table = txn.open(&namespace(owner).ok()?).ok()?;
         managed_document(&table, account, policy_arn).ok()?
+    }
+
+    fn verify_mfa(&self, serial: &str, user: Option<&str>, code: &str) -> bool {
+        let read = || -> Option<MfaRecord> {
+            let (account, name) = Self::account_and_name(serial)?;
+            let txn = self.store.begin_read().ok()?;
+            let table = txn.open(&namespace(account).ok()?).ok()?;
+            table.load(Kind::Mfa, name).ok()?
+        };
+        let Some(device) = read() else {
+            return false;
+        };
+        let enabled_for = device.user.as_ref().map(|(name, _)| name.as_str());
+        let now = self.clock.now_epoch_millis() / 1000;
+        enabled_for.is_some()
+            && (user.is_none() || user == enabled_for)
+            && code_is_valid(&device.seed, code, now)
     }
 }

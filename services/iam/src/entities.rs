@@ -1,6 +1,9 @@
 //! Reading and writing IAM's records: one account's entities, by kind and
 //! name, in one store transaction.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
 use nimbus_core::AwsError;
 use nimbus_store::{TableMut, TableRef};
 use serde::Serialize;
@@ -111,8 +114,17 @@ impl Iam {
         work: impl FnOnce(&mut TableMut<'_>) -> Result<R, AwsError> + Send + 'static,
     ) -> Result<R, AwsError> {
         let ns = namespace(account)?;
-        let result = self.store.write(move |txn| work(&mut txn.open(&ns)?)).await;
-        self.changed();
-        result
+        let store = Arc::clone(&self.store);
+        let generation = Arc::clone(&self.generation);
+        // Cached identities are marked stale once the write is done, even
+        // when the request that asked for it is gone (the write goes on
+        // without it, so must the mark).
+        tokio::spawn(async move {
+            let result = store.write(move |txn| work(&mut txn.open(&ns)?)).await;
+            generation.fetch_add(1, Ordering::AcqRel);
+            result
+        })
+        .await
+        .map_err(|e| AwsError::internal(format!("an IAM write stopped: {e}")))?
     }
 }

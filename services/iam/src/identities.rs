@@ -37,6 +37,9 @@ pub fn load_identity(store: &Store, principal: &Principal) -> Result<Identities,
     let table = txn.open(&namespace(&principal.account)?)?;
     match &principal.kind {
         PrincipalType::User => user_policies(&table, &principal.account, last_name(&principal.arn)),
+        // A federated user can do what its IAM user can (and its session
+        // policies allow).
+        PrincipalType::FederatedUser { user } => user_policies(&table, &principal.account, last_name(user)),
         PrincipalType::RoleSession { role } => {
             let session = last_name(&principal.arn).to_owned();
             role_policies(&table, &principal.account, last_name(role), &session)

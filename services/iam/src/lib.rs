@@ -92,6 +92,7 @@ impl Iam {
     pub fn role_directory(&self) -> Arc<dyn nimbus_core::identity::RoleDirectory> {
         Arc::new(directory::Directory {
             store: Arc::clone(&self.store),
+            clock: self.clock.clone(),
         })
     }
 

@@ -51,6 +51,12 @@ fn totp(seed: &str) -> Result<Totp, AwsError> {
         .build_noncompliant())
 }
 
+/// Whether `code` is a current code of the device (STS's MFA-protected
+/// calls), at `now` (seconds).
+pub fn code_is_valid(seed: &str, code: &str, now: u64) -> bool {
+    totp(seed).is_ok_and(|totp| totp.check(code, now).is_some())
+}
+
 /// Two consecutive codes of the device at `now` (seconds).
 fn check_codes(seed: &str, first: &str, second: &str, now: u64) -> Result<(), AwsError> {
     let totp = totp(seed)?;

@@ -16,13 +16,14 @@ use sha2::{Digest, Sha256};
 
 use crate::Iam;
 use crate::account::load_account;
-use crate::common::timestamp;
+use crate::common::{arn, timestamp};
 use crate::entities::{require, save};
 use crate::errors::{
     entity_already_exists, invalid_input, invalid_user_type, no_such_entity, password_policy_violation,
     user_not_found,
 };
 use crate::records::{self, AccountRecord, Kind, PasswordPolicyRecord, UserRecord, account_key};
+use nimbus_core::authz::{Access, Resource};
 
 /// The characters IAM counts as symbols.
 const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
@@ -229,6 +230,7 @@ impl Iam {
             .caller_user_name(ctx)
             .await?
             .ok_or_else(|| invalid_user_type("Only IAM users can change their password."))?;
+        self.authorize_change_password(ctx, &name).await?;
         let now = self.now();
         self.write(&ctx.account_id, move |table| {
             let mut user: UserRecord = require(table, Kind::User, &name, user_not_found)?;
@@ -245,6 +247,43 @@ impl Iam {
             save(table, Kind::User, &user.name.clone(), &user)
         })
         .await
+    }
+
+    /// Under IAM enforcement: the account's AllowUsersToChangePassword lets
+    /// every user change its own password; otherwise it takes
+    /// iam:ChangePassword on the user itself.
+    async fn authorize_change_password(&self, ctx: &RequestContext, name: &str) -> Result<(), AwsError> {
+        if ctx.enforcement.0.is_none() {
+            return Ok(());
+        }
+        let user_name = name.to_owned();
+        let (path, self_service) = self
+            .read(&ctx.account_id, move |table| {
+                let user: UserRecord = require(table, Kind::User, &user_name, user_not_found)?;
+                let allowed = load_account(table)?
+                    .password_policy
+                    .is_some_and(|p| p.allow_users_to_change);
+                Ok((user.path, allowed))
+            })
+            .await?;
+        if self_service {
+            return Ok(());
+        }
+        let access = Access {
+            action: "iam:ChangePassword",
+            resources: vec![Resource {
+                arn: arn(&ctx.account_id, "user", &path, name),
+                account: ctx.account_id.clone(),
+                policy: None,
+                keys: Default::default(),
+            }],
+            keys: Vec::new(),
+            input_keys: Default::default(),
+        };
+        ctx.enforcement
+            .check(ctx, &access)
+            .await
+            .map_err(|denial| AwsError::new("AccessDenied", denial.message(), 403))
     }
 
     pub(crate) async fn update_account_password_policy(

@@ -101,7 +101,7 @@ pub fn acls_honoured(bucket: &BucketAccess<'_>) -> bool {
     let enforced = bucket
         .ownership
         .and_then(|controls| controls.rules.first())
-        .is_none_or(|rule| rule.object_ownership == "BucketOwnerEnforced");
+        .is_some_and(|rule| rule.object_ownership == "BucketOwnerEnforced");
     let ignored = bucket
         .public_access_block
         .is_some_and(|block| block.ignore_public_acls == Some(true));

@@ -173,9 +173,7 @@ impl S3 {
             ..BucketRecord::default()
         };
         let request_region = ctx.region.clone();
-        let created = self
-            .store
-            .write(move |txn| {
+        self.write_buckets(move |txn| {
                 let mut table = txn.open(&records::namespace()?)?;
                 if let Some(existing) = table.get_json::<BucketRecord>(&records::bucket_key(&record.name))? {
                     if existing.account != record.account {
@@ -193,9 +191,7 @@ impl S3 {
                 table.put(&records::account_bucket_key(&record.account, &record.name), b"")?;
                 Ok(())
             })
-            .await;
-        self.bucket_facts.changed();
-        created?;
+        .await?;
         Ok(CreateBucketOutput {
             location: Some(format!("/{}", input.bucket)),
             bucket_arn: Some(format!("arn:aws:s3:::{}", input.bucket)),
@@ -269,40 +265,36 @@ impl S3 {
 
     pub(crate) async fn delete_bucket(&self, input: DeleteBucketRequest) -> Result<(), AwsError> {
         let name = input.bucket;
-        let deleted = self
-            .store
-            .write(move |txn| {
-                let mut table = txn.open(&records::namespace()?)?;
-                let record = records::bucket_mut(&table, &name)?;
-                if table.scan(&records::versions_prefix(&name))?.next().is_some() {
-                    return Err(
-                        errors::bucket_not_empty("The bucket you tried to delete is not empty")
-                            .with_field("BucketName", name.clone()),
-                    );
-                }
-                // Uploads in progress go with the bucket, and their parts' bytes.
-                let uploads: Vec<records::UploadRecord> = table
-                    .scan(&records::uploads_prefix(&name))?
+        self.write_buckets(move |txn| {
+            let mut table = txn.open(&records::namespace()?)?;
+            let record = records::bucket_mut(&table, &name)?;
+            if table.scan(&records::versions_prefix(&name))?.next().is_some() {
+                return Err(
+                    errors::bucket_not_empty("The bucket you tried to delete is not empty")
+                        .with_field("BucketName", name.clone()),
+                );
+            }
+            // Uploads in progress go with the bucket, and their parts' bytes.
+            let uploads: Vec<records::UploadRecord> = table
+                .scan(&records::uploads_prefix(&name))?
+                .map(|entry| entry.and_then(|e| e.decode()))
+                .collect::<Result<_, _>>()?;
+            for upload in uploads {
+                let parts: Vec<records::PartRecord> = table
+                    .scan(&records::parts_prefix(&upload.upload_id))?
                     .map(|entry| entry.and_then(|e| e.decode()))
                     .collect::<Result<_, _>>()?;
-                for upload in uploads {
-                    let parts: Vec<records::PartRecord> = table
-                        .scan(&records::parts_prefix(&upload.upload_id))?
-                        .map(|entry| entry.and_then(|e| e.decode()))
-                        .collect::<Result<_, _>>()?;
-                    for part in parts.iter().filter_map(|p| p.blob.as_ref()) {
-                        txn.release_blob(part)?;
-                    }
-                    table.delete_prefix(&records::parts_prefix(&upload.upload_id))?;
+                for part in parts.iter().filter_map(|p| p.blob.as_ref()) {
+                    txn.release_blob(part)?;
                 }
-                table.delete_prefix(&records::uploads_prefix(&name))?;
-                table.delete(&records::bucket_key(&name))?;
-                table.delete(&records::account_bucket_key(&record.account, &name))?;
-                Ok(())
-            })
-            .await;
-        self.bucket_facts.changed();
-        deleted
+                table.delete_prefix(&records::parts_prefix(&upload.upload_id))?;
+            }
+            table.delete_prefix(&records::uploads_prefix(&name))?;
+            table.delete(&records::bucket_key(&name))?;
+            table.delete(&records::account_bucket_key(&record.account, &name))?;
+            Ok(())
+        })
+        .await
     }
 
     pub(crate) async fn get_bucket_location(
@@ -377,18 +369,32 @@ impl S3 {
         change: impl FnOnce(&mut BucketRecord) -> Result<(), AwsError> + Send + 'static,
     ) -> Result<(), AwsError> {
         let name = name.to_owned();
-        let updated = self
-            .store
-            .write(move |txn| {
-                let mut table = txn.open(&records::namespace()?)?;
-                let mut bucket = records::bucket_mut(&table, &name)?;
-                change(&mut bucket)?;
-                table.put_json(&records::bucket_key(&name), &bucket)?;
-                Ok(())
-            })
-            .await;
-        self.bucket_facts.changed();
-        updated
+        self.write_buckets(move |txn| {
+            let mut table = txn.open(&records::namespace()?)?;
+            let mut bucket = records::bucket_mut(&table, &name)?;
+            change(&mut bucket)?;
+            table.put_json(&records::bucket_key(&name), &bucket)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Writes bucket records: the remembered glances are marked stale once
+    /// the write is done, even when the request that asked for it is gone
+    /// (the write goes on without it, so must the mark).
+    async fn write_buckets<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&nimbus_store::WriteTxn) -> Result<R, AwsError> + Send + 'static,
+    ) -> Result<R, AwsError> {
+        let store = Arc::clone(&self.store);
+        let facts = Arc::clone(&self.bucket_facts);
+        tokio::spawn(async move {
+            let result = store.write(work).await;
+            facts.changed();
+            result
+        })
+        .await
+        .map_err(|e| AwsError::internal(format!("a bucket write stopped: {e}")))?
     }
 }
 

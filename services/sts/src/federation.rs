@@ -48,8 +48,11 @@ impl Sts {
         let role = RoleArn::parse(&input.role_arn)?;
         let packed = packed_policy_size(input.policy.as_deref(), 0)?;
         let duration = input.duration_seconds.unwrap_or(DEFAULT_ROLE_SESSION_SECONDS);
-        let (credentials, user) =
-            self.start_role_session(&role, &input.role_session_name, duration, Session::default());
+        let session = Session {
+            policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
+            ..Session::default()
+        };
+        let (credentials, user) = self.start_role_session(&role, &input.role_session_name, duration, session);
         Ok(AssumeRoleWithWebIdentityResponse {
             credentials: Some(credentials),
             subject_from_web_identity_token: claims.subject,
@@ -91,7 +94,11 @@ impl Sts {
             .or(assertion.session_duration)
             .unwrap_or(DEFAULT_ROLE_SESSION_SECONDS)
             .clamp(MIN_ROLE_SESSION_SECONDS, MAX_ROLE_SESSION_SECONDS);
-        let (credentials, user) = self.start_role_session(&role, &session_name, duration, Session::default());
+        let session = Session {
+            policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
+            ..Session::default()
+        };
+        let (credentials, user) = self.start_role_session(&role, &session_name, duration, session);
         // AWS documents NameQualifier as BASE64(SHA1(issuer + account + "/" + provider name)).
         let name_qualifier = assertion.issuer.as_deref().map(|issuer| {
             let seed = format!("{issuer}{}/{provider}", role.account_id);

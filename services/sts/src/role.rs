@@ -14,6 +14,18 @@ use nimbus_sts_api::{
     AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, PolicyDescriptorType, Tag,
 };
 
+/// A session policy that allows nothing (and denies nothing).
+pub const ALLOWS_NOTHING: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}"#;
+
+/// Session tags as the session keeps them.
+pub fn session_tags(tags: Option<Vec<Tag>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|tag| (tag.key, tag.value))
+        .collect()
+}
+
 /// Role sessions last an hour unless asked otherwise.
 pub const DEFAULT_ROLE_SESSION_SECONDS: i32 = 3600;
 pub const MIN_ROLE_SESSION_SECONDS: i32 = 900;
@@ -61,16 +73,18 @@ impl Sts {
             ));
         }
         let packed = packed_policy_size(input.policy.as_deref(), tag_bytes(input.tags.as_deref()))?;
+        self.check_mfa(
+            ctx,
+            input.serial_number.as_deref(),
+            input.token_code.as_deref(),
+            &caller.identity.arn,
+        )?;
         let session = Session {
             expires: 0,
             policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
-            tags: input
-                .tags
-                .unwrap_or_default()
-                .into_iter()
-                .map(|tag| (tag.key, tag.value))
-                .collect(),
+            tags: session_tags(input.tags),
             mfa: input.token_code.is_some(),
+            parent: None,
         };
         let (credentials, user) = self.start_role_session(&role, &input.role_session_name, duration, session);
         Ok(AssumeRoleResponse {
@@ -81,8 +95,36 @@ impl Sts {
         })
     }
 
+    /// Under IAM enforcement an MFA code must be the current one of the
+    /// caller's enabled device (SerialNumber).
+    pub(crate) fn check_mfa(
+        &self,
+        ctx: &RequestContext,
+        serial: Option<&str>,
+        code: Option<&str>,
+        caller_arn: &str,
+    ) -> Result<(), AwsError> {
+        let (Some(code), Some(roles)) = (code, self.roles.as_ref()) else {
+            return Ok(());
+        };
+        if ctx.enforcement.0.is_none() {
+            return Ok(());
+        }
+        let user = caller_arn
+            .split_once(":user/")
+            .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest));
+        let valid = serial.is_some_and(|serial| roles.verify_mfa(serial, user, code));
+        if !valid {
+            return Err(errors::access_denied(
+                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            ));
+        }
+        Ok(())
+    }
+
     /// A session's policies: the inline one and the documents of the
-    /// managed ones its PolicyArns name (those IAM knows).
+    /// managed ones its PolicyArns name. A policy IAM does not know allows
+    /// nothing (the session is still limited by it, never widened).
     pub(crate) fn session_policies(
         &self,
         inline: Option<&str>,
@@ -92,7 +134,12 @@ impl Sts {
             .unwrap_or_default()
             .iter()
             .filter_map(|descriptor| descriptor.arn.as_deref())
-            .filter_map(|arn| self.roles.as_ref()?.policy_document(arn));
+            .map(|arn| {
+                self.roles
+                    .as_ref()
+                    .and_then(|roles| roles.policy_document(arn))
+                    .unwrap_or_else(|| ALLOWS_NOTHING.to_owned())
+            });
         inline.map(str::to_owned).into_iter().chain(managed).collect()
     }
 

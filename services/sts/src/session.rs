@@ -9,7 +9,7 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::Sts;
 use crate::caller::partition_of;
 use crate::credentials::issue;
-use crate::role::tag_bytes;
+use crate::role::{ALLOWS_NOTHING, session_tags, tag_bytes};
 use crate::rules::{Violations, needs_long_term_credentials, packed_policy_size};
 use nimbus_sts_api::{
     FederatedUser, GetFederationTokenRequest, GetFederationTokenResponse, GetSessionTokenRequest,
@@ -34,6 +34,12 @@ impl Sts {
         if caller.temporary {
             return Err(needs_long_term_credentials("GetSessionToken"));
         }
+        self.check_mfa(
+            ctx,
+            input.serial_number.as_deref(),
+            input.token_code.as_deref(),
+            &caller.identity.arn,
+        )?;
         let expires = self.expiry(input.duration_seconds.unwrap_or(DEFAULT_SESSION_SECONDS));
         let credentials = issue(expires);
         // Kept for the gateway's optional signature verification.
@@ -44,6 +50,7 @@ impl Sts {
         // A session token acts as the caller itself, until it expires.
         let session = Session {
             expires: u64::try_from(expires).unwrap_or_default(),
+            mfa: input.token_code.is_some(),
             ..Session::default()
         };
         self.registry.insert(
@@ -91,16 +98,18 @@ impl Sts {
         );
         // A federated user can do what both the user and the session's
         // policies allow.
+        // Without a session policy a federated user has no permissions of
+        // its own (resource policies naming it still apply).
+        let mut policies = self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref());
+        if policies.is_empty() {
+            policies.push(ALLOWS_NOTHING.to_owned());
+        }
         let session = Session {
             expires: u64::try_from(expires).unwrap_or_default(),
-            policies: self.session_policies(input.policy.as_deref(), input.policy_arns.as_deref()),
-            tags: input
-                .tags
-                .unwrap_or_default()
-                .into_iter()
-                .map(|tag| (tag.key, tag.value))
-                .collect(),
+            policies,
+            tags: session_tags(input.tags),
             mfa: false,
+            parent: Some(caller.identity.arn.clone()),
         };
         self.registry.insert(
             credentials.access_key_id.clone(),

@@ -202,9 +202,22 @@ pub fn before_body(
         return Ok(nothing_left());
     }
     let Some(route) = route else {
-        return Ok(nothing_left());
+        // Routed by its Action alone: a signature without a service scope
+        // (SigV2 to a query service), which nimbus cannot check.
+        return match auth {
+            RequestAuth::Anonymous => Ok(nothing_left()),
+            _ => Err(unverifiable(Family::Query)),
+        };
     };
     let family = Family::of(route);
+    // Expired session credentials are refused however they sign.
+    let now = config.clock.now_epoch_millis() / 1000;
+    if auth
+        .access_key_id()
+        .is_some_and(|key| credentials.expired(key, now))
+    {
+        return Err(expired_token(family));
+    }
     let sig = match auth {
         RequestAuth::SigV4(sig) if sig.algorithm == Algorithm::HmacSha256 => sig,
         RequestAuth::SigV2 { access_key_id } if matches!(family, Family::S3) => {
@@ -212,15 +225,14 @@ pub fn before_body(
                 secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
             return sigv2::verify(request, query, access_key_id, &secret, host_path).map(|()| nothing_left());
         }
-        _ => return Ok(nothing_left()),
+        RequestAuth::Anonymous => return Ok(nothing_left()),
+        // A signature nimbus cannot check (SigV4a, SigV2 outside S3) must
+        // not let its claimed key act unchecked.
+        _ => return Err(unverifiable(family)),
     };
     let Some(secret) = secret_of(credentials, sig.scope.access_key_id()) else {
         return Err(unknown_key(family, sig.scope.access_key_id()));
     };
-    let now = config.clock.now_epoch_millis() / 1000;
-    if credentials.expired(sig.scope.access_key_id(), now) {
-        return Err(expired_token(family));
-    }
     let presigned = matches!(sig.location, SignatureLocation::Query { .. });
     let date = sig.date.as_deref().unwrap_or_default();
     match sig.location {
@@ -434,6 +446,17 @@ impl Check {
 
 const SIGNATURE_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. \
      Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// A signature of a kind nimbus does not verify, refused while signatures
+/// are verified.
+fn unverifiable(family: Family) -> AwsError {
+    const MESSAGE: &str = "nimbus verifies AWS4-HMAC-SHA256 signatures (and S3's SigV2): \
+         this request's signature cannot be checked";
+    match family {
+        Family::S3 | Family::Query => AwsError::new("SignatureDoesNotMatch", MESSAGE, 403),
+        Family::Json => AwsError::new("InvalidSignatureException", MESSAGE, 400),
+    }
+}
 
 /// Temporary credentials past their expiration, in the service's words.
 fn expired_token(family: Family) -> AwsError {
