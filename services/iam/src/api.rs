@@ -24,604 +24,90 @@ macro_rules! delegate {
 /// The operations, served by the handlers of the modules (inherent methods
 /// of the same names).
 impl IamApi for Iam {
-    async fn add_role_to_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: AddRoleToInstanceProfileRequest,
-    ) -> Result<(), AwsError> {
-        Iam::add_role_to_instance_profile(self, ctx, input).await
-    }
-
-    async fn add_user_to_group(
-        &self,
-        ctx: &RequestContext,
-        input: AddUserToGroupRequest,
-    ) -> Result<(), AwsError> {
-        Iam::add_user_to_group(self, ctx, input).await
-    }
-
-    async fn attach_group_policy(
-        &self,
-        ctx: &RequestContext,
-        input: AttachGroupPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::attach_group_policy(self, ctx, input).await
-    }
-
-    async fn attach_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: AttachRolePolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::attach_role_policy(self, ctx, input).await
-    }
-
-    async fn attach_user_policy(
-        &self,
-        ctx: &RequestContext,
-        input: AttachUserPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::attach_user_policy(self, ctx, input).await
-    }
-
-    async fn create_access_key(
-        &self,
-        ctx: &RequestContext,
-        input: CreateAccessKeyRequest,
-    ) -> Result<CreateAccessKeyResponse, AwsError> {
-        Iam::create_access_key(self, ctx, input).await
-    }
-
-    async fn create_group(
-        &self,
-        ctx: &RequestContext,
-        input: CreateGroupRequest,
-    ) -> Result<CreateGroupResponse, AwsError> {
-        Iam::create_group(self, ctx, input).await
-    }
-
-    async fn create_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: CreateInstanceProfileRequest,
-    ) -> Result<CreateInstanceProfileResponse, AwsError> {
-        Iam::create_instance_profile(self, ctx, input).await
-    }
-
-    async fn create_policy(
-        &self,
-        ctx: &RequestContext,
-        input: CreatePolicyRequest,
-    ) -> Result<CreatePolicyResponse, AwsError> {
-        Iam::create_policy(self, ctx, input).await
-    }
-
-    async fn create_policy_version(
-        &self,
-        ctx: &RequestContext,
-        input: CreatePolicyVersionRequest,
-    ) -> Result<CreatePolicyVersionResponse, AwsError> {
-        Iam::create_policy_version(self, ctx, input).await
-    }
-
-    async fn create_role(
-        &self,
-        ctx: &RequestContext,
-        input: CreateRoleRequest,
-    ) -> Result<CreateRoleResponse, AwsError> {
-        Iam::create_role(self, ctx, input).await
-    }
-
-    async fn create_user(
-        &self,
-        ctx: &RequestContext,
-        input: CreateUserRequest,
-    ) -> Result<CreateUserResponse, AwsError> {
-        Iam::create_user(self, ctx, input).await
-    }
-
-    async fn delete_access_key(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteAccessKeyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_access_key(self, ctx, input).await
-    }
-
-    async fn delete_group(&self, ctx: &RequestContext, input: DeleteGroupRequest) -> Result<(), AwsError> {
-        Iam::delete_group(self, ctx, input).await
-    }
-
-    async fn delete_group_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteGroupPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_group_policy(self, ctx, input).await
-    }
-
-    async fn delete_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteInstanceProfileRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_instance_profile(self, ctx, input).await
-    }
-
-    async fn delete_policy(&self, ctx: &RequestContext, input: DeletePolicyRequest) -> Result<(), AwsError> {
-        Iam::delete_policy(self, ctx, input).await
-    }
-
-    async fn delete_policy_version(
-        &self,
-        ctx: &RequestContext,
-        input: DeletePolicyVersionRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_policy_version(self, ctx, input).await
-    }
-
-    async fn delete_role(&self, ctx: &RequestContext, input: DeleteRoleRequest) -> Result<(), AwsError> {
-        Iam::delete_role(self, ctx, input).await
-    }
-
-    async fn delete_role_permissions_boundary(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteRolePermissionsBoundaryRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_role_permissions_boundary(self, ctx, input).await
-    }
-
-    async fn delete_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteRolePolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_role_policy(self, ctx, input).await
-    }
-
-    async fn delete_user(&self, ctx: &RequestContext, input: DeleteUserRequest) -> Result<(), AwsError> {
-        Iam::delete_user(self, ctx, input).await
-    }
-
-    async fn delete_user_permissions_boundary(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteUserPermissionsBoundaryRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_user_permissions_boundary(self, ctx, input).await
-    }
-
-    async fn delete_user_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DeleteUserPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::delete_user_policy(self, ctx, input).await
-    }
-
-    async fn detach_group_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DetachGroupPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::detach_group_policy(self, ctx, input).await
-    }
-
-    async fn detach_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DetachRolePolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::detach_role_policy(self, ctx, input).await
-    }
-
-    async fn detach_user_policy(
-        &self,
-        ctx: &RequestContext,
-        input: DetachUserPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::detach_user_policy(self, ctx, input).await
-    }
-
-    async fn get_access_key_last_used(
-        &self,
-        ctx: &RequestContext,
-        input: GetAccessKeyLastUsedRequest,
-    ) -> Result<GetAccessKeyLastUsedResponse, AwsError> {
-        Iam::get_access_key_last_used(self, ctx, input).await
-    }
-
-    async fn get_group(
-        &self,
-        ctx: &RequestContext,
-        input: GetGroupRequest,
-    ) -> Result<GetGroupResponse, AwsError> {
-        Iam::get_group(self, ctx, input).await
-    }
-
-    async fn get_group_policy(
-        &self,
-        ctx: &RequestContext,
-        input: GetGroupPolicyRequest,
-    ) -> Result<GetGroupPolicyResponse, AwsError> {
-        Iam::get_group_policy(self, ctx, input).await
-    }
-
-    async fn get_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: GetInstanceProfileRequest,
-    ) -> Result<GetInstanceProfileResponse, AwsError> {
-        Iam::get_instance_profile(self, ctx, input).await
-    }
-
-    async fn get_policy(
-        &self,
-        ctx: &RequestContext,
-        input: GetPolicyRequest,
-    ) -> Result<GetPolicyResponse, AwsError> {
-        Iam::get_policy(self, ctx, input).await
-    }
-
-    async fn get_policy_version(
-        &self,
-        ctx: &RequestContext,
-        input: GetPolicyVersionRequest,
-    ) -> Result<GetPolicyVersionResponse, AwsError> {
-        Iam::get_policy_version(self, ctx, input).await
-    }
-
-    async fn get_role(
-        &self,
-        ctx: &RequestContext,
-        input: GetRoleRequest,
-    ) -> Result<GetRoleResponse, AwsError> {
-        Iam::get_role(self, ctx, input).await
-    }
-
-    async fn get_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: GetRolePolicyRequest,
-    ) -> Result<GetRolePolicyResponse, AwsError> {
-        Iam::get_role_policy(self, ctx, input).await
-    }
-
-    async fn get_user(
-        &self,
-        ctx: &RequestContext,
-        input: GetUserRequest,
-    ) -> Result<GetUserResponse, AwsError> {
-        Iam::get_user(self, ctx, input).await
-    }
-
-    async fn get_user_policy(
-        &self,
-        ctx: &RequestContext,
-        input: GetUserPolicyRequest,
-    ) -> Result<GetUserPolicyResponse, AwsError> {
-        Iam::get_user_policy(self, ctx, input).await
-    }
-
-    async fn list_access_keys(
-        &self,
-        ctx: &RequestContext,
-        input: ListAccessKeysRequest,
-    ) -> Result<ListAccessKeysResponse, AwsError> {
-        Iam::list_access_keys(self, ctx, input).await
-    }
-
-    async fn list_attached_group_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListAttachedGroupPoliciesRequest,
-    ) -> Result<ListAttachedGroupPoliciesResponse, AwsError> {
-        Iam::list_attached_group_policies(self, ctx, input).await
-    }
-
-    async fn list_attached_role_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListAttachedRolePoliciesRequest,
-    ) -> Result<ListAttachedRolePoliciesResponse, AwsError> {
-        Iam::list_attached_role_policies(self, ctx, input).await
-    }
-
-    async fn list_attached_user_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListAttachedUserPoliciesRequest,
-    ) -> Result<ListAttachedUserPoliciesResponse, AwsError> {
-        Iam::list_attached_user_policies(self, ctx, input).await
-    }
-
-    async fn list_entities_for_policy(
-        &self,
-        ctx: &RequestContext,
-        input: ListEntitiesForPolicyRequest,
-    ) -> Result<ListEntitiesForPolicyResponse, AwsError> {
-        Iam::list_entities_for_policy(self, ctx, input).await
-    }
-
-    async fn list_group_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListGroupPoliciesRequest,
-    ) -> Result<ListGroupPoliciesResponse, AwsError> {
-        Iam::list_group_policies(self, ctx, input).await
-    }
-
-    async fn list_groups(
-        &self,
-        ctx: &RequestContext,
-        input: ListGroupsRequest,
-    ) -> Result<ListGroupsResponse, AwsError> {
-        Iam::list_groups(self, ctx, input).await
-    }
-
-    async fn list_groups_for_user(
-        &self,
-        ctx: &RequestContext,
-        input: ListGroupsForUserRequest,
-    ) -> Result<ListGroupsForUserResponse, AwsError> {
-        Iam::list_groups_for_user(self, ctx, input).await
-    }
-
-    async fn list_instance_profile_tags(
-        &self,
-        ctx: &RequestContext,
-        input: ListInstanceProfileTagsRequest,
-    ) -> Result<ListInstanceProfileTagsResponse, AwsError> {
-        Iam::list_instance_profile_tags(self, ctx, input).await
-    }
-
-    async fn list_instance_profiles(
-        &self,
-        ctx: &RequestContext,
-        input: ListInstanceProfilesRequest,
-    ) -> Result<ListInstanceProfilesResponse, AwsError> {
-        Iam::list_instance_profiles(self, ctx, input).await
-    }
-
-    async fn list_instance_profiles_for_role(
-        &self,
-        ctx: &RequestContext,
-        input: ListInstanceProfilesForRoleRequest,
-    ) -> Result<ListInstanceProfilesForRoleResponse, AwsError> {
-        Iam::list_instance_profiles_for_role(self, ctx, input).await
-    }
-
-    async fn list_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListPoliciesRequest,
-    ) -> Result<ListPoliciesResponse, AwsError> {
-        Iam::list_policies(self, ctx, input).await
-    }
-
-    async fn list_policy_tags(
-        &self,
-        ctx: &RequestContext,
-        input: ListPolicyTagsRequest,
-    ) -> Result<ListPolicyTagsResponse, AwsError> {
-        Iam::list_policy_tags(self, ctx, input).await
-    }
-
-    async fn list_policy_versions(
-        &self,
-        ctx: &RequestContext,
-        input: ListPolicyVersionsRequest,
-    ) -> Result<ListPolicyVersionsResponse, AwsError> {
-        Iam::list_policy_versions(self, ctx, input).await
-    }
-
-    async fn list_role_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListRolePoliciesRequest,
-    ) -> Result<ListRolePoliciesResponse, AwsError> {
-        Iam::list_role_policies(self, ctx, input).await
-    }
-
-    async fn list_role_tags(
-        &self,
-        ctx: &RequestContext,
-        input: ListRoleTagsRequest,
-    ) -> Result<ListRoleTagsResponse, AwsError> {
-        Iam::list_role_tags(self, ctx, input).await
-    }
-
-    async fn list_roles(
-        &self,
-        ctx: &RequestContext,
-        input: ListRolesRequest,
-    ) -> Result<ListRolesResponse, AwsError> {
-        Iam::list_roles(self, ctx, input).await
-    }
-
-    async fn list_user_policies(
-        &self,
-        ctx: &RequestContext,
-        input: ListUserPoliciesRequest,
-    ) -> Result<ListUserPoliciesResponse, AwsError> {
-        Iam::list_user_policies(self, ctx, input).await
-    }
-
-    async fn list_user_tags(
-        &self,
-        ctx: &RequestContext,
-        input: ListUserTagsRequest,
-    ) -> Result<ListUserTagsResponse, AwsError> {
-        Iam::list_user_tags(self, ctx, input).await
-    }
-
-    async fn list_users(
-        &self,
-        ctx: &RequestContext,
-        input: ListUsersRequest,
-    ) -> Result<ListUsersResponse, AwsError> {
-        Iam::list_users(self, ctx, input).await
-    }
-
-    async fn put_group_policy(
-        &self,
-        ctx: &RequestContext,
-        input: PutGroupPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::put_group_policy(self, ctx, input).await
-    }
-
-    async fn put_role_permissions_boundary(
-        &self,
-        ctx: &RequestContext,
-        input: PutRolePermissionsBoundaryRequest,
-    ) -> Result<(), AwsError> {
-        Iam::put_role_permissions_boundary(self, ctx, input).await
-    }
-
-    async fn put_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: PutRolePolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::put_role_policy(self, ctx, input).await
-    }
-
-    async fn put_user_permissions_boundary(
-        &self,
-        ctx: &RequestContext,
-        input: PutUserPermissionsBoundaryRequest,
-    ) -> Result<(), AwsError> {
-        Iam::put_user_permissions_boundary(self, ctx, input).await
-    }
-
-    async fn put_user_policy(
-        &self,
-        ctx: &RequestContext,
-        input: PutUserPolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::put_user_policy(self, ctx, input).await
-    }
-
-    async fn remove_role_from_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: RemoveRoleFromInstanceProfileRequest,
-    ) -> Result<(), AwsError> {
-        Iam::remove_role_from_instance_profile(self, ctx, input).await
-    }
-
-    async fn remove_user_from_group(
-        &self,
-        ctx: &RequestContext,
-        input: RemoveUserFromGroupRequest,
-    ) -> Result<(), AwsError> {
-        Iam::remove_user_from_group(self, ctx, input).await
-    }
-
-    async fn set_default_policy_version(
-        &self,
-        ctx: &RequestContext,
-        input: SetDefaultPolicyVersionRequest,
-    ) -> Result<(), AwsError> {
-        Iam::set_default_policy_version(self, ctx, input).await
-    }
-
-    async fn tag_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: TagInstanceProfileRequest,
-    ) -> Result<(), AwsError> {
-        Iam::tag_instance_profile(self, ctx, input).await
-    }
-
-    async fn tag_policy(&self, ctx: &RequestContext, input: TagPolicyRequest) -> Result<(), AwsError> {
-        Iam::tag_policy(self, ctx, input).await
-    }
-
-    async fn tag_role(&self, ctx: &RequestContext, input: TagRoleRequest) -> Result<(), AwsError> {
-        Iam::tag_role(self, ctx, input).await
-    }
-
-    async fn tag_user(&self, ctx: &RequestContext, input: TagUserRequest) -> Result<(), AwsError> {
-        Iam::tag_user(self, ctx, input).await
-    }
-
-    async fn untag_instance_profile(
-        &self,
-        ctx: &RequestContext,
-        input: UntagInstanceProfileRequest,
-    ) -> Result<(), AwsError> {
-        Iam::untag_instance_profile(self, ctx, input).await
-    }
-
-    async fn untag_policy(&self, ctx: &RequestContext, input: UntagPolicyRequest) -> Result<(), AwsError> {
-        Iam::untag_policy(self, ctx, input).await
-    }
-
-    async fn untag_role(&self, ctx: &RequestContext, input: UntagRoleRequest) -> Result<(), AwsError> {
-        Iam::untag_role(self, ctx, input).await
-    }
-
-    async fn untag_user(&self, ctx: &RequestContext, input: UntagUserRequest) -> Result<(), AwsError> {
-        Iam::untag_user(self, ctx, input).await
-    }
-
-    async fn update_access_key(
-        &self,
-        ctx: &RequestContext,
-        input: UpdateAccessKeyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::update_access_key(self, ctx, input).await
-    }
-
-    async fn update_assume_role_policy(
-        &self,
-        ctx: &RequestContext,
-        input: UpdateAssumeRolePolicyRequest,
-    ) -> Result<(), AwsError> {
-        Iam::update_assume_role_policy(self, ctx, input).await
-    }
-
-    async fn update_group(&self, ctx: &RequestContext, input: UpdateGroupRequest) -> Result<(), AwsError> {
-        Iam::update_group(self, ctx, input).await
-    }
-
-    async fn update_role(
-        &self,
-        ctx: &RequestContext,
-        input: UpdateRoleRequest,
-    ) -> Result<UpdateRoleResponse, AwsError> {
-        Iam::update_role(self, ctx, input).await
-    }
-
-    async fn update_role_description(
-        &self,
-        ctx: &RequestContext,
-        input: UpdateRoleDescriptionRequest,
-    ) -> Result<UpdateRoleDescriptionResponse, AwsError> {
-        Iam::update_role_description(self, ctx, input).await
-    }
-
-    async fn update_user(&self, ctx: &RequestContext, input: UpdateUserRequest) -> Result<(), AwsError> {
-        Iam::update_user(self, ctx, input).await
-    }
-
-    async fn simulate_custom_policy(
-        &self,
-        ctx: &RequestContext,
-        input: SimulateCustomPolicyRequest,
-    ) -> Result<SimulatePolicyResponse, AwsError> {
-        Iam::simulate_custom_policy(self, ctx, input).await
-    }
-
-    async fn simulate_principal_policy(
-        &self,
-        ctx: &RequestContext,
-        input: SimulatePrincipalPolicyRequest,
-    ) -> Result<SimulatePolicyResponse, AwsError> {
-        Iam::simulate_principal_policy(self, ctx, input).await
+    // The users, groups, roles, policies, keys and profiles: handlers of
+    // the same names.
+    delegate! {
+        add_role_to_instance_profile(AddRoleToInstanceProfileRequest) -> ();
+        add_user_to_group(AddUserToGroupRequest) -> ();
+        attach_group_policy(AttachGroupPolicyRequest) -> ();
+        attach_role_policy(AttachRolePolicyRequest) -> ();
+        attach_user_policy(AttachUserPolicyRequest) -> ();
+        create_access_key(CreateAccessKeyRequest) -> CreateAccessKeyResponse;
+        create_group(CreateGroupRequest) -> CreateGroupResponse;
+        create_instance_profile(CreateInstanceProfileRequest) -> CreateInstanceProfileResponse;
+        create_policy(CreatePolicyRequest) -> CreatePolicyResponse;
+        create_policy_version(CreatePolicyVersionRequest) -> CreatePolicyVersionResponse;
+        create_role(CreateRoleRequest) -> CreateRoleResponse;
+        create_user(CreateUserRequest) -> CreateUserResponse;
+        delete_access_key(DeleteAccessKeyRequest) -> ();
+        delete_group(DeleteGroupRequest) -> ();
+        delete_group_policy(DeleteGroupPolicyRequest) -> ();
+        delete_instance_profile(DeleteInstanceProfileRequest) -> ();
+        delete_policy(DeletePolicyRequest) -> ();
+        delete_policy_version(DeletePolicyVersionRequest) -> ();
+        delete_role(DeleteRoleRequest) -> ();
+        delete_role_permissions_boundary(DeleteRolePermissionsBoundaryRequest) -> ();
+        delete_role_policy(DeleteRolePolicyRequest) -> ();
+        delete_user(DeleteUserRequest) -> ();
+        delete_user_permissions_boundary(DeleteUserPermissionsBoundaryRequest) -> ();
+        delete_user_policy(DeleteUserPolicyRequest) -> ();
+        detach_group_policy(DetachGroupPolicyRequest) -> ();
+        detach_role_policy(DetachRolePolicyRequest) -> ();
+        detach_user_policy(DetachUserPolicyRequest) -> ();
+        get_access_key_last_used(GetAccessKeyLastUsedRequest) -> GetAccessKeyLastUsedResponse;
+        get_group(GetGroupRequest) -> GetGroupResponse;
+        get_group_policy(GetGroupPolicyRequest) -> GetGroupPolicyResponse;
+        get_instance_profile(GetInstanceProfileRequest) -> GetInstanceProfileResponse;
+        get_policy(GetPolicyRequest) -> GetPolicyResponse;
+        get_policy_version(GetPolicyVersionRequest) -> GetPolicyVersionResponse;
+        get_role(GetRoleRequest) -> GetRoleResponse;
+        get_role_policy(GetRolePolicyRequest) -> GetRolePolicyResponse;
+        get_user(GetUserRequest) -> GetUserResponse;
+        get_user_policy(GetUserPolicyRequest) -> GetUserPolicyResponse;
+        list_access_keys(ListAccessKeysRequest) -> ListAccessKeysResponse;
+        list_attached_group_policies(ListAttachedGroupPoliciesRequest) -> ListAttachedGroupPoliciesResponse;
+        list_attached_role_policies(ListAttachedRolePoliciesRequest) -> ListAttachedRolePoliciesResponse;
+        list_attached_user_policies(ListAttachedUserPoliciesRequest) -> ListAttachedUserPoliciesResponse;
+        list_entities_for_policy(ListEntitiesForPolicyRequest) -> ListEntitiesForPolicyResponse;
+        list_group_policies(ListGroupPoliciesRequest) -> ListGroupPoliciesResponse;
+        list_groups(ListGroupsRequest) -> ListGroupsResponse;
+        list_groups_for_user(ListGroupsForUserRequest) -> ListGroupsForUserResponse;
+        list_instance_profile_tags(ListInstanceProfileTagsRequest) -> ListInstanceProfileTagsResponse;
+        list_instance_profiles(ListInstanceProfilesRequest) -> ListInstanceProfilesResponse;
+        list_instance_profiles_for_role(ListInstanceProfilesForRoleRequest) -> ListInstanceProfilesForRoleResponse;
+        list_policies(ListPoliciesRequest) -> ListPoliciesResponse;
+        list_policy_tags(ListPolicyTagsRequest) -> ListPolicyTagsResponse;
+        list_policy_versions(ListPolicyVersionsRequest) -> ListPolicyVersionsResponse;
+        list_role_policies(ListRolePoliciesRequest) -> ListRolePoliciesResponse;
+        list_role_tags(ListRoleTagsRequest) -> ListRoleTagsResponse;
+        list_roles(ListRolesRequest) -> ListRolesResponse;
+        list_user_policies(ListUserPoliciesRequest) -> ListUserPoliciesResponse;
+        list_user_tags(ListUserTagsRequest) -> ListUserTagsResponse;
+        list_users(ListUsersRequest) -> ListUsersResponse;
+        put_group_policy(PutGroupPolicyRequest) -> ();
+        put_role_permissions_boundary(PutRolePermissionsBoundaryRequest) -> ();
+        put_role_policy(PutRolePolicyRequest) -> ();
+        put_user_permissions_boundary(PutUserPermissionsBoundaryRequest) -> ();
+        put_user_policy(PutUserPolicyRequest) -> ();
+        remove_role_from_instance_profile(RemoveRoleFromInstanceProfileRequest) -> ();
+        remove_user_from_group(RemoveUserFromGroupRequest) -> ();
+        set_default_policy_version(SetDefaultPolicyVersionRequest) -> ();
+        simulate_custom_policy(SimulateCustomPolicyRequest) -> SimulatePolicyResponse;
+        simulate_principal_policy(SimulatePrincipalPolicyRequest) -> SimulatePolicyResponse;
+        tag_instance_profile(TagInstanceProfileRequest) -> ();
+        tag_policy(TagPolicyRequest) -> ();
+        tag_role(TagRoleRequest) -> ();
+        tag_user(TagUserRequest) -> ();
+        untag_instance_profile(UntagInstanceProfileRequest) -> ();
+        untag_policy(UntagPolicyRequest) -> ();
+        untag_role(UntagRoleRequest) -> ();
+        untag_user(UntagUserRequest) -> ();
+        update_access_key(UpdateAccessKeyRequest) -> ();
+        update_assume_role_policy(UpdateAssumeRolePolicyRequest) -> ();
+        update_group(UpdateGroupRequest) -> ();
+        update_role(UpdateRoleRequest) -> UpdateRoleResponse;
+        update_role_description(UpdateRoleDescriptionRequest) -> UpdateRoleDescriptionResponse;
+        update_user(UpdateUserRequest) -> ();
     }
 
     // The account, console passwords, MFA devices, service-linked roles,

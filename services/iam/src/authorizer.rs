@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use nimbus_core::authz::{Access, Authorizer, Denial, Resource};
 use nimbus_core::identity::{CredentialRegistry, Session};
 use nimbus_core::{AwsError, BoxFuture, RequestContext};
-use nimbus_policy::{Decision, Policies, Policy, PolicyKind, Principal, PrincipalType, Request, authorize};
+use nimbus_policy::{
+    Decision, Policies, Policy, PolicyKind, PolicyType, Principal, PrincipalType, Request, authorize,
+};
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
 
@@ -163,48 +165,27 @@ impl IamAuthorizer {
 
     async fn decide(&self, ctx: &RequestContext, access: &Access) -> Result<(), Denial> {
         let (principal, session) = self.principal(ctx);
-        // An account's root user in its own account, where no resource
-        // policy speaks: nothing can refuse it (nimbus has no SCPs).
-        let own_and_unguarded = |r: &Resource| r.account == principal.account && r.policy.is_none();
-        if principal.kind == PrincipalType::Root
-            && access.action != "sts:AssumeRole"
-            && access.resources.iter().all(own_and_unguarded)
-        {
+        if root_in_own_unguarded_account(&principal, access) {
             return Ok(());
         }
-        let denied = |resource: &Resource, decision: Decision| {
-            let (explicit, kind) = match decision {
-                Decision::ExplicitDeny(kind) => (true, kind),
-                Decision::ImplicitDeny(kind) => (false, kind),
-                Decision::Allow => return None,
-            };
-            Some(Denial {
-                principal: if principal.arn.is_empty() {
-                    "anonymous".to_owned()
-                } else {
-                    principal.arn.clone()
-                },
-                action: access.action.to_owned(),
-                resource: resource.arn.clone(),
-                resource_account: resource.account.clone(),
-                explicit,
-                policy_type: kind.words(),
-            })
-        };
         let identities = match principal.has_identity() {
-            true => self.identities(&principal).await.map_err(|_| Denial {
-                principal: principal.arn.clone(),
-                action: access.action.to_owned(),
-                resource: "*".to_owned(),
-                resource_account: principal.account.clone(),
-                explicit: false,
-                policy_type: "identity-based policy",
+            true => self.identities(&principal).await.map_err(|_| {
+                refusal(
+                    &principal,
+                    access,
+                    "*",
+                    &principal.account,
+                    Decision::ImplicitDeny(PolicyType::IdentityBased),
+                )
             })?,
             false => Arc::new(Identities::default()),
         };
-        let identity: Vec<&Policy> = identities.policies.iter().collect();
         let session_policies = self.session_policies(ctx.access_key_id.as_deref(), session.as_deref());
-        let session_refs: Vec<&Policy> = session_policies.iter().collect();
+        let speaking = Speaking {
+            identity: identities.policies.iter().collect(),
+            boundary: identities.boundary.as_ref(),
+            session: session_policies.iter().collect(),
+        };
         let assume_role = access.action == "sts:AssumeRole";
         // Condition keys are gathered only when some policy reads them.
         let needs_context = assume_role
@@ -216,20 +197,9 @@ impl IamAuthorizer {
                     .and_then(|text| self.resource_policy(text))
                     .is_some_and(|p| p.uses_context())
             });
-        let context = if needs_context {
-            let mut context = identities.context(&principal, ctx, self.clock.now_epoch_millis());
-            if let Some(session) = &session {
-                session_context(&mut context, session);
-            }
-            for (key, values) in access.input_keys.read() {
-                context.set_many(&key, values);
-            }
-            for (key, values) in &access.keys {
-                context.set_many(key, values.clone());
-            }
-            context
-        } else {
-            nimbus_policy::Context::new()
+        let context = match needs_context {
+            true => self.context(ctx, access, &principal, &identities, session.as_deref()),
+            false => nimbus_policy::Context::new(),
         };
         for resource in &access.resources {
             let (resource, policy) = if assume_role {
@@ -241,7 +211,6 @@ impl IamAuthorizer {
                     .and_then(|text| self.resource_policy(text));
                 (resource.clone(), policy)
             };
-            let resource = &resource;
             // The resource's own keys (its tags), read only when some
             // policy reads keys at all.
             let resource_keys = if needs_context {
@@ -249,16 +218,12 @@ impl IamAuthorizer {
             } else {
                 Vec::new()
             };
-            let with_resource_keys;
+            let extended;
             let context = if resource_keys.is_empty() {
                 &context
             } else {
-                let mut extended = context.clone();
-                for (key, values) in resource_keys {
-                    extended.set_many(&key, values);
-                }
-                with_resource_keys = extended;
-                &with_resource_keys
+                extended = with_keys(&context, resource_keys);
+                &extended
             };
             let request = Request {
                 principal: &principal,
@@ -266,21 +231,114 @@ impl IamAuthorizer {
                 resource: &resource.arn,
                 context,
             };
-            let policies = Policies {
-                identity: &identity,
-                resource: policy.as_deref(),
-                resource_account: Some(&resource.account),
-                // A role's trust policy must allow on its own.
-                resource_must_allow: assume_role,
-                boundary: identities.boundary.as_ref(),
-                session: &session_refs,
-                scps: &[],
-            };
-            if let Some(denial) = denied(resource, authorize(&request, &policies)) {
-                return Err(denial);
+            let decision = authorize(
+                &request,
+                &speaking.with_resource(policy.as_deref(), &resource.account, assume_role),
+            );
+            if decision != Decision::Allow {
+                return Err(refusal(
+                    &principal,
+                    access,
+                    &resource.arn,
+                    &resource.account,
+                    decision,
+                ));
             }
         }
         Ok(())
+    }
+
+    /// The condition keys of a request: the global ones of the caller, its
+    /// session's, the service's (from the input, read now) and the request's.
+    fn context(
+        &self,
+        ctx: &RequestContext,
+        access: &Access,
+        principal: &Principal,
+        identities: &Identities,
+        session: Option<&Session>,
+    ) -> nimbus_policy::Context {
+        let mut context = identities.context(principal, ctx, self.clock.now_epoch_millis());
+        if let Some(session) = session {
+            session_context(&mut context, session);
+        }
+        for (key, values) in access.input_keys.read() {
+            context.set_many(&key, values);
+        }
+        for (key, values) in &access.keys {
+            context.set_many(key, values.clone());
+        }
+        context
+    }
+}
+
+/// The caller's own policies, as every resource's decision reads them.
+struct Speaking<'a> {
+    identity: Vec<&'a Policy>,
+    boundary: Option<&'a Policy>,
+    session: Vec<&'a Policy>,
+}
+
+impl<'a> Speaking<'a> {
+    /// With the resource's policy and owner (a role's trust policy must
+    /// allow on its own).
+    fn with_resource(&'a self, policy: Option<&'a Policy>, account: &'a str, trust: bool) -> Policies<'a> {
+        Policies {
+            identity: &self.identity,
+            resource: policy,
+            resource_account: Some(account),
+            resource_must_allow: trust,
+            boundary: self.boundary,
+            session: &self.session,
+            scps: &[],
+        }
+    }
+}
+
+/// An account's root user in its own account, where no resource policy
+/// speaks: nothing can refuse it (nimbus has no SCPs); assuming a role is
+/// decided by the trust policy all the same.
+fn root_in_own_unguarded_account(principal: &Principal, access: &Access) -> bool {
+    let own_and_unguarded = |r: &Resource| r.account == principal.account && r.policy.is_none();
+    principal.kind == PrincipalType::Root
+        && access.action != "sts:AssumeRole"
+        && access.resources.iter().all(own_and_unguarded)
+}
+
+/// `context` with a resource's keys added.
+fn with_keys(context: &nimbus_policy::Context, keys: Vec<(String, Vec<String>)>) -> nimbus_policy::Context {
+    let mut extended = context.clone();
+    for (key, values) in keys {
+        extended.set_many(&key, values);
+    }
+    extended
+}
+
+/// A refusal, as AWS explains it.
+fn refusal(
+    principal: &Principal,
+    access: &Access,
+    resource: &str,
+    account: &str,
+    decision: Decision,
+) -> Denial {
+    let (explicit, kind) = match decision {
+        Decision::ExplicitDeny(kind) => (true, kind),
+        Decision::ImplicitDeny(kind) => (false, kind),
+        // Not asked for an allowed request; worded as the common refusal.
+        Decision::Allow => (false, PolicyType::IdentityBased),
+    };
+    Denial {
+        principal: if principal.arn.is_empty() {
+            "anonymous".to_owned()
+        } else {
+            principal.arn.clone()
+        },
+        action: access.action.to_owned(),
+        resource: resource.to_owned(),
+        resource_account: account.to_owned(),
+        explicit,
+        policy_type: kind.words(),
     }
 }
 
