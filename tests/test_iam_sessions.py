@@ -319,3 +319,31 @@ def test_signatures_nimbus_cannot_check_are_refused(cloud):
         status, body = refused.code, refused.read().decode()
     assert status in (400, 403), body
     assert "QueueUrls" not in body and "ListQueuesResult" not in body
+
+
+def test_issued_sessions_survive_kill_9(launch_nimbus, tmp_path):
+    """Credentials STS acknowledged keep working after a kill -9, with their
+    session policy, until they expire."""
+    from test_iam_enforcement import Cloud
+
+    data_dir = str(tmp_path / "data")
+    server = launch_nimbus("--enforce-iam", "--data-dir", data_dir, ephemeral=False)
+    cloud = Cloud(server.url)
+    url = cloud.queue("q1")
+    alice = cloud.user("alice", allow("sts:AssumeRole"))
+    role = worker_role(cloud)
+    session = assume(cloud, alice, role, "durable", Policy=document(allow("sqs:SendMessage")))
+    send(cloud.client("sqs", session), url)
+
+    server.process.kill()  # SIGKILL
+    server.process.wait()
+    cloud = Cloud(launch_nimbus("--enforce-iam", "--data-dir", data_dir, ephemeral=False).url)
+
+    assert cloud.client("sts", session).get_caller_identity()["Arn"] == session_arn("worker", "durable")
+    sqs = cloud.client("sqs", session)
+    send(sqs, url)
+    assert cloud.messages(url) == 2
+    # Still held to its session policy.
+    assert refusal(sqs.purge_queue, QueueUrl=url) == access_denied(
+        sqs_denied(session_arn("worker", "durable"), "sqs:PurgeQueue", queue_arn("q1"), SESSION_POLICY)
+    )

@@ -55,7 +55,8 @@ pub fn all(env: &Environment) -> Built {
     let authorizer = iam.authorizer();
     let sts = nimbus_sts::Sts::new(Arc::clone(&env.credentials))
         .with_clock(env.clock.clone())
-        .with_roles(iam.role_directory());
+        .with_roles(iam.role_directory())
+        .with_store(Arc::clone(&env.store));
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::new(nimbus_sts_api::StsServer(sts)),
         // After STS: resetting STS empties the registry, IAM refills it.

@@ -11,6 +11,7 @@ mod credentials;
 mod federation;
 mod identity;
 mod jwt;
+mod kept;
 mod role;
 mod rules;
 mod saml;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use nimbus_core::identity::{CredentialRegistry, RoleDirectory};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_runtime::Clock;
+use nimbus_store::Store;
 use nimbus_sts_api::*;
 
 pub use credentials::role_id;
@@ -33,6 +35,8 @@ pub struct Sts {
     clock: Clock,
     /// IAM's roles and policies: session limits and PolicyArns.
     roles: Option<Arc<dyn RoleDirectory>>,
+    /// Where issued credentials are kept (none in unit tests).
+    store: Option<Arc<Store>>,
 }
 
 impl Sts {
@@ -41,7 +45,18 @@ impl Sts {
             registry,
             clock: Clock::real(),
             roles: None,
+            store: None,
         }
+    }
+
+    /// Issued credentials are kept in `store` and outlive restarts; the
+    /// ones kept before are back at once.
+    pub fn with_store(mut self, store: Arc<Store>) -> Self {
+        self.store = Some(store);
+        if let Err(error) = self.restore() {
+            tracing::warn!(%error, "issued STS credentials could not be read from the store");
+        }
+        self
     }
 
     /// Credentials expire by this clock (a test clock in tests).
@@ -75,7 +90,10 @@ impl StsApi for Sts {
         ctx: &RequestContext,
         input: AssumeRoleRequest,
     ) -> Result<AssumeRoleResponse, AwsError> {
-        Sts::assume_role(self, ctx, input)
+        let answer = Sts::assume_role(self, ctx, input)?;
+        self.keep(answer.credentials.as_ref().map(|c| c.access_key_id.as_str()))
+            .await?;
+        Ok(answer)
     }
 
     async fn assume_role_with_saml(
@@ -83,7 +101,10 @@ impl StsApi for Sts {
         _: &RequestContext,
         input: AssumeRoleWithSAMLRequest,
     ) -> Result<AssumeRoleWithSAMLResponse, AwsError> {
-        Sts::assume_role_with_saml(self, input)
+        let answer = Sts::assume_role_with_saml(self, input)?;
+        self.keep(answer.credentials.as_ref().map(|c| c.access_key_id.as_str()))
+            .await?;
+        Ok(answer)
     }
 
     async fn assume_role_with_web_identity(
@@ -91,7 +112,10 @@ impl StsApi for Sts {
         _: &RequestContext,
         input: AssumeRoleWithWebIdentityRequest,
     ) -> Result<AssumeRoleWithWebIdentityResponse, AwsError> {
-        Sts::assume_role_with_web_identity(self, input)
+        let answer = Sts::assume_role_with_web_identity(self, input)?;
+        self.keep(answer.credentials.as_ref().map(|c| c.access_key_id.as_str()))
+            .await?;
+        Ok(answer)
     }
 
     async fn get_access_key_info(
@@ -115,7 +139,10 @@ impl StsApi for Sts {
         ctx: &RequestContext,
         input: GetFederationTokenRequest,
     ) -> Result<GetFederationTokenResponse, AwsError> {
-        Sts::get_federation_token(self, ctx, input)
+        let answer = Sts::get_federation_token(self, ctx, input)?;
+        self.keep(answer.credentials.as_ref().map(|c| c.access_key_id.as_str()))
+            .await?;
+        Ok(answer)
     }
 
     async fn get_session_token(
@@ -123,12 +150,19 @@ impl StsApi for Sts {
         ctx: &RequestContext,
         input: GetSessionTokenRequest,
     ) -> Result<GetSessionTokenResponse, AwsError> {
-        Sts::get_session_token(self, ctx, input)
+        let answer = Sts::get_session_token(self, ctx, input)?;
+        self.keep(answer.credentials.as_ref().map(|c| c.access_key_id.as_str()))
+            .await?;
+        Ok(answer)
     }
 
-    /// Forgets every issued credential.
+    /// Forgets every issued credential, then takes back those the (reset
+    /// or restored) store keeps.
     fn reset(&self) {
         self.registry.clear();
+        if let Err(error) = self.restore() {
+            tracing::warn!(%error, "issued STS credentials could not be read from the store");
+        }
     }
 }
 

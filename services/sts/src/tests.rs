@@ -597,3 +597,45 @@ fn sessions_keep_their_policies_tags_and_mfa() {
     assert_eq!(session.tags, vec![("team".to_owned(), "blue".to_owned())]);
     assert!(session.mfa);
 }
+
+/// Kept credentials come back after a restart while they last; expired
+/// ones are dropped (the restart's clock decides).
+#[test]
+fn kept_credentials_come_back_until_they_expire() {
+    let store = Arc::new(nimbus_store::Store::ephemeral().expect("a store"));
+    let start = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_200);
+    let first = Sts::new(Arc::new(CredentialRegistry::new()))
+        .with_clock(nimbus_runtime::TestClock::at(start).clock())
+        .with_store(Arc::clone(&store));
+    let mut ctx = RequestContext::for_tests("sts", "AssumeRole");
+    ctx.access_key_id = Some("AKIAALICE".to_owned());
+    let input = AssumeRoleRequest {
+        role_arn: ROLE.to_owned(),
+        role_session_name: "s1".to_owned(),
+        duration_seconds: Some(900),
+        ..Default::default()
+    };
+    let key = first
+        .assume_role(&ctx, input)
+        .expect("AssumeRole succeeds")
+        .credentials
+        .expect("issued")
+        .access_key_id;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(first.keep(Some(&key))).expect("kept");
+    let back_at = |seconds: u64| {
+        let registry = Arc::new(CredentialRegistry::new());
+        let _restarted = Sts::new(registry.clone())
+            .with_clock(
+                nimbus_runtime::TestClock::at(start + std::time::Duration::from_secs(seconds)).clock(),
+            )
+            .with_store(Arc::clone(&store));
+        registry.lookup(&key).is_some()
+    };
+    assert!(back_at(899));
+    assert!(!back_at(900));
+    // Dropped from the store once found expired.
+    assert!(!back_at(1));
+}
