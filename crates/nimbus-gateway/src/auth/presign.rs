@@ -100,9 +100,35 @@ fn query_error(message: &str) -> AwsError {
 
 /// `20240101T120000Z` as seconds since the epoch.
 pub(crate) fn parse_amz_date(date: &str) -> Option<i64> {
-    let format = format_description!("[year][month][day]T[hour][minute][second]Z");
-    let parsed = time::PrimitiveDateTime::parse(date, format).ok()?;
-    Some(parsed.assume_utc().unix_timestamp())
+    // Fixed positions, read without a format parser: every signed request
+    // has one.
+    let bytes = date.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes.get(range)?.iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(digits(4..6)?).ok()?).ok()?;
+    let day = time::Date::from_calendar_date(
+        i32::try_from(digits(0..4)?).ok()?,
+        month,
+        u8::try_from(digits(6..8)?).ok()?,
+    )
+    .ok()?;
+    let at = time::Time::from_hms(
+        u8::try_from(digits(9..11)?).ok()?,
+        u8::try_from(digits(11..13)?).ok()?,
+        u8::try_from(digits(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(day, at)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// `2024-01-01T12:00:00Z`, as S3's error fields carry times.
@@ -123,6 +149,26 @@ pub(crate) fn epoch_seconds(time: SystemTime) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn amz_dates_are_read_at_fixed_positions() {
+        use super::parse_amz_date;
+
+        assert_eq!(parse_amz_date("20130524T000000Z"), Some(1_369_353_600));
+        assert_eq!(parse_amz_date("20240229T235959Z"), Some(1_709_251_199));
+        for bad in [
+            "20130524T000000",
+            "2013052T0000000Z",
+            "20131324T000000Z",
+            "20130230T000000Z",
+            "20130524T240000Z",
+            "2013+524T000000Z",
+            "20130524 000000Z",
+            "",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+    }
+
     use std::time::Duration;
 
     use http::HeaderMap;

@@ -537,7 +537,10 @@ fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
             if i > 0 {
                 out.push(',');
             }
-            let text = String::from_utf8_lossy(value.as_bytes());
+            let text = match value.to_str() {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(value.as_bytes()),
+            };
             for (j, word) in text.split_whitespace().enumerate() {
                 if j > 0 {
                     out.push(' ');
