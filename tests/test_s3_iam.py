@@ -1099,10 +1099,6 @@ def test_object_acl_of_an_old_version_decides_for_that_version(cloud):
     assert refusal(get, anonymous, "ver", "k", VersionId=private) == PLAIN_DENIED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only the current version's ACL is read (it grants s3:GetObject of the current version only)",
-)
 def test_public_read_acl_of_an_old_version_lets_it_be_read(cloud):
     cloud.bucket("ver", acls=True)
     s3 = cloud.s3()

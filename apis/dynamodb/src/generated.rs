@@ -1459,6 +1459,7 @@ impl Input for CreateTableInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1485,6 +1486,7 @@ impl Input for DeleteItemInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1498,6 +1500,7 @@ impl Input for DeleteTableInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1515,6 +1518,7 @@ impl Input for DescribeTableInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1528,6 +1532,7 @@ impl Input for DescribeTimeToLiveInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1545,6 +1550,7 @@ impl Input for GetItemInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1560,6 +1566,7 @@ impl Input for ListTagsOfResourceInput {
             kind: "table",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1573,6 +1580,7 @@ impl Input for PutItemInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1586,6 +1594,7 @@ impl Input for QueryInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1599,6 +1608,7 @@ impl Input for ScanInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1612,6 +1622,7 @@ impl Input for TagResourceInput {
             kind: "table",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1643,6 +1654,7 @@ impl Input for UntagResourceInput {
             kind: "table",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1665,6 +1677,7 @@ impl Input for UpdateItemInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1678,6 +1691,7 @@ impl Input for UpdateTableInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1691,6 +1705,7 @@ impl Input for UpdateTimeToLiveInput {
             kind: "table",
             value: &self.table_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()

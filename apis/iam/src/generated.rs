@@ -1935,6 +1935,7 @@ impl Input for AddRoleToInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1948,6 +1949,7 @@ impl Input for AddUserToGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1961,6 +1963,7 @@ impl Input for AttachGroupPolicyRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1980,6 +1983,7 @@ impl Input for AttachRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -1999,6 +2003,7 @@ impl Input for AttachUserPolicyRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2020,6 +2025,7 @@ impl Input for CreateAccessKeyRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2035,6 +2041,7 @@ impl Input for CreateGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2048,6 +2055,7 @@ impl Input for CreateInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2074,6 +2082,7 @@ impl Input for CreateLoginProfileRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2087,6 +2096,7 @@ impl Input for CreatePolicyRequest {
             kind: "policy-name",
             value: &self.policy_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2113,6 +2123,7 @@ impl Input for CreatePolicyVersionRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2126,6 +2137,7 @@ impl Input for CreateRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2164,6 +2176,7 @@ impl Input for CreateUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2193,6 +2206,7 @@ impl Input for CreateVirtualMFADeviceRequest {
             kind: "mfa",
             value: &self.virtual_mfa_device_name,
             qualifier: self.path.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2206,6 +2220,7 @@ impl Input for DeactivateMFADeviceRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2219,6 +2234,7 @@ impl Input for DeleteAccessKeyRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2234,6 +2250,7 @@ impl Input for DeleteGroupPolicyRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2247,6 +2264,7 @@ impl Input for DeleteGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2260,6 +2278,7 @@ impl Input for DeleteInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2273,6 +2292,7 @@ impl Input for DeleteLoginProfileRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2286,6 +2306,7 @@ impl Input for DeletePolicyRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2299,6 +2320,7 @@ impl Input for DeletePolicyVersionRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2312,6 +2334,7 @@ impl Input for DeleteRolePermissionsBoundaryRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2325,6 +2348,7 @@ impl Input for DeleteRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2338,6 +2362,7 @@ impl Input for DeleteRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2351,6 +2376,7 @@ impl Input for DeleteServiceLinkedRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2364,6 +2390,7 @@ impl Input for DeleteUserPermissionsBoundaryRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2377,6 +2404,7 @@ impl Input for DeleteUserPolicyRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2390,6 +2418,7 @@ impl Input for DeleteUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2403,6 +2432,7 @@ impl Input for DeleteVirtualMFADeviceRequest {
             kind: "arn",
             value: &self.serial_number,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2416,6 +2446,7 @@ impl Input for DetachGroupPolicyRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2435,6 +2466,7 @@ impl Input for DetachRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2454,6 +2486,7 @@ impl Input for DetachUserPolicyRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2473,6 +2506,7 @@ impl Input for EnableMFADeviceRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2490,6 +2524,7 @@ impl Input for GetGroupPolicyRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2503,6 +2538,7 @@ impl Input for GetGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2516,6 +2552,7 @@ impl Input for GetInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2529,6 +2566,7 @@ impl Input for GetLoginProfileRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2542,6 +2580,7 @@ impl Input for GetPolicyRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2555,6 +2594,7 @@ impl Input for GetPolicyVersionRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2568,6 +2608,7 @@ impl Input for GetRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2581,6 +2622,7 @@ impl Input for GetRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2596,6 +2638,7 @@ impl Input for GetUserPolicyRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2609,6 +2652,7 @@ impl Input for GetUserRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2622,6 +2666,7 @@ impl Input for ListAccessKeysRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2637,6 +2682,7 @@ impl Input for ListAttachedGroupPoliciesRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2650,6 +2696,7 @@ impl Input for ListAttachedRolePoliciesRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2663,6 +2710,7 @@ impl Input for ListAttachedUserPoliciesRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2676,6 +2724,7 @@ impl Input for ListEntitiesForPolicyRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2689,6 +2738,7 @@ impl Input for ListGroupPoliciesRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2702,6 +2752,7 @@ impl Input for ListGroupsForUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2717,6 +2768,7 @@ impl Input for ListInstanceProfileTagsRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2730,6 +2782,7 @@ impl Input for ListInstanceProfilesForRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2745,6 +2798,7 @@ impl Input for ListMFADevicesRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2760,6 +2814,7 @@ impl Input for ListPolicyTagsRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2773,6 +2828,7 @@ impl Input for ListPolicyVersionsRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2786,6 +2842,7 @@ impl Input for ListRolePoliciesRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2799,6 +2856,7 @@ impl Input for ListRoleTagsRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2814,6 +2872,7 @@ impl Input for ListUserPoliciesRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2827,6 +2886,7 @@ impl Input for ListUserTagsRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2844,6 +2904,7 @@ impl Input for PutGroupPolicyRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2857,6 +2918,7 @@ impl Input for PutRolePermissionsBoundaryRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2876,6 +2938,7 @@ impl Input for PutRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2889,6 +2952,7 @@ impl Input for PutUserPermissionsBoundaryRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2908,6 +2972,7 @@ impl Input for PutUserPolicyRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2921,6 +2986,7 @@ impl Input for RemoveRoleFromInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2934,6 +3000,7 @@ impl Input for RemoveUserFromGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2947,6 +3014,7 @@ impl Input for ResyncMFADeviceRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2960,6 +3028,7 @@ impl Input for SetDefaultPolicyVersionRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2975,6 +3044,7 @@ impl Input for SimulatePrincipalPolicyRequest {
             kind: "arn",
             value: &self.policy_source_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2988,6 +3058,7 @@ impl Input for TagInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3015,6 +3086,7 @@ impl Input for TagPolicyRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3042,6 +3114,7 @@ impl Input for TagRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3069,6 +3142,7 @@ impl Input for TagUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3096,6 +3170,7 @@ impl Input for UntagInstanceProfileRequest {
             kind: "instance-profile",
             value: &self.instance_profile_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3118,6 +3193,7 @@ impl Input for UntagPolicyRequest {
             kind: "policy",
             value: &self.policy_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3140,6 +3216,7 @@ impl Input for UntagRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3162,6 +3239,7 @@ impl Input for UntagUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3184,6 +3262,7 @@ impl Input for UpdateAccessKeyRequest {
             kind: "user",
             value,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3199,6 +3278,7 @@ impl Input for UpdateAssumeRolePolicyRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3212,6 +3292,7 @@ impl Input for UpdateGroupRequest {
             kind: "group",
             value: &self.group_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3225,6 +3306,7 @@ impl Input for UpdateLoginProfileRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3238,6 +3320,7 @@ impl Input for UpdateRoleDescriptionRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3251,6 +3334,7 @@ impl Input for UpdateRoleRequest {
             kind: "role",
             value: &self.role_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3264,6 +3348,7 @@ impl Input for UpdateUserRequest {
             kind: "user",
             value: &self.user_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()

@@ -2539,6 +2539,7 @@ impl Input for AbortMultipartUploadRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2552,6 +2553,7 @@ impl Input for CompleteMultipartUploadRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2565,6 +2567,7 @@ impl Input for CopyObjectRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2596,6 +2599,7 @@ impl Input for CreateBucketRequest {
             kind: "new-bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2616,6 +2620,7 @@ impl Input for CreateMultipartUploadRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2642,6 +2647,7 @@ impl Input for DeleteBucketCorsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2655,6 +2661,7 @@ impl Input for DeleteBucketLifecycleRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2668,6 +2675,7 @@ impl Input for DeleteBucketOwnershipControlsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2681,6 +2689,7 @@ impl Input for DeleteBucketPolicyRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2694,6 +2703,7 @@ impl Input for DeleteBucketRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2707,6 +2717,7 @@ impl Input for DeleteBucketTaggingRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2720,6 +2731,7 @@ impl Input for DeleteBucketWebsiteRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2733,6 +2745,7 @@ impl Input for DeleteObjectRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -2756,6 +2769,7 @@ impl Input for DeleteObjectTaggingRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -2781,6 +2795,7 @@ impl Input for DeletePublicAccessBlockRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2794,6 +2809,7 @@ impl Input for GetBucketAclRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2807,6 +2823,7 @@ impl Input for GetBucketCorsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2820,6 +2837,7 @@ impl Input for GetBucketLifecycleConfigurationRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2833,6 +2851,7 @@ impl Input for GetBucketLocationRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2846,6 +2865,7 @@ impl Input for GetBucketNotificationConfigurationRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2859,6 +2879,7 @@ impl Input for GetBucketOwnershipControlsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2872,6 +2893,7 @@ impl Input for GetBucketPolicyRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2885,6 +2907,7 @@ impl Input for GetBucketTaggingRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2898,6 +2921,7 @@ impl Input for GetBucketVersioningRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2911,6 +2935,7 @@ impl Input for GetBucketWebsiteRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -2924,6 +2949,7 @@ impl Input for GetObjectAclRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -2947,6 +2973,7 @@ impl Input for GetObjectAttributesRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -2970,6 +2997,7 @@ impl Input for GetObjectRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -2993,6 +3021,7 @@ impl Input for GetObjectTaggingRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -3016,6 +3045,7 @@ impl Input for GetPublicAccessBlockRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3029,6 +3059,7 @@ impl Input for HeadBucketRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3044,6 +3075,7 @@ impl Input for ListMultipartUploadsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3057,6 +3089,7 @@ impl Input for ListObjectVersionsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3083,6 +3116,7 @@ impl Input for ListObjectsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3109,6 +3143,7 @@ impl Input for ListObjectsV2Request {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3135,6 +3170,7 @@ impl Input for ListPartsRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3148,6 +3184,7 @@ impl Input for PutBucketAclRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3168,6 +3205,7 @@ impl Input for PutBucketCorsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3181,6 +3219,7 @@ impl Input for PutBucketLifecycleConfigurationRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3194,6 +3233,7 @@ impl Input for PutBucketNotificationConfigurationRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3207,6 +3247,7 @@ impl Input for PutBucketOwnershipControlsRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3220,6 +3261,7 @@ impl Input for PutBucketPolicyRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3233,6 +3275,7 @@ impl Input for PutBucketTaggingRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3246,6 +3289,7 @@ impl Input for PutBucketVersioningRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3259,6 +3303,7 @@ impl Input for PutBucketWebsiteRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3272,6 +3317,7 @@ impl Input for PutObjectAclRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -3301,6 +3347,7 @@ impl Input for PutObjectRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3327,6 +3374,7 @@ impl Input for PutObjectTaggingRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: self.version_id.as_deref(),
         })]
         .into_iter()
         .flatten()
@@ -3350,6 +3398,7 @@ impl Input for PutPublicAccessBlockRequest {
             kind: "bucket",
             value: &self.bucket,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3363,6 +3412,7 @@ impl Input for UploadPartCopyRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -3385,6 +3435,7 @@ impl Input for UploadPartRequest {
             kind: "object",
             value: &self.key,
             qualifier: Some(self.bucket.as_str()),
+            detail: None,
         })]
         .into_iter()
         .flatten()

@@ -333,6 +333,7 @@ impl Input for ConfirmSubscriptionInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -346,6 +347,7 @@ impl Input for CreateTopicInput {
             kind: "topic-name",
             value: &self.name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -372,6 +374,7 @@ impl Input for DeleteTopicInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -387,6 +390,7 @@ impl Input for GetTopicAttributesInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -400,6 +404,7 @@ impl Input for ListSubscriptionsByTopicInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -415,6 +420,7 @@ impl Input for ListTagsForResourceRequest {
             kind: "topic",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -430,6 +436,7 @@ impl Input for PublishBatchInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -444,11 +451,13 @@ impl Input for PublishInput {
                 kind: "topic",
                 value,
                 qualifier: None,
+                detail: None,
             }),
             self.target_arn.as_deref().map(|value| ResourceRef {
                 kind: "topic",
                 value,
                 qualifier: None,
+                detail: None,
             }),
         ]
         .into_iter()
@@ -465,6 +474,7 @@ impl Input for SetTopicAttributesInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -478,6 +488,7 @@ impl Input for SubscribeInput {
             kind: "topic",
             value: &self.topic_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -491,6 +502,7 @@ impl Input for TagResourceRequest {
             kind: "topic",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -520,6 +532,7 @@ impl Input for UntagResourceRequest {
             kind: "topic",
             value: &self.resource_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()

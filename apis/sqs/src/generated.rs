@@ -503,6 +503,7 @@ impl Input for AddPermissionRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -518,6 +519,7 @@ impl Input for ChangeMessageVisibilityBatchRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -531,6 +533,7 @@ impl Input for ChangeMessageVisibilityRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -544,6 +547,7 @@ impl Input for CreateQueueRequest {
             kind: "queue-name",
             value: &self.queue_name,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -567,6 +571,7 @@ impl Input for DeleteMessageBatchRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -580,6 +585,7 @@ impl Input for DeleteMessageRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -593,6 +599,7 @@ impl Input for DeleteQueueRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -606,6 +613,7 @@ impl Input for GetQueueAttributesRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -619,6 +627,7 @@ impl Input for GetQueueUrlRequest {
             kind: "queue-name",
             value: &self.queue_name,
             qualifier: self.queue_owner_aws_account_id.as_deref(),
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -632,6 +641,7 @@ impl Input for ListDeadLetterSourceQueuesRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -645,6 +655,7 @@ impl Input for ListMessageMoveTasksRequest {
             kind: "queue-arn",
             value: &self.source_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -658,6 +669,7 @@ impl Input for ListQueueTagsRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -673,6 +685,7 @@ impl Input for PurgeQueueRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -686,6 +699,7 @@ impl Input for ReceiveMessageRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -699,6 +713,7 @@ impl Input for RemovePermissionRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -712,6 +727,7 @@ impl Input for SendMessageBatchRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -725,6 +741,7 @@ impl Input for SendMessageRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -738,6 +755,7 @@ impl Input for SetQueueAttributesRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -751,6 +769,7 @@ impl Input for StartMessageMoveTaskRequest {
             kind: "queue-arn",
             value: &self.source_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -764,6 +783,7 @@ impl Input for TagQueueRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()
@@ -788,6 +808,7 @@ impl Input for UntagQueueRequest {
             kind: "queue",
             value: &self.queue_url,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()

@@ -253,6 +253,7 @@ impl Input for AssumeRoleRequest {
             kind: "role",
             value: &self.role_arn,
             qualifier: None,
+            detail: None,
         })]
         .into_iter()
         .flatten()

@@ -13,12 +13,16 @@ use crate::{BoxFuture, RequestContext};
 /// A resource as an input names it: its kind (the service's word), the
 /// member's value (a name, URL or ARN), and the value of a member that
 /// qualifies it, when operations.txt names one (`kind:Member+Qualifier`:
-/// GetQueueUrl's owner account, CreateUser's path).
+/// GetQueueUrl's owner account, CreateUser's path; `+Detail` after it: an
+/// object's VersionId).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceRef<'a> {
     pub kind: &'static str,
     pub value: &'a str,
     pub qualifier: Option<&'a str>,
+    /// A further member that narrows it (`+Detail` after the qualifier:
+    /// an object's VersionId).
+    pub detail: Option<&'a str>,
 }
 
 /// One resource an operation acts on.

@@ -181,6 +181,7 @@ impl crate::DynamoDb {
                 kind: "table",
                 value: &question.table,
                 qualifier: None,
+                detail: None,
             };
             let access = nimbus_core::authz::Access {
                 action: question.action,

@@ -28,9 +28,9 @@ const BUCKET_READ: &[&str] = &[
     "s3:ListBucketMultipartUploads",
 ];
 const BUCKET_WRITE: &[&str] = &["s3:PutObject", "s3:DeleteObject"];
-/// Only the current version's ACL is read, so it grants reads of the
-/// current version only (not s3:GetObjectVersion of older ones).
-const OBJECT_READ: &[&str] = &["s3:GetObject"];
+/// The ACL read is the requested version's (the current one's without a
+/// VersionId), so its READ grants reading that version.
+const OBJECT_READ: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
 
 /// The grantee groups canned ACLs name.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -225,11 +225,7 @@ impl S3 {
         };
         let bucket = BucketAccess::from(glance.as_ref());
         let object_acl = match key {
-            Some(key) if acls_honoured(&bucket) => {
-                let txn = self.store.begin_read()?;
-                let table = txn.open(&records::namespace()?)?;
-                Some(records::current(&table, bucket_name, key)?.and_then(|o| o.acl))
-            }
+            Some(key) if acls_honoured(&bucket) => Some(self.object_acl(bucket_name, key, named.detail)?),
             _ => None,
         };
         let outsider = ctx.access_key_id.is_none() || ctx.account_id != bucket.account;
@@ -243,6 +239,20 @@ impl S3 {
             account: bucket.account.to_owned(),
             keys,
         })
+    }
+
+    /// The ACL of an object's version (the current one without a VersionId).
+    fn object_acl(&self, bucket: &str, key: &str, version: Option<&str>) -> Result<Option<String>, AwsError> {
+        let txn = self.store.begin_read()?;
+        let table = txn.open(&records::namespace()?)?;
+        let record = match version {
+            Some(version) => {
+                let versions = table.scan(&records::key_versions_prefix(bucket, key))?;
+                records::find_version(versions, version)?.map(|(_, record)| record)
+            }
+            None => records::current(&table, bucket, key)?,
+        };
+        Ok(record.and_then(|o| o.acl))
     }
 
     /// `s3:ExistingObjectTag/<key>`: the current version's tags, read from
@@ -278,12 +288,13 @@ impl S3 {
         ctx: &RequestContext,
         action: &'static str,
         bucket: &str,
-        key: &str,
+        (key, version): (&str, Option<&str>),
     ) -> Result<(), AwsError> {
         let named = ResourceRef {
             kind: "object",
             value: key,
             qualifier: Some(bucket),
+            detail: version,
         };
         self.authorize_named(ctx, action, named).await
     }
@@ -304,6 +315,7 @@ impl S3 {
             kind: "bucket",
             value: bucket,
             qualifier: None,
+            detail: None,
         };
         match self.authorize_named(ctx, "s3:ListBucket", named).await {
             Ok(()) => error,
@@ -348,8 +360,13 @@ impl S3 {
             Some(_) => "s3:GetObjectVersion",
             None => "s3:GetObject",
         };
-        self.authorize_object(ctx, action, &source.bucket, &source.key)
-            .await
+        self.authorize_object(
+            ctx,
+            action,
+            &source.bucket,
+            (&source.key, source.version_id.as_deref()),
+        )
+        .await
     }
 
     /// DeleteObjects asks s3:DeleteObject (or s3:DeleteObjectVersion) key
@@ -371,7 +388,12 @@ impl S3 {
                 None => "s3:DeleteObject",
             };
             match self
-                .authorize_object(ctx, action, &input.bucket, &object.key)
+                .authorize_object(
+                    ctx,
+                    action,
+                    &input.bucket,
+                    (&object.key, object.version_id.as_deref()),
+                )
                 .await
             {
                 Ok(()) => allowed.push(object),

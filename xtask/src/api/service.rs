@@ -244,22 +244,37 @@ fn input_resources(
     input: &str,
     resources: &[(String, String, Option<String>)],
 ) -> Result<String, String> {
-    let mut pushes = Vec::new();
-    for (kind, member, qualifier) in resources {
-        let (field, optional) = shapes.string_member(input, member)?;
-        let qualifier = match qualifier {
+    // A member's value as an `Option<&str>` expression.
+    let member_value = |member: Option<&str>| -> Result<String, String> {
+        Ok(match member {
             Some(member) => match shapes.string_member(input, member)? {
                 (field, true) => format!("self.{field}.as_deref()"),
                 (field, false) => format!("Some(self.{field}.as_str())"),
             },
             None => "None".to_owned(),
+        })
+    };
+    let mut pushes = Vec::new();
+    for (kind, member, qualifiers) in resources {
+        let (field, optional) = shapes.string_member(input, member)?;
+        // `+Qualifier` and, after it, `+Detail`.
+        let (qualifier, detail) = match qualifiers
+            .as_deref()
+            .map(|q| q.split_once('+').unwrap_or((q, "")))
+        {
+            Some((qualifier, "")) => (Some(qualifier), None),
+            Some((qualifier, detail)) => (Some(qualifier), Some(detail)),
+            None => (None, None),
         };
+        let (qualifier, detail) = (member_value(qualifier)?, member_value(detail)?);
         pushes.push(if optional {
             format!(
-                "self.{field}.as_deref().map(|value| ResourceRef {{ kind: \"{kind}\", value, qualifier: {qualifier} }})"
+                "self.{field}.as_deref().map(|value| ResourceRef {{ kind: \"{kind}\", value, qualifier: {qualifier}, detail: {detail} }})"
             )
         } else {
-            format!("Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field}, qualifier: {qualifier} }})")
+            format!(
+                "Some(ResourceRef {{ kind: \"{kind}\", value: &self.{field}, qualifier: {qualifier}, detail: {detail} }})"
+            )
         });
     }
     Ok(format!("[{}].into_iter().flatten().collect()", pushes.join(", ")))

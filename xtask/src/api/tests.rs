@@ -90,8 +90,8 @@ fn access_rules_generate_the_action_table_and_the_resources() {
         "ops::PUT => Some(\"demo:PutThing\"),",
         "ops::PING => Some(\"demo:Ping\"),",
         "fn resources(&self) -> Vec<ResourceRef<'_>> {",
-        "Some(ResourceRef { kind: \"thing\", value: &self.name, qualifier: None })",
-        "self.mode.as_deref().map(|value| ResourceRef { kind: \"kind\", value, qualifier: None })",
+        "Some(ResourceRef { kind: \"thing\", value: &self.name, qualifier: None, detail: None })",
+        "self.mode.as_deref().map(|value| ResourceRef { kind: \"kind\", value, qualifier: None, detail: None })",
         "guard.check(call.operation, &input)",
     ] {
         assert!(source.contains(expected), "missing {expected:?} in:\n{source}");
