@@ -373,14 +373,18 @@ impl Check {
     ) -> Self {
         let scope = &sig.scope;
         let region = scope.region().unwrap_or_default();
-        let canonical_head = format!(
-            "{}\n{}\n{}\n{}\n{}\n",
-            request.method,
-            canonical_uri(matches!(family, Family::S3), &request.path),
-            canonical_query(request, presigned, query),
-            canonical_headers(request, &sig.signed_headers),
-            sig.signed_headers.as_str(),
-        );
+        // Written into one buffer: every signed request builds one.
+        let mut canonical_head = String::with_capacity(512);
+        canonical_head.push_str(request.method.as_str());
+        canonical_head.push('\n');
+        push_canonical_uri(&mut canonical_head, matches!(family, Family::S3), &request.path);
+        canonical_head.push('\n');
+        push_canonical_query(&mut canonical_head, request, presigned, query);
+        canonical_head.push('\n');
+        push_canonical_headers(&mut canonical_head, request, &sig.signed_headers);
+        canonical_head.push('\n');
+        canonical_head.push_str(sig.signed_headers.as_str());
+        canonical_head.push('\n');
         let date_and_scope = format!(
             "{}\n{}/{region}/{}/{}\n",
             sig.date.as_deref().unwrap_or_default(),
@@ -483,24 +487,35 @@ fn unknown_key(family: Family, access_key_id: &str) -> AwsError {
 }
 
 /// S3 signs the path as sent; every other service encodes it once more.
+#[cfg(test)]
 fn canonical_uri(s3: bool, path: &str) -> String {
+    let mut out = String::new();
+    push_canonical_uri(&mut out, s3, path);
+    out
+}
+
+fn push_canonical_uri(out: &mut String, s3: bool, path: &str) {
     let path = if path.is_empty() { "/" } else { path };
     if s3 {
-        return path.to_owned();
+        out.push_str(path);
+        return;
     }
-    let mut out = String::with_capacity(path.len());
     for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
-        encode_into(&mut out, segment);
+        encode_into(out, segment);
     }
-    out
 }
 
 /// Every query parameter (but a presigned URL's own signature), encoded
 /// and sorted by name, then value.
-fn canonical_query(request: &HttpRequest, presigned: bool, presign_params: &[(String, String)]) -> String {
+fn push_canonical_query(
+    out: &mut String,
+    request: &HttpRequest,
+    presigned: bool,
+    presign_params: &[(String, String)],
+) {
     let decoded;
     let params = if presign_params.is_empty() && !request.query.is_empty() {
         decoded = request.query_params();
@@ -514,7 +529,6 @@ fn canonical_query(request: &HttpRequest, presigned: bool, presign_params: &[(St
         .map(|(name, value)| (uri_encode(name), uri_encode(value)))
         .collect();
     encoded.sort();
-    let mut out = String::new();
     for (i, (name, value)) in encoded.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -523,13 +537,11 @@ fn canonical_query(request: &HttpRequest, presigned: bool, presign_params: &[(St
         out.push('=');
         out.push_str(value);
     }
-    out
 }
 
 /// `name:value\n` for each signed header; repeated headers joined by `,`,
 /// values trimmed with inner runs of spaces folded.
-fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
-    let mut out = String::with_capacity(256);
+fn push_canonical_headers(out: &mut String, request: &HttpRequest, signed: &SignedHeaders) {
     for name in signed.iter() {
         out.push_str(name);
         out.push(':');
@@ -550,7 +562,6 @@ fn canonical_headers(request: &HttpRequest, signed: &SignedHeaders) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// Percent-encodes all but RFC 3986 unreserved characters (spaces become
