@@ -22,59 +22,41 @@ pub trait Read {
     fn count(&self, kind: Kind) -> Result<usize, AwsError>;
 }
 
-impl Read for TableRef {
-    fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
-        Ok(self.get_json(&kind.key(name))?)
-    }
+/// The same reads over a read transaction's table and a write
+/// transaction's (which sees its own writes).
+macro_rules! impl_read {
+    ($table:ty) => {
+        impl Read for $table {
+            fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
+                Ok(self.get_json(&kind.key(name))?)
+            }
 
-    fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError> {
-        Ok(self.get_json(key)?)
-    }
+            fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError> {
+                Ok(self.get_json(key)?)
+            }
 
-    fn count(&self, kind: Kind) -> Result<usize, AwsError> {
-        let mut n = 0;
-        for entry in self.scan(kind.prefix().as_bytes())? {
-            entry?;
-            n += 1;
+            fn count(&self, kind: Kind) -> Result<usize, AwsError> {
+                let mut n = 0;
+                for entry in self.scan(kind.prefix().as_bytes())? {
+                    entry?;
+                    n += 1;
+                }
+                Ok(n)
+            }
+
+            fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
+                let mut out = Vec::new();
+                for entry in self.scan(kind.prefix().as_bytes())? {
+                    out.push(entry?.decode()?);
+                }
+                Ok(out)
+            }
         }
-        Ok(n)
-    }
-
-    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
-        let mut out = Vec::new();
-        for entry in self.scan(kind.prefix().as_bytes())? {
-            out.push(entry?.decode()?);
-        }
-        Ok(out)
-    }
+    };
 }
 
-impl Read for TableMut<'_> {
-    fn load<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<T>, AwsError> {
-        Ok(self.get_json(&kind.key(name))?)
-    }
-
-    fn load_at<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, AwsError> {
-        Ok(self.get_json(key)?)
-    }
-
-    fn count(&self, kind: Kind) -> Result<usize, AwsError> {
-        let mut n = 0;
-        for entry in self.scan(kind.prefix().as_bytes())? {
-            entry?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>, AwsError> {
-        let mut out = Vec::new();
-        for entry in self.scan(kind.prefix().as_bytes())? {
-            out.push(entry?.decode()?);
-        }
-        Ok(out)
-    }
-}
+impl_read!(TableRef);
+impl_read!(TableMut<'_>);
 
 /// Stores a record under its kind and name.
 pub fn save<T: Serialize>(

@@ -249,9 +249,9 @@ impl<'m> Shapes<'m> {
         false
     }
 
-    /// A string member's field, and whether it is optional: what a
-    /// resource reference of operations.txt reads.
-    pub fn string_member(&self, shape_name: &str, member: &str) -> Result<(String, bool), String> {
+    /// A member of a structure: its Rust field, the shape it targets, and
+    /// whether it is optional.
+    fn member(&self, shape_name: &str, member: &str) -> Result<(String, Option<&Value>, bool), String> {
         let shape = self
             .shapes
             .get(shape_name)
@@ -267,112 +267,69 @@ impl<'m> Shapes<'m> {
                 continue;
             }
             let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
-            if self.shapes.get(target).map(shape_type) != Some("string") {
-                return Err(format!("{shape_name}.{member} is not a string"));
-            }
             let required = shape
                 .get("required")
                 .and_then(Value::as_array)
                 .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
-            return Ok((field, !required));
+            return Ok((field, self.shapes.get(target), !required));
         }
         Err(format!("{shape_name} has no member {member}"))
+    }
+
+    /// The shape of a list's items.
+    fn item_of(&self, list: Option<&Value>) -> Option<&Value> {
+        let item = list?.get("member")?.get("shape")?.as_str()?;
+        self.shapes.get(item)
+    }
+
+    /// A string member: its field and whether it is optional.
+    pub fn string_member(&self, shape_name: &str, member: &str) -> Result<(String, bool), String> {
+        let (field, target, optional) = self.member(shape_name, member)?;
+        if target.map(shape_type) != Some("string") {
+            return Err(format!("{shape_name}.{member} is not a string"));
+        }
+        Ok((field, optional))
     }
 
     /// A member that gives a condition key its values: its field, whether
     /// it is optional, and whether it is a list (of strings); scalars of
     /// any kind but timestamps and blobs.
     pub fn key_member(&self, shape_name: &str, member: &str) -> Result<(String, bool, bool), String> {
-        let shape = self
-            .shapes
-            .get(shape_name)
-            .ok_or_else(|| format!("no shape {shape_name}"))?;
-        let members = shape
-            .get("members")
-            .and_then(Value::as_object)
-            .ok_or_else(|| format!("{shape_name} has no members"))?;
-        let mut taken = HashSet::new();
-        for (name, value) in members {
-            let field = unique_field_name(&mut taken, name);
-            if name != member {
-                continue;
+        let (field, target, optional) = self.member(shape_name, member)?;
+        let list = match target.map(shape_type) {
+            Some("string" | "integer" | "long" | "boolean" | "double" | "float") => false,
+            Some("list") if self.item_of(target).map(shape_type) == Some("string") => true,
+            Some("list") => return Err(format!("{shape_name}.{member} is not a list of strings")),
+            _ => {
+                return Err(format!(
+                    "{shape_name}.{member} is not a scalar or a list of strings"
+                ));
             }
-            let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
-            let target = self.shapes.get(target);
-            let list = match target.map(shape_type) {
-                Some("string" | "integer" | "long" | "boolean" | "double" | "float") => false,
-                Some("list") => {
-                    let item = target
-                        .and_then(|t| t.get("member"))
-                        .and_then(|m| m.get("shape"))
-                        .and_then(Value::as_str)
-                        .and_then(|item| self.shapes.get(item));
-                    if item.map(shape_type) != Some("string") {
-                        return Err(format!("{shape_name}.{member} is not a list of strings"));
-                    }
-                    true
-                }
-                _ => {
-                    return Err(format!(
-                        "{shape_name}.{member} is not a scalar or a list of strings"
-                    ));
-                }
-            };
-            let required = shape
-                .get("required")
-                .and_then(Value::as_array)
-                .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
-            return Ok((field, !required, list));
-        }
-        Err(format!("{shape_name} has no member {member}"))
+        };
+        Ok((field, optional, list))
     }
 
     /// A member holding tags: its field, whether it is optional, and
     /// whether it is a map (else a list of `{Key, Value}` structures).
     pub fn tags_member(&self, shape_name: &str, member: &str) -> Result<(String, bool, bool), String> {
-        let shape = self
-            .shapes
-            .get(shape_name)
-            .ok_or_else(|| format!("no shape {shape_name}"))?;
-        let members = shape
-            .get("members")
-            .and_then(Value::as_object)
-            .ok_or_else(|| format!("{shape_name} has no members"))?;
-        let mut taken = HashSet::new();
-        for (name, value) in members {
-            let field = unique_field_name(&mut taken, name);
-            if name != member {
-                continue;
-            }
-            let target = value.get("shape").and_then(Value::as_str).unwrap_or_default();
-            let target = self.shapes.get(target);
-            let is_map = match target.map(shape_type) {
-                Some("map") => true,
-                Some("list") => {
-                    let item = target
-                        .and_then(|t| t.get("member"))
-                        .and_then(|m| m.get("shape"))
-                        .and_then(Value::as_str)
-                        .and_then(|item| self.shapes.get(item));
-                    let required = item
-                        .and_then(|i| i.get("required"))
-                        .and_then(Value::as_array)
-                        .map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>())
-                        .unwrap_or_default();
-                    if !(required.contains(&"Key") && required.contains(&"Value")) {
-                        return Err(format!("{shape_name}.{member} is not a list of Key/Value tags"));
-                    }
-                    false
+        let (field, target, optional) = self.member(shape_name, member)?;
+        let is_map = match target.map(shape_type) {
+            Some("map") => true,
+            Some("list") => {
+                let required: Vec<&str> = self
+                    .item_of(target)
+                    .and_then(|item| item.get("required"))
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if !(required.contains(&"Key") && required.contains(&"Value")) {
+                    return Err(format!("{shape_name}.{member} is not a list of Key/Value tags"));
                 }
-                _ => return Err(format!("{shape_name}.{member} holds no tags")),
-            };
-            let required = shape
-                .get("required")
-                .and_then(Value::as_array)
-                .is_some_and(|r| r.iter().any(|m| m.as_str() == Some(member)));
-            return Ok((field, !required, is_map));
-        }
-        Err(format!("{shape_name} has no member {member}"))
+                false
+            }
+            _ => return Err(format!("{shape_name}.{member} holds no tags")),
+        };
+        Ok((field, optional, is_map))
     }
 
     /// The field holding a structure's streaming payload, if it has one.
