@@ -162,20 +162,34 @@ mod tests {
 
     #[test]
     fn signing_names_and_targets_resolve_to_models() {
+        // Every model is found by its signing name and its target prefix,
+        // as its own metadata gives them; an unknown name finds nothing.
         let catalog = Catalog::get();
-        let names = |signing: &str| -> Vec<&str> {
-            catalog.by_signing_name(signing).iter().map(|m| m.name).collect()
-        };
-        assert_eq!(names("monitoring"), ["cloudwatch"]);
-        assert_eq!(names("elasticloadbalancing"), ["elbv2"]);
-        assert_eq!(names("dynamodb"), ["dynamodb", "dynamodbstreams"]);
-        assert_eq!(names("sts"), ["sts"]);
-        assert!(names("nosuchservice").is_empty());
-
-        let target = |prefix: &str| catalog.by_target_prefix(prefix).map(|m| m.name);
-        assert_eq!(target("DynamoDBStreams_20120810"), Some("dynamodbstreams"));
-        assert_eq!(target("AmazonSQS"), Some("sqs"));
-        assert_eq!(target("GraniteServiceVersion20100801"), Some("cloudwatch"));
+        for model in &catalog.models {
+            let by_name: Vec<&str> = catalog
+                .by_signing_name(&model.signing_name)
+                .iter()
+                .map(|m| m.name)
+                .collect();
+            assert!(
+                by_name.contains(&model.name),
+                "{} by {}",
+                model.name,
+                model.signing_name
+            );
+            if let Some(prefix) = &model.target_prefix {
+                assert_eq!(catalog.by_target_prefix(prefix).map(|m| m.name), Some(model.name));
+            }
+        }
+        assert!(catalog.by_signing_name("nosuchservice").is_empty());
+        assert!(catalog.by_target_prefix("NoSuchTarget_20000101").is_none());
+        // Models share a signing name (a service and its streams): both found.
+        assert!(
+            catalog
+                .models
+                .iter()
+                .any(|m| catalog.by_signing_name(&m.signing_name).len() > 1)
+        );
     }
 
     #[test]

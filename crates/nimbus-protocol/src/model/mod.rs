@@ -16,7 +16,7 @@ use http::HeaderName;
 use regex_lite::Regex;
 
 pub use compile::{capitalize, lower_first};
-pub use profile::{ErrorSpec, Profile, SignatureErrors};
+pub use profile::{ErrorSpec, Profile, SignatureErrors, Signing};
 pub use source::{ErrorTrait, Http, Location, Metadata, ShapeType, XmlNamespace};
 
 use crate::codec::rest::RouteIndex;

@@ -21,9 +21,8 @@ pub struct Profile {
     /// Presigned URLs past their `X-Amz-Expires` are refused before the body
     /// is read (S3).
     pub checks_presigned_expiry: bool,
-    /// Signing rules: `s3` signs the path as sent (no second URI encoding,
-    /// no normalization); anything else is SigV4's default.
-    pub signing: Option<String>,
+    /// The service's signing rules (S3's: the path signed as sent).
+    pub signing: Signing,
     /// The error codes of a malformed signature.
     pub signature_errors: SignatureErrors,
     /// S3-style request ids: `x-amz-request-id` and `x-amz-id-2` instead of
@@ -70,6 +69,20 @@ pub struct Profile {
     pub incomplete_body_code: Option<String>,
 }
 
+/// How a service's requests are signed and their signature errors worded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Signing {
+    /// SigV4's rules: the path encoded once more, the errors of the
+    /// service's protocol.
+    #[default]
+    Standard,
+    /// The path signed as sent (no second URI encoding, no normalization),
+    /// and the errors worded as object stores word them (InvalidAccessKeyId,
+    /// RequestTimeTooSkewed with the times, the canonical request shown).
+    RawPath,
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Profile {
@@ -77,7 +90,7 @@ impl Default for Profile {
             gunzip: true,
             checks_content_sha256: false,
             checks_presigned_expiry: false,
-            signing: None,
+            signing: Signing::Standard,
             signature_errors: SignatureErrors::default(),
             host_id: false,
             bare_error_element: false,

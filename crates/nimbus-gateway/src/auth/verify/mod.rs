@@ -26,6 +26,7 @@ mod skew;
 use hmac::{Hmac, KeyInit, Mac};
 use nimbus_core::AwsError;
 use nimbus_core::identity::CredentialRegistry;
+use nimbus_protocol::model::Signing;
 use nimbus_protocol::{HttpRequest, Protocol};
 use sha2::{Digest, Sha256};
 
@@ -37,10 +38,11 @@ use crate::route::Route;
 const DEFAULT_CREDENTIALS: [(&str, &str); 1] = [("test", "test")];
 
 /// What the error messages and shapes depend on: the signing rules of the
-/// service the request is for (S3's own), or its protocol family.
+/// service's signing rules (its profile's), or its protocol family.
 #[derive(Clone, Copy)]
 enum Family {
-    S3,
+    /// The path signed as sent, object-store errors (`Signing::RawPath`).
+    RawPath,
     /// Query and EC2 protocols (STS, SNS, SQS query).
     Query,
     /// JSON, rest-json and CBOR protocols (DynamoDB, SQS json, ...).
@@ -50,8 +52,8 @@ enum Family {
 impl Family {
     /// By the service's signing rules (its profile's `signing`), else its protocol.
     fn of(route: &Route) -> Self {
-        match (route.profile.signing.as_deref(), route.protocol) {
-            (Some("s3"), _) => Family::S3,
+        match (route.profile.signing, route.protocol) {
+            (Signing::RawPath, _) => Family::RawPath,
             (_, Protocol::Query | Protocol::Ec2 | Protocol::RestXml) => Family::Query,
             _ => Family::Json,
         }
@@ -220,7 +222,7 @@ pub fn before_body(
     }
     let sig = match auth {
         RequestAuth::SigV4(sig) if sig.algorithm == Algorithm::HmacSha256 => sig,
-        RequestAuth::SigV2 { access_key_id } if matches!(family, Family::S3) => {
+        RequestAuth::SigV2 { access_key_id } if matches!(family, Family::RawPath) => {
             let secret =
                 secret_of(credentials, access_key_id).ok_or_else(|| unknown_key(family, access_key_id))?;
             return sigv2::verify(request, query, access_key_id, &secret, host_path).map(|()| nothing_left());
@@ -237,7 +239,7 @@ pub fn before_body(
     let date = sig.date.as_deref().unwrap_or_default();
     match sig.location {
         SignatureLocation::Header => skew::check(family, date, config.clock.now())?,
-        SignatureLocation::Query { expires } if !matches!(family, Family::S3) => {
+        SignatureLocation::Query { expires } if !matches!(family, Family::RawPath) => {
             skew::check_presigned(family, date, expires, config.clock.now())?;
         }
         SignatureLocation::Query { .. } => {}
@@ -247,8 +249,8 @@ pub fn before_body(
         Some(hash) => hash.trim().to_owned(),
         // S3's presigned URLs sign no payload; other services' sign the
         // body's hash (the empty body's for a GET, as `aws eks get-token`).
-        None if presigned && matches!(family, Family::S3) => "UNSIGNED-PAYLOAD".to_owned(),
-        None if matches!(family, Family::S3) => {
+        None if presigned && matches!(family, Family::RawPath) => "UNSIGNED-PAYLOAD".to_owned(),
+        None if matches!(family, Family::RawPath) => {
             return Err(AwsError::new(
                 "InvalidRequest",
                 "Missing required header for this request: x-amz-content-sha256",
@@ -377,7 +379,11 @@ impl Check {
         let mut canonical_head = String::with_capacity(512);
         canonical_head.push_str(request.method.as_str());
         canonical_head.push('\n');
-        push_canonical_uri(&mut canonical_head, matches!(family, Family::S3), &request.path);
+        push_canonical_uri(
+            &mut canonical_head,
+            matches!(family, Family::RawPath),
+            &request.path,
+        );
         canonical_head.push('\n');
         push_canonical_query(&mut canonical_head, request, presigned, query);
         canonical_head.push('\n');
@@ -430,7 +436,7 @@ impl Check {
     /// SignatureDoesNotMatch in the service's words; S3 also shows what it signed.
     fn mismatch(&self, canonical_request: &str, string_to_sign: &str) -> AwsError {
         match self.family {
-            Family::S3 => AwsError::new(
+            Family::RawPath => AwsError::new(
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided. \
                  Check your key and signing method.",
@@ -457,7 +463,7 @@ fn unverifiable(family: Family) -> AwsError {
     const MESSAGE: &str = "nimbus verifies AWS4-HMAC-SHA256 signatures (and S3's SigV2): \
          this request's signature cannot be checked";
     match family {
-        Family::S3 | Family::Query => AwsError::new("SignatureDoesNotMatch", MESSAGE, 403),
+        Family::RawPath | Family::Query => AwsError::new("SignatureDoesNotMatch", MESSAGE, 403),
         Family::Json => AwsError::new("InvalidSignatureException", MESSAGE, 400),
     }
 }
@@ -466,7 +472,7 @@ fn unverifiable(family: Family) -> AwsError {
 fn expired_token(family: Family) -> AwsError {
     const MESSAGE: &str = "The security token included in the request is expired";
     match family {
-        Family::S3 => AwsError::new("ExpiredToken", "The provided token has expired.", 400),
+        Family::RawPath => AwsError::new("ExpiredToken", "The provided token has expired.", 400),
         Family::Query => AwsError::new("ExpiredToken", MESSAGE, 403),
         Family::Json => AwsError::new("ExpiredTokenException", MESSAGE, 400),
     }
@@ -475,7 +481,7 @@ fn expired_token(family: Family) -> AwsError {
 fn unknown_key(family: Family, access_key_id: &str) -> AwsError {
     const TOKEN_MESSAGE: &str = "The security token included in the request is invalid.";
     match family {
-        Family::S3 => AwsError::new(
+        Family::RawPath => AwsError::new(
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
             403,
@@ -642,14 +648,16 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 /// 64 KiB and 1 KiB of `a`, then the final empty chunk.
 pub(crate) fn documented_chain() -> ChunkSignatureChain {
     let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), b"20130524");
-    let k_region = hmac_sha256(&k_date, b"us-east-1");
-    let k_service = hmac_sha256(&k_region, b"s3");
+    // The documented scope: date, region, service, terminator.
+    let scope = "20130524/us-east-1/s3/aws4_request";
+    let parts: Vec<&str> = scope.split('/').collect();
+    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), parts[0].as_bytes());
+    let k_region = hmac_sha256(&k_date, parts[1].as_bytes());
+    let k_service = hmac_sha256(&k_region, parts[2].as_bytes());
     ChunkSignatureChain {
         access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
         signing_key: hmac_sha256(&k_service, b"aws4_request"),
-        string_to_sign_head:
-            "AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n".into(),
+        string_to_sign_head: format!("AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n{scope}\n"),
         previous: "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9".into(),
         provided: String::new(),
         data: Sha256::new(),

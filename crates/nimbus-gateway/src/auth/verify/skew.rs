@@ -65,7 +65,7 @@ fn check_age(family: Family, date: &str, now: SystemTime, max_age: i64) -> Resul
         return Ok(());
     };
     Err(match family {
-        Family::S3 => AwsError::new(
+        Family::RawPath => AwsError::new(
             "RequestTimeTooSkewed",
             "The difference between the request time and the current time is too large.",
             403,
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn s3_says_request_time_too_skewed() {
-        let error = check(Family::S3, "20130524T000000Z", at(SIGNED - 3600)).expect_err("future");
+        let error = check(Family::RawPath, "20130524T000000Z", at(SIGNED - 3600)).expect_err("future");
         assert_eq!((error.code.as_ref(), error.status), ("RequestTimeTooSkewed", 403));
     }
 
