@@ -4224,8 +4224,13 @@ pub trait S3Api: Send + Sync + 'static {
     }
 
     /// Condition keys the service reads from an input itself, on demand
-    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema).
-    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {
+    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema),
+    /// borrowing the input: read only when a policy reads keys.
+    fn input_keys<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        input: &'a dyn std::any::Any,
+    ) -> nimbus_core::authz::LazyKeys<'a> {
         let _ = (ctx, input);
         nimbus_core::authz::LazyKeys::default()
     }

@@ -39,19 +39,20 @@ pub struct Resource {
     pub policy: Option<String>,
     /// The condition keys it gives values to (`aws:ResourceTag/*`,
     /// `s3:ExistingObjectTag/*`), read only when a policy reads keys.
-    pub keys: LazyKeys,
+    pub keys: LazyKeys<'static>,
 }
 
 /// Condition keys read on demand (a resource's, or what a service reads of a
 /// request): most decisions read none, and reading them may cost a store
-/// read (an object's tags, a table's key schema).
+/// read (an object's tags, a table's key schema). A request's keys may
+/// borrow the request (`'a`): nothing is copied unless a policy reads them.
 #[derive(Clone, Default)]
-pub struct LazyKeys(Option<Arc<KeyReader>>);
+pub struct LazyKeys<'a>(Option<Arc<KeyReader<'a>>>);
 
-type KeyReader = dyn Fn() -> Vec<(String, Vec<String>)> + Send + Sync;
+type KeyReader<'a> = dyn Fn() -> Vec<(String, Vec<String>)> + Send + Sync + 'a;
 
-impl LazyKeys {
-    pub fn new(read: impl Fn() -> Vec<(String, Vec<String>)> + Send + Sync + 'static) -> Self {
+impl<'a> LazyKeys<'a> {
+    pub fn new(read: impl Fn() -> Vec<(String, Vec<String>)> + Send + Sync + 'a) -> Self {
         LazyKeys(Some(Arc::new(read)))
     }
 
@@ -64,7 +65,7 @@ impl LazyKeys {
     }
 
     /// `aws:ResourceTag/<key>` for each tag.
-    pub fn tags<'a>(prefix: &str, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    pub fn tags<'t>(prefix: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> Self {
         let keys = tags
             .into_iter()
             .map(|(key, value)| (format!("{prefix}{key}"), vec![value.to_owned()]))
@@ -77,7 +78,7 @@ impl LazyKeys {
     }
 }
 
-impl fmt::Debug for LazyKeys {
+impl fmt::Debug for LazyKeys<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.0.is_some() {
             "LazyKeys(..)"
@@ -89,13 +90,13 @@ impl fmt::Debug for LazyKeys {
 
 /// Keys are read from the resource itself: two resources with the same ARN,
 /// owner and policy are the same resource.
-impl PartialEq for LazyKeys {
+impl PartialEq for LazyKeys<'_> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl Eq for LazyKeys {}
+impl Eq for LazyKeys<'_> {}
 
 impl Resource {
     /// An action on no particular resource, in the caller's account.
@@ -109,9 +110,9 @@ impl Resource {
     }
 }
 
-/// What a request asks to do.
+/// What a request asks to do (borrowing the request for its keys).
 #[derive(Debug, Clone)]
-pub struct Access {
+pub struct Access<'a> {
     /// `sqs:SendMessage`.
     pub action: &'static str,
     pub resources: Vec<Resource>,
@@ -120,7 +121,7 @@ pub struct Access {
     pub keys: ConditionKeys,
     /// Condition keys the service reads from the request itself, on demand
     /// (DynamoDB's `dynamodb:LeadingKeys` needs the table's key schema).
-    pub input_keys: LazyKeys,
+    pub input_keys: LazyKeys<'a>,
 }
 
 /// Condition keys and their values; names are mostly fixed (`s3:prefix`),
@@ -182,7 +183,7 @@ pub trait Authorizer: Send + Sync {
     fn authorize<'a>(
         &'a self,
         ctx: &'a RequestContext,
-        access: &'a Access,
+        access: &'a Access<'_>,
     ) -> BoxFuture<'a, Result<(), Denial>>;
 }
 
@@ -194,7 +195,7 @@ impl Enforcement {
     /// Holds a request to `access` when IAM is enforced: for handlers that
     /// decide item by item (S3's DeleteObjects) or ask a second action (a
     /// copy's source).
-    pub async fn check(&self, ctx: &RequestContext, access: &Access) -> Result<(), Denial> {
+    pub async fn check(&self, ctx: &RequestContext, access: &Access<'_>) -> Result<(), Denial> {
         match &self.0 {
             Some(authorizer) => authorizer.authorize(ctx, access).await,
             None => Ok(()),

@@ -203,7 +203,11 @@ impl DynamoDbApi for DynamoDb {
         Ok(crate::access::table_resource(ctx, named))
     }
 
-    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {
+    fn input_keys<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        input: &'a dyn std::any::Any,
+    ) -> nimbus_core::authz::LazyKeys<'a> {
         self.leading_keys(ctx, input)
     }
 

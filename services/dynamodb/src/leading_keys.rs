@@ -5,6 +5,7 @@
 //! schema, so the value is read only when some policy reads keys.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -23,18 +24,21 @@ use crate::key_range::key_condition;
 use crate::schema::KeyAttr;
 use crate::storage::{namespace, table_meta};
 
-/// Where a request's partition key values are.
-enum Named {
+/// Where a request's partition key values are (borrowed from the request
+/// for item requests: nothing is copied unless a policy reads keys).
+enum Named<'a> {
     /// In keys or items (their attribute named by the schema).
-    Attributes(Vec<IndexMap<String, AttributeValue>>),
+    Attributes(Vec<Cow<'a, Attributes>>),
     /// In a Query's KeyConditionExpression, on the table or an index.
     KeyCondition {
-        index: Option<String>,
-        expression: String,
-        names: Option<IndexMap<String, String>>,
-        values: Option<ExpressionValues>,
+        index: Option<&'a str>,
+        expression: &'a str,
+        names: Option<&'a IndexMap<String, String>>,
+        values: Option<&'a ExpressionValues>,
     },
 }
+
+type Attributes = IndexMap<String, AttributeValue>;
 
 /// A key value as the condition key's string (numbers as written, binary
 /// as base64).
@@ -48,33 +52,41 @@ fn key_text(value: &AttributeValue) -> Option<String> {
 }
 
 /// What an input names, if it is an item request.
-fn named(input: &dyn Any) -> Option<(String, Named)> {
+fn named(input: &dyn Any) -> Option<(&str, Named<'_>)> {
+    fn attributes<'a>(table: &'a str, key: &'a Attributes) -> Option<(&'a str, Named<'a>)> {
+        Some((table, Named::Attributes(vec![Cow::Borrowed(key)])))
+    }
     if let Some(i) = input.downcast_ref::<GetItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
+        return attributes(&i.table_name, &i.key);
     }
     if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
+        return attributes(&i.table_name, &i.key);
     }
     if let Some(i) = input.downcast_ref::<UpdateItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(vec![i.key.clone()])));
+        return attributes(&i.table_name, &i.key);
     }
     if let Some(i) = input.downcast_ref::<PutItemInput>() {
-        return Some((i.table_name.clone(), Named::Attributes(vec![i.item.clone()])));
+        return attributes(&i.table_name, &i.item);
     }
     let query = input.downcast_ref::<QueryInput>()?;
     Some((
-        query.table_name.clone(),
+        &query.table_name,
         Named::KeyCondition {
-            index: query.index_name.clone(),
-            expression: query.key_condition_expression.clone()?,
-            names: query.expression_attribute_names.clone(),
-            values: query.expression_attribute_values.clone(),
+            index: query.index_name.as_deref(),
+            expression: query.key_condition_expression.as_deref()?,
+            names: query.expression_attribute_names.as_ref(),
+            values: query.expression_attribute_values.as_ref(),
         },
     ))
 }
 
 /// The partition key values, read with the table's schema.
-fn leading_keys(store: &Store, ns: &Namespace, table: &str, named: &Named) -> Result<Vec<String>, AwsError> {
+fn leading_keys(
+    store: &Store,
+    ns: &Namespace,
+    table: &str,
+    named: &Named<'_>,
+) -> Result<Vec<String>, AwsError> {
     let txn = store.begin_read()?;
     let Some(meta) = table_meta(&txn.open(ns)?, table)? else {
         return Ok(Vec::new());
@@ -95,12 +107,11 @@ fn leading_keys(store: &Store, ns: &Namespace, table: &str, named: &Named) -> Re
             names,
             values,
         } => {
-            let (hash, range): (&KeyAttr, Option<&KeyAttr>) =
-                match index.as_deref().and_then(|i| meta.index(i)) {
-                    Some(index) => (&index.hash_key, index.range_key.as_ref()),
-                    None => (&meta.hash_key, meta.range_key.as_ref()),
-                };
-            let subs = Substitutions::new(names.clone(), values.clone())?;
+            let (hash, range): (&KeyAttr, Option<&KeyAttr>) = match index.and_then(|i| meta.index(i)) {
+                Some(index) => (&index.hash_key, index.range_key.as_ref()),
+                None => (&meta.hash_key, meta.range_key.as_ref()),
+            };
+            let subs = Substitutions::new(names.cloned(), values.cloned())?;
             let condition = parse_condition(expression, ExpressionKind::KeyCondition, &subs)?;
             key_condition(condition, hash, range)?.0
         }
@@ -110,9 +121,11 @@ fn leading_keys(store: &Store, ns: &Namespace, table: &str, named: &Named) -> Re
 
 impl DynamoDb {
     /// `dynamodb:LeadingKeys` of an item request, read when asked.
-    pub(crate) fn leading_keys(&self, ctx: &RequestContext, input: &dyn Any) -> LazyKeys {
+    pub(crate) fn leading_keys<'a>(&self, ctx: &'a RequestContext, input: &'a dyn Any) -> LazyKeys<'a> {
         match named(input) {
-            Some((table, named)) => self.lazy_leading_keys(ctx, table, named),
+            Some((table, named)) => {
+                self.lazy_leading_keys(move || namespace(ctx), Cow::Borrowed(table), named)
+            }
             None => LazyKeys::default(),
         }
     }
@@ -123,20 +136,28 @@ impl DynamoDb {
         &self,
         ctx: &RequestContext,
         table: &str,
-        keys: Vec<IndexMap<String, AttributeValue>>,
-    ) -> LazyKeys {
+        keys: Vec<Attributes>,
+    ) -> LazyKeys<'static> {
         if keys.is_empty() {
             return LazyKeys::default();
         }
-        self.lazy_leading_keys(ctx, table.to_owned(), Named::Attributes(keys))
-    }
-
-    fn lazy_leading_keys(&self, ctx: &RequestContext, table: String, named: Named) -> LazyKeys {
         let Ok(ns) = namespace(ctx) else {
             return LazyKeys::default();
         };
+        let keys = keys.into_iter().map(Cow::Owned).collect();
+        let namespace = move || Ok(ns.clone());
+        self.lazy_leading_keys(namespace, Cow::Owned(table.to_owned()), Named::Attributes(keys))
+    }
+
+    fn lazy_leading_keys<'a>(
+        &self,
+        namespace: impl Fn() -> Result<Namespace, AwsError> + Send + Sync + 'a,
+        table: Cow<'a, str>,
+        named: Named<'a>,
+    ) -> LazyKeys<'a> {
         let store = Arc::clone(&self.store);
-        LazyKeys::new(move || match leading_keys(&store, &ns, &table, &named) {
+        let read = move || leading_keys(&store, &namespace()?, &table, &named);
+        LazyKeys::new(move || match read() {
             Ok(values) if !values.is_empty() => vec![("dynamodb:LeadingKeys".to_owned(), values)],
             // A request the handler will refuse (no such table, a bad
             // expression) names no key.

@@ -257,7 +257,7 @@ impl S3 {
 
     /// `s3:ExistingObjectTag/<key>`: the current version's tags, read from
     /// the store only when a policy reads condition keys.
-    fn object_tag_keys(&self, bucket: &str, key: &str) -> LazyKeys {
+    fn object_tag_keys(&self, bucket: &str, key: &str) -> LazyKeys<'static> {
         let store = Arc::clone(&self.store);
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         LazyKeys::new(move || {
@@ -276,7 +276,7 @@ impl S3 {
 }
 
 /// `aws:ResourceTag/<key>`: a bucket's tags.
-fn bucket_tag_keys(bucket: &BucketAccess<'_>) -> LazyKeys {
+fn bucket_tag_keys(bucket: &BucketAccess<'_>) -> LazyKeys<'static> {
     let pairs = bucket.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
     LazyKeys::tags("aws:ResourceTag/", pairs)
 }

@@ -332,7 +332,11 @@ pub fn render_trait(out: &mut String, spec: &Spec, ops: &[Op]) {
         );
     }
     out.push_str(
-        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        named: ResourceRef<'_>,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let resource = Resource {\n            arn: named.value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n            keys: Default::default(),\n        };\n        async { Ok(resource) }\n    }\n\n    /// Condition keys the service reads from an input itself, on demand\n    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema).\n    fn input_keys(&self, ctx: &RequestContext, input: &dyn std::any::Any) -> nimbus_core::authz::LazyKeys {\n        let _ = (ctx, input);\n        nimbus_core::authz::LazyKeys::default()\n    }\n\n",
+        "    /// The resource an input names (a `kind` of operations.txt with the\n    /// member's value), for IAM: its ARN, owner and resource policy.\n    fn resource(\n        &self,\n        ctx: &RequestContext,\n        named: ResourceRef<'_>,\n    ) -> impl Future<Output = Result<Resource, AwsError>> + Send {\n        let resource = Resource {\n            arn: named.value.to_owned(),\n            account: ctx.account_id.clone(),\n            policy: None,\n            keys: Default::default(),\n        };\n        async { Ok(resource) }\n    }\n\n    /// Condition keys the service reads from an input itself, on demand\n    /// (DynamoDB's dynamodb:LeadingKeys needs the table's key schema),\n    /// borrowing the input: read only when a policy reads keys.\n    fn input_keys<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        input: &'a dyn std::any::Any,
+    ) -> nimbus_core::authz::LazyKeys<'a> {\n        let _ = (ctx, input);\n        nimbus_core::authz::LazyKeys::default()\n    }\n\n",
     );
     out.push_str(
         "    /// A refused request, in the service's error shape.\n    fn access_denied(&self, denial: Denial) -> AwsError {\n        AwsError::new(\"AccessDenied\", denial.message(), 403)\n    }\n\n",

@@ -21,9 +21,11 @@
 //! ([`declared_sha256`], [`check_body`], [`RunningSha256`] for streamed
 //! bodies), which shares the one hash of the body with [`PendingSignature`].
 
+mod keys;
 mod skew;
 
 use hmac::{Hmac, KeyInit, Mac};
+use keys::{Digest32, Hex, hmac_sha256, signing_key};
 use nimbus_core::AwsError;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::model::Signing;
@@ -136,11 +138,12 @@ pub fn check_body(
         return Ok(());
     }
     let body_sha256 = sha256_hex(body);
+    let body_sha256 = body_sha256.as_str();
     if let Some(signature) = signature {
-        signature.finish(&body_sha256)?;
+        signature.finish(body_sha256)?;
     }
     match declared {
-        Some(declared) => declared.check(&body_sha256),
+        Some(declared) => declared.check(body_sha256),
         None => Ok(()),
     }
 }
@@ -148,11 +151,8 @@ pub fn check_body(
 /// The SHA-256 of the empty body, which GETs and DELETEs declare.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-fn sha256_hex(body: &[u8]) -> String {
-    if body.is_empty() {
-        return EMPTY_SHA256.to_owned();
-    }
-    hex(&Sha256::digest(body))
+fn sha256_hex(body: &[u8]) -> Hex {
+    Hex::of(&Sha256::digest(body))
 }
 
 /// Hashes a streamed body as it arrives, for [`DeclaredSha256::check`] at its end.
@@ -174,7 +174,7 @@ impl RunningSha256 {
     }
 
     pub fn finish(self) -> Result<(), AwsError> {
-        self.declared.check(&hex(&self.hasher.finalize()))
+        self.declared.check(Hex::of(&self.hasher.finalize()).as_str())
     }
 }
 
@@ -282,7 +282,7 @@ pub fn before_body(
 /// for every chunk, the final empty one included.
 pub struct ChunkSignatureChain {
     access_key_id: String,
-    signing_key: Vec<u8>,
+    signing_key: Digest32,
     /// `AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n`.
     string_to_sign_head: String,
     previous: String,
@@ -293,10 +293,11 @@ pub struct ChunkSignatureChain {
 
 impl ChunkSignatureChain {
     fn after_seed(check: Check) -> Self {
+        let string_to_sign_head = format!("AWS4-HMAC-SHA256-PAYLOAD\n{}", check.date_and_scope());
         ChunkSignatureChain {
             access_key_id: check.access_key_id,
             signing_key: check.signing_key,
-            string_to_sign_head: format!("AWS4-HMAC-SHA256-PAYLOAD\n{}", check.date_and_scope),
+            string_to_sign_head,
             previous: check.provided,
             provided: String::new(),
             data: Sha256::new(),
@@ -316,13 +317,14 @@ impl ChunkSignatureChain {
 
     /// The current chunk's data is complete: its signature must match.
     pub fn end(&mut self) -> Result<(), AwsError> {
-        let data_sha256 = hex(&std::mem::take(&mut self.data).finalize());
+        let data_sha256 = Hex::of(&std::mem::take(&mut self.data).finalize());
+        let data_sha256 = data_sha256.as_str();
         let string_to_sign = format!(
             "{}{}\n{EMPTY_SHA256}\n{data_sha256}",
             self.string_to_sign_head, self.previous
         );
-        let expected = hex(&hmac_sha256(&self.signing_key, string_to_sign.as_bytes()));
-        if expected != self.provided {
+        let expected = Hex::of(&hmac_sha256(&self.signing_key, string_to_sign.as_bytes()));
+        if expected.as_str() != self.provided {
             return Err(AwsError::new(
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided. \
@@ -334,7 +336,7 @@ impl ChunkSignatureChain {
             .with_field("SignatureProvided", self.provided.clone())
             .with_field("StringToSignBytes", spaced_hex(string_to_sign.as_bytes())));
         }
-        self.previous = expected;
+        self.previous = expected.as_str().to_owned();
         Ok(())
     }
 }
@@ -359,9 +361,7 @@ struct Check {
     canonical_head: String,
     /// `AWS4-HMAC-SHA256\n<date>\n<scope>\n`.
     string_to_sign_head: String,
-    /// `<date>\n<scope>\n`, which chunk signatures sign too.
-    date_and_scope: String,
-    signing_key: Vec<u8>,
+    signing_key: Digest32,
 }
 
 impl Check {
@@ -391,42 +391,56 @@ impl Check {
         canonical_head.push('\n');
         canonical_head.push_str(sig.signed_headers.as_str());
         canonical_head.push('\n');
-        let date_and_scope = format!(
-            "{}\n{}/{region}/{}/{}\n",
+        let mut string_to_sign_head = String::with_capacity(128);
+        for part in [
+            Algorithm::HmacSha256.as_str(),
+            "\n",
             sig.date.as_deref().unwrap_or_default(),
+            "\n",
             scope.date(),
+            "/",
+            region,
+            "/",
             scope.service(),
+            "/",
             scope.terminator(),
-        );
-        let string_to_sign_head = format!("{}\n{date_and_scope}", Algorithm::HmacSha256.as_str());
-        let signing_key = signing_key(secret, scope.date(), region, scope.service());
+            "\n",
+        ] {
+            string_to_sign_head.push_str(part);
+        }
         Check {
             family,
             access_key_id: scope.access_key_id().to_owned(),
             provided: sig.signature.to_ascii_lowercase(),
             canonical_head,
             string_to_sign_head,
-            date_and_scope,
-            signing_key,
+            signing_key: signing_key(secret, scope.date(), region, scope.service()),
         }
+    }
+
+    /// `<date>\n<scope>\n`, which chunk signatures sign too.
+    fn date_and_scope(&self) -> &str {
+        &self.string_to_sign_head[Algorithm::HmacSha256.as_str().len() + 1..]
     }
 
     fn verify(&self, payload_hash: &str) -> Result<(), AwsError> {
         // Hashed in pieces: the strings are built only to word a mismatch.
-        let request_hash = hex(&Sha256::new()
-            .chain_update(self.canonical_head.as_bytes())
-            .chain_update(payload_hash.as_bytes())
-            .finalize());
-        let expected = match <Hmac<Sha256> as KeyInit>::new_from_slice(&self.signing_key) {
-            Ok(mac) => hex(&mac
+        let request_hash = Hex::of(
+            &Sha256::new()
+                .chain_update(self.canonical_head.as_bytes())
+                .chain_update(payload_hash.as_bytes())
+                .finalize(),
+        );
+        let request_hash = request_hash.as_str();
+        if let Ok(mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.signing_key) {
+            let expected = mac
                 .chain_update(self.string_to_sign_head.as_bytes())
                 .chain_update(request_hash.as_bytes())
                 .finalize()
-                .into_bytes()),
-            Err(_) => String::new(),
-        };
-        if expected == self.provided {
-            return Ok(());
+                .into_bytes();
+            if Hex::of(&expected).as_str() == self.provided {
+                return Ok(());
+            }
         }
         let canonical_request = format!("{}{payload_hash}", self.canonical_head);
         let string_to_sign = format!("{}{request_hash}", self.string_to_sign_head);
@@ -591,58 +605,6 @@ fn encode_into(out: &mut String, text: &str) {
     }
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length; the error branch cannot happen.
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
-}
-
-/// Signing keys a client derives once a day per region and service: kept
-/// so that each request costs one HMAC, not five.
-type KeyCache = std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>;
-
-/// Keys kept at most (a bound on memory; a busy server signs with few).
-const MAX_SIGNING_KEYS: usize = 1024;
-
-/// SigV4's signing key: HMAC chain over date, region, service and
-/// `aws4_request`, from `AWS4<secret>`.
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    static KEYS: std::sync::OnceLock<KeyCache> = std::sync::OnceLock::new();
-    let cache = KEYS.get_or_init(KeyCache::default);
-    let id = format!("{secret}\n{date}\n{region}\n{service}");
-    if let Ok(keys) = cache.lock()
-        && let Some(key) = keys.get(&id)
-    {
-        return key.clone();
-    }
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, service.as_bytes());
-    let key = hmac_sha256(&k_service, b"aws4_request");
-    if let Ok(mut keys) = cache.lock() {
-        if keys.len() >= MAX_SIGNING_KEYS {
-            keys.clear();
-        }
-        keys.insert(id, key.clone());
-    }
-    key
-}
-
 #[cfg(test)]
 /// The chunked upload example of AWS's SigV4 streaming documentation:
 /// 64 KiB and 1 KiB of `a`, then the final empty chunk.
@@ -651,12 +613,9 @@ pub(crate) fn documented_chain() -> ChunkSignatureChain {
     // The documented scope: date, region, service, terminator.
     let scope = "20130524/us-east-1/s3/aws4_request";
     let parts: Vec<&str> = scope.split('/').collect();
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), parts[0].as_bytes());
-    let k_region = hmac_sha256(&k_date, parts[1].as_bytes());
-    let k_service = hmac_sha256(&k_region, parts[2].as_bytes());
     ChunkSignatureChain {
         access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-        signing_key: hmac_sha256(&k_service, b"aws4_request"),
+        signing_key: keys::derive(secret, parts[0], parts[1], parts[2]),
         string_to_sign_head: format!("AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n{scope}\n"),
         previous: "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9".into(),
         provided: String::new(),

@@ -50,7 +50,7 @@ fn the_aws_test_suite_example_verifies() {
 
 #[test]
 fn declared_body_hash_is_checked_once_for_both_checks() {
-    let declared = DeclaredSha256(hex(&Sha256::digest(b"body")));
+    let declared = DeclaredSha256(Hex::of(&Sha256::digest(b"body")).as_str().to_owned());
     assert!(check_body(b"body", None, Some(&declared)).is_ok());
     let error = check_body(b"other", None, Some(&declared)).expect_err("mismatch");
     assert_eq!(
