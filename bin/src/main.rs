@@ -69,6 +69,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         store: Arc::clone(&store),
         clock: Clock::real(),
         credentials: Arc::clone(&credentials),
+        endpoint: format!("http://{}", loopback_of(bound)),
     };
     let built = services::all(&environment);
     let config = GatewayConfig {
@@ -122,4 +123,13 @@ fn open_store(cli: &Cli) -> Result<Store, String> {
     let sweep = store.sweep_report();
     tracing::debug!(?sweep, "store opened");
     Ok(store)
+}
+
+/// The address local processes (Lambda functions) reach nimbus at: the
+/// bound one, or loopback when nimbus listens on every address.
+fn loopback_of(bound: SocketAddr) -> SocketAddr {
+    match bound.ip().is_unspecified() {
+        true => SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), bound.port()),
+        false => bound,
+    }
 }

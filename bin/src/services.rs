@@ -18,6 +18,8 @@ pub struct Environment {
     /// Credentials issued by STS and access keys created by IAM, shared with
     /// the gateway to resolve accounts.
     pub credentials: Arc<CredentialRegistry>,
+    /// Where nimbus answers (what Lambda functions call it at).
+    pub endpoint: String,
 }
 
 /// Every implemented service, and the authorizer `--enforce-iam` holds
@@ -57,6 +59,9 @@ pub fn all(env: &Environment) -> Built {
         .with_clock(env.clock.clone())
         .with_roles(iam.role_directory())
         .with_store(Arc::clone(&env.store));
+    let lambda = nimbus_lambda::Lambda::new(Arc::clone(&env.store), env.clock.clone())
+        .with_endpoint(env.endpoint.clone());
+    lambda.start_reaper();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::new(nimbus_sts_api::StsServer(sts)),
         // After STS: resetting STS empties the registry, IAM refills it.
@@ -70,6 +75,7 @@ pub fn all(env: &Environment) -> Built {
         Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
             nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
         )),
+        Arc::new(nimbus_lambda_api::LambdaServer(lambda)),
     ];
     Built { services, authorizer }
 }

@@ -59,6 +59,7 @@ fn resource_type(kind: &str) -> Option<&'static str> {
         "instance-profile" => "instance-profile",
         "policy" | "policy-name" => "policy",
         "mfa" => "mfa",
+        "function" => "function",
         _ => return None,
     })
 }

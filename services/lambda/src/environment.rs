@@ -1,0 +1,177 @@
+//! An execution environment: the function's runtime as a local process
+//! (its own process group), its Runtime API, and the log lines it writes.
+//! One invocation at a time; reused while warm, ended at a timeout.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nimbus_runtime::Clock;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::runtime_api::{Invocation, Outcome, RuntimeApi};
+use crate::runtimes::Launch;
+
+/// What an environment is started with.
+pub struct Spec {
+    pub launch: Launch,
+    pub task_root: PathBuf,
+    /// The reserved variables and the function's own.
+    pub variables: Vec<(String, String)>,
+}
+
+/// How an invocation ended, seen from outside the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Reported(Outcome),
+    /// The deadline passed; the environment was ended.
+    TimedOut,
+    /// The process exited (or failed to initialise) before answering.
+    Exited {
+        init_error: Option<Outcome>,
+        status: String,
+    },
+}
+
+pub struct Environment {
+    api: RuntimeApi,
+    invocations: mpsc::Sender<Invocation>,
+    process_group: i32,
+    exited: watch::Receiver<Option<String>>,
+    /// Lines the process wrote since the current invocation began.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Environment {
+    pub async fn start(spec: Spec) -> Result<Environment, String> {
+        let (api, invocations) = RuntimeApi::start()
+            .await
+            .map_err(|e| format!("cannot serve the Runtime API: {e}"))?;
+        let mut command = match &spec.launch {
+            Launch::Interpreter { program, client } => {
+                let mut command = tokio::process::Command::new(program);
+                command.arg(client);
+                command
+            }
+            Launch::Bootstrap(bootstrap) => tokio::process::Command::new(bootstrap),
+        };
+        command
+            .current_dir(&spec.task_root)
+            .env_clear()
+            .envs(spec.variables.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        let process_group = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(collect_lines(stdout, Arc::clone(&log)));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(collect_lines(stderr, Arc::clone(&log)));
+        }
+        let (exit_sender, exited) = watch::channel(None);
+        tokio::spawn(async move {
+            let status = match child.wait().await {
+                Ok(status) => status.to_string(),
+                Err(error) => error.to_string(),
+            };
+            let _ = exit_sender.send(Some(status));
+        });
+        Ok(Environment {
+            api,
+            invocations,
+            process_group,
+            exited,
+            log,
+        })
+    }
+
+    /// Whether the process still runs.
+    pub fn alive(&self) -> bool {
+        self.exited.borrow().is_none()
+    }
+
+    /// Runs one invocation until the runtime answers, the process exits or
+    /// the timeout passes (then the environment is ended).
+    pub async fn invoke(
+        &self,
+        clock: &Clock,
+        timeout: Duration,
+        build: impl FnOnce(oneshot::Sender<Outcome>) -> Invocation,
+    ) -> Ended {
+        if let Ok(mut log) = self.log.lock() {
+            log.clear();
+        }
+        let (reply, outcome) = oneshot::channel();
+        let mut exited = self.exited.clone();
+        let sent = self.invocations.send(build(reply));
+        let waited = async {
+            if sent.await.is_err() {
+                return None;
+            }
+            outcome.await.ok()
+        };
+        tokio::select! {
+            outcome = waited => match outcome {
+                Some(outcome) => Ended::Reported(outcome),
+                None => self.exit(&mut self.exited.clone()).await,
+            },
+            _ = async { exited.wait_for(Option::is_some).await.is_ok() } => self.exit(&mut self.exited.clone()).await,
+            () = clock.sleep(timeout) => {
+                self.end();
+                Ended::TimedOut
+            }
+        }
+    }
+
+    async fn exit(&self, exited: &mut watch::Receiver<Option<String>>) -> Ended {
+        let status = exited
+            .wait_for(Option::is_some)
+            .await
+            .map(|s| s.clone().unwrap_or_default())
+            .unwrap_or_default();
+        Ended::Exited {
+            init_error: self.api.init_error(),
+            status,
+        }
+    }
+
+    /// The log lines of the current (or last) invocation, once the process
+    /// has had a moment to write what it printed before answering.
+    pub async fn log_lines(&self) -> Vec<String> {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.log.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    /// Ends the process group (the runtime and whatever it started).
+    pub fn end(&self) {
+        if self.process_group > 0 {
+            let group = nix::unistd::Pid::from_raw(self.process_group);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+}
+
+impl Drop for Environment {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+async fn collect_lines(stream: impl AsyncRead + Unpin, log: Arc<Mutex<Vec<String>>>) {
+    let mut lines = BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Ok(mut log) = log.lock() {
+            log.push(line);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Invoke: the event goes to a warm execution environment of the function
+//! (or a new one), and the runtime's answer comes back as Lambda shapes
+//! it: the payload, X-Amz-Function-Error, the log tail.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_lambda_api::*;
+
+use crate::Lambda;
+use crate::environment::{Ended, Environment, Spec};
+use crate::names;
+use crate::records::FunctionRecord;
+use crate::runtime_api::{Invocation, Outcome};
+use crate::{code, runtimes};
+
+/// Lambda's limit for a synchronous invocation's payload (6 MB).
+const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// What LogType Tail returns of the log: its last 4 KB.
+const TAIL_BYTES: usize = 4096;
+
+impl Lambda {
+    pub(crate) async fn invoke(
+        &self,
+        ctx: &RequestContext,
+        input: InvocationRequest,
+    ) -> Result<InvocationResponse, AwsError> {
+        let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
+        let record = self.load(ctx, &function).await?;
+        check_state(&record.config)?;
+        let payload = input.payload.clone().unwrap_or_default();
+        check_payload(&payload)?;
+        match input.invocation_type.as_deref().unwrap_or("RequestResponse") {
+            "DryRun" => Ok(InvocationResponse {
+                status_code: Some(204),
+                ..Default::default()
+            }),
+            "RequestResponse" => self.invoke_now(ctx, &record, payload, &input).await,
+            other => Err(errors::invalid_parameter_value(format!(
+                "nimbus does not run InvocationType {other} invocations yet: use RequestResponse or DryRun"
+            ))),
+        }
+    }
+
+    async fn invoke_now(
+        &self,
+        ctx: &RequestContext,
+        record: &FunctionRecord,
+        payload: Bytes,
+        input: &InvocationRequest,
+    ) -> Result<InvocationResponse, AwsError> {
+        let config = &record.config;
+        let name = config.function_name.clone().unwrap_or_default();
+        let key = self.pool_key(ctx, &name);
+        let revision = record.revision().to_owned();
+        let environment = match self.pool.take(&key, &revision) {
+            Some(warm) => warm,
+            None => Arc::new(self.start_environment(ctx, record).await?),
+        };
+        let timeout_secs = u64::try_from(config.timeout.unwrap_or(3)).unwrap_or(3);
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let arn = config.function_arn.clone().unwrap_or_default();
+        let deadline_ms = self.clock.now_epoch_millis() + timeout_secs * 1000;
+        let client_context = input
+            .client_context
+            .as_deref()
+            .and_then(|text| BASE64.decode(text).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let started = Instant::now();
+        let id = request_id.clone();
+        let ended = environment
+            .invoke(&self.clock, Duration::from_secs(timeout_secs), move |reply| {
+                Invocation {
+                    request_id: id,
+                    payload,
+                    deadline_ms,
+                    function_arn: arn,
+                    trace_id: format!(
+                        "Root=1-{:08x}-{}",
+                        deadline_ms / 1000,
+                        uuid::Uuid::new_v4().simple()
+                    ),
+                    client_context,
+                    reply,
+                }
+            })
+            .await;
+        let elapsed = started.elapsed();
+        let tail = input.log_type.as_deref() == Some("Tail");
+        let lines = match tail {
+            true => environment.log_lines().await,
+            false => Vec::new(),
+        };
+        self.pool
+            .give_back(&key, &revision, environment, self.clock.now());
+        let (status_payload, function_error) = shape(&ended, &request_id, timeout_secs);
+        let log_result = tail.then(|| {
+            let memory = config.memory_size.unwrap_or(128);
+            tail_of(&log_text(
+                &request_id,
+                &lines,
+                elapsed,
+                memory,
+                &ended,
+                timeout_secs,
+            ))
+        });
+        Ok(InvocationResponse {
+            status_code: Some(200),
+            function_error,
+            log_result,
+            payload: Some(status_payload),
+            executed_version: Some("$LATEST".to_owned()),
+            ..Default::default()
+        })
+    }
+
+    async fn start_environment(
+        &self,
+        ctx: &RequestContext,
+        record: &FunctionRecord,
+    ) -> Result<Environment, AwsError> {
+        let config = &record.config;
+        let runtime = config.runtime.clone().unwrap_or_default();
+        let zip = self.read_package(record).await?;
+        let task_root = code::unpack(self.store.data_dir(), &record.code_hex, &zip)?;
+        let launch =
+            runtimes::launch(&runtime, &task_root, self.store.data_dir()).map_err(errors::invalid_runtime)?;
+        let variables = self.variables(ctx, config, &task_root.to_string_lossy());
+        Environment::start(Spec {
+            launch,
+            task_root,
+            variables,
+        })
+        .await
+        .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))
+    }
+
+    async fn read_package(&self, record: &FunctionRecord) -> Result<Vec<u8>, AwsError> {
+        let mut reader = self.store.blobs().open(&record.code).await?;
+        let mut zip = Vec::new();
+        while let Some(chunk) = reader.next_chunk().await? {
+            zip.extend_from_slice(&chunk);
+        }
+        Ok(zip)
+    }
+
+    /// The function's variables, then the ones Lambda reserves.
+    fn variables(
+        &self,
+        ctx: &RequestContext,
+        config: &FunctionConfiguration,
+        task_root: &str,
+    ) -> Vec<(String, String)> {
+        let name = config.function_name.clone().unwrap_or_default();
+        let runtime = config.runtime.clone().unwrap_or_default();
+        let today = crate::functions::last_modified(&self.clock)[..10].replace('-', "/");
+        let mut variables: Vec<(String, String)> = config
+            .environment
+            .as_ref()
+            .and_then(|env| env.variables.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let reserved = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("LANG", "en_US.UTF-8".to_owned()),
+            ("TZ", ":UTC".to_owned()),
+            ("PYTHONUNBUFFERED", "1".to_owned()),
+            ("LAMBDA_TASK_ROOT", task_root.to_owned()),
+            ("LAMBDA_RUNTIME_DIR", task_root.to_owned()),
+            ("_HANDLER", config.handler.clone().unwrap_or_default()),
+            ("AWS_REGION", ctx.region.clone()),
+            ("AWS_DEFAULT_REGION", ctx.region.clone()),
+            ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{runtime}")),
+            ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                config.memory_size.unwrap_or(128).to_string(),
+            ),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("{today}/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+            ),
+            // The account's own credentials, until execution roles are assumed.
+            ("AWS_ACCESS_KEY_ID", ctx.account_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+        ];
+        variables.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        variables
+    }
+}
+
+fn check_state(config: &FunctionConfiguration) -> Result<(), AwsError> {
+    match config.state.as_deref() {
+        Some("Active") | None => Ok(()),
+        Some("Failed") => Err(errors::invalid_runtime(
+            config
+                .state_reason
+                .clone()
+                .unwrap_or_else(|| "The function could not be created.".to_owned()),
+        )),
+        Some(state) => Err(errors::resource_conflict(format!(
+            "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+        ))),
+    }
+}
+
+fn check_payload(payload: &[u8]) -> Result<(), AwsError> {
+    if payload.len() > MAX_SYNC_PAYLOAD {
+        // Not the model's RequestTooLargeException: what Lambda answers.
+        return Err(AwsError::new(
+            "RequestEntityTooLargeException",
+            format!(
+                "{} byte payload is too large for the RequestResponse invocation type (limit {MAX_SYNC_PAYLOAD} bytes)",
+                payload.len()
+            ),
+            413,
+        ));
+    }
+    if payload.is_empty() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(errors::invalid_request_content(format!(
+            "Could not parse request body into json: Could not parse payload into json: {error}"
+        ))),
+    }
+}
+
+/// The payload and X-Amz-Function-Error of an ended invocation.
+fn shape(ended: &Ended, request_id: &str, timeout_secs: u64) -> (Bytes, Option<String>) {
+    let failure = |error_type: &str, message: String| {
+        let document = serde_json::json!({ "errorType": error_type, "errorMessage": message });
+        (Bytes::from(document.to_string()), Some("Unhandled".to_owned()))
+    };
+    match ended {
+        Ended::Reported(Outcome::Response(body)) => (body.clone(), None),
+        Ended::Reported(Outcome::Error { body, .. }) => (body.clone(), Some("Unhandled".to_owned())),
+        Ended::TimedOut => failure(
+            "Sandbox.Timedout",
+            format!("RequestId: {request_id} Error: Task timed out after {timeout_secs}.00 seconds"),
+        ),
+        Ended::Exited {
+            init_error: Some(Outcome::Error { body, .. }),
+            ..
+        } => (body.clone(), Some("Unhandled".to_owned())),
+        Ended::Exited { status, .. } => failure(
+            "Runtime.ExitError",
+            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+        ),
+    }
+}
+
+/// The invocation's log as Lambda writes it: START, the function's lines,
+/// END and REPORT.
+fn log_text(
+    request_id: &str,
+    lines: &[String],
+    elapsed: Duration,
+    memory: i32,
+    ended: &Ended,
+    timeout_secs: u64,
+) -> String {
+    let mut text = format!("START RequestId: {request_id} Version: $LATEST\n");
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    if matches!(ended, Ended::TimedOut) {
+        text.push_str(&format!(
+            "{request_id} Task timed out after {timeout_secs}.00 seconds\n"
+        ));
+    }
+    let millis = elapsed.as_secs_f64() * 1000.0;
+    text.push_str(&format!("END RequestId: {request_id}\n"));
+    text.push_str(&format!(
+        "REPORT RequestId: {request_id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n",
+        millis.ceil() as u64
+    ));
+    text
+}
+
+/// The last 4 KB of a log, base64 (X-Amz-Log-Result).
+fn tail_of(text: &str) -> String {
+    let bytes = text.as_bytes();
+    BASE64.encode(&bytes[bytes.len().saturating_sub(TAIL_BYTES)..])
+}

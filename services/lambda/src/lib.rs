@@ -1,0 +1,177 @@
+//! Lambda, over the nimbus store: functions kept durably, run as local
+//! processes (no containers) that speak the Lambda Runtime API.
+//!
+//! The service implements the generated [`LambdaApi`]: one method per
+//! operation listed in apis/lambda/operations.txt, each handled by a module
+//! of its concern: [`functions`] (the functions API), [`invoke`] (running
+//! them), with [`environment`] and [`pool`] (execution environments),
+//! [`runtime_api`] (what runtimes poll), [`runtimes`] (how each runs) and
+//! [`code`] (packages).
+
+// Tests unwrap what they just built.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod code;
+mod environment;
+mod functions;
+mod invoke;
+mod names;
+mod pool;
+mod records;
+mod runtime_api;
+mod runtimes;
+mod updates;
+
+use std::sync::Arc;
+
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_lambda_api::*;
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
+
+/// The Lambda service. Functions live in the store; their warm execution
+/// environments in the pool.
+pub struct Lambda {
+    store: Arc<Store>,
+    clock: Clock,
+    /// Where functions reach nimbus (AWS_ENDPOINT_URL of their processes).
+    endpoint: String,
+    pool: Arc<pool::Pool>,
+}
+
+impl Lambda {
+    pub fn new(store: Arc<Store>, clock: Clock) -> Self {
+        Lambda {
+            store,
+            clock,
+            endpoint: "http://127.0.0.1:4566".to_owned(),
+            pool: Arc::default(),
+        }
+    }
+
+    /// The address functions call nimbus at.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// Ends warm environments idle for longer than Lambda keeps them.
+    pub fn start_reaper(&self) {
+        let pool = Arc::downgrade(&self.pool);
+        let clock = self.clock.clone();
+        tokio::spawn(async move {
+            loop {
+                clock.sleep(std::time::Duration::from_secs(30)).await;
+                let Some(pool) = pool.upgrade() else { return };
+                pool.reap(clock.now(), pool::DEFAULT_IDLE);
+            }
+        });
+    }
+}
+
+/// The operations, served by the handlers of the modules.
+impl LambdaApi for Lambda {
+    async fn create_function(
+        &self,
+        ctx: &RequestContext,
+        input: CreateFunctionRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        Lambda::create_function(self, ctx, input).await
+    }
+
+    async fn delete_function(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionRequest,
+    ) -> Result<DeleteFunctionResponse, AwsError> {
+        Lambda::delete_function(self, ctx, input).await
+    }
+
+    async fn get_account_settings(
+        &self,
+        ctx: &RequestContext,
+        _input: GetAccountSettingsRequest,
+    ) -> Result<GetAccountSettingsResponse, AwsError> {
+        Lambda::get_account_settings(self, ctx).await
+    }
+
+    async fn get_function(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionRequest,
+    ) -> Result<GetFunctionResponse, AwsError> {
+        Lambda::get_function(self, ctx, input).await
+    }
+
+    async fn get_function_configuration(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionConfigurationRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        Lambda::get_function_configuration(self, ctx, input).await
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &RequestContext,
+        input: InvocationRequest,
+    ) -> Result<InvocationResponse, AwsError> {
+        Lambda::invoke(self, ctx, input).await
+    }
+
+    async fn update_function_code(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionCodeRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        Lambda::update_function_code(self, ctx, input).await
+    }
+
+    async fn update_function_configuration(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionConfigurationRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        Lambda::update_function_configuration(self, ctx, input).await
+    }
+
+    async fn list_functions(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionsRequest,
+    ) -> Result<ListFunctionsResponse, AwsError> {
+        Lambda::list_functions(self, ctx, input).await
+    }
+
+    /// A function's ARN (qualified when the request names a version or
+    /// alias), owned by the caller's account.
+    async fn resource(
+        &self,
+        ctx: &RequestContext,
+        named: nimbus_core::authz::ResourceRef<'_>,
+    ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        let function = names::parse(ctx, named.value, named.qualifier)?;
+        let arn = names::function_arn(ctx, &function.name);
+        Ok(nimbus_core::authz::Resource {
+            arn: match function.qualifier {
+                Some(qualifier) => format!("{arn}:{qualifier}"),
+                None => arn,
+            },
+            account: ctx.account_id.clone(),
+            policy: None,
+            keys: Default::default(),
+        })
+    }
+
+    fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
+        AwsError::new("AccessDeniedException", denial.message(), 403)
+    }
+
+    /// Warm environments end with the state they ran.
+    fn reset(&self) {
+        self.pool.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! The Lambda Runtime API an execution environment's runtime polls: one
+//! loopback port per environment (`AWS_LAMBDA_RUNTIME_API`), the paths and
+//! headers the official runtime clients use.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Method, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+const PREFIX: &str = "/2018-06-01/runtime/";
+
+/// One event for the function, and where its outcome goes.
+pub struct Invocation {
+    pub request_id: String,
+    pub payload: Bytes,
+    /// Milliseconds since the epoch (Lambda-Runtime-Deadline-Ms).
+    pub deadline_ms: u64,
+    pub function_arn: String,
+    pub trace_id: String,
+    pub client_context: Option<String>,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// What the runtime reported for an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Response(Bytes),
+    /// The function failed: the runtime's error document and its type.
+    Error {
+        error_type: Option<String>,
+        body: Bytes,
+    },
+}
+
+/// The state the Runtime API serves from.
+struct Shared {
+    queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
+    /// The invocation the runtime took and has not answered.
+    current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
+    /// What the runtime reported through /runtime/init/error.
+    init_error: Mutex<Option<Outcome>>,
+}
+
+/// A running Runtime API: its address, the queue it serves from, and what
+/// an initialisation error reported.
+pub struct RuntimeApi {
+    pub address: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RuntimeApi {
+    /// Serves on a free loopback port; invocations arrive through the sender.
+    pub async fn start() -> std::io::Result<(RuntimeApi, mpsc::Sender<Invocation>)> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        let (sender, queue) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            queue: tokio::sync::Mutex::new(queue),
+            current: Mutex::new(None),
+            init_error: Mutex::new(None),
+        });
+        let served = Arc::clone(&shared);
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let shared = Arc::clone(&served);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| serve(Arc::clone(&shared), request));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok((
+            RuntimeApi {
+                address,
+                shared,
+                server,
+            },
+            sender,
+        ))
+    }
+
+    /// The error the runtime reported while initialising, if it did.
+    pub fn init_error(&self) -> Option<Outcome> {
+        self.shared.init_error.lock().ok()?.clone()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, body: &'static str) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn serve(shared: Arc<Shared>, request: http::Request<Incoming>) -> Result<Reply, Infallible> {
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let Some(rest) = path.strip_prefix(PREFIX) else {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            r#"{"errorMessage":"not found","errorType":"NotFound"}"#,
+        ));
+    };
+    let error_type = request
+        .headers()
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    Ok(match (method, segments.as_slice()) {
+        (Method::GET, ["invocation", "next"]) => next(&shared).await,
+        (Method::POST, ["invocation", id, "response"]) => answer(&shared, id, Outcome::Response(body)),
+        (Method::POST, ["invocation", id, "error"]) => {
+            answer(&shared, id, Outcome::Error { error_type, body })
+        }
+        (Method::POST, ["init", "error"]) => {
+            if let Ok(mut init) = shared.init_error.lock() {
+                *init = Some(Outcome::Error { error_type, body });
+            }
+            reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+        }
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            r#"{"errorMessage":"not found","errorType":"NotFound"}"#,
+        ),
+    })
+}
+
+/// Waits for the next invocation and hands it to the runtime.
+async fn next(shared: &Shared) -> Reply {
+    let invocation = shared.queue.lock().await.recv().await;
+    let Some(invocation) = invocation else {
+        return reply(
+            StatusCode::GONE,
+            r#"{"errorMessage":"environment shutting down","errorType":"Shutdown"}"#,
+        );
+    };
+    let mut response = Response::new(Full::new(invocation.payload));
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = http::HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set("content-type", "application/json");
+    set("lambda-runtime-aws-request-id", &invocation.request_id);
+    set("lambda-runtime-deadline-ms", &invocation.deadline_ms.to_string());
+    set("lambda-runtime-invoked-function-arn", &invocation.function_arn);
+    set("lambda-runtime-trace-id", &invocation.trace_id);
+    if let Some(context) = &invocation.client_context {
+        set("lambda-runtime-client-context", context);
+    }
+    if let Ok(mut current) = shared.current.lock() {
+        *current = Some((invocation.request_id, invocation.reply));
+    }
+    response
+}
+
+/// The runtime's answer for the invocation it holds.
+fn answer(shared: &Shared, id: &str, outcome: Outcome) -> Reply {
+    let taken = shared
+        .current
+        .lock()
+        .ok()
+        .and_then(|mut current| match current.take() {
+            Some((held, reply)) if held == id => Some(reply),
+            other => {
+                *current = other;
+                None
+            }
+        });
+    match taken {
+        Some(reply_to) => {
+            let _ = reply_to.send(outcome);
+            reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+        }
+        None => reply(
+            StatusCode::BAD_REQUEST,
+            r#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
+        ),
+    }
+}

@@ -1,0 +1,333 @@
+"""Lambda through boto3: functions kept durably, run as local processes
+that speak the Runtime API (Python and Node.js on the host's interpreter,
+provided runtimes through their own bootstrap), answered as Lambda
+answers: payloads, function errors, timeouts and log tails."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import sys
+import uuid
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import client_for
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def zipped(files: dict[str, str], modes: dict[str, int] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (modes or {}).get(name, 0o644) << 16
+            archive.writestr(info, text)
+    return buffer.getvalue()
+
+
+def python_function(body: str) -> bytes:
+    return zipped({"lambda_function.py": body})
+
+
+ECHO = """import os
+def lambda_handler(event, context):
+    print("hello from", context.function_name)
+    return {
+        "event": event,
+        "name": context.function_name,
+        "memory": context.memory_limit_in_mb,
+        "arn": context.invoked_function_arn,
+        "request_id": context.aws_request_id,
+        "remaining": context.get_remaining_time_in_millis(),
+        "region": os.environ["AWS_REGION"],
+        "task_root": os.environ["LAMBDA_TASK_ROOT"] == os.getcwd(),
+        "greeting": os.environ.get("GREETING"),
+    }
+"""
+
+
+@pytest.fixture
+def awslambda(aws_client):
+    return aws_client("lambda")
+
+
+def create(awslambda, code: bytes, runtime="python3.11", handler="lambda_function.lambda_handler", **extra) -> str:
+    name = extra.pop("FunctionName", f"fn-{uuid.uuid4().hex[:10]}")
+    awslambda.create_function(
+        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": code}, **extra
+    )
+    return name
+
+
+def invoke(awslambda, name: str, payload=None, **extra):
+    body = json.dumps(payload).encode() if payload is not None else b""
+    response = awslambda.invoke(FunctionName=name, Payload=body, **extra)
+    return response, json.loads(response["Payload"].read() or b"null")
+
+
+def test_a_created_function_is_pending_then_active_with_lambdas_defaults(awslambda):
+    code = python_function(ECHO)
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    created = awslambda.create_function(
+        FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": code}, Tags={"team": "a"},
+    )
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (created["State"], created["StateReasonCode"]) == ("Pending", "Creating")
+    assert "LastUpdateStatus" not in created and "Environment" not in created
+    assert created["FunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    assert (created["Timeout"], created["MemorySize"], created["Version"]) == (3, 128, "$LATEST")
+    assert created["EphemeralStorage"] == {"Size": 512}
+    assert created["CodeSize"] == len(code)
+    import hashlib
+
+    assert created["CodeSha256"] == base64.b64encode(hashlib.sha256(code).digest()).decode()
+    assert created["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+    got = awslambda.get_function(FunctionName=name)
+    assert (got["Configuration"]["State"], got["Configuration"]["LastUpdateStatus"]) == ("Active", "Successful")
+    assert got["Code"]["RepositoryType"] == "S3" and got["Tags"] == {"team": "a"}
+    config = awslambda.get_function_configuration(FunctionName=got["Configuration"]["FunctionArn"])
+    assert config["RevisionId"] == got["Configuration"]["RevisionId"]
+    listed = [f["FunctionName"] for f in awslambda.get_paginator("list_functions").paginate().build_full_result()["Functions"]]
+    assert name in listed
+
+
+def test_delete_answers_204_and_the_function_is_gone(awslambda):
+    name = create(awslambda, python_function(ECHO))
+    deleted = awslambda.delete_function(FunctionName=name)
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_function(FunctionName=name)
+    error = caught.value.response
+    assert error["Error"]["Code"] == "ResourceNotFoundException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert error["Error"]["Message"] == f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}"
+
+
+@pytest.mark.parametrize(
+    "change, code, status, message",
+    [
+        ({"Role": "not-a-role"}, "ValidationException", 400, "1 validation error detected: Value 'not-a-role' at 'role'"),
+        ({"Code": {"ZipFile": b"not a zip"}}, "InvalidParameterValueException", 400, "Could not unzip uploaded file."),
+        ({"Runtime": "python2.7"}, "InvalidParameterValueException", 400, "The runtime parameter of python2.7 is no longer supported"),
+        (
+            {"Environment": {"Variables": {"AWS_REGION": "x"}}},
+            "InvalidParameterValueException",
+            400,
+            "Lambda was unable to configure your environment variables because the environment variables you have "
+            "provided contains reserved keys that are currently not supported for modification. Reserved keys used "
+            "in this request: AWS_REGION",
+        ),
+        ({"PackageType": "Image", "Code": {"ImageUri": "x"}}, "InvalidParameterValueException", 400, "nimbus runs functions as local processes"),
+    ],
+)
+def test_bad_functions_are_refused_and_nothing_is_stored(awslambda, change, code, status, message):
+    name = f"bad-{uuid.uuid4().hex[:10]}"
+    arguments = dict(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="lambda_function.lambda_handler",
+                     Code={"ZipFile": python_function(ECHO)})
+    arguments.update(change)
+    with pytest.raises(ClientError) as caught:
+        awslambda.create_function(**arguments)
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    assert error["Error"]["Message"].startswith(message)
+    with pytest.raises(ClientError):
+        awslambda.get_function(FunctionName=name)
+
+
+def test_creating_twice_is_a_conflict(awslambda):
+    name = create(awslambda, python_function(ECHO))
+    with pytest.raises(ClientError) as caught:
+        create(awslambda, python_function(ECHO), FunctionName=name)
+    assert caught.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert caught.value.response["Error"]["Message"] == f"Function already exist: {name}"
+
+
+def test_a_python_function_runs_with_its_event_context_and_environment(awslambda):
+    name = create(awslambda, python_function(ECHO), Environment={"Variables": {"GREETING": "hi"}}, MemorySize=256)
+    response, result = invoke(awslambda, name, {"a": 1}, LogType="Tail")
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert response["ExecutedVersion"] == "$LATEST"
+    assert result["event"] == {"a": 1} and result["name"] == name and result["memory"] == "256"
+    assert result["region"] == "us-east-1" and result["greeting"] == "hi" and result["task_root"]
+    assert 0 < result["remaining"] <= 3000
+    assert result["arn"].endswith(f":function:{name}")
+    log = base64.b64decode(response["LogResult"]).decode()
+    request_id = result["request_id"]
+    assert log.startswith(f"START RequestId: {request_id} Version: $LATEST\n")
+    assert f"hello from {name}\n" in log and f"END RequestId: {request_id}\n" in log
+    assert f"REPORT RequestId: {request_id}\tDuration: " in log and "\tMemory Size: 256 MB\t" in log
+    # Warm: the same environment answers again.
+    _, again = invoke(awslambda, name, {"b": 2})
+    assert again["event"] == {"b": 2} and again["request_id"] != request_id
+
+
+def test_a_node_function_runs_async_and_callback_handlers(awslambda):
+    code = zipped({
+        "index.js": "exports.handler = async (event, context) => ({ got: event, name: context.functionName, "
+                    "memory: context.memoryLimitInMB, left: context.getRemainingTimeInMillis() > 0 });\n",
+        "cb.js": "exports.handler = (event, context, callback) => callback(null, { doubled: event.n * 2 });\n",
+    })
+    name = create(awslambda, code, runtime="nodejs20.x", handler="index.handler")
+    _, result = invoke(awslambda, name, {"x": 1})
+    assert result == {"got": {"x": 1}, "name": name, "memory": "128", "left": True}
+    callback = create(awslambda, code, runtime="nodejs20.x", handler="cb.handler")
+    assert invoke(awslambda, callback, {"n": 21})[1] == {"doubled": 42}
+
+
+def test_a_provided_runtime_runs_its_own_bootstrap(awslambda):
+    bootstrap = """#!/bin/sh
+set -eu
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+while true; do
+  HEADERS="$(mktemp)"
+  EVENT="$(curl -sS -LD "$HEADERS" "$API/next")"
+  ID="$(grep -i Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)"
+  curl -sS -X POST "$API/$ID/response" -d "{\\"echo\\": $EVENT, \\"handler\\": \\"$_HANDLER\\"}" > /dev/null
+done
+"""
+    code = zipped({"bootstrap": bootstrap}, modes={"bootstrap": 0o755})
+    name = create(awslambda, code, runtime="provided.al2023", handler="function.handler")
+    assert invoke(awslambda, name, {"shell": True})[1] == {"echo": {"shell": True}, "handler": "function.handler"}
+
+
+def test_a_raised_exception_is_an_unhandled_function_error(awslambda):
+    name = create(awslambda, python_function("def lambda_handler(event, context):\n    raise ValueError('boom')\n"))
+    response, error = invoke(awslambda, name, {})
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert (error["errorMessage"], error["errorType"]) == ("boom", "ValueError")
+    assert error["stackTrace"][0].endswith("line 2, in lambda_handler\n    raise ValueError('boom')\n")
+
+
+@pytest.mark.parametrize(
+    "files, handler, error_type, message",
+    [
+        ({"other.py": "x = 1\n"}, "lambda_function.lambda_handler", "Runtime.ImportModuleError",
+         "Unable to import module 'lambda_function': No module named 'lambda_function'"),
+        ({"lambda_function.py": "x = 1\n"}, "lambda_function.lambda_handler", "Runtime.HandlerNotFound",
+         "Handler 'lambda_handler' missing on module 'lambda_function'"),
+        ({"lambda_function.py": "x = 1\n"}, "nodot", "Runtime.MalformedHandlerName",
+         "Bad handler 'nodot': not enough values to unpack (expected 2, got 1)"),
+    ],
+)
+def test_a_handler_that_cannot_load_reports_an_init_error(awslambda, files, handler, error_type, message):
+    name = create(awslambda, zipped(files), handler=handler)
+    response, error = invoke(awslambda, name, {})
+    assert response["FunctionError"] == "Unhandled"
+    assert error == {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": []}
+
+
+def test_a_function_past_its_timeout_is_ended_and_the_next_invoke_starts_afresh(awslambda):
+    code = python_function(
+        "import time\ndef lambda_handler(event, context):\n    if event.get('sleep'):\n        time.sleep(30)\n    return 'ok'\n"
+    )
+    name = create(awslambda, code, Timeout=1)
+    response, error = invoke(awslambda, name, {"sleep": True})
+    assert response["FunctionError"] == "Unhandled" and error["errorType"] == "Sandbox.Timedout"
+    assert error["errorMessage"].endswith("Error: Task timed out after 1.00 seconds")
+    assert invoke(awslambda, name, {})[1] == "ok"
+
+
+def test_invoke_refuses_bad_payloads_and_dry_runs_nothing(awslambda):
+    name = create(awslambda, python_function(ECHO))
+    with pytest.raises(ClientError) as caught:
+        awslambda.invoke(FunctionName=name, Payload=b"{not json")
+    assert caught.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert caught.value.response["Error"]["Message"].startswith("Could not parse request body into json")
+    dry = awslambda.invoke(FunctionName=name, InvocationType="DryRun")
+    assert dry["StatusCode"] == 204
+    with pytest.raises(ClientError) as missing:
+        awslambda.invoke(FunctionName="no-such-function", Payload=b"{}")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_updates_make_a_new_revision_that_the_next_invoke_runs(awslambda):
+    name = create(awslambda, python_function("def lambda_handler(e, c):\n    return 'v1'\n"))
+    assert invoke(awslambda, name, {})[1] == "v1"
+    updated = awslambda.update_function_code(
+        FunctionName=name, ZipFile=python_function("import os\ndef lambda_handler(e, c):\n    return 'v2 ' + os.environ.get('MODE', '-')\n")
+    )
+    assert (updated["LastUpdateStatus"], updated["LastUpdateStatusReasonCode"]) == ("InProgress", "Creating")
+    assert invoke(awslambda, name, {})[1] == "v2 -"
+    configured = awslambda.update_function_configuration(FunctionName=name, Environment={"Variables": {"MODE": "on"}}, Timeout=7)
+    assert configured["Timeout"] == 7 and configured["Environment"] == {"Variables": {"MODE": "on"}}
+    assert invoke(awslambda, name, {})[1] == "v2 on"
+    with pytest.raises(ClientError) as stale:
+        awslambda.update_function_configuration(FunctionName=name, Timeout=8, RevisionId=updated["RevisionId"])
+    assert stale.value.response["Error"]["Code"] == "PreconditionFailedException"
+    final = awslambda.get_function_configuration(FunctionName=name)
+    assert (final["Timeout"], final["LastUpdateStatus"]) == (7, "Successful")
+
+
+def test_a_function_calls_nimbus_through_the_sdk_with_no_endpoint_configured(awslambda, aws_client):
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    aws_client("dynamodb").create_table(
+        TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+    )
+    code = python_function(
+        "import boto3\ndef lambda_handler(event, context):\n"
+        "    boto3.client('dynamodb').put_item(TableName=event['table'], Item={'pk': {'S': 'from-lambda'}})\n"
+        "    return 'stored'\n"
+    )
+    # The host interpreter finds boto3 where the test's own is installed.
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    name = create(awslambda, code, Environment={"Variables": {"PYTHONPATH": site}}, Timeout=30)
+    response, result = invoke(awslambda, name, {"table": table})
+    assert result == "stored", result
+    item = aws_client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "from-lambda"}})
+    assert item["Item"]["pk"]["S"] == "from-lambda"
+
+
+def test_functions_survive_kill_9(launch_nimbus, tmp_path):
+    server = launch_nimbus("--data-dir", str(tmp_path), ephemeral=False)
+    client = client_for(server.url, "lambda")
+    name = create(client, python_function("def lambda_handler(e, c):\n    return {'kept': e}\n"))
+    server.process.kill()  # SIGKILL
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(tmp_path), ephemeral=False)
+    client = client_for(restarted.url, "lambda")
+    assert client.get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+    assert invoke(client, name, {"x": 1})[1] == {"kept": {"x": 1}}
+
+
+def test_the_cli_creates_lists_and_invokes(aws, tmp_path):
+    package = tmp_path / "function.zip"
+    package.write_bytes(python_function("def lambda_handler(event, context):\n    return {'cli': event['n'] + 1}\n"))
+    name = f"cli-{uuid.uuid4().hex[:8]}"
+    created = aws("lambda", "create-function", "--function-name", name, "--runtime", "python3.11", "--role", ROLE,
+                  "--handler", "lambda_function.lambda_handler", "--zip-file", f"fileb://{package}")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["FunctionName"] == name
+    listed = aws("lambda", "list-functions")
+    assert name in [f["FunctionName"] for f in json.loads(listed.stdout)["Functions"]]
+    out = tmp_path / "out.json"
+    invoked = aws("lambda", "invoke", "--function-name", name,
+                  "--payload", '{"n": 41}', str(out))
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["StatusCode"] == 200
+    assert json.loads(out.read_text()) == {"cli": 42}
+
+
+def test_under_enforcement_invoking_needs_lambda_invoke_function_on_the_function(launch_nimbus):
+    from test_iam_enforcement import Cloud, allow, iam_denied, refusal, user_arn
+
+    cloud = Cloud(launch_nimbus("--enforce-iam").url)
+    root = cloud.client("lambda")
+    name = create(root, python_function("def lambda_handler(e, c):\n    return 'ran'\n"))
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    reader = cloud.user("reader", allow("lambda:GetFunction", arn))
+    invoker = cloud.user("invoker", allow("lambda:InvokeFunction", arn))
+    assert refusal(cloud.client("lambda", reader).invoke, FunctionName=name, Payload=b"{}") == (
+        "AccessDeniedException",
+        403,
+        iam_denied(user_arn("reader"), "lambda:InvokeFunction", arn, "identity-based policy"),
+    )
+    assert cloud.client("lambda", reader).get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
+    assert json.loads(cloud.client("lambda", invoker).invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "ran"
