@@ -331,3 +331,194 @@ def test_under_enforcement_invoking_needs_lambda_invoke_function_on_the_function
     )
     assert cloud.client("lambda", reader).get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
     assert json.loads(cloud.client("lambda", invoker).invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "ran"
+
+
+def wait_for(predicate, seconds: float = 20.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.05)
+    return predicate()
+
+
+RECORDER = """import os
+def lambda_handler(event, context):
+    import time
+    time.sleep(event.get("sleep", 0))
+    with open(event["file"], "a") as out:
+        out.write(os.environ["AWS_ENDPOINT_URL"] + " " + context.aws_request_id + "\\n")
+"""
+
+
+def test_an_event_invocation_is_accepted_then_run_in_the_background(awslambda, tmp_path):
+    name = create(awslambda, python_function(RECORDER))
+    marker = tmp_path / "ran.txt"
+    response = awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"file": str(marker)}))
+    assert response["StatusCode"] == 202 and response["Payload"].read() == b""
+    assert "FunctionError" not in response
+    assert wait_for(lambda: marker.exists() and marker.read_text().strip())
+    with pytest.raises(ClientError) as caught:
+        awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=b'"' + b"x" * 1_048_600 + b'"')
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("RequestEntityTooLargeException", 413)
+    assert "for the Event invocation type (limit 1048576 bytes)" in error["Error"]["Message"]
+
+
+def test_an_accepted_event_survives_kill_9_and_runs_after_the_restart(launch_nimbus, tmp_path):
+    data = tmp_path / "data"
+    server = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    client = client_for(server.url, "lambda")
+    name = create(client, python_function(RECORDER))
+    marker = tmp_path / "ran.txt"
+    accepted = client.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"file": str(marker), "sleep": 2}))
+    assert accepted["StatusCode"] == 202
+    server.process.kill()  # SIGKILL, while the first attempt sleeps
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    ran_after_restart = lambda: marker.exists() and restarted.url in marker.read_text()  # noqa: E731
+    assert wait_for(ran_after_restart, 30)
+
+
+def test_an_sns_message_reaches_a_subscribed_function_as_lambda_receives_it(awslambda, aws_client, tmp_path):
+    code = python_function(
+        "import json\ndef lambda_handler(event, context):\n"
+        "    with open(event['Records'][0]['Sns']['MessageAttributes']['file']['Value'], 'w') as out:\n"
+        "        json.dump(event, out)\n"
+    )
+    name = create(awslambda, code)
+    function_arn = awslambda.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    sns = aws_client("sns")
+    topic = sns.create_topic(Name=f"to-lambda-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn)["SubscriptionArn"]
+    marker = tmp_path / "event.json"
+    message_id = sns.publish(
+        TopicArn=topic, Message="hello function", Subject="greeting",
+        MessageAttributes={"file": {"DataType": "String", "StringValue": str(marker)}},
+    )["MessageId"]
+    assert wait_for(lambda: marker.exists() and marker.read_text())
+    record = json.loads(marker.read_text())["Records"][0]
+    assert (record["EventSource"], record["EventVersion"]) == ("aws:sns", "1.0")
+    assert record["EventSubscriptionArn"] == subscription
+    notification = record["Sns"]
+    assert (notification["Type"], notification["MessageId"], notification["TopicArn"]) == ("Notification", message_id, topic)
+    assert (notification["Message"], notification["Subject"]) == ("hello function", "greeting")
+    assert notification["MessageAttributes"]["file"] == {"Type": "String", "Value": str(marker)}
+    assert "SigningCertUrl" in notification and "UnsubscribeUrl" in notification
+
+
+def test_an_upload_triggers_a_function_that_writes_a_derived_object(awslambda, aws_client):
+    s3 = aws_client("s3")
+    source, target = f"src-{uuid.uuid4().hex[:8]}", f"dst-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=source)
+    s3.create_bucket(Bucket=target)
+    code = python_function(
+        "import boto3, os, urllib.parse\ndef lambda_handler(event, context):\n"
+        "    record = event['Records'][0]\n"
+        "    bucket = record['s3']['bucket']['name']\n"
+        "    key = urllib.parse.unquote_plus(record['s3']['object']['key'])\n"
+        "    s3 = boto3.client('s3')\n"
+        "    body = s3.get_object(Bucket=bucket, Key=key)['Body'].read()\n"
+        "    s3.put_object(Bucket=os.environ['TARGET'], Key='thumb-' + key, Body=body[:4])\n"
+        "    return record['eventName']\n"
+    )
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    name = create(awslambda, code, Timeout=30, Environment={"Variables": {"TARGET": target, "PYTHONPATH": site}})
+    function_arn = awslambda.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=source,
+        NotificationConfiguration={"LambdaFunctionConfigurations": [{
+            "LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".jpg"}]}},
+        }]},
+    )
+    s3.put_object(Bucket=source, Key="notes.txt", Body=b"not an image")
+    s3.put_object(Bucket=source, Key="cat photo.jpg", Body=b"JPEGDATA")
+
+    def derived():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=target).get("Contents", [])]
+        return keys if keys else None
+
+    assert wait_for(derived, 30) == ["thumb-cat photo.jpg"]
+    assert s3.get_object(Bucket=target, Key="thumb-cat photo.jpg")["Body"].read() == b"JPEG"
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_notification_configuration(
+            Bucket=source,
+            NotificationConfiguration={"LambdaFunctionConfigurations": [{
+                "LambdaFunctionArn": function_arn + "-missing", "Events": ["s3:ObjectCreated:*"],
+            }]},
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidArgument"
+
+
+def test_an_sqs_mapping_feeds_the_function_and_a_poison_message_reaches_the_dlq(awslambda, aws_client, tmp_path):
+    sqs = aws_client("sqs")
+    dlq = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName=f"work-{uuid.uuid4().hex[:8]}",
+        Attributes={"VisibilityTimeout": "1", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})},
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    marker = tmp_path / "bodies.txt"
+    code = python_function(
+        "def lambda_handler(event, context):\n"
+        "    for record in event['Records']:\n"
+        "        assert record['eventSource'] == 'aws:sqs' and record['eventSourceARN'] == '" + queue_arn + "'\n"
+        "        if record['body'] == 'poison':\n"
+        "            raise ValueError('cannot take this one')\n"
+        "        with open('" + str(marker) + "', 'a') as out:\n"
+        "            out.write(record['body'] + ' ' + record['attributes']['ApproximateReceiveCount'] + '\\n')\n"
+    )
+    name = create(awslambda, code)
+    mapping = awslambda.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, BatchSize=1)
+    assert mapping["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (mapping["State"], mapping["BatchSize"], mapping["EventSourceArn"]) == ("Creating", 1, queue_arn)
+    assert awslambda.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+    assert [m["UUID"] for m in awslambda.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]] == [mapping["UUID"]]
+    sqs.send_message(QueueUrl=queue, MessageBody="hello")
+    sqs.send_message(QueueUrl=queue, MessageBody="poison")
+    assert wait_for(lambda: marker.exists() and marker.read_text() == "hello 1\n")
+
+    def dead_lettered():
+        got = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
+        return got[0]["Body"] if got else None
+
+    assert wait_for(dead_lettered, 30) == "poison"
+    assert marker.read_text() == "hello 1\n"
+    deleted = awslambda.delete_event_source_mapping(UUID=mapping["UUID"])
+    assert deleted["State"] == "Deleting"
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_event_source_mapping(UUID=mapping["UUID"])
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_with_report_batch_item_failures_only_the_named_messages_stay(awslambda, aws_client, tmp_path):
+    sqs = aws_client("sqs")
+    queue = sqs.create_queue(QueueName=f"partial-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    marker = tmp_path / "seen.txt"
+    code = python_function(
+        "def lambda_handler(event, context):\n"
+        "    failures = []\n"
+        "    for record in event['Records']:\n"
+        "        with open('" + str(marker) + "', 'a') as out:\n"
+        "            out.write(record['body'] + '\\n')\n"
+        "        if record['body'].startswith('retry'):\n"
+        "            failures.append({'itemIdentifier': record['messageId']})\n"
+        "    return {'batchItemFailures': failures}\n"
+    )
+    name = create(awslambda, code)
+    sqs.send_message_batch(QueueUrl=queue, Entries=[
+        {"Id": "1", "MessageBody": "done"}, {"Id": "2", "MessageBody": "retry-me"},
+    ])
+    mapping = awslambda.create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName=name, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
+    )
+    # The failed one comes back (again and again); the other is seen once.
+    assert wait_for(lambda: marker.exists() and marker.read_text().count("retry-me") >= 2, 30)
+    assert marker.read_text().count("done") == 1
+    awslambda.delete_event_source_mapping(UUID=mapping["UUID"])

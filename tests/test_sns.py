@@ -792,7 +792,7 @@ def test_lambda_subscription_is_confirmed_and_failures_reach_its_dlq(sns, sqs):
     )["SubscriptionArn"]
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "false"
     published = sns.publish(TopicArn=topic, Message="to lambda")["MessageId"]
-    # No Lambda in nimbus yet: the message is dead-lettered, not lost.
+    # No such function: the message is dead-lettered, not lost.
     dead = receive_all(sqs, dlq_url, 1)
     assert json.loads(dead[0]["Body"])["MessageId"] == published
 

@@ -35,20 +35,34 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&env.store),
         env.clock.clone(),
     )));
-    let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(nimbus_sns::Sns::new(
-        Arc::clone(&env.store),
-        env.clock.clone(),
-        // SNS delivers to SQS through SQS's own SendMessage.
-        Arc::new(nimbus_sns::SqsService::new(nimbus_sqs_api::SqsClient::new(
-            Arc::clone(&sqs),
+    let lambda_service = nimbus_lambda::Lambda::new(Arc::clone(&env.store), env.clock.clone())
+        .with_endpoint(env.endpoint.clone())
+        // Event source mappings poll queues through SQS's ReceiveMessage.
+        .with_queues(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)));
+    lambda_service.start_background();
+    let lambda: Arc<dyn Service> = Arc::new(nimbus_lambda_api::LambdaServer(lambda_service));
+    let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(
+        nimbus_sns::Sns::new(
+            Arc::clone(&env.store),
+            env.clock.clone(),
+            // SNS delivers to SQS through SQS's own SendMessage.
+            Arc::new(nimbus_sns::SqsService::new(nimbus_sqs_api::SqsClient::new(
+                Arc::clone(&sqs),
+            ))),
+        )
+        // And to Lambda through Lambda's Invoke (asynchronous).
+        .with_functions(Arc::new(nimbus_sns::function_delivery::LambdaService::new(
+            nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)),
         ))),
-    )));
+    ));
     let s3 = nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
         // S3 event notifications go through SQS's SendMessage and SNS's Publish.
         .with_notifications(
             nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)),
             nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
-        );
+        )
+        // And to Lambda through Lambda's Invoke.
+        .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)));
     let iam = nimbus_iam::Iam::new(
         Arc::clone(&env.store),
         env.clock.clone(),
@@ -59,9 +73,6 @@ pub fn all(env: &Environment) -> Built {
         .with_clock(env.clock.clone())
         .with_roles(iam.role_directory())
         .with_store(Arc::clone(&env.store));
-    let lambda = nimbus_lambda::Lambda::new(Arc::clone(&env.store), env.clock.clone())
-        .with_endpoint(env.endpoint.clone());
-    lambda.start_reaper();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::new(nimbus_sts_api::StsServer(sts)),
         // After STS: resetting STS empties the registry, IAM refills it.
@@ -75,7 +86,7 @@ pub fn all(env: &Environment) -> Built {
         Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
             nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
         )),
-        Arc::new(nimbus_lambda_api::LambdaServer(lambda)),
+        Arc::clone(&lambda),
     ];
     Built { services, authorizer }
 }

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
@@ -41,6 +42,14 @@ pub struct AccountUsage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AmazonManagedKafkaEventSourceConfig {
+    #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
+    pub consumer_group_id: Option<String>,
+    #[serde(rename = "SchemaRegistryConfig", skip_serializing_if = "Option::is_none")]
+    pub schema_registry_config: Option<KafkaSchemaRegistryConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapacityProviderConfig {
     #[serde(rename = "LambdaManagedInstancesCapacityProviderConfig")]
     pub lambda_managed_instances_capacity_provider_config: LambdaManagedInstancesCapacityProviderConfig,
@@ -53,6 +62,84 @@ pub struct Concurrency {
         skip_serializing_if = "Option::is_none"
     )]
     pub reserved_concurrent_executions: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateEventSourceMappingRequest {
+    #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
+    pub event_source_arn: Option<String>,
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i32>,
+    #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
+    pub filter_criteria: Option<FilterCriteria>,
+    #[serde(
+        rename = "MaximumBatchingWindowInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_batching_window_in_seconds: Option<i32>,
+    #[serde(rename = "ParallelizationFactor", skip_serializing_if = "Option::is_none")]
+    pub parallelization_factor: Option<i32>,
+    #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
+    pub starting_position: Option<String>,
+    #[serde(rename = "StartingPositionTimestamp", skip_serializing_if = "Option::is_none")]
+    pub starting_position_timestamp: Option<Timestamp>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+    #[serde(rename = "MaximumRecordAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_record_age_in_seconds: Option<i32>,
+    #[serde(
+        rename = "BisectBatchOnFunctionError",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bisect_batch_on_function_error: Option<bool>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+    #[serde(rename = "TumblingWindowInSeconds", skip_serializing_if = "Option::is_none")]
+    pub tumbling_window_in_seconds: Option<i32>,
+    #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<String>>,
+    #[serde(rename = "Queues", skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<String>>,
+    #[serde(
+        rename = "SourceAccessConfigurations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_access_configurations: Option<Vec<SourceAccessConfiguration>>,
+    #[serde(rename = "SelfManagedEventSource", skip_serializing_if = "Option::is_none")]
+    pub self_managed_event_source: Option<SelfManagedEventSource>,
+    #[serde(rename = "FunctionResponseTypes", skip_serializing_if = "Option::is_none")]
+    pub function_response_types: Option<Vec<String>>,
+    #[serde(
+        rename = "AmazonManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amazon_managed_kafka_event_source_config: Option<AmazonManagedKafkaEventSourceConfig>,
+    #[serde(
+        rename = "SelfManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_managed_kafka_event_source_config: Option<SelfManagedKafkaEventSourceConfig>,
+    #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
+    pub scaling_config: Option<ScalingConfig>,
+    #[serde(
+        rename = "DocumentDBEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub document_db_event_source_config: Option<DocumentDBEventSourceConfig>,
+    #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
+    pub metrics_config: Option<EventSourceMappingMetricsConfig>,
+    #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<EventSourceMappingLoggingConfig>,
+    #[serde(rename = "ProvisionedPollerConfig", skip_serializing_if = "Option::is_none")]
+    pub provisioned_poller_config: Option<ProvisionedPollerConfig>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -122,6 +209,12 @@ pub struct DeadLetterConfig {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteEventSourceMappingRequest {
+    #[serde(rename = "UUID")]
+    pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteFunctionRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -133,6 +226,24 @@ pub struct DeleteFunctionRequest {
 pub struct DeleteFunctionResponse {
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DestinationConfig {
+    #[serde(rename = "OnSuccess", skip_serializing_if = "Option::is_none")]
+    pub on_success: Option<OnSuccess>,
+    #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<OnFailure>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DocumentDBEventSourceConfig {
+    #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<String>,
+    #[serde(rename = "CollectionName", skip_serializing_if = "Option::is_none")]
+    pub collection_name: Option<String>,
+    #[serde(rename = "FullDocument", skip_serializing_if = "Option::is_none")]
+    pub full_document: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -172,11 +283,131 @@ pub struct EphemeralStorage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSourceMappingConfiguration {
+    #[serde(rename = "UUID", skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
+    pub starting_position: Option<String>,
+    #[serde(rename = "StartingPositionTimestamp", skip_serializing_if = "Option::is_none")]
+    pub starting_position_timestamp: Option<Timestamp>,
+    #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i32>,
+    #[serde(
+        rename = "MaximumBatchingWindowInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_batching_window_in_seconds: Option<i32>,
+    #[serde(rename = "ParallelizationFactor", skip_serializing_if = "Option::is_none")]
+    pub parallelization_factor: Option<i32>,
+    #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
+    pub event_source_arn: Option<String>,
+    #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
+    pub filter_criteria: Option<FilterCriteria>,
+    #[serde(rename = "FunctionArn", skip_serializing_if = "Option::is_none")]
+    pub function_arn: Option<String>,
+    #[serde(rename = "LastModified", skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Timestamp>,
+    #[serde(rename = "LastProcessingResult", skip_serializing_if = "Option::is_none")]
+    pub last_processing_result: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "StateTransitionReason", skip_serializing_if = "Option::is_none")]
+    pub state_transition_reason: Option<String>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+    #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<String>>,
+    #[serde(rename = "Queues", skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<String>>,
+    #[serde(
+        rename = "SourceAccessConfigurations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_access_configurations: Option<Vec<SourceAccessConfiguration>>,
+    #[serde(rename = "SelfManagedEventSource", skip_serializing_if = "Option::is_none")]
+    pub self_managed_event_source: Option<SelfManagedEventSource>,
+    #[serde(rename = "MaximumRecordAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_record_age_in_seconds: Option<i32>,
+    #[serde(
+        rename = "BisectBatchOnFunctionError",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bisect_batch_on_function_error: Option<bool>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "TumblingWindowInSeconds", skip_serializing_if = "Option::is_none")]
+    pub tumbling_window_in_seconds: Option<i32>,
+    #[serde(rename = "FunctionResponseTypes", skip_serializing_if = "Option::is_none")]
+    pub function_response_types: Option<Vec<String>>,
+    #[serde(
+        rename = "AmazonManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amazon_managed_kafka_event_source_config: Option<AmazonManagedKafkaEventSourceConfig>,
+    #[serde(
+        rename = "SelfManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_managed_kafka_event_source_config: Option<SelfManagedKafkaEventSourceConfig>,
+    #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
+    pub scaling_config: Option<ScalingConfig>,
+    #[serde(
+        rename = "DocumentDBEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub document_db_event_source_config: Option<DocumentDBEventSourceConfig>,
+    #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(rename = "FilterCriteriaError", skip_serializing_if = "Option::is_none")]
+    pub filter_criteria_error: Option<FilterCriteriaError>,
+    #[serde(rename = "EventSourceMappingArn", skip_serializing_if = "Option::is_none")]
+    pub event_source_mapping_arn: Option<String>,
+    #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
+    pub metrics_config: Option<EventSourceMappingMetricsConfig>,
+    #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<EventSourceMappingLoggingConfig>,
+    #[serde(rename = "ProvisionedPollerConfig", skip_serializing_if = "Option::is_none")]
+    pub provisioned_poller_config: Option<ProvisionedPollerConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSourceMappingLoggingConfig {
+    #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSourceMappingMetricsConfig {
+    #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileSystemConfig {
     #[serde(rename = "Arn")]
     pub arn: String,
     #[serde(rename = "LocalMountPath")]
     pub local_mount_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterCriteria {
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterCriteriaError {
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -308,6 +539,12 @@ pub struct GetAccountSettingsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetEventSourceMappingRequest {
+    #[serde(rename = "UUID")]
+    pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetFunctionConfigurationRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -400,6 +637,32 @@ pub struct InvocationResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSchemaRegistryAccessConfig {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSchemaRegistryConfig {
+    #[serde(rename = "SchemaRegistryURI", skip_serializing_if = "Option::is_none")]
+    pub schema_registry_uri: Option<String>,
+    #[serde(rename = "EventRecordFormat", skip_serializing_if = "Option::is_none")]
+    pub event_record_format: Option<String>,
+    #[serde(rename = "AccessConfigs", skip_serializing_if = "Option::is_none")]
+    pub access_configs: Option<Vec<KafkaSchemaRegistryAccessConfig>>,
+    #[serde(rename = "SchemaValidationConfigs", skip_serializing_if = "Option::is_none")]
+    pub schema_validation_configs: Option<Vec<KafkaSchemaValidationConfig>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSchemaValidationConfig {
+    #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LambdaManagedInstancesCapacityProviderConfig {
     #[serde(rename = "CapacityProviderArn")]
     pub capacity_provider_arn: String,
@@ -425,6 +688,26 @@ pub struct Layer {
     pub signing_profile_version_arn: Option<String>,
     #[serde(rename = "SigningJobArn", skip_serializing_if = "Option::is_none")]
     pub signing_job_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListEventSourceMappingsRequest {
+    #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
+    pub event_source_arn: Option<String>,
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListEventSourceMappingsResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "EventSourceMappings", skip_serializing_if = "Option::is_none")]
+    pub event_source_mappings: Option<Vec<EventSourceMappingConfiguration>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -460,6 +743,28 @@ pub struct LoggingConfig {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnFailure {
+    #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnSuccess {
+    #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionedPollerConfig {
+    #[serde(rename = "MinimumPollers", skip_serializing_if = "Option::is_none")]
+    pub minimum_pollers: Option<i32>,
+    #[serde(rename = "MaximumPollers", skip_serializing_if = "Option::is_none")]
+    pub maximum_pollers: Option<i32>,
+    #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
+    pub poller_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeVersionConfig {
     #[serde(rename = "RuntimeVersionArn", skip_serializing_if = "Option::is_none")]
     pub runtime_version_arn: Option<String>,
@@ -476,6 +781,26 @@ pub struct RuntimeVersionError {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScalingConfig {
+    #[serde(rename = "MaximumConcurrency", skip_serializing_if = "Option::is_none")]
+    pub maximum_concurrency: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SelfManagedEventSource {
+    #[serde(rename = "Endpoints", skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<IndexMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SelfManagedKafkaEventSourceConfig {
+    #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
+    pub consumer_group_id: Option<String>,
+    #[serde(rename = "SchemaRegistryConfig", skip_serializing_if = "Option::is_none")]
+    pub schema_registry_config: Option<KafkaSchemaRegistryConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SnapStart {
     #[serde(rename = "ApplyOn", skip_serializing_if = "Option::is_none")]
     pub apply_on: Option<String>,
@@ -487,6 +812,14 @@ pub struct SnapStartResponse {
     pub apply_on: Option<String>,
     #[serde(rename = "OptimizationStatus", skip_serializing_if = "Option::is_none")]
     pub optimization_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceAccessConfiguration {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -611,6 +944,19 @@ pub struct VpcConfigResponse {
     pub ipv6_allowed_for_dual_stack: Option<bool>,
 }
 
+impl Input for CreateEventSourceMappingRequest {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
+        }
+        keys
+    }
+}
+
 impl Input for CreateFunctionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -635,6 +981,20 @@ impl Input for CreateFunctionRequest {
     }
 }
 
+impl Input for DeleteEventSourceMappingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "mapping",
+            value: &self.uuid,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteFunctionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -650,6 +1010,20 @@ impl Input for DeleteFunctionRequest {
 }
 
 impl Input for GetAccountSettingsRequest {}
+
+impl Input for GetEventSourceMappingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "mapping",
+            value: &self.uuid,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for GetFunctionConfigurationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -693,6 +1067,8 @@ impl Input for InvocationRequest {
     }
 }
 
+impl Input for ListEventSourceMappingsRequest {}
+
 impl Input for ListFunctionsRequest {}
 
 impl Input for UpdateFunctionCodeRequest {
@@ -725,6 +1101,8 @@ impl Input for UpdateFunctionConfigurationRequest {
 
 impl Output for DeleteFunctionResponse {}
 
+impl Output for EventSourceMappingConfiguration {}
+
 impl Output for FunctionConfiguration {}
 
 impl Output for GetAccountSettingsResponse {}
@@ -733,18 +1111,24 @@ impl Output for GetFunctionResponse {}
 
 impl Output for InvocationResponse {}
 
+impl Output for ListEventSourceMappingsResponse {}
+
 impl Output for ListFunctionsResponse {}
 
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const CREATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(6);
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
+    pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
+    pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
     pub const GET_FUNCTION: OperationId = OperationId(28);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const INVOKE: OperationId = OperationId(42);
+    pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
@@ -753,12 +1137,16 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::CREATE_EVENT_SOURCE_MAPPING => Some("lambda:CreateEventSourceMapping"),
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
+        ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
+        ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
         ops::GET_FUNCTION => Some("lambda:GetFunction"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
+        ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
@@ -769,6 +1157,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Lambda that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait LambdaApi: Send + Sync + 'static {
+    /// `CreateEventSourceMapping`.
+    fn create_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateEventSourceMappingRequest,
+    ) -> impl Future<Output = Result<EventSourceMappingConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateEventSourceMapping")) }
+    }
+
     /// `CreateFunction`.
     fn create_function(
         &self,
@@ -777,6 +1175,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateFunction")) }
+    }
+
+    /// `DeleteEventSourceMapping`.
+    fn delete_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteEventSourceMappingRequest,
+    ) -> impl Future<Output = Result<EventSourceMappingConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteEventSourceMapping")) }
     }
 
     /// `DeleteFunction`.
@@ -797,6 +1205,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetAccountSettingsResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetAccountSettings")) }
+    }
+
+    /// `GetEventSourceMapping`.
+    fn get_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetEventSourceMappingRequest,
+    ) -> impl Future<Output = Result<EventSourceMappingConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetEventSourceMapping")) }
     }
 
     /// `GetFunction`.
@@ -827,6 +1245,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<InvocationResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "Invoke")) }
+    }
+
+    /// `ListEventSourceMappings`.
+    fn list_event_source_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: ListEventSourceMappingsRequest,
+    ) -> impl Future<Output = Result<ListEventSourceMappingsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListEventSourceMappings")) }
     }
 
     /// `ListFunctions`.
@@ -911,16 +1339,28 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::CREATE_EVENT_SOURCE_MAPPING => {
+                    serve(call, &guard, |input| api.create_event_source_mapping(ctx, input)).await
+                }
                 ops::CREATE_FUNCTION => serve(call, &guard, |input| api.create_function(ctx, input)).await,
+                ops::DELETE_EVENT_SOURCE_MAPPING => {
+                    serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
+                }
                 ops::DELETE_FUNCTION => serve(call, &guard, |input| api.delete_function(ctx, input)).await,
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
+                }
+                ops::GET_EVENT_SOURCE_MAPPING => {
+                    serve(call, &guard, |input| api.get_event_source_mapping(ctx, input)).await
                 }
                 ops::GET_FUNCTION => serve(call, &guard, |input| api.get_function(ctx, input)).await,
                 ops::GET_FUNCTION_CONFIGURATION => {
                     serve(call, &guard, |input| api.get_function_configuration(ctx, input)).await
                 }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
+                ops::LIST_EVENT_SOURCE_MAPPINGS => {
+                    serve(call, &guard, |input| api.list_event_source_mappings(ctx, input)).await
+                }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
                 ops::UPDATE_FUNCTION_CODE => {
                     serve(call, &guard, |input| api.update_function_code(ctx, input)).await
@@ -1022,6 +1462,16 @@ impl LambdaClient {
         LambdaClient(service)
     }
 
+    /// `CreateEventSourceMapping`.
+    pub async fn create_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let call = Call::typed(ops::CREATE_EVENT_SOURCE_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateFunction`.
     pub async fn create_function(
         &self,
@@ -1029,6 +1479,16 @@ impl LambdaClient {
         input: CreateFunctionRequest,
     ) -> Result<FunctionConfiguration, AwsError> {
         let call = Call::typed(ops::CREATE_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteEventSourceMapping`.
+    pub async fn delete_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let call = Call::typed(ops::DELETE_EVENT_SOURCE_MAPPING, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1049,6 +1509,16 @@ impl LambdaClient {
         input: GetAccountSettingsRequest,
     ) -> Result<GetAccountSettingsResponse, AwsError> {
         let call = Call::typed(ops::GET_ACCOUNT_SETTINGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetEventSourceMapping`.
+    pub async fn get_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let call = Call::typed(ops::GET_EVENT_SOURCE_MAPPING, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1079,6 +1549,16 @@ impl LambdaClient {
         input: InvocationRequest,
     ) -> Result<InvocationResponse, AwsError> {
         let call = Call::typed(ops::INVOKE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ListEventSourceMappings`.
+    pub async fn list_event_source_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: ListEventSourceMappingsRequest,
+    ) -> Result<ListEventSourceMappingsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_EVENT_SOURCE_MAPPINGS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1118,14 +1598,23 @@ impl LambdaClient {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.create_event_source_mapping(ctx, Default::default()).await) {
+        missing.push("CreateEventSourceMapping");
+    }
     if not_implemented(&api.create_function(ctx, Default::default()).await) {
         missing.push("CreateFunction");
+    }
+    if not_implemented(&api.delete_event_source_mapping(ctx, Default::default()).await) {
+        missing.push("DeleteEventSourceMapping");
     }
     if not_implemented(&api.delete_function(ctx, Default::default()).await) {
         missing.push("DeleteFunction");
     }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
+    }
+    if not_implemented(&api.get_event_source_mapping(ctx, Default::default()).await) {
+        missing.push("GetEventSourceMapping");
     }
     if not_implemented(&api.get_function(ctx, Default::default()).await) {
         missing.push("GetFunction");
@@ -1135,6 +1624,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
+    }
+    if not_implemented(&api.list_event_source_mappings(ctx, Default::default()).await) {
+        missing.push("ListEventSourceMappings");
     }
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");

@@ -33,20 +33,29 @@ impl Lambda {
         let record = self.load(ctx, &function).await?;
         check_state(&record.config)?;
         let payload = input.payload.clone().unwrap_or_default();
-        check_payload(&payload)?;
-        match input.invocation_type.as_deref().unwrap_or("RequestResponse") {
+        let kind = input.invocation_type.as_deref().unwrap_or("RequestResponse");
+        let limit = match kind {
+            "Event" => crate::async_invoke::MAX_EVENT_PAYLOAD,
+            _ => MAX_SYNC_PAYLOAD,
+        };
+        check_payload(&payload, kind, limit)?;
+        match kind {
             "DryRun" => Ok(InvocationResponse {
                 status_code: Some(204),
                 ..Default::default()
             }),
-            "RequestResponse" => self.invoke_now(ctx, &record, payload, &input).await,
-            other => Err(errors::invalid_parameter_value(format!(
-                "nimbus does not run InvocationType {other} invocations yet: use RequestResponse or DryRun"
-            ))),
+            "Event" => {
+                self.enqueue_event(ctx, &function.name, &payload).await?;
+                Ok(InvocationResponse {
+                    status_code: Some(202),
+                    ..Default::default()
+                })
+            }
+            _ => self.invoke_now(ctx, &record, payload, &input).await,
         }
     }
 
-    async fn invoke_now(
+    pub(crate) async fn invoke_now(
         &self,
         ctx: &RequestContext,
         record: &FunctionRecord,
@@ -214,13 +223,13 @@ fn check_state(config: &FunctionConfiguration) -> Result<(), AwsError> {
     }
 }
 
-fn check_payload(payload: &[u8]) -> Result<(), AwsError> {
-    if payload.len() > MAX_SYNC_PAYLOAD {
+fn check_payload(payload: &[u8], kind: &str, limit: usize) -> Result<(), AwsError> {
+    if payload.len() > limit {
         // Not the model's RequestTooLargeException: what Lambda answers.
         return Err(AwsError::new(
             "RequestEntityTooLargeException",
             format!(
-                "{} byte payload is too large for the RequestResponse invocation type (limit {MAX_SYNC_PAYLOAD} bytes)",
+                "{} byte payload is too large for the {kind} invocation type (limit {limit} bytes)",
                 payload.len()
             ),
             413,

@@ -11,8 +11,10 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod async_invoke;
 mod code;
 mod environment;
+mod event_sources;
 mod functions;
 mod invoke;
 mod names;
@@ -30,13 +32,20 @@ use nimbus_runtime::Clock;
 use nimbus_store::Store;
 
 /// The Lambda service. Functions live in the store; their warm execution
-/// environments in the pool.
+/// environments in the pool. Cheap to clone (the background work of
+/// asynchronous invocations holds a clone).
+#[derive(Clone)]
 pub struct Lambda {
     store: Arc<Store>,
     clock: Clock,
     /// Where functions reach nimbus (AWS_ENDPOINT_URL of their processes).
     endpoint: String,
     pool: Arc<pool::Pool>,
+    /// The bus asynchronous invocations run on, made on first use.
+    events: async_invoke::Events,
+    /// SQS, for event source mappings (wired by the binary).
+    queues: Arc<std::sync::OnceLock<nimbus_sqs_api::SqsClient>>,
+    pollers: Arc<event_sources::Pollers>,
 }
 
 impl Lambda {
@@ -46,6 +55,9 @@ impl Lambda {
             clock,
             endpoint: "http://127.0.0.1:4566".to_owned(),
             pool: Arc::default(),
+            events: Arc::default(),
+            queues: Arc::default(),
+            pollers: Arc::default(),
         }
     }
 
@@ -55,8 +67,26 @@ impl Lambda {
         self
     }
 
+    /// Event source mappings poll SQS through SQS's own ReceiveMessage.
+    pub fn with_queues(self, sqs: nimbus_sqs_api::SqsClient) -> Self {
+        let _ = self.queues.set(sqs);
+        self
+    }
+
+    /// Starts the background work: asynchronous invocations a previous run
+    /// accepted, the pollers of event source mappings, and the reaper of
+    /// idle environments.
+    pub fn start_background(&self) {
+        let lambda = self.clone();
+        tokio::spawn(async move {
+            lambda.resume_events().await;
+            lambda.resume_mappings().await;
+        });
+        self.start_reaper();
+    }
+
     /// Ends warm environments idle for longer than Lambda keeps them.
-    pub fn start_reaper(&self) {
+    fn start_reaper(&self) {
         let pool = Arc::downgrade(&self.pool);
         let clock = self.clock.clone();
         tokio::spawn(async move {
@@ -119,6 +149,38 @@ impl LambdaApi for Lambda {
         Lambda::invoke(self, ctx, input).await
     }
 
+    async fn create_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        Lambda::create_event_source_mapping(self, ctx, input).await
+    }
+
+    async fn get_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        Lambda::get_event_source_mapping(self, ctx, input).await
+    }
+
+    async fn list_event_source_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: ListEventSourceMappingsRequest,
+    ) -> Result<ListEventSourceMappingsResponse, AwsError> {
+        Lambda::list_event_source_mappings(self, ctx, input).await
+    }
+
+    async fn delete_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        Lambda::delete_event_source_mapping(self, ctx, input).await
+    }
+
     async fn update_function_code(
         &self,
         ctx: &RequestContext,
@@ -150,6 +212,17 @@ impl LambdaApi for Lambda {
         ctx: &RequestContext,
         named: nimbus_core::authz::ResourceRef<'_>,
     ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        if named.kind == "mapping" {
+            return Ok(nimbus_core::authz::Resource {
+                arn: format!(
+                    "arn:aws:lambda:{}:{}:event-source-mapping:{}",
+                    ctx.region, ctx.account_id, named.value
+                ),
+                account: ctx.account_id.clone(),
+                policy: None,
+                keys: Default::default(),
+            });
+        }
         let function = names::parse(ctx, named.value, named.qualifier)?;
         let arn = names::function_arn(ctx, &function.name);
         Ok(nimbus_core::authz::Resource {

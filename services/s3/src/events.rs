@@ -1,5 +1,6 @@
-//! Event notifications: S3 tells SQS queues and SNS topics about objects
-//! created and removed, in S3's event message structure.
+//! Event notifications: S3 tells SQS queues, SNS topics and Lambda
+//! functions about objects created and removed, in S3's event message
+//! structure (functions are invoked asynchronously with it).
 //!
 //! S3 reaches SQS and SNS through their typed clients (their API crates,
 //! not their implementations): the binary hands them over, and S3 calls
@@ -11,6 +12,7 @@
 //! it fails PutBucketNotificationConfiguration.
 
 use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_lambda_api::{InvocationRequest, LambdaClient};
 use nimbus_sns_api::{PublishInput, SnsClient};
 use nimbus_sqs_api::{SendMessageRequest, SqsClient};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -27,6 +29,7 @@ use nimbus_s3_api::{
 pub struct Destinations {
     pub sqs: Option<SqsClient>,
     pub sns: Option<SnsClient>,
+    pub lambda: Option<LambdaClient>,
 }
 
 /// An object change that may be notified, as its operation answered it.
@@ -145,6 +148,14 @@ fn matching(config: &NotificationConfiguration, event: &str, key: &str) -> Vec<(
             out.push((topic.id.clone().unwrap_or_default(), topic.topic_arn.clone()));
         }
     }
+    for function in config.lambda_function_configurations.iter().flatten() {
+        if event_matches(&function.events, event) && filter_matches(function.filter.as_ref(), key) {
+            out.push((
+                function.id.clone().unwrap_or_default(),
+                function.lambda_function_arn.clone(),
+            ));
+        }
+    }
     out
 }
 
@@ -167,7 +178,7 @@ fn parse_arn(arn: &str) -> Option<(&str, &str, &str, &str)> {
 
 impl Destinations {
     fn any(&self) -> bool {
-        self.sqs.is_some() || self.sns.is_some()
+        self.sqs.is_some() || self.sns.is_some() || self.lambda.is_some()
     }
 
     /// Hands `body` to the queue or topic `arn`, through the destination
@@ -197,11 +208,33 @@ impl Destinations {
                 };
                 sns.publish(&ctx, input).await.map(|_| ())
             }
+            ("lambda", _, _) => return self.invoke(&delivery, region, account).await,
             ("sqs", None, _) => return Err("The destination queue does not exist".to_owned()),
             ("sns", _, None) => return Err("The destination topic does not exist".to_owned()),
-            _ => return Err("The destination is not a queue or topic".to_owned()),
+            _ => return Err("The destination is not a queue, topic or function".to_owned()),
         };
         delivered.map_err(|error| error.to_string())
+    }
+
+    /// Invokes the function `delivery.arn` asynchronously with the event
+    /// (`None` body: a DryRun, which checks the function exists).
+    async fn invoke(&self, delivery: &Delivery, region: &str, account: &str) -> Result<(), String> {
+        let Some(lambda) = &self.lambda else {
+            return Err("The destination function does not exist".to_owned());
+        };
+        let ctx = RequestContext::internal("lambda", "Invoke", account, region);
+        let dry_run = delivery.body.is_empty();
+        let input = InvocationRequest {
+            function_name: delivery.arn.clone(),
+            invocation_type: Some(if dry_run { "DryRun" } else { "Event" }.to_owned()),
+            payload: (!dry_run).then(|| delivery.body.clone().into_bytes().into()),
+            ..Default::default()
+        };
+        lambda
+            .invoke(&ctx, input)
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -230,18 +263,30 @@ impl S3 {
                     .iter()
                     .flatten()
                     .map(|t| t.topic_arn.clone()),
+            )
+            .chain(
+                config
+                    .lambda_function_configurations
+                    .iter()
+                    .flatten()
+                    .map(|f| f.lambda_function_arn.clone()),
             );
         let mut failed = Vec::new();
         for arn in arns {
-            let body = json!({
-                "Service": "Amazon S3",
-                "Event": "s3:TestEvent",
-                "Time": iso_millis(self.now()),
-                "Bucket": bucket,
-                "RequestId": ctx.request_id,
-                "HostId": host_id(&ctx.request_id),
-            })
-            .to_string();
+            // A function is checked, not sent the test event.
+            let body = if arn.starts_with("arn:aws:lambda:") {
+                String::new()
+            } else {
+                json!({
+                    "Service": "Amazon S3",
+                    "Event": "s3:TestEvent",
+                    "Time": iso_millis(self.now()),
+                    "Bucket": bucket,
+                    "RequestId": ctx.request_id,
+                    "HostId": host_id(&ctx.request_id),
+                })
+                .to_string()
+            };
             if let Err(reason) = self
                 .destinations
                 .deliver(Delivery {
@@ -278,6 +323,10 @@ impl S3 {
         };
         if config.queue_configurations.as_ref().is_none_or(Vec::is_empty)
             && config.topic_configurations.as_ref().is_none_or(Vec::is_empty)
+            && config
+                .lambda_function_configurations
+                .as_ref()
+                .is_none_or(Vec::is_empty)
         {
             return;
         }

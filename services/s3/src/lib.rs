@@ -76,10 +76,15 @@ impl S3 {
         sqs: nimbus_sqs_api::SqsClient,
         sns: nimbus_sns_api::SnsClient,
     ) -> Self {
-        self.destinations = events::Destinations {
-            sqs: Some(sqs),
-            sns: Some(sns),
-        };
+        self.destinations.sqs = Some(sqs);
+        self.destinations.sns = Some(sns);
+        self
+    }
+
+    /// Delivers event notifications to Lambda functions through Lambda's
+    /// Invoke (asynchronous).
+    pub fn with_functions(mut self, lambda: nimbus_lambda_api::LambdaClient) -> Self {
+        self.destinations.lambda = Some(lambda);
         self
     }
 }

@@ -13,6 +13,7 @@ use nimbus_runtime::{Clock, Delivery, DeliveryError, EventBus, RetryPolicy};
 use nimbus_store::{Namespace, Store};
 use serde::{Deserialize, Serialize};
 
+use crate::function_delivery::{FunctionDelivery, FunctionDeliveryError, NoFunctions};
 use crate::http_delivery::{self, HttpOutcome};
 use crate::queue_delivery::{QueueDelivery, QueueDeliveryError, QueueMessage};
 
@@ -32,7 +33,15 @@ pub enum Job {
         body: String,
         dead_letter_queue: Option<String>,
     },
-    /// A delivery that cannot succeed (lambda before Lambda exists, a raw
+    /// An event for a Lambda function (invoked asynchronously).
+    Function {
+        function_arn: String,
+        event: String,
+        /// The SNS envelope, for the DLQ when the function cannot take it.
+        body: String,
+        dead_letter_queue: Option<String>,
+    },
+    /// A delivery that cannot succeed (a raw
     /// SQS message with too many attributes): fails at once, so the message
     /// lands in the DLQ when there is one.
     Undeliverable {
@@ -51,6 +60,9 @@ impl Job {
             | Job::Http {
                 dead_letter_queue, ..
             }
+            | Job::Function {
+                dead_letter_queue, ..
+            }
             | Job::Undeliverable {
                 dead_letter_queue, ..
             } => dead_letter_queue.as_deref(),
@@ -65,13 +77,15 @@ impl Job {
                 message.queue_arn = queue_arn;
                 message
             }
-            Job::Http { body, .. } | Job::Undeliverable { body, .. } => QueueMessage {
-                queue_arn,
-                body,
-                attributes: Default::default(),
-                group_id: None,
-                deduplication_id: None,
-            },
+            Job::Http { body, .. } | Job::Function { body, .. } | Job::Undeliverable { body, .. } => {
+                QueueMessage {
+                    queue_arn,
+                    body,
+                    attributes: Default::default(),
+                    group_id: None,
+                    deduplication_id: None,
+                }
+            }
         }
     }
 }
@@ -116,6 +130,8 @@ pub struct Deliveries {
 /// Performs one attempt of a job.
 struct Worker {
     queues: Arc<dyn QueueDelivery>,
+    /// Lambda, when the binary wires it.
+    functions: OnceLock<Arc<dyn FunctionDelivery>>,
     store: Arc<Store>,
     max_attempts: u32,
 }
@@ -132,6 +148,7 @@ impl Deliveries {
         };
         let worker = Arc::new(Worker {
             queues,
+            functions: OnceLock::new(),
             store,
             max_attempts: policy.max_attempts,
         });
@@ -142,6 +159,11 @@ impl Deliveries {
             worker,
             resumed: AtomicBool::new(false),
         }
+    }
+
+    /// Where messages for lambda subscriptions go.
+    pub fn set_functions(&self, functions: Arc<dyn FunctionDelivery>) {
+        let _ = self.worker.functions.set(functions);
     }
 
     fn bus(&self) -> &EventBus {
@@ -342,6 +364,28 @@ impl Worker {
                     permanent: true,
                 }),
             },
+            Job::Function {
+                function_arn, event, ..
+            } => {
+                let functions = self
+                    .functions
+                    .get()
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(NoFunctions));
+                functions
+                    .deliver(function_arn.clone(), event.clone())
+                    .await
+                    .map_err(|error| match error {
+                        FunctionDeliveryError::Permanent(message) => Failure {
+                            message,
+                            permanent: true,
+                        },
+                        FunctionDeliveryError::Transient(message) => Failure {
+                            message,
+                            permanent: false,
+                        },
+                    })
+            }
             Job::Undeliverable { reason, .. } => Err(Failure {
                 message: reason.clone(),
                 permanent: true,

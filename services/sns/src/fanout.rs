@@ -128,11 +128,15 @@ impl Sns {
                         dead_letter_queue: dlq,
                     });
                 }
-                "lambda" => background.push(Job::Undeliverable {
-                    reason: "nimbus cannot deliver to lambda endpoints yet".to_owned(),
-                    body: envelope(),
-                    dead_letter_queue: dlq,
-                }),
+                "lambda" => {
+                    let body = envelope();
+                    background.push(Job::Function {
+                        function_arn: subscription.endpoint.clone(),
+                        event: crate::function_delivery::lambda_event(&body, &arn),
+                        body,
+                        dead_letter_queue: dlq,
+                    });
+                }
                 // email, email-json, sms, application, firehose: nothing leaves
                 // this machine; the subscription stays visible for inspection.
                 other => tracing::debug!(

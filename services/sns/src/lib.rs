@@ -18,6 +18,7 @@ mod errors;
 mod fanout;
 mod fifo_order;
 mod filter_policy;
+pub mod function_delivery;
 mod http_delivery;
 mod message;
 mod pagination;
@@ -65,6 +66,13 @@ impl Sns {
         };
         sns.resume_deliveries();
         sns
+    }
+
+    /// Messages for lambda subscriptions go to these functions (Lambda's
+    /// Invoke, wired by the binary).
+    pub fn with_functions(self, functions: Arc<dyn function_delivery::FunctionDelivery>) -> Self {
+        self.deliveries.set_functions(functions);
+        self
     }
 
     /// Picks up the deliveries the outbox holds (left by a restart, a

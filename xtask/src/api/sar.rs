@@ -60,6 +60,7 @@ fn resource_type(kind: &str) -> Option<&'static str> {
         "policy" | "policy-name" => "policy",
         "mfa" => "mfa",
         "function" => "function",
+        "mapping" => "eventSourceMapping",
         _ => return None,
     })
 }

@@ -1,0 +1,414 @@
+//! Event source mappings from SQS queues: a poller per enabled mapping
+//! long-polls the queue (through SQS's own ReceiveMessage), invokes the
+//! function synchronously with a batch in the event Lambda sends
+//! (`Records[]` with `eventSource` `aws:sqs`), and deletes the batch when
+//! the function succeeds. A failed batch is left to the queue: its messages
+//! come back after the visibility timeout and its redrive policy moves a
+//! poison message to the dead-letter queue. With ReportBatchItemFailures,
+//! only the messages the function names stay.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_lambda_api::*;
+use nimbus_sqs_api::{
+    DeleteMessageBatchRequest, DeleteMessageBatchRequestEntry, Message, ReceiveMessageRequest, SqsClient,
+};
+use nimbus_store::Namespace;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+
+use crate::Lambda;
+use crate::names::{self, FunctionRef};
+
+const PREFIX: &[u8] = b"esm/";
+
+/// One mapping as the store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MappingRecord {
+    account: String,
+    region: String,
+    function: String,
+    config: EventSourceMappingConfiguration,
+}
+
+/// The running pollers, by mapping UUID.
+#[derive(Default)]
+pub struct Pollers(Mutex<HashMap<String, tokio::task::AbortHandle>>);
+
+impl Pollers {
+    fn start(&self, uuid: &str, task: tokio::task::JoinHandle<()>) {
+        if let Ok(mut running) = self.0.lock()
+            && let Some(old) = running.insert(uuid.to_owned(), task.abort_handle())
+        {
+            old.abort();
+        }
+    }
+
+    fn stop(&self, uuid: &str) {
+        if let Ok(mut running) = self.0.lock()
+            && let Some(task) = running.remove(uuid)
+        {
+            task.abort();
+        }
+    }
+}
+
+fn mappings() -> Result<Namespace, AwsError> {
+    Namespace::global("lambda").map_err(AwsError::from)
+}
+
+fn key(uuid: &str) -> Vec<u8> {
+    [PREFIX, uuid.as_bytes()].concat()
+}
+
+fn not_found(uuid: &str) -> AwsError {
+    errors::resource_not_found(format!(
+        "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"
+    ))
+    .with_field("Type", "User")
+}
+
+/// `arn:aws:sqs:<region>:<account>:<name>` → the queue's URL.
+fn queue_url(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "sqs", region, account, name] => {
+            Some(format!("https://sqs.{region}.amazonaws.com/{account}/{name}"))
+        }
+        _ => None,
+    }
+}
+
+impl Lambda {
+    pub(crate) async fn create_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let function = names::parse(ctx, &input.function_name, None)?;
+        let record = self.load(ctx, &function).await?;
+        let source = input.event_source_arn.clone().unwrap_or_default();
+        if queue_url(&source).is_none() {
+            return Err(errors::invalid_parameter_value(
+                "nimbus maps SQS queues to functions (arn:aws:sqs:...); other event sources are not supported yet",
+            ));
+        }
+        let batch_size = input.batch_size.unwrap_or(10);
+        if !(1..=10_000).contains(&batch_size) {
+            return Err(errors::invalid_parameter_value(format!(
+                "BatchSize must be between 1 and 10000 for SQS; got {batch_size}"
+            )));
+        }
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let enabled = input.enabled.unwrap_or(true);
+        let config = EventSourceMappingConfiguration {
+            uuid: Some(uuid.clone()),
+            batch_size: Some(batch_size),
+            maximum_batching_window_in_seconds: Some(input.maximum_batching_window_in_seconds.unwrap_or(0)),
+            event_source_arn: Some(source),
+            function_arn: record.config.function_arn.clone(),
+            last_modified: Some(nimbus_core::Timestamp::from_epoch_millis(
+                i64::try_from(self.clock.now_epoch_millis()).unwrap_or(i64::MAX),
+            )),
+            state: Some(if enabled { "Creating" } else { "Disabled" }.to_owned()),
+            state_transition_reason: Some("USER_INITIATED".to_owned()),
+            function_response_types: input.function_response_types.clone(),
+            event_source_mapping_arn: Some(format!(
+                "arn:aws:lambda:{}:{}:event-source-mapping:{uuid}",
+                ctx.region, ctx.account_id
+            )),
+            ..Default::default()
+        };
+        let mut stored = MappingRecord {
+            account: ctx.account_id.clone(),
+            region: ctx.region.clone(),
+            function: function.name.clone(),
+            config: config.clone(),
+        };
+        if enabled {
+            stored.config.state = Some("Enabled".to_owned());
+        }
+        self.put_mapping(stored.clone()).await?;
+        if enabled {
+            self.start_poller(stored);
+        }
+        Ok(config)
+    }
+
+    async fn put_mapping(&self, record: MappingRecord) -> Result<(), AwsError> {
+        let ns = mappings()?;
+        let key = key(record.config.uuid.as_deref().unwrap_or_default());
+        self.store
+            .write(move |txn| {
+                txn.open(&ns)?.put_json(&key, &record)?;
+                Ok::<_, AwsError>(())
+            })
+            .await
+    }
+
+    async fn all_mappings(&self) -> Result<Vec<MappingRecord>, AwsError> {
+        let ns = mappings()?;
+        self.store
+            .read(move |txn| {
+                let table = txn.open(&ns)?;
+                let mut all = Vec::new();
+                for entry in table.scan(PREFIX)? {
+                    all.push(entry?.decode::<MappingRecord>()?);
+                }
+                Ok::<_, AwsError>(all)
+            })
+            .await
+    }
+
+    async fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<MappingRecord, AwsError> {
+        let ns = mappings()?;
+        let key = key(uuid);
+        let found: Option<MappingRecord> = self
+            .store
+            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
+            .await?;
+        found
+            .filter(|m| m.account == ctx.account_id && m.region == ctx.region)
+            .ok_or_else(|| not_found(uuid))
+    }
+
+    pub(crate) async fn get_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        Ok(self.mapping(ctx, &input.uuid).await?.config)
+    }
+
+    pub(crate) async fn list_event_source_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: ListEventSourceMappingsRequest,
+    ) -> Result<ListEventSourceMappingsResponse, AwsError> {
+        let function = match &input.function_name {
+            Some(name) => Some(names::parse(ctx, name, None)?.name),
+            None => None,
+        };
+        let listed = self
+            .all_mappings()
+            .await?
+            .into_iter()
+            .filter(|m| m.account == ctx.account_id && m.region == ctx.region)
+            .filter(|m| function.as_ref().is_none_or(|f| *f == m.function))
+            .filter(|m| {
+                input
+                    .event_source_arn
+                    .as_ref()
+                    .is_none_or(|arn| m.config.event_source_arn.as_ref() == Some(arn))
+            })
+            .map(|m| m.config)
+            .collect();
+        Ok(ListEventSourceMappingsResponse {
+            event_source_mappings: Some(listed),
+            next_marker: None,
+        })
+    }
+
+    pub(crate) async fn delete_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let record = self.mapping(ctx, &input.uuid).await?;
+        let ns = mappings()?;
+        let key = key(&input.uuid);
+        self.store
+            .write(move |txn| {
+                txn.open(&ns)?.delete(&key)?;
+                Ok::<_, AwsError>(())
+            })
+            .await?;
+        self.pollers.stop(&input.uuid);
+        let mut config = record.config;
+        config.state = Some("Deleting".to_owned());
+        Ok(config)
+    }
+
+    /// Starts the pollers of the enabled mappings a previous run kept.
+    pub(crate) async fn resume_mappings(&self) {
+        match self.all_mappings().await {
+            Ok(all) => {
+                for mapping in all
+                    .into_iter()
+                    .filter(|m| m.config.state.as_deref() == Some("Enabled"))
+                {
+                    self.start_poller(mapping);
+                }
+            }
+            Err(error) => tracing::error!(%error, "lambda could not read its event source mappings"),
+        }
+    }
+
+    fn start_poller(&self, mapping: MappingRecord) {
+        let Some(sqs) = self.queues.get().cloned() else {
+            tracing::warn!("no SQS wired: the event source mapping does not poll");
+            return;
+        };
+        let uuid = mapping.config.uuid.clone().unwrap_or_default();
+        let lambda = self.clone();
+        let task = tokio::spawn(async move { lambda.poll(mapping, sqs).await });
+        self.pollers.start(&uuid, task);
+    }
+
+    /// Receives batches and hands them to the function, until deleted.
+    async fn poll(&self, mapping: MappingRecord, sqs: SqsClient) {
+        let arn = mapping.config.event_source_arn.clone().unwrap_or_default();
+        let Some(url) = queue_url(&arn) else { return };
+        let parts: Vec<&str> = arn.split(':').collect();
+        let sqs_ctx = RequestContext::internal("sqs", "ReceiveMessage", parts[4], parts[3]);
+        let lambda_ctx = RequestContext::internal("lambda", "Invoke", &mapping.account, &mapping.region);
+        let batch = mapping.config.batch_size.unwrap_or(10).clamp(1, 10);
+        let report_failures = mapping
+            .config
+            .function_response_types
+            .as_ref()
+            .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
+        loop {
+            let received = sqs
+                .receive_message(
+                    &sqs_ctx,
+                    ReceiveMessageRequest {
+                        queue_url: url.clone(),
+                        max_number_of_messages: Some(batch),
+                        wait_time_seconds: Some(20),
+                        message_system_attribute_names: Some(vec!["All".to_owned()]),
+                        message_attribute_names: Some(vec!["All".to_owned()]),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            let messages = match received {
+                Ok(result) => result.messages.unwrap_or_default(),
+                Err(_) => {
+                    // The queue is gone or not there yet: look again later.
+                    self.clock.sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if messages.is_empty() {
+                continue;
+            }
+            let failed = self
+                .deliver_batch(&lambda_ctx, &mapping, &arn, &messages, report_failures)
+                .await;
+            let done: Vec<DeleteMessageBatchRequestEntry> = messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| {
+                    failed
+                        .as_ref()
+                        .is_some_and(|f| !f.iter().any(|id| Some(id.as_str()) == m.message_id.as_deref()))
+                })
+                .map(|(i, m)| DeleteMessageBatchRequestEntry {
+                    id: i.to_string(),
+                    receipt_handle: m.receipt_handle.clone().unwrap_or_default(),
+                })
+                .collect();
+            if !done.is_empty() {
+                let _ = sqs
+                    .delete_message_batch(
+                        &sqs_ctx,
+                        DeleteMessageBatchRequest {
+                            queue_url: url.clone(),
+                            entries: done,
+                        },
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// Invokes the function with a batch; the ids of the messages that
+    /// failed (`None`: the whole batch failed).
+    async fn deliver_batch(
+        &self,
+        ctx: &RequestContext,
+        mapping: &MappingRecord,
+        arn: &str,
+        messages: &[Message],
+        report_failures: bool,
+    ) -> Option<Vec<String>> {
+        let function = FunctionRef {
+            name: mapping.function.clone(),
+            qualifier: None,
+        };
+        let record = self.load(ctx, &function).await.ok()?;
+        let event = sqs_event(messages, arn, &mapping.region);
+        let input = InvocationRequest {
+            function_name: mapping.function.clone(),
+            ..Default::default()
+        };
+        let response = self
+            .invoke_now(ctx, &record, event.into_bytes().into(), &input)
+            .await
+            .ok()?;
+        if response.function_error.is_some() {
+            return None;
+        }
+        if !report_failures {
+            return Some(Vec::new());
+        }
+        let answer: Json =
+            serde_json::from_slice(response.payload.as_deref().unwrap_or_default()).unwrap_or(Json::Null);
+        Some(
+            answer["batchItemFailures"]
+                .as_array()
+                .map(|failures| {
+                    failures
+                        .iter()
+                        .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// The event Lambda sends for a batch of SQS messages.
+fn sqs_event(messages: &[Message], arn: &str, region: &str) -> String {
+    let records: Vec<Json> = messages
+        .iter()
+        .map(|m| {
+            let attributes: Map<String, Json> = m
+                .message_attributes
+                .iter()
+                .flatten()
+                .map(|(name, value)| {
+                    let mut attribute = Map::new();
+                    if let Some(text) = &value.string_value {
+                        attribute.insert("stringValue".into(), json!(text));
+                    }
+                    if let Some(bytes) = &value.binary_value {
+                        attribute.insert("binaryValue".into(), json!(BASE64.encode(bytes)));
+                    }
+                    attribute.insert("stringListValues".into(), json!([]));
+                    attribute.insert("binaryListValues".into(), json!([]));
+                    attribute.insert("dataType".into(), json!(value.data_type));
+                    (name.clone(), Json::Object(attribute))
+                })
+                .collect();
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "attributes": m.attributes.clone().unwrap_or_default(),
+                "messageAttributes": attributes,
+                "md5OfBody": m.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": region,
+            })
+        })
+        .collect();
+    json!({ "Records": records }).to_string()
+}
