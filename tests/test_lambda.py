@@ -522,3 +522,48 @@ def test_with_report_batch_item_failures_only_the_named_messages_stay(awslambda,
     assert wait_for(lambda: marker.exists() and marker.read_text().count("retry-me") >= 2, 30)
     assert marker.read_text().count("done") == 1
     awslambda.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def test_tags_are_added_listed_and_removed_on_the_function_arn(awslambda):
+    name = create(awslambda, python_function(ECHO), Tags={"team": "a"})
+    arn = awslambda.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    assert awslambda.list_tags(Resource=arn)["Tags"] == {"team": "a"}
+    tagged = awslambda.tag_resource(Resource=arn, Tags={"env": "dev", "team": "b"})
+    assert tagged["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert awslambda.list_tags(Resource=arn)["Tags"] == {"team": "b", "env": "dev"}
+    awslambda.untag_resource(Resource=arn, TagKeys=["team"])
+    assert awslambda.list_tags(Resource=arn)["Tags"] == {"env": "dev"}
+    assert awslambda.get_function(FunctionName=name)["Tags"] == {"env": "dev"}
+    with pytest.raises(ClientError) as reserved:
+        awslambda.tag_resource(Resource=arn, Tags={"aws:owner": "x"})
+    assert reserved.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as too_many:
+        awslambda.tag_resource(Resource=arn, Tags={f"k{i}": "v" for i in range(50)})
+    assert too_many.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert awslambda.list_tags(Resource=arn)["Tags"] == {"env": "dev"}
+    with pytest.raises(ClientError) as missing:
+        awslambda.list_tags(Resource=arn + "-gone")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_mapping_survives_kill_9_and_polls_again_after_the_restart(launch_nimbus, tmp_path):
+    data = tmp_path / "data"
+    server = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    lam, sqs = client_for(server.url, "lambda"), client_for(server.url, "sqs")
+    queue = sqs.create_queue(QueueName="kept-mapping")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    marker = tmp_path / "seen.txt"
+    code = python_function(
+        "def lambda_handler(event, context):\n"
+        "    with open('" + str(marker) + "', 'a') as out:\n"
+        "        out.writelines(r['body'] + '\\n' for r in event['Records'])\n"
+    )
+    name = create(lam, code)
+    uuid_ = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name)["UUID"]
+    server.process.kill()  # SIGKILL
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    lam, sqs = client_for(restarted.url, "lambda"), client_for(restarted.url, "sqs")
+    assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Enabled"
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="kept-mapping")["QueueUrl"], MessageBody="after restart")
+    assert wait_for(lambda: marker.exists() and marker.read_text() == "after restart\n", 30)

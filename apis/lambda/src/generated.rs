@@ -731,6 +731,18 @@ pub struct ListFunctionsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTagsRequest {
+    #[serde(rename = "Resource")]
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoggingConfig {
     #[serde(rename = "LogFormat", skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
@@ -823,6 +835,14 @@ pub struct SourceAccessConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(rename = "Resource")]
+    pub resource: String,
+    #[serde(rename = "Tags")]
+    pub tags: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TagsError {
     #[serde(rename = "ErrorCode")]
     pub error_code: String,
@@ -846,6 +866,14 @@ pub struct TracingConfig {
 pub struct TracingConfigResponse {
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(rename = "Resource")]
+    pub resource: String,
+    #[serde(rename = "TagKeys")]
+    pub tag_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1071,6 +1099,68 @@ impl Input for ListEventSourceMappingsRequest {}
 
 impl Input for ListFunctionsRequest {}
 
+impl Input for ListTagsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.resource,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for TagResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.resource,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        {
+            let tags = &self.tags;
+            for (k, v) in tags {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
+        }
+        keys
+    }
+}
+
+impl Input for UntagResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.resource,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        let value = &self.tag_keys;
+        keys.push((
+            "aws:TagKeys".into(),
+            value.iter().map(|v| v.to_string()).collect(),
+        ));
+        keys
+    }
+}
+
 impl Input for UpdateFunctionCodeRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1115,6 +1205,8 @@ impl Output for ListEventSourceMappingsResponse {}
 
 impl Output for ListFunctionsResponse {}
 
+impl Output for ListTagsResponse {}
+
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
@@ -1130,6 +1222,9 @@ pub mod ops {
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
+    pub const LIST_TAGS: OperationId = OperationId(58);
+    pub const TAG_RESOURCE: OperationId = OperationId(75);
+    pub const UNTAG_RESOURCE: OperationId = OperationId(76);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
 }
@@ -1148,6 +1243,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
+        ops::LIST_TAGS => Some("lambda:ListTags"),
+        ops::TAG_RESOURCE => Some("lambda:TagResource"),
+        ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
         _ => None,
@@ -1267,6 +1365,36 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListFunctions")) }
     }
 
+    /// `ListTags`.
+    fn list_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsRequest,
+    ) -> impl Future<Output = Result<ListTagsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListTags")) }
+    }
+
+    /// `TagResource`.
+    fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "TagResource")) }
+    }
+
+    /// `UntagResource`.
+    fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UntagResource")) }
+    }
+
     /// `UpdateFunctionCode`.
     fn update_function_code(
         &self,
@@ -1362,6 +1490,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.list_event_source_mappings(ctx, input)).await
                 }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
+                ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
+                ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
+                ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_FUNCTION_CODE => {
                     serve(call, &guard, |input| api.update_function_code(ctx, input)).await
                 }
@@ -1572,6 +1703,36 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListTags`.
+    pub async fn list_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsRequest,
+    ) -> Result<ListTagsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `TagResource`.
+    pub async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::TAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UntagResource`.
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::UNTAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateFunctionCode`.
     pub async fn update_function_code(
         &self,
@@ -1630,6 +1791,15 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");
+    }
+    if not_implemented(&api.list_tags(ctx, Default::default()).await) {
+        missing.push("ListTags");
+    }
+    if not_implemented(&api.tag_resource(ctx, Default::default()).await) {
+        missing.push("TagResource");
+    }
+    if not_implemented(&api.untag_resource(ctx, Default::default()).await) {
+        missing.push("UntagResource");
     }
     if not_implemented(&api.update_function_code(ctx, Default::default()).await) {
         missing.push("UpdateFunctionCode");

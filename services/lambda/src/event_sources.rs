@@ -49,6 +49,15 @@ impl Pollers {
         }
     }
 
+    /// Stops every poller (a reset of nimbus's state).
+    pub fn clear(&self) {
+        if let Ok(mut running) = self.0.lock() {
+            for (_, task) in running.drain() {
+                task.abort();
+            }
+        }
+    }
+
     fn stop(&self, uuid: &str) {
         if let Ok(mut running) = self.0.lock()
             && let Some(task) = running.remove(uuid)

@@ -133,6 +133,9 @@ impl Lambda {
             .ok_or_else(|| errors::invalid_parameter_value("Runtime and Handler are mandatory parameters for functions created with deployment packages."))?;
         check_runtime(&runtime)?;
         check_variables(input.environment.as_ref())?;
+        if let Some(tags) = &input.tags {
+            crate::tags::check_tags(tags)?;
+        }
         let handler = input
             .handler
             .clone()

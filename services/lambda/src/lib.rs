@@ -22,6 +22,7 @@ mod pool;
 mod records;
 mod runtime_api;
 mod runtimes;
+mod tags;
 mod updates;
 
 use std::sync::Arc;
@@ -181,6 +182,26 @@ impl LambdaApi for Lambda {
         Lambda::delete_event_source_mapping(self, ctx, input).await
     }
 
+    async fn list_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsRequest,
+    ) -> Result<ListTagsResponse, AwsError> {
+        Lambda::list_tags(self, ctx, input).await
+    }
+
+    async fn tag_resource(&self, ctx: &RequestContext, input: TagResourceRequest) -> Result<(), AwsError> {
+        Lambda::tag_resource(self, ctx, input).await
+    }
+
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::untag_resource(self, ctx, input).await
+    }
+
     async fn update_function_code(
         &self,
         ctx: &RequestContext,
@@ -240,9 +261,10 @@ impl LambdaApi for Lambda {
         AwsError::new("AccessDeniedException", denial.message(), 403)
     }
 
-    /// Warm environments end with the state they ran.
+    /// Warm environments and pollers end with the state they served.
     fn reset(&self) {
         self.pool.clear();
+        self.pollers.clear();
     }
 }
 
