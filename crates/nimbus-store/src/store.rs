@@ -206,6 +206,20 @@ impl Store {
         task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
     }
 
+    /// Every value under `prefix` in `namespace`, in key order: what an
+    /// outbox left for a restart to resume.
+    pub async fn values_under(&self, namespace: &crate::Namespace, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let namespace = namespace.clone();
+        let prefix = prefix.to_vec();
+        self.read(move |txn| {
+            txn.open(&namespace)?
+                .scan(&prefix)?
+                .map(|entry| entry.map(|e| e.value))
+                .collect::<Result<Vec<_>>>()
+        })
+        .await
+    }
+
     /// Streams blob bodies in and out.
     pub fn blobs(&self) -> &Blobs {
         &self.inner.blobs

@@ -98,17 +98,7 @@ impl Lambda {
     /// Hands the events a previous run accepted and did not finish to the bus.
     pub async fn resume_events(&self) {
         let Ok(ns) = outbox() else { return };
-        let left = self
-            .store
-            .read(move |txn| {
-                let table = txn.open(&ns)?;
-                table
-                    .scan(OUTBOX_PREFIX)?
-                    .map(|entry| entry.map(|e| e.value))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(AwsError::from)
-            })
-            .await;
+        let left = self.store.values_under(&ns, OUTBOX_PREFIX).await;
         match left {
             Ok(left) => {
                 if !left.is_empty() {

@@ -219,18 +219,7 @@ impl Deliveries {
             return;
         }
         let Ok(ns) = outbox() else { return };
-        let left = self
-            .worker
-            .store
-            .read(move |txn| {
-                let table = txn.open(&ns)?;
-                table
-                    .scan(OUTBOX_PREFIX)?
-                    .map(|entry| entry.map(|e| e.value))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(AwsError::from)
-            })
-            .await;
+        let left = self.worker.store.values_under(&ns, OUTBOX_PREFIX).await;
         match left {
             Ok(left) => {
                 if !left.is_empty() {
