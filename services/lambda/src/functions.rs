@@ -146,7 +146,6 @@ impl Lambda {
             code_in.s3_bucket.is_some() || code_in.s3_key.is_some(),
         )?;
         let package = code::inspect(&zip)?;
-        let task_root = code::unpack(self.store.data_dir(), &package.sha256_hex, &zip)?;
         let arn = names::function_arn(ctx, &function.name);
         let mut config = FunctionConfiguration {
             function_name: Some(function.name.clone()),
@@ -207,10 +206,10 @@ impl Lambda {
         // What the caller sees is the creation starting; what is kept is the
         // outcome of the checks Lambda does while Pending.
         let answered = config.clone();
-        settle(
-            &mut config,
-            runtimes::launch(&runtime, &task_root, self.store.data_dir()).err(),
-        );
+        let launched = self
+            .prepare(&runtime, &package.sha256_hex, Some(zip.clone()))
+            .await?;
+        settle(&mut config, launched.err());
         let staged = self.store.blobs().write_from(std::io::Cursor::new(zip)).await?;
         let record_tags = input.tags.clone().unwrap_or_default();
         let name = function.name.clone();
@@ -386,15 +385,63 @@ impl Lambda {
         })
     }
 
+    /// Unpacks the package (when given and not unpacked yet) and finds how
+    /// its runtime runs, off the async workers: both touch the disk, and
+    /// finding an interpreter may start a process. `Err` inside: why the
+    /// function cannot run here.
+    pub(crate) async fn prepare(
+        &self,
+        runtime: &str,
+        code_hex: &str,
+        zip: Option<bytes::Bytes>,
+    ) -> Result<Result<runtimes::Launch, String>, AwsError> {
+        let root = self.store.data_dir().to_owned();
+        let (runtime, code_hex) = (runtime.to_owned(), code_hex.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let task_root = match zip {
+                Some(zip) => code::unpack(&root, &code_hex, &zip)?,
+                None => code::unpacked_dir(&root, &code_hex),
+            };
+            Ok(runtimes::launch(&runtime, &task_root, &root))
+        })
+        .await
+        .map_err(|e| AwsError::internal(e.to_string()))?
+    }
+
+    /// [`prepare`](Self::prepare) for a stored function: its package is read
+    /// from the store only when this machine has not unpacked it (a new data
+    /// directory, a restored snapshot).
+    pub(crate) async fn prepare_stored(
+        &self,
+        runtime: &str,
+        record: &FunctionRecord,
+    ) -> Result<Result<runtimes::Launch, String>, AwsError> {
+        let unpacked = code::unpacked_dir(self.store.data_dir(), &record.code_hex).is_dir();
+        let zip = match unpacked {
+            true => None,
+            false => Some(self.read_package(record).await?),
+        };
+        self.prepare(runtime, &record.code_hex, zip).await
+    }
+
+    async fn read_package(&self, record: &FunctionRecord) -> Result<bytes::Bytes, AwsError> {
+        let mut reader = self.store.blobs().open(&record.code).await?;
+        let mut zip = Vec::new();
+        while let Some(chunk) = reader.next_chunk().await? {
+            zip.extend_from_slice(&chunk);
+        }
+        Ok(zip.into())
+    }
+
     pub(crate) fn pool_key(&self, ctx: &RequestContext, name: &str) -> String {
         format!("{}/{}/{name}", ctx.account_id, ctx.region)
     }
 }
 
 /// The zip a request carries (reading it from S3 is not done yet).
-pub fn package_of(zip: Option<&bytes::Bytes>, names_s3: bool) -> Result<Vec<u8>, AwsError> {
+pub fn package_of(zip: Option<&bytes::Bytes>, names_s3: bool) -> Result<bytes::Bytes, AwsError> {
     if let Some(zip) = zip {
-        return Ok(zip.to_vec());
+        return Ok(zip.clone());
     }
     if names_s3 {
         return Err(errors::invalid_parameter_value(

@@ -12,11 +12,11 @@ use nimbus_core::{AwsError, RequestContext};
 use nimbus_lambda_api::*;
 
 use crate::Lambda;
+use crate::code;
 use crate::environment::{Ended, Environment, Spec};
 use crate::names;
 use crate::records::FunctionRecord;
 use crate::runtime_api::{Invocation, Outcome};
-use crate::{code, runtimes};
 
 /// Lambda's limit for a synchronous invocation's payload (6 MB).
 const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -135,10 +135,11 @@ impl Lambda {
     ) -> Result<Environment, AwsError> {
         let config = &record.config;
         let runtime = config.runtime.clone().unwrap_or_default();
-        let zip = self.read_package(record).await?;
-        let task_root = code::unpack(self.store.data_dir(), &record.code_hex, &zip)?;
-        let launch =
-            runtimes::launch(&runtime, &task_root, self.store.data_dir()).map_err(errors::invalid_runtime)?;
+        let launch = self
+            .prepare_stored(&runtime, record)
+            .await?
+            .map_err(errors::invalid_runtime)?;
+        let task_root = code::unpacked_dir(self.store.data_dir(), &record.code_hex);
         let variables = self.variables(ctx, config, &task_root.to_string_lossy());
         Environment::start(Spec {
             launch,
@@ -147,15 +148,6 @@ impl Lambda {
         })
         .await
         .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))
-    }
-
-    async fn read_package(&self, record: &FunctionRecord) -> Result<Vec<u8>, AwsError> {
-        let mut reader = self.store.blobs().open(&record.code).await?;
-        let mut zip = Vec::new();
-        while let Some(chunk) = reader.next_chunk().await? {
-            zip.extend_from_slice(&chunk);
-        }
-        Ok(zip)
     }
 
     /// The function's variables, then the ones Lambda reserves.

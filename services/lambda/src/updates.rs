@@ -12,7 +12,6 @@ use crate::functions::{
 };
 use crate::names;
 use crate::records::{FunctionRecord, function_key};
-use crate::runtimes;
 
 /// Staged new code for a function.
 struct NewCode {
@@ -34,8 +33,11 @@ impl Lambda {
             input.s3_bucket.is_some() || input.s3_key.is_some(),
         )?;
         let package = code::inspect(&zip)?;
-        code::unpack(self.store.data_dir(), &package.sha256_hex, &zip)?;
-        let problem = self.launch_problem(current.config.runtime.as_deref(), &package.sha256_hex);
+        let runtime = current.config.runtime.clone().unwrap_or_default();
+        let problem = self
+            .prepare(&runtime, &package.sha256_hex, Some(zip.clone()))
+            .await?
+            .err();
         let staged = self.store.blobs().write_from(std::io::Cursor::new(zip)).await?;
         let architectures = input.architectures.clone();
         let new_code = Some(NewCode { staged, package });
@@ -70,7 +72,10 @@ impl Lambda {
         check_variables(input.environment.as_ref())?;
         let current = self.load(ctx, &function).await?;
         let runtime = input.runtime.clone().or(current.config.runtime.clone());
-        let problem = self.launch_problem(runtime.as_deref(), &current.code_hex);
+        let problem = self
+            .prepare_stored(runtime.as_deref().unwrap_or_default(), &current)
+            .await?
+            .err();
         let revision = input.revision_id.clone();
         self.revise(ctx, &function.name, revision, None, problem, move |config| {
             apply(config, input);
@@ -127,16 +132,6 @@ impl Lambda {
         record.config.last_update_status_reason = Some("The function is being created.".to_owned());
         record.config.last_update_status_reason_code = Some("Creating".to_owned());
         Ok(record.config)
-    }
-}
-
-impl Lambda {
-    /// Why the function could not run with this runtime and code, if so
-    /// (checked outside the store's write: it may look for an interpreter).
-    fn launch_problem(&self, runtime: Option<&str>, code_hex: &str) -> Option<String> {
-        let data_dir = self.store.data_dir();
-        let task_root = code::unpacked_dir(data_dir, code_hex);
-        runtimes::launch(runtime.unwrap_or_default(), &task_root, data_dir).err()
     }
 }
 

@@ -135,13 +135,16 @@ mod tests {
 
     #[test]
     fn a_cached_key_is_the_derived_one_for_each_scope() {
-        let first = signing_key("secret", "20240101", "us-east-1", "sqs");
-        let second = signing_key("secret", "20240101", "us-east-1", "dynamodb");
-        assert_eq!(first, derive("secret", "20240101", "us-east-1", "sqs"));
-        assert_eq!(second, derive("secret", "20240101", "us-east-1", "dynamodb"));
+        let first = signing_key("secret", "20240101", "us-east-1", "service-a");
+        let second = signing_key("secret", "20240101", "us-east-1", "service-b");
+        assert_eq!(first, derive("secret", "20240101", "us-east-1", "service-a"));
+        assert_eq!(second, derive("secret", "20240101", "us-east-1", "service-b"));
         assert_ne!(first, second);
         // Again, from the thread's last key and from the shared map.
-        assert_eq!(signing_key("secret", "20240101", "us-east-1", "dynamodb"), second);
-        assert_eq!(signing_key("secret", "20240101", "us-east-1", "sqs"), first);
+        assert_eq!(
+            signing_key("secret", "20240101", "us-east-1", "service-b"),
+            second
+        );
+        assert_eq!(signing_key("secret", "20240101", "us-east-1", "service-a"), first);
     }
 }
