@@ -16,22 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import client_for
-
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
-def zipped(files: dict[str, str], modes: dict[str, int] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (modes or {}).get(name, 0o644) << 16
-            archive.writestr(info, text)
-    return buffer.getvalue()
-
-
-def python_function(body: str) -> bytes:
-    return zipped({"lambda_function.py": body})
+from lambda_support import ROLE, awslambda, create, invoke, python_function, wait_for, zipped  # noqa: F401
 
 
 ECHO = """import os
@@ -49,25 +34,6 @@ def lambda_handler(event, context):
         "greeting": os.environ.get("GREETING"),
     }
 """
-
-
-@pytest.fixture
-def awslambda(aws_client):
-    return aws_client("lambda")
-
-
-def create(awslambda, code: bytes, runtime="python3.11", handler="lambda_function.lambda_handler", **extra) -> str:
-    name = extra.pop("FunctionName", f"fn-{uuid.uuid4().hex[:10]}")
-    awslambda.create_function(
-        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": code}, **extra
-    )
-    return name
-
-
-def invoke(awslambda, name: str, payload=None, **extra):
-    body = json.dumps(payload).encode() if payload is not None else b""
-    response = awslambda.invoke(FunctionName=name, Payload=body, **extra)
-    return response, json.loads(response["Payload"].read() or b"null")
 
 
 def test_a_created_function_is_pending_then_active_with_lambdas_defaults(awslambda):
@@ -331,18 +297,6 @@ def test_under_enforcement_invoking_needs_lambda_invoke_function_on_the_function
     )
     assert cloud.client("lambda", reader).get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
     assert json.loads(cloud.client("lambda", invoker).invoke(FunctionName=name, Payload=b"{}")["Payload"].read()) == "ran"
-
-
-def wait_for(predicate, seconds: float = 20.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.05)
-    return predicate()
 
 
 RECORDER = """import os

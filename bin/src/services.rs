@@ -40,7 +40,7 @@ pub fn all(env: &Environment) -> Built {
         // Event source mappings poll queues through SQS's ReceiveMessage.
         .with_queues(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)));
     lambda_service.start_background();
-    let lambda: Arc<dyn Service> = Arc::new(nimbus_lambda_api::LambdaServer(lambda_service));
+    let lambda: Arc<dyn Service> = Arc::new(nimbus_lambda_api::LambdaServer(lambda_service.clone()));
     let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(
         nimbus_sns::Sns::new(
             Arc::clone(&env.store),
@@ -55,6 +55,8 @@ pub fn all(env: &Environment) -> Built {
             nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)),
         ))),
     ));
+    // Asynchronous invocations' records and failed events may go to topics.
+    lambda_service.with_topics(nimbus_sns_api::SnsClient::new(Arc::clone(&sns)));
     let s3 = nimbus_s3::S3::new(Arc::clone(&env.store), env.clock.clone())
         // S3 event notifications go through SQS's SendMessage and SNS's Publish.
         .with_notifications(

@@ -215,6 +215,14 @@ pub struct DeleteEventSourceMappingRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteFunctionEventInvokeConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteFunctionRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -528,6 +536,20 @@ pub struct FunctionConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionEventInvokeConfig {
+    #[serde(rename = "LastModified", skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Timestamp>,
+    #[serde(rename = "FunctionArn", skip_serializing_if = "Option::is_none")]
+    pub function_arn: Option<String>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "MaximumEventAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<i32>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetAccountSettingsRequest {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -546,6 +568,14 @@ pub struct GetEventSourceMappingRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetFunctionConfigurationRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionEventInvokeConfigRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
     #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
@@ -711,6 +741,27 @@ pub struct ListEventSourceMappingsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionEventInvokeConfigsRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionEventInvokeConfigsResponse {
+    #[serde(
+        rename = "FunctionEventInvokeConfigs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_event_invoke_configs: Option<Vec<FunctionEventInvokeConfig>>,
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListFunctionsRequest {
     #[serde(rename = "MasterRegion", skip_serializing_if = "Option::is_none")]
     pub master_region: Option<String>,
@@ -774,6 +825,20 @@ pub struct ProvisionedPollerConfig {
     pub maximum_pollers: Option<i32>,
     #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
     pub poller_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutFunctionEventInvokeConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "MaximumEventAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<i32>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -951,6 +1016,20 @@ pub struct UpdateFunctionConfigurationRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateFunctionEventInvokeConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "MaximumEventAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<i32>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VpcConfig {
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
@@ -1023,6 +1102,20 @@ impl Input for DeleteEventSourceMappingRequest {
     }
 }
 
+impl Input for DeleteFunctionEventInvokeConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteFunctionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1067,6 +1160,20 @@ impl Input for GetFunctionConfigurationRequest {
     }
 }
 
+impl Input for GetFunctionEventInvokeConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetFunctionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1097,6 +1204,20 @@ impl Input for InvocationRequest {
 
 impl Input for ListEventSourceMappingsRequest {}
 
+impl Input for ListFunctionEventInvokeConfigsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for ListFunctionsRequest {}
 
 impl Input for ListTagsRequest {
@@ -1105,6 +1226,20 @@ impl Input for ListTagsRequest {
             kind: "function",
             value: &self.resource,
             qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for PutFunctionEventInvokeConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
             detail: None,
         })]
         .into_iter()
@@ -1189,11 +1324,27 @@ impl Input for UpdateFunctionConfigurationRequest {
     }
 }
 
+impl Input for UpdateFunctionEventInvokeConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Output for DeleteFunctionResponse {}
 
 impl Output for EventSourceMappingConfiguration {}
 
 impl Output for FunctionConfiguration {}
+
+impl Output for FunctionEventInvokeConfig {}
 
 impl Output for GetAccountSettingsResponse {}
 
@@ -1202,6 +1353,8 @@ impl Output for GetFunctionResponse {}
 impl Output for InvocationResponse {}
 
 impl Output for ListEventSourceMappingsResponse {}
+
+impl Output for ListFunctionEventInvokeConfigsResponse {}
 
 impl Output for ListFunctionsResponse {}
 
@@ -1215,18 +1368,23 @@ pub mod ops {
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
     pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
+    pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
     pub const GET_FUNCTION: OperationId = OperationId(28);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
+    pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
+    pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: OperationId = OperationId(50);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
     pub const LIST_TAGS: OperationId = OperationId(58);
+    pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
+    pub const UPDATE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(83);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
@@ -1236,18 +1394,23 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
         ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
+        ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
         ops::GET_FUNCTION => Some("lambda:GetFunction"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
+        ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
+        ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => Some("lambda:ListFunctionEventInvokeConfigs"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
         ops::LIST_TAGS => Some("lambda:ListTags"),
+        ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
+        ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:UpdateFunctionEventInvokeConfig"),
         _ => None,
     }
 }
@@ -1295,6 +1458,21 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteFunction")) }
     }
 
+    /// `DeleteFunctionEventInvokeConfig`.
+    fn delete_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionEventInvokeConfigRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DeleteFunctionEventInvokeConfig",
+            ))
+        }
+    }
+
     /// `GetAccountSettings`.
     fn get_account_settings(
         &self,
@@ -1335,6 +1513,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetFunctionConfiguration")) }
     }
 
+    /// `GetFunctionEventInvokeConfig`.
+    fn get_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionEventInvokeConfigRequest,
+    ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetFunctionEventInvokeConfig")) }
+    }
+
     /// `Invoke`.
     fn invoke(
         &self,
@@ -1355,6 +1543,21 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListEventSourceMappings")) }
     }
 
+    /// `ListFunctionEventInvokeConfigs`.
+    fn list_function_event_invoke_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionEventInvokeConfigsRequest,
+    ) -> impl Future<Output = Result<ListFunctionEventInvokeConfigsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "ListFunctionEventInvokeConfigs",
+            ))
+        }
+    }
+
     /// `ListFunctions`.
     fn list_functions(
         &self,
@@ -1373,6 +1576,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ListTagsResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ListTags")) }
+    }
+
+    /// `PutFunctionEventInvokeConfig`.
+    fn put_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionEventInvokeConfigRequest,
+    ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PutFunctionEventInvokeConfig")) }
     }
 
     /// `TagResource`.
@@ -1413,6 +1626,21 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateFunctionConfiguration")) }
+    }
+
+    /// `UpdateFunctionEventInvokeConfig`.
+    fn update_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionEventInvokeConfigRequest,
+    ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "UpdateFunctionEventInvokeConfig",
+            ))
+        }
     }
 
     /// The resource an input names (a `kind` of operations.txt with the
@@ -1475,6 +1703,12 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
                 }
                 ops::DELETE_FUNCTION => serve(call, &guard, |input| api.delete_function(ctx, input)).await,
+                ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.delete_function_event_invoke_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
                 }
@@ -1485,12 +1719,30 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                 ops::GET_FUNCTION_CONFIGURATION => {
                     serve(call, &guard, |input| api.get_function_configuration(ctx, input)).await
                 }
+                ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.get_function_event_invoke_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_EVENT_SOURCE_MAPPINGS => {
                     serve(call, &guard, |input| api.list_event_source_mappings(ctx, input)).await
                 }
+                ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => {
+                    serve(call, &guard, |input| {
+                        api.list_function_event_invoke_configs(ctx, input)
+                    })
+                    .await
+                }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
                 ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
+                ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.put_function_event_invoke_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_FUNCTION_CODE => {
@@ -1499,6 +1751,12 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                 ops::UPDATE_FUNCTION_CONFIGURATION => {
                     serve(call, &guard, |input| {
                         api.update_function_configuration(ctx, input)
+                    })
+                    .await
+                }
+                ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.update_function_event_invoke_config(ctx, input)
                     })
                     .await
                 }
@@ -1633,6 +1891,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteFunctionEventInvokeConfig`.
+    pub async fn delete_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionEventInvokeConfigRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetAccountSettings`.
     pub async fn get_account_settings(
         &self,
@@ -1673,6 +1941,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetFunctionEventInvokeConfig`.
+    pub async fn get_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        let call = Call::typed(ops::GET_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `Invoke`.
     pub async fn invoke(
         &self,
@@ -1693,6 +1971,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListFunctionEventInvokeConfigs`.
+    pub async fn list_function_event_invoke_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionEventInvokeConfigsRequest,
+    ) -> Result<ListFunctionEventInvokeConfigsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListFunctions`.
     pub async fn list_functions(
         &self,
@@ -1710,6 +1998,16 @@ impl LambdaClient {
         input: ListTagsRequest,
     ) -> Result<ListTagsResponse, AwsError> {
         let call = Call::typed(ops::LIST_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `PutFunctionEventInvokeConfig`.
+    pub async fn put_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        let call = Call::typed(ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1752,6 +2050,16 @@ impl LambdaClient {
         let call = Call::typed(ops::UPDATE_FUNCTION_CONFIGURATION, input);
         self.0.call(ctx, call).await.into_typed()
     }
+
+    /// `UpdateFunctionEventInvokeConfig`.
+    pub async fn update_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        let call = Call::typed(ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
 }
 
 /// The listed operations `api` answers NotImplemented: each is called once
@@ -1771,6 +2079,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.delete_function(ctx, Default::default()).await) {
         missing.push("DeleteFunction");
     }
+    if not_implemented(
+        &api.delete_function_event_invoke_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DeleteFunctionEventInvokeConfig");
+    }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
     }
@@ -1783,17 +2097,35 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_function_configuration(ctx, Default::default()).await) {
         missing.push("GetFunctionConfiguration");
     }
+    if not_implemented(
+        &api.get_function_event_invoke_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("GetFunctionEventInvokeConfig");
+    }
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
     }
     if not_implemented(&api.list_event_source_mappings(ctx, Default::default()).await) {
         missing.push("ListEventSourceMappings");
     }
+    if not_implemented(
+        &api.list_function_event_invoke_configs(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("ListFunctionEventInvokeConfigs");
+    }
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");
     }
     if not_implemented(&api.list_tags(ctx, Default::default()).await) {
         missing.push("ListTags");
+    }
+    if not_implemented(
+        &api.put_function_event_invoke_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("PutFunctionEventInvokeConfig");
     }
     if not_implemented(&api.tag_resource(ctx, Default::default()).await) {
         missing.push("TagResource");
@@ -1806,6 +2138,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.update_function_configuration(ctx, Default::default()).await) {
         missing.push("UpdateFunctionConfiguration");
+    }
+    if not_implemented(
+        &api.update_function_event_invoke_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("UpdateFunctionEventInvokeConfig");
     }
     missing
 }

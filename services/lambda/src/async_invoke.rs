@@ -1,8 +1,11 @@
 //! Event (asynchronous) invocations: the event is written to an outbox in
 //! the store before Invoke answers 202, then run in the background on
 //! nimbus-runtime's event bus; a function error or timeout is retried
-//! twice, one minute then two minutes later, as Lambda does. An outbox left
-//! by a previous run (kill -9 included) is resumed at start.
+//! twice, one minute then two minutes later, as Lambda does (fewer when the
+//! function's event invoke configuration says so, and not once the event
+//! is older than its maximum age). The outcome then goes to the configured
+//! destination, and a failure to the dead-letter target. An outbox left by
+//! a previous run (kill -9 included) is resumed at start.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +13,13 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use nimbus_core::{AwsError, RequestContext};
-use nimbus_lambda_api::InvocationRequest;
+use nimbus_lambda_api::{FunctionEventInvokeConfig, InvocationRequest};
 use nimbus_runtime::{Delivery, DeliveryError, EventBus, RetryPolicy};
 use nimbus_store::Namespace;
 use serde::{Deserialize, Serialize};
 
 use crate::Lambda;
+use crate::destinations::{Condition, LastResponse};
 use crate::names::FunctionRef;
 
 const TARGET: &str = "lambda-async";
@@ -38,10 +42,16 @@ pub fn retry_policy() -> RetryPolicy {
 /// One accepted event, as the outbox keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Queued {
+    /// The request id of the Invoke call, which every attempt runs under.
     id: String,
     account: String,
     region: String,
     function: String,
+    #[serde(default)]
+    qualifier: Option<String>,
+    /// When Invoke accepted it (epoch milliseconds): the event's age.
+    #[serde(default)]
+    accepted_ms: u64,
     /// Base64 of the payload.
     payload: String,
 }
@@ -52,6 +62,34 @@ fn outbox() -> Result<Namespace, AwsError> {
 
 fn outbox_key(id: &str) -> Vec<u8> {
     [OUTBOX_PREFIX, id.as_bytes()].concat()
+}
+
+/// How an attempt ended: the function answered (perhaps with an error), or
+/// it could not be run at all.
+enum Attempted {
+    Answered(LastResponse),
+    /// The function is gone: nothing more to do with the event.
+    Gone(String),
+}
+
+/// What an event's invoke configuration allows it (Lambda's defaults: two
+/// retries, six hours).
+struct Limits {
+    retries: u32,
+    max_age_ms: u64,
+}
+
+impl Limits {
+    fn of(config: Option<&FunctionEventInvokeConfig>) -> Self {
+        let retries = config.and_then(|c| c.maximum_retry_attempts).unwrap_or(2);
+        let max_age = config
+            .and_then(|c| c.maximum_event_age_in_seconds)
+            .unwrap_or(21_600);
+        Limits {
+            retries: u32::try_from(retries).unwrap_or(2),
+            max_age_ms: u64::try_from(max_age).unwrap_or(21_600) * 1000,
+        }
+    }
 }
 
 impl Lambda {
@@ -67,18 +105,21 @@ impl Lambda {
         })
     }
 
-    /// Accepts an event: durable in the outbox when this returns.
+    /// Accepts an event: durable in the outbox when this returns. Its id is
+    /// the request id of the accepting call.
     pub(crate) async fn enqueue_event(
         &self,
         ctx: &RequestContext,
-        function: &str,
+        function: &FunctionRef,
         payload: &[u8],
     ) -> Result<String, AwsError> {
         let queued = Queued {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: ctx.request_id.clone(),
             account: ctx.account_id.clone(),
             region: ctx.region.clone(),
-            function: function.to_owned(),
+            function: function.name.clone(),
+            qualifier: function.qualifier.clone(),
+            accepted_ms: self.clock.now_epoch_millis(),
             payload: BASE64.encode(payload),
         };
         let encoded = serde_json::to_vec(&queued).map_err(|e| AwsError::internal(e.to_string()))?;
@@ -115,43 +156,172 @@ impl Lambda {
         }
     }
 
-    /// One attempt of an accepted event.
+    /// One attempt of an accepted event; the last one (by the function's
+    /// invoke configuration) sends the outcome where it is configured to go.
     async fn run_queued(&self, delivery: Delivery) -> Result<(), DeliveryError> {
         let queued: Queued = serde_json::from_slice(&delivery.payload)
             .map_err(|e| DeliveryError::permanent(format!("undecodable lambda event: {e}")))?;
-        let outcome = self.attempt(&queued).await;
-        let last = delivery.attempt >= retry_policy().max_attempts;
-        if outcome.as_ref().map_or_else(|e| !e.retryable || last, |()| true) {
-            if let Err(error) = &outcome {
-                tracing::warn!(function = queued.function, %error, "asynchronous invocation failed for good");
-            }
-            self.forget_queued(&queued.id).await;
-        }
-        outcome
-    }
-
-    async fn attempt(&self, queued: &Queued) -> Result<(), DeliveryError> {
         let ctx = RequestContext::internal("lambda", "Invoke", &queued.account, &queued.region);
         let function = FunctionRef {
             name: queued.function.clone(),
-            qualifier: None,
+            qualifier: queued.qualifier.clone(),
         };
-        let record = self
-            .load(&ctx, &function)
-            .await
-            .map_err(|e| DeliveryError::permanent(e.message.clone()))?;
+        let config = self.event_invoke_config(&ctx, &function).await.ok().flatten();
+        let limits = Limits::of(config.as_ref());
         let payload = BASE64.decode(&queued.payload).unwrap_or_default();
+        let age_ms = self.clock.now_epoch_millis().saturating_sub(queued.accepted_ms);
+        let finished = if queued.accepted_ms > 0 && age_ms > limits.max_age_ms {
+            let done = Finished {
+                condition: Condition::EventAgeExceeded,
+                attempts: delivery.attempt.saturating_sub(1),
+                response: None,
+            };
+            self.finish(&ctx, &queued, &function, config.as_ref(), &payload, done)
+                .await;
+            Ok(())
+        } else {
+            self.attempt_queued(
+                &ctx,
+                &queued,
+                &function,
+                config.as_ref(),
+                &payload,
+                &delivery,
+                &limits,
+            )
+            .await
+        };
+        if finished.is_ok() {
+            self.forget_queued(&queued.id).await;
+        }
+        finished
+    }
+
+    /// Runs the function once; retries (an error) while the limits allow.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt_queued(
+        &self,
+        ctx: &RequestContext,
+        queued: &Queued,
+        function: &FunctionRef,
+        config: Option<&FunctionEventInvokeConfig>,
+        payload: &[u8],
+        delivery: &Delivery,
+        limits: &Limits,
+    ) -> Result<(), DeliveryError> {
+        let response = match self.attempt(ctx, queued, function, payload).await {
+            Attempted::Answered(response) => response,
+            Attempted::Gone(why) => {
+                tracing::warn!(function = queued.function, why, "asynchronous invocation dropped");
+                return Ok(());
+            }
+        };
+        let failed = response.function_error.is_some();
+        if failed && delivery.attempt <= limits.retries {
+            return Err(DeliveryError::retry(format!(
+                "the function failed ({})",
+                response.function_error.as_deref().unwrap_or_default()
+            )));
+        }
+        let done = Finished {
+            condition: if failed {
+                Condition::RetriesExhausted
+            } else {
+                Condition::Success
+            },
+            attempts: delivery.attempt,
+            response: Some(response),
+        };
+        self.finish(ctx, queued, function, config, payload, done).await;
+        Ok(())
+    }
+
+    async fn attempt(
+        &self,
+        ctx: &RequestContext,
+        queued: &Queued,
+        function: &FunctionRef,
+        payload: &[u8],
+    ) -> Attempted {
+        let record = match self.load(ctx, function).await {
+            Ok(record) => record,
+            Err(error) => return Attempted::Gone(error.message),
+        };
         let input = InvocationRequest {
             function_name: queued.function.clone(),
             ..Default::default()
         };
-        let response = self
-            .invoke_now(&ctx, &record, payload.into(), &input)
+        let invoked = self
+            .invoke_now(ctx, &record, payload.to_vec().into(), &input, &queued.id)
+            .await;
+        Attempted::Answered(match invoked {
+            Ok(response) => LastResponse {
+                function_error: response.function_error,
+                payload: response.payload.unwrap_or_default(),
+            },
+            Err(error) => LastResponse {
+                function_error: Some("Unhandled".to_owned()),
+                payload: serde_json::json!({ "errorType": error.code, "errorMessage": error.message })
+                    .to_string()
+                    .into(),
+            },
+        })
+    }
+
+    /// Sends the outcome of an event to its destination and, on failure, to
+    /// the function's dead-letter target.
+    async fn finish(
+        &self,
+        ctx: &RequestContext,
+        queued: &Queued,
+        function: &FunctionRef,
+        config: Option<&FunctionEventInvokeConfig>,
+        payload: &[u8],
+        done: Finished,
+    ) {
+        let success = done.condition == Condition::Success;
+        if !success {
+            tracing::warn!(function = queued.function, condition = ?done.condition, "asynchronous invocation failed for good");
+        }
+        let destinations = config.and_then(|c| c.destination_config.as_ref());
+        let destination = match success {
+            true => destinations.and_then(|d| d.on_success.as_ref()?.destination.clone()),
+            false => destinations.and_then(|d| d.on_failure.as_ref()?.destination.clone()),
+        };
+        let qualified = format!(
+            "{}:{}",
+            crate::names::function_arn(ctx, &function.name),
+            function.qualifier.as_deref().unwrap_or("$LATEST")
+        );
+        if let Some(arn) = destination {
+            let record = crate::destinations::record(&crate::destinations::Outcome {
+                request_id: &queued.id,
+                function_arn: &qualified,
+                condition: done.condition,
+                attempts: done.attempts,
+                request_payload: payload,
+                response: done.response.as_ref(),
+                timestamp: crate::destinations::timestamp(self.clock.now()),
+            });
+            self.send_to_destination(&arn, record).await;
+        }
+        if success {
+            return;
+        }
+        let dead_letter = self
+            .load(ctx, function)
             .await
-            .map_err(|e| DeliveryError::retry(e.message.clone()))?;
-        match response.function_error {
-            None => Ok(()),
-            Some(kind) => Err(DeliveryError::retry(format!("the function failed ({kind})"))),
+            .ok()
+            .and_then(|record| record.config.dead_letter_config?.target_arn);
+        if let Some(arn) = dead_letter {
+            let message = done
+                .response
+                .as_ref()
+                .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.payload).ok())
+                .and_then(|body| body.get("errorMessage")?.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "Event age exceeded".to_owned());
+            self.send_to_dead_letter(&arn, payload, &queued.id, &message)
+                .await;
         }
     }
 
@@ -169,6 +339,13 @@ impl Lambda {
             tracing::warn!(%error, "lambda could not clear a finished event from its outbox");
         }
     }
+}
+
+/// How an event ended for good.
+struct Finished {
+    condition: Condition,
+    attempts: u32,
+    response: Option<LastResponse>,
 }
 
 /// Keeps the bus's clone of the service from being a second service.

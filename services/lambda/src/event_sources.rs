@@ -358,7 +358,13 @@ impl Lambda {
             ..Default::default()
         };
         let response = self
-            .invoke_now(ctx, &record, event.into_bytes().into(), &input)
+            .invoke_now(
+                ctx,
+                &record,
+                event.into_bytes().into(),
+                &input,
+                &uuid::Uuid::new_v4().to_string(),
+            )
             .await
             .ok()?;
         if response.function_error.is_some() {

@@ -342,6 +342,7 @@ impl Lambda {
                     txn.release_blob(&record.code)?;
                     table.delete(&function_key(&name))?;
                 }
+                table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
                 Ok::<_, AwsError>(())
             })
             .await?;

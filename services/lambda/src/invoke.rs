@@ -45,13 +45,16 @@ impl Lambda {
                 ..Default::default()
             }),
             "Event" => {
-                self.enqueue_event(ctx, &function.name, &payload).await?;
+                self.enqueue_event(ctx, &function, &payload).await?;
                 Ok(InvocationResponse {
                     status_code: Some(202),
                     ..Default::default()
                 })
             }
-            _ => self.invoke_now(ctx, &record, payload, &input).await,
+            _ => {
+                self.invoke_now(ctx, &record, payload, &input, &ctx.request_id)
+                    .await
+            }
         }
     }
 
@@ -61,6 +64,7 @@ impl Lambda {
         record: &FunctionRecord,
         payload: Bytes,
         input: &InvocationRequest,
+        request_id: &str,
     ) -> Result<InvocationResponse, AwsError> {
         let config = &record.config;
         let name = config.function_name.clone().unwrap_or_default();
@@ -71,7 +75,7 @@ impl Lambda {
             None => Arc::new(self.start_environment(ctx, record).await?),
         };
         let timeout_secs = u64::try_from(config.timeout.unwrap_or(3)).unwrap_or(3);
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = request_id.to_owned();
         let arn = config.function_arn.clone().unwrap_or_default();
         let deadline_ms = self.clock.now_epoch_millis() + timeout_secs * 1000;
         let client_context = input

@@ -13,7 +13,9 @@
 
 mod async_invoke;
 mod code;
+mod destinations;
 mod environment;
+mod event_invoke;
 mod event_sources;
 mod functions;
 mod invoke;
@@ -46,6 +48,9 @@ pub struct Lambda {
     events: async_invoke::Events,
     /// SQS, for event source mappings (wired by the binary).
     queues: Arc<std::sync::OnceLock<nimbus_sqs_api::SqsClient>>,
+    /// SNS, for destinations and dead-letter topics (wired by the binary
+    /// once SNS, which delivers to Lambda, is built).
+    topics: Arc<std::sync::OnceLock<nimbus_sns_api::SnsClient>>,
     pollers: Arc<event_sources::Pollers>,
 }
 
@@ -58,6 +63,7 @@ impl Lambda {
             pool: Arc::default(),
             events: Arc::default(),
             queues: Arc::default(),
+            topics: Arc::default(),
             pollers: Arc::default(),
         }
     }
@@ -72,6 +78,12 @@ impl Lambda {
     pub fn with_queues(self, sqs: nimbus_sqs_api::SqsClient) -> Self {
         let _ = self.queues.set(sqs);
         self
+    }
+
+    /// Destinations and dead-letter targets may be SNS topics, published
+    /// to through SNS's own Publish.
+    pub fn with_topics(&self, sns: nimbus_sns_api::SnsClient) {
+        let _ = self.topics.set(sns);
     }
 
     /// Starts the background work: asynchronous invocations a previous run
@@ -216,6 +228,46 @@ impl LambdaApi for Lambda {
         input: UpdateFunctionConfigurationRequest,
     ) -> Result<FunctionConfiguration, AwsError> {
         Lambda::update_function_configuration(self, ctx, input).await
+    }
+
+    async fn put_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        Lambda::put_function_event_invoke_config(self, ctx, input).await
+    }
+
+    async fn update_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        Lambda::update_function_event_invoke_config(self, ctx, input).await
+    }
+
+    async fn get_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionEventInvokeConfigRequest,
+    ) -> Result<FunctionEventInvokeConfig, AwsError> {
+        Lambda::get_function_event_invoke_config(self, ctx, input).await
+    }
+
+    async fn delete_function_event_invoke_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionEventInvokeConfigRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_function_event_invoke_config(self, ctx, input).await
+    }
+
+    async fn list_function_event_invoke_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionEventInvokeConfigsRequest,
+    ) -> Result<ListFunctionEventInvokeConfigsResponse, AwsError> {
+        Lambda::list_function_event_invoke_configs(self, ctx, input).await
     }
 
     async fn list_functions(

@@ -1,0 +1,197 @@
+"""Asynchronous invocations through boto3: event invoke configuration
+(retries, maximum age, destinations), the invocation records Lambda sends
+to OnSuccess and OnFailure destinations, and the failed events it sends to
+a function's dead-letter queue."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambda_support import awslambda, create, python_function, wait_for  # noqa: F401
+
+FAILING = """def lambda_handler(event, context):
+    raise ValueError("cannot process order %s" % event["order"])
+"""
+
+DOUBLING = """def lambda_handler(event, context):
+    return {"doubled": event["n"] * 2}
+"""
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+
+
+@pytest.fixture
+def sqs(aws_client):
+    return aws_client("sqs")
+
+
+def new_queue(sqs) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:10]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def receive_one(sqs, url: str) -> dict:
+    def poll():
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, MessageAttributeNames=["All"])
+        return got.get("Messages", [None])[0]
+
+    message = wait_for(poll, 30)
+    assert message, f"nothing arrived in {url}"
+    return message
+
+
+def test_event_invoke_config_is_put_updated_listed_and_deleted(awslambda, sqs):
+    name = create(awslambda, python_function(DOUBLING))
+    _, queue_arn = new_queue(sqs)
+    put = awslambda.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
+    )
+    assert put["FunctionArn"] == f"{function_arn(name)}:$LATEST"
+    assert put["MaximumRetryAttempts"] == 1 and "MaximumEventAgeInSeconds" not in put
+    assert put["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {"Destination": queue_arn}}
+    assert put["LastModified"].year >= 2024
+    updated = awslambda.update_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=120)
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (1, 120)
+    assert updated["DestinationConfig"]["OnFailure"] == {"Destination": queue_arn}
+    got = awslambda.get_function_event_invoke_config(FunctionName=function_arn(name))
+    assert got["MaximumEventAgeInSeconds"] == 120
+    # Put replaces what Update merges.
+    replaced = awslambda.put_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=300)
+    assert "MaximumRetryAttempts" not in replaced and replaced["DestinationConfig"]["OnFailure"] == {}
+    listed = awslambda.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
+    assert [c["MaximumEventAgeInSeconds"] for c in listed] == [300]
+    deleted = awslambda.delete_function_event_invoke_config(FunctionName=name)
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_function_event_invoke_config(FunctionName=name)
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+    assert error["Error"]["Message"] == f"The function {function_arn(name)}:$LATEST doesn't have an EventInvokeConfig"
+    assert awslambda.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"] == []
+
+
+@pytest.mark.parametrize(
+    "config, code",
+    [
+        ({"MaximumRetryAttempts": 3}, "ValidationException"),
+        ({"MaximumEventAgeInSeconds": 30_000}, "ValidationException"),
+        ({"DestinationConfig": {"OnFailure": {"Destination": "not-an-arn"}}}, "ValidationException"),
+        (
+            {"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:dynamodb:us-east-1:000000000000:table/t"}}},
+            "InvalidParameterValueException",
+        ),
+        (
+            {"DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:events:us-east-1:000000000000:event-bus/default"}}},
+            "InvalidParameterValueException",
+        ),
+    ],
+)
+def test_bad_event_invoke_configs_are_refused_and_nothing_is_stored(awslambda, config, code):
+    name = create(awslambda, python_function(DOUBLING))
+    with pytest.raises(ClientError) as caught:
+        awslambda.put_function_event_invoke_config(FunctionName=name, **config)
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, 400)
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_function_event_invoke_config(FunctionName=name)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_config_for_a_missing_function_or_destination_is_refused(awslambda):
+    with pytest.raises(ClientError) as caught:
+        awslambda.put_function_event_invoke_config(FunctionName="no-such-function", MaximumRetryAttempts=0)
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"]) == ("ResourceNotFoundException", "The function doesn't exist.")
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_function_event_invoke_config(FunctionName="no-such-function")
+    assert caught.value.response["Error"]["Message"] == (
+        f"The function {function_arn('no-such-function')}:$LATEST doesn't have an EventInvokeConfig"
+    )
+    name = create(awslambda, python_function(DOUBLING))
+    missing = function_arn("no-such-function")
+    refusals = [
+        ({}, "You must specify at least one of error handling or destination setting."),
+        ({"DestinationConfig": {"OnFailure": {"Destination": missing}}}, f"The destination ARN {missing} is invalid."),
+        (
+            {"DestinationConfig": {"OnSuccess": {"Destination": function_arn(name)}}},
+            "You can't specify the function as a destination for itself.",
+        ),
+        (
+            {"DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:iam:us-east-1:000000000000:function:x"}}},
+            "The provided destination config DestinationConfig(onSuccess=OnSuccess("
+            "destination=arn:aws:iam:us-east-1:000000000000:function:x), onFailure=null) is invalid.",
+        ),
+    ]
+    for config, message in refusals:
+        with pytest.raises(ClientError) as caught:
+            awslambda.put_function_event_invoke_config(FunctionName=name, **config)
+        error = caught.value.response
+        assert (error["Error"]["Code"], error["Error"]["Message"]) == ("InvalidParameterValueException", message)
+
+
+def test_a_failed_event_reaches_the_on_failure_queue_and_the_dead_letter_queue(awslambda, sqs):
+    failures_url, failures_arn = new_queue(sqs)
+    dlq_url, dlq_arn = new_queue(sqs)
+    name = create(awslambda, python_function(FAILING), DeadLetterConfig={"TargetArn": dlq_arn})
+    awslambda.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": failures_arn}}
+    )
+    accepted = awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"order": 42}))
+    request_id = accepted["ResponseMetadata"]["RequestId"]
+
+    record = json.loads(receive_one(sqs, failures_url)["Body"])
+    assert record["version"] == "1.0" and record["timestamp"].endswith("Z")
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": f"{function_arn(name)}:$LATEST",
+        "condition": "RetriesExhausted",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"order": 42}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorType"] == "ValueError"
+    assert record["responsePayload"]["errorMessage"] == "cannot process order 42"
+
+    dead = receive_one(sqs, dlq_url)
+    assert json.loads(dead["Body"]) == {"order": 42}
+    attributes = {k: (v["DataType"], v["StringValue"]) for k, v in dead["MessageAttributes"].items()}
+    assert attributes["RequestID"] == ("String", request_id)
+    assert attributes["ErrorCode"] == ("Number", "200")
+    assert attributes["ErrorMessage"] == ("String", "cannot process order 42")
+
+
+def test_a_successful_event_reaches_the_on_success_topic_and_function(awslambda, sqs, aws_client, tmp_path):
+    sns = aws_client("sns")
+    topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:10]}")["TopicArn"]
+    subscriber_url, subscriber_arn = new_queue(sqs)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=subscriber_arn, Attributes={"RawMessageDelivery": "true"})
+    name = create(awslambda, python_function(DOUBLING))
+    awslambda.put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic}})
+    awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 21}))
+    record = json.loads(receive_one(sqs, subscriber_url)["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == {"doubled": 42}
+
+    # A function as the destination receives the record as its event.
+    marker = tmp_path / "record.json"
+    keeper = create(
+        awslambda,
+        python_function(
+            "import json\ndef lambda_handler(event, context):\n"
+            f"    open({str(marker)!r}, 'w').write(json.dumps(event))\n"
+        ),
+    )
+    awslambda.update_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": function_arn(keeper)}}
+    )
+    awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 5}))
+    assert wait_for(lambda: marker.exists() and marker.read_text(), 30)
+    assert json.loads(marker.read_text())["responsePayload"] == {"doubled": 10}
