@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import sys
 import uuid
 import zipfile
@@ -521,3 +522,35 @@ def test_a_mapping_survives_kill_9_and_polls_again_after_the_restart(launch_nimb
     assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Enabled"
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="kept-mapping")["QueueUrl"], MessageBody="after restart")
     assert wait_for(lambda: marker.exists() and marker.read_text() == "after restart\n", 30)
+
+
+def test_a_functions_output_lands_in_its_log_group_with_lambdas_lines(awslambda, aws_client, aws):
+    name = create(awslambda, python_function("def lambda_handler(e, c):\n    print('hello', e['n'])\n    return 1\n"))
+    first, _ = invoke(awslambda, name, {"n": 1})
+    invoke(awslambda, name, {"n": 2})
+    logs = aws_client("logs")
+    group = f"/aws/lambda/{name}"
+
+    def messages():
+        try:
+            return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        except ClientError:
+            return []
+
+    assert wait_for(lambda: sum(m.startswith("REPORT") for m in messages()) == 2, 20)
+    lines = messages()
+    request_id = first["ResponseMetadata"]["RequestId"]
+    assert lines[:4] == [
+        f"START RequestId: {request_id} Version: $LATEST\n",
+        "hello 1\n",
+        f"END RequestId: {request_id}\n",
+        lines[3],
+    ]
+    assert lines[3].startswith(f"REPORT RequestId: {request_id}\tDuration: ") and lines[3].endswith("\t\n")
+    assert "Memory Size: 128 MB" in lines[3] and "hello 2\n" in lines
+    # One warm environment wrote both invocations: one stream, named as Lambda names it.
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert len(streams) == 1
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", streams[0]["logStreamName"])
+    found = aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", '"hello 2"').json()
+    assert [e["message"] for e in found["events"]] == ["hello 2\n"]

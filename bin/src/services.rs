@@ -35,10 +35,16 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&env.store),
         env.clock.clone(),
     )));
+    let logs: Arc<dyn Service> = Arc::new(nimbus_logs_api::LogsServer(nimbus_logs::Logs::new(
+        Arc::clone(&env.store),
+        env.clock.clone(),
+    )));
     let lambda_service = nimbus_lambda::Lambda::new(Arc::clone(&env.store), env.clock.clone())
         .with_endpoint(env.endpoint.clone())
         // Event source mappings poll queues through SQS's ReceiveMessage.
-        .with_queues(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)));
+        .with_queues(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)))
+        // Functions' output goes to CloudWatch Logs through its PutLogEvents.
+        .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)));
     lambda_service.start_background();
     let lambda: Arc<dyn Service> = Arc::new(nimbus_lambda_api::LambdaServer(lambda_service.clone()));
     let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(
@@ -89,6 +95,7 @@ pub fn all(env: &Environment) -> Built {
             nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
         )),
         Arc::clone(&lambda),
+        Arc::clone(&logs),
     ];
     Built { services, authorizer }
 }

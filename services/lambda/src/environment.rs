@@ -11,6 +11,7 @@ use nimbus_runtime::Clock;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::log_shipping::LogSink;
 use crate::runtime_api::{Invocation, Outcome, RuntimeApi};
 use crate::runtimes::Launch;
 
@@ -20,6 +21,8 @@ pub struct Spec {
     pub task_root: PathBuf,
     /// The reserved variables and the function's own.
     pub variables: Vec<(String, String)>,
+    /// Where its lines go in CloudWatch Logs (none when no Logs is wired).
+    pub log: Option<LogSink>,
 }
 
 /// How an invocation ended, seen from outside the runtime.
@@ -42,6 +45,7 @@ pub struct Environment {
     exited: watch::Receiver<Option<String>>,
     /// Lines the process wrote since the current invocation began.
     log: Arc<Mutex<Vec<String>>>,
+    sink: Option<LogSink>,
 }
 
 impl Environment {
@@ -73,10 +77,10 @@ impl Environment {
         let process_group = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
         let log = Arc::new(Mutex::new(Vec::new()));
         if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(collect_lines(stdout, Arc::clone(&log)));
+            tokio::spawn(collect_lines(stdout, Arc::clone(&log), spec.log.clone()));
         }
         if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(collect_lines(stderr, Arc::clone(&log)));
+            tokio::spawn(collect_lines(stderr, Arc::clone(&log), spec.log.clone()));
         }
         let (exit_sender, exited) = watch::channel(None);
         tokio::spawn(async move {
@@ -92,6 +96,7 @@ impl Environment {
             process_group,
             exited,
             log,
+            sink: spec.log,
         })
     }
 
@@ -152,6 +157,14 @@ impl Environment {
         self.log.lock().map(|log| log.clone()).unwrap_or_default()
     }
 
+    /// Writes a line of Lambda's own (START, END, REPORT) to the
+    /// environment's log stream.
+    pub fn log_line(&self, line: &str) {
+        if let Some(sink) = &self.sink {
+            sink.line(line);
+        }
+    }
+
     /// Ends the process group (the runtime and whatever it started).
     pub fn end(&self) {
         if self.process_group > 0 {
@@ -167,9 +180,12 @@ impl Drop for Environment {
     }
 }
 
-async fn collect_lines(stream: impl AsyncRead + Unpin, log: Arc<Mutex<Vec<String>>>) {
+async fn collect_lines(stream: impl AsyncRead + Unpin, log: Arc<Mutex<Vec<String>>>, sink: Option<LogSink>) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(sink) = &sink {
+            sink.line(&line);
+        }
         if let Ok(mut log) = log.lock() {
             log.push(line);
         }

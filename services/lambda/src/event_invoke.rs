@@ -104,8 +104,9 @@ impl Lambda {
         match service_of(arn) {
             "sqs" | "sns" => Ok(()),
             "lambda" => {
-                let target = names::parse(ctx, arn, None)
-                    .map_err(|_| errors::invalid_parameter_value(format!("The destination ARN {arn} is invalid.")))?;
+                let target = names::parse(ctx, arn, None).map_err(|_| {
+                    errors::invalid_parameter_value(format!("The destination ARN {arn} is invalid."))
+                })?;
                 if target.name == function.name {
                     return Err(errors::invalid_parameter_value(
                         "You can't specify the function as a destination for itself.",
@@ -137,8 +138,14 @@ impl Lambda {
         let Some(destinations) = config.destination_config.as_ref() else {
             return Ok(());
         };
-        let on_success = destinations.on_success.as_ref().and_then(|d| d.destination.as_deref());
-        let on_failure = destinations.on_failure.as_ref().and_then(|d| d.destination.as_deref());
+        let on_success = destinations
+            .on_success
+            .as_ref()
+            .and_then(|d| d.destination.as_deref());
+        let on_failure = destinations
+            .on_failure
+            .as_ref()
+            .and_then(|d| d.destination.as_deref());
         for arn in [on_success, on_failure]
             .into_iter()
             .flatten()
@@ -253,7 +260,9 @@ impl Lambda {
         input: GetFunctionEventInvokeConfigRequest,
     ) -> Result<FunctionEventInvokeConfig, AwsError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
-        self.load(ctx, &function).await.map_err(|_| not_configured(ctx, &function))?;
+        self.load(ctx, &function)
+            .await
+            .map_err(|_| not_configured(ctx, &function))?;
         self.event_invoke_config(ctx, &function)
             .await?
             .ok_or_else(|| not_configured(ctx, &function))
@@ -265,7 +274,9 @@ impl Lambda {
         input: DeleteFunctionEventInvokeConfigRequest,
     ) -> Result<(), AwsError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
-        self.load(ctx, &function).await.map_err(|_| not_configured(ctx, &function))?;
+        self.load(ctx, &function)
+            .await
+            .map_err(|_| not_configured(ctx, &function))?;
         if self.event_invoke_config(ctx, &function).await?.is_none() {
             return Err(not_configured(ctx, &function));
         }

@@ -14,6 +14,7 @@ use nimbus_lambda_api::*;
 use crate::Lambda;
 use crate::code;
 use crate::environment::{Ended, Environment, Spec};
+use crate::log_shipping::Destination;
 use crate::names;
 use crate::records::FunctionRecord;
 use crate::runtime_api::{Invocation, Outcome};
@@ -84,6 +85,7 @@ impl Lambda {
             .and_then(|text| BASE64.decode(text).ok())
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
         let started = Instant::now();
+        environment.log_line(&start_line(&request_id));
         let id = request_id.clone();
         let ended = environment
             .invoke(&self.clock, Duration::from_secs(timeout_secs), move |reply| {
@@ -103,25 +105,23 @@ impl Lambda {
             })
             .await;
         let elapsed = started.elapsed();
+        let memory = config.memory_size.unwrap_or(128);
+        let closing = closing_lines(&request_id, elapsed, memory, &ended, timeout_secs);
         let tail = input.log_type.as_deref() == Some("Tail");
         let lines = match tail {
             true => environment.log_lines().await,
             false => Vec::new(),
         };
+        // Lines the function wrote before answering are read by another
+        // task: let it run first, so END follows them.
+        tokio::task::yield_now().await;
+        for line in &closing {
+            environment.log_line(line);
+        }
         self.pool
             .give_back(&key, &revision, environment, self.clock.now());
         let (status_payload, function_error) = shape(&ended, &request_id, timeout_secs);
-        let log_result = tail.then(|| {
-            let memory = config.memory_size.unwrap_or(128);
-            tail_of(&log_text(
-                &request_id,
-                &lines,
-                elapsed,
-                memory,
-                &ended,
-                timeout_secs,
-            ))
-        });
+        let log_result = tail.then(|| tail_of(&log_text(&request_id, &lines, &closing)));
         Ok(InvocationResponse {
             status_code: Some(200),
             function_error,
@@ -144,11 +144,14 @@ impl Lambda {
             .await?
             .map_err(errors::invalid_runtime)?;
         let task_root = code::unpacked_dir(self.store.data_dir(), &record.code_hex);
-        let variables = self.variables(ctx, config, &task_root.to_string_lossy());
+        let destination = log_destination(ctx, config, &self.clock);
+        let variables = self.variables(ctx, config, &task_root.to_string_lossy(), &destination);
+        let log = self.shipper.get().map(|shipper| shipper.sink(destination));
         Environment::start(Spec {
             launch,
             task_root,
             variables,
+            log,
         })
         .await
         .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))
@@ -160,10 +163,10 @@ impl Lambda {
         ctx: &RequestContext,
         config: &FunctionConfiguration,
         task_root: &str,
+        log: &Destination,
     ) -> Vec<(String, String)> {
         let name = config.function_name.clone().unwrap_or_default();
         let runtime = config.runtime.clone().unwrap_or_default();
-        let today = crate::functions::last_modified(&self.clock)[..10].replace('-', "/");
         let mut variables: Vec<(String, String)> = config
             .environment
             .as_ref()
@@ -189,11 +192,8 @@ impl Lambda {
             ),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
-            (
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!("{today}/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
-            ),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", log.group.clone()),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", log.stream.clone()),
             // The account's own credentials, until execution roles are assumed.
             ("AWS_ACCESS_KEY_ID", ctx.account_id.clone()),
             ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
@@ -266,32 +266,70 @@ fn shape(ended: &Ended, request_id: &str, timeout_secs: u64) -> (Bytes, Option<S
     }
 }
 
-/// The invocation's log as Lambda writes it: START, the function's lines,
-/// END and REPORT.
-fn log_text(
+/// The log group and a new stream of an execution environment:
+/// `/aws/lambda/<name>` (or the LoggingConfig's group),
+/// `YYYY/MM/DD/[$LATEST]<32 hex>`.
+fn log_destination(
+    ctx: &RequestContext,
+    config: &FunctionConfiguration,
+    clock: &nimbus_runtime::Clock,
+) -> Destination {
+    let name = config.function_name.clone().unwrap_or_default();
+    let group = config
+        .logging_config
+        .as_ref()
+        .and_then(|c| c.log_group.clone())
+        .unwrap_or_else(|| format!("/aws/lambda/{name}"));
+    let today = crate::functions::last_modified(clock)[..10].replace('-', "/");
+    Destination {
+        account: ctx.account_id.clone(),
+        region: ctx.region.clone(),
+        group,
+        stream: format!("{today}/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+    }
+}
+
+fn start_line(request_id: &str) -> String {
+    format!("START RequestId: {request_id} Version: $LATEST")
+}
+
+/// What Lambda writes after an invocation: the timeout notice, END and
+/// REPORT.
+fn closing_lines(
     request_id: &str,
-    lines: &[String],
     elapsed: Duration,
     memory: i32,
     ended: &Ended,
     timeout_secs: u64,
-) -> String {
-    let mut text = format!("START RequestId: {request_id} Version: $LATEST\n");
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
+) -> Vec<String> {
+    let mut lines = Vec::new();
     if matches!(ended, Ended::TimedOut) {
-        text.push_str(&format!(
-            "{request_id} Task timed out after {timeout_secs}.00 seconds\n"
+        lines.push(format!(
+            "{request_id} Task timed out after {timeout_secs}.00 seconds"
         ));
     }
     let millis = elapsed.as_secs_f64() * 1000.0;
-    text.push_str(&format!("END RequestId: {request_id}\n"));
-    text.push_str(&format!(
-        "REPORT RequestId: {request_id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n",
+    lines.push(format!("END RequestId: {request_id}"));
+    let status = match ended {
+        Ended::TimedOut => "Status: timeout\t",
+        _ => "",
+    };
+    lines.push(format!(
+        "REPORT RequestId: {request_id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory} MB\tMax Memory Used: {memory} MB\t{status}",
         millis.ceil() as u64
     ));
+    lines
+}
+
+/// The invocation's log as Lambda writes it: START, the function's lines,
+/// END and REPORT.
+fn log_text(request_id: &str, lines: &[String], closing: &[String]) -> String {
+    let mut text = start_line(request_id);
+    text.push('\n');
+    for line in lines.iter().chain(closing) {
+        text.push_str(line);
+        text.push('\n');
+    }
     text
 }
 

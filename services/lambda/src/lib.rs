@@ -19,6 +19,7 @@ mod event_invoke;
 mod event_sources;
 mod functions;
 mod invoke;
+mod log_shipping;
 mod names;
 mod pool;
 mod records;
@@ -52,6 +53,8 @@ pub struct Lambda {
     /// once SNS, which delivers to Lambda, is built).
     topics: Arc<std::sync::OnceLock<nimbus_sns_api::SnsClient>>,
     pollers: Arc<event_sources::Pollers>,
+    /// Where functions' output goes (CloudWatch Logs, wired by the binary).
+    shipper: Arc<std::sync::OnceLock<log_shipping::Shipper>>,
 }
 
 impl Lambda {
@@ -65,6 +68,7 @@ impl Lambda {
             queues: Arc::default(),
             topics: Arc::default(),
             pollers: Arc::default(),
+            shipper: Arc::default(),
         }
     }
 
@@ -77,6 +81,15 @@ impl Lambda {
     /// Event source mappings poll SQS through SQS's own ReceiveMessage.
     pub fn with_queues(self, sqs: nimbus_sqs_api::SqsClient) -> Self {
         let _ = self.queues.set(sqs);
+        self
+    }
+
+    /// Functions' output goes to CloudWatch Logs through its PutLogEvents.
+    /// Starts the task that sends it (in a Tokio runtime).
+    pub fn with_logs(self, logs: nimbus_logs_api::LogsClient) -> Self {
+        let _ = self
+            .shipper
+            .set(log_shipping::Shipper::start(logs, self.clock.clone()));
         self
     }
 

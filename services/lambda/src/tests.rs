@@ -29,6 +29,7 @@ async fn silent_environment(dir: &std::path::Path) -> crate::environment::Enviro
         launch: crate::runtimes::Launch::Bootstrap(bootstrap),
         task_root: dir.to_owned(),
         variables: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
+        log: None,
     })
     .await
     .unwrap()
