@@ -42,6 +42,28 @@ pub struct AccountUsage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AliasConfiguration {
+    #[serde(rename = "AliasArn", skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
+    pub function_version: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AliasRoutingConfiguration {
+    #[serde(rename = "AdditionalVersionWeights", skip_serializing_if = "Option::is_none")]
+    pub additional_version_weights: Option<IndexMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AmazonManagedKafkaEventSourceConfig {
     #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<String>,
@@ -62,6 +84,20 @@ pub struct Concurrency {
         skip_serializing_if = "Option::is_none"
     )]
     pub reserved_concurrent_executions: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAliasRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "FunctionVersion")]
+    pub function_version: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<AliasRoutingConfiguration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -206,6 +242,14 @@ pub struct CreateFunctionRequest {
 pub struct DeadLetterConfig {
     #[serde(rename = "TargetArn", skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAliasRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Name")]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -561,6 +605,14 @@ pub struct GetAccountSettingsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAliasRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetEventSourceMappingRequest {
     #[serde(rename = "UUID")]
     pub uuid: String,
@@ -721,6 +773,26 @@ pub struct Layer {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAliasesRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
+    pub function_version: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAliasesResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Aliases", skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<AliasConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListEventSourceMappingsRequest {
     #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
     pub event_source_arn: Option<String>,
@@ -794,6 +866,24 @@ pub struct ListTagsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVersionsByFunctionRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVersionsByFunctionResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Versions", skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<FunctionConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoggingConfig {
     #[serde(rename = "LogFormat", skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
@@ -825,6 +915,20 @@ pub struct ProvisionedPollerConfig {
     pub maximum_pollers: Option<i32>,
     #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
     pub poller_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublishVersionRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "CodeSha256", skip_serializing_if = "Option::is_none")]
+    pub code_sha256: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+    #[serde(rename = "PublishTo", skip_serializing_if = "Option::is_none")]
+    pub publish_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -942,6 +1046,22 @@ pub struct UntagResourceRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAliasRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
+    pub function_version: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFunctionCodeRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -1051,6 +1171,20 @@ pub struct VpcConfigResponse {
     pub ipv6_allowed_for_dual_stack: Option<bool>,
 }
 
+impl Input for CreateAliasRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for CreateEventSourceMappingRequest {
     fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
@@ -1085,6 +1219,20 @@ impl Input for CreateFunctionRequest {
             keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
         }
         keys
+    }
+}
+
+impl Input for DeleteAliasRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -1131,6 +1279,20 @@ impl Input for DeleteFunctionRequest {
 }
 
 impl Input for GetAccountSettingsRequest {}
+
+impl Input for GetAliasRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for GetEventSourceMappingRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1202,6 +1364,20 @@ impl Input for InvocationRequest {
     }
 }
 
+impl Input for ListAliasesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for ListEventSourceMappingsRequest {}
 
 impl Input for ListFunctionEventInvokeConfigsRequest {
@@ -1225,6 +1401,34 @@ impl Input for ListTagsRequest {
         [Some(ResourceRef {
             kind: "function",
             value: &self.resource,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for ListVersionsByFunctionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for PublishVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
             qualifier: None,
             detail: None,
         })]
@@ -1296,6 +1500,20 @@ impl Input for UntagResourceRequest {
     }
 }
 
+impl Input for UpdateAliasRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateFunctionCodeRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1338,6 +1556,8 @@ impl Input for UpdateFunctionEventInvokeConfigRequest {
     }
 }
 
+impl Output for AliasConfiguration {}
+
 impl Output for DeleteFunctionResponse {}
 
 impl Output for EventSourceMappingConfiguration {}
@@ -1352,6 +1572,8 @@ impl Output for GetFunctionResponse {}
 
 impl Output for InvocationResponse {}
 
+impl Output for ListAliasesResponse {}
+
 impl Output for ListEventSourceMappingsResponse {}
 
 impl Output for ListFunctionEventInvokeConfigsResponse {}
@@ -1360,28 +1582,37 @@ impl Output for ListFunctionsResponse {}
 
 impl Output for ListTagsResponse {}
 
+impl Output for ListVersionsByFunctionResponse {}
+
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const CREATE_ALIAS: OperationId = OperationId(3);
     pub const CREATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(6);
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
+    pub const DELETE_ALIAS: OperationId = OperationId(9);
     pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
+    pub const GET_ALIAS: OperationId = OperationId(21);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
     pub const GET_FUNCTION: OperationId = OperationId(28);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
     pub const INVOKE: OperationId = OperationId(42);
+    pub const LIST_ALIASES: OperationId = OperationId(45);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
     pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: OperationId = OperationId(50);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
     pub const LIST_TAGS: OperationId = OperationId(58);
+    pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
+    pub const PUBLISH_VERSION: OperationId = OperationId(61);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
+    pub const UPDATE_ALIAS: OperationId = OperationId(77);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
     pub const UPDATE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(83);
@@ -1390,24 +1621,31 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::CREATE_ALIAS => Some("lambda:CreateAlias"),
         ops::CREATE_EVENT_SOURCE_MAPPING => Some("lambda:CreateEventSourceMapping"),
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
+        ops::DELETE_ALIAS => Some("lambda:DeleteAlias"),
         ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
+        ops::GET_ALIAS => Some("lambda:GetAlias"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
         ops::GET_FUNCTION => Some("lambda:GetFunction"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
+        ops::LIST_ALIASES => Some("lambda:ListAliases"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
         ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => Some("lambda:ListFunctionEventInvokeConfigs"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
         ops::LIST_TAGS => Some("lambda:ListTags"),
+        ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
+        ops::PUBLISH_VERSION => Some("lambda:PublishVersion"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
+        ops::UPDATE_ALIAS => Some("lambda:UpdateAlias"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
         ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:UpdateFunctionEventInvokeConfig"),
@@ -1418,6 +1656,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Lambda that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait LambdaApi: Send + Sync + 'static {
+    /// `CreateAlias`.
+    fn create_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAliasRequest,
+    ) -> impl Future<Output = Result<AliasConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateAlias")) }
+    }
+
     /// `CreateEventSourceMapping`.
     fn create_event_source_mapping(
         &self,
@@ -1436,6 +1684,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateFunction")) }
+    }
+
+    /// `DeleteAlias`.
+    fn delete_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAliasRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteAlias")) }
     }
 
     /// `DeleteEventSourceMapping`.
@@ -1481,6 +1739,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetAccountSettingsResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetAccountSettings")) }
+    }
+
+    /// `GetAlias`.
+    fn get_alias(
+        &self,
+        ctx: &RequestContext,
+        input: GetAliasRequest,
+    ) -> impl Future<Output = Result<AliasConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAlias")) }
     }
 
     /// `GetEventSourceMapping`.
@@ -1533,6 +1801,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "Invoke")) }
     }
 
+    /// `ListAliases`.
+    fn list_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAliasesRequest,
+    ) -> impl Future<Output = Result<ListAliasesResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListAliases")) }
+    }
+
     /// `ListEventSourceMappings`.
     fn list_event_source_mappings(
         &self,
@@ -1578,6 +1856,26 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListTags")) }
     }
 
+    /// `ListVersionsByFunction`.
+    fn list_versions_by_function(
+        &self,
+        ctx: &RequestContext,
+        input: ListVersionsByFunctionRequest,
+    ) -> impl Future<Output = Result<ListVersionsByFunctionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListVersionsByFunction")) }
+    }
+
+    /// `PublishVersion`.
+    fn publish_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishVersionRequest,
+    ) -> impl Future<Output = Result<FunctionConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PublishVersion")) }
+    }
+
     /// `PutFunctionEventInvokeConfig`.
     fn put_function_event_invoke_config(
         &self,
@@ -1606,6 +1904,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UntagResource")) }
+    }
+
+    /// `UpdateAlias`.
+    fn update_alias(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAliasRequest,
+    ) -> impl Future<Output = Result<AliasConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateAlias")) }
     }
 
     /// `UpdateFunctionCode`.
@@ -1695,10 +2003,12 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::CREATE_ALIAS => serve(call, &guard, |input| api.create_alias(ctx, input)).await,
                 ops::CREATE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.create_event_source_mapping(ctx, input)).await
                 }
                 ops::CREATE_FUNCTION => serve(call, &guard, |input| api.create_function(ctx, input)).await,
+                ops::DELETE_ALIAS => serve(call, &guard, |input| api.delete_alias(ctx, input)).await,
                 ops::DELETE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
                 }
@@ -1712,6 +2022,7 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
                 }
+                ops::GET_ALIAS => serve(call, &guard, |input| api.get_alias(ctx, input)).await,
                 ops::GET_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.get_event_source_mapping(ctx, input)).await
                 }
@@ -1726,6 +2037,7 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     .await
                 }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
+                ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
                 ops::LIST_EVENT_SOURCE_MAPPINGS => {
                     serve(call, &guard, |input| api.list_event_source_mappings(ctx, input)).await
                 }
@@ -1737,6 +2049,10 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                 }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
                 ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
+                ops::LIST_VERSIONS_BY_FUNCTION => {
+                    serve(call, &guard, |input| api.list_versions_by_function(ctx, input)).await
+                }
+                ops::PUBLISH_VERSION => serve(call, &guard, |input| api.publish_version(ctx, input)).await,
                 ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => {
                     serve(call, &guard, |input| {
                         api.put_function_event_invoke_config(ctx, input)
@@ -1745,6 +2061,7 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                 }
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
+                ops::UPDATE_ALIAS => serve(call, &guard, |input| api.update_alias(ctx, input)).await,
                 ops::UPDATE_FUNCTION_CODE => {
                     serve(call, &guard, |input| api.update_function_code(ctx, input)).await
                 }
@@ -1851,6 +2168,16 @@ impl LambdaClient {
         LambdaClient(service)
     }
 
+    /// `CreateAlias`.
+    pub async fn create_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        let call = Call::typed(ops::CREATE_ALIAS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateEventSourceMapping`.
     pub async fn create_event_source_mapping(
         &self,
@@ -1868,6 +2195,16 @@ impl LambdaClient {
         input: CreateFunctionRequest,
     ) -> Result<FunctionConfiguration, AwsError> {
         let call = Call::typed(ops::CREATE_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteAlias`.
+    pub async fn delete_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAliasRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_ALIAS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1908,6 +2245,16 @@ impl LambdaClient {
         input: GetAccountSettingsRequest,
     ) -> Result<GetAccountSettingsResponse, AwsError> {
         let call = Call::typed(ops::GET_ACCOUNT_SETTINGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAlias`.
+    pub async fn get_alias(
+        &self,
+        ctx: &RequestContext,
+        input: GetAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        let call = Call::typed(ops::GET_ALIAS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1961,6 +2308,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListAliases`.
+    pub async fn list_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAliasesRequest,
+    ) -> Result<ListAliasesResponse, AwsError> {
+        let call = Call::typed(ops::LIST_ALIASES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListEventSourceMappings`.
     pub async fn list_event_source_mappings(
         &self,
@@ -2001,6 +2358,26 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListVersionsByFunction`.
+    pub async fn list_versions_by_function(
+        &self,
+        ctx: &RequestContext,
+        input: ListVersionsByFunctionRequest,
+    ) -> Result<ListVersionsByFunctionResponse, AwsError> {
+        let call = Call::typed(ops::LIST_VERSIONS_BY_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `PublishVersion`.
+    pub async fn publish_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishVersionRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        let call = Call::typed(ops::PUBLISH_VERSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutFunctionEventInvokeConfig`.
     pub async fn put_function_event_invoke_config(
         &self,
@@ -2028,6 +2405,16 @@ impl LambdaClient {
         input: UntagResourceRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::UNTAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateAlias`.
+    pub async fn update_alias(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        let call = Call::typed(ops::UPDATE_ALIAS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2067,11 +2454,17 @@ impl LambdaClient {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.create_alias(ctx, Default::default()).await) {
+        missing.push("CreateAlias");
+    }
     if not_implemented(&api.create_event_source_mapping(ctx, Default::default()).await) {
         missing.push("CreateEventSourceMapping");
     }
     if not_implemented(&api.create_function(ctx, Default::default()).await) {
         missing.push("CreateFunction");
+    }
+    if not_implemented(&api.delete_alias(ctx, Default::default()).await) {
+        missing.push("DeleteAlias");
     }
     if not_implemented(&api.delete_event_source_mapping(ctx, Default::default()).await) {
         missing.push("DeleteEventSourceMapping");
@@ -2087,6 +2480,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
+    }
+    if not_implemented(&api.get_alias(ctx, Default::default()).await) {
+        missing.push("GetAlias");
     }
     if not_implemented(&api.get_event_source_mapping(ctx, Default::default()).await) {
         missing.push("GetEventSourceMapping");
@@ -2106,6 +2502,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
     }
+    if not_implemented(&api.list_aliases(ctx, Default::default()).await) {
+        missing.push("ListAliases");
+    }
     if not_implemented(&api.list_event_source_mappings(ctx, Default::default()).await) {
         missing.push("ListEventSourceMappings");
     }
@@ -2121,6 +2520,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.list_tags(ctx, Default::default()).await) {
         missing.push("ListTags");
     }
+    if not_implemented(&api.list_versions_by_function(ctx, Default::default()).await) {
+        missing.push("ListVersionsByFunction");
+    }
+    if not_implemented(&api.publish_version(ctx, Default::default()).await) {
+        missing.push("PublishVersion");
+    }
     if not_implemented(
         &api.put_function_event_invoke_config(ctx, Default::default())
             .await,
@@ -2132,6 +2537,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.untag_resource(ctx, Default::default()).await) {
         missing.push("UntagResource");
+    }
+    if not_implemented(&api.update_alias(ctx, Default::default()).await) {
+        missing.push("UpdateAlias");
     }
     if not_implemented(&api.update_function_code(ctx, Default::default()).await) {
         missing.push("UpdateFunctionCode");

@@ -46,6 +46,9 @@ pub struct Environment {
     /// Lines the process wrote since the current invocation began.
     log: Arc<Mutex<Vec<String>>>,
     sink: Option<LogSink>,
+    /// Set once the environment is ended: it is not alive even before its
+    /// process has been seen to exit.
+    ended: std::sync::atomic::AtomicBool,
 }
 
 impl Environment {
@@ -97,12 +100,13 @@ impl Environment {
             exited,
             log,
             sink: spec.log,
+            ended: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
     /// Whether the process still runs.
     pub fn alive(&self) -> bool {
-        self.exited.borrow().is_none()
+        !self.ended.load(std::sync::atomic::Ordering::Acquire) && self.exited.borrow().is_none()
     }
 
     /// Runs one invocation until the runtime answers, the process exits or
@@ -167,6 +171,7 @@ impl Environment {
 
     /// Ends the process group (the runtime and whatever it started).
     pub fn end(&self) {
+        self.ended.store(true, std::sync::atomic::Ordering::Release);
         if self.process_group > 0 {
             let group = nix::unistd::Pid::from_raw(self.process_group);
             let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);

@@ -14,7 +14,7 @@ use crate::names::{self, FunctionRef};
 const PREFIX: &str = "invoke-config/";
 
 /// The store key of a function's configuration for one qualifier.
-fn key(name: &str, qualifier: &str) -> Vec<u8> {
+pub fn config_key(name: &str, qualifier: &str) -> Vec<u8> {
     format!("{PREFIX}{name}/{qualifier}").into_bytes()
 }
 
@@ -163,7 +163,7 @@ impl Lambda {
         function: &FunctionRef,
     ) -> Result<Option<FunctionEventInvokeConfig>, AwsError> {
         let ns = namespace(ctx)?;
-        let key = key(&function.name, qualifier_of(function));
+        let key = config_key(&function.name, qualifier_of(function));
         self.store
             .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
             .await
@@ -213,7 +213,7 @@ impl Lambda {
         destinations.on_success.get_or_insert_default();
         destinations.on_failure.get_or_insert_default();
         let ns = namespace(ctx)?;
-        let key = key(&function.name, qualifier_of(&function));
+        let key = config_key(&function.name, qualifier_of(&function));
         let stored = config.clone();
         self.store
             .write(move |txn| {
@@ -281,7 +281,7 @@ impl Lambda {
             return Err(not_configured(ctx, &function));
         }
         let ns = namespace(ctx)?;
-        let key = key(&function.name, qualifier_of(&function));
+        let key = config_key(&function.name, qualifier_of(&function));
         self.store
             .write(move |txn| {
                 txn.open(&ns)?.delete(&key)?;

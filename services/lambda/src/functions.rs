@@ -7,8 +7,8 @@ use nimbus_store::Namespace;
 
 use crate::Lambda;
 use crate::code;
-use crate::names::{self, FunctionRef, validation};
-use crate::records::{FUNCTION_PREFIX, FunctionRecord, function_key};
+use crate::names::{self, validation};
+use crate::records::{FUNCTION_PREFIX, FunctionRecord, aliases_prefix, function_key, versions_prefix};
 use crate::runtimes;
 
 pub fn namespace(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -230,29 +230,21 @@ impl Lambda {
                     code,
                     code_hex,
                     tags: record_tags,
+                    last_version: 0,
+                    published_revision: None,
                 };
                 table.put_json(&function_key(&name), &record)?;
                 Ok(())
             })
             .await?;
-        Ok(answered)
-    }
-
-    pub(crate) async fn load(
-        &self,
-        ctx: &RequestContext,
-        function: &FunctionRef,
-    ) -> Result<FunctionRecord, AwsError> {
-        if function.qualifier.as_deref().is_some_and(|q| q != "$LATEST") {
-            return Err(names::not_found(ctx, function));
+        if input.publish == Some(true) {
+            let version = self.publish(ctx, &function.name, Default::default()).await?;
+            return Ok(FunctionConfiguration {
+                version: version.version,
+                ..answered
+            });
         }
-        let ns = namespace(ctx)?;
-        let key = function_key(&function.name);
-        let found: Option<FunctionRecord> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
-        found.ok_or_else(|| names::not_found(ctx, function))
+        Ok(answered)
     }
 
     pub(crate) async fn get_function(
@@ -327,29 +319,67 @@ impl Lambda {
         input: DeleteFunctionRequest,
     ) -> Result<DeleteFunctionResponse, AwsError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
-        if function.qualifier.as_deref() == Some("$LATEST") {
-            return Err(errors::invalid_parameter_value(
-                "$LATEST version cannot be deleted without deleting the function.",
-            ));
-        }
-        self.load(ctx, &function).await?;
-        let ns = namespace(ctx)?;
-        let name = function.name.clone();
-        self.store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                if let Some(record) = table.get_json::<FunctionRecord>(&function_key(&name))? {
-                    txn.release_blob(&record.code)?;
-                    table.delete(&function_key(&name))?;
+        let unqualified = names::FunctionRef {
+            name: function.name.clone(),
+            qualifier: None,
+        };
+        self.load(ctx, &unqualified).await?;
+        match function.qualifier.as_deref() {
+            Some("$LATEST") => {
+                return Err(errors::invalid_parameter_value(
+                    "$LATEST version cannot be deleted without deleting the function.",
+                ));
+            }
+            Some(version) if crate::versions::is_version_number(version) => {
+                if let Ok(number) = version.parse() {
+                    self.delete_version(ctx, &function.name, number).await?;
                 }
-                table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
-        self.pool.forget(&self.pool_key(ctx, &function.name));
+                self.pool.forget(&self.pool_key(ctx, &function.name, version));
+            }
+            Some(_) => {
+                return Err(errors::invalid_parameter_value(
+                    "Deletion of aliases is not supported by DeleteFunction: use DeleteAlias.",
+                ));
+            }
+            None => {
+                self.delete_everything(ctx, &function.name).await?;
+                self.pool.forget_under(&self.pool_prefix(ctx, &function.name));
+            }
+        }
         Ok(DeleteFunctionResponse {
             status_code: Some(204),
         })
+    }
+
+    /// Deletes a function with its versions, aliases and event invoke
+    /// configurations, and the packages they held.
+    async fn delete_everything(&self, ctx: &RequestContext, name: &str) -> Result<(), AwsError> {
+        let ns = namespace(ctx)?;
+        let name = name.to_owned();
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut blobs: Vec<nimbus_store::BlobRef> = Vec::new();
+                let mut records = Vec::new();
+                records.extend(table.get_json::<FunctionRecord>(&function_key(&name))?);
+                for entry in table.scan(&versions_prefix(&name))? {
+                    records.push(entry?.decode::<FunctionRecord>()?);
+                }
+                for record in records {
+                    if !blobs.iter().any(|b| b.id == record.code.id) {
+                        blobs.push(record.code);
+                    }
+                }
+                for blob in &blobs {
+                    txn.release_blob(blob)?;
+                }
+                table.delete(&function_key(&name))?;
+                table.delete_prefix(&versions_prefix(&name))?;
+                table.delete_prefix(&aliases_prefix(&name))?;
+                table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
+                Ok::<_, AwsError>(())
+            })
+            .await
     }
 
     pub(crate) async fn get_account_settings(
@@ -434,8 +464,14 @@ impl Lambda {
         Ok(zip.into())
     }
 
-    pub(crate) fn pool_key(&self, ctx: &RequestContext, name: &str) -> String {
-        format!("{}/{}/{name}", ctx.account_id, ctx.region)
+    /// Where a function's warm environments wait: one slot per version
+    /// (`$LATEST` or a number), under the function's own prefix.
+    pub(crate) fn pool_key(&self, ctx: &RequestContext, name: &str, version: &str) -> String {
+        format!("{}{version}", self.pool_prefix(ctx, name))
+    }
+
+    pub(crate) fn pool_prefix(&self, ctx: &RequestContext, name: &str) -> String {
+        format!("{}/{}/{name}:", ctx.account_id, ctx.region)
     }
 }
 

@@ -69,7 +69,8 @@ impl Lambda {
     ) -> Result<InvocationResponse, AwsError> {
         let config = &record.config;
         let name = config.function_name.clone().unwrap_or_default();
-        let key = self.pool_key(ctx, &name);
+        let version = config.version.clone().unwrap_or_else(|| "$LATEST".to_owned());
+        let key = self.pool_key(ctx, &name, &version);
         let revision = record.revision().to_owned();
         let environment = match self.pool.take(&key, &revision) {
             Some(warm) => warm,
@@ -85,7 +86,7 @@ impl Lambda {
             .and_then(|text| BASE64.decode(text).ok())
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
         let started = Instant::now();
-        environment.log_line(&start_line(&request_id));
+        environment.log_line(&start_line(&request_id, &version));
         let id = request_id.clone();
         let ended = environment
             .invoke(&self.clock, Duration::from_secs(timeout_secs), move |reply| {
@@ -121,13 +122,13 @@ impl Lambda {
         self.pool
             .give_back(&key, &revision, environment, self.clock.now());
         let (status_payload, function_error) = shape(&ended, &request_id, timeout_secs);
-        let log_result = tail.then(|| tail_of(&log_text(&request_id, &lines, &closing)));
+        let log_result = tail.then(|| tail_of(&log_text(&request_id, &version, &lines, &closing)));
         Ok(InvocationResponse {
             status_code: Some(200),
             function_error,
             log_result,
             payload: Some(status_payload),
-            executed_version: Some("$LATEST".to_owned()),
+            executed_version: Some(version),
             ..Default::default()
         })
     }
@@ -190,7 +191,10 @@ impl Lambda {
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 config.memory_size.unwrap_or(128).to_string(),
             ),
-            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            (
+                "AWS_LAMBDA_FUNCTION_VERSION",
+                config.version.clone().unwrap_or_else(|| "$LATEST".to_owned()),
+            ),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_LAMBDA_LOG_GROUP_NAME", log.group.clone()),
             ("AWS_LAMBDA_LOG_STREAM_NAME", log.stream.clone()),
@@ -268,7 +272,7 @@ fn shape(ended: &Ended, request_id: &str, timeout_secs: u64) -> (Bytes, Option<S
 
 /// The log group and a new stream of an execution environment:
 /// `/aws/lambda/<name>` (or the LoggingConfig's group),
-/// `YYYY/MM/DD/[$LATEST]<32 hex>`.
+/// `YYYY/MM/DD/[<version>]<32 hex>`.
 fn log_destination(
     ctx: &RequestContext,
     config: &FunctionConfiguration,
@@ -285,12 +289,16 @@ fn log_destination(
         account: ctx.account_id.clone(),
         region: ctx.region.clone(),
         group,
-        stream: format!("{today}/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+        stream: format!(
+            "{today}/[{}]{}",
+            config.version.as_deref().unwrap_or("$LATEST"),
+            uuid::Uuid::new_v4().simple()
+        ),
     }
 }
 
-fn start_line(request_id: &str) -> String {
-    format!("START RequestId: {request_id} Version: $LATEST")
+fn start_line(request_id: &str, version: &str) -> String {
+    format!("START RequestId: {request_id} Version: {version}")
 }
 
 /// What Lambda writes after an invocation: the timeout notice, END and
@@ -323,8 +331,8 @@ fn closing_lines(
 
 /// The invocation's log as Lambda writes it: START, the function's lines,
 /// END and REPORT.
-fn log_text(request_id: &str, lines: &[String], closing: &[String]) -> String {
-    let mut text = start_line(request_id);
+fn log_text(request_id: &str, version: &str, lines: &[String], closing: &[String]) -> String {
+    let mut text = start_line(request_id, version);
     text.push('\n');
     for line in lines.iter().chain(closing) {
         text.push_str(line);

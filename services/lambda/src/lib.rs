@@ -11,6 +11,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod aliases;
 mod async_invoke;
 mod code;
 mod destinations;
@@ -27,6 +28,7 @@ mod runtime_api;
 mod runtimes;
 mod tags;
 mod updates;
+mod versions;
 
 use std::sync::Arc;
 
@@ -281,6 +283,58 @@ impl LambdaApi for Lambda {
         input: ListFunctionEventInvokeConfigsRequest,
     ) -> Result<ListFunctionEventInvokeConfigsResponse, AwsError> {
         Lambda::list_function_event_invoke_configs(self, ctx, input).await
+    }
+
+    async fn publish_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishVersionRequest,
+    ) -> Result<FunctionConfiguration, AwsError> {
+        Lambda::publish_version(self, ctx, input).await
+    }
+
+    async fn list_versions_by_function(
+        &self,
+        ctx: &RequestContext,
+        input: ListVersionsByFunctionRequest,
+    ) -> Result<ListVersionsByFunctionResponse, AwsError> {
+        Lambda::list_versions_by_function(self, ctx, input).await
+    }
+
+    async fn create_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        Lambda::create_alias(self, ctx, input).await
+    }
+
+    async fn get_alias(
+        &self,
+        ctx: &RequestContext,
+        input: GetAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        Lambda::get_alias(self, ctx, input).await
+    }
+
+    async fn update_alias(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAliasRequest,
+    ) -> Result<AliasConfiguration, AwsError> {
+        Lambda::update_alias(self, ctx, input).await
+    }
+
+    async fn delete_alias(&self, ctx: &RequestContext, input: DeleteAliasRequest) -> Result<(), AwsError> {
+        Lambda::delete_alias(self, ctx, input).await
+    }
+
+    async fn list_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAliasesRequest,
+    ) -> Result<ListAliasesResponse, AwsError> {
+        Lambda::list_aliases(self, ctx, input).await
     }
 
     async fn list_functions(

@@ -68,6 +68,13 @@ impl Pool {
         }
     }
 
+    /// Ends the environments of every slot whose key starts with `prefix`.
+    pub fn forget_under(&self, prefix: &str) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.retain(|key, _| !key.starts_with(prefix));
+        }
+    }
+
     /// Ends every environment (a reset of nimbus's state).
     pub fn clear(&self) {
         if let Ok(mut slots) = self.slots.lock() {

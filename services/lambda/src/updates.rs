@@ -41,20 +41,25 @@ impl Lambda {
         let staged = self.store.blobs().write_from(std::io::Cursor::new(zip)).await?;
         let architectures = input.architectures.clone();
         let new_code = Some(NewCode { staged, package });
-        self.revise(
-            ctx,
-            &function.name,
-            input.revision_id,
-            new_code,
-            problem,
-            move |config| {
-                if let Some(architectures) = architectures {
-                    config.architectures = Some(architectures);
-                }
-                Ok(())
-            },
-        )
-        .await
+        let revised = self
+            .revise(
+                ctx,
+                &function.name,
+                input.revision_id,
+                new_code,
+                problem,
+                move |config| {
+                    if let Some(architectures) = architectures {
+                        config.architectures = Some(architectures);
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+        match input.publish {
+            Some(true) => self.publish(ctx, &function.name, Default::default()).await,
+            _ => Ok(revised),
+        }
     }
 
     pub(crate) async fn update_function_configuration(
@@ -112,7 +117,9 @@ impl Lambda {
                 check_revision(&record, expected_revision.as_deref())?;
                 change(&mut record.config)?;
                 if let Some(new_code) = new_code {
-                    txn.release_blob(&record.code)?;
+                    // A published version may still run the old package.
+                    let name = record.config.function_name.clone().unwrap_or_default();
+                    crate::versions::release_unless_shared(txn, &table, &name, &record.code, &key)?;
                     record.code = txn.attach_blob(new_code.staged)?;
                     record.code_hex = new_code.package.sha256_hex;
                     record.config.code_sha256 = Some(new_code.package.sha256_base64);
@@ -136,14 +143,18 @@ impl Lambda {
 }
 
 /// RevisionId, when given, must be the function's current one.
-fn check_revision(record: &FunctionRecord, expected: Option<&str>) -> Result<(), AwsError> {
+pub fn check_revision(record: &FunctionRecord, expected: Option<&str>) -> Result<(), AwsError> {
     match expected {
-        Some(expected) if expected != record.revision() => Err(errors::precondition_failed(
-            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API \
-             to retrieve the latest Revision Id",
-        )),
+        Some(expected) if expected != record.revision() => Err(revision_mismatch()),
         _ => Ok(()),
     }
+}
+
+pub fn revision_mismatch() -> AwsError {
+    errors::precondition_failed(
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API \
+         to retrieve the latest Revision Id",
+    )
 }
 
 /// The members an UpdateFunctionConfiguration sets (the others stay).
