@@ -71,6 +71,9 @@ pub fn all(env: &Environment) -> Built {
         )
         // And to Lambda through Lambda's Invoke.
         .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)));
+    let s3: Arc<dyn Service> = Arc::new(nimbus_s3_api::S3Server(s3));
+    // Function packages may be S3 objects.
+    lambda_service.with_objects(nimbus_s3_api::S3Client::new(Arc::clone(&s3)));
     let iam = nimbus_iam::Iam::new(
         Arc::clone(&env.store),
         env.clock.clone(),
@@ -87,7 +90,7 @@ pub fn all(env: &Environment) -> Built {
         Arc::new(nimbus_iam_api::IamServer(iam)),
         Arc::clone(&sqs),
         Arc::clone(&sns),
-        Arc::new(nimbus_s3_api::S3Server(s3)),
+        Arc::clone(&s3),
         Arc::new(nimbus_dynamodb_api::DynamoDbServer(
             nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone()),
         )),

@@ -42,6 +42,40 @@ pub struct AccountUsage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddPermissionRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "StatementId")]
+    pub statement_id: String,
+    #[serde(rename = "Action")]
+    pub action: String,
+    #[serde(rename = "Principal")]
+    pub principal: String,
+    #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
+    #[serde(rename = "SourceAccount", skip_serializing_if = "Option::is_none")]
+    pub source_account: Option<String>,
+    #[serde(rename = "EventSourceToken", skip_serializing_if = "Option::is_none")]
+    pub event_source_token: Option<String>,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+    #[serde(rename = "PrincipalOrgID", skip_serializing_if = "Option::is_none")]
+    pub principal_org_id: Option<String>,
+    #[serde(rename = "FunctionUrlAuthType", skip_serializing_if = "Option::is_none")]
+    pub function_url_auth_type: Option<String>,
+    #[serde(rename = "InvokedViaFunctionUrl", skip_serializing_if = "Option::is_none")]
+    pub invoked_via_function_url: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddPermissionResponse {
+    #[serde(rename = "Statement", skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AliasConfiguration {
     #[serde(rename = "AliasArn", skip_serializing_if = "Option::is_none")]
     pub alias_arn: Option<String>,
@@ -256,6 +290,12 @@ pub struct DeleteAliasRequest {
 pub struct DeleteEventSourceMappingRequest {
     #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteFunctionConcurrencyRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -619,6 +659,21 @@ pub struct GetEventSourceMappingRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionConcurrencyRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionConcurrencyResponse {
+    #[serde(
+        rename = "ReservedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reserved_concurrent_executions: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetFunctionConfigurationRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -654,6 +709,22 @@ pub struct GetFunctionResponse {
     pub tags_error: Option<TagsError>,
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyResponse {
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -932,6 +1003,14 @@ pub struct PublishVersionRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutFunctionConcurrencyRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "ReservedConcurrentExecutions")]
+    pub reserved_concurrent_executions: i32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutFunctionEventInvokeConfigRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -943,6 +1022,18 @@ pub struct PutFunctionEventInvokeConfigRequest {
     pub maximum_event_age_in_seconds: Option<i32>,
     #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
     pub destination_config: Option<DestinationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemovePermissionRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "StatementId")]
+    pub statement_id: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1171,6 +1262,20 @@ pub struct VpcConfigResponse {
     pub ipv6_allowed_for_dual_stack: Option<bool>,
 }
 
+impl Input for AddPermissionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for CreateAliasRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1250,6 +1355,20 @@ impl Input for DeleteEventSourceMappingRequest {
     }
 }
 
+impl Input for DeleteFunctionConcurrencyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteFunctionEventInvokeConfigRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1308,6 +1427,20 @@ impl Input for GetEventSourceMappingRequest {
     }
 }
 
+impl Input for GetFunctionConcurrencyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetFunctionConfigurationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1337,6 +1470,20 @@ impl Input for GetFunctionEventInvokeConfigRequest {
 }
 
 impl Input for GetFunctionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "function",
@@ -1438,7 +1585,35 @@ impl Input for PublishVersionRequest {
     }
 }
 
+impl Input for PutFunctionConcurrencyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for PutFunctionEventInvokeConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for RemovePermissionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "function",
@@ -1556,7 +1731,11 @@ impl Input for UpdateFunctionEventInvokeConfigRequest {
     }
 }
 
+impl Output for AddPermissionResponse {}
+
 impl Output for AliasConfiguration {}
+
+impl Output for Concurrency {}
 
 impl Output for DeleteFunctionResponse {}
 
@@ -1568,7 +1747,11 @@ impl Output for FunctionEventInvokeConfig {}
 
 impl Output for GetAccountSettingsResponse {}
 
+impl Output for GetFunctionConcurrencyResponse {}
+
 impl Output for GetFunctionResponse {}
+
+impl Output for GetPolicyResponse {}
 
 impl Output for InvocationResponse {}
 
@@ -1588,19 +1771,23 @@ impl Output for ListVersionsByFunctionResponse {}
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const ADD_PERMISSION: OperationId = OperationId(1);
     pub const CREATE_ALIAS: OperationId = OperationId(3);
     pub const CREATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(6);
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
     pub const DELETE_ALIAS: OperationId = OperationId(9);
     pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
+    pub const DELETE_FUNCTION_CONCURRENCY: OperationId = OperationId(15);
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_ALIAS: OperationId = OperationId(21);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
     pub const GET_FUNCTION: OperationId = OperationId(28);
+    pub const GET_FUNCTION_CONCURRENCY: OperationId = OperationId(30);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
+    pub const GET_POLICY: OperationId = OperationId(39);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_ALIASES: OperationId = OperationId(45);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
@@ -1609,7 +1796,9 @@ pub mod ops {
     pub const LIST_TAGS: OperationId = OperationId(58);
     pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
     pub const PUBLISH_VERSION: OperationId = OperationId(61);
+    pub const PUT_FUNCTION_CONCURRENCY: OperationId = OperationId(63);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
+    pub const REMOVE_PERMISSION: OperationId = OperationId(70);
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
     pub const UPDATE_ALIAS: OperationId = OperationId(77);
@@ -1621,19 +1810,23 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::ADD_PERMISSION => Some("lambda:AddPermission"),
         ops::CREATE_ALIAS => Some("lambda:CreateAlias"),
         ops::CREATE_EVENT_SOURCE_MAPPING => Some("lambda:CreateEventSourceMapping"),
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
         ops::DELETE_ALIAS => Some("lambda:DeleteAlias"),
         ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
+        ops::DELETE_FUNCTION_CONCURRENCY => Some("lambda:DeleteFunctionConcurrency"),
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_ALIAS => Some("lambda:GetAlias"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
         ops::GET_FUNCTION => Some("lambda:GetFunction"),
+        ops::GET_FUNCTION_CONCURRENCY => Some("lambda:GetFunctionConcurrency"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
+        ops::GET_POLICY => Some("lambda:GetPolicy"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
@@ -1642,7 +1835,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_TAGS => Some("lambda:ListTags"),
         ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
         ops::PUBLISH_VERSION => Some("lambda:PublishVersion"),
+        ops::PUT_FUNCTION_CONCURRENCY => Some("lambda:PutFunctionConcurrency"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
+        ops::REMOVE_PERMISSION => Some("lambda:RemovePermission"),
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
         ops::UPDATE_ALIAS => Some("lambda:UpdateAlias"),
@@ -1656,6 +1851,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Lambda that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait LambdaApi: Send + Sync + 'static {
+    /// `AddPermission`.
+    fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddPermissionRequest,
+    ) -> impl Future<Output = Result<AddPermissionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AddPermission")) }
+    }
+
     /// `CreateAlias`.
     fn create_alias(
         &self,
@@ -1716,6 +1921,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteFunction")) }
     }
 
+    /// `DeleteFunctionConcurrency`.
+    fn delete_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionConcurrencyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteFunctionConcurrency")) }
+    }
+
     /// `DeleteFunctionEventInvokeConfig`.
     fn delete_function_event_invoke_config(
         &self,
@@ -1771,6 +1986,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetFunction")) }
     }
 
+    /// `GetFunctionConcurrency`.
+    fn get_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionConcurrencyRequest,
+    ) -> impl Future<Output = Result<GetFunctionConcurrencyResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetFunctionConcurrency")) }
+    }
+
     /// `GetFunctionConfiguration`.
     fn get_function_configuration(
         &self,
@@ -1789,6 +2014,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetFunctionEventInvokeConfig")) }
+    }
+
+    /// `GetPolicy`.
+    fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyRequest,
+    ) -> impl Future<Output = Result<GetPolicyResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetPolicy")) }
     }
 
     /// `Invoke`.
@@ -1876,6 +2111,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "PublishVersion")) }
     }
 
+    /// `PutFunctionConcurrency`.
+    fn put_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionConcurrencyRequest,
+    ) -> impl Future<Output = Result<Concurrency, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PutFunctionConcurrency")) }
+    }
+
     /// `PutFunctionEventInvokeConfig`.
     fn put_function_event_invoke_config(
         &self,
@@ -1884,6 +2129,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "PutFunctionEventInvokeConfig")) }
+    }
+
+    /// `RemovePermission`.
+    fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemovePermissionRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RemovePermission")) }
     }
 
     /// `TagResource`.
@@ -2003,6 +2258,7 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::ADD_PERMISSION => serve(call, &guard, |input| api.add_permission(ctx, input)).await,
                 ops::CREATE_ALIAS => serve(call, &guard, |input| api.create_alias(ctx, input)).await,
                 ops::CREATE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.create_event_source_mapping(ctx, input)).await
@@ -2013,6 +2269,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
                 }
                 ops::DELETE_FUNCTION => serve(call, &guard, |input| api.delete_function(ctx, input)).await,
+                ops::DELETE_FUNCTION_CONCURRENCY => {
+                    serve(call, &guard, |input| api.delete_function_concurrency(ctx, input)).await
+                }
                 ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => {
                     serve(call, &guard, |input| {
                         api.delete_function_event_invoke_config(ctx, input)
@@ -2027,6 +2286,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.get_event_source_mapping(ctx, input)).await
                 }
                 ops::GET_FUNCTION => serve(call, &guard, |input| api.get_function(ctx, input)).await,
+                ops::GET_FUNCTION_CONCURRENCY => {
+                    serve(call, &guard, |input| api.get_function_concurrency(ctx, input)).await
+                }
                 ops::GET_FUNCTION_CONFIGURATION => {
                     serve(call, &guard, |input| api.get_function_configuration(ctx, input)).await
                 }
@@ -2036,6 +2298,7 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     })
                     .await
                 }
+                ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
                 ops::LIST_EVENT_SOURCE_MAPPINGS => {
@@ -2053,11 +2316,17 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.list_versions_by_function(ctx, input)).await
                 }
                 ops::PUBLISH_VERSION => serve(call, &guard, |input| api.publish_version(ctx, input)).await,
+                ops::PUT_FUNCTION_CONCURRENCY => {
+                    serve(call, &guard, |input| api.put_function_concurrency(ctx, input)).await
+                }
                 ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => {
                     serve(call, &guard, |input| {
                         api.put_function_event_invoke_config(ctx, input)
                     })
                     .await
+                }
+                ops::REMOVE_PERMISSION => {
+                    serve(call, &guard, |input| api.remove_permission(ctx, input)).await
                 }
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
@@ -2168,6 +2437,16 @@ impl LambdaClient {
         LambdaClient(service)
     }
 
+    /// `AddPermission`.
+    pub async fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddPermissionRequest,
+    ) -> Result<AddPermissionResponse, AwsError> {
+        let call = Call::typed(ops::ADD_PERMISSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateAlias`.
     pub async fn create_alias(
         &self,
@@ -2228,6 +2507,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteFunctionConcurrency`.
+    pub async fn delete_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionConcurrencyRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_FUNCTION_CONCURRENCY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteFunctionEventInvokeConfig`.
     pub async fn delete_function_event_invoke_config(
         &self,
@@ -2278,6 +2567,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetFunctionConcurrency`.
+    pub async fn get_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionConcurrencyRequest,
+    ) -> Result<GetFunctionConcurrencyResponse, AwsError> {
+        let call = Call::typed(ops::GET_FUNCTION_CONCURRENCY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetFunctionConfiguration`.
     pub async fn get_function_configuration(
         &self,
@@ -2295,6 +2594,16 @@ impl LambdaClient {
         input: GetFunctionEventInvokeConfigRequest,
     ) -> Result<FunctionEventInvokeConfig, AwsError> {
         let call = Call::typed(ops::GET_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetPolicy`.
+    pub async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyRequest,
+    ) -> Result<GetPolicyResponse, AwsError> {
+        let call = Call::typed(ops::GET_POLICY, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2378,6 +2687,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `PutFunctionConcurrency`.
+    pub async fn put_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionConcurrencyRequest,
+    ) -> Result<Concurrency, AwsError> {
+        let call = Call::typed(ops::PUT_FUNCTION_CONCURRENCY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutFunctionEventInvokeConfig`.
     pub async fn put_function_event_invoke_config(
         &self,
@@ -2385,6 +2704,16 @@ impl LambdaClient {
         input: PutFunctionEventInvokeConfigRequest,
     ) -> Result<FunctionEventInvokeConfig, AwsError> {
         let call = Call::typed(ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `RemovePermission`.
+    pub async fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemovePermissionRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::REMOVE_PERMISSION, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2454,6 +2783,9 @@ impl LambdaClient {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.add_permission(ctx, Default::default()).await) {
+        missing.push("AddPermission");
+    }
     if not_implemented(&api.create_alias(ctx, Default::default()).await) {
         missing.push("CreateAlias");
     }
@@ -2471,6 +2803,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.delete_function(ctx, Default::default()).await) {
         missing.push("DeleteFunction");
+    }
+    if not_implemented(&api.delete_function_concurrency(ctx, Default::default()).await) {
+        missing.push("DeleteFunctionConcurrency");
     }
     if not_implemented(
         &api.delete_function_event_invoke_config(ctx, Default::default())
@@ -2490,6 +2825,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_function(ctx, Default::default()).await) {
         missing.push("GetFunction");
     }
+    if not_implemented(&api.get_function_concurrency(ctx, Default::default()).await) {
+        missing.push("GetFunctionConcurrency");
+    }
     if not_implemented(&api.get_function_configuration(ctx, Default::default()).await) {
         missing.push("GetFunctionConfiguration");
     }
@@ -2498,6 +2836,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("GetFunctionEventInvokeConfig");
+    }
+    if not_implemented(&api.get_policy(ctx, Default::default()).await) {
+        missing.push("GetPolicy");
     }
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
@@ -2526,11 +2867,17 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.publish_version(ctx, Default::default()).await) {
         missing.push("PublishVersion");
     }
+    if not_implemented(&api.put_function_concurrency(ctx, Default::default()).await) {
+        missing.push("PutFunctionConcurrency");
+    }
     if not_implemented(
         &api.put_function_event_invoke_config(ctx, Default::default())
             .await,
     ) {
         missing.push("PutFunctionEventInvokeConfig");
+    }
+    if not_implemented(&api.remove_permission(ctx, Default::default()).await) {
+        missing.push("RemovePermission");
     }
     if not_implemented(&api.tag_resource(ctx, Default::default()).await) {
         missing.push("TagResource");

@@ -256,12 +256,14 @@ impl Lambda {
         self.load(ctx, &function).await?;
         let ns = namespace(ctx)?;
         let key = alias_key(&function.name, &input.name);
-        let config_prefix = crate::event_invoke::config_key(&function.name, &input.name);
+        let config = crate::event_invoke::config_key(&function.name, &input.name);
+        let policy = crate::permissions::policy_key(&function.name, Some(&input.name));
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
                 table.delete(&key)?;
-                table.delete(&config_prefix)?;
+                table.delete(&config)?;
+                table.delete(&policy)?;
                 Ok::<_, AwsError>(())
             })
             .await

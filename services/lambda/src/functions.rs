@@ -141,10 +141,12 @@ impl Lambda {
             .clone()
             .ok_or_else(|| errors::invalid_parameter_value("Runtime and Handler are mandatory parameters for functions created with deployment packages."))?;
         let code_in = &input.code;
-        let zip = package_of(
-            code_in.zip_file.as_ref(),
-            code_in.s3_bucket.is_some() || code_in.s3_key.is_some(),
-        )?;
+        let location = crate::s3_code::S3Location {
+            bucket: code_in.s3_bucket.as_deref(),
+            key: code_in.s3_key.as_deref(),
+            version: code_in.s3_object_version.as_deref(),
+        };
+        let zip = self.package(ctx, code_in.zip_file.as_ref(), location).await?;
         let package = code::inspect(&zip)?;
         let arn = names::function_arn(ctx, &function.name);
         let mut config = FunctionConfiguration {
@@ -266,6 +268,12 @@ impl Lambda {
                 ..Default::default()
             }),
             tags: (!record.tags.is_empty()).then_some(record.tags),
+            concurrency: self
+                .reserved(ctx, &function.name)
+                .await?
+                .map(|reserved| Concurrency {
+                    reserved_concurrent_executions: Some(reserved),
+                }),
             ..Default::default()
         })
     }
@@ -343,6 +351,7 @@ impl Lambda {
             }
             None => {
                 self.delete_everything(ctx, &function.name).await?;
+                self.forget_concurrency(ctx, &function.name).await?;
                 self.pool.forget_under(&self.pool_prefix(ctx, &function.name));
             }
         }
@@ -377,6 +386,7 @@ impl Lambda {
                 table.delete_prefix(&versions_prefix(&name))?;
                 table.delete_prefix(&aliases_prefix(&name))?;
                 table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
+                table.delete_prefix(&crate::permissions::policies_prefix(&name))?;
                 Ok::<_, AwsError>(())
             })
             .await
@@ -406,8 +416,8 @@ impl Lambda {
                 total_code_size: Some(80_530_636_800),
                 code_size_unzipped: Some(262_144_000),
                 code_size_zipped: Some(52_428_800),
-                concurrent_executions: Some(1000),
-                unreserved_concurrent_executions: Some(1000),
+                concurrent_executions: Some(crate::concurrency::ACCOUNT_CONCURRENCY),
+                unreserved_concurrent_executions: Some(self.unreserved(ctx).await?),
             }),
             account_usage: Some(AccountUsage {
                 total_code_size: Some(size),
@@ -473,21 +483,6 @@ impl Lambda {
     pub(crate) fn pool_prefix(&self, ctx: &RequestContext, name: &str) -> String {
         format!("{}/{}/{name}:", ctx.account_id, ctx.region)
     }
-}
-
-/// The zip a request carries (reading it from S3 is not done yet).
-pub fn package_of(zip: Option<&bytes::Bytes>, names_s3: bool) -> Result<bytes::Bytes, AwsError> {
-    if let Some(zip) = zip {
-        return Ok(zip.clone());
-    }
-    if names_s3 {
-        return Err(errors::invalid_parameter_value(
-            "nimbus does not read function code from S3 yet: upload it as ZipFile",
-        ));
-    }
-    Err(errors::invalid_parameter_value(
-        "Please provide a source for function code.",
-    ))
 }
 
 /// The state a function reaches once created: Active, or Failed with why

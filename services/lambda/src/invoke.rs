@@ -30,6 +30,9 @@ impl Lambda {
         ctx: &RequestContext,
         input: InvocationRequest,
     ) -> Result<InvocationResponse, AwsError> {
+        // Another account's function, which its policy let the caller invoke.
+        let owners = names::owners_context(ctx, &input.function_name);
+        let ctx = owners.as_ref().unwrap_or(ctx);
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
         let record = self.load(ctx, &function).await?;
         check_state(&record.config)?;
@@ -69,6 +72,7 @@ impl Lambda {
     ) -> Result<InvocationResponse, AwsError> {
         let config = &record.config;
         let name = config.function_name.clone().unwrap_or_default();
+        let _running = self.enter(ctx, &name).await?;
         let version = config.version.clone().unwrap_or_else(|| "$LATEST".to_owned());
         let key = self.pool_key(ctx, &name, &version);
         let revision = record.revision().to_owned();

@@ -14,6 +14,7 @@
 mod aliases;
 mod async_invoke;
 mod code;
+mod concurrency;
 mod destinations;
 mod environment;
 mod event_invoke;
@@ -22,10 +23,12 @@ mod functions;
 mod invoke;
 mod log_shipping;
 mod names;
+mod permissions;
 mod pool;
 mod records;
 mod runtime_api;
 mod runtimes;
+mod s3_code;
 mod tags;
 mod updates;
 mod versions;
@@ -57,6 +60,10 @@ pub struct Lambda {
     pollers: Arc<event_sources::Pollers>,
     /// Where functions' output goes (CloudWatch Logs, wired by the binary).
     shipper: Arc<std::sync::OnceLock<log_shipping::Shipper>>,
+    /// S3, for packages given as S3Bucket/S3Key (wired once S3 is built).
+    objects: Arc<std::sync::OnceLock<nimbus_s3_api::S3Client>>,
+    /// Invocations running per function, against reserved concurrency.
+    running: Arc<concurrency::Running>,
 }
 
 impl Lambda {
@@ -71,6 +78,8 @@ impl Lambda {
             topics: Arc::default(),
             pollers: Arc::default(),
             shipper: Arc::default(),
+            objects: Arc::default(),
+            running: Arc::default(),
         }
     }
 
@@ -93,6 +102,11 @@ impl Lambda {
             .shipper
             .set(log_shipping::Shipper::start(logs, self.clock.clone()));
         self
+    }
+
+    /// Packages may be S3 objects, read through S3's own GetObject.
+    pub fn with_objects(&self, s3: nimbus_s3_api::S3Client) {
+        let _ = self.objects.set(s3);
     }
 
     /// Destinations and dead-letter targets may be SNS topics, published
@@ -337,6 +351,54 @@ impl LambdaApi for Lambda {
         Lambda::list_aliases(self, ctx, input).await
     }
 
+    async fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddPermissionRequest,
+    ) -> Result<AddPermissionResponse, AwsError> {
+        Lambda::add_permission(self, ctx, input).await
+    }
+
+    async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyRequest,
+    ) -> Result<GetPolicyResponse, AwsError> {
+        Lambda::get_policy(self, ctx, input).await
+    }
+
+    async fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemovePermissionRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::remove_permission(self, ctx, input).await
+    }
+
+    async fn put_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionConcurrencyRequest,
+    ) -> Result<Concurrency, AwsError> {
+        Lambda::put_function_concurrency(self, ctx, input).await
+    }
+
+    async fn get_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionConcurrencyRequest,
+    ) -> Result<GetFunctionConcurrencyResponse, AwsError> {
+        Lambda::get_function_concurrency(self, ctx, input).await
+    }
+
+    async fn delete_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionConcurrencyRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_function_concurrency(self, ctx, input).await
+    }
+
     async fn list_functions(
         &self,
         ctx: &RequestContext,
@@ -363,15 +425,18 @@ impl LambdaApi for Lambda {
                 keys: Default::default(),
             });
         }
+        let owners = names::owners_context(ctx, named.value);
+        let ctx = owners.as_ref().unwrap_or(ctx);
         let function = names::parse(ctx, named.value, named.qualifier)?;
         let arn = names::function_arn(ctx, &function.name);
+        let policy = self.policy_document(ctx, &function).await;
         Ok(nimbus_core::authz::Resource {
             arn: match function.qualifier {
                 Some(qualifier) => format!("{arn}:{qualifier}"),
                 None => arn,
             },
             account: ctx.account_id.clone(),
-            policy: None,
+            policy,
             keys: Default::default(),
         })
     }
@@ -384,6 +449,7 @@ impl LambdaApi for Lambda {
     fn reset(&self) {
         self.pool.clear();
         self.pollers.clear();
+        self.running.clear();
     }
 }
 

@@ -59,12 +59,7 @@ pub fn parse(ctx: &RequestContext, value: &str, qualifier: Option<&str>) -> Resu
     if !valid_name(name) || arn_qualifier.is_some_and(|q| !valid_qualifier(q)) {
         return Err(pattern_error(value, "functionName"));
     }
-    let account = match parts.as_slice() {
-        [account, "function", ..] => Some(*account),
-        ["arn", _, "lambda", _, account, ..] => Some(*account),
-        _ => None,
-    };
-    if let Some(account) = account
+    if let Some(account) = owner(value)
         && account != ctx.account_id
     {
         return Err(AwsError::new(
@@ -87,6 +82,26 @@ pub fn parse(ctx: &RequestContext, value: &str, qualifier: Option<&str>) -> Resu
         name: name.to_owned(),
         qualifier,
     })
+}
+
+/// The account a partial ARN or an ARN names, if it names one.
+pub fn owner(value: &str) -> Option<&str> {
+    let mut parts = value.split(':');
+    match (parts.next()?, parts.next()?) {
+        (account, "function") => Some(account),
+        ("arn", _) => parts.nth(2),
+        _ => None,
+    }
+}
+
+/// The context a request acts in on the function `value` names: the
+/// caller's, or (for a function of another account that the caller was
+/// authorised to use by its resource policy) the owner's.
+pub fn owners_context(ctx: &RequestContext, value: &str) -> Option<RequestContext> {
+    let account = owner(value).filter(|account| *account != ctx.account_id && account.len() == 12)?;
+    let mut owner = ctx.clone();
+    owner.account_id = account.to_owned();
+    Some(owner)
 }
 
 /// `arn:aws:lambda:<region>:<account>:function:<name>`.

@@ -7,9 +7,7 @@ use nimbus_lambda_api::*;
 
 use crate::Lambda;
 use crate::code;
-use crate::functions::{
-    self, check_role, check_runtime, check_variables, last_modified, namespace, package_of,
-};
+use crate::functions::{self, check_role, check_runtime, check_variables, last_modified, namespace};
 use crate::names;
 use crate::records::{FunctionRecord, function_key};
 
@@ -28,10 +26,12 @@ impl Lambda {
         let function = names::parse(ctx, &input.function_name, None)?;
         let current = self.load(ctx, &function).await?;
         check_revision(&current, input.revision_id.as_deref())?;
-        let zip = package_of(
-            input.zip_file.as_ref(),
-            input.s3_bucket.is_some() || input.s3_key.is_some(),
-        )?;
+        let location = crate::s3_code::S3Location {
+            bucket: input.s3_bucket.as_deref(),
+            key: input.s3_key.as_deref(),
+            version: input.s3_object_version.as_deref(),
+        };
+        let zip = self.package(ctx, input.zip_file.as_ref(), location).await?;
         let package = code::inspect(&zip)?;
         let runtime = current.config.runtime.clone().unwrap_or_default();
         let problem = self

@@ -188,6 +188,8 @@ impl Lambda {
                 }
                 release_unless_shared(txn, &table, &name, &record.code, &key)?;
                 table.delete(&key)?;
+                table.delete(&crate::permissions::policy_key(&name, Some(&version)))?;
+                table.delete(&crate::event_invoke::config_key(&name, &version))?;
                 Ok::<_, AwsError>(())
             })
             .await
