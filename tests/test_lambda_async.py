@@ -195,3 +195,103 @@ def test_a_successful_event_reaches_the_on_success_topic_and_function(awslambda,
     awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 5}))
     assert wait_for(lambda: marker.exists() and marker.read_text(), 30)
     assert json.loads(marker.read_text())["responsePayload"] == {"doubled": 10}
+
+
+def stream_table(aws_client) -> tuple[str, str]:
+    dynamodb = aws_client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:10]}"
+    created = dynamodb.create_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return table, created["TableDescription"]["LatestStreamArn"]
+
+
+RECORDING = """import json
+def lambda_handler(event, context):
+    with open({path!r}, "a") as out:
+        for record in event["Records"]:
+            out.write(json.dumps(record) + "\\n")
+"""
+
+
+def test_a_table_stream_feeds_the_function_in_order(awslambda, aws_client, tmp_path):
+    table, stream = stream_table(aws_client)
+    seen = tmp_path / "records.jsonl"
+    name = create(awslambda, python_function(RECORDING.format(path=str(seen))))
+    mapping = awslambda.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=stream, StartingPosition="TRIM_HORIZON", BatchSize=10
+    )
+    assert (mapping["BatchSize"], mapping["StartingPosition"], mapping["MaximumRetryAttempts"]) == (10, "TRIM_HORIZON", -1)
+    assert mapping["BisectBatchOnFunctionError"] is False and mapping["DestinationConfig"] == {"OnFailure": {}}
+    dynamodb = aws_client("dynamodb")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "a"}, "n": {"N": "1"}})
+    dynamodb.update_item(TableName=table, Key={"id": {"S": "a"}}, UpdateExpression="SET n = :n", ExpressionAttributeValues={":n": {"N": "2"}})
+    dynamodb.delete_item(TableName=table, Key={"id": {"S": "a"}})
+
+    def records():
+        return [json.loads(line) for line in seen.read_text().splitlines()] if seen.exists() else []
+
+    assert wait_for(lambda: len(records()) == 3, 30)
+    got = records()
+    assert [r["eventName"] for r in got] == ["INSERT", "MODIFY", "REMOVE"]
+    first = got[0]
+    assert (first["eventSource"], first["eventSourceARN"], first["awsRegion"]) == ("aws:dynamodb", stream, "us-east-1")
+    assert first["dynamodb"]["Keys"] == {"id": {"S": "a"}} and first["dynamodb"]["NewImage"]["n"] == {"N": "1"}
+    assert got[1]["dynamodb"]["OldImage"]["n"] == {"N": "1"} and got[1]["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], (int, float))
+
+
+def test_a_failing_stream_batch_goes_to_on_failure_after_its_retries(awslambda, aws_client, sqs):
+    table, stream = stream_table(aws_client)
+    failures_url, failures_arn = new_queue(sqs)
+    name = create(awslambda, python_function("def lambda_handler(e, c):\n    raise ValueError('no')\n"))
+    awslambda.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=stream, StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": failures_arn}},
+    )
+    aws_client("dynamodb").put_item(TableName=table, Item={"id": {"S": "poison"}})
+    record = json.loads(receive_one(sqs, failures_url)["Body"])
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    info = record["DDBStreamBatchInfo"]
+    assert (info["batchSize"], info["streamArn"]) == (1, stream)
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+
+
+def test_a_stream_mapping_needs_a_starting_position(awslambda, aws_client):
+    _, stream = stream_table(aws_client)
+    name = create(awslambda, python_function(DOUBLING))
+    with pytest.raises(ClientError) as caught:
+        awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=stream)
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_a_stream_mapping_goes_on_from_where_it_was_after_kill_9(launch_nimbus, tmp_path):
+    from conftest import client_for
+
+    data = tmp_path / "data"
+    seen = tmp_path / "records.jsonl"
+    server = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    awslambda, dynamodb = client_for(server.url, "lambda"), client_for(server.url, "dynamodb")
+    table, stream = stream_table(lambda service: client_for(server.url, service))
+    name = create(awslambda, python_function(RECORDING.format(path=str(seen))))
+    awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=stream, StartingPosition="TRIM_HORIZON")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "before"}})
+
+    def keys():
+        lines = seen.read_text().splitlines() if seen.exists() else []
+        return [json.loads(line)["dynamodb"]["Keys"]["id"]["S"] for line in lines]
+
+    assert wait_for(lambda: keys() == ["before"], 30)
+    import time
+
+    time.sleep(0.3)  # the checkpoint is written just after the invocation
+    server.process.kill()  # SIGKILL
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    client_for(restarted.url, "dynamodb").put_item(TableName=table, Item={"id": {"S": "after"}})
+    assert wait_for(lambda: keys() == ["before", "after"], 30), keys()

@@ -39,12 +39,19 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&env.store),
         env.clock.clone(),
     )));
+    let streams: Arc<dyn Service> = Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
+        nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
+    ));
     let lambda_service = nimbus_lambda::Lambda::new(Arc::clone(&env.store), env.clock.clone())
         .with_endpoint(env.endpoint.clone())
         // Event source mappings poll queues through SQS's ReceiveMessage.
         .with_queues(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)))
         // Functions' output goes to CloudWatch Logs through its PutLogEvents.
-        .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)));
+        .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)))
+        // And tables' streams through DynamoDB Streams' GetRecords.
+        .with_streams(nimbus_dynamodbstreams_api::DynamoDbStreamsClient::new(
+            Arc::clone(&streams),
+        ));
     lambda_service.start_background();
     let lambda: Arc<dyn Service> = Arc::new(nimbus_lambda_api::LambdaServer(lambda_service.clone()));
     let sns: Arc<dyn Service> = Arc::new(nimbus_sns_api::SnsServer(
@@ -94,9 +101,7 @@ pub fn all(env: &Environment) -> Built {
         Arc::new(nimbus_dynamodb_api::DynamoDbServer(
             nimbus_dynamodb::DynamoDb::new(Arc::clone(&env.store), env.clock.clone()),
         )),
-        Arc::new(nimbus_dynamodbstreams_api::DynamoDbStreamsServer(
-            nimbus_dynamodb::DynamoDbStreams::new(Arc::clone(&env.store)),
-        )),
+        Arc::clone(&streams),
         Arc::clone(&lambda),
         Arc::clone(&logs),
     ];

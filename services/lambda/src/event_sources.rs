@@ -29,11 +29,14 @@ const PREFIX: &[u8] = b"esm/";
 
 /// One mapping as the store keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct MappingRecord {
-    account: String,
-    region: String,
-    function: String,
-    config: EventSourceMappingConfiguration,
+pub struct MappingRecord {
+    pub account: String,
+    pub region: String,
+    pub function: String,
+    pub config: EventSourceMappingConfiguration,
+    /// For streams: the last sequence number processed, per shard.
+    #[serde(default)]
+    pub checkpoints: std::collections::BTreeMap<String, String>,
 }
 
 /// The running pollers, by mapping UUID.
@@ -41,7 +44,7 @@ struct MappingRecord {
 pub struct Pollers(Mutex<HashMap<String, tokio::task::AbortHandle>>);
 
 impl Pollers {
-    fn start(&self, uuid: &str, task: tokio::task::JoinHandle<()>) {
+    pub fn start(&self, uuid: &str, task: tokio::task::JoinHandle<()>) {
         if let Ok(mut running) = self.0.lock()
             && let Some(old) = running.insert(uuid.to_owned(), task.abort_handle())
         {
@@ -102,15 +105,21 @@ impl Lambda {
         let function = names::parse(ctx, &input.function_name, None)?;
         let record = self.load(ctx, &function).await?;
         let source = input.event_source_arn.clone().unwrap_or_default();
-        if queue_url(&source).is_none() {
+        let stream = crate::stream_sources::is_stream_arn(&source);
+        if queue_url(&source).is_none() && !stream {
             return Err(errors::invalid_parameter_value(
-                "nimbus maps SQS queues to functions (arn:aws:sqs:...); other event sources are not supported yet",
+                "nimbus maps SQS queues and DynamoDB streams to functions; other event sources are not supported yet",
             ));
         }
-        let batch_size = input.batch_size.unwrap_or(10);
+        if stream && input.starting_position.is_none() {
+            return Err(errors::invalid_parameter_value(
+                "StartingPosition is required for DynamoDB Streams event sources.",
+            ));
+        }
+        let batch_size = input.batch_size.unwrap_or(if stream { 100 } else { 10 });
         if !(1..=10_000).contains(&batch_size) {
             return Err(errors::invalid_parameter_value(format!(
-                "BatchSize must be between 1 and 10000 for SQS; got {batch_size}"
+                "BatchSize must be between 1 and 10000; got {batch_size}"
             )));
         }
         let uuid = uuid::Uuid::new_v4().to_string();
@@ -133,11 +142,16 @@ impl Lambda {
             )),
             ..Default::default()
         };
+        let mut config = config;
+        if stream {
+            crate::stream_sources::stream_defaults(&mut config, &input);
+        }
         let mut stored = MappingRecord {
             account: ctx.account_id.clone(),
             region: ctx.region.clone(),
             function: function.name.clone(),
             config: config.clone(),
+            checkpoints: Default::default(),
         };
         if enabled {
             stored.config.state = Some("Enabled".to_owned());
@@ -149,7 +163,7 @@ impl Lambda {
         Ok(config)
     }
 
-    async fn put_mapping(&self, record: MappingRecord) -> Result<(), AwsError> {
+    pub(crate) async fn put_mapping(&self, record: MappingRecord) -> Result<(), AwsError> {
         let ns = mappings()?;
         let key = key(record.config.uuid.as_deref().unwrap_or_default());
         self.store
@@ -259,6 +273,10 @@ impl Lambda {
     }
 
     fn start_poller(&self, mapping: MappingRecord) {
+        let source = mapping.config.event_source_arn.as_deref().unwrap_or_default();
+        if crate::stream_sources::is_stream_arn(source) {
+            return self.start_stream_poller(mapping);
+        }
         let Some(sqs) = self.queues.get().cloned() else {
             tracing::warn!("no SQS wired: the event source mapping does not poll");
             return;

@@ -29,6 +29,7 @@ mod records;
 mod runtime_api;
 mod runtimes;
 mod s3_code;
+mod stream_sources;
 mod tags;
 mod updates;
 mod versions;
@@ -62,6 +63,8 @@ pub struct Lambda {
     shipper: Arc<std::sync::OnceLock<log_shipping::Shipper>>,
     /// S3, for packages given as S3Bucket/S3Key (wired once S3 is built).
     objects: Arc<std::sync::OnceLock<nimbus_s3_api::S3Client>>,
+    /// DynamoDB Streams, for event source mappings from tables' streams.
+    streams: Arc<std::sync::OnceLock<nimbus_dynamodbstreams_api::DynamoDbStreamsClient>>,
     /// Invocations running per function, against reserved concurrency.
     running: Arc<concurrency::Running>,
 }
@@ -79,6 +82,7 @@ impl Lambda {
             pollers: Arc::default(),
             shipper: Arc::default(),
             objects: Arc::default(),
+            streams: Arc::default(),
             running: Arc::default(),
         }
     }
@@ -101,6 +105,13 @@ impl Lambda {
         let _ = self
             .shipper
             .set(log_shipping::Shipper::start(logs, self.clock.clone()));
+        self
+    }
+
+    /// Event source mappings read tables' streams through DynamoDB Streams'
+    /// own GetRecords.
+    pub fn with_streams(self, streams: nimbus_dynamodbstreams_api::DynamoDbStreamsClient) -> Self {
+        let _ = self.streams.set(streams);
         self
     }
 

@@ -2,10 +2,13 @@
 //! writes, and Lambda's own START, END and REPORT lines, go to the
 //! environment's stream in the function's log group (created on first use,
 //! as Lambda does), through CloudWatch Logs' own PutLogEvents. Lines are
-//! handed to a background task that sends what has gathered in one call
-//! per stream, so an invocation never waits for its logs.
+//! handed to a background task that sends what gathered over a short
+//! while in one call per stream, so an invocation never waits for its logs
+//! and a busy function costs a few store writes a second, not one per line.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use nimbus_core::RequestContext;
 use nimbus_logs_api::{
@@ -16,6 +19,9 @@ use tokio::sync::mpsc;
 
 /// The most events sent in one PutLogEvents (CloudWatch Logs takes 10,000).
 const MAX_BATCH: usize = 5_000;
+/// How long lines gather before they are sent (CloudWatch shows a
+/// function's lines a little after it ran, too).
+const GATHER: Duration = Duration::from_millis(50);
 
 /// Where an environment's lines go.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,7 +34,7 @@ pub struct Destination {
 
 /// One line, as CloudWatch Logs keeps it (its message ends with a newline).
 struct Line {
-    destination: Destination,
+    destination: Arc<Destination>,
     timestamp: i64,
     message: String,
 }
@@ -38,7 +44,7 @@ struct Line {
 pub struct LogSink {
     lines: mpsc::UnboundedSender<Line>,
     clock: Clock,
-    pub destination: Destination,
+    destination: Arc<Destination>,
 }
 
 impl LogSink {
@@ -50,7 +56,7 @@ impl LogSink {
             false => format!("{text}\n"),
         };
         let _ = self.lines.send(Line {
-            destination: self.destination.clone(),
+            destination: Arc::clone(&self.destination),
             timestamp,
             message,
         });
@@ -75,7 +81,7 @@ impl Shipper {
         LogSink {
             lines: self.lines.clone(),
             clock: self.clock.clone(),
-            destination,
+            destination: Arc::new(destination),
         }
     }
 }
@@ -85,11 +91,12 @@ impl Shipper {
 async fn ship(logs: LogsClient, mut receiver: mpsc::UnboundedReceiver<Line>) {
     let mut known = HashSet::new();
     while let Some(first) = receiver.recv().await {
+        tokio::time::sleep(GATHER).await;
         let mut gathered = vec![first];
         while let Ok(more) = receiver.try_recv() {
             gathered.push(more);
         }
-        let mut by_stream: Vec<(Destination, Vec<InputLogEvent>)> = Vec::new();
+        let mut by_stream: Vec<(Arc<Destination>, Vec<InputLogEvent>)> = Vec::new();
         for line in gathered {
             let event = InputLogEvent {
                 timestamp: line.timestamp,
@@ -112,14 +119,14 @@ async fn ship(logs: LogsClient, mut receiver: mpsc::UnboundedReceiver<Line>) {
 
 async fn send(
     logs: &LogsClient,
-    known: &mut HashSet<Destination>,
-    destination: &Destination,
+    known: &mut HashSet<Arc<Destination>>,
+    destination: &Arc<Destination>,
     events: Vec<InputLogEvent>,
 ) {
     let ctx = RequestContext::internal("logs", "PutLogEvents", &destination.account, &destination.region);
     if !known.contains(destination) {
         create_stream(logs, &ctx, destination).await;
-        known.insert(destination.clone());
+        known.insert(Arc::clone(destination));
     }
     let input = PutLogEventsRequest {
         log_group_name: destination.group.clone(),
