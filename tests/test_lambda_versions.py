@@ -166,8 +166,12 @@ def test_a_version_logs_under_its_number_and_has_its_own_invoke_config(awslambda
 
     assert wait_for(lambda: streams(), 20)
     assert "/[1]" in streams()[0]
-    events = wait_for(lambda: [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
-                               if e["message"].startswith(("START", "v "))], 20)
+
+    def lines():
+        found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        return [e["message"] for e in found if e["message"].startswith(("START", "v "))]
+
+    events = wait_for(lambda: len(lines()) == 2 and lines(), 20)
     assert events[0].endswith("Version: 1\n") and events[1] == "v 1\n"
     config = awslambda.put_function_event_invoke_config(FunctionName=name, Qualifier="1", MaximumRetryAttempts=0)
     assert config["FunctionArn"] == arn(name, "1")

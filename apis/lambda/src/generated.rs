@@ -8,6 +8,7 @@ use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
@@ -118,6 +119,22 @@ pub struct Concurrency {
         skip_serializing_if = "Option::is_none"
     )]
     pub reserved_concurrent_executions: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cors {
+    #[serde(rename = "AllowCredentials", skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+    #[serde(rename = "AllowHeaders", skip_serializing_if = "Option::is_none")]
+    pub allow_headers: Option<Vec<String>>,
+    #[serde(rename = "AllowMethods", skip_serializing_if = "Option::is_none")]
+    pub allow_methods: Option<Vec<String>>,
+    #[serde(rename = "AllowOrigins", skip_serializing_if = "Option::is_none")]
+    pub allow_origins: Option<Vec<String>>,
+    #[serde(rename = "ExposeHeaders", skip_serializing_if = "Option::is_none")]
+    pub expose_headers: Option<Vec<String>>,
+    #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -273,6 +290,36 @@ pub struct CreateFunctionRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateFunctionUrlConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "AuthType")]
+    pub auth_type: String,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateFunctionUrlConfigResponse {
+    #[serde(rename = "FunctionUrl")]
+    pub function_url: String,
+    #[serde(rename = "FunctionArn")]
+    pub function_arn: String,
+    #[serde(rename = "AuthType")]
+    pub auth_type: String,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "CreationTime")]
+    pub creation_time: String,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeadLetterConfig {
     #[serde(rename = "TargetArn", skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<String>,
@@ -318,6 +365,14 @@ pub struct DeleteFunctionRequest {
 pub struct DeleteFunctionResponse {
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteFunctionUrlConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -634,6 +689,24 @@ pub struct FunctionEventInvokeConfig {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionUrlConfig {
+    #[serde(rename = "FunctionUrl")]
+    pub function_url: String,
+    #[serde(rename = "FunctionArn")]
+    pub function_arn: String,
+    #[serde(rename = "CreationTime")]
+    pub creation_time: String,
+    #[serde(rename = "LastModifiedTime")]
+    pub last_modified_time: String,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "AuthType")]
+    pub auth_type: String,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetAccountSettingsRequest {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -709,6 +782,32 @@ pub struct GetFunctionResponse {
     pub tags_error: Option<TagsError>,
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionUrlConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionUrlConfigResponse {
+    #[serde(rename = "FunctionUrl")]
+    pub function_url: String,
+    #[serde(rename = "FunctionArn")]
+    pub function_arn: String,
+    #[serde(rename = "AuthType")]
+    pub auth_type: String,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "CreationTime")]
+    pub creation_time: String,
+    #[serde(rename = "LastModifiedTime")]
+    pub last_modified_time: String,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -900,6 +999,24 @@ pub struct ListFunctionEventInvokeConfigsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub function_event_invoke_configs: Option<Vec<FunctionEventInvokeConfig>>,
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionUrlConfigsRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionUrlConfigsResponse {
+    #[serde(rename = "FunctionUrlConfigs")]
+    pub function_url_configs: Vec<FunctionUrlConfig>,
     #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
 }
@@ -1241,6 +1358,38 @@ pub struct UpdateFunctionEventInvokeConfigRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateFunctionUrlConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateFunctionUrlConfigResponse {
+    #[serde(rename = "FunctionUrl")]
+    pub function_url: String,
+    #[serde(rename = "FunctionArn")]
+    pub function_arn: String,
+    #[serde(rename = "AuthType")]
+    pub auth_type: String,
+    #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    #[serde(rename = "CreationTime")]
+    pub creation_time: String,
+    #[serde(rename = "LastModifiedTime")]
+    pub last_modified_time: String,
+    #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
+    pub invoke_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VpcConfig {
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
@@ -1327,6 +1476,20 @@ impl Input for CreateFunctionRequest {
     }
 }
 
+impl Input for CreateFunctionUrlConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteAliasRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1384,6 +1547,20 @@ impl Input for DeleteFunctionEventInvokeConfigRequest {
 }
 
 impl Input for DeleteFunctionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeleteFunctionUrlConfigRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "function",
@@ -1483,6 +1660,20 @@ impl Input for GetFunctionRequest {
     }
 }
 
+impl Input for GetFunctionUrlConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1528,6 +1719,20 @@ impl Input for ListAliasesRequest {
 impl Input for ListEventSourceMappingsRequest {}
 
 impl Input for ListFunctionEventInvokeConfigsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for ListFunctionUrlConfigsRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "function",
@@ -1731,11 +1936,27 @@ impl Input for UpdateFunctionEventInvokeConfigRequest {
     }
 }
 
+impl Input for UpdateFunctionUrlConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Output for AddPermissionResponse {}
 
 impl Output for AliasConfiguration {}
 
 impl Output for Concurrency {}
+
+impl Output for CreateFunctionUrlConfigResponse {}
 
 impl Output for DeleteFunctionResponse {}
 
@@ -1751,6 +1972,8 @@ impl Output for GetFunctionConcurrencyResponse {}
 
 impl Output for GetFunctionResponse {}
 
+impl Output for GetFunctionUrlConfigResponse {}
+
 impl Output for GetPolicyResponse {}
 
 impl Output for InvocationResponse {}
@@ -1761,11 +1984,15 @@ impl Output for ListEventSourceMappingsResponse {}
 
 impl Output for ListFunctionEventInvokeConfigsResponse {}
 
+impl Output for ListFunctionUrlConfigsResponse {}
+
 impl Output for ListFunctionsResponse {}
 
 impl Output for ListTagsResponse {}
 
 impl Output for ListVersionsByFunctionResponse {}
+
+impl Output for UpdateFunctionUrlConfigResponse {}
 
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
@@ -1775,11 +2002,13 @@ pub mod ops {
     pub const CREATE_ALIAS: OperationId = OperationId(3);
     pub const CREATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(6);
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
+    pub const CREATE_FUNCTION_URL_CONFIG: OperationId = OperationId(8);
     pub const DELETE_ALIAS: OperationId = OperationId(9);
     pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
     pub const DELETE_FUNCTION_CONCURRENCY: OperationId = OperationId(15);
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
+    pub const DELETE_FUNCTION_URL_CONFIG: OperationId = OperationId(17);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_ALIAS: OperationId = OperationId(21);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
@@ -1787,11 +2016,13 @@ pub mod ops {
     pub const GET_FUNCTION_CONCURRENCY: OperationId = OperationId(30);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
+    pub const GET_FUNCTION_URL_CONFIG: OperationId = OperationId(35);
     pub const GET_POLICY: OperationId = OperationId(39);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_ALIASES: OperationId = OperationId(45);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
     pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: OperationId = OperationId(50);
+    pub const LIST_FUNCTION_URL_CONFIGS: OperationId = OperationId(51);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
     pub const LIST_TAGS: OperationId = OperationId(58);
     pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
@@ -1805,6 +2036,7 @@ pub mod ops {
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
     pub const UPDATE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(83);
+    pub const UPDATE_FUNCTION_URL_CONFIG: OperationId = OperationId(84);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
@@ -1814,11 +2046,13 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_ALIAS => Some("lambda:CreateAlias"),
         ops::CREATE_EVENT_SOURCE_MAPPING => Some("lambda:CreateEventSourceMapping"),
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
+        ops::CREATE_FUNCTION_URL_CONFIG => Some("lambda:CreateFunctionUrlConfig"),
         ops::DELETE_ALIAS => Some("lambda:DeleteAlias"),
         ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
         ops::DELETE_FUNCTION_CONCURRENCY => Some("lambda:DeleteFunctionConcurrency"),
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
+        ops::DELETE_FUNCTION_URL_CONFIG => Some("lambda:DeleteFunctionUrlConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_ALIAS => Some("lambda:GetAlias"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
@@ -1826,11 +2060,13 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_FUNCTION_CONCURRENCY => Some("lambda:GetFunctionConcurrency"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
+        ops::GET_FUNCTION_URL_CONFIG => Some("lambda:GetFunctionUrlConfig"),
         ops::GET_POLICY => Some("lambda:GetPolicy"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
         ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => Some("lambda:ListFunctionEventInvokeConfigs"),
+        ops::LIST_FUNCTION_URL_CONFIGS => Some("lambda:ListFunctionUrlConfigs"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
         ops::LIST_TAGS => Some("lambda:ListTags"),
         ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
@@ -1844,6 +2080,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
         ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:UpdateFunctionEventInvokeConfig"),
+        ops::UPDATE_FUNCTION_URL_CONFIG => Some("lambda:UpdateFunctionUrlConfig"),
         _ => None,
     }
 }
@@ -1889,6 +2126,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateFunction")) }
+    }
+
+    /// `CreateFunctionUrlConfig`.
+    fn create_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateFunctionUrlConfigRequest,
+    ) -> impl Future<Output = Result<CreateFunctionUrlConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateFunctionUrlConfig")) }
     }
 
     /// `DeleteAlias`.
@@ -1944,6 +2191,16 @@ pub trait LambdaApi: Send + Sync + 'static {
                 "DeleteFunctionEventInvokeConfig",
             ))
         }
+    }
+
+    /// `DeleteFunctionUrlConfig`.
+    fn delete_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionUrlConfigRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteFunctionUrlConfig")) }
     }
 
     /// `GetAccountSettings`.
@@ -2016,6 +2273,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetFunctionEventInvokeConfig")) }
     }
 
+    /// `GetFunctionUrlConfig`.
+    fn get_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionUrlConfigRequest,
+    ) -> impl Future<Output = Result<GetFunctionUrlConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetFunctionUrlConfig")) }
+    }
+
     /// `GetPolicy`.
     fn get_policy(
         &self,
@@ -2069,6 +2336,16 @@ pub trait LambdaApi: Send + Sync + 'static {
                 "ListFunctionEventInvokeConfigs",
             ))
         }
+    }
+
+    /// `ListFunctionUrlConfigs`.
+    fn list_function_url_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionUrlConfigsRequest,
+    ) -> impl Future<Output = Result<ListFunctionUrlConfigsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListFunctionUrlConfigs")) }
     }
 
     /// `ListFunctions`.
@@ -2206,6 +2483,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         }
     }
 
+    /// `UpdateFunctionUrlConfig`.
+    fn update_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionUrlConfigRequest,
+    ) -> impl Future<Output = Result<UpdateFunctionUrlConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateFunctionUrlConfig")) }
+    }
+
     /// The resource an input names (a `kind` of operations.txt with the
     /// member's value), for IAM: its ARN, owner and resource policy.
     fn resource(
@@ -2248,7 +2535,10 @@ pub trait LambdaApi: Send + Sync + 'static {
 /// checked like a client's.
 pub struct LambdaServer<S>(pub S);
 
-impl<S: LambdaApi> Service for LambdaServer<S> {
+impl<S: LambdaApi> Service for LambdaServer<S>
+where
+    LambdaServer<S>: FrontHook,
+{
     fn model_name(&self) -> &'static str {
         SERVICE
     }
@@ -2264,6 +2554,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     serve(call, &guard, |input| api.create_event_source_mapping(ctx, input)).await
                 }
                 ops::CREATE_FUNCTION => serve(call, &guard, |input| api.create_function(ctx, input)).await,
+                ops::CREATE_FUNCTION_URL_CONFIG => {
+                    serve(call, &guard, |input| api.create_function_url_config(ctx, input)).await
+                }
                 ops::DELETE_ALIAS => serve(call, &guard, |input| api.delete_alias(ctx, input)).await,
                 ops::DELETE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
@@ -2277,6 +2570,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                         api.delete_function_event_invoke_config(ctx, input)
                     })
                     .await
+                }
+                ops::DELETE_FUNCTION_URL_CONFIG => {
+                    serve(call, &guard, |input| api.delete_function_url_config(ctx, input)).await
                 }
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
@@ -2298,6 +2594,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     })
                     .await
                 }
+                ops::GET_FUNCTION_URL_CONFIG => {
+                    serve(call, &guard, |input| api.get_function_url_config(ctx, input)).await
+                }
                 ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
@@ -2309,6 +2608,9 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                         api.list_function_event_invoke_configs(ctx, input)
                     })
                     .await
+                }
+                ops::LIST_FUNCTION_URL_CONFIGS => {
+                    serve(call, &guard, |input| api.list_function_url_configs(ctx, input)).await
                 }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
                 ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
@@ -2346,9 +2648,16 @@ impl<S: LambdaApi> Service for LambdaServer<S> {
                     })
                     .await
                 }
+                ops::UPDATE_FUNCTION_URL_CONFIG => {
+                    serve(call, &guard, |input| api.update_function_url_config(ctx, input)).await
+                }
                 _ => call.not_implemented(SERVICE),
             }
         })
+    }
+
+    fn front(&self) -> Option<&dyn FrontHook> {
+        Some(self)
     }
 
     fn reset(&self) {
@@ -2477,6 +2786,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateFunctionUrlConfig`.
+    pub async fn create_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateFunctionUrlConfigRequest,
+    ) -> Result<CreateFunctionUrlConfigResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_FUNCTION_URL_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteAlias`.
     pub async fn delete_alias(
         &self,
@@ -2524,6 +2843,16 @@ impl LambdaClient {
         input: DeleteFunctionEventInvokeConfigRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteFunctionUrlConfig`.
+    pub async fn delete_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionUrlConfigRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_FUNCTION_URL_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2597,6 +2926,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetFunctionUrlConfig`.
+    pub async fn get_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionUrlConfigRequest,
+    ) -> Result<GetFunctionUrlConfigResponse, AwsError> {
+        let call = Call::typed(ops::GET_FUNCTION_URL_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetPolicy`.
     pub async fn get_policy(
         &self,
@@ -2644,6 +2983,16 @@ impl LambdaClient {
         input: ListFunctionEventInvokeConfigsRequest,
     ) -> Result<ListFunctionEventInvokeConfigsResponse, AwsError> {
         let call = Call::typed(ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ListFunctionUrlConfigs`.
+    pub async fn list_function_url_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionUrlConfigsRequest,
+    ) -> Result<ListFunctionUrlConfigsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_FUNCTION_URL_CONFIGS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2776,6 +3125,16 @@ impl LambdaClient {
         let call = Call::typed(ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
+
+    /// `UpdateFunctionUrlConfig`.
+    pub async fn update_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionUrlConfigRequest,
+    ) -> Result<UpdateFunctionUrlConfigResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_FUNCTION_URL_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
 }
 
 /// The listed operations `api` answers NotImplemented: each is called once
@@ -2795,6 +3154,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.create_function(ctx, Default::default()).await) {
         missing.push("CreateFunction");
     }
+    if not_implemented(&api.create_function_url_config(ctx, Default::default()).await) {
+        missing.push("CreateFunctionUrlConfig");
+    }
     if not_implemented(&api.delete_alias(ctx, Default::default()).await) {
         missing.push("DeleteAlias");
     }
@@ -2812,6 +3174,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("DeleteFunctionEventInvokeConfig");
+    }
+    if not_implemented(&api.delete_function_url_config(ctx, Default::default()).await) {
+        missing.push("DeleteFunctionUrlConfig");
     }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
@@ -2837,6 +3202,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     ) {
         missing.push("GetFunctionEventInvokeConfig");
     }
+    if not_implemented(&api.get_function_url_config(ctx, Default::default()).await) {
+        missing.push("GetFunctionUrlConfig");
+    }
     if not_implemented(&api.get_policy(ctx, Default::default()).await) {
         missing.push("GetPolicy");
     }
@@ -2854,6 +3222,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("ListFunctionEventInvokeConfigs");
+    }
+    if not_implemented(&api.list_function_url_configs(ctx, Default::default()).await) {
+        missing.push("ListFunctionUrlConfigs");
     }
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");
@@ -2899,6 +3270,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("UpdateFunctionEventInvokeConfig");
+    }
+    if not_implemented(&api.update_function_url_config(ctx, Default::default()).await) {
+        missing.push("UpdateFunctionUrlConfig");
     }
     missing
 }

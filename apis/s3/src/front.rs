@@ -29,7 +29,12 @@ impl<S: S3Browser> FrontHook for S3Server<S> {
         website || (*head.method == Method::OPTIONS && Target::of(head).is_some())
     }
 
-    fn serve<'a>(&'a self, ctx: &'a RequestContext, head: Head<'a>) -> BoxFuture<'a, Answer> {
+    fn serve<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        head: Head<'a>,
+        _body: bytes::Bytes,
+    ) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
             let website = head.header(HOST).and_then(hosts::website_bucket);
             match (website, Target::of(&head)) {

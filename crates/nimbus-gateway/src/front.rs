@@ -32,7 +32,12 @@ pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Excha
         };
         if hook.claims(&head) {
             let ctx = anonymous_context(gateway, service.model_name(), &head);
-            let answer = hook.serve(&ctx, head).await;
+            let limit = gateway.config().max_body_bytes;
+            let body = match crate::body::collect(&parts.headers, incoming, limit, &DEFAULT_PROFILE).await {
+                Ok(body) => body,
+                Err(error) => return refused_body(service.model_name(), &error),
+            };
+            let answer = hook.serve(&ctx, head, body).await;
             return Exchange {
                 response: answer.response,
                 service: service.model_name(),
@@ -53,6 +58,28 @@ pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Excha
         hook.amend(&ctx, head, &mut exchange.response).await;
     }
     exchange
+}
+
+/// The profile of requests a hook answers: the protocol's defaults.
+static DEFAULT_PROFILE: std::sync::LazyLock<nimbus_protocol::model::Profile> =
+    std::sync::LazyLock::new(nimbus_protocol::model::Profile::default);
+
+/// A claimed request whose body could not be read (too large, cut short).
+fn refused_body(service: &'static str, error: &nimbus_core::AwsError) -> Exchange {
+    let mut response = nimbus_protocol::HttpResponse {
+        status: error.status,
+        body: bytes::Bytes::from(error.message.clone()),
+        ..Default::default()
+    };
+    response.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
+    Exchange {
+        response,
+        service,
+        operation: "-".to_owned(),
+    }
 }
 
 /// The context of a hook's own calls: an anonymous caller, as a browser is.

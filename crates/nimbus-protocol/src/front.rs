@@ -47,8 +47,14 @@ pub trait FrontHook: Send + Sync {
         false
     }
 
-    /// Answers a claimed request; `ctx` is an anonymous caller's.
-    fn serve<'a>(&'a self, ctx: &'a RequestContext, head: Head<'a>) -> BoxFuture<'a, Answer>;
+    /// Answers a claimed request, with its body; `ctx` is an anonymous
+    /// caller's.
+    fn serve<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        head: Head<'a>,
+        body: bytes::Bytes,
+    ) -> BoxFuture<'a, Answer>;
 
     /// Whether the service's answer to this request, once the pipeline
     /// served it, gets more from the hook.

@@ -254,6 +254,11 @@ impl Lambda {
     ) -> Result<(), AwsError> {
         let function = names::parse(ctx, &input.function_name, None)?;
         self.load(ctx, &function).await?;
+        let aliased = FunctionRef {
+            name: function.name.clone(),
+            qualifier: Some(input.name.clone()),
+        };
+        self.forget_url(ctx, &aliased).await?;
         let ns = namespace(ctx)?;
         let key = alias_key(&function.name, &input.name);
         let config = crate::event_invoke::config_key(&function.name, &input.name);

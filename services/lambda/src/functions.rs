@@ -387,6 +387,17 @@ impl Lambda {
                 table.delete_prefix(&aliases_prefix(&name))?;
                 table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
                 table.delete_prefix(&crate::permissions::policies_prefix(&name))?;
+                let mut url_ids = Vec::new();
+                for entry in table.scan(&crate::function_urls::urls_prefix(&name))? {
+                    url_ids.push(entry?.decode::<crate::function_urls::UrlRecord>()?.id);
+                }
+                table.delete_prefix(&crate::function_urls::urls_prefix(&name))?;
+                // One table at a time: the index shares the service's table.
+                drop(table);
+                let mut index = txn.open(&crate::function_urls::index()?)?;
+                for id in url_ids {
+                    index.delete(&crate::function_urls::index_key(&id))?;
+                }
                 Ok::<_, AwsError>(())
             })
             .await

@@ -19,6 +19,7 @@ mod destinations;
 mod environment;
 mod event_invoke;
 mod event_sources;
+mod function_urls;
 mod functions;
 mod invoke;
 mod log_shipping;
@@ -32,6 +33,7 @@ mod s3_code;
 mod stream_sources;
 mod tags;
 mod updates;
+mod url_invoke;
 mod versions;
 
 use std::sync::Arc;
@@ -408,6 +410,46 @@ impl LambdaApi for Lambda {
         input: DeleteFunctionConcurrencyRequest,
     ) -> Result<(), AwsError> {
         Lambda::delete_function_concurrency(self, ctx, input).await
+    }
+
+    async fn create_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateFunctionUrlConfigRequest,
+    ) -> Result<CreateFunctionUrlConfigResponse, AwsError> {
+        Lambda::create_function_url_config(self, ctx, input).await
+    }
+
+    async fn get_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionUrlConfigRequest,
+    ) -> Result<GetFunctionUrlConfigResponse, AwsError> {
+        Lambda::get_function_url_config(self, ctx, input).await
+    }
+
+    async fn update_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateFunctionUrlConfigRequest,
+    ) -> Result<UpdateFunctionUrlConfigResponse, AwsError> {
+        Lambda::update_function_url_config(self, ctx, input).await
+    }
+
+    async fn delete_function_url_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionUrlConfigRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_function_url_config(self, ctx, input).await
+    }
+
+    async fn list_function_url_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionUrlConfigsRequest,
+    ) -> Result<ListFunctionUrlConfigsResponse, AwsError> {
+        Lambda::list_function_url_configs(self, ctx, input).await
     }
 
     async fn list_functions(
