@@ -376,6 +376,14 @@ pub struct DeleteFunctionUrlConfigRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLayerVersionRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "VersionNumber")]
+    pub version_number: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DestinationConfig {
     #[serde(rename = "OnSuccess", skip_serializing_if = "Option::is_none")]
     pub on_success: Option<OnSuccess>,
@@ -811,6 +819,42 @@ pub struct GetFunctionUrlConfigResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLayerVersionByArnRequest {
+    #[serde(rename = "Arn")]
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLayerVersionRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "VersionNumber")]
+    pub version_number: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLayerVersionResponse {
+    #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
+    pub content: Option<LayerVersionContentOutput>,
+    #[serde(rename = "LayerArn", skip_serializing_if = "Option::is_none")]
+    pub layer_arn: Option<String>,
+    #[serde(rename = "LayerVersionArn", skip_serializing_if = "Option::is_none")]
+    pub layer_version_arn: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    #[serde(rename = "CompatibleArchitectures", skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetPolicyRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -943,6 +987,60 @@ pub struct Layer {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayerVersionContentInput {
+    #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
+    pub s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
+    pub s3_object_version: Option<String>,
+    #[serde(rename = "ZipFile", skip_serializing_if = "Option::is_none")]
+    pub zip_file: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayerVersionContentOutput {
+    #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(rename = "CodeSha256", skip_serializing_if = "Option::is_none")]
+    pub code_sha256: Option<String>,
+    #[serde(rename = "CodeSize", skip_serializing_if = "Option::is_none")]
+    pub code_size: Option<i64>,
+    #[serde(rename = "SigningProfileVersionArn", skip_serializing_if = "Option::is_none")]
+    pub signing_profile_version_arn: Option<String>,
+    #[serde(rename = "SigningJobArn", skip_serializing_if = "Option::is_none")]
+    pub signing_job_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayerVersionsListItem {
+    #[serde(rename = "LayerVersionArn", skip_serializing_if = "Option::is_none")]
+    pub layer_version_arn: Option<String>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    #[serde(rename = "CompatibleArchitectures", skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayersListItem {
+    #[serde(rename = "LayerName", skip_serializing_if = "Option::is_none")]
+    pub layer_name: Option<String>,
+    #[serde(rename = "LayerArn", skip_serializing_if = "Option::is_none")]
+    pub layer_arn: Option<String>,
+    #[serde(rename = "LatestMatchingVersion", skip_serializing_if = "Option::is_none")]
+    pub latest_matching_version: Option<LayerVersionsListItem>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListAliasesRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -1042,6 +1140,48 @@ pub struct ListFunctionsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListLayerVersionsRequest {
+    #[serde(rename = "CompatibleRuntime", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtime: Option<String>,
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+    #[serde(rename = "CompatibleArchitecture", skip_serializing_if = "Option::is_none")]
+    pub compatible_architecture: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListLayerVersionsResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "LayerVersions", skip_serializing_if = "Option::is_none")]
+    pub layer_versions: Option<Vec<LayerVersionsListItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListLayersRequest {
+    #[serde(rename = "CompatibleRuntime", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtime: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+    #[serde(rename = "CompatibleArchitecture", skip_serializing_if = "Option::is_none")]
+    pub compatible_architecture: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListLayersResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<LayersListItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListTagsRequest {
     #[serde(rename = "Resource")]
     pub resource: String,
@@ -1103,6 +1243,44 @@ pub struct ProvisionedPollerConfig {
     pub maximum_pollers: Option<i32>,
     #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
     pub poller_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublishLayerVersionRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Content")]
+    pub content: LayerVersionContentInput,
+    #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    #[serde(rename = "CompatibleArchitectures", skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublishLayerVersionResponse {
+    #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
+    pub content: Option<LayerVersionContentOutput>,
+    #[serde(rename = "LayerArn", skip_serializing_if = "Option::is_none")]
+    pub layer_arn: Option<String>,
+    #[serde(rename = "LayerVersionArn", skip_serializing_if = "Option::is_none")]
+    pub layer_version_arn: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
+    pub compatible_runtimes: Option<Vec<String>>,
+    #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    #[serde(rename = "CompatibleArchitectures", skip_serializing_if = "Option::is_none")]
+    pub compatible_architectures: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1574,6 +1752,20 @@ impl Input for DeleteFunctionUrlConfigRequest {
     }
 }
 
+impl Input for DeleteLayerVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version",
+            value: &self.layer_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetAccountSettingsRequest {}
 
 impl Input for GetAliasRequest {
@@ -1674,6 +1866,34 @@ impl Input for GetFunctionUrlConfigRequest {
     }
 }
 
+impl Input for GetLayerVersionByArnRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version-arn",
+            value: &self.arn,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetLayerVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version",
+            value: &self.layer_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetPolicyRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1748,6 +1968,10 @@ impl Input for ListFunctionUrlConfigsRequest {
 
 impl Input for ListFunctionsRequest {}
 
+impl Input for ListLayerVersionsRequest {}
+
+impl Input for ListLayersRequest {}
+
 impl Input for ListTagsRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1767,6 +1991,20 @@ impl Input for ListVersionsByFunctionRequest {
         [Some(ResourceRef {
             kind: "function",
             value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for PublishLayerVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer",
+            value: &self.layer_name,
             qualifier: None,
             detail: None,
         })]
@@ -1974,6 +2212,8 @@ impl Output for GetFunctionResponse {}
 
 impl Output for GetFunctionUrlConfigResponse {}
 
+impl Output for GetLayerVersionResponse {}
+
 impl Output for GetPolicyResponse {}
 
 impl Output for InvocationResponse {}
@@ -1988,9 +2228,15 @@ impl Output for ListFunctionUrlConfigsResponse {}
 
 impl Output for ListFunctionsResponse {}
 
+impl Output for ListLayerVersionsResponse {}
+
+impl Output for ListLayersResponse {}
+
 impl Output for ListTagsResponse {}
 
 impl Output for ListVersionsByFunctionResponse {}
+
+impl Output for PublishLayerVersionResponse {}
 
 impl Output for UpdateFunctionUrlConfigResponse {}
 
@@ -2009,6 +2255,7 @@ pub mod ops {
     pub const DELETE_FUNCTION_CONCURRENCY: OperationId = OperationId(15);
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const DELETE_FUNCTION_URL_CONFIG: OperationId = OperationId(17);
+    pub const DELETE_LAYER_VERSION: OperationId = OperationId(18);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_ALIAS: OperationId = OperationId(21);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
@@ -2017,6 +2264,8 @@ pub mod ops {
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
     pub const GET_FUNCTION_URL_CONFIG: OperationId = OperationId(35);
+    pub const GET_LAYER_VERSION: OperationId = OperationId(36);
+    pub const GET_LAYER_VERSION_BY_ARN: OperationId = OperationId(37);
     pub const GET_POLICY: OperationId = OperationId(39);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_ALIASES: OperationId = OperationId(45);
@@ -2024,8 +2273,11 @@ pub mod ops {
     pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: OperationId = OperationId(50);
     pub const LIST_FUNCTION_URL_CONFIGS: OperationId = OperationId(51);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
+    pub const LIST_LAYER_VERSIONS: OperationId = OperationId(55);
+    pub const LIST_LAYERS: OperationId = OperationId(56);
     pub const LIST_TAGS: OperationId = OperationId(58);
     pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
+    pub const PUBLISH_LAYER_VERSION: OperationId = OperationId(60);
     pub const PUBLISH_VERSION: OperationId = OperationId(61);
     pub const PUT_FUNCTION_CONCURRENCY: OperationId = OperationId(63);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
@@ -2053,6 +2305,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_FUNCTION_CONCURRENCY => Some("lambda:DeleteFunctionConcurrency"),
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::DELETE_FUNCTION_URL_CONFIG => Some("lambda:DeleteFunctionUrlConfig"),
+        ops::DELETE_LAYER_VERSION => Some("lambda:DeleteLayerVersion"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_ALIAS => Some("lambda:GetAlias"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
@@ -2061,6 +2314,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
         ops::GET_FUNCTION_URL_CONFIG => Some("lambda:GetFunctionUrlConfig"),
+        ops::GET_LAYER_VERSION => Some("lambda:GetLayerVersion"),
+        ops::GET_LAYER_VERSION_BY_ARN => Some("lambda:GetLayerVersion"),
         ops::GET_POLICY => Some("lambda:GetPolicy"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
@@ -2068,8 +2323,11 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => Some("lambda:ListFunctionEventInvokeConfigs"),
         ops::LIST_FUNCTION_URL_CONFIGS => Some("lambda:ListFunctionUrlConfigs"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
+        ops::LIST_LAYER_VERSIONS => Some("lambda:ListLayerVersions"),
+        ops::LIST_LAYERS => Some("lambda:ListLayers"),
         ops::LIST_TAGS => Some("lambda:ListTags"),
         ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
+        ops::PUBLISH_LAYER_VERSION => Some("lambda:PublishLayerVersion"),
         ops::PUBLISH_VERSION => Some("lambda:PublishVersion"),
         ops::PUT_FUNCTION_CONCURRENCY => Some("lambda:PutFunctionConcurrency"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
@@ -2203,6 +2461,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteFunctionUrlConfig")) }
     }
 
+    /// `DeleteLayerVersion`.
+    fn delete_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLayerVersionRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteLayerVersion")) }
+    }
+
     /// `GetAccountSettings`.
     fn get_account_settings(
         &self,
@@ -2283,6 +2551,26 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetFunctionUrlConfig")) }
     }
 
+    /// `GetLayerVersion`.
+    fn get_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionRequest,
+    ) -> impl Future<Output = Result<GetLayerVersionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetLayerVersion")) }
+    }
+
+    /// `GetLayerVersionByArn`.
+    fn get_layer_version_by_arn(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionByArnRequest,
+    ) -> impl Future<Output = Result<GetLayerVersionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetLayerVersionByArn")) }
+    }
+
     /// `GetPolicy`.
     fn get_policy(
         &self,
@@ -2358,6 +2646,26 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListFunctions")) }
     }
 
+    /// `ListLayerVersions`.
+    fn list_layer_versions(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayerVersionsRequest,
+    ) -> impl Future<Output = Result<ListLayerVersionsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListLayerVersions")) }
+    }
+
+    /// `ListLayers`.
+    fn list_layers(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayersRequest,
+    ) -> impl Future<Output = Result<ListLayersResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListLayers")) }
+    }
+
     /// `ListTags`.
     fn list_tags(
         &self,
@@ -2376,6 +2684,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ListVersionsByFunctionResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ListVersionsByFunction")) }
+    }
+
+    /// `PublishLayerVersion`.
+    fn publish_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishLayerVersionRequest,
+    ) -> impl Future<Output = Result<PublishLayerVersionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PublishLayerVersion")) }
     }
 
     /// `PublishVersion`.
@@ -2574,6 +2892,9 @@ where
                 ops::DELETE_FUNCTION_URL_CONFIG => {
                     serve(call, &guard, |input| api.delete_function_url_config(ctx, input)).await
                 }
+                ops::DELETE_LAYER_VERSION => {
+                    serve(call, &guard, |input| api.delete_layer_version(ctx, input)).await
+                }
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
                 }
@@ -2597,6 +2918,12 @@ where
                 ops::GET_FUNCTION_URL_CONFIG => {
                     serve(call, &guard, |input| api.get_function_url_config(ctx, input)).await
                 }
+                ops::GET_LAYER_VERSION => {
+                    serve(call, &guard, |input| api.get_layer_version(ctx, input)).await
+                }
+                ops::GET_LAYER_VERSION_BY_ARN => {
+                    serve(call, &guard, |input| api.get_layer_version_by_arn(ctx, input)).await
+                }
                 ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
@@ -2613,9 +2940,16 @@ where
                     serve(call, &guard, |input| api.list_function_url_configs(ctx, input)).await
                 }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
+                ops::LIST_LAYER_VERSIONS => {
+                    serve(call, &guard, |input| api.list_layer_versions(ctx, input)).await
+                }
+                ops::LIST_LAYERS => serve(call, &guard, |input| api.list_layers(ctx, input)).await,
                 ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
                 ops::LIST_VERSIONS_BY_FUNCTION => {
                     serve(call, &guard, |input| api.list_versions_by_function(ctx, input)).await
+                }
+                ops::PUBLISH_LAYER_VERSION => {
+                    serve(call, &guard, |input| api.publish_layer_version(ctx, input)).await
                 }
                 ops::PUBLISH_VERSION => serve(call, &guard, |input| api.publish_version(ctx, input)).await,
                 ops::PUT_FUNCTION_CONCURRENCY => {
@@ -2856,6 +3190,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteLayerVersion`.
+    pub async fn delete_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLayerVersionRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_LAYER_VERSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetAccountSettings`.
     pub async fn get_account_settings(
         &self,
@@ -2936,6 +3280,26 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetLayerVersion`.
+    pub async fn get_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionRequest,
+    ) -> Result<GetLayerVersionResponse, AwsError> {
+        let call = Call::typed(ops::GET_LAYER_VERSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetLayerVersionByArn`.
+    pub async fn get_layer_version_by_arn(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionByArnRequest,
+    ) -> Result<GetLayerVersionResponse, AwsError> {
+        let call = Call::typed(ops::GET_LAYER_VERSION_BY_ARN, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetPolicy`.
     pub async fn get_policy(
         &self,
@@ -3006,6 +3370,26 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListLayerVersions`.
+    pub async fn list_layer_versions(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayerVersionsRequest,
+    ) -> Result<ListLayerVersionsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_LAYER_VERSIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ListLayers`.
+    pub async fn list_layers(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayersRequest,
+    ) -> Result<ListLayersResponse, AwsError> {
+        let call = Call::typed(ops::LIST_LAYERS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListTags`.
     pub async fn list_tags(
         &self,
@@ -3023,6 +3407,16 @@ impl LambdaClient {
         input: ListVersionsByFunctionRequest,
     ) -> Result<ListVersionsByFunctionResponse, AwsError> {
         let call = Call::typed(ops::LIST_VERSIONS_BY_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `PublishLayerVersion`.
+    pub async fn publish_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishLayerVersionRequest,
+    ) -> Result<PublishLayerVersionResponse, AwsError> {
+        let call = Call::typed(ops::PUBLISH_LAYER_VERSION, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3178,6 +3572,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.delete_function_url_config(ctx, Default::default()).await) {
         missing.push("DeleteFunctionUrlConfig");
     }
+    if not_implemented(&api.delete_layer_version(ctx, Default::default()).await) {
+        missing.push("DeleteLayerVersion");
+    }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
     }
@@ -3205,6 +3602,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_function_url_config(ctx, Default::default()).await) {
         missing.push("GetFunctionUrlConfig");
     }
+    if not_implemented(&api.get_layer_version(ctx, Default::default()).await) {
+        missing.push("GetLayerVersion");
+    }
+    if not_implemented(&api.get_layer_version_by_arn(ctx, Default::default()).await) {
+        missing.push("GetLayerVersionByArn");
+    }
     if not_implemented(&api.get_policy(ctx, Default::default()).await) {
         missing.push("GetPolicy");
     }
@@ -3229,11 +3632,20 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");
     }
+    if not_implemented(&api.list_layer_versions(ctx, Default::default()).await) {
+        missing.push("ListLayerVersions");
+    }
+    if not_implemented(&api.list_layers(ctx, Default::default()).await) {
+        missing.push("ListLayers");
+    }
     if not_implemented(&api.list_tags(ctx, Default::default()).await) {
         missing.push("ListTags");
     }
     if not_implemented(&api.list_versions_by_function(ctx, Default::default()).await) {
         missing.push("ListVersionsByFunction");
+    }
+    if not_implemented(&api.publish_layer_version(ctx, Default::default()).await) {
+        missing.push("PublishLayerVersion");
     }
     if not_implemented(&api.publish_version(ctx, Default::default()).await) {
         missing.push("PublishVersion");

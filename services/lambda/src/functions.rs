@@ -148,6 +148,7 @@ impl Lambda {
         };
         let zip = self.package(ctx, code_in.zip_file.as_ref(), location).await?;
         let package = code::inspect(&zip)?;
+        let layers = self.function_layers(input.layers.as_ref()).await?;
         let arn = names::function_arn(ctx, &function.name);
         let mut config = FunctionConfiguration {
             function_name: Some(function.name.clone()),
@@ -202,6 +203,7 @@ impl Lambda {
                 ..Default::default()
             }),
             dead_letter_config: input.dead_letter_config.clone(),
+            layers: layers.filter(|l| !l.is_empty()),
             runtime_version_config: Some(runtime_version(ctx, &runtime)),
             ..Default::default()
         };

@@ -150,7 +150,11 @@ impl Lambda {
             .map_err(errors::invalid_runtime)?;
         let task_root = code::unpacked_dir(self.store.data_dir(), &record.code_hex);
         let destination = log_destination(ctx, config, &self.clock);
-        let variables = self.variables(ctx, config, &task_root.to_string_lossy(), &destination);
+        let mut variables = self.variables(ctx, config, &task_root.to_string_lossy(), &destination);
+        let layers = self.layer_dirs(config).await?;
+        if !layers.is_empty() {
+            add_layer_paths(&mut variables, &layers, &runtime);
+        }
         let log = self.shipper.get().map(|shipper| shipper.sink(destination));
         Environment::start(Spec {
             launch,
@@ -298,6 +302,22 @@ fn log_destination(
             config.version.as_deref().unwrap_or("$LATEST"),
             uuid::Uuid::new_v4().simple()
         ),
+    }
+}
+
+/// Puts the layers' directories before what the variables already list.
+fn add_layer_paths(variables: &mut Vec<(String, String)>, layers: &[std::path::PathBuf], runtime: &str) {
+    // python3.12 → python3.12 (the site-packages directory Lambda adds).
+    let python = runtime.starts_with("python").then_some(runtime);
+    for (name, paths) in crate::layers::search_paths(layers, python) {
+        if paths.is_empty() {
+            continue;
+        }
+        match variables.iter_mut().find(|(n, _)| n == name) {
+            Some((_, value)) if !value.is_empty() => *value = format!("{paths}:{value}"),
+            Some((_, value)) => *value = paths,
+            None => variables.push((name.to_owned(), paths)),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ mod event_sources;
 mod function_urls;
 mod functions;
 mod invoke;
+mod layers;
 mod log_shipping;
 mod names;
 mod permissions;
@@ -452,6 +453,54 @@ impl LambdaApi for Lambda {
         Lambda::list_function_url_configs(self, ctx, input).await
     }
 
+    async fn publish_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: PublishLayerVersionRequest,
+    ) -> Result<PublishLayerVersionResponse, AwsError> {
+        Lambda::publish_layer_version(self, ctx, input).await
+    }
+
+    async fn get_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionRequest,
+    ) -> Result<GetLayerVersionResponse, AwsError> {
+        Lambda::get_layer_version(self, ctx, input).await
+    }
+
+    async fn get_layer_version_by_arn(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionByArnRequest,
+    ) -> Result<GetLayerVersionResponse, AwsError> {
+        Lambda::get_layer_version_by_arn(self, ctx, input).await
+    }
+
+    async fn list_layers(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayersRequest,
+    ) -> Result<ListLayersResponse, AwsError> {
+        Lambda::list_layers(self, ctx, input).await
+    }
+
+    async fn list_layer_versions(
+        &self,
+        ctx: &RequestContext,
+        input: ListLayerVersionsRequest,
+    ) -> Result<ListLayerVersionsResponse, AwsError> {
+        Lambda::list_layer_versions(self, ctx, input).await
+    }
+
+    async fn delete_layer_version(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLayerVersionRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_layer_version(self, ctx, input).await
+    }
+
     async fn list_functions(
         &self,
         ctx: &RequestContext,
@@ -467,6 +516,14 @@ impl LambdaApi for Lambda {
         ctx: &RequestContext,
         named: nimbus_core::authz::ResourceRef<'_>,
     ) -> Result<nimbus_core::authz::Resource, AwsError> {
+        if let Some(arn) = layer_resource(ctx, &named) {
+            return Ok(nimbus_core::authz::Resource {
+                arn,
+                account: ctx.account_id.clone(),
+                policy: None,
+                keys: Default::default(),
+            });
+        }
         if named.kind == "mapping" {
             return Ok(nimbus_core::authz::Resource {
                 arn: format!(
@@ -503,6 +560,17 @@ impl LambdaApi for Lambda {
         self.pool.clear();
         self.pollers.clear();
         self.running.clear();
+    }
+}
+
+/// The ARN a layer operation acts on: the layer, or its versions.
+fn layer_resource(ctx: &RequestContext, named: &nimbus_core::authz::ResourceRef<'_>) -> Option<String> {
+    let layer = |name: &str| format!("arn:aws:lambda:{}:{}:layer:{name}", ctx.region, ctx.account_id);
+    match named.kind {
+        "layer" => Some(layer(named.value)),
+        "layer-version" => Some(format!("{}:*", layer(named.value))),
+        "layer-version-arn" => Some(named.value.to_owned()),
+        _ => None,
     }
 }
 

@@ -76,6 +76,7 @@ impl Lambda {
         }
         check_variables(input.environment.as_ref())?;
         let current = self.load(ctx, &function).await?;
+        let layers = self.function_layers(input.layers.as_ref()).await?;
         let runtime = input.runtime.clone().or(current.config.runtime.clone());
         let problem = self
             .prepare_stored(runtime.as_deref().unwrap_or_default(), &current)
@@ -84,6 +85,10 @@ impl Lambda {
         let revision = input.revision_id.clone();
         self.revise(ctx, &function.name, revision, None, problem, move |config| {
             apply(config, input);
+            if let Some(layers) = layers {
+                // An empty list takes every layer away.
+                config.layers = (!layers.is_empty()).then_some(layers);
+            }
             Ok(())
         })
         .await

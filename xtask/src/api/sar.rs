@@ -61,6 +61,8 @@ fn resource_type(kind: &str) -> Option<&'static str> {
         "mfa" => "mfa",
         "function" => "function",
         "mapping" => "eventSourceMapping",
+        "layer" => "layer",
+        "layer-version" | "layer-version-arn" => "layerVersion",
         "log-group" => "log-group",
         "log-stream" => "log-stream",
         _ => return None,
