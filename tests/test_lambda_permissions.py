@@ -7,6 +7,7 @@ nimbus's own S3."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import uuid
 
@@ -186,3 +187,56 @@ def test_a_package_is_read_from_s3(awslambda, aws_client):
     assert (code, status) == ("InvalidParameterValueException", 400)
     assert message.startswith("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message:")
     assert invoke(awslambda, name, {})[1] == "v2"
+
+
+CALLER = """import boto3
+def lambda_handler(event, context):
+    return boto3.client("sts").get_caller_identity()["Arn"]
+"""
+
+
+def with_boto3() -> dict:
+    """The function's interpreter finds boto3 where the test's own is installed."""
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    return {"Variables": {"PYTHONPATH": site}}
+
+
+def test_a_function_runs_as_a_session_of_its_execution_role(awslambda):
+    name = create(awslambda, python_function(CALLER), Environment=with_boto3(), Timeout=30)
+    arn_seen = invoke(awslambda, name, {})[1]
+    assert arn_seen == f"arn:aws:sts::000000000000:assumed-role/lambda-role/{name}"
+
+
+TABLE_WRITER = """import boto3
+def lambda_handler(event, context):
+    table = boto3.client("dynamodb")
+    try:
+        table.put_item(TableName=event["table"], Item={"id": {"S": "x"}})
+        return "written"
+    except Exception as error:
+        return type(error).__name__ + ": " + str(error)[:200]
+"""
+
+
+def test_under_enforcement_a_function_is_held_to_its_roles_policies(launch_nimbus):
+    from test_iam_enforcement import Cloud, allow
+
+    cloud = Cloud(launch_nimbus("--enforce-iam").url)
+    dynamodb = cloud.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+    )
+    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    reader = cloud.role("reader-role", trust, allow("dynamodb:GetItem", "*"))
+    writer = cloud.role("writer-role", trust, allow("dynamodb:PutItem", "*"))
+    owner = cloud.client("lambda")
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    owner.create_function(FunctionName=name, Runtime="python3.11", Role=reader, Handler="lambda_function.lambda_handler",
+                          Code={"ZipFile": python_function(TABLE_WRITER)}, Environment=with_boto3(), Timeout=30)
+    refused = json.loads(owner.invoke(FunctionName=name, Payload=json.dumps({"table": table}))["Payload"].read())
+    assert refused.startswith("ClientError") and "AccessDeniedException" in refused and "reader-role" in refused
+    owner.update_function_configuration(FunctionName=name, Role=writer)
+    written = json.loads(owner.invoke(FunctionName=name, Payload=json.dumps({"table": table}))["Payload"].read())
+    assert written == "written"

@@ -91,8 +91,11 @@ pub fn all(env: &Environment) -> Built {
         .with_clock(env.clock.clone())
         .with_roles(iam.role_directory())
         .with_store(Arc::clone(&env.store));
+    let sts: Arc<dyn Service> = Arc::new(nimbus_sts_api::StsServer(sts));
+    // Functions run with sessions of their execution roles.
+    lambda_service.with_roles(nimbus_sts_api::StsClient::new(Arc::clone(&sts)));
     let services: Vec<Arc<dyn Service>> = vec![
-        Arc::new(nimbus_sts_api::StsServer(sts)),
+        Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.
         Arc::new(nimbus_iam_api::IamServer(iam)),
         Arc::clone(&sqs),

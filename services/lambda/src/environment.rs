@@ -23,6 +23,8 @@ pub struct Spec {
     pub variables: Vec<(String, String)>,
     /// Where its lines go in CloudWatch Logs (none when no Logs is wired).
     pub log: Option<LogSink>,
+    /// When the execution role's session it was given ends.
+    pub credentials_expire: Option<std::time::SystemTime>,
 }
 
 /// How an invocation ended, seen from outside the runtime.
@@ -46,6 +48,7 @@ pub struct Environment {
     /// Lines the process wrote since the current invocation began.
     log: Arc<Mutex<Vec<String>>>,
     sink: Option<LogSink>,
+    credentials_expire: Option<std::time::SystemTime>,
     /// Set once the environment is ended: it is not alive even before its
     /// process has been seen to exit.
     ended: std::sync::atomic::AtomicBool,
@@ -100,8 +103,16 @@ impl Environment {
             exited,
             log,
             sink: spec.log,
+            credentials_expire: spec.credentials_expire,
             ended: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether its credentials still have a while left at `now` (or it has
+    /// none that expire).
+    pub fn credentials_last_past(&self, now: std::time::SystemTime) -> bool {
+        self.credentials_expire
+            .is_none_or(|expires| expires > now + crate::execution_role::USABLE_FOR)
     }
 
     /// Whether the process still runs.

@@ -76,7 +76,10 @@ impl Lambda {
         let version = config.version.clone().unwrap_or_else(|| "$LATEST".to_owned());
         let key = self.pool_key(ctx, &name, &version);
         let revision = record.revision().to_owned();
-        let environment = match self.pool.take(&key, &revision) {
+        let warm = self.pool.take(&key, &revision);
+        // An environment whose role session is about to end is not used again.
+        let warm = warm.filter(|env| env.credentials_last_past(self.clock.now()));
+        let environment = match warm {
             Some(warm) => warm,
             None => Arc::new(self.start_environment(ctx, record).await?),
         };
@@ -150,7 +153,11 @@ impl Lambda {
             .map_err(errors::invalid_runtime)?;
         let task_root = code::unpacked_dir(self.store.data_dir(), &record.code_hex);
         let destination = log_destination(ctx, config, &self.clock);
+        let name = config.function_name.clone().unwrap_or_default();
+        let role = config.role.clone().unwrap_or_default();
+        let credentials = self.role_credentials(ctx, &role, &name).await;
         let mut variables = self.variables(ctx, config, &task_root.to_string_lossy(), &destination);
+        add_credentials(&mut variables, ctx, credentials.as_ref());
         let layers = self.layer_dirs(config).await?;
         if !layers.is_empty() {
             add_layer_paths(&mut variables, &layers, &runtime);
@@ -161,6 +168,7 @@ impl Lambda {
             task_root,
             variables,
             log,
+            credentials_expire: credentials.map(|c| c.expires),
         })
         .await
         .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))
@@ -206,9 +214,6 @@ impl Lambda {
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_LAMBDA_LOG_GROUP_NAME", log.group.clone()),
             ("AWS_LAMBDA_LOG_STREAM_NAME", log.stream.clone()),
-            // The account's own credentials, until execution roles are assumed.
-            ("AWS_ACCESS_KEY_ID", ctx.account_id.clone()),
-            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
         ];
         variables.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
@@ -303,6 +308,26 @@ fn log_destination(
             uuid::Uuid::new_v4().simple()
         ),
     }
+}
+
+/// The execution role's session, or (without one) the account's own key.
+fn add_credentials(
+    variables: &mut Vec<(String, String)>,
+    ctx: &RequestContext,
+    credentials: Option<&crate::execution_role::RoleCredentials>,
+) {
+    let keys = match credentials {
+        Some(session) => vec![
+            ("AWS_ACCESS_KEY_ID", session.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", session.secret_access_key.clone()),
+            ("AWS_SESSION_TOKEN", session.session_token.clone()),
+        ],
+        None => vec![
+            ("AWS_ACCESS_KEY_ID", ctx.account_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ],
+    };
+    variables.extend(keys.into_iter().map(|(k, v)| (k.to_owned(), v)));
 }
 
 /// Puts the layers' directories before what the variables already list.

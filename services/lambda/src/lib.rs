@@ -19,6 +19,7 @@ mod destinations;
 mod environment;
 mod event_invoke;
 mod event_sources;
+mod execution_role;
 mod function_urls;
 mod functions;
 mod invoke;
@@ -68,6 +69,10 @@ pub struct Lambda {
     objects: Arc<std::sync::OnceLock<nimbus_s3_api::S3Client>>,
     /// DynamoDB Streams, for event source mappings from tables' streams.
     streams: Arc<std::sync::OnceLock<nimbus_dynamodbstreams_api::DynamoDbStreamsClient>>,
+    /// STS, for the execution role sessions functions run with (wired once
+    /// STS is built).
+    sts: Arc<std::sync::OnceLock<nimbus_sts_api::StsClient>>,
+    sessions: Arc<execution_role::Sessions>,
     /// Invocations running per function, against reserved concurrency.
     running: Arc<concurrency::Running>,
 }
@@ -86,6 +91,8 @@ impl Lambda {
             shipper: Arc::default(),
             objects: Arc::default(),
             streams: Arc::default(),
+            sts: Arc::default(),
+            sessions: Arc::default(),
             running: Arc::default(),
         }
     }
@@ -116,6 +123,12 @@ impl Lambda {
     pub fn with_streams(self, streams: nimbus_dynamodbstreams_api::DynamoDbStreamsClient) -> Self {
         let _ = self.streams.set(streams);
         self
+    }
+
+    /// Functions run with sessions of their execution roles, issued by
+    /// STS's own AssumeRole.
+    pub fn with_roles(&self, sts: nimbus_sts_api::StsClient) {
+        let _ = self.sts.set(sts);
     }
 
     /// Packages may be S3 objects, read through S3's own GetObject.
@@ -560,6 +573,7 @@ impl LambdaApi for Lambda {
         self.pool.clear();
         self.pollers.clear();
         self.running.clear();
+        self.sessions.clear();
     }
 }
 

@@ -30,6 +30,7 @@ async fn silent_environment(dir: &std::path::Path) -> crate::environment::Enviro
         task_root: dir.to_owned(),
         variables: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
         log: None,
+        credentials_expire: None,
     })
     .await
     .unwrap()
