@@ -295,3 +295,45 @@ def test_a_stream_mapping_goes_on_from_where_it_was_after_kill_9(launch_nimbus, 
     restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
     client_for(restarted.url, "dynamodb").put_item(TableName=table, Item={"id": {"S": "after"}})
     assert wait_for(lambda: keys() == ["before", "after"], 30), keys()
+
+
+BATCH_COUNTER = """import json
+def lambda_handler(event, context):
+    with open({path!r}, "a") as out:
+        out.write(json.dumps(sorted(r["body"] for r in event["Records"])) + "\\n")
+"""
+
+
+def test_a_mapping_is_disabled_updated_and_gathers_batches_in_its_window(awslambda, sqs, tmp_path):
+    url, arn = new_queue(sqs)
+    seen = tmp_path / "batches.jsonl"
+    name = create(awslambda, python_function(BATCH_COUNTER.format(path=str(seen))))
+    with pytest.raises(ClientError) as caught:
+        awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=50)
+    assert caught.value.response["Error"]["Message"] == (
+        "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+    )
+    mapping = awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=1, Enabled=False)
+    assert mapping["State"] == "Disabled"
+    for body in ("a", "b", "c"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    updated = awslambda.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True, BatchSize=3, MaximumBatchingWindowInSeconds=2)
+    assert updated["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (updated["State"], updated["BatchSize"], updated["MaximumBatchingWindowInSeconds"]) == ("Updating", 3, 2)
+    assert awslambda.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+
+    def batches():
+        return [json.loads(line) for line in seen.read_text().splitlines()] if seen.exists() else []
+
+    assert wait_for(lambda: sum(len(b) for b in batches()) == 3, 30)
+    assert batches() == [["a", "b", "c"]], "the window gathered the three messages into one batch"
+    awslambda.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    assert awslambda.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled"
+    sqs.send_message(QueueUrl=url, MessageBody="d")
+    import time
+
+    time.sleep(1.5)
+    assert sum(len(b) for b in batches()) == 3, "a disabled mapping takes nothing"
+    with pytest.raises(ClientError) as caught:
+        awslambda.update_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000", Enabled=True)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -1448,6 +1448,72 @@ pub struct UpdateAliasRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEventSourceMappingRequest {
+    #[serde(rename = "UUID")]
+    pub uuid: String,
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<String>,
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<i32>,
+    #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
+    pub filter_criteria: Option<FilterCriteria>,
+    #[serde(
+        rename = "MaximumBatchingWindowInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_batching_window_in_seconds: Option<i32>,
+    #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+    #[serde(rename = "MaximumRecordAgeInSeconds", skip_serializing_if = "Option::is_none")]
+    pub maximum_record_age_in_seconds: Option<i32>,
+    #[serde(
+        rename = "BisectBatchOnFunctionError",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bisect_batch_on_function_error: Option<bool>,
+    #[serde(rename = "MaximumRetryAttempts", skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
+    #[serde(rename = "ParallelizationFactor", skip_serializing_if = "Option::is_none")]
+    pub parallelization_factor: Option<i32>,
+    #[serde(
+        rename = "SourceAccessConfigurations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_access_configurations: Option<Vec<SourceAccessConfiguration>>,
+    #[serde(rename = "TumblingWindowInSeconds", skip_serializing_if = "Option::is_none")]
+    pub tumbling_window_in_seconds: Option<i32>,
+    #[serde(rename = "FunctionResponseTypes", skip_serializing_if = "Option::is_none")]
+    pub function_response_types: Option<Vec<String>>,
+    #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
+    pub scaling_config: Option<ScalingConfig>,
+    #[serde(
+        rename = "AmazonManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amazon_managed_kafka_event_source_config: Option<AmazonManagedKafkaEventSourceConfig>,
+    #[serde(
+        rename = "SelfManagedKafkaEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_managed_kafka_event_source_config: Option<SelfManagedKafkaEventSourceConfig>,
+    #[serde(
+        rename = "DocumentDBEventSourceConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub document_db_event_source_config: Option<DocumentDBEventSourceConfig>,
+    #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
+    pub metrics_config: Option<EventSourceMappingMetricsConfig>,
+    #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<EventSourceMappingLoggingConfig>,
+    #[serde(rename = "ProvisionedPollerConfig", skip_serializing_if = "Option::is_none")]
+    pub provisioned_poller_config: Option<ProvisionedPollerConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFunctionCodeRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -2132,6 +2198,20 @@ impl Input for UpdateAliasRequest {
     }
 }
 
+impl Input for UpdateEventSourceMappingRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "mapping",
+            value: &self.uuid,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateFunctionCodeRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2285,6 +2365,7 @@ pub mod ops {
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
     pub const UPDATE_ALIAS: OperationId = OperationId(77);
+    pub const UPDATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(80);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
     pub const UPDATE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(83);
@@ -2335,6 +2416,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
         ops::UPDATE_ALIAS => Some("lambda:UpdateAlias"),
+        ops::UPDATE_EVENT_SOURCE_MAPPING => Some("lambda:UpdateEventSourceMapping"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
         ops::UPDATE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:UpdateFunctionEventInvokeConfig"),
@@ -2766,6 +2848,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateAlias")) }
     }
 
+    /// `UpdateEventSourceMapping`.
+    fn update_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateEventSourceMappingRequest,
+    ) -> impl Future<Output = Result<EventSourceMappingConfiguration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateEventSourceMapping")) }
+    }
+
     /// `UpdateFunctionCode`.
     fn update_function_code(
         &self,
@@ -2967,6 +3059,9 @@ where
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_ALIAS => serve(call, &guard, |input| api.update_alias(ctx, input)).await,
+                ops::UPDATE_EVENT_SOURCE_MAPPING => {
+                    serve(call, &guard, |input| api.update_event_source_mapping(ctx, input)).await
+                }
                 ops::UPDATE_FUNCTION_CODE => {
                     serve(call, &guard, |input| api.update_function_code(ctx, input)).await
                 }
@@ -3490,6 +3585,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateEventSourceMapping`.
+    pub async fn update_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        let call = Call::typed(ops::UPDATE_EVENT_SOURCE_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateFunctionCode`.
     pub async fn update_function_code(
         &self,
@@ -3670,6 +3775,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.update_alias(ctx, Default::default()).await) {
         missing.push("UpdateAlias");
+    }
+    if not_implemented(&api.update_event_source_mapping(ctx, Default::default()).await) {
+        missing.push("UpdateEventSourceMapping");
     }
     if not_implemented(&api.update_function_code(ctx, Default::default()).await) {
         missing.push("UpdateFunctionCode");

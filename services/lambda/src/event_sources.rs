@@ -122,6 +122,12 @@ impl Lambda {
                 "BatchSize must be between 1 and 10000; got {batch_size}"
             )));
         }
+        let window = input.maximum_batching_window_in_seconds.unwrap_or(0);
+        if !stream && batch_size > 10 && window == 0 {
+            return Err(errors::invalid_parameter_value(
+                "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+            ));
+        }
         let uuid = uuid::Uuid::new_v4().to_string();
         let enabled = input.enabled.unwrap_or(true);
         let config = EventSourceMappingConfiguration {
@@ -188,7 +194,7 @@ impl Lambda {
             .await
     }
 
-    async fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<MappingRecord, AwsError> {
+    pub(crate) async fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<MappingRecord, AwsError> {
         let ns = mappings()?;
         let key = key(uuid);
         let found: Option<MappingRecord> = self
@@ -272,7 +278,11 @@ impl Lambda {
         }
     }
 
-    fn start_poller(&self, mapping: MappingRecord) {
+    pub(crate) fn stop_poller(&self, uuid: &str) {
+        self.pollers.stop(uuid);
+    }
+
+    pub(crate) fn start_poller(&self, mapping: MappingRecord) {
         let source = mapping.config.event_source_arn.as_deref().unwrap_or_default();
         if crate::stream_sources::is_stream_arn(source) {
             return self.start_stream_poller(mapping);
@@ -294,37 +304,33 @@ impl Lambda {
         let parts: Vec<&str> = arn.split(':').collect();
         let sqs_ctx = RequestContext::internal("sqs", "ReceiveMessage", parts[4], parts[3]);
         let lambda_ctx = RequestContext::internal("lambda", "Invoke", &mapping.account, &mapping.region);
-        let batch = mapping.config.batch_size.unwrap_or(10).clamp(1, 10);
+        let batch_size = usize::try_from(mapping.config.batch_size.unwrap_or(10)).unwrap_or(10);
+        let window =
+            u64::try_from(mapping.config.maximum_batching_window_in_seconds.unwrap_or(0)).unwrap_or(0);
         let report_failures = mapping
             .config
             .function_response_types
             .as_ref()
             .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
         loop {
-            let received = sqs
-                .receive_message(
-                    &sqs_ctx,
-                    ReceiveMessageRequest {
-                        queue_url: url.clone(),
-                        max_number_of_messages: Some(batch),
-                        wait_time_seconds: Some(20),
-                        message_system_attribute_names: Some(vec!["All".to_owned()]),
-                        message_attribute_names: Some(vec!["All".to_owned()]),
-                        ..Default::default()
-                    },
-                )
-                .await;
-            let messages = match received {
-                Ok(result) => result.messages.unwrap_or_default(),
-                Err(_) => {
-                    // The queue is gone or not there yet: look again later.
-                    self.clock.sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
+            let Some(first) = receive(&sqs, &sqs_ctx, &url, batch_size, 20).await else {
+                // The queue is gone or not there yet: look again later.
+                self.clock.sleep(Duration::from_secs(1)).await;
+                continue;
             };
-            if messages.is_empty() {
+            if first.is_empty() {
                 continue;
             }
+            let messages = self
+                .gather(
+                    &sqs,
+                    &sqs_ctx,
+                    &url,
+                    first,
+                    batch_size,
+                    Duration::from_secs(window),
+                )
+                .await;
             let failed = self
                 .deliver_batch(&lambda_ctx, &mapping, &arn, &messages, report_failures)
                 .await;
@@ -341,18 +347,41 @@ impl Lambda {
                     receipt_handle: m.receipt_handle.clone().unwrap_or_default(),
                 })
                 .collect();
-            if !done.is_empty() {
-                let _ = sqs
-                    .delete_message_batch(
-                        &sqs_ctx,
-                        DeleteMessageBatchRequest {
-                            queue_url: url.clone(),
-                            entries: done,
-                        },
-                    )
-                    .await;
+            // DeleteMessageBatch takes ten at a time.
+            for entries in done.chunks(10) {
+                let input = DeleteMessageBatchRequest {
+                    queue_url: url.clone(),
+                    entries: entries.to_vec(),
+                };
+                let _ = sqs.delete_message_batch(&sqs_ctx, input).await;
             }
         }
+    }
+
+    /// With a batching window, receives more until the batch is full or the
+    /// window (on the nimbus clock) has passed since the first message.
+    async fn gather(
+        &self,
+        sqs: &SqsClient,
+        ctx: &RequestContext,
+        url: &str,
+        mut messages: Vec<Message>,
+        batch_size: usize,
+        window: Duration,
+    ) -> Vec<Message> {
+        let deadline = self.clock.now() + window;
+        while messages.len() < batch_size {
+            let left = deadline.duration_since(self.clock.now()).unwrap_or_default();
+            if left.is_zero() {
+                break;
+            }
+            let wait = i32::try_from(left.as_secs().clamp(1, 20)).unwrap_or(1);
+            match receive(sqs, ctx, url, batch_size - messages.len(), wait).await {
+                Some(more) => messages.extend(more),
+                None => break,
+            }
+        }
+        messages
     }
 
     /// Invokes the function with a batch; the ids of the messages that
@@ -405,6 +434,29 @@ impl Lambda {
                 .unwrap_or_default(),
         )
     }
+}
+
+/// One ReceiveMessage of up to `wanted` (ten at most) messages; `None`
+/// when the queue cannot be read.
+async fn receive(
+    sqs: &SqsClient,
+    ctx: &RequestContext,
+    url: &str,
+    wanted: usize,
+    wait: i32,
+) -> Option<Vec<Message>> {
+    let input = ReceiveMessageRequest {
+        queue_url: url.to_owned(),
+        max_number_of_messages: Some(i32::try_from(wanted.clamp(1, 10)).unwrap_or(10)),
+        wait_time_seconds: Some(wait),
+        message_system_attribute_names: Some(vec!["All".to_owned()]),
+        message_attribute_names: Some(vec!["All".to_owned()]),
+        ..Default::default()
+    };
+    sqs.receive_message(ctx, input)
+        .await
+        .ok()
+        .map(|result| result.messages.unwrap_or_default())
 }
 
 /// The event Lambda sends for a batch of SQS messages.

@@ -25,6 +25,7 @@ mod functions;
 mod invoke;
 mod layers;
 mod log_shipping;
+mod mapping_updates;
 mod names;
 mod permissions;
 mod pool;
@@ -512,6 +513,14 @@ impl LambdaApi for Lambda {
         input: DeleteLayerVersionRequest,
     ) -> Result<(), AwsError> {
         Lambda::delete_layer_version(self, ctx, input).await
+    }
+
+    async fn update_event_source_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateEventSourceMappingRequest,
+    ) -> Result<EventSourceMappingConfiguration, AwsError> {
+        Lambda::update_event_source_mapping(self, ctx, input).await
     }
 
     async fn list_functions(
