@@ -539,6 +539,8 @@ def test_a_functions_output_lands_in_its_log_group_with_lambdas_lines(awslambda,
 
     assert wait_for(lambda: sum(m.startswith("REPORT") for m in messages()) == 2, 20)
     lines = messages()
+    init = lines.pop(0)
+    assert init.startswith("INIT_START Runtime Version: python:3.11.v1\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:")
     request_id = first["ResponseMetadata"]["RequestId"]
     assert lines[:4] == [
         f"START RequestId: {request_id} Version: $LATEST\n",
@@ -548,9 +550,30 @@ def test_a_functions_output_lands_in_its_log_group_with_lambdas_lines(awslambda,
     ]
     assert lines[3].startswith(f"REPORT RequestId: {request_id}\tDuration: ") and lines[3].endswith("\t\n")
     assert "Memory Size: 128 MB" in lines[3] and "hello 2\n" in lines
+    # The environment's first REPORT says how long its init took; the next does not.
+    reports = [line for line in lines if line.startswith("REPORT")]
+    assert re.search(r"\tInit Duration: \d+\.\d\d ms\t\n$", reports[0]) and "Init Duration" not in reports[1]
     # One warm environment wrote both invocations: one stream, named as Lambda names it.
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert len(streams) == 1
     assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", streams[0]["logStreamName"])
     found = aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", '"hello 2"').json()
     assert [e["message"] for e in found["events"]] == ["hello 2\n"]
+
+
+def test_a_function_over_its_memory_size_is_ended_with_lambdas_error(awslambda):
+    code = python_function(
+        "import time\ndef lambda_handler(event, context):\n"
+        "    if event.get('grow'):\n        hog = b'x' * (200 * 1024 * 1024)\n        time.sleep(0.5)\n"
+        "    return 'ok'\n"
+    )
+    name = create(awslambda, code, MemorySize=128, Timeout=10)
+    response, error = invoke(awslambda, name, {"grow": True}, LogType="Tail")
+    assert response["FunctionError"] == "Unhandled" and error["errorType"] == "Runtime.OutOfMemory"
+    assert error["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
+    assert "Status: error\tError Type: Runtime.OutOfMemory" in base64.b64decode(response["LogResult"]).decode()
+    response, result = invoke(awslambda, name, {}, LogType="Tail")
+    assert result == "ok"
+    report = next(line for line in base64.b64decode(response["LogResult"]).decode().splitlines() if line.startswith("REPORT"))
+    used = int(re.search(r"Max Memory Used: (\d+) MB", report).group(1))
+    assert 5 < used < 128, report

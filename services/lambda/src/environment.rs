@@ -25,6 +25,8 @@ pub struct Spec {
     pub log: Option<LogSink>,
     /// When the execution role's session it was given ends.
     pub credentials_expire: Option<std::time::SystemTime>,
+    /// The function's MemorySize: a runtime holding more is ended.
+    pub memory_mb: Option<u64>,
 }
 
 /// How an invocation ended, seen from outside the runtime.
@@ -33,6 +35,9 @@ pub enum Ended {
     Reported(Outcome),
     /// The deadline passed; the environment was ended.
     TimedOut,
+    /// The runtime held more memory than the function's MemorySize; the
+    /// environment was ended.
+    OutOfMemory,
     /// The process exited (or failed to initialise) before answering.
     Exited {
         init_error: Option<Outcome>,
@@ -49,6 +54,10 @@ pub struct Environment {
     log: Arc<Mutex<Vec<String>>>,
     sink: Option<LogSink>,
     credentials_expire: Option<std::time::SystemTime>,
+    memory_mb: Option<u64>,
+    started: std::time::Instant,
+    /// Whether an invocation's REPORT has said how long init took.
+    init_reported: std::sync::atomic::AtomicBool,
     /// Set once the environment is ended: it is not alive even before its
     /// process has been seen to exit.
     ended: std::sync::atomic::AtomicBool,
@@ -56,6 +65,7 @@ pub struct Environment {
 
 impl Environment {
     pub async fn start(spec: Spec) -> Result<Environment, String> {
+        let started = std::time::Instant::now();
         let (api, invocations) = RuntimeApi::start()
             .await
             .map_err(|e| format!("cannot serve the Runtime API: {e}"))?;
@@ -104,8 +114,37 @@ impl Environment {
             log,
             sink: spec.log,
             credentials_expire: spec.credentials_expire,
+            memory_mb: spec.memory_mb,
+            started,
+            init_reported: std::sync::atomic::AtomicBool::new(false),
             ended: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// How long the runtime took to initialise, told once (the first
+    /// invocation's REPORT line carries it).
+    pub fn init_duration(&self) -> Option<Duration> {
+        let polled = self.api.first_poll()?;
+        let first = !self.init_reported.swap(true, std::sync::atomic::Ordering::AcqRel);
+        first.then(|| polled.duration_since(self.started))
+    }
+
+    /// Returns once the runtime holds more than the function's MemorySize.
+    async fn memory_exceeded(&self) {
+        match self.memory_mb {
+            Some(limit) if self.process_group > 0 => crate::memory::exceeded(self.process_group, limit).await,
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// The most memory the runtime has held, in MB; an environment that
+    /// went past its MemorySize is ended (as Lambda's would have been).
+    pub fn peak_memory(&self) -> Option<u64> {
+        let peak = crate::memory::peak_mb(self.process_group)?;
+        if self.memory_mb.is_some_and(|limit| peak > limit) {
+            self.end();
+        }
+        Some(peak)
     }
 
     /// Whether its credentials still have a while left at `now` (or it has
@@ -149,6 +188,10 @@ impl Environment {
             () = clock.sleep(timeout) => {
                 self.end();
                 Ended::TimedOut
+            }
+            () = self.memory_exceeded() => {
+                self.end();
+                Ended::OutOfMemory
             }
         }
     }

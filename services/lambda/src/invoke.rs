@@ -114,7 +114,23 @@ impl Lambda {
             .await;
         let elapsed = started.elapsed();
         let memory = config.memory_size.unwrap_or(128);
-        let closing = closing_lines(&request_id, elapsed, memory, &ended, timeout_secs);
+        let peak = environment.peak_memory();
+        // Past its MemorySize between two looks: Lambda would have ended it.
+        let over = peak.is_some_and(|peak| peak > u64::try_from(memory).unwrap_or(u64::MAX));
+        let ended = if over { Ended::OutOfMemory } else { ended };
+        let used = peak.map_or_else(
+            || i64::from(memory),
+            |peak| i64::try_from(peak).unwrap_or(i64::MAX),
+        );
+        let init = environment.init_duration();
+        let report = Report {
+            elapsed,
+            memory,
+            used,
+            init,
+            timeout_secs,
+        };
+        let closing = closing_lines(&request_id, &report, &ended);
         let tail = input.log_type.as_deref() == Some("Tail");
         let lines = match tail {
             true => environment.log_lines().await,
@@ -163,15 +179,18 @@ impl Lambda {
             add_layer_paths(&mut variables, &layers, &runtime);
         }
         let log = self.shipper.get().map(|shipper| shipper.sink(destination));
-        Environment::start(Spec {
+        let environment = Environment::start(Spec {
             launch,
             task_root,
             variables,
             log,
             credentials_expire: credentials.map(|c| c.expires),
+            memory_mb: config.memory_size.and_then(|mb| u64::try_from(mb).ok()),
         })
         .await
-        .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))
+        .map_err(|reason| errors::service(format!("the function's environment could not start: {reason}")))?;
+        environment.log_line(&init_start_line(config));
+        Ok(environment)
     }
 
     /// The function's variables, then the ones Lambda reserves.
@@ -268,6 +287,10 @@ fn shape(ended: &Ended, request_id: &str, timeout_secs: u64) -> (Bytes, Option<S
     match ended {
         Ended::Reported(Outcome::Response(body)) => (body.clone(), None),
         Ended::Reported(Outcome::Error { body, .. }) => (body.clone(), Some("Unhandled".to_owned())),
+        Ended::OutOfMemory => failure(
+            "Runtime.OutOfMemory",
+            format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+        ),
         Ended::TimedOut => failure(
             "Sandbox.Timedout",
             format!("RequestId: {request_id} Error: Task timed out after {timeout_secs}.00 seconds"),
@@ -346,34 +369,63 @@ fn add_layer_paths(variables: &mut Vec<(String, String)>, layers: &[std::path::P
     }
 }
 
+/// `INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: ...`.
+fn init_start_line(config: &FunctionConfiguration) -> String {
+    let runtime = config.runtime.as_deref().unwrap_or_default();
+    let split = runtime
+        .find(|c: char| c.is_ascii_digit() || c == '.')
+        .unwrap_or(runtime.len());
+    let (family, version) = runtime.split_at(split);
+    let version = version.trim_start_matches('.').trim_end_matches(".x");
+    let arn = config
+        .runtime_version_config
+        .as_ref()
+        .and_then(|c| c.runtime_version_arn.clone())
+        .unwrap_or_default();
+    format!("INIT_START Runtime Version: {family}:{version}.v1\tRuntime Version ARN: {arn}")
+}
+
 fn start_line(request_id: &str, version: &str) -> String {
     format!("START RequestId: {request_id} Version: {version}")
 }
 
 /// What Lambda writes after an invocation: the timeout notice, END and
 /// REPORT.
-fn closing_lines(
-    request_id: &str,
+/// What the REPORT line says of an invocation.
+struct Report {
     elapsed: Duration,
+    /// The function's MemorySize, and the most its runtime held (MB).
     memory: i32,
-    ended: &Ended,
+    used: i64,
+    /// On an environment's first invocation, how long its init took.
+    init: Option<Duration>,
     timeout_secs: u64,
-) -> Vec<String> {
+}
+
+fn closing_lines(request_id: &str, report: &Report, ended: &Ended) -> Vec<String> {
     let mut lines = Vec::new();
     if matches!(ended, Ended::TimedOut) {
         lines.push(format!(
-            "{request_id} Task timed out after {timeout_secs}.00 seconds"
+            "{request_id} Task timed out after {}.00 seconds",
+            report.timeout_secs
         ));
     }
-    let millis = elapsed.as_secs_f64() * 1000.0;
+    let millis = report.elapsed.as_secs_f64() * 1000.0;
     lines.push(format!("END RequestId: {request_id}"));
+    let init = report
+        .init
+        .map(|init| format!("Init Duration: {:.2} ms\t", init.as_secs_f64() * 1000.0))
+        .unwrap_or_default();
     let status = match ended {
         Ended::TimedOut => "Status: timeout\t",
+        Ended::OutOfMemory => "Status: error\tError Type: Runtime.OutOfMemory\t",
         _ => "",
     };
     lines.push(format!(
-        "REPORT RequestId: {request_id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory} MB\tMax Memory Used: {memory} MB\t{status}",
-        millis.ceil() as u64
+        "REPORT RequestId: {request_id}\tDuration: {millis:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t{init}{status}",
+        millis.ceil() as u64,
+        report.memory,
+        report.used
     ));
     lines
 }

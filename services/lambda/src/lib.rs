@@ -26,6 +26,7 @@ mod invoke;
 mod layers;
 mod log_shipping;
 mod mapping_updates;
+mod memory;
 mod names;
 mod permissions;
 mod pool;

@@ -47,6 +47,8 @@ struct Shared {
     current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
     /// What the runtime reported through /runtime/init/error.
     init_error: Mutex<Option<Outcome>>,
+    /// When the runtime first asked for an invocation: its init was done.
+    first_poll: std::sync::OnceLock<std::time::Instant>,
 }
 
 /// A running Runtime API: its address, the queue it serves from, and what
@@ -67,6 +69,7 @@ impl RuntimeApi {
             queue: tokio::sync::Mutex::new(queue),
             current: Mutex::new(None),
             init_error: Mutex::new(None),
+            first_poll: std::sync::OnceLock::new(),
         });
         let served = Arc::clone(&shared);
         let server = tokio::spawn(async move {
@@ -88,6 +91,11 @@ impl RuntimeApi {
             },
             sender,
         ))
+    }
+
+    /// When the runtime first asked for an invocation, if it has.
+    pub fn first_poll(&self) -> Option<std::time::Instant> {
+        self.shared.first_poll.get().copied()
     }
 
     /// The error the runtime reported while initialising, if it did.
@@ -154,6 +162,7 @@ async fn serve(shared: Arc<Shared>, request: http::Request<Incoming>) -> Result<
 
 /// Waits for the next invocation and hands it to the runtime.
 async fn next(shared: &Shared) -> Reply {
+    let _ = shared.first_poll.set(std::time::Instant::now());
     let invocation = shared.queue.lock().await.recv().await;
     let Some(invocation) = invocation else {
         return reply(

@@ -31,6 +31,7 @@ async fn silent_environment(dir: &std::path::Path) -> crate::environment::Enviro
         variables: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
         log: None,
         credentials_expire: None,
+        memory_mb: None,
     })
     .await
     .unwrap()
