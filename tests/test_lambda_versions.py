@@ -5,6 +5,7 @@ for what cannot be done."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -191,3 +192,30 @@ def test_versions_and_aliases_survive_kill_9(launch_nimbus, tmp_path):
     restarted = client_for(launch_nimbus("--data-dir", str(tmp_path), ephemeral=False).url, "lambda")
     assert json.loads(restarted.invoke(FunctionName=name, Qualifier="stable")["Payload"].read()) == "old"
     assert json.loads(restarted.invoke(FunctionName=name)["Payload"].read()) == "new"
+
+
+def test_provisioned_concurrency_keeps_a_version_warm(awslambda):
+    name = create(awslambda, python_function("import os\ndef lambda_handler(e, c):\n    return os.getpid()\n"))
+    awslambda.publish_version(FunctionName=name)
+    awslambda.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    with pytest.raises(ClientError) as caught:
+        awslambda.put_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=2)
+    assert caught.value.response["Error"]["Message"] == "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+    put = awslambda.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=2)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (put["Status"], put["RequestedProvisionedConcurrentExecutions"], put["AvailableProvisionedConcurrentExecutions"]) == ("IN_PROGRESS", 2, 0)
+    ready = wait_for(lambda: awslambda.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")["Status"] == "READY", 20)
+    assert ready
+    got = awslambda.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert (got["AvailableProvisionedConcurrentExecutions"], got["AllocatedProvisionedConcurrentExecutions"]) == (2, 2)
+    # The first invocation finds an environment already started: no init in its log.
+    response, _ = invoke(awslambda, name, {}, Qualifier="live", LogType="Tail")
+    report = base64.b64decode(response["LogResult"]).decode()
+    assert "REPORT" in report and "Init Duration" not in report
+    listed = awslambda.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+    assert [c["FunctionArn"] for c in listed] == [arn(name, "live")]
+    assert awslambda.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("ProvisionedConcurrencyConfigNotFoundException", 404)

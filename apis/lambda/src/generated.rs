@@ -384,6 +384,14 @@ pub struct DeleteLayerVersionRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteProvisionedConcurrencyConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier")]
+    pub qualifier: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DestinationConfig {
     #[serde(rename = "OnSuccess", skip_serializing_if = "Option::is_none")]
     pub on_success: Option<OnSuccess>,
@@ -871,6 +879,39 @@ pub struct GetPolicyResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetProvisionedConcurrencyConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier")]
+    pub qualifier: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetProvisionedConcurrencyConfigResponse {
+    #[serde(
+        rename = "RequestedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AvailableProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AllocatedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allocated_provisioned_concurrent_executions: Option<i32>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "StatusReason", skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(rename = "LastModified", skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageConfig {
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Vec<String>>,
@@ -1182,6 +1223,27 @@ pub struct ListLayersResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListProvisionedConcurrencyConfigsRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListProvisionedConcurrencyConfigsResponse {
+    #[serde(
+        rename = "ProvisionedConcurrencyConfigs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioned_concurrency_configs: Option<Vec<ProvisionedConcurrencyConfigListItem>>,
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListTagsRequest {
     #[serde(rename = "Resource")]
     pub resource: String,
@@ -1233,6 +1295,33 @@ pub struct OnFailure {
 pub struct OnSuccess {
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionedConcurrencyConfigListItem {
+    #[serde(rename = "FunctionArn", skip_serializing_if = "Option::is_none")]
+    pub function_arn: Option<String>,
+    #[serde(
+        rename = "RequestedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AvailableProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AllocatedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allocated_provisioned_concurrent_executions: Option<i32>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "StatusReason", skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(rename = "LastModified", skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1317,6 +1406,41 @@ pub struct PutFunctionEventInvokeConfigRequest {
     pub maximum_event_age_in_seconds: Option<i32>,
     #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
     pub destination_config: Option<DestinationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutProvisionedConcurrencyConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "Qualifier")]
+    pub qualifier: String,
+    #[serde(rename = "ProvisionedConcurrentExecutions")]
+    pub provisioned_concurrent_executions: i32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutProvisionedConcurrencyConfigResponse {
+    #[serde(
+        rename = "RequestedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AvailableProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_provisioned_concurrent_executions: Option<i32>,
+    #[serde(
+        rename = "AllocatedProvisionedConcurrentExecutions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allocated_provisioned_concurrent_executions: Option<i32>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "StatusReason", skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(rename = "LastModified", skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1832,6 +1956,20 @@ impl Input for DeleteLayerVersionRequest {
     }
 }
 
+impl Input for DeleteProvisionedConcurrencyConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: Some(self.qualifier.as_str()),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetAccountSettingsRequest {}
 
 impl Input for GetAliasRequest {
@@ -1974,6 +2112,20 @@ impl Input for GetPolicyRequest {
     }
 }
 
+impl Input for GetProvisionedConcurrencyConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: Some(self.qualifier.as_str()),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for InvocationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2037,6 +2189,20 @@ impl Input for ListFunctionsRequest {}
 impl Input for ListLayerVersionsRequest {}
 
 impl Input for ListLayersRequest {}
+
+impl Input for ListProvisionedConcurrencyConfigsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for ListTagsRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2114,6 +2280,20 @@ impl Input for PutFunctionEventInvokeConfigRequest {
             kind: "function",
             value: &self.function_name,
             qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for PutProvisionedConcurrencyConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: Some(self.qualifier.as_str()),
             detail: None,
         })]
         .into_iter()
@@ -2296,6 +2476,8 @@ impl Output for GetLayerVersionResponse {}
 
 impl Output for GetPolicyResponse {}
 
+impl Output for GetProvisionedConcurrencyConfigResponse {}
+
 impl Output for InvocationResponse {}
 
 impl Output for ListAliasesResponse {}
@@ -2312,11 +2494,15 @@ impl Output for ListLayerVersionsResponse {}
 
 impl Output for ListLayersResponse {}
 
+impl Output for ListProvisionedConcurrencyConfigsResponse {}
+
 impl Output for ListTagsResponse {}
 
 impl Output for ListVersionsByFunctionResponse {}
 
 impl Output for PublishLayerVersionResponse {}
+
+impl Output for PutProvisionedConcurrencyConfigResponse {}
 
 impl Output for UpdateFunctionUrlConfigResponse {}
 
@@ -2336,6 +2522,7 @@ pub mod ops {
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const DELETE_FUNCTION_URL_CONFIG: OperationId = OperationId(17);
     pub const DELETE_LAYER_VERSION: OperationId = OperationId(18);
+    pub const DELETE_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(19);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_ALIAS: OperationId = OperationId(21);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
@@ -2347,6 +2534,7 @@ pub mod ops {
     pub const GET_LAYER_VERSION: OperationId = OperationId(36);
     pub const GET_LAYER_VERSION_BY_ARN: OperationId = OperationId(37);
     pub const GET_POLICY: OperationId = OperationId(39);
+    pub const GET_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(40);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_ALIASES: OperationId = OperationId(45);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
@@ -2355,12 +2543,14 @@ pub mod ops {
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
     pub const LIST_LAYER_VERSIONS: OperationId = OperationId(55);
     pub const LIST_LAYERS: OperationId = OperationId(56);
+    pub const LIST_PROVISIONED_CONCURRENCY_CONFIGS: OperationId = OperationId(57);
     pub const LIST_TAGS: OperationId = OperationId(58);
     pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
     pub const PUBLISH_LAYER_VERSION: OperationId = OperationId(60);
     pub const PUBLISH_VERSION: OperationId = OperationId(61);
     pub const PUT_FUNCTION_CONCURRENCY: OperationId = OperationId(63);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
+    pub const PUT_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(67);
     pub const REMOVE_PERMISSION: OperationId = OperationId(70);
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
@@ -2387,6 +2577,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::DELETE_FUNCTION_URL_CONFIG => Some("lambda:DeleteFunctionUrlConfig"),
         ops::DELETE_LAYER_VERSION => Some("lambda:DeleteLayerVersion"),
+        ops::DELETE_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:DeleteProvisionedConcurrencyConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_ALIAS => Some("lambda:GetAlias"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
@@ -2398,6 +2589,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_LAYER_VERSION => Some("lambda:GetLayerVersion"),
         ops::GET_LAYER_VERSION_BY_ARN => Some("lambda:GetLayerVersion"),
         ops::GET_POLICY => Some("lambda:GetPolicy"),
+        ops::GET_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:GetProvisionedConcurrencyConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
@@ -2406,12 +2598,14 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
         ops::LIST_LAYER_VERSIONS => Some("lambda:ListLayerVersions"),
         ops::LIST_LAYERS => Some("lambda:ListLayers"),
+        ops::LIST_PROVISIONED_CONCURRENCY_CONFIGS => Some("lambda:ListProvisionedConcurrencyConfigs"),
         ops::LIST_TAGS => Some("lambda:ListTags"),
         ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
         ops::PUBLISH_LAYER_VERSION => Some("lambda:PublishLayerVersion"),
         ops::PUBLISH_VERSION => Some("lambda:PublishVersion"),
         ops::PUT_FUNCTION_CONCURRENCY => Some("lambda:PutFunctionConcurrency"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
+        ops::PUT_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:PutProvisionedConcurrencyConfig"),
         ops::REMOVE_PERMISSION => Some("lambda:RemovePermission"),
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
@@ -2553,6 +2747,21 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteLayerVersion")) }
     }
 
+    /// `DeleteProvisionedConcurrencyConfig`.
+    fn delete_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteProvisionedConcurrencyConfigRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DeleteProvisionedConcurrencyConfig",
+            ))
+        }
+    }
+
     /// `GetAccountSettings`.
     fn get_account_settings(
         &self,
@@ -2663,6 +2872,21 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetPolicy")) }
     }
 
+    /// `GetProvisionedConcurrencyConfig`.
+    fn get_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetProvisionedConcurrencyConfigRequest,
+    ) -> impl Future<Output = Result<GetProvisionedConcurrencyConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "GetProvisionedConcurrencyConfig",
+            ))
+        }
+    }
+
     /// `Invoke`.
     fn invoke(
         &self,
@@ -2748,6 +2972,21 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListLayers")) }
     }
 
+    /// `ListProvisionedConcurrencyConfigs`.
+    fn list_provisioned_concurrency_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListProvisionedConcurrencyConfigsRequest,
+    ) -> impl Future<Output = Result<ListProvisionedConcurrencyConfigsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "ListProvisionedConcurrencyConfigs",
+            ))
+        }
+    }
+
     /// `ListTags`.
     fn list_tags(
         &self,
@@ -2806,6 +3045,21 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<FunctionEventInvokeConfig, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "PutFunctionEventInvokeConfig")) }
+    }
+
+    /// `PutProvisionedConcurrencyConfig`.
+    fn put_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutProvisionedConcurrencyConfigRequest,
+    ) -> impl Future<Output = Result<PutProvisionedConcurrencyConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "PutProvisionedConcurrencyConfig",
+            ))
+        }
     }
 
     /// `RemovePermission`.
@@ -2987,6 +3241,12 @@ where
                 ops::DELETE_LAYER_VERSION => {
                     serve(call, &guard, |input| api.delete_layer_version(ctx, input)).await
                 }
+                ops::DELETE_PROVISIONED_CONCURRENCY_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.delete_provisioned_concurrency_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::GET_ACCOUNT_SETTINGS => {
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
                 }
@@ -3017,6 +3277,12 @@ where
                     serve(call, &guard, |input| api.get_layer_version_by_arn(ctx, input)).await
                 }
                 ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
+                ops::GET_PROVISIONED_CONCURRENCY_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.get_provisioned_concurrency_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
                 ops::LIST_EVENT_SOURCE_MAPPINGS => {
@@ -3036,6 +3302,12 @@ where
                     serve(call, &guard, |input| api.list_layer_versions(ctx, input)).await
                 }
                 ops::LIST_LAYERS => serve(call, &guard, |input| api.list_layers(ctx, input)).await,
+                ops::LIST_PROVISIONED_CONCURRENCY_CONFIGS => {
+                    serve(call, &guard, |input| {
+                        api.list_provisioned_concurrency_configs(ctx, input)
+                    })
+                    .await
+                }
                 ops::LIST_TAGS => serve(call, &guard, |input| api.list_tags(ctx, input)).await,
                 ops::LIST_VERSIONS_BY_FUNCTION => {
                     serve(call, &guard, |input| api.list_versions_by_function(ctx, input)).await
@@ -3050,6 +3322,12 @@ where
                 ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => {
                     serve(call, &guard, |input| {
                         api.put_function_event_invoke_config(ctx, input)
+                    })
+                    .await
+                }
+                ops::PUT_PROVISIONED_CONCURRENCY_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.put_provisioned_concurrency_config(ctx, input)
                     })
                     .await
                 }
@@ -3295,6 +3573,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteProvisionedConcurrencyConfig`.
+    pub async fn delete_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteProvisionedConcurrencyConfigRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_PROVISIONED_CONCURRENCY_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetAccountSettings`.
     pub async fn get_account_settings(
         &self,
@@ -3405,6 +3693,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetProvisionedConcurrencyConfig`.
+    pub async fn get_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetProvisionedConcurrencyConfigRequest,
+    ) -> Result<GetProvisionedConcurrencyConfigResponse, AwsError> {
+        let call = Call::typed(ops::GET_PROVISIONED_CONCURRENCY_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `Invoke`.
     pub async fn invoke(
         &self,
@@ -3485,6 +3783,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListProvisionedConcurrencyConfigs`.
+    pub async fn list_provisioned_concurrency_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListProvisionedConcurrencyConfigsRequest,
+    ) -> Result<ListProvisionedConcurrencyConfigsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_PROVISIONED_CONCURRENCY_CONFIGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListTags`.
     pub async fn list_tags(
         &self,
@@ -3542,6 +3850,16 @@ impl LambdaClient {
         input: PutFunctionEventInvokeConfigRequest,
     ) -> Result<FunctionEventInvokeConfig, AwsError> {
         let call = Call::typed(ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `PutProvisionedConcurrencyConfig`.
+    pub async fn put_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutProvisionedConcurrencyConfigRequest,
+    ) -> Result<PutProvisionedConcurrencyConfigResponse, AwsError> {
+        let call = Call::typed(ops::PUT_PROVISIONED_CONCURRENCY_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3680,6 +3998,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.delete_layer_version(ctx, Default::default()).await) {
         missing.push("DeleteLayerVersion");
     }
+    if not_implemented(
+        &api.delete_provisioned_concurrency_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DeleteProvisionedConcurrencyConfig");
+    }
     if not_implemented(&api.get_account_settings(ctx, Default::default()).await) {
         missing.push("GetAccountSettings");
     }
@@ -3716,6 +4040,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_policy(ctx, Default::default()).await) {
         missing.push("GetPolicy");
     }
+    if not_implemented(
+        &api.get_provisioned_concurrency_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("GetProvisionedConcurrencyConfig");
+    }
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
     }
@@ -3743,6 +4073,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.list_layers(ctx, Default::default()).await) {
         missing.push("ListLayers");
     }
+    if not_implemented(
+        &api.list_provisioned_concurrency_configs(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("ListProvisionedConcurrencyConfigs");
+    }
     if not_implemented(&api.list_tags(ctx, Default::default()).await) {
         missing.push("ListTags");
     }
@@ -3763,6 +4099,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("PutFunctionEventInvokeConfig");
+    }
+    if not_implemented(
+        &api.put_provisioned_concurrency_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("PutProvisionedConcurrencyConfig");
     }
     if not_implemented(&api.remove_permission(ctx, Default::default()).await) {
         missing.push("RemovePermission");

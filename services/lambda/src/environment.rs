@@ -15,6 +15,9 @@ use crate::log_shipping::LogSink;
 use crate::runtime_api::{Invocation, Outcome, RuntimeApi};
 use crate::runtimes::Launch;
 
+/// How long a reading of the runtime's memory high-water mark is used.
+const PEAK_FRESH_FOR: Duration = Duration::from_millis(100);
+
 /// What an environment is started with.
 pub struct Spec {
     pub launch: Launch,
@@ -56,6 +59,8 @@ pub struct Environment {
     credentials_expire: Option<std::time::SystemTime>,
     memory_mb: Option<u64>,
     started: std::time::Instant,
+    /// The runtime's memory high-water mark as last read, and when.
+    last_peak: Mutex<Option<(std::time::Instant, u64)>>,
     /// Whether an invocation's REPORT has said how long init took.
     init_reported: std::sync::atomic::AtomicBool,
     /// Set once the environment is ended: it is not alive even before its
@@ -116,6 +121,7 @@ impl Environment {
             credentials_expire: spec.credentials_expire,
             memory_mb: spec.memory_mb,
             started,
+            last_peak: Mutex::new(None),
             init_reported: std::sync::atomic::AtomicBool::new(false),
             ended: std::sync::atomic::AtomicBool::new(false),
         })
@@ -129,6 +135,13 @@ impl Environment {
         first.then(|| polled.duration_since(self.started))
     }
 
+    /// An environment started ahead of demand (provisioned concurrency): its
+    /// invocations' REPORT lines carry no init.
+    pub fn started_ahead(&self) {
+        self.init_reported
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Returns once the runtime holds more than the function's MemorySize.
     async fn memory_exceeded(&self) {
         match self.memory_mb {
@@ -139,8 +152,20 @@ impl Environment {
 
     /// The most memory the runtime has held, in MB; an environment that
     /// went past its MemorySize is ended (as Lambda's would have been).
+    /// Read from /proc at most every [`PEAK_FRESH_FOR`]: a busy environment
+    /// answers thousands of invocations a second, and the high-water mark
+    /// only grows.
     pub fn peak_memory(&self) -> Option<u64> {
-        let peak = crate::memory::peak_mb(self.process_group)?;
+        let now = std::time::Instant::now();
+        let mut last = self.last_peak.lock().ok()?;
+        let peak = match *last {
+            Some((read, peak)) if now.duration_since(read) < PEAK_FRESH_FOR => peak,
+            _ => {
+                let peak = crate::memory::peak_mb(self.process_group)?;
+                *last = Some((now, peak));
+                peak
+            }
+        };
         if self.memory_mb.is_some_and(|limit| peak > limit) {
             self.end();
         }

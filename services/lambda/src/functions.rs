@@ -389,6 +389,7 @@ impl Lambda {
                 table.delete_prefix(&aliases_prefix(&name))?;
                 table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
                 table.delete_prefix(&crate::permissions::policies_prefix(&name))?;
+                table.delete_prefix(format!("provisioned/{name}/").as_bytes())?;
                 let mut url_ids = Vec::new();
                 for entry in table.scan(&crate::function_urls::urls_prefix(&name))? {
                     url_ids.push(entry?.decode::<crate::function_urls::UrlRecord>()?.id);

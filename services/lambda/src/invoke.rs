@@ -156,7 +156,7 @@ impl Lambda {
         })
     }
 
-    async fn start_environment(
+    pub(crate) async fn start_environment(
         &self,
         ctx: &RequestContext,
         record: &FunctionRecord,

@@ -30,6 +30,7 @@ mod memory;
 mod names;
 mod permissions;
 mod pool;
+mod provisioned;
 mod records;
 mod runtime_api;
 mod runtimes;
@@ -522,6 +523,38 @@ impl LambdaApi for Lambda {
         input: UpdateEventSourceMappingRequest,
     ) -> Result<EventSourceMappingConfiguration, AwsError> {
         Lambda::update_event_source_mapping(self, ctx, input).await
+    }
+
+    async fn put_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutProvisionedConcurrencyConfigRequest,
+    ) -> Result<PutProvisionedConcurrencyConfigResponse, AwsError> {
+        Lambda::put_provisioned_concurrency_config(self, ctx, input).await
+    }
+
+    async fn get_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetProvisionedConcurrencyConfigRequest,
+    ) -> Result<GetProvisionedConcurrencyConfigResponse, AwsError> {
+        Lambda::get_provisioned_concurrency_config(self, ctx, input).await
+    }
+
+    async fn delete_provisioned_concurrency_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteProvisionedConcurrencyConfigRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_provisioned_concurrency_config(self, ctx, input).await
+    }
+
+    async fn list_provisioned_concurrency_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListProvisionedConcurrencyConfigsRequest,
+    ) -> Result<ListProvisionedConcurrencyConfigsResponse, AwsError> {
+        Lambda::list_provisioned_concurrency_configs(self, ctx, input).await
     }
 
     async fn list_functions(

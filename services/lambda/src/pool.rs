@@ -20,6 +20,9 @@ struct Idle {
 struct Slot {
     revision: String,
     idle: Vec<Idle>,
+    /// How many idle environments stay past the idle time (provisioned
+    /// concurrency).
+    keep: usize,
 }
 
 #[derive(Default)]
@@ -82,7 +85,21 @@ impl Pool {
         }
     }
 
-    /// Ends environments idle for `idle` or longer; how many ended.
+    /// Keeps `count` idle environments of a revision warm past the idle
+    /// time (0: none).
+    pub fn keep_warm(&self, function: &str, revision: &str, count: usize) {
+        if let Ok(mut slots) = self.slots.lock() {
+            let slot = slots.entry(function.to_owned()).or_default();
+            if slot.revision != revision {
+                slot.idle.clear();
+                slot.revision = revision.to_owned();
+            }
+            slot.keep = count;
+        }
+    }
+
+    /// Ends environments idle for `idle` or longer (but the ones a slot
+    /// keeps warm); how many ended.
     pub fn reap(&self, now: SystemTime, idle: Duration) -> usize {
         let Ok(mut slots) = self.slots.lock() else {
             return 0;
@@ -90,8 +107,14 @@ impl Pool {
         let mut ended = 0;
         for slot in slots.values_mut() {
             let before = slot.idle.len();
+            let mut kept = 0;
+            // The most recently used first: those stay warm.
+            slot.idle.sort_by_key(|env| std::cmp::Reverse(env.since));
             slot.idle.retain(|env| {
-                now.duration_since(env.since).unwrap_or_default() < idle && env.environment.alive()
+                let fresh = now.duration_since(env.since).unwrap_or_default() < idle;
+                let keep = env.environment.alive() && (fresh || kept < slot.keep);
+                kept += usize::from(keep);
+                keep
             });
             ended += before - slot.idle.len();
         }

@@ -285,3 +285,33 @@ async fn an_event_older_than_its_maximum_age_is_not_retried_but_recorded() {
     assert!(attempts_become(&attempts, 2).await);
     let _ = std::fs::remove_file(attempts);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environments_kept_warm_outlive_the_idle_time() {
+    let dir = std::env::temp_dir().join(format!("nimbus-lambda-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let clock = TestClock::new();
+    let pool = crate::pool::Pool::default();
+    let idle = crate::pool::DEFAULT_IDLE;
+    pool.keep_warm("f:1", "rev", 1);
+    let first = Arc::new(silent_environment(&dir).await);
+    let second = Arc::new(silent_environment(&dir).await);
+    pool.give_back("f:1", "rev", Arc::clone(&first), clock.now());
+    pool.give_back(
+        "f:1",
+        "rev",
+        Arc::clone(&second),
+        clock.now() + std::time::Duration::from_secs(1),
+    );
+    // Both idle past the idle time: one is kept (the most recently used).
+    assert_eq!(pool.reap(clock.now() + idle * 3, idle), 1);
+    assert!(
+        pool.take("f:1", "rev")
+            .is_some_and(|kept| Arc::ptr_eq(&kept, &second))
+    );
+    pool.keep_warm("f:1", "rev", 0);
+    pool.give_back("f:1", "rev", second, clock.now());
+    assert_eq!(pool.reap(clock.now() + idle, idle), 1);
+    drop(first);
+    std::fs::remove_dir_all(dir).unwrap();
+}
