@@ -9,6 +9,7 @@ import uuid
 import zipfile
 
 import pytest
+from botocore.exceptions import ClientError
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
@@ -56,3 +57,17 @@ def wait_for(predicate, seconds: float = 20.0):
             return found
         time.sleep(0.05)
     return predicate()
+
+
+def arn(name: str, qualifier: str | None = None) -> str:
+    """A function's ARN in the tests' account, qualified if asked."""
+    base = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    return f"{base}:{qualifier}" if qualifier else base
+
+
+def error_of(call, **params) -> tuple[str, int, str]:
+    """Calls `call`, which must fail: (code, HTTP status, message)."""
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    error = caught.value.response
+    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Message"]

@@ -14,19 +14,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from lambda_support import ROLE, awslambda, create, invoke, python_function, zipped  # noqa: F401
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
-
-
-def error_of(call, **params) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    error = caught.value.response
-    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Message"]
+from lambda_support import ROLE, arn, awslambda, create, error_of, invoke, python_function, zipped  # noqa: F401
 
 
 HELLO = python_function("def lambda_handler(e, c):\n    return 'hello'\n")

@@ -13,23 +13,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import client_for
-from lambda_support import awslambda, create, invoke, python_function, wait_for  # noqa: F401
+from lambda_support import arn, awslambda, create, error_of, invoke, python_function, wait_for  # noqa: F401
 
 
 def answering(text: str) -> bytes:
     return python_function(f"def lambda_handler(e, c):\n    return {text!r}\n")
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
-
-
-def error_of(call, **params) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    error = caught.value.response
-    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Message"]
 
 
 def test_a_published_version_keeps_its_code_while_latest_moves_on(awslambda):

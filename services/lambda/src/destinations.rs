@@ -98,6 +98,18 @@ fn executed_version(qualified_arn: &str) -> &str {
     qualified_arn.rsplit(':').next().unwrap_or("$LATEST")
 }
 
+/// Message attributes (name → data type and string value) as one
+/// service's shape of them.
+fn typed<T>(
+    attributes: IndexMap<String, (&str, String)>,
+    make: impl Fn(String, String) -> T,
+) -> IndexMap<String, T> {
+    attributes
+        .into_iter()
+        .map(|(name, (data_type, value))| (name, make(data_type.to_owned(), value)))
+        .collect()
+}
+
 /// `arn:aws:<service>:<region>:<account>:<resource>` split at its parts.
 struct Target<'a> {
     service: &'a str,
@@ -199,17 +211,11 @@ impl Lambda {
         let sqs = self.queues.get().ok_or("no SQS service is wired")?;
         let ctx = RequestContext::internal("sqs", "SendMessage", target.account, target.region);
         let attributes = attributes.map(|attributes| {
-            attributes
-                .into_iter()
-                .map(|(name, (data_type, value))| {
-                    let value = MessageAttributeValue {
-                        data_type: data_type.to_owned(),
-                        string_value: Some(value),
-                        ..Default::default()
-                    };
-                    (name, value)
-                })
-                .collect()
+            typed(attributes, |data_type, value| MessageAttributeValue {
+                data_type,
+                string_value: Some(value),
+                ..Default::default()
+            })
         });
         let input = SendMessageRequest {
             queue_url: format!(
@@ -236,17 +242,11 @@ impl Lambda {
         let sns = self.topics.get().ok_or("no SNS service is wired")?;
         let ctx = RequestContext::internal("sns", "Publish", target.account, target.region);
         let attributes = attributes.map(|attributes| {
-            attributes
-                .into_iter()
-                .map(|(name, (data_type, value))| {
-                    let value = MessageAttributeValue {
-                        data_type: data_type.to_owned(),
-                        string_value: Some(value),
-                        ..Default::default()
-                    };
-                    (name, value)
-                })
-                .collect()
+            typed(attributes, |data_type, value| MessageAttributeValue {
+                data_type,
+                string_value: Some(value),
+                ..Default::default()
+            })
         });
         let input = PublishInput {
             topic_arn: Some(format!(
