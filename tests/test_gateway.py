@@ -158,10 +158,10 @@ def test_rest_json_operation_not_implemented(aws_client):
     # Lambda is the one vendored rest-json service: an operation it does
     # not serve yet answers NotImplemented, naming it.
     with pytest.raises(ClientError) as excinfo:
-        aws_client("lambda").list_code_signing_configs()
+        aws_client("lambda").list_capacity_providers()
     code, status, message = error_of(excinfo)
     assert (code, status) == ("NotImplemented", 501)
-    assert "ListCodeSigningConfigs" in message
+    assert "ListCapacityProviders" in message
 
 
 def test_sqs_in_its_query_protocol_is_routed_to_sqs(endpoint):

@@ -228,3 +228,25 @@ def test_under_enforcement_a_function_is_held_to_its_roles_policies(launch_nimbu
     owner.update_function_configuration(FunctionName=name, Role=writer)
     written = json.loads(owner.invoke(FunctionName=name, Payload=json.dumps({"table": table}))["Payload"].read())
     assert written == "written"
+
+
+def test_code_signing_configs_are_kept_and_associated(awslambda):
+    name = create(awslambda, HELLO)
+    assert awslambda.get_function_code_signing_config(FunctionName=name)["CodeSigningConfigArn"] == ""
+    profile = "arn:aws:signer:us-east-1:000000000000:/signing-profiles/p/abc"
+    created = awslambda.create_code_signing_config(
+        AllowedPublishers={"SigningProfileVersionArns": [profile]}, Description="team"
+    )["CodeSigningConfig"]
+    arn_ = created["CodeSigningConfigArn"]
+    assert arn_.startswith("arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-")
+    assert created["CodeSigningPolicies"] == {"UntrustedArtifactOnDeployment": "Warn"}
+    awslambda.put_function_code_signing_config(FunctionName=name, CodeSigningConfigArn=arn_)
+    assert awslambda.get_function_code_signing_config(FunctionName=name)["CodeSigningConfigArn"] == arn_
+    assert awslambda.list_functions_by_code_signing_config(CodeSigningConfigArn=arn_)["FunctionArns"] == [arn(name)]
+    assert error_of(awslambda.delete_code_signing_config, CodeSigningConfigArn=arn_)[:2] == ("ResourceConflictException", 409)
+    awslambda.delete_function_code_signing_config(FunctionName=name)
+    updated = awslambda.update_code_signing_config(CodeSigningConfigArn=arn_, Description="changed")["CodeSigningConfig"]
+    assert updated["Description"] == "changed"
+    assert arn_ in [c["CodeSigningConfigArn"] for c in awslambda.list_code_signing_configs()["CodeSigningConfigs"]]
+    awslambda.delete_code_signing_config(CodeSigningConfigArn=arn_)
+    assert error_of(awslambda.get_code_signing_config, CodeSigningConfigArn=arn_)[:2] == ("ResourceNotFoundException", 404)

@@ -99,6 +99,12 @@ pub struct AliasRoutingConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllowedPublishers {
+    #[serde(rename = "SigningProfileVersionArns")]
+    pub signing_profile_version_arns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AmazonManagedKafkaEventSourceConfig {
     #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<String>,
@@ -110,6 +116,31 @@ pub struct AmazonManagedKafkaEventSourceConfig {
 pub struct CapacityProviderConfig {
     #[serde(rename = "LambdaManagedInstancesCapacityProviderConfig")]
     pub lambda_managed_instances_capacity_provider_config: LambdaManagedInstancesCapacityProviderConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeSigningConfig {
+    #[serde(rename = "CodeSigningConfigId")]
+    pub code_signing_config_id: String,
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "AllowedPublishers")]
+    pub allowed_publishers: AllowedPublishers,
+    #[serde(rename = "CodeSigningPolicies")]
+    pub code_signing_policies: CodeSigningPolicies,
+    #[serde(rename = "LastModified")]
+    pub last_modified: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeSigningPolicies {
+    #[serde(
+        rename = "UntrustedArtifactOnDeployment",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub untrusted_artifact_on_deployment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -149,6 +180,24 @@ pub struct CreateAliasRequest {
     pub description: Option<String>,
     #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
     pub routing_config: Option<AliasRoutingConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCodeSigningConfigRequest {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "AllowedPublishers")]
+    pub allowed_publishers: AllowedPublishers,
+    #[serde(rename = "CodeSigningPolicies", skip_serializing_if = "Option::is_none")]
+    pub code_signing_policies: Option<CodeSigningPolicies>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateCodeSigningConfigResponse {
+    #[serde(rename = "CodeSigningConfig")]
+    pub code_signing_config: CodeSigningConfig,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -334,9 +383,24 @@ pub struct DeleteAliasRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteCodeSigningConfigRequest {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteCodeSigningConfigResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteEventSourceMappingRequest {
     #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteFunctionCodeSigningConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -742,9 +806,35 @@ pub struct GetAliasRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetCodeSigningConfigRequest {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetCodeSigningConfigResponse {
+    #[serde(rename = "CodeSigningConfig")]
+    pub code_signing_config: CodeSigningConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetEventSourceMappingRequest {
     #[serde(rename = "UUID")]
     pub uuid: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionCodeSigningConfigRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetFunctionCodeSigningConfigResponse {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1102,6 +1192,22 @@ pub struct ListAliasesResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListCodeSigningConfigsRequest {
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListCodeSigningConfigsResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "CodeSigningConfigs", skip_serializing_if = "Option::is_none")]
+    pub code_signing_configs: Option<Vec<CodeSigningConfig>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListEventSourceMappingsRequest {
     #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
     pub event_source_arn: Option<String>,
@@ -1158,6 +1264,24 @@ pub struct ListFunctionUrlConfigsResponse {
     pub function_url_configs: Vec<FunctionUrlConfig>,
     #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionsByCodeSigningConfigRequest {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFunctionsByCodeSigningConfigResponse {
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "FunctionArns", skip_serializing_if = "Option::is_none")]
+    pub function_arns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1387,6 +1511,22 @@ pub struct PublishVersionRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutFunctionCodeSigningConfigRequest {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutFunctionCodeSigningConfigResponse {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutFunctionConcurrencyRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -1569,6 +1709,24 @@ pub struct UpdateAliasRequest {
     pub routing_config: Option<AliasRoutingConfiguration>,
     #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
     pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCodeSigningConfigRequest {
+    #[serde(rename = "CodeSigningConfigArn")]
+    pub code_signing_config_arn: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "AllowedPublishers", skip_serializing_if = "Option::is_none")]
+    pub allowed_publishers: Option<AllowedPublishers>,
+    #[serde(rename = "CodeSigningPolicies", skip_serializing_if = "Option::is_none")]
+    pub code_signing_policies: Option<CodeSigningPolicies>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCodeSigningConfigResponse {
+    #[serde(rename = "CodeSigningConfig")]
+    pub code_signing_config: CodeSigningConfig,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1807,6 +1965,19 @@ impl Input for CreateAliasRequest {
     }
 }
 
+impl Input for CreateCodeSigningConfigRequest {
+    fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
+        let mut keys = Vec::new();
+        if let Some(tags) = &self.tags {
+            for (k, v) in tags {
+                keys.push((format!("aws:RequestTag/{k}").into(), vec![v.to_string()]));
+            }
+            keys.push(("aws:TagKeys".into(), tags.keys().map(|k| k.to_string()).collect()));
+        }
+        keys
+    }
+}
+
 impl Input for CreateEventSourceMappingRequest {
     fn condition_keys(&self) -> nimbus_core::authz::ConditionKeys {
         let mut keys = Vec::new();
@@ -1872,11 +2043,39 @@ impl Input for DeleteAliasRequest {
     }
 }
 
+impl Input for DeleteCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "code-signing-config",
+            value: &self.code_signing_config_arn,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteEventSourceMappingRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "mapping",
             value: &self.uuid,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeleteFunctionCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
             qualifier: None,
             detail: None,
         })]
@@ -1986,11 +2185,39 @@ impl Input for GetAliasRequest {
     }
 }
 
+impl Input for GetCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "code-signing-config",
+            value: &self.code_signing_config_arn,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetEventSourceMappingRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "mapping",
             value: &self.uuid,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetFunctionCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
             qualifier: None,
             detail: None,
         })]
@@ -2154,6 +2381,8 @@ impl Input for ListAliasesRequest {
     }
 }
 
+impl Input for ListCodeSigningConfigsRequest {}
+
 impl Input for ListEventSourceMappingsRequest {}
 
 impl Input for ListFunctionEventInvokeConfigsRequest {
@@ -2175,6 +2404,20 @@ impl Input for ListFunctionUrlConfigsRequest {
         [Some(ResourceRef {
             kind: "function",
             value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for ListFunctionsByCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "code-signing-config",
+            value: &self.code_signing_config_arn,
             qualifier: None,
             detail: None,
         })]
@@ -2247,6 +2490,20 @@ impl Input for PublishLayerVersionRequest {
 }
 
 impl Input for PublishVersionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for PutFunctionCodeSigningConfigRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "function",
@@ -2378,6 +2635,20 @@ impl Input for UpdateAliasRequest {
     }
 }
 
+impl Input for UpdateCodeSigningConfigRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "code-signing-config",
+            value: &self.code_signing_config_arn,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateEventSourceMappingRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2454,7 +2725,11 @@ impl Output for AliasConfiguration {}
 
 impl Output for Concurrency {}
 
+impl Output for CreateCodeSigningConfigResponse {}
+
 impl Output for CreateFunctionUrlConfigResponse {}
+
+impl Output for DeleteCodeSigningConfigResponse {}
 
 impl Output for DeleteFunctionResponse {}
 
@@ -2465,6 +2740,10 @@ impl Output for FunctionConfiguration {}
 impl Output for FunctionEventInvokeConfig {}
 
 impl Output for GetAccountSettingsResponse {}
+
+impl Output for GetCodeSigningConfigResponse {}
+
+impl Output for GetFunctionCodeSigningConfigResponse {}
 
 impl Output for GetFunctionConcurrencyResponse {}
 
@@ -2482,11 +2761,15 @@ impl Output for InvocationResponse {}
 
 impl Output for ListAliasesResponse {}
 
+impl Output for ListCodeSigningConfigsResponse {}
+
 impl Output for ListEventSourceMappingsResponse {}
 
 impl Output for ListFunctionEventInvokeConfigsResponse {}
 
 impl Output for ListFunctionUrlConfigsResponse {}
+
+impl Output for ListFunctionsByCodeSigningConfigResponse {}
 
 impl Output for ListFunctionsResponse {}
 
@@ -2502,7 +2785,11 @@ impl Output for ListVersionsByFunctionResponse {}
 
 impl Output for PublishLayerVersionResponse {}
 
+impl Output for PutFunctionCodeSigningConfigResponse {}
+
 impl Output for PutProvisionedConcurrencyConfigResponse {}
+
+impl Output for UpdateCodeSigningConfigResponse {}
 
 impl Output for UpdateFunctionUrlConfigResponse {}
 
@@ -2512,12 +2799,15 @@ pub mod ops {
 
     pub const ADD_PERMISSION: OperationId = OperationId(1);
     pub const CREATE_ALIAS: OperationId = OperationId(3);
+    pub const CREATE_CODE_SIGNING_CONFIG: OperationId = OperationId(5);
     pub const CREATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(6);
     pub const CREATE_FUNCTION: OperationId = OperationId(7);
     pub const CREATE_FUNCTION_URL_CONFIG: OperationId = OperationId(8);
     pub const DELETE_ALIAS: OperationId = OperationId(9);
+    pub const DELETE_CODE_SIGNING_CONFIG: OperationId = OperationId(11);
     pub const DELETE_EVENT_SOURCE_MAPPING: OperationId = OperationId(12);
     pub const DELETE_FUNCTION: OperationId = OperationId(13);
+    pub const DELETE_FUNCTION_CODE_SIGNING_CONFIG: OperationId = OperationId(14);
     pub const DELETE_FUNCTION_CONCURRENCY: OperationId = OperationId(15);
     pub const DELETE_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(16);
     pub const DELETE_FUNCTION_URL_CONFIG: OperationId = OperationId(17);
@@ -2525,8 +2815,10 @@ pub mod ops {
     pub const DELETE_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(19);
     pub const GET_ACCOUNT_SETTINGS: OperationId = OperationId(20);
     pub const GET_ALIAS: OperationId = OperationId(21);
+    pub const GET_CODE_SIGNING_CONFIG: OperationId = OperationId(23);
     pub const GET_EVENT_SOURCE_MAPPING: OperationId = OperationId(27);
     pub const GET_FUNCTION: OperationId = OperationId(28);
+    pub const GET_FUNCTION_CODE_SIGNING_CONFIG: OperationId = OperationId(29);
     pub const GET_FUNCTION_CONCURRENCY: OperationId = OperationId(30);
     pub const GET_FUNCTION_CONFIGURATION: OperationId = OperationId(31);
     pub const GET_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(32);
@@ -2537,10 +2829,12 @@ pub mod ops {
     pub const GET_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(40);
     pub const INVOKE: OperationId = OperationId(42);
     pub const LIST_ALIASES: OperationId = OperationId(45);
+    pub const LIST_CODE_SIGNING_CONFIGS: OperationId = OperationId(47);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
     pub const LIST_FUNCTION_EVENT_INVOKE_CONFIGS: OperationId = OperationId(50);
     pub const LIST_FUNCTION_URL_CONFIGS: OperationId = OperationId(51);
     pub const LIST_FUNCTIONS: OperationId = OperationId(53);
+    pub const LIST_FUNCTIONS_BY_CODE_SIGNING_CONFIG: OperationId = OperationId(54);
     pub const LIST_LAYER_VERSIONS: OperationId = OperationId(55);
     pub const LIST_LAYERS: OperationId = OperationId(56);
     pub const LIST_PROVISIONED_CONCURRENCY_CONFIGS: OperationId = OperationId(57);
@@ -2548,6 +2842,7 @@ pub mod ops {
     pub const LIST_VERSIONS_BY_FUNCTION: OperationId = OperationId(59);
     pub const PUBLISH_LAYER_VERSION: OperationId = OperationId(60);
     pub const PUBLISH_VERSION: OperationId = OperationId(61);
+    pub const PUT_FUNCTION_CODE_SIGNING_CONFIG: OperationId = OperationId(62);
     pub const PUT_FUNCTION_CONCURRENCY: OperationId = OperationId(63);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
     pub const PUT_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(67);
@@ -2555,6 +2850,7 @@ pub mod ops {
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
     pub const UPDATE_ALIAS: OperationId = OperationId(77);
+    pub const UPDATE_CODE_SIGNING_CONFIG: OperationId = OperationId(79);
     pub const UPDATE_EVENT_SOURCE_MAPPING: OperationId = OperationId(80);
     pub const UPDATE_FUNCTION_CODE: OperationId = OperationId(81);
     pub const UPDATE_FUNCTION_CONFIGURATION: OperationId = OperationId(82);
@@ -2567,12 +2863,15 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::ADD_PERMISSION => Some("lambda:AddPermission"),
         ops::CREATE_ALIAS => Some("lambda:CreateAlias"),
+        ops::CREATE_CODE_SIGNING_CONFIG => Some("lambda:CreateCodeSigningConfig"),
         ops::CREATE_EVENT_SOURCE_MAPPING => Some("lambda:CreateEventSourceMapping"),
         ops::CREATE_FUNCTION => Some("lambda:CreateFunction"),
         ops::CREATE_FUNCTION_URL_CONFIG => Some("lambda:CreateFunctionUrlConfig"),
         ops::DELETE_ALIAS => Some("lambda:DeleteAlias"),
+        ops::DELETE_CODE_SIGNING_CONFIG => Some("lambda:DeleteCodeSigningConfig"),
         ops::DELETE_EVENT_SOURCE_MAPPING => Some("lambda:DeleteEventSourceMapping"),
         ops::DELETE_FUNCTION => Some("lambda:DeleteFunction"),
+        ops::DELETE_FUNCTION_CODE_SIGNING_CONFIG => Some("lambda:DeleteFunctionCodeSigningConfig"),
         ops::DELETE_FUNCTION_CONCURRENCY => Some("lambda:DeleteFunctionConcurrency"),
         ops::DELETE_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:DeleteFunctionEventInvokeConfig"),
         ops::DELETE_FUNCTION_URL_CONFIG => Some("lambda:DeleteFunctionUrlConfig"),
@@ -2580,8 +2879,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:DeleteProvisionedConcurrencyConfig"),
         ops::GET_ACCOUNT_SETTINGS => Some("lambda:GetAccountSettings"),
         ops::GET_ALIAS => Some("lambda:GetAlias"),
+        ops::GET_CODE_SIGNING_CONFIG => Some("lambda:GetCodeSigningConfig"),
         ops::GET_EVENT_SOURCE_MAPPING => Some("lambda:GetEventSourceMapping"),
         ops::GET_FUNCTION => Some("lambda:GetFunction"),
+        ops::GET_FUNCTION_CODE_SIGNING_CONFIG => Some("lambda:GetFunctionCodeSigningConfig"),
         ops::GET_FUNCTION_CONCURRENCY => Some("lambda:GetFunctionConcurrency"),
         ops::GET_FUNCTION_CONFIGURATION => Some("lambda:GetFunctionConfiguration"),
         ops::GET_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:GetFunctionEventInvokeConfig"),
@@ -2592,10 +2893,12 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:GetProvisionedConcurrencyConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
+        ops::LIST_CODE_SIGNING_CONFIGS => Some("lambda:ListCodeSigningConfigs"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
         ops::LIST_FUNCTION_EVENT_INVOKE_CONFIGS => Some("lambda:ListFunctionEventInvokeConfigs"),
         ops::LIST_FUNCTION_URL_CONFIGS => Some("lambda:ListFunctionUrlConfigs"),
         ops::LIST_FUNCTIONS => Some("lambda:ListFunctions"),
+        ops::LIST_FUNCTIONS_BY_CODE_SIGNING_CONFIG => Some("lambda:ListFunctionsByCodeSigningConfig"),
         ops::LIST_LAYER_VERSIONS => Some("lambda:ListLayerVersions"),
         ops::LIST_LAYERS => Some("lambda:ListLayers"),
         ops::LIST_PROVISIONED_CONCURRENCY_CONFIGS => Some("lambda:ListProvisionedConcurrencyConfigs"),
@@ -2603,6 +2906,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::LIST_VERSIONS_BY_FUNCTION => Some("lambda:ListVersionsByFunction"),
         ops::PUBLISH_LAYER_VERSION => Some("lambda:PublishLayerVersion"),
         ops::PUBLISH_VERSION => Some("lambda:PublishVersion"),
+        ops::PUT_FUNCTION_CODE_SIGNING_CONFIG => Some("lambda:PutFunctionCodeSigningConfig"),
         ops::PUT_FUNCTION_CONCURRENCY => Some("lambda:PutFunctionConcurrency"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
         ops::PUT_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:PutProvisionedConcurrencyConfig"),
@@ -2610,6 +2914,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
         ops::UPDATE_ALIAS => Some("lambda:UpdateAlias"),
+        ops::UPDATE_CODE_SIGNING_CONFIG => Some("lambda:UpdateCodeSigningConfig"),
         ops::UPDATE_EVENT_SOURCE_MAPPING => Some("lambda:UpdateEventSourceMapping"),
         ops::UPDATE_FUNCTION_CODE => Some("lambda:UpdateFunctionCode"),
         ops::UPDATE_FUNCTION_CONFIGURATION => Some("lambda:UpdateFunctionConfiguration"),
@@ -2640,6 +2945,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<AliasConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateAlias")) }
+    }
+
+    /// `CreateCodeSigningConfig`.
+    fn create_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<CreateCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateCodeSigningConfig")) }
     }
 
     /// `CreateEventSourceMapping`.
@@ -2682,6 +2997,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteAlias")) }
     }
 
+    /// `DeleteCodeSigningConfig`.
+    fn delete_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<DeleteCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteCodeSigningConfig")) }
+    }
+
     /// `DeleteEventSourceMapping`.
     fn delete_event_source_mapping(
         &self,
@@ -2700,6 +3025,21 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeleteFunctionResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteFunction")) }
+    }
+
+    /// `DeleteFunctionCodeSigningConfig`.
+    fn delete_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DeleteFunctionCodeSigningConfig",
+            ))
+        }
     }
 
     /// `DeleteFunctionConcurrency`.
@@ -2782,6 +3122,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetAlias")) }
     }
 
+    /// `GetCodeSigningConfig`.
+    fn get_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<GetCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetCodeSigningConfig")) }
+    }
+
     /// `GetEventSourceMapping`.
     fn get_event_source_mapping(
         &self,
@@ -2800,6 +3150,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetFunctionResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetFunction")) }
+    }
+
+    /// `GetFunctionCodeSigningConfig`.
+    fn get_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<GetFunctionCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetFunctionCodeSigningConfig")) }
     }
 
     /// `GetFunctionConcurrency`.
@@ -2907,6 +3267,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ListAliases")) }
     }
 
+    /// `ListCodeSigningConfigs`.
+    fn list_code_signing_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListCodeSigningConfigsRequest,
+    ) -> impl Future<Output = Result<ListCodeSigningConfigsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ListCodeSigningConfigs")) }
+    }
+
     /// `ListEventSourceMappings`.
     fn list_event_source_mappings(
         &self,
@@ -2950,6 +3320,21 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ListFunctionsResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ListFunctions")) }
+    }
+
+    /// `ListFunctionsByCodeSigningConfig`.
+    fn list_functions_by_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionsByCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<ListFunctionsByCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "ListFunctionsByCodeSigningConfig",
+            ))
+        }
     }
 
     /// `ListLayerVersions`.
@@ -3027,6 +3412,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "PublishVersion")) }
     }
 
+    /// `PutFunctionCodeSigningConfig`.
+    fn put_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<PutFunctionCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PutFunctionCodeSigningConfig")) }
+    }
+
     /// `PutFunctionConcurrency`.
     fn put_function_concurrency(
         &self,
@@ -3100,6 +3495,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<AliasConfiguration, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateAlias")) }
+    }
+
+    /// `UpdateCodeSigningConfig`.
+    fn update_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateCodeSigningConfigRequest,
+    ) -> impl Future<Output = Result<UpdateCodeSigningConfigResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateCodeSigningConfig")) }
     }
 
     /// `UpdateEventSourceMapping`.
@@ -3214,6 +3619,9 @@ where
             match call.operation {
                 ops::ADD_PERMISSION => serve(call, &guard, |input| api.add_permission(ctx, input)).await,
                 ops::CREATE_ALIAS => serve(call, &guard, |input| api.create_alias(ctx, input)).await,
+                ops::CREATE_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| api.create_code_signing_config(ctx, input)).await
+                }
                 ops::CREATE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.create_event_source_mapping(ctx, input)).await
                 }
@@ -3222,10 +3630,19 @@ where
                     serve(call, &guard, |input| api.create_function_url_config(ctx, input)).await
                 }
                 ops::DELETE_ALIAS => serve(call, &guard, |input| api.delete_alias(ctx, input)).await,
+                ops::DELETE_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| api.delete_code_signing_config(ctx, input)).await
+                }
                 ops::DELETE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.delete_event_source_mapping(ctx, input)).await
                 }
                 ops::DELETE_FUNCTION => serve(call, &guard, |input| api.delete_function(ctx, input)).await,
+                ops::DELETE_FUNCTION_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.delete_function_code_signing_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::DELETE_FUNCTION_CONCURRENCY => {
                     serve(call, &guard, |input| api.delete_function_concurrency(ctx, input)).await
                 }
@@ -3251,10 +3668,19 @@ where
                     serve(call, &guard, |input| api.get_account_settings(ctx, input)).await
                 }
                 ops::GET_ALIAS => serve(call, &guard, |input| api.get_alias(ctx, input)).await,
+                ops::GET_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| api.get_code_signing_config(ctx, input)).await
+                }
                 ops::GET_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.get_event_source_mapping(ctx, input)).await
                 }
                 ops::GET_FUNCTION => serve(call, &guard, |input| api.get_function(ctx, input)).await,
+                ops::GET_FUNCTION_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.get_function_code_signing_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::GET_FUNCTION_CONCURRENCY => {
                     serve(call, &guard, |input| api.get_function_concurrency(ctx, input)).await
                 }
@@ -3285,6 +3711,9 @@ where
                 }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
+                ops::LIST_CODE_SIGNING_CONFIGS => {
+                    serve(call, &guard, |input| api.list_code_signing_configs(ctx, input)).await
+                }
                 ops::LIST_EVENT_SOURCE_MAPPINGS => {
                     serve(call, &guard, |input| api.list_event_source_mappings(ctx, input)).await
                 }
@@ -3298,6 +3727,12 @@ where
                     serve(call, &guard, |input| api.list_function_url_configs(ctx, input)).await
                 }
                 ops::LIST_FUNCTIONS => serve(call, &guard, |input| api.list_functions(ctx, input)).await,
+                ops::LIST_FUNCTIONS_BY_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.list_functions_by_code_signing_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::LIST_LAYER_VERSIONS => {
                     serve(call, &guard, |input| api.list_layer_versions(ctx, input)).await
                 }
@@ -3316,6 +3751,12 @@ where
                     serve(call, &guard, |input| api.publish_layer_version(ctx, input)).await
                 }
                 ops::PUBLISH_VERSION => serve(call, &guard, |input| api.publish_version(ctx, input)).await,
+                ops::PUT_FUNCTION_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| {
+                        api.put_function_code_signing_config(ctx, input)
+                    })
+                    .await
+                }
                 ops::PUT_FUNCTION_CONCURRENCY => {
                     serve(call, &guard, |input| api.put_function_concurrency(ctx, input)).await
                 }
@@ -3337,6 +3778,9 @@ where
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_ALIAS => serve(call, &guard, |input| api.update_alias(ctx, input)).await,
+                ops::UPDATE_CODE_SIGNING_CONFIG => {
+                    serve(call, &guard, |input| api.update_code_signing_config(ctx, input)).await
+                }
                 ops::UPDATE_EVENT_SOURCE_MAPPING => {
                     serve(call, &guard, |input| api.update_event_source_mapping(ctx, input)).await
                 }
@@ -3473,6 +3917,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateCodeSigningConfig`.
+    pub async fn create_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateCodeSigningConfigRequest,
+    ) -> Result<CreateCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_CODE_SIGNING_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateEventSourceMapping`.
     pub async fn create_event_source_mapping(
         &self,
@@ -3513,6 +3967,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteCodeSigningConfig`.
+    pub async fn delete_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCodeSigningConfigRequest,
+    ) -> Result<DeleteCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::DELETE_CODE_SIGNING_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteEventSourceMapping`.
     pub async fn delete_event_source_mapping(
         &self,
@@ -3530,6 +3994,16 @@ impl LambdaClient {
         input: DeleteFunctionRequest,
     ) -> Result<DeleteFunctionResponse, AwsError> {
         let call = Call::typed(ops::DELETE_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteFunctionCodeSigningConfig`.
+    pub async fn delete_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionCodeSigningConfigRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_FUNCTION_CODE_SIGNING_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3603,6 +4077,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetCodeSigningConfig`.
+    pub async fn get_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetCodeSigningConfigRequest,
+    ) -> Result<GetCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::GET_CODE_SIGNING_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetEventSourceMapping`.
     pub async fn get_event_source_mapping(
         &self,
@@ -3620,6 +4104,16 @@ impl LambdaClient {
         input: GetFunctionRequest,
     ) -> Result<GetFunctionResponse, AwsError> {
         let call = Call::typed(ops::GET_FUNCTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetFunctionCodeSigningConfig`.
+    pub async fn get_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionCodeSigningConfigRequest,
+    ) -> Result<GetFunctionCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::GET_FUNCTION_CODE_SIGNING_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3723,6 +4217,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ListCodeSigningConfigs`.
+    pub async fn list_code_signing_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListCodeSigningConfigsRequest,
+    ) -> Result<ListCodeSigningConfigsResponse, AwsError> {
+        let call = Call::typed(ops::LIST_CODE_SIGNING_CONFIGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListEventSourceMappings`.
     pub async fn list_event_source_mappings(
         &self,
@@ -3760,6 +4264,16 @@ impl LambdaClient {
         input: ListFunctionsRequest,
     ) -> Result<ListFunctionsResponse, AwsError> {
         let call = Call::typed(ops::LIST_FUNCTIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ListFunctionsByCodeSigningConfig`.
+    pub async fn list_functions_by_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionsByCodeSigningConfigRequest,
+    ) -> Result<ListFunctionsByCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::LIST_FUNCTIONS_BY_CODE_SIGNING_CONFIG, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3833,6 +4347,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `PutFunctionCodeSigningConfig`.
+    pub async fn put_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionCodeSigningConfigRequest,
+    ) -> Result<PutFunctionCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::PUT_FUNCTION_CODE_SIGNING_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutFunctionConcurrency`.
     pub async fn put_function_concurrency(
         &self,
@@ -3903,6 +4427,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateCodeSigningConfig`.
+    pub async fn update_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateCodeSigningConfigRequest,
+    ) -> Result<UpdateCodeSigningConfigResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_CODE_SIGNING_CONFIG, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateEventSourceMapping`.
     pub async fn update_event_source_mapping(
         &self,
@@ -3965,6 +4499,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.create_alias(ctx, Default::default()).await) {
         missing.push("CreateAlias");
     }
+    if not_implemented(&api.create_code_signing_config(ctx, Default::default()).await) {
+        missing.push("CreateCodeSigningConfig");
+    }
     if not_implemented(&api.create_event_source_mapping(ctx, Default::default()).await) {
         missing.push("CreateEventSourceMapping");
     }
@@ -3977,11 +4514,20 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.delete_alias(ctx, Default::default()).await) {
         missing.push("DeleteAlias");
     }
+    if not_implemented(&api.delete_code_signing_config(ctx, Default::default()).await) {
+        missing.push("DeleteCodeSigningConfig");
+    }
     if not_implemented(&api.delete_event_source_mapping(ctx, Default::default()).await) {
         missing.push("DeleteEventSourceMapping");
     }
     if not_implemented(&api.delete_function(ctx, Default::default()).await) {
         missing.push("DeleteFunction");
+    }
+    if not_implemented(
+        &api.delete_function_code_signing_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DeleteFunctionCodeSigningConfig");
     }
     if not_implemented(&api.delete_function_concurrency(ctx, Default::default()).await) {
         missing.push("DeleteFunctionConcurrency");
@@ -4010,11 +4556,20 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_alias(ctx, Default::default()).await) {
         missing.push("GetAlias");
     }
+    if not_implemented(&api.get_code_signing_config(ctx, Default::default()).await) {
+        missing.push("GetCodeSigningConfig");
+    }
     if not_implemented(&api.get_event_source_mapping(ctx, Default::default()).await) {
         missing.push("GetEventSourceMapping");
     }
     if not_implemented(&api.get_function(ctx, Default::default()).await) {
         missing.push("GetFunction");
+    }
+    if not_implemented(
+        &api.get_function_code_signing_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("GetFunctionCodeSigningConfig");
     }
     if not_implemented(&api.get_function_concurrency(ctx, Default::default()).await) {
         missing.push("GetFunctionConcurrency");
@@ -4052,6 +4607,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.list_aliases(ctx, Default::default()).await) {
         missing.push("ListAliases");
     }
+    if not_implemented(&api.list_code_signing_configs(ctx, Default::default()).await) {
+        missing.push("ListCodeSigningConfigs");
+    }
     if not_implemented(&api.list_event_source_mappings(ctx, Default::default()).await) {
         missing.push("ListEventSourceMappings");
     }
@@ -4066,6 +4624,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.list_functions(ctx, Default::default()).await) {
         missing.push("ListFunctions");
+    }
+    if not_implemented(
+        &api.list_functions_by_code_signing_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("ListFunctionsByCodeSigningConfig");
     }
     if not_implemented(&api.list_layer_versions(ctx, Default::default()).await) {
         missing.push("ListLayerVersions");
@@ -4090,6 +4654,12 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.publish_version(ctx, Default::default()).await) {
         missing.push("PublishVersion");
+    }
+    if not_implemented(
+        &api.put_function_code_signing_config(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("PutFunctionCodeSigningConfig");
     }
     if not_implemented(&api.put_function_concurrency(ctx, Default::default()).await) {
         missing.push("PutFunctionConcurrency");
@@ -4117,6 +4687,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.update_alias(ctx, Default::default()).await) {
         missing.push("UpdateAlias");
+    }
+    if not_implemented(&api.update_code_signing_config(ctx, Default::default()).await) {
+        missing.push("UpdateCodeSigningConfig");
     }
     if not_implemented(&api.update_event_source_mapping(ctx, Default::default()).await) {
         missing.push("UpdateEventSourceMapping");

@@ -392,6 +392,79 @@ impl LambdaApi for Lambda {
         Lambda::list_provisioned_concurrency_configs(self, ctx, input).await
     }
 
+    async fn create_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: CreateCodeSigningConfigRequest,
+    ) -> Result<CreateCodeSigningConfigResponse, AwsError> {
+        Lambda::create_code_signing_config(self, ctx, input).await
+    }
+
+    async fn get_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetCodeSigningConfigRequest,
+    ) -> Result<GetCodeSigningConfigResponse, AwsError> {
+        Lambda::get_code_signing_config(self, ctx, input).await
+    }
+
+    async fn update_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateCodeSigningConfigRequest,
+    ) -> Result<UpdateCodeSigningConfigResponse, AwsError> {
+        Lambda::update_code_signing_config(self, ctx, input).await
+    }
+
+    async fn delete_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCodeSigningConfigRequest,
+    ) -> Result<DeleteCodeSigningConfigResponse, AwsError> {
+        Lambda::delete_code_signing_config(self, ctx, input).await?;
+        Ok(DeleteCodeSigningConfigResponse {})
+    }
+
+    async fn list_code_signing_configs(
+        &self,
+        ctx: &RequestContext,
+        input: ListCodeSigningConfigsRequest,
+    ) -> Result<ListCodeSigningConfigsResponse, AwsError> {
+        Lambda::list_code_signing_configs(self, ctx, input).await
+    }
+
+    async fn list_functions_by_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: ListFunctionsByCodeSigningConfigRequest,
+    ) -> Result<ListFunctionsByCodeSigningConfigResponse, AwsError> {
+        Lambda::list_functions_by_code_signing_config(self, ctx, input).await
+    }
+
+    async fn put_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: PutFunctionCodeSigningConfigRequest,
+    ) -> Result<PutFunctionCodeSigningConfigResponse, AwsError> {
+        Lambda::put_function_code_signing_config(self, ctx, input).await
+    }
+
+    async fn get_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: GetFunctionCodeSigningConfigRequest,
+    ) -> Result<GetFunctionCodeSigningConfigResponse, AwsError> {
+        Lambda::get_function_code_signing_config(self, ctx, input).await
+    }
+
+    async fn delete_function_code_signing_config(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteFunctionCodeSigningConfigRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::delete_function_code_signing_config(self, ctx, input).await
+    }
+
     async fn list_functions(
         &self,
         ctx: &RequestContext,
@@ -455,13 +528,14 @@ impl LambdaApi for Lambda {
     }
 }
 
-/// The ARN a layer operation acts on: the layer, or its versions.
+/// The ARN a layer or code signing operation acts on: the layer, its
+/// versions, or the configuration.
 fn layer_resource(ctx: &RequestContext, named: &nimbus_core::authz::ResourceRef<'_>) -> Option<String> {
     let layer = |name: &str| format!("arn:aws:lambda:{}:{}:layer:{name}", ctx.region, ctx.account_id);
     match named.kind {
         "layer" => Some(layer(named.value)),
         "layer-version" => Some(format!("{}:*", layer(named.value))),
-        "layer-version-arn" => Some(named.value.to_owned()),
+        "layer-version-arn" | "code-signing-config" => Some(named.value.to_owned()),
         _ => None,
     }
 }

@@ -390,6 +390,7 @@ impl Lambda {
                 table.delete_prefix(&crate::event_invoke::function_prefix(&name))?;
                 table.delete_prefix(&crate::permissions::policies_prefix(&name))?;
                 table.delete_prefix(format!("provisioned/{name}/").as_bytes())?;
+                table.delete(&crate::code_signing::function_key(&name))?;
                 let mut url_ids = Vec::new();
                 for entry in table.scan(&crate::function_urls::urls_prefix(&name))? {
                     url_ids.push(entry?.decode::<crate::function_urls::UrlRecord>()?.id);

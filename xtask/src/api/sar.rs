@@ -62,6 +62,7 @@ fn resource_type(kind: &str) -> Option<&'static str> {
         "function" => "function",
         "mapping" => "eventSourceMapping",
         "layer" => "layer",
+        "code-signing-config" => "codeSigningConfig",
         "layer-version" | "layer-version-arn" => "layerVersion",
         "log-group" => "log-group",
         "log-stream" => "log-stream",
