@@ -337,3 +337,29 @@ def test_a_mapping_is_disabled_updated_and_gathers_batches_in_its_window(awslamb
     with pytest.raises(ClientError) as caught:
         awslambda.update_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000", Enabled=True)
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_fifo_queue_mapping_keeps_each_groups_order(awslambda, sqs, tmp_path):
+    name_q = f"q-{uuid.uuid4().hex[:8]}.fifo"
+    url = sqs.create_queue(QueueName=name_q, Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    seen = tmp_path / "order.txt"
+    code = python_function(
+        "import time\ndef lambda_handler(event, context):\n"
+        "    for record in event['Records']:\n"
+        "        time.sleep(0.01)\n"
+        f"        open({str(seen)!r}, 'a').write(record['attributes']['MessageGroupId'] + ' ' + record['body'] + '\\n')\n"
+    )
+    name = create(awslambda, code)
+    for i in range(8):
+        for group in ("a", "b", "c"):
+            sqs.send_message(QueueUrl=url, MessageBody=f"{group}{i}", MessageGroupId=group)
+    awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=2)
+
+    def lines():
+        return seen.read_text().splitlines() if seen.exists() else []
+
+    assert wait_for(lambda: len(lines()) == 24, 60), lines()
+    for group in ("a", "b", "c"):
+        bodies = [line.split()[1] for line in lines() if line.startswith(group + " ")]
+        assert bodies == [f"{group}{i}" for i in range(8)], bodies

@@ -39,33 +39,34 @@ pub struct MappingRecord {
     pub checkpoints: std::collections::BTreeMap<String, String>,
 }
 
-/// The running pollers, by mapping UUID.
+/// The running pollers, by mapping UUID (an SQS mapping runs several).
 #[derive(Default)]
-pub struct Pollers(Mutex<HashMap<String, tokio::task::AbortHandle>>);
+pub struct Pollers(Mutex<HashMap<String, Vec<tokio::task::AbortHandle>>>);
 
 impl Pollers {
-    pub fn start(&self, uuid: &str, task: tokio::task::JoinHandle<()>) {
+    pub fn start(&self, uuid: &str, tasks: Vec<tokio::task::JoinHandle<()>>) {
+        let handles = tasks.iter().map(tokio::task::JoinHandle::abort_handle).collect();
         if let Ok(mut running) = self.0.lock()
-            && let Some(old) = running.insert(uuid.to_owned(), task.abort_handle())
+            && let Some(old) = running.insert(uuid.to_owned(), handles)
         {
-            old.abort();
+            old.iter().for_each(tokio::task::AbortHandle::abort);
         }
     }
 
     /// Stops every poller (a reset of nimbus's state).
     pub fn clear(&self) {
         if let Ok(mut running) = self.0.lock() {
-            for (_, task) in running.drain() {
-                task.abort();
+            for (_, tasks) in running.drain() {
+                tasks.iter().for_each(tokio::task::AbortHandle::abort);
             }
         }
     }
 
     fn stop(&self, uuid: &str) {
         if let Ok(mut running) = self.0.lock()
-            && let Some(task) = running.remove(uuid)
+            && let Some(tasks) = running.remove(uuid)
         {
-            task.abort();
+            tasks.iter().for_each(tokio::task::AbortHandle::abort);
         }
     }
 }
@@ -83,6 +84,19 @@ fn not_found(uuid: &str) -> AwsError {
         "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"
     ))
     .with_field("Type", "User")
+}
+
+/// How many batches of a queue are in flight at once: Lambda starts with
+/// five, and ScalingConfig's MaximumConcurrency (2 or more) may hold it
+/// lower. A FIFO queue still hands out one batch per message group at a time.
+fn pollers_for(config: &EventSourceMappingConfiguration) -> usize {
+    let most = config
+        .scaling_config
+        .as_ref()
+        .and_then(|s| s.maximum_concurrency)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(5);
+    most.clamp(1, 5)
 }
 
 /// `arn:aws:sqs:<region>:<account>:<name>` → the queue's URL.
@@ -142,6 +156,7 @@ impl Lambda {
             state: Some(if enabled { "Creating" } else { "Disabled" }.to_owned()),
             state_transition_reason: Some("USER_INITIATED".to_owned()),
             function_response_types: input.function_response_types.clone(),
+            scaling_config: input.scaling_config.clone(),
             event_source_mapping_arn: Some(format!(
                 "arn:aws:lambda:{}:{}:event-source-mapping:{uuid}",
                 ctx.region, ctx.account_id
@@ -292,9 +307,13 @@ impl Lambda {
             return;
         };
         let uuid = mapping.config.uuid.clone().unwrap_or_default();
-        let lambda = self.clone();
-        let task = tokio::spawn(async move { lambda.poll(mapping, sqs).await });
-        self.pollers.start(&uuid, task);
+        let tasks = (0..pollers_for(&mapping.config))
+            .map(|_| {
+                let (lambda, mapping, sqs) = (self.clone(), mapping.clone(), sqs.clone());
+                tokio::spawn(async move { lambda.poll(mapping, sqs).await })
+            })
+            .collect();
+        self.pollers.start(&uuid, tasks);
     }
 
     /// Receives batches and hands them to the function, until deleted.

@@ -107,7 +107,7 @@ impl Lambda {
         let uuid = mapping.config.uuid.clone().unwrap_or_default();
         let lambda = self.clone();
         let task = tokio::spawn(async move { lambda.poll_stream(mapping, streams).await });
-        self.pollers.start(&uuid, task);
+        self.pollers.start(&uuid, vec![task]);
     }
 
     /// Reads every shard, batch after batch, until the mapping is deleted.
