@@ -81,3 +81,30 @@ def test_a_missing_layer_version_is_refused(awslambda):
         create(awslambda, python_function("def lambda_handler(e, c):\n    return 1\n"), Layers=[missing])
     error = caught.value.response
     assert (error["Error"]["Code"], error["Error"]["Message"]) == ("InvalidParameterValueException", f"Layer version {missing} does not exist.")
+
+
+def test_layer_version_permissions_are_added_read_and_removed(awslambda):
+    name = layer_name()
+    version = awslambda.publish_layer_version(LayerName=name, Content={"ZipFile": HELPER})
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_layer_version_policy(LayerName=name, VersionNumber=1)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    added = awslambda.add_layer_version_permission(
+        LayerName=name, VersionNumber=1, StatementId="partner", Action="lambda:GetLayerVersion", Principal="111122223333"
+    )
+    assert json.loads(added["Statement"]) == {
+        "Sid": "partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "lambda:GetLayerVersion", "Resource": version["LayerVersionArn"],
+    }
+    policy = awslambda.get_layer_version_policy(LayerName=name, VersionNumber=1)
+    assert policy["RevisionId"] == added["RevisionId"]
+    assert [s["Sid"] for s in json.loads(policy["Policy"])["Statement"]] == ["partner"]
+    with pytest.raises(ClientError) as caught:
+        awslambda.add_layer_version_permission(
+            LayerName=name, VersionNumber=1, StatementId="partner", Action="lambda:GetLayerVersion", Principal="*"
+        )
+    assert caught.value.response["Error"]["Code"] == "ResourceConflictException"
+    awslambda.remove_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="partner")
+    with pytest.raises(ClientError) as caught:
+        awslambda.get_layer_version_policy(LayerName=name, VersionNumber=1)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"

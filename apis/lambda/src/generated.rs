@@ -43,6 +43,32 @@ pub struct AccountUsage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddLayerVersionPermissionRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "VersionNumber")]
+    pub version_number: i64,
+    #[serde(rename = "StatementId")]
+    pub statement_id: String,
+    #[serde(rename = "Action")]
+    pub action: String,
+    #[serde(rename = "Principal")]
+    pub principal: String,
+    #[serde(rename = "OrganizationId", skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddLayerVersionPermissionResponse {
+    #[serde(rename = "Statement", skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AddPermissionRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -923,6 +949,22 @@ pub struct GetLayerVersionByArnRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLayerVersionPolicyRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "VersionNumber")]
+    pub version_number: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetLayerVersionPolicyResponse {
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetLayerVersionRequest {
     #[serde(rename = "LayerName")]
     pub layer_name: String,
@@ -1584,6 +1626,18 @@ pub struct PutProvisionedConcurrencyConfigResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoveLayerVersionPermissionRequest {
+    #[serde(rename = "LayerName")]
+    pub layer_name: String,
+    #[serde(rename = "VersionNumber")]
+    pub version_number: i64,
+    #[serde(rename = "StatementId")]
+    pub statement_id: String,
+    #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RemovePermissionRequest {
     #[serde(rename = "FunctionName")]
     pub function_name: String,
@@ -1935,6 +1989,20 @@ pub struct VpcConfigResponse {
     pub vpc_id: Option<String>,
     #[serde(rename = "Ipv6AllowedForDualStack", skip_serializing_if = "Option::is_none")]
     pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+impl Input for AddLayerVersionPermissionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version",
+            value: &self.layer_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 impl Input for AddPermissionRequest {
@@ -2311,6 +2379,20 @@ impl Input for GetLayerVersionByArnRequest {
     }
 }
 
+impl Input for GetLayerVersionPolicyRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version",
+            value: &self.layer_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetLayerVersionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2559,6 +2641,20 @@ impl Input for PutProvisionedConcurrencyConfigRequest {
     }
 }
 
+impl Input for RemoveLayerVersionPermissionRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "layer-version",
+            value: &self.layer_name,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for RemovePermissionRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2719,6 +2815,8 @@ impl Input for UpdateFunctionUrlConfigRequest {
     }
 }
 
+impl Output for AddLayerVersionPermissionResponse {}
+
 impl Output for AddPermissionResponse {}
 
 impl Output for AliasConfiguration {}
@@ -2750,6 +2848,8 @@ impl Output for GetFunctionConcurrencyResponse {}
 impl Output for GetFunctionResponse {}
 
 impl Output for GetFunctionUrlConfigResponse {}
+
+impl Output for GetLayerVersionPolicyResponse {}
 
 impl Output for GetLayerVersionResponse {}
 
@@ -2797,6 +2897,7 @@ impl Output for UpdateFunctionUrlConfigResponse {}
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const ADD_LAYER_VERSION_PERMISSION: OperationId = OperationId(0);
     pub const ADD_PERMISSION: OperationId = OperationId(1);
     pub const CREATE_ALIAS: OperationId = OperationId(3);
     pub const CREATE_CODE_SIGNING_CONFIG: OperationId = OperationId(5);
@@ -2825,6 +2926,7 @@ pub mod ops {
     pub const GET_FUNCTION_URL_CONFIG: OperationId = OperationId(35);
     pub const GET_LAYER_VERSION: OperationId = OperationId(36);
     pub const GET_LAYER_VERSION_BY_ARN: OperationId = OperationId(37);
+    pub const GET_LAYER_VERSION_POLICY: OperationId = OperationId(38);
     pub const GET_POLICY: OperationId = OperationId(39);
     pub const GET_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(40);
     pub const INVOKE: OperationId = OperationId(42);
@@ -2846,6 +2948,7 @@ pub mod ops {
     pub const PUT_FUNCTION_CONCURRENCY: OperationId = OperationId(63);
     pub const PUT_FUNCTION_EVENT_INVOKE_CONFIG: OperationId = OperationId(64);
     pub const PUT_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(67);
+    pub const REMOVE_LAYER_VERSION_PERMISSION: OperationId = OperationId(69);
     pub const REMOVE_PERMISSION: OperationId = OperationId(70);
     pub const TAG_RESOURCE: OperationId = OperationId(75);
     pub const UNTAG_RESOURCE: OperationId = OperationId(76);
@@ -2861,6 +2964,7 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::ADD_LAYER_VERSION_PERMISSION => Some("lambda:AddLayerVersionPermission"),
         ops::ADD_PERMISSION => Some("lambda:AddPermission"),
         ops::CREATE_ALIAS => Some("lambda:CreateAlias"),
         ops::CREATE_CODE_SIGNING_CONFIG => Some("lambda:CreateCodeSigningConfig"),
@@ -2889,6 +2993,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_FUNCTION_URL_CONFIG => Some("lambda:GetFunctionUrlConfig"),
         ops::GET_LAYER_VERSION => Some("lambda:GetLayerVersion"),
         ops::GET_LAYER_VERSION_BY_ARN => Some("lambda:GetLayerVersion"),
+        ops::GET_LAYER_VERSION_POLICY => Some("lambda:GetLayerVersionPolicy"),
         ops::GET_POLICY => Some("lambda:GetPolicy"),
         ops::GET_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:GetProvisionedConcurrencyConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
@@ -2910,6 +3015,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::PUT_FUNCTION_CONCURRENCY => Some("lambda:PutFunctionConcurrency"),
         ops::PUT_FUNCTION_EVENT_INVOKE_CONFIG => Some("lambda:PutFunctionEventInvokeConfig"),
         ops::PUT_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:PutProvisionedConcurrencyConfig"),
+        ops::REMOVE_LAYER_VERSION_PERMISSION => Some("lambda:RemoveLayerVersionPermission"),
         ops::REMOVE_PERMISSION => Some("lambda:RemovePermission"),
         ops::TAG_RESOURCE => Some("lambda:TagResource"),
         ops::UNTAG_RESOURCE => Some("lambda:UntagResource"),
@@ -2927,6 +3033,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Lambda that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait LambdaApi: Send + Sync + 'static {
+    /// `AddLayerVersionPermission`.
+    fn add_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddLayerVersionPermissionRequest,
+    ) -> impl Future<Output = Result<AddLayerVersionPermissionResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AddLayerVersionPermission")) }
+    }
+
     /// `AddPermission`.
     fn add_permission(
         &self,
@@ -3222,6 +3338,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetLayerVersionByArn")) }
     }
 
+    /// `GetLayerVersionPolicy`.
+    fn get_layer_version_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionPolicyRequest,
+    ) -> impl Future<Output = Result<GetLayerVersionPolicyResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetLayerVersionPolicy")) }
+    }
+
     /// `GetPolicy`.
     fn get_policy(
         &self,
@@ -3457,6 +3583,16 @@ pub trait LambdaApi: Send + Sync + 'static {
         }
     }
 
+    /// `RemoveLayerVersionPermission`.
+    fn remove_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveLayerVersionPermissionRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RemoveLayerVersionPermission")) }
+    }
+
     /// `RemovePermission`.
     fn remove_permission(
         &self,
@@ -3617,6 +3753,9 @@ where
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::ADD_LAYER_VERSION_PERMISSION => {
+                    serve(call, &guard, |input| api.add_layer_version_permission(ctx, input)).await
+                }
                 ops::ADD_PERMISSION => serve(call, &guard, |input| api.add_permission(ctx, input)).await,
                 ops::CREATE_ALIAS => serve(call, &guard, |input| api.create_alias(ctx, input)).await,
                 ops::CREATE_CODE_SIGNING_CONFIG => {
@@ -3702,6 +3841,9 @@ where
                 ops::GET_LAYER_VERSION_BY_ARN => {
                     serve(call, &guard, |input| api.get_layer_version_by_arn(ctx, input)).await
                 }
+                ops::GET_LAYER_VERSION_POLICY => {
+                    serve(call, &guard, |input| api.get_layer_version_policy(ctx, input)).await
+                }
                 ops::GET_POLICY => serve(call, &guard, |input| api.get_policy(ctx, input)).await,
                 ops::GET_PROVISIONED_CONCURRENCY_CONFIG => {
                     serve(call, &guard, |input| {
@@ -3769,6 +3911,12 @@ where
                 ops::PUT_PROVISIONED_CONCURRENCY_CONFIG => {
                     serve(call, &guard, |input| {
                         api.put_provisioned_concurrency_config(ctx, input)
+                    })
+                    .await
+                }
+                ops::REMOVE_LAYER_VERSION_PERMISSION => {
+                    serve(call, &guard, |input| {
+                        api.remove_layer_version_permission(ctx, input)
                     })
                     .await
                 }
@@ -3895,6 +4043,16 @@ pub struct LambdaClient(Arc<dyn Service>);
 impl LambdaClient {
     pub fn new(service: Arc<dyn Service>) -> Self {
         LambdaClient(service)
+    }
+
+    /// `AddLayerVersionPermission`.
+    pub async fn add_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddLayerVersionPermissionRequest,
+    ) -> Result<AddLayerVersionPermissionResponse, AwsError> {
+        let call = Call::typed(ops::ADD_LAYER_VERSION_PERMISSION, input);
+        self.0.call(ctx, call).await.into_typed()
     }
 
     /// `AddPermission`.
@@ -4177,6 +4335,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetLayerVersionPolicy`.
+    pub async fn get_layer_version_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionPolicyRequest,
+    ) -> Result<GetLayerVersionPolicyResponse, AwsError> {
+        let call = Call::typed(ops::GET_LAYER_VERSION_POLICY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetPolicy`.
     pub async fn get_policy(
         &self,
@@ -4387,6 +4555,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `RemoveLayerVersionPermission`.
+    pub async fn remove_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveLayerVersionPermissionRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::REMOVE_LAYER_VERSION_PERMISSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `RemovePermission`.
     pub async fn remove_permission(
         &self,
@@ -4493,6 +4671,9 @@ impl LambdaClient {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.add_layer_version_permission(ctx, Default::default()).await) {
+        missing.push("AddLayerVersionPermission");
+    }
     if not_implemented(&api.add_permission(ctx, Default::default()).await) {
         missing.push("AddPermission");
     }
@@ -4592,6 +4773,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     if not_implemented(&api.get_layer_version_by_arn(ctx, Default::default()).await) {
         missing.push("GetLayerVersionByArn");
     }
+    if not_implemented(&api.get_layer_version_policy(ctx, Default::default()).await) {
+        missing.push("GetLayerVersionPolicy");
+    }
     if not_implemented(&api.get_policy(ctx, Default::default()).await) {
         missing.push("GetPolicy");
     }
@@ -4675,6 +4859,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
             .await,
     ) {
         missing.push("PutProvisionedConcurrencyConfig");
+    }
+    if not_implemented(&api.remove_layer_version_permission(ctx, Default::default()).await) {
+        missing.push("RemoveLayerVersionPermission");
     }
     if not_implemented(&api.remove_permission(ctx, Default::default()).await) {
         missing.push("RemovePermission");

@@ -465,6 +465,30 @@ impl LambdaApi for Lambda {
         Lambda::delete_function_code_signing_config(self, ctx, input).await
     }
 
+    async fn add_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddLayerVersionPermissionRequest,
+    ) -> Result<AddLayerVersionPermissionResponse, AwsError> {
+        Lambda::add_layer_version_permission(self, ctx, input).await
+    }
+
+    async fn get_layer_version_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetLayerVersionPolicyRequest,
+    ) -> Result<GetLayerVersionPolicyResponse, AwsError> {
+        Lambda::get_layer_version_policy(self, ctx, input).await
+    }
+
+    async fn remove_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveLayerVersionPermissionRequest,
+    ) -> Result<(), AwsError> {
+        Lambda::remove_layer_version_permission(self, ctx, input).await
+    }
+
     async fn list_functions(
         &self,
         ctx: &RequestContext,

@@ -304,12 +304,14 @@ impl Lambda {
     ) -> Result<(), AwsError> {
         let ns = namespace(ctx)?;
         let key = version_key(&input.layer_name, input.version_number);
+        let policy = crate::layer_permissions::policy_key(&input.layer_name, input.version_number);
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
                 if let Some(record) = table.get_json::<LayerRecord>(&key)? {
                     txn.release_blob(&record.code)?;
                     table.delete(&key)?;
+                    table.delete(&policy)?;
                 }
                 Ok::<_, AwsError>(())
             })

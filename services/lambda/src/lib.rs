@@ -29,6 +29,7 @@ mod execution_role;
 mod function_urls;
 mod functions;
 mod invoke;
+mod layer_permissions;
 mod layers;
 mod log_shipping;
 mod mapping_updates;
