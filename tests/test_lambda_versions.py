@@ -207,3 +207,31 @@ def test_provisioned_concurrency_keeps_a_version_warm(awslambda):
         awslambda.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
     error = caught.value.response
     assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("ProvisionedConcurrencyConfigNotFoundException", 404)
+
+
+def test_provisioned_environments_start_again_after_kill_9(launch_nimbus, tmp_path):
+    from conftest import client_for
+
+    server = launch_nimbus("--data-dir", str(tmp_path), ephemeral=False)
+    client = client_for(server.url, "lambda")
+    name = create(client, python_function("def lambda_handler(e, c):\n    return 'warm'\n"))
+    client.publish_version(FunctionName=name)
+    client.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1)
+    assert wait_for(lambda: client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")["Status"] == "READY", 20)
+
+    def started(logs) -> int:
+        # Each environment writes INIT_START to a stream of its own.
+        try:
+            return len(logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="INIT_START")["events"])
+        except ClientError:
+            return 0
+
+    assert wait_for(lambda: started(client_for(server.url, "logs")) == 1, 20)
+    server.process.kill()  # SIGKILL
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(tmp_path), ephemeral=False)
+    client = client_for(restarted.url, "lambda")
+    logs = client_for(restarted.url, "logs")
+    assert wait_for(lambda: started(logs) == 2, 20), "the provisioned environment did not start again"
+    response, body = invoke(client, name, {}, Qualifier="1", LogType="Tail")
+    assert body == "warm" and "Init Duration" not in base64.b64decode(response["LogResult"]).decode()

@@ -353,6 +353,7 @@ impl Lambda {
             }
             None => {
                 self.delete_everything(ctx, &function.name).await?;
+                self.forget_provisioned(ctx, &function.name).await?;
                 self.forget_concurrency(ctx, &function.name).await?;
                 self.pool.forget_under(&self.pool_prefix(ctx, &function.name));
             }

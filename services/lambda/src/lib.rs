@@ -158,6 +158,7 @@ impl Lambda {
         tokio::spawn(async move {
             lambda.resume_events().await;
             lambda.resume_mappings().await;
+            lambda.resume_provisioned().await;
         });
         self.start_reaper();
     }

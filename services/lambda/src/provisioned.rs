@@ -30,6 +30,31 @@ fn prefix(name: &str) -> Vec<u8> {
     format!("provisioned/{name}/").into_bytes()
 }
 
+/// Every configuration of every account and region, so a restart can start
+/// their environments again (global `lambda` namespace).
+const INDEX: &str = "provisioned-index/";
+
+/// Where a configuration is, as the index keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Indexed {
+    account: String,
+    region: String,
+    name: String,
+    qualifier: String,
+}
+
+fn index() -> Result<nimbus_store::Namespace, AwsError> {
+    nimbus_store::Namespace::global("lambda").map_err(AwsError::from)
+}
+
+fn index_prefix(ctx: &RequestContext, name: &str) -> Vec<u8> {
+    format!("{INDEX}{}/{}/{name}/", ctx.account_id, ctx.region).into_bytes()
+}
+
+fn index_key(ctx: &RequestContext, name: &str, qualifier: &str) -> Vec<u8> {
+    [index_prefix(ctx, name), qualifier.as_bytes().to_vec()].concat()
+}
+
 fn not_configured() -> AwsError {
     errors::provisioned_concurrency_config_not_found(
         "No Provisioned Concurrency Config found for this function",
@@ -84,12 +109,64 @@ impl Lambda {
     ) -> Result<(), AwsError> {
         let ns = namespace(ctx)?;
         let key = key(name, qualifier);
+        let indexed = Indexed {
+            account: ctx.account_id.clone(),
+            region: ctx.region.clone(),
+            name: name.to_owned(),
+            qualifier: qualifier.to_owned(),
+        };
+        let index_key = index_key(ctx, name, qualifier);
         self.store
             .write(move |txn| {
                 txn.open(&ns)?.put_json(&key, &record)?;
+                txn.open(&index()?)?.put_json(&index_key, &indexed)?;
                 Ok::<_, AwsError>(())
             })
             .await
+    }
+
+    /// Forgets the index entries of a function's configurations (deleted).
+    pub(crate) async fn forget_provisioned(&self, ctx: &RequestContext, name: &str) -> Result<(), AwsError> {
+        let prefix = index_prefix(ctx, name);
+        self.store
+            .write(move |txn| {
+                txn.open(&index()?)?.delete_prefix(&prefix)?;
+                Ok::<_, AwsError>(())
+            })
+            .await
+    }
+
+    /// Starts again the environments of every configuration a previous run
+    /// kept.
+    pub(crate) async fn resume_provisioned(&self) {
+        let Ok(ns) = index() else { return };
+        let entries = match self.store.values_under(&ns, INDEX.as_bytes()).await {
+            Ok(entries) => entries,
+            Err(error) => return tracing::error!(%error, "lambda could not read its provisioned concurrency"),
+        };
+        for indexed in entries
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice::<Indexed>(bytes).ok())
+        {
+            let ctx = RequestContext::internal(
+                "lambda",
+                "PutProvisionedConcurrencyConfig",
+                &indexed.account,
+                &indexed.region,
+            );
+            let function = FunctionRef {
+                name: indexed.name.clone(),
+                qualifier: Some(indexed.qualifier.clone()),
+            };
+            let (Ok(Some(config)), Ok(version)) = (
+                self.provisioned(&ctx, &indexed.name, &indexed.qualifier).await,
+                self.load(&ctx, &function).await,
+            ) else {
+                continue;
+            };
+            self.prewarm(&ctx, &version, usize::try_from(config.requested).unwrap_or(0))
+                .await;
+        }
     }
 
     pub(crate) async fn put_provisioned_concurrency_config(
@@ -204,9 +281,11 @@ impl Lambda {
             .ok_or_else(not_configured)?;
         let ns = namespace(ctx)?;
         let stored = key(&function.name, &qualifier);
+        let indexed = index_key(ctx, &function.name, &qualifier);
         self.store
             .write(move |txn| {
                 txn.open(&ns)?.delete(&stored)?;
+                txn.open(&index()?)?.delete(&indexed)?;
                 Ok::<_, AwsError>(())
             })
             .await?;
