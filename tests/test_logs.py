@@ -54,6 +54,9 @@ def test_groups_are_created_described_retained_and_deleted(logs):
     logs.tag_resource(resourceArn=group["logGroupArn"], tags={"env": "dev"})
     logs.untag_resource(resourceArn=group["logGroupArn"], tagKeys=["team"])
     assert logs.list_tags_for_resource(resourceArn=group["logGroupArn"])["tags"] == {"env": "dev"}
+    logs.tag_log_group(logGroupName=name, tags={"owner": "me"})
+    logs.untag_log_group(logGroupName=name, tags=["env"])
+    assert logs.list_tags_log_group(logGroupName=name)["tags"] == {"owner": "me"}
     pattern = logs.describe_log_groups(logGroupNamePattern=name.split("/")[-1])["logGroups"]
     assert [g["logGroupName"] for g in pattern] == [name]
     logs.delete_log_group(logGroupName=name)

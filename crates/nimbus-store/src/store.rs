@@ -206,6 +206,35 @@ impl Store {
         task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
     }
 
+    /// The value under one key, decoded; `None` when there is none.
+    pub async fn get_json<T>(&self, namespace: &crate::Namespace, key: &[u8]) -> Result<Option<T>>
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        let namespace = namespace.clone();
+        let key = key.to_vec();
+        self.read(move |txn| txn.open(&namespace)?.get_json(&key)).await
+    }
+
+    /// Stores one value, encoded, in a transaction of its own.
+    pub async fn put_json<T>(&self, namespace: &crate::Namespace, key: &[u8], value: T) -> Result<()>
+    where
+        T: serde::Serialize + Send + 'static,
+    {
+        let namespace = namespace.clone();
+        let key = key.to_vec();
+        self.write(move |txn| txn.open(&namespace)?.put_json(&key, &value))
+            .await
+    }
+
+    /// Deletes one key in a transaction of its own.
+    pub async fn delete(&self, namespace: &crate::Namespace, key: &[u8]) -> Result<()> {
+        let namespace = namespace.clone();
+        let key = key.to_vec();
+        self.write(move |txn| txn.open(&namespace)?.delete(&key).map(|_| ()))
+            .await
+    }
+
     /// Every value under `prefix` in `namespace`, in key order: what an
     /// outbox left for a restart to resume.
     pub async fn values_under(&self, namespace: &crate::Namespace, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {

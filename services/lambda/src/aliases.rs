@@ -240,10 +240,8 @@ impl Lambda {
         self.load(ctx, &function).await?;
         let ns = namespace(ctx)?;
         let key = alias_key(&function.name, &input.name);
-        let found: Option<AliasConfiguration> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<AliasConfiguration> =
+            self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         found.ok_or_else(|| alias_missing(ctx, &function.name, &input.name))
     }
 
@@ -301,17 +299,11 @@ impl Lambda {
                 Ok::<_, AwsError>(aliases)
             })
             .await?;
-        let start: usize = match input.marker.as_deref() {
-            None => 0,
-            Some(marker) => marker
-                .parse()
-                .map_err(|_| errors::invalid_parameter_value("The marker is not one ListAliases gave."))?,
-        };
-        let limit = usize::try_from(input.max_items.unwrap_or(50).clamp(1, 10_000)).unwrap_or(50);
-        let end = (start + limit).min(aliases.len());
+        let (page, next_marker) =
+            crate::paging::page(aliases, input.marker.as_deref(), input.max_items, 10_000)?;
         Ok(ListAliasesResponse {
-            next_marker: (end < aliases.len()).then(|| end.to_string()),
-            aliases: Some(aliases.get(start..end).unwrap_or_default().to_vec()),
+            next_marker,
+            aliases: Some(page),
         })
     }
 }

@@ -35,10 +35,8 @@ impl Lambda {
     async fn signing_config(&self, ctx: &RequestContext, arn: &str) -> Result<CodeSigningConfig, AwsError> {
         let ns = namespace(ctx)?;
         let key = key(id_of(arn));
-        let found: Option<CodeSigningConfig> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<CodeSigningConfig> =
+            self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         found.ok_or_else(|| missing(arn))
     }
 
@@ -51,11 +49,9 @@ impl Lambda {
         let key = key(&config.code_signing_config_id);
         let stored = config.clone();
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&key, &stored)?;
-                Ok::<_, AwsError>(())
-            })
+            .put_json(&ns, &key, stored)
             .await
+            .map_err(AwsError::from)
     }
 
     pub(crate) async fn create_code_signing_config(
@@ -130,12 +126,7 @@ impl Lambda {
         }
         let ns = namespace(ctx)?;
         let key = key(id_of(&arn));
-        self.store
-            .write(move |txn| {
-                txn.open(&ns)?.delete(&key)?;
-                Ok::<_, AwsError>(())
-            })
-            .await
+        self.store.delete(&ns, &key).await.map_err(AwsError::from)
     }
 
     pub(crate) async fn list_code_signing_configs(
@@ -204,11 +195,9 @@ impl Lambda {
         let key = function_key(&function.name);
         let arn = input.code_signing_config_arn.clone();
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&key, &arn)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+            .put_json(&ns, &key, arn)
+            .await
+            .map_err(AwsError::from)?;
         Ok(PutFunctionCodeSigningConfigResponse {
             code_signing_config_arn: input.code_signing_config_arn,
             function_name: function.name,
@@ -224,10 +213,7 @@ impl Lambda {
         self.load(ctx, &function).await?;
         let ns = namespace(ctx)?;
         let key = function_key(&function.name);
-        let arn: Option<String> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let arn: Option<String> = self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         Ok(GetFunctionCodeSigningConfigResponse {
             code_signing_config_arn: arn.unwrap_or_default(),
             function_name: function.name,
@@ -243,11 +229,6 @@ impl Lambda {
         self.load(ctx, &function).await?;
         let ns = namespace(ctx)?;
         let key = function_key(&function.name);
-        self.store
-            .write(move |txn| {
-                txn.open(&ns)?.delete(&key)?;
-                Ok::<_, AwsError>(())
-            })
-            .await
+        self.store.delete(&ns, &key).await.map_err(AwsError::from)
     }
 }

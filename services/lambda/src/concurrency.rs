@@ -100,9 +100,7 @@ impl Lambda {
     pub(crate) async fn reserved(&self, ctx: &RequestContext, name: &str) -> Result<Option<i32>, AwsError> {
         let ns = namespace(ctx)?;
         let key = key(name);
-        self.store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await
+        self.store.get_json(&ns, &key).await.map_err(AwsError::from)
     }
 
     /// Counts an invocation of `name` in, or throttles it.
@@ -170,11 +168,9 @@ impl Lambda {
         let ns = namespace(ctx)?;
         let stored = key(&function.name);
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&stored, &wanted)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+            .put_json(&ns, &stored, wanted)
+            .await
+            .map_err(AwsError::from)?;
         let limit = usize::try_from(wanted).unwrap_or(0);
         self.running
             .remember_limit(&self.pool_prefix(ctx, &function.name), Some(limit));
@@ -211,12 +207,7 @@ impl Lambda {
     pub(crate) async fn forget_concurrency(&self, ctx: &RequestContext, name: &str) -> Result<(), AwsError> {
         let ns = namespace(ctx)?;
         let stored = key(name);
-        self.store
-            .write(move |txn| {
-                txn.open(&ns)?.delete(&stored)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+        self.store.delete(&ns, &stored).await.map_err(AwsError::from)?;
         self.running.remember_limit(&self.pool_prefix(ctx, name), None);
         Ok(())
     }

@@ -164,9 +164,7 @@ impl Lambda {
     ) -> Result<Option<FunctionEventInvokeConfig>, AwsError> {
         let ns = namespace(ctx)?;
         let key = config_key(&function.name, qualifier_of(function));
-        self.store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await
+        self.store.get_json(&ns, &key).await.map_err(AwsError::from)
     }
 
     /// Writes a configuration for an existing function, built from the one
@@ -216,11 +214,9 @@ impl Lambda {
         let key = config_key(&function.name, qualifier_of(&function));
         let stored = config.clone();
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&key, &stored)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+            .put_json(&ns, &key, stored)
+            .await
+            .map_err(AwsError::from)?;
         Ok(config)
     }
 
@@ -282,12 +278,7 @@ impl Lambda {
         }
         let ns = namespace(ctx)?;
         let key = config_key(&function.name, qualifier_of(&function));
-        self.store
-            .write(move |txn| {
-                txn.open(&ns)?.delete(&key)?;
-                Ok::<_, AwsError>(())
-            })
-            .await
+        self.store.delete(&ns, &key).await.map_err(AwsError::from)
     }
 
     pub(crate) async fn list_function_event_invoke_configs(
@@ -305,16 +296,10 @@ impl Lambda {
             .iter()
             .filter_map(|bytes| serde_json::from_slice(bytes).ok())
             .collect();
-        // A function has a configuration per version or alias: few enough
-        // for the marker to be the position of the next one.
-        let start: usize = input.marker.as_deref().map_or(Ok(0), str::parse).map_err(|_| {
-            errors::invalid_parameter_value("The marker is not one ListFunctionEventInvokeConfigs gave.")
-        })?;
-        let limit = usize::try_from(input.max_items.unwrap_or(50).clamp(1, 50)).unwrap_or(50);
-        let end = (start + limit).min(configs.len());
+        let (page, next_marker) = crate::paging::page(configs, input.marker.as_deref(), input.max_items, 50)?;
         Ok(ListFunctionEventInvokeConfigsResponse {
-            next_marker: (end < configs.len()).then(|| end.to_string()),
-            function_event_invoke_configs: Some(configs.get(start..end).unwrap_or_default().to_vec()),
+            next_marker,
+            function_event_invoke_configs: Some(page),
         })
     }
 }

@@ -188,11 +188,9 @@ impl Lambda {
         let ns = mappings()?;
         let key = key(record.config.uuid.as_deref().unwrap_or_default());
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&key, &record)?;
-                Ok::<_, AwsError>(())
-            })
+            .put_json(&ns, &key, record)
             .await
+            .map_err(AwsError::from)
     }
 
     async fn all_mappings(&self) -> Result<Vec<MappingRecord>, AwsError> {
@@ -212,10 +210,7 @@ impl Lambda {
     pub(crate) async fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<MappingRecord, AwsError> {
         let ns = mappings()?;
         let key = key(uuid);
-        let found: Option<MappingRecord> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<MappingRecord> = self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         found
             .filter(|m| m.account == ctx.account_id && m.region == ctx.region)
             .ok_or_else(|| not_found(uuid))
@@ -266,12 +261,7 @@ impl Lambda {
         let record = self.mapping(ctx, &input.uuid).await?;
         let ns = mappings()?;
         let key = key(&input.uuid);
-        self.store
-            .write(move |txn| {
-                txn.open(&ns)?.delete(&key)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+        self.store.delete(&ns, &key).await.map_err(AwsError::from)?;
         self.pollers.stop(&input.uuid);
         let mut config = record.config;
         config.state = Some("Deleting".to_owned());
@@ -319,9 +309,11 @@ impl Lambda {
     /// Receives batches and hands them to the function, until deleted.
     async fn poll(&self, mapping: MappingRecord, sqs: SqsClient) {
         let arn = mapping.config.event_source_arn.clone().unwrap_or_default();
-        let Some(url) = queue_url(&arn) else { return };
         let parts: Vec<&str> = arn.split(':').collect();
-        let sqs_ctx = RequestContext::internal("sqs", "ReceiveMessage", parts[4], parts[3]);
+        let (Some(url), ["arn", _, "sqs", region, account, _]) = (queue_url(&arn), parts.as_slice()) else {
+            return;
+        };
+        let sqs_ctx = RequestContext::internal("sqs", "ReceiveMessage", account, region);
         let lambda_ctx = RequestContext::internal("lambda", "Invoke", &mapping.account, &mapping.region);
         let batch_size = usize::try_from(mapping.config.batch_size.unwrap_or(10)).unwrap_or(10);
         let window =

@@ -90,9 +90,7 @@ impl Lambda {
     ) -> Result<Option<UrlRecord>, AwsError> {
         let ns = namespace(ctx)?;
         let key = url_key(&function.name, function.qualifier.as_deref());
-        self.store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await
+        self.store.get_json(&ns, &key).await.map_err(AwsError::from)
     }
 
     pub(crate) async fn create_function_url_config(
@@ -196,11 +194,9 @@ impl Lambda {
         );
         let stored = record.clone();
         self.store
-            .write(move |txn| {
-                txn.open(&ns)?.put_json(&key, &stored)?;
-                Ok::<_, AwsError>(())
-            })
-            .await?;
+            .put_json(&ns, &key, stored)
+            .await
+            .map_err(AwsError::from)?;
         let config = record.config;
         Ok(UpdateFunctionUrlConfigResponse {
             function_url: config.function_url,

@@ -25,10 +25,6 @@ fn no_policy() -> AwsError {
     errors::resource_not_found("No policy is associated with the given resource.").with_field("Type", "User")
 }
 
-fn document(statements: &[Json]) -> String {
-    json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string()
-}
-
 /// The statement Lambda writes for a layer permission.
 fn statement(input: &AddLayerVersionPermissionRequest, resource: &str) -> Json {
     let principal = match input.principal.as_str() {
@@ -57,9 +53,7 @@ impl Lambda {
     ) -> Result<Option<LayerPolicy>, AwsError> {
         let ns = namespace(ctx)?;
         let key = policy_key(name, version);
-        self.store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await
+        self.store.get_json(&ns, &key).await.map_err(AwsError::from)
     }
 
     /// Changes a layer version's policy, checking the RevisionId given.
@@ -106,19 +100,15 @@ impl Lambda {
             )
             .await?;
         let added = statement(&input, layer.layer_version_arn.as_deref().unwrap_or_default());
-        let (sid, stored) = (input.statement_id.clone(), added.clone());
+        let stored = added.clone();
         let revision = self
-            .change_layer_policy(ctx, &input.layer_name, input.version_number, input.revision_id.clone(), move |statements| {
-                if statements.iter().any(|s| s["Sid"] == json!(sid)) {
-                    return Err(errors::resource_conflict(format!(
-                        "The statement id ({sid}) provided already exists. Please provide a new statement id, \
-                         or remove the existing statement."
-                    ))
-                    .with_field("Type", "User"));
-                }
-                statements.push(stored);
-                Ok(())
-            })
+            .change_layer_policy(
+                ctx,
+                &input.layer_name,
+                input.version_number,
+                input.revision_id.clone(),
+                move |statements| crate::permissions::add_statement(statements, stored),
+            )
             .await?;
         Ok(AddLayerVersionPermissionResponse {
             statement: Some(added.to_string()),
@@ -136,7 +126,7 @@ impl Lambda {
             .await?
             .ok_or_else(no_policy)?;
         Ok(GetLayerVersionPolicyResponse {
-            policy: Some(document(&policy.statements)),
+            policy: Some(crate::permissions::document(&policy.statements)),
             revision_id: Some(policy.revision_id),
         })
     }
@@ -155,17 +145,7 @@ impl Lambda {
             &input.layer_name,
             input.version_number,
             input.revision_id,
-            move |statements| {
-                let before = statements.len();
-                statements.retain(|s| s["Sid"] != json!(sid));
-                match statements.len() == before {
-                    true => Err(errors::resource_not_found(format!(
-                        "Statement {sid} is not found in resource policy."
-                    ))
-                    .with_field("Type", "User")),
-                    false => Ok(()),
-                }
-            },
+            move |statements| crate::permissions::remove_statement(statements, &sid),
         )
         .await
         .map(|_| ())

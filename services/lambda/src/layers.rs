@@ -173,10 +173,7 @@ impl Lambda {
     ) -> Result<LayerRecord, AwsError> {
         let ns = namespace(ctx)?;
         let key = version_key(name, version);
-        let found: Option<LayerRecord> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<LayerRecord> = self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         found.ok_or_else(missing_version)
     }
 

@@ -35,6 +35,7 @@ mod log_shipping;
 mod mapping_updates;
 mod memory;
 mod names;
+mod paging;
 mod permissions;
 mod pool;
 mod provisioned;

@@ -83,8 +83,36 @@ fn statement(input: &AddPermissionRequest, resource: &str) -> Result<Json, AwsEr
     Ok(statement)
 }
 
-fn document(statements: &[Json]) -> String {
+/// A policy as GetPolicy and GetLayerVersionPolicy answer it.
+pub fn document(statements: &[Json]) -> String {
     json!({ "Version": "2012-10-17", "Id": "default", "Statement": statements }).to_string()
+}
+
+/// Adds a statement, unless its Sid is taken.
+pub fn add_statement(statements: &mut Vec<Json>, statement: Json) -> Result<(), AwsError> {
+    let sid = statement["Sid"].as_str().unwrap_or_default().to_owned();
+    if statements.iter().any(|s| s["Sid"] == json!(sid)) {
+        return Err(errors::resource_conflict(format!(
+            "The statement id ({sid}) provided already exists. Please provide a new statement id, \
+             or remove the existing statement."
+        ))
+        .with_field("Type", "User"));
+    }
+    statements.push(statement);
+    Ok(())
+}
+
+/// Takes out the statement with this Sid, which must be there.
+pub fn remove_statement(statements: &mut Vec<Json>, sid: &str) -> Result<(), AwsError> {
+    let before = statements.len();
+    statements.retain(|s| s["Sid"] != json!(sid));
+    if statements.len() == before {
+        return Err(
+            errors::resource_not_found(format!("Statement {sid} is not found in resource policy."))
+                .with_field("Type", "User"),
+        );
+    }
+    Ok(())
 }
 
 impl Lambda {
@@ -124,10 +152,8 @@ impl Lambda {
     ) -> Result<Option<String>, AwsError> {
         let ns = namespace(ctx)?;
         let key = alias_key(name, alias);
-        let found: Option<AliasConfiguration> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<AliasConfiguration> =
+            self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         Ok(found.and_then(|config| config.revision_id))
     }
 
@@ -139,10 +165,7 @@ impl Lambda {
     ) -> Result<Vec<Json>, AwsError> {
         let ns = namespace(ctx)?;
         let key = policy_key(&function.name, function.qualifier.as_deref());
-        let found: Option<Vec<Json>> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<Vec<Json>> = self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         Ok(found.unwrap_or_default())
     }
 
@@ -200,18 +223,9 @@ impl Lambda {
             None => names::function_arn(ctx, &function.name),
         };
         let added = statement(&input, &resource)?;
-        let sid = input.statement_id.clone();
         let stored = added.clone();
         self.change_policy(ctx, &function, input.revision_id.clone(), move |statements| {
-            if statements.iter().any(|s| s["Sid"] == json!(sid)) {
-                return Err(errors::resource_conflict(format!(
-                    "The statement id ({sid}) provided already exists. Please provide a new statement id, \
-                     or remove the existing statement."
-                ))
-                .with_field("Type", "User"));
-            }
-            statements.push(stored);
-            Ok(())
+            add_statement(statements, stored)
         })
         .await?;
         Ok(AddPermissionResponse {
@@ -274,15 +288,7 @@ impl Lambda {
                         .with_field("Type", "User"),
                 );
             }
-            let before = statements.len();
-            statements.retain(|s| s["Sid"] != json!(sid));
-            if statements.len() == before {
-                return Err(errors::resource_not_found(format!(
-                    "Statement {sid} is not found in resource policy."
-                ))
-                .with_field("Type", "User"));
-            }
-            Ok(())
+            remove_statement(statements, &sid)
         })
         .await
     }

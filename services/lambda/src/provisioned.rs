@@ -95,9 +95,7 @@ impl Lambda {
     ) -> Result<Option<ProvisionedRecord>, AwsError> {
         let ns = namespace(ctx)?;
         let key = key(name, qualifier);
-        self.store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await
+        self.store.get_json(&ns, &key).await.map_err(AwsError::from)
     }
 
     async fn keep_provisioned(

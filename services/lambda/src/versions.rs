@@ -140,17 +140,11 @@ impl Lambda {
             let arn = latest.function_arn.clone().unwrap_or_default();
             latest.function_arn = Some(format!("{arn}:$LATEST"));
         }
-        let start: usize = match input.marker.as_deref() {
-            None => 0,
-            Some(marker) => marker.parse().map_err(|_| {
-                errors::invalid_parameter_value("The marker is not one ListVersionsByFunction gave.")
-            })?,
-        };
-        let limit = usize::try_from(input.max_items.unwrap_or(50).clamp(1, 10_000)).unwrap_or(50);
-        let end = (start + limit).min(versions.len());
+        let (page, next_marker) =
+            crate::paging::page(versions, input.marker.as_deref(), input.max_items, 10_000)?;
         Ok(ListVersionsByFunctionResponse {
-            next_marker: (end < versions.len()).then(|| end.to_string()),
-            versions: Some(versions.get(start..end).unwrap_or_default().to_vec()),
+            next_marker,
+            versions: Some(page),
         })
     }
 

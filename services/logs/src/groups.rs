@@ -49,10 +49,7 @@ impl Logs {
     pub(crate) async fn group(&self, ctx: &RequestContext, name: &str) -> Result<GroupRecord, AwsError> {
         let ns = namespace(ctx)?;
         let key = group_key(name);
-        let found: Option<GroupRecord> = self
-            .store
-            .read(move |txn| Ok::<_, AwsError>(txn.open(&ns)?.get_json(&key)?))
-            .await?;
+        let found: Option<GroupRecord> = self.store.get_json(&ns, &key).await.map_err(AwsError::from)?;
         found.ok_or_else(group_missing)
     }
 
