@@ -70,6 +70,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         clock: Clock::real(),
         credentials: Arc::clone(&credentials),
         endpoint: format!("http://{}", loopback_of(bound)),
+        enforce_iam: cli.enforce_iam,
     };
     let built = services::all(&environment);
     let config = GatewayConfig {

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use nimbus_core::authz::Authorizer;
+use nimbus_core::authz::{Authorizer, Enforcement};
+use nimbus_core::context::ServicePrincipal;
 use nimbus_core::identity::CredentialRegistry;
 use nimbus_protocol::service::Service;
 use nimbus_runtime::Clock;
@@ -20,6 +21,9 @@ pub struct Environment {
     pub credentials: Arc<CredentialRegistry>,
     /// Where nimbus answers (what Lambda functions call it at).
     pub endpoint: String,
+    /// `--enforce-iam`: services acting as their principals are held to
+    /// resource policies too.
+    pub enforce_iam: bool,
 }
 
 /// Every implemented service, and the authorizer `--enforce-iam` holds
@@ -31,6 +35,14 @@ pub struct Built {
 
 /// Builds every implemented service.
 pub fn all(env: &Environment) -> Built {
+    let iam = nimbus_iam::Iam::new(
+        Arc::clone(&env.store),
+        env.clock.clone(),
+        Arc::clone(&env.credentials),
+    );
+    let authorizer = iam.authorizer();
+    let enforcement = Enforcement(env.enforce_iam.then(|| Arc::clone(&authorizer)));
+    let principal = |name| ServicePrincipal::new(name, enforcement.clone());
     let sqs: Arc<dyn Service> = Arc::new(nimbus_sqs_api::SqsServer(nimbus_sqs::Sqs::new(
         Arc::clone(&env.store),
         env.clock.clone(),
@@ -59,14 +71,18 @@ pub fn all(env: &Environment) -> Built {
             Arc::clone(&env.store),
             env.clock.clone(),
             // SNS delivers to SQS through SQS's own SendMessage.
-            Arc::new(nimbus_sns::SqsService::new(nimbus_sqs_api::SqsClient::new(
-                Arc::clone(&sqs),
-            ))),
+            Arc::new(
+                nimbus_sns::SqsService::new(nimbus_sqs_api::SqsClient::new(Arc::clone(&sqs)))
+                    .with_principal(principal("sns.amazonaws.com")),
+            ),
         )
         // And to Lambda through Lambda's Invoke (asynchronous).
-        .with_functions(Arc::new(nimbus_sns::function_delivery::LambdaService::new(
-            nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)),
-        ))),
+        .with_functions(Arc::new(
+            nimbus_sns::function_delivery::LambdaService::new(nimbus_lambda_api::LambdaClient::new(
+                Arc::clone(&lambda),
+            ))
+            .with_principal(principal("sns.amazonaws.com")),
+        )),
     ));
     // Asynchronous invocations' records and failed events may go to topics.
     lambda_service.with_topics(nimbus_sns_api::SnsClient::new(Arc::clone(&sns)));
@@ -77,16 +93,12 @@ pub fn all(env: &Environment) -> Built {
             nimbus_sns_api::SnsClient::new(Arc::clone(&sns)),
         )
         // And to Lambda through Lambda's Invoke.
-        .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)));
+        .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)))
+        // As s3.amazonaws.com, which destinations' policies must let in.
+        .with_principal(principal("s3.amazonaws.com"));
     let s3: Arc<dyn Service> = Arc::new(nimbus_s3_api::S3Server(s3));
     // Function packages may be S3 objects.
     lambda_service.with_objects(nimbus_s3_api::S3Client::new(Arc::clone(&s3)));
-    let iam = nimbus_iam::Iam::new(
-        Arc::clone(&env.store),
-        env.clock.clone(),
-        Arc::clone(&env.credentials),
-    );
-    let authorizer = iam.authorizer();
     let sts = nimbus_sts::Sts::new(Arc::clone(&env.credentials))
         .with_clock(env.clock.clone())
         .with_roles(iam.role_directory())

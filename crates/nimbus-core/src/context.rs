@@ -1,5 +1,9 @@
 //! What a service knows about the request it is handling.
 
+use std::sync::Arc;
+
+use crate::authz::Enforcement;
+
 /// Per-request facts the gateway established before calling a service.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -21,6 +25,65 @@ pub struct RequestContext {
     pub enforcement: crate::authz::Enforcement,
     /// The caller's address (`aws:SourceIp`); none for internal calls.
     pub source_ip: Option<std::net::IpAddr>,
+    /// The service principal the call is made as, when a service acts on
+    /// its own for one of its resources (S3 invoking a function for a
+    /// bucket's notification); none for callers with credentials.
+    pub service_caller: Option<Arc<ServiceCaller>>,
+}
+
+/// A service acting as its principal (`s3.amazonaws.com`) for one of its
+/// resources: resource policies must let it in, by `aws:SourceArn` and
+/// `aws:SourceAccount` when they say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCaller {
+    pub principal: &'static str,
+    /// The resource it acts for (the bucket, the topic).
+    pub source_arn: String,
+    /// The account that owns that resource.
+    pub source_account: String,
+}
+
+/// The calls a service makes as its service principal, held to IAM's
+/// policies when IAM is enforced (the authorizer given at start).
+#[derive(Clone)]
+pub struct ServicePrincipal {
+    principal: &'static str,
+    enforcement: Enforcement,
+}
+
+impl ServicePrincipal {
+    pub fn new(principal: &'static str, enforcement: Enforcement) -> Self {
+        ServicePrincipal {
+            principal,
+            enforcement,
+        }
+    }
+
+    /// The context of `service`'s `operation` on a resource of `account` in
+    /// `region`, called for `source_arn` (owned by `source_account`).
+    pub fn call(
+        &self,
+        (service, operation): (&'static str, &str),
+        (account, region): (&str, &str),
+        source_arn: &str,
+        source_account: &str,
+    ) -> RequestContext {
+        let mut ctx = RequestContext::internal(service, operation, account, region);
+        ctx.enforcement = self.enforcement.clone();
+        ctx.service_caller = Some(Arc::new(ServiceCaller {
+            principal: self.principal,
+            source_arn: source_arn.to_owned(),
+            source_account: source_account.to_owned(),
+        }));
+        ctx
+    }
+}
+
+impl Default for ServicePrincipal {
+    /// Not enforced: the principal's calls pass as internal ones.
+    fn default() -> Self {
+        ServicePrincipal::new("", Enforcement::default())
+    }
 }
 
 impl RequestContext {
@@ -35,8 +98,9 @@ impl RequestContext {
             service,
             operation: operation.to_owned(),
             host: String::new(),
-            enforcement: crate::authz::Enforcement::default(),
+            enforcement: Enforcement::default(),
             source_ip: None,
+            service_caller: None,
         }
     }
 
@@ -50,8 +114,9 @@ impl RequestContext {
             service,
             operation: operation.to_owned(),
             host: "127.0.0.1:4566".to_owned(),
-            enforcement: crate::authz::Enforcement::default(),
+            enforcement: Enforcement::default(),
             source_ip: None,
+            service_caller: None,
         }
     }
 }

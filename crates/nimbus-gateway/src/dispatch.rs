@@ -356,6 +356,7 @@ fn context(
             .config()
             .enforcement_for(matches!(auth, RequestAuth::Anonymous)),
         source_ip: request.peer,
+        service_caller: None,
     }
 }
 

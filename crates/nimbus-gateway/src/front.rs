@@ -96,6 +96,7 @@ fn anonymous_context(gateway: &Gateway, service: &'static str, head: &Head<'_>) 
         enforcement: gateway.config().enforcement.clone(),
         // Front hooks answer website and CORS requests, which no policy checks.
         source_ip: None,
+        service_caller: None,
     }
 }
 

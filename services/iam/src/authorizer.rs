@@ -57,6 +57,14 @@ impl IamAuthorizer {
     /// The caller, from the key that signed the request, and what its
     /// session (if STS started one) carries.
     fn principal(&self, ctx: &RequestContext) -> (Principal, Option<Arc<Session>>) {
+        if let Some(caller) = &ctx.service_caller {
+            let service = Principal {
+                arn: caller.principal.to_owned(),
+                account: String::new(),
+                kind: PrincipalType::Service,
+            };
+            return (service, None);
+        }
         let Some(key) = ctx.access_key_id.as_deref() else {
             return (Principal::anonymous(), None);
         };

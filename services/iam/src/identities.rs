@@ -166,6 +166,18 @@ impl Identities {
             context.set("aws:SourceIp", ip.to_string());
         }
         context.set("aws:RequestedRegion", ctx.region.clone());
+        context.set(
+            "aws:PrincipalIsAWSService",
+            (principal.kind == PrincipalType::Service).to_string(),
+        );
+        if let Some(caller) = &ctx.service_caller {
+            // A service acting for its resource: the keys a function's or
+            // queue's policy pins it down by.
+            context.set("aws:PrincipalServiceName", caller.principal);
+            context.set("aws:SourceArn", caller.source_arn.clone());
+            context.set("aws:SourceAccount", caller.source_account.clone());
+            return context;
+        }
         if principal.kind == PrincipalType::Anonymous {
             return context;
         }

@@ -11,6 +11,7 @@
 //! each destination is delivered inline, and a destination that does not take
 //! it fails PutBucketNotificationConfiguration.
 
+use nimbus_core::context::ServicePrincipal;
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 use nimbus_lambda_api::{InvocationRequest, LambdaClient};
 use nimbus_sns_api::{PublishInput, SnsClient};
@@ -30,6 +31,9 @@ pub struct Destinations {
     pub sqs: Option<SqsClient>,
     pub sns: Option<SnsClient>,
     pub lambda: Option<LambdaClient>,
+    /// What S3 sends as: destinations' policies must let it in when IAM
+    /// is enforced.
+    pub principal: ServicePrincipal,
 }
 
 /// An object change that may be notified, as its operation answered it.
@@ -62,6 +66,24 @@ struct ObjectEvent {
 struct Delivery {
     arn: String,
     body: String,
+    /// The bucket it is sent for (`aws:SourceArn`) and the bucket's owner
+    /// (`aws:SourceAccount`).
+    bucket: String,
+    owner: String,
+}
+
+impl Delivery {
+    /// The context of a call to the destination, as `s3.amazonaws.com`
+    /// acting for the bucket.
+    fn context(
+        &self,
+        destinations: &Destinations,
+        call: (&'static str, &str),
+        at: (&str, &str),
+    ) -> RequestContext {
+        let bucket_arn = format!("arn:aws:s3:::{}", self.bucket);
+        destinations.principal.call(call, at, &bucket_arn, &self.owner)
+    }
 }
 
 /// Keys as S3 writes them in events: form-encoded (space as `+`), with `/`
@@ -189,7 +211,7 @@ impl Destinations {
         };
         let delivered = match (service, &self.sqs, &self.sns) {
             ("sqs", Some(sqs), _) => {
-                let ctx = RequestContext::internal("sqs", "SendMessage", account, region);
+                let ctx = delivery.context(self, ("sqs", "SendMessage"), (account, region));
                 let input = SendMessageRequest {
                     // The queue's AWS URL: it names the region too.
                     queue_url: format!("https://sqs.{region}.amazonaws.com/{account}/{name}"),
@@ -199,7 +221,7 @@ impl Destinations {
                 sqs.send_message(&ctx, input).await.map(|_| ())
             }
             ("sns", _, Some(sns)) => {
-                let ctx = RequestContext::internal("sns", "Publish", account, region);
+                let ctx = delivery.context(self, ("sns", "Publish"), (account, region));
                 let input = PublishInput {
                     topic_arn: Some(delivery.arn.clone()),
                     message: delivery.body,
@@ -213,7 +235,14 @@ impl Destinations {
             ("sns", _, None) => return Err("The destination topic does not exist".to_owned()),
             _ => return Err("The destination is not a queue, topic or function".to_owned()),
         };
-        delivered.map_err(|error| error.to_string())
+        delivered.map_err(|error| match error.status {
+            // S3's words when a queue's or topic's policy leaves it out.
+            403 => format!(
+                "Permissions on the destination {} do not allow S3 to publish notifications from this bucket",
+                if service == "sqs" { "queue" } else { "topic" }
+            ),
+            _ => error.to_string(),
+        })
     }
 
     /// Invokes the function `delivery.arn` asynchronously with the event
@@ -222,7 +251,7 @@ impl Destinations {
         let Some(lambda) = &self.lambda else {
             return Err("The destination function does not exist".to_owned());
         };
-        let ctx = RequestContext::internal("lambda", "Invoke", account, region);
+        let ctx = delivery.context(self, ("lambda", "Invoke"), (account, region));
         let dry_run = delivery.body.is_empty();
         let input = InvocationRequest {
             function_name: delivery.arn.clone(),
@@ -230,11 +259,13 @@ impl Destinations {
             payload: (!dry_run).then(|| delivery.body.clone().into_bytes().into()),
             ..Default::default()
         };
-        lambda
-            .invoke(&ctx, input)
-            .await
-            .map(|_| ())
-            .map_err(|error| error.to_string())
+        lambda.invoke(&ctx, input).await.map(|_| ()).map_err(|error| {
+            if error.code == "AccessDeniedException" {
+                format!("Not authorized to invoke function [{}]", delivery.arn)
+            } else {
+                error.to_string()
+            }
+        })
     }
 }
 
@@ -251,7 +282,7 @@ impl S3 {
             return Ok(());
         }
         // The bucket must exist before anything is sent.
-        self.load_bucket(bucket)?;
+        let owner = self.load_bucket(bucket)?.account;
         let arns = config
             .queue_configurations
             .iter()
@@ -292,6 +323,8 @@ impl S3 {
                 .deliver(Delivery {
                     arn: arn.clone(),
                     body,
+                    bucket: bucket.to_owned(),
+                    owner: owner.clone(),
                 })
                 .await
             {
@@ -338,7 +371,12 @@ impl S3 {
             let full_name = format!("s3:{}", event.name);
             for (id, arn) in matching(config, &full_name, &event.key) {
                 let body = event_json(ctx, &record, &event, &id, iso_millis(self.now()));
-                deliveries.push(Delivery { arn, body });
+                deliveries.push(Delivery {
+                    arn,
+                    body,
+                    bucket: bucket.to_owned(),
+                    owner: record.account.clone(),
+                });
             }
         }
         if deliveries.is_empty() {

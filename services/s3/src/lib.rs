@@ -87,6 +87,13 @@ impl S3 {
         self.destinations.lambda = Some(lambda);
         self
     }
+
+    /// What notifications are sent as (`s3.amazonaws.com`, held to the
+    /// destinations' policies when IAM is enforced).
+    pub fn with_principal(mut self, principal: nimbus_core::context::ServicePrincipal) -> Self {
+        self.destinations.principal = principal;
+        self
+    }
 }
 
 #[cfg(test)]

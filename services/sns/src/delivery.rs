@@ -40,6 +40,9 @@ pub enum Job {
         /// The SNS envelope, for the DLQ when the function cannot take it.
         body: String,
         dead_letter_queue: Option<String>,
+        /// The topic it was published to.
+        #[serde(default)]
+        topic_arn: String,
     },
     /// A delivery that cannot succeed (a raw
     /// SQS message with too many attributes): fails at once, so the message
@@ -77,15 +80,22 @@ impl Job {
                 message.queue_arn = queue_arn;
                 message
             }
-            Job::Http { body, .. } | Job::Function { body, .. } | Job::Undeliverable { body, .. } => {
-                QueueMessage {
-                    queue_arn,
-                    body,
-                    attributes: Default::default(),
-                    group_id: None,
-                    deduplication_id: None,
-                }
-            }
+            Job::Function { body, topic_arn, .. } => QueueMessage {
+                queue_arn,
+                body,
+                attributes: Default::default(),
+                group_id: None,
+                deduplication_id: None,
+                topic_arn,
+            },
+            Job::Http { body, .. } | Job::Undeliverable { body, .. } => QueueMessage {
+                queue_arn,
+                body,
+                attributes: Default::default(),
+                group_id: None,
+                deduplication_id: None,
+                topic_arn: String::new(),
+            },
         }
     }
 }
@@ -354,7 +364,10 @@ impl Worker {
                 }),
             },
             Job::Function {
-                function_arn, event, ..
+                function_arn,
+                event,
+                topic_arn,
+                ..
             } => {
                 let functions = self
                     .functions
@@ -362,7 +375,7 @@ impl Worker {
                     .cloned()
                     .unwrap_or_else(|| Arc::new(NoFunctions));
                 functions
-                    .deliver(function_arn.clone(), event.clone())
+                    .deliver(function_arn.clone(), event.clone(), topic_arn.clone())
                     .await
                     .map_err(|error| match error {
                         FunctionDeliveryError::Permanent(message) => Failure {

@@ -108,6 +108,7 @@ impl Sns {
                         },
                         group_id: published.group_id.map(str::to_owned),
                         deduplication_id: published.deduplication_id.map(str::to_owned),
+                        topic_arn: published.topic.to_string(),
                     };
                     self.deliveries.deliver_to_queue(message, dlq).await?;
                 }
@@ -135,6 +136,7 @@ impl Sns {
                         event: crate::function_delivery::lambda_event(&body, &arn),
                         body,
                         dead_letter_queue: dlq,
+                        topic_arn: published.topic.to_string(),
                     });
                 }
                 // email, email-json, sms, application, firehose: nothing leaves

@@ -2,7 +2,8 @@
 //! Event invocation, which Lambda accepts durably and retries itself), with
 //! the event Lambda receives from SNS (`Records[].Sns`).
 
-use nimbus_core::{BoxFuture, RequestContext};
+use nimbus_core::BoxFuture;
+use nimbus_core::context::ServicePrincipal;
 use nimbus_lambda_api::{InvocationRequest, LambdaClient};
 use serde_json::{Map, Value as Json, json};
 
@@ -16,10 +17,12 @@ pub enum FunctionDeliveryError {
 
 /// Invokes functions named by ARN with an event.
 pub trait FunctionDelivery: Send + Sync + 'static {
+    /// Invokes `function_arn` with `event`, published to `topic_arn`.
     fn deliver(
         &self,
         function_arn: String,
         event: String,
+        topic_arn: String,
     ) -> BoxFuture<'_, Result<(), FunctionDeliveryError>>;
 }
 
@@ -31,6 +34,7 @@ impl FunctionDelivery for NoFunctions {
         &self,
         function_arn: String,
         _event: String,
+        _topic_arn: String,
     ) -> BoxFuture<'_, Result<(), FunctionDeliveryError>> {
         Box::pin(async move {
             Err(FunctionDeliveryError::Transient(format!(
@@ -44,11 +48,22 @@ impl FunctionDelivery for NoFunctions {
 /// function's owner.
 pub struct LambdaService {
     lambda: LambdaClient,
+    principal: ServicePrincipal,
 }
 
 impl LambdaService {
     pub fn new(lambda: LambdaClient) -> Self {
-        LambdaService { lambda }
+        LambdaService {
+            lambda,
+            principal: ServicePrincipal::default(),
+        }
+    }
+
+    /// Invokes as `sns.amazonaws.com`: functions' policies must let it in
+    /// when IAM is enforced.
+    pub fn with_principal(mut self, principal: ServicePrincipal) -> Self {
+        self.principal = principal;
+        self
     }
 }
 
@@ -57,6 +72,7 @@ impl FunctionDelivery for LambdaService {
         &self,
         function_arn: String,
         event: String,
+        topic_arn: String,
     ) -> BoxFuture<'_, Result<(), FunctionDeliveryError>> {
         Box::pin(async move {
             // arn:aws:lambda:<region>:<account>:function:<name>[:qualifier]
@@ -66,7 +82,12 @@ impl FunctionDelivery for LambdaService {
                     "not a function ARN: {function_arn}"
                 )));
             };
-            let ctx = RequestContext::internal("lambda", "Invoke", account, region);
+            let ctx = self.principal.call(
+                ("lambda", "Invoke"),
+                (account, region),
+                &topic_arn,
+                crate::queue_delivery::topic_account(&topic_arn),
+            );
             let input = InvocationRequest {
                 function_name: function_arn.clone(),
                 invocation_type: Some("Event".to_owned()),
@@ -75,7 +96,7 @@ impl FunctionDelivery for LambdaService {
             };
             match self.lambda.invoke(&ctx, input).await {
                 Ok(_) => Ok(()),
-                Err(error) if error.status == 400 || error.status == 404 => {
+                Err(error) if matches!(error.status, 400 | 403 | 404) => {
                     Err(FunctionDeliveryError::Permanent(error.to_string()))
                 }
                 Err(error) => Err(FunctionDeliveryError::Transient(error.to_string())),

@@ -7,7 +7,8 @@
 
 use bytes::Bytes;
 use indexmap::IndexMap;
-use nimbus_core::{BoxFuture, RequestContext};
+use nimbus_core::BoxFuture;
+use nimbus_core::context::ServicePrincipal;
 use nimbus_sqs_api::{MessageAttributeValue, SendMessageRequest, SqsClient};
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,9 @@ pub struct QueueMessage {
     /// For FIFO queues.
     pub group_id: Option<String>,
     pub deduplication_id: Option<String>,
+    /// The topic it was published to (`aws:SourceArn` of SNS's call).
+    #[serde(default)]
+    pub topic_arn: String,
 }
 
 /// Why a queue did not take a message.
@@ -66,11 +70,22 @@ impl QueueDelivery for NoQueues {
 /// Delivers through SQS's `SendMessage`, called as the queue's owner.
 pub struct SqsService {
     sqs: SqsClient,
+    principal: ServicePrincipal,
 }
 
 impl SqsService {
     pub fn new(sqs: SqsClient) -> Self {
-        SqsService { sqs }
+        SqsService {
+            sqs,
+            principal: ServicePrincipal::default(),
+        }
+    }
+
+    /// Sends as `sns.amazonaws.com`: queues' policies must let it in when
+    /// IAM is enforced.
+    pub fn with_principal(mut self, principal: ServicePrincipal) -> Self {
+        self.principal = principal;
+        self
     }
 }
 
@@ -83,14 +98,19 @@ impl QueueDelivery for SqsService {
                     message.queue_arn
                 )));
             };
-            let ctx = RequestContext::internal("sqs", "SendMessage", &queue.account, &queue.region);
+            let ctx = self.principal.call(
+                ("sqs", "SendMessage"),
+                (&queue.account, &queue.region),
+                &message.topic_arn,
+                topic_account(&message.topic_arn),
+            );
             match self
                 .sqs
                 .send_message(&ctx, send_message_input(&queue, message))
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(error) if error.status == 400 || error.status == 404 => {
+                Err(error) if matches!(error.status, 400 | 403 | 404) => {
                     Err(QueueDeliveryError::Permanent(error.to_string()))
                 }
                 Err(error) => Err(QueueDeliveryError::Transient(error.to_string())),
@@ -126,4 +146,9 @@ fn send_message_input(queue: &QueueArn, message: QueueMessage) -> SendMessageReq
         message_deduplication_id: message.deduplication_id,
         ..SendMessageRequest::default()
     }
+}
+
+/// The account in a topic's ARN (`arn:aws:sns:<region>:<account>:<name>`).
+pub(crate) fn topic_account(topic_arn: &str) -> &str {
+    topic_arn.split(':').nth(4).unwrap_or_default()
 }
