@@ -105,6 +105,46 @@ def test_aws_iam_urls_refuse_unsigned_requests_and_deleted_urls_answer_no_more(a
     assert curl(url)[0] == 403
 
 
+SIGV4 = ("--aws-sigv4", "aws:amz:us-east-1:lambda")
+
+
+def test_under_enforcement_url_callers_are_held_to_invoke_function_url(launch_nimbus):
+    from test_iam_enforcement import Cloud, allow
+
+    cloud = Cloud(launch_nimbus("--enforce-iam").url)
+    root = cloud.client("lambda")
+    name = create(root, python_function(ECHO_EVENT))
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    url = root.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    assert curl(url, *SIGV4, "--user", "test:not-the-secret")[0] == 403
+    reader = cloud.user("reader", allow("lambda:GetFunction", arn))
+    caller = cloud.user(
+        "caller",
+        allow("lambda:InvokeFunctionUrl", arn, Condition={"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}),
+    )
+    status, _, body = curl(url, *SIGV4, "--user", f"{reader.key}:{reader.secret}")
+    assert (status, json.loads(body)) == (403, {"Message": "Forbidden"})
+    status, _, body = curl(url, *SIGV4, "--user", f"{caller.key}:{caller.secret}")
+    assert status == 201
+    context = json.loads(body)["requestContext"]
+    assert context["accountId"] == "000000000000"
+    assert context["authorizer"]["iam"]["accessKey"] == caller.key
+    assert context["authorizer"]["iam"]["accountId"] == "000000000000"
+
+    # A URL open to everyone still needs the function's policy to say so.
+    root.update_function_url_config(FunctionName=name, AuthType="NONE")
+    assert curl(url)[0] == 403
+    root.add_permission(
+        FunctionName=name,
+        StatementId="public-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    status, _, body = curl(url)
+    assert status == 201 and json.loads(body)["requestContext"]["accountId"] == "anonymous"
+
+
 def test_url_config_errors_are_lambdas(awslambda):
     name = create(awslambda, python_function("def lambda_handler(e, c):\n    return 'ok'\n"))
     awslambda.create_function_url_config(FunctionName=name, AuthType="NONE")

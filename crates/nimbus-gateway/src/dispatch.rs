@@ -139,11 +139,7 @@ struct Head {
 /// Stage 1: the signature, the route, and the checks the head allows.
 fn read_head(gateway: &Gateway, request: &mut Request) -> Result<Head, Exchange> {
     let http = &request.http;
-    let presign_params = if carries_presigned_auth(&http.query) {
-        http.query_params()
-    } else {
-        Vec::new()
-    };
+    let presign_params = sigv4::query_params_if_presigned(&http.query);
     let (auth, malformed) = match sigv4::parse(&http.headers, &presign_params) {
         Ok(auth) => (auth, None),
         Err(malformed) => (RequestAuth::Anonymous, Some(malformed)),
@@ -492,12 +488,6 @@ fn signature_error(route: &Route, malformed: &MalformedSignature) -> AwsError {
         SignatureLocation::Query { .. } => &codes.query,
     };
     AwsError::new(code.clone(), malformed.message.clone(), 400)
-}
-
-/// Whether the query string may hold a presigned signature (cheap pre-check
-/// so ordinary requests skip decoding their query twice).
-fn carries_presigned_auth(query: &str) -> bool {
-    query.contains("X-Amz-") || query.contains("AWSAccessKeyId")
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {

@@ -6,14 +6,17 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Method};
 use hyper::body::Incoming;
 use nimbus_core::RequestContext;
+use nimbus_protocol::HttpRequest;
 use nimbus_protocol::front::Head;
 
 use crate::auth::caller::Caller;
 use crate::auth::sigv4::RequestAuth;
+use crate::auth::verify;
 use crate::dispatch::{Exchange, dispatch};
 use crate::gateway::Gateway;
 
@@ -31,12 +34,12 @@ pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Excha
             continue;
         };
         if hook.claims(&head) {
-            let ctx = anonymous_context(gateway, service.model_name(), &head);
             let limit = gateway.config().max_body_bytes;
             let body = match crate::body::collect(&parts.headers, incoming, limit, &DEFAULT_PROFILE).await {
                 Ok(body) => body,
                 Err(error) => return refused_body(service.model_name(), &error),
             };
+            let ctx = hook_context(gateway, service.model_name(), &head, &body);
             let answer = hook.serve(&ctx, head, body).await;
             return Exchange {
                 response: answer.response,
@@ -79,6 +82,38 @@ fn refused_body(service: &'static str, error: &nimbus_core::AwsError) -> Exchang
         response,
         service,
         operation: "-".to_owned(),
+    }
+}
+
+/// The context of a claimed request: its signer's when it is signed with
+/// SigV4 (and, when signatures are verified, the signature holds), else an
+/// anonymous caller's, as a browser is.
+fn hook_context(gateway: &Gateway, service: &'static str, head: &Head<'_>, body: &Bytes) -> RequestContext {
+    let query = crate::auth::sigv4::query_params_if_presigned(head.query);
+    let auth = match crate::auth::sigv4::parse(head.headers, &query) {
+        Ok(auth @ RequestAuth::SigV4(_)) => auth,
+        _ => return anonymous_context(gateway, service, head),
+    };
+    if gateway.config().verify_signatures {
+        let request = HttpRequest {
+            method: head.method.clone(),
+            path: head.path.to_owned(),
+            query: head.query.to_owned(),
+            headers: head.headers.clone(),
+            body: body.clone(),
+        };
+        let verified =
+            verify::whole_request(gateway.config(), gateway.credentials(), &auth, &request, &query);
+        if verified.is_err() {
+            return anonymous_context(gateway, service, head);
+        }
+    }
+    let caller = Caller::resolve(&auth, gateway.credentials(), gateway.config());
+    RequestContext {
+        account_id: caller.account_id,
+        region: caller.region,
+        access_key_id: caller.access_key_id,
+        ..anonymous_context(gateway, service, head)
     }
 }
 

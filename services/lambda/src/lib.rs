@@ -46,6 +46,7 @@ mod s3_code;
 mod stream_sources;
 mod tags;
 mod updates;
+mod url_auth;
 mod url_invoke;
 mod versions;
 

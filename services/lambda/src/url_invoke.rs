@@ -46,7 +46,14 @@ fn decoded(text: &str) -> String {
 }
 
 /// The event Lambda sends for a URL request (payload format 2.0).
-fn event(request: &UrlRequest, account: &str, request_id: &str, now: std::time::SystemTime) -> Json {
+/// The event a function URL request becomes (payload format 2.0); `iam`:
+/// the signed caller of an AWS_IAM URL.
+fn event(
+    request: &UrlRequest,
+    iam: Option<&RequestContext>,
+    request_id: &str,
+    now: std::time::SystemTime,
+) -> Json {
     let mut headers = Map::new();
     for (name, value) in request.headers.iter().filter(|(n, _)| n != "cookie") {
         match headers.get_mut(name) {
@@ -87,7 +94,7 @@ fn event(request: &UrlRequest, account: &str, request_id: &str, now: std::time::
     let format =
         time::macros::format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
     event["requestContext"] = json!({
-        "accountId": account,
+        "accountId": iam.map_or("anonymous", |caller| caller.account_id.as_str()),
         "apiId": request.url_id,
         "domainName": request.domain,
         "domainPrefix": request.url_id,
@@ -104,6 +111,14 @@ fn event(request: &UrlRequest, account: &str, request_id: &str, now: std::time::
         "time": at.format(&format).unwrap_or_default(),
         "timeEpoch": (at.unix_timestamp_nanos() / 1_000_000) as i64,
     });
+    if let Some(caller) = iam {
+        event["requestContext"]["authorizer"] = json!({"iam": {
+            "accessKey": caller.access_key_id,
+            "accountId": caller.account_id,
+            "cognitoIdentity": null,
+            "principalOrgId": null,
+        }});
+    }
     let text = is_text(header(request, "content-type")) && std::str::from_utf8(&request.body).is_ok();
     if !request.body.is_empty() {
         event["body"] = match text {
@@ -202,25 +217,21 @@ fn cors_headers(cors: &Cors, origin: &str, preflight: bool) -> Vec<(String, Stri
     headers
 }
 
-/// Whether a request carries a signature (AuthType AWS_IAM).
-fn signed(request: &UrlRequest) -> bool {
-    header(request, "authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256"))
-        || request.raw_query.contains("X-Amz-Signature=")
-}
-
 impl Lambda {
-    async fn serve_url(&self, request: UrlRequest) -> UrlResponse {
+    async fn serve_url(&self, caller: &RequestContext, request: UrlRequest) -> UrlResponse {
         let Some((target, url)) = self.url_by_id(&request.url_id).await else {
             return message(403, "Forbidden");
         };
-        if url.config.auth_type == "AWS_IAM" && !signed(&request) {
-            return message(403, "Forbidden");
-        }
         let origin = header(&request, "origin").map(str::to_owned);
         let cors = url.config.cors.clone().unwrap_or_default();
         let preflight =
             request.method == "OPTIONS" && header(&request, "access-control-request-method").is_some();
-        if preflight && url.config.cors.is_some() {
+        // Browsers send preflights unsigned: CORS answers them before IAM.
+        let answers_preflight = preflight && url.config.cors.is_some();
+        if !answers_preflight && !self.url_allowed(caller, &target, &url.config.auth_type).await {
+            return message(403, "Forbidden");
+        }
+        if answers_preflight {
             let headers = origin
                 .as_deref()
                 .map(|o| cors_headers(&cors, o, true))
@@ -232,7 +243,9 @@ impl Lambda {
             };
         }
         let ctx = RequestContext::internal("lambda", "InvokeFunctionUrl", &target.account, &target.region);
-        let mut answered = self.run_url(&ctx, &target, &request, &url.config.auth_type).await;
+        let mut answered = self
+            .run_url(&ctx, caller, &target, &request, &url.config.auth_type)
+            .await;
         if let Some(origin) = origin.filter(|_| url.config.cors.is_some()) {
             answered.headers.extend(cors_headers(&cors, &origin, false));
         }
@@ -242,6 +255,7 @@ impl Lambda {
     async fn run_url(
         &self,
         ctx: &RequestContext,
+        caller: &RequestContext,
         target: &crate::function_urls::UrlTarget,
         request: &UrlRequest,
         auth: &str,
@@ -254,12 +268,8 @@ impl Lambda {
             return message(403, "Forbidden");
         };
         let request_id = uuid::Uuid::new_v4().to_string();
-        let account = if auth == "NONE" {
-            "anonymous"
-        } else {
-            target.account.as_str()
-        };
-        let payload = event(request, account, &request_id, self.clock.now()).to_string();
+        let iam = (auth == "AWS_IAM").then_some(caller);
+        let payload = event(request, iam, &request_id, self.clock.now()).to_string();
         let input = InvocationRequest {
             function_name: target.function.clone(),
             ..Default::default()
@@ -279,8 +289,8 @@ impl Lambda {
 }
 
 impl LambdaUrls for Lambda {
-    fn invoke_url<'a>(&'a self, _ctx: &'a RequestContext, request: UrlRequest) -> BoxFuture<'a, UrlResponse> {
-        Box::pin(self.serve_url(request))
+    fn invoke_url<'a>(&'a self, ctx: &'a RequestContext, request: UrlRequest) -> BoxFuture<'a, UrlResponse> {
+        Box::pin(self.serve_url(ctx, request))
     }
 }
 
@@ -309,7 +319,7 @@ mod tests {
     fn the_event_is_payload_format_2() {
         let built = event(
             &request("POST", "a=1&b=x%20y&a=2", "{\"k\":1}", "application/json"),
-            "anonymous",
+            None,
             "r",
             std::time::UNIX_EPOCH,
         );
@@ -326,7 +336,7 @@ mod tests {
         );
         let binary = event(
             &request("POST", "", "\u{1}\u{2}", "application/octet-stream"),
-            "anonymous",
+            None,
             "r",
             std::time::UNIX_EPOCH,
         );

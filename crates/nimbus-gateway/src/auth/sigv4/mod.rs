@@ -608,6 +608,17 @@ fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The decoded query parameters when the query may hold a presigned
+/// signature, else none (a cheap pre-check, so ordinary requests skip
+/// decoding their query twice).
+pub(crate) fn query_params_if_presigned(query: &str) -> Vec<(String, String)> {
+    if query.contains("X-Amz-") || query.contains("AWSAccessKeyId") {
+        nimbus_protocol::codec::form::parse(query.as_bytes())
+    } else {
+        Vec::new()
+    }
+}
+
 pub(crate) fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
     query
         .iter()

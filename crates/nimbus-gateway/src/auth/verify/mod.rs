@@ -23,6 +23,9 @@
 
 mod keys;
 mod skew;
+mod whole;
+
+pub use whole::whole_request;
 
 use hmac::{Hmac, KeyInit, Mac};
 use keys::{Digest32, Hex, hmac_sha256, signing_key};
