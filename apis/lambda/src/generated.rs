@@ -8,6 +8,7 @@ use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::codec::eventstream;
 use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
@@ -1103,6 +1104,61 @@ pub struct InvocationResponse {
     pub executed_version: Option<String>,
     #[serde(rename = "DurableExecutionArn", skip_serializing_if = "Option::is_none")]
     pub durable_execution_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvokeResponseStreamUpdate {
+    #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvokeWithResponseStreamCompleteEvent {
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "ErrorDetails", skip_serializing_if = "Option::is_none")]
+    pub error_details: Option<String>,
+    #[serde(rename = "LogResult", skip_serializing_if = "Option::is_none")]
+    pub log_result: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvokeWithResponseStreamRequest {
+    #[serde(rename = "FunctionName")]
+    pub function_name: String,
+    #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
+    pub invocation_type: Option<String>,
+    #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
+    pub log_type: Option<String>,
+    #[serde(rename = "ClientContext", skip_serializing_if = "Option::is_none")]
+    pub client_context: Option<String>,
+    #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Bytes>,
+    #[serde(rename = "TenantId", skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvokeWithResponseStreamResponse {
+    #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i32>,
+    #[serde(rename = "ExecutedVersion", skip_serializing_if = "Option::is_none")]
+    pub executed_version: Option<String>,
+    /// `EventStream`: events streamed, framed by the codec.
+    #[serde(skip)]
+    pub event_stream: Option<nimbus_core::EventStream<InvokeWithResponseStreamResponseEvent>>,
+    #[serde(rename = "ResponseStreamContentType", skip_serializing_if = "Option::is_none")]
+    pub response_stream_content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvokeWithResponseStreamResponseEvent {
+    #[serde(rename = "PayloadChunk", skip_serializing_if = "Option::is_none")]
+    pub payload_chunk: Option<InvokeResponseStreamUpdate>,
+    #[serde(rename = "InvokeComplete", skip_serializing_if = "Option::is_none")]
+    pub invoke_complete: Option<InvokeWithResponseStreamCompleteEvent>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2449,6 +2505,20 @@ impl Input for InvocationRequest {
     }
 }
 
+impl Input for InvokeWithResponseStreamRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "function",
+            value: &self.function_name,
+            qualifier: self.qualifier.as_deref(),
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for ListAliasesRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2859,6 +2929,16 @@ impl Output for GetProvisionedConcurrencyConfigResponse {}
 
 impl Output for InvocationResponse {}
 
+impl Output for InvokeWithResponseStreamResponse {
+    fn take_stream(&mut self) -> Option<ByteStream> {
+        let events = self.event_stream.take()?;
+        Some(eventstream::framed(
+            events,
+            frame_invoke_with_response_stream_response_event,
+        ))
+    }
+}
+
 impl Output for ListAliasesResponse {}
 
 impl Output for ListCodeSigningConfigsResponse {}
@@ -2892,6 +2972,19 @@ impl Output for PutProvisionedConcurrencyConfigResponse {}
 impl Output for UpdateCodeSigningConfigResponse {}
 
 impl Output for UpdateFunctionUrlConfigResponse {}
+
+/// What each event of `InvokeWithResponseStreamResponseEvent` becomes on the wire.
+fn frame_invoke_with_response_stream_response_event(
+    event: &InvokeWithResponseStreamResponseEvent,
+) -> eventstream::Frame {
+    if let Some(event) = &event.payload_chunk {
+        return eventstream::Frame::raw("PayloadChunk", event.payload.clone().unwrap_or_default());
+    }
+    if let Some(event) = &event.invoke_complete {
+        return eventstream::Frame::json("InvokeComplete", event);
+    }
+    eventstream::Frame::json("", event)
+}
 
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
@@ -2930,6 +3023,7 @@ pub mod ops {
     pub const GET_POLICY: OperationId = OperationId(39);
     pub const GET_PROVISIONED_CONCURRENCY_CONFIG: OperationId = OperationId(40);
     pub const INVOKE: OperationId = OperationId(42);
+    pub const INVOKE_WITH_RESPONSE_STREAM: OperationId = OperationId(44);
     pub const LIST_ALIASES: OperationId = OperationId(45);
     pub const LIST_CODE_SIGNING_CONFIGS: OperationId = OperationId(47);
     pub const LIST_EVENT_SOURCE_MAPPINGS: OperationId = OperationId(49);
@@ -2997,6 +3091,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_POLICY => Some("lambda:GetPolicy"),
         ops::GET_PROVISIONED_CONCURRENCY_CONFIG => Some("lambda:GetProvisionedConcurrencyConfig"),
         ops::INVOKE => Some("lambda:InvokeFunction"),
+        ops::INVOKE_WITH_RESPONSE_STREAM => Some("lambda:InvokeFunction"),
         ops::LIST_ALIASES => Some("lambda:ListAliases"),
         ops::LIST_CODE_SIGNING_CONFIGS => Some("lambda:ListCodeSigningConfigs"),
         ops::LIST_EVENT_SOURCE_MAPPINGS => Some("lambda:ListEventSourceMappings"),
@@ -3381,6 +3476,16 @@ pub trait LambdaApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<InvocationResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "Invoke")) }
+    }
+
+    /// `InvokeWithResponseStream`.
+    fn invoke_with_response_stream(
+        &self,
+        ctx: &RequestContext,
+        input: InvokeWithResponseStreamRequest,
+    ) -> impl Future<Output = Result<InvokeWithResponseStreamResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "InvokeWithResponseStream")) }
     }
 
     /// `ListAliases`.
@@ -3852,6 +3957,9 @@ where
                     .await
                 }
                 ops::INVOKE => serve(call, &guard, |input| api.invoke(ctx, input)).await,
+                ops::INVOKE_WITH_RESPONSE_STREAM => {
+                    serve(call, &guard, |input| api.invoke_with_response_stream(ctx, input)).await
+                }
                 ops::LIST_ALIASES => serve(call, &guard, |input| api.list_aliases(ctx, input)).await,
                 ops::LIST_CODE_SIGNING_CONFIGS => {
                     serve(call, &guard, |input| api.list_code_signing_configs(ctx, input)).await
@@ -4375,6 +4483,16 @@ impl LambdaClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `InvokeWithResponseStream`.
+    pub async fn invoke_with_response_stream(
+        &self,
+        ctx: &RequestContext,
+        input: InvokeWithResponseStreamRequest,
+    ) -> Result<InvokeWithResponseStreamResponse, AwsError> {
+        let call = Call::typed(ops::INVOKE_WITH_RESPONSE_STREAM, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ListAliases`.
     pub async fn list_aliases(
         &self,
@@ -4787,6 +4905,9 @@ pub async fn unimplemented_operations<S: LambdaApi>(api: &S, ctx: &RequestContex
     }
     if not_implemented(&api.invoke(ctx, Default::default()).await) {
         missing.push("Invoke");
+    }
+    if not_implemented(&api.invoke_with_response_stream(ctx, Default::default()).await) {
+        missing.push("InvokeWithResponseStream");
     }
     if not_implemented(&api.list_aliases(ctx, Default::default()).await) {
         missing.push("ListAliases");

@@ -9,6 +9,7 @@ pub mod account;
 pub mod authz;
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod stream;
 pub mod typed;
@@ -19,6 +20,7 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 
 pub use context::RequestContext;
 pub use error::{AwsError, Fields};
+pub use events::EventStream;
 pub use stream::{ByteReader, ByteStream};
 pub use typed::{Document, RawJson, from_value, to_value};
 pub use value::{Timestamp, Value};

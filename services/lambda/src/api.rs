@@ -56,6 +56,14 @@ impl LambdaApi for Lambda {
         Lambda::invoke(self, ctx, input).await
     }
 
+    async fn invoke_with_response_stream(
+        &self,
+        ctx: &RequestContext,
+        input: InvokeWithResponseStreamRequest,
+    ) -> Result<InvokeWithResponseStreamResponse, AwsError> {
+        Lambda::invoke_with_response_stream(self, ctx, input).await
+    }
+
     async fn create_event_source_mapping(
         &self,
         ctx: &RequestContext,

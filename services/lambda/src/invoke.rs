@@ -30,19 +30,9 @@ impl Lambda {
         ctx: &RequestContext,
         input: InvocationRequest,
     ) -> Result<InvocationResponse, AwsError> {
-        // Another account's function, which its policy let the caller invoke.
-        let owners = names::owners_context(ctx, &input.function_name);
-        let ctx = owners.as_ref().unwrap_or(ctx);
-        let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
-        let record = self.load(ctx, &function).await?;
-        check_state(&record.config)?;
-        let payload = input.payload.clone().unwrap_or_default();
         let kind = input.invocation_type.as_deref().unwrap_or("RequestResponse");
-        let limit = match kind {
-            "Event" => crate::async_invoke::MAX_EVENT_PAYLOAD,
-            _ => MAX_SYNC_PAYLOAD,
-        };
-        check_payload(&payload, kind, limit)?;
+        let (owners, function, record, payload) = self.prepare_invocation(ctx, &input, kind).await?;
+        let ctx = owners.as_ref().unwrap_or(ctx);
         match kind {
             "DryRun" => Ok(InvocationResponse {
                 status_code: Some(204),
@@ -62,6 +52,29 @@ impl Lambda {
         }
     }
 
+    /// What an invocation names, ready to run: the owner's context when the
+    /// function is another account's (its policy let the caller in), the
+    /// function, its record, and the payload held to `kind`'s limit.
+    pub(crate) async fn prepare_invocation(
+        &self,
+        ctx: &RequestContext,
+        input: &InvocationRequest,
+        kind: &str,
+    ) -> Result<(Option<RequestContext>, names::FunctionRef, FunctionRecord, Bytes), AwsError> {
+        let owners = names::owners_context(ctx, &input.function_name);
+        let owner = owners.as_ref().unwrap_or(ctx);
+        let function = names::parse(owner, &input.function_name, input.qualifier.as_deref())?;
+        let record = self.load(owner, &function).await?;
+        check_state(&record.config)?;
+        let payload = input.payload.clone().unwrap_or_default();
+        let limit = match kind {
+            "Event" => crate::async_invoke::MAX_EVENT_PAYLOAD,
+            _ => MAX_SYNC_PAYLOAD,
+        };
+        check_payload(&payload, kind, limit)?;
+        Ok((owners, function, record, payload))
+    }
+
     pub(crate) async fn invoke_now(
         &self,
         ctx: &RequestContext,
@@ -69,6 +82,20 @@ impl Lambda {
         payload: Bytes,
         input: &InvocationRequest,
         request_id: &str,
+    ) -> Result<InvocationResponse, AwsError> {
+        self.invoke_streaming(ctx, record, (payload, input), request_id, None)
+            .await
+    }
+
+    /// Runs one invocation; a response the function streams goes to
+    /// `stream` chunk by chunk as it comes (else it is gathered whole).
+    pub(crate) async fn invoke_streaming(
+        &self,
+        ctx: &RequestContext,
+        record: &FunctionRecord,
+        (payload, input): (Bytes, &InvocationRequest),
+        request_id: &str,
+        stream: Option<tokio::sync::mpsc::Sender<Bytes>>,
     ) -> Result<InvocationResponse, AwsError> {
         let config = &record.config;
         let name = config.function_name.clone().unwrap_or_default();
@@ -109,6 +136,7 @@ impl Lambda {
                     ),
                     client_context,
                     reply,
+                    stream,
                 }
             })
             .await;

@@ -40,6 +40,7 @@ mod permissions;
 mod pool;
 mod provisioned;
 mod records;
+mod response_stream;
 mod runtime_api;
 mod runtimes;
 mod s3_code;

@@ -6,6 +6,8 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -27,6 +29,16 @@ pub struct Invocation {
     pub trace_id: String,
     pub client_context: Option<String>,
     pub reply: oneshot::Sender<Outcome>,
+    /// Where a streamed response's chunks go as they arrive
+    /// (InvokeWithResponseStream); without it one is gathered whole.
+    pub stream: Option<mpsc::Sender<Bytes>>,
+}
+
+/// The invocation the runtime took and has not answered.
+struct Held {
+    request_id: String,
+    reply: oneshot::Sender<Outcome>,
+    stream: Option<mpsc::Sender<Bytes>>,
 }
 
 /// What the runtime reported for an invocation.
@@ -44,7 +56,7 @@ pub enum Outcome {
 struct Shared {
     queue: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     /// The invocation the runtime took and has not answered.
-    current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
+    current: Mutex<Option<Held>>,
     /// What the runtime reported through /runtime/init/error.
     init_error: Mutex<Option<Outcome>>,
     /// When the runtime first asked for an invocation: its init was done.
@@ -131,11 +143,14 @@ async fn serve(shared: Arc<Shared>, request: http::Request<Incoming>) -> Result<
             r#"{"errorMessage":"not found","errorType":"NotFound"}"#,
         ));
     };
-    let error_type = request
-        .headers()
-        .get("lambda-runtime-function-error-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let error_type = header(request.headers(), "lambda-runtime-function-error-type");
+    let streaming =
+        header(request.headers(), "lambda-runtime-function-response-mode").as_deref() == Some("streaming");
+    if let (true, Some(("invocation", id, "response"))) = (streaming, response_path(rest))
+        && method == Method::POST
+    {
+        return Ok(streamed(&shared, id, request.into_body()).await);
+    }
     let body = match request.into_body().collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
@@ -186,32 +201,91 @@ async fn next(shared: &Shared) -> Reply {
         set("lambda-runtime-client-context", context);
     }
     if let Ok(mut current) = shared.current.lock() {
-        *current = Some((invocation.request_id, invocation.reply));
+        *current = Some(Held {
+            request_id: invocation.request_id,
+            reply: invocation.reply,
+            stream: invocation.stream,
+        });
     }
     response
 }
 
+fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// `invocation/<id>/response` split in three.
+fn response_path(rest: &str) -> Option<(&str, &str, &str)> {
+    let mut segments = rest.split('/');
+    let parts = (segments.next()?, segments.next()?, segments.next()?);
+    segments.next().is_none().then_some(parts)
+}
+
+/// The invocation `id` names, taken from the runtime's hands.
+fn take_held(shared: &Shared, id: &str) -> Option<Held> {
+    let mut current = shared.current.lock().ok()?;
+    match current.take() {
+        Some(held) if held.request_id == id => Some(held),
+        other => {
+            *current = other;
+            None
+        }
+    }
+}
+
+fn invalid_request_id() -> Reply {
+    reply(
+        StatusCode::BAD_REQUEST,
+        r#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
+    )
+}
+
+/// A response the runtime streams (`Lambda-Runtime-Function-Response-Mode:
+/// streaming`): its chunks forwarded as they arrive, an error mid-stream
+/// reported in its trailers (the error body base64).
+async fn streamed(shared: &Shared, id: &str, mut body: Incoming) -> Reply {
+    let Some(held) = take_held(shared, id) else {
+        return invalid_request_id();
+    };
+    let mut gathered = bytes::BytesMut::new();
+    let mut failure = None;
+    while let Some(Ok(frame)) = body.frame().await {
+        match frame.into_data() {
+            Ok(data) => match &held.stream {
+                // A caller that went away leaves the function to finish.
+                Some(sink) => drop(sink.send(data).await),
+                None => gathered.extend_from_slice(&data),
+            },
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    failure = header(&trailers, "lambda-runtime-function-error-type").map(|error_type| {
+                        let body = header(&trailers, "lambda-runtime-function-error-body")
+                            .and_then(|text| BASE64.decode(text).ok())
+                            .unwrap_or_default();
+                        (error_type, Bytes::from(body))
+                    });
+                }
+            }
+        }
+    }
+    let outcome = match failure {
+        Some((error_type, body)) => Outcome::Error {
+            error_type: Some(error_type),
+            body,
+        },
+        None => Outcome::Response(gathered.freeze()),
+    };
+    let _ = held.reply.send(outcome);
+    reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+}
+
 /// The runtime's answer for the invocation it holds.
 fn answer(shared: &Shared, id: &str, outcome: Outcome) -> Reply {
-    let taken = shared
-        .current
-        .lock()
-        .ok()
-        .and_then(|mut current| match current.take() {
-            Some((held, reply)) if held == id => Some(reply),
-            other => {
-                *current = other;
-                None
-            }
-        });
-    match taken {
-        Some(reply_to) => {
-            let _ = reply_to.send(outcome);
+    match take_held(shared, id) {
+        Some(held) => {
+            let _ = held.reply.send(outcome);
             reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
         }
-        None => reply(
-            StatusCode::BAD_REQUEST,
-            r#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
-        ),
+        None => invalid_request_id(),
     }
 }

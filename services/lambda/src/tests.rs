@@ -48,6 +48,7 @@ fn invocation(
         trace_id: "Root=1".into(),
         client_context: None,
         reply,
+        stream: None,
     }
 }
 

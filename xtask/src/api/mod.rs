@@ -24,6 +24,7 @@
 //! under IAM enforcement the server asks the service for each resource's
 //! ARN and policy, and the authorizer for a decision, before the handler.
 
+mod events;
 mod names;
 mod service;
 mod shapes;
@@ -354,6 +355,7 @@ pub fn generate(spec: &Spec, model: &Value, families: &[Family]) -> Result<Strin
     );
     out.push_str(&structs);
     service::render_io_traits(&mut out, &ops, &generator, spec)?;
+    events::render_frames(&mut out, &ops, &generator)?;
     service::render_ops(&mut out, &ops);
     service::render_actions(&mut out, &ops);
     service::render_trait(&mut out, spec, &ops);
@@ -385,6 +387,13 @@ fn render_uses(out: &mut String, shapes: &Shapes<'_>, spec: &Spec, ops: &[Op]) {
     out.push_str("use nimbus_core::{AwsError, ByteStream, RequestContext};\n");
     if spec.front {
         out.push_str("use nimbus_protocol::front::FrontHook;\n");
+    }
+    let streams_events = ops
+        .iter()
+        .filter_map(|op| op.output.as_deref())
+        .any(|output| shapes.event_stream_field(output).is_some());
+    if streams_events {
+        out.push_str("use nimbus_protocol::codec::eventstream;\n");
     }
     let no_input = ops.iter().any(|op| op.input.is_none());
     let service = [

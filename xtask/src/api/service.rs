@@ -101,6 +101,14 @@ pub fn render_io_traits(
     outputs.dedup();
     for output in outputs {
         let rust = type_name(output);
+        if let Some((field, union)) = shapes.event_stream_field(output) {
+            let _ = writeln!(
+                out,
+                "impl Output for {rust} {{\n    fn take_stream(&mut self) -> Option<ByteStream> {{\n        let events = self.{field}.take()?;\n        Some(eventstream::framed(events, {}))\n    }}\n}}\n",
+                crate::api::events::frame_fn(&union)
+            );
+            continue;
+        }
         match shapes.stream_field(output) {
             Some(field) => {
                 let _ = writeln!(

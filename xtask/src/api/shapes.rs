@@ -120,6 +120,19 @@ impl<'m> Shapes<'m> {
                 continue;
             };
             let field = unique_field_name(&mut field_names, member_name);
+            if self.is_event_stream(target) {
+                let _ = writeln!(
+                    out,
+                    "    /// `{member_name}`: events streamed, framed by the codec."
+                );
+                out.push_str("    #[serde(skip)]\n");
+                let _ = writeln!(
+                    out,
+                    "    pub {field}: Option<nimbus_core::EventStream<{}>>,",
+                    type_name(target)
+                );
+                continue;
+            }
             if self.is_stream(member, target) {
                 self.uses.stream = true;
                 let _ = writeln!(out, "    /// `{member_name}`: streamed, beside the serde data.");
@@ -330,6 +343,32 @@ impl<'m> Shapes<'m> {
             _ => return Err(format!("{shape_name}.{member} holds no tags")),
         };
         Ok((field, optional, is_map))
+    }
+
+    /// A union the model marks `eventstream`: a stream of its members.
+    pub fn is_event_stream(&self, target: &str) -> bool {
+        self.shapes
+            .get(target)
+            .and_then(|shape| shape.get("eventstream"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The field holding a structure's event-stream payload and the union
+    /// it streams, if it has one.
+    pub fn event_stream_field(&self, shape_name: &str) -> Option<(String, String)> {
+        let shape = self.shapes.get(shape_name)?;
+        let payload = shape.get("payload").and_then(Value::as_str)?;
+        let members = shape.get("members").and_then(Value::as_object)?;
+        let mut taken = HashSet::new();
+        for (member_name, member) in members {
+            let name = unique_field_name(&mut taken, member_name);
+            let target = member.get("shape").and_then(Value::as_str)?;
+            if member_name == payload && self.is_event_stream(target) {
+                return Some((name, target.to_owned()));
+            }
+        }
+        None
     }
 
     /// The field holding a structure's streaming payload, if it has one.

@@ -3,6 +3,7 @@
 //! and writing outputs and errors in the protocol's own envelope.
 
 pub mod cbor;
+pub mod eventstream;
 pub mod form;
 pub mod json;
 pub mod query;

@@ -75,7 +75,13 @@ impl<'a, 'm> RestOutput<'a, 'm> {
                 Document::Xml(writer)
             }
         };
+        // An event stream's body is framed events (see codec::eventstream).
+        let event_stream = shape
+            .payload
+            .and_then(|position| shape.members.get(position))
+            .is_some_and(|member| self.model.shape(member.target).event_stream);
         let content_type = match document {
+            Document::None if event_stream => Some(crate::codec::eventstream::CONTENT_TYPE),
             Document::None => None,
             Document::Json(_) => Some(body::JSON_CONTENT_TYPE),
             Document::Xml(_) => Some(body::XML_CONTENT_TYPE),

@@ -36,6 +36,65 @@ function errorDocument(error) {
   return document;
 }
 
+// Response streaming: `awslambda.streamifyResponse(handler)` marks a handler
+// that writes its answer to a stream, which goes to the Runtime API as a
+// chunked body as it is written; an error is told in the trailers.
+const STREAMING = Symbol('nimbus.streaming');
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+
+global.awslambda = {
+  streamifyResponse(handler) {
+    handler[STREAMING] = true;
+    return handler;
+  },
+  HttpResponseStream: {
+    // A function URL's status and headers, then eight zero bytes, then the body.
+    from(stream, metadata) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(metadata || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+function responseStream(requestId) {
+  const request = http.request({
+    host, port, method: 'POST', agent,
+    path: `${PREFIX}/invocation/${requestId}/response`,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      'Content-Type': 'application/octet-stream',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+    },
+  });
+  const answered = new Promise((resolve, reject) => {
+    request.on('response', (response) => { response.resume(); response.on('end', resolve); });
+    request.on('error', reject);
+  });
+  request.setContentType = (type) => request.setHeader('Content-Type', type);
+  request.answered = answered;
+  return request;
+}
+
+async function runStreaming(handler, event, context, requestId) {
+  const stream = responseStream(requestId);
+  try {
+    await handler(event, stream, context);
+    if (!stream.writableEnded) stream.end();
+  } catch (error) {
+    const document = errorDocument(error);
+    console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(document)}`);
+    stream.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': document.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(document)).toString('base64'),
+    });
+    if (!stream.writableEnded) stream.end();
+  }
+  await stream.answered;
+}
+
 class Faulty extends Error {
   constructor(type, message) { super(message); this.name = type; }
 }
@@ -102,6 +161,10 @@ async function main() {
     try {
       if (fault) throw fault;
       const event = next.body.length ? JSON.parse(next.body.toString()) : {};
+      if (handler[STREAMING]) {
+        await runStreaming(handler, event, contextFor(next.headers), requestId);
+        continue;
+      }
       const result = await run(handler, event, contextFor(next.headers));
       const answer = result === undefined ? 'null' : JSON.stringify(result);
       await call('POST', `/invocation/${requestId}/response`, answer);
