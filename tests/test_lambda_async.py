@@ -363,3 +363,31 @@ def test_a_fifo_queue_mapping_keeps_each_groups_order(awslambda, sqs, tmp_path):
     for group in ("a", "b", "c"):
         bodies = [line.split()[1] for line in lines() if line.startswith(group + " ")]
         assert bodies == [f"{group}{i}" for i in range(8)], bodies
+
+
+SLOW_RECORDER = """import json, os, time
+def lambda_handler(event, context):
+    began = time.time()
+    time.sleep(0.8)
+    with open({path!r}, "a") as out:
+        out.write(json.dumps([os.getpid(), began, time.time()]) + "\\n")
+"""
+
+
+def test_an_sqs_mapping_adds_pollers_while_messages_wait(awslambda, sqs, tmp_path):
+    url, arn = new_queue(sqs)
+    seen = tmp_path / "runs.jsonl"
+    name = create(awslambda, python_function(SLOW_RECORDER.format(path=str(seen))))
+    for start in range(0, 60, 10):
+        entries = [{"Id": str(i), "MessageBody": str(i)} for i in range(start, start + 10)]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    awslambda.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=1)
+
+    def runs():
+        return [json.loads(line) for line in seen.read_text().splitlines()] if seen.exists() else []
+
+    assert wait_for(lambda: len(runs()) == 60, 60)
+    # Five pollers would run at most five at once; with messages waiting
+    # Lambda adds more, each in an environment of its own.
+    most_at_once = max(sum(1 for _, b, e in runs() if b <= at < e) for _, at, _ in runs())
+    assert most_at_once > 5 and len({pid for pid, _, _ in runs()}) > 5

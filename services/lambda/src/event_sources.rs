@@ -8,7 +8,7 @@
 //! only the messages the function names stay.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -24,6 +24,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::Lambda;
 use crate::names::{self, FunctionRef};
+use crate::sqs_scaling::{self, Scaling};
 
 const PREFIX: &[u8] = b"esm/";
 
@@ -51,6 +52,19 @@ impl Pollers {
         {
             old.iter().for_each(tokio::task::AbortHandle::abort);
         }
+    }
+
+    /// Adds a poller to a running mapping's (none when it was stopped).
+    pub fn add(&self, uuid: &str, task: &tokio::task::JoinHandle<()>) -> bool {
+        let Ok(mut running) = self.0.lock() else {
+            return false;
+        };
+        let Some(tasks) = running.get_mut(uuid) else {
+            return false;
+        };
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(task.abort_handle());
+        true
     }
 
     /// Stops every poller (a reset of nimbus's state).
@@ -84,19 +98,6 @@ fn not_found(uuid: &str) -> AwsError {
         "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"
     ))
     .with_field("Type", "User")
-}
-
-/// How many batches of a queue are in flight at once: Lambda starts with
-/// five, and ScalingConfig's MaximumConcurrency (2 or more) may hold it
-/// lower. A FIFO queue still hands out one batch per message group at a time.
-fn pollers_for(config: &EventSourceMappingConfiguration) -> usize {
-    let most = config
-        .scaling_config
-        .as_ref()
-        .and_then(|s| s.maximum_concurrency)
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(5);
-    most.clamp(1, 5)
 }
 
 /// `arn:aws:sqs:<region>:<account>:<name>` → the queue's URL.
@@ -296,18 +297,57 @@ impl Lambda {
             tracing::warn!("no SQS wired: the event source mapping does not poll");
             return;
         };
+        // Batches in flight at once (a FIFO queue still hands out one batch
+        // per message group at a time): see sqs_scaling.
         let uuid = mapping.config.uuid.clone().unwrap_or_default();
-        let tasks = (0..pollers_for(&mapping.config))
-            .map(|_| {
-                let (lambda, mapping, sqs) = (self.clone(), mapping.clone(), sqs.clone());
-                tokio::spawn(async move { lambda.poll(mapping, sqs).await })
-            })
+        let scaling = Scaling::new(&mapping.config);
+        let mut tasks: Vec<_> = (0..scaling.first())
+            .map(|_| self.spawn_poller(&mapping, &sqs, &scaling))
             .collect();
+        let (lambda, scaled) = (self.clone(), mapping.clone());
+        tasks.push(tokio::spawn(
+            async move { lambda.scale(scaled, sqs, scaling).await },
+        ));
         self.pollers.start(&uuid, tasks);
     }
 
-    /// Receives batches and hands them to the function, until deleted.
-    async fn poll(&self, mapping: MappingRecord, sqs: SqsClient) {
+    fn spawn_poller(
+        &self,
+        mapping: &MappingRecord,
+        sqs: &SqsClient,
+        scaling: &Arc<Scaling>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (lambda, mapping, sqs, scaling) =
+            (self.clone(), mapping.clone(), sqs.clone(), Arc::clone(scaling));
+        tokio::spawn(async move { lambda.poll(mapping, sqs, scaling).await })
+    }
+
+    /// Looks at the queue's depth every second and adds pollers while
+    /// messages wait.
+    async fn scale(&self, mapping: MappingRecord, sqs: SqsClient, scaling: Arc<Scaling>) {
+        let arn = mapping.config.event_source_arn.clone().unwrap_or_default();
+        let parts: Vec<&str> = arn.split(':').collect();
+        let (Some(url), ["arn", _, "sqs", region, account, _]) = (queue_url(&arn), parts.as_slice()) else {
+            return;
+        };
+        let ctx = RequestContext::internal("sqs", "GetQueueAttributes", account, region);
+        let uuid = mapping.config.uuid.clone().unwrap_or_default();
+        loop {
+            self.clock.sleep(sqs_scaling::LOOK_EVERY).await;
+            let added = scaling.grow(sqs_scaling::waiting(&sqs, &ctx, &url).await);
+            for _ in 0..added {
+                let task = self.spawn_poller(&mapping, &sqs, &scaling);
+                if !self.pollers.add(&uuid, &task) {
+                    task.abort();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Receives batches and hands them to the function, until deleted (or,
+    /// beyond the first pollers, until the queue is empty).
+    async fn poll(&self, mapping: MappingRecord, sqs: SqsClient, scaling: Arc<Scaling>) {
         let arn = mapping.config.event_source_arn.clone().unwrap_or_default();
         let parts: Vec<&str> = arn.split(':').collect();
         let (Some(url), ["arn", _, "sqs", region, account, _]) = (queue_url(&arn), parts.as_slice()) else {
@@ -330,6 +370,9 @@ impl Lambda {
                 continue;
             };
             if first.is_empty() {
+                if scaling.may_leave() {
+                    return;
+                }
                 continue;
             }
             let messages = self

@@ -44,6 +44,7 @@ mod response_stream;
 mod runtime_api;
 mod runtimes;
 mod s3_code;
+mod sqs_scaling;
 mod stream_sources;
 mod tags;
 mod updates;

@@ -4,9 +4,10 @@
 //! a batch in the event Lambda sends (`Records[]` with `eventSource`
 //! `aws:dynamodb`), and remembers in the store how far it got, so a restart
 //! goes on from there. A failing batch is retried (halved first with
-//! BisectBatchOnFunctionError) up to MaximumRetryAttempts, then described
-//! to the OnFailure destination and passed over; until then the shard
-//! waits, as Lambda keeps a shard's order.
+//! BisectBatchOnFunctionError) up to MaximumRetryAttempts, or until its
+//! oldest record is past MaximumRecordAgeInSeconds, then described to the
+//! OnFailure destination and passed over; until then the shard waits, as
+//! Lambda keeps a shard's order.
 
 use std::time::Duration;
 
@@ -46,6 +47,20 @@ pub fn stream_defaults(
         on_success: None,
     }));
     config.last_processing_result = Some("No records processed".to_owned());
+}
+
+/// Whether a batch's oldest record is past MaximumRecordAgeInSeconds
+/// (`-1`: records never age out) at `now_millis`.
+fn too_old(batch: &[Record], max_age: i32, now_millis: u64) -> bool {
+    let Ok(max_age) = u64::try_from(max_age) else {
+        return false;
+    };
+    let created = batch
+        .iter()
+        .filter_map(|r| r.dynamodb.as_ref()?.approximate_creation_date_time.as_ref())
+        .map(|at| u64::try_from(at.as_epoch_millis()).unwrap_or(0))
+        .min();
+    created.is_some_and(|created| now_millis.saturating_sub(created) > max_age * 1000)
 }
 
 /// The record Lambda's event carries for one stream record.
@@ -207,11 +222,17 @@ impl Lambda {
     /// on past it (delivered, or given up on).
     async fn process(&self, mapping: &mut MappingRecord, arn: &str, shard: &str, records: &[Record]) -> bool {
         let retries = mapping.config.maximum_retry_attempts.unwrap_or(-1);
+        let max_age = mapping.config.maximum_record_age_in_seconds.unwrap_or(-1);
         let bisect = mapping.config.bisect_batch_on_function_error.unwrap_or(false);
         let mut pending: Vec<&[Record]> = vec![records];
         while let Some(batch) = pending.pop() {
             let mut attempts = 0_i32;
             loop {
+                if too_old(batch, max_age, self.clock.now_epoch_millis()) {
+                    self.report_stream_failure(mapping, (arn, shard), batch, (attempts, "RecordAgeExceeded"))
+                        .await;
+                    break;
+                }
                 attempts += 1;
                 match self.deliver_stream_batch(mapping, arn, batch).await {
                     Outcome::Done => break,
@@ -232,8 +253,13 @@ impl Lambda {
                         break;
                     }
                     Outcome::Failed if retries >= 0 && attempts > retries => {
-                        self.report_stream_failure(mapping, arn, shard, batch, attempts)
-                            .await;
+                        self.report_stream_failure(
+                            mapping,
+                            (arn, shard),
+                            batch,
+                            (attempts, "RetryAttemptsExhausted"),
+                        )
+                        .await;
                         break;
                     }
                     Outcome::Failed => self.clock.sleep(RETRY_DELAY).await,
@@ -300,10 +326,9 @@ impl Lambda {
     async fn report_stream_failure(
         &self,
         mapping: &MappingRecord,
-        arn: &str,
-        shard: &str,
+        (arn, shard): (&str, &str),
         batch: &[Record],
-        attempts: i32,
+        (attempts, condition): (i32, &str),
     ) {
         let destination = mapping
             .config
@@ -329,7 +354,7 @@ impl Lambda {
             "requestContext": {
                 "requestId": uuid::Uuid::new_v4().to_string(),
                 "functionArn": mapping.config.function_arn,
-                "condition": "RetryAttemptsExhausted",
+                "condition": condition,
                 "approximateInvokeCount": attempts,
             },
             "responseContext": {
@@ -351,5 +376,31 @@ impl Lambda {
         });
         self.send_to_destination(&destination, description.to_string())
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_core::Timestamp;
+    use nimbus_dynamodbstreams_api::StreamRecord;
+
+    fn written_at(seconds: i64) -> Record {
+        Record {
+            dynamodb: Some(StreamRecord {
+                approximate_creation_date_time: Some(Timestamp::from_epoch_millis(seconds * 1000)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_batch_ages_out_by_its_oldest_record_and_never_without_a_limit() {
+        let batch = [written_at(1_000), written_at(1_030)];
+        assert!(!too_old(&batch, 60, 1_060_000));
+        assert!(too_old(&batch, 60, 1_060_001));
+        assert!(!too_old(&batch, -1, 9_999_999_000));
+        assert!(!too_old(&[], 60, 9_999_999_000));
     }
 }
