@@ -64,6 +64,31 @@ def test_a_created_function_is_pending_then_active_with_lambdas_defaults(awslamb
     assert name in listed
 
 
+def download(url: str) -> tuple[int, str, bytes]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["Content-Type"], refused.read()
+
+
+def test_get_functions_code_location_downloads_each_versions_package(awslambda):
+    first = python_function("def lambda_handler(e, c):\n    return 1\n")
+    name = create(awslambda, first, Publish=True)
+    location = awslambda.get_function(FunctionName=name)["Code"]["Location"]
+    assert download(location) == (200, "application/zip", first)
+    second = python_function("def lambda_handler(e, c):\n    return 2\n")
+    awslambda.update_function_code(FunctionName=name, ZipFile=second)
+    wait_for(lambda: awslambda.get_function(FunctionName=name)["Configuration"]["LastUpdateStatus"] == "Successful")
+    assert download(awslambda.get_function(FunctionName=name)["Code"]["Location"])[2] == second
+    assert download(awslambda.get_function(FunctionName=name, Qualifier="1")["Code"]["Location"])[2] == first
+    status, content_type, body = download(location)
+    assert (status, content_type) == (403, "application/xml") and b"<Code>AccessDenied</Code>" in body
+
+
 def test_delete_answers_204_and_the_function_is_gone(awslambda):
     name = create(awslambda, python_function(ECHO))
     deleted = awslambda.delete_function(FunctionName=name)

@@ -39,7 +39,14 @@ pub struct UrlResponse {
 /// What the service does with function URL requests.
 pub trait LambdaUrls: LambdaApi {
     fn invoke_url<'a>(&'a self, ctx: &'a RequestContext, request: UrlRequest) -> BoxFuture<'a, UrlResponse>;
+
+    /// A deployment package's download (GetFunction's Code.Location): the
+    /// path after [`CODE_PREFIX`] and the query.
+    fn download_code<'a>(&'a self, path: &'a str, query: &'a str) -> BoxFuture<'a, UrlResponse>;
 }
+
+/// Where GetFunction's Code.Location points (on nimbus's own address).
+pub const CODE_PREFIX: &str = "/_aws/lambda/code/";
 
 /// The URL id a host names: `<id>.lambda-url.<region>.<domain>[:port]`.
 pub fn url_id(host: &str) -> Option<&str> {
@@ -49,11 +56,20 @@ pub fn url_id(host: &str) -> Option<&str> {
 
 impl<S: LambdaUrls> FrontHook for LambdaServer<S> {
     fn claims(&self, head: &Head<'_>) -> bool {
-        head.header(HOST).and_then(url_id).is_some()
+        head.header(HOST).and_then(url_id).is_some() || head.path.starts_with(CODE_PREFIX)
     }
 
     fn serve<'a>(&'a self, ctx: &'a RequestContext, head: Head<'a>, body: Bytes) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
+            if let Some(path) = head.path.strip_prefix(CODE_PREFIX)
+                && head.header(HOST).and_then(url_id).is_none()
+            {
+                let answered = self.0.download_code(path, head.query).await;
+                return Answer {
+                    response: http_response(answered),
+                    operation: "GetFunctionCode",
+                };
+            }
             let host = head.header(HOST).unwrap_or_default();
             let request = UrlRequest {
                 url_id: url_id(host).unwrap_or_default().to_owned(),

@@ -258,10 +258,7 @@ impl Lambda {
     ) -> Result<GetFunctionResponse, AwsError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
         let record = self.load(ctx, &function).await?;
-        let location = format!(
-            "{}/_nimbus/lambda/code/{}/{}",
-            self.endpoint, ctx.account_id, record.code_hex
-        );
+        let location = self.code_location(ctx, &record);
         Ok(GetFunctionResponse {
             configuration: Some(record.config),
             code: Some(FunctionCodeLocation {
@@ -481,7 +478,7 @@ impl Lambda {
         self.prepare(runtime, &record.code_hex, zip).await
     }
 
-    async fn read_package(&self, record: &FunctionRecord) -> Result<bytes::Bytes, AwsError> {
+    pub(crate) async fn read_package(&self, record: &FunctionRecord) -> Result<bytes::Bytes, AwsError> {
         let mut reader = self.store.blobs().open(&record.code).await?;
         let mut zip = Vec::new();
         while let Some(chunk) = reader.next_chunk().await? {

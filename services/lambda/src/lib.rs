@@ -19,6 +19,7 @@ mod aliases;
 mod api;
 mod async_invoke;
 mod code;
+mod code_download;
 mod code_signing;
 mod concurrency;
 mod destinations;

@@ -292,6 +292,10 @@ impl LambdaUrls for Lambda {
     fn invoke_url<'a>(&'a self, ctx: &'a RequestContext, request: UrlRequest) -> BoxFuture<'a, UrlResponse> {
         Box::pin(self.serve_url(ctx, request))
     }
+
+    fn download_code<'a>(&'a self, path: &'a str, query: &'a str) -> BoxFuture<'a, UrlResponse> {
+        Box::pin(self.download(path, query))
+    }
 }
 
 #[cfg(test)]
