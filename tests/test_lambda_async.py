@@ -391,3 +391,22 @@ def test_an_sqs_mapping_adds_pollers_while_messages_wait(awslambda, sqs, tmp_pat
     # Lambda adds more, each in an environment of its own.
     most_at_once = max(sum(1 for _, b, e in runs() if b <= at < e) for _, at, _ in runs())
     assert most_at_once > 5 and len({pid for pid, _, _ in runs()}) > 5
+
+
+def test_a_throttled_event_waits_and_runs_once_the_function_has_concurrency(awslambda, sqs, tmp_path):
+    marker = tmp_path / "ran.txt"
+    name = create(awslambda, python_function(f"def lambda_handler(e, c):\n    open({str(marker)!r}, 'a').write('ran\\n')\n"))
+    failures_url, failures_arn = new_queue(sqs)
+    awslambda.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnFailure": {"Destination": failures_arn}}
+    )
+    awslambda.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    assert awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+    import time
+
+    time.sleep(1.5)
+    assert not marker.exists(), "no concurrency: the event waits"
+    assert "Messages" not in sqs.receive_message(QueueUrl=failures_url, WaitTimeSeconds=0)
+    awslambda.delete_function_concurrency(FunctionName=name)
+    assert wait_for(lambda: marker.exists(), 15)
+    assert marker.read_text() == "ran\n", "throttles are not attempts: it ran once, not as a failure"

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
@@ -53,6 +53,9 @@ pub struct DeliveryError {
     /// `false` for failures retrying cannot fix (the target was deleted): the
     /// delivery is dead-lettered at once.
     pub retryable: bool,
+    /// Try again after this long without counting an attempt (the target
+    /// is busy, not failing: Lambda's throttled asynchronous invocations).
+    pub deferred: Option<Duration>,
 }
 
 impl DeliveryError {
@@ -60,6 +63,7 @@ impl DeliveryError {
         DeliveryError {
             message: message.into(),
             retryable: true,
+            deferred: None,
         }
     }
 
@@ -67,6 +71,17 @@ impl DeliveryError {
         DeliveryError {
             message: message.into(),
             retryable: false,
+            deferred: None,
+        }
+    }
+
+    /// Not an attempt: the delivery comes again after `delay`, its
+    /// attempts as they were (the subscriber decides when to give up).
+    pub fn deferred(message: impl Into<String>, delay: Duration) -> Self {
+        DeliveryError {
+            message: message.into(),
+            retryable: true,
+            deferred: Some(delay),
         }
     }
 }
@@ -211,6 +226,11 @@ impl BusInner {
         let Some(delivery) = pending.get_mut(&id) else {
             return;
         };
+        if let Some(delay) = error.deferred {
+            tracing::debug!(target = %delivery.target, attempt = delivery.attempt, %error, "delivery deferred");
+            self.retries.schedule_in(delay, id);
+            return;
+        }
         let delay = if error.retryable {
             self.policy.delay_after(delivery.attempt)
         } else {
@@ -276,7 +296,6 @@ async fn run_retries(bus: Weak<BusInner>, mut due: FiredTimers<DeliveryId>) {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicU32;
-    use std::time::Duration;
 
     use super::*;
     use crate::TestClock;
@@ -375,5 +394,35 @@ mod tests {
             "{summary:?}"
         );
         assert_eq!(bus.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_deferred_delivery_comes_again_without_spending_an_attempt() {
+        let test = TestClock::new();
+        let bus = EventBus::new(test.clock(), policy(2));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        bus.subscribe("busy", move |delivery: Delivery| {
+            let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+            log.push(delivery.attempt);
+            let calls = log.len();
+            async move {
+                match calls {
+                    1..=3 => Err(DeliveryError::deferred("throttled", Duration::from_secs(5))),
+                    _ => Ok(()),
+                }
+            }
+        });
+        bus.publish("busy", "event");
+        test.advance(Duration::from_secs(14)).await;
+        assert_eq!(
+            seen.lock().unwrap_or_else(PoisonError::into_inner).len(),
+            3,
+            "every 5 s"
+        );
+        test.advance(Duration::from_secs(1)).await;
+        assert_eq!(*seen.lock().unwrap_or_else(PoisonError::into_inner), [1, 1, 1, 1]);
+        assert_eq!(bus.pending(), 0);
+        assert!(bus.dead_letters().is_empty());
     }
 }

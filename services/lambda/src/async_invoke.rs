@@ -3,7 +3,9 @@
 //! nimbus-runtime's event bus; a function error or timeout is retried
 //! twice, one minute then two minutes later, as Lambda does (fewer when the
 //! function's event invoke configuration says so, and not once the event
-//! is older than its maximum age). The outcome then goes to the configured
+//! is older than its maximum age). A throttled event (or one that met a
+//! system error) is not an attempt: it waits, from one second up to five
+//! minutes, and runs again until its maximum age. The outcome then goes to the configured
 //! destination, and a failure to the dead-letter target. An outbox left by
 //! a previous run (kill -9 included) is resumed at start.
 
@@ -39,6 +41,13 @@ pub fn retry_policy() -> RetryPolicy {
     }
 }
 
+/// How long a throttled event waits before it is tried again: from one
+/// second, growing with its age (doubling as it doubles), up to five
+/// minutes, as Lambda's documentation describes its backoff.
+fn busy_backoff(age_ms: u64) -> Duration {
+    Duration::from_millis(age_ms.clamp(1_000, 300_000))
+}
+
 /// One accepted event, as the outbox keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Queued {
@@ -68,6 +77,8 @@ fn outbox_key(id: &str) -> Vec<u8> {
 /// it could not be run at all.
 enum Attempted {
     Answered(LastResponse),
+    /// Throttled, or a system error: tried again later, not an attempt.
+    Busy(String),
     /// The function is gone: nothing more to do with the event.
     Gone(String),
 }
@@ -215,6 +226,10 @@ impl Lambda {
                 tracing::warn!(function = queued.function, why, "asynchronous invocation dropped");
                 return Ok(());
             }
+            Attempted::Busy(why) => {
+                let age_ms = self.clock.now_epoch_millis().saturating_sub(queued.accepted_ms);
+                return Err(DeliveryError::deferred(why, busy_backoff(age_ms)));
+            }
         };
         let failed = response.function_error.is_some();
         if failed && delivery.attempt <= limits.retries {
@@ -254,18 +269,21 @@ impl Lambda {
         let invoked = self
             .invoke_now(ctx, &record, payload.to_vec().into(), &input, &queued.id)
             .await;
-        Attempted::Answered(match invoked {
-            Ok(response) => LastResponse {
+        match invoked {
+            Ok(response) => Attempted::Answered(LastResponse {
                 function_error: response.function_error,
                 payload: response.payload.unwrap_or_default(),
-            },
-            Err(error) => LastResponse {
+            }),
+            // Lambda retries throttles and its own errors for up to the
+            // event's maximum age, apart from the function's retries.
+            Err(error) if error.status == 429 || error.status >= 500 => Attempted::Busy(error.to_string()),
+            Err(error) => Attempted::Answered(LastResponse {
                 function_error: Some("Unhandled".to_owned()),
                 payload: serde_json::json!({ "errorType": error.code, "errorMessage": error.message })
                     .to_string()
                     .into(),
-            },
-        })
+            }),
+        }
     }
 
     /// Sends the outcome of an event to its destination and, on failure, to
@@ -361,5 +379,12 @@ mod tests {
         assert_eq!(policy.delay_after(1), Some(Duration::from_secs(60)));
         assert_eq!(policy.delay_after(2), Some(Duration::from_secs(120)));
         assert_eq!(policy.delay_after(3), None);
+    }
+
+    #[test]
+    fn a_throttled_event_waits_longer_as_it_ages_up_to_five_minutes() {
+        assert_eq!(busy_backoff(0), Duration::from_secs(1));
+        assert_eq!(busy_backoff(8_000), Duration::from_secs(8));
+        assert_eq!(busy_backoff(3_600_000), Duration::from_secs(300));
     }
 }
