@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use crate::Lambda;
+use crate::filters::{self, Filters};
 use crate::names::{self, FunctionRef};
 use crate::sqs_scaling::{self, Scaling};
 
@@ -137,6 +138,7 @@ impl Lambda {
                 "BatchSize must be between 1 and 10000; got {batch_size}"
             )));
         }
+        filters::check(input.filter_criteria.as_ref())?;
         let window = input.maximum_batching_window_in_seconds.unwrap_or(0);
         if !stream && batch_size > 10 && window == 0 {
             return Err(errors::invalid_parameter_value(
@@ -157,6 +159,7 @@ impl Lambda {
             state: Some(if enabled { "Creating" } else { "Disabled" }.to_owned()),
             state_transition_reason: Some("USER_INITIATED".to_owned()),
             function_response_types: input.function_response_types.clone(),
+            filter_criteria: input.filter_criteria.clone(),
             scaling_config: input.scaling_config.clone(),
             event_source_mapping_arn: Some(format!(
                 "arn:aws:lambda:{}:{}:event-source-mapping:{uuid}",
@@ -363,6 +366,7 @@ impl Lambda {
             .function_response_types
             .as_ref()
             .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
+        let filters = Filters::of(mapping.config.filter_criteria.as_ref());
         loop {
             let Some(first) = receive(&sqs, &sqs_ctx, &url, batch_size, 20).await else {
                 // The queue is gone or not there yet: look again later.
@@ -385,17 +389,25 @@ impl Lambda {
                     Duration::from_secs(window),
                 )
                 .await;
-            let failed = self
-                .deliver_batch(&lambda_ctx, &mapping, &arn, &messages, report_failures)
-                .await;
-            let done: Vec<DeleteMessageBatchRequestEntry> = messages
-                .iter()
+            // Messages no filter matches are deleted unseen.
+            let (kept, dropped): (Vec<Message>, Vec<Message>) = messages
+                .into_iter()
+                .partition(|m| filters.keep(&filters::sqs_view(sqs_record(m, &arn, region))));
+            let failed = match kept.is_empty() {
+                true => Some(Vec::new()),
+                false => {
+                    self.deliver_batch(&lambda_ctx, &mapping, &arn, &kept, report_failures)
+                        .await
+                }
+            };
+            let delivered = kept.iter().filter(|m| {
+                failed
+                    .as_ref()
+                    .is_some_and(|f| !f.iter().any(|id| Some(id.as_str()) == m.message_id.as_deref()))
+            });
+            let done: Vec<DeleteMessageBatchRequestEntry> = delivered
+                .chain(dropped.iter())
                 .enumerate()
-                .filter(|(_, m)| {
-                    failed
-                        .as_ref()
-                        .is_some_and(|f| !f.iter().any(|id| Some(id.as_str()) == m.message_id.as_deref()))
-                })
                 .map(|(i, m)| DeleteMessageBatchRequestEntry {
                     id: i.to_string(),
                     receipt_handle: m.receipt_handle.clone().unwrap_or_default(),
@@ -515,39 +527,39 @@ async fn receive(
 
 /// The event Lambda sends for a batch of SQS messages.
 fn sqs_event(messages: &[Message], arn: &str, region: &str) -> String {
-    let records: Vec<Json> = messages
+    let records: Vec<Json> = messages.iter().map(|m| sqs_record(m, arn, region)).collect();
+    json!({ "Records": records }).to_string()
+}
+
+/// One message as the event's record.
+fn sqs_record(m: &Message, arn: &str, region: &str) -> Json {
+    let attributes: Map<String, Json> = m
+        .message_attributes
         .iter()
-        .map(|m| {
-            let attributes: Map<String, Json> = m
-                .message_attributes
-                .iter()
-                .flatten()
-                .map(|(name, value)| {
-                    let mut attribute = Map::new();
-                    if let Some(text) = &value.string_value {
-                        attribute.insert("stringValue".into(), json!(text));
-                    }
-                    if let Some(bytes) = &value.binary_value {
-                        attribute.insert("binaryValue".into(), json!(BASE64.encode(bytes)));
-                    }
-                    attribute.insert("stringListValues".into(), json!([]));
-                    attribute.insert("binaryListValues".into(), json!([]));
-                    attribute.insert("dataType".into(), json!(value.data_type));
-                    (name.clone(), Json::Object(attribute))
-                })
-                .collect();
-            json!({
-                "messageId": m.message_id,
-                "receiptHandle": m.receipt_handle,
-                "body": m.body,
-                "attributes": m.attributes.clone().unwrap_or_default(),
-                "messageAttributes": attributes,
-                "md5OfBody": m.md5_of_body,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": region,
-            })
+        .flatten()
+        .map(|(name, value)| {
+            let mut attribute = Map::new();
+            if let Some(text) = &value.string_value {
+                attribute.insert("stringValue".into(), json!(text));
+            }
+            if let Some(bytes) = &value.binary_value {
+                attribute.insert("binaryValue".into(), json!(BASE64.encode(bytes)));
+            }
+            attribute.insert("stringListValues".into(), json!([]));
+            attribute.insert("binaryListValues".into(), json!([]));
+            attribute.insert("dataType".into(), json!(value.data_type));
+            (name.clone(), Json::Object(attribute))
         })
         .collect();
-    json!({ "Records": records }).to_string()
+    json!({
+        "messageId": m.message_id,
+        "receiptHandle": m.receipt_handle,
+        "body": m.body,
+        "attributes": m.attributes.clone().unwrap_or_default(),
+        "messageAttributes": attributes,
+        "md5OfBody": m.md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": region,
+    })
 }

@@ -27,6 +27,7 @@ mod environment;
 mod event_invoke;
 mod event_sources;
 mod execution_role;
+mod filters;
 mod function_urls;
 mod functions;
 mod invoke;

@@ -38,6 +38,9 @@ fn apply(config: &mut EventSourceMappingConfiguration, input: &UpdateEventSource
     if input.scaling_config.is_some() {
         config.scaling_config = input.scaling_config.clone();
     }
+    if input.filter_criteria.is_some() {
+        config.filter_criteria = input.filter_criteria.clone();
+    }
 }
 
 impl Lambda {
@@ -47,6 +50,7 @@ impl Lambda {
         input: UpdateEventSourceMappingRequest,
     ) -> Result<EventSourceMappingConfiguration, AwsError> {
         let mut record = self.mapping(ctx, &input.uuid).await?;
+        crate::filters::check(input.filter_criteria.as_ref())?;
         if let Some(name) = &input.function_name {
             let function = names::parse(ctx, name, None)?;
             let target = self.load(ctx, &function).await?;

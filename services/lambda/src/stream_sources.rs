@@ -289,7 +289,16 @@ impl Lambda {
         let Ok(record) = self.load(&ctx, &function).await else {
             return Outcome::Failed;
         };
-        let records: Vec<Json> = batch.iter().map(|r| event_record(r, arn)).collect();
+        // Records no filter matches are passed over.
+        let filters = crate::filters::Filters::of(mapping.config.filter_criteria.as_ref());
+        let records: Vec<Json> = batch
+            .iter()
+            .map(|r| event_record(r, arn))
+            .filter(|record| filters.keep(record))
+            .collect();
+        if records.is_empty() {
+            return Outcome::Done;
+        }
         let event = json!({ "Records": records }).to_string();
         let input = InvocationRequest {
             function_name: mapping.function.clone(),
