@@ -410,3 +410,32 @@ def test_a_throttled_event_waits_and_runs_once_the_function_has_concurrency(awsl
     awslambda.delete_function_concurrency(FunctionName=name)
     assert wait_for(lambda: marker.exists(), 15)
     assert marker.read_text() == "ran\n", "throttles are not attempts: it ran once, not as a failure"
+
+
+def test_an_event_keeps_its_attempt_count_across_kill_9(launch_nimbus, tmp_path):
+    from conftest import client_for
+
+    data = tmp_path / "data"
+    server = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    awslambda, queues = client_for(server.url, "lambda"), client_for(server.url, "sqs")
+    attempts = tmp_path / "attempts.txt"
+    name = create(awslambda, python_function(
+        f"def lambda_handler(e, c):\n    open({str(attempts)!r}, 'a').write('x')\n    raise ValueError('no')\n"
+    ))
+    failures_url, failures_arn = new_queue(queues)
+    awslambda.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": failures_arn}}
+    )
+    awslambda.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    assert wait_for(lambda: attempts.exists() and attempts.read_text() == "x", 30)
+    import time
+
+    time.sleep(0.5)  # the count is kept as the attempt ends
+    server.process.kill()  # SIGKILL, while the retry waits its minute
+    server.process.wait()
+    restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    # After the restart the event has its one retry, not two more.
+    record = json.loads(receive_one(client_for(restarted.url, "sqs"), failures_url)["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert attempts.read_text() == "xx"

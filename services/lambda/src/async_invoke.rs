@@ -63,6 +63,10 @@ struct Queued {
     accepted_ms: u64,
     /// Base64 of the payload.
     payload: String,
+    /// Attempts made before the run that published it (a restart resumes
+    /// the count, not the attempts).
+    #[serde(default)]
+    attempts_before: u32,
 }
 
 fn outbox() -> Result<Namespace, AwsError> {
@@ -132,6 +136,7 @@ impl Lambda {
             qualifier: function.qualifier.clone(),
             accepted_ms: self.clock.now_epoch_millis(),
             payload: BASE64.encode(payload),
+            attempts_before: 0,
         };
         let encoded = serde_json::to_vec(&queued).map_err(|e| AwsError::internal(e.to_string()))?;
         let ns = outbox()?;
@@ -184,7 +189,7 @@ impl Lambda {
         let finished = if queued.accepted_ms > 0 && age_ms > limits.max_age_ms {
             let done = Finished {
                 condition: Condition::EventAgeExceeded,
-                attempts: delivery.attempt.saturating_sub(1),
+                attempts: queued.attempts_before + delivery.attempt.saturating_sub(1),
                 response: None,
             };
             self.finish(&ctx, &queued, &function, config.as_ref(), &payload, done)
@@ -232,7 +237,9 @@ impl Lambda {
             }
         };
         let failed = response.function_error.is_some();
-        if failed && delivery.attempt <= limits.retries {
+        let attempts = queued.attempts_before + delivery.attempt;
+        if failed && attempts <= limits.retries {
+            self.count_attempts(queued, attempts).await;
             return Err(DeliveryError::retry(format!(
                 "the function failed ({})",
                 response.function_error.as_deref().unwrap_or_default()
@@ -244,7 +251,7 @@ impl Lambda {
             } else {
                 Condition::Success
             },
-            attempts: delivery.attempt,
+            attempts,
             response: Some(response),
         };
         self.finish(ctx, queued, function, config, payload, done).await;
@@ -283,6 +290,19 @@ impl Lambda {
                     .to_string()
                     .into(),
             }),
+        }
+    }
+
+    /// Keeps how many attempts an event has had in its outbox entry, so a
+    /// restart does not give it its retries again.
+    async fn count_attempts(&self, queued: &Queued, attempts: u32) {
+        let Ok(ns) = outbox() else { return };
+        let counted = Queued {
+            attempts_before: attempts,
+            ..queued.clone()
+        };
+        if let Err(error) = self.store.put_json(&ns, &outbox_key(&queued.id), counted).await {
+            tracing::warn!(%error, "lambda could not count an event's attempts");
         }
     }
 
