@@ -106,6 +106,10 @@ pub fn all(env: &Environment) -> Built {
     let sts: Arc<dyn Service> = Arc::new(nimbus_sts_api::StsServer(sts));
     // Functions run with sessions of their execution roles.
     lambda_service.with_roles(nimbus_sts_api::StsClient::new(Arc::clone(&sts)));
+    // REST APIs invoke functions through Lambda's Invoke, as apigateway.amazonaws.com.
+    let apigateway = nimbus_apigateway::ApiGateway::new(Arc::clone(&env.store), env.clock.clone())
+        .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)))
+        .with_principal(principal("apigateway.amazonaws.com"));
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.
@@ -119,6 +123,7 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&streams),
         Arc::clone(&lambda),
         Arc::clone(&logs),
+        Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway)),
     ];
     Built { services, authorizer }
 }

@@ -31,6 +31,7 @@ macro_rules! vendored {
 }
 
 vendored!(
+    "apigateway",
     "autoscaling",
     "cloudwatch",
     "dynamodb",

@@ -31,6 +31,10 @@ const TAKEN_TYPE_NAMES: &[&str] = &[
     "Future",
     "Arc",
     "BoxFuture",
+    "Access",
+    "Denial",
+    "Resource",
+    "ResourceRef",
 ];
 
 const KEYWORDS: &[&str] = &[

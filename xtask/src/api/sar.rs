@@ -66,6 +66,7 @@ fn resource_type(kind: &str) -> Option<&'static str> {
         "layer-version" | "layer-version-arn" => "layerVersion",
         "log-group" => "log-group",
         "log-stream" => "log-stream",
+        "restapi" => "RestApi",
         _ => return None,
     })
 }

@@ -1,0 +1,182 @@
+//! Invoking a deployed REST API: the stage names a deployment, the
+//! deployment's resources route the request to a method, and the method's
+//! integration answers it (a Lambda function through AWS_PROXY, MOCK, an
+//! HTTP endpoint through HTTP_PROXY), with API Gateway's own answers when
+//! nothing does (403 Forbidden for an unknown stage, 403 Missing
+//! Authentication Token for a missing route, 502/500 Internal server error).
+
+mod http_proxy;
+mod lambda;
+mod mock;
+mod proxy_event;
+mod routing;
+
+use bytes::Bytes;
+use indexmap::IndexMap;
+use nimbus_apigateway_api::{ApiInvoke, ApiRequest, ApiResponse, Stage};
+use nimbus_core::BoxFuture;
+use nimbus_core::RequestContext;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+use crate::ApiGateway;
+use routing::Route;
+
+/// Where an API lives: API ids are unique across accounts and regions, so
+/// an invocation finds its API by id alone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Home {
+    pub account: String,
+    pub region: String,
+}
+
+/// An API Gateway answer of its own: `{"message": ...}` with its error type.
+pub(crate) fn message(status: u16, text: &str, error_type: &str) -> ApiResponse {
+    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    if !error_type.is_empty() {
+        headers.push(("x-amzn-ErrorType".to_owned(), error_type.to_owned()));
+    }
+    ApiResponse {
+        status,
+        headers,
+        body: Bytes::from(json!({ "message": text }).to_string()),
+    }
+}
+
+/// One request on its way through a stage's deployment.
+pub(crate) struct Invocation<'r> {
+    pub request: &'r ApiRequest,
+    pub home: &'r Home,
+    pub stage: &'r Stage,
+    pub route: Route<'r>,
+    pub stage_variables: IndexMap<String, String>,
+    pub request_id: String,
+    pub extended_id: String,
+    pub now: time::OffsetDateTime,
+}
+
+impl Invocation<'_> {
+    pub fn resource_path(&self) -> String {
+        self.route.resource.path.clone().unwrap_or_else(|| "/".to_owned())
+    }
+
+    /// The request's headers as API Gateway passes them on (Host as the
+    /// client sent it, X-Forwarded-* added).
+    pub fn headers_as_sent(&self) -> Vec<(String, String)> {
+        let mut headers = self.request.headers.clone();
+        headers.push(("X-Forwarded-Proto".to_owned(), "http".to_owned()));
+        headers
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `execute-api` ARN of this method (`aws:SourceArn` of the calls
+    /// API Gateway makes for it).
+    pub fn source_arn(&self) -> String {
+        format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{}{}",
+            self.home.region,
+            self.home.account,
+            self.request.api_id,
+            self.request.stage,
+            self.request.method,
+            self.resource_path()
+        )
+    }
+
+    pub fn request_context(&self) -> Json {
+        let format = time::macros::format_description!(
+            "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+        );
+        json!({
+            "accountId": self.home.account,
+            "apiId": self.request.api_id,
+            "deploymentId": self.stage.deployment_id,
+            "domainName": self.request.domain,
+            "domainPrefix": self.request.api_id,
+            "extendedRequestId": self.extended_id,
+            "httpMethod": self.request.method,
+            "identity": {
+                "accessKey": null, "accountId": null, "caller": null,
+                "cognitoAuthenticationProvider": null, "cognitoAuthenticationType": null,
+                "cognitoIdentityId": null, "cognitoIdentityPoolId": null, "principalOrgId": null,
+                "sourceIp": "127.0.0.1", "user": null,
+                "userAgent": self.header("user-agent"), "userArn": null,
+            },
+            "path": format!("/{}{}", self.request.stage, self.request.path),
+            "protocol": "HTTP/1.1",
+            "requestId": self.request_id,
+            "requestTime": self.now.format(&format).unwrap_or_default(),
+            "requestTimeEpoch": (self.now.unix_timestamp_nanos() / 1_000_000) as i64,
+            "resourceId": self.route.resource.id,
+            "resourcePath": self.resource_path(),
+            "stage": self.request.stage,
+        })
+    }
+}
+
+impl ApiInvoke for ApiGateway {
+    fn invoke_api<'a>(&'a self, _ctx: &'a RequestContext, request: ApiRequest) -> BoxFuture<'a, ApiResponse> {
+        Box::pin(async move {
+            let ids = (uuid::Uuid::new_v4().to_string(), crate::records::new_id(15) + "=");
+            let mut answered = self.serve_invocation(&request, &ids).await;
+            let (request_id, extended_id) = ids;
+            answered.headers.push(("x-amzn-RequestId".to_owned(), request_id));
+            answered.headers.push(("x-amz-apigw-id".to_owned(), extended_id));
+            answered
+        })
+    }
+}
+
+impl ApiGateway {
+    /// Answers `request`; `ids` are its request id and extended request id.
+    async fn serve_invocation(&self, request: &ApiRequest, ids: &(String, String)) -> ApiResponse {
+        let forbidden = || message(403, "Forbidden", "ForbiddenException");
+        let Some(home) = self.home_of(&request.api_id).await else {
+            return forbidden();
+        };
+        let ctx = RequestContext::internal("apigateway", "Invoke", &home.account, &home.region);
+        let Ok(stage) = self.stage(&ctx, &request.api_id, &request.stage).await else {
+            return forbidden();
+        };
+        let deployment_id = stage.deployment_id.clone().unwrap_or_default();
+        let Ok(deployment) = self.deployment(&ctx, &request.api_id, &deployment_id).await else {
+            return forbidden();
+        };
+        let Some(route) = routing::route(&deployment.resources, &request.path, &request.method) else {
+            return message(
+                403,
+                "Missing Authentication Token",
+                "MissingAuthenticationTokenException",
+            );
+        };
+        let Some(integration) = route.method.method_integration.clone() else {
+            return message(500, "Internal server error", "InternalServerErrorException");
+        };
+        let invocation = Invocation {
+            request,
+            home: &home,
+            stage: &stage,
+            route,
+            stage_variables: stage.variables.clone().unwrap_or_default(),
+            request_id: ids.0.clone(),
+            extended_id: ids.1.clone(),
+            now: time::OffsetDateTime::from(self.clock.now()),
+        };
+        match integration.r#type.as_deref().unwrap_or_default() {
+            "AWS_PROXY" => self.call_function(&invocation, &integration).await,
+            "MOCK" => mock::answer(&invocation, &integration),
+            "HTTP_PROXY" => http_proxy::forward(&invocation, &integration).await,
+            other => {
+                tracing::warn!(integration = other, "API Gateway integration type not served yet");
+                message(500, "Internal server error", "InternalServerErrorException")
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! API Gateway, over the nimbus store.
+//!
+//! The service implements the generated [`ApiGatewayApi`]: one method per
+//! operation listed in apis/apigateway/operations.txt, each handled by a module
+//! of its concern.
+
+// Tests unwrap what they just built.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod apis;
+mod deployments;
+mod errors;
+mod integrations;
+mod invoke;
+mod methods;
+mod paging;
+mod records;
+mod resources;
+mod stage_patch;
+mod stages;
+
+use std::sync::{Arc, OnceLock};
+
+use nimbus_apigateway_api::*;
+use nimbus_core::context::ServicePrincipal;
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_lambda_api::LambdaClient;
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
+
+/// The API Gateway service. State lives in the store.
+#[derive(Clone)]
+pub struct ApiGateway {
+    store: Arc<Store>,
+    clock: Clock,
+    /// Lambda, for AWS_PROXY integrations (set once the binary wires it).
+    functions: Arc<OnceLock<LambdaClient>>,
+    /// What API Gateway calls other services as (`apigateway.amazonaws.com`).
+    principal: ServicePrincipal,
+}
+
+impl ApiGateway {
+    pub fn new(store: Arc<Store>, clock: Clock) -> Self {
+        ApiGateway {
+            store,
+            clock,
+            functions: Arc::new(OnceLock::new()),
+            principal: ServicePrincipal::default(),
+        }
+    }
+
+    /// Invokes functions of AWS_PROXY integrations through Lambda's Invoke.
+    pub fn with_functions(self, lambda: LambdaClient) -> Self {
+        let _ = self.functions.set(lambda);
+        self
+    }
+
+    /// Calls other services as `apigateway.amazonaws.com`, held to their
+    /// resource policies when IAM is enforced.
+    pub fn with_principal(mut self, principal: ServicePrincipal) -> Self {
+        self.principal = principal;
+        self
+    }
+}
+
+/// The operations, served by the handlers of the modules.
+impl ApiGatewayApi for ApiGateway {
+    async fn create_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDeploymentRequest,
+    ) -> Result<Deployment, AwsError> {
+        ApiGateway::create_deployment(self, ctx, input).await
+    }
+
+    async fn create_resource(
+        &self,
+        ctx: &RequestContext,
+        input: CreateResourceRequest,
+    ) -> Result<ResourceShape, AwsError> {
+        ApiGateway::create_resource(self, ctx, input).await
+    }
+
+    async fn create_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        ApiGateway::create_rest_api(self, ctx, input).await
+    }
+
+    async fn create_stage(&self, ctx: &RequestContext, input: CreateStageRequest) -> Result<Stage, AwsError> {
+        ApiGateway::create_stage(self, ctx, input).await
+    }
+
+    async fn delete_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDeploymentRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_deployment(self, ctx, input).await
+    }
+
+    async fn delete_integration(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteIntegrationRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_integration(self, ctx, input).await
+    }
+
+    async fn delete_integration_response(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteIntegrationResponseRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_integration_response(self, ctx, input).await
+    }
+
+    async fn delete_method(&self, ctx: &RequestContext, input: DeleteMethodRequest) -> Result<(), AwsError> {
+        ApiGateway::delete_method(self, ctx, input).await
+    }
+
+    async fn delete_method_response(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteMethodResponseRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_method_response(self, ctx, input).await
+    }
+
+    async fn delete_resource(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteResourceRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_resource(self, ctx, input).await
+    }
+
+    async fn delete_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRestApiRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_rest_api(self, ctx, input).await
+    }
+
+    async fn delete_stage(&self, ctx: &RequestContext, input: DeleteStageRequest) -> Result<(), AwsError> {
+        ApiGateway::delete_stage(self, ctx, input).await
+    }
+
+    async fn get_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentRequest,
+    ) -> Result<Deployment, AwsError> {
+        ApiGateway::get_deployment(self, ctx, input).await
+    }
+
+    async fn get_deployments(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentsRequest,
+    ) -> Result<Deployments, AwsError> {
+        ApiGateway::get_deployments(self, ctx, input).await
+    }
+
+    async fn get_integration(
+        &self,
+        ctx: &RequestContext,
+        input: GetIntegrationRequest,
+    ) -> Result<Integration, AwsError> {
+        ApiGateway::get_integration(self, ctx, input).await
+    }
+
+    async fn get_integration_response(
+        &self,
+        ctx: &RequestContext,
+        input: GetIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, AwsError> {
+        ApiGateway::get_integration_response(self, ctx, input).await
+    }
+
+    async fn get_method(&self, ctx: &RequestContext, input: GetMethodRequest) -> Result<Method, AwsError> {
+        ApiGateway::get_method(self, ctx, input).await
+    }
+
+    async fn get_method_response(
+        &self,
+        ctx: &RequestContext,
+        input: GetMethodResponseRequest,
+    ) -> Result<MethodResponse, AwsError> {
+        ApiGateway::get_method_response(self, ctx, input).await
+    }
+
+    async fn get_resource(
+        &self,
+        ctx: &RequestContext,
+        input: GetResourceRequest,
+    ) -> Result<ResourceShape, AwsError> {
+        ApiGateway::get_resource(self, ctx, input).await
+    }
+
+    async fn get_resources(
+        &self,
+        ctx: &RequestContext,
+        input: GetResourcesRequest,
+    ) -> Result<Resources, AwsError> {
+        ApiGateway::get_resources(self, ctx, input).await
+    }
+
+    async fn get_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: GetRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        ApiGateway::get_rest_api(self, ctx, input).await
+    }
+
+    async fn get_rest_apis(
+        &self,
+        ctx: &RequestContext,
+        input: GetRestApisRequest,
+    ) -> Result<RestApis, AwsError> {
+        ApiGateway::get_rest_apis(self, ctx, input).await
+    }
+
+    async fn get_stage(&self, ctx: &RequestContext, input: GetStageRequest) -> Result<Stage, AwsError> {
+        ApiGateway::get_stage(self, ctx, input).await
+    }
+
+    async fn get_stages(&self, ctx: &RequestContext, input: GetStagesRequest) -> Result<Stages, AwsError> {
+        ApiGateway::get_stages(self, ctx, input).await
+    }
+
+    async fn put_integration(
+        &self,
+        ctx: &RequestContext,
+        input: PutIntegrationRequest,
+    ) -> Result<Integration, AwsError> {
+        ApiGateway::put_integration(self, ctx, input).await
+    }
+
+    async fn put_integration_response(
+        &self,
+        ctx: &RequestContext,
+        input: PutIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, AwsError> {
+        ApiGateway::put_integration_response(self, ctx, input).await
+    }
+
+    async fn put_method(&self, ctx: &RequestContext, input: PutMethodRequest) -> Result<Method, AwsError> {
+        ApiGateway::put_method(self, ctx, input).await
+    }
+
+    async fn put_method_response(
+        &self,
+        ctx: &RequestContext,
+        input: PutMethodResponseRequest,
+    ) -> Result<MethodResponse, AwsError> {
+        ApiGateway::put_method_response(self, ctx, input).await
+    }
+
+    async fn update_stage(&self, ctx: &RequestContext, input: UpdateStageRequest) -> Result<Stage, AwsError> {
+        ApiGateway::update_stage(self, ctx, input).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

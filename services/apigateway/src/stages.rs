@@ -1,0 +1,207 @@
+//! Stages: a name callers use in the invoke URL, pointing at a deployment,
+//! with stage variables and method settings (changed with patch
+//! operations, as UpdateStage takes them).
+
+use indexmap::IndexMap;
+use nimbus_apigateway_api::*;
+use nimbus_core::{AwsError, RequestContext};
+
+use crate::ApiGateway;
+use crate::apis::Missing;
+use crate::errors;
+use crate::records::{self, namespace_of, stage_key, stages_prefix};
+
+/// What CreateStage and CreateDeployment's stage settings give a stage.
+#[derive(Default)]
+pub(crate) struct StageSettings {
+    pub description: Option<String>,
+    pub variables: Option<IndexMap<String, String>>,
+    pub cache_cluster_enabled: Option<bool>,
+    pub cache_cluster_size: Option<String>,
+    pub tracing_enabled: Option<bool>,
+}
+
+fn check_stage_name(name: &str) -> Result<(), AwsError> {
+    let valid = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    match valid {
+        true => Ok(()),
+        false => Err(errors::bad_request(
+            "Stage name only allows a-zA-Z0-9_ and -, and must be at most 128 characters",
+        )),
+    }
+}
+
+impl ApiGateway {
+    pub(crate) async fn stage(&self, ctx: &RequestContext, api: &str, name: &str) -> Result<Stage, AwsError> {
+        let found: Option<Stage> = self
+            .store
+            .get_json(&namespace_of(ctx)?, &stage_key(api, name))
+            .await?;
+        found.ok_or_else(errors::stage_missing)
+    }
+
+    pub(crate) async fn stages_of(&self, ctx: &RequestContext, api: &str) -> Result<Vec<Stage>, AwsError> {
+        let stored = self
+            .store
+            .values_under(&namespace_of(ctx)?, &stages_prefix(api))
+            .await?;
+        Ok(stored
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice::<Stage>(bytes).ok())
+            .collect())
+    }
+
+    async fn put_stage(&self, ctx: &RequestContext, api: &str, stage: &Stage) -> Result<(), AwsError> {
+        let name = stage.stage_name.clone().unwrap_or_default();
+        self.store
+            .put_json(&namespace_of(ctx)?, &stage_key(api, &name), stage.clone())
+            .await
+            .map_err(AwsError::from)
+    }
+
+    /// Creates stage `name` on deployment `deployment`, or points it there.
+    pub(crate) async fn point_stage(
+        &self,
+        ctx: &RequestContext,
+        api: &str,
+        name: &str,
+        deployment: &str,
+        settings: StageSettings,
+    ) -> Result<Stage, AwsError> {
+        check_stage_name(name)?;
+        let now = records::timestamp(&self.clock);
+        let mut stage = match self.stage(ctx, api, name).await {
+            Ok(stage) => stage,
+            Err(_) => Stage {
+                stage_name: Some(name.to_owned()),
+                created_date: Some(now),
+                cache_cluster_enabled: Some(false),
+                cache_cluster_status: Some("NOT_AVAILABLE".to_owned()),
+                method_settings: Some(IndexMap::new()),
+                tracing_enabled: Some(false),
+                ..Default::default()
+            },
+        };
+        stage.deployment_id = Some(deployment.to_owned());
+        stage.last_updated_date = Some(now);
+        if settings.description.is_some() {
+            stage.description = settings.description;
+        }
+        if let Some(variables) = settings.variables.filter(|v| !v.is_empty()) {
+            stage.variables = Some(variables);
+        }
+        if let Some(enabled) = settings.cache_cluster_enabled {
+            stage.cache_cluster_enabled = Some(enabled);
+            stage.cache_cluster_status = Some(if enabled { "AVAILABLE" } else { "NOT_AVAILABLE" }.to_owned());
+        }
+        if settings.cache_cluster_size.is_some() {
+            stage.cache_cluster_size = settings.cache_cluster_size;
+        }
+        if let Some(tracing) = settings.tracing_enabled {
+            stage.tracing_enabled = Some(tracing);
+        }
+        self.put_stage(ctx, api, &stage).await?;
+        Ok(stage)
+    }
+
+    pub(crate) async fn create_stage(
+        &self,
+        ctx: &RequestContext,
+        input: CreateStageRequest,
+    ) -> Result<Stage, AwsError> {
+        self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        check_stage_name(&input.stage_name)?;
+        self.deployment(ctx, &input.rest_api_id, &input.deployment_id)
+            .await?;
+        if self
+            .stage(ctx, &input.rest_api_id, &input.stage_name)
+            .await
+            .is_ok()
+        {
+            return Err(nimbus_apigateway_api::errors::conflict("Stage already exists"));
+        }
+        let settings = StageSettings {
+            description: input.description,
+            variables: input.variables,
+            cache_cluster_enabled: input.cache_cluster_enabled,
+            cache_cluster_size: input.cache_cluster_size,
+            tracing_enabled: input.tracing_enabled,
+        };
+        let mut stage = self
+            .point_stage(
+                ctx,
+                &input.rest_api_id,
+                &input.stage_name,
+                &input.deployment_id,
+                settings,
+            )
+            .await?;
+        if let Some(tags) = input.tags.filter(|t| !t.is_empty()) {
+            stage.tags = Some(tags);
+            self.put_stage(ctx, &input.rest_api_id, &stage).await?;
+        }
+        Ok(stage)
+    }
+
+    pub(crate) async fn get_stage(
+        &self,
+        ctx: &RequestContext,
+        input: GetStageRequest,
+    ) -> Result<Stage, AwsError> {
+        self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        self.stage(ctx, &input.rest_api_id, &input.stage_name).await
+    }
+
+    pub(crate) async fn get_stages(
+        &self,
+        ctx: &RequestContext,
+        input: GetStagesRequest,
+    ) -> Result<Stages, AwsError> {
+        self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        let stages = self
+            .stages_of(ctx, &input.rest_api_id)
+            .await?
+            .into_iter()
+            .filter(|s| input.deployment_id.is_none() || s.deployment_id == input.deployment_id)
+            .collect();
+        Ok(Stages { item: Some(stages) })
+    }
+
+    pub(crate) async fn delete_stage(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteStageRequest,
+    ) -> Result<(), AwsError> {
+        self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        self.stage(ctx, &input.rest_api_id, &input.stage_name).await?;
+        self.store
+            .delete(
+                &namespace_of(ctx)?,
+                &stage_key(&input.rest_api_id, &input.stage_name),
+            )
+            .await
+            .map_err(AwsError::from)
+    }
+
+    pub(crate) async fn update_stage(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateStageRequest,
+    ) -> Result<Stage, AwsError> {
+        self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        let mut stage = self.stage(ctx, &input.rest_api_id, &input.stage_name).await?;
+        for operation in input.patch_operations.iter().flatten() {
+            crate::stage_patch::apply(&mut stage, operation)?;
+        }
+        if let Some(deployment) = &stage.deployment_id {
+            self.deployment(ctx, &input.rest_api_id, deployment).await?;
+        }
+        stage.last_updated_date = Some(records::timestamp(&self.clock));
+        self.put_stage(ctx, &input.rest_api_id, &stage).await?;
+        Ok(stage)
+    }
+}
