@@ -7,7 +7,7 @@
 //! ([`ApiInvoke`]).
 
 use bytes::Bytes;
-use http::header::{HOST, HeaderName, HeaderValue};
+use http::header::HOST;
 use nimbus_core::RequestContext;
 use nimbus_protocol::HttpResponse;
 use nimbus_protocol::front::{Answer, FrontHook, Head};
@@ -84,16 +84,7 @@ impl<S: ApiInvoke> FrontHook for ApiGatewayServer<S> {
                 path: format!("/{path}"),
                 method: head.method.as_str().to_owned(),
                 query: head.query.to_owned(),
-                headers: head
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        (
-                            name.as_str().to_owned(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                headers: head.header_pairs(),
                 body,
                 domain: host.split(':').next().unwrap_or_default().to_owned(),
             };
@@ -107,17 +98,7 @@ impl<S: ApiInvoke> FrontHook for ApiGatewayServer<S> {
 }
 
 fn http_response(answered: ApiResponse) -> HttpResponse {
-    let mut response = HttpResponse {
-        status: answered.status,
-        body: answered.body,
-        ..Default::default()
-    };
-    for (name, value) in answered.headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            response.headers.append(name, value);
-        }
-    }
-    response
+    nimbus_protocol::front::response(answered.status, answered.headers, answered.body)
 }
 
 #[cfg(test)]

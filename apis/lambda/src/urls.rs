@@ -4,7 +4,7 @@
 //! HTTP; what a URL request becomes is the service's ([`LambdaUrls`]).
 
 use bytes::Bytes;
-use http::header::{HOST, HeaderName, HeaderValue};
+use http::header::HOST;
 use nimbus_core::RequestContext;
 use nimbus_protocol::HttpResponse;
 use nimbus_protocol::front::{Answer, FrontHook, Head};
@@ -77,16 +77,7 @@ impl<S: LambdaUrls> FrontHook for LambdaServer<S> {
                 method: head.method.as_str().to_owned(),
                 raw_path: head.path.to_owned(),
                 raw_query: head.query.to_owned(),
-                headers: head
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        (
-                            name.as_str().to_owned(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                headers: head.header_pairs(),
                 body,
             };
             let answered = self.0.invoke_url(ctx, request).await;
@@ -99,17 +90,7 @@ impl<S: LambdaUrls> FrontHook for LambdaServer<S> {
 }
 
 fn http_response(answered: UrlResponse) -> HttpResponse {
-    let mut response = HttpResponse {
-        status: answered.status,
-        body: answered.body,
-        ..Default::default()
-    };
-    for (name, value) in answered.headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            response.headers.append(name, value);
-        }
-    }
-    response
+    nimbus_protocol::front::response(answered.status, answered.headers, answered.body)
 }
 
 #[cfg(test)]

@@ -22,6 +22,39 @@ impl<'r> Head<'r> {
     pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&'r str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+
+    /// Every header as text (names in lower case), in the order they came:
+    /// what a hook hands its service, which never sees HTTP types.
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A response of a status, headers as text (those HTTP cannot carry are
+/// left out) and a body: what a hook's service answered.
+pub fn response(status: u16, headers: Vec<(String, String)>, body: bytes::Bytes) -> crate::HttpResponse {
+    let mut response = crate::HttpResponse {
+        status,
+        body,
+        ..Default::default()
+    };
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::try_from(name),
+            http::header::HeaderValue::try_from(value),
+        ) {
+            response.headers.append(name, value);
+        }
+    }
+    response
 }
 
 /// A request a hook answered itself.
