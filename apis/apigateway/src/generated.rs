@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
-use nimbus_core::typed::IndexMap;
+use nimbus_core::typed::{Bytes, IndexMap};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::model::OperationId;
@@ -240,6 +240,16 @@ pub struct EndpointConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportResponse {
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(rename = "contentDisposition", skip_serializing_if = "Option::is_none")]
+    pub content_disposition: Option<String>,
+    #[serde(rename = "body", skip_serializing_if = "Option::is_none")]
+    pub body: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -257,6 +267,20 @@ pub struct GetDeploymentsRequest {
     pub position: Option<String>,
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetExportRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "stageName")]
+    pub stage_name: String,
+    #[serde(rename = "exportType")]
+    pub export_type: String,
+    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "accepts", skip_serializing_if = "Option::is_none")]
+    pub accepts: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -353,6 +377,16 @@ pub struct GetStagesRequest {
     pub rest_api_id: String,
     #[serde(rename = "deploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportRestApiRequest {
+    #[serde(rename = "failOnWarnings", skip_serializing_if = "Option::is_none")]
+    pub fail_on_warnings: Option<bool>,
+    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "body")]
+    pub body: Bytes,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -595,6 +629,20 @@ pub struct PutMethodResponseRequest {
     pub response_parameters: Option<IndexMap<String, bool>>,
     #[serde(rename = "responseModels", skip_serializing_if = "Option::is_none")]
     pub response_models: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutRestApiRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(rename = "failOnWarnings", skip_serializing_if = "Option::is_none")]
+    pub fail_on_warnings: Option<bool>,
+    #[serde(rename = "parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "body")]
+    pub body: Bytes,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -911,6 +959,20 @@ impl Input for GetDeploymentsRequest {
     }
 }
 
+impl Input for GetExportRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetIntegrationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1039,6 +1101,8 @@ impl Input for GetStagesRequest {
     }
 }
 
+impl Input for ImportRestApiRequest {}
+
 impl Input for PutIntegrationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1095,6 +1159,20 @@ impl Input for PutMethodResponseRequest {
     }
 }
 
+impl Input for PutRestApiRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateStageRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1112,6 +1190,8 @@ impl Input for UpdateStageRequest {
 impl Output for Deployment {}
 
 impl Output for Deployments {}
+
+impl Output for ExportResponse {}
 
 impl Output for Integration {}
 
@@ -1151,6 +1231,7 @@ pub mod ops {
     pub const DELETE_STAGE: OperationId = OperationId(34);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
+    pub const GET_EXPORT: OperationId = OperationId(59);
     pub const GET_INTEGRATION: OperationId = OperationId(62);
     pub const GET_INTEGRATION_RESPONSE: OperationId = OperationId(63);
     pub const GET_METHOD: OperationId = OperationId(64);
@@ -1161,10 +1242,12 @@ pub mod ops {
     pub const GET_REST_APIS: OperationId = OperationId(74);
     pub const GET_STAGE: OperationId = OperationId(78);
     pub const GET_STAGES: OperationId = OperationId(79);
+    pub const IMPORT_REST_API: OperationId = OperationId(90);
     pub const PUT_INTEGRATION: OperationId = OperationId(92);
     pub const PUT_INTEGRATION_RESPONSE: OperationId = OperationId(93);
     pub const PUT_METHOD: OperationId = OperationId(94);
     pub const PUT_METHOD_RESPONSE: OperationId = OperationId(95);
+    pub const PUT_REST_API: OperationId = OperationId(96);
     pub const UPDATE_STAGE: OperationId = OperationId(120);
 }
 
@@ -1185,6 +1268,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
+        ops::GET_EXPORT => Some("apigateway:GET"),
         ops::GET_INTEGRATION => Some("apigateway:GET"),
         ops::GET_INTEGRATION_RESPONSE => Some("apigateway:GET"),
         ops::GET_METHOD => Some("apigateway:GET"),
@@ -1195,10 +1279,12 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_REST_APIS => Some("apigateway:GET"),
         ops::GET_STAGE => Some("apigateway:GET"),
         ops::GET_STAGES => Some("apigateway:GET"),
+        ops::IMPORT_REST_API => Some("apigateway:POST"),
         ops::PUT_INTEGRATION => Some("apigateway:PUT"),
         ops::PUT_INTEGRATION_RESPONSE => Some("apigateway:PUT"),
         ops::PUT_METHOD => Some("apigateway:PUT"),
         ops::PUT_METHOD_RESPONSE => Some("apigateway:PUT"),
+        ops::PUT_REST_API => Some("apigateway:PUT"),
         ops::UPDATE_STAGE => Some("apigateway:PATCH"),
         _ => None,
     }
@@ -1347,6 +1433,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetDeployments")) }
     }
 
+    /// `GetExport`.
+    fn get_export(
+        &self,
+        ctx: &RequestContext,
+        input: GetExportRequest,
+    ) -> impl Future<Output = Result<ExportResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetExport")) }
+    }
+
     /// `GetIntegration`.
     fn get_integration(
         &self,
@@ -1447,6 +1543,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetStages")) }
     }
 
+    /// `ImportRestApi`.
+    fn import_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: ImportRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ImportRestApi")) }
+    }
+
     /// `PutIntegration`.
     fn put_integration(
         &self,
@@ -1485,6 +1591,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<MethodResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "PutMethodResponse")) }
+    }
+
+    /// `PutRestApi`.
+    fn put_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: PutRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PutRestApi")) }
     }
 
     /// `UpdateStage`.
@@ -1576,6 +1692,7 @@ where
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
+                ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
                 ops::GET_INTEGRATION => serve(call, &guard, |input| api.get_integration(ctx, input)).await,
                 ops::GET_INTEGRATION_RESPONSE => {
                     serve(call, &guard, |input| api.get_integration_response(ctx, input)).await
@@ -1590,6 +1707,7 @@ where
                 ops::GET_REST_APIS => serve(call, &guard, |input| api.get_rest_apis(ctx, input)).await,
                 ops::GET_STAGE => serve(call, &guard, |input| api.get_stage(ctx, input)).await,
                 ops::GET_STAGES => serve(call, &guard, |input| api.get_stages(ctx, input)).await,
+                ops::IMPORT_REST_API => serve(call, &guard, |input| api.import_rest_api(ctx, input)).await,
                 ops::PUT_INTEGRATION => serve(call, &guard, |input| api.put_integration(ctx, input)).await,
                 ops::PUT_INTEGRATION_RESPONSE => {
                     serve(call, &guard, |input| api.put_integration_response(ctx, input)).await
@@ -1598,6 +1716,7 @@ where
                 ops::PUT_METHOD_RESPONSE => {
                     serve(call, &guard, |input| api.put_method_response(ctx, input)).await
                 }
+                ops::PUT_REST_API => serve(call, &guard, |input| api.put_rest_api(ctx, input)).await,
                 ops::UPDATE_STAGE => serve(call, &guard, |input| api.update_stage(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
@@ -1834,6 +1953,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetExport`.
+    pub async fn get_export(
+        &self,
+        ctx: &RequestContext,
+        input: GetExportRequest,
+    ) -> Result<ExportResponse, AwsError> {
+        let call = Call::typed(ops::GET_EXPORT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetIntegration`.
     pub async fn get_integration(
         &self,
@@ -1930,6 +2059,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ImportRestApi`.
+    pub async fn import_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: ImportRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        let call = Call::typed(ops::IMPORT_REST_API, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutIntegration`.
     pub async fn put_integration(
         &self,
@@ -1967,6 +2106,16 @@ impl ApiGatewayClient {
         input: PutMethodResponseRequest,
     ) -> Result<MethodResponse, AwsError> {
         let call = Call::typed(ops::PUT_METHOD_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `PutRestApi`.
+    pub async fn put_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: PutRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        let call = Call::typed(ops::PUT_REST_API, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2028,6 +2177,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.get_deployments(ctx, Default::default()).await) {
         missing.push("GetDeployments");
     }
+    if not_implemented(&api.get_export(ctx, Default::default()).await) {
+        missing.push("GetExport");
+    }
     if not_implemented(&api.get_integration(ctx, Default::default()).await) {
         missing.push("GetIntegration");
     }
@@ -2058,6 +2210,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.get_stages(ctx, Default::default()).await) {
         missing.push("GetStages");
     }
+    if not_implemented(&api.import_rest_api(ctx, Default::default()).await) {
+        missing.push("ImportRestApi");
+    }
     if not_implemented(&api.put_integration(ctx, Default::default()).await) {
         missing.push("PutIntegration");
     }
@@ -2069,6 +2224,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.put_method_response(ctx, Default::default()).await) {
         missing.push("PutMethodResponse");
+    }
+    if not_implemented(&api.put_rest_api(ctx, Default::default()).await) {
+        missing.push("PutRestApi");
     }
     if not_implemented(&api.update_stage(ctx, Default::default()).await) {
         missing.push("UpdateStage");

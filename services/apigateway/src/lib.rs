@@ -13,6 +13,7 @@ mod errors;
 mod integrations;
 mod invoke;
 mod methods;
+mod openapi;
 mod paging;
 mod records;
 mod resources;
@@ -65,6 +66,30 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    async fn get_export(
+        &self,
+        ctx: &RequestContext,
+        input: GetExportRequest,
+    ) -> Result<ExportResponse, AwsError> {
+        ApiGateway::get_export(self, ctx, input).await
+    }
+
+    async fn import_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: ImportRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        ApiGateway::import_rest_api(self, ctx, input).await
+    }
+
+    async fn put_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: PutRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        ApiGateway::put_rest_api(self, ctx, input).await
+    }
+
     async fn create_deployment(
         &self,
         ctx: &RequestContext,
