@@ -351,3 +351,30 @@ def test_under_enforcement_api_gateway_invokes_a_function_only_with_its_permissi
         SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*/GET/",
     )
     assert curl(url)[0] == 200
+
+
+def test_a_stage_throttles_past_its_burst_then_recovers_at_its_rate(apigateway, endpoint):
+    import time
+
+    api_id, root = new_api(apigateway)
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(
+        restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'}
+    )
+    apigateway.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    apigateway.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "2"},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"},
+        ],
+    )
+    url = invoke_url(endpoint, api_id, "prod") + "/"
+    answers = [curl(url) for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 429]
+    _, headers, body = answers[2]
+    assert (json.loads(body), headers["x-amzn-errortype"]) == ({"message": "Too Many Requests"}, ["TooManyRequestsException"])
+    time.sleep(0.6)  # one token back at 2 a second
+    assert curl(url)[0] == 200

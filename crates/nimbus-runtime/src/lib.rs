@@ -23,6 +23,7 @@ mod retry;
 mod scheduler;
 mod shutdown;
 mod test_clock;
+mod token_bucket;
 
 pub use bus::{DeadLetter, Delivery, DeliveryError, DeliveryFuture, DeliveryId, EventBus, Subscriber};
 pub use clock::{Clock, Sleep};
@@ -30,3 +31,4 @@ pub use retry::RetryPolicy;
 pub use scheduler::{Fired, FiredTimers, Scheduler, TimerId};
 pub use shutdown::{Shutdown, ShutdownListener, ShutdownTrigger};
 pub use test_clock::TestClock;
+pub use token_bucket::TokenBucket;

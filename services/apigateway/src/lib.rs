@@ -38,6 +38,8 @@ pub struct ApiGateway {
     functions: Arc<OnceLock<LambdaClient>>,
     /// What API Gateway calls other services as (`apigateway.amazonaws.com`).
     principal: ServicePrincipal,
+    /// Invocations' rate limits.
+    throttles: Arc<invoke::throttle::Throttles>,
 }
 
 impl ApiGateway {
@@ -47,6 +49,7 @@ impl ApiGateway {
             clock,
             functions: Arc::new(OnceLock::new()),
             principal: ServicePrincipal::default(),
+            throttles: Arc::default(),
         }
     }
 
@@ -66,6 +69,15 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
+        AwsError::new("AccessDeniedException", denial.message(), 403)
+    }
+
+    /// A reset of nimbus's state also forgets the rates measured.
+    fn reset(&self) {
+        self.throttles.clear();
+    }
+
     async fn get_export(
         &self,
         ctx: &RequestContext,

@@ -10,6 +10,7 @@ mod lambda;
 mod mock;
 mod proxy_event;
 mod routing;
+pub(crate) mod throttle;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
@@ -156,6 +157,13 @@ impl ApiGateway {
                 "MissingAuthenticationTokenException",
             );
         };
+        let verb = route.method.http_method.clone().unwrap_or_default();
+        let path = route.resource.path.clone().unwrap_or_default();
+        let bucket = format!("{}/{}/{path}/{verb}", request.api_id, request.stage);
+        let limits = throttle::limits(&stage, &path, &verb);
+        if !self.throttles.admit(&bucket, limits, self.clock.now()) {
+            return message(429, "Too Many Requests", "TooManyRequestsException");
+        }
         let Some(integration) = route.method.method_integration.clone() else {
             return message(500, "Internal server error", "InternalServerErrorException");
         };
