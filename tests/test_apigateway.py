@@ -378,3 +378,41 @@ def test_a_stage_throttles_past_its_burst_then_recovers_at_its_rate(apigateway, 
     assert (json.loads(body), headers["x-amzn-errortype"]) == ({"message": "Too Many Requests"}, ["TooManyRequestsException"])
     time.sleep(0.6)  # one token back at 2 a second
     assert curl(url)[0] == 200
+
+
+COUNTER = """import json
+def lambda_handler(event, context):
+    with open({path!r}, "a") as out:
+        out.write("x")
+    return {{"statusCode": 200, "body": json.dumps({{"calls": len(open({path!r}).read())}})}}
+"""
+
+
+def test_a_stage_cache_answers_within_its_ttl_and_is_flushed(apigateway, awslambda, endpoint, tmp_path):
+    import time
+
+    calls = tmp_path / "calls.txt"
+    api_id, root = new_api(apigateway)
+    proxy_method(apigateway, api_id, root, function(awslambda, COUNTER.format(path=str(calls))))
+    apigateway.create_deployment(restApiId=api_id, stageName="prod", cacheClusterEnabled=True, cacheClusterSize="0.5")
+    assert apigateway.get_stage(restApiId=api_id, stageName="prod")["cacheClusterStatus"] == "AVAILABLE"
+    apigateway.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "1"},
+        ],
+    )
+    url = invoke_url(endpoint, api_id, "prod") + "/"
+    answers = [curl(url) for _ in range(2)]
+    assert [(h["x-nimbus-cache"], json.loads(b)) for _, h, b in answers] == [
+        (["Miss"], {"calls": 1}),
+        (["Hit"], {"calls": 1}),
+    ]
+    apigateway.flush_stage_cache(restApiId=api_id, stageName="prod")
+    _, headers, body = curl(url)
+    assert (headers["x-nimbus-cache"], json.loads(body)) == (["Miss"], {"calls": 2})
+    time.sleep(1.1)  # past the TTL of one second
+    _, headers, body = curl(url)
+    assert (headers["x-nimbus-cache"], json.loads(body)) == (["Miss"], {"calls": 3})

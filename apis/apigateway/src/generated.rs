@@ -250,6 +250,14 @@ pub struct ExportResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlushStageCacheRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "stageName")]
+    pub stage_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -931,6 +939,20 @@ impl Input for DeleteStageRequest {
     }
 }
 
+impl Input for FlushStageCacheRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1229,6 +1251,7 @@ pub mod ops {
     pub const DELETE_RESOURCE: OperationId = OperationId(32);
     pub const DELETE_REST_API: OperationId = OperationId(33);
     pub const DELETE_STAGE: OperationId = OperationId(34);
+    pub const FLUSH_STAGE_CACHE: OperationId = OperationId(39);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
     pub const GET_EXPORT: OperationId = OperationId(59);
@@ -1266,6 +1289,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_RESOURCE => Some("apigateway:DELETE"),
         ops::DELETE_REST_API => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
+        ops::FLUSH_STAGE_CACHE => Some("apigateway:DELETE"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_EXPORT => Some("apigateway:GET"),
@@ -1411,6 +1435,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteStage")) }
+    }
+
+    /// `FlushStageCache`.
+    fn flush_stage_cache(
+        &self,
+        ctx: &RequestContext,
+        input: FlushStageCacheRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "FlushStageCache")) }
     }
 
     /// `GetDeployment`.
@@ -1690,6 +1724,9 @@ where
                 ops::DELETE_RESOURCE => serve(call, &guard, |input| api.delete_resource(ctx, input)).await,
                 ops::DELETE_REST_API => serve(call, &guard, |input| api.delete_rest_api(ctx, input)).await,
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
+                ops::FLUSH_STAGE_CACHE => {
+                    serve(call, &guard, |input| api.flush_stage_cache(ctx, input)).await
+                }
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
                 ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
@@ -1933,6 +1970,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `FlushStageCache`.
+    pub async fn flush_stage_cache(
+        &self,
+        ctx: &RequestContext,
+        input: FlushStageCacheRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::FLUSH_STAGE_CACHE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetDeployment`.
     pub async fn get_deployment(
         &self,
@@ -2170,6 +2217,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.delete_stage(ctx, Default::default()).await) {
         missing.push("DeleteStage");
+    }
+    if not_implemented(&api.flush_stage_cache(ctx, Default::default()).await) {
+        missing.push("FlushStageCache");
     }
     if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
         missing.push("GetDeployment");

@@ -40,6 +40,8 @@ pub struct ApiGateway {
     principal: ServicePrincipal,
     /// Invocations' rate limits.
     throttles: Arc<invoke::throttle::Throttles>,
+    /// Stage caches' answers.
+    cache: Arc<invoke::cache::Cache>,
 }
 
 impl ApiGateway {
@@ -50,6 +52,7 @@ impl ApiGateway {
             functions: Arc::new(OnceLock::new()),
             principal: ServicePrincipal::default(),
             throttles: Arc::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -76,6 +79,18 @@ impl ApiGatewayApi for ApiGateway {
     /// A reset of nimbus's state also forgets the rates measured.
     fn reset(&self) {
         self.throttles.clear();
+        self.cache.flush("");
+    }
+
+    async fn flush_stage_cache(
+        &self,
+        ctx: &RequestContext,
+        input: FlushStageCacheRequest,
+    ) -> Result<(), AwsError> {
+        self.stage(ctx, &input.rest_api_id, &input.stage_name).await?;
+        self.cache
+            .flush(&format!("{}/{}/", input.rest_api_id, input.stage_name));
+        Ok(())
     }
 
     async fn get_export(

@@ -5,6 +5,7 @@
 //! nothing does (403 Forbidden for an unknown stage, 403 Missing
 //! Authentication Token for a missing route, 502/500 Internal server error).
 
+pub(crate) mod cache;
 mod http_proxy;
 mod lambda;
 mod mock;
@@ -14,7 +15,7 @@ pub(crate) mod throttle;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
-use nimbus_apigateway_api::{ApiInvoke, ApiRequest, ApiResponse, Stage};
+use nimbus_apigateway_api::{ApiInvoke, ApiRequest, ApiResponse, Integration, Stage};
 use nimbus_core::BoxFuture;
 use nimbus_core::RequestContext;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,34 @@ impl Invocation<'_> {
         let mut headers = self.request.headers.clone();
         headers.push(("X-Forwarded-Proto".to_owned(), "http".to_owned()));
         headers
+    }
+
+    /// The stage cache's key of this request: the stage, method and path,
+    /// and the values of the integration's cache key parameters.
+    pub fn cache_key(&self, integration: &Integration) -> String {
+        let request = self.request;
+        let mut key = format!(
+            "{}/{}/{} {}",
+            request.api_id, request.stage, request.method, request.path
+        );
+        let query = proxy_event::query_pairs(&request.query);
+        for parameter in integration.cache_key_parameters.iter().flatten() {
+            let value = if let Some(name) = parameter.strip_prefix("method.request.querystring.") {
+                query
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+            } else if let Some(name) = parameter.strip_prefix("method.request.header.") {
+                self.header(name)
+            } else if let Some(name) = parameter.strip_prefix("method.request.path.") {
+                self.route.path_parameters.get(name).map(String::as_str)
+            } else {
+                None
+            };
+            key.push_str(&format!("\n{parameter}={}", value.unwrap_or_default()));
+        }
+        key
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -167,6 +196,7 @@ impl ApiGateway {
         let Some(integration) = route.method.method_integration.clone() else {
             return message(500, "Internal server error", "InternalServerErrorException");
         };
+        let caching = cache::caching(&stage, &path, &verb);
         let invocation = Invocation {
             request,
             home: &home,
@@ -177,10 +207,34 @@ impl ApiGateway {
             extended_id: ids.1.clone(),
             now: time::OffsetDateTime::from(self.clock.now()),
         };
+        let Some(caching) = caching else {
+            return self.integrate(&invocation, &integration).await;
+        };
+        let key = invocation.cache_key(&integration);
+        let bypass = caching.bypass_allowed
+            && invocation
+                .header("cache-control")
+                .is_some_and(|c| c.contains("max-age=0"));
+        if !bypass && let Some(mut hit) = self.cache.get(&key, self.clock.now()) {
+            hit.headers.push(("X-Nimbus-Cache".to_owned(), "Hit".to_owned()));
+            return hit;
+        }
+        let mut answered = self.integrate(&invocation, &integration).await;
+        if (200..300).contains(&answered.status) {
+            self.cache.put(&key, &answered, caching.ttl, self.clock.now());
+        }
+        answered
+            .headers
+            .push(("X-Nimbus-Cache".to_owned(), "Miss".to_owned()));
+        answered
+    }
+
+    /// What the method's integration answers.
+    async fn integrate(&self, invocation: &Invocation<'_>, integration: &Integration) -> ApiResponse {
         match integration.r#type.as_deref().unwrap_or_default() {
-            "AWS_PROXY" => self.call_function(&invocation, &integration).await,
-            "MOCK" => mock::answer(&invocation, &integration),
-            "HTTP_PROXY" => http_proxy::forward(&invocation, &integration).await,
+            "AWS_PROXY" => self.call_function(invocation, integration).await,
+            "MOCK" => mock::answer(invocation, integration),
+            "HTTP_PROXY" => http_proxy::forward(invocation, integration).await,
             other => {
                 tracing::warn!(integration = other, "API Gateway integration type not served yet");
                 message(500, "Internal server error", "InternalServerErrorException")
