@@ -1,9 +1,12 @@
-//! HTTP_PROXY integrations: the request goes on to the integration's URI
-//! (its `{name}` path variables filled from the request's path parameters,
-//! stage variables in), with the request's method, query, headers and
-//! body, and the endpoint's answer comes back as it is. Plain `http://`
-//! endpoints, one connection per request; an endpoint that cannot be
-//! reached is a 504, as API Gateway's integration failure.
+//! HTTP integrations. HTTP_PROXY passes the request on to the
+//! integration's URI (its `{name}` path variables filled from the
+//! request's path parameters, stage variables in) with the request's
+//! method, query, headers and body, and the endpoint's answer comes back
+//! as it is. HTTP (non-proxy) sends what the request template renders (or
+//! the body, passed through) with the integration's own method and the
+//! parameters its mappings name, and answers through the integration
+//! responses. Plain `http://` endpoints, one connection per request; one
+//! that cannot be reached is a 504, as API Gateway's integration failure.
 
 use std::time::Duration;
 
@@ -15,7 +18,7 @@ use nimbus_apigateway_api::{ApiResponse, Integration};
 use tokio::net::TcpStream;
 
 use super::lambda::with_stage_variables;
-use super::{Invocation, message};
+use super::{Invocation, message, mock, templates};
 
 /// Headers that describe a hop, not the request.
 const HOP_HEADERS: [&str; 5] = [
@@ -26,7 +29,15 @@ const HOP_HEADERS: [&str; 5] = [
     "keep-alive",
 ];
 
-/// The endpoint's URL for this request.
+/// A request to an endpoint.
+struct Outgoing {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+/// The endpoint's URL for this request (without its query).
 fn target_url(invocation: &Invocation<'_>, integration: &Integration) -> String {
     let mut url = with_stage_variables(integration.uri.as_deref().unwrap_or_default(), invocation);
     for (name, value) in &invocation.route.path_parameters {
@@ -34,61 +45,154 @@ fn target_url(invocation: &Invocation<'_>, integration: &Integration) -> String 
             .replace(&format!("{{{name}+}}"), value)
             .replace(&format!("{{{name}}}"), value);
     }
-    if !invocation.request.query.is_empty() {
+    url
+}
+
+fn with_query(mut url: String, query: &str) -> String {
+    if !query.is_empty() {
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&invocation.request.query);
+        url.push_str(query);
     }
     url
 }
 
 pub async fn forward(invocation: &Invocation<'_>, integration: &Integration) -> ApiResponse {
+    let request = invocation.request;
+    let outgoing = Outgoing {
+        method: request.method.clone(),
+        url: with_query(target_url(invocation, integration), &request.query),
+        headers: request.headers.clone(),
+        body: request.body.clone(),
+    };
+    exchange(&outgoing, integration)
+        .await
+        .unwrap_or_else(|failed| failed)
+}
+
+/// The value a request parameter mapping takes (`'literal'`, or
+/// `method.request.<place>.<name>`).
+fn mapped(invocation: &Invocation<'_>, source: &str) -> Option<String> {
+    if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        return Some(literal.to_owned());
+    }
+    let request = invocation.request;
+    if let Some(name) = source.strip_prefix("method.request.querystring.") {
+        let pairs = super::proxy_event::query_pairs(&request.query);
+        return pairs.into_iter().rev().find(|(n, _)| n == name).map(|(_, v)| v);
+    }
+    if let Some(name) = source.strip_prefix("method.request.header.") {
+        return request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone());
+    }
+    let name = source.strip_prefix("method.request.path.")?;
+    invocation.route.path_parameters.get(name).cloned()
+}
+
+pub async fn http(invocation: &Invocation<'_>, integration: &Integration) -> ApiResponse {
+    let request = invocation.request;
+    let body = match mock::request_template(invocation, integration) {
+        Some(template) => Bytes::from(templates::render(
+            &template,
+            invocation,
+            &String::from_utf8_lossy(&request.body),
+        )),
+        None if integration.passthrough_behavior.as_deref() == Some("NEVER") => {
+            return message(415, "Unsupported Media Type", "UnsupportedMediaTypeException");
+        }
+        None => request.body.clone(),
+    };
+    let mut url = target_url(invocation, integration);
+    let mut query = Vec::new();
+    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    for (target, source) in integration.request_parameters.iter().flatten() {
+        let Some(value) = mapped(invocation, source) else {
+            continue;
+        };
+        if let Some(name) = target.strip_prefix("integration.request.querystring.") {
+            query.push(format!(
+                "{name}={}",
+                percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC)
+            ));
+        } else if let Some(name) = target.strip_prefix("integration.request.header.") {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.to_owned(), value));
+        } else if let Some(name) = target.strip_prefix("integration.request.path.") {
+            url = url.replace(&format!("{{{name}}}"), &value);
+        }
+    }
+    let outgoing = Outgoing {
+        method: integration
+            .http_method
+            .clone()
+            .unwrap_or_else(|| request.method.clone()),
+        url: with_query(url, &query.join("&")),
+        headers,
+        body,
+    };
+    match exchange(&outgoing, integration).await {
+        Ok(backend) => mock::respond(invocation, integration, &backend.status.to_string(), &backend),
+        Err(failed) => failed,
+    }
+}
+
+/// The endpoint's answer, or API Gateway's own when it cannot have one.
+async fn exchange(outgoing: &Outgoing, integration: &Integration) -> Result<ApiResponse, ApiResponse> {
     let failed = || message(504, "Internal server error", "IntegrationFailureException");
-    let url = target_url(invocation, integration);
-    let Ok(uri) = url.parse::<Uri>() else {
-        return failed();
+    let Ok(uri) = outgoing.url.parse::<Uri>() else {
+        return Err(failed());
     };
     let (Some("http"), Some(host)) = (uri.scheme_str(), uri.host()) else {
-        tracing::warn!(url, "API Gateway forwards to http:// endpoints only");
-        return failed();
+        tracing::warn!(url = outgoing.url, "API Gateway calls http:// endpoints only");
+        return Err(failed());
     };
     let address = format!("{host}:{}", uri.port_u16().unwrap_or(80));
     let timeout = Duration::from_millis(
         u64::try_from(integration.timeout_in_millis.unwrap_or(29_000)).unwrap_or(29_000),
     );
-    match tokio::time::timeout(timeout, send(&address, &uri, invocation)).await {
-        Ok(Ok(answered)) => answered,
+    match tokio::time::timeout(timeout, send(&address, &uri, outgoing)).await {
+        Ok(Ok(answered)) => Ok(answered),
         Ok(Err(error)) => {
-            tracing::warn!(url, error, "API Gateway could not reach the HTTP integration");
-            failed()
+            tracing::warn!(
+                url = outgoing.url,
+                error,
+                "API Gateway could not reach the HTTP integration"
+            );
+            Err(failed())
         }
-        Err(_) => message(504, "Endpoint request timed out", "IntegrationTimeoutException"),
+        Err(_) => Err(message(
+            504,
+            "Endpoint request timed out",
+            "IntegrationTimeoutException",
+        )),
     }
 }
 
-async fn send(address: &str, uri: &Uri, invocation: &Invocation<'_>) -> Result<ApiResponse, String> {
+async fn send(address: &str, uri: &Uri, outgoing: &Outgoing) -> Result<ApiResponse, String> {
     let stream = TcpStream::connect(address).await.map_err(|e| e.to_string())?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
     tokio::spawn(connection);
-    let request = invocation.request;
-    let method = Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
+    let method = Method::from_bytes(outgoing.method.as_bytes()).map_err(|e| e.to_string())?;
     let path = uri
         .path_and_query()
         .map_or_else(|| "/".to_owned(), ToString::to_string);
-    let mut outgoing = Request::builder()
+    let mut request = Request::builder()
         .method(method)
         .uri(path)
         .header("host", uri.authority().map_or(address, |a| a.as_str()));
-    for (name, value) in &request.headers {
+    for (name, value) in &outgoing.headers {
         if !HOP_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-            outgoing = outgoing.header(name.as_str(), value.as_str());
+            request = request.header(name.as_str(), value.as_str());
         }
     }
-    let outgoing = outgoing
-        .body(Full::new(request.body.clone()))
+    let request = request
+        .body(Full::new(outgoing.body.clone()))
         .map_err(|e| e.to_string())?;
-    let response = sender.send_request(outgoing).await.map_err(|e| e.to_string())?;
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     let headers = response
         .headers()

@@ -1,14 +1,14 @@
-//! MOCK integrations: the request template's `statusCode` chooses the
-//! integration response (by its selection pattern, else the default one),
-//! whose status, static header mappings and response template make the
-//! answer. Templates are used as they are written: Velocity expressions in
-//! them are not evaluated yet.
+//! MOCK integrations, and the integration responses every non-proxy
+//! integration answers through: the request template (rendered) gives a
+//! MOCK its `statusCode`; a backend status chooses the integration response
+//! by its selection pattern (else the default one), whose status, header
+//! mappings and rendered response template make the answer.
 
 use bytes::Bytes;
 use nimbus_apigateway_api::{ApiResponse, Integration, IntegrationResponse};
 use serde_json::Value as Json;
 
-use super::{Invocation, message};
+use super::{Invocation, message, templates};
 
 /// The content type a request's template is chosen by.
 fn content_type(invocation: &Invocation<'_>) -> String {
@@ -21,14 +21,21 @@ fn content_type(invocation: &Invocation<'_>) -> String {
         .unwrap_or_else(|| "application/json".to_owned())
 }
 
+/// The request template for the request's content type, if there is one.
+pub fn request_template(invocation: &Invocation<'_>, integration: &Integration) -> Option<String> {
+    let templates = integration.request_templates.as_ref()?;
+    templates
+        .get(&content_type(invocation))
+        .or_else(|| templates.get("application/json"))
+        .cloned()
+}
+
 /// The status a MOCK's request template asks for (200 without one).
 fn mocked_status(invocation: &Invocation<'_>, integration: &Integration) -> String {
-    let templates = integration.request_templates.clone().unwrap_or_default();
-    let template = templates
-        .get(&content_type(invocation))
-        .or_else(|| templates.get("application/json"));
-    template
-        .and_then(|text| serde_json::from_str::<Json>(text).ok())
+    let body = String::from_utf8_lossy(&invocation.request.body).into_owned();
+    request_template(invocation, integration)
+        .map(|template| templates::render(&template, invocation, &body))
+        .and_then(|text| serde_json::from_str::<Json>(&text).ok())
         .and_then(|doc| doc.get("statusCode").cloned())
         .map(|code| match code {
             Json::String(text) => text,
@@ -53,9 +60,15 @@ fn whole_match(pattern: &str, text: &str) -> bool {
     regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|regex| regex.is_match(text))
 }
 
-/// The answer an integration response gives: its status, static header
-/// mappings (`'value'`), and the template for JSON.
-pub fn render(response: &IntegrationResponse) -> ApiResponse {
+/// The answer an integration response gives to a backend's answer
+/// (`backend`: its headers and body): its status, header mappings (`'value'`
+/// or `integration.response.header.X`), and the rendered template for JSON
+/// (else the backend's body, passed through).
+pub fn render(
+    response: &IntegrationResponse,
+    invocation: &Invocation<'_>,
+    backend: &ApiResponse,
+) -> ApiResponse {
     let status = response
         .status_code
         .as_deref()
@@ -63,25 +76,37 @@ pub fn render(response: &IntegrationResponse) -> ApiResponse {
         .unwrap_or(200);
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     for (target, source) in response.response_parameters.iter().flatten() {
-        let (Some(name), Some(value)) = (
-            target.strip_prefix("method.response.header."),
-            source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')),
-        ) else {
+        let Some(name) = target.strip_prefix("method.response.header.") else {
+            continue;
+        };
+        let value = match source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            Some(literal) => Some(literal.to_owned()),
+            None => source
+                .strip_prefix("integration.response.header.")
+                .and_then(|header| {
+                    backend
+                        .headers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(header))
+                        .map(|(_, v)| v.clone())
+                }),
+        };
+        let Some(value) = value else {
             continue;
         };
         headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
-        headers.push((name.to_owned(), value.to_owned()));
+        headers.push((name.to_owned(), value));
     }
-    let body = response
-        .response_templates
-        .as_ref()
-        .and_then(|templates| {
-            templates
-                .get("application/json")
-                .or_else(|| templates.values().next())
-        })
-        .cloned()
-        .unwrap_or_default();
+    let backend_body = String::from_utf8_lossy(&backend.body).into_owned();
+    let template = response.response_templates.as_ref().and_then(|templates| {
+        templates
+            .get("application/json")
+            .or_else(|| templates.values().next())
+    });
+    let body = match template {
+        Some(template) => templates::render(template, invocation, &backend_body),
+        None => backend_body,
+    };
     ApiResponse {
         status,
         headers,
@@ -91,14 +116,24 @@ pub fn render(response: &IntegrationResponse) -> ApiResponse {
 
 pub fn answer(invocation: &Invocation<'_>, integration: &Integration) -> ApiResponse {
     let status = mocked_status(invocation, integration);
+    respond(invocation, integration, &status, &ApiResponse::default())
+}
+
+/// The method's answer to a backend's `status` and answer.
+pub fn respond(
+    invocation: &Invocation<'_>,
+    integration: &Integration,
+    status: &str,
+    backend: &ApiResponse,
+) -> ApiResponse {
     let responses: Vec<IntegrationResponse> = integration
         .integration_responses
         .clone()
         .unwrap_or_default()
         .into_values()
         .collect();
-    match select(&responses, &status) {
-        Some(response) => render(response),
+    match select(&responses, status) {
+        Some(response) => render(response, invocation, backend),
         None => message(500, "Internal server error", "InternalServerErrorException"),
     }
 }

@@ -11,6 +11,7 @@ mod lambda;
 mod mock;
 mod proxy_event;
 mod routing;
+mod templates;
 pub(crate) mod throttle;
 
 use bytes::Bytes;
@@ -235,6 +236,7 @@ impl ApiGateway {
             "AWS_PROXY" => self.call_function(invocation, integration).await,
             "MOCK" => mock::answer(invocation, integration),
             "HTTP_PROXY" => http_proxy::forward(invocation, integration).await,
+            "HTTP" => http_proxy::http(invocation, integration).await,
             other => {
                 tracing::warn!(integration = other, "API Gateway integration type not served yet");
                 message(500, "Internal server error", "InternalServerErrorException")
