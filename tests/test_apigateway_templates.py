@@ -2,15 +2,18 @@
 request template chooses its status and whose response template reads
 $input, $context and $stageVariables; an HTTP (non-proxy) integration that
 maps the request and the backend's answer; a CORS preflight answered by an
-OPTIONS MOCK as a browser sends it."""
+OPTIONS MOCK as a browser sends it; AWS integrations putting the request on
+an SQS queue and in a DynamoDB table; Lambda's custom integration."""
 
 from __future__ import annotations
 
 import http.server
 import json
 import threading
+import uuid
 
-from apigateway_support import apigateway, curl, invoke_url, new_api  # noqa: F401
+from apigateway_support import ACCOUNT, apigateway, curl, invoke_url, new_api  # noqa: F401
+from lambda_support import awslambda  # noqa: F401
 
 STATUS_TEMPLATE = """#if($input.params('fail') == 'yes')
 {"statusCode": 500}
@@ -146,3 +149,81 @@ def test_a_cors_preflight_is_answered_by_an_options_mock_as_a_browser_sends_it(a
     assert headers["access-control-allow-origin"] == ["https://app.example"]
     assert headers["access-control-allow-methods"] == ["GET,POST,OPTIONS"]
     assert headers["access-control-allow-headers"] == ["Content-Type,X-Api-Key"]
+
+
+def aws_method(apigateway, api_id, resource_id, uri, template, parameters=None, http_method="POST"):
+    apigateway.put_method(restApiId=api_id, resourceId=resource_id, httpMethod="POST", authorizationType="NONE")
+    apigateway.put_integration(
+        restApiId=api_id, resourceId=resource_id, httpMethod="POST", type="AWS", integrationHttpMethod=http_method,
+        uri=uri, credentials=f"arn:aws:iam::{ACCOUNT}:role/apigateway-to-aws",
+        requestParameters=parameters or {}, requestTemplates={"application/json": template},
+    )
+    apigateway.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod="POST", statusCode="200")
+    apigateway.put_integration_response(
+        restApiId=api_id, resourceId=resource_id, httpMethod="POST", statusCode="200",
+        responseTemplates={"application/json": '{"accepted": true}'},
+    )
+
+
+def test_an_aws_integration_puts_the_request_on_a_queue_and_in_a_table(apigateway, aws_client, endpoint):
+    sqs, dynamodb = aws_client("sqs"), aws_client("dynamodb")
+    queue = f"ingest-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    table = f"events-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+    )
+    api_id, root = new_api(apigateway)
+    queued = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="queue")
+    aws_method(
+        apigateway, api_id, queued["id"],
+        uri=f"arn:aws:apigateway:us-east-1:sqs:path/{ACCOUNT}/{queue}",
+        template="Action=SendMessage&MessageBody=$util.urlEncode($input.body)",
+        parameters={"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+    )
+    stored = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="store")
+    aws_method(
+        apigateway, api_id, stored["id"],
+        uri="arn:aws:apigateway:us-east-1:dynamodb:action/PutItem",
+        template='{"TableName": "%s", "Item": {"id": {"S": "$input.path(\'$.id\')"}, "kind": {"S": "$input.path(\'$.kind\')"}}}' % table,
+    )
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    url = invoke_url(endpoint, api_id, "prod")
+    status, _, body = curl(url + "/queue", "-X", "POST", "-d", '{"reading": 42}')
+    assert (status, json.loads(body)) == (200, {"accepted": True})
+    message = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"][0]
+    assert json.loads(message["Body"]) == {"reading": 42}
+    status, _, body = curl(url + "/store", "-X", "POST", "-d", '{"id": "e1", "kind": "click"}')
+    assert status == 200, body
+    item = dynamodb.get_item(TableName=table, Key={"id": {"S": "e1"}})["Item"]
+    assert item == {"id": {"S": "e1"}, "kind": {"S": "click"}}
+
+
+def test_a_lambda_custom_integration_maps_its_errors_by_message(apigateway, awslambda, endpoint):
+    from apigateway_support import function, lambda_uri
+
+    handler = (
+        "def lambda_handler(event, context):\n"
+        "    if event['n'] < 0:\n"
+        "        raise ValueError('Invalid: negative')\n"
+        "    return {'double': event['n'] * 2}\n"
+    )
+    api_id, root = new_api(apigateway)
+    aws_method(apigateway, api_id, root, uri=lambda_uri(function(awslambda, handler)),
+               template='{"n": $input.path(\'$.n\')}')
+    apigateway.put_integration_response(
+        restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200",
+        responseTemplates={"application/json": "$input.json('$')"},
+    )
+    apigateway.put_method_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="400")
+    apigateway.put_integration_response(
+        restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="400", selectionPattern="Invalid:.*",
+        responseTemplates={"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'},
+    )
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    url = invoke_url(endpoint, api_id, "prod") + "/"
+    status, _, body = curl(url, "-X", "POST", "-d", '{"n": 21}')
+    assert (status, json.loads(body)) == (200, {"double": 42})
+    status, _, body = curl(url, "-X", "POST", "-d", '{"n": -1}')
+    assert (status, json.loads(body)) == (400, {"error": "Invalid: negative"})

@@ -108,6 +108,8 @@ pub fn all(env: &Environment) -> Built {
     lambda_service.with_roles(nimbus_sts_api::StsClient::new(Arc::clone(&sts)));
     // REST APIs invoke functions through Lambda's Invoke, as apigateway.amazonaws.com.
     let apigateway = nimbus_apigateway::ApiGateway::new(Arc::clone(&env.store), env.clock.clone())
+        // AWS integrations call AWS APIs over HTTP, which is nimbus itself.
+        .with_endpoint(env.endpoint.clone())
         .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)))
         .with_principal(principal("apigateway.amazonaws.com"));
     let services: Vec<Arc<dyn Service>> = vec![

@@ -42,6 +42,8 @@ pub struct ApiGateway {
     throttles: Arc<invoke::throttle::Throttles>,
     /// Stage caches' answers.
     cache: Arc<invoke::cache::Cache>,
+    /// Where nimbus answers: AWS integrations call AWS APIs there.
+    endpoint: Arc<OnceLock<String>>,
 }
 
 impl ApiGateway {
@@ -53,7 +55,15 @@ impl ApiGateway {
             principal: ServicePrincipal::default(),
             throttles: Arc::default(),
             cache: Arc::default(),
+            endpoint: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// Where nimbus answers (`http://127.0.0.1:4566`): AWS integrations
+    /// send their requests there.
+    pub fn with_endpoint(self, endpoint: String) -> Self {
+        let _ = self.endpoint.set(endpoint);
+        self
     }
 
     /// Invokes functions of AWS_PROXY integrations through Lambda's Invoke.

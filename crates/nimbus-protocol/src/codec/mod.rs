@@ -260,7 +260,7 @@ where
 {
     match model.input_of(operation) {
         Some(shape) => de::decode(
-            &query::QueryReader::new(shape, request),
+            &query::QueryReader::new(shape, request, model.profile.query_path_member.as_deref()),
             model,
             protocol,
             shape,

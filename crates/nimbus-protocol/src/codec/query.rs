@@ -52,8 +52,17 @@ pub(crate) struct QueryReader<'m> {
 }
 
 impl<'m> QueryReader<'m> {
-    pub fn new(shape: &'m Shape, request: &HttpRequest) -> Self {
-        let params = request_params(request);
+    /// `path_member`: the member a request to a resource's URL names it in
+    /// (the model's profile says which, if any).
+    pub fn new(shape: &'m Shape, request: &HttpRequest, path_member: Option<&str>) -> Self {
+        let mut params = request_params(request);
+        if let Some(member) = path_member
+            && request.path.trim_matches('/').contains('/')
+            && !params.iter().any(|(name, _)| name == member)
+        {
+            let host = request.header(http::header::HOST).unwrap_or("localhost");
+            params.push((member.to_owned(), format!("http://{host}{}", request.path)));
+        }
         let tree = ParamTree::build(
             params
                 .iter()

@@ -41,6 +41,10 @@ pub struct Profile {
     /// Validation errors name the parameter (`MissingParameter`, else
     /// `InvalidParameterValue`), as SQS and EC2 do.
     pub validation_names_parameter: bool,
+    /// A query request sent to a resource's URL (not `/`) names it in this
+    /// member when its parameters do not (SQS's queue URL, as the query-era
+    /// SDKs and API Gateway's SQS integrations send it).
+    pub query_path_member: Option<String>,
     /// The error for any request body that does not parse (S3's MalformedXML).
     pub malformed_body: Option<ErrorSpec>,
     /// A label, query value or header that does not parse as its member's
@@ -98,6 +102,7 @@ impl Default for Profile {
             response_crc32: false,
             validation_code: None,
             validation_names_parameter: false,
+            query_path_member: None,
             malformed_body: None,
             malformed_value_code: None,
             no_route: None,

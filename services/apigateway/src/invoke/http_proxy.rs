@@ -30,11 +30,11 @@ const HOP_HEADERS: [&str; 5] = [
 ];
 
 /// A request to an endpoint.
-struct Outgoing {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Bytes,
+pub(super) struct Outgoing {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
 }
 
 /// The endpoint's URL for this request (without its query).
@@ -67,6 +67,28 @@ pub async fn forward(invocation: &Invocation<'_>, integration: &Integration) -> 
     exchange(&outgoing, integration)
         .await
         .unwrap_or_else(|failed| failed)
+}
+
+/// The headers and query parameters (encoded `name=value`) the
+/// integration's request parameter mappings give.
+pub(super) fn mapped_parameters(
+    invocation: &Invocation<'_>,
+    integration: &Integration,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut headers, mut query) = (Vec::new(), Vec::new());
+    for (target, source) in integration.request_parameters.iter().flatten() {
+        let Some(value) = mapped(invocation, source) else {
+            continue;
+        };
+        if let Some(name) = target.strip_prefix("integration.request.querystring.") {
+            let value = percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC);
+            query.push(format!("{name}={value}"));
+        } else if let Some(name) = target.strip_prefix("integration.request.header.") {
+            headers.retain(|(n, _): &(String, String)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.to_owned(), value));
+        }
+    }
+    (headers, query)
 }
 
 /// The value a request parameter mapping takes (`'literal'`, or
@@ -105,23 +127,20 @@ pub async fn http(invocation: &Invocation<'_>, integration: &Integration) -> Api
         None => request.body.clone(),
     };
     let mut url = target_url(invocation, integration);
-    let mut query = Vec::new();
-    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     for (target, source) in integration.request_parameters.iter().flatten() {
-        let Some(value) = mapped(invocation, source) else {
-            continue;
-        };
-        if let Some(name) = target.strip_prefix("integration.request.querystring.") {
-            query.push(format!(
-                "{name}={}",
-                percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC)
-            ));
-        } else if let Some(name) = target.strip_prefix("integration.request.header.") {
-            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-            headers.push((name.to_owned(), value));
-        } else if let Some(name) = target.strip_prefix("integration.request.path.") {
+        if let (Some(name), Some(value)) = (
+            target.strip_prefix("integration.request.path."),
+            mapped(invocation, source),
+        ) {
             url = url.replace(&format!("{{{name}}}"), &value);
         }
+    }
+    let (mut headers, query) = mapped_parameters(invocation, integration);
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
     }
     let outgoing = Outgoing {
         method: integration
@@ -139,7 +158,10 @@ pub async fn http(invocation: &Invocation<'_>, integration: &Integration) -> Api
 }
 
 /// The endpoint's answer, or API Gateway's own when it cannot have one.
-async fn exchange(outgoing: &Outgoing, integration: &Integration) -> Result<ApiResponse, ApiResponse> {
+pub(super) async fn exchange(
+    outgoing: &Outgoing,
+    integration: &Integration,
+) -> Result<ApiResponse, ApiResponse> {
     let failed = || message(504, "Internal server error", "IntegrationFailureException");
     let Ok(uri) = outgoing.url.parse::<Uri>() else {
         return Err(failed());

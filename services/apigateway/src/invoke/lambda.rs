@@ -10,7 +10,7 @@ use super::{Invocation, message, proxy_event};
 use crate::ApiGateway;
 
 /// The function ARN of `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`.
-fn function_of(uri: &str) -> Option<&str> {
+pub(super) fn function_of(uri: &str) -> Option<&str> {
     let path = uri.split_once(":lambda:path/")?.1;
     path.strip_prefix("2015-03-31/functions/")?
         .strip_suffix("/invocations")

@@ -5,6 +5,7 @@
 //! nothing does (403 Forbidden for an unknown stage, 403 Missing
 //! Authentication Token for a missing route, 502/500 Internal server error).
 
+mod aws;
 pub(crate) mod cache;
 mod http_proxy;
 mod lambda;
@@ -237,6 +238,7 @@ impl ApiGateway {
             "MOCK" => mock::answer(invocation, integration),
             "HTTP_PROXY" => http_proxy::forward(invocation, integration).await,
             "HTTP" => http_proxy::http(invocation, integration).await,
+            "AWS" => self.call_aws(invocation, integration).await,
             other => {
                 tracing::warn!(integration = other, "API Gateway integration type not served yet");
                 message(500, "Internal server error", "InternalServerErrorException")
