@@ -26,6 +26,50 @@ pub struct AccessLogSettings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "createdDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "lastUpdatedDate", skip_serializing_if = "Option::is_none")]
+    pub last_updated_date: Option<Timestamp>,
+    #[serde(rename = "stageKeys", skip_serializing_if = "Option::is_none")]
+    pub stage_keys: Option<Vec<String>>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeys {
+    #[serde(rename = "warnings", skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ApiKey>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiStage {
+    #[serde(rename = "apiId", skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    #[serde(rename = "stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(rename = "throttle", skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<IndexMap<String, ThrottleSettings>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CanarySettings {
     #[serde(rename = "percentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<f64>,
@@ -35,6 +79,26 @@ pub struct CanarySettings {
     pub stage_variable_overrides: Option<IndexMap<String, String>>,
     #[serde(rename = "useStageCache", skip_serializing_if = "Option::is_none")]
     pub use_stage_cache: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateApiKeyRequest {
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "generateDistinctId", skip_serializing_if = "Option::is_none")]
+    pub generate_distinct_id: Option<bool>,
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(rename = "stageKeys", skip_serializing_if = "Option::is_none")]
+    pub stage_keys: Option<Vec<StageKey>>,
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -126,6 +190,38 @@ pub struct CreateStageRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateUsagePlanKeyRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+    #[serde(rename = "keyId")]
+    pub key_id: String,
+    #[serde(rename = "keyType")]
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateUsagePlanRequest {
+    #[serde(rename = "name")]
+    pub name: String,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "apiStages", skip_serializing_if = "Option::is_none")]
+    pub api_stages: Option<Vec<ApiStage>>,
+    #[serde(rename = "throttle", skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<ThrottleSettings>,
+    #[serde(rename = "quota", skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaSettings>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteApiKeyRequest {
+    #[serde(rename = "apiKey")]
+    pub api_key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -200,6 +296,20 @@ pub struct DeleteStageRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteUsagePlanKeyRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+    #[serde(rename = "keyId")]
+    pub key_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteUsagePlanRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Deployment {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -255,6 +365,28 @@ pub struct FlushStageCacheRequest {
     pub rest_api_id: String,
     #[serde(rename = "stageName")]
     pub stage_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiKeyRequest {
+    #[serde(rename = "apiKey")]
+    pub api_key: String,
+    #[serde(rename = "includeValue", skip_serializing_if = "Option::is_none")]
+    pub include_value: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiKeysRequest {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "nameQuery", skip_serializing_if = "Option::is_none")]
+    pub name_query: Option<String>,
+    #[serde(rename = "customerId", skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(rename = "includeValues", skip_serializing_if = "Option::is_none")]
+    pub include_values: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -385,6 +517,42 @@ pub struct GetStagesRequest {
     pub rest_api_id: String,
     #[serde(rename = "deploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUsagePlanKeyRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+    #[serde(rename = "keyId")]
+    pub key_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUsagePlanKeysRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "nameQuery", skip_serializing_if = "Option::is_none")]
+    pub name_query: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUsagePlanRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUsagePlansRequest {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -654,6 +822,16 @@ pub struct PutRestApiRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuotaSettings {
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i32>,
+    #[serde(rename = "period", skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceShape {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -762,9 +940,25 @@ pub struct Stage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageKey {
+    #[serde(rename = "restApiId", skip_serializing_if = "Option::is_none")]
+    pub rest_api_id: Option<String>,
+    #[serde(rename = "stageName", skip_serializing_if = "Option::is_none")]
+    pub stage_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stages {
     #[serde(rename = "item", skip_serializing_if = "Option::is_none")]
     pub item: Option<Vec<Stage>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThrottleSettings {
+    #[serde(rename = "burstLimit", skip_serializing_if = "Option::is_none")]
+    pub burst_limit: Option<i32>,
+    #[serde(rename = "rateLimit", skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -782,6 +976,56 @@ pub struct UpdateStageRequest {
     #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
     pub patch_operations: Option<Vec<PatchOperation>>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlan {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "apiStages", skip_serializing_if = "Option::is_none")]
+    pub api_stages: Option<Vec<ApiStage>>,
+    #[serde(rename = "throttle", skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<ThrottleSettings>,
+    #[serde(rename = "quota", skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaSettings>,
+    #[serde(rename = "productCode", skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlanKey {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlanKeys {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<UsagePlanKey>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlans {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<UsagePlan>>,
+}
+
+impl Input for CreateApiKeyRequest {}
 
 impl Input for CreateDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -826,6 +1070,12 @@ impl Input for CreateStageRequest {
         .collect()
     }
 }
+
+impl Input for CreateUsagePlanKeyRequest {}
+
+impl Input for CreateUsagePlanRequest {}
+
+impl Input for DeleteApiKeyRequest {}
 
 impl Input for DeleteDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -939,6 +1189,10 @@ impl Input for DeleteStageRequest {
     }
 }
 
+impl Input for DeleteUsagePlanKeyRequest {}
+
+impl Input for DeleteUsagePlanRequest {}
+
 impl Input for FlushStageCacheRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -952,6 +1206,10 @@ impl Input for FlushStageCacheRequest {
         .collect()
     }
 }
+
+impl Input for GetApiKeyRequest {}
+
+impl Input for GetApiKeysRequest {}
 
 impl Input for GetDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1123,6 +1381,14 @@ impl Input for GetStagesRequest {
     }
 }
 
+impl Input for GetUsagePlanKeyRequest {}
+
+impl Input for GetUsagePlanKeysRequest {}
+
+impl Input for GetUsagePlanRequest {}
+
+impl Input for GetUsagePlansRequest {}
+
 impl Input for ImportRestApiRequest {}
 
 impl Input for PutIntegrationRequest {
@@ -1209,6 +1475,10 @@ impl Input for UpdateStageRequest {
     }
 }
 
+impl Output for ApiKey {}
+
+impl Output for ApiKeys {}
+
 impl Output for Deployment {}
 
 impl Output for Deployments {}
@@ -1235,14 +1505,26 @@ impl Output for Stage {}
 
 impl Output for Stages {}
 
+impl Output for UsagePlan {}
+
+impl Output for UsagePlanKey {}
+
+impl Output for UsagePlanKeys {}
+
+impl Output for UsagePlans {}
+
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const CREATE_API_KEY: OperationId = OperationId(0);
     pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
     pub const CREATE_RESOURCE: OperationId = OperationId(10);
     pub const CREATE_REST_API: OperationId = OperationId(11);
     pub const CREATE_STAGE: OperationId = OperationId(12);
+    pub const CREATE_USAGE_PLAN: OperationId = OperationId(13);
+    pub const CREATE_USAGE_PLAN_KEY: OperationId = OperationId(14);
+    pub const DELETE_API_KEY: OperationId = OperationId(16);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(20);
     pub const DELETE_INTEGRATION: OperationId = OperationId(26);
     pub const DELETE_INTEGRATION_RESPONSE: OperationId = OperationId(27);
@@ -1251,7 +1533,11 @@ pub mod ops {
     pub const DELETE_RESOURCE: OperationId = OperationId(32);
     pub const DELETE_REST_API: OperationId = OperationId(33);
     pub const DELETE_STAGE: OperationId = OperationId(34);
+    pub const DELETE_USAGE_PLAN: OperationId = OperationId(35);
+    pub const DELETE_USAGE_PLAN_KEY: OperationId = OperationId(36);
     pub const FLUSH_STAGE_CACHE: OperationId = OperationId(39);
+    pub const GET_API_KEY: OperationId = OperationId(42);
+    pub const GET_API_KEYS: OperationId = OperationId(43);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
     pub const GET_EXPORT: OperationId = OperationId(59);
@@ -1265,6 +1551,10 @@ pub mod ops {
     pub const GET_REST_APIS: OperationId = OperationId(74);
     pub const GET_STAGE: OperationId = OperationId(78);
     pub const GET_STAGES: OperationId = OperationId(79);
+    pub const GET_USAGE_PLAN: OperationId = OperationId(82);
+    pub const GET_USAGE_PLAN_KEY: OperationId = OperationId(83);
+    pub const GET_USAGE_PLAN_KEYS: OperationId = OperationId(84);
+    pub const GET_USAGE_PLANS: OperationId = OperationId(85);
     pub const IMPORT_REST_API: OperationId = OperationId(90);
     pub const PUT_INTEGRATION: OperationId = OperationId(92);
     pub const PUT_INTEGRATION_RESPONSE: OperationId = OperationId(93);
@@ -1277,10 +1567,14 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::CREATE_API_KEY => Some("apigateway:POST"),
         ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
         ops::CREATE_RESOURCE => Some("apigateway:POST"),
         ops::CREATE_REST_API => Some("apigateway:POST"),
         ops::CREATE_STAGE => Some("apigateway:POST"),
+        ops::CREATE_USAGE_PLAN => Some("apigateway:POST"),
+        ops::CREATE_USAGE_PLAN_KEY => Some("apigateway:POST"),
+        ops::DELETE_API_KEY => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION_RESPONSE => Some("apigateway:DELETE"),
@@ -1289,7 +1583,11 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_RESOURCE => Some("apigateway:DELETE"),
         ops::DELETE_REST_API => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
+        ops::DELETE_USAGE_PLAN => Some("apigateway:DELETE"),
+        ops::DELETE_USAGE_PLAN_KEY => Some("apigateway:DELETE"),
         ops::FLUSH_STAGE_CACHE => Some("apigateway:DELETE"),
+        ops::GET_API_KEY => Some("apigateway:GET"),
+        ops::GET_API_KEYS => Some("apigateway:GET"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_EXPORT => Some("apigateway:GET"),
@@ -1303,6 +1601,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_REST_APIS => Some("apigateway:GET"),
         ops::GET_STAGE => Some("apigateway:GET"),
         ops::GET_STAGES => Some("apigateway:GET"),
+        ops::GET_USAGE_PLAN => Some("apigateway:GET"),
+        ops::GET_USAGE_PLAN_KEY => Some("apigateway:GET"),
+        ops::GET_USAGE_PLAN_KEYS => Some("apigateway:GET"),
+        ops::GET_USAGE_PLANS => Some("apigateway:GET"),
         ops::IMPORT_REST_API => Some("apigateway:POST"),
         ops::PUT_INTEGRATION => Some("apigateway:PUT"),
         ops::PUT_INTEGRATION_RESPONSE => Some("apigateway:PUT"),
@@ -1317,6 +1619,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of ApiGateway that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait ApiGatewayApi: Send + Sync + 'static {
+    /// `CreateApiKey`.
+    fn create_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateApiKeyRequest,
+    ) -> impl Future<Output = Result<ApiKey, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateApiKey")) }
+    }
+
     /// `CreateDeployment`.
     fn create_deployment(
         &self,
@@ -1355,6 +1667,36 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Stage, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateStage")) }
+    }
+
+    /// `CreateUsagePlan`.
+    fn create_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanRequest,
+    ) -> impl Future<Output = Result<UsagePlan, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateUsagePlan")) }
+    }
+
+    /// `CreateUsagePlanKey`.
+    fn create_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanKeyRequest,
+    ) -> impl Future<Output = Result<UsagePlanKey, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateUsagePlanKey")) }
+    }
+
+    /// `DeleteApiKey`.
+    fn delete_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteApiKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteApiKey")) }
     }
 
     /// `DeleteDeployment`.
@@ -1437,6 +1779,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteStage")) }
     }
 
+    /// `DeleteUsagePlan`.
+    fn delete_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteUsagePlan")) }
+    }
+
+    /// `DeleteUsagePlanKey`.
+    fn delete_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteUsagePlanKey")) }
+    }
+
     /// `FlushStageCache`.
     fn flush_stage_cache(
         &self,
@@ -1445,6 +1807,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "FlushStageCache")) }
+    }
+
+    /// `GetApiKey`.
+    fn get_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiKeyRequest,
+    ) -> impl Future<Output = Result<ApiKey, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetApiKey")) }
+    }
+
+    /// `GetApiKeys`.
+    fn get_api_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiKeysRequest,
+    ) -> impl Future<Output = Result<ApiKeys, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetApiKeys")) }
     }
 
     /// `GetDeployment`.
@@ -1577,6 +1959,46 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetStages")) }
     }
 
+    /// `GetUsagePlan`.
+    fn get_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanRequest,
+    ) -> impl Future<Output = Result<UsagePlan, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetUsagePlan")) }
+    }
+
+    /// `GetUsagePlanKey`.
+    fn get_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeyRequest,
+    ) -> impl Future<Output = Result<UsagePlanKey, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetUsagePlanKey")) }
+    }
+
+    /// `GetUsagePlanKeys`.
+    fn get_usage_plan_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeysRequest,
+    ) -> impl Future<Output = Result<UsagePlanKeys, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetUsagePlanKeys")) }
+    }
+
+    /// `GetUsagePlans`.
+    fn get_usage_plans(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlansRequest,
+    ) -> impl Future<Output = Result<UsagePlans, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetUsagePlans")) }
+    }
+
     /// `ImportRestApi`.
     fn import_rest_api(
         &self,
@@ -1702,12 +2124,20 @@ where
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::CREATE_API_KEY => serve(call, &guard, |input| api.create_api_key(ctx, input)).await,
                 ops::CREATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.create_deployment(ctx, input)).await
                 }
                 ops::CREATE_RESOURCE => serve(call, &guard, |input| api.create_resource(ctx, input)).await,
                 ops::CREATE_REST_API => serve(call, &guard, |input| api.create_rest_api(ctx, input)).await,
                 ops::CREATE_STAGE => serve(call, &guard, |input| api.create_stage(ctx, input)).await,
+                ops::CREATE_USAGE_PLAN => {
+                    serve(call, &guard, |input| api.create_usage_plan(ctx, input)).await
+                }
+                ops::CREATE_USAGE_PLAN_KEY => {
+                    serve(call, &guard, |input| api.create_usage_plan_key(ctx, input)).await
+                }
+                ops::DELETE_API_KEY => serve(call, &guard, |input| api.delete_api_key(ctx, input)).await,
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
                 }
@@ -1724,9 +2154,17 @@ where
                 ops::DELETE_RESOURCE => serve(call, &guard, |input| api.delete_resource(ctx, input)).await,
                 ops::DELETE_REST_API => serve(call, &guard, |input| api.delete_rest_api(ctx, input)).await,
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
+                ops::DELETE_USAGE_PLAN => {
+                    serve(call, &guard, |input| api.delete_usage_plan(ctx, input)).await
+                }
+                ops::DELETE_USAGE_PLAN_KEY => {
+                    serve(call, &guard, |input| api.delete_usage_plan_key(ctx, input)).await
+                }
                 ops::FLUSH_STAGE_CACHE => {
                     serve(call, &guard, |input| api.flush_stage_cache(ctx, input)).await
                 }
+                ops::GET_API_KEY => serve(call, &guard, |input| api.get_api_key(ctx, input)).await,
+                ops::GET_API_KEYS => serve(call, &guard, |input| api.get_api_keys(ctx, input)).await,
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
                 ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
@@ -1744,6 +2182,14 @@ where
                 ops::GET_REST_APIS => serve(call, &guard, |input| api.get_rest_apis(ctx, input)).await,
                 ops::GET_STAGE => serve(call, &guard, |input| api.get_stage(ctx, input)).await,
                 ops::GET_STAGES => serve(call, &guard, |input| api.get_stages(ctx, input)).await,
+                ops::GET_USAGE_PLAN => serve(call, &guard, |input| api.get_usage_plan(ctx, input)).await,
+                ops::GET_USAGE_PLAN_KEY => {
+                    serve(call, &guard, |input| api.get_usage_plan_key(ctx, input)).await
+                }
+                ops::GET_USAGE_PLAN_KEYS => {
+                    serve(call, &guard, |input| api.get_usage_plan_keys(ctx, input)).await
+                }
+                ops::GET_USAGE_PLANS => serve(call, &guard, |input| api.get_usage_plans(ctx, input)).await,
                 ops::IMPORT_REST_API => serve(call, &guard, |input| api.import_rest_api(ctx, input)).await,
                 ops::PUT_INTEGRATION => serve(call, &guard, |input| api.put_integration(ctx, input)).await,
                 ops::PUT_INTEGRATION_RESPONSE => {
@@ -1850,6 +2296,16 @@ impl ApiGatewayClient {
         ApiGatewayClient(service)
     }
 
+    /// `CreateApiKey`.
+    pub async fn create_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateApiKeyRequest,
+    ) -> Result<ApiKey, AwsError> {
+        let call = Call::typed(ops::CREATE_API_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateDeployment`.
     pub async fn create_deployment(
         &self,
@@ -1887,6 +2343,36 @@ impl ApiGatewayClient {
         input: CreateStageRequest,
     ) -> Result<Stage, AwsError> {
         let call = Call::typed(ops::CREATE_STAGE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateUsagePlan`.
+    pub async fn create_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        let call = Call::typed(ops::CREATE_USAGE_PLAN, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateUsagePlanKey`.
+    pub async fn create_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanKeyRequest,
+    ) -> Result<UsagePlanKey, AwsError> {
+        let call = Call::typed(ops::CREATE_USAGE_PLAN_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteApiKey`.
+    pub async fn delete_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteApiKeyRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_API_KEY, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1970,6 +2456,26 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteUsagePlan`.
+    pub async fn delete_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_USAGE_PLAN, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteUsagePlanKey`.
+    pub async fn delete_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanKeyRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_USAGE_PLAN_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `FlushStageCache`.
     pub async fn flush_stage_cache(
         &self,
@@ -1977,6 +2483,26 @@ impl ApiGatewayClient {
         input: FlushStageCacheRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::FLUSH_STAGE_CACHE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetApiKey`.
+    pub async fn get_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiKeyRequest,
+    ) -> Result<ApiKey, AwsError> {
+        let call = Call::typed(ops::GET_API_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetApiKeys`.
+    pub async fn get_api_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiKeysRequest,
+    ) -> Result<ApiKeys, AwsError> {
+        let call = Call::typed(ops::GET_API_KEYS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2106,6 +2632,46 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetUsagePlan`.
+    pub async fn get_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        let call = Call::typed(ops::GET_USAGE_PLAN, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetUsagePlanKey`.
+    pub async fn get_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeyRequest,
+    ) -> Result<UsagePlanKey, AwsError> {
+        let call = Call::typed(ops::GET_USAGE_PLAN_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetUsagePlanKeys`.
+    pub async fn get_usage_plan_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeysRequest,
+    ) -> Result<UsagePlanKeys, AwsError> {
+        let call = Call::typed(ops::GET_USAGE_PLAN_KEYS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetUsagePlans`.
+    pub async fn get_usage_plans(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlansRequest,
+    ) -> Result<UsagePlans, AwsError> {
+        let call = Call::typed(ops::GET_USAGE_PLANS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ImportRestApi`.
     pub async fn import_rest_api(
         &self,
@@ -2182,6 +2748,9 @@ impl ApiGatewayClient {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.create_api_key(ctx, Default::default()).await) {
+        missing.push("CreateApiKey");
+    }
     if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
         missing.push("CreateDeployment");
     }
@@ -2193,6 +2762,15 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.create_stage(ctx, Default::default()).await) {
         missing.push("CreateStage");
+    }
+    if not_implemented(&api.create_usage_plan(ctx, Default::default()).await) {
+        missing.push("CreateUsagePlan");
+    }
+    if not_implemented(&api.create_usage_plan_key(ctx, Default::default()).await) {
+        missing.push("CreateUsagePlanKey");
+    }
+    if not_implemented(&api.delete_api_key(ctx, Default::default()).await) {
+        missing.push("DeleteApiKey");
     }
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
@@ -2218,8 +2796,20 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.delete_stage(ctx, Default::default()).await) {
         missing.push("DeleteStage");
     }
+    if not_implemented(&api.delete_usage_plan(ctx, Default::default()).await) {
+        missing.push("DeleteUsagePlan");
+    }
+    if not_implemented(&api.delete_usage_plan_key(ctx, Default::default()).await) {
+        missing.push("DeleteUsagePlanKey");
+    }
     if not_implemented(&api.flush_stage_cache(ctx, Default::default()).await) {
         missing.push("FlushStageCache");
+    }
+    if not_implemented(&api.get_api_key(ctx, Default::default()).await) {
+        missing.push("GetApiKey");
+    }
+    if not_implemented(&api.get_api_keys(ctx, Default::default()).await) {
+        missing.push("GetApiKeys");
     }
     if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
         missing.push("GetDeployment");
@@ -2259,6 +2849,18 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.get_stages(ctx, Default::default()).await) {
         missing.push("GetStages");
+    }
+    if not_implemented(&api.get_usage_plan(ctx, Default::default()).await) {
+        missing.push("GetUsagePlan");
+    }
+    if not_implemented(&api.get_usage_plan_key(ctx, Default::default()).await) {
+        missing.push("GetUsagePlanKey");
+    }
+    if not_implemented(&api.get_usage_plan_keys(ctx, Default::default()).await) {
+        missing.push("GetUsagePlanKeys");
+    }
+    if not_implemented(&api.get_usage_plans(ctx, Default::default()).await) {
+        missing.push("GetUsagePlans");
     }
     if not_implemented(&api.import_rest_api(ctx, Default::default()).await) {
         missing.push("ImportRestApi");

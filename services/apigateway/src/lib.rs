@@ -7,6 +7,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod api_keys;
 mod apis;
 mod deployments;
 mod errors;
@@ -19,6 +20,7 @@ mod records;
 mod resources;
 mod stage_patch;
 mod stages;
+mod usage_plans;
 
 use std::sync::{Arc, OnceLock};
 
@@ -44,6 +46,9 @@ pub struct ApiGateway {
     cache: Arc<invoke::cache::Cache>,
     /// Where nimbus answers: AWS integrations call AWS APIs there.
     endpoint: Arc<OnceLock<String>>,
+    /// Usage plans' throttles and quotas, per plan and key.
+    key_throttles: Arc<invoke::throttle::Throttles>,
+    quotas: Arc<invoke::api_keys::Quotas>,
 }
 
 impl ApiGateway {
@@ -56,6 +61,8 @@ impl ApiGateway {
             throttles: Arc::default(),
             cache: Arc::default(),
             endpoint: Arc::new(OnceLock::new()),
+            key_throttles: Arc::default(),
+            quotas: Arc::default(),
         }
     }
 
@@ -82,6 +89,94 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    async fn create_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateApiKeyRequest,
+    ) -> Result<ApiKey, AwsError> {
+        ApiGateway::create_api_key(self, ctx, input).await
+    }
+
+    async fn get_api_key(&self, ctx: &RequestContext, input: GetApiKeyRequest) -> Result<ApiKey, AwsError> {
+        ApiGateway::get_api_key(self, ctx, input).await
+    }
+
+    async fn get_api_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiKeysRequest,
+    ) -> Result<ApiKeys, AwsError> {
+        ApiGateway::get_api_keys(self, ctx, input).await
+    }
+
+    async fn delete_api_key(&self, ctx: &RequestContext, input: DeleteApiKeyRequest) -> Result<(), AwsError> {
+        ApiGateway::delete_api_key(self, ctx, input).await
+    }
+
+    async fn create_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        ApiGateway::create_usage_plan(self, ctx, input).await
+    }
+
+    async fn get_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        ApiGateway::get_usage_plan(self, ctx, input).await
+    }
+
+    async fn get_usage_plans(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlansRequest,
+    ) -> Result<UsagePlans, AwsError> {
+        ApiGateway::get_usage_plans(self, ctx, input).await
+    }
+
+    async fn delete_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_usage_plan(self, ctx, input).await
+    }
+
+    async fn create_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUsagePlanKeyRequest,
+    ) -> Result<UsagePlanKey, AwsError> {
+        ApiGateway::create_usage_plan_key(self, ctx, input).await
+    }
+
+    async fn get_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeyRequest,
+    ) -> Result<UsagePlanKey, AwsError> {
+        ApiGateway::get_usage_plan_key(self, ctx, input).await
+    }
+
+    async fn get_usage_plan_keys(
+        &self,
+        ctx: &RequestContext,
+        input: GetUsagePlanKeysRequest,
+    ) -> Result<UsagePlanKeys, AwsError> {
+        ApiGateway::get_usage_plan_keys(self, ctx, input).await
+    }
+
+    async fn delete_usage_plan_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUsagePlanKeyRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_usage_plan_key(self, ctx, input).await
+    }
+
     fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {
         AwsError::new("AccessDeniedException", denial.message(), 403)
     }
@@ -89,6 +184,8 @@ impl ApiGatewayApi for ApiGateway {
     /// A reset of nimbus's state also forgets the rates measured.
     fn reset(&self) {
         self.throttles.clear();
+        self.key_throttles.clear();
+        self.quotas.clear();
         self.cache.flush("");
     }
 

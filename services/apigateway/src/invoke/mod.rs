@@ -5,6 +5,7 @@
 //! nothing does (403 Forbidden for an unknown stage, 403 Missing
 //! Authentication Token for a missing route, 502/500 Internal server error).
 
+pub(crate) mod api_keys;
 mod aws;
 pub(crate) mod cache;
 mod http_proxy;
@@ -209,6 +210,11 @@ impl ApiGateway {
             extended_id: ids.1.clone(),
             now: time::OffsetDateTime::from(self.clock.now()),
         };
+        if invocation.route.method.api_key_required == Some(true)
+            && let Err(refused) = self.check_api_key(&ctx, &invocation).await
+        {
+            return refused;
+        }
         let Some(caching) = caching else {
             return self.integrate(&invocation, &integration).await;
         };
