@@ -70,6 +70,44 @@ pub struct ApiStage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "providerARNs", skip_serializing_if = "Option::is_none")]
+    pub provider_ar_ns: Option<Vec<String>>,
+    #[serde(rename = "authType", skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(rename = "authorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "authorizerCredentials", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(rename = "identitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(
+        rename = "identityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(
+        rename = "authorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Authorizers {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Authorizer>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CanarySettings {
     #[serde(rename = "percentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<f64>,
@@ -99,6 +137,36 @@ pub struct CreateApiKeyRequest {
     pub customer_id: Option<String>,
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAuthorizerRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "name")]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub r#type: String,
+    #[serde(rename = "providerARNs", skip_serializing_if = "Option::is_none")]
+    pub provider_ar_ns: Option<Vec<String>>,
+    #[serde(rename = "authType", skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(rename = "authorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "authorizerCredentials", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(rename = "identitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(
+        rename = "identityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(
+        rename = "authorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -219,6 +287,14 @@ pub struct CreateUsagePlanRequest {
 pub struct DeleteApiKeyRequest {
     #[serde(rename = "apiKey")]
     pub api_key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAuthorizerRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "authorizerId")]
+    pub authorizer_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -387,6 +463,24 @@ pub struct GetApiKeysRequest {
     pub customer_id: Option<String>,
     #[serde(rename = "includeValues", skip_serializing_if = "Option::is_none")]
     pub include_values: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizerRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "authorizerId")]
+    pub authorizer_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizersRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1027,6 +1121,20 @@ pub struct UsagePlans {
 
 impl Input for CreateApiKeyRequest {}
 
+impl Input for CreateAuthorizerRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for CreateDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1076,6 +1184,20 @@ impl Input for CreateUsagePlanKeyRequest {}
 impl Input for CreateUsagePlanRequest {}
 
 impl Input for DeleteApiKeyRequest {}
+
+impl Input for DeleteAuthorizerRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for DeleteDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1210,6 +1332,34 @@ impl Input for FlushStageCacheRequest {
 impl Input for GetApiKeyRequest {}
 
 impl Input for GetApiKeysRequest {}
+
+impl Input for GetAuthorizerRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetAuthorizersRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 impl Input for GetDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1479,6 +1629,10 @@ impl Output for ApiKey {}
 
 impl Output for ApiKeys {}
 
+impl Output for Authorizer {}
+
+impl Output for Authorizers {}
+
 impl Output for Deployment {}
 
 impl Output for Deployments {}
@@ -1518,6 +1672,7 @@ pub mod ops {
     use nimbus_protocol::model::OperationId;
 
     pub const CREATE_API_KEY: OperationId = OperationId(0);
+    pub const CREATE_AUTHORIZER: OperationId = OperationId(1);
     pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
     pub const CREATE_RESOURCE: OperationId = OperationId(10);
     pub const CREATE_REST_API: OperationId = OperationId(11);
@@ -1525,6 +1680,7 @@ pub mod ops {
     pub const CREATE_USAGE_PLAN: OperationId = OperationId(13);
     pub const CREATE_USAGE_PLAN_KEY: OperationId = OperationId(14);
     pub const DELETE_API_KEY: OperationId = OperationId(16);
+    pub const DELETE_AUTHORIZER: OperationId = OperationId(17);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(20);
     pub const DELETE_INTEGRATION: OperationId = OperationId(26);
     pub const DELETE_INTEGRATION_RESPONSE: OperationId = OperationId(27);
@@ -1538,6 +1694,8 @@ pub mod ops {
     pub const FLUSH_STAGE_CACHE: OperationId = OperationId(39);
     pub const GET_API_KEY: OperationId = OperationId(42);
     pub const GET_API_KEYS: OperationId = OperationId(43);
+    pub const GET_AUTHORIZER: OperationId = OperationId(44);
+    pub const GET_AUTHORIZERS: OperationId = OperationId(45);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
     pub const GET_EXPORT: OperationId = OperationId(59);
@@ -1568,6 +1726,7 @@ pub mod ops {
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::CREATE_API_KEY => Some("apigateway:POST"),
+        ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
         ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
         ops::CREATE_RESOURCE => Some("apigateway:POST"),
         ops::CREATE_REST_API => Some("apigateway:POST"),
@@ -1575,6 +1734,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_USAGE_PLAN => Some("apigateway:POST"),
         ops::CREATE_USAGE_PLAN_KEY => Some("apigateway:POST"),
         ops::DELETE_API_KEY => Some("apigateway:DELETE"),
+        ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION_RESPONSE => Some("apigateway:DELETE"),
@@ -1588,6 +1748,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::FLUSH_STAGE_CACHE => Some("apigateway:DELETE"),
         ops::GET_API_KEY => Some("apigateway:GET"),
         ops::GET_API_KEYS => Some("apigateway:GET"),
+        ops::GET_AUTHORIZER => Some("apigateway:GET"),
+        ops::GET_AUTHORIZERS => Some("apigateway:GET"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_EXPORT => Some("apigateway:GET"),
@@ -1627,6 +1789,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ApiKey, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateApiKey")) }
+    }
+
+    /// `CreateAuthorizer`.
+    fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAuthorizerRequest,
+    ) -> impl Future<Output = Result<Authorizer, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateAuthorizer")) }
     }
 
     /// `CreateDeployment`.
@@ -1697,6 +1869,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteApiKey")) }
+    }
+
+    /// `DeleteAuthorizer`.
+    fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAuthorizerRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteAuthorizer")) }
     }
 
     /// `DeleteDeployment`.
@@ -1827,6 +2009,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ApiKeys, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetApiKeys")) }
+    }
+
+    /// `GetAuthorizer`.
+    fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizerRequest,
+    ) -> impl Future<Output = Result<Authorizer, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizer")) }
+    }
+
+    /// `GetAuthorizers`.
+    fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizersRequest,
+    ) -> impl Future<Output = Result<Authorizers, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizers")) }
     }
 
     /// `GetDeployment`.
@@ -2125,6 +2327,9 @@ where
         Box::pin(async move {
             match call.operation {
                 ops::CREATE_API_KEY => serve(call, &guard, |input| api.create_api_key(ctx, input)).await,
+                ops::CREATE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.create_authorizer(ctx, input)).await
+                }
                 ops::CREATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.create_deployment(ctx, input)).await
                 }
@@ -2138,6 +2343,9 @@ where
                     serve(call, &guard, |input| api.create_usage_plan_key(ctx, input)).await
                 }
                 ops::DELETE_API_KEY => serve(call, &guard, |input| api.delete_api_key(ctx, input)).await,
+                ops::DELETE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.delete_authorizer(ctx, input)).await
+                }
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
                 }
@@ -2165,6 +2373,8 @@ where
                 }
                 ops::GET_API_KEY => serve(call, &guard, |input| api.get_api_key(ctx, input)).await,
                 ops::GET_API_KEYS => serve(call, &guard, |input| api.get_api_keys(ctx, input)).await,
+                ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
+                ops::GET_AUTHORIZERS => serve(call, &guard, |input| api.get_authorizers(ctx, input)).await,
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
                 ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
@@ -2306,6 +2516,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateAuthorizer`.
+    pub async fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAuthorizerRequest,
+    ) -> Result<Authorizer, AwsError> {
+        let call = Call::typed(ops::CREATE_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateDeployment`.
     pub async fn create_deployment(
         &self,
@@ -2373,6 +2593,16 @@ impl ApiGatewayClient {
         input: DeleteApiKeyRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_API_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteAuthorizer`.
+    pub async fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAuthorizerRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_AUTHORIZER, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2503,6 +2733,26 @@ impl ApiGatewayClient {
         input: GetApiKeysRequest,
     ) -> Result<ApiKeys, AwsError> {
         let call = Call::typed(ops::GET_API_KEYS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAuthorizer`.
+    pub async fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizerRequest,
+    ) -> Result<Authorizer, AwsError> {
+        let call = Call::typed(ops::GET_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAuthorizers`.
+    pub async fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizersRequest,
+    ) -> Result<Authorizers, AwsError> {
+        let call = Call::typed(ops::GET_AUTHORIZERS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2751,6 +3001,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.create_api_key(ctx, Default::default()).await) {
         missing.push("CreateApiKey");
     }
+    if not_implemented(&api.create_authorizer(ctx, Default::default()).await) {
+        missing.push("CreateAuthorizer");
+    }
     if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
         missing.push("CreateDeployment");
     }
@@ -2771,6 +3024,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.delete_api_key(ctx, Default::default()).await) {
         missing.push("DeleteApiKey");
+    }
+    if not_implemented(&api.delete_authorizer(ctx, Default::default()).await) {
+        missing.push("DeleteAuthorizer");
     }
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
@@ -2810,6 +3066,12 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.get_api_keys(ctx, Default::default()).await) {
         missing.push("GetApiKeys");
+    }
+    if not_implemented(&api.get_authorizer(ctx, Default::default()).await) {
+        missing.push("GetAuthorizer");
+    }
+    if not_implemented(&api.get_authorizers(ctx, Default::default()).await) {
+        missing.push("GetAuthorizers");
     }
     if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
         missing.push("GetDeployment");

@@ -102,6 +102,7 @@ impl ApiGateway {
         let record = ApiRecord {
             api: api.clone(),
             resources,
+            authorizers: IndexMap::new(),
         };
         self.store
             .put_json(&namespace_of(ctx)?, &api_key(&id), record)

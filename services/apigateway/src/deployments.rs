@@ -46,6 +46,7 @@ impl ApiGateway {
         input: CreateDeploymentRequest,
     ) -> Result<Deployment, AwsError> {
         let api = self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
+        let authorizers = api.authorizers;
         let resources: Vec<ResourceShape> = api.resources.into_values().collect();
         check_deployable(&resources)?;
         let deployment = Deployment {
@@ -58,6 +59,7 @@ impl ApiGateway {
         let record = DeploymentRecord {
             deployment: deployment.clone(),
             resources,
+            authorizers,
         };
         self.store
             .put_json(

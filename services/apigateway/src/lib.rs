@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod apis;
+mod authorizers;
 mod deployments;
 mod errors;
 mod integrations;
@@ -49,6 +50,8 @@ pub struct ApiGateway {
     /// Usage plans' throttles and quotas, per plan and key.
     key_throttles: Arc<invoke::throttle::Throttles>,
     quotas: Arc<invoke::api_keys::Quotas>,
+    /// Lambda authorizers' answers, for their TTL.
+    grants: Arc<invoke::authorize::Grants>,
 }
 
 impl ApiGateway {
@@ -63,6 +66,7 @@ impl ApiGateway {
             endpoint: Arc::new(OnceLock::new()),
             key_throttles: Arc::default(),
             quotas: Arc::default(),
+            grants: Arc::default(),
         }
     }
 
@@ -89,6 +93,38 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    async fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAuthorizerRequest,
+    ) -> Result<Authorizer, AwsError> {
+        ApiGateway::create_authorizer(self, ctx, input).await
+    }
+
+    async fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizerRequest,
+    ) -> Result<Authorizer, AwsError> {
+        ApiGateway::get_authorizer(self, ctx, input).await
+    }
+
+    async fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizersRequest,
+    ) -> Result<Authorizers, AwsError> {
+        ApiGateway::get_authorizers(self, ctx, input).await
+    }
+
+    async fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAuthorizerRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_authorizer(self, ctx, input).await
+    }
+
     async fn create_api_key(
         &self,
         ctx: &RequestContext,
@@ -186,6 +222,7 @@ impl ApiGatewayApi for ApiGateway {
         self.throttles.clear();
         self.key_throttles.clear();
         self.quotas.clear();
+        self.grants.clear();
         self.cache.flush("");
     }
 

@@ -90,6 +90,12 @@ impl ApiGateway {
         };
         let (resource, verb, answer) = (input.resource_id, input.http_method, method.clone());
         self.change_api(ctx, (&input.rest_api_id, Missing::Resource), move |record| {
+            let authorizer = method.authorizer_id.as_deref();
+            if needs_authorizer && !authorizer.is_some_and(|id| record.authorizers.contains_key(id)) {
+                return Err(errors::bad_request(
+                    "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+                ));
+            }
             let target = record
                 .resources
                 .get_mut(&resource)

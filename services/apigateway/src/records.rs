@@ -5,7 +5,7 @@
 //! and each stage (`stage/<api>/<name>`).
 
 use indexmap::IndexMap;
-use nimbus_apigateway_api::{Deployment, ResourceShape, RestApi};
+use nimbus_apigateway_api::{Authorizer, Deployment, ResourceShape, RestApi};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::Namespace;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct ApiRecord {
     pub api: RestApi,
     pub resources: IndexMap<String, ResourceShape>,
+    #[serde(default)]
+    pub authorizers: IndexMap<String, Authorizer>,
 }
 
 /// A deployment and the resources it froze: what its stages serve.
@@ -23,6 +25,9 @@ pub struct ApiRecord {
 pub struct DeploymentRecord {
     pub deployment: Deployment,
     pub resources: Vec<ResourceShape>,
+    /// The API's authorizers as they were deployed.
+    #[serde(default)]
+    pub authorizers: IndexMap<String, Authorizer>,
 }
 
 pub fn namespace(account: &str, region: &str) -> Result<Namespace, AwsError> {

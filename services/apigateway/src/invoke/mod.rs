@@ -6,6 +6,7 @@
 //! Authentication Token for a missing route, 502/500 Internal server error).
 
 pub(crate) mod api_keys;
+pub(crate) mod authorize;
 mod aws;
 pub(crate) mod cache;
 mod http_proxy;
@@ -58,6 +59,8 @@ pub(crate) struct Invocation<'r> {
     pub request_id: String,
     pub extended_id: String,
     pub now: time::OffsetDateTime,
+    /// What the method's Lambda authorizer granted, if it has one.
+    pub grant: Option<authorize::Grant>,
 }
 
 impl Invocation<'_> {
@@ -150,6 +153,17 @@ impl Invocation<'_> {
             "resourceId": self.route.resource.id,
             "resourcePath": self.resource_path(),
             "stage": self.request.stage,
+            "authorizer": self.grant.as_ref().map(|grant| {
+                let mut authorizer = serde_json::Map::new();
+                authorizer.insert("principalId".into(), grant.principal_id.clone());
+                for (key, value) in grant.context.as_object().into_iter().flatten() {
+                    authorizer.insert(key.clone(), json!(match value {
+                        Json::String(text) => text.clone(),
+                        other => other.to_string(),
+                    }));
+                }
+                Json::Object(authorizer)
+            }),
         })
     }
 }
@@ -200,7 +214,7 @@ impl ApiGateway {
             return message(500, "Internal server error", "InternalServerErrorException");
         };
         let caching = cache::caching(&stage, &path, &verb);
-        let invocation = Invocation {
+        let mut invocation = Invocation {
             request,
             home: &home,
             stage: &stage,
@@ -209,16 +223,49 @@ impl ApiGateway {
             request_id: ids.0.clone(),
             extended_id: ids.1.clone(),
             now: time::OffsetDateTime::from(self.clock.now()),
+            grant: None,
         };
-        if invocation.route.method.api_key_required == Some(true)
-            && let Err(refused) = self.check_api_key(&ctx, &invocation).await
-        {
+        if let Err(refused) = self.admit(&ctx, &mut invocation, &deployment.authorizers).await {
             return refused;
         }
+        self.answer(&invocation, &integration, caching).await
+    }
+
+    /// The method's gates: its Lambda authorizer (whose grant the invocation
+    /// keeps), then its API key.
+    async fn admit(
+        &self,
+        ctx: &RequestContext,
+        invocation: &mut Invocation<'_>,
+        authorizers: &IndexMap<String, nimbus_apigateway_api::Authorizer>,
+    ) -> Result<(), ApiResponse> {
+        if invocation.route.method.authorization_type.as_deref() == Some("CUSTOM") {
+            let authorizer = invocation
+                .route
+                .method
+                .authorizer_id
+                .as_ref()
+                .and_then(|id| authorizers.get(id))
+                .ok_or_else(|| message(500, "Internal server error", "InternalServerErrorException"))?;
+            invocation.grant = Some(self.authorize_request(invocation, authorizer).await?);
+        }
+        if invocation.route.method.api_key_required == Some(true) {
+            self.check_api_key(ctx, invocation).await?;
+        }
+        Ok(())
+    }
+
+    /// The integration's answer, from the stage cache when the method caches.
+    async fn answer(
+        &self,
+        invocation: &Invocation<'_>,
+        integration: &Integration,
+        caching: Option<cache::Caching>,
+    ) -> ApiResponse {
         let Some(caching) = caching else {
-            return self.integrate(&invocation, &integration).await;
+            return self.integrate(invocation, integration).await;
         };
-        let key = invocation.cache_key(&integration);
+        let key = invocation.cache_key(integration);
         let bypass = caching.bypass_allowed
             && invocation
                 .header("cache-control")
@@ -227,7 +274,7 @@ impl ApiGateway {
             hit.headers.push(("X-Nimbus-Cache".to_owned(), "Hit".to_owned()));
             return hit;
         }
-        let mut answered = self.integrate(&invocation, &integration).await;
+        let mut answered = self.integrate(invocation, integration).await;
         if (200..300).contains(&answered.status) {
             self.cache.put(&key, &answered, caching.ttl, self.clock.now());
         }
