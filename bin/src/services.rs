@@ -125,7 +125,9 @@ pub fn all(env: &Environment) -> Built {
         Arc::clone(&streams),
         Arc::clone(&lambda),
         Arc::clone(&logs),
-        Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway)),
+        // One service answers both management APIs and invokes both kinds.
+        Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway.clone())),
+        Arc::new(nimbus_apigatewayv2_api::ApiGatewayV2Server(apigateway)),
     ];
     Built { services, authorizer }
 }

@@ -32,6 +32,7 @@ macro_rules! vendored {
 
 vendored!(
     "apigateway",
+    "apigatewayv2",
     "autoscaling",
     "cloudwatch",
     "dynamodb",

@@ -110,6 +110,7 @@ impl ApiGateway {
         let home = Home {
             account: ctx.account_id.clone(),
             region: ctx.region.clone(),
+            http: false,
         };
         self.store
             .put_json(&records::homes()?, &records::home_key(&id), home)

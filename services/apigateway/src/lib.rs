@@ -12,6 +12,7 @@ mod apis;
 mod authorizers;
 mod deployments;
 mod errors;
+mod http_apis;
 mod integrations;
 mod invoke;
 mod methods;
@@ -26,6 +27,7 @@ mod usage_plans;
 use std::sync::{Arc, OnceLock};
 
 use nimbus_apigateway_api::*;
+use nimbus_apigatewayv2_api as v2;
 use nimbus_core::context::ServicePrincipal;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_lambda_api::LambdaClient;
@@ -464,3 +466,130 @@ impl ApiGatewayApi for ApiGateway {
 
 #[cfg(test)]
 mod tests;
+
+/// HTTP APIs (the `/v2/` management API), served by the same service.
+impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
+    async fn create_api(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateApiRequest,
+    ) -> Result<v2::CreateApiResponse, AwsError> {
+        ApiGateway::create_api(self, ctx, input).await
+    }
+
+    async fn create_integration(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateIntegrationRequest,
+    ) -> Result<v2::CreateIntegrationResult, AwsError> {
+        ApiGateway::create_integration(self, ctx, input).await
+    }
+
+    async fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateRouteRequest,
+    ) -> Result<v2::CreateRouteResult, AwsError> {
+        ApiGateway::create_route(self, ctx, input).await
+    }
+
+    async fn create_stage(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateStageRequest,
+    ) -> Result<v2::CreateStageResponse, AwsError> {
+        ApiGateway::create_stage_v2(self, ctx, input).await
+    }
+
+    async fn delete_api(&self, ctx: &RequestContext, input: v2::DeleteApiRequest) -> Result<(), AwsError> {
+        ApiGateway::delete_api(self, ctx, input).await
+    }
+
+    async fn delete_integration(
+        &self,
+        ctx: &RequestContext,
+        input: v2::DeleteIntegrationRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_integration_v2(self, ctx, input).await
+    }
+
+    async fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: v2::DeleteRouteRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_route(self, ctx, input).await
+    }
+
+    async fn delete_stage(
+        &self,
+        ctx: &RequestContext,
+        input: v2::DeleteStageRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_stage_v2(self, ctx, input).await
+    }
+
+    async fn get_api(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetApiRequest,
+    ) -> Result<v2::GetApiResponse, AwsError> {
+        ApiGateway::get_api(self, ctx, input).await
+    }
+
+    async fn get_apis(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetApisRequest,
+    ) -> Result<v2::GetApisResponse, AwsError> {
+        ApiGateway::get_apis(self, ctx, input).await
+    }
+
+    async fn get_integration(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetIntegrationRequest,
+    ) -> Result<v2::GetIntegrationResult, AwsError> {
+        ApiGateway::get_integration_v2(self, ctx, input).await
+    }
+
+    async fn get_integrations(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetIntegrationsRequest,
+    ) -> Result<v2::GetIntegrationsResponse, AwsError> {
+        ApiGateway::get_integrations(self, ctx, input).await
+    }
+
+    async fn get_route(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetRouteRequest,
+    ) -> Result<v2::GetRouteResult, AwsError> {
+        ApiGateway::get_route(self, ctx, input).await
+    }
+
+    async fn get_routes(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetRoutesRequest,
+    ) -> Result<v2::GetRoutesResponse, AwsError> {
+        ApiGateway::get_routes(self, ctx, input).await
+    }
+
+    async fn get_stage(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetStageRequest,
+    ) -> Result<v2::GetStageResponse, AwsError> {
+        ApiGateway::get_stage_v2(self, ctx, input).await
+    }
+
+    async fn get_stages(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetStagesRequest,
+    ) -> Result<v2::GetStagesResponse, AwsError> {
+        ApiGateway::get_stages_v2(self, ctx, input).await
+    }
+}

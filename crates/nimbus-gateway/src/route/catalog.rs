@@ -128,6 +128,24 @@ impl Catalog {
         found
     }
 
+    /// The model a request signed as `signing_name` to `path` calls: the
+    /// first of [`Self::by_signing_name`], unless another model of that
+    /// name claims the path by its profile's path prefix.
+    pub fn by_signing_name_and_path(&self, signing_name: &str, path: &str) -> Option<&ModelInfo> {
+        let first = self.first_by_signing_name(signing_name)?;
+        let claimed = self
+            .models
+            .iter()
+            .filter(|m| m.signing_name == first.signing_name)
+            .find(|m| {
+                m.profile
+                    .path_prefix
+                    .as_deref()
+                    .is_some_and(|p| path.starts_with(p))
+            });
+        Some(claimed.unwrap_or(first))
+    }
+
     /// The first of [`Self::by_signing_name`], found without collecting
     /// them all (routing asks for it on every signed request).
     pub fn first_by_signing_name(&self, signing_name: &str) -> Option<&ModelInfo> {

@@ -139,7 +139,7 @@ pub fn identify(request: &HttpRequest, auth: &RequestAuth) -> Result<Identificat
     }
 
     if let Some(signing_name) = auth.signing_service() {
-        let Some(model) = catalog.first_by_signing_name(signing_name) else {
+        let Some(model) = catalog.by_signing_name_and_path(signing_name, &request.path) else {
             return Err(unknown_service(format!(
                 "nimbus does not know the service '{signing_name}' named by the request's SigV4 credential scope."
             )));

@@ -45,6 +45,10 @@ pub struct Profile {
     /// member when its parameters do not (SQS's queue URL, as the query-era
     /// SDKs and API Gateway's SQS integrations send it).
     pub query_path_member: Option<String>,
+    /// The path every operation's URI starts with, when another model signs
+    /// with the same name (API Gateway's v2 management API under `/v2/`):
+    /// routing tells the two apart by it.
+    pub path_prefix: Option<String>,
     /// The error for any request body that does not parse (S3's MalformedXML).
     pub malformed_body: Option<ErrorSpec>,
     /// A label, query value or header that does not parse as its member's
@@ -103,6 +107,7 @@ impl Default for Profile {
             validation_code: None,
             validation_names_parameter: false,
             query_path_member: None,
+            path_prefix: None,
             malformed_body: None,
             malformed_value_code: None,
             no_route: None,

@@ -94,7 +94,7 @@ impl ApiGateway {
             body: Bytes::from(body),
         };
         self.sign(&mut outgoing, (region, service), &invocation.home.account);
-        match http_proxy::exchange(&outgoing, integration).await {
+        match http_proxy::exchange(&outgoing, http_proxy::timeout_of(integration)).await {
             Ok(answered) => mock::respond(invocation, integration, &answered.status.to_string(), &answered),
             Err(failure) => failure,
         }

@@ -20,6 +20,11 @@ use tokio::net::TcpStream;
 use super::lambda::with_stage_variables;
 use super::{Invocation, message, mock, templates};
 
+/// How long an integration's endpoint may take.
+pub(super) fn timeout_of(integration: &Integration) -> Duration {
+    Duration::from_millis(u64::try_from(integration.timeout_in_millis.unwrap_or(29_000)).unwrap_or(29_000))
+}
+
 /// Headers that describe a hop, not the request.
 const HOP_HEADERS: [&str; 5] = [
     "host",
@@ -64,7 +69,7 @@ pub async fn forward(invocation: &Invocation<'_>, integration: &Integration) -> 
         headers: request.headers.clone(),
         body: request.body.clone(),
     };
-    exchange(&outgoing, integration)
+    exchange(&outgoing, timeout_of(integration))
         .await
         .unwrap_or_else(|failed| failed)
 }
@@ -151,17 +156,14 @@ pub async fn http(invocation: &Invocation<'_>, integration: &Integration) -> Api
         headers,
         body,
     };
-    match exchange(&outgoing, integration).await {
+    match exchange(&outgoing, timeout_of(integration)).await {
         Ok(backend) => mock::respond(invocation, integration, &backend.status.to_string(), &backend),
         Err(failed) => failed,
     }
 }
 
 /// The endpoint's answer, or API Gateway's own when it cannot have one.
-pub(super) async fn exchange(
-    outgoing: &Outgoing,
-    integration: &Integration,
-) -> Result<ApiResponse, ApiResponse> {
+pub(super) async fn exchange(outgoing: &Outgoing, timeout: Duration) -> Result<ApiResponse, ApiResponse> {
     let failed = || message(504, "Internal server error", "IntegrationFailureException");
     let Ok(uri) = outgoing.url.parse::<Uri>() else {
         return Err(failed());
@@ -171,9 +173,6 @@ pub(super) async fn exchange(
         return Err(failed());
     };
     let address = format!("{host}:{}", uri.port_u16().unwrap_or(80));
-    let timeout = Duration::from_millis(
-        u64::try_from(integration.timeout_in_millis.unwrap_or(29_000)).unwrap_or(29_000),
-    );
     match tokio::time::timeout(timeout, send(&address, &uri, outgoing)).await {
         Ok(Ok(answered)) => Ok(answered),
         Ok(Err(error)) => {

@@ -9,7 +9,8 @@ pub(crate) mod api_keys;
 pub(crate) mod authorize;
 mod aws;
 pub(crate) mod cache;
-mod http_proxy;
+mod http_api;
+pub(crate) mod http_proxy;
 mod lambda;
 mod mock;
 mod proxy_event;
@@ -34,6 +35,9 @@ use routing::Route;
 pub(crate) struct Home {
     pub account: String,
     pub region: String,
+    /// An HTTP API (API Gateway V2), not a REST API.
+    #[serde(default)]
+    pub http: bool,
 }
 
 /// An API Gateway answer of its own: `{"message": ...}` with its error type.
@@ -189,6 +193,9 @@ impl ApiGateway {
             return forbidden();
         };
         let ctx = RequestContext::internal("apigateway", "Invoke", &home.account, &home.region);
+        if home.http {
+            return self.serve_http_api(&ctx, request, &home, ids).await;
+        }
         let Ok(stage) = self.stage(&ctx, &request.api_id, &request.stage).await else {
             return forbidden();
         };

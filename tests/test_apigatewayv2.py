@@ -1,0 +1,118 @@
+"""HTTP APIs (API Gateway V2) through boto3 and curl: quick create, routes
+and integrations, the Lambda event of payload format 2.0, HTTP proxying,
+CORS preflights, and a missing route's 404."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+
+import pytest
+from apigateway_support import function  # noqa: F401
+from botocore.exceptions import ClientError
+from lambda_support import awslambda  # noqa: F401
+
+ECHO = """import json
+def lambda_handler(event, context):
+    return {"statusCode": 200, "headers": {"X-Route": event["routeKey"]}, "cookies": ["seen=1"], "body": json.dumps(event)}
+"""
+
+
+@pytest.fixture
+def apigatewayv2(aws_client):
+    return aws_client("apigatewayv2")
+
+
+def http_url(api: dict) -> str:
+    return api["ApiEndpoint"]
+
+
+def curl(url: str, *args: str) -> tuple[int, dict[str, list[str]], str]:
+    from apigateway_support import curl as run
+
+    return run(url, *args)
+
+
+def test_a_quick_created_api_invokes_its_function_with_the_2_0_event(apigatewayv2, awslambda, endpoint):
+    function_arn = function(awslambda, ECHO)
+    api = apigatewayv2.create_api(Name="quick", ProtocolType="HTTP", Target=function_arn)
+    assert api["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert api["ProtocolType"] == "HTTP" and api["RouteSelectionExpression"] == "$request.method $request.path"
+    port = endpoint.rsplit(":", 1)[1]
+    assert api["ApiEndpoint"] == f"http://{api['ApiId']}.execute-api.us-east-1.localhost:{port}"
+    assert [r["RouteKey"] for r in apigatewayv2.get_routes(ApiId=api["ApiId"])["Items"]] == ["$default"]
+    assert [s["StageName"] for s in apigatewayv2.get_stages(ApiId=api["ApiId"])["Items"]] == ["$default"]
+    status, headers, body = curl(http_url(api) + "/any/path?a=1&a=2", "-H", "Cookie: x=1; y=2", "-X", "POST", "-d", "hello")
+    assert status == 200 and headers["x-route"] == ["$default"] and headers["set-cookie"] == ["seen=1"]
+    event = json.loads(body)
+    assert (event["version"], event["routeKey"], event["rawPath"], event["rawQueryString"]) == ("2.0", "$default", "/any/path", "a=1&a=2")
+    assert event["queryStringParameters"] == {"a": "1,2"} and event["cookies"] == ["x=1", "y=2"]
+    assert event["body"] == "hello" and event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert (context["http"]["method"], context["stage"], context["apiId"]) == ("POST", "$default", api["ApiId"])
+
+
+def test_routes_choose_by_method_and_path_and_cors_answers_preflights(apigatewayv2, awslambda, endpoint):
+    api = apigatewayv2.create_api(
+        Name="pets", ProtocolType="HTTP",
+        CorsConfiguration={"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["content-type"], "MaxAge": 300},
+    )
+    api_id = api["ApiId"]
+    integration = apigatewayv2.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function(awslambda, ECHO), PayloadFormatVersion="2.0"
+    )
+    for key in ("GET /pets", "GET /pets/{id}", "ANY /{proxy+}"):
+        apigatewayv2.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration['IntegrationId']}")
+    with pytest.raises(ClientError) as caught:
+        apigatewayv2.create_route(ApiId=api_id, RouteKey="GET /pets", Target=f"integrations/{integration['IntegrationId']}")
+    assert caught.value.response["Error"]["Code"] == "ConflictException"
+    apigatewayv2.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True, StageVariables={"color": "red"})
+    url = http_url(api) + "/prod"
+    routed = {path: curl(url + path)[1]["x-route"][0] for path in ("/pets", "/pets/7", "/owners/1/x")}
+    assert routed == {"/pets": "GET /pets", "/pets/7": "GET /pets/{id}", "/owners/1/x": "ANY /{proxy+}"}
+    event = json.loads(curl(url + "/pets/7")[2])
+    assert event["pathParameters"] == {"id": "7"} and event["stageVariables"] == {"color": "red"}
+    assert event["requestContext"]["stage"] == "prod"
+    status, headers, body = curl(
+        url + "/pets", "-X", "OPTIONS", "-H", "Origin: https://app.example", "-H", "Access-Control-Request-Method: POST"
+    )
+    assert status == 204 and headers["access-control-allow-origin"] == ["https://app.example"]
+    assert headers["access-control-allow-methods"] == ["GET,POST"] and headers["access-control-max-age"] == ["300"]
+    _, headers, _ = curl(url + "/pets", "-H", "Origin: https://app.example")
+    assert headers["access-control-allow-origin"] == ["https://app.example"]
+    apigatewayv2.delete_stage(ApiId=api_id, StageName="prod")
+    status, _, body = curl(url + "/pets")
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+
+
+def test_an_http_proxy_route_forwards_and_apis_are_deleted(apigatewayv2):
+    seen = []
+
+    class Backend(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.path)
+            body = b"from backend"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    try:
+        api = apigatewayv2.create_api(
+            Name="proxy", ProtocolType="HTTP", Target=f"http://127.0.0.1:{backend.server_address[1]}/up", RouteKey="GET /up"
+        )
+        status, _, body = curl(http_url(api) + "/up?x=1")
+        assert (status, body) == (200, "from backend") and seen == ["/up?x=1"]
+        assert curl(http_url(api) + "/down")[0] == 404
+        apigatewayv2.delete_api(ApiId=api["ApiId"])
+        with pytest.raises(ClientError) as caught:
+            apigatewayv2.get_api(ApiId=api["ApiId"])
+        assert caught.value.response["Error"]["Code"] == "NotFoundException"
+    finally:
+        backend.shutdown()
