@@ -13,7 +13,6 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use nimbus_apigateway_api::{ApiResponse, Authorizer};
-use nimbus_lambda_api::InvocationRequest;
 use nimbus_policy::{
     Context, Decision, Policies, Policy, PolicyKind, Principal, PrincipalType, Request, authorize,
 };
@@ -217,36 +216,21 @@ impl ApiGateway {
             authorizer.authorizer_uri.as_deref().unwrap_or_default(),
             invocation,
         );
-        let (Some(function), Some(lambda)) = (super::lambda::function_of(&uri), self.functions.get()) else {
+        let Some(function) = super::lambda::function_of(&uri) else {
             return Err(failed());
         };
-        let parts: Vec<&str> = function.split(':').collect();
-        let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
-            return Err(failed());
-        };
-        let ctx = self.principal.call(
-            ("lambda", "Invoke"),
-            (account, region),
-            &format!(
-                "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
-                invocation.home.region,
-                invocation.home.account,
-                invocation.request.api_id,
-                authorizer.id.clone().unwrap_or_default()
-            ),
-            &invocation.home.account,
+        let source = format!(
+            "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
+            invocation.home.region,
+            invocation.home.account,
+            invocation.request.api_id,
+            authorizer.id.clone().unwrap_or_default()
         );
-        let input = InvocationRequest {
-            function_name: function.to_owned(),
-            payload: Some(
-                event(authorizer, invocation, identity)
-                    .to_string()
-                    .into_bytes()
-                    .into(),
-            ),
-            ..Default::default()
-        };
-        let answered = lambda.invoke(&ctx, input).await.map_err(|_| failed())?;
+        let payload = event(authorizer, invocation, identity).to_string().into_bytes();
+        let answered = self
+            .invoke_function(function, payload, (&source, &invocation.home.account))
+            .await
+            .map_err(|_| failed())?;
         let answer: Json =
             serde_json::from_slice(answered.payload.as_deref().unwrap_or_default()).unwrap_or(Json::Null);
         if answered.function_error.is_some() {

@@ -10,7 +10,6 @@
 
 use bytes::Bytes;
 use nimbus_apigateway_api::{ApiResponse, Integration};
-use nimbus_lambda_api::InvocationRequest;
 use nimbus_sigv4::{Credentials, RequestToSign, Signer, SigningTime, hex_sha256};
 
 use super::http_proxy::{self, Outgoing};
@@ -160,25 +159,14 @@ impl ApiGateway {
         payload: String,
     ) -> ApiResponse {
         let failed = || message(500, "Internal server error", "InternalServerErrorException");
-        let (Some(function), Some(lambda)) = (super::lambda::function_of(uri), self.functions.get()) else {
+        let Some(function) = super::lambda::function_of(uri) else {
             return failed();
         };
-        let parts: Vec<&str> = function.split(':').collect();
-        let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
-            return failed();
-        };
-        let ctx = self.principal.call(
-            ("lambda", "Invoke"),
-            (account, region),
-            &invocation.source_arn(),
-            &invocation.home.account,
-        );
-        let input = InvocationRequest {
-            function_name: function.to_owned(),
-            payload: Some(payload.into_bytes().into()),
-            ..Default::default()
-        };
-        let Ok(answered) = lambda.invoke(&ctx, input).await else {
+        let source = (invocation.source_arn(), invocation.home.account.clone());
+        let Ok(answered) = self
+            .invoke_function(function, payload.into_bytes(), (&source.0, &source.1))
+            .await
+        else {
             return failed();
         };
         let body = answered.payload.unwrap_or_default();

@@ -13,7 +13,6 @@ use indexmap::IndexMap;
 use nimbus_apigateway_api::{ApiRequest, ApiResponse};
 use nimbus_apigatewayv2_api::{Cors, Integration, Route, Stage};
 use nimbus_core::RequestContext;
-use nimbus_lambda_api::InvocationRequest;
 use serde_json::{Map, Value as Json, json};
 
 use super::http_proxy::{self, Outgoing};
@@ -352,14 +351,7 @@ impl ApiGateway {
         let uri = integration.integration_uri.clone().unwrap_or_default();
         match integration.integration_type.as_deref() {
             Some("AWS_PROXY") => {
-                let Some(lambda) = self.functions.get() else {
-                    return failed();
-                };
                 let function = super::lambda::function_of(&uri).unwrap_or(&uri).to_owned();
-                let parts: Vec<&str> = function.split(':').collect();
-                let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
-                    return failed();
-                };
                 let source = format!(
                     "arn:aws:execute-api:{}:{}:{}/{}/{}",
                     call.home.region,
@@ -368,18 +360,11 @@ impl ApiGateway {
                     call.stage.stage_name,
                     call.route.route_key.replacen(' ', "", 1)
                 );
-                let ctx = self.principal.call(
-                    ("lambda", "Invoke"),
-                    (account, region),
-                    &source,
-                    &call.home.account,
-                );
-                let input = InvocationRequest {
-                    function_name: function,
-                    payload: Some(call.event().to_string().into_bytes().into()),
-                    ..Default::default()
-                };
-                match lambda.invoke(&ctx, input).await {
+                let payload = call.event().to_string().into_bytes();
+                match self
+                    .invoke_function(&function, payload, (&source, &call.home.account))
+                    .await
+                {
                     Ok(answered) if answered.function_error.is_none() => {
                         lambda_response(answered.payload.as_deref().unwrap_or_default())
                     }

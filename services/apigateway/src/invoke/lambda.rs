@@ -4,7 +4,7 @@
 //! the function's policy must let in when IAM is enforced.
 
 use nimbus_apigateway_api::{ApiResponse, Integration};
-use nimbus_lambda_api::InvocationRequest;
+use nimbus_lambda_api::{InvocationRequest, InvocationResponse};
 
 use super::{Invocation, message, proxy_event};
 use crate::ApiGateway;
@@ -25,7 +25,42 @@ pub fn with_stage_variables(text: &str, invocation: &Invocation<'_>) -> String {
     filled
 }
 
+/// Why a function could not answer.
+pub(super) enum Unanswered {
+    /// No Lambda wired, or no function in the ARN.
+    Unusable,
+    /// Lambda refused the call (a missing function, a policy, a throttle).
+    Refused(nimbus_core::AwsError),
+}
+
 impl ApiGateway {
+    /// Invokes `function` (an ARN) with `payload` synchronously, as
+    /// `apigateway.amazonaws.com` for `source_arn` of `source_account`.
+    pub(super) async fn invoke_function(
+        &self,
+        function: &str,
+        payload: Vec<u8>,
+        (source_arn, source_account): (&str, &str),
+    ) -> Result<InvocationResponse, Unanswered> {
+        let lambda = self.functions.get().ok_or(Unanswered::Unusable)?;
+        let parts: Vec<&str> = function.split(':').collect();
+        let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
+            return Err(Unanswered::Unusable);
+        };
+        let ctx = self.principal.call(
+            ("lambda", "Invoke"),
+            (account, region),
+            source_arn,
+            source_account,
+        );
+        let input = InvocationRequest {
+            function_name: function.to_owned(),
+            payload: Some(payload.into()),
+            ..Default::default()
+        };
+        lambda.invoke(&ctx, input).await.map_err(Unanswered::Refused)
+    }
+
     pub(super) async fn call_function(
         &self,
         invocation: &Invocation<'_>,
@@ -33,37 +68,25 @@ impl ApiGateway {
     ) -> ApiResponse {
         let failed = || message(500, "Internal server error", "InternalServerErrorException");
         let uri = with_stage_variables(integration.uri.as_deref().unwrap_or_default(), invocation);
-        let (Some(function), Some(lambda)) = (function_of(&uri), self.functions.get()) else {
-            return failed();
-        };
         // Lambda must be called with POST, whatever the method's verb.
-        if integration.http_method.as_deref() != Some("POST") {
-            return failed();
-        }
-        let parts: Vec<&str> = function.split(':').collect();
-        let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
+        let (Some(function), Some("POST")) = (function_of(&uri), integration.http_method.as_deref()) else {
             return failed();
         };
-        let ctx = self.principal.call(
-            ("lambda", "Invoke"),
-            (account, region),
-            &invocation.source_arn(),
-            &invocation.home.account,
-        );
-        let input = InvocationRequest {
-            function_name: function.to_owned(),
-            payload: Some(proxy_event::event(invocation).to_string().into_bytes().into()),
-            ..Default::default()
-        };
-        match lambda.invoke(&ctx, input).await {
+        let payload = proxy_event::event(invocation).to_string().into_bytes();
+        let source = (invocation.source_arn(), invocation.home.account.clone());
+        match self
+            .invoke_function(function, payload, (&source.0, &source.1))
+            .await
+        {
             Ok(answered) if answered.function_error.is_none() => {
                 proxy_event::response(answered.payload.as_deref().unwrap_or_default())
             }
             Ok(_) => message(502, "Internal server error", "InternalServerErrorException"),
-            Err(error) => {
+            Err(Unanswered::Refused(error)) => {
                 tracing::warn!(%error, function, "API Gateway could not invoke the function");
                 failed()
             }
+            Err(Unanswered::Unusable) => failed(),
         }
     }
 }
