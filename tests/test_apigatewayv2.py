@@ -116,3 +116,94 @@ def test_an_http_proxy_route_forwards_and_apis_are_deleted(apigatewayv2):
         assert caught.value.response["Error"]["Code"] == "NotFoundException"
     finally:
         backend.shutdown()
+
+
+def b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Issuer:
+    """An OpenID issuer on loopback: an RSA key made with openssl, its JWKS
+    served over HTTP, and tokens signed with it."""
+
+    def __init__(self, tmp_path):
+        import subprocess
+
+        self.key = tmp_path / "key.pem"
+        subprocess.run(["openssl", "genrsa", "-out", str(self.key), "2048"], check=True, capture_output=True, timeout=60)
+        modulus = subprocess.run(
+            ["openssl", "rsa", "-in", str(self.key), "-noout", "-modulus"], check=True, capture_output=True, text=True, timeout=60
+        ).stdout.strip().split("=", 1)[1]
+        jwk = {"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": b64url(bytes.fromhex(modulus)), "e": "AQAB"}
+        issuer = self
+
+        class Keys(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                documents = {
+                    "/.well-known/openid-configuration": {"issuer": issuer.url, "jwks_uri": issuer.url + "/keys"},
+                    "/keys": {"keys": [jwk]},
+                }
+                body = json.dumps(documents.get(self.path, {})).encode()
+                self.send_response(200 if self.path in documents else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, key=None, **claims) -> str:
+        import subprocess
+        import time
+
+        body = {"iss": self.url, "aud": "my-app", "sub": "ann", "exp": int(time.time()) + 600, "scope": "read write"}
+        body.update(claims)
+        signed = f"{b64url(json.dumps({'alg': 'RS256', 'kid': 'k1', 'typ': 'JWT'}).encode())}.{b64url(json.dumps(body).encode())}"
+        signature = subprocess.run(
+            ["openssl", "dgst", "-sha256", "-sign", str(key or self.key)], input=signed.encode(), check=True, capture_output=True, timeout=60
+        ).stdout
+        return f"{signed}.{b64url(signature)}"
+
+
+def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(apigatewayv2, awslambda, tmp_path):
+    import subprocess
+
+    issuer = Issuer(tmp_path)
+    try:
+        api = apigatewayv2.create_api(Name="jwt", ProtocolType="HTTP")
+        api_id = api["ApiId"]
+        integration = apigatewayv2.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function(awslambda, ECHO), PayloadFormatVersion="2.0"
+        )
+        authorizer = apigatewayv2.create_authorizer(
+            ApiId=api_id, Name="users", AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"],
+            JwtConfiguration={"Issuer": issuer.url, "Audience": ["my-app"]},
+        )
+        apigatewayv2.create_route(
+            ApiId=api_id, RouteKey="GET /me", Target=f"integrations/{integration['IntegrationId']}",
+            AuthorizationType="JWT", AuthorizerId=authorizer["AuthorizerId"], AuthorizationScopes=["read"],
+        )
+        apigatewayv2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+        url = http_url(api) + "/me"
+        status, _, body = curl(url)
+        assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+        status, _, body = curl(url, "-H", f"Authorization: Bearer {issuer.token()}")
+        assert status == 200, body
+        jwt = json.loads(body)["requestContext"]["authorizer"]["jwt"]
+        assert (jwt["claims"]["sub"], jwt["claims"]["aud"], jwt["scopes"]) == ("ann", "my-app", ["read", "write"])
+        assert curl(url, "-H", f"Authorization: Bearer {issuer.token(aud='other-app')}")[0] == 401
+        assert curl(url, "-H", f"Authorization: Bearer {issuer.token(exp=1)}")[0] == 401
+        assert curl(url, "-H", f"Authorization: Bearer {issuer.token(iss='http://127.0.0.1:1')}")[0] == 401
+        stranger = tmp_path / "stranger.pem"
+        subprocess.run(["openssl", "genrsa", "-out", str(stranger), "2048"], check=True, capture_output=True, timeout=60)
+        assert curl(url, "-H", f"Authorization: Bearer {issuer.token(key=stranger)}")[0] == 401
+        status, _, body = curl(url, "-H", f"Authorization: Bearer {issuer.token(scope='write')}")
+        assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    finally:
+        issuer.server.shutdown()

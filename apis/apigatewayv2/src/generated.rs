@@ -63,6 +63,41 @@ pub struct Api {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
+    pub authorizer_type: Option<String>,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<Vec<String>>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cors {
     #[serde(rename = "AllowCredentials", skip_serializing_if = "Option::is_none")]
     pub allow_credentials: Option<bool>,
@@ -146,6 +181,76 @@ pub struct CreateApiResponse {
     pub version: Option<String>,
     #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAuthorizerRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType")]
+    pub authorizer_type: String,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource")]
+    pub identity_source: Vec<String>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAuthorizerResponse {
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
+    pub authorizer_type: Option<String>,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<Vec<String>>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -373,6 +478,14 @@ pub struct DeleteApiRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAuthorizerRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "AuthorizerId")]
+    pub authorizer_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteIntegrationRequest {
     #[serde(rename = "ApiId")]
     pub api_id: String,
@@ -452,6 +565,67 @@ pub struct GetApisRequest {
 pub struct GetApisResponse {
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Api>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizerRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "AuthorizerId")]
+    pub authorizer_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizerResponse {
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
+    pub authorizer_type: Option<String>,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<Vec<String>>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizersRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAuthorizersResponse {
+    #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Authorizer>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -703,6 +877,14 @@ pub struct Integration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JWTConfiguration {
+    #[serde(rename = "Audience", skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Vec<String>>,
+    #[serde(rename = "Issuer", skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParameterConstraints {
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
@@ -804,6 +986,8 @@ pub struct TlsConfigInput {
 
 impl Input for CreateApiRequest {}
 
+impl Input for CreateAuthorizerRequest {}
+
 impl Input for CreateIntegrationRequest {}
 
 impl Input for CreateRouteRequest {}
@@ -811,6 +995,8 @@ impl Input for CreateRouteRequest {}
 impl Input for CreateStageRequest {}
 
 impl Input for DeleteApiRequest {}
+
+impl Input for DeleteAuthorizerRequest {}
 
 impl Input for DeleteIntegrationRequest {}
 
@@ -821,6 +1007,10 @@ impl Input for DeleteStageRequest {}
 impl Input for GetApiRequest {}
 
 impl Input for GetApisRequest {}
+
+impl Input for GetAuthorizerRequest {}
+
+impl Input for GetAuthorizersRequest {}
 
 impl Input for GetIntegrationRequest {}
 
@@ -836,6 +1026,8 @@ impl Input for GetStagesRequest {}
 
 impl Output for CreateApiResponse {}
 
+impl Output for CreateAuthorizerResponse {}
+
 impl Output for CreateIntegrationResult {}
 
 impl Output for CreateRouteResult {}
@@ -845,6 +1037,10 @@ impl Output for CreateStageResponse {}
 impl Output for GetApiResponse {}
 
 impl Output for GetApisResponse {}
+
+impl Output for GetAuthorizerResponse {}
+
+impl Output for GetAuthorizersResponse {}
 
 impl Output for GetIntegrationResult {}
 
@@ -863,15 +1059,19 @@ pub mod ops {
     use nimbus_protocol::model::OperationId;
 
     pub const CREATE_API: OperationId = OperationId(0);
+    pub const CREATE_AUTHORIZER: OperationId = OperationId(2);
     pub const CREATE_INTEGRATION: OperationId = OperationId(5);
     pub const CREATE_ROUTE: OperationId = OperationId(12);
     pub const CREATE_STAGE: OperationId = OperationId(15);
     pub const DELETE_API: OperationId = OperationId(18);
+    pub const DELETE_AUTHORIZER: OperationId = OperationId(20);
     pub const DELETE_INTEGRATION: OperationId = OperationId(24);
     pub const DELETE_ROUTE: OperationId = OperationId(32);
     pub const DELETE_STAGE: OperationId = OperationId(37);
     pub const GET_API: OperationId = OperationId(42);
     pub const GET_APIS: OperationId = OperationId(45);
+    pub const GET_AUTHORIZER: OperationId = OperationId(46);
+    pub const GET_AUTHORIZERS: OperationId = OperationId(47);
     pub const GET_INTEGRATION: OperationId = OperationId(52);
     pub const GET_INTEGRATIONS: OperationId = OperationId(55);
     pub const GET_ROUTE: OperationId = OperationId(64);
@@ -884,15 +1084,19 @@ pub mod ops {
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::CREATE_API => Some("apigateway:POST"),
+        ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
         ops::CREATE_INTEGRATION => Some("apigateway:POST"),
         ops::CREATE_ROUTE => Some("apigateway:POST"),
         ops::CREATE_STAGE => Some("apigateway:POST"),
         ops::DELETE_API => Some("apigateway:DELETE"),
+        ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_ROUTE => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
         ops::GET_API => Some("apigateway:GET"),
         ops::GET_APIS => Some("apigateway:GET"),
+        ops::GET_AUTHORIZER => Some("apigateway:GET"),
+        ops::GET_AUTHORIZERS => Some("apigateway:GET"),
         ops::GET_INTEGRATION => Some("apigateway:GET"),
         ops::GET_INTEGRATIONS => Some("apigateway:GET"),
         ops::GET_ROUTE => Some("apigateway:GET"),
@@ -914,6 +1118,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateApiResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateApi")) }
+    }
+
+    /// `CreateAuthorizer`.
+    fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAuthorizerRequest,
+    ) -> impl Future<Output = Result<CreateAuthorizerResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateAuthorizer")) }
     }
 
     /// `CreateIntegration`.
@@ -954,6 +1168,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteApi")) }
+    }
+
+    /// `DeleteAuthorizer`.
+    fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAuthorizerRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteAuthorizer")) }
     }
 
     /// `DeleteIntegration`.
@@ -1004,6 +1228,26 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetApisResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetApis")) }
+    }
+
+    /// `GetAuthorizer`.
+    fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizerRequest,
+    ) -> impl Future<Output = Result<GetAuthorizerResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizer")) }
+    }
+
+    /// `GetAuthorizers`.
+    fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizersRequest,
+    ) -> impl Future<Output = Result<GetAuthorizersResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizers")) }
     }
 
     /// `GetIntegration`.
@@ -1119,12 +1363,18 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
         Box::pin(async move {
             match call.operation {
                 ops::CREATE_API => serve(call, &guard, |input| api.create_api(ctx, input)).await,
+                ops::CREATE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.create_authorizer(ctx, input)).await
+                }
                 ops::CREATE_INTEGRATION => {
                     serve(call, &guard, |input| api.create_integration(ctx, input)).await
                 }
                 ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
                 ops::CREATE_STAGE => serve(call, &guard, |input| api.create_stage(ctx, input)).await,
                 ops::DELETE_API => serve(call, &guard, |input| api.delete_api(ctx, input)).await,
+                ops::DELETE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.delete_authorizer(ctx, input)).await
+                }
                 ops::DELETE_INTEGRATION => {
                     serve(call, &guard, |input| api.delete_integration(ctx, input)).await
                 }
@@ -1132,6 +1382,8 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
                 ops::GET_API => serve(call, &guard, |input| api.get_api(ctx, input)).await,
                 ops::GET_APIS => serve(call, &guard, |input| api.get_apis(ctx, input)).await,
+                ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
+                ops::GET_AUTHORIZERS => serve(call, &guard, |input| api.get_authorizers(ctx, input)).await,
                 ops::GET_INTEGRATION => serve(call, &guard, |input| api.get_integration(ctx, input)).await,
                 ops::GET_INTEGRATIONS => serve(call, &guard, |input| api.get_integrations(ctx, input)).await,
                 ops::GET_ROUTE => serve(call, &guard, |input| api.get_route(ctx, input)).await,
@@ -1239,6 +1491,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateAuthorizer`.
+    pub async fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAuthorizerRequest,
+    ) -> Result<CreateAuthorizerResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateIntegration`.
     pub async fn create_integration(
         &self,
@@ -1272,6 +1534,16 @@ impl ApiGatewayV2Client {
     /// `DeleteApi`.
     pub async fn delete_api(&self, ctx: &RequestContext, input: DeleteApiRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_API, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteAuthorizer`.
+    pub async fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAuthorizerRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_AUTHORIZER, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1322,6 +1594,26 @@ impl ApiGatewayV2Client {
         input: GetApisRequest,
     ) -> Result<GetApisResponse, AwsError> {
         let call = Call::typed(ops::GET_APIS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAuthorizer`.
+    pub async fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizerRequest,
+    ) -> Result<GetAuthorizerResponse, AwsError> {
+        let call = Call::typed(ops::GET_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAuthorizers`.
+    pub async fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: GetAuthorizersRequest,
+    ) -> Result<GetAuthorizersResponse, AwsError> {
+        let call = Call::typed(ops::GET_AUTHORIZERS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1397,6 +1689,9 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     if not_implemented(&api.create_api(ctx, Default::default()).await) {
         missing.push("CreateApi");
     }
+    if not_implemented(&api.create_authorizer(ctx, Default::default()).await) {
+        missing.push("CreateAuthorizer");
+    }
     if not_implemented(&api.create_integration(ctx, Default::default()).await) {
         missing.push("CreateIntegration");
     }
@@ -1408,6 +1703,9 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.delete_api(ctx, Default::default()).await) {
         missing.push("DeleteApi");
+    }
+    if not_implemented(&api.delete_authorizer(ctx, Default::default()).await) {
+        missing.push("DeleteAuthorizer");
     }
     if not_implemented(&api.delete_integration(ctx, Default::default()).await) {
         missing.push("DeleteIntegration");
@@ -1423,6 +1721,12 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_apis(ctx, Default::default()).await) {
         missing.push("GetApis");
+    }
+    if not_implemented(&api.get_authorizer(ctx, Default::default()).await) {
+        missing.push("GetAuthorizer");
+    }
+    if not_implemented(&api.get_authorizers(ctx, Default::default()).await) {
+        missing.push("GetAuthorizers");
     }
     if not_implemented(&api.get_integration(ctx, Default::default()).await) {
         missing.push("GetIntegration");

@@ -469,6 +469,38 @@ mod tests;
 
 /// HTTP APIs (the `/v2/` management API), served by the same service.
 impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
+    async fn create_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateAuthorizerRequest,
+    ) -> Result<v2::CreateAuthorizerResponse, AwsError> {
+        ApiGateway::create_authorizer_v2(self, ctx, input).await
+    }
+
+    async fn get_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetAuthorizerRequest,
+    ) -> Result<v2::GetAuthorizerResponse, AwsError> {
+        ApiGateway::get_authorizer_v2(self, ctx, input).await
+    }
+
+    async fn get_authorizers(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetAuthorizersRequest,
+    ) -> Result<v2::GetAuthorizersResponse, AwsError> {
+        ApiGateway::get_authorizers_v2(self, ctx, input).await
+    }
+
+    async fn delete_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: v2::DeleteAuthorizerRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_authorizer_v2(self, ctx, input).await
+    }
+
     async fn create_api(
         &self,
         ctx: &RequestContext,

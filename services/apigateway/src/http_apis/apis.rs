@@ -84,6 +84,7 @@ impl ApiGateway {
             routes: IndexMap::new(),
             integrations: IndexMap::new(),
             stages: IndexMap::new(),
+            authorizers: IndexMap::new(),
         };
         if let Some(target) = input.target {
             super::parts::quick_create(&mut record, &target, input.route_key.as_deref(), &self.clock);

@@ -5,10 +5,11 @@
 //! routes as they are now, as auto-deployed stages do.
 
 mod apis;
+mod authorizers;
 mod parts;
 
 use indexmap::IndexMap;
-use nimbus_apigatewayv2_api::{Api, Integration, Route, Stage};
+use nimbus_apigatewayv2_api::{Api, Authorizer, Integration, Route, Stage};
 use nimbus_core::AwsError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,8 @@ pub struct HttpApiRecord {
     pub routes: IndexMap<String, Route>,
     pub integrations: IndexMap<String, Integration>,
     pub stages: IndexMap<String, Stage>,
+    #[serde(default)]
+    pub authorizers: IndexMap<String, Authorizer>,
 }
 
 pub fn api_key(id: &str) -> Vec<u8> {

@@ -110,6 +110,17 @@ impl ApiGateway {
                 )));
             }
             check_target(record, input.target.as_deref())?;
+            let authorized = input.authorization_type.as_deref().is_some_and(|t| t != "NONE");
+            if authorized
+                && !input
+                    .authorizer_id
+                    .as_ref()
+                    .is_some_and(|id| record.authorizers.contains_key(id))
+            {
+                return Err(bad_request(
+                    "Invalid authorizer ID specified for the route's authorization type",
+                ));
+            }
             let route = Route {
                 api_key_required: Some(input.api_key_required.unwrap_or(false)),
                 authorization_scopes: input.authorization_scopes,

@@ -127,6 +127,8 @@ fn cors_headers(cors: &Cors, origin: &str, preflight: bool) -> Vec<(String, Stri
 
 /// One request on its way through an HTTP API.
 struct Call<'r> {
+    /// What the route's authorizer found (`{"jwt": {...}}`).
+    authorizer: Option<Json>,
     request: &'r ApiRequest,
     home: &'r Home,
     stage: &'r Stage,
@@ -194,6 +196,9 @@ impl Call<'_> {
         });
         if !cookies.is_empty() {
             event["cookies"] = Json::Array(cookies);
+        }
+        if let Some(authorizer) = &self.authorizer {
+            event["requestContext"]["authorizer"] = authorizer.clone();
         }
         if !query.is_empty() {
             event["queryStringParameters"] = Json::Object(query);
@@ -328,7 +333,25 @@ impl ApiGateway {
         let Some(integration) = integration else {
             return not_found();
         };
+        let authorizer = match route.authorization_type.as_deref() {
+            Some("JWT") => {
+                let found = route
+                    .authorizer_id
+                    .as_ref()
+                    .and_then(|id| record.authorizers.get(id));
+                let Some(found) = found else {
+                    return message(500, "Internal Server Error", "");
+                };
+                let now = self.clock.now_epoch_millis() / 1000;
+                match super::jwt::authorize(found, route, request, now).await {
+                    Ok(context) => Some(context),
+                    Err(refused) => return refused,
+                }
+            }
+            _ => None,
+        };
         let call = Call {
+            authorizer,
             request,
             home,
             stage,

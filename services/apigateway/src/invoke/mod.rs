@@ -11,6 +11,7 @@ mod aws;
 pub(crate) mod cache;
 mod http_api;
 pub(crate) mod http_proxy;
+mod jwt;
 mod lambda;
 mod mock;
 mod proxy_event;
