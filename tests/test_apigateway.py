@@ -416,3 +416,29 @@ def test_a_stage_cache_answers_within_its_ttl_and_is_flushed(apigateway, awslamb
     time.sleep(1.1)  # past the TTL of one second
     _, headers, body = curl(url)
     assert (headers["x-nimbus-cache"], json.loads(body)) == (["Miss"], {"calls": 3})
+
+
+def test_gateway_responses_reword_api_gateways_own_answers(apigateway, endpoint):
+    api_id, root = new_api(apigateway)
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    defaults = apigateway.get_gateway_responses(restApiId=api_id, limit=100)["items"]
+    assert len(defaults) == 21 and all(r["defaultResponse"] for r in defaults)
+    missing = apigateway.get_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert (missing["statusCode"], missing["responseTemplates"]) == ("403", {"application/json": '{"message":$context.error.messageString}'})
+    put = apigateway.put_gateway_response(
+        restApiId=api_id, responseType="DEFAULT_4XX",
+        responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+        responseTemplates={"application/json": '{"error": $context.error.messageString, "kind": "$context.error.responseType"}'},
+    )
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 201 and put["defaultResponse"] is False
+    apigateway.put_gateway_response(restApiId=api_id, responseType="INVALID_API_KEY", statusCode="401")
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    url = invoke_url(endpoint, api_id, "prod")
+    status, headers, body = curl(url + "/nowhere")
+    assert (status, headers["access-control-allow-origin"]) == (403, ["*"])
+    assert json.loads(body) == {"error": "Missing Authentication Token", "kind": "MISSING_AUTHENTICATION_TOKEN"}
+    status, _, body = curl(url + "/")
+    assert (status, json.loads(body)) == (401, {"message": "Forbidden"}), "its own type: status changed, template kept"
+    apigateway.delete_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")
+    assert apigateway.get_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")["defaultResponse"] is True

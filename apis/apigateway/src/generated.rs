@@ -306,6 +306,14 @@ pub struct DeleteDeploymentRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteGatewayResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "responseType")]
+    pub response_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteIntegrationRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -444,6 +452,28 @@ pub struct FlushStageCacheRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    #[serde(rename = "responseType", skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
+    #[serde(rename = "statusCode", skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(rename = "responseParameters", skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "responseTemplates", skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<IndexMap<String, String>>,
+    #[serde(rename = "defaultResponse", skip_serializing_if = "Option::is_none")]
+    pub default_response: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GatewayResponses {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<GatewayResponse>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApiKeyRequest {
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -515,6 +545,24 @@ pub struct GetExportRequest {
     pub parameters: Option<IndexMap<String, String>>,
     #[serde(rename = "accepts", skip_serializing_if = "Option::is_none")]
     pub accepts: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetGatewayResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "responseType")]
+    pub response_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetGatewayResponsesRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -795,6 +843,20 @@ pub struct PatchOperation {
     pub value: Option<String>,
     #[serde(rename = "from", skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutGatewayResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "responseType")]
+    pub response_type: String,
+    #[serde(rename = "statusCode", skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(rename = "responseParameters", skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "responseTemplates", skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<IndexMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1213,6 +1275,20 @@ impl Input for DeleteDeploymentRequest {
     }
 }
 
+impl Input for DeleteGatewayResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteIntegrationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1403,6 +1479,34 @@ impl Input for GetExportRequest {
     }
 }
 
+impl Input for GetGatewayResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetGatewayResponsesRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetIntegrationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1541,6 +1645,20 @@ impl Input for GetUsagePlansRequest {}
 
 impl Input for ImportRestApiRequest {}
 
+impl Input for PutGatewayResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for PutIntegrationRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1639,6 +1757,10 @@ impl Output for Deployments {}
 
 impl Output for ExportResponse {}
 
+impl Output for GatewayResponse {}
+
+impl Output for GatewayResponses {}
+
 impl Output for Integration {}
 
 impl Output for IntegrationResponse {}
@@ -1682,6 +1804,7 @@ pub mod ops {
     pub const DELETE_API_KEY: OperationId = OperationId(16);
     pub const DELETE_AUTHORIZER: OperationId = OperationId(17);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(20);
+    pub const DELETE_GATEWAY_RESPONSE: OperationId = OperationId(25);
     pub const DELETE_INTEGRATION: OperationId = OperationId(26);
     pub const DELETE_INTEGRATION_RESPONSE: OperationId = OperationId(27);
     pub const DELETE_METHOD: OperationId = OperationId(28);
@@ -1699,6 +1822,8 @@ pub mod ops {
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
     pub const GET_EXPORT: OperationId = OperationId(59);
+    pub const GET_GATEWAY_RESPONSE: OperationId = OperationId(60);
+    pub const GET_GATEWAY_RESPONSES: OperationId = OperationId(61);
     pub const GET_INTEGRATION: OperationId = OperationId(62);
     pub const GET_INTEGRATION_RESPONSE: OperationId = OperationId(63);
     pub const GET_METHOD: OperationId = OperationId(64);
@@ -1714,6 +1839,7 @@ pub mod ops {
     pub const GET_USAGE_PLAN_KEYS: OperationId = OperationId(84);
     pub const GET_USAGE_PLANS: OperationId = OperationId(85);
     pub const IMPORT_REST_API: OperationId = OperationId(90);
+    pub const PUT_GATEWAY_RESPONSE: OperationId = OperationId(91);
     pub const PUT_INTEGRATION: OperationId = OperationId(92);
     pub const PUT_INTEGRATION_RESPONSE: OperationId = OperationId(93);
     pub const PUT_METHOD: OperationId = OperationId(94);
@@ -1736,6 +1862,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_API_KEY => Some("apigateway:DELETE"),
         ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
+        ops::DELETE_GATEWAY_RESPONSE => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION_RESPONSE => Some("apigateway:DELETE"),
         ops::DELETE_METHOD => Some("apigateway:DELETE"),
@@ -1753,6 +1880,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_EXPORT => Some("apigateway:GET"),
+        ops::GET_GATEWAY_RESPONSE => Some("apigateway:GET"),
+        ops::GET_GATEWAY_RESPONSES => Some("apigateway:GET"),
         ops::GET_INTEGRATION => Some("apigateway:GET"),
         ops::GET_INTEGRATION_RESPONSE => Some("apigateway:GET"),
         ops::GET_METHOD => Some("apigateway:GET"),
@@ -1768,6 +1897,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_USAGE_PLAN_KEYS => Some("apigateway:GET"),
         ops::GET_USAGE_PLANS => Some("apigateway:GET"),
         ops::IMPORT_REST_API => Some("apigateway:POST"),
+        ops::PUT_GATEWAY_RESPONSE => Some("apigateway:PUT"),
         ops::PUT_INTEGRATION => Some("apigateway:PUT"),
         ops::PUT_INTEGRATION_RESPONSE => Some("apigateway:PUT"),
         ops::PUT_METHOD => Some("apigateway:PUT"),
@@ -1889,6 +2019,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteDeployment")) }
+    }
+
+    /// `DeleteGatewayResponse`.
+    fn delete_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteGatewayResponseRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteGatewayResponse")) }
     }
 
     /// `DeleteIntegration`.
@@ -2061,6 +2201,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetExport")) }
     }
 
+    /// `GetGatewayResponse`.
+    fn get_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponseRequest,
+    ) -> impl Future<Output = Result<GatewayResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetGatewayResponse")) }
+    }
+
+    /// `GetGatewayResponses`.
+    fn get_gateway_responses(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponsesRequest,
+    ) -> impl Future<Output = Result<GatewayResponses, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetGatewayResponses")) }
+    }
+
     /// `GetIntegration`.
     fn get_integration(
         &self,
@@ -2211,6 +2371,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ImportRestApi")) }
     }
 
+    /// `PutGatewayResponse`.
+    fn put_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: PutGatewayResponseRequest,
+    ) -> impl Future<Output = Result<GatewayResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "PutGatewayResponse")) }
+    }
+
     /// `PutIntegration`.
     fn put_integration(
         &self,
@@ -2349,6 +2519,9 @@ where
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
                 }
+                ops::DELETE_GATEWAY_RESPONSE => {
+                    serve(call, &guard, |input| api.delete_gateway_response(ctx, input)).await
+                }
                 ops::DELETE_INTEGRATION => {
                     serve(call, &guard, |input| api.delete_integration(ctx, input)).await
                 }
@@ -2378,6 +2551,12 @@ where
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
                 ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
+                ops::GET_GATEWAY_RESPONSE => {
+                    serve(call, &guard, |input| api.get_gateway_response(ctx, input)).await
+                }
+                ops::GET_GATEWAY_RESPONSES => {
+                    serve(call, &guard, |input| api.get_gateway_responses(ctx, input)).await
+                }
                 ops::GET_INTEGRATION => serve(call, &guard, |input| api.get_integration(ctx, input)).await,
                 ops::GET_INTEGRATION_RESPONSE => {
                     serve(call, &guard, |input| api.get_integration_response(ctx, input)).await
@@ -2401,6 +2580,9 @@ where
                 }
                 ops::GET_USAGE_PLANS => serve(call, &guard, |input| api.get_usage_plans(ctx, input)).await,
                 ops::IMPORT_REST_API => serve(call, &guard, |input| api.import_rest_api(ctx, input)).await,
+                ops::PUT_GATEWAY_RESPONSE => {
+                    serve(call, &guard, |input| api.put_gateway_response(ctx, input)).await
+                }
                 ops::PUT_INTEGRATION => serve(call, &guard, |input| api.put_integration(ctx, input)).await,
                 ops::PUT_INTEGRATION_RESPONSE => {
                     serve(call, &guard, |input| api.put_integration_response(ctx, input)).await
@@ -2616,6 +2798,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteGatewayResponse`.
+    pub async fn delete_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteGatewayResponseRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_GATEWAY_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteIntegration`.
     pub async fn delete_integration(
         &self,
@@ -2786,6 +2978,26 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetGatewayResponse`.
+    pub async fn get_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponseRequest,
+    ) -> Result<GatewayResponse, AwsError> {
+        let call = Call::typed(ops::GET_GATEWAY_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetGatewayResponses`.
+    pub async fn get_gateway_responses(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponsesRequest,
+    ) -> Result<GatewayResponses, AwsError> {
+        let call = Call::typed(ops::GET_GATEWAY_RESPONSES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetIntegration`.
     pub async fn get_integration(
         &self,
@@ -2932,6 +3144,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `PutGatewayResponse`.
+    pub async fn put_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: PutGatewayResponseRequest,
+    ) -> Result<GatewayResponse, AwsError> {
+        let call = Call::typed(ops::PUT_GATEWAY_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `PutIntegration`.
     pub async fn put_integration(
         &self,
@@ -3031,6 +3253,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
     }
+    if not_implemented(&api.delete_gateway_response(ctx, Default::default()).await) {
+        missing.push("DeleteGatewayResponse");
+    }
     if not_implemented(&api.delete_integration(ctx, Default::default()).await) {
         missing.push("DeleteIntegration");
     }
@@ -3082,6 +3307,12 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.get_export(ctx, Default::default()).await) {
         missing.push("GetExport");
     }
+    if not_implemented(&api.get_gateway_response(ctx, Default::default()).await) {
+        missing.push("GetGatewayResponse");
+    }
+    if not_implemented(&api.get_gateway_responses(ctx, Default::default()).await) {
+        missing.push("GetGatewayResponses");
+    }
     if not_implemented(&api.get_integration(ctx, Default::default()).await) {
         missing.push("GetIntegration");
     }
@@ -3126,6 +3357,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.import_rest_api(ctx, Default::default()).await) {
         missing.push("ImportRestApi");
+    }
+    if not_implemented(&api.put_gateway_response(ctx, Default::default()).await) {
+        missing.push("PutGatewayResponse");
     }
     if not_implemented(&api.put_integration(ctx, Default::default()).await) {
         missing.push("PutIntegration");

@@ -103,6 +103,7 @@ impl ApiGateway {
             api: api.clone(),
             resources,
             authorizers: IndexMap::new(),
+            gateway_responses: IndexMap::new(),
         };
         self.store
             .put_json(&namespace_of(ctx)?, &api_key(&id), record)

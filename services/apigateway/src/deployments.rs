@@ -46,7 +46,7 @@ impl ApiGateway {
         input: CreateDeploymentRequest,
     ) -> Result<Deployment, AwsError> {
         let api = self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
-        let authorizers = api.authorizers;
+        let (authorizers, gateway_responses) = (api.authorizers, api.gateway_responses);
         let resources: Vec<ResourceShape> = api.resources.into_values().collect();
         check_deployable(&resources)?;
         let deployment = Deployment {
@@ -60,6 +60,7 @@ impl ApiGateway {
             deployment: deployment.clone(),
             resources,
             authorizers,
+            gateway_responses,
         };
         self.store
             .put_json(

@@ -12,6 +12,7 @@ mod apis;
 mod authorizers;
 mod deployments;
 mod errors;
+mod gateway_responses;
 mod http_apis;
 mod integrations;
 mod invoke;
@@ -95,6 +96,38 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    async fn put_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: PutGatewayResponseRequest,
+    ) -> Result<GatewayResponse, AwsError> {
+        ApiGateway::put_gateway_response(self, ctx, input).await
+    }
+
+    async fn get_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponseRequest,
+    ) -> Result<GatewayResponse, AwsError> {
+        ApiGateway::get_gateway_response(self, ctx, input).await
+    }
+
+    async fn get_gateway_responses(
+        &self,
+        ctx: &RequestContext,
+        input: GetGatewayResponsesRequest,
+    ) -> Result<GatewayResponses, AwsError> {
+        ApiGateway::get_gateway_responses(self, ctx, input).await
+    }
+
+    async fn delete_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteGatewayResponseRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_gateway_response(self, ctx, input).await
+    }
+
     async fn create_authorizer(
         &self,
         ctx: &RequestContext,

@@ -5,7 +5,7 @@
 //! and each stage (`stage/<api>/<name>`).
 
 use indexmap::IndexMap;
-use nimbus_apigateway_api::{Authorizer, Deployment, ResourceShape, RestApi};
+use nimbus_apigateway_api::{Authorizer, Deployment, GatewayResponse, ResourceShape, RestApi};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::Namespace;
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,9 @@ pub struct ApiRecord {
     pub resources: IndexMap<String, ResourceShape>,
     #[serde(default)]
     pub authorizers: IndexMap<String, Authorizer>,
+    /// Gateway responses the API changed, by type.
+    #[serde(default)]
+    pub gateway_responses: IndexMap<String, GatewayResponse>,
 }
 
 /// A deployment and the resources it froze: what its stages serve.
@@ -28,6 +31,8 @@ pub struct DeploymentRecord {
     /// The API's authorizers as they were deployed.
     #[serde(default)]
     pub authorizers: IndexMap<String, Authorizer>,
+    #[serde(default)]
+    pub gateway_responses: IndexMap<String, GatewayResponse>,
 }
 
 pub fn namespace(account: &str, region: &str) -> Result<Namespace, AwsError> {

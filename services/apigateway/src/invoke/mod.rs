@@ -9,6 +9,7 @@ pub(crate) mod api_keys;
 pub(crate) mod authorize;
 mod aws;
 pub(crate) mod cache;
+mod customize;
 mod http_api;
 pub(crate) mod http_proxy;
 mod jwt;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use crate::ApiGateway;
+use crate::records::DeploymentRecord;
 use routing::Route;
 
 /// Where an API lives: API ids are unique across accounts and regions, so
@@ -204,6 +206,20 @@ impl ApiGateway {
         let Ok(deployment) = self.deployment(&ctx, &request.api_id, &deployment_id).await else {
             return forbidden();
         };
+        let answered = self
+            .serve_deployed(&ctx, request, (&home, &stage, &deployment), ids)
+            .await;
+        customize::customize(answered, &deployment.gateway_responses)
+    }
+
+    /// Answers a request to a stage's deployment.
+    async fn serve_deployed(
+        &self,
+        ctx: &RequestContext,
+        request: &ApiRequest,
+        (home, stage, deployment): (&Home, &Stage, &DeploymentRecord),
+        ids: &(String, String),
+    ) -> ApiResponse {
         let Some(route) = routing::route(&deployment.resources, &request.path, &request.method) else {
             return message(
                 403,
@@ -214,18 +230,18 @@ impl ApiGateway {
         let verb = route.method.http_method.clone().unwrap_or_default();
         let path = route.resource.path.clone().unwrap_or_default();
         let bucket = format!("{}/{}/{path}/{verb}", request.api_id, request.stage);
-        let limits = throttle::limits(&stage, &path, &verb);
+        let limits = throttle::limits(stage, &path, &verb);
         if !self.throttles.admit(&bucket, limits, self.clock.now()) {
             return message(429, "Too Many Requests", "TooManyRequestsException");
         }
         let Some(integration) = route.method.method_integration.clone() else {
             return message(500, "Internal server error", "InternalServerErrorException");
         };
-        let caching = cache::caching(&stage, &path, &verb);
+        let caching = cache::caching(stage, &path, &verb);
         let mut invocation = Invocation {
             request,
-            home: &home,
-            stage: &stage,
+            home,
+            stage,
             route,
             stage_variables: stage.variables.clone().unwrap_or_default(),
             request_id: ids.0.clone(),
@@ -233,7 +249,7 @@ impl ApiGateway {
             now: time::OffsetDateTime::from(self.clock.now()),
             grant: None,
         };
-        if let Err(refused) = self.admit(&ctx, &mut invocation, &deployment.authorizers).await {
+        if let Err(refused) = self.admit(ctx, &mut invocation, &deployment.authorizers).await {
             return refused;
         }
         self.answer(&invocation, &integration, caching).await
