@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import uuid
 
 import pytest
 from apigateway_support import (
@@ -442,3 +443,40 @@ def test_gateway_responses_reword_api_gateways_own_answers(apigateway, endpoint)
     assert (status, json.loads(body)) == (401, {"message": "Forbidden"}), "its own type: status changed, template kept"
     apigateway.delete_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")
     assert apigateway.get_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")["defaultResponse"] is True
+
+
+def test_a_stage_writes_its_access_log_to_cloudwatch_logs(apigateway, aws_client, endpoint):
+    import time
+
+    logs = aws_client("logs")
+    group = f"/apigateway/access-{uuid.uuid4().hex[:8]}"
+    logs.create_log_group(logGroupName=group)
+    api_id, root = new_api(apigateway)
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(
+        restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'}
+    )
+    apigateway.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    apigateway.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"},
+            {"op": "replace", "path": "/accessLogSettings/format",
+             "value": '{"requestId":"$context.requestId","method":"$context.httpMethod","path":"$context.path","status":$context.status}'},
+        ],
+    )
+    url = invoke_url(endpoint, api_id, "prod")
+    _, headers, _ = curl(url + "/")
+    curl(url + "/missing")
+
+    def lines():
+        events = logs.filter_log_events(logGroupName=group).get("events", [])
+        return [json.loads(e["message"]) for e in events]
+
+    deadline = time.monotonic() + 10
+    while len(lines()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted((line["path"], line["status"]) for line in lines()) == [("/prod/", 200), ("/prod/missing", 403)]
+    assert {line["requestId"] for line in lines()} >= {headers["x-amzn-requestid"][0]}

@@ -111,7 +111,9 @@ pub fn all(env: &Environment) -> Built {
         // AWS integrations call AWS APIs over HTTP, which is nimbus itself.
         .with_endpoint(env.endpoint.clone())
         .with_functions(nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)))
-        .with_principal(principal("apigateway.amazonaws.com"));
+        .with_principal(principal("apigateway.amazonaws.com"))
+        // Stages' access logs go to CloudWatch Logs through its PutLogEvents.
+        .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)));
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.

@@ -55,6 +55,8 @@ pub struct ApiGateway {
     quotas: Arc<invoke::api_keys::Quotas>,
     /// Lambda authorizers' answers, for their TTL.
     grants: Arc<invoke::authorize::Grants>,
+    /// CloudWatch Logs, for stages' access logs (set once wired).
+    logs: Arc<OnceLock<nimbus_logs_api::LogsClient>>,
 }
 
 impl ApiGateway {
@@ -70,6 +72,7 @@ impl ApiGateway {
             key_throttles: Arc::default(),
             quotas: Arc::default(),
             grants: Arc::default(),
+            logs: Arc::new(OnceLock::new()),
         }
     }
 
@@ -77,6 +80,12 @@ impl ApiGateway {
     /// send their requests there.
     pub fn with_endpoint(self, endpoint: String) -> Self {
         let _ = self.endpoint.set(endpoint);
+        self
+    }
+
+    /// Writes stages' access logs through CloudWatch Logs' PutLogEvents.
+    pub fn with_logs(self, logs: nimbus_logs_api::LogsClient) -> Self {
+        let _ = self.logs.set(logs);
         self
     }
 

@@ -56,6 +56,14 @@ pub fn apply(stage: &mut Stage, operation: &PatchOperation) -> Result<(), AwsErr
             stage.cache_cluster_status = Some(if enabled { "AVAILABLE" } else { "NOT_AVAILABLE" }.to_owned());
         }
         "/cacheClusterSize" => stage.cache_cluster_size = value.map(str::to_owned),
+        "/accessLogSettings/destinationArn" | "/accessLogSettings/format" if !removing => {
+            let settings = stage.access_log_settings.get_or_insert_default();
+            match path.ends_with("destinationArn") {
+                true => settings.destination_arn = value.map(str::to_owned),
+                false => settings.format = value.map(str::to_owned),
+            }
+        }
+        "/accessLogSettings" if removing => stage.access_log_settings = None,
         _ => return method_setting(stage, operation),
     }
     Ok(())

@@ -366,6 +366,16 @@ impl ApiGateway {
             answered.headers.extend(cors_headers(cors, origin, false));
         }
         answered.headers.push(("apigw-requestid".into(), ids.1.clone()));
+        if let Some(settings) = &stage.access_log_settings
+            && let (Some(arn), Some(format)) = (&settings.destination_arn, &settings.format)
+        {
+            let mut context = call.event()["requestContext"].clone();
+            context["identity"] = json!({"sourceIp": "127.0.0.1"});
+            context["httpMethod"] = json!(request.method);
+            context["path"] = json!(call.path);
+            context["protocol"] = json!("HTTP/1.1");
+            self.access_log(super::access_log::Destination { arn, format }, context, &answered);
+        }
         answered
     }
 

@@ -5,6 +5,7 @@
 //! nothing does (403 Forbidden for an unknown stage, 403 Missing
 //! Authentication Token for a missing route, 502/500 Internal server error).
 
+mod access_log;
 pub(crate) mod api_keys;
 pub(crate) mod authorize;
 mod aws;
@@ -209,7 +210,23 @@ impl ApiGateway {
         let answered = self
             .serve_deployed(&ctx, request, (&home, &stage, &deployment), ids)
             .await;
-        customize::customize(answered, &deployment.gateway_responses)
+        let answered = customize::customize(answered, &deployment.gateway_responses);
+        if let Some(settings) = &stage.access_log_settings
+            && let (Some(arn), Some(format)) = (&settings.destination_arn, &settings.format)
+        {
+            let time_format = time::macros::format_description!(
+                "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+            );
+            let context = json!({
+                "requestId": ids.0, "extendedRequestId": ids.1, "apiId": request.api_id,
+                "stage": request.stage, "httpMethod": request.method,
+                "path": format!("/{}{}", request.stage, request.path),
+                "protocol": "HTTP/1.1", "identity": {"sourceIp": "127.0.0.1"},
+                "requestTime": time::OffsetDateTime::from(self.clock.now()).format(&time_format).unwrap_or_default(),
+            });
+            self.access_log(access_log::Destination { arn, format }, context, &answered);
+        }
+        answered
     }
 
     /// Answers a request to a stage's deployment.
