@@ -21,6 +21,7 @@ pub struct RequestFactory {
     s3: Signer,
     sqs: Signer,
     dynamodb: Signer,
+    apigateway: Signer,
 }
 
 impl RequestFactory {
@@ -38,6 +39,7 @@ impl RequestFactory {
             s3: signer("s3"),
             sqs: signer("sqs"),
             dynamodb: signer("dynamodb"),
+            apigateway: signer("apigateway"),
         }
     }
 
@@ -108,6 +110,28 @@ impl RequestFactory {
         );
         let payload_hash = sigv4::hex_sha256(&body);
         self.signed(signer, Method::POST, "/", headers, &payload_hash, body)
+    }
+
+    /// A signed API Gateway management call (rest-json).
+    pub fn apigateway(&self, method: Method, path: &str, input: &serde_json::Value) -> PreparedRequest {
+        let body = Bytes::from(input.to_string());
+        let mut headers = self.base_headers();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let payload_hash = sigv4::hex_sha256(&body);
+        self.signed(&self.apigateway, method, path, headers, &payload_hash, body)
+    }
+
+    /// An unsigned GET, as a browser sends it.
+    pub fn get(&self, path: &str) -> PreparedRequest {
+        PreparedRequest {
+            method: Method::GET,
+            uri: Uri::try_from(path).expect("scenario paths are valid URIs"),
+            headers: self.base_headers(),
+            body: Bytes::new(),
+        }
     }
 
     fn base_headers(&self) -> HeaderMap {

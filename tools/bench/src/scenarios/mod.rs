@@ -1,6 +1,7 @@
 //! The scenarios: what each measures, and the shared means to check that a
 //! server really did the work before its figures count.
 
+mod apigateway;
 mod dynamodb;
 mod s3;
 mod sqs;
@@ -26,6 +27,7 @@ pub enum ScenarioId {
     DynamoPut,
     DynamoGet,
     DynamoQuery,
+    ApiGatewayMock,
     SqsBigQueue,
     S3GetRss,
 }
@@ -79,7 +81,7 @@ impl From<Result<Vec<f64>, Problem>> for Outcome {
 }
 
 impl ScenarioId {
-    pub const ALL: [ScenarioId; 14] = [
+    pub const ALL: [ScenarioId; 15] = [
         ScenarioId::ColdStart,
         ScenarioId::Memory,
         ScenarioId::S3PutSmall,
@@ -92,6 +94,7 @@ impl ScenarioId {
         ScenarioId::DynamoPut,
         ScenarioId::DynamoGet,
         ScenarioId::DynamoQuery,
+        ScenarioId::ApiGatewayMock,
         ScenarioId::SqsBigQueue,
         ScenarioId::S3GetRss,
     ];
@@ -111,6 +114,7 @@ impl ScenarioId {
             ScenarioId::DynamoPut => "dynamodb-put",
             ScenarioId::DynamoGet => "dynamodb-get",
             ScenarioId::DynamoQuery => "dynamodb-query",
+            ScenarioId::ApiGatewayMock => "apigateway-mock",
             ScenarioId::SqsBigQueue => "sqs-big-queue",
             ScenarioId::S3GetRss => "s3-get-1gib-rss",
         }
@@ -150,6 +154,7 @@ impl ScenarioId {
                 | ScenarioId::DynamoPut
                 | ScenarioId::DynamoGet
                 | ScenarioId::DynamoQuery
+                | ScenarioId::ApiGatewayMock
         )
     }
 
@@ -168,6 +173,7 @@ impl ScenarioId {
             ScenarioId::DynamoPut => "DynamoDB PutItem".into(),
             ScenarioId::DynamoGet => "DynamoDB GetItem".into(),
             ScenarioId::DynamoQuery => "DynamoDB Query (100 items)".into(),
+            ScenarioId::ApiGatewayMock => "API Gateway REST API, MOCK integration".into(),
             ScenarioId::SqsBigQueue => format!(
                 "SQS ReceiveMessage, queue of {} messages",
                 with_thousands_separators(settings.big_queue_messages)
@@ -380,6 +386,7 @@ pub async fn run(id: ScenarioId, context: &Context<'_>) -> Outcome {
         ScenarioId::DynamoPut => dynamodb::put_item(context).await,
         ScenarioId::DynamoGet => dynamodb::get_item(context).await,
         ScenarioId::DynamoQuery => dynamodb::query(context).await,
+        ScenarioId::ApiGatewayMock => apigateway::mock(context).await,
         ScenarioId::ColdStart | ScenarioId::Memory => {
             Err(Problem::Failed("measured at start-up, not under load".into()))
         }
