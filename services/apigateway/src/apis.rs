@@ -1,6 +1,8 @@
 //! REST APIs: created with their root resource (`/`), listed, read and
 //! deleted with everything under them.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use nimbus_apigateway_api::*;
 use nimbus_core::{AwsError, RequestContext};
@@ -164,6 +166,11 @@ impl ApiGateway {
                 Ok::<_, AwsError>(())
             })
             .await?;
+        self.homes.forget(&input.rest_api_id);
+        self.deployments.forget(&format!(
+            "{}/{}/{}/",
+            ctx.account_id, ctx.region, input.rest_api_id
+        ));
         self.store
             .delete(&records::homes()?, &records::home_key(&input.rest_api_id))
             .await
@@ -171,12 +178,14 @@ impl ApiGateway {
     }
 
     /// Where API `id` lives, if it exists.
-    pub(crate) async fn home_of(&self, id: &str) -> Option<Home> {
+    pub(crate) async fn home_of(&self, id: &str) -> Option<Arc<Home>> {
+        if let Some(home) = self.homes.get(id) {
+            return Some(home);
+        }
         let homes = records::homes().ok()?;
-        self.store
-            .get_json(&homes, &records::home_key(id))
-            .await
-            .ok()
-            .flatten()
+        let found: Home = self.store.get_json(&homes, &records::home_key(id)).await.ok()??;
+        let found = Arc::new(found);
+        self.homes.keep(id.to_owned(), Arc::clone(&found));
+        Some(found)
     }
 }

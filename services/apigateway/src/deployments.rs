@@ -1,6 +1,8 @@
 //! Deployments: a snapshot of an API's resources and methods that stages
 //! serve (a change to the API reaches callers only once deployed again).
 
+use std::sync::Arc;
+
 use nimbus_apigateway_api::*;
 use nimbus_core::{AwsError, RequestContext};
 
@@ -32,12 +34,19 @@ impl ApiGateway {
         ctx: &RequestContext,
         api: &str,
         id: &str,
-    ) -> Result<DeploymentRecord, AwsError> {
+    ) -> Result<Arc<DeploymentRecord>, AwsError> {
+        // Deployments never change: decoded once, then read from memory.
+        let key = format!("{}/{}/{api}/{id}", ctx.account_id, ctx.region);
+        if let Some(found) = self.deployments.get(&key) {
+            return Ok(found);
+        }
         let found: Option<DeploymentRecord> = self
             .store
             .get_json(&namespace_of(ctx)?, &deployment_key(api, id))
             .await?;
-        found.ok_or_else(errors::deployment_missing)
+        let found = Arc::new(found.ok_or_else(errors::deployment_missing)?);
+        self.deployments.keep(key, Arc::clone(&found));
+        Ok(found)
     }
 
     pub(crate) async fn create_deployment(
@@ -92,7 +101,8 @@ impl ApiGateway {
         Ok(self
             .deployment(ctx, &input.rest_api_id, &input.deployment_id)
             .await?
-            .deployment)
+            .deployment
+            .clone())
     }
 
     pub(crate) async fn get_deployments(
@@ -140,6 +150,10 @@ impl ApiGateway {
                 "Active stages pointing to this deployment must be moved or deleted",
             ));
         }
+        self.deployments.forget(&format!(
+            "{}/{}/{}/{}",
+            ctx.account_id, ctx.region, input.rest_api_id, input.deployment_id
+        ));
         self.store
             .delete(
                 &namespace_of(ctx)?,

@@ -12,6 +12,7 @@ mod apis;
 mod authorizers;
 mod deployments;
 mod errors;
+mod frozen;
 mod gateway_responses;
 mod http_apis;
 mod integrations;
@@ -57,6 +58,9 @@ pub struct ApiGateway {
     grants: Arc<invoke::authorize::Grants>,
     /// CloudWatch Logs, for stages' access logs (set once wired).
     logs: Arc<OnceLock<nimbus_logs_api::LogsClient>>,
+    /// Decoded deployments and API homes, read by every invocation.
+    deployments: Arc<frozen::Frozen<records::DeploymentRecord>>,
+    homes: Arc<frozen::Frozen<invoke::Home>>,
 }
 
 impl ApiGateway {
@@ -73,6 +77,8 @@ impl ApiGateway {
             quotas: Arc::default(),
             grants: Arc::default(),
             logs: Arc::new(OnceLock::new()),
+            deployments: Arc::default(),
+            homes: Arc::default(),
         }
     }
 
@@ -267,6 +273,8 @@ impl ApiGatewayApi for ApiGateway {
         self.key_throttles.clear();
         self.quotas.clear();
         self.grants.clear();
+        self.deployments.forget("");
+        self.homes.forget("");
         self.cache.flush("");
     }
 
