@@ -207,3 +207,43 @@ def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(api
         assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
     finally:
         issuer.server.shutdown()
+
+
+GATE = """def lambda_handler(event, context):
+    token = event["identitySource"][0]
+    if token == "boom":
+        raise Exception("Unauthorized")
+    if event.get("version") == "2.0" and {simple}:
+        return {{"isAuthorized": token == "open", "context": {{"user": "ann"}}}}
+    effect = "Allow" if token == "open" else "Deny"
+    return {{"principalId": "ann", "context": {{"user": "ann"}}, "policyDocument": {{"Version": "2012-10-17",
+        "Statement": [{{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["routeArn"]}}]}}}}
+"""
+
+
+@pytest.mark.parametrize("simple", [True, False])
+def test_a_lambda_authorizer_lets_in_what_it_allows_and_shares_its_context(apigatewayv2, awslambda, simple):
+    api = apigatewayv2.create_api(Name="gated", ProtocolType="HTTP")
+    api_id = api["ApiId"]
+    integration = apigatewayv2.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function(awslambda, ECHO), PayloadFormatVersion="2.0"
+    )
+    gate = function(awslambda, GATE.format(simple=simple))
+    authorizer = apigatewayv2.create_authorizer(
+        ApiId=api_id, Name="gate", AuthorizerType="REQUEST", IdentitySource=["$request.header.X-Token"],
+        AuthorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{gate}/invocations",
+        AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=simple,
+    )
+    apigatewayv2.create_route(
+        ApiId=api_id, RouteKey="GET /doors", Target=f"integrations/{integration['IntegrationId']}",
+        AuthorizationType="CUSTOM", AuthorizerId=authorizer["AuthorizerId"],
+    )
+    apigatewayv2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    url = http_url(api) + "/doors"
+    assert curl(url)[0] == 401, "no identity source"
+    status, _, body = curl(url, "-H", "X-Token: open")
+    assert status == 200, body
+    assert json.loads(body)["requestContext"]["authorizer"]["lambda"] == {"user": "ann"}
+    status, _, body = curl(url, "-H", "X-Token: shut")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    assert curl(url, "-H", "X-Token: boom")[0] == 401

@@ -30,9 +30,25 @@ impl ApiGateway {
                     ));
                 }
             }
+            "REQUEST" => {
+                if input.authorizer_uri.as_deref().is_none_or(str::is_empty) {
+                    return Err(bad_request("AuthorizerUri is required for REQUEST authorizers"));
+                }
+                let version = input.authorizer_payload_format_version.as_deref();
+                if !matches!(version, Some("1.0" | "2.0")) {
+                    return Err(bad_request(
+                        "AuthorizerPayloadFormatVersion must be 1.0 or 2.0 for REQUEST authorizers",
+                    ));
+                }
+                if input.enable_simple_responses == Some(true) && version != Some("2.0") {
+                    return Err(bad_request(
+                        "Simple responses need AuthorizerPayloadFormatVersion 2.0",
+                    ));
+                }
+            }
             other => {
                 return Err(bad_request(format!(
-                    "nimbus serves JWT authorizers of HTTP APIs, not {other} ones yet"
+                    "nimbus serves JWT and REQUEST authorizers of HTTP APIs, not {other} ones"
                 )));
             }
         }
@@ -41,6 +57,10 @@ impl ApiGateway {
             authorizer_type: Some(input.authorizer_type),
             identity_source: Some(input.identity_source),
             jwt_configuration: input.jwt_configuration,
+            authorizer_uri: input.authorizer_uri,
+            authorizer_payload_format_version: input.authorizer_payload_format_version,
+            enable_simple_responses: input.enable_simple_responses,
+            authorizer_result_ttl_in_seconds: input.authorizer_result_ttl_in_seconds,
             name: input.name,
             ..Default::default()
         };

@@ -138,7 +138,7 @@ fn event(authorizer: &Authorizer, invocation: &Invocation<'_>, identity: &[Strin
 
 /// Whether `grant`'s policy allows invoking `method_arn`: `Ok`, or the
 /// refusal (explicit or not).
-fn allows(grant: &Grant, method_arn: &str, account: &str) -> Result<(), bool> {
+pub(super) fn allows(grant: &Grant, method_arn: &str, account: &str) -> Result<(), bool> {
     let Ok(policy) = Policy::parse(&grant.policy.to_string(), PolicyKind::Identity) else {
         return Err(false);
     };

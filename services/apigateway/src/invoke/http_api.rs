@@ -126,22 +126,22 @@ fn cors_headers(cors: &Cors, origin: &str, preflight: bool) -> Vec<(String, Stri
 }
 
 /// One request on its way through an HTTP API.
-struct Call<'r> {
+pub(super) struct Call<'r> {
     /// What the route's authorizer found (`{"jwt": {...}}`).
-    authorizer: Option<Json>,
-    request: &'r ApiRequest,
-    home: &'r Home,
-    stage: &'r Stage,
-    path: String,
-    route: &'r Route,
-    parameters: IndexMap<String, String>,
-    request_id: &'r str,
-    now: time::OffsetDateTime,
+    pub(super) authorizer: Option<Json>,
+    pub(super) request: &'r ApiRequest,
+    pub(super) home: &'r Home,
+    pub(super) stage: &'r Stage,
+    pub(super) path: String,
+    pub(super) route: &'r Route,
+    pub(super) parameters: IndexMap<String, String>,
+    pub(super) request_id: &'r str,
+    pub(super) now: time::OffsetDateTime,
 }
 
 impl Call<'_> {
     /// The Lambda event, payload format 2.0.
-    fn event(&self) -> Json {
+    pub(super) fn event(&self) -> Json {
         let request = self.request;
         let mut headers = Map::new();
         let mut cookies = Vec::new();
@@ -333,25 +333,8 @@ impl ApiGateway {
         let Some(integration) = integration else {
             return not_found();
         };
-        let authorizer = match route.authorization_type.as_deref() {
-            Some("JWT") => {
-                let found = route
-                    .authorizer_id
-                    .as_ref()
-                    .and_then(|id| record.authorizers.get(id));
-                let Some(found) = found else {
-                    return message(500, "Internal Server Error", "");
-                };
-                let now = self.clock.now_epoch_millis() / 1000;
-                match super::jwt::authorize(found, route, request, now).await {
-                    Ok(context) => Some(context),
-                    Err(refused) => return refused,
-                }
-            }
-            _ => None,
-        };
-        let call = Call {
-            authorizer,
+        let mut call = Call {
+            authorizer: None,
             request,
             home,
             stage,
@@ -361,6 +344,19 @@ impl ApiGateway {
             request_id: &ids.0,
             now: time::OffsetDateTime::from(self.clock.now()),
         };
+        if route.authorization_type.as_deref().is_some_and(|t| t != "NONE") {
+            let found = route
+                .authorizer_id
+                .as_ref()
+                .and_then(|id| record.authorizers.get(id));
+            let Some(found) = found else {
+                return message(500, "Internal Server Error", "");
+            };
+            match self.authorize_route(found, &call).await {
+                Ok(context) => call.authorizer = Some(context),
+                Err(refused) => return refused,
+            }
+        }
         let mut answered = self.integrate_http(&call, integration).await;
         if let (Some(cors), Some(origin)) = (&cors, &origin) {
             answered.headers.extend(cors_headers(cors, origin, false));
