@@ -247,3 +247,19 @@ def test_a_lambda_authorizer_lets_in_what_it_allows_and_shares_its_context(apiga
     status, _, body = curl(url, "-H", "X-Token: shut")
     assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
     assert curl(url, "-H", "X-Token: boom")[0] == 401
+
+
+
+def test_payload_format_1_0_sends_the_rest_style_event(apigatewayv2, awslambda):
+    api = apigatewayv2.create_api(Name="v1", ProtocolType="HTTP")
+    integration = apigatewayv2.create_integration(
+        ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=function(awslambda, ECHO), PayloadFormatVersion="1.0"
+    )
+    apigatewayv2.create_route(ApiId=api["ApiId"], RouteKey="GET /items/{id}", Target=f"integrations/{integration['IntegrationId']}")
+    apigatewayv2.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    status, _, body = curl(http_url(api) + "/items/9?tag=a&tag=b")
+    assert status == 200, body
+    event = json.loads(body)
+    assert (event["version"], event["resource"], event["path"], event["httpMethod"]) == ("1.0", "/items/{id}", "/items/9", "GET")
+    assert event["pathParameters"] == {"id": "9"} and event["multiValueQueryStringParameters"] == {"tag": ["a", "b"]}
+    assert event["queryStringParameters"] == {"tag": "b"} and event["requestContext"]["resourcePath"] == "/items/{id}"

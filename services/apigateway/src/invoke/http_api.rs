@@ -287,6 +287,15 @@ fn lambda_response(payload: &[u8]) -> ApiResponse {
     }
 }
 
+/// A 1.0 answer, read as REST APIs read theirs; malformed, a 500.
+fn v1_response(payload: &[u8]) -> ApiResponse {
+    let answered = super::proxy_event::response(payload);
+    match answered.status {
+        502 => message(500, "Internal Server Error", ""),
+        _ => answered,
+    }
+}
+
 impl ApiGateway {
     pub(super) async fn serve_http_api(
         &self,
@@ -389,13 +398,19 @@ impl ApiGateway {
                     call.stage.stage_name,
                     call.route.route_key.replacen(' ', "", 1)
                 );
-                let payload = call.event().to_string().into_bytes();
+                let v1 = integration.payload_format_version.as_deref() == Some("1.0");
+                let event = if v1 { call.event_v1() } else { call.event() };
+                let payload = event.to_string().into_bytes();
                 match self
                     .invoke_function(&function, payload, (&source, &call.home.account))
                     .await
                 {
                     Ok(answered) if answered.function_error.is_none() => {
-                        lambda_response(answered.payload.as_deref().unwrap_or_default())
+                        let payload = answered.payload.as_deref().unwrap_or_default();
+                        match v1 {
+                            true => v1_response(payload),
+                            false => lambda_response(payload),
+                        }
                     }
                     _ => failed(),
                 }

@@ -12,6 +12,7 @@ mod aws;
 pub(crate) mod cache;
 mod customize;
 pub(crate) mod http_api;
+mod http_api_v1;
 pub(crate) mod http_proxy;
 mod jwt;
 mod lambda;

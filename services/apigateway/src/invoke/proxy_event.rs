@@ -29,7 +29,7 @@ fn form_decoded(text: &str) -> String {
 
 /// `{name: last value}` and `{name: [every value]}` of pairs; both null
 /// when there are none.
-fn single_and_multi(pairs: &[(String, String)]) -> (Json, Json) {
+pub(super) fn single_and_multi(pairs: &[(String, String)]) -> (Json, Json) {
     if pairs.is_empty() {
         return (Json::Null, Json::Null);
     }
