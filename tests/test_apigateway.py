@@ -480,3 +480,25 @@ def test_a_stage_writes_its_access_log_to_cloudwatch_logs(apigateway, aws_client
         time.sleep(0.1)
     assert sorted((line["path"], line["status"]) for line in lines()) == [("/prod/", 200), ("/prod/missing", 403)]
     assert {line["requestId"] for line in lines()} >= {headers["x-amzn-requestid"][0]}
+
+
+def test_update_rest_api_patches_its_settings_and_refuses_unknown_paths(apigateway):
+    api_id, _ = new_api(apigateway)
+    updated = apigateway.update_rest_api(
+        restApiId=api_id,
+        patchOperations=[
+            {"op": "replace", "path": "/name", "value": "renamed"},
+            {"op": "replace", "path": "/description", "value": "now described"},
+            {"op": "add", "path": "/binaryMediaTypes/image~1png"},
+            {"op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER"},
+        ],
+    )
+    assert (updated["name"], updated["description"], updated["binaryMediaTypes"], updated["apiKeySource"]) == (
+        "renamed", "now described", ["image/png"], "AUTHORIZER",
+    )
+    assert apigateway.get_rest_api(restApiId=api_id)["name"] == "renamed"
+    assert refusal(apigateway.update_rest_api, restApiId=api_id, patchOperations=[{"op": "replace", "path": "/nope", "value": "x"}])[:2] == (
+        "BadRequestException",
+        400,
+    )
+    assert apigateway.get_rest_api(restApiId=api_id)["description"] == "now described", "a refused patch changes nothing"

@@ -1124,6 +1124,14 @@ pub struct TlsConfig {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateRestApiRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateStageRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -1729,6 +1737,20 @@ impl Input for PutRestApiRequest {
     }
 }
 
+impl Input for UpdateRestApiRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateStageRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1845,6 +1867,7 @@ pub mod ops {
     pub const PUT_METHOD: OperationId = OperationId(94);
     pub const PUT_METHOD_RESPONSE: OperationId = OperationId(95);
     pub const PUT_REST_API: OperationId = OperationId(96);
+    pub const UPDATE_REST_API: OperationId = OperationId(119);
     pub const UPDATE_STAGE: OperationId = OperationId(120);
 }
 
@@ -1903,6 +1926,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::PUT_METHOD => Some("apigateway:PUT"),
         ops::PUT_METHOD_RESPONSE => Some("apigateway:PUT"),
         ops::PUT_REST_API => Some("apigateway:PUT"),
+        ops::UPDATE_REST_API => Some("apigateway:PATCH"),
         ops::UPDATE_STAGE => Some("apigateway:PATCH"),
         _ => None,
     }
@@ -2431,6 +2455,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "PutRestApi")) }
     }
 
+    /// `UpdateRestApi`.
+    fn update_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateRestApi")) }
+    }
+
     /// `UpdateStage`.
     fn update_stage(
         &self,
@@ -2592,6 +2626,7 @@ where
                     serve(call, &guard, |input| api.put_method_response(ctx, input)).await
                 }
                 ops::PUT_REST_API => serve(call, &guard, |input| api.put_rest_api(ctx, input)).await,
+                ops::UPDATE_REST_API => serve(call, &guard, |input| api.update_rest_api(ctx, input)).await,
                 ops::UPDATE_STAGE => serve(call, &guard, |input| api.update_stage(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
@@ -3204,6 +3239,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateRestApi`.
+    pub async fn update_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        let call = Call::typed(ops::UPDATE_REST_API, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateStage`.
     pub async fn update_stage(
         &self,
@@ -3375,6 +3420,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.put_rest_api(ctx, Default::default()).await) {
         missing.push("PutRestApi");
+    }
+    if not_implemented(&api.update_rest_api(ctx, Default::default()).await) {
+        missing.push("UpdateRestApi");
     }
     if not_implemented(&api.update_stage(ctx, Default::default()).await) {
         missing.push("UpdateStage");

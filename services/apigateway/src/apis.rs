@@ -129,6 +129,21 @@ impl ApiGateway {
         Ok(self.load_api(ctx, &input.rest_api_id, Missing::Api).await?.api)
     }
 
+    pub(crate) async fn update_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        let operations = input.patch_operations.unwrap_or_default();
+        self.change_api(ctx, (&input.rest_api_id, Missing::Api), move |record| {
+            for operation in &operations {
+                crate::api_patch::apply(&mut record.api, operation)?;
+            }
+            Ok(record.api.clone())
+        })
+        .await
+    }
+
     pub(crate) async fn get_rest_apis(
         &self,
         ctx: &RequestContext,

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod api_keys;
+mod api_patch;
 mod apis;
 mod authorizers;
 mod deployments;
@@ -111,6 +112,14 @@ impl ApiGateway {
 
 /// The operations, served by the handlers of the modules.
 impl ApiGatewayApi for ApiGateway {
+    async fn update_rest_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRestApiRequest,
+    ) -> Result<RestApi, AwsError> {
+        ApiGateway::update_rest_api(self, ctx, input).await
+    }
+
     async fn put_gateway_response(
         &self,
         ctx: &RequestContext,
