@@ -90,8 +90,20 @@ impl RequestContext {
     /// The context of a call one service makes to another on its own (an
     /// event delivery): a fresh request id, no access key and no host.
     pub fn internal(service: &'static str, operation: &str, account_id: &str, region: &str) -> Self {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        Self::internal_with_id(service, operation, account_id, region, request_id)
+    }
+
+    /// [`internal`](Self::internal), for work that already has a request id.
+    pub fn internal_with_id(
+        service: &'static str,
+        operation: &str,
+        account_id: &str,
+        region: &str,
+        request_id: String,
+    ) -> Self {
         RequestContext {
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id,
             account_id: account_id.to_owned(),
             region: region.to_owned(),
             access_key_id: None,

@@ -65,8 +65,10 @@
 //!   durable when it returns, and concurrent writes share commits, so do one
 //!   `write` per request rather than batching across requests yourself.
 //!   Keep write closures short and never wait inside one (on I/O, a lock,
-//!   another write): every writer waits behind it. Do read-only work in
-//!   [`Store::read`], and slow work (blob bodies) before the write.
+//!   another write): every writer waits behind it. Read one key with
+//!   [`Store::get_json`] or a short lookup in [`Store::begin_read`] in
+//!   place (cheaper than a thread hand-off); give scans that may walk far
+//!   to [`Store::read`]. Do slow work (blob bodies) before the write.
 //! - Blobs: `blobs().write_from(body)` (or `create()` + `write` + `finish`),
 //!   then `txn.attach_blob(staged)` and store the [`BlobRef`] in your value,
 //!   in the same transaction; `txn.release_blob(&old)` when replacing or

@@ -206,14 +206,14 @@ impl Store {
         task.await.map_err(|e| E::from(StoreError::Task(e.to_string())))?
     }
 
-    /// The value under one key, decoded; `None` when there is none.
+    /// The value under one key, decoded; `None` when there is none. A point
+    /// read is done right here: handing it to a blocking thread and back
+    /// would cost more than the read (as it does for a hot invocation).
     pub async fn get_json<T>(&self, namespace: &crate::Namespace, key: &[u8]) -> Result<Option<T>>
     where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
-        let namespace = namespace.clone();
-        let key = key.to_vec();
-        self.read(move |txn| txn.open(&namespace)?.get_json(&key)).await
+        self.begin_read()?.open(namespace)?.get_json(key)
     }
 
     /// Stores one value, encoded, in a transaction of its own.

@@ -182,6 +182,7 @@ impl ApiGateway {
             })
             .await?;
         self.homes.forget(&input.rest_api_id);
+        self.forget_stages(ctx, &input.rest_api_id);
         self.deployments.forget(&format!(
             "{}/{}/{}/",
             ctx.account_id, ctx.region, input.rest_api_id

@@ -62,6 +62,8 @@ pub struct ApiGateway {
     /// Decoded deployments and API homes, read by every invocation.
     deployments: Arc<frozen::Frozen<records::DeploymentRecord>>,
     homes: Arc<frozen::Frozen<invoke::Home>>,
+    /// Decoded stages, forgotten when one is written.
+    stages: Arc<frozen::Frozen<nimbus_apigateway_api::Stage>>,
 }
 
 impl ApiGateway {
@@ -80,6 +82,7 @@ impl ApiGateway {
             logs: Arc::new(OnceLock::new()),
             deployments: Arc::default(),
             homes: Arc::default(),
+            stages: Arc::default(),
         }
     }
 
@@ -284,6 +287,7 @@ impl ApiGatewayApi for ApiGateway {
         self.grants.clear();
         self.deployments.forget("");
         self.homes.forget("");
+        self.stages.forget("");
         self.cache.flush("");
     }
 

@@ -2,6 +2,8 @@
 //! with stage variables and method settings (changed with patch
 //! operations, as UpdateStage takes them).
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use nimbus_apigateway_api::*;
 use nimbus_core::{AwsError, RequestContext};
@@ -37,11 +39,34 @@ fn check_stage_name(name: &str) -> Result<(), AwsError> {
 
 impl ApiGateway {
     pub(crate) async fn stage(&self, ctx: &RequestContext, api: &str, name: &str) -> Result<Stage, AwsError> {
+        Ok(self.kept_stage(ctx, api, name).await?.as_ref().clone())
+    }
+
+    /// Stage `name` of `api`, kept decoded between writes (every
+    /// invocation reads its stage).
+    pub(crate) async fn kept_stage(
+        &self,
+        ctx: &RequestContext,
+        api: &str,
+        name: &str,
+    ) -> Result<Arc<Stage>, AwsError> {
+        let key = kept_stage_key(ctx, api, name);
+        if let Some(stage) = self.stages.get(&key) {
+            return Ok(stage);
+        }
+        let generation = self.stages.generation();
         let found: Option<Stage> = self
             .store
             .get_json(&namespace_of(ctx)?, &stage_key(api, name))
             .await?;
-        found.ok_or_else(errors::stage_missing)
+        let found = Arc::new(found.ok_or_else(errors::stage_missing)?);
+        self.stages.keep_read(generation, key, Arc::clone(&found));
+        Ok(found)
+    }
+
+    /// Forgets the kept stages of `api` (after a write to any of them).
+    pub(crate) fn forget_stages(&self, ctx: &RequestContext, api: &str) {
+        self.stages.forget(&kept_stage_key(ctx, api, ""));
     }
 
     pub(crate) async fn stages_of(&self, ctx: &RequestContext, api: &str) -> Result<Vec<Stage>, AwsError> {
@@ -57,10 +82,12 @@ impl ApiGateway {
 
     async fn put_stage(&self, ctx: &RequestContext, api: &str, stage: &Stage) -> Result<(), AwsError> {
         let name = stage.stage_name.clone().unwrap_or_default();
-        self.store
+        let stored = self
+            .store
             .put_json(&namespace_of(ctx)?, &stage_key(api, &name), stage.clone())
-            .await
-            .map_err(AwsError::from)
+            .await;
+        self.forget_stages(ctx, api);
+        stored.map_err(AwsError::from)
     }
 
     /// Creates stage `name` on deployment `deployment`, or points it there.
@@ -178,13 +205,15 @@ impl ApiGateway {
     ) -> Result<(), AwsError> {
         self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
         self.stage(ctx, &input.rest_api_id, &input.stage_name).await?;
-        self.store
+        let deleted = self
+            .store
             .delete(
                 &namespace_of(ctx)?,
                 &stage_key(&input.rest_api_id, &input.stage_name),
             )
-            .await
-            .map_err(AwsError::from)
+            .await;
+        self.forget_stages(ctx, &input.rest_api_id);
+        deleted.map_err(AwsError::from)
     }
 
     pub(crate) async fn update_stage(
@@ -204,4 +233,10 @@ impl ApiGateway {
         self.put_stage(ctx, &input.rest_api_id, &stage).await?;
         Ok(stage)
     }
+}
+
+/// Where a stage is kept in memory: API ids are unique, the account and
+/// region make it certain.
+fn kept_stage_key(ctx: &RequestContext, api: &str, name: &str) -> String {
+    format!("{}/{}/{api}/{name}", ctx.account_id, ctx.region)
 }

@@ -27,14 +27,14 @@ pub struct Caching {
     pub bypass_allowed: bool,
 }
 
-/// The caching of `verb` on `resource_path` in `stage`, if it caches.
-pub fn caching(stage: &Stage, resource_path: &str, verb: &str) -> Option<Caching> {
+/// The caching of a method (its settings' key, and `verb`) in `stage`,
+/// if it caches.
+pub fn caching(stage: &Stage, setting_key: &str, verb: &str) -> Option<Caching> {
     if stage.cache_cluster_enabled != Some(true) {
         return None;
     }
     let settings = stage.method_settings.as_ref();
-    let own = format!("{}/{verb}", resource_path.replace('/', "~1"));
-    let setting: Option<&MethodSetting> = settings.and_then(|s| s.get(&own).or_else(|| s.get("*/*")));
+    let setting: Option<&MethodSetting> = settings.and_then(|s| s.get(setting_key).or_else(|| s.get("*/*")));
     let enabled = setting.and_then(|s| s.caching_enabled).unwrap_or(verb == "GET");
     if !enabled {
         return None;
@@ -116,13 +116,13 @@ mod tests {
     #[test]
     fn only_an_enabled_cluster_caches_and_get_methods_by_default() {
         let mut stage = Stage::default();
-        assert_eq!(caching(&stage, "/", "GET"), None);
+        assert_eq!(caching(&stage, "~1/GET", "GET"), None);
         stage.cache_cluster_enabled = Some(true);
         assert_eq!(
-            caching(&stage, "/", "GET").map(|c| c.ttl),
+            caching(&stage, "~1/GET", "GET").map(|c| c.ttl),
             Some(Duration::from_secs(300))
         );
-        assert_eq!(caching(&stage, "/", "POST"), None);
+        assert_eq!(caching(&stage, "~1/POST", "POST"), None);
         let mut settings = IndexMap::new();
         settings.insert(
             "~1/GET".to_owned(),
@@ -135,7 +135,7 @@ mod tests {
         );
         stage.method_settings = Some(settings);
         assert_eq!(
-            caching(&stage, "/", "GET"),
+            caching(&stage, "~1/GET", "GET"),
             Some(Caching {
                 ttl: Duration::from_secs(5),
                 bypass_allowed: true

@@ -46,12 +46,16 @@ fn mocked_status(invocation: &Invocation<'_>, integration: &Integration) -> Stri
 
 /// The integration response a backend status selects: the first whose
 /// selection pattern matches it whole, else the default (no pattern).
-pub fn select<'i>(responses: &'i [IntegrationResponse], status: &str) -> Option<&'i IntegrationResponse> {
-    let pattern_of = |r: &IntegrationResponse| r.selection_pattern.clone().filter(|p| !p.is_empty());
+pub fn select<'i, R>(responses: R, status: &str) -> Option<&'i IntegrationResponse>
+where
+    R: IntoIterator<Item = &'i IntegrationResponse> + Clone,
+{
+    let pattern_of = |r: &&'i IntegrationResponse| r.selection_pattern.as_deref().filter(|p| !p.is_empty());
     responses
-        .iter()
-        .find(|r| pattern_of(r).is_some_and(|p| whole_match(&p, status)))
-        .or_else(|| responses.iter().find(|r| pattern_of(r).is_none()))
+        .clone()
+        .into_iter()
+        .find(|r| pattern_of(r).is_some_and(|p| whole_match(p, status)))
+        .or_else(|| responses.into_iter().find(|r| pattern_of(r).is_none()))
 }
 
 /// Whether the selection pattern (a regular expression) matches all of
@@ -126,13 +130,8 @@ pub fn respond(
     status: &str,
     backend: &ApiResponse,
 ) -> ApiResponse {
-    let responses: Vec<IntegrationResponse> = integration
-        .integration_responses
-        .clone()
-        .unwrap_or_default()
-        .into_values()
-        .collect();
-    match select(&responses, status) {
+    let responses = integration.integration_responses.iter().flat_map(|r| r.values());
+    match select(responses, status) {
         Some(response) => render(response, invocation, backend),
         None => message(500, "Internal server error", "InternalServerErrorException"),
     }

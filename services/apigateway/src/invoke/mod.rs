@@ -198,11 +198,17 @@ impl ApiGateway {
         let Some(home) = self.home_of(&request.api_id).await else {
             return forbidden();
         };
-        let ctx = RequestContext::internal("apigateway", "Invoke", &home.account, &home.region);
+        let ctx = RequestContext::internal_with_id(
+            "apigateway",
+            "Invoke",
+            &home.account,
+            &home.region,
+            ids.0.clone(),
+        );
         if home.http {
             return self.serve_http_api(&ctx, request, &home, ids).await;
         }
-        let Ok(stage) = self.stage(&ctx, &request.api_id, &request.stage).await else {
+        let Ok(stage) = self.kept_stage(&ctx, &request.api_id, &request.stage).await else {
             return forbidden();
         };
         let deployment_id = stage.deployment_id.clone().unwrap_or_default();
@@ -249,14 +255,15 @@ impl ApiGateway {
         let verb = route.method.http_method.clone().unwrap_or_default();
         let path = route.resource.path.clone().unwrap_or_default();
         let bucket = format!("{}/{}/{path}/{verb}", request.api_id, request.stage);
-        let limits = throttle::limits(stage, &path, &verb);
+        let setting_key = throttle::setting_key(&path, &verb);
+        let limits = throttle::limits(stage, &setting_key);
         if !self.throttles.admit(&bucket, limits, self.clock.now()) {
             return message(429, "Too Many Requests", "TooManyRequestsException");
         }
-        let Some(integration) = route.method.method_integration.clone() else {
+        let Some(integration) = route.method.method_integration.as_ref() else {
             return message(500, "Internal server error", "InternalServerErrorException");
         };
-        let caching = cache::caching(stage, &path, &verb);
+        let caching = cache::caching(stage, &setting_key, &verb);
         let mut invocation = Invocation {
             request,
             home,
@@ -271,7 +278,7 @@ impl ApiGateway {
         if let Err(refused) = self.admit(ctx, &mut invocation, &deployment.authorizers).await {
             return refused;
         }
-        self.answer(&invocation, &integration, caching).await
+        self.answer(&invocation, integration, caching).await
     }
 
     /// The method's gates: its Lambda authorizer (whose grant the invocation

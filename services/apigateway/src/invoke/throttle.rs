@@ -25,9 +25,12 @@ impl Throttles {
         let Ok(mut buckets) = self.0.lock() else {
             return true;
         };
-        let bucket = buckets
-            .entry(key.to_owned())
-            .or_insert_with(|| TokenBucket::new(rate, burst, now));
+        if !buckets.contains_key(key) {
+            buckets.insert(key.to_owned(), TokenBucket::new(rate, burst, now));
+        }
+        let Some(bucket) = buckets.get_mut(key) else {
+            return true;
+        };
         if !bucket.has_limits(rate, burst) {
             *bucket = TokenBucket::new(rate, burst, now);
         }
@@ -42,11 +45,23 @@ impl Throttles {
     }
 }
 
-/// The rate and burst limits of `verb` on `resource_path` in `stage`.
-pub fn limits(stage: &Stage, resource_path: &str, verb: &str) -> (f64, f64) {
+/// The key of a method's own settings in a stage's method settings
+/// (`~1pets~1{id}/GET`).
+pub fn setting_key(resource_path: &str, verb: &str) -> String {
+    let mut key = String::with_capacity(resource_path.len() * 2 + verb.len() + 1);
+    for part in resource_path.split('/').skip(1) {
+        key.push_str("~1");
+        key.push_str(part);
+    }
+    key.push('/');
+    key.push_str(verb);
+    key
+}
+
+/// The rate and burst limits of a method (its [`setting_key`]) in `stage`.
+pub fn limits(stage: &Stage, setting_key: &str) -> (f64, f64) {
     let settings = stage.method_settings.as_ref();
-    let own = format!("{}/{verb}", resource_path.replace('/', "~1"));
-    let setting = settings.and_then(|s| s.get(&own).or_else(|| s.get("*/*")));
+    let setting = settings.and_then(|s| s.get(setting_key).or_else(|| s.get("*/*")));
     match setting {
         Some(setting) => (
             setting.throttling_rate_limit.unwrap_or(ACCOUNT_RATE),
@@ -82,9 +97,11 @@ mod tests {
             method_settings: Some(settings),
             ..Default::default()
         };
-        assert_eq!(limits(&stage, "/pets/{id}", "GET"), (1.0, 2.0));
-        assert_eq!(limits(&stage, "/pets/{id}", "PUT"), (100.0, 50.0));
-        assert_eq!(limits(&Stage::default(), "/", "GET"), (10_000.0, 5_000.0));
+        assert_eq!(setting_key("/pets/{id}", "GET"), "~1pets~1{id}/GET");
+        assert_eq!(setting_key("/", "GET"), "~1/GET");
+        assert_eq!(limits(&stage, &setting_key("/pets/{id}", "GET")), (1.0, 2.0));
+        assert_eq!(limits(&stage, &setting_key("/pets/{id}", "PUT")), (100.0, 50.0));
+        assert_eq!(limits(&Stage::default(), "~1/GET"), (10_000.0, 5_000.0));
     }
 
     #[test]
