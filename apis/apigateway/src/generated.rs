@@ -26,6 +26,18 @@ pub struct AccessLogSettings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    #[serde(rename = "cloudwatchRoleArn", skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_role_arn: Option<String>,
+    #[serde(rename = "throttleSettings", skip_serializing_if = "Option::is_none")]
+    pub throttle_settings: Option<ThrottleSettings>,
+    #[serde(rename = "features", skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    #[serde(rename = "apiKeyVersion", skip_serializing_if = "Option::is_none")]
+    pub api_key_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -189,6 +201,32 @@ pub struct CreateDeploymentRequest {
     pub canary_settings: Option<DeploymentCanarySettings>,
     #[serde(rename = "tracingEnabled", skip_serializing_if = "Option::is_none")]
     pub tracing_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateModelRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "name")]
+    pub name: String,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "schema", skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRequestValidatorRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "validateRequestBody", skip_serializing_if = "Option::is_none")]
+    pub validate_request_body: Option<bool>,
+    #[serde(rename = "validateRequestParameters", skip_serializing_if = "Option::is_none")]
+    pub validate_request_parameters: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -358,6 +396,22 @@ pub struct DeleteMethodResponseRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteModelRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "modelName")]
+    pub model_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRequestValidatorRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "requestValidatorId")]
+    pub request_validator_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteResourceRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -472,6 +526,9 @@ pub struct GatewayResponses {
     #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<GatewayResponse>>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetAccountRequest {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApiKeyRequest {
@@ -610,6 +667,52 @@ pub struct GetMethodResponseRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetModelRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "modelName")]
+    pub model_name: String,
+    #[serde(rename = "flatten", skip_serializing_if = "Option::is_none")]
+    pub flatten: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetModelTemplateRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "modelName")]
+    pub model_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetModelsRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRequestValidatorRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "requestValidatorId")]
+    pub request_validator_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRequestValidatorsRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetResourceRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -659,6 +762,16 @@ pub struct GetStagesRequest {
     pub rest_api_id: String,
     #[serde(rename = "deploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetTagsRequest {
+    #[serde(rename = "resourceArn")]
+    pub resource_arn: String,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -834,6 +947,28 @@ pub struct MethodSnapshot {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "schema", skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Models {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Model>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatchOperation {
     #[serde(rename = "op", skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
@@ -988,6 +1123,26 @@ pub struct QuotaSettings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestValidator {
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "validateRequestBody", skip_serializing_if = "Option::is_none")]
+    pub validate_request_body: Option<bool>,
+    #[serde(rename = "validateRequestParameters", skip_serializing_if = "Option::is_none")]
+    pub validate_request_parameters: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestValidators {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<RequestValidator>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceShape {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1110,6 +1265,26 @@ pub struct Stages {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(rename = "resourceArn")]
+    pub resource_arn: String,
+    #[serde(rename = "tags")]
+    pub tags: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tags {
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThrottleSettings {
     #[serde(rename = "burstLimit", skip_serializing_if = "Option::is_none")]
     pub burst_limit: Option<i32>,
@@ -1121,6 +1296,140 @@ pub struct ThrottleSettings {
 pub struct TlsConfig {
     #[serde(rename = "insecureSkipVerification", skip_serializing_if = "Option::is_none")]
     pub insecure_skip_verification: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(rename = "resourceArn")]
+    pub resource_arn: String,
+    #[serde(rename = "tagKeys")]
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAccountRequest {
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateApiKeyRequest {
+    #[serde(rename = "apiKey")]
+    pub api_key: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAuthorizerRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "authorizerId")]
+    pub authorizer_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDeploymentRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "deploymentId")]
+    pub deployment_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateGatewayResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "responseType")]
+    pub response_type: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateIntegrationRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "httpMethod")]
+    pub http_method: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateIntegrationResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "httpMethod")]
+    pub http_method: String,
+    #[serde(rename = "statusCode")]
+    pub status_code: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateMethodRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "httpMethod")]
+    pub http_method: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateMethodResponseRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "httpMethod")]
+    pub http_method: String,
+    #[serde(rename = "statusCode")]
+    pub status_code: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateModelRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "modelName")]
+    pub model_name: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateRequestValidatorRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "requestValidatorId")]
+    pub request_validator_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateResourceRequest {
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "resourceId")]
+    pub resource_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1137,6 +1446,14 @@ pub struct UpdateStageRequest {
     pub rest_api_id: String,
     #[serde(rename = "stageName")]
     pub stage_name: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateUsagePlanRequest {
+    #[serde(rename = "usagePlanId")]
+    pub usage_plan_id: String,
     #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
     pub patch_operations: Option<Vec<PatchOperation>>,
 }
@@ -1206,6 +1523,34 @@ impl Input for CreateAuthorizerRequest {
 }
 
 impl Input for CreateDeploymentRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for CreateModelRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for CreateRequestValidatorRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
             kind: "restapi",
@@ -1353,6 +1698,34 @@ impl Input for DeleteMethodResponseRequest {
     }
 }
 
+impl Input for DeleteModelRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for DeleteRequestValidatorRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for DeleteResourceRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1412,6 +1785,8 @@ impl Input for FlushStageCacheRequest {
         .collect()
     }
 }
+
+impl Input for GetAccountRequest {}
 
 impl Input for GetApiKeyRequest {}
 
@@ -1571,6 +1946,76 @@ impl Input for GetMethodResponseRequest {
     }
 }
 
+impl Input for GetModelRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetModelTemplateRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetModelsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetRequestValidatorRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for GetRequestValidatorsRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for GetResourceRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1642,6 +2087,8 @@ impl Input for GetStagesRequest {
         .collect()
     }
 }
+
+impl Input for GetTagsRequest {}
 
 impl Input for GetUsagePlanKeyRequest {}
 
@@ -1737,6 +2184,154 @@ impl Input for PutRestApiRequest {
     }
 }
 
+impl Input for TagResourceRequest {}
+
+impl Input for UntagResourceRequest {}
+
+impl Input for UpdateAccountRequest {}
+
+impl Input for UpdateApiKeyRequest {}
+
+impl Input for UpdateAuthorizerRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateDeploymentRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateGatewayResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateIntegrationRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateIntegrationResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateMethodRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateMethodResponseRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateModelRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateRequestValidatorRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl Input for UpdateResourceRequest {
+    fn resources(&self) -> Vec<ResourceRef<'_>> {
+        [Some(ResourceRef {
+            kind: "restapi",
+            value: &self.rest_api_id,
+            qualifier: None,
+            detail: None,
+        })]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 impl Input for UpdateRestApiRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1765,6 +2360,10 @@ impl Input for UpdateStageRequest {
     }
 }
 
+impl Input for UpdateUsagePlanRequest {}
+
+impl Output for Account {}
+
 impl Output for ApiKey {}
 
 impl Output for ApiKeys {}
@@ -1791,6 +2390,14 @@ impl Output for Method {}
 
 impl Output for MethodResponse {}
 
+impl Output for Model {}
+
+impl Output for Models {}
+
+impl Output for RequestValidator {}
+
+impl Output for RequestValidators {}
+
 impl Output for ResourceShape {}
 
 impl Output for Resources {}
@@ -1802,6 +2409,10 @@ impl Output for RestApis {}
 impl Output for Stage {}
 
 impl Output for Stages {}
+
+impl Output for Tags {}
+
+impl Output for Template {}
 
 impl Output for UsagePlan {}
 
@@ -1818,6 +2429,8 @@ pub mod ops {
     pub const CREATE_API_KEY: OperationId = OperationId(0);
     pub const CREATE_AUTHORIZER: OperationId = OperationId(1);
     pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
+    pub const CREATE_MODEL: OperationId = OperationId(8);
+    pub const CREATE_REQUEST_VALIDATOR: OperationId = OperationId(9);
     pub const CREATE_RESOURCE: OperationId = OperationId(10);
     pub const CREATE_REST_API: OperationId = OperationId(11);
     pub const CREATE_STAGE: OperationId = OperationId(12);
@@ -1831,12 +2444,15 @@ pub mod ops {
     pub const DELETE_INTEGRATION_RESPONSE: OperationId = OperationId(27);
     pub const DELETE_METHOD: OperationId = OperationId(28);
     pub const DELETE_METHOD_RESPONSE: OperationId = OperationId(29);
+    pub const DELETE_MODEL: OperationId = OperationId(30);
+    pub const DELETE_REQUEST_VALIDATOR: OperationId = OperationId(31);
     pub const DELETE_RESOURCE: OperationId = OperationId(32);
     pub const DELETE_REST_API: OperationId = OperationId(33);
     pub const DELETE_STAGE: OperationId = OperationId(34);
     pub const DELETE_USAGE_PLAN: OperationId = OperationId(35);
     pub const DELETE_USAGE_PLAN_KEY: OperationId = OperationId(36);
     pub const FLUSH_STAGE_CACHE: OperationId = OperationId(39);
+    pub const GET_ACCOUNT: OperationId = OperationId(41);
     pub const GET_API_KEY: OperationId = OperationId(42);
     pub const GET_API_KEYS: OperationId = OperationId(43);
     pub const GET_AUTHORIZER: OperationId = OperationId(44);
@@ -1850,12 +2466,18 @@ pub mod ops {
     pub const GET_INTEGRATION_RESPONSE: OperationId = OperationId(63);
     pub const GET_METHOD: OperationId = OperationId(64);
     pub const GET_METHOD_RESPONSE: OperationId = OperationId(65);
+    pub const GET_MODEL: OperationId = OperationId(66);
+    pub const GET_MODEL_TEMPLATE: OperationId = OperationId(67);
+    pub const GET_MODELS: OperationId = OperationId(68);
+    pub const GET_REQUEST_VALIDATOR: OperationId = OperationId(69);
+    pub const GET_REQUEST_VALIDATORS: OperationId = OperationId(70);
     pub const GET_RESOURCE: OperationId = OperationId(71);
     pub const GET_RESOURCES: OperationId = OperationId(72);
     pub const GET_REST_API: OperationId = OperationId(73);
     pub const GET_REST_APIS: OperationId = OperationId(74);
     pub const GET_STAGE: OperationId = OperationId(78);
     pub const GET_STAGES: OperationId = OperationId(79);
+    pub const GET_TAGS: OperationId = OperationId(80);
     pub const GET_USAGE_PLAN: OperationId = OperationId(82);
     pub const GET_USAGE_PLAN_KEY: OperationId = OperationId(83);
     pub const GET_USAGE_PLAN_KEYS: OperationId = OperationId(84);
@@ -1867,8 +2489,23 @@ pub mod ops {
     pub const PUT_METHOD: OperationId = OperationId(94);
     pub const PUT_METHOD_RESPONSE: OperationId = OperationId(95);
     pub const PUT_REST_API: OperationId = OperationId(96);
+    pub const TAG_RESOURCE: OperationId = OperationId(98);
+    pub const UNTAG_RESOURCE: OperationId = OperationId(101);
+    pub const UPDATE_ACCOUNT: OperationId = OperationId(102);
+    pub const UPDATE_API_KEY: OperationId = OperationId(103);
+    pub const UPDATE_AUTHORIZER: OperationId = OperationId(104);
+    pub const UPDATE_DEPLOYMENT: OperationId = OperationId(107);
+    pub const UPDATE_GATEWAY_RESPONSE: OperationId = OperationId(111);
+    pub const UPDATE_INTEGRATION: OperationId = OperationId(112);
+    pub const UPDATE_INTEGRATION_RESPONSE: OperationId = OperationId(113);
+    pub const UPDATE_METHOD: OperationId = OperationId(114);
+    pub const UPDATE_METHOD_RESPONSE: OperationId = OperationId(115);
+    pub const UPDATE_MODEL: OperationId = OperationId(116);
+    pub const UPDATE_REQUEST_VALIDATOR: OperationId = OperationId(117);
+    pub const UPDATE_RESOURCE: OperationId = OperationId(118);
     pub const UPDATE_REST_API: OperationId = OperationId(119);
     pub const UPDATE_STAGE: OperationId = OperationId(120);
+    pub const UPDATE_USAGE_PLAN: OperationId = OperationId(122);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
@@ -1877,6 +2514,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_API_KEY => Some("apigateway:POST"),
         ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
         ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
+        ops::CREATE_MODEL => Some("apigateway:POST"),
+        ops::CREATE_REQUEST_VALIDATOR => Some("apigateway:POST"),
         ops::CREATE_RESOURCE => Some("apigateway:POST"),
         ops::CREATE_REST_API => Some("apigateway:POST"),
         ops::CREATE_STAGE => Some("apigateway:POST"),
@@ -1890,12 +2529,15 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_INTEGRATION_RESPONSE => Some("apigateway:DELETE"),
         ops::DELETE_METHOD => Some("apigateway:DELETE"),
         ops::DELETE_METHOD_RESPONSE => Some("apigateway:DELETE"),
+        ops::DELETE_MODEL => Some("apigateway:DELETE"),
+        ops::DELETE_REQUEST_VALIDATOR => Some("apigateway:DELETE"),
         ops::DELETE_RESOURCE => Some("apigateway:DELETE"),
         ops::DELETE_REST_API => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
         ops::DELETE_USAGE_PLAN => Some("apigateway:DELETE"),
         ops::DELETE_USAGE_PLAN_KEY => Some("apigateway:DELETE"),
         ops::FLUSH_STAGE_CACHE => Some("apigateway:DELETE"),
+        ops::GET_ACCOUNT => Some("apigateway:GET"),
         ops::GET_API_KEY => Some("apigateway:GET"),
         ops::GET_API_KEYS => Some("apigateway:GET"),
         ops::GET_AUTHORIZER => Some("apigateway:GET"),
@@ -1909,12 +2551,18 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_INTEGRATION_RESPONSE => Some("apigateway:GET"),
         ops::GET_METHOD => Some("apigateway:GET"),
         ops::GET_METHOD_RESPONSE => Some("apigateway:GET"),
+        ops::GET_MODEL => Some("apigateway:GET"),
+        ops::GET_MODEL_TEMPLATE => Some("apigateway:GET"),
+        ops::GET_MODELS => Some("apigateway:GET"),
+        ops::GET_REQUEST_VALIDATOR => Some("apigateway:GET"),
+        ops::GET_REQUEST_VALIDATORS => Some("apigateway:GET"),
         ops::GET_RESOURCE => Some("apigateway:GET"),
         ops::GET_RESOURCES => Some("apigateway:GET"),
         ops::GET_REST_API => Some("apigateway:GET"),
         ops::GET_REST_APIS => Some("apigateway:GET"),
         ops::GET_STAGE => Some("apigateway:GET"),
         ops::GET_STAGES => Some("apigateway:GET"),
+        ops::GET_TAGS => Some("apigateway:GET"),
         ops::GET_USAGE_PLAN => Some("apigateway:GET"),
         ops::GET_USAGE_PLAN_KEY => Some("apigateway:GET"),
         ops::GET_USAGE_PLAN_KEYS => Some("apigateway:GET"),
@@ -1926,8 +2574,23 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::PUT_METHOD => Some("apigateway:PUT"),
         ops::PUT_METHOD_RESPONSE => Some("apigateway:PUT"),
         ops::PUT_REST_API => Some("apigateway:PUT"),
+        ops::TAG_RESOURCE => Some("apigateway:PUT"),
+        ops::UNTAG_RESOURCE => Some("apigateway:DELETE"),
+        ops::UPDATE_ACCOUNT => Some("apigateway:PATCH"),
+        ops::UPDATE_API_KEY => Some("apigateway:PATCH"),
+        ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
+        ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
+        ops::UPDATE_GATEWAY_RESPONSE => Some("apigateway:PATCH"),
+        ops::UPDATE_INTEGRATION => Some("apigateway:PATCH"),
+        ops::UPDATE_INTEGRATION_RESPONSE => Some("apigateway:PATCH"),
+        ops::UPDATE_METHOD => Some("apigateway:PATCH"),
+        ops::UPDATE_METHOD_RESPONSE => Some("apigateway:PATCH"),
+        ops::UPDATE_MODEL => Some("apigateway:PATCH"),
+        ops::UPDATE_REQUEST_VALIDATOR => Some("apigateway:PATCH"),
+        ops::UPDATE_RESOURCE => Some("apigateway:PATCH"),
         ops::UPDATE_REST_API => Some("apigateway:PATCH"),
         ops::UPDATE_STAGE => Some("apigateway:PATCH"),
+        ops::UPDATE_USAGE_PLAN => Some("apigateway:PATCH"),
         _ => None,
     }
 }
@@ -1963,6 +2626,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Deployment, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateDeployment")) }
+    }
+
+    /// `CreateModel`.
+    fn create_model(
+        &self,
+        ctx: &RequestContext,
+        input: CreateModelRequest,
+    ) -> impl Future<Output = Result<Model, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateModel")) }
+    }
+
+    /// `CreateRequestValidator`.
+    fn create_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRequestValidatorRequest,
+    ) -> impl Future<Output = Result<RequestValidator, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateRequestValidator")) }
     }
 
     /// `CreateResource`.
@@ -2095,6 +2778,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteMethodResponse")) }
     }
 
+    /// `DeleteModel`.
+    fn delete_model(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteModelRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteModel")) }
+    }
+
+    /// `DeleteRequestValidator`.
+    fn delete_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRequestValidatorRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteRequestValidator")) }
+    }
+
     /// `DeleteResource`.
     fn delete_resource(
         &self,
@@ -2153,6 +2856,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "FlushStageCache")) }
+    }
+
+    /// `GetAccount`.
+    fn get_account(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountRequest,
+    ) -> impl Future<Output = Result<Account, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetAccount")) }
     }
 
     /// `GetApiKey`.
@@ -2285,6 +2998,56 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetMethodResponse")) }
     }
 
+    /// `GetModel`.
+    fn get_model(
+        &self,
+        ctx: &RequestContext,
+        input: GetModelRequest,
+    ) -> impl Future<Output = Result<Model, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetModel")) }
+    }
+
+    /// `GetModelTemplate`.
+    fn get_model_template(
+        &self,
+        ctx: &RequestContext,
+        input: GetModelTemplateRequest,
+    ) -> impl Future<Output = Result<Template, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetModelTemplate")) }
+    }
+
+    /// `GetModels`.
+    fn get_models(
+        &self,
+        ctx: &RequestContext,
+        input: GetModelsRequest,
+    ) -> impl Future<Output = Result<Models, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetModels")) }
+    }
+
+    /// `GetRequestValidator`.
+    fn get_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: GetRequestValidatorRequest,
+    ) -> impl Future<Output = Result<RequestValidator, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetRequestValidator")) }
+    }
+
+    /// `GetRequestValidators`.
+    fn get_request_validators(
+        &self,
+        ctx: &RequestContext,
+        input: GetRequestValidatorsRequest,
+    ) -> impl Future<Output = Result<RequestValidators, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetRequestValidators")) }
+    }
+
     /// `GetResource`.
     fn get_resource(
         &self,
@@ -2343,6 +3106,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Stages, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetStages")) }
+    }
+
+    /// `GetTags`.
+    fn get_tags(
+        &self,
+        ctx: &RequestContext,
+        input: GetTagsRequest,
+    ) -> impl Future<Output = Result<Tags, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetTags")) }
     }
 
     /// `GetUsagePlan`.
@@ -2455,6 +3228,146 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "PutRestApi")) }
     }
 
+    /// `TagResource`.
+    fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "TagResource")) }
+    }
+
+    /// `UntagResource`.
+    fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UntagResource")) }
+    }
+
+    /// `UpdateAccount`.
+    fn update_account(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountRequest,
+    ) -> impl Future<Output = Result<Account, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateAccount")) }
+    }
+
+    /// `UpdateApiKey`.
+    fn update_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiKeyRequest,
+    ) -> impl Future<Output = Result<ApiKey, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateApiKey")) }
+    }
+
+    /// `UpdateAuthorizer`.
+    fn update_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAuthorizerRequest,
+    ) -> impl Future<Output = Result<Authorizer, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateAuthorizer")) }
+    }
+
+    /// `UpdateDeployment`.
+    fn update_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDeploymentRequest,
+    ) -> impl Future<Output = Result<Deployment, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateDeployment")) }
+    }
+
+    /// `UpdateGatewayResponse`.
+    fn update_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateGatewayResponseRequest,
+    ) -> impl Future<Output = Result<GatewayResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateGatewayResponse")) }
+    }
+
+    /// `UpdateIntegration`.
+    fn update_integration(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationRequest,
+    ) -> impl Future<Output = Result<Integration, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateIntegration")) }
+    }
+
+    /// `UpdateIntegrationResponse`.
+    fn update_integration_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationResponseRequest,
+    ) -> impl Future<Output = Result<IntegrationResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateIntegrationResponse")) }
+    }
+
+    /// `UpdateMethod`.
+    fn update_method(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateMethodRequest,
+    ) -> impl Future<Output = Result<Method, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateMethod")) }
+    }
+
+    /// `UpdateMethodResponse`.
+    fn update_method_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateMethodResponseRequest,
+    ) -> impl Future<Output = Result<MethodResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateMethodResponse")) }
+    }
+
+    /// `UpdateModel`.
+    fn update_model(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateModelRequest,
+    ) -> impl Future<Output = Result<Model, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateModel")) }
+    }
+
+    /// `UpdateRequestValidator`.
+    fn update_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRequestValidatorRequest,
+    ) -> impl Future<Output = Result<RequestValidator, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateRequestValidator")) }
+    }
+
+    /// `UpdateResource`.
+    fn update_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateResourceRequest,
+    ) -> impl Future<Output = Result<ResourceShape, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateResource")) }
+    }
+
     /// `UpdateRestApi`.
     fn update_rest_api(
         &self,
@@ -2473,6 +3386,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Stage, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateStage")) }
+    }
+
+    /// `UpdateUsagePlan`.
+    fn update_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateUsagePlanRequest,
+    ) -> impl Future<Output = Result<UsagePlan, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateUsagePlan")) }
     }
 
     /// The resource an input names (a `kind` of operations.txt with the
@@ -2537,6 +3460,10 @@ where
                 ops::CREATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.create_deployment(ctx, input)).await
                 }
+                ops::CREATE_MODEL => serve(call, &guard, |input| api.create_model(ctx, input)).await,
+                ops::CREATE_REQUEST_VALIDATOR => {
+                    serve(call, &guard, |input| api.create_request_validator(ctx, input)).await
+                }
                 ops::CREATE_RESOURCE => serve(call, &guard, |input| api.create_resource(ctx, input)).await,
                 ops::CREATE_REST_API => serve(call, &guard, |input| api.create_rest_api(ctx, input)).await,
                 ops::CREATE_STAGE => serve(call, &guard, |input| api.create_stage(ctx, input)).await,
@@ -2566,6 +3493,10 @@ where
                 ops::DELETE_METHOD_RESPONSE => {
                     serve(call, &guard, |input| api.delete_method_response(ctx, input)).await
                 }
+                ops::DELETE_MODEL => serve(call, &guard, |input| api.delete_model(ctx, input)).await,
+                ops::DELETE_REQUEST_VALIDATOR => {
+                    serve(call, &guard, |input| api.delete_request_validator(ctx, input)).await
+                }
                 ops::DELETE_RESOURCE => serve(call, &guard, |input| api.delete_resource(ctx, input)).await,
                 ops::DELETE_REST_API => serve(call, &guard, |input| api.delete_rest_api(ctx, input)).await,
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
@@ -2578,6 +3509,7 @@ where
                 ops::FLUSH_STAGE_CACHE => {
                     serve(call, &guard, |input| api.flush_stage_cache(ctx, input)).await
                 }
+                ops::GET_ACCOUNT => serve(call, &guard, |input| api.get_account(ctx, input)).await,
                 ops::GET_API_KEY => serve(call, &guard, |input| api.get_api_key(ctx, input)).await,
                 ops::GET_API_KEYS => serve(call, &guard, |input| api.get_api_keys(ctx, input)).await,
                 ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
@@ -2599,12 +3531,24 @@ where
                 ops::GET_METHOD_RESPONSE => {
                     serve(call, &guard, |input| api.get_method_response(ctx, input)).await
                 }
+                ops::GET_MODEL => serve(call, &guard, |input| api.get_model(ctx, input)).await,
+                ops::GET_MODEL_TEMPLATE => {
+                    serve(call, &guard, |input| api.get_model_template(ctx, input)).await
+                }
+                ops::GET_MODELS => serve(call, &guard, |input| api.get_models(ctx, input)).await,
+                ops::GET_REQUEST_VALIDATOR => {
+                    serve(call, &guard, |input| api.get_request_validator(ctx, input)).await
+                }
+                ops::GET_REQUEST_VALIDATORS => {
+                    serve(call, &guard, |input| api.get_request_validators(ctx, input)).await
+                }
                 ops::GET_RESOURCE => serve(call, &guard, |input| api.get_resource(ctx, input)).await,
                 ops::GET_RESOURCES => serve(call, &guard, |input| api.get_resources(ctx, input)).await,
                 ops::GET_REST_API => serve(call, &guard, |input| api.get_rest_api(ctx, input)).await,
                 ops::GET_REST_APIS => serve(call, &guard, |input| api.get_rest_apis(ctx, input)).await,
                 ops::GET_STAGE => serve(call, &guard, |input| api.get_stage(ctx, input)).await,
                 ops::GET_STAGES => serve(call, &guard, |input| api.get_stages(ctx, input)).await,
+                ops::GET_TAGS => serve(call, &guard, |input| api.get_tags(ctx, input)).await,
                 ops::GET_USAGE_PLAN => serve(call, &guard, |input| api.get_usage_plan(ctx, input)).await,
                 ops::GET_USAGE_PLAN_KEY => {
                     serve(call, &guard, |input| api.get_usage_plan_key(ctx, input)).await
@@ -2626,8 +3570,39 @@ where
                     serve(call, &guard, |input| api.put_method_response(ctx, input)).await
                 }
                 ops::PUT_REST_API => serve(call, &guard, |input| api.put_rest_api(ctx, input)).await,
+                ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
+                ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
+                ops::UPDATE_ACCOUNT => serve(call, &guard, |input| api.update_account(ctx, input)).await,
+                ops::UPDATE_API_KEY => serve(call, &guard, |input| api.update_api_key(ctx, input)).await,
+                ops::UPDATE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
+                }
+                ops::UPDATE_DEPLOYMENT => {
+                    serve(call, &guard, |input| api.update_deployment(ctx, input)).await
+                }
+                ops::UPDATE_GATEWAY_RESPONSE => {
+                    serve(call, &guard, |input| api.update_gateway_response(ctx, input)).await
+                }
+                ops::UPDATE_INTEGRATION => {
+                    serve(call, &guard, |input| api.update_integration(ctx, input)).await
+                }
+                ops::UPDATE_INTEGRATION_RESPONSE => {
+                    serve(call, &guard, |input| api.update_integration_response(ctx, input)).await
+                }
+                ops::UPDATE_METHOD => serve(call, &guard, |input| api.update_method(ctx, input)).await,
+                ops::UPDATE_METHOD_RESPONSE => {
+                    serve(call, &guard, |input| api.update_method_response(ctx, input)).await
+                }
+                ops::UPDATE_MODEL => serve(call, &guard, |input| api.update_model(ctx, input)).await,
+                ops::UPDATE_REQUEST_VALIDATOR => {
+                    serve(call, &guard, |input| api.update_request_validator(ctx, input)).await
+                }
+                ops::UPDATE_RESOURCE => serve(call, &guard, |input| api.update_resource(ctx, input)).await,
                 ops::UPDATE_REST_API => serve(call, &guard, |input| api.update_rest_api(ctx, input)).await,
                 ops::UPDATE_STAGE => serve(call, &guard, |input| api.update_stage(ctx, input)).await,
+                ops::UPDATE_USAGE_PLAN => {
+                    serve(call, &guard, |input| api.update_usage_plan(ctx, input)).await
+                }
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -2750,6 +3725,26 @@ impl ApiGatewayClient {
         input: CreateDeploymentRequest,
     ) -> Result<Deployment, AwsError> {
         let call = Call::typed(ops::CREATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateModel`.
+    pub async fn create_model(
+        &self,
+        ctx: &RequestContext,
+        input: CreateModelRequest,
+    ) -> Result<Model, AwsError> {
+        let call = Call::typed(ops::CREATE_MODEL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateRequestValidator`.
+    pub async fn create_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRequestValidatorRequest,
+    ) -> Result<RequestValidator, AwsError> {
+        let call = Call::typed(ops::CREATE_REQUEST_VALIDATOR, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2883,6 +3878,26 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteModel`.
+    pub async fn delete_model(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteModelRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_MODEL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteRequestValidator`.
+    pub async fn delete_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRequestValidatorRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_REQUEST_VALIDATOR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteResource`.
     pub async fn delete_resource(
         &self,
@@ -2940,6 +3955,16 @@ impl ApiGatewayClient {
         input: FlushStageCacheRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::FLUSH_STAGE_CACHE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetAccount`.
+    pub async fn get_account(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountRequest,
+    ) -> Result<Account, AwsError> {
+        let call = Call::typed(ops::GET_ACCOUNT, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3073,6 +4098,52 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetModel`.
+    pub async fn get_model(&self, ctx: &RequestContext, input: GetModelRequest) -> Result<Model, AwsError> {
+        let call = Call::typed(ops::GET_MODEL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetModelTemplate`.
+    pub async fn get_model_template(
+        &self,
+        ctx: &RequestContext,
+        input: GetModelTemplateRequest,
+    ) -> Result<Template, AwsError> {
+        let call = Call::typed(ops::GET_MODEL_TEMPLATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetModels`.
+    pub async fn get_models(
+        &self,
+        ctx: &RequestContext,
+        input: GetModelsRequest,
+    ) -> Result<Models, AwsError> {
+        let call = Call::typed(ops::GET_MODELS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetRequestValidator`.
+    pub async fn get_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: GetRequestValidatorRequest,
+    ) -> Result<RequestValidator, AwsError> {
+        let call = Call::typed(ops::GET_REQUEST_VALIDATOR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetRequestValidators`.
+    pub async fn get_request_validators(
+        &self,
+        ctx: &RequestContext,
+        input: GetRequestValidatorsRequest,
+    ) -> Result<RequestValidators, AwsError> {
+        let call = Call::typed(ops::GET_REQUEST_VALIDATORS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetResource`.
     pub async fn get_resource(
         &self,
@@ -3126,6 +4197,12 @@ impl ApiGatewayClient {
         input: GetStagesRequest,
     ) -> Result<Stages, AwsError> {
         let call = Call::typed(ops::GET_STAGES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetTags`.
+    pub async fn get_tags(&self, ctx: &RequestContext, input: GetTagsRequest) -> Result<Tags, AwsError> {
+        let call = Call::typed(ops::GET_TAGS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3239,6 +4316,146 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `TagResource`.
+    pub async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::TAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UntagResource`.
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::UNTAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateAccount`.
+    pub async fn update_account(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountRequest,
+    ) -> Result<Account, AwsError> {
+        let call = Call::typed(ops::UPDATE_ACCOUNT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateApiKey`.
+    pub async fn update_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiKeyRequest,
+    ) -> Result<ApiKey, AwsError> {
+        let call = Call::typed(ops::UPDATE_API_KEY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateAuthorizer`.
+    pub async fn update_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAuthorizerRequest,
+    ) -> Result<Authorizer, AwsError> {
+        let call = Call::typed(ops::UPDATE_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateDeployment`.
+    pub async fn update_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDeploymentRequest,
+    ) -> Result<Deployment, AwsError> {
+        let call = Call::typed(ops::UPDATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateGatewayResponse`.
+    pub async fn update_gateway_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateGatewayResponseRequest,
+    ) -> Result<GatewayResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_GATEWAY_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateIntegration`.
+    pub async fn update_integration(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationRequest,
+    ) -> Result<Integration, AwsError> {
+        let call = Call::typed(ops::UPDATE_INTEGRATION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateIntegrationResponse`.
+    pub async fn update_integration_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_INTEGRATION_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateMethod`.
+    pub async fn update_method(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateMethodRequest,
+    ) -> Result<Method, AwsError> {
+        let call = Call::typed(ops::UPDATE_METHOD, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateMethodResponse`.
+    pub async fn update_method_response(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateMethodResponseRequest,
+    ) -> Result<MethodResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_METHOD_RESPONSE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateModel`.
+    pub async fn update_model(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateModelRequest,
+    ) -> Result<Model, AwsError> {
+        let call = Call::typed(ops::UPDATE_MODEL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateRequestValidator`.
+    pub async fn update_request_validator(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRequestValidatorRequest,
+    ) -> Result<RequestValidator, AwsError> {
+        let call = Call::typed(ops::UPDATE_REQUEST_VALIDATOR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateResource`.
+    pub async fn update_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateResourceRequest,
+    ) -> Result<ResourceShape, AwsError> {
+        let call = Call::typed(ops::UPDATE_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateRestApi`.
     pub async fn update_rest_api(
         &self,
@@ -3258,6 +4475,16 @@ impl ApiGatewayClient {
         let call = Call::typed(ops::UPDATE_STAGE, input);
         self.0.call(ctx, call).await.into_typed()
     }
+
+    /// `UpdateUsagePlan`.
+    pub async fn update_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        let call = Call::typed(ops::UPDATE_USAGE_PLAN, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
 }
 
 /// The listed operations `api` answers NotImplemented: each is called once
@@ -3273,6 +4500,12 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
         missing.push("CreateDeployment");
+    }
+    if not_implemented(&api.create_model(ctx, Default::default()).await) {
+        missing.push("CreateModel");
+    }
+    if not_implemented(&api.create_request_validator(ctx, Default::default()).await) {
+        missing.push("CreateRequestValidator");
     }
     if not_implemented(&api.create_resource(ctx, Default::default()).await) {
         missing.push("CreateResource");
@@ -3313,6 +4546,12 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.delete_method_response(ctx, Default::default()).await) {
         missing.push("DeleteMethodResponse");
     }
+    if not_implemented(&api.delete_model(ctx, Default::default()).await) {
+        missing.push("DeleteModel");
+    }
+    if not_implemented(&api.delete_request_validator(ctx, Default::default()).await) {
+        missing.push("DeleteRequestValidator");
+    }
     if not_implemented(&api.delete_resource(ctx, Default::default()).await) {
         missing.push("DeleteResource");
     }
@@ -3330,6 +4569,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.flush_stage_cache(ctx, Default::default()).await) {
         missing.push("FlushStageCache");
+    }
+    if not_implemented(&api.get_account(ctx, Default::default()).await) {
+        missing.push("GetAccount");
     }
     if not_implemented(&api.get_api_key(ctx, Default::default()).await) {
         missing.push("GetApiKey");
@@ -3370,6 +4612,21 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.get_method_response(ctx, Default::default()).await) {
         missing.push("GetMethodResponse");
     }
+    if not_implemented(&api.get_model(ctx, Default::default()).await) {
+        missing.push("GetModel");
+    }
+    if not_implemented(&api.get_model_template(ctx, Default::default()).await) {
+        missing.push("GetModelTemplate");
+    }
+    if not_implemented(&api.get_models(ctx, Default::default()).await) {
+        missing.push("GetModels");
+    }
+    if not_implemented(&api.get_request_validator(ctx, Default::default()).await) {
+        missing.push("GetRequestValidator");
+    }
+    if not_implemented(&api.get_request_validators(ctx, Default::default()).await) {
+        missing.push("GetRequestValidators");
+    }
     if not_implemented(&api.get_resource(ctx, Default::default()).await) {
         missing.push("GetResource");
     }
@@ -3387,6 +4644,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.get_stages(ctx, Default::default()).await) {
         missing.push("GetStages");
+    }
+    if not_implemented(&api.get_tags(ctx, Default::default()).await) {
+        missing.push("GetTags");
     }
     if not_implemented(&api.get_usage_plan(ctx, Default::default()).await) {
         missing.push("GetUsagePlan");
@@ -3421,11 +4681,56 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.put_rest_api(ctx, Default::default()).await) {
         missing.push("PutRestApi");
     }
+    if not_implemented(&api.tag_resource(ctx, Default::default()).await) {
+        missing.push("TagResource");
+    }
+    if not_implemented(&api.untag_resource(ctx, Default::default()).await) {
+        missing.push("UntagResource");
+    }
+    if not_implemented(&api.update_account(ctx, Default::default()).await) {
+        missing.push("UpdateAccount");
+    }
+    if not_implemented(&api.update_api_key(ctx, Default::default()).await) {
+        missing.push("UpdateApiKey");
+    }
+    if not_implemented(&api.update_authorizer(ctx, Default::default()).await) {
+        missing.push("UpdateAuthorizer");
+    }
+    if not_implemented(&api.update_deployment(ctx, Default::default()).await) {
+        missing.push("UpdateDeployment");
+    }
+    if not_implemented(&api.update_gateway_response(ctx, Default::default()).await) {
+        missing.push("UpdateGatewayResponse");
+    }
+    if not_implemented(&api.update_integration(ctx, Default::default()).await) {
+        missing.push("UpdateIntegration");
+    }
+    if not_implemented(&api.update_integration_response(ctx, Default::default()).await) {
+        missing.push("UpdateIntegrationResponse");
+    }
+    if not_implemented(&api.update_method(ctx, Default::default()).await) {
+        missing.push("UpdateMethod");
+    }
+    if not_implemented(&api.update_method_response(ctx, Default::default()).await) {
+        missing.push("UpdateMethodResponse");
+    }
+    if not_implemented(&api.update_model(ctx, Default::default()).await) {
+        missing.push("UpdateModel");
+    }
+    if not_implemented(&api.update_request_validator(ctx, Default::default()).await) {
+        missing.push("UpdateRequestValidator");
+    }
+    if not_implemented(&api.update_resource(ctx, Default::default()).await) {
+        missing.push("UpdateResource");
+    }
     if not_implemented(&api.update_rest_api(ctx, Default::default()).await) {
         missing.push("UpdateRestApi");
     }
     if not_implemented(&api.update_stage(ctx, Default::default()).await) {
         missing.push("UpdateStage");
+    }
+    if not_implemented(&api.update_usage_plan(ctx, Default::default()).await) {
+        missing.push("UpdateUsagePlan");
     }
     missing
 }

@@ -6,6 +6,7 @@ use nimbus_core::{AwsError, RequestContext};
 
 use crate::ApiGateway;
 use crate::errors;
+use crate::patch::{self, Kind, Rule, Wording, replace, set};
 use crate::records::{self, namespace_of};
 
 pub const KEY_PREFIX: &[u8] = b"apikey/";
@@ -35,7 +36,43 @@ fn without_value(mut key: ApiKey, include: Option<bool>) -> ApiKey {
     key
 }
 
+const API_KEY: &[Rule] = &[
+    replace("/customerId", Kind::Text),
+    replace("/description", Kind::Text),
+    replace("/enabled", Kind::Flag),
+    replace("/name", Kind::Text),
+    set("/stageKeys"),
+];
+
 impl ApiGateway {
+    pub(crate) async fn update_api_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiKeyRequest,
+    ) -> Result<ApiKey, AwsError> {
+        // A key's stages are `stageKeys` on the wire and `/stages` in a patch.
+        let ops: Vec<PatchOperation> = input
+            .patch_operations
+            .unwrap_or_default()
+            .into_iter()
+            .map(|mut op| {
+                if op.path.as_deref() == Some("/stages") {
+                    op.path = Some("/stageKeys".to_owned());
+                }
+                op
+            })
+            .collect();
+        let now = records::timestamp(&self.clock);
+        let key = self
+            .change_stored::<ApiKey>(ctx, key_key(&input.api_key), key_missing(), move |key| {
+                *key = patch::apply(key, &ops, API_KEY, Wording::Bare)?;
+                key.last_updated_date = Some(now);
+                Ok(())
+            })
+            .await?;
+        Ok(without_value(key, None))
+    }
+
     pub(crate) async fn api_key(&self, ctx: &RequestContext, id: &str) -> Result<ApiKey, AwsError> {
         let found: Option<ApiKey> = self.store.get_json(&namespace_of(ctx)?, &key_key(id)).await?;
         found.ok_or_else(key_missing)

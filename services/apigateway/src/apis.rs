@@ -42,6 +42,30 @@ impl ApiGateway {
 
     /// Changes an API's record in one transaction; `change` answers what
     /// the operation returns.
+    /// Changes the record under `key` (an API key, a usage plan, a stage)
+    /// in one transaction, answering it as changed.
+    pub(crate) async fn change_stored<R>(
+        &self,
+        ctx: &RequestContext,
+        key: Vec<u8>,
+        missing: AwsError,
+        change: impl FnOnce(&mut R) -> Result<(), AwsError> + Send + 'static,
+    ) -> Result<R, AwsError>
+    where
+        R: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+    {
+        let ns = namespace_of(ctx)?;
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut record: R = table.get_json(&key)?.ok_or(missing)?;
+                change(&mut record)?;
+                table.put_json(&key, &record)?;
+                Ok(record)
+            })
+            .await
+    }
+
     pub(crate) async fn change_api<T: Send + 'static>(
         &self,
         ctx: &RequestContext,
@@ -106,6 +130,8 @@ impl ApiGateway {
             resources,
             authorizers: IndexMap::new(),
             gateway_responses: IndexMap::new(),
+            models: crate::models::default_models(),
+            request_validators: IndexMap::new(),
         };
         self.store
             .put_json(&namespace_of(ctx)?, &api_key(&id), record)

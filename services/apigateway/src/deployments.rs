@@ -49,6 +49,32 @@ impl ApiGateway {
         Ok(found)
     }
 
+    /// Changes a deployment's record in one transaction, answering it.
+    pub(crate) async fn change_deployment(
+        &self,
+        ctx: &RequestContext,
+        api: &str,
+        id: &str,
+        change: impl FnOnce(&mut DeploymentRecord) -> Result<(), AwsError> + Send + 'static,
+    ) -> Result<DeploymentRecord, AwsError> {
+        self.load_api(ctx, api, Missing::Api).await?;
+        let (ns, key) = (namespace_of(ctx)?, deployment_key(api, id));
+        let changed = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut record: DeploymentRecord =
+                    table.get_json(&key)?.ok_or_else(errors::deployment_missing)?;
+                change(&mut record)?;
+                table.put_json(&key, &record)?;
+                Ok::<_, AwsError>(record)
+            })
+            .await;
+        self.deployments
+            .forget(&format!("{}/{}/{api}/{id}", ctx.account_id, ctx.region));
+        changed
+    }
+
     pub(crate) async fn create_deployment(
         &self,
         ctx: &RequestContext,
@@ -56,6 +82,7 @@ impl ApiGateway {
     ) -> Result<Deployment, AwsError> {
         let api = self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
         let (authorizers, gateway_responses) = (api.authorizers, api.gateway_responses);
+        let (models, request_validators) = (api.models, api.request_validators);
         let resources: Vec<ResourceShape> = api.resources.into_values().collect();
         check_deployable(&resources)?;
         let deployment = Deployment {
@@ -70,6 +97,8 @@ impl ApiGateway {
             resources,
             authorizers,
             gateway_responses,
+            models,
+            request_validators,
         };
         self.store
             .put_json(

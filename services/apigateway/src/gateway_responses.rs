@@ -36,7 +36,7 @@ pub const TYPES: [(&str, Option<&str>); 21] = [
 ];
 
 /// A type's answer when the API has not changed it.
-fn default_response(kind: &str) -> GatewayResponse {
+pub(crate) fn default_response(kind: &str) -> GatewayResponse {
     let status = TYPES.iter().find(|(t, _)| *t == kind).and_then(|(_, s)| *s);
     let mut templates = IndexMap::new();
     templates.insert(
@@ -52,7 +52,7 @@ fn default_response(kind: &str) -> GatewayResponse {
     }
 }
 
-fn type_missing() -> AwsError {
+pub(crate) fn type_missing() -> AwsError {
     nimbus_apigateway_api::errors::not_found("Invalid Gateway Response type specified")
 }
 

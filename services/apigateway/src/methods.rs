@@ -96,6 +96,12 @@ impl ApiGateway {
                     "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
                 ));
             }
+            if let Some(id) = method.request_validator_id.as_deref()
+                && !record.request_validators.contains_key(id)
+            {
+                return Err(errors::bad_request("Invalid Request Validator identifier specified"));
+            }
+            crate::models::check_models(record, method.request_models.iter().flat_map(|m| m.values()))?;
             let target = record
                 .resources
                 .get_mut(&resource)

@@ -5,7 +5,9 @@
 //! and each stage (`stage/<api>/<name>`).
 
 use indexmap::IndexMap;
-use nimbus_apigateway_api::{Authorizer, Deployment, GatewayResponse, ResourceShape, RestApi};
+use nimbus_apigateway_api::{
+    Authorizer, Deployment, GatewayResponse, Model, RequestValidator, ResourceShape, RestApi,
+};
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::Namespace;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,11 @@ pub struct ApiRecord {
     /// Gateway responses the API changed, by type.
     #[serde(default)]
     pub gateway_responses: IndexMap<String, GatewayResponse>,
+    /// Models by name (every API starts with `Empty` and `Error`).
+    #[serde(default = "crate::models::default_models")]
+    pub models: IndexMap<String, Model>,
+    #[serde(default)]
+    pub request_validators: IndexMap<String, RequestValidator>,
 }
 
 /// A deployment and the resources it froze: what its stages serve.
@@ -33,6 +40,11 @@ pub struct DeploymentRecord {
     pub authorizers: IndexMap<String, Authorizer>,
     #[serde(default)]
     pub gateway_responses: IndexMap<String, GatewayResponse>,
+    /// The models and validators requests are checked against.
+    #[serde(default)]
+    pub models: IndexMap<String, Model>,
+    #[serde(default)]
+    pub request_validators: IndexMap<String, RequestValidator>,
 }
 
 pub fn namespace(account: &str, region: &str) -> Result<Namespace, AwsError> {

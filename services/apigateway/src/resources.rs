@@ -8,6 +8,7 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::ApiGateway;
 use crate::apis::Missing;
 use crate::errors;
+use crate::patch::{self, Kind, Rule, Wording, replace};
 use crate::records::{self, ApiRecord};
 
 /// A path part API Gateway accepts: `a-zA-Z0-9._-:`, or one such name in
@@ -59,8 +60,15 @@ fn shown(resource: &ResourceShape, embed: &Option<Vec<String>>) -> ResourceShape
     shown
 }
 
-/// Adds a child under `parent_id` (the checks AWS makes), answering it.
-fn add_child(record: &mut ApiRecord, parent_id: &str, part: &str) -> Result<ResourceShape, AwsError> {
+/// Whether `part` may go under `parent_id` (the checks AWS makes), apart
+/// from resource `moving` (already there when a resource is renamed):
+/// answers the parent's path.
+fn check_place(
+    record: &ApiRecord,
+    parent_id: &str,
+    part: &str,
+    moving: Option<&str>,
+) -> Result<String, AwsError> {
     let parent = record
         .resources
         .get(parent_id)
@@ -71,9 +79,8 @@ fn add_child(record: &mut ApiRecord, parent_id: &str, part: &str) -> Result<Reso
             "Cannot create a child of a resource with a greedy path variable: {parent_part}"
         )));
     }
-    let parent_path = parent.path.clone().unwrap_or_default();
     for sibling in record.resources.values() {
-        if sibling.parent_id.as_deref() != Some(parent_id) {
+        if sibling.parent_id.as_deref() != Some(parent_id) || sibling.id.as_deref() == moving {
             continue;
         }
         let sibling_part = sibling.path_part.as_deref().unwrap_or_default();
@@ -88,20 +95,61 @@ fn add_child(record: &mut ApiRecord, parent_id: &str, part: &str) -> Result<Reso
             )));
         }
     }
+    Ok(parent.path.clone().unwrap_or_default())
+}
+
+fn child_path(parent_path: &str, part: &str) -> String {
+    match parent_path {
+        "/" => format!("/{part}"),
+        path => format!("{path}/{part}"),
+    }
+}
+
+/// Adds a child under `parent_id`, answering it.
+fn add_child(record: &mut ApiRecord, parent_id: &str, part: &str) -> Result<ResourceShape, AwsError> {
+    let parent_path = check_place(record, parent_id, part, None)?;
     let id = records::new_id(6);
     let resource = ResourceShape {
         id: Some(id.clone()),
         parent_id: Some(parent_id.to_owned()),
         path_part: Some(part.to_owned()),
-        path: Some(match parent_path.as_str() {
-            "/" => format!("/{part}"),
-            path => format!("{path}/{part}"),
-        }),
+        path: Some(child_path(&parent_path, part)),
         resource_methods: None,
     };
     record.resources.insert(id, resource.clone());
     Ok(resource)
 }
+
+/// Puts resource `id` under `parent_id` as `part`, with the paths of
+/// everything under it.
+fn move_resource(record: &mut ApiRecord, id: &str, parent_id: &str, part: &str) -> Result<(), AwsError> {
+    check_path_part(part)?;
+    if subtree(record, id).iter().any(|under| under == parent_id) {
+        return Err(errors::bad_request("Resources cannot be cyclical."));
+    }
+    let parent_path = check_place(record, parent_id, part, Some(id))?;
+    if let Some(resource) = record.resources.get_mut(id) {
+        resource.parent_id = Some(parent_id.to_owned());
+        resource.path_part = Some(part.to_owned());
+        resource.path = Some(child_path(&parent_path, part));
+    }
+    for under in subtree(record, id).into_iter().skip(1) {
+        let parent_path = record
+            .resources
+            .get(&under)
+            .and_then(|r| r.parent_id.as_deref())
+            .and_then(|p| record.resources.get(p))
+            .and_then(|p| p.path.clone())
+            .unwrap_or_default();
+        if let Some(resource) = record.resources.get_mut(&under) {
+            let part = resource.path_part.clone().unwrap_or_default();
+            resource.path = Some(child_path(&parent_path, &part));
+        }
+    }
+    Ok(())
+}
+
+const RESOURCE: &[Rule] = &[replace("/parentId", Kind::Text), replace("/pathPart", Kind::Text)];
 
 /// The ids of `id` and every resource under it.
 fn subtree(record: &ApiRecord, id: &str) -> Vec<String> {
@@ -164,6 +212,34 @@ impl ApiGateway {
             items: Some(items),
             position,
         })
+    }
+
+    pub(crate) async fn update_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateResourceRequest,
+    ) -> Result<ResourceShape, AwsError> {
+        let ops = input.patch_operations.unwrap_or_default();
+        let id = input.resource_id;
+        self.change_api(ctx, (&input.rest_api_id, Missing::Resource), move |record| {
+            let current = record.resources.get(&id).ok_or_else(errors::resource_missing)?;
+            let patched = patch::apply(current, &ops, RESOURCE, Wording::Listed)?;
+            if record.api.root_resource_id.as_deref() == Some(id.as_str()) {
+                let what = match patched.parent_id != current.parent_id {
+                    true => "parentId",
+                    false => "pathPart",
+                };
+                return Err(errors::bad_request(format!(
+                    "Root resource cannot update its {what}."
+                )));
+            }
+            let parent = patched.parent_id.clone().unwrap_or_default();
+            let part = patched.path_part.clone().unwrap_or_default();
+            move_resource(record, &id, &parent, &part)?;
+            let moved = record.resources.get(&id).ok_or_else(errors::resource_missing)?;
+            Ok(shown(moved, &None))
+        })
+        .await
     }
 
     pub(crate) async fn delete_resource(

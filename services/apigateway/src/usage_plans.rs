@@ -7,11 +7,12 @@ use nimbus_core::{AwsError, RequestContext};
 use crate::ApiGateway;
 use crate::api_keys;
 use crate::errors;
+use crate::patch::{self, Kind, Rule, Wording, field, removable, replace};
 use crate::records::{self, namespace_of};
 
 pub const PLAN_PREFIX: &[u8] = b"plan/";
 
-fn plan_key(id: &str) -> Vec<u8> {
+pub(crate) fn plan_key(id: &str) -> Vec<u8> {
     [PLAN_PREFIX, id.as_bytes()].concat()
 }
 
@@ -23,11 +24,98 @@ fn plan_key_key(plan: &str, key: &str) -> Vec<u8> {
     [plan_keys_prefix(plan), key.as_bytes().to_vec()].concat()
 }
 
-fn plan_missing() -> AwsError {
+pub(crate) fn plan_missing() -> AwsError {
     nimbus_apigateway_api::errors::not_found("Invalid Usage Plan ID specified")
 }
 
+const USAGE_PLAN: &[Rule] = &[
+    replace("/name", Kind::Text),
+    replace("/description", Kind::Text),
+    field("/productCode", Kind::Text),
+    removable("/quota"),
+    Rule {
+        remove: false,
+        ..field("/quota/limit", Kind::Integer)
+    },
+    Rule {
+        remove: false,
+        ..field("/quota/offset", Kind::Integer)
+    },
+    Rule {
+        remove: false,
+        ..field("/quota/period", Kind::Text)
+    },
+    removable("/throttle"),
+    Rule {
+        remove: false,
+        ..field("/throttle/burstLimit", Kind::Integer)
+    },
+    Rule {
+        remove: false,
+        ..field("/throttle/rateLimit", Kind::Number)
+    },
+];
+
+/// Adds or removes the API stage (`apiId:stage`) a patch names.
+fn patch_api_stages(plan: &mut UsagePlan, op: &PatchOperation) -> Result<(), AwsError> {
+    let value = op.value.as_deref().unwrap_or_default();
+    let Some((api, stage)) = value.split_once(':') else {
+        return Err(errors::bad_request(format!(
+            "Invalid API Stage specified: {value}. Must be in the format apiId:stage"
+        )));
+    };
+    let stages = plan.api_stages.get_or_insert_default();
+    let same = |s: &ApiStage| s.api_id.as_deref() == Some(api) && s.stage.as_deref() == Some(stage);
+    match op.op.as_deref() {
+        Some("add") if !stages.iter().any(same) => stages.push(ApiStage {
+            api_id: Some(api.to_owned()),
+            stage: Some(stage.to_owned()),
+            throttle: None,
+        }),
+        Some("add") => {}
+        Some("remove") => stages.retain(|s| !same(s)),
+        other => {
+            return Err(errors::bad_request(format!(
+                "Invalid patch path  '/apiStages' specified for op '{}'. Please choose supported operations",
+                other.unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl ApiGateway {
+    pub(crate) async fn update_usage_plan(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateUsagePlanRequest,
+    ) -> Result<UsagePlan, AwsError> {
+        let ops = input.patch_operations.unwrap_or_default();
+        for op in ops.iter().filter(|op| op.path.as_deref() == Some("/apiStages")) {
+            let (api, stage) = op
+                .value
+                .as_deref()
+                .unwrap_or_default()
+                .split_once(':')
+                .unwrap_or_default();
+            if op.op.as_deref() == Some("add") && self.stage(ctx, api, stage).await.is_err() {
+                return Err(errors::bad_request(format!(
+                    "Invalid API Stage {{api: {api}, stage: {stage}}} specified"
+                )));
+            }
+        }
+        self.change_stored::<UsagePlan>(ctx, plan_key(&input.usage_plan_id), plan_missing(), move |plan| {
+            for op in &ops {
+                match op.path.as_deref() {
+                    Some("/apiStages") => patch_api_stages(plan, op)?,
+                    _ => *plan = patch::apply(plan, std::slice::from_ref(op), USAGE_PLAN, Wording::Listed)?,
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     pub(crate) async fn usage_plan(&self, ctx: &RequestContext, id: &str) -> Result<UsagePlan, AwsError> {
         let found: Option<UsagePlan> = self.store.get_json(&namespace_of(ctx)?, &plan_key(id)).await?;
         found.ok_or_else(plan_missing)

@@ -40,8 +40,16 @@ pub fn customize(mut answer: ApiResponse, responses: &IndexMap<String, GatewayRe
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("x-amzn-ErrorType"))
         .map(|(_, value)| value.clone());
-    let Some(kind) = error_type.as_deref().and_then(response_type) else {
-        return answer;
+    let kind = match error_type.as_deref() {
+        // Both refusals of request validation: told apart by their message.
+        Some("BadRequestException") if answer.body.as_ref() == br#"{"message": "Invalid request body"}"# => {
+            "BAD_REQUEST_BODY"
+        }
+        Some("BadRequestException") => "BAD_REQUEST_PARAMETERS",
+        other => match other.and_then(response_type) {
+            Some(kind) => kind,
+            None => return answer,
+        },
     };
     let fallback = if answer.status < 500 {
         "DEFAULT_4XX"

@@ -22,6 +22,7 @@ mod route_authorizer;
 mod routing;
 mod templates;
 pub(crate) mod throttle;
+mod validate;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
@@ -114,7 +115,7 @@ impl Invocation<'_> {
         key
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.request
             .headers
             .iter()
@@ -276,6 +277,9 @@ impl ApiGateway {
             grant: None,
         };
         if let Err(refused) = self.admit(ctx, &mut invocation, &deployment.authorizers).await {
+            return refused;
+        }
+        if let Err(refused) = self.validate(&invocation, deployment) {
             return refused;
         }
         self.answer(&invocation, integration, caching).await

@@ -12,8 +12,8 @@ use nimbus_apigateway_api::Stage;
 use nimbus_runtime::TokenBucket;
 
 /// The account-level limits of a region.
-const ACCOUNT_RATE: f64 = 10_000.0;
-const ACCOUNT_BURST: f64 = 5_000.0;
+pub const ACCOUNT_RATE: f64 = 10_000.0;
+pub const ACCOUNT_BURST: f64 = 5_000.0;
 
 /// The buckets, by API, stage, resource path and method.
 #[derive(Default)]
