@@ -120,6 +120,24 @@ pub struct Authorizers {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BasePathMapping {
+    #[serde(rename = "basePath", skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
+    #[serde(rename = "restApiId", skip_serializing_if = "Option::is_none")]
+    pub rest_api_id: Option<String>,
+    #[serde(rename = "stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BasePathMappings {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<BasePathMapping>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CanarySettings {
     #[serde(rename = "percentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<f64>,
@@ -182,6 +200,20 @@ pub struct CreateAuthorizerRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateBasePathMappingRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "basePath", skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
+    #[serde(rename = "restApiId")]
+    pub rest_api_id: String,
+    #[serde(rename = "stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -201,6 +233,45 @@ pub struct CreateDeploymentRequest {
     pub canary_settings: Option<DeploymentCanarySettings>,
     #[serde(rename = "tracingEnabled", skip_serializing_if = "Option::is_none")]
     pub tracing_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDomainNameRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "certificateName", skip_serializing_if = "Option::is_none")]
+    pub certificate_name: Option<String>,
+    #[serde(rename = "certificateBody", skip_serializing_if = "Option::is_none")]
+    pub certificate_body: Option<String>,
+    #[serde(rename = "certificatePrivateKey", skip_serializing_if = "Option::is_none")]
+    pub certificate_private_key: Option<String>,
+    #[serde(rename = "certificateChain", skip_serializing_if = "Option::is_none")]
+    pub certificate_chain: Option<String>,
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "regionalCertificateName", skip_serializing_if = "Option::is_none")]
+    pub regional_certificate_name: Option<String>,
+    #[serde(rename = "regionalCertificateArn", skip_serializing_if = "Option::is_none")]
+    pub regional_certificate_arn: Option<String>,
+    #[serde(rename = "endpointConfiguration", skip_serializing_if = "Option::is_none")]
+    pub endpoint_configuration: Option<EndpointConfiguration>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+    #[serde(rename = "securityPolicy", skip_serializing_if = "Option::is_none")]
+    pub security_policy: Option<String>,
+    #[serde(rename = "endpointAccessMode", skip_serializing_if = "Option::is_none")]
+    pub endpoint_access_mode: Option<String>,
+    #[serde(rename = "mutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthenticationInput>,
+    #[serde(
+        rename = "ownershipVerificationCertificateArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ownership_verification_certificate_arn: Option<String>,
+    #[serde(rename = "policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(rename = "routingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -336,11 +407,29 @@ pub struct DeleteAuthorizerRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteBasePathMappingRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "basePath")]
+    pub base_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
     #[serde(rename = "deploymentId")]
     pub deployment_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteDomainNameRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -478,6 +567,67 @@ pub struct Deployments {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainName {
+    #[serde(rename = "domainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "domainNameArn", skip_serializing_if = "Option::is_none")]
+    pub domain_name_arn: Option<String>,
+    #[serde(rename = "certificateName", skip_serializing_if = "Option::is_none")]
+    pub certificate_name: Option<String>,
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateUploadDate", skip_serializing_if = "Option::is_none")]
+    pub certificate_upload_date: Option<Timestamp>,
+    #[serde(rename = "regionalDomainName", skip_serializing_if = "Option::is_none")]
+    pub regional_domain_name: Option<String>,
+    #[serde(rename = "regionalHostedZoneId", skip_serializing_if = "Option::is_none")]
+    pub regional_hosted_zone_id: Option<String>,
+    #[serde(rename = "regionalCertificateName", skip_serializing_if = "Option::is_none")]
+    pub regional_certificate_name: Option<String>,
+    #[serde(rename = "regionalCertificateArn", skip_serializing_if = "Option::is_none")]
+    pub regional_certificate_arn: Option<String>,
+    #[serde(rename = "distributionDomainName", skip_serializing_if = "Option::is_none")]
+    pub distribution_domain_name: Option<String>,
+    #[serde(rename = "distributionHostedZoneId", skip_serializing_if = "Option::is_none")]
+    pub distribution_hosted_zone_id: Option<String>,
+    #[serde(rename = "endpointConfiguration", skip_serializing_if = "Option::is_none")]
+    pub endpoint_configuration: Option<EndpointConfiguration>,
+    #[serde(rename = "domainNameStatus", skip_serializing_if = "Option::is_none")]
+    pub domain_name_status: Option<String>,
+    #[serde(rename = "domainNameStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub domain_name_status_message: Option<String>,
+    #[serde(rename = "securityPolicy", skip_serializing_if = "Option::is_none")]
+    pub security_policy: Option<String>,
+    #[serde(rename = "endpointAccessMode", skip_serializing_if = "Option::is_none")]
+    pub endpoint_access_mode: Option<String>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+    #[serde(rename = "mutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
+    #[serde(
+        rename = "ownershipVerificationCertificateArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ownership_verification_certificate_arn: Option<String>,
+    #[serde(rename = "managementPolicy", skip_serializing_if = "Option::is_none")]
+    pub management_policy: Option<String>,
+    #[serde(rename = "policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(rename = "routingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainNames {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<DomainName>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndpointConfiguration {
     #[serde(rename = "types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Vec<String>>,
@@ -571,6 +721,28 @@ pub struct GetAuthorizersRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetBasePathMappingRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "basePath")]
+    pub base_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetBasePathMappingsRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -588,6 +760,24 @@ pub struct GetDeploymentsRequest {
     pub position: Option<String>,
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNameRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNamesRequest {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "resourceOwner", skip_serializing_if = "Option::is_none")]
+    pub resource_owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -969,6 +1159,24 @@ pub struct Models {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MutualTlsAuthentication {
+    #[serde(rename = "truststoreUri", skip_serializing_if = "Option::is_none")]
+    pub truststore_uri: Option<String>,
+    #[serde(rename = "truststoreVersion", skip_serializing_if = "Option::is_none")]
+    pub truststore_version: Option<String>,
+    #[serde(rename = "truststoreWarnings", skip_serializing_if = "Option::is_none")]
+    pub truststore_warnings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MutualTlsAuthenticationInput {
+    #[serde(rename = "truststoreUri", skip_serializing_if = "Option::is_none")]
+    pub truststore_uri: Option<String>,
+    #[serde(rename = "truststoreVersion", skip_serializing_if = "Option::is_none")]
+    pub truststore_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatchOperation {
     #[serde(rename = "op", skip_serializing_if = "Option::is_none")]
     pub op: Option<String>,
@@ -1331,11 +1539,33 @@ pub struct UpdateAuthorizerRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateBasePathMappingRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
+    #[serde(rename = "basePath")]
+    pub base_path: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
     #[serde(rename = "deploymentId")]
     pub deployment_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDomainNameRequest {
+    #[serde(rename = "domainName")]
+    pub domain_name: String,
+    #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
+    pub domain_name_id: Option<String>,
     #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
     pub patch_operations: Option<Vec<PatchOperation>>,
 }
@@ -1522,6 +1752,8 @@ impl Input for CreateAuthorizerRequest {
     }
 }
 
+impl Input for CreateBasePathMappingRequest {}
+
 impl Input for CreateDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1535,6 +1767,8 @@ impl Input for CreateDeploymentRequest {
         .collect()
     }
 }
+
+impl Input for CreateDomainNameRequest {}
 
 impl Input for CreateModelRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1614,6 +1848,8 @@ impl Input for DeleteAuthorizerRequest {
     }
 }
 
+impl Input for DeleteBasePathMappingRequest {}
+
 impl Input for DeleteDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1627,6 +1863,8 @@ impl Input for DeleteDeploymentRequest {
         .collect()
     }
 }
+
+impl Input for DeleteDomainNameRequest {}
 
 impl Input for DeleteGatewayResponseRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -1820,6 +2058,10 @@ impl Input for GetAuthorizersRequest {
     }
 }
 
+impl Input for GetBasePathMappingRequest {}
+
+impl Input for GetBasePathMappingsRequest {}
+
 impl Input for GetDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -1847,6 +2089,10 @@ impl Input for GetDeploymentsRequest {
         .collect()
     }
 }
+
+impl Input for GetDomainNameRequest {}
+
+impl Input for GetDomainNamesRequest {}
 
 impl Input for GetExportRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2206,6 +2452,8 @@ impl Input for UpdateAuthorizerRequest {
     }
 }
 
+impl Input for UpdateBasePathMappingRequest {}
+
 impl Input for UpdateDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2219,6 +2467,8 @@ impl Input for UpdateDeploymentRequest {
         .collect()
     }
 }
+
+impl Input for UpdateDomainNameRequest {}
 
 impl Input for UpdateGatewayResponseRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2372,9 +2622,17 @@ impl Output for Authorizer {}
 
 impl Output for Authorizers {}
 
+impl Output for BasePathMapping {}
+
+impl Output for BasePathMappings {}
+
 impl Output for Deployment {}
 
 impl Output for Deployments {}
+
+impl Output for DomainName {}
+
+impl Output for DomainNames {}
 
 impl Output for ExportResponse {}
 
@@ -2428,7 +2686,9 @@ pub mod ops {
 
     pub const CREATE_API_KEY: OperationId = OperationId(0);
     pub const CREATE_AUTHORIZER: OperationId = OperationId(1);
+    pub const CREATE_BASE_PATH_MAPPING: OperationId = OperationId(2);
     pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
+    pub const CREATE_DOMAIN_NAME: OperationId = OperationId(6);
     pub const CREATE_MODEL: OperationId = OperationId(8);
     pub const CREATE_REQUEST_VALIDATOR: OperationId = OperationId(9);
     pub const CREATE_RESOURCE: OperationId = OperationId(10);
@@ -2438,7 +2698,9 @@ pub mod ops {
     pub const CREATE_USAGE_PLAN_KEY: OperationId = OperationId(14);
     pub const DELETE_API_KEY: OperationId = OperationId(16);
     pub const DELETE_AUTHORIZER: OperationId = OperationId(17);
+    pub const DELETE_BASE_PATH_MAPPING: OperationId = OperationId(18);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(20);
+    pub const DELETE_DOMAIN_NAME: OperationId = OperationId(23);
     pub const DELETE_GATEWAY_RESPONSE: OperationId = OperationId(25);
     pub const DELETE_INTEGRATION: OperationId = OperationId(26);
     pub const DELETE_INTEGRATION_RESPONSE: OperationId = OperationId(27);
@@ -2457,8 +2719,12 @@ pub mod ops {
     pub const GET_API_KEYS: OperationId = OperationId(43);
     pub const GET_AUTHORIZER: OperationId = OperationId(44);
     pub const GET_AUTHORIZERS: OperationId = OperationId(45);
+    pub const GET_BASE_PATH_MAPPING: OperationId = OperationId(46);
+    pub const GET_BASE_PATH_MAPPINGS: OperationId = OperationId(47);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
+    pub const GET_DOMAIN_NAME: OperationId = OperationId(56);
+    pub const GET_DOMAIN_NAMES: OperationId = OperationId(58);
     pub const GET_EXPORT: OperationId = OperationId(59);
     pub const GET_GATEWAY_RESPONSE: OperationId = OperationId(60);
     pub const GET_GATEWAY_RESPONSES: OperationId = OperationId(61);
@@ -2494,7 +2760,9 @@ pub mod ops {
     pub const UPDATE_ACCOUNT: OperationId = OperationId(102);
     pub const UPDATE_API_KEY: OperationId = OperationId(103);
     pub const UPDATE_AUTHORIZER: OperationId = OperationId(104);
+    pub const UPDATE_BASE_PATH_MAPPING: OperationId = OperationId(105);
     pub const UPDATE_DEPLOYMENT: OperationId = OperationId(107);
+    pub const UPDATE_DOMAIN_NAME: OperationId = OperationId(110);
     pub const UPDATE_GATEWAY_RESPONSE: OperationId = OperationId(111);
     pub const UPDATE_INTEGRATION: OperationId = OperationId(112);
     pub const UPDATE_INTEGRATION_RESPONSE: OperationId = OperationId(113);
@@ -2513,7 +2781,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::CREATE_API_KEY => Some("apigateway:POST"),
         ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
+        ops::CREATE_BASE_PATH_MAPPING => Some("apigateway:POST"),
         ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
+        ops::CREATE_DOMAIN_NAME => Some("apigateway:POST"),
         ops::CREATE_MODEL => Some("apigateway:POST"),
         ops::CREATE_REQUEST_VALIDATOR => Some("apigateway:POST"),
         ops::CREATE_RESOURCE => Some("apigateway:POST"),
@@ -2523,7 +2793,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_USAGE_PLAN_KEY => Some("apigateway:POST"),
         ops::DELETE_API_KEY => Some("apigateway:DELETE"),
         ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
+        ops::DELETE_BASE_PATH_MAPPING => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
+        ops::DELETE_DOMAIN_NAME => Some("apigateway:DELETE"),
         ops::DELETE_GATEWAY_RESPONSE => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION_RESPONSE => Some("apigateway:DELETE"),
@@ -2542,8 +2814,12 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_API_KEYS => Some("apigateway:GET"),
         ops::GET_AUTHORIZER => Some("apigateway:GET"),
         ops::GET_AUTHORIZERS => Some("apigateway:GET"),
+        ops::GET_BASE_PATH_MAPPING => Some("apigateway:GET"),
+        ops::GET_BASE_PATH_MAPPINGS => Some("apigateway:GET"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
+        ops::GET_DOMAIN_NAME => Some("apigateway:GET"),
+        ops::GET_DOMAIN_NAMES => Some("apigateway:GET"),
         ops::GET_EXPORT => Some("apigateway:GET"),
         ops::GET_GATEWAY_RESPONSE => Some("apigateway:GET"),
         ops::GET_GATEWAY_RESPONSES => Some("apigateway:GET"),
@@ -2579,7 +2855,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::UPDATE_ACCOUNT => Some("apigateway:PATCH"),
         ops::UPDATE_API_KEY => Some("apigateway:PATCH"),
         ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
+        ops::UPDATE_BASE_PATH_MAPPING => Some("apigateway:PATCH"),
         ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
+        ops::UPDATE_DOMAIN_NAME => Some("apigateway:PATCH"),
         ops::UPDATE_GATEWAY_RESPONSE => Some("apigateway:PATCH"),
         ops::UPDATE_INTEGRATION => Some("apigateway:PATCH"),
         ops::UPDATE_INTEGRATION_RESPONSE => Some("apigateway:PATCH"),
@@ -2618,6 +2896,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateAuthorizer")) }
     }
 
+    /// `CreateBasePathMapping`.
+    fn create_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateBasePathMappingRequest,
+    ) -> impl Future<Output = Result<BasePathMapping, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateBasePathMapping")) }
+    }
+
     /// `CreateDeployment`.
     fn create_deployment(
         &self,
@@ -2626,6 +2914,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Deployment, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateDeployment")) }
+    }
+
+    /// `CreateDomainName`.
+    fn create_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDomainNameRequest,
+    ) -> impl Future<Output = Result<DomainName, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateDomainName")) }
     }
 
     /// `CreateModel`.
@@ -2718,6 +3016,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteAuthorizer")) }
     }
 
+    /// `DeleteBasePathMapping`.
+    fn delete_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteBasePathMappingRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteBasePathMapping")) }
+    }
+
     /// `DeleteDeployment`.
     fn delete_deployment(
         &self,
@@ -2726,6 +3034,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteDeployment")) }
+    }
+
+    /// `DeleteDomainName`.
+    fn delete_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDomainNameRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteDomainName")) }
     }
 
     /// `DeleteGatewayResponse`.
@@ -2908,6 +3226,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizers")) }
     }
 
+    /// `GetBasePathMapping`.
+    fn get_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetBasePathMappingRequest,
+    ) -> impl Future<Output = Result<BasePathMapping, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetBasePathMapping")) }
+    }
+
+    /// `GetBasePathMappings`.
+    fn get_base_path_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: GetBasePathMappingsRequest,
+    ) -> impl Future<Output = Result<BasePathMappings, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetBasePathMappings")) }
+    }
+
     /// `GetDeployment`.
     fn get_deployment(
         &self,
@@ -2926,6 +3264,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Deployments, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetDeployments")) }
+    }
+
+    /// `GetDomainName`.
+    fn get_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNameRequest,
+    ) -> impl Future<Output = Result<DomainName, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDomainName")) }
+    }
+
+    /// `GetDomainNames`.
+    fn get_domain_names(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNamesRequest,
+    ) -> impl Future<Output = Result<DomainNames, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDomainNames")) }
     }
 
     /// `GetExport`.
@@ -3278,6 +3636,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateAuthorizer")) }
     }
 
+    /// `UpdateBasePathMapping`.
+    fn update_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateBasePathMappingRequest,
+    ) -> impl Future<Output = Result<BasePathMapping, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateBasePathMapping")) }
+    }
+
     /// `UpdateDeployment`.
     fn update_deployment(
         &self,
@@ -3286,6 +3654,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Deployment, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateDeployment")) }
+    }
+
+    /// `UpdateDomainName`.
+    fn update_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDomainNameRequest,
+    ) -> impl Future<Output = Result<DomainName, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateDomainName")) }
     }
 
     /// `UpdateGatewayResponse`.
@@ -3457,8 +3835,14 @@ where
                 ops::CREATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.create_authorizer(ctx, input)).await
                 }
+                ops::CREATE_BASE_PATH_MAPPING => {
+                    serve(call, &guard, |input| api.create_base_path_mapping(ctx, input)).await
+                }
                 ops::CREATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.create_deployment(ctx, input)).await
+                }
+                ops::CREATE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.create_domain_name(ctx, input)).await
                 }
                 ops::CREATE_MODEL => serve(call, &guard, |input| api.create_model(ctx, input)).await,
                 ops::CREATE_REQUEST_VALIDATOR => {
@@ -3477,8 +3861,14 @@ where
                 ops::DELETE_AUTHORIZER => {
                     serve(call, &guard, |input| api.delete_authorizer(ctx, input)).await
                 }
+                ops::DELETE_BASE_PATH_MAPPING => {
+                    serve(call, &guard, |input| api.delete_base_path_mapping(ctx, input)).await
+                }
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
+                }
+                ops::DELETE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.delete_domain_name(ctx, input)).await
                 }
                 ops::DELETE_GATEWAY_RESPONSE => {
                     serve(call, &guard, |input| api.delete_gateway_response(ctx, input)).await
@@ -3514,8 +3904,16 @@ where
                 ops::GET_API_KEYS => serve(call, &guard, |input| api.get_api_keys(ctx, input)).await,
                 ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
                 ops::GET_AUTHORIZERS => serve(call, &guard, |input| api.get_authorizers(ctx, input)).await,
+                ops::GET_BASE_PATH_MAPPING => {
+                    serve(call, &guard, |input| api.get_base_path_mapping(ctx, input)).await
+                }
+                ops::GET_BASE_PATH_MAPPINGS => {
+                    serve(call, &guard, |input| api.get_base_path_mappings(ctx, input)).await
+                }
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
+                ops::GET_DOMAIN_NAME => serve(call, &guard, |input| api.get_domain_name(ctx, input)).await,
+                ops::GET_DOMAIN_NAMES => serve(call, &guard, |input| api.get_domain_names(ctx, input)).await,
                 ops::GET_EXPORT => serve(call, &guard, |input| api.get_export(ctx, input)).await,
                 ops::GET_GATEWAY_RESPONSE => {
                     serve(call, &guard, |input| api.get_gateway_response(ctx, input)).await
@@ -3577,8 +3975,14 @@ where
                 ops::UPDATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
                 }
+                ops::UPDATE_BASE_PATH_MAPPING => {
+                    serve(call, &guard, |input| api.update_base_path_mapping(ctx, input)).await
+                }
                 ops::UPDATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.update_deployment(ctx, input)).await
+                }
+                ops::UPDATE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.update_domain_name(ctx, input)).await
                 }
                 ops::UPDATE_GATEWAY_RESPONSE => {
                     serve(call, &guard, |input| api.update_gateway_response(ctx, input)).await
@@ -3718,6 +4122,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateBasePathMapping`.
+    pub async fn create_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateBasePathMappingRequest,
+    ) -> Result<BasePathMapping, AwsError> {
+        let call = Call::typed(ops::CREATE_BASE_PATH_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateDeployment`.
     pub async fn create_deployment(
         &self,
@@ -3725,6 +4139,16 @@ impl ApiGatewayClient {
         input: CreateDeploymentRequest,
     ) -> Result<Deployment, AwsError> {
         let call = Call::typed(ops::CREATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateDomainName`.
+    pub async fn create_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDomainNameRequest,
+    ) -> Result<DomainName, AwsError> {
+        let call = Call::typed(ops::CREATE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3818,6 +4242,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteBasePathMapping`.
+    pub async fn delete_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteBasePathMappingRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_BASE_PATH_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteDeployment`.
     pub async fn delete_deployment(
         &self,
@@ -3825,6 +4259,16 @@ impl ApiGatewayClient {
         input: DeleteDeploymentRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteDomainName`.
+    pub async fn delete_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDomainNameRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4008,6 +4452,26 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetBasePathMapping`.
+    pub async fn get_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetBasePathMappingRequest,
+    ) -> Result<BasePathMapping, AwsError> {
+        let call = Call::typed(ops::GET_BASE_PATH_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetBasePathMappings`.
+    pub async fn get_base_path_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: GetBasePathMappingsRequest,
+    ) -> Result<BasePathMappings, AwsError> {
+        let call = Call::typed(ops::GET_BASE_PATH_MAPPINGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetDeployment`.
     pub async fn get_deployment(
         &self,
@@ -4025,6 +4489,26 @@ impl ApiGatewayClient {
         input: GetDeploymentsRequest,
     ) -> Result<Deployments, AwsError> {
         let call = Call::typed(ops::GET_DEPLOYMENTS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDomainName`.
+    pub async fn get_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNameRequest,
+    ) -> Result<DomainName, AwsError> {
+        let call = Call::typed(ops::GET_DOMAIN_NAME, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDomainNames`.
+    pub async fn get_domain_names(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNamesRequest,
+    ) -> Result<DomainNames, AwsError> {
+        let call = Call::typed(ops::GET_DOMAIN_NAMES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4366,6 +4850,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateBasePathMapping`.
+    pub async fn update_base_path_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateBasePathMappingRequest,
+    ) -> Result<BasePathMapping, AwsError> {
+        let call = Call::typed(ops::UPDATE_BASE_PATH_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateDeployment`.
     pub async fn update_deployment(
         &self,
@@ -4373,6 +4867,16 @@ impl ApiGatewayClient {
         input: UpdateDeploymentRequest,
     ) -> Result<Deployment, AwsError> {
         let call = Call::typed(ops::UPDATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateDomainName`.
+    pub async fn update_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDomainNameRequest,
+    ) -> Result<DomainName, AwsError> {
+        let call = Call::typed(ops::UPDATE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4498,8 +5002,14 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.create_authorizer(ctx, Default::default()).await) {
         missing.push("CreateAuthorizer");
     }
+    if not_implemented(&api.create_base_path_mapping(ctx, Default::default()).await) {
+        missing.push("CreateBasePathMapping");
+    }
     if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
         missing.push("CreateDeployment");
+    }
+    if not_implemented(&api.create_domain_name(ctx, Default::default()).await) {
+        missing.push("CreateDomainName");
     }
     if not_implemented(&api.create_model(ctx, Default::default()).await) {
         missing.push("CreateModel");
@@ -4528,8 +5038,14 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.delete_authorizer(ctx, Default::default()).await) {
         missing.push("DeleteAuthorizer");
     }
+    if not_implemented(&api.delete_base_path_mapping(ctx, Default::default()).await) {
+        missing.push("DeleteBasePathMapping");
+    }
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
+    }
+    if not_implemented(&api.delete_domain_name(ctx, Default::default()).await) {
+        missing.push("DeleteDomainName");
     }
     if not_implemented(&api.delete_gateway_response(ctx, Default::default()).await) {
         missing.push("DeleteGatewayResponse");
@@ -4585,11 +5101,23 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.get_authorizers(ctx, Default::default()).await) {
         missing.push("GetAuthorizers");
     }
+    if not_implemented(&api.get_base_path_mapping(ctx, Default::default()).await) {
+        missing.push("GetBasePathMapping");
+    }
+    if not_implemented(&api.get_base_path_mappings(ctx, Default::default()).await) {
+        missing.push("GetBasePathMappings");
+    }
     if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
         missing.push("GetDeployment");
     }
     if not_implemented(&api.get_deployments(ctx, Default::default()).await) {
         missing.push("GetDeployments");
+    }
+    if not_implemented(&api.get_domain_name(ctx, Default::default()).await) {
+        missing.push("GetDomainName");
+    }
+    if not_implemented(&api.get_domain_names(ctx, Default::default()).await) {
+        missing.push("GetDomainNames");
     }
     if not_implemented(&api.get_export(ctx, Default::default()).await) {
         missing.push("GetExport");
@@ -4696,8 +5224,14 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.update_authorizer(ctx, Default::default()).await) {
         missing.push("UpdateAuthorizer");
     }
+    if not_implemented(&api.update_base_path_mapping(ctx, Default::default()).await) {
+        missing.push("UpdateBasePathMapping");
+    }
     if not_implemented(&api.update_deployment(ctx, Default::default()).await) {
         missing.push("UpdateDeployment");
+    }
+    if not_implemented(&api.update_domain_name(ctx, Default::default()).await) {
+        missing.push("UpdateDomainName");
     }
     if not_implemented(&api.update_gateway_response(ctx, Default::default()).await) {
         missing.push("UpdateGatewayResponse");

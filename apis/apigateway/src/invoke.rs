@@ -2,7 +2,8 @@
 //! request reaches an API at `<api-id>.execute-api.<region>.<domain>`
 //! (the Host as AWS names it; `localhost` resolves to loopback), at
 //! `/_aws/execute-api/<api-id>/<stage>/<path>` (no DNS needed), or at
-//! LocalStack's `/restapis/<api-id>/<stage>/_user_request_/<path>`. This
+//! LocalStack's `/restapis/<api-id>/<stage>/_user_request_/<path>`, or
+//! at one of the account's custom domain names (the Host). This
 //! module speaks HTTP; what an invocation does is the service's
 //! ([`ApiInvoke`]).
 
@@ -30,6 +31,10 @@ pub struct ApiRequest {
     pub body: Bytes,
     /// The host the client named.
     pub domain: String,
+    /// On a custom domain, the path the client asked for, base path
+    /// included (a Lambda proxy event's `path`); `api_id`, `stage` and
+    /// `path` are empty until its mappings fill them in.
+    pub domain_path: Option<String>,
 }
 
 /// What the API answers.
@@ -43,6 +48,15 @@ pub struct ApiResponse {
 /// What the service does with invocations.
 pub trait ApiInvoke: ApiGatewayApi {
     fn invoke_api<'a>(&'a self, ctx: &'a RequestContext, request: ApiRequest) -> BoxFuture<'a, ApiResponse>;
+
+    /// Whether `host` (without its port) is a custom domain name.
+    fn serves_domain(&self, _host: &str) -> bool {
+        false
+    }
+}
+
+fn without_port(host: &str) -> &str {
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
 
 /// The API id a host names: `<id>.execute-api.<...>`.
@@ -71,22 +85,25 @@ pub fn target<'h>(host: Option<&'h str>, path: &'h str) -> Option<(&'h str, &'h 
 
 impl<S: ApiInvoke> FrontHook for ApiGatewayServer<S> {
     fn claims(&self, head: &Head<'_>) -> bool {
-        target(head.header(HOST), head.path).is_some()
+        let host = head.header(HOST);
+        target(host, head.path).is_some() || host.is_some_and(|h| self.0.serves_domain(without_port(h)))
     }
 
     fn serve<'a>(&'a self, ctx: &'a RequestContext, head: Head<'a>, body: Bytes) -> BoxFuture<'a, Answer> {
         Box::pin(async move {
             let host = head.header(HOST).unwrap_or_default();
-            let (id, stage, path) = target(Some(host), head.path).unwrap_or_default();
+            let found = target(Some(host), head.path);
+            let (id, stage, path) = found.unwrap_or_default();
             let request = ApiRequest {
                 api_id: id.to_owned(),
                 stage: stage.to_owned(),
-                path: format!("/{path}"),
+                path: found.map(|_| format!("/{path}")).unwrap_or_default(),
                 method: head.method.as_str().to_owned(),
                 query: head.query.to_owned(),
                 headers: head.header_pairs(),
                 body,
-                domain: host.split(':').next().unwrap_or_default().to_owned(),
+                domain: without_port(host).to_owned(),
+                domain_path: found.is_none().then(|| head.path.to_owned()),
             };
             let answered = self.0.invoke_api(ctx, request).await;
             Answer {

@@ -13,6 +13,7 @@ mod api_patch;
 mod apis;
 mod authorizers;
 mod deployments;
+mod domains;
 mod errors;
 mod frozen;
 mod gateway_responses;
@@ -71,6 +72,8 @@ pub struct ApiGateway {
     stages: Arc<frozen::Frozen<nimbus_apigateway_api::Stage>>,
     /// Models compiled for request validation, by deployment and name.
     schemas: Arc<frozen::Frozen<jsonschema::Validator>>,
+    /// The custom domain names, for the front door to tell them apart.
+    domain_names: Arc<domains::KnownDomains>,
 }
 
 impl ApiGateway {
@@ -91,6 +94,7 @@ impl ApiGateway {
             homes: Arc::default(),
             stages: Arc::default(),
             schemas: Arc::default(),
+            domain_names: Arc::default(),
         }
     }
 

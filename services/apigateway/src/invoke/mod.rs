@@ -11,6 +11,7 @@ pub(crate) mod authorize;
 mod aws;
 pub(crate) mod cache;
 mod customize;
+mod domains;
 pub(crate) mod http_api;
 mod http_api_v1;
 pub(crate) mod http_proxy;
@@ -156,7 +157,7 @@ impl Invocation<'_> {
                 "sourceIp": "127.0.0.1", "user": null,
                 "userAgent": self.header("user-agent"), "userArn": null,
             },
-            "path": format!("/{}{}", self.request.stage, self.request.path),
+            "path": self.request.domain_path.clone().unwrap_or_else(|| format!("/{}{}", self.request.stage, self.request.path)),
             "protocol": "HTTP/1.1",
             "requestId": self.request_id,
             "requestTime": self.now.format(&format).unwrap_or_default(),
@@ -190,12 +191,27 @@ impl ApiInvoke for ApiGateway {
             answered
         })
     }
+
+    fn serves_domain(&self, host: &str) -> bool {
+        self.domain_names.contains(&self.store, host)
+    }
 }
 
 impl ApiGateway {
     /// Answers `request`; `ids` are its request id and extended request id.
     async fn serve_invocation(&self, request: &ApiRequest, ids: &(String, String)) -> ApiResponse {
         let forbidden = || message(403, "Forbidden", "ForbiddenException");
+        let mapped;
+        let request = match request.domain_path.is_some() {
+            true => match self.through_domain(request).await {
+                Some(found) => {
+                    mapped = found;
+                    &mapped
+                }
+                None => return forbidden(),
+            },
+            false => request,
+        };
         let Some(home) = self.home_of(&request.api_id).await else {
             return forbidden();
         };

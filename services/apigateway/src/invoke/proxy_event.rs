@@ -68,7 +68,7 @@ pub fn event(invocation: &Invocation<'_>) -> Json {
     };
     json!({
         "resource": invocation.resource_path(),
-        "path": request.path,
+        "path": request.domain_path.as_deref().unwrap_or(&request.path),
         "httpMethod": request.method,
         "headers": headers,
         "multiValueHeaders": multi_headers,
