@@ -83,6 +83,7 @@ impl ApiGateway {
         let api = self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
         let (authorizers, gateway_responses) = (api.authorizers, api.gateway_responses);
         let (models, request_validators) = (api.models, api.request_validators);
+        let policy = api.api.policy.clone();
         let resources: Vec<ResourceShape> = api.resources.into_values().collect();
         check_deployable(&resources)?;
         let deployment = Deployment {
@@ -99,6 +100,7 @@ impl ApiGateway {
             gateway_responses,
             models,
             request_validators,
+            policy,
         };
         self.store
             .put_json(

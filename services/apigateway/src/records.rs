@@ -45,6 +45,9 @@ pub struct DeploymentRecord {
     pub models: IndexMap<String, Model>,
     #[serde(default)]
     pub request_validators: IndexMap<String, RequestValidator>,
+    /// The API's resource policy as it was deployed.
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 pub fn namespace(account: &str, region: &str) -> Result<Namespace, AwsError> {

@@ -110,7 +110,11 @@ impl ApiGateway {
                 )));
             }
             check_target(record, input.target.as_deref())?;
-            let authorized = input.authorization_type.as_deref().is_some_and(|t| t != "NONE");
+            // AWS_IAM routes need no authorizer; JWT and CUSTOM ones do.
+            let authorized = input
+                .authorization_type
+                .as_deref()
+                .is_some_and(|t| t != "NONE" && t != "AWS_IAM");
             if authorized
                 && !input
                     .authorizer_id

@@ -299,7 +299,7 @@ fn v1_response(payload: &[u8]) -> ApiResponse {
 impl ApiGateway {
     pub(super) async fn serve_http_api(
         &self,
-        ctx: &RequestContext,
+        (ctx, caller): (&RequestContext, &RequestContext),
         request: &ApiRequest,
         home: &Home,
         ids: &(String, String),
@@ -353,7 +353,12 @@ impl ApiGateway {
             request_id: &ids.0,
             now: time::OffsetDateTime::from(self.clock.now()),
         };
-        if route.authorization_type.as_deref().is_some_and(|t| t != "NONE") {
+        if route.authorization_type.as_deref() == Some("AWS_IAM") {
+            match self.authorize_iam_route(caller, &call).await {
+                Ok(context) => call.authorizer = Some(context),
+                Err(refused) => return refused,
+            }
+        } else if route.authorization_type.as_deref().is_some_and(|t| t != "NONE") {
             let found = route
                 .authorizer_id
                 .as_ref()

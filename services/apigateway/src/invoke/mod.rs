@@ -15,6 +15,7 @@ mod domains;
 pub(crate) mod http_api;
 mod http_api_v1;
 pub(crate) mod http_proxy;
+mod iam;
 mod jwt;
 mod lambda;
 mod mock;
@@ -73,6 +74,11 @@ pub(crate) struct Invocation<'r> {
     pub now: time::OffsetDateTime,
     /// What the method's Lambda authorizer granted, if it has one.
     pub grant: Option<authorize::Grant>,
+    /// Who called: the signer of a signed request (the gateway verified
+    /// the signature when nimbus verifies them), else anonymous.
+    pub caller: &'r RequestContext,
+    /// The access key an AWS_IAM method admitted.
+    pub signer: Option<String>,
 }
 
 impl Invocation<'_> {
@@ -151,7 +157,7 @@ impl Invocation<'_> {
             "extendedRequestId": self.extended_id,
             "httpMethod": self.request.method,
             "identity": {
-                "accessKey": null, "accountId": null, "caller": null,
+                "accessKey": self.signer, "accountId": self.signer.as_ref().map(|_| &self.caller.account_id), "caller": null,
                 "cognitoAuthenticationProvider": null, "cognitoAuthenticationType": null,
                 "cognitoIdentityId": null, "cognitoIdentityPoolId": null, "principalOrgId": null,
                 "sourceIp": "127.0.0.1", "user": null,
@@ -181,10 +187,14 @@ impl Invocation<'_> {
 }
 
 impl ApiInvoke for ApiGateway {
-    fn invoke_api<'a>(&'a self, _ctx: &'a RequestContext, request: ApiRequest) -> BoxFuture<'a, ApiResponse> {
+    fn invoke_api<'a>(
+        &'a self,
+        caller: &'a RequestContext,
+        request: ApiRequest,
+    ) -> BoxFuture<'a, ApiResponse> {
         Box::pin(async move {
             let ids = (uuid::Uuid::new_v4().to_string(), crate::records::new_id(15) + "=");
-            let mut answered = self.serve_invocation(&request, &ids).await;
+            let mut answered = self.serve_invocation(caller, &request, &ids).await;
             let (request_id, extended_id) = ids;
             answered.headers.push(("x-amzn-RequestId".to_owned(), request_id));
             answered.headers.push(("x-amz-apigw-id".to_owned(), extended_id));
@@ -199,7 +209,12 @@ impl ApiInvoke for ApiGateway {
 
 impl ApiGateway {
     /// Answers `request`; `ids` are its request id and extended request id.
-    async fn serve_invocation(&self, request: &ApiRequest, ids: &(String, String)) -> ApiResponse {
+    async fn serve_invocation(
+        &self,
+        caller: &RequestContext,
+        request: &ApiRequest,
+        ids: &(String, String),
+    ) -> ApiResponse {
         let forbidden = || message(403, "Forbidden", "ForbiddenException");
         let mapped;
         let request = match request.domain_path.is_some() {
@@ -223,7 +238,7 @@ impl ApiGateway {
             ids.0.clone(),
         );
         if home.http {
-            return self.serve_http_api(&ctx, request, &home, ids).await;
+            return self.serve_http_api((&ctx, caller), request, &home, ids).await;
         }
         let Ok(stage) = self.kept_stage(&ctx, &request.api_id, &request.stage).await else {
             return forbidden();
@@ -233,7 +248,7 @@ impl ApiGateway {
             return forbidden();
         };
         let answered = self
-            .serve_deployed(&ctx, request, (&home, &stage, &deployment), ids)
+            .serve_deployed((&ctx, caller), request, (&home, &stage, &deployment), ids)
             .await;
         let answered = customize::customize(answered, &deployment.gateway_responses);
         if let Some(settings) = &stage.access_log_settings
@@ -257,7 +272,7 @@ impl ApiGateway {
     /// Answers a request to a stage's deployment.
     async fn serve_deployed(
         &self,
-        ctx: &RequestContext,
+        (ctx, caller): (&RequestContext, &RequestContext),
         request: &ApiRequest,
         (home, stage, deployment): (&Home, &Stage, &DeploymentRecord),
         ids: &(String, String),
@@ -291,8 +306,10 @@ impl ApiGateway {
             extended_id: ids.1.clone(),
             now: time::OffsetDateTime::from(self.clock.now()),
             grant: None,
+            caller,
+            signer: None,
         };
-        if let Err(refused) = self.admit(ctx, &mut invocation, &deployment.authorizers).await {
+        if let Err(refused) = self.admit(ctx, &mut invocation, deployment).await {
             return refused;
         }
         if let Err(refused) = self.validate(&invocation, deployment) {
@@ -301,14 +318,17 @@ impl ApiGateway {
         self.answer(&invocation, integration, caching).await
     }
 
-    /// The method's gates: its Lambda authorizer (whose grant the invocation
-    /// keeps), then its API key.
+    /// The method's gates: the API's resource policy and IAM, or its Lambda
+    /// authorizer (whose grant the invocation keeps), then its API key.
     async fn admit(
         &self,
         ctx: &RequestContext,
         invocation: &mut Invocation<'_>,
-        authorizers: &IndexMap<String, nimbus_apigateway_api::Authorizer>,
+        deployment: &DeploymentRecord,
     ) -> Result<(), ApiResponse> {
+        let authorizers = &deployment.authorizers;
+        self.authorize_iam(invocation, deployment.policy.as_deref())
+            .await?;
         if invocation.route.method.authorization_type.as_deref() == Some("CUSTOM") {
             let authorizer = invocation
                 .route
