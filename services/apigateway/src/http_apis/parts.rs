@@ -1,5 +1,6 @@
 //! Routes, integrations and stages of HTTP APIs.
 
+use indexmap::IndexMap;
 use nimbus_apigatewayv2_api::errors::{bad_request, conflict, not_found};
 use nimbus_apigatewayv2_api::*;
 use nimbus_core::{AwsError, RequestContext};
@@ -42,6 +43,32 @@ fn check_target(record: &HttpApiRecord, target: Option<&str>) -> Result<(), AwsE
 }
 
 /// An integration of `kind` to `uri`, as HTTP APIs default it.
+/// Parameter mappings API Gateway takes: known keys only.
+fn check_mappings(
+    request: Option<&IndexMap<String, String>>,
+    response: Option<&IndexMap<String, IndexMap<String, String>>>,
+) -> Result<(), AwsError> {
+    use crate::invoke::http_mapping::valid_key;
+    let invalid = |key: &str| bad_request(format!("Invalid mapping expression specified: {key}"));
+    if let Some(key) = request
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .find(|k| !valid_key(k, false))
+    {
+        return Err(invalid(key));
+    }
+    for (status, changes) in response.into_iter().flatten() {
+        if !status.parse::<u16>().is_ok_and(|s| (200..600).contains(&s)) {
+            return Err(bad_request(format!("Invalid status code specified: {status}")));
+        }
+        if let Some(key) = changes.keys().find(|k| !valid_key(k, true)) {
+            return Err(invalid(key));
+        }
+    }
+    Ok(())
+}
+
 fn integration(
     kind: &str,
     uri: Option<String>,
@@ -220,7 +247,12 @@ impl ApiGateway {
             input.payload_format_version,
         );
         created.description = input.description;
+        check_mappings(
+            input.request_parameters.as_ref(),
+            input.response_parameters.as_ref(),
+        )?;
         created.request_parameters = input.request_parameters;
+        created.response_parameters = input.response_parameters;
         if let Some(timeout) = input.timeout_in_millis {
             created.timeout_in_millis = Some(timeout);
         }

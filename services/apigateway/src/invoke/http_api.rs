@@ -15,7 +15,8 @@ use nimbus_apigatewayv2_api::{Cors, Integration, Route, Stage};
 use nimbus_core::RequestContext;
 use serde_json::{Map, Value as Json, json};
 
-use super::http_proxy::{self, Outgoing};
+use super::http_mapping;
+use super::http_proxy;
 use super::{Home, message};
 use crate::ApiGateway;
 use crate::http_apis::HttpApiRecord;
@@ -350,7 +351,8 @@ impl ApiGateway {
             path,
             route,
             parameters,
-            request_id: &ids.0,
+            // HTTP APIs' request id is the one `apigw-requestid` carries.
+            request_id: &ids.1,
             now: time::OffsetDateTime::from(self.clock.now()),
         };
         if route.authorization_type.as_deref() == Some("AWS_IAM") {
@@ -372,6 +374,11 @@ impl ApiGateway {
             }
         }
         let mut answered = self.integrate_http(&call, integration).await;
+        if let Some(parameters) = integration.response_parameters.as_ref() {
+            answered = http_mapping::map_response(parameters, answered, &|name, answer| {
+                call.response_value(name, answer)
+            });
+        }
         if let (Some(cors), Some(origin)) = (&cors, &origin) {
             answered.headers.extend(cors_headers(cors, origin, false));
         }
@@ -421,22 +428,7 @@ impl ApiGateway {
                 }
             }
             Some("HTTP_PROXY") => {
-                let mut url = uri;
-                for (name, value) in &call.parameters {
-                    url = url
-                        .replace(&format!("{{{name}+}}"), value)
-                        .replace(&format!("{{{name}}}"), value);
-                }
-                if !call.request.query.is_empty() {
-                    url.push(if url.contains('?') { '&' } else { '?' });
-                    url.push_str(&call.request.query);
-                }
-                let outgoing = Outgoing {
-                    method: call.request.method.clone(),
-                    url,
-                    headers: call.request.headers.clone(),
-                    body: call.request.body.clone(),
-                };
+                let outgoing = call.outgoing(uri, integration.request_parameters.as_ref());
                 let timeout = Duration::from_millis(
                     u64::try_from(integration.timeout_in_millis.unwrap_or(30_000)).unwrap_or(30_000),
                 );

@@ -14,6 +14,7 @@ mod customize;
 mod domains;
 pub(crate) mod http_api;
 mod http_api_v1;
+pub(crate) mod http_mapping;
 pub(crate) mod http_proxy;
 mod iam;
 mod jwt;
