@@ -984,6 +984,366 @@ pub struct TlsConfigInput {
     pub server_name_to_verify: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateApiRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ApiKeySelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub api_key_selection_expression: Option<String>,
+    #[serde(rename = "CorsConfiguration", skip_serializing_if = "Option::is_none")]
+    pub cors_configuration: Option<Cors>,
+    #[serde(rename = "CredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub credentials_arn: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DisableSchemaValidation", skip_serializing_if = "Option::is_none")]
+    pub disable_schema_validation: Option<bool>,
+    #[serde(rename = "DisableExecuteApiEndpoint", skip_serializing_if = "Option::is_none")]
+    pub disable_execute_api_endpoint: Option<bool>,
+    #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "RouteKey", skip_serializing_if = "Option::is_none")]
+    pub route_key: Option<String>,
+    #[serde(rename = "RouteSelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub route_selection_expression: Option<String>,
+    #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateApiResponse {
+    #[serde(rename = "ApiEndpoint", skip_serializing_if = "Option::is_none")]
+    pub api_endpoint: Option<String>,
+    #[serde(rename = "ApiGatewayManaged", skip_serializing_if = "Option::is_none")]
+    pub api_gateway_managed: Option<bool>,
+    #[serde(rename = "ApiId", skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    #[serde(rename = "ApiKeySelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub api_key_selection_expression: Option<String>,
+    #[serde(rename = "CorsConfiguration", skip_serializing_if = "Option::is_none")]
+    pub cors_configuration: Option<Cors>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DisableSchemaValidation", skip_serializing_if = "Option::is_none")]
+    pub disable_schema_validation: Option<bool>,
+    #[serde(rename = "DisableExecuteApiEndpoint", skip_serializing_if = "Option::is_none")]
+    pub disable_execute_api_endpoint: Option<bool>,
+    #[serde(rename = "ImportInfo", skip_serializing_if = "Option::is_none")]
+    pub import_info: Option<Vec<String>>,
+    #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
+    pub protocol_type: Option<String>,
+    #[serde(rename = "RouteSelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub route_selection_expression: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAuthorizerRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(rename = "AuthorizerId")]
+    pub authorizer_id: String,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
+    pub authorizer_type: Option<String>,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<Vec<String>>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAuthorizerResponse {
+    #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials_arn: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(
+        rename = "AuthorizerPayloadFormatVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_payload_format_version: Option<String>,
+    #[serde(
+        rename = "AuthorizerResultTtlInSeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorizer_result_ttl_in_seconds: Option<i32>,
+    #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
+    pub authorizer_type: Option<String>,
+    #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(rename = "EnableSimpleResponses", skip_serializing_if = "Option::is_none")]
+    pub enable_simple_responses: Option<bool>,
+    #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<Vec<String>>,
+    #[serde(
+        rename = "IdentityValidationExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_validation_expression: Option<String>,
+    #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JWTConfiguration>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateIntegrationRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ConnectionId", skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    #[serde(rename = "ContentHandlingStrategy", skip_serializing_if = "Option::is_none")]
+    pub content_handling_strategy: Option<String>,
+    #[serde(rename = "CredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub credentials_arn: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "IntegrationId")]
+    pub integration_id: String,
+    #[serde(rename = "IntegrationMethod", skip_serializing_if = "Option::is_none")]
+    pub integration_method: Option<String>,
+    #[serde(rename = "IntegrationSubtype", skip_serializing_if = "Option::is_none")]
+    pub integration_subtype: Option<String>,
+    #[serde(rename = "IntegrationType", skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<String>,
+    #[serde(rename = "IntegrationUri", skip_serializing_if = "Option::is_none")]
+    pub integration_uri: Option<String>,
+    #[serde(rename = "PassthroughBehavior", skip_serializing_if = "Option::is_none")]
+    pub passthrough_behavior: Option<String>,
+    #[serde(rename = "PayloadFormatVersion", skip_serializing_if = "Option::is_none")]
+    pub payload_format_version: Option<String>,
+    #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "RequestTemplates", skip_serializing_if = "Option::is_none")]
+    pub request_templates: Option<IndexMap<String, String>>,
+    #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<IndexMap<String, IndexMap<String, String>>>,
+    #[serde(
+        rename = "TemplateSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub template_selection_expression: Option<String>,
+    #[serde(rename = "TimeoutInMillis", skip_serializing_if = "Option::is_none")]
+    pub timeout_in_millis: Option<i32>,
+    #[serde(rename = "TlsConfig", skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfigInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateIntegrationResult {
+    #[serde(rename = "ApiGatewayManaged", skip_serializing_if = "Option::is_none")]
+    pub api_gateway_managed: Option<bool>,
+    #[serde(rename = "ConnectionId", skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    #[serde(rename = "ContentHandlingStrategy", skip_serializing_if = "Option::is_none")]
+    pub content_handling_strategy: Option<String>,
+    #[serde(rename = "CredentialsArn", skip_serializing_if = "Option::is_none")]
+    pub credentials_arn: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "IntegrationId", skip_serializing_if = "Option::is_none")]
+    pub integration_id: Option<String>,
+    #[serde(rename = "IntegrationMethod", skip_serializing_if = "Option::is_none")]
+    pub integration_method: Option<String>,
+    #[serde(
+        rename = "IntegrationResponseSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub integration_response_selection_expression: Option<String>,
+    #[serde(rename = "IntegrationSubtype", skip_serializing_if = "Option::is_none")]
+    pub integration_subtype: Option<String>,
+    #[serde(rename = "IntegrationType", skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<String>,
+    #[serde(rename = "IntegrationUri", skip_serializing_if = "Option::is_none")]
+    pub integration_uri: Option<String>,
+    #[serde(rename = "PassthroughBehavior", skip_serializing_if = "Option::is_none")]
+    pub passthrough_behavior: Option<String>,
+    #[serde(rename = "PayloadFormatVersion", skip_serializing_if = "Option::is_none")]
+    pub payload_format_version: Option<String>,
+    #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<IndexMap<String, String>>,
+    #[serde(rename = "RequestTemplates", skip_serializing_if = "Option::is_none")]
+    pub request_templates: Option<IndexMap<String, String>>,
+    #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<IndexMap<String, IndexMap<String, String>>>,
+    #[serde(
+        rename = "TemplateSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub template_selection_expression: Option<String>,
+    #[serde(rename = "TimeoutInMillis", skip_serializing_if = "Option::is_none")]
+    pub timeout_in_millis: Option<i32>,
+    #[serde(rename = "TlsConfig", skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateRouteRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ApiKeyRequired", skip_serializing_if = "Option::is_none")]
+    pub api_key_required: Option<bool>,
+    #[serde(rename = "AuthorizationScopes", skip_serializing_if = "Option::is_none")]
+    pub authorization_scopes: Option<Vec<String>>,
+    #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
+    pub authorization_type: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(rename = "ModelSelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub model_selection_expression: Option<String>,
+    #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(rename = "RequestModels", skip_serializing_if = "Option::is_none")]
+    pub request_models: Option<IndexMap<String, String>>,
+    #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<IndexMap<String, ParameterConstraints>>,
+    #[serde(rename = "RouteId")]
+    pub route_id: String,
+    #[serde(rename = "RouteKey", skip_serializing_if = "Option::is_none")]
+    pub route_key: Option<String>,
+    #[serde(
+        rename = "RouteResponseSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub route_response_selection_expression: Option<String>,
+    #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateRouteResult {
+    #[serde(rename = "ApiGatewayManaged", skip_serializing_if = "Option::is_none")]
+    pub api_gateway_managed: Option<bool>,
+    #[serde(rename = "ApiKeyRequired", skip_serializing_if = "Option::is_none")]
+    pub api_key_required: Option<bool>,
+    #[serde(rename = "AuthorizationScopes", skip_serializing_if = "Option::is_none")]
+    pub authorization_scopes: Option<Vec<String>>,
+    #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
+    pub authorization_type: Option<String>,
+    #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(rename = "ModelSelectionExpression", skip_serializing_if = "Option::is_none")]
+    pub model_selection_expression: Option<String>,
+    #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(rename = "RequestModels", skip_serializing_if = "Option::is_none")]
+    pub request_models: Option<IndexMap<String, String>>,
+    #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<IndexMap<String, ParameterConstraints>>,
+    #[serde(rename = "RouteId", skip_serializing_if = "Option::is_none")]
+    pub route_id: Option<String>,
+    #[serde(rename = "RouteKey", skip_serializing_if = "Option::is_none")]
+    pub route_key: Option<String>,
+    #[serde(
+        rename = "RouteResponseSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub route_response_selection_expression: Option<String>,
+    #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateStageRequest {
+    #[serde(rename = "AccessLogSettings", skip_serializing_if = "Option::is_none")]
+    pub access_log_settings: Option<AccessLogSettings>,
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "AutoDeploy", skip_serializing_if = "Option::is_none")]
+    pub auto_deploy: Option<bool>,
+    #[serde(rename = "ClientCertificateId", skip_serializing_if = "Option::is_none")]
+    pub client_certificate_id: Option<String>,
+    #[serde(rename = "DefaultRouteSettings", skip_serializing_if = "Option::is_none")]
+    pub default_route_settings: Option<RouteSettings>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "RouteSettings", skip_serializing_if = "Option::is_none")]
+    pub route_settings: Option<IndexMap<String, RouteSettings>>,
+    #[serde(rename = "StageName")]
+    pub stage_name: String,
+    #[serde(rename = "StageVariables", skip_serializing_if = "Option::is_none")]
+    pub stage_variables: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateStageResponse {
+    #[serde(rename = "AccessLogSettings", skip_serializing_if = "Option::is_none")]
+    pub access_log_settings: Option<AccessLogSettings>,
+    #[serde(rename = "ApiGatewayManaged", skip_serializing_if = "Option::is_none")]
+    pub api_gateway_managed: Option<bool>,
+    #[serde(rename = "AutoDeploy", skip_serializing_if = "Option::is_none")]
+    pub auto_deploy: Option<bool>,
+    #[serde(rename = "ClientCertificateId", skip_serializing_if = "Option::is_none")]
+    pub client_certificate_id: Option<String>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "DefaultRouteSettings", skip_serializing_if = "Option::is_none")]
+    pub default_route_settings: Option<RouteSettings>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        rename = "LastDeploymentStatusMessage",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_deployment_status_message: Option<String>,
+    #[serde(rename = "LastUpdatedDate", skip_serializing_if = "Option::is_none")]
+    pub last_updated_date: Option<Timestamp>,
+    #[serde(rename = "RouteSettings", skip_serializing_if = "Option::is_none")]
+    pub route_settings: Option<IndexMap<String, RouteSettings>>,
+    #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
+    pub stage_name: Option<String>,
+    #[serde(rename = "StageVariables", skip_serializing_if = "Option::is_none")]
+    pub stage_variables: Option<IndexMap<String, String>>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
 impl Input for CreateApiRequest {}
 
 impl Input for CreateAuthorizerRequest {}
@@ -1024,6 +1384,16 @@ impl Input for GetStageRequest {}
 
 impl Input for GetStagesRequest {}
 
+impl Input for UpdateApiRequest {}
+
+impl Input for UpdateAuthorizerRequest {}
+
+impl Input for UpdateIntegrationRequest {}
+
+impl Input for UpdateRouteRequest {}
+
+impl Input for UpdateStageRequest {}
+
 impl Output for CreateApiResponse {}
 
 impl Output for CreateAuthorizerResponse {}
@@ -1054,6 +1424,16 @@ impl Output for GetStageResponse {}
 
 impl Output for GetStagesResponse {}
 
+impl Output for UpdateApiResponse {}
+
+impl Output for UpdateAuthorizerResponse {}
+
+impl Output for UpdateIntegrationResult {}
+
+impl Output for UpdateRouteResult {}
+
+impl Output for UpdateStageResponse {}
+
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
@@ -1078,6 +1458,11 @@ pub mod ops {
     pub const GET_ROUTES: OperationId = OperationId(67);
     pub const GET_STAGE: OperationId = OperationId(70);
     pub const GET_STAGES: OperationId = OperationId(71);
+    pub const UPDATE_API: OperationId = OperationId(87);
+    pub const UPDATE_AUTHORIZER: OperationId = OperationId(89);
+    pub const UPDATE_INTEGRATION: OperationId = OperationId(92);
+    pub const UPDATE_ROUTE: OperationId = OperationId(99);
+    pub const UPDATE_STAGE: OperationId = OperationId(101);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
@@ -1103,6 +1488,11 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_ROUTES => Some("apigateway:GET"),
         ops::GET_STAGE => Some("apigateway:GET"),
         ops::GET_STAGES => Some("apigateway:GET"),
+        ops::UPDATE_API => Some("apigateway:PATCH"),
+        ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
+        ops::UPDATE_INTEGRATION => Some("apigateway:PATCH"),
+        ops::UPDATE_ROUTE => Some("apigateway:PATCH"),
+        ops::UPDATE_STAGE => Some("apigateway:PATCH"),
         _ => None,
     }
 }
@@ -1310,6 +1700,56 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetStages")) }
     }
 
+    /// `UpdateApi`.
+    fn update_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiRequest,
+    ) -> impl Future<Output = Result<UpdateApiResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateApi")) }
+    }
+
+    /// `UpdateAuthorizer`.
+    fn update_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAuthorizerRequest,
+    ) -> impl Future<Output = Result<UpdateAuthorizerResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateAuthorizer")) }
+    }
+
+    /// `UpdateIntegration`.
+    fn update_integration(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationRequest,
+    ) -> impl Future<Output = Result<UpdateIntegrationResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateIntegration")) }
+    }
+
+    /// `UpdateRoute`.
+    fn update_route(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRouteRequest,
+    ) -> impl Future<Output = Result<UpdateRouteResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateRoute")) }
+    }
+
+    /// `UpdateStage`.
+    fn update_stage(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateStageRequest,
+    ) -> impl Future<Output = Result<UpdateStageResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateStage")) }
+    }
+
     /// The resource an input names (a `kind` of operations.txt with the
     /// member's value), for IAM: its ARN, owner and resource policy.
     fn resource(
@@ -1390,6 +1830,15 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::GET_ROUTES => serve(call, &guard, |input| api.get_routes(ctx, input)).await,
                 ops::GET_STAGE => serve(call, &guard, |input| api.get_stage(ctx, input)).await,
                 ops::GET_STAGES => serve(call, &guard, |input| api.get_stages(ctx, input)).await,
+                ops::UPDATE_API => serve(call, &guard, |input| api.update_api(ctx, input)).await,
+                ops::UPDATE_AUTHORIZER => {
+                    serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
+                }
+                ops::UPDATE_INTEGRATION => {
+                    serve(call, &guard, |input| api.update_integration(ctx, input)).await
+                }
+                ops::UPDATE_ROUTE => serve(call, &guard, |input| api.update_route(ctx, input)).await,
+                ops::UPDATE_STAGE => serve(call, &guard, |input| api.update_stage(ctx, input)).await,
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -1676,6 +2125,56 @@ impl ApiGatewayV2Client {
         let call = Call::typed(ops::GET_STAGES, input);
         self.0.call(ctx, call).await.into_typed()
     }
+
+    /// `UpdateApi`.
+    pub async fn update_api(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiRequest,
+    ) -> Result<UpdateApiResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_API, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateAuthorizer`.
+    pub async fn update_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAuthorizerRequest,
+    ) -> Result<UpdateAuthorizerResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateIntegration`.
+    pub async fn update_integration(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateIntegrationRequest,
+    ) -> Result<UpdateIntegrationResult, AwsError> {
+        let call = Call::typed(ops::UPDATE_INTEGRATION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateRoute`.
+    pub async fn update_route(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRouteRequest,
+    ) -> Result<UpdateRouteResult, AwsError> {
+        let call = Call::typed(ops::UPDATE_ROUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateStage`.
+    pub async fn update_stage(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateStageRequest,
+    ) -> Result<UpdateStageResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_STAGE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
 }
 
 /// The listed operations `api` answers NotImplemented: each is called once
@@ -1745,6 +2244,21 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_stages(ctx, Default::default()).await) {
         missing.push("GetStages");
+    }
+    if not_implemented(&api.update_api(ctx, Default::default()).await) {
+        missing.push("UpdateApi");
+    }
+    if not_implemented(&api.update_authorizer(ctx, Default::default()).await) {
+        missing.push("UpdateAuthorizer");
+    }
+    if not_implemented(&api.update_integration(ctx, Default::default()).await) {
+        missing.push("UpdateIntegration");
+    }
+    if not_implemented(&api.update_route(ctx, Default::default()).await) {
+        missing.push("UpdateRoute");
+    }
+    if not_implemented(&api.update_stage(ctx, Default::default()).await) {
+        missing.push("UpdateStage");
     }
     missing
 }

@@ -163,4 +163,44 @@ impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
     ) -> Result<v2::GetStagesResponse, AwsError> {
         ApiGateway::get_stages_v2(self, ctx, input).await
     }
+
+    async fn update_api(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateApiRequest,
+    ) -> Result<v2::UpdateApiResponse, AwsError> {
+        ApiGateway::update_api(self, ctx, input).await
+    }
+
+    async fn update_route(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateRouteRequest,
+    ) -> Result<v2::UpdateRouteResult, AwsError> {
+        ApiGateway::update_route(self, ctx, input).await
+    }
+
+    async fn update_integration(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateIntegrationRequest,
+    ) -> Result<v2::UpdateIntegrationResult, AwsError> {
+        ApiGateway::update_integration_v2(self, ctx, input).await
+    }
+
+    async fn update_stage(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateStageRequest,
+    ) -> Result<v2::UpdateStageResponse, AwsError> {
+        ApiGateway::update_stage_v2(self, ctx, input).await
+    }
+
+    async fn update_authorizer(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateAuthorizerRequest,
+    ) -> Result<v2::UpdateAuthorizerResponse, AwsError> {
+        ApiGateway::update_authorizer_v2(self, ctx, input).await
+    }
 }

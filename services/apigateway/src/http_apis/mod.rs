@@ -7,6 +7,7 @@
 mod apis;
 mod authorizers;
 mod parts;
+mod updates;
 
 use indexmap::IndexMap;
 use nimbus_apigatewayv2_api::{Api, Authorizer, Integration, Route, Stage};

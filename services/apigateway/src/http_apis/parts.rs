@@ -13,7 +13,7 @@ use crate::records;
 const VERBS: [&str; 8] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"];
 
 /// A route key HTTP APIs take: `$default` or `<METHOD> /<path>`.
-fn check_route_key(key: &str) -> Result<(), AwsError> {
+pub(super) fn check_route_key(key: &str) -> Result<(), AwsError> {
     if key == "$default" {
         return Ok(());
     }
@@ -29,7 +29,7 @@ fn check_route_key(key: &str) -> Result<(), AwsError> {
 }
 
 /// The integration a new route targets must exist.
-fn check_target(record: &HttpApiRecord, target: Option<&str>) -> Result<(), AwsError> {
+pub(super) fn check_target(record: &HttpApiRecord, target: Option<&str>) -> Result<(), AwsError> {
     let Some(target) = target else {
         return Ok(());
     };
@@ -42,9 +42,25 @@ fn check_target(record: &HttpApiRecord, target: Option<&str>) -> Result<(), AwsE
     }
 }
 
+/// A route's authorization: AWS_IAM routes need no authorizer; JWT and
+/// CUSTOM ones one of the API's.
+pub(super) fn check_authorizer(
+    record: &HttpApiRecord,
+    kind: Option<&str>,
+    id: Option<&str>,
+) -> Result<(), AwsError> {
+    let needs_one = kind.is_some_and(|t| t != "NONE" && t != "AWS_IAM");
+    if needs_one && !id.is_some_and(|id| record.authorizers.contains_key(id)) {
+        return Err(bad_request(
+            "Invalid authorizer ID specified for the route's authorization type",
+        ));
+    }
+    Ok(())
+}
+
 /// An integration of `kind` to `uri`, as HTTP APIs default it.
 /// Parameter mappings API Gateway takes: known keys only.
-fn check_mappings(
+pub(super) fn check_mappings(
     request: Option<&IndexMap<String, String>>,
     response: Option<&IndexMap<String, IndexMap<String, String>>>,
 ) -> Result<(), AwsError> {
@@ -137,21 +153,11 @@ impl ApiGateway {
                 )));
             }
             check_target(record, input.target.as_deref())?;
-            // AWS_IAM routes need no authorizer; JWT and CUSTOM ones do.
-            let authorized = input
-                .authorization_type
-                .as_deref()
-                .is_some_and(|t| t != "NONE" && t != "AWS_IAM");
-            if authorized
-                && !input
-                    .authorizer_id
-                    .as_ref()
-                    .is_some_and(|id| record.authorizers.contains_key(id))
-            {
-                return Err(bad_request(
-                    "Invalid authorizer ID specified for the route's authorization type",
-                ));
-            }
+            check_authorizer(
+                record,
+                input.authorization_type.as_deref(),
+                input.authorizer_id.as_deref(),
+            )?;
             let route = Route {
                 api_key_required: Some(input.api_key_required.unwrap_or(false)),
                 authorization_scopes: input.authorization_scopes,

@@ -1,0 +1,113 @@
+"""The Update* operations of HTTP APIs through boto3, and what they
+change on the wire (curl): the API's CORS, a route's key, an
+integration's backend, a stage's variables, an authorizer."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+
+import pytest
+from apigateway_support import curl
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def v2(aws_client):
+    return aws_client("apigatewayv2")
+
+
+@pytest.fixture
+def backend():
+    """A backend that answers the path it was asked."""
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = json.dumps({"path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def refused(call, **kwargs) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_updates_change_what_is_served(v2, backend):
+    api = v2.create_api(Name="before", ProtocolType="HTTP")
+    api_id = api["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET", IntegrationUri=backend + "/one", PayloadFormatVersion="1.0"
+    )
+    target = f"integrations/{integration['IntegrationId']}"
+    route = v2.create_route(ApiId=api_id, RouteKey="GET /old", Target=target)
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, StageVariables={"color": "blue"})
+    base = api["ApiEndpoint"]
+    assert json.loads(curl(base + "/old")[2]) == {"path": "/one"}
+
+    updated = v2.update_api(
+        ApiId=api_id, Name="after", Description="renamed", CorsConfiguration={"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET"]}
+    )
+    assert (updated["Name"], updated["Description"], updated["ProtocolType"]) == ("after", "renamed", "HTTP")
+    assert v2.get_api(ApiId=api_id)["CorsConfiguration"]["AllowOrigins"] == ["https://app.example"]
+    status, headers, _ = curl(base + "/old", "-X", "OPTIONS", "-H", "Origin: https://app.example", "-H", "Access-Control-Request-Method: GET")
+    assert (status, headers["access-control-allow-origin"]) == (204, ["https://app.example"])
+
+    moved = v2.update_route(ApiId=api_id, RouteId=route["RouteId"], RouteKey="GET /new")
+    assert (moved["RouteKey"], moved["Target"], moved["RouteId"]) == ("GET /new", target, route["RouteId"])
+    assert curl(base + "/old")[0] == 404
+    assert curl(base + "/new")[0] == 200
+    other = v2.create_route(ApiId=api_id, RouteKey="GET /other", Target=target)
+    assert refused(v2.update_route, ApiId=api_id, RouteId=other["RouteId"], RouteKey="GET /new") == ("ConflictException", 409)
+    assert refused(v2.update_route, ApiId=api_id, RouteId=other["RouteId"], Target="integrations/nope") == ("BadRequestException", 400)
+    assert refused(v2.update_route, ApiId=api_id, RouteId="nope", RouteKey="GET /x") == ("NotFoundException", 404)
+    assert v2.get_route(ApiId=api_id, RouteId=other["RouteId"])["RouteKey"] == "GET /other"
+
+    changed = v2.update_integration(
+        ApiId=api_id,
+        IntegrationId=integration["IntegrationId"],
+        IntegrationUri=backend + "/two",
+        ResponseParameters={"200": {"overwrite:header.x-color": "$stageVariables.color"}},
+    )
+    assert (changed["IntegrationUri"], changed["IntegrationType"]) == (backend + "/two", "HTTP_PROXY")
+    status, headers, body = curl(base + "/new")
+    assert (status, json.loads(body), headers["x-color"]) == (200, {"path": "/two"}, ["blue"])
+    assert refused(
+        v2.update_integration, ApiId=api_id, IntegrationId=integration["IntegrationId"], RequestParameters={"bad": "x"}
+    ) == ("BadRequestException", 400)
+
+    stage = v2.update_stage(ApiId=api_id, StageName="$default", StageVariables={"color": "green"}, Description="live")
+    assert (stage["StageVariables"], stage["Description"], stage["AutoDeploy"]) == ({"color": "green"}, "live", True)
+    assert curl(base + "/new")[1]["x-color"] == ["green"]
+    assert refused(v2.update_stage, ApiId=api_id, StageName="nope", Description="x") == ("NotFoundException", 404)
+
+
+def test_update_authorizer(v2):
+    api_id = v2.create_api(Name="auth", ProtocolType="HTTP")["ApiId"]
+    authorizer = v2.create_authorizer(
+        ApiId=api_id,
+        Name="jwt",
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Audience": ["a"], "Issuer": "https://issuer.example"},
+    )
+    changed = v2.update_authorizer(
+        ApiId=api_id, AuthorizerId=authorizer["AuthorizerId"], Name="renamed", JwtConfiguration={"Audience": ["b"], "Issuer": "https://issuer.example"}
+    )
+    assert (changed["Name"], changed["JwtConfiguration"]["Audience"], changed["AuthorizerType"]) == ("renamed", ["b"], "JWT")
+    assert v2.get_authorizer(ApiId=api_id, AuthorizerId=authorizer["AuthorizerId"])["Name"] == "renamed"
+    assert refused(v2.update_authorizer, ApiId=api_id, AuthorizerId="nope", Name="x") == ("NotFoundException", 404)
+    assert refused(v2.update_api, ApiId="nope", Name="x") == ("NotFoundException", 404)
