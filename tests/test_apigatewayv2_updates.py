@@ -111,3 +111,42 @@ def test_update_authorizer(v2):
     assert v2.get_authorizer(ApiId=api_id, AuthorizerId=authorizer["AuthorizerId"])["Name"] == "renamed"
     assert refused(v2.update_authorizer, ApiId=api_id, AuthorizerId="nope", Name="x") == ("NotFoundException", 404)
     assert refused(v2.update_api, ApiId="nope", Name="x") == ("NotFoundException", 404)
+
+
+def test_a_stage_without_auto_deploy_serves_its_deployment(v2, backend):
+    api = v2.create_api(Name="deployed", ProtocolType="HTTP")
+    api_id, base = api["ApiId"], api["ApiEndpoint"]
+    assert refused(v2.create_deployment, ApiId=api_id) == ("BadRequestException", 400), "no routes yet"
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET", IntegrationUri=backend + "/v1", PayloadFormatVersion="1.0"
+    )
+    target = f"integrations/{integration['IntegrationId']}"
+    v2.create_route(ApiId=api_id, RouteKey="GET /a", Target=target)
+    v2.create_stage(ApiId=api_id, StageName="live")
+    assert curl(base + "/live/a")[0] == 404, "nothing deployed yet"
+
+    first = v2.create_deployment(ApiId=api_id, StageName="live", Description="first")
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (first["DeploymentStatus"], first["AutoDeployed"], first["Description"]) == ("DEPLOYED", False, "first")
+    assert v2.get_stage(ApiId=api_id, StageName="live")["DeploymentId"] == first["DeploymentId"]
+    assert json.loads(curl(base + "/live/a")[2]) == {"path": "/v1"}
+
+    # Changes wait for the next deployment.
+    v2.create_route(ApiId=api_id, RouteKey="GET /b", Target=target)
+    v2.update_integration(ApiId=api_id, IntegrationId=integration["IntegrationId"], IntegrationUri=backend + "/v2")
+    assert curl(base + "/live/b")[0] == 404
+    assert json.loads(curl(base + "/live/a")[2]) == {"path": "/v1"}
+    second = v2.create_deployment(ApiId=api_id)
+    assert v2.get_stage(ApiId=api_id, StageName="live")["DeploymentId"] == first["DeploymentId"], "no stage named"
+    v2.update_stage(ApiId=api_id, StageName="live", DeploymentId=second["DeploymentId"])
+    assert json.loads(curl(base + "/live/b")[2]) == {"path": "/v2"}
+
+    listed = {d["DeploymentId"] for d in v2.get_deployments(ApiId=api_id)["Items"]}
+    assert listed == {first["DeploymentId"], second["DeploymentId"]}
+    assert v2.update_deployment(ApiId=api_id, DeploymentId=first["DeploymentId"], Description="old")["Description"] == "old"
+    assert v2.get_deployment(ApiId=api_id, DeploymentId=first["DeploymentId"])["Description"] == "old"
+    assert refused(v2.delete_deployment, ApiId=api_id, DeploymentId=second["DeploymentId"]) == ("BadRequestException", 400)
+    v2.delete_deployment(ApiId=api_id, DeploymentId=first["DeploymentId"])
+    assert refused(v2.get_deployment, ApiId=api_id, DeploymentId=first["DeploymentId"]) == ("NotFoundException", 404)
+    assert refused(v2.update_stage, ApiId=api_id, StageName="live", DeploymentId="nope00") == ("NotFoundException", 404)
+    assert refused(v2.create_deployment, ApiId=api_id, StageName="nope") == ("NotFoundException", 404)

@@ -254,6 +254,32 @@ pub struct CreateAuthorizerResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDeploymentRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
+    pub stage_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDeploymentResponse {
+    #[serde(rename = "AutoDeployed", skip_serializing_if = "Option::is_none")]
+    pub auto_deployed: Option<bool>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "DeploymentStatus", skip_serializing_if = "Option::is_none")]
+    pub deployment_status: Option<String>,
+    #[serde(rename = "DeploymentStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub deployment_status_message: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateIntegrationRequest {
     #[serde(rename = "ApiId")]
     pub api_id: String,
@@ -486,6 +512,14 @@ pub struct DeleteAuthorizerRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteDeploymentRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "DeploymentId")]
+    pub deployment_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteIntegrationRequest {
     #[serde(rename = "ApiId")]
     pub api_id: String,
@@ -507,6 +541,22 @@ pub struct DeleteStageRequest {
     pub api_id: String,
     #[serde(rename = "StageName")]
     pub stage_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    #[serde(rename = "AutoDeployed", skip_serializing_if = "Option::is_none")]
+    pub auto_deployed: Option<bool>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "DeploymentStatus", skip_serializing_if = "Option::is_none")]
+    pub deployment_status: Option<String>,
+    #[serde(rename = "DeploymentStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub deployment_status_message: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -626,6 +676,48 @@ pub struct GetAuthorizersRequest {
 pub struct GetAuthorizersResponse {
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Authorizer>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDeploymentRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "DeploymentId")]
+    pub deployment_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDeploymentResponse {
+    #[serde(rename = "AutoDeployed", skip_serializing_if = "Option::is_none")]
+    pub auto_deployed: Option<bool>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "DeploymentStatus", skip_serializing_if = "Option::is_none")]
+    pub deployment_status: Option<String>,
+    #[serde(rename = "DeploymentStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub deployment_status_message: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDeploymentsRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDeploymentsResponse {
+    #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Deployment>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -1125,6 +1217,32 @@ pub struct UpdateAuthorizerResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDeploymentRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "DeploymentId")]
+    pub deployment_id: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDeploymentResponse {
+    #[serde(rename = "AutoDeployed", skip_serializing_if = "Option::is_none")]
+    pub auto_deployed: Option<bool>,
+    #[serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    #[serde(rename = "DeploymentStatus", skip_serializing_if = "Option::is_none")]
+    pub deployment_status: Option<String>,
+    #[serde(rename = "DeploymentStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub deployment_status_message: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateIntegrationRequest {
     #[serde(rename = "ApiId")]
     pub api_id: String,
@@ -1348,6 +1466,8 @@ impl Input for CreateApiRequest {}
 
 impl Input for CreateAuthorizerRequest {}
 
+impl Input for CreateDeploymentRequest {}
+
 impl Input for CreateIntegrationRequest {}
 
 impl Input for CreateRouteRequest {}
@@ -1357,6 +1477,8 @@ impl Input for CreateStageRequest {}
 impl Input for DeleteApiRequest {}
 
 impl Input for DeleteAuthorizerRequest {}
+
+impl Input for DeleteDeploymentRequest {}
 
 impl Input for DeleteIntegrationRequest {}
 
@@ -1371,6 +1493,10 @@ impl Input for GetApisRequest {}
 impl Input for GetAuthorizerRequest {}
 
 impl Input for GetAuthorizersRequest {}
+
+impl Input for GetDeploymentRequest {}
+
+impl Input for GetDeploymentsRequest {}
 
 impl Input for GetIntegrationRequest {}
 
@@ -1388,6 +1514,8 @@ impl Input for UpdateApiRequest {}
 
 impl Input for UpdateAuthorizerRequest {}
 
+impl Input for UpdateDeploymentRequest {}
+
 impl Input for UpdateIntegrationRequest {}
 
 impl Input for UpdateRouteRequest {}
@@ -1397,6 +1525,8 @@ impl Input for UpdateStageRequest {}
 impl Output for CreateApiResponse {}
 
 impl Output for CreateAuthorizerResponse {}
+
+impl Output for CreateDeploymentResponse {}
 
 impl Output for CreateIntegrationResult {}
 
@@ -1411,6 +1541,10 @@ impl Output for GetApisResponse {}
 impl Output for GetAuthorizerResponse {}
 
 impl Output for GetAuthorizersResponse {}
+
+impl Output for GetDeploymentResponse {}
+
+impl Output for GetDeploymentsResponse {}
 
 impl Output for GetIntegrationResult {}
 
@@ -1428,6 +1562,8 @@ impl Output for UpdateApiResponse {}
 
 impl Output for UpdateAuthorizerResponse {}
 
+impl Output for UpdateDeploymentResponse {}
+
 impl Output for UpdateIntegrationResult {}
 
 impl Output for UpdateRouteResult {}
@@ -1440,11 +1576,13 @@ pub mod ops {
 
     pub const CREATE_API: OperationId = OperationId(0);
     pub const CREATE_AUTHORIZER: OperationId = OperationId(2);
+    pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
     pub const CREATE_INTEGRATION: OperationId = OperationId(5);
     pub const CREATE_ROUTE: OperationId = OperationId(12);
     pub const CREATE_STAGE: OperationId = OperationId(15);
     pub const DELETE_API: OperationId = OperationId(18);
     pub const DELETE_AUTHORIZER: OperationId = OperationId(20);
+    pub const DELETE_DEPLOYMENT: OperationId = OperationId(22);
     pub const DELETE_INTEGRATION: OperationId = OperationId(24);
     pub const DELETE_ROUTE: OperationId = OperationId(32);
     pub const DELETE_STAGE: OperationId = OperationId(37);
@@ -1452,6 +1590,8 @@ pub mod ops {
     pub const GET_APIS: OperationId = OperationId(45);
     pub const GET_AUTHORIZER: OperationId = OperationId(46);
     pub const GET_AUTHORIZERS: OperationId = OperationId(47);
+    pub const GET_DEPLOYMENT: OperationId = OperationId(48);
+    pub const GET_DEPLOYMENTS: OperationId = OperationId(49);
     pub const GET_INTEGRATION: OperationId = OperationId(52);
     pub const GET_INTEGRATIONS: OperationId = OperationId(55);
     pub const GET_ROUTE: OperationId = OperationId(64);
@@ -1460,6 +1600,7 @@ pub mod ops {
     pub const GET_STAGES: OperationId = OperationId(71);
     pub const UPDATE_API: OperationId = OperationId(87);
     pub const UPDATE_AUTHORIZER: OperationId = OperationId(89);
+    pub const UPDATE_DEPLOYMENT: OperationId = OperationId(90);
     pub const UPDATE_INTEGRATION: OperationId = OperationId(92);
     pub const UPDATE_ROUTE: OperationId = OperationId(99);
     pub const UPDATE_STAGE: OperationId = OperationId(101);
@@ -1470,11 +1611,13 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::CREATE_API => Some("apigateway:POST"),
         ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
+        ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
         ops::CREATE_INTEGRATION => Some("apigateway:POST"),
         ops::CREATE_ROUTE => Some("apigateway:POST"),
         ops::CREATE_STAGE => Some("apigateway:POST"),
         ops::DELETE_API => Some("apigateway:DELETE"),
         ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
+        ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_ROUTE => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
@@ -1482,6 +1625,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_APIS => Some("apigateway:GET"),
         ops::GET_AUTHORIZER => Some("apigateway:GET"),
         ops::GET_AUTHORIZERS => Some("apigateway:GET"),
+        ops::GET_DEPLOYMENT => Some("apigateway:GET"),
+        ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_INTEGRATION => Some("apigateway:GET"),
         ops::GET_INTEGRATIONS => Some("apigateway:GET"),
         ops::GET_ROUTE => Some("apigateway:GET"),
@@ -1490,6 +1635,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_STAGES => Some("apigateway:GET"),
         ops::UPDATE_API => Some("apigateway:PATCH"),
         ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
+        ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
         ops::UPDATE_INTEGRATION => Some("apigateway:PATCH"),
         ops::UPDATE_ROUTE => Some("apigateway:PATCH"),
         ops::UPDATE_STAGE => Some("apigateway:PATCH"),
@@ -1518,6 +1664,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateAuthorizerResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateAuthorizer")) }
+    }
+
+    /// `CreateDeployment`.
+    fn create_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDeploymentRequest,
+    ) -> impl Future<Output = Result<CreateDeploymentResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateDeployment")) }
     }
 
     /// `CreateIntegration`.
@@ -1568,6 +1724,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteAuthorizer")) }
+    }
+
+    /// `DeleteDeployment`.
+    fn delete_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDeploymentRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteDeployment")) }
     }
 
     /// `DeleteIntegration`.
@@ -1638,6 +1804,26 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetAuthorizersResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetAuthorizers")) }
+    }
+
+    /// `GetDeployment`.
+    fn get_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentRequest,
+    ) -> impl Future<Output = Result<GetDeploymentResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDeployment")) }
+    }
+
+    /// `GetDeployments`.
+    fn get_deployments(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentsRequest,
+    ) -> impl Future<Output = Result<GetDeploymentsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDeployments")) }
     }
 
     /// `GetIntegration`.
@@ -1718,6 +1904,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<UpdateAuthorizerResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateAuthorizer")) }
+    }
+
+    /// `UpdateDeployment`.
+    fn update_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDeploymentRequest,
+    ) -> impl Future<Output = Result<UpdateDeploymentResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateDeployment")) }
     }
 
     /// `UpdateIntegration`.
@@ -1806,6 +2002,9 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::CREATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.create_authorizer(ctx, input)).await
                 }
+                ops::CREATE_DEPLOYMENT => {
+                    serve(call, &guard, |input| api.create_deployment(ctx, input)).await
+                }
                 ops::CREATE_INTEGRATION => {
                     serve(call, &guard, |input| api.create_integration(ctx, input)).await
                 }
@@ -1814,6 +2013,9 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::DELETE_API => serve(call, &guard, |input| api.delete_api(ctx, input)).await,
                 ops::DELETE_AUTHORIZER => {
                     serve(call, &guard, |input| api.delete_authorizer(ctx, input)).await
+                }
+                ops::DELETE_DEPLOYMENT => {
+                    serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
                 }
                 ops::DELETE_INTEGRATION => {
                     serve(call, &guard, |input| api.delete_integration(ctx, input)).await
@@ -1824,6 +2026,8 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::GET_APIS => serve(call, &guard, |input| api.get_apis(ctx, input)).await,
                 ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
                 ops::GET_AUTHORIZERS => serve(call, &guard, |input| api.get_authorizers(ctx, input)).await,
+                ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
+                ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
                 ops::GET_INTEGRATION => serve(call, &guard, |input| api.get_integration(ctx, input)).await,
                 ops::GET_INTEGRATIONS => serve(call, &guard, |input| api.get_integrations(ctx, input)).await,
                 ops::GET_ROUTE => serve(call, &guard, |input| api.get_route(ctx, input)).await,
@@ -1833,6 +2037,9 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::UPDATE_API => serve(call, &guard, |input| api.update_api(ctx, input)).await,
                 ops::UPDATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
+                }
+                ops::UPDATE_DEPLOYMENT => {
+                    serve(call, &guard, |input| api.update_deployment(ctx, input)).await
                 }
                 ops::UPDATE_INTEGRATION => {
                     serve(call, &guard, |input| api.update_integration(ctx, input)).await
@@ -1950,6 +2157,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateDeployment`.
+    pub async fn create_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDeploymentRequest,
+    ) -> Result<CreateDeploymentResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateIntegration`.
     pub async fn create_integration(
         &self,
@@ -1993,6 +2210,16 @@ impl ApiGatewayV2Client {
         input: DeleteAuthorizerRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_AUTHORIZER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteDeployment`.
+    pub async fn delete_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDeploymentRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_DEPLOYMENT, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2063,6 +2290,26 @@ impl ApiGatewayV2Client {
         input: GetAuthorizersRequest,
     ) -> Result<GetAuthorizersResponse, AwsError> {
         let call = Call::typed(ops::GET_AUTHORIZERS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDeployment`.
+    pub async fn get_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentRequest,
+    ) -> Result<GetDeploymentResponse, AwsError> {
+        let call = Call::typed(ops::GET_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDeployments`.
+    pub async fn get_deployments(
+        &self,
+        ctx: &RequestContext,
+        input: GetDeploymentsRequest,
+    ) -> Result<GetDeploymentsResponse, AwsError> {
+        let call = Call::typed(ops::GET_DEPLOYMENTS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2146,6 +2393,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateDeployment`.
+    pub async fn update_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDeploymentRequest,
+    ) -> Result<UpdateDeploymentResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateIntegration`.
     pub async fn update_integration(
         &self,
@@ -2191,6 +2448,9 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     if not_implemented(&api.create_authorizer(ctx, Default::default()).await) {
         missing.push("CreateAuthorizer");
     }
+    if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
+        missing.push("CreateDeployment");
+    }
     if not_implemented(&api.create_integration(ctx, Default::default()).await) {
         missing.push("CreateIntegration");
     }
@@ -2205,6 +2465,9 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.delete_authorizer(ctx, Default::default()).await) {
         missing.push("DeleteAuthorizer");
+    }
+    if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
+        missing.push("DeleteDeployment");
     }
     if not_implemented(&api.delete_integration(ctx, Default::default()).await) {
         missing.push("DeleteIntegration");
@@ -2226,6 +2489,12 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_authorizers(ctx, Default::default()).await) {
         missing.push("GetAuthorizers");
+    }
+    if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
+        missing.push("GetDeployment");
+    }
+    if not_implemented(&api.get_deployments(ctx, Default::default()).await) {
+        missing.push("GetDeployments");
     }
     if not_implemented(&api.get_integration(ctx, Default::default()).await) {
         missing.push("GetIntegration");
@@ -2250,6 +2519,9 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.update_authorizer(ctx, Default::default()).await) {
         missing.push("UpdateAuthorizer");
+    }
+    if not_implemented(&api.update_deployment(ctx, Default::default()).await) {
+        missing.push("UpdateDeployment");
     }
     if not_implemented(&api.update_integration(ctx, Default::default()).await) {
         missing.push("UpdateIntegration");

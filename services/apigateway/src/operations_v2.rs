@@ -203,4 +203,44 @@ impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
     ) -> Result<v2::UpdateAuthorizerResponse, AwsError> {
         ApiGateway::update_authorizer_v2(self, ctx, input).await
     }
+
+    async fn create_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: v2::CreateDeploymentRequest,
+    ) -> Result<v2::CreateDeploymentResponse, AwsError> {
+        ApiGateway::create_deployment_v2(self, ctx, input).await
+    }
+
+    async fn get_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetDeploymentRequest,
+    ) -> Result<v2::GetDeploymentResponse, AwsError> {
+        ApiGateway::get_deployment_v2(self, ctx, input).await
+    }
+
+    async fn get_deployments(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetDeploymentsRequest,
+    ) -> Result<v2::GetDeploymentsResponse, AwsError> {
+        ApiGateway::get_deployments_v2(self, ctx, input).await
+    }
+
+    async fn update_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UpdateDeploymentRequest,
+    ) -> Result<v2::UpdateDeploymentResponse, AwsError> {
+        ApiGateway::update_deployment_v2(self, ctx, input).await
+    }
+
+    async fn delete_deployment(
+        &self,
+        ctx: &RequestContext,
+        input: v2::DeleteDeploymentRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::delete_deployment_v2(self, ctx, input).await
+    }
 }

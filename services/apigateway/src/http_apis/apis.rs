@@ -135,8 +135,14 @@ impl ApiGateway {
         input: DeleteApiRequest,
     ) -> Result<(), AwsError> {
         self.http_api(ctx, &input.api_id).await?;
+        let (ns, id) = (namespace_of(ctx)?, input.api_id.clone());
         self.store
-            .delete(&namespace_of(ctx)?, &api_key(&input.api_id))
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                table.delete(&api_key(&id))?;
+                table.delete_prefix(&super::deployments::deployments_prefix(&id))?;
+                Ok::<_, AwsError>(())
+            })
             .await?;
         self.store
             .delete(&records::homes()?, &records::home_key(&input.api_id))

@@ -1,11 +1,13 @@
 //! HTTP APIs (API Gateway V2, the `/v2/` management API): APIs with their
 //! routes (`GET /pets/{id}`, `ANY /{proxy+}`, `$default`), integrations
 //! (Lambda proxy, HTTP proxy) and stages (`$default` serves paths without a
-//! stage prefix), one record per API in the store. Stages serve the API's
-//! routes as they are now, as auto-deployed stages do.
+//! stage prefix), one record per API in the store. Auto-deployed stages
+//! serve the API as it is now, the others their deployment
+//! ([`deployments`]).
 
 mod apis;
 mod authorizers;
+pub(crate) mod deployments;
 mod parts;
 mod updates;
 

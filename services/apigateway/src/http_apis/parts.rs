@@ -330,6 +330,9 @@ impl ApiGateway {
         ctx: &RequestContext,
         input: CreateStageRequest,
     ) -> Result<CreateStageResponse, AwsError> {
+        if let Some(id) = &input.deployment_id {
+            self.http_deployment(ctx, &input.api_id, id).await?;
+        }
         let now = records::timestamp(&self.clock);
         let stage = Stage {
             auto_deploy: Some(input.auto_deploy.unwrap_or(false)),

@@ -134,6 +134,9 @@ impl ApiGateway {
         input: UpdateStageRequest,
     ) -> Result<UpdateStageResponse, AwsError> {
         let (api, name) = (input.api_id.clone(), input.stage_name.clone());
+        if let Some(id) = &input.deployment_id {
+            self.http_deployment(ctx, &api, id).await?;
+        }
         let now = records::timestamp(&self.clock);
         self.change_http_api(ctx, &api, move |record| {
             let stored = record.stages.get(&name).ok_or_else(|| stage_missing(&name))?;

@@ -298,6 +298,23 @@ fn v1_response(payload: &[u8]) -> ApiResponse {
 }
 
 impl ApiGateway {
+    /// The API as `stage` serves it: as it is when auto-deployed, else as
+    /// its deployment froze it (none before it has one).
+    async fn deployed(
+        &self,
+        ctx: &RequestContext,
+        record: HttpApiRecord,
+        stage: &Stage,
+    ) -> Option<HttpApiRecord> {
+        if stage.auto_deploy == Some(true) {
+            return Some(record);
+        }
+        let id = stage.deployment_id.as_deref()?;
+        let api = record.api.api_id.clone().unwrap_or_default();
+        let deployment = self.http_deployment(ctx, &api, id).await.ok()?;
+        Some(deployment.serving(&record))
+    }
+
     pub(super) async fn serve_http_api(
         &self,
         (ctx, caller): (&RequestContext, &RequestContext),
@@ -311,15 +328,19 @@ impl ApiGateway {
         };
         // A named stage takes the first segment; `$default` the whole path.
         let (stage, path) = match record.stages.get(&request.stage) {
-            Some(stage) => (stage, request.path.clone()),
+            Some(stage) => (stage.clone(), request.path.clone()),
             None => match record.stages.get("$default") {
                 Some(stage) => (
-                    stage,
+                    stage.clone(),
                     format!("/{}{}", request.stage, request.path).replace("//", "/"),
                 ),
                 None => return not_found(),
             },
         };
+        let Some(record) = self.deployed(ctx, record, &stage).await else {
+            return not_found();
+        };
+        let stage = &stage;
         let cors = record.api.cors_configuration.clone();
         let origin = header(request, "origin").map(str::to_owned);
         if let (Some(cors), Some(origin)) = (&cors, &origin)
