@@ -477,3 +477,15 @@ def test_account_defaults_and_updates(apigateway):
         "Usage plans cannot be disabled",
     )
     assert apigateway.get_account()["cloudwatchRoleArn"] == role
+
+
+def test_a_refused_deployment_keeps_nothing_and_empty_names_mean_none(apigateway):
+    api_id, _, _ = mock_api(apigateway)
+    before = apigateway.get_deployments(restApiId=api_id)["items"]
+    assert refused(apigateway.create_deployment, restApiId=api_id, stageName="bad name!")[:2] == ("BadRequestException", 400)
+    assert apigateway.get_deployments(restApiId=api_id)["items"] == before
+    made = apigateway.create_deployment(restApiId=api_id, stageName="")
+    assert [s["stageName"] for s in apigateway.get_stages(restApiId=api_id)["item"]] == ["prod"]
+    assert made["id"] in [d["id"] for d in apigateway.get_deployments(restApiId=api_id)["items"]]
+    key = apigateway.create_api_key(name="generated", value="")
+    assert len(key["value"]) == 40

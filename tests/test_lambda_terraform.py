@@ -7,48 +7,16 @@ response, and destroy."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from lambda_support import awslambda, python_function  # noqa: F401
+from terraform_support import Terraform, needs_terraform, provider
 
-MIRROR = Path(os.environ.get("NIMBUS_TF_PLUGINS", "/opt/tf-plugins"))
-
-CLI_CONFIG = f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{MIRROR}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{ exclude = ["registry.terraform.io/hashicorp/aws"] }}
-}}
-"""
-
-STACK = """terraform {
-  required_providers { aws = { source = "hashicorp/aws" } }
-}
-variable "endpoint" {}
-variable "name" {}
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-  endpoints {
-    lambda = var.endpoint
-    iam    = var.endpoint
-    sts    = var.endpoint
-    logs   = var.endpoint
-  }
-}
-resource "aws_iam_role" "fn" {
+STACK = """resource "aws_iam_role" "fn" {
   name = "${var.name}-role"
   assume_role_policy = jsonencode({
     Version   = "2012-10-17"
@@ -95,33 +63,20 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None or not MIRROR.is_dir(), reason="needs terraform and its aws provider mirror")
+@needs_terraform
 def test_terraform_applies_plans_nothing_and_destroys_a_lambda_stack(endpoint, awslambda, tmp_path):
-    (tmp_path / "main.tf").write_text(STACK)
+    (tmp_path / "main.tf").write_text(provider("lambda", "iam", "sts", "logs") + STACK)
     (tmp_path / "fn.zip").write_bytes(python_function(HANDLER))
-    (tmp_path / "cli.tfrc").write_text(CLI_CONFIG)
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "cli.tfrc"), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     name = f"tf-{uuid.uuid4().hex[:8]}"
-    variables = ["-var", f"endpoint={endpoint}", "-var", f"name={name}"]
-
-    def terraform(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["terraform", *args, "-input=false", "-no-color"], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=300)
-
-    init = subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert init.returncode == 0, init.stderr
-    applied = terraform("apply", "-auto-approve", *variables)
-    assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
+    terraform = Terraform(tmp_path, endpoint, name)
+    terraform.init()
+    terraform.apply()
     function = awslambda.get_function(FunctionName=name)["Configuration"]
     assert (function["Version"], function["Environment"]["Variables"]) == ("$LATEST", {"GREETING": "hello from terraform"})
     assert awslambda.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
-    url = subprocess.run(["terraform", "output", "-raw", "url"], cwd=tmp_path, env=env, capture_output=True, text=True).stdout
-    answered = subprocess.run(["curl", "-s", "--max-time", "30", url], capture_output=True, text=True, timeout=60)
+    answered = subprocess.run(["curl", "-s", "--max-time", "30", terraform.output("url")], capture_output=True, text=True, timeout=60)
     assert answered.stdout == "hello from terraform"
-    planned = terraform("plan", "-detailed-exitcode", *variables)
-    assert planned.returncode == 0, "the plan after apply wants changes:\n" + planned.stdout[-3000:]
-    destroyed = terraform("destroy", "-auto-approve", *variables)
-    assert destroyed.returncode == 0, destroyed.stdout[-3000:] + destroyed.stderr
+    terraform.plan_is_empty()
+    terraform.destroy()
     with pytest.raises(ClientError):
         awslambda.get_function(FunctionName=name)

@@ -91,7 +91,8 @@ impl ApiGateway {
         ctx: &RequestContext,
         input: CreateApiKeyRequest,
     ) -> Result<ApiKey, AwsError> {
-        let value = match input.value {
+        // An empty value (as Terraform sends it) asks for a generated one.
+        let value = match input.value.filter(|v| !v.is_empty()) {
             Some(value)
                 if value.len() < 20
                     || value.len() > 128

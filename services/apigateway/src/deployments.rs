@@ -86,6 +86,9 @@ impl ApiGateway {
         let policy = api.api.policy.clone();
         let resources: Vec<ResourceShape> = api.resources.into_values().collect();
         check_deployable(&resources)?;
+        // A bad stage name refuses the deployment before anything is kept.
+        let stage_name = input.stage_name.as_deref().filter(|s| !s.is_empty());
+        stage_name.map(crate::stages::check_stage_name).transpose()?;
         let deployment = Deployment {
             id: Some(records::new_id(6)),
             description: input.description.clone(),
@@ -109,7 +112,8 @@ impl ApiGateway {
                 record,
             )
             .await?;
-        if let Some(stage) = input.stage_name.clone() {
+        // An empty stage name (as Terraform sends it) names no stage.
+        if let Some(stage) = input.stage_name.clone().filter(|s| !s.is_empty()) {
             let settings = StageSettings {
                 description: input.stage_description.clone(),
                 variables: input.variables.clone(),

@@ -23,7 +23,7 @@ pub(crate) struct StageSettings {
     pub tracing_enabled: Option<bool>,
 }
 
-fn check_stage_name(name: &str) -> Result<(), AwsError> {
+pub(crate) fn check_stage_name(name: &str) -> Result<(), AwsError> {
     let valid = !name.is_empty()
         && name.len() <= 128
         && name
