@@ -489,3 +489,47 @@ def test_a_refused_deployment_keeps_nothing_and_empty_names_mean_none(apigateway
     assert made["id"] in [d["id"] for d in apigateway.get_deployments(restApiId=api_id)["items"]]
     key = apigateway.create_api_key(name="generated", value="")
     assert len(key["value"]) == 40
+
+
+def test_execution_logs_need_the_account_role_and_write_each_step(launch_nimbus):
+    import time
+
+    from conftest import client_for
+
+    server = launch_nimbus()
+    apigw, logs = client_for(server.url, "apigateway"), client_for(server.url, "logs")
+    api_id, _, _ = mock_api(apigw)
+    enable = [patch("replace", "/*/*/logging/loglevel", "INFO"), patch("replace", "/*/*/logging/dataTrace", "true")]
+    assert refused(apigw.update_stage, restApiId=api_id, stageName="prod", patchOperations=enable) == (
+        "BadRequestException",
+        400,
+        "CloudWatch Logs role ARN must be set in account settings to enable logging",
+    )
+    apigw.update_account(patchOperations=[patch("replace", "/cloudwatchRoleArn", "arn:aws:iam::000000000000:role/apigw-logs")])
+    assert refused(apigw.update_stage, restApiId=api_id, stageName="prod", patchOperations=[patch("replace", "/*/*/logging/loglevel", "LOUD")])[:2] == (
+        "BadRequestException",
+        400,
+    )
+    stage = apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=enable)
+    assert (stage["methodSettings"]["*/*"]["loggingLevel"], stage["methodSettings"]["*/*"]["dataTraceEnabled"]) == ("INFO", True)
+    status, headers, _ = curl(invoke_url(server.url, api_id, "prod") + "/items?q=1")
+    assert status == 200
+    request_id = headers["x-amzn-requestid"][0]
+    group = f"API-Gateway-Execution-Logs_{api_id}/prod"
+
+    def messages() -> list[str]:
+        try:
+            return [e["message"] for e in logs.filter_log_events(logGroupName=group).get("events", [])]
+        except logs.exceptions.ResourceNotFoundException:
+            return []
+
+    deadline = time.monotonic() + 10
+    while not any("Method completed" in m for m in messages()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = messages()
+    assert all(line.startswith(f"({request_id}) ") for line in lines)
+    steps = [line.split(") ", 1)[1] for line in lines]
+    assert steps[1:3] == [f"Starting execution for request: {request_id}", "HTTP Method: GET, Resource Path: /items"]
+    assert "Method request query string: {q=1}" in steps
+    assert 'Method response body after transformations: {"ok": true}' in steps
+    assert steps[-2:] == ["Successfully completed execution", "Method completed with status: 200"]

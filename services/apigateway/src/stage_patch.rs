@@ -102,7 +102,12 @@ fn method_setting(stage: &mut Stage, operation: &PatchOperation) -> Result<(), A
     };
     match (*group, *setting) {
         ("metrics", "enabled") => entry.metrics_enabled = Some(flag(value, operation)?),
-        ("logging", "loglevel") => entry.logging_level = value.map(str::to_owned),
+        ("logging", "loglevel") => {
+            let level = value
+                .filter(|v| matches!(*v, "OFF" | "ERROR" | "INFO"))
+                .ok_or_else(|| invalid(operation))?;
+            entry.logging_level = Some(level.to_owned());
+        }
         ("logging", "dataTrace") => entry.data_trace_enabled = Some(flag(value, operation)?),
         ("throttling", "burstLimit") => entry.throttling_burst_limit = Some(number()? as i32),
         ("throttling", "rateLimit") => entry.throttling_rate_limit = Some(number()?),

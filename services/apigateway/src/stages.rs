@@ -223,6 +223,8 @@ impl ApiGateway {
     ) -> Result<Stage, AwsError> {
         self.load_api(ctx, &input.rest_api_id, Missing::Api).await?;
         let mut stage = self.stage(ctx, &input.rest_api_id, &input.stage_name).await?;
+        self.check_logging_allowed(ctx, input.patch_operations.iter().flatten())
+            .await?;
         for operation in input.patch_operations.iter().flatten() {
             crate::stage_patch::apply(&mut stage, operation)?;
         }
@@ -232,6 +234,29 @@ impl ApiGateway {
         stage.last_updated_date = Some(records::timestamp(&self.clock));
         self.put_stage(ctx, &input.rest_api_id, &stage).await?;
         Ok(stage)
+    }
+}
+
+impl ApiGateway {
+    /// Execution logging needs the account's CloudWatch role, as AWS
+    /// requires it.
+    async fn check_logging_allowed(
+        &self,
+        ctx: &RequestContext,
+        mut operations: impl Iterator<Item = &PatchOperation>,
+    ) -> Result<(), AwsError> {
+        let enables = operations.any(|op| {
+            op.path
+                .as_deref()
+                .is_some_and(|p| p.ends_with("/logging/loglevel"))
+                && matches!(op.value.as_deref(), Some("INFO" | "ERROR"))
+        });
+        if enables && self.get_account(ctx).await?.cloudwatch_role_arn.is_none() {
+            return Err(errors::bad_request(
+                "CloudWatch Logs role ARN must be set in account settings to enable logging",
+            ));
+        }
+        Ok(())
     }
 }
 

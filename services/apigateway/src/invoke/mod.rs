@@ -12,6 +12,7 @@ mod aws;
 pub(crate) mod cache;
 mod customize;
 mod domains;
+mod execution_log;
 pub(crate) mod http_api;
 mod http_api_v1;
 pub(crate) mod http_mapping;
@@ -310,13 +311,15 @@ impl ApiGateway {
             caller,
             signer: None,
         };
-        if let Err(refused) = self.admit(ctx, &mut invocation, deployment).await {
-            return refused;
-        }
-        if let Err(refused) = self.validate(&invocation, deployment) {
-            return refused;
-        }
-        self.answer(&invocation, integration, caching).await
+        let answered = match self.admit(ctx, &mut invocation, deployment).await {
+            Err(refused) => refused,
+            Ok(()) => match self.validate(&invocation, deployment) {
+                Err(refused) => refused,
+                Ok(()) => self.answer(&invocation, integration, caching).await,
+            },
+        };
+        self.log_execution(&invocation, &setting_key, &answered);
+        answered
     }
 
     /// The method's gates: the API's resource policy and IAM, or its Lambda
