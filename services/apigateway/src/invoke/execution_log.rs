@@ -13,15 +13,15 @@ use super::access_log::LogPlace;
 use crate::ApiGateway;
 
 /// How a method logs: its level (OFF, ERROR, INFO) and data trace.
-fn level_of(stage: &Stage, setting_key: &str) -> (String, bool) {
+fn level_of<'s>(stage: &'s Stage, setting_key: &str) -> (&'s str, bool) {
     let settings = stage.method_settings.as_ref();
     let setting = settings.and_then(|s| s.get(setting_key).or_else(|| s.get("*/*")));
     match setting {
         Some(setting) => (
-            setting.logging_level.clone().unwrap_or_else(|| "OFF".to_owned()),
+            setting.logging_level.as_deref().unwrap_or("OFF"),
             setting.data_trace_enabled == Some(true),
         ),
-        None => ("OFF".to_owned(), false),
+        None => ("OFF", false),
     }
 }
 
@@ -69,7 +69,7 @@ impl ApiGateway {
     /// Writes the execution log of `invocation` when its method logs.
     pub(super) fn log_execution(&self, invocation: &Invocation<'_>, setting_key: &str, answer: &ApiResponse) {
         let (level, trace) = level_of(invocation.stage, setting_key);
-        let logs = match level.as_str() {
+        let logs = match level {
             "INFO" => true,
             "ERROR" => answer.status >= 400,
             _ => false,
