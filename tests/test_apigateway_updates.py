@@ -533,3 +533,45 @@ def test_execution_logs_need_the_account_role_and_write_each_step(launch_nimbus)
     assert "Method request query string: {q=1}" in steps
     assert 'Method response body after transformations: {"ok": true}' in steps
     assert steps[-2:] == ["Successfully completed execution", "Method completed with status: 200"]
+
+
+def test_a_canary_takes_its_share_of_the_stage_and_is_promoted(apigateway, endpoint):
+    api_id, _, resource = mock_api(apigateway)
+    at = {"restApiId": api_id, "resourceId": resource, "httpMethod": "GET"}
+    template = '{"release": "%s", "color": "$stageVariables.color"}'
+    apigateway.update_integration_response(
+        **at, statusCode="200", patchOperations=[patch("replace", "/responseTemplates/application~1json", template % "main")]
+    )
+    main = apigateway.create_deployment(restApiId=api_id, stageName="prod", variables={"color": "blue"})
+    apigateway.update_integration_response(
+        **at, statusCode="200", patchOperations=[patch("replace", "/responseTemplates/application~1json", template % "canary")]
+    )
+    canary = apigateway.create_deployment(
+        restApiId=api_id, stageName="prod", canarySettings={"percentTraffic": 50.0, "stageVariableOverrides": {"color": "green"}}
+    )
+    stage = apigateway.get_stage(restApiId=api_id, stageName="prod")
+    assert (stage["deploymentId"], stage["canarySettings"]["deploymentId"]) == (main["id"], canary["id"])
+    assert stage["canarySettings"]["percentTraffic"] == 50.0
+    url = invoke_url(endpoint, api_id, "prod") + "/items"
+    seen = [json.loads(curl(url)[2]) for _ in range(120)]
+    releases = {answer["release"]: answer["color"] for answer in seen}
+    assert releases == {"main": "blue", "canary": "green"}
+    share = sum(answer["release"] == "canary" for answer in seen)
+    assert 25 <= share <= 95, share
+
+    apigateway.update_stage(restApiId=api_id, stageName="prod", patchOperations=[patch("replace", "/canarySettings/percentTraffic", "0")])
+    assert {json.loads(curl(url)[2])["release"] for _ in range(20)} == {"main"}
+    assert refused(
+        apigateway.update_stage, restApiId=api_id, stageName="prod", patchOperations=[patch("replace", "/canarySettings/percentTraffic", "101")]
+    )[:2] == ("BadRequestException", 400)
+    promoted = apigateway.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[patch("replace", "/deploymentId", canary["id"]), patch("remove", "/canarySettings")],
+    )
+    assert promoted["deploymentId"] == canary["id"] and "canarySettings" not in promoted
+    assert json.loads(curl(url)[2]) == {"release": "canary", "color": "blue"}
+    assert refused(apigateway.create_deployment, restApiId=api_id, stageName="nostage", canarySettings={"percentTraffic": 10.0})[:2] == (
+        "NotFoundException",
+        404,
+    )

@@ -89,6 +89,12 @@ impl ApiGateway {
         // A bad stage name refuses the deployment before anything is kept.
         let stage_name = input.stage_name.as_deref().filter(|s| !s.is_empty());
         stage_name.map(crate::stages::check_stage_name).transpose()?;
+        if input.canary_settings.is_some() {
+            // A canary joins a stage that already serves a deployment.
+            let stage =
+                stage_name.ok_or_else(|| errors::bad_request("Canary settings require a stage name"))?;
+            self.stage(ctx, &input.rest_api_id, stage).await?;
+        }
         let deployment = Deployment {
             id: Some(records::new_id(6)),
             description: input.description.clone(),
@@ -114,12 +120,23 @@ impl ApiGateway {
             .await?;
         // An empty stage name (as Terraform sends it) names no stage.
         if let Some(stage) = input.stage_name.clone().filter(|s| !s.is_empty()) {
+            if let Some(canary) = input.canary_settings.clone() {
+                let canary = CanarySettings {
+                    deployment_id: Some(id.clone()),
+                    percent_traffic: canary.percent_traffic,
+                    stage_variable_overrides: canary.stage_variable_overrides,
+                    use_stage_cache: canary.use_stage_cache,
+                };
+                self.set_canary(ctx, &input.rest_api_id, &stage, canary).await?;
+                return Ok(deployment);
+            }
             let settings = StageSettings {
                 description: input.stage_description.clone(),
                 variables: input.variables.clone(),
                 cache_cluster_enabled: input.cache_cluster_enabled,
                 cache_cluster_size: input.cache_cluster_size.clone(),
                 tracing_enabled: input.tracing_enabled,
+                canary: None,
             };
             self.point_stage(ctx, &input.rest_api_id, &stage, &id, settings)
                 .await?;

@@ -1,7 +1,7 @@
 //! UpdateStage's patch operations: `replace` of the deployment,
 //! description and flags, `add`/`replace`/`remove` of stage variables, and
 //! method settings at `/<resource path>/<method>/<setting>` (`~1` for `/`,
-//! `/*/*/...` for every method).
+//! `/*/*/...` for every method), and the canary's settings.
 
 use nimbus_apigateway_api::{MethodSetting, PatchOperation, Stage};
 use nimbus_core::AwsError;
@@ -64,7 +64,43 @@ pub fn apply(stage: &mut Stage, operation: &PatchOperation) -> Result<(), AwsErr
             }
         }
         "/accessLogSettings" if removing => stage.access_log_settings = None,
+        _ if path.starts_with("/canarySettings") => return canary_setting(stage, operation),
         _ => return method_setting(stage, operation),
+    }
+    Ok(())
+}
+
+/// `/canarySettings[/percentTraffic|deploymentId|useStageCache|stageVariableOverrides/<name>]`.
+fn canary_setting(stage: &mut Stage, operation: &PatchOperation) -> Result<(), AwsError> {
+    let path = operation.path.as_deref().unwrap_or_default();
+    let value = operation.value.as_deref();
+    let removing = operation.op.as_deref() == Some("remove");
+    if path == "/canarySettings" && removing {
+        stage.canary_settings = None;
+        return Ok(());
+    }
+    let canary = stage.canary_settings.get_or_insert_default();
+    if let Some(name) = path.strip_prefix("/canarySettings/stageVariableOverrides/") {
+        let overrides = canary.stage_variable_overrides.get_or_insert_default();
+        match (removing, value) {
+            (true, _) => overrides.shift_remove(name),
+            (false, Some(value)) => overrides.insert(name.to_owned(), value.to_owned()),
+            (false, None) => return Err(invalid(operation)),
+        };
+        return Ok(());
+    }
+    match path {
+        "/canarySettings/percentTraffic" if !removing => {
+            let share = value
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|p| (0.0..=100.0).contains(p));
+            canary.percent_traffic = Some(share.ok_or_else(|| invalid(operation))?);
+        }
+        "/canarySettings/deploymentId" if !removing => canary.deployment_id = value.map(str::to_owned),
+        "/canarySettings/useStageCache" if !removing => {
+            canary.use_stage_cache = Some(flag(value, operation)?)
+        }
+        _ => return Err(invalid(operation)),
     }
     Ok(())
 }

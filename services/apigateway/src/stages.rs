@@ -21,6 +21,8 @@ pub(crate) struct StageSettings {
     pub cache_cluster_enabled: Option<bool>,
     pub cache_cluster_size: Option<String>,
     pub tracing_enabled: Option<bool>,
+    /// A canary: a deployment that takes a share of the stage's traffic.
+    pub canary: Option<CanarySettings>,
 }
 
 pub(crate) fn check_stage_name(name: &str) -> Result<(), AwsError> {
@@ -131,6 +133,9 @@ impl ApiGateway {
         if let Some(tracing) = settings.tracing_enabled {
             stage.tracing_enabled = Some(tracing);
         }
+        if settings.canary.is_some() {
+            stage.canary_settings = settings.canary;
+        }
         self.put_stage(ctx, api, &stage).await?;
         Ok(stage)
     }
@@ -151,12 +156,20 @@ impl ApiGateway {
         {
             return Err(nimbus_apigateway_api::errors::conflict("Stage already exists"));
         }
+        let canary_deployment = input
+            .canary_settings
+            .as_ref()
+            .and_then(|c| c.deployment_id.as_deref());
+        if let Some(canary) = canary_deployment {
+            self.deployment(ctx, &input.rest_api_id, canary).await?;
+        }
         let settings = StageSettings {
             description: input.description,
             variables: input.variables,
             cache_cluster_enabled: input.cache_cluster_enabled,
             cache_cluster_size: input.cache_cluster_size,
             tracing_enabled: input.tracing_enabled,
+            canary: input.canary_settings,
         };
         let mut stage = self
             .point_stage(
@@ -228,7 +241,11 @@ impl ApiGateway {
         for operation in input.patch_operations.iter().flatten() {
             crate::stage_patch::apply(&mut stage, operation)?;
         }
-        if let Some(deployment) = &stage.deployment_id {
+        let canary = stage
+            .canary_settings
+            .as_ref()
+            .and_then(|c| c.deployment_id.as_ref());
+        for deployment in stage.deployment_id.iter().chain(canary) {
             self.deployment(ctx, &input.rest_api_id, deployment).await?;
         }
         stage.last_updated_date = Some(records::timestamp(&self.clock));
@@ -238,6 +255,21 @@ impl ApiGateway {
 }
 
 impl ApiGateway {
+    /// Makes `deployment` the canary of an existing stage (CreateDeployment
+    /// with canary settings): the stage's own deployment stays.
+    pub(crate) async fn set_canary(
+        &self,
+        ctx: &RequestContext,
+        api: &str,
+        name: &str,
+        canary: CanarySettings,
+    ) -> Result<(), AwsError> {
+        let mut stage = self.stage(ctx, api, name).await?;
+        stage.canary_settings = Some(canary);
+        stage.last_updated_date = Some(records::timestamp(&self.clock));
+        self.put_stage(ctx, api, &stage).await
+    }
+
     /// Execution logging needs the account's CloudWatch role, as AWS
     /// requires it.
     async fn check_logging_allowed(

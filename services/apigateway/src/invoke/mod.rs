@@ -10,6 +10,7 @@ pub(crate) mod api_keys;
 pub(crate) mod authorize;
 mod aws;
 pub(crate) mod cache;
+mod canary;
 mod customize;
 mod domains;
 mod execution_log;
@@ -245,7 +246,7 @@ impl ApiGateway {
         let Ok(stage) = self.kept_stage(&ctx, &request.api_id, &request.stage).await else {
             return forbidden();
         };
-        let deployment_id = stage.deployment_id.clone().unwrap_or_default();
+        let (deployment_id, stage) = canary::pick(stage, canary::roll);
         let Ok(deployment) = self.deployment(&ctx, &request.api_id, &deployment_id).await else {
             return forbidden();
         };
