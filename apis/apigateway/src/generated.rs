@@ -150,6 +150,30 @@ pub struct CanarySettings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientCertificate {
+    #[serde(rename = "clientCertificateId", skip_serializing_if = "Option::is_none")]
+    pub client_certificate_id: Option<String>,
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "pemEncodedCertificate", skip_serializing_if = "Option::is_none")]
+    pub pem_encoded_certificate: Option<String>,
+    #[serde(rename = "createdDate", skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<Timestamp>,
+    #[serde(rename = "expirationDate", skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<Timestamp>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientCertificates {
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ClientCertificate>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateApiKeyRequest {
     #[serde(rename = "name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -417,6 +441,12 @@ pub struct DeleteBasePathMappingRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteClientCertificateRequest {
+    #[serde(rename = "clientCertificateId")]
+    pub client_certificate_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -678,6 +708,14 @@ pub struct GatewayResponses {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenerateClientCertificateRequest {
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetAccountRequest {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -736,6 +774,20 @@ pub struct GetBasePathMappingsRequest {
     pub domain_name: String,
     #[serde(rename = "domainNameId", skip_serializing_if = "Option::is_none")]
     pub domain_name_id: Option<String>,
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetClientCertificateRequest {
+    #[serde(rename = "clientCertificateId")]
+    pub client_certificate_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetClientCertificatesRequest {
     #[serde(rename = "position", skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none")]
@@ -1551,6 +1603,14 @@ pub struct UpdateBasePathMappingRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateClientCertificateRequest {
+    #[serde(rename = "clientCertificateId")]
+    pub client_certificate_id: String,
+    #[serde(rename = "patchOperations", skip_serializing_if = "Option::is_none")]
+    pub patch_operations: Option<Vec<PatchOperation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDeploymentRequest {
     #[serde(rename = "restApiId")]
     pub rest_api_id: String,
@@ -1850,6 +1910,8 @@ impl Input for DeleteAuthorizerRequest {
 
 impl Input for DeleteBasePathMappingRequest {}
 
+impl Input for DeleteClientCertificateRequest {}
+
 impl Input for DeleteDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2024,6 +2086,8 @@ impl Input for FlushStageCacheRequest {
     }
 }
 
+impl Input for GenerateClientCertificateRequest {}
+
 impl Input for GetAccountRequest {}
 
 impl Input for GetApiKeyRequest {}
@@ -2061,6 +2125,10 @@ impl Input for GetAuthorizersRequest {
 impl Input for GetBasePathMappingRequest {}
 
 impl Input for GetBasePathMappingsRequest {}
+
+impl Input for GetClientCertificateRequest {}
+
+impl Input for GetClientCertificatesRequest {}
 
 impl Input for GetDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
@@ -2454,6 +2522,8 @@ impl Input for UpdateAuthorizerRequest {
 
 impl Input for UpdateBasePathMappingRequest {}
 
+impl Input for UpdateClientCertificateRequest {}
+
 impl Input for UpdateDeploymentRequest {
     fn resources(&self) -> Vec<ResourceRef<'_>> {
         [Some(ResourceRef {
@@ -2626,6 +2696,10 @@ impl Output for BasePathMapping {}
 
 impl Output for BasePathMappings {}
 
+impl Output for ClientCertificate {}
+
+impl Output for ClientCertificates {}
+
 impl Output for Deployment {}
 
 impl Output for Deployments {}
@@ -2699,6 +2773,7 @@ pub mod ops {
     pub const DELETE_API_KEY: OperationId = OperationId(16);
     pub const DELETE_AUTHORIZER: OperationId = OperationId(17);
     pub const DELETE_BASE_PATH_MAPPING: OperationId = OperationId(18);
+    pub const DELETE_CLIENT_CERTIFICATE: OperationId = OperationId(19);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(20);
     pub const DELETE_DOMAIN_NAME: OperationId = OperationId(23);
     pub const DELETE_GATEWAY_RESPONSE: OperationId = OperationId(25);
@@ -2714,6 +2789,7 @@ pub mod ops {
     pub const DELETE_USAGE_PLAN: OperationId = OperationId(35);
     pub const DELETE_USAGE_PLAN_KEY: OperationId = OperationId(36);
     pub const FLUSH_STAGE_CACHE: OperationId = OperationId(39);
+    pub const GENERATE_CLIENT_CERTIFICATE: OperationId = OperationId(40);
     pub const GET_ACCOUNT: OperationId = OperationId(41);
     pub const GET_API_KEY: OperationId = OperationId(42);
     pub const GET_API_KEYS: OperationId = OperationId(43);
@@ -2721,6 +2797,8 @@ pub mod ops {
     pub const GET_AUTHORIZERS: OperationId = OperationId(45);
     pub const GET_BASE_PATH_MAPPING: OperationId = OperationId(46);
     pub const GET_BASE_PATH_MAPPINGS: OperationId = OperationId(47);
+    pub const GET_CLIENT_CERTIFICATE: OperationId = OperationId(48);
+    pub const GET_CLIENT_CERTIFICATES: OperationId = OperationId(49);
     pub const GET_DEPLOYMENT: OperationId = OperationId(50);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(51);
     pub const GET_DOMAIN_NAME: OperationId = OperationId(56);
@@ -2761,6 +2839,7 @@ pub mod ops {
     pub const UPDATE_API_KEY: OperationId = OperationId(103);
     pub const UPDATE_AUTHORIZER: OperationId = OperationId(104);
     pub const UPDATE_BASE_PATH_MAPPING: OperationId = OperationId(105);
+    pub const UPDATE_CLIENT_CERTIFICATE: OperationId = OperationId(106);
     pub const UPDATE_DEPLOYMENT: OperationId = OperationId(107);
     pub const UPDATE_DOMAIN_NAME: OperationId = OperationId(110);
     pub const UPDATE_GATEWAY_RESPONSE: OperationId = OperationId(111);
@@ -2794,6 +2873,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_API_KEY => Some("apigateway:DELETE"),
         ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
         ops::DELETE_BASE_PATH_MAPPING => Some("apigateway:DELETE"),
+        ops::DELETE_CLIENT_CERTIFICATE => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
         ops::DELETE_DOMAIN_NAME => Some("apigateway:DELETE"),
         ops::DELETE_GATEWAY_RESPONSE => Some("apigateway:DELETE"),
@@ -2809,6 +2889,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_USAGE_PLAN => Some("apigateway:DELETE"),
         ops::DELETE_USAGE_PLAN_KEY => Some("apigateway:DELETE"),
         ops::FLUSH_STAGE_CACHE => Some("apigateway:DELETE"),
+        ops::GENERATE_CLIENT_CERTIFICATE => Some("apigateway:POST"),
         ops::GET_ACCOUNT => Some("apigateway:GET"),
         ops::GET_API_KEY => Some("apigateway:GET"),
         ops::GET_API_KEYS => Some("apigateway:GET"),
@@ -2816,6 +2897,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_AUTHORIZERS => Some("apigateway:GET"),
         ops::GET_BASE_PATH_MAPPING => Some("apigateway:GET"),
         ops::GET_BASE_PATH_MAPPINGS => Some("apigateway:GET"),
+        ops::GET_CLIENT_CERTIFICATE => Some("apigateway:GET"),
+        ops::GET_CLIENT_CERTIFICATES => Some("apigateway:GET"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
         ops::GET_DOMAIN_NAME => Some("apigateway:GET"),
@@ -2856,6 +2939,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::UPDATE_API_KEY => Some("apigateway:PATCH"),
         ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
         ops::UPDATE_BASE_PATH_MAPPING => Some("apigateway:PATCH"),
+        ops::UPDATE_CLIENT_CERTIFICATE => Some("apigateway:PATCH"),
         ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
         ops::UPDATE_DOMAIN_NAME => Some("apigateway:PATCH"),
         ops::UPDATE_GATEWAY_RESPONSE => Some("apigateway:PATCH"),
@@ -3026,6 +3110,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteBasePathMapping")) }
     }
 
+    /// `DeleteClientCertificate`.
+    fn delete_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteClientCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteClientCertificate")) }
+    }
+
     /// `DeleteDeployment`.
     fn delete_deployment(
         &self,
@@ -3176,6 +3270,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "FlushStageCache")) }
     }
 
+    /// `GenerateClientCertificate`.
+    fn generate_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateClientCertificateRequest,
+    ) -> impl Future<Output = Result<ClientCertificate, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GenerateClientCertificate")) }
+    }
+
     /// `GetAccount`.
     fn get_account(
         &self,
@@ -3244,6 +3348,26 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<BasePathMappings, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetBasePathMappings")) }
+    }
+
+    /// `GetClientCertificate`.
+    fn get_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GetClientCertificateRequest,
+    ) -> impl Future<Output = Result<ClientCertificate, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetClientCertificate")) }
+    }
+
+    /// `GetClientCertificates`.
+    fn get_client_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: GetClientCertificatesRequest,
+    ) -> impl Future<Output = Result<ClientCertificates, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetClientCertificates")) }
     }
 
     /// `GetDeployment`.
@@ -3646,6 +3770,16 @@ pub trait ApiGatewayApi: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateBasePathMapping")) }
     }
 
+    /// `UpdateClientCertificate`.
+    fn update_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateClientCertificateRequest,
+    ) -> impl Future<Output = Result<ClientCertificate, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateClientCertificate")) }
+    }
+
     /// `UpdateDeployment`.
     fn update_deployment(
         &self,
@@ -3864,6 +3998,9 @@ where
                 ops::DELETE_BASE_PATH_MAPPING => {
                     serve(call, &guard, |input| api.delete_base_path_mapping(ctx, input)).await
                 }
+                ops::DELETE_CLIENT_CERTIFICATE => {
+                    serve(call, &guard, |input| api.delete_client_certificate(ctx, input)).await
+                }
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
                 }
@@ -3899,6 +4036,9 @@ where
                 ops::FLUSH_STAGE_CACHE => {
                     serve(call, &guard, |input| api.flush_stage_cache(ctx, input)).await
                 }
+                ops::GENERATE_CLIENT_CERTIFICATE => {
+                    serve(call, &guard, |input| api.generate_client_certificate(ctx, input)).await
+                }
                 ops::GET_ACCOUNT => serve(call, &guard, |input| api.get_account(ctx, input)).await,
                 ops::GET_API_KEY => serve(call, &guard, |input| api.get_api_key(ctx, input)).await,
                 ops::GET_API_KEYS => serve(call, &guard, |input| api.get_api_keys(ctx, input)).await,
@@ -3909,6 +4049,12 @@ where
                 }
                 ops::GET_BASE_PATH_MAPPINGS => {
                     serve(call, &guard, |input| api.get_base_path_mappings(ctx, input)).await
+                }
+                ops::GET_CLIENT_CERTIFICATE => {
+                    serve(call, &guard, |input| api.get_client_certificate(ctx, input)).await
+                }
+                ops::GET_CLIENT_CERTIFICATES => {
+                    serve(call, &guard, |input| api.get_client_certificates(ctx, input)).await
                 }
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
@@ -3977,6 +4123,9 @@ where
                 }
                 ops::UPDATE_BASE_PATH_MAPPING => {
                     serve(call, &guard, |input| api.update_base_path_mapping(ctx, input)).await
+                }
+                ops::UPDATE_CLIENT_CERTIFICATE => {
+                    serve(call, &guard, |input| api.update_client_certificate(ctx, input)).await
                 }
                 ops::UPDATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.update_deployment(ctx, input)).await
@@ -4252,6 +4401,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteClientCertificate`.
+    pub async fn delete_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteClientCertificateRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_CLIENT_CERTIFICATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteDeployment`.
     pub async fn delete_deployment(
         &self,
@@ -4402,6 +4561,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GenerateClientCertificate`.
+    pub async fn generate_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GenerateClientCertificateRequest,
+    ) -> Result<ClientCertificate, AwsError> {
+        let call = Call::typed(ops::GENERATE_CLIENT_CERTIFICATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `GetAccount`.
     pub async fn get_account(
         &self,
@@ -4469,6 +4638,26 @@ impl ApiGatewayClient {
         input: GetBasePathMappingsRequest,
     ) -> Result<BasePathMappings, AwsError> {
         let call = Call::typed(ops::GET_BASE_PATH_MAPPINGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetClientCertificate`.
+    pub async fn get_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GetClientCertificateRequest,
+    ) -> Result<ClientCertificate, AwsError> {
+        let call = Call::typed(ops::GET_CLIENT_CERTIFICATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetClientCertificates`.
+    pub async fn get_client_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: GetClientCertificatesRequest,
+    ) -> Result<ClientCertificates, AwsError> {
+        let call = Call::typed(ops::GET_CLIENT_CERTIFICATES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4860,6 +5049,16 @@ impl ApiGatewayClient {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateClientCertificate`.
+    pub async fn update_client_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateClientCertificateRequest,
+    ) -> Result<ClientCertificate, AwsError> {
+        let call = Call::typed(ops::UPDATE_CLIENT_CERTIFICATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateDeployment`.
     pub async fn update_deployment(
         &self,
@@ -5041,6 +5240,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.delete_base_path_mapping(ctx, Default::default()).await) {
         missing.push("DeleteBasePathMapping");
     }
+    if not_implemented(&api.delete_client_certificate(ctx, Default::default()).await) {
+        missing.push("DeleteClientCertificate");
+    }
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
     }
@@ -5086,6 +5288,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     if not_implemented(&api.flush_stage_cache(ctx, Default::default()).await) {
         missing.push("FlushStageCache");
     }
+    if not_implemented(&api.generate_client_certificate(ctx, Default::default()).await) {
+        missing.push("GenerateClientCertificate");
+    }
     if not_implemented(&api.get_account(ctx, Default::default()).await) {
         missing.push("GetAccount");
     }
@@ -5106,6 +5311,12 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.get_base_path_mappings(ctx, Default::default()).await) {
         missing.push("GetBasePathMappings");
+    }
+    if not_implemented(&api.get_client_certificate(ctx, Default::default()).await) {
+        missing.push("GetClientCertificate");
+    }
+    if not_implemented(&api.get_client_certificates(ctx, Default::default()).await) {
+        missing.push("GetClientCertificates");
     }
     if not_implemented(&api.get_deployment(ctx, Default::default()).await) {
         missing.push("GetDeployment");
@@ -5226,6 +5437,9 @@ pub async fn unimplemented_operations<S: ApiGatewayApi>(api: &S, ctx: &RequestCo
     }
     if not_implemented(&api.update_base_path_mapping(ctx, Default::default()).await) {
         missing.push("UpdateBasePathMapping");
+    }
+    if not_implemented(&api.update_client_certificate(ctx, Default::default()).await) {
+        missing.push("UpdateClientCertificate");
     }
     if not_implemented(&api.update_deployment(ctx, Default::default()).await) {
         missing.push("UpdateDeployment");

@@ -12,6 +12,7 @@ mod api_keys;
 mod api_patch;
 mod apis;
 mod authorizers;
+mod client_certificates;
 mod deployments;
 mod domains;
 mod errors;

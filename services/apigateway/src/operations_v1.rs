@@ -106,6 +106,11 @@ impl ApiGatewayApi for ApiGateway {
         get_base_path_mappings(GetBasePathMappingsRequest) -> BasePathMappings;
         update_base_path_mapping(UpdateBasePathMappingRequest) -> BasePathMapping;
         delete_base_path_mapping(DeleteBasePathMappingRequest) -> ();
+        generate_client_certificate(GenerateClientCertificateRequest) -> ClientCertificate;
+        get_client_certificate(GetClientCertificateRequest) -> ClientCertificate;
+        get_client_certificates(GetClientCertificatesRequest) -> ClientCertificates;
+        update_client_certificate(UpdateClientCertificateRequest) -> ClientCertificate;
+        delete_client_certificate(DeleteClientCertificateRequest) -> ();
     }
 
     fn access_denied(&self, denial: nimbus_core::authz::Denial) -> AwsError {

@@ -56,6 +56,9 @@ pub fn apply(stage: &mut Stage, operation: &PatchOperation) -> Result<(), AwsErr
             stage.cache_cluster_status = Some(if enabled { "AVAILABLE" } else { "NOT_AVAILABLE" }.to_owned());
         }
         "/cacheClusterSize" => stage.cache_cluster_size = value.map(str::to_owned),
+        "/clientCertificateId" => {
+            stage.client_certificate_id = value.filter(|_| !removing).map(str::to_owned)
+        }
         "/accessLogSettings/destinationArn" | "/accessLogSettings/format" if !removing => {
             let settings = stage.access_log_settings.get_or_insert_default();
             match path.ends_with("destinationArn") {

@@ -248,6 +248,12 @@ impl ApiGateway {
         for deployment in stage.deployment_id.iter().chain(canary) {
             self.deployment(ctx, &input.rest_api_id, deployment).await?;
         }
+        if let Some(id) = stage.client_certificate_id.clone().filter(|id| !id.is_empty()) {
+            let request = GetClientCertificateRequest {
+                client_certificate_id: id,
+            };
+            self.get_client_certificate(ctx, request).await?;
+        }
         stage.last_updated_date = Some(records::timestamp(&self.clock));
         self.put_stage(ctx, &input.rest_api_id, &stage).await?;
         Ok(stage)
