@@ -150,3 +150,19 @@ def test_a_stage_without_auto_deploy_serves_its_deployment(v2, backend):
     assert refused(v2.get_deployment, ApiId=api_id, DeploymentId=first["DeploymentId"]) == ("NotFoundException", 404)
     assert refused(v2.update_stage, ApiId=api_id, StageName="live", DeploymentId="nope00") == ("NotFoundException", 404)
     assert refused(v2.create_deployment, ApiId=api_id, StageName="nope") == ("NotFoundException", 404)
+
+
+def test_tags_of_http_apis_and_stages(v2):
+    api = v2.create_api(Name="tagged", ProtocolType="HTTP", Tags={"team": "web"})
+    arn = f"arn:aws:apigateway:us-east-1::/apis/{api['ApiId']}"
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"team": "web"}
+    v2.tag_resource(ResourceArn=arn, Tags={"env": "dev"})
+    assert v2.get_api(ApiId=api["ApiId"])["Tags"] == {"team": "web", "env": "dev"}
+    v2.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"env": "dev"}
+    v2.create_stage(ApiId=api["ApiId"], StageName="prod")
+    v2.tag_resource(ResourceArn=arn + "/stages/prod", Tags={"tier": "gold"})
+    assert v2.get_stage(ApiId=api["ApiId"], StageName="prod")["Tags"] == {"tier": "gold"}
+    assert refused(v2.tag_resource, ResourceArn=arn + "/stages/nope", Tags={"a": "b"}) == ("NotFoundException", 404)
+    assert refused(v2.get_tags, ResourceArn="arn:aws:apigateway:us-east-1::/widgets/1") == ("BadRequestException", 400)
+    assert refused(v2.tag_resource, ResourceArn=arn, Tags={"aws:x": "y"}) == ("BadRequestException", 400)

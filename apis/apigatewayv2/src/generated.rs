@@ -919,6 +919,18 @@ pub struct GetStagesResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetTagsRequest {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Integration {
     #[serde(rename = "ApiGatewayManaged", skip_serializing_if = "Option::is_none")]
     pub api_gateway_managed: Option<bool>,
@@ -1065,6 +1077,17 @@ pub struct Stage {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: String,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TagResourceResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TlsConfig {
     #[serde(rename = "ServerNameToVerify", skip_serializing_if = "Option::is_none")]
     pub server_name_to_verify: Option<String>,
@@ -1074,6 +1097,14 @@ pub struct TlsConfig {
 pub struct TlsConfigInput {
     #[serde(rename = "ServerNameToVerify", skip_serializing_if = "Option::is_none")]
     pub server_name_to_verify: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: String,
+    #[serde(rename = "TagKeys")]
+    pub tag_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1510,6 +1541,12 @@ impl Input for GetStageRequest {}
 
 impl Input for GetStagesRequest {}
 
+impl Input for GetTagsRequest {}
+
+impl Input for TagResourceRequest {}
+
+impl Input for UntagResourceRequest {}
+
 impl Input for UpdateApiRequest {}
 
 impl Input for UpdateAuthorizerRequest {}
@@ -1558,6 +1595,10 @@ impl Output for GetStageResponse {}
 
 impl Output for GetStagesResponse {}
 
+impl Output for GetTagsResponse {}
+
+impl Output for TagResourceResponse {}
+
 impl Output for UpdateApiResponse {}
 
 impl Output for UpdateAuthorizerResponse {}
@@ -1598,6 +1639,9 @@ pub mod ops {
     pub const GET_ROUTES: OperationId = OperationId(67);
     pub const GET_STAGE: OperationId = OperationId(70);
     pub const GET_STAGES: OperationId = OperationId(71);
+    pub const GET_TAGS: OperationId = OperationId(72);
+    pub const TAG_RESOURCE: OperationId = OperationId(85);
+    pub const UNTAG_RESOURCE: OperationId = OperationId(86);
     pub const UPDATE_API: OperationId = OperationId(87);
     pub const UPDATE_AUTHORIZER: OperationId = OperationId(89);
     pub const UPDATE_DEPLOYMENT: OperationId = OperationId(90);
@@ -1633,6 +1677,9 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_ROUTES => Some("apigateway:GET"),
         ops::GET_STAGE => Some("apigateway:GET"),
         ops::GET_STAGES => Some("apigateway:GET"),
+        ops::GET_TAGS => Some("apigateway:GET"),
+        ops::TAG_RESOURCE => Some("apigateway:POST"),
+        ops::UNTAG_RESOURCE => Some("apigateway:DELETE"),
         ops::UPDATE_API => Some("apigateway:PATCH"),
         ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
         ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
@@ -1886,6 +1933,36 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "GetStages")) }
     }
 
+    /// `GetTags`.
+    fn get_tags(
+        &self,
+        ctx: &RequestContext,
+        input: GetTagsRequest,
+    ) -> impl Future<Output = Result<GetTagsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetTags")) }
+    }
+
+    /// `TagResource`.
+    fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> impl Future<Output = Result<TagResourceResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "TagResource")) }
+    }
+
+    /// `UntagResource`.
+    fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UntagResource")) }
+    }
+
     /// `UpdateApi`.
     fn update_api(
         &self,
@@ -2034,6 +2111,9 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::GET_ROUTES => serve(call, &guard, |input| api.get_routes(ctx, input)).await,
                 ops::GET_STAGE => serve(call, &guard, |input| api.get_stage(ctx, input)).await,
                 ops::GET_STAGES => serve(call, &guard, |input| api.get_stages(ctx, input)).await,
+                ops::GET_TAGS => serve(call, &guard, |input| api.get_tags(ctx, input)).await,
+                ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
+                ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_API => serve(call, &guard, |input| api.update_api(ctx, input)).await,
                 ops::UPDATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
@@ -2373,6 +2453,36 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetTags`.
+    pub async fn get_tags(
+        &self,
+        ctx: &RequestContext,
+        input: GetTagsRequest,
+    ) -> Result<GetTagsResponse, AwsError> {
+        let call = Call::typed(ops::GET_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `TagResource`.
+    pub async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> Result<TagResourceResponse, AwsError> {
+        let call = Call::typed(ops::TAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UntagResource`.
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::UNTAG_RESOURCE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateApi`.
     pub async fn update_api(
         &self,
@@ -2513,6 +2623,15 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_stages(ctx, Default::default()).await) {
         missing.push("GetStages");
+    }
+    if not_implemented(&api.get_tags(ctx, Default::default()).await) {
+        missing.push("GetTags");
+    }
+    if not_implemented(&api.tag_resource(ctx, Default::default()).await) {
+        missing.push("TagResource");
+    }
+    if not_implemented(&api.untag_resource(ctx, Default::default()).await) {
+        missing.push("UntagResource");
     }
     if not_implemented(&api.update_api(ctx, Default::default()).await) {
         missing.push("UpdateApi");

@@ -243,4 +243,28 @@ impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
     ) -> Result<(), AwsError> {
         ApiGateway::delete_deployment_v2(self, ctx, input).await
     }
+
+    async fn get_tags(
+        &self,
+        ctx: &RequestContext,
+        input: v2::GetTagsRequest,
+    ) -> Result<v2::GetTagsResponse, AwsError> {
+        ApiGateway::get_tags_v2(self, ctx, input).await
+    }
+
+    async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: v2::TagResourceRequest,
+    ) -> Result<v2::TagResourceResponse, AwsError> {
+        ApiGateway::tag_resource_v2(self, ctx, input).await
+    }
+
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: v2::UntagResourceRequest,
+    ) -> Result<(), AwsError> {
+        ApiGateway::untag_resource_v2(self, ctx, input).await
+    }
 }

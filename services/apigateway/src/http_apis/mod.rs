@@ -9,6 +9,7 @@ mod apis;
 mod authorizers;
 pub(crate) mod deployments;
 mod parts;
+mod tags;
 mod updates;
 
 use indexmap::IndexMap;
