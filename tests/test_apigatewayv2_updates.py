@@ -9,7 +9,7 @@ import json
 import threading
 
 import pytest
-from apigateway_support import curl
+from apigateway_support import apigateway, curl  # noqa: F401
 from botocore.exceptions import ClientError
 
 
@@ -166,3 +166,49 @@ def test_tags_of_http_apis_and_stages(v2):
     assert refused(v2.tag_resource, ResourceArn=arn + "/stages/nope", Tags={"a": "b"}) == ("NotFoundException", 404)
     assert refused(v2.get_tags, ResourceArn="arn:aws:apigateway:us-east-1::/widgets/1") == ("BadRequestException", 400)
     assert refused(v2.tag_resource, ResourceArn=arn, Tags={"aws:x": "y"}) == ("BadRequestException", 400)
+
+
+def test_domain_names_and_api_mappings_route_http_apis(v2, apigateway, backend, endpoint):
+    import uuid
+
+    domain = f"http-{uuid.uuid4().hex[:8]}.example.com"
+    cert = "arn:aws:acm:us-east-1:000000000000:certificate/0b5e5a37-2a6f-4d2c-9d7a-8f7a1c1b2d3e"
+    made = v2.create_domain_name(
+        DomainName=domain, DomainNameConfigurations=[{"CertificateArn": cert, "EndpointType": "REGIONAL"}], Tags={"team": "web"}
+    )
+    configuration = made["DomainNameConfigurations"][0]
+    assert (configuration["EndpointType"], configuration["DomainNameStatus"], configuration["HostedZoneId"]) == (
+        "REGIONAL",
+        "AVAILABLE",
+        "Z1UJRXOUMOOFQ8",
+    )
+    assert configuration["ApiGatewayDomainName"].endswith(".execute-api.us-east-1.amazonaws.com")
+    assert made["ApiMappingSelectionExpression"] == "$request.basepath"
+    assert apigateway.get_domain_name(domainName=domain)["regionalCertificateArn"] == cert, "one domain, both APIs"
+    assert refused(v2.create_domain_name, DomainName=domain, DomainNameConfigurations=[{"CertificateArn": cert}]) == ("ConflictException", 409)
+
+    api = v2.create_api(Name="mapped", ProtocolType="HTTP")
+    integration = v2.create_integration(
+        ApiId=api["ApiId"], IntegrationType="HTTP_PROXY", IntegrationMethod="GET", IntegrationUri=backend + "/{proxy}", PayloadFormatVersion="1.0"
+    )
+    v2.create_route(ApiId=api["ApiId"], RouteKey="GET /{proxy+}", Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=api["ApiId"], StageName="live", AutoDeploy=True)
+    mapping = v2.create_api_mapping(DomainName=domain, ApiId=api["ApiId"], Stage="live", ApiMappingKey="shop")
+    assert (mapping["ApiMappingKey"], mapping["Stage"], mapping["ApiId"]) == ("shop", "live", api["ApiId"])
+    status, _, body = curl(endpoint + "/shop/hats/1", "-H", f"Host: {domain}")
+    assert (status, json.loads(body)) == (200, {"path": "/hats/1"})
+    assert [m["ApiMappingId"] for m in v2.get_api_mappings(DomainName=domain)["Items"]] == [mapping["ApiMappingId"]]
+    assert apigateway.get_base_path_mappings(domainName=domain)["items"][0]["basePath"] == "shop"
+    assert refused(v2.create_api_mapping, DomainName=domain, ApiId=api["ApiId"], Stage="nope", ApiMappingKey="x") == ("BadRequestException", 400)
+    assert refused(v2.create_api_mapping, DomainName=domain, ApiId=api["ApiId"], Stage="live", ApiMappingKey="shop") == ("ConflictException", 409)
+
+    moved = v2.update_api_mapping(DomainName=domain, ApiMappingId=mapping["ApiMappingId"], ApiId=api["ApiId"], ApiMappingKey="store")
+    assert (moved["ApiMappingKey"], moved["ApiMappingId"]) == ("store", mapping["ApiMappingId"])
+    assert v2.get_api_mapping(DomainName=domain, ApiMappingId=mapping["ApiMappingId"])["ApiMappingKey"] == "store"
+    assert curl(endpoint + "/store/caps", "-H", f"Host: {domain}")[0] == 200
+    assert curl(endpoint + "/shop/caps", "-H", f"Host: {domain}")[0] == 403
+    v2.delete_api_mapping(DomainName=domain, ApiMappingId=mapping["ApiMappingId"])
+    assert refused(v2.get_api_mapping, DomainName=domain, ApiMappingId=mapping["ApiMappingId"]) == ("NotFoundException", 404)
+    assert domain in [d["DomainName"] for d in v2.get_domain_names()["Items"]]
+    v2.delete_domain_name(DomainName=domain)
+    assert refused(v2.get_domain_name, DomainName=domain) == ("NotFoundException", 404)

@@ -63,6 +63,18 @@ pub struct Api {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiMapping {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ApiMappingId", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_id: Option<String>,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "Stage")]
+    pub stage: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Authorizer {
     #[serde(rename = "AuthorizerCredentialsArn", skip_serializing_if = "Option::is_none")]
     pub authorizer_credentials_arn: Option<String>,
@@ -111,6 +123,30 @@ pub struct Cors {
     pub expose_headers: Option<Vec<String>>,
     #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateApiMappingRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "Stage")]
+    pub stage: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateApiMappingResponse {
+    #[serde(rename = "ApiId", skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    #[serde(rename = "ApiMappingId", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_id: Option<String>,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -277,6 +313,41 @@ pub struct CreateDeploymentResponse {
     pub deployment_status_message: Option<String>,
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDomainNameRequest {
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthenticationInput>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDomainNameResponse {
+    #[serde(
+        rename = "ApiMappingSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_mapping_selection_expression: Option<String>,
+    #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    #[serde(rename = "DomainNameArn", skip_serializing_if = "Option::is_none")]
+    pub domain_name_arn: Option<String>,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -498,6 +569,14 @@ pub struct CreateStageResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteApiMappingRequest {
+    #[serde(rename = "ApiMappingId")]
+    pub api_mapping_id: String,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteApiRequest {
     #[serde(rename = "ApiId")]
     pub api_id: String,
@@ -517,6 +596,12 @@ pub struct DeleteDeploymentRequest {
     pub api_id: String,
     #[serde(rename = "DeploymentId")]
     pub deployment_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteDomainNameRequest {
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -557,6 +642,94 @@ pub struct Deployment {
     pub deployment_status_message: Option<String>,
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainName {
+    #[serde(
+        rename = "ApiMappingSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_mapping_selection_expression: Option<String>,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "DomainNameArn", skip_serializing_if = "Option::is_none")]
+    pub domain_name_arn: Option<String>,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainNameConfiguration {
+    #[serde(rename = "ApiGatewayDomainName", skip_serializing_if = "Option::is_none")]
+    pub api_gateway_domain_name: Option<String>,
+    #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "CertificateName", skip_serializing_if = "Option::is_none")]
+    pub certificate_name: Option<String>,
+    #[serde(rename = "CertificateUploadDate", skip_serializing_if = "Option::is_none")]
+    pub certificate_upload_date: Option<Timestamp>,
+    #[serde(rename = "DomainNameStatus", skip_serializing_if = "Option::is_none")]
+    pub domain_name_status: Option<String>,
+    #[serde(rename = "DomainNameStatusMessage", skip_serializing_if = "Option::is_none")]
+    pub domain_name_status_message: Option<String>,
+    #[serde(rename = "EndpointType", skip_serializing_if = "Option::is_none")]
+    pub endpoint_type: Option<String>,
+    #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
+    pub hosted_zone_id: Option<String>,
+    #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
+    #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
+    pub security_policy: Option<String>,
+    #[serde(
+        rename = "OwnershipVerificationCertificateArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ownership_verification_certificate_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiMappingRequest {
+    #[serde(rename = "ApiMappingId")]
+    pub api_mapping_id: String,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiMappingResponse {
+    #[serde(rename = "ApiId", skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    #[serde(rename = "ApiMappingId", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_id: Option<String>,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiMappingsRequest {
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetApiMappingsResponse {
+    #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ApiMapping>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -718,6 +891,49 @@ pub struct GetDeploymentsRequest {
 pub struct GetDeploymentsResponse {
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Deployment>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNameRequest {
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNameResponse {
+    #[serde(
+        rename = "ApiMappingSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_mapping_selection_expression: Option<String>,
+    #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    #[serde(rename = "DomainNameArn", skip_serializing_if = "Option::is_none")]
+    pub domain_name_arn: Option<String>,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNamesRequest {
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetDomainNamesResponse {
+    #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<DomainName>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -989,6 +1205,24 @@ pub struct JWTConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MutualTlsAuthentication {
+    #[serde(rename = "TruststoreUri", skip_serializing_if = "Option::is_none")]
+    pub truststore_uri: Option<String>,
+    #[serde(rename = "TruststoreVersion", skip_serializing_if = "Option::is_none")]
+    pub truststore_version: Option<String>,
+    #[serde(rename = "TruststoreWarnings", skip_serializing_if = "Option::is_none")]
+    pub truststore_warnings: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MutualTlsAuthenticationInput {
+    #[serde(rename = "TruststoreUri", skip_serializing_if = "Option::is_none")]
+    pub truststore_uri: Option<String>,
+    #[serde(rename = "TruststoreVersion", skip_serializing_if = "Option::is_none")]
+    pub truststore_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParameterConstraints {
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
@@ -1105,6 +1339,32 @@ pub struct UntagResourceRequest {
     pub resource_arn: String,
     #[serde(rename = "TagKeys")]
     pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateApiMappingRequest {
+    #[serde(rename = "ApiId")]
+    pub api_id: String,
+    #[serde(rename = "ApiMappingId")]
+    pub api_mapping_id: String,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateApiMappingResponse {
+    #[serde(rename = "ApiId", skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    #[serde(rename = "ApiMappingId", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_id: Option<String>,
+    #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
+    pub api_mapping_key: Option<String>,
+    #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1271,6 +1531,39 @@ pub struct UpdateDeploymentResponse {
     pub deployment_status_message: Option<String>,
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDomainNameRequest {
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthenticationInput>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateDomainNameResponse {
+    #[serde(
+        rename = "ApiMappingSelectionExpression",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_mapping_selection_expression: Option<String>,
+    #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    #[serde(rename = "DomainNameArn", skip_serializing_if = "Option::is_none")]
+    pub domain_name_arn: Option<String>,
+    #[serde(rename = "DomainNameConfigurations", skip_serializing_if = "Option::is_none")]
+    pub domain_name_configurations: Option<Vec<DomainNameConfiguration>>,
+    #[serde(rename = "MutualTlsAuthentication", skip_serializing_if = "Option::is_none")]
+    pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
+    #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
+    pub routing_mode: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<IndexMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1493,11 +1786,15 @@ pub struct UpdateStageResponse {
     pub tags: Option<IndexMap<String, String>>,
 }
 
+impl Input for CreateApiMappingRequest {}
+
 impl Input for CreateApiRequest {}
 
 impl Input for CreateAuthorizerRequest {}
 
 impl Input for CreateDeploymentRequest {}
+
+impl Input for CreateDomainNameRequest {}
 
 impl Input for CreateIntegrationRequest {}
 
@@ -1505,17 +1802,25 @@ impl Input for CreateRouteRequest {}
 
 impl Input for CreateStageRequest {}
 
+impl Input for DeleteApiMappingRequest {}
+
 impl Input for DeleteApiRequest {}
 
 impl Input for DeleteAuthorizerRequest {}
 
 impl Input for DeleteDeploymentRequest {}
 
+impl Input for DeleteDomainNameRequest {}
+
 impl Input for DeleteIntegrationRequest {}
 
 impl Input for DeleteRouteRequest {}
 
 impl Input for DeleteStageRequest {}
+
+impl Input for GetApiMappingRequest {}
+
+impl Input for GetApiMappingsRequest {}
 
 impl Input for GetApiRequest {}
 
@@ -1528,6 +1833,10 @@ impl Input for GetAuthorizersRequest {}
 impl Input for GetDeploymentRequest {}
 
 impl Input for GetDeploymentsRequest {}
+
+impl Input for GetDomainNameRequest {}
+
+impl Input for GetDomainNamesRequest {}
 
 impl Input for GetIntegrationRequest {}
 
@@ -1547,11 +1856,15 @@ impl Input for TagResourceRequest {}
 
 impl Input for UntagResourceRequest {}
 
+impl Input for UpdateApiMappingRequest {}
+
 impl Input for UpdateApiRequest {}
 
 impl Input for UpdateAuthorizerRequest {}
 
 impl Input for UpdateDeploymentRequest {}
+
+impl Input for UpdateDomainNameRequest {}
 
 impl Input for UpdateIntegrationRequest {}
 
@@ -1559,17 +1872,25 @@ impl Input for UpdateRouteRequest {}
 
 impl Input for UpdateStageRequest {}
 
+impl Output for CreateApiMappingResponse {}
+
 impl Output for CreateApiResponse {}
 
 impl Output for CreateAuthorizerResponse {}
 
 impl Output for CreateDeploymentResponse {}
 
+impl Output for CreateDomainNameResponse {}
+
 impl Output for CreateIntegrationResult {}
 
 impl Output for CreateRouteResult {}
 
 impl Output for CreateStageResponse {}
+
+impl Output for GetApiMappingResponse {}
+
+impl Output for GetApiMappingsResponse {}
 
 impl Output for GetApiResponse {}
 
@@ -1582,6 +1903,10 @@ impl Output for GetAuthorizersResponse {}
 impl Output for GetDeploymentResponse {}
 
 impl Output for GetDeploymentsResponse {}
+
+impl Output for GetDomainNameResponse {}
+
+impl Output for GetDomainNamesResponse {}
 
 impl Output for GetIntegrationResult {}
 
@@ -1599,11 +1924,15 @@ impl Output for GetTagsResponse {}
 
 impl Output for TagResourceResponse {}
 
+impl Output for UpdateApiMappingResponse {}
+
 impl Output for UpdateApiResponse {}
 
 impl Output for UpdateAuthorizerResponse {}
 
 impl Output for UpdateDeploymentResponse {}
+
+impl Output for UpdateDomainNameResponse {}
 
 impl Output for UpdateIntegrationResult {}
 
@@ -1616,23 +1945,31 @@ pub mod ops {
     use nimbus_protocol::model::OperationId;
 
     pub const CREATE_API: OperationId = OperationId(0);
+    pub const CREATE_API_MAPPING: OperationId = OperationId(1);
     pub const CREATE_AUTHORIZER: OperationId = OperationId(2);
     pub const CREATE_DEPLOYMENT: OperationId = OperationId(3);
+    pub const CREATE_DOMAIN_NAME: OperationId = OperationId(4);
     pub const CREATE_INTEGRATION: OperationId = OperationId(5);
     pub const CREATE_ROUTE: OperationId = OperationId(12);
     pub const CREATE_STAGE: OperationId = OperationId(15);
     pub const DELETE_API: OperationId = OperationId(18);
+    pub const DELETE_API_MAPPING: OperationId = OperationId(19);
     pub const DELETE_AUTHORIZER: OperationId = OperationId(20);
     pub const DELETE_DEPLOYMENT: OperationId = OperationId(22);
+    pub const DELETE_DOMAIN_NAME: OperationId = OperationId(23);
     pub const DELETE_INTEGRATION: OperationId = OperationId(24);
     pub const DELETE_ROUTE: OperationId = OperationId(32);
     pub const DELETE_STAGE: OperationId = OperationId(37);
     pub const GET_API: OperationId = OperationId(42);
+    pub const GET_API_MAPPING: OperationId = OperationId(43);
+    pub const GET_API_MAPPINGS: OperationId = OperationId(44);
     pub const GET_APIS: OperationId = OperationId(45);
     pub const GET_AUTHORIZER: OperationId = OperationId(46);
     pub const GET_AUTHORIZERS: OperationId = OperationId(47);
     pub const GET_DEPLOYMENT: OperationId = OperationId(48);
     pub const GET_DEPLOYMENTS: OperationId = OperationId(49);
+    pub const GET_DOMAIN_NAME: OperationId = OperationId(50);
+    pub const GET_DOMAIN_NAMES: OperationId = OperationId(51);
     pub const GET_INTEGRATION: OperationId = OperationId(52);
     pub const GET_INTEGRATIONS: OperationId = OperationId(55);
     pub const GET_ROUTE: OperationId = OperationId(64);
@@ -1643,8 +1980,10 @@ pub mod ops {
     pub const TAG_RESOURCE: OperationId = OperationId(85);
     pub const UNTAG_RESOURCE: OperationId = OperationId(86);
     pub const UPDATE_API: OperationId = OperationId(87);
+    pub const UPDATE_API_MAPPING: OperationId = OperationId(88);
     pub const UPDATE_AUTHORIZER: OperationId = OperationId(89);
     pub const UPDATE_DEPLOYMENT: OperationId = OperationId(90);
+    pub const UPDATE_DOMAIN_NAME: OperationId = OperationId(91);
     pub const UPDATE_INTEGRATION: OperationId = OperationId(92);
     pub const UPDATE_ROUTE: OperationId = OperationId(99);
     pub const UPDATE_STAGE: OperationId = OperationId(101);
@@ -1654,23 +1993,31 @@ pub mod ops {
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::CREATE_API => Some("apigateway:POST"),
+        ops::CREATE_API_MAPPING => Some("apigateway:POST"),
         ops::CREATE_AUTHORIZER => Some("apigateway:POST"),
         ops::CREATE_DEPLOYMENT => Some("apigateway:POST"),
+        ops::CREATE_DOMAIN_NAME => Some("apigateway:POST"),
         ops::CREATE_INTEGRATION => Some("apigateway:POST"),
         ops::CREATE_ROUTE => Some("apigateway:POST"),
         ops::CREATE_STAGE => Some("apigateway:POST"),
         ops::DELETE_API => Some("apigateway:DELETE"),
+        ops::DELETE_API_MAPPING => Some("apigateway:DELETE"),
         ops::DELETE_AUTHORIZER => Some("apigateway:DELETE"),
         ops::DELETE_DEPLOYMENT => Some("apigateway:DELETE"),
+        ops::DELETE_DOMAIN_NAME => Some("apigateway:DELETE"),
         ops::DELETE_INTEGRATION => Some("apigateway:DELETE"),
         ops::DELETE_ROUTE => Some("apigateway:DELETE"),
         ops::DELETE_STAGE => Some("apigateway:DELETE"),
         ops::GET_API => Some("apigateway:GET"),
+        ops::GET_API_MAPPING => Some("apigateway:GET"),
+        ops::GET_API_MAPPINGS => Some("apigateway:GET"),
         ops::GET_APIS => Some("apigateway:GET"),
         ops::GET_AUTHORIZER => Some("apigateway:GET"),
         ops::GET_AUTHORIZERS => Some("apigateway:GET"),
         ops::GET_DEPLOYMENT => Some("apigateway:GET"),
         ops::GET_DEPLOYMENTS => Some("apigateway:GET"),
+        ops::GET_DOMAIN_NAME => Some("apigateway:GET"),
+        ops::GET_DOMAIN_NAMES => Some("apigateway:GET"),
         ops::GET_INTEGRATION => Some("apigateway:GET"),
         ops::GET_INTEGRATIONS => Some("apigateway:GET"),
         ops::GET_ROUTE => Some("apigateway:GET"),
@@ -1681,8 +2028,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::TAG_RESOURCE => Some("apigateway:POST"),
         ops::UNTAG_RESOURCE => Some("apigateway:DELETE"),
         ops::UPDATE_API => Some("apigateway:PATCH"),
+        ops::UPDATE_API_MAPPING => Some("apigateway:PATCH"),
         ops::UPDATE_AUTHORIZER => Some("apigateway:PATCH"),
         ops::UPDATE_DEPLOYMENT => Some("apigateway:PATCH"),
+        ops::UPDATE_DOMAIN_NAME => Some("apigateway:PATCH"),
         ops::UPDATE_INTEGRATION => Some("apigateway:PATCH"),
         ops::UPDATE_ROUTE => Some("apigateway:PATCH"),
         ops::UPDATE_STAGE => Some("apigateway:PATCH"),
@@ -1703,6 +2052,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateApi")) }
     }
 
+    /// `CreateApiMapping`.
+    fn create_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateApiMappingRequest,
+    ) -> impl Future<Output = Result<CreateApiMappingResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateApiMapping")) }
+    }
+
     /// `CreateAuthorizer`.
     fn create_authorizer(
         &self,
@@ -1721,6 +2080,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateDeploymentResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateDeployment")) }
+    }
+
+    /// `CreateDomainName`.
+    fn create_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDomainNameRequest,
+    ) -> impl Future<Output = Result<CreateDomainNameResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateDomainName")) }
     }
 
     /// `CreateIntegration`.
@@ -1763,6 +2132,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteApi")) }
     }
 
+    /// `DeleteApiMapping`.
+    fn delete_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteApiMappingRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteApiMapping")) }
+    }
+
     /// `DeleteAuthorizer`.
     fn delete_authorizer(
         &self,
@@ -1781,6 +2160,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteDeployment")) }
+    }
+
+    /// `DeleteDomainName`.
+    fn delete_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDomainNameRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteDomainName")) }
     }
 
     /// `DeleteIntegration`.
@@ -1821,6 +2210,26 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetApiResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetApi")) }
+    }
+
+    /// `GetApiMapping`.
+    fn get_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiMappingRequest,
+    ) -> impl Future<Output = Result<GetApiMappingResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetApiMapping")) }
+    }
+
+    /// `GetApiMappings`.
+    fn get_api_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiMappingsRequest,
+    ) -> impl Future<Output = Result<GetApiMappingsResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetApiMappings")) }
     }
 
     /// `GetApis`.
@@ -1871,6 +2280,26 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<GetDeploymentsResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "GetDeployments")) }
+    }
+
+    /// `GetDomainName`.
+    fn get_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNameRequest,
+    ) -> impl Future<Output = Result<GetDomainNameResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDomainName")) }
+    }
+
+    /// `GetDomainNames`.
+    fn get_domain_names(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNamesRequest,
+    ) -> impl Future<Output = Result<GetDomainNamesResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetDomainNames")) }
     }
 
     /// `GetIntegration`.
@@ -1973,6 +2402,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "UpdateApi")) }
     }
 
+    /// `UpdateApiMapping`.
+    fn update_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiMappingRequest,
+    ) -> impl Future<Output = Result<UpdateApiMappingResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateApiMapping")) }
+    }
+
     /// `UpdateAuthorizer`.
     fn update_authorizer(
         &self,
@@ -1991,6 +2430,16 @@ pub trait ApiGatewayV2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<UpdateDeploymentResponse, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "UpdateDeployment")) }
+    }
+
+    /// `UpdateDomainName`.
+    fn update_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDomainNameRequest,
+    ) -> impl Future<Output = Result<UpdateDomainNameResponse, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "UpdateDomainName")) }
     }
 
     /// `UpdateIntegration`.
@@ -2076,11 +2525,17 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
         Box::pin(async move {
             match call.operation {
                 ops::CREATE_API => serve(call, &guard, |input| api.create_api(ctx, input)).await,
+                ops::CREATE_API_MAPPING => {
+                    serve(call, &guard, |input| api.create_api_mapping(ctx, input)).await
+                }
                 ops::CREATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.create_authorizer(ctx, input)).await
                 }
                 ops::CREATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.create_deployment(ctx, input)).await
+                }
+                ops::CREATE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.create_domain_name(ctx, input)).await
                 }
                 ops::CREATE_INTEGRATION => {
                     serve(call, &guard, |input| api.create_integration(ctx, input)).await
@@ -2088,11 +2543,17 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
                 ops::CREATE_STAGE => serve(call, &guard, |input| api.create_stage(ctx, input)).await,
                 ops::DELETE_API => serve(call, &guard, |input| api.delete_api(ctx, input)).await,
+                ops::DELETE_API_MAPPING => {
+                    serve(call, &guard, |input| api.delete_api_mapping(ctx, input)).await
+                }
                 ops::DELETE_AUTHORIZER => {
                     serve(call, &guard, |input| api.delete_authorizer(ctx, input)).await
                 }
                 ops::DELETE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.delete_deployment(ctx, input)).await
+                }
+                ops::DELETE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.delete_domain_name(ctx, input)).await
                 }
                 ops::DELETE_INTEGRATION => {
                     serve(call, &guard, |input| api.delete_integration(ctx, input)).await
@@ -2100,11 +2561,15 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::DELETE_ROUTE => serve(call, &guard, |input| api.delete_route(ctx, input)).await,
                 ops::DELETE_STAGE => serve(call, &guard, |input| api.delete_stage(ctx, input)).await,
                 ops::GET_API => serve(call, &guard, |input| api.get_api(ctx, input)).await,
+                ops::GET_API_MAPPING => serve(call, &guard, |input| api.get_api_mapping(ctx, input)).await,
+                ops::GET_API_MAPPINGS => serve(call, &guard, |input| api.get_api_mappings(ctx, input)).await,
                 ops::GET_APIS => serve(call, &guard, |input| api.get_apis(ctx, input)).await,
                 ops::GET_AUTHORIZER => serve(call, &guard, |input| api.get_authorizer(ctx, input)).await,
                 ops::GET_AUTHORIZERS => serve(call, &guard, |input| api.get_authorizers(ctx, input)).await,
                 ops::GET_DEPLOYMENT => serve(call, &guard, |input| api.get_deployment(ctx, input)).await,
                 ops::GET_DEPLOYMENTS => serve(call, &guard, |input| api.get_deployments(ctx, input)).await,
+                ops::GET_DOMAIN_NAME => serve(call, &guard, |input| api.get_domain_name(ctx, input)).await,
+                ops::GET_DOMAIN_NAMES => serve(call, &guard, |input| api.get_domain_names(ctx, input)).await,
                 ops::GET_INTEGRATION => serve(call, &guard, |input| api.get_integration(ctx, input)).await,
                 ops::GET_INTEGRATIONS => serve(call, &guard, |input| api.get_integrations(ctx, input)).await,
                 ops::GET_ROUTE => serve(call, &guard, |input| api.get_route(ctx, input)).await,
@@ -2115,11 +2580,17 @@ impl<S: ApiGatewayV2Api> Service for ApiGatewayV2Server<S> {
                 ops::TAG_RESOURCE => serve(call, &guard, |input| api.tag_resource(ctx, input)).await,
                 ops::UNTAG_RESOURCE => serve(call, &guard, |input| api.untag_resource(ctx, input)).await,
                 ops::UPDATE_API => serve(call, &guard, |input| api.update_api(ctx, input)).await,
+                ops::UPDATE_API_MAPPING => {
+                    serve(call, &guard, |input| api.update_api_mapping(ctx, input)).await
+                }
                 ops::UPDATE_AUTHORIZER => {
                     serve(call, &guard, |input| api.update_authorizer(ctx, input)).await
                 }
                 ops::UPDATE_DEPLOYMENT => {
                     serve(call, &guard, |input| api.update_deployment(ctx, input)).await
+                }
+                ops::UPDATE_DOMAIN_NAME => {
+                    serve(call, &guard, |input| api.update_domain_name(ctx, input)).await
                 }
                 ops::UPDATE_INTEGRATION => {
                     serve(call, &guard, |input| api.update_integration(ctx, input)).await
@@ -2227,6 +2698,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateApiMapping`.
+    pub async fn create_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: CreateApiMappingRequest,
+    ) -> Result<CreateApiMappingResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_API_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateAuthorizer`.
     pub async fn create_authorizer(
         &self,
@@ -2244,6 +2725,16 @@ impl ApiGatewayV2Client {
         input: CreateDeploymentRequest,
     ) -> Result<CreateDeploymentResponse, AwsError> {
         let call = Call::typed(ops::CREATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateDomainName`.
+    pub async fn create_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDomainNameRequest,
+    ) -> Result<CreateDomainNameResponse, AwsError> {
+        let call = Call::typed(ops::CREATE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2283,6 +2774,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteApiMapping`.
+    pub async fn delete_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteApiMappingRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_API_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteAuthorizer`.
     pub async fn delete_authorizer(
         &self,
@@ -2300,6 +2801,16 @@ impl ApiGatewayV2Client {
         input: DeleteDeploymentRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteDomainName`.
+    pub async fn delete_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDomainNameRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2340,6 +2851,26 @@ impl ApiGatewayV2Client {
         input: GetApiRequest,
     ) -> Result<GetApiResponse, AwsError> {
         let call = Call::typed(ops::GET_API, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetApiMapping`.
+    pub async fn get_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiMappingRequest,
+    ) -> Result<GetApiMappingResponse, AwsError> {
+        let call = Call::typed(ops::GET_API_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetApiMappings`.
+    pub async fn get_api_mappings(
+        &self,
+        ctx: &RequestContext,
+        input: GetApiMappingsRequest,
+    ) -> Result<GetApiMappingsResponse, AwsError> {
+        let call = Call::typed(ops::GET_API_MAPPINGS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2390,6 +2921,26 @@ impl ApiGatewayV2Client {
         input: GetDeploymentsRequest,
     ) -> Result<GetDeploymentsResponse, AwsError> {
         let call = Call::typed(ops::GET_DEPLOYMENTS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDomainName`.
+    pub async fn get_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNameRequest,
+    ) -> Result<GetDomainNameResponse, AwsError> {
+        let call = Call::typed(ops::GET_DOMAIN_NAME, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `GetDomainNames`.
+    pub async fn get_domain_names(
+        &self,
+        ctx: &RequestContext,
+        input: GetDomainNamesRequest,
+    ) -> Result<GetDomainNamesResponse, AwsError> {
+        let call = Call::typed(ops::GET_DOMAIN_NAMES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2493,6 +3044,16 @@ impl ApiGatewayV2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `UpdateApiMapping`.
+    pub async fn update_api_mapping(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateApiMappingRequest,
+    ) -> Result<UpdateApiMappingResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_API_MAPPING, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `UpdateAuthorizer`.
     pub async fn update_authorizer(
         &self,
@@ -2510,6 +3071,16 @@ impl ApiGatewayV2Client {
         input: UpdateDeploymentRequest,
     ) -> Result<UpdateDeploymentResponse, AwsError> {
         let call = Call::typed(ops::UPDATE_DEPLOYMENT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `UpdateDomainName`.
+    pub async fn update_domain_name(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateDomainNameRequest,
+    ) -> Result<UpdateDomainNameResponse, AwsError> {
+        let call = Call::typed(ops::UPDATE_DOMAIN_NAME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2555,11 +3126,17 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     if not_implemented(&api.create_api(ctx, Default::default()).await) {
         missing.push("CreateApi");
     }
+    if not_implemented(&api.create_api_mapping(ctx, Default::default()).await) {
+        missing.push("CreateApiMapping");
+    }
     if not_implemented(&api.create_authorizer(ctx, Default::default()).await) {
         missing.push("CreateAuthorizer");
     }
     if not_implemented(&api.create_deployment(ctx, Default::default()).await) {
         missing.push("CreateDeployment");
+    }
+    if not_implemented(&api.create_domain_name(ctx, Default::default()).await) {
+        missing.push("CreateDomainName");
     }
     if not_implemented(&api.create_integration(ctx, Default::default()).await) {
         missing.push("CreateIntegration");
@@ -2573,11 +3150,17 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     if not_implemented(&api.delete_api(ctx, Default::default()).await) {
         missing.push("DeleteApi");
     }
+    if not_implemented(&api.delete_api_mapping(ctx, Default::default()).await) {
+        missing.push("DeleteApiMapping");
+    }
     if not_implemented(&api.delete_authorizer(ctx, Default::default()).await) {
         missing.push("DeleteAuthorizer");
     }
     if not_implemented(&api.delete_deployment(ctx, Default::default()).await) {
         missing.push("DeleteDeployment");
+    }
+    if not_implemented(&api.delete_domain_name(ctx, Default::default()).await) {
+        missing.push("DeleteDomainName");
     }
     if not_implemented(&api.delete_integration(ctx, Default::default()).await) {
         missing.push("DeleteIntegration");
@@ -2590,6 +3173,12 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_api(ctx, Default::default()).await) {
         missing.push("GetApi");
+    }
+    if not_implemented(&api.get_api_mapping(ctx, Default::default()).await) {
+        missing.push("GetApiMapping");
+    }
+    if not_implemented(&api.get_api_mappings(ctx, Default::default()).await) {
+        missing.push("GetApiMappings");
     }
     if not_implemented(&api.get_apis(ctx, Default::default()).await) {
         missing.push("GetApis");
@@ -2605,6 +3194,12 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     }
     if not_implemented(&api.get_deployments(ctx, Default::default()).await) {
         missing.push("GetDeployments");
+    }
+    if not_implemented(&api.get_domain_name(ctx, Default::default()).await) {
+        missing.push("GetDomainName");
+    }
+    if not_implemented(&api.get_domain_names(ctx, Default::default()).await) {
+        missing.push("GetDomainNames");
     }
     if not_implemented(&api.get_integration(ctx, Default::default()).await) {
         missing.push("GetIntegration");
@@ -2636,11 +3231,17 @@ pub async fn unimplemented_operations<S: ApiGatewayV2Api>(
     if not_implemented(&api.update_api(ctx, Default::default()).await) {
         missing.push("UpdateApi");
     }
+    if not_implemented(&api.update_api_mapping(ctx, Default::default()).await) {
+        missing.push("UpdateApiMapping");
+    }
     if not_implemented(&api.update_authorizer(ctx, Default::default()).await) {
         missing.push("UpdateAuthorizer");
     }
     if not_implemented(&api.update_deployment(ctx, Default::default()).await) {
         missing.push("UpdateDeployment");
+    }
+    if not_implemented(&api.update_domain_name(ctx, Default::default()).await) {
+        missing.push("UpdateDomainName");
     }
     if not_implemented(&api.update_integration(ctx, Default::default()).await) {
         missing.push("UpdateIntegration");

@@ -29,6 +29,9 @@ pub struct DomainRecord {
     pub domain: DomainName,
     #[serde(default)]
     pub mappings: IndexMap<String, BasePathMapping>,
+    /// The API mapping id (HTTP APIs' name for a mapping) of each base path.
+    #[serde(default)]
+    pub mapping_ids: IndexMap<String, String>,
 }
 
 const DOMAIN: &[Rule] = &[
@@ -53,7 +56,7 @@ pub fn domain_missing() -> AwsError {
     nimbus_apigateway_api::errors::not_found("Invalid domain name identifier specified")
 }
 
-fn mapping_missing() -> AwsError {
+pub(crate) fn mapping_missing() -> AwsError {
     nimbus_apigateway_api::errors::not_found("Invalid base path mapping identifier specified")
 }
 
@@ -127,7 +130,7 @@ fn load_names(store: &Store) -> HashSet<String> {
 
 /// A name API Gateway takes: DNS labels of letters, digits and hyphens
 /// (a leading `*.` for a wildcard), at least two of them.
-fn check_name(name: &str) -> Result<(), AwsError> {
+pub(crate) fn check_name(name: &str) -> Result<(), AwsError> {
     let labels = name.strip_prefix("*.").unwrap_or(name);
     let label_ok = |l: &str| {
         !l.is_empty()
@@ -147,7 +150,7 @@ fn check_name(name: &str) -> Result<(), AwsError> {
 
 /// The domain API Gateway creates for `input`: its regional or CloudFront
 /// names and hosted zones, AVAILABLE at once.
-fn new_domain(
+pub(crate) fn new_domain(
     ctx: &RequestContext,
     input: CreateDomainNameRequest,
     now: nimbus_core::Timestamp,
@@ -205,7 +208,7 @@ impl ApiGateway {
         found.ok_or_else(domain_missing)
     }
 
-    async fn change_domain<T: Send + 'static>(
+    pub(crate) async fn change_domain<T: Send + 'static>(
         &self,
         ctx: &RequestContext,
         name: &str,
@@ -230,37 +233,53 @@ impl ApiGateway {
     ) -> Result<DomainName, AwsError> {
         check_name(&input.domain_name)?;
         let domain = new_domain(ctx, input, records::timestamp(&self.clock));
-        let name = domain.domain_name.clone().unwrap_or_default();
+        let record = DomainRecord {
+            domain: domain.clone(),
+            mappings: IndexMap::new(),
+            mapping_ids: IndexMap::new(),
+        };
+        if !self.insert_domain(ctx, record).await? {
+            return Err(errors::bad_request(
+                "The domain name you provided already exists.",
+            ));
+        }
+        Ok(domain)
+    }
+
+    /// Keeps a new domain, unless its name is taken: whether it was new.
+    pub(crate) async fn insert_domain(
+        &self,
+        ctx: &RequestContext,
+        record: DomainRecord,
+    ) -> Result<bool, AwsError> {
+        let name = record.domain.domain_name.clone().unwrap_or_default();
         let home = Home {
             account: ctx.account_id.clone(),
             region: ctx.region.clone(),
             http: false,
         };
-        let record = DomainRecord {
-            domain: domain.clone(),
-            mappings: IndexMap::new(),
-        };
         let (ns, homes, key) = (namespace_of(ctx)?, records::homes()?, domain_key(&name));
-        self.store
+        let inserted = self
+            .store
             .write(move |txn| {
                 // One table of the service is open at a time.
                 {
                     let mut index = txn.open(&homes)?;
                     if index.get(&key)?.is_some() {
-                        return Err(errors::bad_request(
-                            "The domain name you provided already exists.",
-                        ));
+                        return Ok::<_, AwsError>(false);
                     }
                     index.put_json(&key, &home)?;
                 }
                 txn.open(&ns)?.put_json(&key, &record)?;
-                Ok(())
+                Ok(true)
             })
             .await?;
-        self.domain_names.change(&self.store, |names| {
-            names.insert(name);
-        });
-        Ok(domain)
+        if inserted {
+            self.domain_names.change(&self.store, |names| {
+                names.insert(name);
+            });
+        }
+        Ok(inserted)
     }
 
     pub(crate) async fn get_domain_name(
@@ -307,7 +326,11 @@ impl ApiGateway {
         ctx: &RequestContext,
         input: DeleteDomainNameRequest,
     ) -> Result<(), AwsError> {
-        let name = input.domain_name;
+        self.remove_domain(ctx, input.domain_name).await
+    }
+
+    /// Forgets a domain with its mappings.
+    pub(crate) async fn remove_domain(&self, ctx: &RequestContext, name: String) -> Result<(), AwsError> {
         let (ns, homes, key) = (namespace_of(ctx)?, records::homes()?, domain_key(&name));
         self.store
             .write(move |txn| {
@@ -330,7 +353,7 @@ impl ApiGateway {
 }
 
 /// The key a base path is kept (and named in URIs) by.
-fn base_path_key(base_path: Option<&str>) -> String {
+pub(crate) fn base_path_key(base_path: Option<&str>) -> String {
     match base_path.map(|p| p.trim_matches('/')) {
         None | Some("") => NO_BASE_PATH.to_owned(),
         Some(path) => path.to_owned(),
@@ -338,7 +361,7 @@ fn base_path_key(base_path: Option<&str>) -> String {
 }
 
 /// A base path API Gateway takes: URL path characters, `/` between levels.
-fn check_base_path(path: &str) -> Result<(), AwsError> {
+pub(crate) fn check_base_path(path: &str) -> Result<(), AwsError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "$-_.+!*'()/".contains(c);
     match path == NO_BASE_PATH || path.chars().all(allowed) {
         true => Ok(()),
@@ -350,7 +373,7 @@ fn check_base_path(path: &str) -> Result<(), AwsError> {
 
 /// Whether `mapping` may join `others`: one per base path, and an empty
 /// base path only alone.
-fn check_place(mappings: &IndexMap<String, BasePathMapping>, key: &str) -> Result<(), AwsError> {
+pub(crate) fn check_place(mappings: &IndexMap<String, BasePathMapping>, key: &str) -> Result<(), AwsError> {
     if mappings.contains_key(key) {
         return Err(nimbus_apigateway_api::errors::conflict(
             "Base path already exists for this domain name",

@@ -6,265 +6,60 @@ use nimbus_core::{AwsError, RequestContext};
 
 use crate::ApiGateway;
 
+/// Hands each operation to the service's method that serves it.
+macro_rules! delegate {
+    ($($name:ident => $serve:ident($input:ident) -> $output:ty;)*) => {
+        $(async fn $name(&self, ctx: &RequestContext, input: v2::$input) -> Result<$output, AwsError> {
+            ApiGateway::$serve(self, ctx, input).await
+        })*
+    };
+}
+
 /// HTTP APIs (the `/v2/` management API), served by the same service.
 impl nimbus_apigatewayv2_api::ApiGatewayV2Api for ApiGateway {
-    async fn create_authorizer(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateAuthorizerRequest,
-    ) -> Result<v2::CreateAuthorizerResponse, AwsError> {
-        ApiGateway::create_authorizer_v2(self, ctx, input).await
-    }
-
-    async fn get_authorizer(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetAuthorizerRequest,
-    ) -> Result<v2::GetAuthorizerResponse, AwsError> {
-        ApiGateway::get_authorizer_v2(self, ctx, input).await
-    }
-
-    async fn get_authorizers(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetAuthorizersRequest,
-    ) -> Result<v2::GetAuthorizersResponse, AwsError> {
-        ApiGateway::get_authorizers_v2(self, ctx, input).await
-    }
-
-    async fn delete_authorizer(
-        &self,
-        ctx: &RequestContext,
-        input: v2::DeleteAuthorizerRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::delete_authorizer_v2(self, ctx, input).await
-    }
-
-    async fn create_api(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateApiRequest,
-    ) -> Result<v2::CreateApiResponse, AwsError> {
-        ApiGateway::create_api(self, ctx, input).await
-    }
-
-    async fn create_integration(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateIntegrationRequest,
-    ) -> Result<v2::CreateIntegrationResult, AwsError> {
-        ApiGateway::create_integration(self, ctx, input).await
-    }
-
-    async fn create_route(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateRouteRequest,
-    ) -> Result<v2::CreateRouteResult, AwsError> {
-        ApiGateway::create_route(self, ctx, input).await
-    }
-
-    async fn create_stage(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateStageRequest,
-    ) -> Result<v2::CreateStageResponse, AwsError> {
-        ApiGateway::create_stage_v2(self, ctx, input).await
-    }
-
-    async fn delete_api(&self, ctx: &RequestContext, input: v2::DeleteApiRequest) -> Result<(), AwsError> {
-        ApiGateway::delete_api(self, ctx, input).await
-    }
-
-    async fn delete_integration(
-        &self,
-        ctx: &RequestContext,
-        input: v2::DeleteIntegrationRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::delete_integration_v2(self, ctx, input).await
-    }
-
-    async fn delete_route(
-        &self,
-        ctx: &RequestContext,
-        input: v2::DeleteRouteRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::delete_route(self, ctx, input).await
-    }
-
-    async fn delete_stage(
-        &self,
-        ctx: &RequestContext,
-        input: v2::DeleteStageRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::delete_stage_v2(self, ctx, input).await
-    }
-
-    async fn get_api(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetApiRequest,
-    ) -> Result<v2::GetApiResponse, AwsError> {
-        ApiGateway::get_api(self, ctx, input).await
-    }
-
-    async fn get_apis(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetApisRequest,
-    ) -> Result<v2::GetApisResponse, AwsError> {
-        ApiGateway::get_apis(self, ctx, input).await
-    }
-
-    async fn get_integration(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetIntegrationRequest,
-    ) -> Result<v2::GetIntegrationResult, AwsError> {
-        ApiGateway::get_integration_v2(self, ctx, input).await
-    }
-
-    async fn get_integrations(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetIntegrationsRequest,
-    ) -> Result<v2::GetIntegrationsResponse, AwsError> {
-        ApiGateway::get_integrations(self, ctx, input).await
-    }
-
-    async fn get_route(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetRouteRequest,
-    ) -> Result<v2::GetRouteResult, AwsError> {
-        ApiGateway::get_route(self, ctx, input).await
-    }
-
-    async fn get_routes(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetRoutesRequest,
-    ) -> Result<v2::GetRoutesResponse, AwsError> {
-        ApiGateway::get_routes(self, ctx, input).await
-    }
-
-    async fn get_stage(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetStageRequest,
-    ) -> Result<v2::GetStageResponse, AwsError> {
-        ApiGateway::get_stage_v2(self, ctx, input).await
-    }
-
-    async fn get_stages(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetStagesRequest,
-    ) -> Result<v2::GetStagesResponse, AwsError> {
-        ApiGateway::get_stages_v2(self, ctx, input).await
-    }
-
-    async fn update_api(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateApiRequest,
-    ) -> Result<v2::UpdateApiResponse, AwsError> {
-        ApiGateway::update_api(self, ctx, input).await
-    }
-
-    async fn update_route(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateRouteRequest,
-    ) -> Result<v2::UpdateRouteResult, AwsError> {
-        ApiGateway::update_route(self, ctx, input).await
-    }
-
-    async fn update_integration(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateIntegrationRequest,
-    ) -> Result<v2::UpdateIntegrationResult, AwsError> {
-        ApiGateway::update_integration_v2(self, ctx, input).await
-    }
-
-    async fn update_stage(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateStageRequest,
-    ) -> Result<v2::UpdateStageResponse, AwsError> {
-        ApiGateway::update_stage_v2(self, ctx, input).await
-    }
-
-    async fn update_authorizer(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateAuthorizerRequest,
-    ) -> Result<v2::UpdateAuthorizerResponse, AwsError> {
-        ApiGateway::update_authorizer_v2(self, ctx, input).await
-    }
-
-    async fn create_deployment(
-        &self,
-        ctx: &RequestContext,
-        input: v2::CreateDeploymentRequest,
-    ) -> Result<v2::CreateDeploymentResponse, AwsError> {
-        ApiGateway::create_deployment_v2(self, ctx, input).await
-    }
-
-    async fn get_deployment(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetDeploymentRequest,
-    ) -> Result<v2::GetDeploymentResponse, AwsError> {
-        ApiGateway::get_deployment_v2(self, ctx, input).await
-    }
-
-    async fn get_deployments(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetDeploymentsRequest,
-    ) -> Result<v2::GetDeploymentsResponse, AwsError> {
-        ApiGateway::get_deployments_v2(self, ctx, input).await
-    }
-
-    async fn update_deployment(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UpdateDeploymentRequest,
-    ) -> Result<v2::UpdateDeploymentResponse, AwsError> {
-        ApiGateway::update_deployment_v2(self, ctx, input).await
-    }
-
-    async fn delete_deployment(
-        &self,
-        ctx: &RequestContext,
-        input: v2::DeleteDeploymentRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::delete_deployment_v2(self, ctx, input).await
-    }
-
-    async fn get_tags(
-        &self,
-        ctx: &RequestContext,
-        input: v2::GetTagsRequest,
-    ) -> Result<v2::GetTagsResponse, AwsError> {
-        ApiGateway::get_tags_v2(self, ctx, input).await
-    }
-
-    async fn tag_resource(
-        &self,
-        ctx: &RequestContext,
-        input: v2::TagResourceRequest,
-    ) -> Result<v2::TagResourceResponse, AwsError> {
-        ApiGateway::tag_resource_v2(self, ctx, input).await
-    }
-
-    async fn untag_resource(
-        &self,
-        ctx: &RequestContext,
-        input: v2::UntagResourceRequest,
-    ) -> Result<(), AwsError> {
-        ApiGateway::untag_resource_v2(self, ctx, input).await
+    delegate! {
+        create_authorizer => create_authorizer_v2(CreateAuthorizerRequest) -> v2::CreateAuthorizerResponse;
+        get_authorizer => get_authorizer_v2(GetAuthorizerRequest) -> v2::GetAuthorizerResponse;
+        get_authorizers => get_authorizers_v2(GetAuthorizersRequest) -> v2::GetAuthorizersResponse;
+        delete_authorizer => delete_authorizer_v2(DeleteAuthorizerRequest) -> ();
+        create_api => create_api(CreateApiRequest) -> v2::CreateApiResponse;
+        create_integration => create_integration(CreateIntegrationRequest) -> v2::CreateIntegrationResult;
+        create_route => create_route(CreateRouteRequest) -> v2::CreateRouteResult;
+        create_stage => create_stage_v2(CreateStageRequest) -> v2::CreateStageResponse;
+        delete_api => delete_api(DeleteApiRequest) -> ();
+        delete_integration => delete_integration_v2(DeleteIntegrationRequest) -> ();
+        delete_route => delete_route(DeleteRouteRequest) -> ();
+        delete_stage => delete_stage_v2(DeleteStageRequest) -> ();
+        get_api => get_api(GetApiRequest) -> v2::GetApiResponse;
+        get_apis => get_apis(GetApisRequest) -> v2::GetApisResponse;
+        get_integration => get_integration_v2(GetIntegrationRequest) -> v2::GetIntegrationResult;
+        get_integrations => get_integrations(GetIntegrationsRequest) -> v2::GetIntegrationsResponse;
+        get_route => get_route(GetRouteRequest) -> v2::GetRouteResult;
+        get_routes => get_routes(GetRoutesRequest) -> v2::GetRoutesResponse;
+        get_stage => get_stage_v2(GetStageRequest) -> v2::GetStageResponse;
+        get_stages => get_stages_v2(GetStagesRequest) -> v2::GetStagesResponse;
+        update_api => update_api(UpdateApiRequest) -> v2::UpdateApiResponse;
+        update_route => update_route(UpdateRouteRequest) -> v2::UpdateRouteResult;
+        update_integration => update_integration_v2(UpdateIntegrationRequest) -> v2::UpdateIntegrationResult;
+        update_stage => update_stage_v2(UpdateStageRequest) -> v2::UpdateStageResponse;
+        update_authorizer => update_authorizer_v2(UpdateAuthorizerRequest) -> v2::UpdateAuthorizerResponse;
+        create_deployment => create_deployment_v2(CreateDeploymentRequest) -> v2::CreateDeploymentResponse;
+        get_deployment => get_deployment_v2(GetDeploymentRequest) -> v2::GetDeploymentResponse;
+        get_deployments => get_deployments_v2(GetDeploymentsRequest) -> v2::GetDeploymentsResponse;
+        update_deployment => update_deployment_v2(UpdateDeploymentRequest) -> v2::UpdateDeploymentResponse;
+        delete_deployment => delete_deployment_v2(DeleteDeploymentRequest) -> ();
+        get_tags => get_tags_v2(GetTagsRequest) -> v2::GetTagsResponse;
+        tag_resource => tag_resource_v2(TagResourceRequest) -> v2::TagResourceResponse;
+        untag_resource => untag_resource_v2(UntagResourceRequest) -> ();
+        create_domain_name => create_domain_name_v2(CreateDomainNameRequest) -> v2::CreateDomainNameResponse;
+        get_domain_name => get_domain_name_v2(GetDomainNameRequest) -> v2::GetDomainNameResponse;
+        get_domain_names => get_domain_names_v2(GetDomainNamesRequest) -> v2::GetDomainNamesResponse;
+        update_domain_name => update_domain_name_v2(UpdateDomainNameRequest) -> v2::UpdateDomainNameResponse;
+        delete_domain_name => delete_domain_name_v2(DeleteDomainNameRequest) -> ();
+        create_api_mapping => create_api_mapping(CreateApiMappingRequest) -> v2::CreateApiMappingResponse;
+        get_api_mapping => get_api_mapping(GetApiMappingRequest) -> v2::GetApiMappingResponse;
+        get_api_mappings => get_api_mappings(GetApiMappingsRequest) -> v2::GetApiMappingsResponse;
+        update_api_mapping => update_api_mapping(UpdateApiMappingRequest) -> v2::UpdateApiMappingResponse;
+        delete_api_mapping => delete_api_mapping(DeleteApiMappingRequest) -> ();
     }
 }

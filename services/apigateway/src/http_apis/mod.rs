@@ -8,6 +8,7 @@
 mod apis;
 mod authorizers;
 pub(crate) mod deployments;
+mod domains;
 mod parts;
 mod tags;
 mod updates;
