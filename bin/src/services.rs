@@ -130,6 +130,10 @@ pub fn all(env: &Environment) -> Built {
         // One service answers both management APIs and invokes both kinds.
         Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway.clone())),
         Arc::new(nimbus_apigatewayv2_api::ApiGatewayV2Server(apigateway)),
+        Arc::new(nimbus_ec2_api::Ec2Server(nimbus_ec2::Ec2::new(
+            Arc::clone(&env.store),
+            env.clock.clone(),
+        ))),
     ];
     Built { services, authorizer }
 }

@@ -514,7 +514,7 @@ pub fn render_unimplemented(out: &mut String, spec: &Spec, ops: &[Op]) {
 /// One constructor per exception shape of the model: its code and HTTP
 /// status from the model, so no service spells them by hand.
 pub fn render_errors(out: &mut String, shapes: &Map<String, Value>) {
-    out.push_str("\n/// The service's errors, as its model declares them.\npub mod errors {\n    use nimbus_core::AwsError;\n");
+    out.push_str("\n/// The service's errors, as its model declares them.\npub mod errors {\n");
     let mut names: Vec<&String> = shapes
         .iter()
         .filter(|(_, shape)| {
@@ -523,6 +523,10 @@ pub fn render_errors(out: &mut String, shapes: &Map<String, Value>) {
         .map(|(name, _)| name)
         .collect();
     names.sort();
+    // A model without error shapes (EC2's) gets an empty module.
+    if !names.is_empty() {
+        out.push_str("    use nimbus_core::AwsError;\n");
+    }
     let snake: Vec<String> = names.iter().map(|name| snake_case(name)).collect();
     for (name, function) in names.iter().zip(&snake) {
         let shape = &shapes[name.as_str()];

@@ -1,0 +1,70 @@
+//! EC2, over the nimbus store: regions and zones, VPCs (with the
+//! region's default VPC and its subnets), subnets and tags so far.
+//!
+//! The service implements the generated [`Ec2Api`]: one method per
+//! operation listed in apis/ec2/operations.txt, each handled by a module
+//! of its concern.
+
+// Tests unwrap what they just built.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod cidr;
+mod errors;
+mod filters;
+mod ids;
+mod paging;
+mod records;
+mod regions;
+mod subnets;
+mod tags;
+mod vpcs;
+mod zones;
+
+use std::sync::Arc;
+
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_ec2_api::*;
+use nimbus_runtime::Clock;
+use nimbus_store::Store;
+
+/// The EC2 service. State lives in the store.
+pub struct Ec2 {
+    store: Arc<Store>,
+    #[expect(dead_code, reason = "instances' states will move on it")]
+    clock: Clock,
+}
+
+impl Ec2 {
+    pub fn new(store: Arc<Store>, clock: Clock) -> Self {
+        Ec2 { store, clock }
+    }
+}
+
+/// Hands each operation to the service's method of the same name.
+macro_rules! delegate {
+    ($($name:ident($input:ty) -> $output:ty;)*) => {
+        $(async fn $name(&self, ctx: &RequestContext, input: $input) -> Result<$output, AwsError> {
+            Ec2::$name(self, ctx, input).await
+        })*
+    };
+}
+
+/// The operations, served by the handlers of the modules.
+impl Ec2Api for Ec2 {
+    delegate! {
+        describe_regions(DescribeRegionsRequest) -> DescribeRegionsResult;
+        describe_availability_zones(DescribeAvailabilityZonesRequest) -> DescribeAvailabilityZonesResult;
+        create_vpc(CreateVpcRequest) -> CreateVpcResult;
+        delete_vpc(DeleteVpcRequest) -> ();
+        describe_vpcs(DescribeVpcsRequest) -> DescribeVpcsResult;
+        create_subnet(CreateSubnetRequest) -> CreateSubnetResult;
+        delete_subnet(DeleteSubnetRequest) -> ();
+        describe_subnets(DescribeSubnetsRequest) -> DescribeSubnetsResult;
+        create_tags(CreateTagsRequest) -> ();
+        delete_tags(DeleteTagsRequest) -> ();
+        describe_tags(DescribeTagsRequest) -> DescribeTagsResult;
+    }
+}
+
+#[cfg(test)]
+mod tests;

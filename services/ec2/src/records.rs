@@ -1,0 +1,31 @@
+//! Where EC2 keeps what it has, in the regional `ec2` namespace: each VPC
+//! (`vpc/<id>`) and subnet (`subnet/<id>`) as its Describe shape, tags
+//! included, and a marker that the region's defaults exist.
+
+use nimbus_core::{AwsError, RequestContext};
+use nimbus_store::Namespace;
+
+pub const VPC_PREFIX: &[u8] = b"vpc/";
+pub const SUBNET_PREFIX: &[u8] = b"subnet/";
+pub const DEFAULTS_KEY: &[u8] = b"defaults";
+
+pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
+    Namespace::regional("ec2", &ctx.account_id, &ctx.region).map_err(AwsError::from)
+}
+
+pub fn vpc_key(id: &str) -> Vec<u8> {
+    [VPC_PREFIX, id.as_bytes()].concat()
+}
+
+pub fn subnet_key(id: &str) -> Vec<u8> {
+    [SUBNET_PREFIX, id.as_bytes()].concat()
+}
+
+/// The key of the resource an id names, if EC2 keeps such resources.
+pub fn key_of(id: &str) -> Option<Vec<u8>> {
+    match crate::ids::kind_of(id)? {
+        "vpc" => Some(vpc_key(id)),
+        "subnet" => Some(subnet_key(id)),
+        _ => None,
+    }
+}
