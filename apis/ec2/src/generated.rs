@@ -15,6 +15,78 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "ec2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizeSecurityGroupEgressRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "GroupId")]
+    pub group_id: String,
+    #[serde(rename = "SourceSecurityGroupName", skip_serializing_if = "Option::is_none")]
+    pub source_security_group_name: Option<String>,
+    #[serde(
+        rename = "SourceSecurityGroupOwnerId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_security_group_owner_id: Option<String>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "CidrIp", skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(rename = "IpPermissions", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions: Option<Vec<IpPermission>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizeSecurityGroupEgressResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "SecurityGroupRules", skip_serializing_if = "Option::is_none")]
+    pub security_group_rules: Option<Vec<SecurityGroupRule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizeSecurityGroupIngressRequest {
+    #[serde(rename = "CidrIp", skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "IpPermissions", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions: Option<Vec<IpPermission>>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "SourceSecurityGroupName", skip_serializing_if = "Option::is_none")]
+    pub source_security_group_name: Option<String>,
+    #[serde(
+        rename = "SourceSecurityGroupOwnerId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_security_group_owner_id: Option<String>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizeSecurityGroupIngressResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "SecurityGroupRules", skip_serializing_if = "Option::is_none")]
+    pub security_group_rules: Option<Vec<SecurityGroupRule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AvailabilityZone {
     #[serde(rename = "OptInStatus", skip_serializing_if = "Option::is_none")]
     pub opt_in_status: Option<String>,
@@ -68,6 +140,30 @@ pub struct AvailabilityZoneSubGeography {
 pub struct BlockPublicAccessStates {
     #[serde(rename = "InternetGatewayBlockMode", skip_serializing_if = "Option::is_none")]
     pub internet_gateway_block_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSecurityGroupRequest {
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "GroupName")]
+    pub group_name: String,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSecurityGroupResult {
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "SecurityGroupArn", skip_serializing_if = "Option::is_none")]
+    pub security_group_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -159,6 +255,24 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteSecurityGroupRequest {
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteSecurityGroupResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteSubnetRequest {
     #[serde(rename = "SubnetId")]
     pub subnet_id: String,
@@ -220,6 +334,52 @@ pub struct DescribeRegionsRequest {
 pub struct DescribeRegionsResult {
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<Region>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSecurityGroupRulesRequest {
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "SecurityGroupRuleIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_ids: Option<Vec<String>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSecurityGroupRulesResult {
+    #[serde(rename = "SecurityGroupRules", skip_serializing_if = "Option::is_none")]
+    pub security_group_rules: Option<Vec<SecurityGroupRule>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSecurityGroupsRequest {
+    #[serde(rename = "GroupIds", skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<String>>,
+    #[serde(rename = "GroupNames", skip_serializing_if = "Option::is_none")]
+    pub group_names: Option<Vec<String>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSecurityGroupsResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<SecurityGroup>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -295,6 +455,48 @@ pub struct Filter {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IpPermission {
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "UserIdGroupPairs", skip_serializing_if = "Option::is_none")]
+    pub user_id_group_pairs: Option<Vec<UserIdGroupPair>>,
+    #[serde(rename = "IpRanges", skip_serializing_if = "Option::is_none")]
+    pub ip_ranges: Option<Vec<IpRange>>,
+    #[serde(rename = "Ipv6Ranges", skip_serializing_if = "Option::is_none")]
+    pub ipv6_ranges: Option<Vec<Ipv6Range>>,
+    #[serde(rename = "PrefixListIds", skip_serializing_if = "Option::is_none")]
+    pub prefix_list_ids: Option<Vec<PrefixListId>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IpRange {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CidrIp", skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6Range {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv6: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrefixListId {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "PrefixListId", skip_serializing_if = "Option::is_none")]
+    pub prefix_list_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PrivateDnsNameOptionsOnLaunch {
     #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
     pub hostname_type: Option<String>,
@@ -308,6 +510,20 @@ pub struct PrivateDnsNameOptionsOnLaunch {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferencedSecurityGroup {
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "PeeringStatus", skip_serializing_if = "Option::is_none")]
+    pub peering_status: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -326,6 +542,162 @@ pub struct Region {
 pub struct RegionGeography {
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevokeSecurityGroupEgressRequest {
+    #[serde(rename = "SecurityGroupRuleIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_ids: Option<Vec<String>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "GroupId")]
+    pub group_id: String,
+    #[serde(rename = "SourceSecurityGroupName", skip_serializing_if = "Option::is_none")]
+    pub source_security_group_name: Option<String>,
+    #[serde(
+        rename = "SourceSecurityGroupOwnerId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_security_group_owner_id: Option<String>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "CidrIp", skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(rename = "IpPermissions", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions: Option<Vec<IpPermission>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevokeSecurityGroupEgressResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "UnknownIpPermissions", skip_serializing_if = "Option::is_none")]
+    pub unknown_ip_permissions: Option<Vec<IpPermission>>,
+    #[serde(rename = "RevokedSecurityGroupRules", skip_serializing_if = "Option::is_none")]
+    pub revoked_security_group_rules: Option<Vec<RevokedSecurityGroupRule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevokeSecurityGroupIngressRequest {
+    #[serde(rename = "CidrIp", skip_serializing_if = "Option::is_none")]
+    pub cidr_ip: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "IpPermissions", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions: Option<Vec<IpPermission>>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "SourceSecurityGroupName", skip_serializing_if = "Option::is_none")]
+    pub source_security_group_name: Option<String>,
+    #[serde(
+        rename = "SourceSecurityGroupOwnerId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_security_group_owner_id: Option<String>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "SecurityGroupRuleIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_ids: Option<Vec<String>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevokeSecurityGroupIngressResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "UnknownIpPermissions", skip_serializing_if = "Option::is_none")]
+    pub unknown_ip_permissions: Option<Vec<IpPermission>>,
+    #[serde(rename = "RevokedSecurityGroupRules", skip_serializing_if = "Option::is_none")]
+    pub revoked_security_group_rules: Option<Vec<RevokedSecurityGroupRule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RevokedSecurityGroupRule {
+    #[serde(rename = "SecurityGroupRuleId", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_id: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "IsEgress", skip_serializing_if = "Option::is_none")]
+    pub is_egress: Option<bool>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "CidrIpv4", skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv4: Option<String>,
+    #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv6: Option<String>,
+    #[serde(rename = "PrefixListId", skip_serializing_if = "Option::is_none")]
+    pub prefix_list_id: Option<String>,
+    #[serde(rename = "ReferencedGroupId", skip_serializing_if = "Option::is_none")]
+    pub referenced_group_id: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "IpPermissionsEgress", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions_egress: Option<Vec<IpPermission>>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "SecurityGroupArn", skip_serializing_if = "Option::is_none")]
+    pub security_group_arn: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "IpPermissions", skip_serializing_if = "Option::is_none")]
+    pub ip_permissions: Option<Vec<IpPermission>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroupRule {
+    #[serde(rename = "SecurityGroupRuleId", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_id: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "GroupOwnerId", skip_serializing_if = "Option::is_none")]
+    pub group_owner_id: Option<String>,
+    #[serde(rename = "IsEgress", skip_serializing_if = "Option::is_none")]
+    pub is_egress: Option<bool>,
+    #[serde(rename = "IpProtocol", skip_serializing_if = "Option::is_none")]
+    pub ip_protocol: Option<String>,
+    #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(rename = "CidrIpv4", skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv4: Option<String>,
+    #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv6: Option<String>,
+    #[serde(rename = "PrefixListId", skip_serializing_if = "Option::is_none")]
+    pub prefix_list_id: Option<String>,
+    #[serde(rename = "ReferencedGroupInfo", skip_serializing_if = "Option::is_none")]
+    pub referenced_group_info: Option<ReferencedSecurityGroup>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "SecurityGroupRuleArn", skip_serializing_if = "Option::is_none")]
+    pub security_group_rule_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -438,6 +810,24 @@ pub struct TagSpecification {
     pub resource_type: Option<String>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserIdGroupPair {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(rename = "PeeringStatus", skip_serializing_if = "Option::is_none")]
+    pub peering_status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -584,11 +974,19 @@ pub struct VpcIpv6CidrBlockAssociation {
     pub ip_source: Option<String>,
 }
 
+impl Input for AuthorizeSecurityGroupEgressRequest {}
+
+impl Input for AuthorizeSecurityGroupIngressRequest {}
+
+impl Input for CreateSecurityGroupRequest {}
+
 impl Input for CreateSubnetRequest {}
 
 impl Input for CreateTagsRequest {}
 
 impl Input for CreateVpcRequest {}
+
+impl Input for DeleteSecurityGroupRequest {}
 
 impl Input for DeleteSubnetRequest {}
 
@@ -600,19 +998,39 @@ impl Input for DescribeAvailabilityZonesRequest {}
 
 impl Input for DescribeRegionsRequest {}
 
+impl Input for DescribeSecurityGroupRulesRequest {}
+
+impl Input for DescribeSecurityGroupsRequest {}
+
 impl Input for DescribeSubnetsRequest {}
 
 impl Input for DescribeTagsRequest {}
 
 impl Input for DescribeVpcsRequest {}
 
+impl Input for RevokeSecurityGroupEgressRequest {}
+
+impl Input for RevokeSecurityGroupIngressRequest {}
+
+impl Output for AuthorizeSecurityGroupEgressResult {}
+
+impl Output for AuthorizeSecurityGroupIngressResult {}
+
+impl Output for CreateSecurityGroupResult {}
+
 impl Output for CreateSubnetResult {}
 
 impl Output for CreateVpcResult {}
 
+impl Output for DeleteSecurityGroupResult {}
+
 impl Output for DescribeAvailabilityZonesResult {}
 
 impl Output for DescribeRegionsResult {}
+
+impl Output for DescribeSecurityGroupRulesResult {}
+
+impl Output for DescribeSecurityGroupsResult {}
 
 impl Output for DescribeSubnetsResult {}
 
@@ -620,37 +1038,57 @@ impl Output for DescribeTagsResult {}
 
 impl Output for DescribeVpcsResult {}
 
+impl Output for RevokeSecurityGroupEgressResult {}
+
+impl Output for RevokeSecurityGroupIngressResult {}
+
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
+    pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
+    pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
     pub const CREATE_SUBNET: OperationId = OperationId(130);
     pub const CREATE_TAGS: OperationId = OperationId(132);
     pub const CREATE_VPC: OperationId = OperationId(155);
+    pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
     pub const DELETE_SUBNET: OperationId = OperationId(222);
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
     pub const DESCRIBE_REGIONS: OperationId = OperationId(377);
+    pub const DESCRIBE_SECURITY_GROUP_RULES: OperationId = OperationId(393);
+    pub const DESCRIBE_SECURITY_GROUPS: OperationId = OperationId(395);
     pub const DESCRIBE_SUBNETS: OperationId = OperationId(408);
     pub const DESCRIBE_TAGS: OperationId = OperationId(409);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
+    pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
+    pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
+        ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
+        ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
         ops::CREATE_SUBNET => Some("ec2:CreateSubnet"),
         ops::CREATE_TAGS => Some("ec2:CreateTags"),
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
+        ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
         ops::DELETE_SUBNET => Some("ec2:DeleteSubnet"),
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
         ops::DESCRIBE_REGIONS => Some("ec2:DescribeRegions"),
+        ops::DESCRIBE_SECURITY_GROUP_RULES => Some("ec2:DescribeSecurityGroupRules"),
+        ops::DESCRIBE_SECURITY_GROUPS => Some("ec2:DescribeSecurityGroups"),
         ops::DESCRIBE_SUBNETS => Some("ec2:DescribeSubnets"),
         ops::DESCRIBE_TAGS => Some("ec2:DescribeTags"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
+        ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
+        ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
         _ => None,
     }
 }
@@ -658,6 +1096,41 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Ec2 that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait Ec2Api: Send + Sync + 'static {
+    /// `AuthorizeSecurityGroupEgress`.
+    fn authorize_security_group_egress(
+        &self,
+        ctx: &RequestContext,
+        input: AuthorizeSecurityGroupEgressRequest,
+    ) -> impl Future<Output = Result<AuthorizeSecurityGroupEgressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AuthorizeSecurityGroupEgress")) }
+    }
+
+    /// `AuthorizeSecurityGroupIngress`.
+    fn authorize_security_group_ingress(
+        &self,
+        ctx: &RequestContext,
+        input: AuthorizeSecurityGroupIngressRequest,
+    ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "AuthorizeSecurityGroupIngress",
+            ))
+        }
+    }
+
+    /// `CreateSecurityGroup`.
+    fn create_security_group(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSecurityGroupRequest,
+    ) -> impl Future<Output = Result<CreateSecurityGroupResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateSecurityGroup")) }
+    }
+
     /// `CreateSubnet`.
     fn create_subnet(
         &self,
@@ -686,6 +1159,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateVpc")) }
+    }
+
+    /// `DeleteSecurityGroup`.
+    fn delete_security_group(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSecurityGroupRequest,
+    ) -> impl Future<Output = Result<DeleteSecurityGroupResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteSecurityGroup")) }
     }
 
     /// `DeleteSubnet`.
@@ -738,6 +1221,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeRegions")) }
     }
 
+    /// `DescribeSecurityGroupRules`.
+    fn describe_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> impl Future<Output = Result<DescribeSecurityGroupRulesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeSecurityGroupRules")) }
+    }
+
+    /// `DescribeSecurityGroups`.
+    fn describe_security_groups(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupsRequest,
+    ) -> impl Future<Output = Result<DescribeSecurityGroupsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeSecurityGroups")) }
+    }
+
     /// `DescribeSubnets`.
     fn describe_subnets(
         &self,
@@ -766,6 +1269,26 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeVpcs")) }
+    }
+
+    /// `RevokeSecurityGroupEgress`.
+    fn revoke_security_group_egress(
+        &self,
+        ctx: &RequestContext,
+        input: RevokeSecurityGroupEgressRequest,
+    ) -> impl Future<Output = Result<RevokeSecurityGroupEgressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RevokeSecurityGroupEgress")) }
+    }
+
+    /// `RevokeSecurityGroupIngress`.
+    fn revoke_security_group_ingress(
+        &self,
+        ctx: &RequestContext,
+        input: RevokeSecurityGroupIngressRequest,
+    ) -> impl Future<Output = Result<RevokeSecurityGroupIngressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RevokeSecurityGroupIngress")) }
     }
 
     /// The resource an input names (a `kind` of operations.txt with the
@@ -820,9 +1343,27 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::AUTHORIZE_SECURITY_GROUP_EGRESS => {
+                    serve(call, &guard, |input| {
+                        api.authorize_security_group_egress(ctx, input)
+                    })
+                    .await
+                }
+                ops::AUTHORIZE_SECURITY_GROUP_INGRESS => {
+                    serve(call, &guard, |input| {
+                        api.authorize_security_group_ingress(ctx, input)
+                    })
+                    .await
+                }
+                ops::CREATE_SECURITY_GROUP => {
+                    serve(call, &guard, |input| api.create_security_group(ctx, input)).await
+                }
                 ops::CREATE_SUBNET => serve(call, &guard, |input| api.create_subnet(ctx, input)).await,
                 ops::CREATE_TAGS => serve(call, &guard, |input| api.create_tags(ctx, input)).await,
                 ops::CREATE_VPC => serve(call, &guard, |input| api.create_vpc(ctx, input)).await,
+                ops::DELETE_SECURITY_GROUP => {
+                    serve(call, &guard, |input| api.delete_security_group(ctx, input)).await
+                }
                 ops::DELETE_SUBNET => serve(call, &guard, |input| api.delete_subnet(ctx, input)).await,
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
@@ -830,9 +1371,27 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
                 }
                 ops::DESCRIBE_REGIONS => serve(call, &guard, |input| api.describe_regions(ctx, input)).await,
+                ops::DESCRIBE_SECURITY_GROUP_RULES => {
+                    serve(call, &guard, |input| {
+                        api.describe_security_group_rules(ctx, input)
+                    })
+                    .await
+                }
+                ops::DESCRIBE_SECURITY_GROUPS => {
+                    serve(call, &guard, |input| api.describe_security_groups(ctx, input)).await
+                }
                 ops::DESCRIBE_SUBNETS => serve(call, &guard, |input| api.describe_subnets(ctx, input)).await,
                 ops::DESCRIBE_TAGS => serve(call, &guard, |input| api.describe_tags(ctx, input)).await,
                 ops::DESCRIBE_VPCS => serve(call, &guard, |input| api.describe_vpcs(ctx, input)).await,
+                ops::REVOKE_SECURITY_GROUP_EGRESS => {
+                    serve(call, &guard, |input| api.revoke_security_group_egress(ctx, input)).await
+                }
+                ops::REVOKE_SECURITY_GROUP_INGRESS => {
+                    serve(call, &guard, |input| {
+                        api.revoke_security_group_ingress(ctx, input)
+                    })
+                    .await
+                }
                 _ => call.not_implemented(SERVICE),
             }
         })
@@ -924,6 +1483,36 @@ impl Ec2Client {
         Ec2Client(service)
     }
 
+    /// `AuthorizeSecurityGroupEgress`.
+    pub async fn authorize_security_group_egress(
+        &self,
+        ctx: &RequestContext,
+        input: AuthorizeSecurityGroupEgressRequest,
+    ) -> Result<AuthorizeSecurityGroupEgressResult, AwsError> {
+        let call = Call::typed(ops::AUTHORIZE_SECURITY_GROUP_EGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `AuthorizeSecurityGroupIngress`.
+    pub async fn authorize_security_group_ingress(
+        &self,
+        ctx: &RequestContext,
+        input: AuthorizeSecurityGroupIngressRequest,
+    ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
+        let call = Call::typed(ops::AUTHORIZE_SECURITY_GROUP_INGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateSecurityGroup`.
+    pub async fn create_security_group(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSecurityGroupRequest,
+    ) -> Result<CreateSecurityGroupResult, AwsError> {
+        let call = Call::typed(ops::CREATE_SECURITY_GROUP, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateSubnet`.
     pub async fn create_subnet(
         &self,
@@ -947,6 +1536,16 @@ impl Ec2Client {
         input: CreateVpcRequest,
     ) -> Result<CreateVpcResult, AwsError> {
         let call = Call::typed(ops::CREATE_VPC, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteSecurityGroup`.
+    pub async fn delete_security_group(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSecurityGroupRequest,
+    ) -> Result<DeleteSecurityGroupResult, AwsError> {
+        let call = Call::typed(ops::DELETE_SECURITY_GROUP, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -992,6 +1591,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeSecurityGroupRules`.
+    pub async fn describe_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> Result<DescribeSecurityGroupRulesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_SECURITY_GROUP_RULES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeSecurityGroups`.
+    pub async fn describe_security_groups(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupsRequest,
+    ) -> Result<DescribeSecurityGroupsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_SECURITY_GROUPS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeSubnets`.
     pub async fn describe_subnets(
         &self,
@@ -1021,6 +1640,26 @@ impl Ec2Client {
         let call = Call::typed(ops::DESCRIBE_VPCS, input);
         self.0.call(ctx, call).await.into_typed()
     }
+
+    /// `RevokeSecurityGroupEgress`.
+    pub async fn revoke_security_group_egress(
+        &self,
+        ctx: &RequestContext,
+        input: RevokeSecurityGroupEgressRequest,
+    ) -> Result<RevokeSecurityGroupEgressResult, AwsError> {
+        let call = Call::typed(ops::REVOKE_SECURITY_GROUP_EGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `RevokeSecurityGroupIngress`.
+    pub async fn revoke_security_group_ingress(
+        &self,
+        ctx: &RequestContext,
+        input: RevokeSecurityGroupIngressRequest,
+    ) -> Result<RevokeSecurityGroupIngressResult, AwsError> {
+        let call = Call::typed(ops::REVOKE_SECURITY_GROUP_INGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
 }
 
 /// The listed operations `api` answers NotImplemented: each is called once
@@ -1028,6 +1667,18 @@ impl Ec2Client {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.authorize_security_group_egress(ctx, Default::default()).await) {
+        missing.push("AuthorizeSecurityGroupEgress");
+    }
+    if not_implemented(
+        &api.authorize_security_group_ingress(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("AuthorizeSecurityGroupIngress");
+    }
+    if not_implemented(&api.create_security_group(ctx, Default::default()).await) {
+        missing.push("CreateSecurityGroup");
+    }
     if not_implemented(&api.create_subnet(ctx, Default::default()).await) {
         missing.push("CreateSubnet");
     }
@@ -1036,6 +1687,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.create_vpc(ctx, Default::default()).await) {
         missing.push("CreateVpc");
+    }
+    if not_implemented(&api.delete_security_group(ctx, Default::default()).await) {
+        missing.push("DeleteSecurityGroup");
     }
     if not_implemented(&api.delete_subnet(ctx, Default::default()).await) {
         missing.push("DeleteSubnet");
@@ -1052,6 +1706,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_regions(ctx, Default::default()).await) {
         missing.push("DescribeRegions");
     }
+    if not_implemented(&api.describe_security_group_rules(ctx, Default::default()).await) {
+        missing.push("DescribeSecurityGroupRules");
+    }
+    if not_implemented(&api.describe_security_groups(ctx, Default::default()).await) {
+        missing.push("DescribeSecurityGroups");
+    }
     if not_implemented(&api.describe_subnets(ctx, Default::default()).await) {
         missing.push("DescribeSubnets");
     }
@@ -1060,6 +1720,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.describe_vpcs(ctx, Default::default()).await) {
         missing.push("DescribeVpcs");
+    }
+    if not_implemented(&api.revoke_security_group_egress(ctx, Default::default()).await) {
+        missing.push("RevokeSecurityGroupEgress");
+    }
+    if not_implemented(&api.revoke_security_group_ingress(ctx, Default::default()).await) {
+        missing.push("RevokeSecurityGroupIngress");
     }
     missing
 }

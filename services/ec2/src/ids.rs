@@ -12,6 +12,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
     Some(match prefix {
         "vpc" => "vpc",
         "subnet" => "subnet",
+        "sg" => "security-group",
         _ => return None,
     })
 }

@@ -1,5 +1,6 @@
 //! EC2, over the nimbus store: regions and zones, VPCs (with the
-//! region's default VPC and its subnets), subnets and tags so far.
+//! region's default VPC and its subnets), subnets, security groups and
+//! tags so far.
 //!
 //! The service implements the generated [`Ec2Api`]: one method per
 //! operation listed in apis/ec2/operations.txt, each handled by a module
@@ -15,6 +16,9 @@ mod ids;
 mod paging;
 mod records;
 mod regions;
+mod security_groups;
+mod sg_operations;
+mod sg_rules;
 mod subnets;
 mod tags;
 mod vpcs;
@@ -63,6 +67,14 @@ impl Ec2Api for Ec2 {
         create_tags(CreateTagsRequest) -> ();
         delete_tags(DeleteTagsRequest) -> ();
         describe_tags(DescribeTagsRequest) -> DescribeTagsResult;
+        create_security_group(CreateSecurityGroupRequest) -> CreateSecurityGroupResult;
+        delete_security_group(DeleteSecurityGroupRequest) -> DeleteSecurityGroupResult;
+        describe_security_groups(DescribeSecurityGroupsRequest) -> DescribeSecurityGroupsResult;
+        describe_security_group_rules(DescribeSecurityGroupRulesRequest) -> DescribeSecurityGroupRulesResult;
+        authorize_security_group_ingress(AuthorizeSecurityGroupIngressRequest) -> AuthorizeSecurityGroupIngressResult;
+        authorize_security_group_egress(AuthorizeSecurityGroupEgressRequest) -> AuthorizeSecurityGroupEgressResult;
+        revoke_security_group_ingress(RevokeSecurityGroupIngressRequest) -> RevokeSecurityGroupIngressResult;
+        revoke_security_group_egress(RevokeSecurityGroupEgressRequest) -> RevokeSecurityGroupEgressResult;
     }
 }
 

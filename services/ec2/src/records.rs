@@ -7,6 +7,7 @@ use nimbus_store::Namespace;
 
 pub const VPC_PREFIX: &[u8] = b"vpc/";
 pub const SUBNET_PREFIX: &[u8] = b"subnet/";
+pub const SG_PREFIX: &[u8] = b"sg/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -21,11 +22,16 @@ pub fn subnet_key(id: &str) -> Vec<u8> {
     [SUBNET_PREFIX, id.as_bytes()].concat()
 }
 
+pub fn sg_key(id: &str) -> Vec<u8> {
+    [SG_PREFIX, id.as_bytes()].concat()
+}
+
 /// The key of the resource an id names, if EC2 keeps such resources.
 pub fn key_of(id: &str) -> Option<Vec<u8>> {
     match crate::ids::kind_of(id)? {
         "vpc" => Some(vpc_key(id)),
         "subnet" => Some(subnet_key(id)),
+        "security-group" => Some(sg_key(id)),
         _ => None,
     }
 }

@@ -1,4 +1,4 @@
-//! Tags of EC2's resources (VPCs and subnets so far): given when a
+//! Tags of EC2's resources (VPCs, subnets and security groups so far): given when a
 //! resource is made (TagSpecifications), changed by CreateTags and
 //! DeleteTags on any of them by id, listed by DescribeTags; kept in the
 //! resource's own record.
@@ -8,7 +8,7 @@ use nimbus_ec2_api::*;
 use serde_json::{Value as Json, json};
 
 use crate::filters::{self, Values};
-use crate::records::{self, SUBNET_PREFIX, VPC_PREFIX, namespace_of};
+use crate::records::{self, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of};
 use crate::{Ec2, errors};
 
 /// Tags a resource may hold.
@@ -63,12 +63,20 @@ pub fn from_specifications(
     Ok((!tags.is_empty()).then_some(tags))
 }
 
+/// The resource's own shape in its record (a security group's record
+/// keeps it beside its rules).
+fn body(record: &Json) -> &Json {
+    record.get("group").unwrap_or(record)
+}
+
 fn tags_of(record: &Json) -> Vec<Tag> {
-    serde_json::from_value(record.get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
+    serde_json::from_value(body(record).get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
 }
 
 fn set_tags(record: &mut Json, tags: Vec<Tag>) {
-    if let Some(object) = record.as_object_mut() {
+    let nested = record.get("group").is_some();
+    let body = if nested { &mut record["group"] } else { record };
+    if let Some(object) = body.as_object_mut() {
         match tags.is_empty() {
             true => object.remove("Tags"),
             false => object.insert("Tags".to_owned(), json!(tags)),
@@ -91,6 +99,7 @@ fn keys_of(resources: &[String]) -> Result<Vec<(String, Vec<u8>)>, AwsError> {
 fn missing(id: &str) -> AwsError {
     match crate::ids::kind_of(id) {
         Some("subnet") => errors::subnet_missing(id),
+        Some("security-group") => crate::security_groups::group_missing(id),
         _ => errors::vpc_missing(id),
     }
 }
@@ -177,10 +186,11 @@ impl Ec2 {
         for (prefix, kind, id_member) in [
             (VPC_PREFIX, "vpc", "VpcId"),
             (SUBNET_PREFIX, "subnet", "SubnetId"),
+            (SG_PREFIX, "security-group", "GroupId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
-                let id = record
+                let id = body(&record)
                     .get(id_member)
                     .and_then(Json::as_str)
                     .unwrap_or_default()

@@ -9,8 +9,8 @@ use nimbus_store::TableMut;
 
 use crate::cidr::{self, Ipv4Net};
 use crate::filters::{self, Values};
-use crate::records::{self, DEFAULTS_KEY, SUBNET_PREFIX, VPC_PREFIX, namespace_of, vpc_key};
-use crate::{Ec2, errors, ids, subnets, tags, zones};
+use crate::records::{self, DEFAULTS_KEY, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of, vpc_key};
+use crate::{Ec2, errors, ids, security_groups, subnets, tags, zones};
 
 /// VPCs per region, as AWS's default quota.
 const VPC_LIMIT: usize = 5;
@@ -81,6 +81,11 @@ impl Ec2 {
                 let vpc = new_vpc(&ctx, &block, true, None);
                 let vpc_id = vpc.vpc_id.clone().unwrap_or_default();
                 table.put_json(&vpc_key(&vpc_id), &vpc)?;
+                let group = security_groups::default_group(&ctx, &vpc_id);
+                table.put_json(
+                    &records::sg_key(group.group.group_id.as_deref().unwrap_or_default()),
+                    &group,
+                )?;
                 for zone in zones::zones(&ctx.region) {
                     let block = cidr::parse(&zone.default_block).unwrap_or_default();
                     let subnet = subnets::new_subnet(&ctx, &vpc_id, &block, &zone, true);
@@ -116,6 +121,7 @@ impl Ec2 {
         errors::check_dry_run(input.dry_run)?;
         let ns = namespace_of(ctx)?;
         let stored = vpc.clone();
+        let group = security_groups::default_group(ctx, vpc.vpc_id.as_deref().unwrap_or_default());
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
@@ -126,6 +132,10 @@ impl Ec2 {
                     ));
                 }
                 table.put_json(&vpc_key(stored.vpc_id.as_deref().unwrap_or_default()), &stored)?;
+                table.put_json(
+                    &records::sg_key(group.group.group_id.as_deref().unwrap_or_default()),
+                    &group,
+                )?;
                 Ok(())
             })
             .await?;
@@ -180,11 +190,14 @@ impl Ec2 {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                if has_subnets(&table, &id)? {
-                    return Err(errors::client(
+                let default_group = dependents(&table, &id)?.map_err(|()| {
+                    errors::client(
                         "DependencyViolation",
                         format!("The vpc '{id}' has dependencies and cannot be deleted."),
-                    ));
+                    )
+                })?;
+                if let Some(group) = default_group {
+                    table.delete(&records::sg_key(&group))?;
                 }
                 match table.delete(&vpc_key(&id))? {
                     true => Ok(()),
@@ -195,13 +208,25 @@ impl Ec2 {
     }
 }
 
-/// Whether a subnet of VPC `id` remains.
-fn has_subnets(table: &TableMut<'_>, id: &str) -> Result<bool, AwsError> {
+/// What keeps VPC `id`: `Err` when a subnet or a group of its own
+/// remains, else its default group's id (deleted with it).
+fn dependents(table: &TableMut<'_>, id: &str) -> Result<Result<Option<String>, ()>, AwsError> {
     for entry in table.scan(SUBNET_PREFIX)? {
         let subnet: Subnet = entry?.decode()?;
         if subnet.vpc_id.as_deref() == Some(id) {
-            return Ok(true);
+            return Ok(Err(()));
         }
     }
-    Ok(false)
+    let mut default_group = None;
+    for entry in table.scan(SG_PREFIX)? {
+        let group: security_groups::GroupRecord = entry?.decode()?;
+        if group.group.vpc_id.as_deref() != Some(id) {
+            continue;
+        }
+        match group.group.group_name.as_deref() {
+            Some("default") => default_group = group.group.group_id,
+            _ => return Ok(Err(())),
+        }
+    }
+    Ok(Ok(default_group))
 }
