@@ -15,6 +15,38 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "ec2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateRouteTableRequest {
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(rename = "PublicIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_pool: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateRouteTableResult {
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+    #[serde(rename = "AssociationState", skip_serializing_if = "Option::is_none")]
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachInternetGatewayRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InternetGatewayId")]
+    pub internet_gateway_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthorizeSecurityGroupEgressRequest {
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Vec<TagSpecification>>,
@@ -143,6 +175,87 @@ pub struct BlockPublicAccessStates {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateInternetGatewayRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateInternetGatewayResult {
+    #[serde(rename = "InternetGateway", skip_serializing_if = "Option::is_none")]
+    pub internet_gateway: Option<InternetGateway>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteRequest {
+    #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<String>,
+    #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoint_id: Option<String>,
+    #[serde(rename = "TransitGatewayId", skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+    #[serde(rename = "LocalGatewayId", skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    #[serde(rename = "CarrierGatewayId", skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    #[serde(rename = "CoreNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
+    #[serde(rename = "OdbNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub odb_network_arn: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+    #[serde(rename = "DestinationCidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(rename = "DestinationIpv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<String>,
+    #[serde(
+        rename = "EgressOnlyInternetGatewayId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub egress_only_internet_gateway_id: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableResult {
+    #[serde(rename = "RouteTable", skip_serializing_if = "Option::is_none")]
+    pub route_table: Option<RouteTable>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateSecurityGroupRequest {
     #[serde(rename = "Description")]
     pub description: String,
@@ -255,6 +368,36 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteInternetGatewayRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InternetGatewayId")]
+    pub internet_gateway_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRouteRequest {
+    #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+    #[serde(rename = "DestinationCidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
+    #[serde(rename = "DestinationIpv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRouteTableRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteSecurityGroupRequest {
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -319,6 +462,28 @@ pub struct DescribeAvailabilityZonesResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInternetGatewaysRequest {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InternetGatewayIds", skip_serializing_if = "Option::is_none")]
+    pub internet_gateway_ids: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInternetGatewaysResult {
+    #[serde(rename = "InternetGateways", skip_serializing_if = "Option::is_none")]
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeRegionsRequest {
     #[serde(rename = "RegionNames", skip_serializing_if = "Option::is_none")]
     pub region_names: Option<Vec<String>>,
@@ -334,6 +499,28 @@ pub struct DescribeRegionsRequest {
 pub struct DescribeRegionsResult {
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<Region>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeRouteTablesRequest {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "RouteTableIds", skip_serializing_if = "Option::is_none")]
+    pub route_table_ids: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeRouteTablesResult {
+    #[serde(rename = "RouteTables", skip_serializing_if = "Option::is_none")]
+    pub route_tables: Option<Vec<RouteTable>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -447,11 +634,49 @@ pub struct DescribeVpcsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetachInternetGatewayRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InternetGatewayId")]
+    pub internet_gateway_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisassociateRouteTableRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "AssociationId")]
+    pub association_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InternetGateway {
+    #[serde(rename = "Attachments", skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<InternetGatewayAttachment>>,
+    #[serde(rename = "InternetGatewayId", skip_serializing_if = "Option::is_none")]
+    pub internet_gateway_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InternetGatewayAttachment {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -513,6 +738,12 @@ pub struct PrivateDnsNameOptionsOnLaunch {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PropagatingVgw {
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReferencedSecurityGroup {
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -542,6 +773,49 @@ pub struct Region {
 pub struct RegionGeography {
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceRouteRequest {
+    #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<String>,
+    #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoint_id: Option<String>,
+    #[serde(rename = "LocalTarget", skip_serializing_if = "Option::is_none")]
+    pub local_target: Option<bool>,
+    #[serde(rename = "TransitGatewayId", skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+    #[serde(rename = "LocalGatewayId", skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    #[serde(rename = "CarrierGatewayId", skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    #[serde(rename = "CoreNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
+    #[serde(rename = "OdbNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub odb_network_arn: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+    #[serde(rename = "DestinationCidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(rename = "DestinationIpv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<String>,
+    #[serde(
+        rename = "EgressOnlyInternetGatewayId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub egress_only_internet_gateway_id: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -644,6 +918,93 @@ pub struct RevokedSecurityGroupRule {
     pub referenced_group_id: Option<String>,
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    #[serde(rename = "DestinationCidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
+    #[serde(rename = "DestinationIpv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<String>,
+    #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<String>,
+    #[serde(
+        rename = "EgressOnlyInternetGatewayId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub egress_only_internet_gateway_id: Option<String>,
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "InstanceOwnerId", skip_serializing_if = "Option::is_none")]
+    pub instance_owner_id: Option<String>,
+    #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+    #[serde(rename = "TransitGatewayId", skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+    #[serde(rename = "LocalGatewayId", skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    #[serde(rename = "CarrierGatewayId", skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "Origin", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(rename = "CoreNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
+    #[serde(rename = "OdbNetworkArn", skip_serializing_if = "Option::is_none")]
+    pub odb_network_arn: Option<String>,
+    #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteTable {
+    #[serde(rename = "Associations", skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Vec<RouteTableAssociation>>,
+    #[serde(rename = "PropagatingVgws", skip_serializing_if = "Option::is_none")]
+    pub propagating_vgws: Option<Vec<PropagatingVgw>>,
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    #[serde(rename = "Routes", skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<Route>>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteTableAssociation {
+    #[serde(rename = "Main", skip_serializing_if = "Option::is_none")]
+    pub main: Option<bool>,
+    #[serde(rename = "RouteTableAssociationId", skip_serializing_if = "Option::is_none")]
+    pub route_table_association_id: Option<String>,
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(rename = "PublicIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_pool: Option<String>,
+    #[serde(rename = "AssociationState", skip_serializing_if = "Option::is_none")]
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteTableAssociationState {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "StatusMessage", skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -974,9 +1335,19 @@ pub struct VpcIpv6CidrBlockAssociation {
     pub ip_source: Option<String>,
 }
 
+impl Input for AssociateRouteTableRequest {}
+
+impl Input for AttachInternetGatewayRequest {}
+
 impl Input for AuthorizeSecurityGroupEgressRequest {}
 
 impl Input for AuthorizeSecurityGroupIngressRequest {}
+
+impl Input for CreateInternetGatewayRequest {}
+
+impl Input for CreateRouteRequest {}
+
+impl Input for CreateRouteTableRequest {}
 
 impl Input for CreateSecurityGroupRequest {}
 
@@ -985,6 +1356,12 @@ impl Input for CreateSubnetRequest {}
 impl Input for CreateTagsRequest {}
 
 impl Input for CreateVpcRequest {}
+
+impl Input for DeleteInternetGatewayRequest {}
+
+impl Input for DeleteRouteRequest {}
+
+impl Input for DeleteRouteTableRequest {}
 
 impl Input for DeleteSecurityGroupRequest {}
 
@@ -996,7 +1373,11 @@ impl Input for DeleteVpcRequest {}
 
 impl Input for DescribeAvailabilityZonesRequest {}
 
+impl Input for DescribeInternetGatewaysRequest {}
+
 impl Input for DescribeRegionsRequest {}
+
+impl Input for DescribeRouteTablesRequest {}
 
 impl Input for DescribeSecurityGroupRulesRequest {}
 
@@ -1008,13 +1389,27 @@ impl Input for DescribeTagsRequest {}
 
 impl Input for DescribeVpcsRequest {}
 
+impl Input for DetachInternetGatewayRequest {}
+
+impl Input for DisassociateRouteTableRequest {}
+
+impl Input for ReplaceRouteRequest {}
+
 impl Input for RevokeSecurityGroupEgressRequest {}
 
 impl Input for RevokeSecurityGroupIngressRequest {}
 
+impl Output for AssociateRouteTableResult {}
+
 impl Output for AuthorizeSecurityGroupEgressResult {}
 
 impl Output for AuthorizeSecurityGroupIngressResult {}
+
+impl Output for CreateInternetGatewayResult {}
+
+impl Output for CreateRouteResult {}
+
+impl Output for CreateRouteTableResult {}
 
 impl Output for CreateSecurityGroupResult {}
 
@@ -1026,7 +1421,11 @@ impl Output for DeleteSecurityGroupResult {}
 
 impl Output for DescribeAvailabilityZonesResult {}
 
+impl Output for DescribeInternetGatewaysResult {}
+
 impl Output for DescribeRegionsResult {}
+
+impl Output for DescribeRouteTablesResult {}
 
 impl Output for DescribeSecurityGroupRulesResult {}
 
@@ -1046,23 +1445,36 @@ impl Output for RevokeSecurityGroupIngressResult {}
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const ASSOCIATE_ROUTE_TABLE: OperationId = OperationId(28);
+    pub const ATTACH_INTERNET_GATEWAY: OperationId = OperationId(37);
     pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
     pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
+    pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
+    pub const CREATE_ROUTE: OperationId = OperationId(118);
+    pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
     pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
     pub const CREATE_SUBNET: OperationId = OperationId(130);
     pub const CREATE_TAGS: OperationId = OperationId(132);
     pub const CREATE_VPC: OperationId = OperationId(155);
+    pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
+    pub const DELETE_ROUTE: OperationId = OperationId(212);
+    pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
     pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
     pub const DELETE_SUBNET: OperationId = OperationId(222);
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
+    pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
     pub const DESCRIBE_REGIONS: OperationId = OperationId(377);
+    pub const DESCRIBE_ROUTE_TABLES: OperationId = OperationId(386);
     pub const DESCRIBE_SECURITY_GROUP_RULES: OperationId = OperationId(393);
     pub const DESCRIBE_SECURITY_GROUPS: OperationId = OperationId(395);
     pub const DESCRIBE_SUBNETS: OperationId = OperationId(408);
     pub const DESCRIBE_TAGS: OperationId = OperationId(409);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
+    pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
+    pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
+    pub const REPLACE_ROUTE: OperationId = OperationId(717);
     pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
     pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
 }
@@ -1070,23 +1482,36 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::ASSOCIATE_ROUTE_TABLE => Some("ec2:AssociateRouteTable"),
+        ops::ATTACH_INTERNET_GATEWAY => Some("ec2:AttachInternetGateway"),
         ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
         ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
+        ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
+        ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
+        ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
         ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
         ops::CREATE_SUBNET => Some("ec2:CreateSubnet"),
         ops::CREATE_TAGS => Some("ec2:CreateTags"),
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
+        ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
+        ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
+        ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
         ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
         ops::DELETE_SUBNET => Some("ec2:DeleteSubnet"),
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
+        ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
         ops::DESCRIBE_REGIONS => Some("ec2:DescribeRegions"),
+        ops::DESCRIBE_ROUTE_TABLES => Some("ec2:DescribeRouteTables"),
         ops::DESCRIBE_SECURITY_GROUP_RULES => Some("ec2:DescribeSecurityGroupRules"),
         ops::DESCRIBE_SECURITY_GROUPS => Some("ec2:DescribeSecurityGroups"),
         ops::DESCRIBE_SUBNETS => Some("ec2:DescribeSubnets"),
         ops::DESCRIBE_TAGS => Some("ec2:DescribeTags"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
+        ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
+        ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
+        ops::REPLACE_ROUTE => Some("ec2:ReplaceRoute"),
         ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
         ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
         _ => None,
@@ -1096,6 +1521,26 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Ec2 that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait Ec2Api: Send + Sync + 'static {
+    /// `AssociateRouteTable`.
+    fn associate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateRouteTableRequest,
+    ) -> impl Future<Output = Result<AssociateRouteTableResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AssociateRouteTable")) }
+    }
+
+    /// `AttachInternetGateway`.
+    fn attach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: AttachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AttachInternetGateway")) }
+    }
+
     /// `AuthorizeSecurityGroupEgress`.
     fn authorize_security_group_egress(
         &self,
@@ -1119,6 +1564,36 @@ pub trait Ec2Api: Send + Sync + 'static {
                 "AuthorizeSecurityGroupIngress",
             ))
         }
+    }
+
+    /// `CreateInternetGateway`.
+    fn create_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInternetGatewayRequest,
+    ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateInternetGateway")) }
+    }
+
+    /// `CreateRoute`.
+    fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteRequest,
+    ) -> impl Future<Output = Result<CreateRouteResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateRoute")) }
+    }
+
+    /// `CreateRouteTable`.
+    fn create_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteTableRequest,
+    ) -> impl Future<Output = Result<CreateRouteTableResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateRouteTable")) }
     }
 
     /// `CreateSecurityGroup`.
@@ -1159,6 +1634,36 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateVpc")) }
+    }
+
+    /// `DeleteInternetGateway`.
+    fn delete_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteInternetGateway")) }
+    }
+
+    /// `DeleteRoute`.
+    fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteRoute")) }
+    }
+
+    /// `DeleteRouteTable`.
+    fn delete_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteRouteTable")) }
     }
 
     /// `DeleteSecurityGroup`.
@@ -1211,6 +1716,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeAvailabilityZones")) }
     }
 
+    /// `DescribeInternetGateways`.
+    fn describe_internet_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInternetGatewaysRequest,
+    ) -> impl Future<Output = Result<DescribeInternetGatewaysResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeInternetGateways")) }
+    }
+
     /// `DescribeRegions`.
     fn describe_regions(
         &self,
@@ -1219,6 +1734,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeRegionsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeRegions")) }
+    }
+
+    /// `DescribeRouteTables`.
+    fn describe_route_tables(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeRouteTablesRequest,
+    ) -> impl Future<Output = Result<DescribeRouteTablesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeRouteTables")) }
     }
 
     /// `DescribeSecurityGroupRules`.
@@ -1269,6 +1794,36 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeVpcs")) }
+    }
+
+    /// `DetachInternetGateway`.
+    fn detach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DetachInternetGateway")) }
+    }
+
+    /// `DisassociateRouteTable`.
+    fn disassociate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DisassociateRouteTable")) }
+    }
+
+    /// `ReplaceRoute`.
+    fn replace_route(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ReplaceRoute")) }
     }
 
     /// `RevokeSecurityGroupEgress`.
@@ -1343,6 +1898,12 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::ASSOCIATE_ROUTE_TABLE => {
+                    serve(call, &guard, |input| api.associate_route_table(ctx, input)).await
+                }
+                ops::ATTACH_INTERNET_GATEWAY => {
+                    serve(call, &guard, |input| api.attach_internet_gateway(ctx, input)).await
+                }
                 ops::AUTHORIZE_SECURITY_GROUP_EGRESS => {
                     serve(call, &guard, |input| {
                         api.authorize_security_group_egress(ctx, input)
@@ -1355,12 +1916,26 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     })
                     .await
                 }
+                ops::CREATE_INTERNET_GATEWAY => {
+                    serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
+                }
+                ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
+                ops::CREATE_ROUTE_TABLE => {
+                    serve(call, &guard, |input| api.create_route_table(ctx, input)).await
+                }
                 ops::CREATE_SECURITY_GROUP => {
                     serve(call, &guard, |input| api.create_security_group(ctx, input)).await
                 }
                 ops::CREATE_SUBNET => serve(call, &guard, |input| api.create_subnet(ctx, input)).await,
                 ops::CREATE_TAGS => serve(call, &guard, |input| api.create_tags(ctx, input)).await,
                 ops::CREATE_VPC => serve(call, &guard, |input| api.create_vpc(ctx, input)).await,
+                ops::DELETE_INTERNET_GATEWAY => {
+                    serve(call, &guard, |input| api.delete_internet_gateway(ctx, input)).await
+                }
+                ops::DELETE_ROUTE => serve(call, &guard, |input| api.delete_route(ctx, input)).await,
+                ops::DELETE_ROUTE_TABLE => {
+                    serve(call, &guard, |input| api.delete_route_table(ctx, input)).await
+                }
                 ops::DELETE_SECURITY_GROUP => {
                     serve(call, &guard, |input| api.delete_security_group(ctx, input)).await
                 }
@@ -1370,7 +1945,13 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DESCRIBE_AVAILABILITY_ZONES => {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
                 }
+                ops::DESCRIBE_INTERNET_GATEWAYS => {
+                    serve(call, &guard, |input| api.describe_internet_gateways(ctx, input)).await
+                }
                 ops::DESCRIBE_REGIONS => serve(call, &guard, |input| api.describe_regions(ctx, input)).await,
+                ops::DESCRIBE_ROUTE_TABLES => {
+                    serve(call, &guard, |input| api.describe_route_tables(ctx, input)).await
+                }
                 ops::DESCRIBE_SECURITY_GROUP_RULES => {
                     serve(call, &guard, |input| {
                         api.describe_security_group_rules(ctx, input)
@@ -1383,6 +1964,13 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DESCRIBE_SUBNETS => serve(call, &guard, |input| api.describe_subnets(ctx, input)).await,
                 ops::DESCRIBE_TAGS => serve(call, &guard, |input| api.describe_tags(ctx, input)).await,
                 ops::DESCRIBE_VPCS => serve(call, &guard, |input| api.describe_vpcs(ctx, input)).await,
+                ops::DETACH_INTERNET_GATEWAY => {
+                    serve(call, &guard, |input| api.detach_internet_gateway(ctx, input)).await
+                }
+                ops::DISASSOCIATE_ROUTE_TABLE => {
+                    serve(call, &guard, |input| api.disassociate_route_table(ctx, input)).await
+                }
+                ops::REPLACE_ROUTE => serve(call, &guard, |input| api.replace_route(ctx, input)).await,
                 ops::REVOKE_SECURITY_GROUP_EGRESS => {
                     serve(call, &guard, |input| api.revoke_security_group_egress(ctx, input)).await
                 }
@@ -1483,6 +2071,26 @@ impl Ec2Client {
         Ec2Client(service)
     }
 
+    /// `AssociateRouteTable`.
+    pub async fn associate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateRouteTableRequest,
+    ) -> Result<AssociateRouteTableResult, AwsError> {
+        let call = Call::typed(ops::ASSOCIATE_ROUTE_TABLE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `AttachInternetGateway`.
+    pub async fn attach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: AttachInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::ATTACH_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `AuthorizeSecurityGroupEgress`.
     pub async fn authorize_security_group_egress(
         &self,
@@ -1500,6 +2108,36 @@ impl Ec2Client {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
         let call = Call::typed(ops::AUTHORIZE_SECURITY_GROUP_INGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateInternetGateway`.
+    pub async fn create_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInternetGatewayRequest,
+    ) -> Result<CreateInternetGatewayResult, AwsError> {
+        let call = Call::typed(ops::CREATE_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateRoute`.
+    pub async fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteRequest,
+    ) -> Result<CreateRouteResult, AwsError> {
+        let call = Call::typed(ops::CREATE_ROUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateRouteTable`.
+    pub async fn create_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteTableRequest,
+    ) -> Result<CreateRouteTableResult, AwsError> {
+        let call = Call::typed(ops::CREATE_ROUTE_TABLE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1536,6 +2174,36 @@ impl Ec2Client {
         input: CreateVpcRequest,
     ) -> Result<CreateVpcResult, AwsError> {
         let call = Call::typed(ops::CREATE_VPC, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteInternetGateway`.
+    pub async fn delete_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteRoute`.
+    pub async fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_ROUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteRouteTable`.
+    pub async fn delete_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteTableRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_ROUTE_TABLE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1581,6 +2249,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeInternetGateways`.
+    pub async fn describe_internet_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInternetGatewaysRequest,
+    ) -> Result<DescribeInternetGatewaysResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INTERNET_GATEWAYS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeRegions`.
     pub async fn describe_regions(
         &self,
@@ -1588,6 +2266,16 @@ impl Ec2Client {
         input: DescribeRegionsRequest,
     ) -> Result<DescribeRegionsResult, AwsError> {
         let call = Call::typed(ops::DESCRIBE_REGIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeRouteTables`.
+    pub async fn describe_route_tables(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeRouteTablesRequest,
+    ) -> Result<DescribeRouteTablesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_ROUTE_TABLES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -1641,6 +2329,36 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DetachInternetGateway`.
+    pub async fn detach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DETACH_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DisassociateRouteTable`.
+    pub async fn disassociate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateRouteTableRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DISASSOCIATE_ROUTE_TABLE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ReplaceRoute`.
+    pub async fn replace_route(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::REPLACE_ROUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `RevokeSecurityGroupEgress`.
     pub async fn revoke_security_group_egress(
         &self,
@@ -1667,6 +2385,12 @@ impl Ec2Client {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.associate_route_table(ctx, Default::default()).await) {
+        missing.push("AssociateRouteTable");
+    }
+    if not_implemented(&api.attach_internet_gateway(ctx, Default::default()).await) {
+        missing.push("AttachInternetGateway");
+    }
     if not_implemented(&api.authorize_security_group_egress(ctx, Default::default()).await) {
         missing.push("AuthorizeSecurityGroupEgress");
     }
@@ -1675,6 +2399,15 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
             .await,
     ) {
         missing.push("AuthorizeSecurityGroupIngress");
+    }
+    if not_implemented(&api.create_internet_gateway(ctx, Default::default()).await) {
+        missing.push("CreateInternetGateway");
+    }
+    if not_implemented(&api.create_route(ctx, Default::default()).await) {
+        missing.push("CreateRoute");
+    }
+    if not_implemented(&api.create_route_table(ctx, Default::default()).await) {
+        missing.push("CreateRouteTable");
     }
     if not_implemented(&api.create_security_group(ctx, Default::default()).await) {
         missing.push("CreateSecurityGroup");
@@ -1687,6 +2420,15 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.create_vpc(ctx, Default::default()).await) {
         missing.push("CreateVpc");
+    }
+    if not_implemented(&api.delete_internet_gateway(ctx, Default::default()).await) {
+        missing.push("DeleteInternetGateway");
+    }
+    if not_implemented(&api.delete_route(ctx, Default::default()).await) {
+        missing.push("DeleteRoute");
+    }
+    if not_implemented(&api.delete_route_table(ctx, Default::default()).await) {
+        missing.push("DeleteRouteTable");
     }
     if not_implemented(&api.delete_security_group(ctx, Default::default()).await) {
         missing.push("DeleteSecurityGroup");
@@ -1703,8 +2445,14 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_availability_zones(ctx, Default::default()).await) {
         missing.push("DescribeAvailabilityZones");
     }
+    if not_implemented(&api.describe_internet_gateways(ctx, Default::default()).await) {
+        missing.push("DescribeInternetGateways");
+    }
     if not_implemented(&api.describe_regions(ctx, Default::default()).await) {
         missing.push("DescribeRegions");
+    }
+    if not_implemented(&api.describe_route_tables(ctx, Default::default()).await) {
+        missing.push("DescribeRouteTables");
     }
     if not_implemented(&api.describe_security_group_rules(ctx, Default::default()).await) {
         missing.push("DescribeSecurityGroupRules");
@@ -1720,6 +2468,15 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.describe_vpcs(ctx, Default::default()).await) {
         missing.push("DescribeVpcs");
+    }
+    if not_implemented(&api.detach_internet_gateway(ctx, Default::default()).await) {
+        missing.push("DetachInternetGateway");
+    }
+    if not_implemented(&api.disassociate_route_table(ctx, Default::default()).await) {
+        missing.push("DisassociateRouteTable");
+    }
+    if not_implemented(&api.replace_route(ctx, Default::default()).await) {
+        missing.push("ReplaceRoute");
     }
     if not_implemented(&api.revoke_security_group_egress(ctx, Default::default()).await) {
         missing.push("RevokeSecurityGroupEgress");

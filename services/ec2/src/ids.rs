@@ -13,6 +13,8 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "vpc" => "vpc",
         "subnet" => "subnet",
         "sg" => "security-group",
+        "igw" => "internet-gateway",
+        "rtb" => "route-table",
         _ => return None,
     })
 }

@@ -1,6 +1,6 @@
 //! EC2, over the nimbus store: regions and zones, VPCs (with the
-//! region's default VPC and its subnets), subnets, security groups and
-//! tags so far.
+//! region's default VPC and its subnets), subnets, security groups,
+//! internet gateways, route tables and tags so far.
 //!
 //! The service implements the generated [`Ec2Api`]: one method per
 //! operation listed in apis/ec2/operations.txt, each handled by a module
@@ -12,10 +12,12 @@
 mod cidr;
 mod errors;
 mod filters;
+mod gateways;
 mod ids;
 mod paging;
 mod records;
 mod regions;
+mod route_tables;
 mod security_groups;
 mod sg_operations;
 mod sg_rules;
@@ -75,6 +77,19 @@ impl Ec2Api for Ec2 {
         authorize_security_group_egress(AuthorizeSecurityGroupEgressRequest) -> AuthorizeSecurityGroupEgressResult;
         revoke_security_group_ingress(RevokeSecurityGroupIngressRequest) -> RevokeSecurityGroupIngressResult;
         revoke_security_group_egress(RevokeSecurityGroupEgressRequest) -> RevokeSecurityGroupEgressResult;
+        create_internet_gateway(CreateInternetGatewayRequest) -> CreateInternetGatewayResult;
+        delete_internet_gateway(DeleteInternetGatewayRequest) -> ();
+        describe_internet_gateways(DescribeInternetGatewaysRequest) -> DescribeInternetGatewaysResult;
+        attach_internet_gateway(AttachInternetGatewayRequest) -> ();
+        detach_internet_gateway(DetachInternetGatewayRequest) -> ();
+        create_route_table(CreateRouteTableRequest) -> CreateRouteTableResult;
+        delete_route_table(DeleteRouteTableRequest) -> ();
+        describe_route_tables(DescribeRouteTablesRequest) -> DescribeRouteTablesResult;
+        create_route(CreateRouteRequest) -> CreateRouteResult;
+        delete_route(DeleteRouteRequest) -> ();
+        replace_route(ReplaceRouteRequest) -> ();
+        associate_route_table(AssociateRouteTableRequest) -> AssociateRouteTableResult;
+        disassociate_route_table(DisassociateRouteTableRequest) -> ();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where EC2 keeps what it has, in the regional `ec2` namespace: each VPC
-//! (`vpc/<id>`) and subnet (`subnet/<id>`) as its Describe shape, tags
-//! included, and a marker that the region's defaults exist.
+//! (`vpc/<id>`), subnet, internet gateway and route table as its Describe
+//! shape, tags included; security groups with their rules; and a marker
+//! that the region's defaults exist.
 
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_store::Namespace;
@@ -8,6 +9,8 @@ use nimbus_store::Namespace;
 pub const VPC_PREFIX: &[u8] = b"vpc/";
 pub const SUBNET_PREFIX: &[u8] = b"subnet/";
 pub const SG_PREFIX: &[u8] = b"sg/";
+pub const IGW_PREFIX: &[u8] = b"igw/";
+pub const RTB_PREFIX: &[u8] = b"rtb/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -26,12 +29,22 @@ pub fn sg_key(id: &str) -> Vec<u8> {
     [SG_PREFIX, id.as_bytes()].concat()
 }
 
+pub fn igw_key(id: &str) -> Vec<u8> {
+    [IGW_PREFIX, id.as_bytes()].concat()
+}
+
+pub fn rtb_key(id: &str) -> Vec<u8> {
+    [RTB_PREFIX, id.as_bytes()].concat()
+}
+
 /// The key of the resource an id names, if EC2 keeps such resources.
 pub fn key_of(id: &str) -> Option<Vec<u8>> {
     match crate::ids::kind_of(id)? {
         "vpc" => Some(vpc_key(id)),
         "subnet" => Some(subnet_key(id)),
         "security-group" => Some(sg_key(id)),
+        "internet-gateway" => Some(igw_key(id)),
+        "route-table" => Some(rtb_key(id)),
         _ => None,
     }
 }

@@ -197,9 +197,12 @@ impl Ec2 {
         found.ok_or_else(|| errors::subnet_missing(&id))?;
         errors::check_dry_run(input.dry_run)?;
         self.store
-            .write(move |txn| match txn.open(&ns)?.delete(&subnet_key(&id))? {
-                true => Ok(()),
-                false => Err(errors::subnet_missing(&id)),
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                if !table.delete(&subnet_key(&id))? {
+                    return Err(errors::subnet_missing(&id));
+                }
+                crate::route_tables::forget_subnet(&mut table, &id)
             })
             .await
     }

@@ -8,7 +8,7 @@ use nimbus_ec2_api::*;
 use serde_json::{Value as Json, json};
 
 use crate::filters::{self, Values};
-use crate::records::{self, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of};
+use crate::records::{self, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of};
 use crate::{Ec2, errors};
 
 /// Tags a resource may hold.
@@ -100,6 +100,8 @@ fn missing(id: &str) -> AwsError {
     match crate::ids::kind_of(id) {
         Some("subnet") => errors::subnet_missing(id),
         Some("security-group") => crate::security_groups::group_missing(id),
+        Some("internet-gateway") => crate::gateways::igw_missing(id),
+        Some("route-table") => crate::route_tables::rtb_missing(id),
         _ => errors::vpc_missing(id),
     }
 }
@@ -187,6 +189,8 @@ impl Ec2 {
             (VPC_PREFIX, "vpc", "VpcId"),
             (SUBNET_PREFIX, "subnet", "SubnetId"),
             (SG_PREFIX, "security-group", "GroupId"),
+            (IGW_PREFIX, "internet-gateway", "InternetGatewayId"),
+            (RTB_PREFIX, "route-table", "RouteTableId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);

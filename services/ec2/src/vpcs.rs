@@ -9,8 +9,10 @@ use nimbus_store::TableMut;
 
 use crate::cidr::{self, Ipv4Net};
 use crate::filters::{self, Values};
-use crate::records::{self, DEFAULTS_KEY, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of, vpc_key};
-use crate::{Ec2, errors, ids, security_groups, subnets, tags, zones};
+use crate::records::{
+    self, DEFAULTS_KEY, IGW_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of, vpc_key,
+};
+use crate::{Ec2, errors, ids, route_tables, security_groups, subnets, tags, zones};
 
 /// VPCs per region, as AWS's default quota.
 const VPC_LIMIT: usize = 5;
@@ -86,6 +88,11 @@ impl Ec2 {
                     &records::sg_key(group.group.group_id.as_deref().unwrap_or_default()),
                     &group,
                 )?;
+                let (gateway, main) = route_tables::default_network(&ctx, &vpc_id, &block.to_string());
+                let gateway_id = gateway.internet_gateway_id.clone().unwrap_or_default();
+                table.put_json(&records::igw_key(&gateway_id), &gateway)?;
+                let main_id = main.route_table_id.clone().unwrap_or_default();
+                table.put_json(&records::rtb_key(&main_id), &main)?;
                 for zone in zones::zones(&ctx.region) {
                     let block = cidr::parse(&zone.default_block).unwrap_or_default();
                     let subnet = subnets::new_subnet(&ctx, &vpc_id, &block, &zone, true);
@@ -122,6 +129,12 @@ impl Ec2 {
         let ns = namespace_of(ctx)?;
         let stored = vpc.clone();
         let group = security_groups::default_group(ctx, vpc.vpc_id.as_deref().unwrap_or_default());
+        let main = route_tables::new_table(
+            ctx,
+            vpc.vpc_id.as_deref().unwrap_or_default(),
+            &block.to_string(),
+            true,
+        );
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
@@ -135,6 +148,10 @@ impl Ec2 {
                 table.put_json(
                     &records::sg_key(group.group.group_id.as_deref().unwrap_or_default()),
                     &group,
+                )?;
+                table.put_json(
+                    &records::rtb_key(main.route_table_id.as_deref().unwrap_or_default()),
+                    &main,
                 )?;
                 Ok(())
             })
@@ -190,14 +207,14 @@ impl Ec2 {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
-                let default_group = dependents(&table, &id)?.map_err(|()| {
+                let owned = dependents(&table, &id)?.map_err(|()| {
                     errors::client(
                         "DependencyViolation",
                         format!("The vpc '{id}' has dependencies and cannot be deleted."),
                     )
                 })?;
-                if let Some(group) = default_group {
-                    table.delete(&records::sg_key(&group))?;
+                for key in owned {
+                    table.delete(&key)?;
                 }
                 match table.delete(&vpc_key(&id))? {
                     true => Ok(()),
@@ -208,25 +225,56 @@ impl Ec2 {
     }
 }
 
-/// What keeps VPC `id`: `Err` when a subnet or a group of its own
-/// remains, else its default group's id (deleted with it).
-fn dependents(table: &TableMut<'_>, id: &str) -> Result<Result<Option<String>, ()>, AwsError> {
+/// What keeps VPC `id`: `Err` when a subnet, a group or a route table of
+/// its own or an attached internet gateway remains, else the keys of
+/// what goes with it (its default group and main route table).
+fn dependents(table: &TableMut<'_>, id: &str) -> Result<Result<Vec<Vec<u8>>, ()>, AwsError> {
+    let of_vpc = |vpc: Option<&str>| vpc == Some(id);
     for entry in table.scan(SUBNET_PREFIX)? {
         let subnet: Subnet = entry?.decode()?;
-        if subnet.vpc_id.as_deref() == Some(id) {
+        if of_vpc(subnet.vpc_id.as_deref()) {
             return Ok(Err(()));
         }
     }
-    let mut default_group = None;
+    for entry in table.scan(IGW_PREFIX)? {
+        let gateway: InternetGateway = entry?.decode()?;
+        if gateway
+            .attachments
+            .iter()
+            .flatten()
+            .any(|a| of_vpc(a.vpc_id.as_deref()))
+        {
+            return Ok(Err(()));
+        }
+    }
+    let mut owned = Vec::new();
     for entry in table.scan(SG_PREFIX)? {
         let group: security_groups::GroupRecord = entry?.decode()?;
-        if group.group.vpc_id.as_deref() != Some(id) {
+        if !of_vpc(group.group.vpc_id.as_deref()) {
             continue;
         }
         match group.group.group_name.as_deref() {
-            Some("default") => default_group = group.group.group_id,
+            Some("default") => owned.push(records::sg_key(
+                group.group.group_id.as_deref().unwrap_or_default(),
+            )),
             _ => return Ok(Err(())),
         }
     }
-    Ok(Ok(default_group))
+    for route_table in route_tables::all_tables(table)? {
+        if !of_vpc(route_table.vpc_id.as_deref()) {
+            continue;
+        }
+        let main = route_table
+            .associations
+            .iter()
+            .flatten()
+            .any(|a| a.main == Some(true));
+        match main {
+            true => owned.push(records::rtb_key(
+                route_table.route_table_id.as_deref().unwrap_or_default(),
+            )),
+            false => return Ok(Err(())),
+        }
+    }
+    Ok(Ok(owned))
 }
