@@ -137,3 +137,30 @@ def test_the_aws_cli_describes_and_creates(aws):
     failed = aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/8")
     assert failed.returncode != 0 and "InvalidVpc.Range" in failed.stderr
     assert aws("ec2", "delete-vpc", "--vpc-id", vpc_id).returncode == 0
+
+
+def test_attributes_default_acls_and_no_interfaces(ec2):
+    vpc_id = ec2.create_vpc(CidrBlock=fresh_block())["Vpc"]["VpcId"]
+    assert ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"] == {"Value": True}
+    assert ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"] == {"Value": False}
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    assert ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"] == {"Value": True}
+    assert refused(ec2.describe_vpc_attribute, VpcId=vpc_id, Attribute="colour")[:2] == ("InvalidParameterValue", 400)
+    block = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=block.replace(".0.0/16", ".3.0/24"))["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["MapPublicIpOnLaunch"] is True
+
+    acls = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkAcls"]
+    assert len(acls) == 1 and acls[0]["IsDefault"] is True
+    assert [a["SubnetId"] for a in acls[0]["Associations"]] == [subnet]
+    assert sorted((e["Egress"], e["RuleNumber"], e["RuleAction"]) for e in acls[0]["Entries"]) == [
+        (False, 100, "allow"),
+        (False, 32767, "deny"),
+        (True, 100, "allow"),
+        (True, 32767, "deny"),
+    ]
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"] == []
+    assert refused(ec2.describe_network_interfaces, Filters=[{"Name": "colour", "Values": ["x"]}])[:2] == ("InvalidParameterValue", 400)
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc_id)

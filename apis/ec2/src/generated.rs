@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
@@ -44,6 +45,26 @@ pub struct AttachInternetGatewayRequest {
     pub internet_gateway_id: String,
     #[serde(rename = "VpcId")]
     pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentEnaSrdSpecification {
+    #[serde(rename = "EnaSrdEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_enabled: Option<bool>,
+    #[serde(rename = "EnaSrdUdpSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_specification: Option<AttachmentEnaSrdUdpSpecification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentEnaSrdUdpSpecification {
+    #[serde(rename = "EnaSrdUdpEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttributeBooleanValue {
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -172,6 +193,16 @@ pub struct AvailabilityZoneSubGeography {
 pub struct BlockPublicAccessStates {
     #[serde(rename = "InternetGatewayBlockMode", skip_serializing_if = "Option::is_none")]
     pub internet_gateway_block_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionTrackingConfiguration {
+    #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
+    pub tcp_established_timeout: Option<i32>,
+    #[serde(rename = "UdpStreamTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_stream_timeout: Option<i32>,
+    #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_timeout: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -484,6 +515,52 @@ pub struct DescribeInternetGatewaysResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNetworkAclsRequest {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkAclIds", skip_serializing_if = "Option::is_none")]
+    pub network_acl_ids: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNetworkAclsResult {
+    #[serde(rename = "NetworkAcls", skip_serializing_if = "Option::is_none")]
+    pub network_acls: Option<Vec<NetworkAcl>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNetworkInterfacesRequest {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkInterfaceIds", skip_serializing_if = "Option::is_none")]
+    pub network_interface_ids: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNetworkInterfacesResult {
+    #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<NetworkInterface>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeRegionsRequest {
     #[serde(rename = "RegionNames", skip_serializing_if = "Option::is_none")]
     pub region_names: Option<Vec<String>>,
@@ -612,6 +689,31 @@ pub struct DescribeTagsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcAttributeRequest {
+    #[serde(rename = "Attribute")]
+    pub attribute: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcAttributeResult {
+    #[serde(rename = "EnableDnsHostnames", skip_serializing_if = "Option::is_none")]
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    #[serde(rename = "EnableDnsSupport", skip_serializing_if = "Option::is_none")]
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    #[serde(
+        rename = "EnableNetworkAddressUsageMetrics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpcsRequest {
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
@@ -657,6 +759,22 @@ pub struct Filter {
     pub name: Option<String>,
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupIdentifier {
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IcmpTypeCode {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -706,11 +824,280 @@ pub struct IpRange {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv4PrefixSpecification {
+    #[serde(rename = "Ipv4Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6PrefixSpecification {
+    #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ipv6Range {
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
     pub cidr_ipv6: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifySubnetAttributeRequest {
+    #[serde(
+        rename = "AssignIpv6AddressOnCreation",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assign_ipv6_address_on_creation: Option<AttributeBooleanValue>,
+    #[serde(rename = "MapPublicIpOnLaunch", skip_serializing_if = "Option::is_none")]
+    pub map_public_ip_on_launch: Option<AttributeBooleanValue>,
+    #[serde(rename = "SubnetId")]
+    pub subnet_id: String,
+    #[serde(
+        rename = "MapCustomerOwnedIpOnLaunch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub map_customer_owned_ip_on_launch: Option<AttributeBooleanValue>,
+    #[serde(rename = "CustomerOwnedIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ipv4_pool: Option<String>,
+    #[serde(rename = "EnableDns64", skip_serializing_if = "Option::is_none")]
+    pub enable_dns64: Option<AttributeBooleanValue>,
+    #[serde(
+        rename = "PrivateDnsHostnameTypeOnLaunch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub private_dns_hostname_type_on_launch: Option<String>,
+    #[serde(
+        rename = "EnableResourceNameDnsARecordOnLaunch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_a_record_on_launch: Option<AttributeBooleanValue>,
+    #[serde(
+        rename = "EnableResourceNameDnsAAAARecordOnLaunch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_aaaa_record_on_launch: Option<AttributeBooleanValue>,
+    #[serde(rename = "EnableLniAtDeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub enable_lni_at_device_index: Option<i32>,
+    #[serde(rename = "DisableLniAtDeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub disable_lni_at_device_index: Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyVpcAttributeRequest {
+    #[serde(rename = "EnableDnsHostnames", skip_serializing_if = "Option::is_none")]
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    #[serde(rename = "EnableDnsSupport", skip_serializing_if = "Option::is_none")]
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(
+        rename = "EnableNetworkAddressUsageMetrics",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    #[serde(rename = "Associations", skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Vec<NetworkAclAssociation>>,
+    #[serde(rename = "Entries", skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<NetworkAclEntry>>,
+    #[serde(rename = "IsDefault", skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    #[serde(rename = "NetworkAclId", skip_serializing_if = "Option::is_none")]
+    pub network_acl_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAclAssociation {
+    #[serde(rename = "NetworkAclAssociationId", skip_serializing_if = "Option::is_none")]
+    pub network_acl_association_id: Option<String>,
+    #[serde(rename = "NetworkAclId", skip_serializing_if = "Option::is_none")]
+    pub network_acl_id: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAclEntry {
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(rename = "Egress", skip_serializing_if = "Option::is_none")]
+    pub egress: Option<bool>,
+    #[serde(rename = "IcmpTypeCode", skip_serializing_if = "Option::is_none")]
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<PortRange>,
+    #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(rename = "RuleAction", skip_serializing_if = "Option::is_none")]
+    pub rule_action: Option<String>,
+    #[serde(rename = "RuleNumber", skip_serializing_if = "Option::is_none")]
+    pub rule_number: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterface {
+    #[serde(rename = "Association", skip_serializing_if = "Option::is_none")]
+    pub association: Option<NetworkInterfaceAssociation>,
+    #[serde(rename = "Attachment", skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<NetworkInterfaceAttachment>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(
+        rename = "ConnectionTrackingConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_configuration: Option<ConnectionTrackingConfiguration>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupIdentifier>>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<NetworkInterfaceIpv6Address>>,
+    #[serde(rename = "MacAddress", skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "PrivateDnsName", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name: Option<String>,
+    #[serde(rename = "PublicDnsName", skip_serializing_if = "Option::is_none")]
+    pub public_dns_name: Option<String>,
+    #[serde(rename = "PublicIpDnsNameOptions", skip_serializing_if = "Option::is_none")]
+    pub public_ip_dns_name_options: Option<PublicIpDnsNameOptions>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<NetworkInterfacePrivateIpAddress>>,
+    #[serde(rename = "Ipv4Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecification>>,
+    #[serde(rename = "Ipv6Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecification>>,
+    #[serde(rename = "RequesterId", skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
+    #[serde(rename = "RequesterManaged", skip_serializing_if = "Option::is_none")]
+    pub requester_managed: Option<bool>,
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "TagSet", skip_serializing_if = "Option::is_none")]
+    pub tag_set: Option<Vec<Tag>>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "DenyAllIgwTraffic", skip_serializing_if = "Option::is_none")]
+    pub deny_all_igw_traffic: Option<bool>,
+    #[serde(rename = "Ipv6Native", skip_serializing_if = "Option::is_none")]
+    pub ipv6_native: Option<bool>,
+    #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "AssociatedSubnets", skip_serializing_if = "Option::is_none")]
+    pub associated_subnets: Option<Vec<String>>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfaceAssociation {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+    #[serde(rename = "IpOwnerId", skip_serializing_if = "Option::is_none")]
+    pub ip_owner_id: Option<String>,
+    #[serde(rename = "PublicDnsName", skip_serializing_if = "Option::is_none")]
+    pub public_dns_name: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "CustomerOwnedIp", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ip: Option<String>,
+    #[serde(rename = "CarrierIp", skip_serializing_if = "Option::is_none")]
+    pub carrier_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfaceAttachment {
+    #[serde(rename = "AttachTime", skip_serializing_if = "Option::is_none")]
+    pub attach_time: Option<Timestamp>,
+    #[serde(rename = "AttachmentId", skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<String>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "InstanceOwnerId", skip_serializing_if = "Option::is_none")]
+    pub instance_owner_id: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "EnaSrdSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_specification: Option<AttachmentEnaSrdSpecification>,
+    #[serde(rename = "EnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub ena_queue_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfaceIpv6Address {
+    #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(rename = "PublicIpv6DnsName", skip_serializing_if = "Option::is_none")]
+    pub public_ipv6_dns_name: Option<String>,
+    #[serde(rename = "IsPrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub is_primary_ipv6: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfacePrivateIpAddress {
+    #[serde(rename = "Association", skip_serializing_if = "Option::is_none")]
+    pub association: Option<NetworkInterfaceAssociation>,
+    #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+    #[serde(rename = "PrivateDnsName", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperatorResponse {
+    #[serde(rename = "Managed", skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+    #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    #[serde(rename = "HiddenByDefault", skip_serializing_if = "Option::is_none")]
+    pub hidden_by_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortRange {
+    #[serde(rename = "From", skip_serializing_if = "Option::is_none")]
+    pub from: Option<i32>,
+    #[serde(rename = "To", skip_serializing_if = "Option::is_none")]
+    pub to: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -741,6 +1128,18 @@ pub struct PrivateDnsNameOptionsOnLaunch {
 pub struct PropagatingVgw {
     #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
     pub gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublicIpDnsNameOptions {
+    #[serde(rename = "DnsHostnameType", skip_serializing_if = "Option::is_none")]
+    pub dns_hostname_type: Option<String>,
+    #[serde(rename = "PublicIpv4DnsName", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_dns_name: Option<String>,
+    #[serde(rename = "PublicIpv6DnsName", skip_serializing_if = "Option::is_none")]
+    pub public_ipv6_dns_name: Option<String>,
+    #[serde(rename = "PublicDualStackDnsName", skip_serializing_if = "Option::is_none")]
+    pub public_dual_stack_dns_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1375,6 +1774,10 @@ impl Input for DescribeAvailabilityZonesRequest {}
 
 impl Input for DescribeInternetGatewaysRequest {}
 
+impl Input for DescribeNetworkAclsRequest {}
+
+impl Input for DescribeNetworkInterfacesRequest {}
+
 impl Input for DescribeRegionsRequest {}
 
 impl Input for DescribeRouteTablesRequest {}
@@ -1387,11 +1790,17 @@ impl Input for DescribeSubnetsRequest {}
 
 impl Input for DescribeTagsRequest {}
 
+impl Input for DescribeVpcAttributeRequest {}
+
 impl Input for DescribeVpcsRequest {}
 
 impl Input for DetachInternetGatewayRequest {}
 
 impl Input for DisassociateRouteTableRequest {}
+
+impl Input for ModifySubnetAttributeRequest {}
+
+impl Input for ModifyVpcAttributeRequest {}
 
 impl Input for ReplaceRouteRequest {}
 
@@ -1423,6 +1832,10 @@ impl Output for DescribeAvailabilityZonesResult {}
 
 impl Output for DescribeInternetGatewaysResult {}
 
+impl Output for DescribeNetworkAclsResult {}
+
+impl Output for DescribeNetworkInterfacesResult {}
+
 impl Output for DescribeRegionsResult {}
 
 impl Output for DescribeRouteTablesResult {}
@@ -1434,6 +1847,8 @@ impl Output for DescribeSecurityGroupsResult {}
 impl Output for DescribeSubnetsResult {}
 
 impl Output for DescribeTagsResult {}
+
+impl Output for DescribeVpcAttributeResult {}
 
 impl Output for DescribeVpcsResult {}
 
@@ -1465,15 +1880,20 @@ pub mod ops {
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
+    pub const DESCRIBE_NETWORK_ACLS: OperationId = OperationId(364);
+    pub const DESCRIBE_NETWORK_INTERFACES: OperationId = OperationId(371);
     pub const DESCRIBE_REGIONS: OperationId = OperationId(377);
     pub const DESCRIBE_ROUTE_TABLES: OperationId = OperationId(386);
     pub const DESCRIBE_SECURITY_GROUP_RULES: OperationId = OperationId(393);
     pub const DESCRIBE_SECURITY_GROUPS: OperationId = OperationId(395);
     pub const DESCRIBE_SUBNETS: OperationId = OperationId(408);
     pub const DESCRIBE_TAGS: OperationId = OperationId(409);
+    pub const DESCRIBE_VPC_ATTRIBUTE: OperationId = OperationId(435);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
+    pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
+    pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
     pub const REPLACE_ROUTE: OperationId = OperationId(717);
     pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
     pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
@@ -1502,15 +1922,20 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
+        ops::DESCRIBE_NETWORK_ACLS => Some("ec2:DescribeNetworkAcls"),
+        ops::DESCRIBE_NETWORK_INTERFACES => Some("ec2:DescribeNetworkInterfaces"),
         ops::DESCRIBE_REGIONS => Some("ec2:DescribeRegions"),
         ops::DESCRIBE_ROUTE_TABLES => Some("ec2:DescribeRouteTables"),
         ops::DESCRIBE_SECURITY_GROUP_RULES => Some("ec2:DescribeSecurityGroupRules"),
         ops::DESCRIBE_SECURITY_GROUPS => Some("ec2:DescribeSecurityGroups"),
         ops::DESCRIBE_SUBNETS => Some("ec2:DescribeSubnets"),
         ops::DESCRIBE_TAGS => Some("ec2:DescribeTags"),
+        ops::DESCRIBE_VPC_ATTRIBUTE => Some("ec2:DescribeVpcAttribute"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
+        ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
+        ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
         ops::REPLACE_ROUTE => Some("ec2:ReplaceRoute"),
         ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
         ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
@@ -1726,6 +2151,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeInternetGateways")) }
     }
 
+    /// `DescribeNetworkAcls`.
+    fn describe_network_acls(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkAclsRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkAclsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeNetworkAcls")) }
+    }
+
+    /// `DescribeNetworkInterfaces`.
+    fn describe_network_interfaces(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkInterfacesRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkInterfacesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeNetworkInterfaces")) }
+    }
+
     /// `DescribeRegions`.
     fn describe_regions(
         &self,
@@ -1786,6 +2231,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeTags")) }
     }
 
+    /// `DescribeVpcAttribute`.
+    fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeVpcAttributeResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeVpcAttribute")) }
+    }
+
     /// `DescribeVpcs`.
     fn describe_vpcs(
         &self,
@@ -1814,6 +2269,26 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DisassociateRouteTable")) }
+    }
+
+    /// `ModifySubnetAttribute`.
+    fn modify_subnet_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySubnetAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ModifySubnetAttribute")) }
+    }
+
+    /// `ModifyVpcAttribute`.
+    fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ModifyVpcAttribute")) }
     }
 
     /// `ReplaceRoute`.
@@ -1948,6 +2423,12 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DESCRIBE_INTERNET_GATEWAYS => {
                     serve(call, &guard, |input| api.describe_internet_gateways(ctx, input)).await
                 }
+                ops::DESCRIBE_NETWORK_ACLS => {
+                    serve(call, &guard, |input| api.describe_network_acls(ctx, input)).await
+                }
+                ops::DESCRIBE_NETWORK_INTERFACES => {
+                    serve(call, &guard, |input| api.describe_network_interfaces(ctx, input)).await
+                }
                 ops::DESCRIBE_REGIONS => serve(call, &guard, |input| api.describe_regions(ctx, input)).await,
                 ops::DESCRIBE_ROUTE_TABLES => {
                     serve(call, &guard, |input| api.describe_route_tables(ctx, input)).await
@@ -1963,12 +2444,21 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 }
                 ops::DESCRIBE_SUBNETS => serve(call, &guard, |input| api.describe_subnets(ctx, input)).await,
                 ops::DESCRIBE_TAGS => serve(call, &guard, |input| api.describe_tags(ctx, input)).await,
+                ops::DESCRIBE_VPC_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.describe_vpc_attribute(ctx, input)).await
+                }
                 ops::DESCRIBE_VPCS => serve(call, &guard, |input| api.describe_vpcs(ctx, input)).await,
                 ops::DETACH_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.detach_internet_gateway(ctx, input)).await
                 }
                 ops::DISASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.disassociate_route_table(ctx, input)).await
+                }
+                ops::MODIFY_SUBNET_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.modify_subnet_attribute(ctx, input)).await
+                }
+                ops::MODIFY_VPC_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.modify_vpc_attribute(ctx, input)).await
                 }
                 ops::REPLACE_ROUTE => serve(call, &guard, |input| api.replace_route(ctx, input)).await,
                 ops::REVOKE_SECURITY_GROUP_EGRESS => {
@@ -2259,6 +2749,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeNetworkAcls`.
+    pub async fn describe_network_acls(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkAclsRequest,
+    ) -> Result<DescribeNetworkAclsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_NETWORK_ACLS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeNetworkInterfaces`.
+    pub async fn describe_network_interfaces(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkInterfacesRequest,
+    ) -> Result<DescribeNetworkInterfacesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_NETWORK_INTERFACES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeRegions`.
     pub async fn describe_regions(
         &self,
@@ -2319,6 +2829,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeVpcAttribute`.
+    pub async fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> Result<DescribeVpcAttributeResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_VPC_ATTRIBUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeVpcs`.
     pub async fn describe_vpcs(
         &self,
@@ -2346,6 +2866,26 @@ impl Ec2Client {
         input: DisassociateRouteTableRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DISASSOCIATE_ROUTE_TABLE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ModifySubnetAttribute`.
+    pub async fn modify_subnet_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySubnetAttributeRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::MODIFY_SUBNET_ATTRIBUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ModifyVpcAttribute`.
+    pub async fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::MODIFY_VPC_ATTRIBUTE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2448,6 +2988,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_internet_gateways(ctx, Default::default()).await) {
         missing.push("DescribeInternetGateways");
     }
+    if not_implemented(&api.describe_network_acls(ctx, Default::default()).await) {
+        missing.push("DescribeNetworkAcls");
+    }
+    if not_implemented(&api.describe_network_interfaces(ctx, Default::default()).await) {
+        missing.push("DescribeNetworkInterfaces");
+    }
     if not_implemented(&api.describe_regions(ctx, Default::default()).await) {
         missing.push("DescribeRegions");
     }
@@ -2466,6 +3012,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_tags(ctx, Default::default()).await) {
         missing.push("DescribeTags");
     }
+    if not_implemented(&api.describe_vpc_attribute(ctx, Default::default()).await) {
+        missing.push("DescribeVpcAttribute");
+    }
     if not_implemented(&api.describe_vpcs(ctx, Default::default()).await) {
         missing.push("DescribeVpcs");
     }
@@ -2474,6 +3023,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.disassociate_route_table(ctx, Default::default()).await) {
         missing.push("DisassociateRouteTable");
+    }
+    if not_implemented(&api.modify_subnet_attribute(ctx, Default::default()).await) {
+        missing.push("ModifySubnetAttribute");
+    }
+    if not_implemented(&api.modify_vpc_attribute(ctx, Default::default()).await) {
+        missing.push("ModifyVpcAttribute");
     }
     if not_implemented(&api.replace_route(ctx, Default::default()).await) {
         missing.push("ReplaceRoute");

@@ -9,11 +9,14 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod attributes;
 mod cidr;
 mod errors;
 mod filters;
 mod gateways;
 mod ids;
+mod interfaces;
+mod network_acls;
 mod paging;
 mod records;
 mod regions;
@@ -90,6 +93,11 @@ impl Ec2Api for Ec2 {
         replace_route(ReplaceRouteRequest) -> ();
         associate_route_table(AssociateRouteTableRequest) -> AssociateRouteTableResult;
         disassociate_route_table(DisassociateRouteTableRequest) -> ();
+        describe_vpc_attribute(DescribeVpcAttributeRequest) -> DescribeVpcAttributeResult;
+        modify_vpc_attribute(ModifyVpcAttributeRequest) -> ();
+        modify_subnet_attribute(ModifySubnetAttributeRequest) -> ();
+        describe_network_acls(DescribeNetworkAclsRequest) -> DescribeNetworkAclsResult;
+        describe_network_interfaces(DescribeNetworkInterfacesRequest) -> DescribeNetworkInterfacesResult;
     }
 }
 

@@ -247,7 +247,8 @@ fn dependents(table: &TableMut<'_>, id: &str) -> Result<Result<Vec<Vec<u8>>, ()>
             return Ok(Err(()));
         }
     }
-    let mut owned = Vec::new();
+    // Its attributes go with it.
+    let mut owned = vec![format!("vpcattr/{id}").into_bytes()];
     for entry in table.scan(SG_PREFIX)? {
         let group: security_groups::GroupRecord = entry?.decode()?;
         if !of_vpc(group.group.vpc_id.as_deref()) {
