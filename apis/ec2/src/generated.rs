@@ -190,6 +190,18 @@ pub struct AvailabilityZoneSubGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlockDeviceMapping {
+    #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<EbsBlockDevice>,
+    #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<String>,
+    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlockPublicAccessStates {
     #[serde(rename = "InternetGatewayBlockMode", skip_serializing_if = "Option::is_none")]
     pub internet_gateway_block_mode: Option<String>,
@@ -399,6 +411,19 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DefaultConnectionTrackingConfiguration {
+    #[serde(
+        rename = "DefaultTcpEstablishedTimeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_tcp_established_timeout: Option<i32>,
+    #[serde(rename = "DefaultUdpTimeout", skip_serializing_if = "Option::is_none")]
+    pub default_udp_timeout: Option<i32>,
+    #[serde(rename = "DefaultUdpStreamTimeout", skip_serializing_if = "Option::is_none")]
+    pub default_udp_stream_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteInternetGatewayRequest {
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -490,6 +515,63 @@ pub struct DescribeAvailabilityZonesRequest {
 pub struct DescribeAvailabilityZonesResult {
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Vec<AvailabilityZone>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeImagesRequest {
+    #[serde(rename = "ExecutableUsers", skip_serializing_if = "Option::is_none")]
+    pub executable_users: Option<Vec<String>>,
+    #[serde(rename = "ImageIds", skip_serializing_if = "Option::is_none")]
+    pub image_ids: Option<Vec<String>>,
+    #[serde(rename = "Owners", skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<String>>,
+    #[serde(rename = "IncludeDeprecated", skip_serializing_if = "Option::is_none")]
+    pub include_deprecated: Option<bool>,
+    #[serde(rename = "IncludeDisabled", skip_serializing_if = "Option::is_none")]
+    pub include_disabled: Option<bool>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeImagesResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "Images", skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<Image>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceTypesRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub instance_types: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "IncludeUnsupportedInRegion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub include_unsupported_in_region: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceTypesResult {
+    #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub instance_types: Option<Vec<InstanceTypeInfo>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -754,11 +836,169 @@ pub struct DisassociateRouteTableRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiskInfo {
+    #[serde(rename = "SizeInGB", skip_serializing_if = "Option::is_none")]
+    pub size_in_gb: Option<i64>,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsBlockDevice {
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i32>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i32>,
+    #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i32>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "VolumeInitializationRate", skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i32>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsCardInfo {
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+    #[serde(rename = "BaselineBandwidthInMbps", skip_serializing_if = "Option::is_none")]
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    #[serde(rename = "BaselineThroughputInMBps", skip_serializing_if = "Option::is_none")]
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    #[serde(rename = "BaselineIops", skip_serializing_if = "Option::is_none")]
+    pub baseline_iops: Option<i32>,
+    #[serde(rename = "MaximumBandwidthInMbps", skip_serializing_if = "Option::is_none")]
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    #[serde(rename = "MaximumThroughputInMBps", skip_serializing_if = "Option::is_none")]
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    #[serde(rename = "MaximumIops", skip_serializing_if = "Option::is_none")]
+    pub maximum_iops: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsInfo {
+    #[serde(rename = "EbsOptimizedSupport", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized_support: Option<String>,
+    #[serde(rename = "EncryptionSupport", skip_serializing_if = "Option::is_none")]
+    pub encryption_support: Option<String>,
+    #[serde(rename = "EbsOptimizedInfo", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized_info: Option<EbsOptimizedInfo>,
+    #[serde(rename = "NvmeSupport", skip_serializing_if = "Option::is_none")]
+    pub nvme_support: Option<String>,
+    #[serde(rename = "MaximumEbsAttachments", skip_serializing_if = "Option::is_none")]
+    pub maximum_ebs_attachments: Option<i32>,
+    #[serde(rename = "AttachmentLimitType", skip_serializing_if = "Option::is_none")]
+    pub attachment_limit_type: Option<String>,
+    #[serde(rename = "MaximumEbsCards", skip_serializing_if = "Option::is_none")]
+    pub maximum_ebs_cards: Option<i32>,
+    #[serde(rename = "EbsCards", skip_serializing_if = "Option::is_none")]
+    pub ebs_cards: Option<Vec<EbsCardInfo>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsOptimizedInfo {
+    #[serde(rename = "BaselineBandwidthInMbps", skip_serializing_if = "Option::is_none")]
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    #[serde(rename = "BaselineThroughputInMBps", skip_serializing_if = "Option::is_none")]
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    #[serde(rename = "BaselineIops", skip_serializing_if = "Option::is_none")]
+    pub baseline_iops: Option<i32>,
+    #[serde(rename = "MaximumBandwidthInMbps", skip_serializing_if = "Option::is_none")]
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    #[serde(rename = "MaximumThroughputInMBps", skip_serializing_if = "Option::is_none")]
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    #[serde(rename = "MaximumIops", skip_serializing_if = "Option::is_none")]
+    pub maximum_iops: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EfaInfo {
+    #[serde(rename = "MaximumEfaInterfaces", skip_serializing_if = "Option::is_none")]
+    pub maximum_efa_interfaces: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FpgaDeviceInfo {
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Manufacturer", skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<FpgaDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FpgaDeviceMemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FpgaInfo {
+    #[serde(rename = "Fpgas", skip_serializing_if = "Option::is_none")]
+    pub fpgas: Option<Vec<FpgaDeviceInfo>>,
+    #[serde(rename = "TotalFpgaMemoryInMiB", skip_serializing_if = "Option::is_none")]
+    pub total_fpga_memory_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuDeviceInfo {
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Manufacturer", skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "LogicalGpuCount", skip_serializing_if = "Option::is_none")]
+    pub logical_gpu_count: Option<i32>,
+    #[serde(rename = "GpuPartitionSize", skip_serializing_if = "Option::is_none")]
+    pub gpu_partition_size: Option<f64>,
+    #[serde(rename = "Workloads", skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<Vec<String>>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<GpuDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuDeviceMemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuInfo {
+    #[serde(rename = "Gpus", skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Vec<GpuDeviceInfo>>,
+    #[serde(rename = "TotalGpuMemoryInMiB", skip_serializing_if = "Option::is_none")]
+    pub total_gpu_memory_in_mi_b: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -775,6 +1015,196 @@ pub struct IcmpTypeCode {
     pub code: Option<i32>,
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    #[serde(rename = "PlatformDetails", skip_serializing_if = "Option::is_none")]
+    pub platform_details: Option<String>,
+    #[serde(rename = "UsageOperation", skip_serializing_if = "Option::is_none")]
+    pub usage_operation: Option<String>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<bool>,
+    #[serde(rename = "Hypervisor", skip_serializing_if = "Option::is_none")]
+    pub hypervisor: Option<String>,
+    #[serde(rename = "ImageOwnerAlias", skip_serializing_if = "Option::is_none")]
+    pub image_owner_alias: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "RootDeviceName", skip_serializing_if = "Option::is_none")]
+    pub root_device_name: Option<String>,
+    #[serde(rename = "RootDeviceType", skip_serializing_if = "Option::is_none")]
+    pub root_device_type: Option<String>,
+    #[serde(rename = "SriovNetSupport", skip_serializing_if = "Option::is_none")]
+    pub sriov_net_support: Option<String>,
+    #[serde(rename = "StateReason", skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<StateReason>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VirtualizationType", skip_serializing_if = "Option::is_none")]
+    pub virtualization_type: Option<String>,
+    #[serde(rename = "BootMode", skip_serializing_if = "Option::is_none")]
+    pub boot_mode: Option<String>,
+    #[serde(rename = "TpmSupport", skip_serializing_if = "Option::is_none")]
+    pub tpm_support: Option<String>,
+    #[serde(rename = "DeprecationTime", skip_serializing_if = "Option::is_none")]
+    pub deprecation_time: Option<String>,
+    #[serde(rename = "ImdsSupport", skip_serializing_if = "Option::is_none")]
+    pub imds_support: Option<String>,
+    #[serde(rename = "SourceInstanceId", skip_serializing_if = "Option::is_none")]
+    pub source_instance_id: Option<String>,
+    #[serde(rename = "DeregistrationProtection", skip_serializing_if = "Option::is_none")]
+    pub deregistration_protection: Option<String>,
+    #[serde(rename = "LastLaunchedTime", skip_serializing_if = "Option::is_none")]
+    pub last_launched_time: Option<String>,
+    #[serde(rename = "ImageAllowed", skip_serializing_if = "Option::is_none")]
+    pub image_allowed: Option<bool>,
+    #[serde(rename = "SourceImageId", skip_serializing_if = "Option::is_none")]
+    pub source_image_id: Option<String>,
+    #[serde(rename = "SourceImageRegion", skip_serializing_if = "Option::is_none")]
+    pub source_image_region: Option<String>,
+    #[serde(rename = "FreeTierEligible", skip_serializing_if = "Option::is_none")]
+    pub free_tier_eligible: Option<bool>,
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(rename = "ImageLocation", skip_serializing_if = "Option::is_none")]
+    pub image_location: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "CreationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<String>,
+    #[serde(rename = "Public", skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    #[serde(rename = "ProductCodes", skip_serializing_if = "Option::is_none")]
+    pub product_codes: Option<Vec<ProductCode>>,
+    #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(rename = "ImageType", skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(rename = "RamdiskId", skip_serializing_if = "Option::is_none")]
+    pub ramdisk_id: Option<String>,
+    #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceAcceleratorInfo {
+    #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<Vec<InferenceDeviceInfo>>,
+    #[serde(rename = "TotalInferenceMemoryInMiB", skip_serializing_if = "Option::is_none")]
+    pub total_inference_memory_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceDeviceInfo {
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Manufacturer", skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<InferenceDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceDeviceMemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStorageInfo {
+    #[serde(rename = "TotalSizeInGB", skip_serializing_if = "Option::is_none")]
+    pub total_size_in_gb: Option<i64>,
+    #[serde(rename = "Disks", skip_serializing_if = "Option::is_none")]
+    pub disks: Option<Vec<DiskInfo>>,
+    #[serde(rename = "NvmeSupport", skip_serializing_if = "Option::is_none")]
+    pub nvme_support: Option<String>,
+    #[serde(rename = "EncryptionSupport", skip_serializing_if = "Option::is_none")]
+    pub encryption_support: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceTypeInfo {
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "CurrentGeneration", skip_serializing_if = "Option::is_none")]
+    pub current_generation: Option<bool>,
+    #[serde(rename = "FreeTierEligible", skip_serializing_if = "Option::is_none")]
+    pub free_tier_eligible: Option<bool>,
+    #[serde(rename = "SupportedUsageClasses", skip_serializing_if = "Option::is_none")]
+    pub supported_usage_classes: Option<Vec<String>>,
+    #[serde(rename = "SupportedRootDeviceTypes", skip_serializing_if = "Option::is_none")]
+    pub supported_root_device_types: Option<Vec<String>>,
+    #[serde(
+        rename = "SupportedVirtualizationTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_virtualization_types: Option<Vec<String>>,
+    #[serde(rename = "BareMetal", skip_serializing_if = "Option::is_none")]
+    pub bare_metal: Option<bool>,
+    #[serde(rename = "Hypervisor", skip_serializing_if = "Option::is_none")]
+    pub hypervisor: Option<String>,
+    #[serde(rename = "ProcessorInfo", skip_serializing_if = "Option::is_none")]
+    pub processor_info: Option<ProcessorInfo>,
+    #[serde(rename = "VCpuInfo", skip_serializing_if = "Option::is_none")]
+    pub v_cpu_info: Option<VCpuInfo>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<MemoryInfo>,
+    #[serde(rename = "InstanceStorageSupported", skip_serializing_if = "Option::is_none")]
+    pub instance_storage_supported: Option<bool>,
+    #[serde(rename = "InstanceStorageInfo", skip_serializing_if = "Option::is_none")]
+    pub instance_storage_info: Option<InstanceStorageInfo>,
+    #[serde(rename = "EbsInfo", skip_serializing_if = "Option::is_none")]
+    pub ebs_info: Option<EbsInfo>,
+    #[serde(rename = "NetworkInfo", skip_serializing_if = "Option::is_none")]
+    pub network_info: Option<NetworkInfo>,
+    #[serde(rename = "GpuInfo", skip_serializing_if = "Option::is_none")]
+    pub gpu_info: Option<GpuInfo>,
+    #[serde(rename = "FpgaInfo", skip_serializing_if = "Option::is_none")]
+    pub fpga_info: Option<FpgaInfo>,
+    #[serde(rename = "PlacementGroupInfo", skip_serializing_if = "Option::is_none")]
+    pub placement_group_info: Option<PlacementGroupInfo>,
+    #[serde(rename = "InferenceAcceleratorInfo", skip_serializing_if = "Option::is_none")]
+    pub inference_accelerator_info: Option<InferenceAcceleratorInfo>,
+    #[serde(rename = "HibernationSupported", skip_serializing_if = "Option::is_none")]
+    pub hibernation_supported: Option<bool>,
+    #[serde(
+        rename = "BurstablePerformanceSupported",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub burstable_performance_supported: Option<bool>,
+    #[serde(rename = "DedicatedHostsSupported", skip_serializing_if = "Option::is_none")]
+    pub dedicated_hosts_supported: Option<bool>,
+    #[serde(rename = "AutoRecoverySupported", skip_serializing_if = "Option::is_none")]
+    pub auto_recovery_supported: Option<bool>,
+    #[serde(rename = "SupportedBootModes", skip_serializing_if = "Option::is_none")]
+    pub supported_boot_modes: Option<Vec<String>>,
+    #[serde(rename = "NitroEnclavesSupport", skip_serializing_if = "Option::is_none")]
+    pub nitro_enclaves_support: Option<String>,
+    #[serde(rename = "NitroTpmSupport", skip_serializing_if = "Option::is_none")]
+    pub nitro_tpm_support: Option<String>,
+    #[serde(rename = "NitroTpmInfo", skip_serializing_if = "Option::is_none")]
+    pub nitro_tpm_info: Option<NitroTpmInfo>,
+    #[serde(rename = "MediaAcceleratorInfo", skip_serializing_if = "Option::is_none")]
+    pub media_accelerator_info: Option<MediaAcceleratorInfo>,
+    #[serde(rename = "NeuronInfo", skip_serializing_if = "Option::is_none")]
+    pub neuron_info: Option<NeuronInfo>,
+    #[serde(rename = "PhcSupport", skip_serializing_if = "Option::is_none")]
+    pub phc_support: Option<String>,
+    #[serde(rename = "RebootMigrationSupport", skip_serializing_if = "Option::is_none")]
+    pub reboot_migration_support: Option<String>,
+    #[serde(rename = "SupportedInRegion", skip_serializing_if = "Option::is_none")]
+    pub supported_in_region: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -841,6 +1271,38 @@ pub struct Ipv6Range {
     pub description: Option<String>,
     #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
     pub cidr_ipv6: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaAcceleratorInfo {
+    #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
+    pub accelerators: Option<Vec<MediaDeviceInfo>>,
+    #[serde(rename = "TotalMediaMemoryInMiB", skip_serializing_if = "Option::is_none")]
+    pub total_media_memory_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaDeviceInfo {
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Manufacturer", skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<MediaDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediaDeviceMemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -945,6 +1407,91 @@ pub struct NetworkAclEntry {
     pub rule_action: Option<String>,
     #[serde(rename = "RuleNumber", skip_serializing_if = "Option::is_none")]
     pub rule_number: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkCardInfo {
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "NetworkPerformance", skip_serializing_if = "Option::is_none")]
+    pub network_performance: Option<String>,
+    #[serde(rename = "MaximumNetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub maximum_network_interfaces: Option<i32>,
+    #[serde(
+        rename = "AdditionalFlexibleNetworkInterfaces",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub additional_flexible_network_interfaces: Option<i32>,
+    #[serde(rename = "BaselineBandwidthInGbps", skip_serializing_if = "Option::is_none")]
+    pub baseline_bandwidth_in_gbps: Option<f64>,
+    #[serde(rename = "PeakBandwidthInGbps", skip_serializing_if = "Option::is_none")]
+    pub peak_bandwidth_in_gbps: Option<f64>,
+    #[serde(
+        rename = "DefaultEnaQueueCountPerInterface",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_ena_queue_count_per_interface: Option<i32>,
+    #[serde(rename = "MaximumEnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub maximum_ena_queue_count: Option<i32>,
+    #[serde(
+        rename = "MaximumEnaQueueCountPerInterface",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_ena_queue_count_per_interface: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    #[serde(rename = "NetworkPerformance", skip_serializing_if = "Option::is_none")]
+    pub network_performance: Option<String>,
+    #[serde(rename = "MaximumNetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub maximum_network_interfaces: Option<i32>,
+    #[serde(rename = "MaximumNetworkCards", skip_serializing_if = "Option::is_none")]
+    pub maximum_network_cards: Option<i32>,
+    #[serde(rename = "DefaultNetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub default_network_card_index: Option<i32>,
+    #[serde(rename = "NetworkCards", skip_serializing_if = "Option::is_none")]
+    pub network_cards: Option<Vec<NetworkCardInfo>>,
+    #[serde(rename = "Ipv4AddressesPerInterface", skip_serializing_if = "Option::is_none")]
+    pub ipv4_addresses_per_interface: Option<i32>,
+    #[serde(rename = "Ipv6AddressesPerInterface", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses_per_interface: Option<i32>,
+    #[serde(rename = "Ipv6Supported", skip_serializing_if = "Option::is_none")]
+    pub ipv6_supported: Option<bool>,
+    #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<String>,
+    #[serde(rename = "EfaSupported", skip_serializing_if = "Option::is_none")]
+    pub efa_supported: Option<bool>,
+    #[serde(rename = "EfaInfo", skip_serializing_if = "Option::is_none")]
+    pub efa_info: Option<EfaInfo>,
+    #[serde(
+        rename = "EncryptionInTransitSupported",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_in_transit_supported: Option<bool>,
+    #[serde(rename = "EnaSrdSupported", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_supported: Option<bool>,
+    #[serde(rename = "BandwidthWeightings", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_weightings: Option<Vec<String>>,
+    #[serde(rename = "FlexibleEnaQueuesSupport", skip_serializing_if = "Option::is_none")]
+    pub flexible_ena_queues_support: Option<String>,
+    #[serde(
+        rename = "ConnectionTrackingConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_configuration: Option<DefaultConnectionTrackingConfiguration>,
+    #[serde(rename = "SecondaryNetworkSupported", skip_serializing_if = "Option::is_none")]
+    pub secondary_network_supported: Option<bool>,
+    #[serde(
+        rename = "MaximumSecondaryNetworkInterfaces",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_secondary_network_interfaces: Option<i32>,
+    #[serde(
+        rename = "Ipv4AddressesPerSecondaryInterface",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ipv4_addresses_per_secondary_interface: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1083,6 +1630,49 @@ pub struct NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronDeviceCoreInfo {
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronDeviceInfo {
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "CoreInfo", skip_serializing_if = "Option::is_none")]
+    pub core_info: Option<NeuronDeviceCoreInfo>,
+    #[serde(rename = "MemoryInfo", skip_serializing_if = "Option::is_none")]
+    pub memory_info: Option<NeuronDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronDeviceMemoryInfo {
+    #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
+    pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronInfo {
+    #[serde(rename = "NeuronDevices", skip_serializing_if = "Option::is_none")]
+    pub neuron_devices: Option<Vec<NeuronDeviceInfo>>,
+    #[serde(
+        rename = "TotalNeuronDeviceMemoryInMiB",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_neuron_device_memory_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NitroTpmInfo {
+    #[serde(rename = "SupportedVersions", skip_serializing_if = "Option::is_none")]
+    pub supported_versions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OperatorResponse {
     #[serde(rename = "Managed", skip_serializing_if = "Option::is_none")]
     pub managed: Option<bool>,
@@ -1090,6 +1680,12 @@ pub struct OperatorResponse {
     pub principal: Option<String>,
     #[serde(rename = "HiddenByDefault", skip_serializing_if = "Option::is_none")]
     pub hidden_by_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlacementGroupInfo {
+    #[serde(rename = "SupportedStrategies", skip_serializing_if = "Option::is_none")]
+    pub supported_strategies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1122,6 +1718,26 @@ pub struct PrivateDnsNameOptionsOnLaunch {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessorInfo {
+    #[serde(rename = "SupportedArchitectures", skip_serializing_if = "Option::is_none")]
+    pub supported_architectures: Option<Vec<String>>,
+    #[serde(rename = "SustainedClockSpeedInGhz", skip_serializing_if = "Option::is_none")]
+    pub sustained_clock_speed_in_ghz: Option<f64>,
+    #[serde(rename = "SupportedFeatures", skip_serializing_if = "Option::is_none")]
+    pub supported_features: Option<Vec<String>>,
+    #[serde(rename = "Manufacturer", skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductCode {
+    #[serde(rename = "ProductCodeId", skip_serializing_if = "Option::is_none")]
+    pub product_code_id: Option<String>,
+    #[serde(rename = "ProductCodeType", skip_serializing_if = "Option::is_none")]
+    pub product_code_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1461,6 +2077,14 @@ pub struct SecurityGroupRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StateReason {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Subnet {
     #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
     pub availability_zone_id: Option<String>,
@@ -1588,6 +2212,20 @@ pub struct UserIdGroupPair {
     pub vpc_peering_connection_id: Option<String>,
     #[serde(rename = "PeeringStatus", skip_serializing_if = "Option::is_none")]
     pub peering_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VCpuInfo {
+    #[serde(rename = "DefaultVCpus", skip_serializing_if = "Option::is_none")]
+    pub default_v_cpus: Option<i32>,
+    #[serde(rename = "DefaultCores", skip_serializing_if = "Option::is_none")]
+    pub default_cores: Option<i32>,
+    #[serde(rename = "DefaultThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub default_threads_per_core: Option<i32>,
+    #[serde(rename = "ValidCores", skip_serializing_if = "Option::is_none")]
+    pub valid_cores: Option<Vec<i32>>,
+    #[serde(rename = "ValidThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub valid_threads_per_core: Option<Vec<i32>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1772,6 +2410,10 @@ impl Input for DeleteVpcRequest {}
 
 impl Input for DescribeAvailabilityZonesRequest {}
 
+impl Input for DescribeImagesRequest {}
+
+impl Input for DescribeInstanceTypesRequest {}
+
 impl Input for DescribeInternetGatewaysRequest {}
 
 impl Input for DescribeNetworkAclsRequest {}
@@ -1830,6 +2472,10 @@ impl Output for DeleteSecurityGroupResult {}
 
 impl Output for DescribeAvailabilityZonesResult {}
 
+impl Output for DescribeImagesResult {}
+
+impl Output for DescribeInstanceTypesResult {}
+
 impl Output for DescribeInternetGatewaysResult {}
 
 impl Output for DescribeNetworkAclsResult {}
@@ -1879,6 +2525,8 @@ pub mod ops {
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
+    pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
+    pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
     pub const DESCRIBE_NETWORK_ACLS: OperationId = OperationId(364);
     pub const DESCRIBE_NETWORK_INTERFACES: OperationId = OperationId(371);
@@ -1921,6 +2569,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
+        ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
+        ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
         ops::DESCRIBE_NETWORK_ACLS => Some("ec2:DescribeNetworkAcls"),
         ops::DESCRIBE_NETWORK_INTERFACES => Some("ec2:DescribeNetworkInterfaces"),
@@ -2139,6 +2789,26 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeAvailabilityZones")) }
+    }
+
+    /// `DescribeImages`.
+    fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> impl Future<Output = Result<DescribeImagesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeImages")) }
+    }
+
+    /// `DescribeInstanceTypes`.
+    fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeInstanceTypes")) }
     }
 
     /// `DescribeInternetGateways`.
@@ -2419,6 +3089,10 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
                 ops::DESCRIBE_AVAILABILITY_ZONES => {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
+                }
+                ops::DESCRIBE_IMAGES => serve(call, &guard, |input| api.describe_images(ctx, input)).await,
+                ops::DESCRIBE_INSTANCE_TYPES => {
+                    serve(call, &guard, |input| api.describe_instance_types(ctx, input)).await
                 }
                 ops::DESCRIBE_INTERNET_GATEWAYS => {
                     serve(call, &guard, |input| api.describe_internet_gateways(ctx, input)).await
@@ -2739,6 +3413,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeImages`.
+    pub async fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> Result<DescribeImagesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_IMAGES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeInstanceTypes`.
+    pub async fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> Result<DescribeInstanceTypesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INSTANCE_TYPES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeInternetGateways`.
     pub async fn describe_internet_gateways(
         &self,
@@ -2984,6 +3678,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.describe_availability_zones(ctx, Default::default()).await) {
         missing.push("DescribeAvailabilityZones");
+    }
+    if not_implemented(&api.describe_images(ctx, Default::default()).await) {
+        missing.push("DescribeImages");
+    }
+    if not_implemented(&api.describe_instance_types(ctx, Default::default()).await) {
+        missing.push("DescribeInstanceTypes");
     }
     if not_implemented(&api.describe_internet_gateways(ctx, Default::default()).await) {
         missing.push("DescribeInternetGateways");

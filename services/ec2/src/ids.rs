@@ -6,6 +6,15 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}-{:017x}", random & ((1u128 << 68) - 1))
 }
 
+/// A stable id with `prefix`, made of `seed` (what nimbus derives rather
+/// than keeps: built-in images, default network ACLs).
+pub fn derived(prefix: &str, seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(seed.as_bytes());
+    let hex: String = digest.iter().take(9).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{}", &hex[..17])
+}
+
 /// The kind of resource an id names, by its prefix (`vpc-0a…` is `vpc`).
 pub fn kind_of(id: &str) -> Option<&'static str> {
     let prefix = id.rsplit_once('-')?.0;

@@ -15,6 +15,8 @@ mod errors;
 mod filters;
 mod gateways;
 mod ids;
+mod images;
+mod instance_types;
 mod interfaces;
 mod network_acls;
 mod paging;
@@ -98,6 +100,8 @@ impl Ec2Api for Ec2 {
         modify_subnet_attribute(ModifySubnetAttributeRequest) -> ();
         describe_network_acls(DescribeNetworkAclsRequest) -> DescribeNetworkAclsResult;
         describe_network_interfaces(DescribeNetworkInterfacesRequest) -> DescribeNetworkInterfacesResult;
+        describe_images(DescribeImagesRequest) -> DescribeImagesResult;
+        describe_instance_types(DescribeInstanceTypesRequest) -> DescribeInstanceTypesResult;
     }
 }
 

@@ -5,18 +5,10 @@
 
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
-use sha2::{Digest, Sha256};
 
 use crate::filters::{self, Values};
 use crate::records::{SUBNET_PREFIX, VPC_PREFIX, namespace_of};
-use crate::{Ec2, errors};
-
-/// A stable id with `prefix` for what `seed` names.
-fn derived_id(prefix: &str, seed: &str) -> String {
-    let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().take(9).map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}-{}", &hex[..17])
-}
+use crate::{Ec2, errors, ids};
 
 fn entry(egress: bool, number: i32, action: &str) -> NetworkAclEntry {
     NetworkAclEntry {
@@ -31,12 +23,12 @@ fn entry(egress: bool, number: i32, action: &str) -> NetworkAclEntry {
 
 fn default_acl(vpc: &Vpc, subnets: &[Subnet]) -> NetworkAcl {
     let vpc_id = vpc.vpc_id.clone().unwrap_or_default();
-    let id = derived_id("acl", &vpc_id);
+    let id = ids::derived("acl", &vpc_id);
     let associations = subnets
         .iter()
         .filter(|s| s.vpc_id.as_deref() == Some(vpc_id.as_str()))
         .map(|subnet| NetworkAclAssociation {
-            network_acl_association_id: Some(derived_id(
+            network_acl_association_id: Some(ids::derived(
                 "aclassoc",
                 subnet.subnet_id.as_deref().unwrap_or_default(),
             )),

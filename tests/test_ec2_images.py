@@ -1,0 +1,50 @@
+"""Built-in images and the instance type catalogue through boto3 and the
+AWS CLI, looked up the way scripts and Terraform data sources do."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def ec2(aws_client):
+    return aws_client("ec2")
+
+
+def test_the_latest_amazon_linux_and_ubuntu_as_scripts_find_them(ec2):
+    found = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])["Images"]
+    assert len(found) == 1
+    al2023 = found[0]
+    assert (al2023["ImageOwnerAlias"], al2023["OwnerId"], al2023["Architecture"], al2023["State"]) == ("amazon", "137112412989", "x86_64", "available")
+    assert al2023["ImageId"].startswith("ami-") and len(al2023["ImageId"]) == 21
+    assert al2023["BlockDeviceMappings"][0]["DeviceName"] == al2023["RootDeviceName"] == "/dev/xvda"
+    ubuntu = ec2.describe_images(
+        Owners=["099720109477"], Filters=[{"Name": "name", "Values": ["ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"]}]
+    )["Images"]
+    assert [i["Name"] for i in ubuntu] == ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20241206"]
+    assert "ImageOwnerAlias" not in ubuntu[0]
+    arm = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "architecture", "Values": ["arm64"]}])["Images"]
+    assert [i["Name"] for i in arm] == ["al2023-ami-2023.6.20241212.0-kernel-6.1-arm64"]
+    assert ec2.describe_images(ImageIds=[al2023["ImageId"]])["Images"][0]["Name"] == al2023["Name"], "ids are stable"
+    assert ec2.describe_images(Owners=["self"])["Images"] == []
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_images(ImageIds=["ami-0123456789abcdef0"])
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("InvalidAMIID.NotFound", "The image id '[ami-0123456789abcdef0]' does not exist")
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_images(ImageIds=["nonsense"])
+    assert caught.value.response["Error"]["Code"] == "InvalidAMIID.Malformed"
+
+
+def test_instance_types(ec2, aws):
+    micro = ec2.describe_instance_types(InstanceTypes=["t3.micro"])["InstanceTypes"][0]
+    assert (micro["VCpuInfo"]["DefaultVCpus"], micro["MemoryInfo"]["SizeInMiB"], micro["FreeTierEligible"]) == (2, 1024, True)
+    free = ec2.describe_instance_types(Filters=[{"Name": "free-tier-eligible", "Values": ["true"]}])["InstanceTypes"]
+    assert sorted(t["InstanceType"] for t in free) == ["t2.micro", "t3.micro", "t4g.micro"]
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_instance_types(InstanceTypes=["t3.micro", "x9.huge"])
+    error = caught.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("InvalidInstanceType", "The following supplied instance types do not exist: [x9.huge]")
+    listed = aws("ec2", "describe-instance-types", "--filters", "Name=vcpu-info.default-vcpus,Values=8", "--query", "InstanceTypes[].InstanceType").json()
+    assert sorted(listed) == ["m5.2xlarge", "t3.2xlarge"]
