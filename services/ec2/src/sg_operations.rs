@@ -8,6 +8,20 @@ use crate::filters::{self, Values};
 use crate::sg_rules::{self, Asked};
 use crate::{Ec2, errors};
 
+/// What an Authorize* or Revoke* input names (all four have the same
+/// members for it).
+macro_rules! asked {
+    ($input:ident) => {
+        Asked {
+            permissions: $input.ip_permissions.as_deref().unwrap_or_default(),
+            cidr_ip: $input.cidr_ip.as_deref(),
+            protocol: $input.ip_protocol.as_deref(),
+            from_port: $input.from_port,
+            to_port: $input.to_port,
+        }
+    };
+}
+
 fn rule_values(rule: &SecurityGroupRule) -> Values<'_> {
     Box::new(move |name| {
         let one = |value: &Option<String>| Some(value.iter().cloned().collect());
@@ -26,13 +40,7 @@ impl Ec2 {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
         errors::check_dry_run(input.dry_run)?;
-        let asked = Asked {
-            permissions: input.ip_permissions.as_deref().unwrap_or_default(),
-            cidr_ip: input.cidr_ip.as_deref(),
-            protocol: input.ip_protocol.as_deref(),
-            from_port: input.from_port,
-            to_port: input.to_port,
-        };
+        let asked = asked!(input);
         let group = (input.group_id.as_deref(), input.group_name.as_deref());
         let rules = self.authorize(ctx, group, false, asked).await?;
         Ok(AuthorizeSecurityGroupIngressResult {
@@ -47,13 +55,7 @@ impl Ec2 {
         input: AuthorizeSecurityGroupEgressRequest,
     ) -> Result<AuthorizeSecurityGroupEgressResult, AwsError> {
         errors::check_dry_run(input.dry_run)?;
-        let asked = Asked {
-            permissions: input.ip_permissions.as_deref().unwrap_or_default(),
-            cidr_ip: input.cidr_ip.as_deref(),
-            protocol: input.ip_protocol.as_deref(),
-            from_port: input.from_port,
-            to_port: input.to_port,
-        };
+        let asked = asked!(input);
         let rules = self
             .authorize(ctx, (Some(&input.group_id), None), true, asked)
             .await?;
@@ -69,13 +71,7 @@ impl Ec2 {
         input: RevokeSecurityGroupIngressRequest,
     ) -> Result<RevokeSecurityGroupIngressResult, AwsError> {
         errors::check_dry_run(input.dry_run)?;
-        let asked = Asked {
-            permissions: input.ip_permissions.as_deref().unwrap_or_default(),
-            cidr_ip: input.cidr_ip.as_deref(),
-            protocol: input.ip_protocol.as_deref(),
-            from_port: input.from_port,
-            to_port: input.to_port,
-        };
+        let asked = asked!(input);
         let group = (input.group_id.as_deref(), input.group_name.as_deref());
         let ids = input.security_group_rule_ids.unwrap_or_default();
         let unknown = self.revoke(ctx, group, false, (ids, asked)).await?;
@@ -92,13 +88,7 @@ impl Ec2 {
         input: RevokeSecurityGroupEgressRequest,
     ) -> Result<RevokeSecurityGroupEgressResult, AwsError> {
         errors::check_dry_run(input.dry_run)?;
-        let asked = Asked {
-            permissions: input.ip_permissions.as_deref().unwrap_or_default(),
-            cidr_ip: input.cidr_ip.as_deref(),
-            protocol: input.ip_protocol.as_deref(),
-            from_port: input.from_port,
-            to_port: input.to_port,
-        };
+        let asked = asked!(input);
         let ids = input.security_group_rule_ids.unwrap_or_default();
         self.revoke(ctx, (Some(&input.group_id), None), true, (ids, asked))
             .await?;
