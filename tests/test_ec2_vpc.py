@@ -164,3 +164,27 @@ def test_attributes_default_acls_and_no_interfaces(ec2):
     assert refused(ec2.describe_network_interfaces, Filters=[{"Name": "colour", "Values": ["x"]}])[:2] == ("InvalidParameterValue", 400)
     ec2.delete_subnet(SubnetId=subnet)
     ec2.delete_vpc(VpcId=vpc_id)
+
+
+def test_what_ec2_acknowledged_survives_kill_9(launch_nimbus, tmp_path):
+    from conftest import client_for
+
+    data = tmp_path / "data"
+    server = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    ec2 = client_for(server.url, "ec2")
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "kept"}]}])["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="kept", Description="kept", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="10.0.0.0/8")
+    server.process.kill()
+    server.process.wait()
+
+    restarted = launch_nimbus("--data-dir", str(data), ephemeral=False)
+    ec2 = client_for(restarted.url, "ec2")
+    defaults = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert [v["VpcId"] for v in defaults] == [default_vpc], "the defaults are not made twice"
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Tags"] == [{"Key": "Name", "Value": "kept"}]
+    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["VpcId"] == vpc
+    rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [(p["FromPort"], p["IpRanges"]) for p in rules] == [(22, [{"CidrIp": "10.0.0.0/8"}])]
