@@ -188,3 +188,25 @@ def test_what_ec2_acknowledged_survives_kill_9(launch_nimbus, tmp_path):
     assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["VpcId"] == vpc
     rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
     assert [(p["FromPort"], p["IpRanges"]) for p in rules] == [(22, [{"CidrIp": "10.0.0.0/8"}])]
+
+
+def test_elastic_ips_are_allocated_described_and_released(launch_nimbus):
+    from conftest import client_for
+
+    ec2 = client_for(launch_nimbus().url, "ec2")
+    first = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "web"}]}])
+    assert (first["PublicIp"], first["Domain"], first["PublicIpv4Pool"]) == ("127.200.0.1", "vpc", "amazon")
+    assert first["AllocationId"].startswith("eipalloc-")
+    more = [ec2.allocate_address(Domain="vpc") for _ in range(4)]
+    assert [a["PublicIp"] for a in more] == ["127.200.0.2", "127.200.0.3", "127.200.0.4", "127.200.0.5"]
+    assert refused(ec2.allocate_address, Domain="vpc") == ("AddressLimitExceeded", 400, "The maximum number of addresses has been reached.")
+    tagged = ec2.describe_addresses(Filters=[{"Name": "tag:Name", "Values": ["web"]}])["Addresses"]
+    assert [a["AllocationId"] for a in tagged] == [first["AllocationId"]]
+    assert ec2.describe_addresses(PublicIps=["127.200.0.3"])["Addresses"][0]["AllocationId"] == more[1]["AllocationId"]
+    ec2.release_address(AllocationId=first["AllocationId"])
+    assert refused(ec2.release_address, AllocationId=first["AllocationId"]) == (
+        "InvalidAllocationID.NotFound",
+        400,
+        f"The allocation ID '{first['AllocationId']}' does not exist",
+    )
+    assert ec2.allocate_address(Domain="vpc")["PublicIp"] == "127.200.0.1", "a released address is free again"

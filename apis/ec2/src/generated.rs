@@ -16,6 +16,82 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "ec2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "NetworkInterfaceOwnerId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_owner_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "PublicIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_pool: Option<String>,
+    #[serde(rename = "NetworkBorderGroup", skip_serializing_if = "Option::is_none")]
+    pub network_border_group: Option<String>,
+    #[serde(rename = "CustomerOwnedIp", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ip: Option<String>,
+    #[serde(rename = "CustomerOwnedIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ipv4_pool: Option<String>,
+    #[serde(rename = "CarrierIp", skip_serializing_if = "Option::is_none")]
+    pub carrier_ip: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "ServiceManaged", skip_serializing_if = "Option::is_none")]
+    pub service_managed: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllocateAddressRequest {
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(rename = "PublicIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_pool: Option<String>,
+    #[serde(rename = "NetworkBorderGroup", skip_serializing_if = "Option::is_none")]
+    pub network_border_group: Option<String>,
+    #[serde(rename = "CustomerOwnedIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ipv4_pool: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "IpamPoolId", skip_serializing_if = "Option::is_none")]
+    pub ipam_pool_id: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllocateAddressResult {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "PublicIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub public_ipv4_pool: Option<String>,
+    #[serde(rename = "NetworkBorderGroup", skip_serializing_if = "Option::is_none")]
+    pub network_border_group: Option<String>,
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(rename = "CustomerOwnedIp", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ip: Option<String>,
+    #[serde(rename = "CustomerOwnedIpv4Pool", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ipv4_pool: Option<String>,
+    #[serde(rename = "CarrierIp", skip_serializing_if = "Option::is_none")]
+    pub carrier_ip: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssociateRouteTableRequest {
     #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
     pub gateway_id: Option<String>,
@@ -495,6 +571,24 @@ pub struct DeleteVpcRequest {
     pub vpc_id: String,
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAddressesRequest {
+    #[serde(rename = "PublicIps", skip_serializing_if = "Option::is_none")]
+    pub public_ips: Option<Vec<String>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "AllocationIds", skip_serializing_if = "Option::is_none")]
+    pub allocation_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAddressesResult {
+    #[serde(rename = "Addresses", skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<Address>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1791,6 +1885,18 @@ pub struct RegionGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseAddressRequest {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "NetworkBorderGroup", skip_serializing_if = "Option::is_none")]
+    pub network_border_group: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplaceRouteRequest {
     #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
     pub destination_prefix_list_id: Option<String>,
@@ -2372,6 +2478,8 @@ pub struct VpcIpv6CidrBlockAssociation {
     pub ip_source: Option<String>,
 }
 
+impl Input for AllocateAddressRequest {}
+
 impl Input for AssociateRouteTableRequest {}
 
 impl Input for AttachInternetGatewayRequest {}
@@ -2407,6 +2515,8 @@ impl Input for DeleteSubnetRequest {}
 impl Input for DeleteTagsRequest {}
 
 impl Input for DeleteVpcRequest {}
+
+impl Input for DescribeAddressesRequest {}
 
 impl Input for DescribeAvailabilityZonesRequest {}
 
@@ -2444,11 +2554,15 @@ impl Input for ModifySubnetAttributeRequest {}
 
 impl Input for ModifyVpcAttributeRequest {}
 
+impl Input for ReleaseAddressRequest {}
+
 impl Input for ReplaceRouteRequest {}
 
 impl Input for RevokeSecurityGroupEgressRequest {}
 
 impl Input for RevokeSecurityGroupIngressRequest {}
+
+impl Output for AllocateAddressResult {}
 
 impl Output for AssociateRouteTableResult {}
 
@@ -2469,6 +2583,8 @@ impl Output for CreateSubnetResult {}
 impl Output for CreateVpcResult {}
 
 impl Output for DeleteSecurityGroupResult {}
+
+impl Output for DescribeAddressesResult {}
 
 impl Output for DescribeAvailabilityZonesResult {}
 
@@ -2506,6 +2622,7 @@ impl Output for RevokeSecurityGroupIngressResult {}
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const ALLOCATE_ADDRESS: OperationId = OperationId(10);
     pub const ASSOCIATE_ROUTE_TABLE: OperationId = OperationId(28);
     pub const ATTACH_INTERNET_GATEWAY: OperationId = OperationId(37);
     pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
@@ -2524,6 +2641,7 @@ pub mod ops {
     pub const DELETE_SUBNET: OperationId = OperationId(222);
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VPC: OperationId = OperationId(248);
+    pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
@@ -2542,6 +2660,7 @@ pub mod ops {
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
+    pub const RELEASE_ADDRESS: OperationId = OperationId(710);
     pub const REPLACE_ROUTE: OperationId = OperationId(717);
     pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
     pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
@@ -2550,6 +2669,7 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::ALLOCATE_ADDRESS => Some("ec2:AllocateAddress"),
         ops::ASSOCIATE_ROUTE_TABLE => Some("ec2:AssociateRouteTable"),
         ops::ATTACH_INTERNET_GATEWAY => Some("ec2:AttachInternetGateway"),
         ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
@@ -2568,6 +2688,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_SUBNET => Some("ec2:DeleteSubnet"),
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
+        ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
@@ -2586,6 +2707,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
+        ops::RELEASE_ADDRESS => Some("ec2:ReleaseAddress"),
         ops::REPLACE_ROUTE => Some("ec2:ReplaceRoute"),
         ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
         ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
@@ -2596,6 +2718,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Ec2 that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait Ec2Api: Send + Sync + 'static {
+    /// `AllocateAddress`.
+    fn allocate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AllocateAddressRequest,
+    ) -> impl Future<Output = Result<AllocateAddressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AllocateAddress")) }
+    }
+
     /// `AssociateRouteTable`.
     fn associate_route_table(
         &self,
@@ -2781,6 +2913,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteVpc")) }
     }
 
+    /// `DescribeAddresses`.
+    fn describe_addresses(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeAddresses")) }
+    }
+
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
         &self,
@@ -2961,6 +3103,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ModifyVpcAttribute")) }
     }
 
+    /// `ReleaseAddress`.
+    fn release_address(
+        &self,
+        ctx: &RequestContext,
+        input: ReleaseAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ReleaseAddress")) }
+    }
+
     /// `ReplaceRoute`.
     fn replace_route(
         &self,
@@ -3043,6 +3195,7 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::ALLOCATE_ADDRESS => serve(call, &guard, |input| api.allocate_address(ctx, input)).await,
                 ops::ASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.associate_route_table(ctx, input)).await
                 }
@@ -3087,6 +3240,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DELETE_SUBNET => serve(call, &guard, |input| api.delete_subnet(ctx, input)).await,
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
+                ops::DESCRIBE_ADDRESSES => {
+                    serve(call, &guard, |input| api.describe_addresses(ctx, input)).await
+                }
                 ops::DESCRIBE_AVAILABILITY_ZONES => {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
                 }
@@ -3134,6 +3290,7 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::MODIFY_VPC_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_vpc_attribute(ctx, input)).await
                 }
+                ops::RELEASE_ADDRESS => serve(call, &guard, |input| api.release_address(ctx, input)).await,
                 ops::REPLACE_ROUTE => serve(call, &guard, |input| api.replace_route(ctx, input)).await,
                 ops::REVOKE_SECURITY_GROUP_EGRESS => {
                     serve(call, &guard, |input| api.revoke_security_group_egress(ctx, input)).await
@@ -3233,6 +3390,16 @@ pub struct Ec2Client(Arc<dyn Service>);
 impl Ec2Client {
     pub fn new(service: Arc<dyn Service>) -> Self {
         Ec2Client(service)
+    }
+
+    /// `AllocateAddress`.
+    pub async fn allocate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AllocateAddressRequest,
+    ) -> Result<AllocateAddressResult, AwsError> {
+        let call = Call::typed(ops::ALLOCATE_ADDRESS, input);
+        self.0.call(ctx, call).await.into_typed()
     }
 
     /// `AssociateRouteTable`.
@@ -3400,6 +3567,16 @@ impl Ec2Client {
     /// `DeleteVpc`.
     pub async fn delete_vpc(&self, ctx: &RequestContext, input: DeleteVpcRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_VPC, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeAddresses`.
+    pub async fn describe_addresses(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesRequest,
+    ) -> Result<DescribeAddressesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_ADDRESSES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3583,6 +3760,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ReleaseAddress`.
+    pub async fn release_address(
+        &self,
+        ctx: &RequestContext,
+        input: ReleaseAddressRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::RELEASE_ADDRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ReplaceRoute`.
     pub async fn replace_route(
         &self,
@@ -3619,6 +3806,9 @@ impl Ec2Client {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.allocate_address(ctx, Default::default()).await) {
+        missing.push("AllocateAddress");
+    }
     if not_implemented(&api.associate_route_table(ctx, Default::default()).await) {
         missing.push("AssociateRouteTable");
     }
@@ -3676,6 +3866,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.delete_vpc(ctx, Default::default()).await) {
         missing.push("DeleteVpc");
     }
+    if not_implemented(&api.describe_addresses(ctx, Default::default()).await) {
+        missing.push("DescribeAddresses");
+    }
     if not_implemented(&api.describe_availability_zones(ctx, Default::default()).await) {
         missing.push("DescribeAvailabilityZones");
     }
@@ -3729,6 +3922,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.modify_vpc_attribute(ctx, Default::default()).await) {
         missing.push("ModifyVpcAttribute");
+    }
+    if not_implemented(&api.release_address(ctx, Default::default()).await) {
+        missing.push("ReleaseAddress");
     }
     if not_implemented(&api.replace_route(ctx, Default::default()).await) {
         missing.push("ReplaceRoute");

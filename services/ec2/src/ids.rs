@@ -24,6 +24,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "sg" => "security-group",
         "igw" => "internet-gateway",
         "rtb" => "route-table",
+        "eipalloc" => "elastic-ip",
         _ => return None,
     })
 }

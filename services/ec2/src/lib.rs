@@ -9,6 +9,7 @@
 // Tests unwrap what they just built.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod addresses;
 mod attributes;
 mod cidr;
 mod errors;
@@ -102,6 +103,9 @@ impl Ec2Api for Ec2 {
         describe_network_interfaces(DescribeNetworkInterfacesRequest) -> DescribeNetworkInterfacesResult;
         describe_images(DescribeImagesRequest) -> DescribeImagesResult;
         describe_instance_types(DescribeInstanceTypesRequest) -> DescribeInstanceTypesResult;
+        allocate_address(AllocateAddressRequest) -> AllocateAddressResult;
+        release_address(ReleaseAddressRequest) -> ();
+        describe_addresses(DescribeAddressesRequest) -> DescribeAddressesResult;
     }
 }
 

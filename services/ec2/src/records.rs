@@ -11,6 +11,7 @@ pub const SUBNET_PREFIX: &[u8] = b"subnet/";
 pub const SG_PREFIX: &[u8] = b"sg/";
 pub const IGW_PREFIX: &[u8] = b"igw/";
 pub const RTB_PREFIX: &[u8] = b"rtb/";
+pub const EIP_PREFIX: &[u8] = b"eip/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -37,6 +38,10 @@ pub fn rtb_key(id: &str) -> Vec<u8> {
     [RTB_PREFIX, id.as_bytes()].concat()
 }
 
+pub fn eip_key(id: &str) -> Vec<u8> {
+    [EIP_PREFIX, id.as_bytes()].concat()
+}
+
 /// The key of the resource an id names, if EC2 keeps such resources.
 pub fn key_of(id: &str) -> Option<Vec<u8>> {
     match crate::ids::kind_of(id)? {
@@ -45,6 +50,7 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "security-group" => Some(sg_key(id)),
         "internet-gateway" => Some(igw_key(id)),
         "route-table" => Some(rtb_key(id)),
+        "elastic-ip" => Some(eip_key(id)),
         _ => None,
     }
 }

@@ -8,7 +8,9 @@ use nimbus_ec2_api::*;
 use serde_json::{Value as Json, json};
 
 use crate::filters::{self, Values};
-use crate::records::{self, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of};
+use crate::records::{
+    self, EIP_PREFIX, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of,
+};
 use crate::{Ec2, errors};
 
 /// Tags a resource may hold.
@@ -102,6 +104,7 @@ fn missing(id: &str) -> AwsError {
         Some("security-group") => crate::security_groups::group_missing(id),
         Some("internet-gateway") => crate::gateways::igw_missing(id),
         Some("route-table") => crate::route_tables::rtb_missing(id),
+        Some("elastic-ip") => crate::addresses::allocation_missing(id),
         _ => errors::vpc_missing(id),
     }
 }
@@ -191,6 +194,7 @@ impl Ec2 {
             (SG_PREFIX, "security-group", "GroupId"),
             (IGW_PREFIX, "internet-gateway", "InternetGatewayId"),
             (RTB_PREFIX, "route-table", "RouteTableId"),
+            (EIP_PREFIX, "elastic-ip", "AllocationId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
