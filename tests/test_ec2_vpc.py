@@ -210,3 +210,28 @@ def test_elastic_ips_are_allocated_described_and_released(launch_nimbus):
         f"The allocation ID '{first['AllocationId']}' does not exist",
     )
     assert ec2.allocate_address(Domain="vpc")["PublicIp"] == "127.200.0.1", "a released address is free again"
+
+
+def test_dhcp_options_and_account_attributes(ec2):
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    default_set = default_vpc["DhcpOptionsId"]
+    assert default_set.startswith("dopt-")
+    described = ec2.describe_dhcp_options(DhcpOptionsIds=[default_set])["DhcpOptions"][0]
+    configuration = {c["Key"]: [v["Value"] for v in c["Values"]] for c in described["DhcpConfigurations"]}
+    assert configuration == {"domain-name": ["ec2.internal"], "domain-name-servers": ["AmazonProvidedDNS"]}
+    vpc_id = ec2.create_vpc(CidrBlock=fresh_block())["Vpc"]["VpcId"]
+    assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["DhcpOptionsId"] == default_set, "a new VPC gets the default set"
+
+    made = ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name", "Values": ["corp.example"]}])["DhcpOptions"]
+    ec2.associate_dhcp_options(DhcpOptionsId=made["DhcpOptionsId"], VpcId=vpc_id)
+    assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["DhcpOptionsId"] == made["DhcpOptionsId"]
+    assert refused(ec2.delete_dhcp_options, DhcpOptionsId=made["DhcpOptionsId"])[:2] == ("DependencyViolation", 400)
+    assert refused(ec2.create_dhcp_options, DhcpConfigurations=[{"Key": "colour", "Values": ["red"]}])[:2] == ("InvalidParameterValue", 400)
+    ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc_id)
+    ec2.delete_dhcp_options(DhcpOptionsId=made["DhcpOptionsId"])
+    assert refused(ec2.describe_dhcp_options, DhcpOptionsIds=[made["DhcpOptionsId"]])[:2] == ("InvalidDhcpOptionID.NotFound", 400)
+    ec2.delete_vpc(VpcId=vpc_id)
+
+    attributes = {a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]] for a in ec2.describe_account_attributes()["AccountAttributes"]}
+    assert attributes["supported-platforms"] == ["VPC"] and attributes["default-vpc"] == [default_vpc["VpcId"]]
+    assert attributes["max-elastic-ips"] == ["5"]

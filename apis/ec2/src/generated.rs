@@ -16,6 +16,20 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "ec2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountAttribute {
+    #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
+    pub attribute_name: Option<String>,
+    #[serde(rename = "AttributeValues", skip_serializing_if = "Option::is_none")]
+    pub attribute_values: Option<Vec<AccountAttributeValue>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountAttributeValue {
+    #[serde(rename = "AttributeValue", skip_serializing_if = "Option::is_none")]
+    pub attribute_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Address {
     #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
     pub allocation_id: Option<String>,
@@ -92,6 +106,16 @@ pub struct AllocateAddressResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateDhcpOptionsRequest {
+    #[serde(rename = "DhcpOptionsId")]
+    pub dhcp_options_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssociateRouteTableRequest {
     #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
     pub gateway_id: Option<String>,
@@ -141,6 +165,12 @@ pub struct AttachmentEnaSrdUdpSpecification {
 pub struct AttributeBooleanValue {
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttributeValue {
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -291,6 +321,22 @@ pub struct ConnectionTrackingConfiguration {
     pub udp_stream_timeout: Option<i32>,
     #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
     pub udp_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDhcpOptionsRequest {
+    #[serde(rename = "DhcpConfigurations")]
+    pub dhcp_configurations: Vec<NewDhcpConfiguration>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateDhcpOptionsResult {
+    #[serde(rename = "DhcpOptions", skip_serializing_if = "Option::is_none")]
+    pub dhcp_options: Option<DhcpOptions>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -500,6 +546,14 @@ pub struct DefaultConnectionTrackingConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteDhcpOptionsRequest {
+    #[serde(rename = "DhcpOptionsId")]
+    pub dhcp_options_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteInternetGatewayRequest {
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -574,6 +628,20 @@ pub struct DeleteVpcRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAccountAttributesRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "AttributeNames", skip_serializing_if = "Option::is_none")]
+    pub attribute_names: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAccountAttributesResult {
+    #[serde(rename = "AccountAttributes", skip_serializing_if = "Option::is_none")]
+    pub account_attributes: Option<Vec<AccountAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeAddressesRequest {
     #[serde(rename = "PublicIps", skip_serializing_if = "Option::is_none")]
     pub public_ips: Option<Vec<String>>,
@@ -609,6 +677,28 @@ pub struct DescribeAvailabilityZonesRequest {
 pub struct DescribeAvailabilityZonesResult {
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Vec<AvailabilityZone>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeDhcpOptionsRequest {
+    #[serde(rename = "DhcpOptionsIds", skip_serializing_if = "Option::is_none")]
+    pub dhcp_options_ids: Option<Vec<String>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeDhcpOptionsResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "DhcpOptions", skip_serializing_if = "Option::is_none")]
+    pub dhcp_options: Option<Vec<DhcpOptions>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -919,6 +1009,26 @@ pub struct DetachInternetGatewayRequest {
     pub internet_gateway_id: String,
     #[serde(rename = "VpcId")]
     pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DhcpConfiguration {
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<AttributeValue>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DhcpOptions {
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "DhcpOptionsId", skip_serializing_if = "Option::is_none")]
+    pub dhcp_options_id: Option<String>,
+    #[serde(rename = "DhcpConfigurations", skip_serializing_if = "Option::is_none")]
+    pub dhcp_configurations: Option<Vec<DhcpConfiguration>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1761,6 +1871,14 @@ pub struct NeuronInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewDhcpConfiguration {
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NitroTpmInfo {
     #[serde(rename = "SupportedVersions", skip_serializing_if = "Option::is_none")]
     pub supported_versions: Option<Vec<String>>,
@@ -2480,6 +2598,8 @@ pub struct VpcIpv6CidrBlockAssociation {
 
 impl Input for AllocateAddressRequest {}
 
+impl Input for AssociateDhcpOptionsRequest {}
+
 impl Input for AssociateRouteTableRequest {}
 
 impl Input for AttachInternetGatewayRequest {}
@@ -2487,6 +2607,8 @@ impl Input for AttachInternetGatewayRequest {}
 impl Input for AuthorizeSecurityGroupEgressRequest {}
 
 impl Input for AuthorizeSecurityGroupIngressRequest {}
+
+impl Input for CreateDhcpOptionsRequest {}
 
 impl Input for CreateInternetGatewayRequest {}
 
@@ -2502,6 +2624,8 @@ impl Input for CreateTagsRequest {}
 
 impl Input for CreateVpcRequest {}
 
+impl Input for DeleteDhcpOptionsRequest {}
+
 impl Input for DeleteInternetGatewayRequest {}
 
 impl Input for DeleteRouteRequest {}
@@ -2516,9 +2640,13 @@ impl Input for DeleteTagsRequest {}
 
 impl Input for DeleteVpcRequest {}
 
+impl Input for DescribeAccountAttributesRequest {}
+
 impl Input for DescribeAddressesRequest {}
 
 impl Input for DescribeAvailabilityZonesRequest {}
+
+impl Input for DescribeDhcpOptionsRequest {}
 
 impl Input for DescribeImagesRequest {}
 
@@ -2570,6 +2698,8 @@ impl Output for AuthorizeSecurityGroupEgressResult {}
 
 impl Output for AuthorizeSecurityGroupIngressResult {}
 
+impl Output for CreateDhcpOptionsResult {}
+
 impl Output for CreateInternetGatewayResult {}
 
 impl Output for CreateRouteResult {}
@@ -2584,9 +2714,13 @@ impl Output for CreateVpcResult {}
 
 impl Output for DeleteSecurityGroupResult {}
 
+impl Output for DescribeAccountAttributesResult {}
+
 impl Output for DescribeAddressesResult {}
 
 impl Output for DescribeAvailabilityZonesResult {}
+
+impl Output for DescribeDhcpOptionsResult {}
 
 impl Output for DescribeImagesResult {}
 
@@ -2623,10 +2757,12 @@ pub mod ops {
     use nimbus_protocol::model::OperationId;
 
     pub const ALLOCATE_ADDRESS: OperationId = OperationId(10);
+    pub const ASSOCIATE_DHCP_OPTIONS: OperationId = OperationId(20);
     pub const ASSOCIATE_ROUTE_TABLE: OperationId = OperationId(28);
     pub const ATTACH_INTERNET_GATEWAY: OperationId = OperationId(37);
     pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
     pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
+    pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
     pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
@@ -2634,6 +2770,7 @@ pub mod ops {
     pub const CREATE_SUBNET: OperationId = OperationId(130);
     pub const CREATE_TAGS: OperationId = OperationId(132);
     pub const CREATE_VPC: OperationId = OperationId(155);
+    pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
@@ -2641,8 +2778,10 @@ pub mod ops {
     pub const DELETE_SUBNET: OperationId = OperationId(222);
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VPC: OperationId = OperationId(248);
+    pub const DESCRIBE_ACCOUNT_ATTRIBUTES: OperationId = OperationId(267);
     pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
+    pub const DESCRIBE_DHCP_OPTIONS: OperationId = OperationId(297);
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
@@ -2670,10 +2809,12 @@ pub mod ops {
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::ALLOCATE_ADDRESS => Some("ec2:AllocateAddress"),
+        ops::ASSOCIATE_DHCP_OPTIONS => Some("ec2:AssociateDhcpOptions"),
         ops::ASSOCIATE_ROUTE_TABLE => Some("ec2:AssociateRouteTable"),
         ops::ATTACH_INTERNET_GATEWAY => Some("ec2:AttachInternetGateway"),
         ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
         ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
+        ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
         ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
@@ -2681,6 +2822,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_SUBNET => Some("ec2:CreateSubnet"),
         ops::CREATE_TAGS => Some("ec2:CreateTags"),
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
+        ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
@@ -2688,8 +2830,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_SUBNET => Some("ec2:DeleteSubnet"),
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
+        ops::DESCRIBE_ACCOUNT_ATTRIBUTES => Some("ec2:DescribeAccountAttributes"),
         ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
+        ops::DESCRIBE_DHCP_OPTIONS => Some("ec2:DescribeDhcpOptions"),
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
@@ -2726,6 +2870,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<AllocateAddressResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "AllocateAddress")) }
+    }
+
+    /// `AssociateDhcpOptions`.
+    fn associate_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AssociateDhcpOptions")) }
     }
 
     /// `AssociateRouteTable`.
@@ -2771,6 +2925,16 @@ pub trait Ec2Api: Send + Sync + 'static {
                 "AuthorizeSecurityGroupIngress",
             ))
         }
+    }
+
+    /// `CreateDhcpOptions`.
+    fn create_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<CreateDhcpOptionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateDhcpOptions")) }
     }
 
     /// `CreateInternetGateway`.
@@ -2843,6 +3007,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateVpc")) }
     }
 
+    /// `DeleteDhcpOptions`.
+    fn delete_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteDhcpOptions")) }
+    }
+
     /// `DeleteInternetGateway`.
     fn delete_internet_gateway(
         &self,
@@ -2913,6 +3087,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteVpc")) }
     }
 
+    /// `DescribeAccountAttributes`.
+    fn describe_account_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccountAttributesRequest,
+    ) -> impl Future<Output = Result<DescribeAccountAttributesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeAccountAttributes")) }
+    }
+
     /// `DescribeAddresses`.
     fn describe_addresses(
         &self,
@@ -2931,6 +3115,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeAvailabilityZones")) }
+    }
+
+    /// `DescribeDhcpOptions`.
+    fn describe_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeDhcpOptions")) }
     }
 
     /// `DescribeImages`.
@@ -3196,6 +3390,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
         Box::pin(async move {
             match call.operation {
                 ops::ALLOCATE_ADDRESS => serve(call, &guard, |input| api.allocate_address(ctx, input)).await,
+                ops::ASSOCIATE_DHCP_OPTIONS => {
+                    serve(call, &guard, |input| api.associate_dhcp_options(ctx, input)).await
+                }
                 ops::ASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.associate_route_table(ctx, input)).await
                 }
@@ -3214,6 +3411,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     })
                     .await
                 }
+                ops::CREATE_DHCP_OPTIONS => {
+                    serve(call, &guard, |input| api.create_dhcp_options(ctx, input)).await
+                }
                 ops::CREATE_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
                 }
@@ -3227,6 +3427,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::CREATE_SUBNET => serve(call, &guard, |input| api.create_subnet(ctx, input)).await,
                 ops::CREATE_TAGS => serve(call, &guard, |input| api.create_tags(ctx, input)).await,
                 ops::CREATE_VPC => serve(call, &guard, |input| api.create_vpc(ctx, input)).await,
+                ops::DELETE_DHCP_OPTIONS => {
+                    serve(call, &guard, |input| api.delete_dhcp_options(ctx, input)).await
+                }
                 ops::DELETE_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.delete_internet_gateway(ctx, input)).await
                 }
@@ -3240,11 +3443,17 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DELETE_SUBNET => serve(call, &guard, |input| api.delete_subnet(ctx, input)).await,
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
+                ops::DESCRIBE_ACCOUNT_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.describe_account_attributes(ctx, input)).await
+                }
                 ops::DESCRIBE_ADDRESSES => {
                     serve(call, &guard, |input| api.describe_addresses(ctx, input)).await
                 }
                 ops::DESCRIBE_AVAILABILITY_ZONES => {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
+                }
+                ops::DESCRIBE_DHCP_OPTIONS => {
+                    serve(call, &guard, |input| api.describe_dhcp_options(ctx, input)).await
                 }
                 ops::DESCRIBE_IMAGES => serve(call, &guard, |input| api.describe_images(ctx, input)).await,
                 ops::DESCRIBE_INSTANCE_TYPES => {
@@ -3402,6 +3611,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `AssociateDhcpOptions`.
+    pub async fn associate_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateDhcpOptionsRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::ASSOCIATE_DHCP_OPTIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `AssociateRouteTable`.
     pub async fn associate_route_table(
         &self,
@@ -3439,6 +3658,16 @@ impl Ec2Client {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
         let call = Call::typed(ops::AUTHORIZE_SECURITY_GROUP_INGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateDhcpOptions`.
+    pub async fn create_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDhcpOptionsRequest,
+    ) -> Result<CreateDhcpOptionsResult, AwsError> {
+        let call = Call::typed(ops::CREATE_DHCP_OPTIONS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3508,6 +3737,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteDhcpOptions`.
+    pub async fn delete_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDhcpOptionsRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_DHCP_OPTIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteInternetGateway`.
     pub async fn delete_internet_gateway(
         &self,
@@ -3570,6 +3809,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeAccountAttributes`.
+    pub async fn describe_account_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccountAttributesRequest,
+    ) -> Result<DescribeAccountAttributesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_ACCOUNT_ATTRIBUTES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeAddresses`.
     pub async fn describe_addresses(
         &self,
@@ -3587,6 +3836,16 @@ impl Ec2Client {
         input: DescribeAvailabilityZonesRequest,
     ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
         let call = Call::typed(ops::DESCRIBE_AVAILABILITY_ZONES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeDhcpOptions`.
+    pub async fn describe_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeDhcpOptionsRequest,
+    ) -> Result<DescribeDhcpOptionsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_DHCP_OPTIONS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3809,6 +4068,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.allocate_address(ctx, Default::default()).await) {
         missing.push("AllocateAddress");
     }
+    if not_implemented(&api.associate_dhcp_options(ctx, Default::default()).await) {
+        missing.push("AssociateDhcpOptions");
+    }
     if not_implemented(&api.associate_route_table(ctx, Default::default()).await) {
         missing.push("AssociateRouteTable");
     }
@@ -3823,6 +4085,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
             .await,
     ) {
         missing.push("AuthorizeSecurityGroupIngress");
+    }
+    if not_implemented(&api.create_dhcp_options(ctx, Default::default()).await) {
+        missing.push("CreateDhcpOptions");
     }
     if not_implemented(&api.create_internet_gateway(ctx, Default::default()).await) {
         missing.push("CreateInternetGateway");
@@ -3845,6 +4110,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_vpc(ctx, Default::default()).await) {
         missing.push("CreateVpc");
     }
+    if not_implemented(&api.delete_dhcp_options(ctx, Default::default()).await) {
+        missing.push("DeleteDhcpOptions");
+    }
     if not_implemented(&api.delete_internet_gateway(ctx, Default::default()).await) {
         missing.push("DeleteInternetGateway");
     }
@@ -3866,11 +4134,17 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.delete_vpc(ctx, Default::default()).await) {
         missing.push("DeleteVpc");
     }
+    if not_implemented(&api.describe_account_attributes(ctx, Default::default()).await) {
+        missing.push("DescribeAccountAttributes");
+    }
     if not_implemented(&api.describe_addresses(ctx, Default::default()).await) {
         missing.push("DescribeAddresses");
     }
     if not_implemented(&api.describe_availability_zones(ctx, Default::default()).await) {
         missing.push("DescribeAvailabilityZones");
+    }
+    if not_implemented(&api.describe_dhcp_options(ctx, Default::default()).await) {
+        missing.push("DescribeDhcpOptions");
     }
     if not_implemented(&api.describe_images(ctx, Default::default()).await) {
         missing.push("DescribeImages");

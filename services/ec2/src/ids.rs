@@ -25,6 +25,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "igw" => "internet-gateway",
         "rtb" => "route-table",
         "eipalloc" => "elastic-ip",
+        "dopt" => "dhcp-options",
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@
 mod addresses;
 mod attributes;
 mod cidr;
+mod dhcp;
 mod errors;
 mod filters;
 mod gateways;
@@ -106,6 +107,11 @@ impl Ec2Api for Ec2 {
         allocate_address(AllocateAddressRequest) -> AllocateAddressResult;
         release_address(ReleaseAddressRequest) -> ();
         describe_addresses(DescribeAddressesRequest) -> DescribeAddressesResult;
+        describe_account_attributes(DescribeAccountAttributesRequest) -> DescribeAccountAttributesResult;
+        create_dhcp_options(CreateDhcpOptionsRequest) -> CreateDhcpOptionsResult;
+        delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();
+        describe_dhcp_options(DescribeDhcpOptionsRequest) -> DescribeDhcpOptionsResult;
+        associate_dhcp_options(AssociateDhcpOptionsRequest) -> ();
     }
 }
 

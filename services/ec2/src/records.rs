@@ -12,6 +12,7 @@ pub const SG_PREFIX: &[u8] = b"sg/";
 pub const IGW_PREFIX: &[u8] = b"igw/";
 pub const RTB_PREFIX: &[u8] = b"rtb/";
 pub const EIP_PREFIX: &[u8] = b"eip/";
+pub const DOPT_PREFIX: &[u8] = b"dopt/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -42,6 +43,10 @@ pub fn eip_key(id: &str) -> Vec<u8> {
     [EIP_PREFIX, id.as_bytes()].concat()
 }
 
+pub fn dopt_key(id: &str) -> Vec<u8> {
+    [DOPT_PREFIX, id.as_bytes()].concat()
+}
+
 /// The key of the resource an id names, if EC2 keeps such resources.
 pub fn key_of(id: &str) -> Option<Vec<u8>> {
     match crate::ids::kind_of(id)? {
@@ -51,6 +56,7 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "internet-gateway" => Some(igw_key(id)),
         "route-table" => Some(rtb_key(id)),
         "elastic-ip" => Some(eip_key(id)),
+        "dhcp-options" => Some(dopt_key(id)),
         _ => None,
     }
 }

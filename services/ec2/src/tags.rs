@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 
 use crate::filters::{self, Values};
 use crate::records::{
-    self, EIP_PREFIX, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of,
+    self, DOPT_PREFIX, EIP_PREFIX, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of,
 };
 use crate::{Ec2, errors};
 
@@ -195,6 +195,7 @@ impl Ec2 {
             (IGW_PREFIX, "internet-gateway", "InternetGatewayId"),
             (RTB_PREFIX, "route-table", "RouteTableId"),
             (EIP_PREFIX, "elastic-ip", "AllocationId"),
+            (DOPT_PREFIX, "dhcp-options", "DhcpOptionsId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);

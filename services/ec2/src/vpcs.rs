@@ -12,7 +12,7 @@ use crate::filters::{self, Values};
 use crate::records::{
     self, DEFAULTS_KEY, IGW_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of, vpc_key,
 };
-use crate::{Ec2, errors, ids, route_tables, security_groups, subnets, tags, zones};
+use crate::{Ec2, dhcp, errors, ids, route_tables, security_groups, subnets, tags, zones};
 
 /// VPCs per region, as AWS's default quota.
 const VPC_LIMIT: usize = 5;
@@ -80,7 +80,8 @@ impl Ec2 {
                     return Ok(());
                 }
                 let block = cidr::parse("172.31.0.0/16").unwrap_or_default();
-                let vpc = new_vpc(&ctx, &block, true, None);
+                let mut vpc = new_vpc(&ctx, &block, true, None);
+                vpc.dhcp_options_id = Some(dhcp::default_set(&mut table, &ctx)?);
                 let vpc_id = vpc.vpc_id.clone().unwrap_or_default();
                 table.put_json(&vpc_key(&vpc_id), &vpc)?;
                 let group = security_groups::default_group(&ctx, &vpc_id);
@@ -127,7 +128,7 @@ impl Ec2 {
         vpc.tags = tags::from_specifications(input.tag_specifications.as_deref(), "vpc")?;
         errors::check_dry_run(input.dry_run)?;
         let ns = namespace_of(ctx)?;
-        let stored = vpc.clone();
+        let owner = ctx.clone();
         let group = security_groups::default_group(ctx, vpc.vpc_id.as_deref().unwrap_or_default());
         let main = route_tables::new_table(
             ctx,
@@ -135,7 +136,8 @@ impl Ec2 {
             &block.to_string(),
             true,
         );
-        self.store
+        let vpc = self
+            .store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
                 if table.scan(VPC_PREFIX)?.count() >= VPC_LIMIT {
@@ -144,7 +146,8 @@ impl Ec2 {
                         "The maximum number of VPCs has been reached.",
                     ));
                 }
-                table.put_json(&vpc_key(stored.vpc_id.as_deref().unwrap_or_default()), &stored)?;
+                vpc.dhcp_options_id = Some(dhcp::default_set(&mut table, &owner)?);
+                table.put_json(&vpc_key(vpc.vpc_id.as_deref().unwrap_or_default()), &vpc)?;
                 table.put_json(
                     &records::sg_key(group.group.group_id.as_deref().unwrap_or_default()),
                     &group,
@@ -153,7 +156,7 @@ impl Ec2 {
                     &records::rtb_key(main.route_table_id.as_deref().unwrap_or_default()),
                     &main,
                 )?;
-                Ok(())
+                Ok(vpc)
             })
             .await?;
         Ok(CreateVpcResult { vpc: Some(vpc) })
