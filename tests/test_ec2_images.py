@@ -48,3 +48,52 @@ def test_instance_types(ec2, aws):
     assert (error["Code"], error["Message"]) == ("InvalidInstanceType", "The following supplied instance types do not exist: [x9.huge]")
     listed = aws("ec2", "describe-instance-types", "--filters", "Name=vcpu-info.default-vcpus,Values=8", "--query", "InstanceTypes[].InstanceType").json()
     assert sorted(listed) == ["m5.2xlarge", "t3.2xlarge"]
+
+
+def test_key_pairs_made_and_imported(ec2, tmp_path):
+    import shutil
+    import subprocess
+    import uuid
+
+    name = f"key-{uuid.uuid4().hex[:8]}"
+    made = ec2.create_key_pair(KeyName=name, TagSpecifications=[{"ResourceType": "key-pair", "Tags": [{"Key": "team", "Value": "ops"}]}])
+    assert made["KeyMaterial"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert made["KeyPairId"].startswith("key-") and len(made["KeyFingerprint"].split(":")) == 20, "SHA-1, colon hex"
+    (tmp_path / "made.pem").write_text(made["KeyMaterial"])
+    (tmp_path / "made.pem").chmod(0o600)
+    der = subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-in", "made.pem", "-outform", "DER"], cwd=tmp_path, capture_output=True, check=True).stdout
+    sha1 = subprocess.run(["openssl", "sha1", "-c"], input=der, capture_output=True, check=True).stdout.decode().split()[-1]
+    assert sha1 == made["KeyFingerprint"], "EC2's fingerprint of a key it made: SHA-1 of the PKCS#8 DER"
+    with pytest.raises(ClientError) as caught:
+        ec2.create_key_pair(KeyName=name)
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == (
+        "InvalidKeyPair.Duplicate",
+        f"The keypair '{name}' already exists.",
+    )
+    described = ec2.describe_key_pairs(KeyNames=[name], IncludePublicKey=True)["KeyPairs"][0]
+    assert (described["KeyType"], described["Tags"]) == ("rsa", [{"Key": "team", "Value": "ops"}])
+    assert described["PublicKey"].startswith("ssh-rsa ")
+    has_ssh_keygen = shutil.which("ssh-keygen") is not None
+    if has_ssh_keygen:
+        public = subprocess.run(["ssh-keygen", "-y", "-f", "made.pem"], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert public.stdout.split()[1] == described["PublicKey"].split()[1], "the public half of the key it gave"
+
+    ed = ec2.create_key_pair(KeyName=name + "-ed", KeyType="ed25519")
+    assert ed["KeyMaterial"].startswith("-----BEGIN OPENSSH PRIVATE KEY-----") and ed["KeyFingerprint"].endswith("=")
+
+    subprocess.run(["openssl", "genrsa", "-out", "mine.pem", "2048"], cwd=tmp_path, capture_output=True, check=True)
+    spki = subprocess.run(["openssl", "rsa", "-in", "mine.pem", "-pubout", "-outform", "DER"], cwd=tmp_path, capture_output=True, check=True).stdout
+    md5 = subprocess.run(["openssl", "md5", "-c"], input=spki, capture_output=True, check=True).stdout.decode().split()[-1]
+    if has_ssh_keygen:
+        public_line = subprocess.run(["ssh-keygen", "-y", "-f", "mine.pem"], cwd=tmp_path, capture_output=True, text=True, check=True)
+        imported = ec2.import_key_pair(KeyName=name + "-imported", PublicKeyMaterial=public_line.stdout.encode())
+        assert imported["KeyFingerprint"] == md5, "EC2's fingerprint of an imported RSA key: MD5 of its public DER"
+    with pytest.raises(ClientError) as caught:
+        ec2.import_key_pair(KeyName=name + "-bad", PublicKeyMaterial=b"not a key")
+    assert caught.value.response["Error"]["Code"] == "InvalidKey.Format"
+
+    ec2.delete_key_pair(KeyName=name)
+    assert ec2.delete_key_pair(KeyName=name)["Return"] is True, "deleting it again succeeds"
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_key_pairs(KeyNames=[name])
+    assert caught.value.response["Error"]["Message"] == f"The key pair '{name}' does not exist"

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
+use nimbus_core::typed::Bytes;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
 use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
@@ -354,6 +355,20 @@ pub struct CreateInternetGatewayResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateKeyPairRequest {
+    #[serde(rename = "KeyName")]
+    pub key_name: String,
+    #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "KeyFormat", skip_serializing_if = "Option::is_none")]
+    pub key_format: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateRouteRequest {
     #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
     pub destination_prefix_list_id: Option<String>,
@@ -559,6 +574,24 @@ pub struct DeleteInternetGatewayRequest {
     pub dry_run: Option<bool>,
     #[serde(rename = "InternetGatewayId")]
     pub internet_gateway_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteKeyPairRequest {
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteKeyPairResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -778,6 +811,26 @@ pub struct DescribeInternetGatewaysResult {
     pub internet_gateways: Option<Vec<InternetGateway>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeKeyPairsRequest {
+    #[serde(rename = "KeyNames", skip_serializing_if = "Option::is_none")]
+    pub key_names: Option<Vec<String>>,
+    #[serde(rename = "KeyPairIds", skip_serializing_if = "Option::is_none")]
+    pub key_pair_ids: Option<Vec<String>>,
+    #[serde(rename = "IncludePublicKey", skip_serializing_if = "Option::is_none")]
+    pub include_public_key: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeKeyPairsResult {
+    #[serde(rename = "KeyPairs", skip_serializing_if = "Option::is_none")]
+    pub key_pairs: Option<Vec<KeyPairInfo>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1300,6 +1353,30 @@ pub struct Image {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportKeyPairRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "KeyName")]
+    pub key_name: String,
+    #[serde(rename = "PublicKeyMaterial")]
+    pub public_key_material: Bytes,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportKeyPairResult {
+    #[serde(rename = "KeyFingerprint", skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InferenceAcceleratorInfo {
     #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
     pub accelerators: Option<Vec<InferenceDeviceInfo>>,
@@ -1475,6 +1552,38 @@ pub struct Ipv6Range {
     pub description: Option<String>,
     #[serde(rename = "CidrIpv6", skip_serializing_if = "Option::is_none")]
     pub cidr_ipv6: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyPair {
+    #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "KeyFingerprint", skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+    #[serde(rename = "KeyMaterial", skip_serializing_if = "Option::is_none")]
+    pub key_material: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyPairInfo {
+    #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
+    pub key_pair_id: Option<String>,
+    #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "PublicKey", skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<Timestamp>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "KeyFingerprint", skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2612,6 +2721,8 @@ impl Input for CreateDhcpOptionsRequest {}
 
 impl Input for CreateInternetGatewayRequest {}
 
+impl Input for CreateKeyPairRequest {}
+
 impl Input for CreateRouteRequest {}
 
 impl Input for CreateRouteTableRequest {}
@@ -2627,6 +2738,8 @@ impl Input for CreateVpcRequest {}
 impl Input for DeleteDhcpOptionsRequest {}
 
 impl Input for DeleteInternetGatewayRequest {}
+
+impl Input for DeleteKeyPairRequest {}
 
 impl Input for DeleteRouteRequest {}
 
@@ -2654,6 +2767,8 @@ impl Input for DescribeInstanceTypesRequest {}
 
 impl Input for DescribeInternetGatewaysRequest {}
 
+impl Input for DescribeKeyPairsRequest {}
+
 impl Input for DescribeNetworkAclsRequest {}
 
 impl Input for DescribeNetworkInterfacesRequest {}
@@ -2677,6 +2792,8 @@ impl Input for DescribeVpcsRequest {}
 impl Input for DetachInternetGatewayRequest {}
 
 impl Input for DisassociateRouteTableRequest {}
+
+impl Input for ImportKeyPairRequest {}
 
 impl Input for ModifySubnetAttributeRequest {}
 
@@ -2712,6 +2829,8 @@ impl Output for CreateSubnetResult {}
 
 impl Output for CreateVpcResult {}
 
+impl Output for DeleteKeyPairResult {}
+
 impl Output for DeleteSecurityGroupResult {}
 
 impl Output for DescribeAccountAttributesResult {}
@@ -2727,6 +2846,8 @@ impl Output for DescribeImagesResult {}
 impl Output for DescribeInstanceTypesResult {}
 
 impl Output for DescribeInternetGatewaysResult {}
+
+impl Output for DescribeKeyPairsResult {}
 
 impl Output for DescribeNetworkAclsResult {}
 
@@ -2748,6 +2869,10 @@ impl Output for DescribeVpcAttributeResult {}
 
 impl Output for DescribeVpcsResult {}
 
+impl Output for ImportKeyPairResult {}
+
+impl Output for KeyPair {}
+
 impl Output for RevokeSecurityGroupEgressResult {}
 
 impl Output for RevokeSecurityGroupIngressResult {}
@@ -2764,6 +2889,7 @@ pub mod ops {
     pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
     pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
     pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
+    pub const CREATE_KEY_PAIR: OperationId = OperationId(95);
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
     pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
@@ -2772,6 +2898,7 @@ pub mod ops {
     pub const CREATE_VPC: OperationId = OperationId(155);
     pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
+    pub const DELETE_KEY_PAIR: OperationId = OperationId(190);
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
     pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
@@ -2785,6 +2912,7 @@ pub mod ops {
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
+    pub const DESCRIBE_KEY_PAIRS: OperationId = OperationId(349);
     pub const DESCRIBE_NETWORK_ACLS: OperationId = OperationId(364);
     pub const DESCRIBE_NETWORK_INTERFACES: OperationId = OperationId(371);
     pub const DESCRIBE_REGIONS: OperationId = OperationId(377);
@@ -2797,6 +2925,7 @@ pub mod ops {
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
+    pub const IMPORT_KEY_PAIR: OperationId = OperationId(599);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
     pub const RELEASE_ADDRESS: OperationId = OperationId(710);
@@ -2816,6 +2945,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
         ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
         ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
+        ops::CREATE_KEY_PAIR => Some("ec2:CreateKeyPair"),
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
         ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
@@ -2824,6 +2954,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
         ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
+        ops::DELETE_KEY_PAIR => Some("ec2:DeleteKeyPair"),
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
         ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
@@ -2837,6 +2968,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
+        ops::DESCRIBE_KEY_PAIRS => Some("ec2:DescribeKeyPairs"),
         ops::DESCRIBE_NETWORK_ACLS => Some("ec2:DescribeNetworkAcls"),
         ops::DESCRIBE_NETWORK_INTERFACES => Some("ec2:DescribeNetworkInterfaces"),
         ops::DESCRIBE_REGIONS => Some("ec2:DescribeRegions"),
@@ -2849,6 +2981,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
+        ops::IMPORT_KEY_PAIR => Some("ec2:ImportKeyPair"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
         ops::RELEASE_ADDRESS => Some("ec2:ReleaseAddress"),
@@ -2947,6 +3080,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateInternetGateway")) }
     }
 
+    /// `CreateKeyPair`.
+    fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> impl Future<Output = Result<KeyPair, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateKeyPair")) }
+    }
+
     /// `CreateRoute`.
     fn create_route(
         &self,
@@ -3025,6 +3168,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteInternetGateway")) }
+    }
+
+    /// `DeleteKeyPair`.
+    fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteKeyPair")) }
     }
 
     /// `DeleteRoute`.
@@ -3157,6 +3310,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeInternetGateways")) }
     }
 
+    /// `DescribeKeyPairs`.
+    fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> impl Future<Output = Result<DescribeKeyPairsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeKeyPairs")) }
+    }
+
     /// `DescribeNetworkAcls`.
     fn describe_network_acls(
         &self,
@@ -3275,6 +3438,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DisassociateRouteTable")) }
+    }
+
+    /// `ImportKeyPair`.
+    fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> impl Future<Output = Result<ImportKeyPairResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ImportKeyPair")) }
     }
 
     /// `ModifySubnetAttribute`.
@@ -3417,6 +3590,7 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::CREATE_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
                 }
+                ops::CREATE_KEY_PAIR => serve(call, &guard, |input| api.create_key_pair(ctx, input)).await,
                 ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
                 ops::CREATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.create_route_table(ctx, input)).await
@@ -3433,6 +3607,7 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DELETE_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.delete_internet_gateway(ctx, input)).await
                 }
+                ops::DELETE_KEY_PAIR => serve(call, &guard, |input| api.delete_key_pair(ctx, input)).await,
                 ops::DELETE_ROUTE => serve(call, &guard, |input| api.delete_route(ctx, input)).await,
                 ops::DELETE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.delete_route_table(ctx, input)).await
@@ -3461,6 +3636,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 }
                 ops::DESCRIBE_INTERNET_GATEWAYS => {
                     serve(call, &guard, |input| api.describe_internet_gateways(ctx, input)).await
+                }
+                ops::DESCRIBE_KEY_PAIRS => {
+                    serve(call, &guard, |input| api.describe_key_pairs(ctx, input)).await
                 }
                 ops::DESCRIBE_NETWORK_ACLS => {
                     serve(call, &guard, |input| api.describe_network_acls(ctx, input)).await
@@ -3493,6 +3671,7 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DISASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.disassociate_route_table(ctx, input)).await
                 }
+                ops::IMPORT_KEY_PAIR => serve(call, &guard, |input| api.import_key_pair(ctx, input)).await,
                 ops::MODIFY_SUBNET_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_subnet_attribute(ctx, input)).await
                 }
@@ -3681,6 +3860,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateKeyPair`.
+    pub async fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> Result<KeyPair, AwsError> {
+        let call = Call::typed(ops::CREATE_KEY_PAIR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateRoute`.
     pub async fn create_route(
         &self,
@@ -3754,6 +3943,16 @@ impl Ec2Client {
         input: DeleteInternetGatewayRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteKeyPair`.
+    pub async fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> Result<DeleteKeyPairResult, AwsError> {
+        let call = Call::typed(ops::DELETE_KEY_PAIR, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -3879,6 +4078,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeKeyPairs`.
+    pub async fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> Result<DescribeKeyPairsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_KEY_PAIRS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeNetworkAcls`.
     pub async fn describe_network_acls(
         &self,
@@ -3999,6 +4208,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ImportKeyPair`.
+    pub async fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> Result<ImportKeyPairResult, AwsError> {
+        let call = Call::typed(ops::IMPORT_KEY_PAIR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ModifySubnetAttribute`.
     pub async fn modify_subnet_attribute(
         &self,
@@ -4092,6 +4311,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_internet_gateway(ctx, Default::default()).await) {
         missing.push("CreateInternetGateway");
     }
+    if not_implemented(&api.create_key_pair(ctx, Default::default()).await) {
+        missing.push("CreateKeyPair");
+    }
     if not_implemented(&api.create_route(ctx, Default::default()).await) {
         missing.push("CreateRoute");
     }
@@ -4115,6 +4337,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_internet_gateway(ctx, Default::default()).await) {
         missing.push("DeleteInternetGateway");
+    }
+    if not_implemented(&api.delete_key_pair(ctx, Default::default()).await) {
+        missing.push("DeleteKeyPair");
     }
     if not_implemented(&api.delete_route(ctx, Default::default()).await) {
         missing.push("DeleteRoute");
@@ -4155,6 +4380,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_internet_gateways(ctx, Default::default()).await) {
         missing.push("DescribeInternetGateways");
     }
+    if not_implemented(&api.describe_key_pairs(ctx, Default::default()).await) {
+        missing.push("DescribeKeyPairs");
+    }
     if not_implemented(&api.describe_network_acls(ctx, Default::default()).await) {
         missing.push("DescribeNetworkAcls");
     }
@@ -4190,6 +4418,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.disassociate_route_table(ctx, Default::default()).await) {
         missing.push("DisassociateRouteTable");
+    }
+    if not_implemented(&api.import_key_pair(ctx, Default::default()).await) {
+        missing.push("ImportKeyPair");
     }
     if not_implemented(&api.modify_subnet_attribute(ctx, Default::default()).await) {
         missing.push("ModifySubnetAttribute");

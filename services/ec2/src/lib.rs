@@ -20,6 +20,7 @@ mod ids;
 mod images;
 mod instance_types;
 mod interfaces;
+mod key_pairs;
 mod network_acls;
 mod paging;
 mod records;
@@ -43,7 +44,6 @@ use nimbus_store::Store;
 /// The EC2 service. State lives in the store.
 pub struct Ec2 {
     store: Arc<Store>,
-    #[expect(dead_code, reason = "instances' states will move on it")]
     clock: Clock,
 }
 
@@ -112,6 +112,10 @@ impl Ec2Api for Ec2 {
         delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();
         describe_dhcp_options(DescribeDhcpOptionsRequest) -> DescribeDhcpOptionsResult;
         associate_dhcp_options(AssociateDhcpOptionsRequest) -> ();
+        create_key_pair(CreateKeyPairRequest) -> KeyPair;
+        import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
+        describe_key_pairs(DescribeKeyPairsRequest) -> DescribeKeyPairsResult;
+        delete_key_pair(DeleteKeyPairRequest) -> DeleteKeyPairResult;
     }
 }
 

@@ -13,6 +13,7 @@ pub const IGW_PREFIX: &[u8] = b"igw/";
 pub const RTB_PREFIX: &[u8] = b"rtb/";
 pub const EIP_PREFIX: &[u8] = b"eip/";
 pub const DOPT_PREFIX: &[u8] = b"dopt/";
+pub const KEYPAIR_PREFIX: &[u8] = b"keypair/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -45,6 +46,16 @@ pub fn eip_key(id: &str) -> Vec<u8> {
 
 pub fn dopt_key(id: &str) -> Vec<u8> {
     [DOPT_PREFIX, id.as_bytes()].concat()
+}
+
+pub fn keypair_key(name: &str) -> Vec<u8> {
+    [KEYPAIR_PREFIX, name.as_bytes()].concat()
+}
+
+/// Now, as EC2 stamps what it makes (whole seconds).
+pub fn now(clock: &nimbus_runtime::Clock) -> nimbus_core::Timestamp {
+    let millis = i64::try_from(clock.now_epoch_millis() / 1000 * 1000).unwrap_or(i64::MAX);
+    nimbus_core::Timestamp::from_epoch_millis(millis)
 }
 
 /// The key of the resource an id names, if EC2 keeps such resources.
