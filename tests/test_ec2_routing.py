@@ -116,3 +116,46 @@ def test_a_public_subnet_step_by_step(ec2):
     )
     ec2.delete_vpc(VpcId=vpc)
     assert ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"] == [], "the main table went with it"
+
+
+def test_a_nat_gateway_for_a_private_subnet(ec2):
+    import time
+
+    block = f"10.{uuid.uuid4().int % 250}.0.0/16"
+    vpc = ec2.create_vpc(CidrBlock=block)["Vpc"]["VpcId"]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock=block.replace(".0.0/16", ".1.0/24"))["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")
+    made = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation["AllocationId"])["NatGateway"]
+    nat = made["NatGatewayId"]
+    assert (made["State"], made["VpcId"], made["ConnectivityType"]) == ("pending", vpc, "public")
+    address = made["NatGatewayAddresses"][0]
+    assert (address["PublicIp"], address["PrivateIp"]) == (allocation["PublicIp"], block.replace(".0.0/16", ".1.4"))
+    held = ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert held["NetworkInterfaceId"] == address["NetworkInterfaceId"] and held["AssociationId"].startswith("eipassoc-")
+    assert refused(ec2.release_address, AllocationId=allocation["AllocationId"])[:2] == ("InvalidIPAddress.InUse", 400)
+    assert refused(ec2.create_nat_gateway, SubnetId=public, AllocationId=allocation["AllocationId"])[:2] == ("Resource.AlreadyAssociated", 400)
+    # The provider's waiter polls until it is available (a second on the nimbus clock).
+    deadline = time.monotonic() + 10
+    while ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"] != "available" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ec2.describe_nat_gateways(Filter=[{"Name": "vpc-id", "Values": [vpc]}])["NatGateways"][0]["State"] == "available"
+
+    private = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    routes = ec2.describe_route_tables(RouteTableIds=[private])["RouteTables"][0]["Routes"]
+    assert [(r["DestinationCidrBlock"], r.get("NatGatewayId")) for r in routes] == [(block, None), ("0.0.0.0/0", nat)]
+    assert refused(ec2.delete_subnet, SubnetId=public)[:2] == ("DependencyViolation", 400)
+
+    assert ec2.delete_nat_gateway(NatGatewayId=nat)["NatGatewayId"] == nat
+    assert ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"] in ("deleting", "deleted")
+    assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0], "its address is let go"
+    ec2.release_address(AllocationId=allocation["AllocationId"])
+    assert refused(ec2.describe_nat_gateways, NatGatewayIds=["nat-0123456789abcdef0"]) == (
+        "NatGatewayNotFound",
+        400,
+        "NAT gateway nat-0123456789abcdef0 was not found",
+    )
+    ec2.delete_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0")
+    ec2.delete_route_table(RouteTableId=private)
+    ec2.delete_subnet(SubnetId=public)
+    ec2.delete_vpc(VpcId=vpc)

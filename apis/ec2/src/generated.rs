@@ -279,6 +279,16 @@ pub struct AvailabilityZone {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AvailabilityZoneAddress {
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "AllocationIds", skip_serializing_if = "Option::is_none")]
+    pub allocation_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AvailabilityZoneGeography {
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -366,6 +376,50 @@ pub struct CreateKeyPairRequest {
     pub key_format: Option<String>,
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateNatGatewayRequest {
+    #[serde(rename = "AvailabilityMode", skip_serializing_if = "Option::is_none")]
+    pub availability_mode: Option<String>,
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "AvailabilityZoneAddresses", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_addresses: Option<Vec<AvailabilityZoneAddress>>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "ConnectivityType", skip_serializing_if = "Option::is_none")]
+    pub connectivity_type: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "SecondaryAllocationIds", skip_serializing_if = "Option::is_none")]
+    pub secondary_allocation_ids: Option<Vec<String>>,
+    #[serde(
+        rename = "SecondaryPrivateIpAddresses",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secondary_private_ip_addresses: Option<Vec<String>>,
+    #[serde(
+        rename = "SecondaryPrivateIpAddressCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secondary_private_ip_address_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateNatGatewayResult {
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "NatGateway", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway: Option<NatGateway>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -592,6 +646,20 @@ pub struct DeleteKeyPairResult {
     pub r#return: Option<bool>,
     #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
     pub key_pair_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteNatGatewayRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NatGatewayId")]
+    pub nat_gateway_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteNatGatewayResult {
+    #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -831,6 +899,28 @@ pub struct DescribeKeyPairsRequest {
 pub struct DescribeKeyPairsResult {
     #[serde(rename = "KeyPairs", skip_serializing_if = "Option::is_none")]
     pub key_pairs: Option<Vec<KeyPairInfo>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNatGatewaysRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Vec<Filter>>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NatGatewayIds", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_ids: Option<Vec<String>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeNatGatewaysResult {
+    #[serde(rename = "NatGateways", skip_serializing_if = "Option::is_none")]
+    pub nat_gateways: Option<Vec<NatGateway>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1675,6 +1765,86 @@ pub struct ModifyVpcAttributeRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NatGateway {
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<Timestamp>,
+    #[serde(rename = "DeleteTime", skip_serializing_if = "Option::is_none")]
+    pub delete_time: Option<Timestamp>,
+    #[serde(rename = "FailureCode", skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    #[serde(rename = "FailureMessage", skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+    #[serde(rename = "NatGatewayAddresses", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_addresses: Option<Vec<NatGatewayAddress>>,
+    #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+    #[serde(rename = "ProvisionedBandwidth", skip_serializing_if = "Option::is_none")]
+    pub provisioned_bandwidth: Option<ProvisionedBandwidth>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "ConnectivityType", skip_serializing_if = "Option::is_none")]
+    pub connectivity_type: Option<String>,
+    #[serde(rename = "AvailabilityMode", skip_serializing_if = "Option::is_none")]
+    pub availability_mode: Option<String>,
+    #[serde(rename = "AutoScalingIps", skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_ips: Option<String>,
+    #[serde(rename = "AutoProvisionZones", skip_serializing_if = "Option::is_none")]
+    pub auto_provision_zones: Option<String>,
+    #[serde(rename = "AttachedAppliances", skip_serializing_if = "Option::is_none")]
+    pub attached_appliances: Option<Vec<NatGatewayAttachedAppliance>>,
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NatGatewayAddress {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "PrivateIp", skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+    #[serde(rename = "IsPrimary", skip_serializing_if = "Option::is_none")]
+    pub is_primary: Option<bool>,
+    #[serde(rename = "FailureMessage", skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NatGatewayAttachedAppliance {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "ApplianceArn", skip_serializing_if = "Option::is_none")]
+    pub appliance_arn: Option<String>,
+    #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoint_id: Option<String>,
+    #[serde(rename = "AttachmentState", skip_serializing_if = "Option::is_none")]
+    pub attachment_state: Option<String>,
+    #[serde(rename = "ModificationState", skip_serializing_if = "Option::is_none")]
+    pub modification_state: Option<String>,
+    #[serde(rename = "FailureCode", skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    #[serde(rename = "FailureMessage", skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkAcl {
     #[serde(rename = "Associations", skip_serializing_if = "Option::is_none")]
     pub associations: Option<Vec<NetworkAclAssociation>>,
@@ -2065,6 +2235,20 @@ pub struct ProductCode {
 pub struct PropagatingVgw {
     #[serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")]
     pub gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionedBandwidth {
+    #[serde(rename = "ProvisionTime", skip_serializing_if = "Option::is_none")]
+    pub provision_time: Option<Timestamp>,
+    #[serde(rename = "Provisioned", skip_serializing_if = "Option::is_none")]
+    pub provisioned: Option<String>,
+    #[serde(rename = "RequestTime", skip_serializing_if = "Option::is_none")]
+    pub request_time: Option<Timestamp>,
+    #[serde(rename = "Requested", skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2723,6 +2907,8 @@ impl Input for CreateInternetGatewayRequest {}
 
 impl Input for CreateKeyPairRequest {}
 
+impl Input for CreateNatGatewayRequest {}
+
 impl Input for CreateRouteRequest {}
 
 impl Input for CreateRouteTableRequest {}
@@ -2740,6 +2926,8 @@ impl Input for DeleteDhcpOptionsRequest {}
 impl Input for DeleteInternetGatewayRequest {}
 
 impl Input for DeleteKeyPairRequest {}
+
+impl Input for DeleteNatGatewayRequest {}
 
 impl Input for DeleteRouteRequest {}
 
@@ -2768,6 +2956,8 @@ impl Input for DescribeInstanceTypesRequest {}
 impl Input for DescribeInternetGatewaysRequest {}
 
 impl Input for DescribeKeyPairsRequest {}
+
+impl Input for DescribeNatGatewaysRequest {}
 
 impl Input for DescribeNetworkAclsRequest {}
 
@@ -2819,6 +3009,8 @@ impl Output for CreateDhcpOptionsResult {}
 
 impl Output for CreateInternetGatewayResult {}
 
+impl Output for CreateNatGatewayResult {}
+
 impl Output for CreateRouteResult {}
 
 impl Output for CreateRouteTableResult {}
@@ -2830,6 +3022,8 @@ impl Output for CreateSubnetResult {}
 impl Output for CreateVpcResult {}
 
 impl Output for DeleteKeyPairResult {}
+
+impl Output for DeleteNatGatewayResult {}
 
 impl Output for DeleteSecurityGroupResult {}
 
@@ -2848,6 +3042,8 @@ impl Output for DescribeInstanceTypesResult {}
 impl Output for DescribeInternetGatewaysResult {}
 
 impl Output for DescribeKeyPairsResult {}
+
+impl Output for DescribeNatGatewaysResult {}
 
 impl Output for DescribeNetworkAclsResult {}
 
@@ -2890,6 +3086,7 @@ pub mod ops {
     pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
     pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
     pub const CREATE_KEY_PAIR: OperationId = OperationId(95);
+    pub const CREATE_NAT_GATEWAY: OperationId = OperationId(106);
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
     pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
@@ -2899,6 +3096,7 @@ pub mod ops {
     pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
     pub const DELETE_KEY_PAIR: OperationId = OperationId(190);
+    pub const DELETE_NAT_GATEWAY: OperationId = OperationId(200);
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
     pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
@@ -2913,6 +3111,7 @@ pub mod ops {
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
     pub const DESCRIBE_KEY_PAIRS: OperationId = OperationId(349);
+    pub const DESCRIBE_NAT_GATEWAYS: OperationId = OperationId(363);
     pub const DESCRIBE_NETWORK_ACLS: OperationId = OperationId(364);
     pub const DESCRIBE_NETWORK_INTERFACES: OperationId = OperationId(371);
     pub const DESCRIBE_REGIONS: OperationId = OperationId(377);
@@ -2946,6 +3145,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
         ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
         ops::CREATE_KEY_PAIR => Some("ec2:CreateKeyPair"),
+        ops::CREATE_NAT_GATEWAY => Some("ec2:CreateNatGateway"),
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
         ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
@@ -2955,6 +3155,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
         ops::DELETE_KEY_PAIR => Some("ec2:DeleteKeyPair"),
+        ops::DELETE_NAT_GATEWAY => Some("ec2:DeleteNatGateway"),
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
         ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
@@ -2969,6 +3170,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
         ops::DESCRIBE_KEY_PAIRS => Some("ec2:DescribeKeyPairs"),
+        ops::DESCRIBE_NAT_GATEWAYS => Some("ec2:DescribeNatGateways"),
         ops::DESCRIBE_NETWORK_ACLS => Some("ec2:DescribeNetworkAcls"),
         ops::DESCRIBE_NETWORK_INTERFACES => Some("ec2:DescribeNetworkInterfaces"),
         ops::DESCRIBE_REGIONS => Some("ec2:DescribeRegions"),
@@ -3090,6 +3292,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateKeyPair")) }
     }
 
+    /// `CreateNatGateway`.
+    fn create_nat_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNatGatewayRequest,
+    ) -> impl Future<Output = Result<CreateNatGatewayResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateNatGateway")) }
+    }
+
     /// `CreateRoute`.
     fn create_route(
         &self,
@@ -3178,6 +3390,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteKeyPair")) }
+    }
+
+    /// `DeleteNatGateway`.
+    fn delete_nat_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNatGatewayRequest,
+    ) -> impl Future<Output = Result<DeleteNatGatewayResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteNatGateway")) }
     }
 
     /// `DeleteRoute`.
@@ -3318,6 +3540,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeKeyPairsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeKeyPairs")) }
+    }
+
+    /// `DescribeNatGateways`.
+    fn describe_nat_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNatGatewaysRequest,
+    ) -> impl Future<Output = Result<DescribeNatGatewaysResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeNatGateways")) }
     }
 
     /// `DescribeNetworkAcls`.
@@ -3591,6 +3823,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
                 }
                 ops::CREATE_KEY_PAIR => serve(call, &guard, |input| api.create_key_pair(ctx, input)).await,
+                ops::CREATE_NAT_GATEWAY => {
+                    serve(call, &guard, |input| api.create_nat_gateway(ctx, input)).await
+                }
                 ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
                 ops::CREATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.create_route_table(ctx, input)).await
@@ -3608,6 +3843,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     serve(call, &guard, |input| api.delete_internet_gateway(ctx, input)).await
                 }
                 ops::DELETE_KEY_PAIR => serve(call, &guard, |input| api.delete_key_pair(ctx, input)).await,
+                ops::DELETE_NAT_GATEWAY => {
+                    serve(call, &guard, |input| api.delete_nat_gateway(ctx, input)).await
+                }
                 ops::DELETE_ROUTE => serve(call, &guard, |input| api.delete_route(ctx, input)).await,
                 ops::DELETE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.delete_route_table(ctx, input)).await
@@ -3639,6 +3877,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 }
                 ops::DESCRIBE_KEY_PAIRS => {
                     serve(call, &guard, |input| api.describe_key_pairs(ctx, input)).await
+                }
+                ops::DESCRIBE_NAT_GATEWAYS => {
+                    serve(call, &guard, |input| api.describe_nat_gateways(ctx, input)).await
                 }
                 ops::DESCRIBE_NETWORK_ACLS => {
                     serve(call, &guard, |input| api.describe_network_acls(ctx, input)).await
@@ -3870,6 +4111,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateNatGateway`.
+    pub async fn create_nat_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNatGatewayRequest,
+    ) -> Result<CreateNatGatewayResult, AwsError> {
+        let call = Call::typed(ops::CREATE_NAT_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateRoute`.
     pub async fn create_route(
         &self,
@@ -3953,6 +4204,16 @@ impl Ec2Client {
         input: DeleteKeyPairRequest,
     ) -> Result<DeleteKeyPairResult, AwsError> {
         let call = Call::typed(ops::DELETE_KEY_PAIR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteNatGateway`.
+    pub async fn delete_nat_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNatGatewayRequest,
+    ) -> Result<DeleteNatGatewayResult, AwsError> {
+        let call = Call::typed(ops::DELETE_NAT_GATEWAY, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4085,6 +4346,16 @@ impl Ec2Client {
         input: DescribeKeyPairsRequest,
     ) -> Result<DescribeKeyPairsResult, AwsError> {
         let call = Call::typed(ops::DESCRIBE_KEY_PAIRS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeNatGateways`.
+    pub async fn describe_nat_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNatGatewaysRequest,
+    ) -> Result<DescribeNatGatewaysResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_NAT_GATEWAYS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4314,6 +4585,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_key_pair(ctx, Default::default()).await) {
         missing.push("CreateKeyPair");
     }
+    if not_implemented(&api.create_nat_gateway(ctx, Default::default()).await) {
+        missing.push("CreateNatGateway");
+    }
     if not_implemented(&api.create_route(ctx, Default::default()).await) {
         missing.push("CreateRoute");
     }
@@ -4340,6 +4614,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_key_pair(ctx, Default::default()).await) {
         missing.push("DeleteKeyPair");
+    }
+    if not_implemented(&api.delete_nat_gateway(ctx, Default::default()).await) {
+        missing.push("DeleteNatGateway");
     }
     if not_implemented(&api.delete_route(ctx, Default::default()).await) {
         missing.push("DeleteRoute");
@@ -4382,6 +4659,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.describe_key_pairs(ctx, Default::default()).await) {
         missing.push("DescribeKeyPairs");
+    }
+    if not_implemented(&api.describe_nat_gateways(ctx, Default::default()).await) {
+        missing.push("DescribeNatGateways");
     }
     if not_implemented(&api.describe_network_acls(ctx, Default::default()).await) {
         missing.push("DescribeNetworkAcls");

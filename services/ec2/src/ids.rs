@@ -26,6 +26,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "rtb" => "route-table",
         "eipalloc" => "elastic-ip",
         "dopt" => "dhcp-options",
+        "nat" => "natgateway",
         _ => return None,
     })
 }

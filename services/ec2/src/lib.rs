@@ -21,6 +21,7 @@ mod images;
 mod instance_types;
 mod interfaces;
 mod key_pairs;
+mod nat_gateways;
 mod network_acls;
 mod paging;
 mod records;
@@ -116,6 +117,9 @@ impl Ec2Api for Ec2 {
         import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
         describe_key_pairs(DescribeKeyPairsRequest) -> DescribeKeyPairsResult;
         delete_key_pair(DeleteKeyPairRequest) -> DeleteKeyPairResult;
+        create_nat_gateway(CreateNatGatewayRequest) -> CreateNatGatewayResult;
+        delete_nat_gateway(DeleteNatGatewayRequest) -> DeleteNatGatewayResult;
+        describe_nat_gateways(DescribeNatGatewaysRequest) -> DescribeNatGatewaysResult;
     }
 }
 

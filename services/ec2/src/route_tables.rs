@@ -39,10 +39,12 @@ fn association(table: &str, subnet: Option<&str>) -> RouteTableAssociation {
     }
 }
 
-fn route_to(destination: &str, gateway: &str, origin: &str) -> Route {
+fn route_to(destination: &str, target: &str, origin: &str) -> Route {
+    let nat = target.starts_with("nat-");
     Route {
         destination_cidr_block: Some(destination.to_owned()),
-        gateway_id: Some(gateway.to_owned()),
+        gateway_id: (!nat).then(|| target.to_owned()),
+        nat_gateway_id: nat.then(|| target.to_owned()),
         origin: Some(origin.to_owned()),
         state: Some("active".to_owned()),
         ..Default::default()
@@ -109,6 +111,9 @@ pub fn all_tables(table: &TableMut<'_>) -> Result<Vec<RouteTable>, AwsError> {
 /// The gateway a route may go to: an internet gateway attached to the
 /// table's VPC.
 fn check_target(table: &TableMut<'_>, route_table: &RouteTable, gateway: &str) -> Result<(), AwsError> {
+    if gateway.starts_with("nat-") {
+        return check_nat(table, route_table, gateway);
+    }
     let found: Option<InternetGateway> = table.get_json(&igw_key(gateway))?;
     let Some(found) = found else {
         return Err(errors::client(
@@ -131,15 +136,32 @@ fn check_target(table: &TableMut<'_>, route_table: &RouteTable, gateway: &str) -
     Ok(())
 }
 
-/// The target of a CreateRoute or ReplaceRoute: an internet gateway (the
-/// only kind nimbus has yet).
-fn target_of(gateway: Option<&String>, others: &[Option<&String>]) -> Result<String, AwsError> {
-    if let Some(other) = others.iter().flatten().next() {
+/// A NAT gateway a route may go to: one of the table's VPC, not deleted.
+fn check_nat(table: &TableMut<'_>, route_table: &RouteTable, id: &str) -> Result<(), AwsError> {
+    let found: Option<NatGateway> = table.get_json(&crate::records::nat_key(id))?;
+    let usable = found.filter(|g| !matches!(g.state.as_deref(), Some("deleting" | "deleted")));
+    let Some(found) = usable else {
+        return Err(crate::nat_gateways::nat_missing(id));
+    };
+    if found.vpc_id != route_table.vpc_id {
         return Err(errors::invalid_parameter(format!(
-            "nimbus routes to internet gateways only yet, not to {other}"
+            "route table {} and network gateway {id} belong to different networks",
+            route_table.route_table_id.as_deref().unwrap_or_default()
         )));
     }
-    gateway.cloned().ok_or_else(|| {
+    Ok(())
+}
+
+/// The target of a CreateRoute or ReplaceRoute: an internet gateway or a
+/// NAT gateway (the kinds nimbus has yet).
+fn target_of(gateway: Option<&String>, others: &[Option<&String>]) -> Result<String, AwsError> {
+    let nat = others.first().copied().flatten();
+    if let Some(other) = others.iter().skip(1).flatten().next() {
+        return Err(errors::invalid_parameter(format!(
+            "nimbus routes to internet and NAT gateways only yet, not to {other}"
+        )));
+    }
+    gateway.or(nat).cloned().ok_or_else(|| {
         errors::client("MissingParameter", "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId or instanceId")
     })
 }

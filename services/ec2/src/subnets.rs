@@ -199,6 +199,16 @@ impl Ec2 {
         self.store
             .write(move |txn| {
                 let mut table = txn.open(&ns)?;
+                for entry in table.scan(crate::records::NAT_PREFIX)? {
+                    let gateway: NatGateway = entry?.decode()?;
+                    let live = !matches!(gateway.state.as_deref(), Some("deleting" | "deleted"));
+                    if live && gateway.subnet_id.as_deref() == Some(id.as_str()) {
+                        return Err(errors::client(
+                            "DependencyViolation",
+                            format!("The subnet '{id}' has dependencies and cannot be deleted."),
+                        ));
+                    }
+                }
                 if !table.delete(&subnet_key(&id))? {
                     return Err(errors::subnet_missing(&id));
                 }
