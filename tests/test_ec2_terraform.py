@@ -1,7 +1,8 @@
 """Terraform round trip of a VPC stack against nimbus (hashicorp/aws from
 the machine's mirror): a VPC, a public subnet, an internet gateway, a route
-table with the route out and its association, a security group with rules;
-applied, checked through boto3, planned with nothing to change, destroyed."""
+table with the route out and its association, a security group with rules,
+a NAT gateway on an Elastic IP for a private subnet, a key pair; applied,
+checked through boto3, planned with nothing to change, destroyed."""
 
 from __future__ import annotations
 
@@ -53,7 +54,37 @@ resource "aws_security_group" "web" {
     cidr_blocks = ["0.0.0.0/0"]
   }
 }
+resource "aws_eip" "nat" {
+  domain = "vpc"
+}
+resource "aws_nat_gateway" "nat" {
+  allocation_id = aws_eip.nat.id
+  subnet_id     = aws_subnet.public.id
+  depends_on    = [aws_internet_gateway.gw]
+}
+resource "aws_subnet" "private" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.42.2.0/24"
+  availability_zone = "us-east-1b"
+}
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block     = "0.0.0.0/0"
+    nat_gateway_id = aws_nat_gateway.nat.id
+  }
+}
+resource "aws_route_table_association" "private" {
+  subnet_id      = aws_subnet.private.id
+  route_table_id = aws_route_table.private.id
+}
+resource "aws_key_pair" "deployer" {
+  key_name   = "${var.name}-deployer"
+  public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deployer@example"
+}
 output "vpc" { value = aws_vpc.main.id }
+output "nat" { value = aws_nat_gateway.nat.id }
+output "private_subnet" { value = aws_subnet.private.id }
 output "subnet" { value = aws_subnet.public.id }
 output "group" { value = aws_security_group.web.id }
 output "default_acl" { value = aws_vpc.main.default_network_acl_id }
@@ -80,6 +111,10 @@ def test_terraform_applies_plans_nothing_and_destroys_a_vpc_stack(endpoint, ec2,
     assert [(p["IpProtocol"], p["FromPort"]) for p in rules] == [("tcp", 80)]
     acls = ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]}, {"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"]
     assert [a["NetworkAclId"] for a in acls] == [terraform.output("default_acl")]
+    nat = ec2.describe_nat_gateways(NatGatewayIds=[terraform.output("nat")])["NatGateways"][0]
+    assert nat["State"] == "available"
+    private = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [terraform.output("private_subnet")]}])["RouteTables"]
+    assert [r.get("NatGatewayId") for r in private[0]["Routes"]] == [None, nat["NatGatewayId"]]
     terraform.plan_is_empty()
     terraform.destroy()
     with pytest.raises(ClientError):

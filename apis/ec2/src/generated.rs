@@ -67,6 +67,18 @@ pub struct Address {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddressAttribute {
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "PtrRecord", skip_serializing_if = "Option::is_none")]
+    pub ptr_record: Option<String>,
+    #[serde(rename = "PtrRecordUpdate", skip_serializing_if = "Option::is_none")]
+    pub ptr_record_update: Option<PtrUpdateStatus>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllocateAddressRequest {
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
@@ -743,6 +755,28 @@ pub struct DescribeAccountAttributesResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAddressesAttributeRequest {
+    #[serde(rename = "AllocationIds", skip_serializing_if = "Option::is_none")]
+    pub allocation_ids: Option<Vec<String>>,
+    #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeAddressesAttributeResult {
+    #[serde(rename = "Addresses", skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<AddressAttribute>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeAddressesRequest {
     #[serde(rename = "PublicIps", skip_serializing_if = "Option::is_none")]
     pub public_ips: Option<Vec<String>>,
@@ -1172,6 +1206,16 @@ pub struct DhcpOptions {
     pub dhcp_options_id: Option<String>,
     #[serde(rename = "DhcpConfigurations", skip_serializing_if = "Option::is_none")]
     pub dhcp_configurations: Option<Vec<DhcpConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisassociateAddressRequest {
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2252,6 +2296,16 @@ pub struct ProvisionedBandwidth {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PtrUpdateStatus {
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PublicIpDnsNameOptions {
     #[serde(rename = "DnsHostnameType", skip_serializing_if = "Option::is_none")]
     pub dns_hostname_type: Option<String>,
@@ -2943,6 +2997,8 @@ impl Input for DeleteVpcRequest {}
 
 impl Input for DescribeAccountAttributesRequest {}
 
+impl Input for DescribeAddressesAttributeRequest {}
+
 impl Input for DescribeAddressesRequest {}
 
 impl Input for DescribeAvailabilityZonesRequest {}
@@ -2980,6 +3036,8 @@ impl Input for DescribeVpcAttributeRequest {}
 impl Input for DescribeVpcsRequest {}
 
 impl Input for DetachInternetGatewayRequest {}
+
+impl Input for DisassociateAddressRequest {}
 
 impl Input for DisassociateRouteTableRequest {}
 
@@ -3028,6 +3086,8 @@ impl Output for DeleteNatGatewayResult {}
 impl Output for DeleteSecurityGroupResult {}
 
 impl Output for DescribeAccountAttributesResult {}
+
+impl Output for DescribeAddressesAttributeResult {}
 
 impl Output for DescribeAddressesResult {}
 
@@ -3105,6 +3165,7 @@ pub mod ops {
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_ACCOUNT_ATTRIBUTES: OperationId = OperationId(267);
     pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
+    pub const DESCRIBE_ADDRESSES_ATTRIBUTE: OperationId = OperationId(270);
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
     pub const DESCRIBE_DHCP_OPTIONS: OperationId = OperationId(297);
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
@@ -3123,6 +3184,7 @@ pub mod ops {
     pub const DESCRIBE_VPC_ATTRIBUTE: OperationId = OperationId(435);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
+    pub const DISASSOCIATE_ADDRESS: OperationId = OperationId(480);
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
     pub const IMPORT_KEY_PAIR: OperationId = OperationId(599);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
@@ -3164,6 +3226,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_ACCOUNT_ATTRIBUTES => Some("ec2:DescribeAccountAttributes"),
         ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
+        ops::DESCRIBE_ADDRESSES_ATTRIBUTE => Some("ec2:DescribeAddressesAttribute"),
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
         ops::DESCRIBE_DHCP_OPTIONS => Some("ec2:DescribeDhcpOptions"),
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
@@ -3182,6 +3245,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_VPC_ATTRIBUTE => Some("ec2:DescribeVpcAttribute"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
+        ops::DISASSOCIATE_ADDRESS => Some("ec2:DisassociateAddress"),
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
         ops::IMPORT_KEY_PAIR => Some("ec2:ImportKeyPair"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
@@ -3482,6 +3546,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeAddresses")) }
     }
 
+    /// `DescribeAddressesAttribute`.
+    fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesAttributeResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeAddressesAttribute")) }
+    }
+
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
         &self,
@@ -3660,6 +3734,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DetachInternetGateway")) }
+    }
+
+    /// `DisassociateAddress`.
+    fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DisassociateAddress")) }
     }
 
     /// `DisassociateRouteTable`.
@@ -3862,6 +3946,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DESCRIBE_ADDRESSES => {
                     serve(call, &guard, |input| api.describe_addresses(ctx, input)).await
                 }
+                ops::DESCRIBE_ADDRESSES_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.describe_addresses_attribute(ctx, input)).await
+                }
                 ops::DESCRIBE_AVAILABILITY_ZONES => {
                     serve(call, &guard, |input| api.describe_availability_zones(ctx, input)).await
                 }
@@ -3908,6 +3995,9 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DESCRIBE_VPCS => serve(call, &guard, |input| api.describe_vpcs(ctx, input)).await,
                 ops::DETACH_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.detach_internet_gateway(ctx, input)).await
+                }
+                ops::DISASSOCIATE_ADDRESS => {
+                    serve(call, &guard, |input| api.disassociate_address(ctx, input)).await
                 }
                 ops::DISASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.disassociate_route_table(ctx, input)).await
@@ -4289,6 +4379,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeAddressesAttribute`.
+    pub async fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> Result<DescribeAddressesAttributeResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_ADDRESSES_ATTRIBUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeAvailabilityZones`.
     pub async fn describe_availability_zones(
         &self,
@@ -4469,6 +4569,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DisassociateAddress`.
+    pub async fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DISASSOCIATE_ADDRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DisassociateRouteTable`.
     pub async fn disassociate_route_table(
         &self,
@@ -4642,6 +4752,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_addresses(ctx, Default::default()).await) {
         missing.push("DescribeAddresses");
     }
+    if not_implemented(&api.describe_addresses_attribute(ctx, Default::default()).await) {
+        missing.push("DescribeAddressesAttribute");
+    }
     if not_implemented(&api.describe_availability_zones(ctx, Default::default()).await) {
         missing.push("DescribeAvailabilityZones");
     }
@@ -4695,6 +4808,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.detach_internet_gateway(ctx, Default::default()).await) {
         missing.push("DetachInternetGateway");
+    }
+    if not_implemented(&api.disassociate_address(ctx, Default::default()).await) {
+        missing.push("DisassociateAddress");
     }
     if not_implemented(&api.disassociate_route_table(ctx, Default::default()).await) {
         missing.push("DisassociateRouteTable");

@@ -147,6 +147,87 @@ impl Ec2 {
         })
     }
 
+    /// Reverse DNS of Elastic IPs: none is set in nimbus, so each address
+    /// is listed without a PTR record.
+    pub(crate) async fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> Result<DescribeAddressesAttributeResult, AwsError> {
+        errors::check_dry_run(input.dry_run)?;
+        if let Some(attribute) = input.attribute.as_deref().filter(|a| *a != "domain-name") {
+            return Err(errors::invalid_parameter(format!(
+                "Value ({attribute}) for parameter attribute is invalid."
+            )));
+        }
+        let all = self.addresses(ctx).await?;
+        let ids = input.allocation_ids.unwrap_or_default();
+        if let Some(unknown) = ids
+            .iter()
+            .find(|id| !all.iter().any(|a| a.allocation_id.as_ref() == Some(*id)))
+        {
+            return Err(allocation_missing(unknown));
+        }
+        let addresses = all
+            .into_iter()
+            .filter(|a| ids.is_empty() || ids.iter().any(|id| a.allocation_id.as_ref() == Some(id)))
+            .map(|a| AddressAttribute {
+                public_ip: a.public_ip,
+                allocation_id: a.allocation_id,
+                ..Default::default()
+            })
+            .collect();
+        Ok(DescribeAddressesAttributeResult {
+            addresses: Some(addresses),
+            next_token: None,
+        })
+    }
+
+    /// Ends an address's association (by its id, or by the address); one
+    /// already ended is not found, as EC2 words it.
+    pub(crate) async fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> Result<(), AwsError> {
+        errors::check_dry_run(input.dry_run)?;
+        let (ns, association, ip) = (namespace_of(ctx)?, input.association_id, input.public_ip);
+        self.store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let mut found = None;
+                for entry in table.scan(EIP_PREFIX)? {
+                    let address: Address = entry?.decode()?;
+                    let by_id = association.is_some() && address.association_id == association;
+                    let by_ip = association.is_none() && ip.is_some() && address.public_ip == ip;
+                    if by_id || by_ip {
+                        found = Some(address);
+                    }
+                }
+                let Some(mut address) = found.filter(|a| a.association_id.is_some()) else {
+                    return Err(errors::client(
+                        "InvalidAssociationID.NotFound",
+                        format!(
+                            "The association ID '{}' does not exist",
+                            association.or(ip).unwrap_or_default()
+                        ),
+                    ));
+                };
+                (
+                    address.association_id,
+                    address.network_interface_id,
+                    address.private_ip_address,
+                    address.instance_id,
+                ) = (None, None, None, None);
+                table.put_json(
+                    &eip_key(address.allocation_id.as_deref().unwrap_or_default()),
+                    &address,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
     pub(crate) async fn release_address(
         &self,
         ctx: &RequestContext,

@@ -108,6 +108,8 @@ impl Ec2Api for Ec2 {
         allocate_address(AllocateAddressRequest) -> AllocateAddressResult;
         release_address(ReleaseAddressRequest) -> ();
         describe_addresses(DescribeAddressesRequest) -> DescribeAddressesResult;
+        describe_addresses_attribute(DescribeAddressesAttributeRequest) -> DescribeAddressesAttributeResult;
+        disassociate_address(DisassociateAddressRequest) -> ();
         describe_account_attributes(DescribeAccountAttributesRequest) -> DescribeAccountAttributesResult;
         create_dhcp_options(CreateDhcpOptionsRequest) -> CreateDhcpOptionsResult;
         delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();
