@@ -149,6 +149,8 @@ def test_a_nat_gateway_for_a_private_subnet(ec2):
     assert ec2.delete_nat_gateway(NatGatewayId=nat)["NatGatewayId"] == nat
     assert ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"] in ("deleting", "deleted")
     assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0], "its address is let go"
+    routes = ec2.describe_route_tables(RouteTableIds=[private])["RouteTables"][0]["Routes"]
+    assert [(r.get("NatGatewayId"), r["State"]) for r in routes] == [(None, "active"), (nat, "blackhole")], "its routes lead nowhere"
     ec2.release_address(AllocationId=allocation["AllocationId"])
     assert refused(ec2.describe_nat_gateways, NatGatewayIds=["nat-0123456789abcdef0"]) == (
         "NatGatewayNotFound",

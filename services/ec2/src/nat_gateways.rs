@@ -69,7 +69,7 @@ fn private_address(block: &cidr::Ipv4Net, taken: usize) -> String {
 }
 
 impl Ec2 {
-    async fn nat_gateways(&self, ctx: &RequestContext) -> Result<Vec<NatGateway>, AwsError> {
+    pub(crate) async fn nat_gateways(&self, ctx: &RequestContext) -> Result<Vec<NatGateway>, AwsError> {
         let now = i64::try_from(self.clock.now_epoch_millis()).unwrap_or(i64::MAX);
         let stored = self.store.values_under(&namespace_of(ctx)?, NAT_PREFIX).await?;
         let all = stored

@@ -166,7 +166,36 @@ fn target_of(gateway: Option<&String>, others: &[Option<&String>]) -> Result<Str
     })
 }
 
+/// A table's routes as they stand: one whose gateway is gone (a NAT
+/// gateway deleted, an internet gateway detached) is a `blackhole`.
+fn with_blackholes(mut table: RouteTable, live: &[String]) -> RouteTable {
+    for route in table.routes.iter_mut().flatten() {
+        let target = route.nat_gateway_id.as_ref().or(route.gateway_id.as_ref());
+        if let Some(target) = target.filter(|t| t.as_str() != "local")
+            && !live.contains(target)
+        {
+            route.state = Some("blackhole".to_owned());
+        }
+    }
+    table
+}
+
 impl Ec2 {
+    /// The gateways routes may still reach: attached internet gateways and
+    /// NAT gateways not deleted.
+    async fn live_targets(&self, ctx: &RequestContext) -> Result<Vec<String>, AwsError> {
+        let gateways = self
+            .gateways(ctx)
+            .await?
+            .into_iter()
+            .filter(|g| g.attachments.iter().flatten().next().is_some());
+        let mut live: Vec<String> = gateways.filter_map(|g| g.internet_gateway_id).collect();
+        let nats = self.nat_gateways(ctx).await?.into_iter();
+        let nats = nats.filter(|g| !matches!(g.state.as_deref(), Some("deleting" | "deleted")));
+        live.extend(nats.filter_map(|g| g.nat_gateway_id));
+        Ok(live)
+    }
+
     async fn change_table<T: Send + 'static>(
         &self,
         ctx: &RequestContext,
@@ -221,9 +250,11 @@ impl Ec2 {
         self.ensure_defaults(ctx).await?;
         errors::check_dry_run(input.dry_run)?;
         let stored = self.store.values_under(&namespace_of(ctx)?, RTB_PREFIX).await?;
+        let live = self.live_targets(ctx).await?;
         let all: Vec<RouteTable> = stored
             .iter()
             .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+            .map(|table| with_blackholes(table, &live))
             .collect();
         let ids = input.route_table_ids.unwrap_or_default();
         if let Some(unknown) = ids
