@@ -142,20 +142,15 @@ impl Ec2 {
             .filter_map(|bytes| serde_json::from_slice(bytes).ok())
             .collect();
         let ids = input.dhcp_options_ids.unwrap_or_default();
-        if let Some(unknown) = ids
-            .iter()
-            .find(|id| !all.iter().any(|s| s.dhcp_options_id.as_ref() == Some(*id)))
-        {
-            return Err(dopt_missing(unknown));
-        }
         let filters = input.filters.unwrap_or_default();
-        let mut sets = Vec::new();
-        for set in all {
-            let named = ids.is_empty() || ids.iter().any(|id| set.dhcp_options_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&set))? {
-                sets.push(set);
-            }
-        }
+        let sets = filters::select(
+            all,
+            &ids,
+            |r| r.dhcp_options_id.as_ref(),
+            &filters,
+            values,
+            dopt_missing,
+        )?;
         let (sets, next_token) = crate::paging::page(sets, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeDhcpOptionsResult {
             dhcp_options: Some(sets),

@@ -62,6 +62,29 @@ pub fn matches(filters: &[Filter], values: &Values<'_>) -> Result<bool, AwsError
     Ok(true)
 }
 
+/// What a Describe* call lists of `all`: the resources `ids` names (an
+/// id it does not know is refused with `missing`) that pass every filter.
+pub fn select<T>(
+    all: Vec<T>,
+    ids: &[String],
+    id_of: impl Fn(&T) -> Option<&String>,
+    filters: &[Filter],
+    values: impl for<'r> Fn(&'r T) -> Values<'r>,
+    missing: impl Fn(&str) -> AwsError,
+) -> Result<Vec<T>, AwsError> {
+    if let Some(unknown) = ids.iter().find(|id| !all.iter().any(|r| id_of(r) == Some(*id))) {
+        return Err(missing(unknown));
+    }
+    let mut chosen = Vec::new();
+    for resource in all {
+        let named = ids.is_empty() || id_of(&resource).is_some_and(|id| ids.contains(id));
+        if named && matches(filters, &values(&resource))? {
+            chosen.push(resource);
+        }
+    }
+    Ok(chosen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

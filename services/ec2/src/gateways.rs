@@ -98,21 +98,15 @@ impl Ec2 {
         errors::check_dry_run(input.dry_run)?;
         let all = self.gateways(ctx).await?;
         let ids = input.internet_gateway_ids.unwrap_or_default();
-        let known = |id: &String| all.iter().any(|g| g.internet_gateway_id.as_ref() == Some(id));
-        if let Some(unknown) = ids.iter().find(|id| !known(id)) {
-            return Err(igw_missing(unknown));
-        }
         let filters = input.filters.unwrap_or_default();
-        let mut gateways = Vec::new();
-        for gateway in all {
-            let named = ids.is_empty()
-                || ids
-                    .iter()
-                    .any(|id| gateway.internet_gateway_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&gateway))? {
-                gateways.push(gateway);
-            }
-        }
+        let gateways = filters::select(
+            all,
+            &ids,
+            |g| g.internet_gateway_id.as_ref(),
+            &filters,
+            values,
+            igw_missing,
+        )?;
         let (gateways, next_token) =
             crate::paging::page(gateways, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeInternetGatewaysResult {

@@ -173,20 +173,15 @@ impl Ec2 {
         errors::check_dry_run(input.dry_run)?;
         let all = self.nat_gateways(ctx).await?;
         let ids = input.nat_gateway_ids.unwrap_or_default();
-        if let Some(unknown) = ids
-            .iter()
-            .find(|id| !all.iter().any(|g| g.nat_gateway_id.as_ref() == Some(*id)))
-        {
-            return Err(nat_missing(unknown));
-        }
         let filters = input.filter.unwrap_or_default();
-        let mut gateways = Vec::new();
-        for gateway in all {
-            let named = ids.is_empty() || ids.iter().any(|id| gateway.nat_gateway_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&gateway))? {
-                gateways.push(gateway);
-            }
-        }
+        let gateways = filters::select(
+            all,
+            &ids,
+            |r| r.nat_gateway_id.as_ref(),
+            &filters,
+            values,
+            nat_missing,
+        )?;
         let (gateways, next_token) =
             crate::paging::page(gateways, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeNatGatewaysResult {

@@ -257,20 +257,15 @@ impl Ec2 {
             .map(|table| with_blackholes(table, &live))
             .collect();
         let ids = input.route_table_ids.unwrap_or_default();
-        if let Some(unknown) = ids
-            .iter()
-            .find(|id| !all.iter().any(|t| t.route_table_id.as_ref() == Some(*id)))
-        {
-            return Err(rtb_missing(unknown));
-        }
         let filters = input.filters.unwrap_or_default();
-        let mut tables = Vec::new();
-        for table in all {
-            let named = ids.is_empty() || ids.iter().any(|id| table.route_table_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&table))? {
-                tables.push(table);
-            }
-        }
+        let tables = filters::select(
+            all,
+            &ids,
+            |r| r.route_table_id.as_ref(),
+            &filters,
+            values,
+            rtb_missing,
+        )?;
         let (tables, next_token) =
             crate::paging::page(tables, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeRouteTablesResult {

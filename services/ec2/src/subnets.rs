@@ -163,20 +163,15 @@ impl Ec2 {
             .filter_map(|bytes| serde_json::from_slice(bytes).ok())
             .collect();
         let wanted = input.subnet_ids.unwrap_or_default();
-        if let Some(unknown) = wanted
-            .iter()
-            .find(|id| !all.iter().any(|s| s.subnet_id.as_ref() == Some(*id)))
-        {
-            return Err(errors::subnet_missing(unknown));
-        }
         let filters = input.filters.unwrap_or_default();
-        let mut subnets = Vec::new();
-        for subnet in all {
-            let named = wanted.is_empty() || wanted.iter().any(|id| subnet.subnet_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&subnet))? {
-                subnets.push(subnet);
-            }
-        }
+        let subnets = filters::select(
+            all,
+            &wanted,
+            |r| r.subnet_id.as_ref(),
+            &filters,
+            values,
+            errors::subnet_missing,
+        )?;
         let (subnets, next_token) =
             crate::paging::page(subnets, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeSubnetsResult {

@@ -175,20 +175,15 @@ impl Ec2 {
             .filter_map(|bytes| serde_json::from_slice(bytes).ok())
             .collect();
         let wanted = input.vpc_ids.unwrap_or_default();
-        if let Some(unknown) = wanted
-            .iter()
-            .find(|id| !all.iter().any(|v| v.vpc_id.as_ref() == Some(*id)))
-        {
-            return Err(errors::vpc_missing(unknown));
-        }
         let filters = input.filters.unwrap_or_default();
-        let mut vpcs = Vec::new();
-        for vpc in all {
-            let named = wanted.is_empty() || wanted.iter().any(|id| vpc.vpc_id.as_ref() == Some(id));
-            if named && filters::matches(&filters, &values(&vpc))? {
-                vpcs.push(vpc);
-            }
-        }
+        let vpcs = filters::select(
+            all,
+            &wanted,
+            |r| r.vpc_id.as_ref(),
+            &filters,
+            values,
+            errors::vpc_missing,
+        )?;
         let (vpcs, next_token) = crate::paging::page(vpcs, input.next_token.as_deref(), input.max_results)?;
         Ok(DescribeVpcsResult {
             vpcs: Some(vpcs),
