@@ -145,6 +145,18 @@ def test_a_nat_gateway_for_a_private_subnet(ec2):
     routes = ec2.describe_route_tables(RouteTableIds=[private])["RouteTables"][0]["Routes"]
     assert [(r["DestinationCidrBlock"], r.get("NatGatewayId")) for r in routes] == [(block, None), ("0.0.0.0/0", nat)]
     assert refused(ec2.delete_subnet, SubnetId=public)[:2] == ("DependencyViolation", 400)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.replace_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    routes = ec2.describe_route_tables(RouteTableIds=[private])["RouteTables"][0]["Routes"]
+    assert [(r.get("GatewayId"), r.get("NatGatewayId")) for r in routes][1] == (igw, None), "replaced: out through the gateway"
+    assert refused(ec2.replace_route, RouteTableId=private, DestinationCidrBlock="8.8.8.0/24", GatewayId=igw)[:2] == (
+        "InvalidRoute.NotFound",
+        400,
+    )
+    ec2.replace_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.delete_internet_gateway(InternetGatewayId=igw)
 
     assert ec2.delete_nat_gateway(NatGatewayId=nat)["NatGatewayId"] == nat
     assert ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"] in ("deleting", "deleted")
