@@ -73,6 +73,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         enforce_iam: cli.enforce_iam,
     };
     let built = services::all(&environment);
+    let ec2 = built.ec2.clone();
     let config = GatewayConfig {
         default_account: cli.default_account.clone(),
         test_hooks: cli.test_hooks(),
@@ -101,9 +102,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         state = %storage,
         "nimbus listening on http://{bound}"
     );
-    nimbus_gateway::serve(listener, gateway, shutdown::signal())
-        .await
-        .map_err(|error| format!("server failed: {error}"))?;
+    let served = nimbus_gateway::serve(listener, gateway, shutdown::signal()).await;
+    // Instances are nimbus's processes: they end with it.
+    ec2.halt_instances();
+    served.map_err(|error| format!("server failed: {error}"))?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -31,6 +31,8 @@ pub struct Environment {
 pub struct Built {
     pub services: Vec<Arc<dyn Service>>,
     pub authorizer: Arc<dyn Authorizer>,
+    /// EC2, whose instances' processes end when nimbus stops.
+    pub ec2: nimbus_ec2::Ec2,
 }
 
 /// Builds every implemented service.
@@ -114,6 +116,10 @@ pub fn all(env: &Environment) -> Built {
         .with_principal(principal("apigateway.amazonaws.com"))
         // Stages' access logs go to CloudWatch Logs through its PutLogEvents.
         .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)));
+    // Instances' SDKs and CLI call nimbus where it listens.
+    let ec2 =
+        nimbus_ec2::Ec2::new(Arc::clone(&env.store), env.clock.clone()).with_endpoint(env.endpoint.clone());
+    ec2.start_background();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.
@@ -130,10 +136,11 @@ pub fn all(env: &Environment) -> Built {
         // One service answers both management APIs and invokes both kinds.
         Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway.clone())),
         Arc::new(nimbus_apigatewayv2_api::ApiGatewayV2Server(apigateway)),
-        Arc::new(nimbus_ec2_api::Ec2Server(nimbus_ec2::Ec2::new(
-            Arc::clone(&env.store),
-            env.clock.clone(),
-        ))),
+        Arc::new(nimbus_ec2_api::Ec2Server(ec2.clone())),
     ];
-    Built { services, authorizer }
+    Built {
+        services,
+        authorizer,
+        ec2,
+    }
 }

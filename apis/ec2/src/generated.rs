@@ -319,6 +319,12 @@ pub struct AvailabilityZoneSubGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlobAttributeValue {
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlockDeviceMapping {
     #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
     pub ebs: Option<EbsBlockDevice>,
@@ -337,6 +343,50 @@ pub struct BlockPublicAccessStates {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityReservationSpecification {
+    #[serde(
+        rename = "CapacityReservationPreference",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_preference: Option<String>,
+    #[serde(rename = "CapacityReservationTarget", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityReservationSpecificationResponse {
+    #[serde(
+        rename = "CapacityReservationPreference",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_preference: Option<String>,
+    #[serde(rename = "CapacityReservationTarget", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityReservationTarget {
+    #[serde(rename = "CapacityReservationId", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_id: Option<String>,
+    #[serde(
+        rename = "CapacityReservationResourceGroupArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityReservationTargetResponse {
+    #[serde(rename = "CapacityReservationId", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_id: Option<String>,
+    #[serde(
+        rename = "CapacityReservationResourceGroupArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionTrackingConfiguration {
     #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
     pub tcp_established_timeout: Option<i32>,
@@ -344,6 +394,50 @@ pub struct ConnectionTrackingConfiguration {
     pub udp_stream_timeout: Option<i32>,
     #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
     pub udp_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionTrackingSpecificationRequest {
+    #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
+    pub tcp_established_timeout: Option<i32>,
+    #[serde(rename = "UdpStreamTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_stream_timeout: Option<i32>,
+    #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionTrackingSpecificationResponse {
+    #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
+    pub tcp_established_timeout: Option<i32>,
+    #[serde(rename = "UdpStreamTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_stream_timeout: Option<i32>,
+    #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuOptions {
+    #[serde(rename = "CoreCount", skip_serializing_if = "Option::is_none")]
+    pub core_count: Option<i32>,
+    #[serde(rename = "ThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub threads_per_core: Option<i32>,
+    #[serde(rename = "AmdSevSnp", skip_serializing_if = "Option::is_none")]
+    pub amd_sev_snp: Option<String>,
+    #[serde(rename = "NestedVirtualization", skip_serializing_if = "Option::is_none")]
+    pub nested_virtualization: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuOptionsRequest {
+    #[serde(rename = "CoreCount", skip_serializing_if = "Option::is_none")]
+    pub core_count: Option<i32>,
+    #[serde(rename = "ThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub threads_per_core: Option<i32>,
+    #[serde(rename = "AmdSevSnp", skip_serializing_if = "Option::is_none")]
+    pub amd_sev_snp: Option<String>,
+    #[serde(rename = "NestedVirtualization", skip_serializing_if = "Option::is_none")]
+    pub nested_virtualization: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -614,6 +708,12 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreditSpecificationRequest {
+    #[serde(rename = "CpuCredits")]
+    pub cpu_credits: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DefaultConnectionTrackingConfiguration {
     #[serde(
         rename = "DefaultTcpEstablishedTimeout",
@@ -867,6 +967,42 @@ pub struct DescribeImagesResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceAttributeRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "Attribute")]
+    pub attribute: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceStatusRequest {
+    #[serde(rename = "InstanceIds", skip_serializing_if = "Option::is_none")]
+    pub instance_ids: Option<Vec<String>>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "IncludeAllInstances", skip_serializing_if = "Option::is_none")]
+    pub include_all_instances: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceStatusResult {
+    #[serde(rename = "InstanceStatuses", skip_serializing_if = "Option::is_none")]
+    pub instance_statuses: Option<Vec<InstanceStatus>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeInstanceTypesRequest {
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -891,6 +1027,30 @@ pub struct DescribeInstanceTypesResult {
     pub instance_types: Option<Vec<InstanceTypeInfo>>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstancesRequest {
+    #[serde(rename = "InstanceIds", skip_serializing_if = "Option::is_none")]
+    pub instance_ids: Option<Vec<String>>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstancesResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "Reservations", skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Vec<Reservation>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1305,6 +1465,34 @@ pub struct EbsInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsInstanceBlockDevice {
+    #[serde(rename = "AttachTime", skip_serializing_if = "Option::is_none")]
+    pub attach_time: Option<Timestamp>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "VolumeId", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    #[serde(rename = "AssociatedResource", skip_serializing_if = "Option::is_none")]
+    pub associated_resource: Option<String>,
+    #[serde(rename = "VolumeOwnerId", skip_serializing_if = "Option::is_none")]
+    pub volume_owner_id: Option<String>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsInstanceBlockDeviceSpecification {
+    #[serde(rename = "VolumeId", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EbsOptimizedInfo {
     #[serde(rename = "BaselineBandwidthInMbps", skip_serializing_if = "Option::is_none")]
     pub baseline_bandwidth_in_mbps: Option<i32>,
@@ -1321,9 +1509,106 @@ pub struct EbsOptimizedInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsStatusDetails {
+    #[serde(rename = "ImpairedSince", skip_serializing_if = "Option::is_none")]
+    pub impaired_since: Option<Timestamp>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EbsStatusSummary {
+    #[serde(rename = "Details", skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<EbsStatusDetails>>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EfaInfo {
     #[serde(rename = "MaximumEfaInterfaces", skip_serializing_if = "Option::is_none")]
     pub maximum_efa_interfaces: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticGpuAssociation {
+    #[serde(rename = "ElasticGpuId", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_id: Option<String>,
+    #[serde(rename = "ElasticGpuAssociationId", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_association_id: Option<String>,
+    #[serde(
+        rename = "ElasticGpuAssociationState",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_gpu_association_state: Option<String>,
+    #[serde(rename = "ElasticGpuAssociationTime", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_association_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticGpuSpecification {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticInferenceAccelerator {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticInferenceAcceleratorAssociation {
+    #[serde(
+        rename = "ElasticInferenceAcceleratorArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerator_arn: Option<String>,
+    #[serde(
+        rename = "ElasticInferenceAcceleratorAssociationId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerator_association_id: Option<String>,
+    #[serde(
+        rename = "ElasticInferenceAcceleratorAssociationState",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerator_association_state: Option<String>,
+    #[serde(
+        rename = "ElasticInferenceAcceleratorAssociationTime",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerator_association_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnaSrdSpecificationRequest {
+    #[serde(rename = "EnaSrdEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_enabled: Option<bool>,
+    #[serde(rename = "EnaSrdUdpSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecificationRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnaSrdUdpSpecificationRequest {
+    #[serde(rename = "EnaSrdUdpEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnclaveOptions {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnclaveOptionsRequest {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1358,6 +1643,26 @@ pub struct FpgaInfo {
     pub fpgas: Option<Vec<FpgaDeviceInfo>>,
     #[serde(rename = "TotalFpgaMemoryInMiB", skip_serializing_if = "Option::is_none")]
     pub total_fpga_memory_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetConsoleOutputRequest {
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "Latest", skip_serializing_if = "Option::is_none")]
+    pub latest: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetConsoleOutputResult {
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1398,6 +1703,34 @@ pub struct GroupIdentifier {
     pub group_id: Option<String>,
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HibernationOptions {
+    #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
+    pub configured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HibernationOptionsRequest {
+    #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
+    pub configured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamInstanceProfile {
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamInstanceProfileSpecification {
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1534,6 +1867,592 @@ pub struct InferenceDeviceInfo {
 pub struct InferenceDeviceMemoryInfo {
     #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
     pub size_in_mi_b: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<bool>,
+    #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<bool>,
+    #[serde(rename = "Hypervisor", skip_serializing_if = "Option::is_none")]
+    pub hypervisor: Option<String>,
+    #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    #[serde(rename = "InstanceLifecycle", skip_serializing_if = "Option::is_none")]
+    pub instance_lifecycle: Option<String>,
+    #[serde(rename = "ElasticGpuAssociations", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_associations: Option<Vec<ElasticGpuAssociation>>,
+    #[serde(
+        rename = "ElasticInferenceAcceleratorAssociations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerator_associations: Option<Vec<ElasticInferenceAcceleratorAssociation>>,
+    #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<InstanceNetworkInterface>>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "RootDeviceName", skip_serializing_if = "Option::is_none")]
+    pub root_device_name: Option<String>,
+    #[serde(rename = "RootDeviceType", skip_serializing_if = "Option::is_none")]
+    pub root_device_type: Option<String>,
+    #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<GroupIdentifier>>,
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
+    #[serde(rename = "SpotInstanceRequestId", skip_serializing_if = "Option::is_none")]
+    pub spot_instance_request_id: Option<String>,
+    #[serde(rename = "SriovNetSupport", skip_serializing_if = "Option::is_none")]
+    pub sriov_net_support: Option<String>,
+    #[serde(rename = "StateReason", skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<StateReason>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VirtualizationType", skip_serializing_if = "Option::is_none")]
+    pub virtualization_type: Option<String>,
+    #[serde(rename = "CpuOptions", skip_serializing_if = "Option::is_none")]
+    pub cpu_options: Option<CpuOptions>,
+    #[serde(rename = "CapacityBlockId", skip_serializing_if = "Option::is_none")]
+    pub capacity_block_id: Option<String>,
+    #[serde(rename = "CapacityReservationId", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_id: Option<String>,
+    #[serde(
+        rename = "CapacityReservationSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_specification: Option<CapacityReservationSpecificationResponse>,
+    #[serde(rename = "HibernationOptions", skip_serializing_if = "Option::is_none")]
+    pub hibernation_options: Option<HibernationOptions>,
+    #[serde(rename = "Licenses", skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<LicenseConfiguration>>,
+    #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<InstanceMetadataOptionsResponse>,
+    #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
+    pub enclave_options: Option<EnclaveOptions>,
+    #[serde(rename = "BootMode", skip_serializing_if = "Option::is_none")]
+    pub boot_mode: Option<String>,
+    #[serde(rename = "PlatformDetails", skip_serializing_if = "Option::is_none")]
+    pub platform_details: Option<String>,
+    #[serde(rename = "UsageOperation", skip_serializing_if = "Option::is_none")]
+    pub usage_operation: Option<String>,
+    #[serde(rename = "UsageOperationUpdateTime", skip_serializing_if = "Option::is_none")]
+    pub usage_operation_update_time: Option<Timestamp>,
+    #[serde(rename = "PrivateDnsNameOptions", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsResponse>,
+    #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(rename = "TpmSupport", skip_serializing_if = "Option::is_none")]
+    pub tpm_support: Option<String>,
+    #[serde(rename = "MaintenanceOptions", skip_serializing_if = "Option::is_none")]
+    pub maintenance_options: Option<InstanceMaintenanceOptions>,
+    #[serde(rename = "CurrentInstanceBootMode", skip_serializing_if = "Option::is_none")]
+    pub current_instance_boot_mode: Option<String>,
+    #[serde(rename = "NetworkPerformanceOptions", skip_serializing_if = "Option::is_none")]
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptions>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "SecondaryInterfaces", skip_serializing_if = "Option::is_none")]
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterface>>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<InstanceState>,
+    #[serde(rename = "PrivateDnsName", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name: Option<String>,
+    #[serde(rename = "PublicDnsName", skip_serializing_if = "Option::is_none")]
+    pub public_dns_name: Option<String>,
+    #[serde(rename = "StateTransitionReason", skip_serializing_if = "Option::is_none")]
+    pub state_transition_reason: Option<String>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "AmiLaunchIndex", skip_serializing_if = "Option::is_none")]
+    pub ami_launch_index: Option<i32>,
+    #[serde(rename = "ProductCodes", skip_serializing_if = "Option::is_none")]
+    pub product_codes: Option<Vec<ProductCode>>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "LaunchTime", skip_serializing_if = "Option::is_none")]
+    pub launch_time: Option<Timestamp>,
+    #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(rename = "RamdiskId", skip_serializing_if = "Option::is_none")]
+    pub ramdisk_id: Option<String>,
+    #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PublicIpAddress", skip_serializing_if = "Option::is_none")]
+    pub public_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceAttachmentEnaSrdSpecification {
+    #[serde(rename = "EnaSrdEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_enabled: Option<bool>,
+    #[serde(rename = "EnaSrdUdpSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_specification: Option<InstanceAttachmentEnaSrdUdpSpecification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceAttachmentEnaSrdUdpSpecification {
+    #[serde(rename = "EnaSrdUdpEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceAttribute {
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMapping>>,
+    #[serde(rename = "DisableApiTermination", skip_serializing_if = "Option::is_none")]
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<AttributeBooleanValue>,
+    #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
+    pub enclave_options: Option<EnclaveOptions>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(
+        rename = "InstanceInitiatedShutdownBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<AttributeValue>,
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<AttributeValue>,
+    #[serde(rename = "ProductCodes", skip_serializing_if = "Option::is_none")]
+    pub product_codes: Option<Vec<ProductCode>>,
+    #[serde(rename = "RamdiskId", skip_serializing_if = "Option::is_none")]
+    pub ramdisk_id: Option<AttributeValue>,
+    #[serde(rename = "RootDeviceName", skip_serializing_if = "Option::is_none")]
+    pub root_device_name: Option<AttributeValue>,
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    #[serde(rename = "SriovNetSupport", skip_serializing_if = "Option::is_none")]
+    pub sriov_net_support: Option<AttributeValue>,
+    #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<AttributeValue>,
+    #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupIdentifier>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceBlockDeviceMapping {
+    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<EbsInstanceBlockDevice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceBlockDeviceMappingSpecification {
+    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
+    #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+    #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceIpv4Prefix {
+    #[serde(rename = "Ipv4Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceIpv6Address {
+    #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(rename = "IsPrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub is_primary_ipv6: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceIpv6Prefix {
+    #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceMaintenanceOptions {
+    #[serde(rename = "AutoRecovery", skip_serializing_if = "Option::is_none")]
+    pub auto_recovery: Option<String>,
+    #[serde(rename = "RebootMigration", skip_serializing_if = "Option::is_none")]
+    pub reboot_migration: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceMaintenanceOptionsRequest {
+    #[serde(rename = "AutoRecovery", skip_serializing_if = "Option::is_none")]
+    pub auto_recovery: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceMarketOptionsRequest {
+    #[serde(rename = "MarketType", skip_serializing_if = "Option::is_none")]
+    pub market_type: Option<String>,
+    #[serde(rename = "SpotOptions", skip_serializing_if = "Option::is_none")]
+    pub spot_options: Option<SpotMarketOptions>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceMetadataOptionsRequest {
+    #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    #[serde(rename = "HttpPutResponseHopLimit", skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
+    #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    #[serde(rename = "InstanceMetadataTags", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceMetadataOptionsResponse {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    #[serde(rename = "HttpPutResponseHopLimit", skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
+    #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    #[serde(rename = "InstanceMetadataTags", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkInterface {
+    #[serde(rename = "Association", skip_serializing_if = "Option::is_none")]
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    #[serde(rename = "Attachment", skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<InstanceNetworkInterfaceAttachment>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupIdentifier>>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    #[serde(rename = "MacAddress", skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "PrivateDnsName", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<InstancePrivateIpAddress>>,
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "Ipv4Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefixes: Option<Vec<InstanceIpv4Prefix>>,
+    #[serde(rename = "Ipv6Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefixes: Option<Vec<InstanceIpv6Prefix>>,
+    #[serde(
+        rename = "ConnectionTrackingConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_configuration: Option<ConnectionTrackingSpecificationResponse>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkInterfaceAssociation {
+    #[serde(rename = "CarrierIp", skip_serializing_if = "Option::is_none")]
+    pub carrier_ip: Option<String>,
+    #[serde(rename = "CustomerOwnedIp", skip_serializing_if = "Option::is_none")]
+    pub customer_owned_ip: Option<String>,
+    #[serde(rename = "IpOwnerId", skip_serializing_if = "Option::is_none")]
+    pub ip_owner_id: Option<String>,
+    #[serde(rename = "PublicDnsName", skip_serializing_if = "Option::is_none")]
+    pub public_dns_name: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkInterfaceAttachment {
+    #[serde(rename = "AttachTime", skip_serializing_if = "Option::is_none")]
+    pub attach_time: Option<Timestamp>,
+    #[serde(rename = "AttachmentId", skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<String>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "EnaSrdSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_specification: Option<InstanceAttachmentEnaSrdSpecification>,
+    #[serde(rename = "EnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub ena_queue_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkInterfaceSpecification {
+    #[serde(rename = "AssociatePublicIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_public_ip_address: Option<bool>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    #[serde(rename = "Ipv6AddressCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address_count: Option<i32>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    #[serde(
+        rename = "SecondaryPrivateIpAddressCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secondary_private_ip_address_count: Option<i32>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "AssociateCarrierIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_carrier_ip_address: Option<bool>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "Ipv4Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    #[serde(rename = "Ipv4PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix_count: Option<i32>,
+    #[serde(rename = "Ipv6Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    #[serde(rename = "Ipv6PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix_count: Option<i32>,
+    #[serde(rename = "PrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub primary_ipv6: Option<bool>,
+    #[serde(rename = "EnaSrdSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    #[serde(
+        rename = "ConnectionTrackingSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    #[serde(rename = "EnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub ena_queue_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkPerformanceOptions {
+    #[serde(rename = "BandwidthWeighting", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_weighting: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNetworkPerformanceOptionsRequest {
+    #[serde(rename = "BandwidthWeighting", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_weighting: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstancePrivateIpAddress {
+    #[serde(rename = "Association", skip_serializing_if = "Option::is_none")]
+    pub association: Option<InstanceNetworkInterfaceAssociation>,
+    #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+    #[serde(rename = "PrivateDnsName", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSecondaryInterface {
+    #[serde(rename = "Attachment", skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<InstanceSecondaryInterfaceAttachment>,
+    #[serde(rename = "MacAddress", skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    #[serde(rename = "SecondaryInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub secondary_interface_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddress>>,
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "SecondarySubnetId", skip_serializing_if = "Option::is_none")]
+    pub secondary_subnet_id: Option<String>,
+    #[serde(rename = "SecondaryNetworkId", skip_serializing_if = "Option::is_none")]
+    pub secondary_network_id: Option<String>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSecondaryInterfaceAttachment {
+    #[serde(rename = "AttachTime", skip_serializing_if = "Option::is_none")]
+    pub attach_time: Option<Timestamp>,
+    #[serde(rename = "AttachmentId", skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<String>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSecondaryInterfacePrivateIpAddress {
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSecondaryInterfacePrivateIpAddressRequest {
+    #[serde(rename = "PrivateIpAddress")]
+    pub private_ip_address: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSecondaryInterfaceSpecificationRequest {
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<InstanceSecondaryInterfacePrivateIpAddressRequest>>,
+    #[serde(rename = "PrivateIpAddressCount", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address_count: Option<i32>,
+    #[serde(rename = "SecondarySubnetId", skip_serializing_if = "Option::is_none")]
+    pub secondary_subnet_id: Option<String>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStateChange {
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "CurrentState", skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<InstanceState>,
+    #[serde(rename = "PreviousState", skip_serializing_if = "Option::is_none")]
+    pub previous_state: Option<InstanceState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "Events", skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<InstanceStatusEvent>>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "InstanceState", skip_serializing_if = "Option::is_none")]
+    pub instance_state: Option<InstanceState>,
+    #[serde(rename = "InstanceStatus", skip_serializing_if = "Option::is_none")]
+    pub instance_status: Option<InstanceStatusSummary>,
+    #[serde(rename = "SystemStatus", skip_serializing_if = "Option::is_none")]
+    pub system_status: Option<InstanceStatusSummary>,
+    #[serde(rename = "AttachedEbsStatus", skip_serializing_if = "Option::is_none")]
+    pub attached_ebs_status: Option<EbsStatusSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatusDetails {
+    #[serde(rename = "ImpairedSince", skip_serializing_if = "Option::is_none")]
+    pub impaired_since: Option<Timestamp>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatusEvent {
+    #[serde(rename = "InstanceEventId", skip_serializing_if = "Option::is_none")]
+    pub instance_event_id: Option<String>,
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "NotAfter", skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<Timestamp>,
+    #[serde(rename = "NotBefore", skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Timestamp>,
+    #[serde(rename = "NotBeforeDeadline", skip_serializing_if = "Option::is_none")]
+    pub not_before_deadline: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatusSummary {
+    #[serde(rename = "Details", skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<InstanceStatusDetails>>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1675,7 +2594,19 @@ pub struct Ipv4PrefixSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv4PrefixSpecificationRequest {
+    #[serde(rename = "Ipv4Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ipv6PrefixSpecification {
+    #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6PrefixSpecificationRequest {
     #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix: Option<String>,
 }
@@ -1721,6 +2652,28 @@ pub struct KeyPairInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateSpecification {
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LicenseConfiguration {
+    #[serde(rename = "LicenseConfigurationArn", skip_serializing_if = "Option::is_none")]
+    pub license_configuration_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LicenseConfigurationRequest {
+    #[serde(rename = "LicenseConfigurationArn", skip_serializing_if = "Option::is_none")]
+    pub license_configuration_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MediaAcceleratorInfo {
     #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
     pub accelerators: Option<Vec<MediaDeviceInfo>>,
@@ -1750,6 +2703,47 @@ pub struct MediaDeviceMemoryInfo {
 pub struct MemoryInfo {
     #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
     pub size_in_mi_b: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyInstanceAttributeRequest {
+    #[serde(rename = "SourceDestCheck", skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<AttributeBooleanValue>,
+    #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
+    pub disable_api_stop: Option<AttributeBooleanValue>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<InstanceBlockDeviceMappingSpecification>>,
+    #[serde(rename = "DisableApiTermination", skip_serializing_if = "Option::is_none")]
+    pub disable_api_termination: Option<AttributeBooleanValue>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<AttributeValue>,
+    #[serde(rename = "Kernel", skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<AttributeValue>,
+    #[serde(rename = "Ramdisk", skip_serializing_if = "Option::is_none")]
+    pub ramdisk: Option<AttributeValue>,
+    #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<BlobAttributeValue>,
+    #[serde(
+        rename = "InstanceInitiatedShutdownBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_initiated_shutdown_behavior: Option<AttributeValue>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<AttributeBooleanValue>,
+    #[serde(rename = "SriovNetSupport", skip_serializing_if = "Option::is_none")]
+    pub sriov_net_support: Option<AttributeValue>,
+    #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<AttributeBooleanValue>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1806,6 +2800,12 @@ pub struct ModifyVpcAttributeRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Monitoring {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2208,6 +3208,12 @@ pub struct NitroTpmInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OperatorRequest {
+    #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OperatorResponse {
     #[serde(rename = "Managed", skip_serializing_if = "Option::is_none")]
     pub managed: Option<bool>,
@@ -2215,6 +3221,30 @@ pub struct OperatorResponse {
     pub principal: Option<String>,
     #[serde(rename = "HiddenByDefault", skip_serializing_if = "Option::is_none")]
     pub hidden_by_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Placement {
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "Affinity", skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "PartitionNumber", skip_serializing_if = "Option::is_none")]
+    pub partition_number: Option<i32>,
+    #[serde(rename = "HostId", skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+    #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<String>,
+    #[serde(rename = "SpreadDomain", skip_serializing_if = "Option::is_none")]
+    pub spread_domain: Option<String>,
+    #[serde(rename = "HostResourceGroupArn", skip_serializing_if = "Option::is_none")]
+    pub host_resource_group_arn: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2253,6 +3283,46 @@ pub struct PrivateDnsNameOptionsOnLaunch {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrivateDnsNameOptionsRequest {
+    #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
+    pub hostname_type: Option<String>,
+    #[serde(
+        rename = "EnableResourceNameDnsARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    #[serde(
+        rename = "EnableResourceNameDnsAAAARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrivateDnsNameOptionsResponse {
+    #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
+    pub hostname_type: Option<String>,
+    #[serde(
+        rename = "EnableResourceNameDnsARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    #[serde(
+        rename = "EnableResourceNameDnsAAAARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrivateIpAddressSpecification {
+    #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2315,6 +3385,14 @@ pub struct PublicIpDnsNameOptions {
     pub public_ipv6_dns_name: Option<String>,
     #[serde(rename = "PublicDualStackDnsName", skip_serializing_if = "Option::is_none")]
     pub public_dual_stack_dns_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RebootInstancesRequest {
+    #[serde(rename = "InstanceIds")]
+    pub instance_ids: Vec<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2402,6 +3480,20 @@ pub struct ReplaceRouteRequest {
     pub vpc_peering_connection_id: Option<String>,
     #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
     pub nat_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reservation {
+    #[serde(rename = "ReservationId", skip_serializing_if = "Option::is_none")]
+    pub reservation_id: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "RequesterId", skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupIdentifier>>,
+    #[serde(rename = "Instances", skip_serializing_if = "Option::is_none")]
+    pub instances: Option<Vec<Instance>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2594,6 +3686,113 @@ pub struct RouteTableAssociationState {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInstancesMonitoringEnabled {
+    #[serde(rename = "Enabled")]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInstancesRequest {
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "Ipv6AddressCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address_count: Option<i32>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "MaxCount")]
+    pub max_count: i32,
+    #[serde(rename = "MinCount")]
+    pub min_count: i32,
+    #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<RunInstancesMonitoringEnabled>,
+    #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    #[serde(rename = "RamdiskId", skip_serializing_if = "Option::is_none")]
+    pub ramdisk_id: Option<String>,
+    #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<String>>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    #[serde(rename = "ElasticGpuSpecification", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_specification: Option<Vec<ElasticGpuSpecification>>,
+    #[serde(
+        rename = "ElasticInferenceAccelerators",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerators: Option<Vec<ElasticInferenceAccelerator>>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplateSpecification>,
+    #[serde(rename = "InstanceMarketOptions", skip_serializing_if = "Option::is_none")]
+    pub instance_market_options: Option<InstanceMarketOptionsRequest>,
+    #[serde(rename = "CreditSpecification", skip_serializing_if = "Option::is_none")]
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    #[serde(rename = "CpuOptions", skip_serializing_if = "Option::is_none")]
+    pub cpu_options: Option<CpuOptionsRequest>,
+    #[serde(
+        rename = "CapacityReservationSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
+    #[serde(rename = "HibernationOptions", skip_serializing_if = "Option::is_none")]
+    pub hibernation_options: Option<HibernationOptionsRequest>,
+    #[serde(rename = "LicenseSpecifications", skip_serializing_if = "Option::is_none")]
+    pub license_specifications: Option<Vec<LicenseConfigurationRequest>>,
+    #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<InstanceMetadataOptionsRequest>,
+    #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
+    pub enclave_options: Option<EnclaveOptionsRequest>,
+    #[serde(rename = "PrivateDnsNameOptions", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name_options: Option<PrivateDnsNameOptionsRequest>,
+    #[serde(rename = "MaintenanceOptions", skip_serializing_if = "Option::is_none")]
+    pub maintenance_options: Option<InstanceMaintenanceOptionsRequest>,
+    #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
+    pub disable_api_stop: Option<bool>,
+    #[serde(rename = "EnablePrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub enable_primary_ipv6: Option<bool>,
+    #[serde(rename = "NetworkPerformanceOptions", skip_serializing_if = "Option::is_none")]
+    pub network_performance_options: Option<InstanceNetworkPerformanceOptionsRequest>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorRequest>,
+    #[serde(rename = "SecondaryInterfaces", skip_serializing_if = "Option::is_none")]
+    pub secondary_interfaces: Option<Vec<InstanceSecondaryInterfaceSpecificationRequest>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "DisableApiTermination", skip_serializing_if = "Option::is_none")]
+    pub disable_api_termination: Option<bool>,
+    #[serde(
+        rename = "InstanceInitiatedShutdownBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "AdditionalInfo", skip_serializing_if = "Option::is_none")]
+    pub additional_info: Option<String>,
+    #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<InstanceNetworkInterfaceSpecification>>,
+    #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecurityGroup {
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -2648,11 +3847,64 @@ pub struct SecurityGroupRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpotMarketOptions {
+    #[serde(rename = "MaxPrice", skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<String>,
+    #[serde(rename = "SpotInstanceType", skip_serializing_if = "Option::is_none")]
+    pub spot_instance_type: Option<String>,
+    #[serde(rename = "BlockDurationMinutes", skip_serializing_if = "Option::is_none")]
+    pub block_duration_minutes: Option<i32>,
+    #[serde(rename = "ValidUntil", skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    #[serde(
+        rename = "InstanceInterruptionBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_interruption_behavior: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartInstancesRequest {
+    #[serde(rename = "InstanceIds")]
+    pub instance_ids: Vec<String>,
+    #[serde(rename = "AdditionalInfo", skip_serializing_if = "Option::is_none")]
+    pub additional_info: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartInstancesResult {
+    #[serde(rename = "StartingInstances", skip_serializing_if = "Option::is_none")]
+    pub starting_instances: Option<Vec<InstanceStateChange>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StateReason {
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopInstancesRequest {
+    #[serde(rename = "InstanceIds")]
+    pub instance_ids: Vec<String>,
+    #[serde(rename = "Hibernate", skip_serializing_if = "Option::is_none")]
+    pub hibernate: Option<bool>,
+    #[serde(rename = "SkipOsShutdown", skip_serializing_if = "Option::is_none")]
+    pub skip_os_shutdown: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Force", skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopInstancesResult {
+    #[serde(rename = "StoppingInstances", skip_serializing_if = "Option::is_none")]
+    pub stopping_instances: Option<Vec<InstanceStateChange>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2765,6 +4017,24 @@ pub struct TagSpecification {
     pub resource_type: Option<String>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TerminateInstancesRequest {
+    #[serde(rename = "InstanceIds")]
+    pub instance_ids: Vec<String>,
+    #[serde(rename = "Force", skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+    #[serde(rename = "SkipOsShutdown", skip_serializing_if = "Option::is_none")]
+    pub skip_os_shutdown: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TerminateInstancesResult {
+    #[serde(rename = "TerminatingInstances", skip_serializing_if = "Option::is_none")]
+    pub terminating_instances: Option<Vec<InstanceStateChange>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3007,7 +4277,13 @@ impl Input for DescribeDhcpOptionsRequest {}
 
 impl Input for DescribeImagesRequest {}
 
+impl Input for DescribeInstanceAttributeRequest {}
+
+impl Input for DescribeInstanceStatusRequest {}
+
 impl Input for DescribeInstanceTypesRequest {}
+
+impl Input for DescribeInstancesRequest {}
 
 impl Input for DescribeInternetGatewaysRequest {}
 
@@ -3041,11 +4317,17 @@ impl Input for DisassociateAddressRequest {}
 
 impl Input for DisassociateRouteTableRequest {}
 
+impl Input for GetConsoleOutputRequest {}
+
 impl Input for ImportKeyPairRequest {}
+
+impl Input for ModifyInstanceAttributeRequest {}
 
 impl Input for ModifySubnetAttributeRequest {}
 
 impl Input for ModifyVpcAttributeRequest {}
+
+impl Input for RebootInstancesRequest {}
 
 impl Input for ReleaseAddressRequest {}
 
@@ -3054,6 +4336,14 @@ impl Input for ReplaceRouteRequest {}
 impl Input for RevokeSecurityGroupEgressRequest {}
 
 impl Input for RevokeSecurityGroupIngressRequest {}
+
+impl Input for RunInstancesRequest {}
+
+impl Input for StartInstancesRequest {}
+
+impl Input for StopInstancesRequest {}
+
+impl Input for TerminateInstancesRequest {}
 
 impl Output for AllocateAddressResult {}
 
@@ -3097,7 +4387,11 @@ impl Output for DescribeDhcpOptionsResult {}
 
 impl Output for DescribeImagesResult {}
 
+impl Output for DescribeInstanceStatusResult {}
+
 impl Output for DescribeInstanceTypesResult {}
+
+impl Output for DescribeInstancesResult {}
 
 impl Output for DescribeInternetGatewaysResult {}
 
@@ -3125,13 +4419,25 @@ impl Output for DescribeVpcAttributeResult {}
 
 impl Output for DescribeVpcsResult {}
 
+impl Output for GetConsoleOutputResult {}
+
 impl Output for ImportKeyPairResult {}
 
+impl Output for InstanceAttribute {}
+
 impl Output for KeyPair {}
+
+impl Output for Reservation {}
 
 impl Output for RevokeSecurityGroupEgressResult {}
 
 impl Output for RevokeSecurityGroupIngressResult {}
+
+impl Output for StartInstancesResult {}
+
+impl Output for StopInstancesResult {}
+
+impl Output for TerminateInstancesResult {}
 
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
@@ -3169,7 +4475,10 @@ pub mod ops {
     pub const DESCRIBE_AVAILABILITY_ZONES: OperationId = OperationId(272);
     pub const DESCRIBE_DHCP_OPTIONS: OperationId = OperationId(297);
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
+    pub const DESCRIBE_INSTANCE_ATTRIBUTE: OperationId = OperationId(323);
+    pub const DESCRIBE_INSTANCE_STATUS: OperationId = OperationId(331);
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
+    pub const DESCRIBE_INSTANCES: OperationId = OperationId(335);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
     pub const DESCRIBE_KEY_PAIRS: OperationId = OperationId(349);
     pub const DESCRIBE_NAT_GATEWAYS: OperationId = OperationId(363);
@@ -3186,13 +4495,20 @@ pub mod ops {
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
     pub const DISASSOCIATE_ADDRESS: OperationId = OperationId(480);
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
+    pub const GET_CONSOLE_OUTPUT: OperationId = OperationId(537);
     pub const IMPORT_KEY_PAIR: OperationId = OperationId(599);
+    pub const MODIFY_INSTANCE_ATTRIBUTE: OperationId = OperationId(619);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
+    pub const REBOOT_INSTANCES: OperationId = OperationId(698);
     pub const RELEASE_ADDRESS: OperationId = OperationId(710);
     pub const REPLACE_ROUTE: OperationId = OperationId(717);
     pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
     pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
+    pub const RUN_INSTANCES: OperationId = OperationId(740);
+    pub const START_INSTANCES: OperationId = OperationId(747);
+    pub const STOP_INSTANCES: OperationId = OperationId(751);
+    pub const TERMINATE_INSTANCES: OperationId = OperationId(753);
 }
 
 /// The IAM action of an operation, as operations.txt names it.
@@ -3230,7 +4546,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_AVAILABILITY_ZONES => Some("ec2:DescribeAvailabilityZones"),
         ops::DESCRIBE_DHCP_OPTIONS => Some("ec2:DescribeDhcpOptions"),
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
+        ops::DESCRIBE_INSTANCE_ATTRIBUTE => Some("ec2:DescribeInstanceAttribute"),
+        ops::DESCRIBE_INSTANCE_STATUS => Some("ec2:DescribeInstanceStatus"),
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
+        ops::DESCRIBE_INSTANCES => Some("ec2:DescribeInstances"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
         ops::DESCRIBE_KEY_PAIRS => Some("ec2:DescribeKeyPairs"),
         ops::DESCRIBE_NAT_GATEWAYS => Some("ec2:DescribeNatGateways"),
@@ -3247,13 +4566,20 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
         ops::DISASSOCIATE_ADDRESS => Some("ec2:DisassociateAddress"),
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
+        ops::GET_CONSOLE_OUTPUT => Some("ec2:GetConsoleOutput"),
         ops::IMPORT_KEY_PAIR => Some("ec2:ImportKeyPair"),
+        ops::MODIFY_INSTANCE_ATTRIBUTE => Some("ec2:ModifyInstanceAttribute"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
+        ops::REBOOT_INSTANCES => Some("ec2:RebootInstances"),
         ops::RELEASE_ADDRESS => Some("ec2:ReleaseAddress"),
         ops::REPLACE_ROUTE => Some("ec2:ReplaceRoute"),
         ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
         ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
+        ops::RUN_INSTANCES => Some("ec2:RunInstances"),
+        ops::START_INSTANCES => Some("ec2:StartInstances"),
+        ops::STOP_INSTANCES => Some("ec2:StopInstances"),
+        ops::TERMINATE_INSTANCES => Some("ec2:TerminateInstances"),
         _ => None,
     }
 }
@@ -3586,6 +4912,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeImages")) }
     }
 
+    /// `DescribeInstanceAttribute`.
+    fn describe_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<InstanceAttribute, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeInstanceAttribute")) }
+    }
+
+    /// `DescribeInstanceStatus`.
+    fn describe_instance_status(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceStatusRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceStatusResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeInstanceStatus")) }
+    }
+
     /// `DescribeInstanceTypes`.
     fn describe_instance_types(
         &self,
@@ -3594,6 +4940,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeInstanceTypes")) }
+    }
+
+    /// `DescribeInstances`.
+    fn describe_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstancesRequest,
+    ) -> impl Future<Output = Result<DescribeInstancesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeInstances")) }
     }
 
     /// `DescribeInternetGateways`.
@@ -3756,6 +5112,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DisassociateRouteTable")) }
     }
 
+    /// `GetConsoleOutput`.
+    fn get_console_output(
+        &self,
+        ctx: &RequestContext,
+        input: GetConsoleOutputRequest,
+    ) -> impl Future<Output = Result<GetConsoleOutputResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "GetConsoleOutput")) }
+    }
+
     /// `ImportKeyPair`.
     fn import_key_pair(
         &self,
@@ -3764,6 +5130,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ImportKeyPairResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ImportKeyPair")) }
+    }
+
+    /// `ModifyInstanceAttribute`.
+    fn modify_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ModifyInstanceAttribute")) }
     }
 
     /// `ModifySubnetAttribute`.
@@ -3784,6 +5160,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ModifyVpcAttribute")) }
+    }
+
+    /// `RebootInstances`.
+    fn reboot_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RebootInstancesRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RebootInstances")) }
     }
 
     /// `ReleaseAddress`.
@@ -3824,6 +5210,46 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<RevokeSecurityGroupIngressResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "RevokeSecurityGroupIngress")) }
+    }
+
+    /// `RunInstances`.
+    fn run_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RunInstancesRequest,
+    ) -> impl Future<Output = Result<Reservation, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RunInstances")) }
+    }
+
+    /// `StartInstances`.
+    fn start_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StartInstancesRequest,
+    ) -> impl Future<Output = Result<StartInstancesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "StartInstances")) }
+    }
+
+    /// `StopInstances`.
+    fn stop_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StopInstancesRequest,
+    ) -> impl Future<Output = Result<StopInstancesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "StopInstances")) }
+    }
+
+    /// `TerminateInstances`.
+    fn terminate_instances(
+        &self,
+        ctx: &RequestContext,
+        input: TerminateInstancesRequest,
+    ) -> impl Future<Output = Result<TerminateInstancesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "TerminateInstances")) }
     }
 
     /// The resource an input names (a `kind` of operations.txt with the
@@ -3956,8 +5382,17 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                     serve(call, &guard, |input| api.describe_dhcp_options(ctx, input)).await
                 }
                 ops::DESCRIBE_IMAGES => serve(call, &guard, |input| api.describe_images(ctx, input)).await,
+                ops::DESCRIBE_INSTANCE_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.describe_instance_attribute(ctx, input)).await
+                }
+                ops::DESCRIBE_INSTANCE_STATUS => {
+                    serve(call, &guard, |input| api.describe_instance_status(ctx, input)).await
+                }
                 ops::DESCRIBE_INSTANCE_TYPES => {
                     serve(call, &guard, |input| api.describe_instance_types(ctx, input)).await
+                }
+                ops::DESCRIBE_INSTANCES => {
+                    serve(call, &guard, |input| api.describe_instances(ctx, input)).await
                 }
                 ops::DESCRIBE_INTERNET_GATEWAYS => {
                     serve(call, &guard, |input| api.describe_internet_gateways(ctx, input)).await
@@ -4002,13 +5437,20 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 ops::DISASSOCIATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.disassociate_route_table(ctx, input)).await
                 }
+                ops::GET_CONSOLE_OUTPUT => {
+                    serve(call, &guard, |input| api.get_console_output(ctx, input)).await
+                }
                 ops::IMPORT_KEY_PAIR => serve(call, &guard, |input| api.import_key_pair(ctx, input)).await,
+                ops::MODIFY_INSTANCE_ATTRIBUTE => {
+                    serve(call, &guard, |input| api.modify_instance_attribute(ctx, input)).await
+                }
                 ops::MODIFY_SUBNET_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_subnet_attribute(ctx, input)).await
                 }
                 ops::MODIFY_VPC_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_vpc_attribute(ctx, input)).await
                 }
+                ops::REBOOT_INSTANCES => serve(call, &guard, |input| api.reboot_instances(ctx, input)).await,
                 ops::RELEASE_ADDRESS => serve(call, &guard, |input| api.release_address(ctx, input)).await,
                 ops::REPLACE_ROUTE => serve(call, &guard, |input| api.replace_route(ctx, input)).await,
                 ops::REVOKE_SECURITY_GROUP_EGRESS => {
@@ -4019,6 +5461,12 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                         api.revoke_security_group_ingress(ctx, input)
                     })
                     .await
+                }
+                ops::RUN_INSTANCES => serve(call, &guard, |input| api.run_instances(ctx, input)).await,
+                ops::START_INSTANCES => serve(call, &guard, |input| api.start_instances(ctx, input)).await,
+                ops::STOP_INSTANCES => serve(call, &guard, |input| api.stop_instances(ctx, input)).await,
+                ops::TERMINATE_INSTANCES => {
+                    serve(call, &guard, |input| api.terminate_instances(ctx, input)).await
                 }
                 _ => call.not_implemented(SERVICE),
             }
@@ -4419,6 +5867,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeInstanceAttribute`.
+    pub async fn describe_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceAttributeRequest,
+    ) -> Result<InstanceAttribute, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INSTANCE_ATTRIBUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeInstanceStatus`.
+    pub async fn describe_instance_status(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceStatusRequest,
+    ) -> Result<DescribeInstanceStatusResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INSTANCE_STATUS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeInstanceTypes`.
     pub async fn describe_instance_types(
         &self,
@@ -4426,6 +5894,16 @@ impl Ec2Client {
         input: DescribeInstanceTypesRequest,
     ) -> Result<DescribeInstanceTypesResult, AwsError> {
         let call = Call::typed(ops::DESCRIBE_INSTANCE_TYPES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeInstances`.
+    pub async fn describe_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstancesRequest,
+    ) -> Result<DescribeInstancesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INSTANCES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4589,6 +6067,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `GetConsoleOutput`.
+    pub async fn get_console_output(
+        &self,
+        ctx: &RequestContext,
+        input: GetConsoleOutputRequest,
+    ) -> Result<GetConsoleOutputResult, AwsError> {
+        let call = Call::typed(ops::GET_CONSOLE_OUTPUT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ImportKeyPair`.
     pub async fn import_key_pair(
         &self,
@@ -4596,6 +6084,16 @@ impl Ec2Client {
         input: ImportKeyPairRequest,
     ) -> Result<ImportKeyPairResult, AwsError> {
         let call = Call::typed(ops::IMPORT_KEY_PAIR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ModifyInstanceAttribute`.
+    pub async fn modify_instance_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceAttributeRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::MODIFY_INSTANCE_ATTRIBUTE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4616,6 +6114,16 @@ impl Ec2Client {
         input: ModifyVpcAttributeRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::MODIFY_VPC_ATTRIBUTE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `RebootInstances`.
+    pub async fn reboot_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RebootInstancesRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::REBOOT_INSTANCES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -4656,6 +6164,46 @@ impl Ec2Client {
         input: RevokeSecurityGroupIngressRequest,
     ) -> Result<RevokeSecurityGroupIngressResult, AwsError> {
         let call = Call::typed(ops::REVOKE_SECURITY_GROUP_INGRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `RunInstances`.
+    pub async fn run_instances(
+        &self,
+        ctx: &RequestContext,
+        input: RunInstancesRequest,
+    ) -> Result<Reservation, AwsError> {
+        let call = Call::typed(ops::RUN_INSTANCES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `StartInstances`.
+    pub async fn start_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StartInstancesRequest,
+    ) -> Result<StartInstancesResult, AwsError> {
+        let call = Call::typed(ops::START_INSTANCES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `StopInstances`.
+    pub async fn stop_instances(
+        &self,
+        ctx: &RequestContext,
+        input: StopInstancesRequest,
+    ) -> Result<StopInstancesResult, AwsError> {
+        let call = Call::typed(ops::STOP_INSTANCES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `TerminateInstances`.
+    pub async fn terminate_instances(
+        &self,
+        ctx: &RequestContext,
+        input: TerminateInstancesRequest,
+    ) -> Result<TerminateInstancesResult, AwsError> {
+        let call = Call::typed(ops::TERMINATE_INSTANCES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 }
@@ -4764,8 +6312,17 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_images(ctx, Default::default()).await) {
         missing.push("DescribeImages");
     }
+    if not_implemented(&api.describe_instance_attribute(ctx, Default::default()).await) {
+        missing.push("DescribeInstanceAttribute");
+    }
+    if not_implemented(&api.describe_instance_status(ctx, Default::default()).await) {
+        missing.push("DescribeInstanceStatus");
+    }
     if not_implemented(&api.describe_instance_types(ctx, Default::default()).await) {
         missing.push("DescribeInstanceTypes");
+    }
+    if not_implemented(&api.describe_instances(ctx, Default::default()).await) {
+        missing.push("DescribeInstances");
     }
     if not_implemented(&api.describe_internet_gateways(ctx, Default::default()).await) {
         missing.push("DescribeInternetGateways");
@@ -4815,14 +6372,23 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.disassociate_route_table(ctx, Default::default()).await) {
         missing.push("DisassociateRouteTable");
     }
+    if not_implemented(&api.get_console_output(ctx, Default::default()).await) {
+        missing.push("GetConsoleOutput");
+    }
     if not_implemented(&api.import_key_pair(ctx, Default::default()).await) {
         missing.push("ImportKeyPair");
+    }
+    if not_implemented(&api.modify_instance_attribute(ctx, Default::default()).await) {
+        missing.push("ModifyInstanceAttribute");
     }
     if not_implemented(&api.modify_subnet_attribute(ctx, Default::default()).await) {
         missing.push("ModifySubnetAttribute");
     }
     if not_implemented(&api.modify_vpc_attribute(ctx, Default::default()).await) {
         missing.push("ModifyVpcAttribute");
+    }
+    if not_implemented(&api.reboot_instances(ctx, Default::default()).await) {
+        missing.push("RebootInstances");
     }
     if not_implemented(&api.release_address(ctx, Default::default()).await) {
         missing.push("ReleaseAddress");
@@ -4835,6 +6401,18 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.revoke_security_group_ingress(ctx, Default::default()).await) {
         missing.push("RevokeSecurityGroupIngress");
+    }
+    if not_implemented(&api.run_instances(ctx, Default::default()).await) {
+        missing.push("RunInstances");
+    }
+    if not_implemented(&api.start_instances(ctx, Default::default()).await) {
+        missing.push("StartInstances");
+    }
+    if not_implemented(&api.stop_instances(ctx, Default::default()).await) {
+        missing.push("StopInstances");
+    }
+    if not_implemented(&api.terminate_instances(ctx, Default::default()).await) {
+        missing.push("TerminateInstances");
     }
     missing
 }

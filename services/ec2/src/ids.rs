@@ -27,6 +27,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "eipalloc" => "elastic-ip",
         "dopt" => "dhcp-options",
         "nat" => "natgateway",
+        "i" => "instance",
         _ => return None,
     })
 }
@@ -47,6 +48,7 @@ mod tests {
         );
         assert_eq!(kind_of(&id), Some("vpc"));
         assert_eq!(kind_of("subnet-0123"), Some("subnet"));
-        assert_eq!(kind_of("i-0123"), None);
+        assert_eq!(kind_of("i-0123"), Some("instance"));
+        assert_eq!(kind_of("eni-0123"), None);
     }
 }

@@ -10,6 +10,7 @@ use crate::{Ec2, errors};
 
 /// (type, vCPUs, memory MiB, architecture, burstable, network performance).
 const CATALOGUE: &[(&str, i32, i64, &str, bool, &str)] = &[
+    ("m1.small", 1, 1740, "x86_64", false, "Low"),
     ("t2.nano", 1, 512, "x86_64", true, "Low to Moderate"),
     ("t2.micro", 1, 1024, "x86_64", true, "Low to Moderate"),
     ("t2.small", 1, 2048, "x86_64", true, "Low to Moderate"),
@@ -47,13 +48,20 @@ fn info(
     };
     InstanceTypeInfo {
         instance_type: Some(name.to_owned()),
-        current_generation: Some(!name.starts_with("t2.")),
+        current_generation: Some(!name.starts_with("t2.") && !name.starts_with("m1.")),
         free_tier_eligible: Some(FREE_TIER.contains(&name)),
         supported_usage_classes: Some(vec!["on-demand".to_owned(), "spot".to_owned()]),
         supported_root_device_types: Some(vec!["ebs".to_owned()]),
         supported_virtualization_types: Some(vec!["hvm".to_owned()]),
         bare_metal: Some(false),
-        hypervisor: Some(if name.starts_with("t2.") { "xen" } else { "nitro" }.to_owned()),
+        hypervisor: Some(
+            if name.starts_with("t2.") || name.starts_with("m1.") {
+                "xen"
+            } else {
+                "nitro"
+            }
+            .to_owned(),
+        ),
         processor_info: Some(ProcessorInfo {
             supported_architectures: Some(architectures),
             ..Default::default()

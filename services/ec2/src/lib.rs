@@ -1,6 +1,7 @@
 //! EC2, over the nimbus store: regions and zones, VPCs (with the
 //! region's default VPC and its subnets), subnets, security groups,
-//! internet gateways, route tables and tags so far.
+//! gateways, route tables, addresses, key pairs and tags; instances that
+//! run as local processes (`host`).
 //!
 //! The service implements the generated [`Ec2Api`]: one method per
 //! operation listed in apis/ec2/operations.txt, each handled by a module
@@ -16,9 +17,11 @@ mod dhcp;
 mod errors;
 mod filters;
 mod gateways;
+mod host;
 mod ids;
 mod images;
 mod instance_types;
+mod instances;
 mod interfaces;
 mod key_pairs;
 mod nat_gateways;
@@ -35,22 +38,73 @@ mod tags;
 mod vpcs;
 mod zones;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
+use tokio::sync::mpsc;
 
-/// The EC2 service. State lives in the store.
+use crate::host::{Exit, Host};
+
+/// The EC2 service. State lives in the store; instances' processes on the host.
+#[derive(Clone)]
 pub struct Ec2 {
     store: Arc<Store>,
     clock: Clock,
+    host: Arc<Host>,
+    /// Inits that ended by themselves, until the background task takes them.
+    exits: Arc<Mutex<Option<mpsc::UnboundedReceiver<Exit>>>>,
 }
+
+/// Where instances reach nimbus unless told otherwise.
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
 
 impl Ec2 {
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
-        Ec2 { store, clock }
+        let (host, exits) = Host::new(store.data_dir(), DEFAULT_ENDPOINT.to_owned(), clock.clone());
+        Ec2 {
+            store,
+            clock,
+            host,
+            exits: Arc::new(Mutex::new(Some(exits))),
+        }
+    }
+
+    /// The address instances' AWS SDKs and CLI call nimbus at.
+    pub fn with_endpoint(self, endpoint: impl Into<String>) -> Self {
+        let (host, exits) = Host::new(self.store.data_dir(), endpoint.into(), self.clock.clone());
+        Ec2 {
+            host,
+            exits: Arc::new(Mutex::new(Some(exits))),
+            ..self
+        }
+    }
+
+    /// Starts the background work (in a Tokio runtime): instances a
+    /// previous run left running come back, and inits that end by
+    /// themselves are heard.
+    pub fn start_background(&self) {
+        let taken = self.exits.lock().ok().and_then(|mut e| e.take());
+        let Some(mut exits) = taken else { return };
+        let ec2 = self.clone();
+        tokio::spawn(async move {
+            ec2.resume_instances().await;
+            while let Some(exit) = exits.recv().await {
+                ec2.on_exit(exit).await;
+            }
+        });
+    }
+
+    /// Ends every instance's processes (nimbus is stopping).
+    pub fn halt_instances(&self) {
+        self.host.kill_all();
+    }
+
+    /// What an instance's programs find in their environment beyond the basics.
+    fn metadata_variables(&self, _id: &str) -> Vec<(String, String)> {
+        Vec::new()
     }
 }
 
@@ -122,6 +176,26 @@ impl Ec2Api for Ec2 {
         create_nat_gateway(CreateNatGatewayRequest) -> CreateNatGatewayResult;
         delete_nat_gateway(DeleteNatGatewayRequest) -> DeleteNatGatewayResult;
         describe_nat_gateways(DescribeNatGatewaysRequest) -> DescribeNatGatewaysResult;
+        run_instances(RunInstancesRequest) -> Reservation;
+        describe_instances(DescribeInstancesRequest) -> DescribeInstancesResult;
+        describe_instance_status(DescribeInstanceStatusRequest) -> DescribeInstanceStatusResult;
+        start_instances(StartInstancesRequest) -> StartInstancesResult;
+        stop_instances(StopInstancesRequest) -> StopInstancesResult;
+        reboot_instances(RebootInstancesRequest) -> ();
+        terminate_instances(TerminateInstancesRequest) -> TerminateInstancesResult;
+        get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult;
+        modify_instance_attribute(ModifyInstanceAttributeRequest) -> ();
+        describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute;
+    }
+
+    /// Instances' processes end with the state they ran for (reset, snapshot
+    /// restore); what the restored state says runs comes back.
+    fn reset(&self) {
+        self.host.kill_all();
+        let ec2 = self.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { ec2.resume_instances().await });
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub const EIP_PREFIX: &[u8] = b"eip/";
 pub const DOPT_PREFIX: &[u8] = b"dopt/";
 pub const KEYPAIR_PREFIX: &[u8] = b"keypair/";
 pub const NAT_PREFIX: &[u8] = b"nat/";
+pub const INSTANCE_PREFIX: &[u8] = b"inst/";
 pub const DEFAULTS_KEY: &[u8] = b"defaults";
 
 pub fn namespace_of(ctx: &RequestContext) -> Result<Namespace, AwsError> {
@@ -57,6 +58,10 @@ pub fn nat_key(id: &str) -> Vec<u8> {
     [NAT_PREFIX, id.as_bytes()].concat()
 }
 
+pub fn instance_key(id: &str) -> Vec<u8> {
+    [INSTANCE_PREFIX, id.as_bytes()].concat()
+}
+
 /// Now, as EC2 stamps what it makes (whole seconds).
 pub fn now(clock: &nimbus_runtime::Clock) -> nimbus_core::Timestamp {
     let millis = i64::try_from(clock.now_epoch_millis() / 1000 * 1000).unwrap_or(i64::MAX);
@@ -74,6 +79,7 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "elastic-ip" => Some(eip_key(id)),
         "dhcp-options" => Some(dopt_key(id)),
         "natgateway" => Some(nat_key(id)),
+        "instance" => Some(instance_key(id)),
         _ => None,
     }
 }

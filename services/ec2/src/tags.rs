@@ -1,4 +1,4 @@
-//! Tags of EC2's resources (VPCs, subnets and security groups so far): given when a
+//! Tags of EC2's resources (VPCs, subnets, groups, gateways, instances, ...): given when a
 //! resource is made (TagSpecifications), changed by CreateTags and
 //! DeleteTags on any of them by id, listed by DescribeTags; kept in the
 //! resource's own record.
@@ -9,7 +9,8 @@ use serde_json::{Value as Json, json};
 
 use crate::filters::{self, Values};
 use crate::records::{
-    self, DOPT_PREFIX, EIP_PREFIX, IGW_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX, VPC_PREFIX, namespace_of,
+    self, DOPT_PREFIX, EIP_PREFIX, IGW_PREFIX, INSTANCE_PREFIX, RTB_PREFIX, SG_PREFIX, SUBNET_PREFIX,
+    VPC_PREFIX, namespace_of,
 };
 use crate::{Ec2, errors};
 
@@ -67,17 +68,24 @@ pub fn from_specifications(
 
 /// The resource's own shape in its record (a security group's record
 /// keeps it beside its rules).
+/// The resource's own shape in its record: a security group's record keeps
+/// it beside its rules, an instance's beside what only EC2 sees.
 fn body(record: &Json) -> &Json {
-    record.get("group").unwrap_or(record)
+    NESTED.iter().find_map(|name| record.get(*name)).unwrap_or(record)
 }
+
+const NESTED: [&str; 2] = ["group", "instance"];
 
 fn tags_of(record: &Json) -> Vec<Tag> {
     serde_json::from_value(body(record).get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
 }
 
 fn set_tags(record: &mut Json, tags: Vec<Tag>) {
-    let nested = record.get("group").is_some();
-    let body = if nested { &mut record["group"] } else { record };
+    let nested = NESTED.iter().find(|name| record.get(**name).is_some());
+    let body = match nested {
+        Some(name) => &mut record[*name],
+        None => record,
+    };
     if let Some(object) = body.as_object_mut() {
         match tags.is_empty() {
             true => object.remove("Tags"),
@@ -105,6 +113,7 @@ fn missing(id: &str) -> AwsError {
         Some("internet-gateway") => crate::gateways::igw_missing(id),
         Some("route-table") => crate::route_tables::rtb_missing(id),
         Some("elastic-ip") => crate::addresses::allocation_missing(id),
+        Some("instance") => crate::instances::instance_missing(id),
         _ => errors::vpc_missing(id),
     }
 }
@@ -196,6 +205,7 @@ impl Ec2 {
             (RTB_PREFIX, "route-table", "RouteTableId"),
             (EIP_PREFIX, "elastic-ip", "AllocationId"),
             (DOPT_PREFIX, "dhcp-options", "DhcpOptionsId"),
+            (INSTANCE_PREFIX, "instance", "InstanceId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
