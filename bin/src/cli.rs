@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::snapshot_cli::SnapshotCommand;
+use crate::zone_cli::ZoneCommand;
 use clap::builder::BoolishValueParser;
 
 /// A local AWS region in one binary. Point AWS clients at
@@ -67,6 +68,9 @@ pub enum Command {
     /// Save, restore, list or delete snapshots of the whole state.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Fail or restore an availability zone (a failure drill).
+    #[command(subcommand)]
+    Zone(ZoneCommand),
 }
 
 impl Cli {

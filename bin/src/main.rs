@@ -1,10 +1,12 @@
 //! `nimbus`: a local AWS region in one binary.
 
 mod cli;
+mod control;
 mod logging;
 mod services;
 mod shutdown;
 mod snapshot_cli;
+mod zone_cli;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Snapshot(command)) => {
             runtime.block_on(snapshot_cli::run(command, cli.host, cli.port))
         }
+        Some(cli::Command::Zone(command)) => runtime.block_on(zone_cli::run(command, cli.host, cli.port)),
         None => runtime.block_on(run(cli)),
     };
     match outcome {

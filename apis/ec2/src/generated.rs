@@ -8,6 +8,7 @@ use nimbus_core::Timestamp;
 use nimbus_core::authz::{Access, Denial, Resource};
 use nimbus_core::typed::Bytes;
 use nimbus_core::{AwsError, ByteStream, RequestContext};
+use nimbus_protocol::front::FrontHook;
 use nimbus_protocol::model::OperationId;
 use nimbus_protocol::service::{BoxFuture, Call, Input, Output, Reply, ResourceRef, Service, Wire};
 use nimbus_protocol::{HttpResponse, Protocol};
@@ -5294,7 +5295,10 @@ pub trait Ec2Api: Send + Sync + 'static {
 /// checked like a client's.
 pub struct Ec2Server<S>(pub S);
 
-impl<S: Ec2Api> Service for Ec2Server<S> {
+impl<S: Ec2Api> Service for Ec2Server<S>
+where
+    Ec2Server<S>: FrontHook,
+{
     fn model_name(&self) -> &'static str {
         SERVICE
     }
@@ -5471,6 +5475,10 @@ impl<S: Ec2Api> Service for Ec2Server<S> {
                 _ => call.not_implemented(SERVICE),
             }
         })
+    }
+
+    fn front(&self) -> Option<&dyn FrontHook> {
+        Some(self)
     }
 
     fn reset(&self) {

@@ -20,6 +20,18 @@ use crate::auth::verify;
 use crate::dispatch::{Exchange, dispatch};
 use crate::gateway::Gateway;
 
+/// Whether a service's front hook claims the request.
+pub fn claimed(gateway: &Gateway, parts: &Parts) -> bool {
+    let head = Head {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+    };
+    let mut fronts = gateway.services().fronts();
+    fronts.any(|service| service.front().is_some_and(|hook| hook.claims(&head)))
+}
+
 /// Serves a request that did not go to an internal endpoint.
 pub async fn serve(gateway: &Gateway, parts: Parts, incoming: Incoming) -> Exchange {
     let head = Head {

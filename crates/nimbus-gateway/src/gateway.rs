@@ -95,7 +95,11 @@ impl Gateway {
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
-        let exchange = match internal::route(&parts.method, &path) {
+        // A `/_nimbus/` path nimbus itself does not serve may be a service's
+        // control endpoint (EC2's zone failures), answered by its front hook.
+        let route = internal::route(&parts.method, &path)
+            .filter(|route| *route != InternalRoute::NotFound || !front::claimed(self, &parts));
+        let exchange = match route {
             Some(route) => Exchange {
                 response: internal::serve(self, route, &path, parts.uri.query().unwrap_or("")).await,
                 service: "_nimbus",

@@ -14,6 +14,7 @@ mod addresses;
 mod attributes;
 mod cidr;
 mod dhcp;
+mod drills;
 mod errors;
 mod filters;
 mod gateways;

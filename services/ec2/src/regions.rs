@@ -86,11 +86,19 @@ impl Ec2 {
             )));
         }
         let filters = input.filters.unwrap_or_default();
+        let down = self.zones_down().await?;
         let mut zones = Vec::new();
         for zone in &all {
             let asked =
                 (names.is_empty() && ids.is_empty()) || names.contains(&zone.name) || ids.contains(&zone.id);
-            let described = availability_zone(&ctx.region, zone);
+            let mut described = availability_zone(&ctx.region, zone);
+            if down.contains_key(&zone.name) {
+                // A failure drill took it down.
+                described.state = Some("impaired".to_owned());
+                described.messages = Some(vec![AvailabilityZoneMessage {
+                    message: Some("This zone is failed (nimbus failure drill).".to_owned()),
+                }]);
+            }
             let values: Values<'_> = Box::new(|filter| {
                 let one = |v: &Option<String>| Some(v.iter().cloned().collect());
                 match filter {

@@ -237,6 +237,21 @@ impl Host {
         }
     }
 
+    /// Freezes the instance's processes (its zone is down); false when it has none.
+    pub fn freeze(&self, id: &str) -> bool {
+        self.signal(id, Signal::SIGSTOP)
+    }
+
+    /// Lets frozen processes go on; false when it has none.
+    pub fn thaw(&self, id: &str) -> bool {
+        self.signal(id, Signal::SIGCONT)
+    }
+
+    fn signal(&self, id: &str, signal: Signal) -> bool {
+        let group = self.lock().get(id).map(|p| p.group);
+        group.is_some_and(|g| g > 0 && killpg(Pid::from_raw(g), signal).is_ok())
+    }
+
     /// Ends every instance's processes (nimbus stops or is reset).
     pub fn kill_all(&self) {
         let all: Vec<Process> = self.lock().drain().map(|(_, p)| p).collect();

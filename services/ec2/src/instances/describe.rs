@@ -199,9 +199,16 @@ impl Ec2 {
         errors::check_dry_run(input.dry_run)?;
         let all_states = input.include_all_instances.unwrap_or(false);
         let chosen = self.chosen(ctx, &ids, &[]).await?;
+        let down = self.zones_down().await?;
         let mut statuses = Vec::new();
         for record in chosen.iter().filter(|r| all_states || r.state() == "running") {
-            let status = self.status_of(record);
+            let zone = record
+                .instance
+                .placement
+                .as_ref()
+                .and_then(|p| p.availability_zone.as_ref());
+            let zone_down = zone.and_then(|z| down.get(z)).copied();
+            let status = self.status_of(record, zone_down);
             if filters::matches(
                 input.filters.as_deref().unwrap_or_default(),
                 &status_values(&status),
@@ -218,12 +225,15 @@ impl Ec2 {
     }
 
     /// Its status checks: the instance check fails when its processes are
-    /// gone (or a fault was injected); both are not-applicable unless it runs.
-    fn status_of(&self, record: &InstanceRecord) -> InstanceStatus {
+    /// gone (or a fault was injected), both when its zone is down (since
+    /// `zone_down`); both are not-applicable unless it runs.
+    fn status_of(&self, record: &InstanceRecord, zone_down: Option<i64>) -> InstanceStatus {
         let running = record.state() == "running";
-        let reachable = record.impaired_since.is_none() && self.host.is_running(record.id());
+        let system_ok = record.impaired_since.is_none() && zone_down.is_none();
+        let reachable = system_ok && self.host.is_running(record.id());
         let impaired_since = record
             .impaired_since
+            .or(zone_down)
             .map(nimbus_core::Timestamp::from_epoch_millis);
         let summary = |ok: bool| match running {
             false => InstanceStatusSummary {
@@ -250,7 +260,7 @@ impl Ec2 {
             availability_zone_id: placement.and_then(|p| p.availability_zone_id.clone()),
             instance_state: record.instance.state.clone(),
             instance_status: Some(summary(reachable)),
-            system_status: Some(summary(record.impaired_since.is_none())),
+            system_status: Some(summary(system_ok)),
             events: None,
             ..Default::default()
         }

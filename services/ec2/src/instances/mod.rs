@@ -15,6 +15,7 @@ mod transitions;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
 
+pub use lifecycle::InstanceRecord;
 use transitions::Action;
 
 use crate::{Ec2, errors};

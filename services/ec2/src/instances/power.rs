@@ -13,6 +13,7 @@ use super::lifecycle::InstanceRecord;
 use super::machine::{self, Live, Pool};
 use super::transitions::{self, Action, Effect};
 use super::{instance_missing_all, launch, shape};
+use crate::drills::{self, ZoneReader};
 use crate::host::{Boot, Exit};
 use crate::records::{instance_key, namespace_of};
 use crate::{Ec2, errors};
@@ -38,7 +39,20 @@ fn check_ids(ids: &[String]) -> Result<(), AwsError> {
 /// terminated one every address and its place among the live.
 fn release(txn: &WriteTxn, changed: &mut [Changed], region: &str) -> Result<(), AwsError> {
     let mut host = txn.open(&machine::namespace()?)?;
+    let down = host.down()?;
     for Changed { record, effect } in changed.iter_mut() {
+        if *effect == Effect::Boot {
+            let zone = record
+                .instance
+                .placement
+                .as_ref()
+                .and_then(|p| p.availability_zone.as_deref());
+            drills::check_capacity(
+                &down,
+                zone,
+                record.instance.instance_type.as_deref().unwrap_or_default(),
+            )?;
+        }
         let id = record.id().to_owned();
         let pooled_public = record
             .instance
@@ -243,6 +257,7 @@ impl Ec2 {
             Err(error) => return tracing::error!(%error, "ec2 could not read its instances"),
         };
         let now = self.now_millis();
+        let down = self.zones_down().await.unwrap_or_default();
         for (id, live) in lives {
             let Ok(ns) = Namespace::regional("ec2", &live.account, &live.region) else {
                 continue;
@@ -257,13 +272,18 @@ impl Ec2 {
                 continue;
             }
             self.host.end_leftovers(&id);
-            if up {
+            let zone = record
+                .instance
+                .placement
+                .as_ref()
+                .and_then(|p| p.availability_zone.clone());
+            if up && zone.is_none_or(|z| !down.contains_key(&z)) {
                 self.boot(&live.account, &live.region, &record, true);
             }
         }
     }
 
-    async fn live_instances(&self) -> Result<Vec<(String, Live)>, AwsError> {
+    pub(crate) async fn live_instances(&self) -> Result<Vec<(String, Live)>, AwsError> {
         let ns = machine::namespace()?;
         self.store
             .read(move |txn| {

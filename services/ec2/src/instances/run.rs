@@ -9,6 +9,7 @@ use super::launch::{self, VCPU_LIMIT};
 use super::lifecycle::{InstanceRecord, Reason};
 use super::machine::{self, Live, Pool};
 use super::shape::{self, Parts};
+use crate::drills::ZoneReader;
 use crate::records::{
     INSTANCE_PREFIX, SG_PREFIX, SUBNET_PREFIX, instance_key, keypair_key, namespace_of, subnet_key,
 };
@@ -190,6 +191,11 @@ fn record(
     let reservation = crate::ids::new_id("r");
     let mut made = Vec::with_capacity(count);
     let mut host = txn.open(&machine::namespace()?)?;
+    crate::drills::check_capacity(
+        &host.down()?,
+        subnet.availability_zone.as_deref(),
+        &request.instance_type,
+    )?;
     for index in 0..count {
         let mut instance = shape::new_instance(Parts {
             account: &request.account,

@@ -55,6 +55,8 @@ pub fn apply(record: &mut InstanceRecord, action: Action, now: i64) -> Result<Ef
     match (action, record.state()) {
         (Action::Start, "stopped") => {
             record.enter("pending", now, Some(Reason::Launching));
+            // A start puts it on other (healthy) hardware.
+            record.impaired_since = None;
             record.instance.launch_time = Some(nimbus_core::Timestamp::from_epoch_millis(now / 1000 * 1000));
             Ok(Effect::Boot)
         }
