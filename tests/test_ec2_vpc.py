@@ -195,21 +195,22 @@ def test_elastic_ips_are_allocated_described_and_released(launch_nimbus):
 
     ec2 = client_for(launch_nimbus().url, "ec2")
     first = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "web"}]}])
-    assert (first["PublicIp"], first["Domain"], first["PublicIpv4Pool"]) == ("127.200.0.1", "vpc", "amazon")
+    assert (first["Domain"], first["PublicIpv4Pool"]) == ("vpc", "amazon") and first["PublicIp"].startswith("127.200.")
     assert first["AllocationId"].startswith("eipalloc-")
     more = [ec2.allocate_address(Domain="vpc") for _ in range(4)]
-    assert [a["PublicIp"] for a in more] == ["127.200.0.2", "127.200.0.3", "127.200.0.4", "127.200.0.5"]
+    assert len({first["PublicIp"], *(a["PublicIp"] for a in more)}) == 5
     assert refused(ec2.allocate_address, Domain="vpc") == ("AddressLimitExceeded", 400, "The maximum number of addresses has been reached.")
     tagged = ec2.describe_addresses(Filters=[{"Name": "tag:Name", "Values": ["web"]}])["Addresses"]
     assert [a["AllocationId"] for a in tagged] == [first["AllocationId"]]
-    assert ec2.describe_addresses(PublicIps=["127.200.0.3"])["Addresses"][0]["AllocationId"] == more[1]["AllocationId"]
+    assert ec2.describe_addresses(PublicIps=[more[1]["PublicIp"]])["Addresses"][0]["AllocationId"] == more[1]["AllocationId"]
     ec2.release_address(AllocationId=first["AllocationId"])
     assert refused(ec2.release_address, AllocationId=first["AllocationId"]) == (
         "InvalidAllocationID.NotFound",
         400,
         f"The allocation ID '{first['AllocationId']}' does not exist",
     )
-    assert ec2.allocate_address(Domain="vpc")["PublicIp"] == "127.200.0.1", "a released address is free again"
+    again = ec2.allocate_address(Domain="vpc")["PublicIp"]
+    assert again.startswith("127.200.") and again not in [a["PublicIp"] for a in more], "room for one more, at a free address"
 
 
 def test_dhcp_options_and_account_attributes(ec2):

@@ -120,6 +120,30 @@ pub struct AllocateAddressResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateAddressRequest {
+    #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "PublicIp", skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "AllowReassociation", skip_serializing_if = "Option::is_none")]
+    pub allow_reassociation: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateAddressResult {
+    #[serde(rename = "AssociationId", skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssociateDhcpOptionsRequest {
     #[serde(rename = "DhcpOptionsId")]
     pub dhcp_options_id: String,
@@ -4216,6 +4240,8 @@ pub struct VpcIpv6CidrBlockAssociation {
 
 impl Input for AllocateAddressRequest {}
 
+impl Input for AssociateAddressRequest {}
+
 impl Input for AssociateDhcpOptionsRequest {}
 
 impl Input for AssociateRouteTableRequest {}
@@ -4348,6 +4374,8 @@ impl Input for TerminateInstancesRequest {}
 
 impl Output for AllocateAddressResult {}
 
+impl Output for AssociateAddressResult {}
+
 impl Output for AssociateRouteTableResult {}
 
 impl Output for AuthorizeSecurityGroupEgressResult {}
@@ -4445,6 +4473,7 @@ pub mod ops {
     use nimbus_protocol::model::OperationId;
 
     pub const ALLOCATE_ADDRESS: OperationId = OperationId(10);
+    pub const ASSOCIATE_ADDRESS: OperationId = OperationId(17);
     pub const ASSOCIATE_DHCP_OPTIONS: OperationId = OperationId(20);
     pub const ASSOCIATE_ROUTE_TABLE: OperationId = OperationId(28);
     pub const ATTACH_INTERNET_GATEWAY: OperationId = OperationId(37);
@@ -4516,6 +4545,7 @@ pub mod ops {
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
         ops::ALLOCATE_ADDRESS => Some("ec2:AllocateAddress"),
+        ops::ASSOCIATE_ADDRESS => Some("ec2:AssociateAddress"),
         ops::ASSOCIATE_DHCP_OPTIONS => Some("ec2:AssociateDhcpOptions"),
         ops::ASSOCIATE_ROUTE_TABLE => Some("ec2:AssociateRouteTable"),
         ops::ATTACH_INTERNET_GATEWAY => Some("ec2:AttachInternetGateway"),
@@ -4596,6 +4626,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<AllocateAddressResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "AllocateAddress")) }
+    }
+
+    /// `AssociateAddress`.
+    fn associate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateAddressRequest,
+    ) -> impl Future<Output = Result<AssociateAddressResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AssociateAddress")) }
     }
 
     /// `AssociateDhcpOptions`.
@@ -5309,6 +5349,9 @@ where
         Box::pin(async move {
             match call.operation {
                 ops::ALLOCATE_ADDRESS => serve(call, &guard, |input| api.allocate_address(ctx, input)).await,
+                ops::ASSOCIATE_ADDRESS => {
+                    serve(call, &guard, |input| api.associate_address(ctx, input)).await
+                }
                 ops::ASSOCIATE_DHCP_OPTIONS => {
                     serve(call, &guard, |input| api.associate_dhcp_options(ctx, input)).await
                 }
@@ -5574,6 +5617,16 @@ impl Ec2Client {
         input: AllocateAddressRequest,
     ) -> Result<AllocateAddressResult, AwsError> {
         let call = Call::typed(ops::ALLOCATE_ADDRESS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `AssociateAddress`.
+    pub async fn associate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateAddressRequest,
+    ) -> Result<AssociateAddressResult, AwsError> {
+        let call = Call::typed(ops::ASSOCIATE_ADDRESS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -6223,6 +6276,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     let mut missing = Vec::new();
     if not_implemented(&api.allocate_address(ctx, Default::default()).await) {
         missing.push("AllocateAddress");
+    }
+    if not_implemented(&api.associate_address(ctx, Default::default()).await) {
+        missing.push("AssociateAddress");
     }
     if not_implemented(&api.associate_dhcp_options(ctx, Default::default()).await) {
         missing.push("AssociateDhcpOptions");

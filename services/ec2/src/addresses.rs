@@ -1,14 +1,13 @@
 //! Elastic IP addresses: allocated (five per region, as AWS's default
 //! quota), described with filters, released. Each is a loopback address
-//! of 127.200.0.0/16, so that nimbus can answer on it for the instance it
-//! is later associated with (association comes with instances).
-
-use std::net::Ipv4Addr;
+//! of 127.200.0.0/16 no other account or region holds, so that nimbus can
+//! answer on it for the instance it is associated with (`associations`).
 
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
 
 use crate::filters::{self, Values};
+use crate::instances::machine::{self, Pool};
 use crate::records::{EIP_PREFIX, eip_key, namespace_of};
 use crate::{Ec2, errors, ids, tags};
 
@@ -24,18 +23,6 @@ pub fn allocation_missing(id: &str) -> AwsError {
 
 fn address_missing(ip: &str) -> AwsError {
     errors::client("InvalidAddress.NotFound", format!("Address '{ip}' not found."))
-}
-
-/// The first address of 127.200.0.0/16 no allocation of `taken` holds.
-fn free_address(taken: &[Address]) -> Ipv4Addr {
-    (1u32..65_535)
-        .map(|n| Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 200, 0, 0)) + n))
-        .find(|ip| {
-            !taken
-                .iter()
-                .any(|a| a.public_ip.as_deref() == Some(ip.to_string().as_str()))
-        })
-        .unwrap_or(Ipv4Addr::new(127, 200, 255, 254))
 }
 
 fn values(address: &Address) -> Values<'_> {
@@ -75,7 +62,7 @@ impl Ec2 {
         let address = self
             .store
             .write(move |txn| {
-                let mut table = txn.open(&ns)?;
+                let table = txn.open(&ns)?;
                 let mut taken = Vec::new();
                 for entry in table.scan(EIP_PREFIX)? {
                     taken.push(entry?.decode::<Address>()?);
@@ -86,16 +73,23 @@ impl Ec2 {
                         "The maximum number of addresses has been reached.",
                     ));
                 }
+                drop(table);
+                let allocation = ids::new_id("eipalloc");
+                let ip = machine::take_address(
+                    &mut txn.open(&machine::namespace()?)?,
+                    Pool::Elastic,
+                    &allocation,
+                )?;
                 let address = Address {
-                    allocation_id: Some(ids::new_id("eipalloc")),
+                    allocation_id: Some(allocation),
                     domain: Some("vpc".to_owned()),
-                    public_ip: Some(free_address(&taken).to_string()),
+                    public_ip: Some(ip.to_string()),
                     public_ipv4_pool: Some("amazon".to_owned()),
                     network_border_group: Some(ctx.region.clone()),
                     tags,
                     ..Default::default()
                 };
-                table.put_json(
+                txn.open(&ns)?.put_json(
                     &eip_key(address.allocation_id.as_deref().unwrap_or_default()),
                     &address,
                 )?;
@@ -183,51 +177,6 @@ impl Ec2 {
         })
     }
 
-    /// Ends an address's association (by its id, or by the address); one
-    /// already ended is not found, as EC2 words it.
-    pub(crate) async fn disassociate_address(
-        &self,
-        ctx: &RequestContext,
-        input: DisassociateAddressRequest,
-    ) -> Result<(), AwsError> {
-        errors::check_dry_run(input.dry_run)?;
-        let (ns, association, ip) = (namespace_of(ctx)?, input.association_id, input.public_ip);
-        self.store
-            .write(move |txn| {
-                let mut table = txn.open(&ns)?;
-                let mut found = None;
-                for entry in table.scan(EIP_PREFIX)? {
-                    let address: Address = entry?.decode()?;
-                    let by_id = association.is_some() && address.association_id == association;
-                    let by_ip = association.is_none() && ip.is_some() && address.public_ip == ip;
-                    if by_id || by_ip {
-                        found = Some(address);
-                    }
-                }
-                let Some(mut address) = found.filter(|a| a.association_id.is_some()) else {
-                    return Err(errors::client(
-                        "InvalidAssociationID.NotFound",
-                        format!(
-                            "The association ID '{}' does not exist",
-                            association.or(ip).unwrap_or_default()
-                        ),
-                    ));
-                };
-                (
-                    address.association_id,
-                    address.network_interface_id,
-                    address.private_ip_address,
-                    address.instance_id,
-                ) = (None, None, None, None);
-                table.put_json(
-                    &eip_key(address.allocation_id.as_deref().unwrap_or_default()),
-                    &address,
-                )?;
-                Ok(())
-            })
-            .await
-    }
-
     pub(crate) async fn release_address(
         &self,
         ctx: &RequestContext,
@@ -261,22 +210,14 @@ impl Ec2 {
             ));
         }
         let key = eip_key(found.allocation_id.as_deref().unwrap_or_default());
-        self.store.delete(&namespace_of(ctx)?, &key).await?;
+        let (ns, ip) = (namespace_of(ctx)?, found.public_ip.unwrap_or_default());
+        self.store
+            .write(move |txn| {
+                txn.open(&ns)?.delete(&key)?;
+                machine::release_address(&mut txn.open(&machine::namespace()?)?, &ip)
+            })
+            .await?;
+        self.sync_forwards(ctx).await;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_are_the_first_free_of_the_range() {
-        assert_eq!(free_address(&[]), Ipv4Addr::new(127, 200, 0, 1));
-        let taken = vec![Address {
-            public_ip: Some("127.200.0.1".into()),
-            ..Default::default()
-        }];
-        assert_eq!(free_address(&taken), Ipv4Addr::new(127, 200, 0, 2));
     }
 }

@@ -11,12 +11,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod addresses;
+mod associations;
 mod attributes;
 mod cidr;
 mod dhcp;
 mod drills;
 mod errors;
 mod filters;
+mod forwarding;
 mod gateways;
 mod host;
 mod ids;
@@ -57,6 +59,8 @@ pub struct Ec2 {
     host: Arc<Host>,
     /// Inits that ended by themselves, until the background task takes them.
     exits: Arc<Mutex<Option<mpsc::UnboundedReceiver<Exit>>>>,
+    /// Relays from public addresses to instances.
+    forwards: Arc<forwarding::Forwards>,
 }
 
 /// Where instances reach nimbus unless told otherwise.
@@ -70,6 +74,7 @@ impl Ec2 {
             clock,
             host,
             exits: Arc::new(Mutex::new(Some(exits))),
+            forwards: Arc::default(),
         }
     }
 
@@ -165,6 +170,7 @@ impl Ec2Api for Ec2 {
         describe_addresses(DescribeAddressesRequest) -> DescribeAddressesResult;
         describe_addresses_attribute(DescribeAddressesAttributeRequest) -> DescribeAddressesAttributeResult;
         disassociate_address(DisassociateAddressRequest) -> ();
+        associate_address(AssociateAddressRequest) -> AssociateAddressResult;
         describe_account_attributes(DescribeAccountAttributesRequest) -> DescribeAccountAttributesResult;
         create_dhcp_options(CreateDhcpOptionsRequest) -> CreateDhcpOptionsResult;
         delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();
@@ -193,6 +199,7 @@ impl Ec2Api for Ec2 {
     /// restore); what the restored state says runs comes back.
     fn reset(&self) {
         self.host.kill_all();
+        self.forwards.clear();
         let ec2 = self.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move { ec2.resume_instances().await });

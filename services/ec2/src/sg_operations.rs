@@ -43,6 +43,8 @@ impl Ec2 {
         let asked = asked!(input);
         let group = (input.group_id.as_deref(), input.group_name.as_deref());
         let rules = self.authorize(ctx, group, false, asked).await?;
+        // What may now reach instances' public addresses changed.
+        self.sync_forwards(ctx).await;
         Ok(AuthorizeSecurityGroupIngressResult {
             r#return: Some(true),
             security_group_rules: Some(rules),
@@ -75,6 +77,7 @@ impl Ec2 {
         let group = (input.group_id.as_deref(), input.group_name.as_deref());
         let ids = input.security_group_rule_ids.unwrap_or_default();
         let unknown = self.revoke(ctx, group, false, (ids, asked)).await?;
+        self.sync_forwards(ctx).await;
         Ok(RevokeSecurityGroupIngressResult {
             r#return: Some(true),
             unknown_ip_permissions: (!unknown.is_empty()).then(|| sg_rules::permissions(&unknown, false)),

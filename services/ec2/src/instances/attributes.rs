@@ -170,9 +170,12 @@ impl Ec2 {
                 };
                 apply(&mut record, change, groups)?;
                 table.put_json(&instance_key(&id), &record)?;
-                Ok(())
+                Ok::<_, AwsError>(())
             })
-            .await
+            .await?;
+        // Its groups decide what reaches its public address.
+        self.sync_forwards(ctx).await;
+        Ok(())
     }
 
     pub(crate) async fn describe_instance_attribute(

@@ -1,7 +1,7 @@
 //! What is unique on this machine rather than per account and region, in
 //! EC2's global namespace: the loopback addresses instances hold (each
-//! instance a private one, some a public one), and which instances have
-//! processes to bring back after a restart.
+//! instance a private one, some a public one) and Elastic IPs are, and
+//! which instances have processes to bring back after a restart.
 
 use std::net::Ipv4Addr;
 
@@ -18,6 +18,7 @@ const ADDRESS_PREFIX: &[u8] = b"addr/";
 pub enum Pool {
     Private,
     Public,
+    Elastic,
 }
 
 impl Pool {
@@ -31,6 +32,10 @@ impl Pool {
                 u32::from(Ipv4Addr::new(127, 201, 0, 1)),
                 u32::from(Ipv4Addr::new(127, 254, 255, 254)),
             ),
+            Pool::Elastic => (
+                u32::from(Ipv4Addr::new(127, 200, 0, 1)),
+                u32::from(Ipv4Addr::new(127, 200, 255, 254)),
+            ),
         }
     }
 
@@ -38,6 +43,7 @@ impl Pool {
         match self {
             Pool::Private => b"next/private",
             Pool::Public => b"next/public",
+            Pool::Elastic => b"next/elastic",
         }
     }
 }
@@ -64,7 +70,9 @@ fn address_key(address: Ipv4Addr) -> Vec<u8> {
 /// Takes the next free address of `pool` for `holder`.
 pub fn take_address(table: &mut TableMut<'_>, pool: Pool, holder: &str) -> Result<Ipv4Addr, AwsError> {
     let (first, last) = pool.range();
-    let mut next: u32 = table.get_json(pool.cursor())?.unwrap_or(first);
+    // A random start: two nimbus on one machine rarely hand out the same address.
+    let start = first + u32::try_from(uuid::Uuid::new_v4().as_u128() % u128::from(last - first)).unwrap_or(0);
+    let mut next: u32 = table.get_json(pool.cursor())?.unwrap_or(start);
     for _ in 0..=(last - first) {
         let address = Ipv4Addr::from(next.clamp(first, last));
         next = if next >= last { first } else { next + 1 };
@@ -76,11 +84,18 @@ pub fn take_address(table: &mut TableMut<'_>, pool: Pool, holder: &str) -> Resul
         table.put_json(pool.cursor(), &next)?;
         return Ok(address);
     }
-    Err(AwsError::new(
-        "InsufficientInstanceCapacity",
-        "There is no loopback address left for another instance.",
-        500,
-    ))
+    Err(match pool {
+        Pool::Elastic => AwsError::new(
+            "AddressLimitExceeded",
+            "The maximum number of addresses has been reached.",
+            400,
+        ),
+        _ => AwsError::new(
+            "InsufficientInstanceCapacity",
+            "There is no loopback address left for another instance.",
+            500,
+        ),
+    })
 }
 
 /// Gives an address back (the holder is gone, or it moved).

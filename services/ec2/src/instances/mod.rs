@@ -9,7 +9,7 @@ mod lifecycle;
 pub mod machine;
 mod power;
 mod run;
-mod shape;
+pub mod shape;
 mod transitions;
 
 use nimbus_core::{AwsError, RequestContext};

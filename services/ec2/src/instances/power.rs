@@ -63,12 +63,17 @@ fn release(txn: &WriteTxn, changed: &mut [Changed], region: &str) -> Result<(), 
             .is_some_and(|a| a.ip_owner_id.as_deref() == Some("amazon"));
         match effect {
             Effect::Retire { .. } => {
-                for address in [
-                    &record.instance.private_ip_address,
-                    &record.instance.public_ip_address,
-                ] {
-                    machine::release_address(&mut host, address.as_deref().unwrap_or_default())?;
+                machine::release_address(
+                    &mut host,
+                    record.instance.private_ip_address.as_deref().unwrap_or_default(),
+                )?;
+                if pooled_public {
+                    machine::release_address(
+                        &mut host,
+                        record.instance.public_ip_address.as_deref().unwrap_or_default(),
+                    )?;
                 }
+                shape::set_public(&mut record.instance, None, region, "amazon");
                 host.delete(&machine::live_key(&id))?;
             }
             Effect::Halt { .. } if pooled_public => {
@@ -132,6 +137,9 @@ fn change(
         if changed.effect != Effect::Nothing {
             table.put_json(&instance_key(changed.record.id()), &changed.record)?;
         }
+        if matches!(changed.effect, Effect::Retire { .. }) {
+            crate::associations::let_go_of(&mut table, changed.record.id())?;
+        }
         slot.1 = changed;
     }
     Ok(out)
@@ -168,6 +176,7 @@ impl Ec2 {
             self.carry_out(&ctx.account_id, &ctx.region, &changed.record, changed.effect);
             changes.push(change);
         }
+        self.sync_forwards(ctx).await;
         Ok(changes)
     }
 
@@ -235,12 +244,19 @@ impl Ec2 {
                 let mut changed = [Changed { record, effect }];
                 release(txn, &mut changed, &ns_region(&ns))?;
                 let [Changed { record, effect }] = changed;
-                txn.open(&ns)?.put_json(&instance_key(&id), &record)?;
+                let mut table = txn.open(&ns)?;
+                table.put_json(&instance_key(&id), &record)?;
+                if matches!(effect, Effect::Retire { .. }) {
+                    crate::associations::let_go_of(&mut table, &id)?;
+                }
                 Ok(Some((record, effect)))
             })
             .await;
         match outcome {
-            Ok(Some((record, effect))) => self.carry_out(&exit.account, &exit.region, &record, effect),
+            Ok(Some((record, effect))) => {
+                self.carry_out(&exit.account, &exit.region, &record, effect);
+                self.sync_forwards_of(&exit.account, &exit.region).await;
+            }
             Ok(None) => self.host.forget(&exit.id, None),
             Err(error) => {
                 tracing::warn!(instance = exit.id, %error, "could not record an instance's shutdown")
@@ -258,6 +274,13 @@ impl Ec2 {
         };
         let now = self.now_millis();
         let down = self.zones_down().await.unwrap_or_default();
+        let owners: std::collections::BTreeSet<(String, String)> = lives
+            .iter()
+            .map(|(_, l)| (l.account.clone(), l.region.clone()))
+            .collect();
+        for (account, region) in owners {
+            self.sync_forwards_of(&account, &region).await;
+        }
         for (id, live) in lives {
             let Ok(ns) = Namespace::regional("ec2", &live.account, &live.region) else {
                 continue;

@@ -282,6 +282,7 @@ impl Ec2 {
         for record in &made {
             self.boot(&ctx.account_id, &ctx.region, record, true);
         }
+        self.sync_forwards(ctx).await;
         Ok(Reservation {
             reservation_id: made.first().map(|r| r.reservation_id.clone()),
             owner_id: Some(ctx.account_id.clone()),
