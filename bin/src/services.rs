@@ -116,14 +116,20 @@ pub fn all(env: &Environment) -> Built {
         .with_principal(principal("apigateway.amazonaws.com"))
         // Stages' access logs go to CloudWatch Logs through its PutLogEvents.
         .with_logs(nimbus_logs_api::LogsClient::new(Arc::clone(&logs)));
+    let iam: Arc<dyn Service> = Arc::new(nimbus_iam_api::IamServer(iam));
     // Instances' SDKs and CLI call nimbus where it listens.
     let ec2 =
         nimbus_ec2::Ec2::new(Arc::clone(&env.store), env.clock.clone()).with_endpoint(env.endpoint.clone());
+    // Their metadata service hands out sessions of their instance profiles' roles.
+    ec2.with_roles(
+        nimbus_iam_api::IamClient::new(Arc::clone(&iam)),
+        nimbus_sts_api::StsClient::new(Arc::clone(&sts)),
+    );
     ec2.start_background();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.
-        Arc::new(nimbus_iam_api::IamServer(iam)),
+        iam,
         Arc::clone(&sqs),
         Arc::clone(&sns),
         Arc::clone(&s3),

@@ -284,3 +284,12 @@ impl Ec2 {
         })
     }
 }
+
+impl Ec2 {
+    /// The public key (an OpenSSH line) of key pair `name`, as an
+    /// instance's metadata gives it.
+    pub(crate) async fn public_key(&self, ns: &nimbus_store::Namespace, name: &str) -> Option<String> {
+        let record: KeyRecord = self.store.get_json(ns, &keypair_key(name)).await.ok()??;
+        record.info.public_key
+    }
+}

@@ -23,6 +23,7 @@ mod gateways;
 mod host;
 mod ids;
 mod images;
+mod imds;
 mod instance_types;
 mod instances;
 mod interfaces;
@@ -61,6 +62,8 @@ pub struct Ec2 {
     exits: Arc<Mutex<Option<mpsc::UnboundedReceiver<Exit>>>>,
     /// Relays from public addresses to instances.
     forwards: Arc<forwarding::Forwards>,
+    /// The instances' metadata services.
+    imds: Arc<imds::Imds>,
 }
 
 /// Where instances reach nimbus unless told otherwise.
@@ -75,6 +78,7 @@ impl Ec2 {
             host,
             exits: Arc::new(Mutex::new(Some(exits))),
             forwards: Arc::default(),
+            imds: Arc::default(),
         }
     }
 
@@ -108,9 +112,10 @@ impl Ec2 {
         self.host.kill_all();
     }
 
-    /// What an instance's programs find in their environment beyond the basics.
-    fn metadata_variables(&self, _id: &str) -> Vec<(String, String)> {
-        Vec::new()
+    /// Instances' roles come from IAM's instance profiles (GetInstanceProfile),
+    /// their sessions from STS's AssumeRole.
+    pub fn with_roles(&self, iam: nimbus_iam_api::IamClient, sts: nimbus_sts_api::StsClient) {
+        self.imds.wire(iam, sts);
     }
 }
 
@@ -200,6 +205,7 @@ impl Ec2Api for Ec2 {
     fn reset(&self) {
         self.host.kill_all();
         self.forwards.clear();
+        self.imds.clear();
         let ec2 = self.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move { ec2.resume_instances().await });

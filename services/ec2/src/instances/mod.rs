@@ -15,7 +15,8 @@ mod transitions;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
 
-pub use lifecycle::InstanceRecord;
+pub use launch::decode_user_data;
+pub use lifecycle::{InstanceRecord, utc};
 use transitions::Action;
 
 use crate::{Ec2, errors};

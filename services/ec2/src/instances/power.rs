@@ -195,7 +195,10 @@ impl Ec2 {
                 self.host.halt(record.id(), Duration::ZERO);
                 self.boot(account, region, record, false);
             }
-            Effect::Retire { grace_ms } => self.host.retire(record.id(), grace(grace_ms)),
+            Effect::Retire { grace_ms } => {
+                self.host.retire(record.id(), grace(grace_ms));
+                self.imds.stop(record.id());
+            }
         }
     }
 
@@ -216,11 +219,28 @@ impl Ec2 {
             region,
             address,
             first_boot: user_data.as_deref(),
-            variables: self.metadata_variables(record.id()),
+            variables: self.metadata_variables(account, region, record, address),
         };
         if let Err(error) = self.host.boot(boot) {
             tracing::warn!(instance = record.id(), %error, "instance did not boot");
         }
+    }
+
+    /// Where the instance's SDKs find its metadata service (started here),
+    /// unless its metadata options turn the service off.
+    fn metadata_variables(
+        &self,
+        account: &str,
+        region: &str,
+        record: &InstanceRecord,
+        address: std::net::Ipv4Addr,
+    ) -> Vec<(String, String)> {
+        let options = record.instance.metadata_options.as_ref();
+        if options.and_then(|o| o.http_endpoint.as_deref()) == Some("disabled") {
+            return vec![("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned())];
+        }
+        let endpoint = self.serve_metadata(record.id(), account, region, address);
+        vec![("AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(), endpoint)]
     }
 
     /// An init ended by itself: a reboot it asked for, or its shutdown behaviour.
@@ -292,6 +312,14 @@ impl Ec2 {
             };
             let up = matches!(record.state(), "pending" | "running") && record.impaired_since.is_none();
             if up && self.host.adopt(&id, &live.account, &live.region) {
+                if let Some(address) = record
+                    .instance
+                    .private_ip_address
+                    .as_deref()
+                    .and_then(|a| a.parse().ok())
+                {
+                    self.metadata_variables(&live.account, &live.region, &record, address);
+                }
                 continue;
             }
             self.host.end_leftovers(&id);
