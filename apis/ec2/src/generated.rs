@@ -18,6 +18,38 @@ use serde::{Deserialize, Serialize};
 pub const SERVICE: &str = "ec2";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceleratorCount {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceleratorCountRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceleratorTotalMemoryMiB {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceleratorTotalMemoryMiBRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountAttribute {
     #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<String>,
@@ -344,6 +376,34 @@ pub struct AvailabilityZoneSubGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineEbsBandwidthMbps {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineEbsBandwidthMbpsRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselinePerformanceFactors {
+    #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuPerformanceFactor>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselinePerformanceFactorsRequest {
+    #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuPerformanceFactorRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlobAttributeValue {
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Bytes>,
@@ -422,6 +482,16 @@ pub struct ConnectionTrackingConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionTrackingSpecification {
+    #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
+    pub tcp_established_timeout: Option<i32>,
+    #[serde(rename = "UdpTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_timeout: Option<i32>,
+    #[serde(rename = "UdpStreamTimeout", skip_serializing_if = "Option::is_none")]
+    pub udp_stream_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionTrackingSpecificationRequest {
     #[serde(rename = "TcpEstablishedTimeout", skip_serializing_if = "Option::is_none")]
     pub tcp_established_timeout: Option<i32>,
@@ -466,6 +536,18 @@ pub struct CpuOptionsRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuPerformanceFactor {
+    #[serde(rename = "References", skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<PerformanceFactorReference>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuPerformanceFactorRequest {
+    #[serde(rename = "References", skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDhcpOptionsRequest {
     #[serde(rename = "DhcpConfigurations")]
     pub dhcp_configurations: Vec<NewDhcpConfiguration>,
@@ -507,6 +589,60 @@ pub struct CreateKeyPairRequest {
     pub key_format: Option<String>,
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLaunchTemplateRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "LaunchTemplateName")]
+    pub launch_template_name: String,
+    #[serde(rename = "VersionDescription", skip_serializing_if = "Option::is_none")]
+    pub version_description: Option<String>,
+    #[serde(rename = "LaunchTemplateData")]
+    pub launch_template_data: RequestLaunchTemplateData,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorRequest>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLaunchTemplateResult {
+    #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplate>,
+    #[serde(rename = "Warning", skip_serializing_if = "Option::is_none")]
+    pub warning: Option<ValidationWarning>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLaunchTemplateVersionRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "SourceVersion", skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    #[serde(rename = "VersionDescription", skip_serializing_if = "Option::is_none")]
+    pub version_description: Option<String>,
+    #[serde(rename = "LaunchTemplateData")]
+    pub launch_template_data: RequestLaunchTemplateData,
+    #[serde(rename = "ResolveAlias", skip_serializing_if = "Option::is_none")]
+    pub resolve_alias: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLaunchTemplateVersionResult {
+    #[serde(rename = "LaunchTemplateVersion", skip_serializing_if = "Option::is_none")]
+    pub launch_template_version: Option<LaunchTemplateVersion>,
+    #[serde(rename = "Warning", skip_serializing_if = "Option::is_none")]
+    pub warning: Option<ValidationWarning>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -733,6 +869,12 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreditSpecification {
+    #[serde(rename = "CpuCredits", skip_serializing_if = "Option::is_none")]
+    pub cpu_credits: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreditSpecificationRequest {
     #[serde(rename = "CpuCredits")]
     pub cpu_credits: String,
@@ -783,6 +925,72 @@ pub struct DeleteKeyPairResult {
     pub r#return: Option<bool>,
     #[serde(rename = "KeyPairId", skip_serializing_if = "Option::is_none")]
     pub key_pair_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateResult {
+    #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateVersionsRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "Versions")]
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateVersionsResponseErrorItem {
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "VersionNumber", skip_serializing_if = "Option::is_none")]
+    pub version_number: Option<i64>,
+    #[serde(rename = "ResponseError", skip_serializing_if = "Option::is_none")]
+    pub response_error: Option<ResponseError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateVersionsResponseSuccessItem {
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "VersionNumber", skip_serializing_if = "Option::is_none")]
+    pub version_number: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteLaunchTemplateVersionsResult {
+    #[serde(
+        rename = "SuccessfullyDeletedLaunchTemplateVersions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub successfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseSuccessItem>>,
+    #[serde(
+        rename = "UnsuccessfullyDeletedLaunchTemplateVersions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unsuccessfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseErrorItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1118,6 +1326,66 @@ pub struct DescribeKeyPairsRequest {
 pub struct DescribeKeyPairsResult {
     #[serde(rename = "KeyPairs", skip_serializing_if = "Option::is_none")]
     pub key_pairs: Option<Vec<KeyPairInfo>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeLaunchTemplateVersionsRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "Versions", skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<String>>,
+    #[serde(rename = "MinVersion", skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<String>,
+    #[serde(rename = "MaxVersion", skip_serializing_if = "Option::is_none")]
+    pub max_version: Option<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "ResolveAlias", skip_serializing_if = "Option::is_none")]
+    pub resolve_alias: Option<bool>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeLaunchTemplateVersionsResult {
+    #[serde(rename = "LaunchTemplateVersions", skip_serializing_if = "Option::is_none")]
+    pub launch_template_versions: Option<Vec<LaunchTemplateVersion>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeLaunchTemplatesRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "LaunchTemplateIds", skip_serializing_if = "Option::is_none")]
+    pub launch_template_ids: Option<Vec<String>>,
+    #[serde(rename = "LaunchTemplateNames", skip_serializing_if = "Option::is_none")]
+    pub launch_template_names: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeLaunchTemplatesResult {
+    #[serde(rename = "LaunchTemplates", skip_serializing_if = "Option::is_none")]
+    pub launch_templates: Option<Vec<LaunchTemplate>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1576,6 +1844,12 @@ pub struct ElasticGpuAssociation {
 pub struct ElasticGpuSpecification {
     #[serde(rename = "Type")]
     pub r#type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticGpuSpecificationResponse {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2116,6 +2390,12 @@ pub struct InstanceIpv6Address {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceIpv6AddressRequest {
+    #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceIpv6Prefix {
     #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix: Option<String>,
@@ -2332,6 +2612,148 @@ pub struct InstancePrivateIpAddress {
     pub private_dns_name: Option<String>,
     #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
     pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRequirements {
+    #[serde(rename = "VCpuCount", skip_serializing_if = "Option::is_none")]
+    pub v_cpu_count: Option<VCpuCountRange>,
+    #[serde(rename = "MemoryMiB", skip_serializing_if = "Option::is_none")]
+    pub memory_mi_b: Option<MemoryMiB>,
+    #[serde(rename = "CpuManufacturers", skip_serializing_if = "Option::is_none")]
+    pub cpu_manufacturers: Option<Vec<String>>,
+    #[serde(rename = "MemoryGiBPerVCpu", skip_serializing_if = "Option::is_none")]
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpu>,
+    #[serde(rename = "ExcludedInstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub excluded_instance_types: Option<Vec<String>>,
+    #[serde(rename = "InstanceGenerations", skip_serializing_if = "Option::is_none")]
+    pub instance_generations: Option<Vec<String>>,
+    #[serde(
+        rename = "SpotMaxPricePercentageOverLowestPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    #[serde(
+        rename = "OnDemandMaxPricePercentageOverLowestPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    #[serde(rename = "BareMetal", skip_serializing_if = "Option::is_none")]
+    pub bare_metal: Option<String>,
+    #[serde(rename = "BurstablePerformance", skip_serializing_if = "Option::is_none")]
+    pub burstable_performance: Option<String>,
+    #[serde(rename = "RequireHibernateSupport", skip_serializing_if = "Option::is_none")]
+    pub require_hibernate_support: Option<bool>,
+    #[serde(rename = "NetworkInterfaceCount", skip_serializing_if = "Option::is_none")]
+    pub network_interface_count: Option<NetworkInterfaceCount>,
+    #[serde(rename = "LocalStorage", skip_serializing_if = "Option::is_none")]
+    pub local_storage: Option<String>,
+    #[serde(rename = "LocalStorageTypes", skip_serializing_if = "Option::is_none")]
+    pub local_storage_types: Option<Vec<String>>,
+    #[serde(rename = "TotalLocalStorageGB", skip_serializing_if = "Option::is_none")]
+    pub total_local_storage_gb: Option<TotalLocalStorageGB>,
+    #[serde(rename = "BaselineEbsBandwidthMbps", skip_serializing_if = "Option::is_none")]
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbps>,
+    #[serde(rename = "AcceleratorTypes", skip_serializing_if = "Option::is_none")]
+    pub accelerator_types: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorCount", skip_serializing_if = "Option::is_none")]
+    pub accelerator_count: Option<AcceleratorCount>,
+    #[serde(rename = "AcceleratorManufacturers", skip_serializing_if = "Option::is_none")]
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorNames", skip_serializing_if = "Option::is_none")]
+    pub accelerator_names: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorTotalMemoryMiB", skip_serializing_if = "Option::is_none")]
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiB>,
+    #[serde(rename = "NetworkBandwidthGbps", skip_serializing_if = "Option::is_none")]
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbps>,
+    #[serde(rename = "AllowedInstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub allowed_instance_types: Option<Vec<String>>,
+    #[serde(
+        rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    #[serde(
+        rename = "BaselinePerformanceFactors",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub baseline_performance_factors: Option<BaselinePerformanceFactors>,
+    #[serde(
+        rename = "RequireEncryptionInTransit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_encryption_in_transit: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRequirementsRequest {
+    #[serde(rename = "VCpuCount")]
+    pub v_cpu_count: VCpuCountRangeRequest,
+    #[serde(rename = "MemoryMiB")]
+    pub memory_mi_b: MemoryMiBRequest,
+    #[serde(rename = "CpuManufacturers", skip_serializing_if = "Option::is_none")]
+    pub cpu_manufacturers: Option<Vec<String>>,
+    #[serde(rename = "MemoryGiBPerVCpu", skip_serializing_if = "Option::is_none")]
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    #[serde(rename = "ExcludedInstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub excluded_instance_types: Option<Vec<String>>,
+    #[serde(rename = "InstanceGenerations", skip_serializing_if = "Option::is_none")]
+    pub instance_generations: Option<Vec<String>>,
+    #[serde(
+        rename = "SpotMaxPricePercentageOverLowestPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    #[serde(
+        rename = "OnDemandMaxPricePercentageOverLowestPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    #[serde(rename = "BareMetal", skip_serializing_if = "Option::is_none")]
+    pub bare_metal: Option<String>,
+    #[serde(rename = "BurstablePerformance", skip_serializing_if = "Option::is_none")]
+    pub burstable_performance: Option<String>,
+    #[serde(rename = "RequireHibernateSupport", skip_serializing_if = "Option::is_none")]
+    pub require_hibernate_support: Option<bool>,
+    #[serde(rename = "NetworkInterfaceCount", skip_serializing_if = "Option::is_none")]
+    pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    #[serde(rename = "LocalStorage", skip_serializing_if = "Option::is_none")]
+    pub local_storage: Option<String>,
+    #[serde(rename = "LocalStorageTypes", skip_serializing_if = "Option::is_none")]
+    pub local_storage_types: Option<Vec<String>>,
+    #[serde(rename = "TotalLocalStorageGB", skip_serializing_if = "Option::is_none")]
+    pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
+    #[serde(rename = "BaselineEbsBandwidthMbps", skip_serializing_if = "Option::is_none")]
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    #[serde(rename = "AcceleratorTypes", skip_serializing_if = "Option::is_none")]
+    pub accelerator_types: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorCount", skip_serializing_if = "Option::is_none")]
+    pub accelerator_count: Option<AcceleratorCountRequest>,
+    #[serde(rename = "AcceleratorManufacturers", skip_serializing_if = "Option::is_none")]
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorNames", skip_serializing_if = "Option::is_none")]
+    pub accelerator_names: Option<Vec<String>>,
+    #[serde(rename = "AcceleratorTotalMemoryMiB", skip_serializing_if = "Option::is_none")]
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    #[serde(rename = "NetworkBandwidthGbps", skip_serializing_if = "Option::is_none")]
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    #[serde(rename = "AllowedInstanceTypes", skip_serializing_if = "Option::is_none")]
+    pub allowed_instance_types: Option<Vec<String>>,
+    #[serde(
+        rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    #[serde(
+        rename = "BaselinePerformanceFactors",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
+    #[serde(
+        rename = "RequireEncryptionInTransit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_encryption_in_transit: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2625,6 +3047,12 @@ pub struct Ipv4PrefixSpecificationRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv4PrefixSpecificationResponse {
+    #[serde(rename = "Ipv4Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ipv6PrefixSpecification {
     #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix: Option<String>,
@@ -2632,6 +3060,12 @@ pub struct Ipv6PrefixSpecification {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ipv6PrefixSpecificationRequest {
+    #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6PrefixSpecificationResponse {
     #[serde(rename = "Ipv6Prefix", skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix: Option<String>,
 }
@@ -2677,6 +3111,524 @@ pub struct KeyPairInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplate {
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<Timestamp>,
+    #[serde(rename = "CreatedBy", skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(rename = "DefaultVersionNumber", skip_serializing_if = "Option::is_none")]
+    pub default_version_number: Option<i64>,
+    #[serde(rename = "LatestVersionNumber", skip_serializing_if = "Option::is_none")]
+    pub latest_version_number: Option<i64>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateBlockDeviceMapping {
+    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+    #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<LaunchTemplateEbsBlockDevice>,
+    #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateBlockDeviceMappingRequest {
+    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+    #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<LaunchTemplateEbsBlockDeviceRequest>,
+    #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateCapacityReservationSpecificationRequest {
+    #[serde(
+        rename = "CapacityReservationPreference",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_preference: Option<String>,
+    #[serde(rename = "CapacityReservationTarget", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateCapacityReservationSpecificationResponse {
+    #[serde(
+        rename = "CapacityReservationPreference",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_preference: Option<String>,
+    #[serde(rename = "CapacityReservationTarget", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateCpuOptions {
+    #[serde(rename = "CoreCount", skip_serializing_if = "Option::is_none")]
+    pub core_count: Option<i32>,
+    #[serde(rename = "ThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub threads_per_core: Option<i32>,
+    #[serde(rename = "AmdSevSnp", skip_serializing_if = "Option::is_none")]
+    pub amd_sev_snp: Option<String>,
+    #[serde(rename = "NestedVirtualization", skip_serializing_if = "Option::is_none")]
+    pub nested_virtualization: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateCpuOptionsRequest {
+    #[serde(rename = "CoreCount", skip_serializing_if = "Option::is_none")]
+    pub core_count: Option<i32>,
+    #[serde(rename = "ThreadsPerCore", skip_serializing_if = "Option::is_none")]
+    pub threads_per_core: Option<i32>,
+    #[serde(rename = "AmdSevSnp", skip_serializing_if = "Option::is_none")]
+    pub amd_sev_snp: Option<String>,
+    #[serde(rename = "NestedVirtualization", skip_serializing_if = "Option::is_none")]
+    pub nested_virtualization: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEbsBlockDevice {
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i32>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i32>,
+    #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i32>,
+    #[serde(rename = "VolumeInitializationRate", skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i32>,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEbsBlockDeviceRequest {
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i32>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i32>,
+    #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i32>,
+    #[serde(rename = "VolumeInitializationRate", skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i32>,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateElasticInferenceAccelerator {
+    #[serde(rename = "Type")]
+    pub r#type: String,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateElasticInferenceAcceleratorResponse {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEnaSrdSpecification {
+    #[serde(rename = "EnaSrdEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_enabled: Option<bool>,
+    #[serde(rename = "EnaSrdUdpSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_specification: Option<LaunchTemplateEnaSrdUdpSpecification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEnaSrdUdpSpecification {
+    #[serde(rename = "EnaSrdUdpEnabled", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEnclaveOptions {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateEnclaveOptionsRequest {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateHibernationOptions {
+    #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
+    pub configured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateHibernationOptionsRequest {
+    #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
+    pub configured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateIamInstanceProfileSpecification {
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateIamInstanceProfileSpecificationRequest {
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMaintenanceOptions {
+    #[serde(rename = "AutoRecovery", skip_serializing_if = "Option::is_none")]
+    pub auto_recovery: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMaintenanceOptionsRequest {
+    #[serde(rename = "AutoRecovery", skip_serializing_if = "Option::is_none")]
+    pub auto_recovery: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMarketOptions {
+    #[serde(rename = "MarketType", skip_serializing_if = "Option::is_none")]
+    pub market_type: Option<String>,
+    #[serde(rename = "SpotOptions", skip_serializing_if = "Option::is_none")]
+    pub spot_options: Option<LaunchTemplateSpotMarketOptions>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMarketOptionsRequest {
+    #[serde(rename = "MarketType", skip_serializing_if = "Option::is_none")]
+    pub market_type: Option<String>,
+    #[serde(rename = "SpotOptions", skip_serializing_if = "Option::is_none")]
+    pub spot_options: Option<LaunchTemplateSpotMarketOptionsRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMetadataOptions {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    #[serde(rename = "HttpPutResponseHopLimit", skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
+    #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    #[serde(rename = "InstanceMetadataTags", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceMetadataOptionsRequest {
+    #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    #[serde(rename = "HttpPutResponseHopLimit", skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
+    #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    #[serde(rename = "InstanceMetadataTags", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecification {
+    #[serde(rename = "AssociateCarrierIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_carrier_ip_address: Option<bool>,
+    #[serde(rename = "AssociatePublicIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_public_ip_address: Option<bool>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "Ipv6AddressCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address_count: Option<i32>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    #[serde(
+        rename = "SecondaryPrivateIpAddressCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secondary_private_ip_address_count: Option<i32>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "Ipv4Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationResponse>>,
+    #[serde(rename = "Ipv4PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix_count: Option<i32>,
+    #[serde(rename = "Ipv6Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationResponse>>,
+    #[serde(rename = "Ipv6PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix_count: Option<i32>,
+    #[serde(rename = "PrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub primary_ipv6: Option<bool>,
+    #[serde(rename = "EnaSrdSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_specification: Option<LaunchTemplateEnaSrdSpecification>,
+    #[serde(
+        rename = "ConnectionTrackingSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
+    #[serde(rename = "EnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub ena_queue_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    #[serde(rename = "AssociateCarrierIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_carrier_ip_address: Option<bool>,
+    #[serde(rename = "AssociatePublicIpAddress", skip_serializing_if = "Option::is_none")]
+    pub associate_public_ip_address: Option<bool>,
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "Ipv6AddressCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_address_count: Option<i32>,
+    #[serde(rename = "Ipv6Addresses", skip_serializing_if = "Option::is_none")]
+    pub ipv6_addresses: Option<Vec<InstanceIpv6AddressRequest>>,
+    #[serde(rename = "NetworkInterfaceId", skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    #[serde(
+        rename = "SecondaryPrivateIpAddressCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secondary_private_ip_address_count: Option<i32>,
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+    #[serde(rename = "Ipv4Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    #[serde(rename = "Ipv4PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv4_prefix_count: Option<i32>,
+    #[serde(rename = "Ipv6Prefixes", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    #[serde(rename = "Ipv6PrefixCount", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix_count: Option<i32>,
+    #[serde(rename = "PrimaryIpv6", skip_serializing_if = "Option::is_none")]
+    pub primary_ipv6: Option<bool>,
+    #[serde(rename = "EnaSrdSpecification", skip_serializing_if = "Option::is_none")]
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    #[serde(
+        rename = "ConnectionTrackingSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    #[serde(rename = "EnaQueueCount", skip_serializing_if = "Option::is_none")]
+    pub ena_queue_count: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecification>>,
+    #[serde(rename = "PrivateIpAddressCount", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address_count: Option<i32>,
+    #[serde(rename = "SecondarySubnetId", skip_serializing_if = "Option::is_none")]
+    pub secondary_subnet_id: Option<String>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "DeviceIndex", skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+    #[serde(rename = "PrivateIpAddresses", skip_serializing_if = "Option::is_none")]
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecificationRequest>>,
+    #[serde(rename = "PrivateIpAddressCount", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address_count: Option<i32>,
+    #[serde(rename = "SecondarySubnetId", skip_serializing_if = "Option::is_none")]
+    pub secondary_subnet_id: Option<String>,
+    #[serde(rename = "InterfaceType", skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(rename = "NetworkCardIndex", skip_serializing_if = "Option::is_none")]
+    pub network_card_index: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateLicenseConfiguration {
+    #[serde(rename = "LicenseConfigurationArn", skip_serializing_if = "Option::is_none")]
+    pub license_configuration_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateLicenseConfigurationRequest {
+    #[serde(rename = "LicenseConfigurationArn", skip_serializing_if = "Option::is_none")]
+    pub license_configuration_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateNetworkPerformanceOptions {
+    #[serde(rename = "BandwidthWeighting", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_weighting: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateNetworkPerformanceOptionsRequest {
+    #[serde(rename = "BandwidthWeighting", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_weighting: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatePlacement {
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "Affinity", skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "HostId", skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+    #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<String>,
+    #[serde(rename = "SpreadDomain", skip_serializing_if = "Option::is_none")]
+    pub spread_domain: Option<String>,
+    #[serde(rename = "HostResourceGroupArn", skip_serializing_if = "Option::is_none")]
+    pub host_resource_group_arn: Option<String>,
+    #[serde(rename = "PartitionNumber", skip_serializing_if = "Option::is_none")]
+    pub partition_number: Option<i32>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatePlacementRequest {
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "Affinity", skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "HostId", skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+    #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<String>,
+    #[serde(rename = "SpreadDomain", skip_serializing_if = "Option::is_none")]
+    pub spread_domain: Option<String>,
+    #[serde(rename = "HostResourceGroupArn", skip_serializing_if = "Option::is_none")]
+    pub host_resource_group_arn: Option<String>,
+    #[serde(rename = "PartitionNumber", skip_serializing_if = "Option::is_none")]
+    pub partition_number: Option<i32>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatePrivateDnsNameOptions {
+    #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
+    pub hostname_type: Option<String>,
+    #[serde(
+        rename = "EnableResourceNameDnsARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    #[serde(
+        rename = "EnableResourceNameDnsAAAARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatePrivateDnsNameOptionsRequest {
+    #[serde(rename = "HostnameType", skip_serializing_if = "Option::is_none")]
+    pub hostname_type: Option<String>,
+    #[serde(
+        rename = "EnableResourceNameDnsARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    #[serde(
+        rename = "EnableResourceNameDnsAAAARecord",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LaunchTemplateSpecification {
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<String>,
@@ -2684,6 +3636,90 @@ pub struct LaunchTemplateSpecification {
     pub launch_template_name: Option<String>,
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateSpotMarketOptions {
+    #[serde(rename = "MaxPrice", skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<String>,
+    #[serde(rename = "SpotInstanceType", skip_serializing_if = "Option::is_none")]
+    pub spot_instance_type: Option<String>,
+    #[serde(rename = "BlockDurationMinutes", skip_serializing_if = "Option::is_none")]
+    pub block_duration_minutes: Option<i32>,
+    #[serde(rename = "ValidUntil", skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    #[serde(
+        rename = "InstanceInterruptionBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_interruption_behavior: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateSpotMarketOptionsRequest {
+    #[serde(rename = "MaxPrice", skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<String>,
+    #[serde(rename = "SpotInstanceType", skip_serializing_if = "Option::is_none")]
+    pub spot_instance_type: Option<String>,
+    #[serde(rename = "BlockDurationMinutes", skip_serializing_if = "Option::is_none")]
+    pub block_duration_minutes: Option<i32>,
+    #[serde(rename = "ValidUntil", skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    #[serde(
+        rename = "InstanceInterruptionBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_interruption_behavior: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateTagSpecification {
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateTagSpecificationRequest {
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateVersion {
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "VersionNumber", skip_serializing_if = "Option::is_none")]
+    pub version_number: Option<i64>,
+    #[serde(rename = "VersionDescription", skip_serializing_if = "Option::is_none")]
+    pub version_description: Option<String>,
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<Timestamp>,
+    #[serde(rename = "CreatedBy", skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(rename = "DefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub default_version: Option<bool>,
+    #[serde(rename = "LaunchTemplateData", skip_serializing_if = "Option::is_none")]
+    pub launch_template_data: Option<ResponseLaunchTemplateData>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatesMonitoring {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplatesMonitoringRequest {
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2725,9 +3761,41 @@ pub struct MediaDeviceMemoryInfo {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryGiBPerVCpu {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryGiBPerVCpuRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemoryInfo {
     #[serde(rename = "SizeInMiB", skip_serializing_if = "Option::is_none")]
     pub size_in_mi_b: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryMiB {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryMiBRequest {
+    #[serde(rename = "Min")]
+    pub min: i32,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2769,6 +3837,26 @@ pub struct ModifyInstanceAttributeRequest {
     pub sriov_net_support: Option<AttributeValue>,
     #[serde(rename = "EnaSupport", skip_serializing_if = "Option::is_none")]
     pub ena_support: Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyLaunchTemplateRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
+    pub launch_template_id: Option<String>,
+    #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
+    pub launch_template_name: Option<String>,
+    #[serde(rename = "DefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub default_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyLaunchTemplateResult {
+    #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplate>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2959,6 +4047,22 @@ pub struct NetworkAclEntry {
     pub rule_action: Option<String>,
     #[serde(rename = "RuleNumber", skip_serializing_if = "Option::is_none")]
     pub rule_number: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkBandwidthGbps {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkBandwidthGbpsRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3160,6 +4264,22 @@ pub struct NetworkInterfaceAttachment {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfaceCount {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInterfaceCountRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkInterfaceIpv6Address {
     #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<String>,
@@ -3246,6 +4366,18 @@ pub struct OperatorResponse {
     pub principal: Option<String>,
     #[serde(rename = "HiddenByDefault", skip_serializing_if = "Option::is_none")]
     pub hidden_by_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerformanceFactorReference {
+    #[serde(rename = "InstanceFamily", skip_serializing_if = "Option::is_none")]
+    pub instance_family: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerformanceFactorReferenceRequest {
+    #[serde(rename = "InstanceFamily", skip_serializing_if = "Option::is_none")]
+    pub instance_family: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3508,6 +4640,87 @@ pub struct ReplaceRouteRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestLaunchTemplateData {
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<bool>,
+    #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecificationRequest>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMappingRequest>>,
+    #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecificationRequest>>,
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<LaunchTemplatesMonitoringRequest>,
+    #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<LaunchTemplatePlacementRequest>,
+    #[serde(rename = "RamDiskId", skip_serializing_if = "Option::is_none")]
+    pub ram_disk_id: Option<String>,
+    #[serde(rename = "DisableApiTermination", skip_serializing_if = "Option::is_none")]
+    pub disable_api_termination: Option<bool>,
+    #[serde(
+        rename = "InstanceInitiatedShutdownBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecificationRequest>>,
+    #[serde(rename = "ElasticGpuSpecifications", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecification>>,
+    #[serde(
+        rename = "ElasticInferenceAccelerators",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerators: Option<Vec<LaunchTemplateElasticInferenceAccelerator>>,
+    #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<String>>,
+    #[serde(rename = "InstanceMarketOptions", skip_serializing_if = "Option::is_none")]
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptionsRequest>,
+    #[serde(rename = "CreditSpecification", skip_serializing_if = "Option::is_none")]
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    #[serde(rename = "CpuOptions", skip_serializing_if = "Option::is_none")]
+    pub cpu_options: Option<LaunchTemplateCpuOptionsRequest>,
+    #[serde(
+        rename = "CapacityReservationSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_specification: Option<LaunchTemplateCapacityReservationSpecificationRequest>,
+    #[serde(rename = "LicenseSpecifications", skip_serializing_if = "Option::is_none")]
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfigurationRequest>>,
+    #[serde(rename = "HibernationOptions", skip_serializing_if = "Option::is_none")]
+    pub hibernation_options: Option<LaunchTemplateHibernationOptionsRequest>,
+    #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptionsRequest>,
+    #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
+    pub enclave_options: Option<LaunchTemplateEnclaveOptionsRequest>,
+    #[serde(rename = "InstanceRequirements", skip_serializing_if = "Option::is_none")]
+    pub instance_requirements: Option<InstanceRequirementsRequest>,
+    #[serde(rename = "PrivateDnsNameOptions", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptionsRequest>,
+    #[serde(rename = "MaintenanceOptions", skip_serializing_if = "Option::is_none")]
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptionsRequest>,
+    #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
+    pub disable_api_stop: Option<bool>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorRequest>,
+    #[serde(rename = "NetworkPerformanceOptions", skip_serializing_if = "Option::is_none")]
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptionsRequest>,
+    #[serde(rename = "SecondaryInterfaces", skip_serializing_if = "Option::is_none")]
+    pub secondary_interfaces: Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reservation {
     #[serde(rename = "ReservationId", skip_serializing_if = "Option::is_none")]
     pub reservation_id: Option<String>,
@@ -3519,6 +4732,95 @@ pub struct Reservation {
     pub groups: Option<Vec<GroupIdentifier>>,
     #[serde(rename = "Instances", skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<Instance>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseError {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseLaunchTemplateData {
+    #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
+    pub ebs_optimized: Option<bool>,
+    #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecification>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMapping>>,
+    #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecification>>,
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<LaunchTemplatesMonitoring>,
+    #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
+    pub placement: Option<LaunchTemplatePlacement>,
+    #[serde(rename = "RamDiskId", skip_serializing_if = "Option::is_none")]
+    pub ram_disk_id: Option<String>,
+    #[serde(rename = "DisableApiTermination", skip_serializing_if = "Option::is_none")]
+    pub disable_api_termination: Option<bool>,
+    #[serde(
+        rename = "InstanceInitiatedShutdownBehavior",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecification>>,
+    #[serde(rename = "ElasticGpuSpecifications", skip_serializing_if = "Option::is_none")]
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecificationResponse>>,
+    #[serde(
+        rename = "ElasticInferenceAccelerators",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub elastic_inference_accelerators: Option<Vec<LaunchTemplateElasticInferenceAcceleratorResponse>>,
+    #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<String>>,
+    #[serde(rename = "InstanceMarketOptions", skip_serializing_if = "Option::is_none")]
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptions>,
+    #[serde(rename = "CreditSpecification", skip_serializing_if = "Option::is_none")]
+    pub credit_specification: Option<CreditSpecification>,
+    #[serde(rename = "CpuOptions", skip_serializing_if = "Option::is_none")]
+    pub cpu_options: Option<LaunchTemplateCpuOptions>,
+    #[serde(
+        rename = "CapacityReservationSpecification",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_reservation_specification: Option<LaunchTemplateCapacityReservationSpecificationResponse>,
+    #[serde(rename = "LicenseSpecifications", skip_serializing_if = "Option::is_none")]
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfiguration>>,
+    #[serde(rename = "HibernationOptions", skip_serializing_if = "Option::is_none")]
+    pub hibernation_options: Option<LaunchTemplateHibernationOptions>,
+    #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptions>,
+    #[serde(rename = "EnclaveOptions", skip_serializing_if = "Option::is_none")]
+    pub enclave_options: Option<LaunchTemplateEnclaveOptions>,
+    #[serde(rename = "InstanceRequirements", skip_serializing_if = "Option::is_none")]
+    pub instance_requirements: Option<InstanceRequirements>,
+    #[serde(rename = "PrivateDnsNameOptions", skip_serializing_if = "Option::is_none")]
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptions>,
+    #[serde(rename = "MaintenanceOptions", skip_serializing_if = "Option::is_none")]
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptions>,
+    #[serde(rename = "DisableApiStop", skip_serializing_if = "Option::is_none")]
+    pub disable_api_stop: Option<bool>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "NetworkPerformanceOptions", skip_serializing_if = "Option::is_none")]
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptions>,
+    #[serde(rename = "SecondaryInterfaces", skip_serializing_if = "Option::is_none")]
+    pub secondary_interfaces: Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecification>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3818,6 +5120,18 @@ pub struct RunInstancesRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondaryInterfacePrivateIpAddressSpecification {
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    #[serde(rename = "PrivateIpAddress", skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecurityGroup {
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -4063,6 +5377,22 @@ pub struct TerminateInstancesResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TotalLocalStorageGB {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TotalLocalStorageGBRequest {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserIdGroupPair {
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -4081,6 +5411,22 @@ pub struct UserIdGroupPair {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VCpuCountRange {
+    #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
+    pub min: Option<i32>,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VCpuCountRangeRequest {
+    #[serde(rename = "Min")]
+    pub min: i32,
+    #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
+    pub max: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VCpuInfo {
     #[serde(rename = "DefaultVCpus", skip_serializing_if = "Option::is_none")]
     pub default_v_cpus: Option<i32>,
@@ -4092,6 +5438,20 @@ pub struct VCpuInfo {
     pub valid_cores: Option<Vec<i32>>,
     #[serde(rename = "ValidThreadsPerCore", skip_serializing_if = "Option::is_none")]
     pub valid_threads_per_core: Option<Vec<i32>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValidationError {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValidationWarning {
+    #[serde(rename = "Errors", skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ValidationError>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4258,6 +5618,10 @@ impl Input for CreateInternetGatewayRequest {}
 
 impl Input for CreateKeyPairRequest {}
 
+impl Input for CreateLaunchTemplateRequest {}
+
+impl Input for CreateLaunchTemplateVersionRequest {}
+
 impl Input for CreateNatGatewayRequest {}
 
 impl Input for CreateRouteRequest {}
@@ -4277,6 +5641,10 @@ impl Input for DeleteDhcpOptionsRequest {}
 impl Input for DeleteInternetGatewayRequest {}
 
 impl Input for DeleteKeyPairRequest {}
+
+impl Input for DeleteLaunchTemplateRequest {}
+
+impl Input for DeleteLaunchTemplateVersionsRequest {}
 
 impl Input for DeleteNatGatewayRequest {}
 
@@ -4316,6 +5684,10 @@ impl Input for DescribeInternetGatewaysRequest {}
 
 impl Input for DescribeKeyPairsRequest {}
 
+impl Input for DescribeLaunchTemplateVersionsRequest {}
+
+impl Input for DescribeLaunchTemplatesRequest {}
+
 impl Input for DescribeNatGatewaysRequest {}
 
 impl Input for DescribeNetworkAclsRequest {}
@@ -4349,6 +5721,8 @@ impl Input for GetConsoleOutputRequest {}
 impl Input for ImportKeyPairRequest {}
 
 impl Input for ModifyInstanceAttributeRequest {}
+
+impl Input for ModifyLaunchTemplateRequest {}
 
 impl Input for ModifySubnetAttributeRequest {}
 
@@ -4386,6 +5760,10 @@ impl Output for CreateDhcpOptionsResult {}
 
 impl Output for CreateInternetGatewayResult {}
 
+impl Output for CreateLaunchTemplateResult {}
+
+impl Output for CreateLaunchTemplateVersionResult {}
+
 impl Output for CreateNatGatewayResult {}
 
 impl Output for CreateRouteResult {}
@@ -4399,6 +5777,10 @@ impl Output for CreateSubnetResult {}
 impl Output for CreateVpcResult {}
 
 impl Output for DeleteKeyPairResult {}
+
+impl Output for DeleteLaunchTemplateResult {}
+
+impl Output for DeleteLaunchTemplateVersionsResult {}
 
 impl Output for DeleteNatGatewayResult {}
 
@@ -4425,6 +5807,10 @@ impl Output for DescribeInstancesResult {}
 impl Output for DescribeInternetGatewaysResult {}
 
 impl Output for DescribeKeyPairsResult {}
+
+impl Output for DescribeLaunchTemplateVersionsResult {}
+
+impl Output for DescribeLaunchTemplatesResult {}
 
 impl Output for DescribeNatGatewaysResult {}
 
@@ -4456,6 +5842,8 @@ impl Output for InstanceAttribute {}
 
 impl Output for KeyPair {}
 
+impl Output for ModifyLaunchTemplateResult {}
+
 impl Output for Reservation {}
 
 impl Output for RevokeSecurityGroupEgressResult {}
@@ -4482,6 +5870,8 @@ pub mod ops {
     pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
     pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
     pub const CREATE_KEY_PAIR: OperationId = OperationId(95);
+    pub const CREATE_LAUNCH_TEMPLATE: OperationId = OperationId(96);
+    pub const CREATE_LAUNCH_TEMPLATE_VERSION: OperationId = OperationId(97);
     pub const CREATE_NAT_GATEWAY: OperationId = OperationId(106);
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
@@ -4492,6 +5882,8 @@ pub mod ops {
     pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
     pub const DELETE_KEY_PAIR: OperationId = OperationId(190);
+    pub const DELETE_LAUNCH_TEMPLATE: OperationId = OperationId(191);
+    pub const DELETE_LAUNCH_TEMPLATE_VERSIONS: OperationId = OperationId(192);
     pub const DELETE_NAT_GATEWAY: OperationId = OperationId(200);
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
@@ -4511,6 +5903,8 @@ pub mod ops {
     pub const DESCRIBE_INSTANCES: OperationId = OperationId(335);
     pub const DESCRIBE_INTERNET_GATEWAYS: OperationId = OperationId(336);
     pub const DESCRIBE_KEY_PAIRS: OperationId = OperationId(349);
+    pub const DESCRIBE_LAUNCH_TEMPLATE_VERSIONS: OperationId = OperationId(350);
+    pub const DESCRIBE_LAUNCH_TEMPLATES: OperationId = OperationId(351);
     pub const DESCRIBE_NAT_GATEWAYS: OperationId = OperationId(363);
     pub const DESCRIBE_NETWORK_ACLS: OperationId = OperationId(364);
     pub const DESCRIBE_NETWORK_INTERFACES: OperationId = OperationId(371);
@@ -4528,6 +5922,7 @@ pub mod ops {
     pub const GET_CONSOLE_OUTPUT: OperationId = OperationId(537);
     pub const IMPORT_KEY_PAIR: OperationId = OperationId(599);
     pub const MODIFY_INSTANCE_ATTRIBUTE: OperationId = OperationId(619);
+    pub const MODIFY_LAUNCH_TEMPLATE: OperationId = OperationId(640);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
     pub const REBOOT_INSTANCES: OperationId = OperationId(698);
@@ -4554,6 +5949,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
         ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
         ops::CREATE_KEY_PAIR => Some("ec2:CreateKeyPair"),
+        ops::CREATE_LAUNCH_TEMPLATE => Some("ec2:CreateLaunchTemplate"),
+        ops::CREATE_LAUNCH_TEMPLATE_VERSION => Some("ec2:CreateLaunchTemplateVersion"),
         ops::CREATE_NAT_GATEWAY => Some("ec2:CreateNatGateway"),
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
@@ -4564,6 +5961,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
         ops::DELETE_KEY_PAIR => Some("ec2:DeleteKeyPair"),
+        ops::DELETE_LAUNCH_TEMPLATE => Some("ec2:DeleteLaunchTemplate"),
+        ops::DELETE_LAUNCH_TEMPLATE_VERSIONS => Some("ec2:DeleteLaunchTemplateVersions"),
         ops::DELETE_NAT_GATEWAY => Some("ec2:DeleteNatGateway"),
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
@@ -4583,6 +5982,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_INSTANCES => Some("ec2:DescribeInstances"),
         ops::DESCRIBE_INTERNET_GATEWAYS => Some("ec2:DescribeInternetGateways"),
         ops::DESCRIBE_KEY_PAIRS => Some("ec2:DescribeKeyPairs"),
+        ops::DESCRIBE_LAUNCH_TEMPLATE_VERSIONS => Some("ec2:DescribeLaunchTemplateVersions"),
+        ops::DESCRIBE_LAUNCH_TEMPLATES => Some("ec2:DescribeLaunchTemplates"),
         ops::DESCRIBE_NAT_GATEWAYS => Some("ec2:DescribeNatGateways"),
         ops::DESCRIBE_NETWORK_ACLS => Some("ec2:DescribeNetworkAcls"),
         ops::DESCRIBE_NETWORK_INTERFACES => Some("ec2:DescribeNetworkInterfaces"),
@@ -4600,6 +6001,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_CONSOLE_OUTPUT => Some("ec2:GetConsoleOutput"),
         ops::IMPORT_KEY_PAIR => Some("ec2:ImportKeyPair"),
         ops::MODIFY_INSTANCE_ATTRIBUTE => Some("ec2:ModifyInstanceAttribute"),
+        ops::MODIFY_LAUNCH_TEMPLATE => Some("ec2:ModifyLaunchTemplate"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
         ops::REBOOT_INSTANCES => Some("ec2:RebootInstances"),
@@ -4723,6 +6125,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateKeyPair")) }
     }
 
+    /// `CreateLaunchTemplate`.
+    fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateLaunchTemplate")) }
+    }
+
+    /// `CreateLaunchTemplateVersion`.
+    fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateVersionResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateLaunchTemplateVersion")) }
+    }
+
     /// `CreateNatGateway`.
     fn create_nat_gateway(
         &self,
@@ -4821,6 +6243,26 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteKeyPair")) }
+    }
+
+    /// `DeleteLaunchTemplate`.
+    fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteLaunchTemplate")) }
+    }
+
+    /// `DeleteLaunchTemplateVersions`.
+    fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateVersionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteLaunchTemplateVersions")) }
     }
 
     /// `DeleteNatGateway`.
@@ -5013,6 +6455,31 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeKeyPairs")) }
     }
 
+    /// `DescribeLaunchTemplateVersions`.
+    fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplateVersionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DescribeLaunchTemplateVersions",
+            ))
+        }
+    }
+
+    /// `DescribeLaunchTemplates`.
+    fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplatesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeLaunchTemplates")) }
+    }
+
     /// `DescribeNatGateways`.
     fn describe_nat_gateways(
         &self,
@@ -5181,6 +6648,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ModifyInstanceAttribute")) }
+    }
+
+    /// `ModifyLaunchTemplate`.
+    fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<ModifyLaunchTemplateResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ModifyLaunchTemplate")) }
     }
 
     /// `ModifySubnetAttribute`.
@@ -5380,6 +6857,15 @@ where
                     serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
                 }
                 ops::CREATE_KEY_PAIR => serve(call, &guard, |input| api.create_key_pair(ctx, input)).await,
+                ops::CREATE_LAUNCH_TEMPLATE => {
+                    serve(call, &guard, |input| api.create_launch_template(ctx, input)).await
+                }
+                ops::CREATE_LAUNCH_TEMPLATE_VERSION => {
+                    serve(call, &guard, |input| {
+                        api.create_launch_template_version(ctx, input)
+                    })
+                    .await
+                }
                 ops::CREATE_NAT_GATEWAY => {
                     serve(call, &guard, |input| api.create_nat_gateway(ctx, input)).await
                 }
@@ -5400,6 +6886,15 @@ where
                     serve(call, &guard, |input| api.delete_internet_gateway(ctx, input)).await
                 }
                 ops::DELETE_KEY_PAIR => serve(call, &guard, |input| api.delete_key_pair(ctx, input)).await,
+                ops::DELETE_LAUNCH_TEMPLATE => {
+                    serve(call, &guard, |input| api.delete_launch_template(ctx, input)).await
+                }
+                ops::DELETE_LAUNCH_TEMPLATE_VERSIONS => {
+                    serve(call, &guard, |input| {
+                        api.delete_launch_template_versions(ctx, input)
+                    })
+                    .await
+                }
                 ops::DELETE_NAT_GATEWAY => {
                     serve(call, &guard, |input| api.delete_nat_gateway(ctx, input)).await
                 }
@@ -5447,6 +6942,15 @@ where
                 ops::DESCRIBE_KEY_PAIRS => {
                     serve(call, &guard, |input| api.describe_key_pairs(ctx, input)).await
                 }
+                ops::DESCRIBE_LAUNCH_TEMPLATE_VERSIONS => {
+                    serve(call, &guard, |input| {
+                        api.describe_launch_template_versions(ctx, input)
+                    })
+                    .await
+                }
+                ops::DESCRIBE_LAUNCH_TEMPLATES => {
+                    serve(call, &guard, |input| api.describe_launch_templates(ctx, input)).await
+                }
                 ops::DESCRIBE_NAT_GATEWAYS => {
                     serve(call, &guard, |input| api.describe_nat_gateways(ctx, input)).await
                 }
@@ -5490,6 +6994,9 @@ where
                 ops::IMPORT_KEY_PAIR => serve(call, &guard, |input| api.import_key_pair(ctx, input)).await,
                 ops::MODIFY_INSTANCE_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_instance_attribute(ctx, input)).await
+                }
+                ops::MODIFY_LAUNCH_TEMPLATE => {
+                    serve(call, &guard, |input| api.modify_launch_template(ctx, input)).await
                 }
                 ops::MODIFY_SUBNET_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_subnet_attribute(ctx, input)).await
@@ -5710,6 +7217,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateLaunchTemplate`.
+    pub async fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> Result<CreateLaunchTemplateResult, AwsError> {
+        let call = Call::typed(ops::CREATE_LAUNCH_TEMPLATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateLaunchTemplateVersion`.
+    pub async fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> Result<CreateLaunchTemplateVersionResult, AwsError> {
+        let call = Call::typed(ops::CREATE_LAUNCH_TEMPLATE_VERSION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateNatGateway`.
     pub async fn create_nat_gateway(
         &self,
@@ -5803,6 +7330,26 @@ impl Ec2Client {
         input: DeleteKeyPairRequest,
     ) -> Result<DeleteKeyPairResult, AwsError> {
         let call = Call::typed(ops::DELETE_KEY_PAIR, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteLaunchTemplate`.
+    pub async fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> Result<DeleteLaunchTemplateResult, AwsError> {
+        let call = Call::typed(ops::DELETE_LAUNCH_TEMPLATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteLaunchTemplateVersions`.
+    pub async fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> Result<DeleteLaunchTemplateVersionsResult, AwsError> {
+        let call = Call::typed(ops::DELETE_LAUNCH_TEMPLATE_VERSIONS, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -5988,6 +7535,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeLaunchTemplateVersions`.
+    pub async fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> Result<DescribeLaunchTemplateVersionsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_LAUNCH_TEMPLATE_VERSIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeLaunchTemplates`.
+    pub async fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> Result<DescribeLaunchTemplatesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_LAUNCH_TEMPLATES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeNatGateways`.
     pub async fn describe_nat_gateways(
         &self,
@@ -6158,6 +7725,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ModifyLaunchTemplate`.
+    pub async fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> Result<ModifyLaunchTemplateResult, AwsError> {
+        let call = Call::typed(ops::MODIFY_LAUNCH_TEMPLATE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ModifySubnetAttribute`.
     pub async fn modify_subnet_attribute(
         &self,
@@ -6307,6 +7884,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_key_pair(ctx, Default::default()).await) {
         missing.push("CreateKeyPair");
     }
+    if not_implemented(&api.create_launch_template(ctx, Default::default()).await) {
+        missing.push("CreateLaunchTemplate");
+    }
+    if not_implemented(&api.create_launch_template_version(ctx, Default::default()).await) {
+        missing.push("CreateLaunchTemplateVersion");
+    }
     if not_implemented(&api.create_nat_gateway(ctx, Default::default()).await) {
         missing.push("CreateNatGateway");
     }
@@ -6336,6 +7919,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_key_pair(ctx, Default::default()).await) {
         missing.push("DeleteKeyPair");
+    }
+    if not_implemented(&api.delete_launch_template(ctx, Default::default()).await) {
+        missing.push("DeleteLaunchTemplate");
+    }
+    if not_implemented(&api.delete_launch_template_versions(ctx, Default::default()).await) {
+        missing.push("DeleteLaunchTemplateVersions");
     }
     if not_implemented(&api.delete_nat_gateway(ctx, Default::default()).await) {
         missing.push("DeleteNatGateway");
@@ -6394,6 +7983,15 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_key_pairs(ctx, Default::default()).await) {
         missing.push("DescribeKeyPairs");
     }
+    if not_implemented(
+        &api.describe_launch_template_versions(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DescribeLaunchTemplateVersions");
+    }
+    if not_implemented(&api.describe_launch_templates(ctx, Default::default()).await) {
+        missing.push("DescribeLaunchTemplates");
+    }
     if not_implemented(&api.describe_nat_gateways(ctx, Default::default()).await) {
         missing.push("DescribeNatGateways");
     }
@@ -6444,6 +8042,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.modify_instance_attribute(ctx, Default::default()).await) {
         missing.push("ModifyInstanceAttribute");
+    }
+    if not_implemented(&api.modify_launch_template(ctx, Default::default()).await) {
+        missing.push("ModifyLaunchTemplate");
     }
     if not_implemented(&api.modify_subnet_attribute(ctx, Default::default()).await) {
         missing.push("ModifySubnetAttribute");

@@ -28,6 +28,7 @@ mod instance_types;
 mod instances;
 mod interfaces;
 mod key_pairs;
+mod launch_templates;
 mod nat_gateways;
 mod network_acls;
 mod paging;
@@ -64,6 +65,8 @@ pub struct Ec2 {
     forwards: Arc<forwarding::Forwards>,
     /// The instances' metadata services.
     imds: Arc<imds::Imds>,
+    /// Instance records kept decoded for listings.
+    decoded: Arc<instances::decoded::Decoded>,
 }
 
 /// Where instances reach nimbus unless told otherwise.
@@ -79,6 +82,7 @@ impl Ec2 {
             exits: Arc::new(Mutex::new(Some(exits))),
             forwards: Arc::default(),
             imds: Arc::default(),
+            decoded: Arc::default(),
         }
     }
 
@@ -198,6 +202,13 @@ impl Ec2Api for Ec2 {
         get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult;
         modify_instance_attribute(ModifyInstanceAttributeRequest) -> ();
         describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute;
+        create_launch_template(CreateLaunchTemplateRequest) -> CreateLaunchTemplateResult;
+        create_launch_template_version(CreateLaunchTemplateVersionRequest) -> CreateLaunchTemplateVersionResult;
+        describe_launch_templates(DescribeLaunchTemplatesRequest) -> DescribeLaunchTemplatesResult;
+        describe_launch_template_versions(DescribeLaunchTemplateVersionsRequest) -> DescribeLaunchTemplateVersionsResult;
+        modify_launch_template(ModifyLaunchTemplateRequest) -> ModifyLaunchTemplateResult;
+        delete_launch_template(DeleteLaunchTemplateRequest) -> DeleteLaunchTemplateResult;
+        delete_launch_template_versions(DeleteLaunchTemplateVersionsRequest) -> DeleteLaunchTemplateVersionsResult;
     }
 
     /// Instances' processes end with the state they ran for (reset, snapshot
@@ -206,6 +217,7 @@ impl Ec2Api for Ec2 {
         self.host.kill_all();
         self.forwards.clear();
         self.imds.clear();
+        self.decoded.clear();
         let ec2 = self.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move { ec2.resume_instances().await });

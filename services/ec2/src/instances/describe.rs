@@ -2,6 +2,8 @@
 //! pages), DescribeInstanceStatus (status checks: whether the instance's
 //! processes live) and GetConsoleOutput.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::*;
@@ -9,7 +11,7 @@ use nimbus_ec2_api::*;
 use super::instance_missing_all;
 use super::lifecycle::InstanceRecord;
 use crate::filters::{self, Values};
-use crate::records::{INSTANCE_PREFIX, namespace_of};
+use crate::records::namespace_of;
 use crate::{Ec2, errors};
 
 fn values<'r>(record: &'r InstanceRecord) -> Values<'r> {
@@ -122,24 +124,20 @@ impl Ec2 {
     /// order they were launched.
     pub(crate) async fn instances(&self, ctx: &RequestContext) -> Result<Vec<InstanceRecord>, AwsError> {
         let now = self.now_millis();
-        let stored = self
-            .store
-            .values_under(&namespace_of(ctx)?, INSTANCE_PREFIX)
-            .await?;
+        let (ns, decoded) = (namespace_of(ctx)?, Arc::clone(&self.decoded));
+        let scope = format!("{}/{}", ctx.account_id, ctx.region);
+        let stored = self.store.read(move |txn| decoded.read(txn, &ns, &scope)).await?;
         let mut all: Vec<InstanceRecord> = stored
             .iter()
-            .filter_map(|bytes| serde_json::from_slice::<InstanceRecord>(bytes).ok())
-            .map(|r| r.settled(now))
+            .map(|r| InstanceRecord::clone(r).settled(now))
             .filter(|r| r.visible(now))
             .collect();
-        let order = |r: &InstanceRecord| {
+        all.sort_by_key(|r| {
             (
                 r.instance.launch_time.map(|t| t.as_epoch_millis()),
-                r.reservation_id.clone(),
                 r.instance.ami_launch_index,
             )
-        };
-        all.sort_by_cached_key(order);
+        });
         Ok(all)
     }
 

@@ -83,6 +83,16 @@ impl InstanceRecord {
             self.since = since;
             if name == "running" {
                 self.instance.state_reason = None;
+                if let Some(options) = self.instance.metadata_options.as_mut() {
+                    options.state = Some("applied".to_owned());
+                }
+            }
+            if name == "terminated" {
+                // Its interfaces and addresses went with it.
+                self.instance.network_interfaces = Some(Vec::new());
+                self.instance.security_groups = Some(Vec::new());
+                self.instance.private_ip_address = None;
+                self.instance.private_dns_name = Some(String::new());
             }
         }
         self

@@ -29,6 +29,8 @@ struct Request {
     user_data: Option<String>,
     shutdown_behavior: String,
     now: nimbus_core::Timestamp,
+    /// Now to the millisecond (`now` is in whole seconds, as EC2 shows it).
+    now_ms: i64,
 }
 
 fn subnet_asked(input: &RunInstancesRequest) -> Option<String> {
@@ -171,7 +173,7 @@ fn record(
     ns: &nimbus_store::Namespace,
     request: Request,
 ) -> Result<Vec<InstanceRecord>, AwsError> {
-    let now = request.now.as_epoch_millis();
+    let now = request.now_ms;
     let regional = txn.open(ns)?;
     let subnet = subnet(&regional, &request.input)?;
     let vpc = subnet.vpc_id.clone().unwrap_or_default();
@@ -251,6 +253,13 @@ fn record(
     Ok(made)
 }
 
+/// The instances' tags and EC2's own.
+fn with_system_tags(given: Option<Vec<Tag>>, system: Vec<Tag>) -> Option<Vec<Tag>> {
+    let mut all = given.unwrap_or_default();
+    all.extend(system);
+    (!all.is_empty()).then_some(all)
+}
+
 impl Ec2 {
     pub(crate) async fn run_instances(
         &self,
@@ -258,13 +267,17 @@ impl Ec2 {
         input: RunInstancesRequest,
     ) -> Result<Reservation, AwsError> {
         self.ensure_defaults(ctx).await?;
+        let (input, system_tags) = self.with_template(ctx, input).await?;
         let counts = launch::counts(&input)?;
         let image = launch::image(&ctx.region, input.image_id.as_deref())?;
         let info = launch::instance_type(input.instance_type.as_deref(), &image)?;
         let request = Request {
             region: ctx.region.clone(),
             account: ctx.account_id.clone(),
-            tags: tags::from_specifications(input.tag_specifications.as_deref(), "instance")?,
+            tags: with_system_tags(
+                tags::from_specifications(input.tag_specifications.as_deref(), "instance")?,
+                system_tags,
+            ),
             user_data: launch::user_data(input.user_data.as_deref())?,
             shutdown_behavior: launch::shutdown_behavior(
                 input.instance_initiated_shutdown_behavior.as_deref(),
@@ -275,6 +288,7 @@ impl Ec2 {
             counts,
             input,
             now: crate::records::now(&self.clock),
+            now_ms: self.now_millis(),
         };
         errors::check_dry_run(request.input.dry_run)?;
         let ns = namespace_of(ctx)?;
