@@ -218,6 +218,20 @@ pub struct AttachInternetGatewayRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachVolumeRequest {
+    #[serde(rename = "Device")]
+    pub device: String,
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "VolumeId")]
+    pub volume_id: String,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentEnaSrdSpecification {
     #[serde(rename = "EnaSrdEnabled", skip_serializing_if = "Option::is_none")]
     pub ena_srd_enabled: Option<bool>,
@@ -781,6 +795,22 @@ pub struct CreateSecurityGroupResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSnapshotRequest {
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "VolumeId")]
+    pub volume_id: String,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateSubnetRequest {
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Vec<TagSpecification>>,
@@ -824,6 +854,42 @@ pub struct CreateTagsRequest {
     pub resources: Vec<String>,
     #[serde(rename = "Tags")]
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVolumeRequest {
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i32>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
+    pub size: Option<i32>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "MultiAttachEnabled", skip_serializing_if = "Option::is_none")]
+    pub multi_attach_enabled: Option<bool>,
+    #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i32>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "VolumeInitializationRate", skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i32>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorRequest>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1048,6 +1114,14 @@ pub struct DeleteSecurityGroupResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteSnapshotRequest {
+    #[serde(rename = "SnapshotId")]
+    pub snapshot_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteSubnetRequest {
     #[serde(rename = "SubnetId")]
     pub subnet_id: String,
@@ -1063,6 +1137,14 @@ pub struct DeleteTagsRequest {
     pub resources: Vec<String>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteVolumeRequest {
+    #[serde(rename = "VolumeId")]
+    pub volume_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1543,6 +1625,32 @@ pub struct DescribeSecurityGroupsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSnapshotsRequest {
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "OwnerIds", skip_serializing_if = "Option::is_none")]
+    pub owner_ids: Option<Vec<String>>,
+    #[serde(rename = "RestorableByUserIds", skip_serializing_if = "Option::is_none")]
+    pub restorable_by_user_ids: Option<Vec<String>>,
+    #[serde(rename = "SnapshotIds", skip_serializing_if = "Option::is_none")]
+    pub snapshot_ids: Option<Vec<String>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeSnapshotsResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "Snapshots", skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Vec<Snapshot>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeSubnetsRequest {
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<Filter>>,
@@ -1582,6 +1690,30 @@ pub struct DescribeTagsResult {
     pub next_token: Option<String>,
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagDescription>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVolumesRequest {
+    #[serde(rename = "VolumeIds", skip_serializing_if = "Option::is_none")]
+    pub volume_ids: Option<Vec<String>>,
+    #[serde(rename = "IncludeManagedResources", skip_serializing_if = "Option::is_none")]
+    pub include_managed_resources: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVolumesResult {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1639,6 +1771,20 @@ pub struct DetachInternetGatewayRequest {
     pub internet_gateway_id: String,
     #[serde(rename = "VpcId")]
     pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetachVolumeRequest {
+    #[serde(rename = "Device", skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(rename = "Force", skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "VolumeId")]
+    pub volume_id: String,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5186,6 +5332,56 @@ pub struct SecurityGroupRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    #[serde(rename = "OwnerAlias", skip_serializing_if = "Option::is_none")]
+    pub owner_alias: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "StorageTier", skip_serializing_if = "Option::is_none")]
+    pub storage_tier: Option<String>,
+    #[serde(rename = "RestoreExpiryTime", skip_serializing_if = "Option::is_none")]
+    pub restore_expiry_time: Option<Timestamp>,
+    #[serde(rename = "SseType", skip_serializing_if = "Option::is_none")]
+    pub sse_type: Option<String>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "TransferType", skip_serializing_if = "Option::is_none")]
+    pub transfer_type: Option<String>,
+    #[serde(rename = "CompletionDurationMinutes", skip_serializing_if = "Option::is_none")]
+    pub completion_duration_minutes: Option<i32>,
+    #[serde(rename = "CompletionTime", skip_serializing_if = "Option::is_none")]
+    pub completion_time: Option<Timestamp>,
+    #[serde(rename = "FullSnapshotSizeInBytes", skip_serializing_if = "Option::is_none")]
+    pub full_snapshot_size_in_bytes: Option<i64>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "VolumeId", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "StateMessage", skip_serializing_if = "Option::is_none")]
+    pub state_message: Option<String>,
+    #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Timestamp>,
+    #[serde(rename = "Progress", skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i32>,
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(rename = "DataEncryptionKeyId", skip_serializing_if = "Option::is_none")]
+    pub data_encryption_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpotMarketOptions {
     #[serde(rename = "MaxPrice", skip_serializing_if = "Option::is_none")]
     pub max_price: Option<String>,
@@ -5455,6 +5651,74 @@ pub struct ValidationWarning {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Volume {
+    #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
+    #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
+    pub outpost_arn: Option<String>,
+    #[serde(rename = "SourceVolumeId", skip_serializing_if = "Option::is_none")]
+    pub source_volume_id: Option<String>,
+    #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i32>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(rename = "FastRestored", skip_serializing_if = "Option::is_none")]
+    pub fast_restored: Option<bool>,
+    #[serde(rename = "MultiAttachEnabled", skip_serializing_if = "Option::is_none")]
+    pub multi_attach_enabled: Option<bool>,
+    #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i32>,
+    #[serde(rename = "SseType", skip_serializing_if = "Option::is_none")]
+    pub sse_type: Option<String>,
+    #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorResponse>,
+    #[serde(rename = "VolumeInitializationRate", skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i32>,
+    #[serde(rename = "VolumeId", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
+    pub size: Option<i32>,
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<Timestamp>,
+    #[serde(rename = "Attachments", skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<VolumeAttachment>>,
+    #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VolumeAttachment {
+    #[serde(rename = "DeleteOnTermination", skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(rename = "AssociatedResource", skip_serializing_if = "Option::is_none")]
+    pub associated_resource: Option<String>,
+    #[serde(rename = "InstanceOwningService", skip_serializing_if = "Option::is_none")]
+    pub instance_owning_service: Option<String>,
+    #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i32>,
+    #[serde(rename = "VolumeId", skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "Device", skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "AttachTime", skip_serializing_if = "Option::is_none")]
+    pub attach_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Vpc {
     #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -5608,6 +5872,8 @@ impl Input for AssociateRouteTableRequest {}
 
 impl Input for AttachInternetGatewayRequest {}
 
+impl Input for AttachVolumeRequest {}
+
 impl Input for AuthorizeSecurityGroupEgressRequest {}
 
 impl Input for AuthorizeSecurityGroupIngressRequest {}
@@ -5630,9 +5896,13 @@ impl Input for CreateRouteTableRequest {}
 
 impl Input for CreateSecurityGroupRequest {}
 
+impl Input for CreateSnapshotRequest {}
+
 impl Input for CreateSubnetRequest {}
 
 impl Input for CreateTagsRequest {}
+
+impl Input for CreateVolumeRequest {}
 
 impl Input for CreateVpcRequest {}
 
@@ -5654,9 +5924,13 @@ impl Input for DeleteRouteTableRequest {}
 
 impl Input for DeleteSecurityGroupRequest {}
 
+impl Input for DeleteSnapshotRequest {}
+
 impl Input for DeleteSubnetRequest {}
 
 impl Input for DeleteTagsRequest {}
+
+impl Input for DeleteVolumeRequest {}
 
 impl Input for DeleteVpcRequest {}
 
@@ -5702,15 +5976,21 @@ impl Input for DescribeSecurityGroupRulesRequest {}
 
 impl Input for DescribeSecurityGroupsRequest {}
 
+impl Input for DescribeSnapshotsRequest {}
+
 impl Input for DescribeSubnetsRequest {}
 
 impl Input for DescribeTagsRequest {}
+
+impl Input for DescribeVolumesRequest {}
 
 impl Input for DescribeVpcAttributeRequest {}
 
 impl Input for DescribeVpcsRequest {}
 
 impl Input for DetachInternetGatewayRequest {}
+
+impl Input for DetachVolumeRequest {}
 
 impl Input for DisassociateAddressRequest {}
 
@@ -5826,9 +6106,13 @@ impl Output for DescribeSecurityGroupRulesResult {}
 
 impl Output for DescribeSecurityGroupsResult {}
 
+impl Output for DescribeSnapshotsResult {}
+
 impl Output for DescribeSubnetsResult {}
 
 impl Output for DescribeTagsResult {}
+
+impl Output for DescribeVolumesResult {}
 
 impl Output for DescribeVpcAttributeResult {}
 
@@ -5850,11 +6134,17 @@ impl Output for RevokeSecurityGroupEgressResult {}
 
 impl Output for RevokeSecurityGroupIngressResult {}
 
+impl Output for Snapshot {}
+
 impl Output for StartInstancesResult {}
 
 impl Output for StopInstancesResult {}
 
 impl Output for TerminateInstancesResult {}
+
+impl Output for Volume {}
+
+impl Output for VolumeAttachment {}
 
 /// The operations' ids: their places in the vendored model.
 pub mod ops {
@@ -5865,6 +6155,7 @@ pub mod ops {
     pub const ASSOCIATE_DHCP_OPTIONS: OperationId = OperationId(20);
     pub const ASSOCIATE_ROUTE_TABLE: OperationId = OperationId(28);
     pub const ATTACH_INTERNET_GATEWAY: OperationId = OperationId(37);
+    pub const ATTACH_VOLUME: OperationId = OperationId(40);
     pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
     pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
     pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
@@ -5876,8 +6167,10 @@ pub mod ops {
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
     pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
+    pub const CREATE_SNAPSHOT: OperationId = OperationId(126);
     pub const CREATE_SUBNET: OperationId = OperationId(130);
     pub const CREATE_TAGS: OperationId = OperationId(132);
+    pub const CREATE_VOLUME: OperationId = OperationId(154);
     pub const CREATE_VPC: OperationId = OperationId(155);
     pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
@@ -5888,8 +6181,10 @@ pub mod ops {
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
     pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
+    pub const DELETE_SNAPSHOT: OperationId = OperationId(220);
     pub const DELETE_SUBNET: OperationId = OperationId(222);
     pub const DELETE_TAGS: OperationId = OperationId(224);
+    pub const DELETE_VOLUME: OperationId = OperationId(247);
     pub const DELETE_VPC: OperationId = OperationId(248);
     pub const DESCRIBE_ACCOUNT_ATTRIBUTES: OperationId = OperationId(267);
     pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
@@ -5912,11 +6207,14 @@ pub mod ops {
     pub const DESCRIBE_ROUTE_TABLES: OperationId = OperationId(386);
     pub const DESCRIBE_SECURITY_GROUP_RULES: OperationId = OperationId(393);
     pub const DESCRIBE_SECURITY_GROUPS: OperationId = OperationId(395);
+    pub const DESCRIBE_SNAPSHOTS: OperationId = OperationId(399);
     pub const DESCRIBE_SUBNETS: OperationId = OperationId(408);
     pub const DESCRIBE_TAGS: OperationId = OperationId(409);
+    pub const DESCRIBE_VOLUMES: OperationId = OperationId(433);
     pub const DESCRIBE_VPC_ATTRIBUTE: OperationId = OperationId(435);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
+    pub const DETACH_VOLUME: OperationId = OperationId(457);
     pub const DISASSOCIATE_ADDRESS: OperationId = OperationId(480);
     pub const DISASSOCIATE_ROUTE_TABLE: OperationId = OperationId(490);
     pub const GET_CONSOLE_OUTPUT: OperationId = OperationId(537);
@@ -5944,6 +6242,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::ASSOCIATE_DHCP_OPTIONS => Some("ec2:AssociateDhcpOptions"),
         ops::ASSOCIATE_ROUTE_TABLE => Some("ec2:AssociateRouteTable"),
         ops::ATTACH_INTERNET_GATEWAY => Some("ec2:AttachInternetGateway"),
+        ops::ATTACH_VOLUME => Some("ec2:AttachVolume"),
         ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
         ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
         ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
@@ -5955,8 +6254,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
         ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
+        ops::CREATE_SNAPSHOT => Some("ec2:CreateSnapshot"),
         ops::CREATE_SUBNET => Some("ec2:CreateSubnet"),
         ops::CREATE_TAGS => Some("ec2:CreateTags"),
+        ops::CREATE_VOLUME => Some("ec2:CreateVolume"),
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
         ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
@@ -5967,8 +6268,10 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
         ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
+        ops::DELETE_SNAPSHOT => Some("ec2:DeleteSnapshot"),
         ops::DELETE_SUBNET => Some("ec2:DeleteSubnet"),
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
+        ops::DELETE_VOLUME => Some("ec2:DeleteVolume"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
         ops::DESCRIBE_ACCOUNT_ATTRIBUTES => Some("ec2:DescribeAccountAttributes"),
         ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
@@ -5991,11 +6294,14 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_ROUTE_TABLES => Some("ec2:DescribeRouteTables"),
         ops::DESCRIBE_SECURITY_GROUP_RULES => Some("ec2:DescribeSecurityGroupRules"),
         ops::DESCRIBE_SECURITY_GROUPS => Some("ec2:DescribeSecurityGroups"),
+        ops::DESCRIBE_SNAPSHOTS => Some("ec2:DescribeSnapshots"),
         ops::DESCRIBE_SUBNETS => Some("ec2:DescribeSubnets"),
         ops::DESCRIBE_TAGS => Some("ec2:DescribeTags"),
+        ops::DESCRIBE_VOLUMES => Some("ec2:DescribeVolumes"),
         ops::DESCRIBE_VPC_ATTRIBUTE => Some("ec2:DescribeVpcAttribute"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
+        ops::DETACH_VOLUME => Some("ec2:DetachVolume"),
         ops::DISASSOCIATE_ADDRESS => Some("ec2:DisassociateAddress"),
         ops::DISASSOCIATE_ROUTE_TABLE => Some("ec2:DisassociateRouteTable"),
         ops::GET_CONSOLE_OUTPUT => Some("ec2:GetConsoleOutput"),
@@ -6068,6 +6374,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "AttachInternetGateway")) }
+    }
+
+    /// `AttachVolume`.
+    fn attach_volume(
+        &self,
+        ctx: &RequestContext,
+        input: AttachVolumeRequest,
+    ) -> impl Future<Output = Result<VolumeAttachment, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AttachVolume")) }
     }
 
     /// `AuthorizeSecurityGroupEgress`.
@@ -6185,6 +6501,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateSecurityGroup")) }
     }
 
+    /// `CreateSnapshot`.
+    fn create_snapshot(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSnapshotRequest,
+    ) -> impl Future<Output = Result<Snapshot, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateSnapshot")) }
+    }
+
     /// `CreateSubnet`.
     fn create_subnet(
         &self,
@@ -6203,6 +6529,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateTags")) }
+    }
+
+    /// `CreateVolume`.
+    fn create_volume(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVolumeRequest,
+    ) -> impl Future<Output = Result<Volume, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateVolume")) }
     }
 
     /// `CreateVpc`.
@@ -6305,6 +6641,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DeleteSecurityGroup")) }
     }
 
+    /// `DeleteSnapshot`.
+    fn delete_snapshot(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSnapshotRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteSnapshot")) }
+    }
+
     /// `DeleteSubnet`.
     fn delete_subnet(
         &self,
@@ -6323,6 +6669,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteTags")) }
+    }
+
+    /// `DeleteVolume`.
+    fn delete_volume(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVolumeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteVolume")) }
     }
 
     /// `DeleteVpc`.
@@ -6550,6 +6906,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeSecurityGroups")) }
     }
 
+    /// `DescribeSnapshots`.
+    fn describe_snapshots(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSnapshotsRequest,
+    ) -> impl Future<Output = Result<DescribeSnapshotsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeSnapshots")) }
+    }
+
     /// `DescribeSubnets`.
     fn describe_subnets(
         &self,
@@ -6568,6 +6934,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DescribeTagsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeTags")) }
+    }
+
+    /// `DescribeVolumes`.
+    fn describe_volumes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVolumesRequest,
+    ) -> impl Future<Output = Result<DescribeVolumesResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeVolumes")) }
     }
 
     /// `DescribeVpcAttribute`.
@@ -6598,6 +6974,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DetachInternetGateway")) }
+    }
+
+    /// `DetachVolume`.
+    fn detach_volume(
+        &self,
+        ctx: &RequestContext,
+        input: DetachVolumeRequest,
+    ) -> impl Future<Output = Result<VolumeAttachment, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DetachVolume")) }
     }
 
     /// `DisassociateAddress`.
@@ -6838,6 +7224,7 @@ where
                 ops::ATTACH_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.attach_internet_gateway(ctx, input)).await
                 }
+                ops::ATTACH_VOLUME => serve(call, &guard, |input| api.attach_volume(ctx, input)).await,
                 ops::AUTHORIZE_SECURITY_GROUP_EGRESS => {
                     serve(call, &guard, |input| {
                         api.authorize_security_group_egress(ctx, input)
@@ -6876,8 +7263,10 @@ where
                 ops::CREATE_SECURITY_GROUP => {
                     serve(call, &guard, |input| api.create_security_group(ctx, input)).await
                 }
+                ops::CREATE_SNAPSHOT => serve(call, &guard, |input| api.create_snapshot(ctx, input)).await,
                 ops::CREATE_SUBNET => serve(call, &guard, |input| api.create_subnet(ctx, input)).await,
                 ops::CREATE_TAGS => serve(call, &guard, |input| api.create_tags(ctx, input)).await,
+                ops::CREATE_VOLUME => serve(call, &guard, |input| api.create_volume(ctx, input)).await,
                 ops::CREATE_VPC => serve(call, &guard, |input| api.create_vpc(ctx, input)).await,
                 ops::DELETE_DHCP_OPTIONS => {
                     serve(call, &guard, |input| api.delete_dhcp_options(ctx, input)).await
@@ -6905,8 +7294,10 @@ where
                 ops::DELETE_SECURITY_GROUP => {
                     serve(call, &guard, |input| api.delete_security_group(ctx, input)).await
                 }
+                ops::DELETE_SNAPSHOT => serve(call, &guard, |input| api.delete_snapshot(ctx, input)).await,
                 ops::DELETE_SUBNET => serve(call, &guard, |input| api.delete_subnet(ctx, input)).await,
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
+                ops::DELETE_VOLUME => serve(call, &guard, |input| api.delete_volume(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
                 ops::DESCRIBE_ACCOUNT_ATTRIBUTES => {
                     serve(call, &guard, |input| api.describe_account_attributes(ctx, input)).await
@@ -6973,8 +7364,12 @@ where
                 ops::DESCRIBE_SECURITY_GROUPS => {
                     serve(call, &guard, |input| api.describe_security_groups(ctx, input)).await
                 }
+                ops::DESCRIBE_SNAPSHOTS => {
+                    serve(call, &guard, |input| api.describe_snapshots(ctx, input)).await
+                }
                 ops::DESCRIBE_SUBNETS => serve(call, &guard, |input| api.describe_subnets(ctx, input)).await,
                 ops::DESCRIBE_TAGS => serve(call, &guard, |input| api.describe_tags(ctx, input)).await,
+                ops::DESCRIBE_VOLUMES => serve(call, &guard, |input| api.describe_volumes(ctx, input)).await,
                 ops::DESCRIBE_VPC_ATTRIBUTE => {
                     serve(call, &guard, |input| api.describe_vpc_attribute(ctx, input)).await
                 }
@@ -6982,6 +7377,7 @@ where
                 ops::DETACH_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.detach_internet_gateway(ctx, input)).await
                 }
+                ops::DETACH_VOLUME => serve(call, &guard, |input| api.detach_volume(ctx, input)).await,
                 ops::DISASSOCIATE_ADDRESS => {
                     serve(call, &guard, |input| api.disassociate_address(ctx, input)).await
                 }
@@ -7167,6 +7563,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `AttachVolume`.
+    pub async fn attach_volume(
+        &self,
+        ctx: &RequestContext,
+        input: AttachVolumeRequest,
+    ) -> Result<VolumeAttachment, AwsError> {
+        let call = Call::typed(ops::ATTACH_VOLUME, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `AuthorizeSecurityGroupEgress`.
     pub async fn authorize_security_group_egress(
         &self,
@@ -7277,6 +7683,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateSnapshot`.
+    pub async fn create_snapshot(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSnapshotRequest,
+    ) -> Result<Snapshot, AwsError> {
+        let call = Call::typed(ops::CREATE_SNAPSHOT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateSubnet`.
     pub async fn create_subnet(
         &self,
@@ -7290,6 +7706,16 @@ impl Ec2Client {
     /// `CreateTags`.
     pub async fn create_tags(&self, ctx: &RequestContext, input: CreateTagsRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::CREATE_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateVolume`.
+    pub async fn create_volume(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVolumeRequest,
+    ) -> Result<Volume, AwsError> {
+        let call = Call::typed(ops::CREATE_VOLUME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -7393,6 +7819,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DeleteSnapshot`.
+    pub async fn delete_snapshot(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSnapshotRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_SNAPSHOT, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteSubnet`.
     pub async fn delete_subnet(
         &self,
@@ -7406,6 +7842,16 @@ impl Ec2Client {
     /// `DeleteTags`.
     pub async fn delete_tags(&self, ctx: &RequestContext, input: DeleteTagsRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteVolume`.
+    pub async fn delete_volume(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVolumeRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_VOLUME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -7625,6 +8071,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeSnapshots`.
+    pub async fn describe_snapshots(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSnapshotsRequest,
+    ) -> Result<DescribeSnapshotsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_SNAPSHOTS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeSubnets`.
     pub async fn describe_subnets(
         &self,
@@ -7642,6 +8098,16 @@ impl Ec2Client {
         input: DescribeTagsRequest,
     ) -> Result<DescribeTagsResult, AwsError> {
         let call = Call::typed(ops::DESCRIBE_TAGS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeVolumes`.
+    pub async fn describe_volumes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVolumesRequest,
+    ) -> Result<DescribeVolumesResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_VOLUMES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -7672,6 +8138,16 @@ impl Ec2Client {
         input: DetachInternetGatewayRequest,
     ) -> Result<(), AwsError> {
         let call = Call::typed(ops::DETACH_INTERNET_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DetachVolume`.
+    pub async fn detach_volume(
+        &self,
+        ctx: &RequestContext,
+        input: DetachVolumeRequest,
+    ) -> Result<VolumeAttachment, AwsError> {
+        let call = Call::typed(ops::DETACH_VOLUME, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -7866,6 +8342,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.attach_internet_gateway(ctx, Default::default()).await) {
         missing.push("AttachInternetGateway");
     }
+    if not_implemented(&api.attach_volume(ctx, Default::default()).await) {
+        missing.push("AttachVolume");
+    }
     if not_implemented(&api.authorize_security_group_egress(ctx, Default::default()).await) {
         missing.push("AuthorizeSecurityGroupEgress");
     }
@@ -7902,11 +8381,17 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_security_group(ctx, Default::default()).await) {
         missing.push("CreateSecurityGroup");
     }
+    if not_implemented(&api.create_snapshot(ctx, Default::default()).await) {
+        missing.push("CreateSnapshot");
+    }
     if not_implemented(&api.create_subnet(ctx, Default::default()).await) {
         missing.push("CreateSubnet");
     }
     if not_implemented(&api.create_tags(ctx, Default::default()).await) {
         missing.push("CreateTags");
+    }
+    if not_implemented(&api.create_volume(ctx, Default::default()).await) {
+        missing.push("CreateVolume");
     }
     if not_implemented(&api.create_vpc(ctx, Default::default()).await) {
         missing.push("CreateVpc");
@@ -7938,11 +8423,17 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.delete_security_group(ctx, Default::default()).await) {
         missing.push("DeleteSecurityGroup");
     }
+    if not_implemented(&api.delete_snapshot(ctx, Default::default()).await) {
+        missing.push("DeleteSnapshot");
+    }
     if not_implemented(&api.delete_subnet(ctx, Default::default()).await) {
         missing.push("DeleteSubnet");
     }
     if not_implemented(&api.delete_tags(ctx, Default::default()).await) {
         missing.push("DeleteTags");
+    }
+    if not_implemented(&api.delete_volume(ctx, Default::default()).await) {
+        missing.push("DeleteVolume");
     }
     if not_implemented(&api.delete_vpc(ctx, Default::default()).await) {
         missing.push("DeleteVpc");
@@ -8013,11 +8504,17 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_security_groups(ctx, Default::default()).await) {
         missing.push("DescribeSecurityGroups");
     }
+    if not_implemented(&api.describe_snapshots(ctx, Default::default()).await) {
+        missing.push("DescribeSnapshots");
+    }
     if not_implemented(&api.describe_subnets(ctx, Default::default()).await) {
         missing.push("DescribeSubnets");
     }
     if not_implemented(&api.describe_tags(ctx, Default::default()).await) {
         missing.push("DescribeTags");
+    }
+    if not_implemented(&api.describe_volumes(ctx, Default::default()).await) {
+        missing.push("DescribeVolumes");
     }
     if not_implemented(&api.describe_vpc_attribute(ctx, Default::default()).await) {
         missing.push("DescribeVpcAttribute");
@@ -8027,6 +8524,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.detach_internet_gateway(ctx, Default::default()).await) {
         missing.push("DetachInternetGateway");
+    }
+    if not_implemented(&api.detach_volume(ctx, Default::default()).await) {
+        missing.push("DetachVolume");
     }
     if not_implemented(&api.disassociate_address(ctx, Default::default()).await) {
         missing.push("DisassociateAddress");

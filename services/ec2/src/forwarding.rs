@@ -63,6 +63,8 @@ pub struct Wanted {
 #[derive(Default)]
 pub struct Forwards {
     entries: Mutex<HashMap<Ipv4Addr, Forward>>,
+    /// Held from reading what is wanted to applying it.
+    turn: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -128,7 +130,12 @@ fn listen(public: Ipv4Addr, port: u16, route: Arc<Mutex<Route>>) -> Option<Liste
         }
     };
     Some(Listener(tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else {
+                // Out of descriptors, say: wait and go on accepting.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
             let target = {
                 let route = lock(&route);
                 route.target.filter(|_| route.open.contains(&port))
@@ -183,6 +190,8 @@ impl crate::Ec2 {
     }
 
     pub(crate) async fn sync_forwards_of(&self, account: &str, region: &str) {
+        // One at a time: what is read last is applied last.
+        let _turn = self.forwards.turn.lock().await;
         match self.wanted_forwards(account, region).await {
             Ok(wanted) => self.forwards.sync(account, region, wanted),
             Err(error) => tracing::warn!(%error, "cannot read what public addresses relay"),

@@ -28,6 +28,9 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "dopt" => "dhcp-options",
         "nat" => "natgateway",
         "i" => "instance",
+        "vol" => "volume",
+        "snap" => "snapshot",
+        "lt" => "launch-template",
         _ => return None,
     })
 }

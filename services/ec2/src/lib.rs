@@ -38,8 +38,10 @@ mod route_tables;
 mod security_groups;
 mod sg_operations;
 mod sg_rules;
+mod snapshots;
 mod subnets;
 mod tags;
+mod volumes;
 mod vpcs;
 mod zones;
 
@@ -209,6 +211,14 @@ impl Ec2Api for Ec2 {
         modify_launch_template(ModifyLaunchTemplateRequest) -> ModifyLaunchTemplateResult;
         delete_launch_template(DeleteLaunchTemplateRequest) -> DeleteLaunchTemplateResult;
         delete_launch_template_versions(DeleteLaunchTemplateVersionsRequest) -> DeleteLaunchTemplateVersionsResult;
+        create_volume(CreateVolumeRequest) -> Volume;
+        delete_volume(DeleteVolumeRequest) -> ();
+        describe_volumes(DescribeVolumesRequest) -> DescribeVolumesResult;
+        attach_volume(AttachVolumeRequest) -> VolumeAttachment;
+        detach_volume(DetachVolumeRequest) -> VolumeAttachment;
+        create_snapshot(CreateSnapshotRequest) -> Snapshot;
+        describe_snapshots(DescribeSnapshotsRequest) -> DescribeSnapshotsResult;
+        delete_snapshot(DeleteSnapshotRequest) -> ();
     }
 
     /// Instances' processes end with the state they ran for (reset, snapshot

@@ -80,6 +80,9 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "dhcp-options" => Some(dopt_key(id)),
         "natgateway" => Some(nat_key(id)),
         "instance" => Some(instance_key(id)),
+        "volume" => Some(crate::volumes::key(id)),
+        "snapshot" => Some([b"snap/".as_slice(), id.as_bytes()].concat()),
+        "launch-template" => Some([b"lt/".as_slice(), id.as_bytes()].concat()),
         _ => None,
     }
 }

@@ -74,7 +74,7 @@ fn body(record: &Json) -> &Json {
     NESTED.iter().find_map(|name| record.get(*name)).unwrap_or(record)
 }
 
-const NESTED: [&str; 2] = ["group", "instance"];
+const NESTED: [&str; 5] = ["group", "instance", "volume", "snapshot", "template"];
 
 fn tags_of(record: &Json) -> Vec<Tag> {
     serde_json::from_value(body(record).get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
@@ -114,6 +114,8 @@ fn missing(id: &str) -> AwsError {
         Some("route-table") => crate::route_tables::rtb_missing(id),
         Some("elastic-ip") => crate::addresses::allocation_missing(id),
         Some("instance") => crate::instances::instance_missing(id),
+        Some("volume") => crate::volumes::volume_missing(id),
+        Some("snapshot") => crate::snapshots::snapshot_missing(id),
         _ => errors::vpc_missing(id),
     }
 }
@@ -206,6 +208,9 @@ impl Ec2 {
             (EIP_PREFIX, "elastic-ip", "AllocationId"),
             (DOPT_PREFIX, "dhcp-options", "DhcpOptionsId"),
             (INSTANCE_PREFIX, "instance", "InstanceId"),
+            (crate::volumes::PREFIX, "volume", "VolumeId"),
+            (b"snap/".as_slice(), "snapshot", "SnapshotId"),
+            (b"lt/".as_slice(), "launch-template", "LaunchTemplateId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);

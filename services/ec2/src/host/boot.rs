@@ -123,8 +123,13 @@ fn apply_cloud_config(layout: &Layout, text: &str, index: usize) -> std::io::Res
         Ok(config) => config,
         Err(why) => return Ok(vec![format!("echo {}", quote(&format!("[nimbus] {why}")))]),
     };
+    let mut lines = Vec::new();
     for file in &config.files {
-        write_file(&layout.root(), file)?;
+        // One file that cannot be written fails that module, not the boot.
+        if let Err(error) = write_file(&layout.root(), file) {
+            let note = format!("[nimbus] write_files {}: {error}", file.path);
+            lines.push(format!("echo {}", quote(&note)));
+        }
     }
     if !config.bootcmd.is_empty() {
         let body = format!("#!/bin/sh\n{}\n", config.bootcmd.join("\n"));
@@ -133,7 +138,6 @@ fn apply_cloud_config(layout: &Layout, text: &str, index: usize) -> std::io::Res
             body.as_bytes(),
         )?;
     }
-    let mut lines = Vec::new();
     if !config.packages.is_empty() {
         let note = format!(
             "[nimbus] packages recorded, not installed: {}",

@@ -7,6 +7,9 @@ use std::io::Read;
 use base64::Engine;
 use yaml_rust2::{Yaml, YamlLoader};
 
+/// The most a gzip file's content may unpack to.
+const MOST_UNPACKED: u64 = 1024 * 1024;
+
 /// What a cloud-config asks for, as nimbus carries it out.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CloudConfig {
@@ -93,7 +96,8 @@ fn write_file(node: &Yaml) -> Result<WriteFile, String> {
     let encoding = scalar(&node["encoding"]).unwrap_or_default().to_ascii_lowercase();
     let content = decode(raw, &encoding).map_err(|e| format!("write_files {path}: {e}"))?;
     let permissions = match &node["permissions"] {
-        Yaml::Integer(i) => u32::try_from(*i).ok(),
+        // YAML 1.1 (cloud-init's) reads `0755` as octal; yaml-rust2 as 755.
+        Yaml::Integer(i) => u32::from_str_radix(&i.to_string(), 8).ok(),
         other => scalar(other).and_then(|p| u32::from_str_radix(p.trim_start_matches("0o"), 8).ok()),
     };
     let append = node["append"].as_bool().unwrap_or(false);
@@ -123,8 +127,12 @@ fn decode(raw: String, encoding: &str) -> Result<Vec<u8>, String> {
     }
     let mut plain = Vec::new();
     flate2::read::GzDecoder::new(bytes.as_slice())
+        .take(MOST_UNPACKED + 1)
         .read_to_end(&mut plain)
         .map_err(|e| format!("not gzip: {e}"))?;
+    if plain.len() as u64 > MOST_UNPACKED {
+        return Err("unpacks to more than 1 MiB".to_owned());
+    }
     Ok(plain)
 }
 
@@ -136,7 +144,7 @@ mod tests {
     fn the_common_modules_are_read() {
         let config = parse(
             "#cloud-config\npackages:\n  - httpd\n  - [nginx, 1.2]\nwrite_files:\n  - path: /var/www/index.html\n    \
-             content: |\n      <h1>hi</h1>\n    permissions: '0644'\n  - path: data.bin\n    encoding: b64\n    content: aGVsbG8=\n\
+             content: |\n      <h1>hi</h1>\n    permissions: '0644'\n  - path: run.sh\n    content: x\n    permissions: 0755\n  - path: data.bin\n    encoding: b64\n    content: aGVsbG8=\n\
              bootcmd:\n  - echo early\nruncmd:\n  - echo one\n  - [sh, -c, \"echo it's two\"]\n",
         )
         .unwrap();
@@ -144,7 +152,8 @@ mod tests {
         assert_eq!(config.files[0].path, "/var/www/index.html");
         assert_eq!(config.files[0].content, b"<h1>hi</h1>\n");
         assert_eq!(config.files[0].permissions, Some(0o644));
-        assert_eq!(config.files[1].content, b"hello");
+        assert_eq!(config.files[1].permissions, Some(0o755), "unquoted octal");
+        assert_eq!(config.files[2].content, b"hello");
         assert_eq!(config.bootcmd, vec!["echo early"]);
         assert_eq!(
             config.runcmd,

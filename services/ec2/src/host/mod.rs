@@ -50,6 +50,8 @@ pub struct Exit {
     pub region: String,
     /// The instance asked for a reboot (`reboot`, `shutdown -r`).
     pub reboot: bool,
+    /// Which boot it was (a later boot makes this exit stale).
+    pub generation: u64,
 }
 
 struct Process {
@@ -136,6 +138,7 @@ impl Host {
             account: boot.account.to_owned(),
             region: boot.region.to_owned(),
             reboot: false,
+            generation,
         };
         let exits = self.exits.clone();
         let marker = layout.reboot_marker();
@@ -216,6 +219,7 @@ impl Host {
             account: account.to_owned(),
             region: region.to_owned(),
             reboot: false,
+            generation,
         };
         let (exits, marker, started) = (self.exits.clone(), layout.reboot_marker(), start_time(group));
         tokio::spawn(async move {
@@ -254,14 +258,21 @@ impl Host {
 
     /// Ends every instance's processes (nimbus stops or is reset).
     pub fn kill_all(&self) {
-        let all: Vec<Process> = self.lock().drain().map(|(_, p)| p).collect();
-        for process in all {
+        let all: Vec<(String, Process)> = self.lock().drain().collect();
+        for (id, process) in all {
             end_group(&process, Signal::SIGKILL);
+            // Nothing of it is left to adopt.
+            let _ = std::fs::remove_file(self.layout(&id).pid_file());
         }
     }
 
     pub fn is_running(&self, id: &str) -> bool {
         self.lock().contains_key(id)
+    }
+
+    /// Whether `generation` is still the instance's current boot.
+    pub fn is_current(&self, id: &str, generation: u64) -> bool {
+        self.lock().get(id).is_some_and(|p| p.generation == generation)
     }
 
     /// Ends what a previous run of nimbus left of the instance (a crash

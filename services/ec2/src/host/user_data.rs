@@ -22,6 +22,9 @@ pub enum Part {
 
 /// How deep gzip and multi-part may nest before nimbus gives up.
 const MOST_NESTING: usize = 4;
+/// The most gzip user data may unpack to (a small archive may unpack to
+/// gigabytes).
+const MOST_UNPACKED: u64 = 1024 * 1024;
 
 /// The parts of `data`, in the order cloud-init handles them.
 pub fn parts(data: &[u8]) -> Vec<Part> {
@@ -37,7 +40,13 @@ fn split(data: &[u8], content_type: Option<&str>, depth: usize, parts: &mut Vec<
     }
     if data.starts_with(&[0x1f, 0x8b]) {
         let mut plain = Vec::new();
-        match flate2::read::GzDecoder::new(data).read_to_end(&mut plain) {
+        let limited = flate2::read::GzDecoder::new(data)
+            .take(MOST_UNPACKED + 1)
+            .read_to_end(&mut plain);
+        match limited {
+            Ok(_) if plain.len() as u64 > MOST_UNPACKED => parts.push(Part::Ignored(
+                "gzip user data unpacks to more than 1 MiB".to_owned(),
+            )),
             Ok(_) => split(&plain, None, depth + 1, parts),
             Err(error) => parts.push(Part::Ignored(format!("gzip user data unreadable: {error}"))),
         }

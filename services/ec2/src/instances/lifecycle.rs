@@ -90,6 +90,7 @@ impl InstanceRecord {
             if name == "terminated" {
                 // Its interfaces and addresses went with it.
                 self.instance.network_interfaces = Some(Vec::new());
+                self.instance.block_device_mappings = Some(Vec::new());
                 self.instance.security_groups = Some(Vec::new());
                 self.instance.private_ip_address = None;
                 self.instance.private_dns_name = Some(String::new());

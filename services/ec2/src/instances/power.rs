@@ -41,7 +41,7 @@ fn release(txn: &WriteTxn, changed: &mut [Changed], region: &str) -> Result<(), 
     let mut host = txn.open(&machine::namespace()?)?;
     let down = host.down()?;
     for Changed { record, effect } in changed.iter_mut() {
-        if *effect == Effect::Boot {
+        if matches!(effect, Effect::Boot | Effect::Reboot) {
             let zone = record
                 .instance
                 .placement
@@ -139,6 +139,7 @@ fn change(
         }
         if matches!(changed.effect, Effect::Retire { .. }) {
             crate::associations::let_go_of(&mut table, changed.record.id())?;
+            crate::volumes::release_volumes(&mut table, changed.record.id())?;
         }
         slot.1 = changed;
     }
@@ -163,7 +164,8 @@ impl Ec2 {
     ) -> Result<Vec<InstanceStateChange>, AwsError> {
         self.ensure_defaults(ctx).await?;
         check_ids(&ids)?;
-        ids.dedup();
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
         errors::check_dry_run(dry_run)?;
         let ns = namespace_of(ctx)?;
         let now = self.now_millis();
@@ -245,6 +247,10 @@ impl Ec2 {
 
     /// An init ended by itself: a reboot it asked for, or its shutdown behaviour.
     pub(crate) async fn on_exit(&self, exit: Exit) {
+        if !self.host.is_current(&exit.id, exit.generation) {
+            // A later boot (a reboot, a start) replaced the one that ended.
+            return;
+        }
         let Ok(ns) = Namespace::regional("ec2", &exit.account, &exit.region) else {
             return;
         };
@@ -268,6 +274,7 @@ impl Ec2 {
                 table.put_json(&instance_key(&id), &record)?;
                 if matches!(effect, Effect::Retire { .. }) {
                     crate::associations::let_go_of(&mut table, &id)?;
+                    crate::volumes::release_volumes(&mut table, &id)?;
                 }
                 Ok(Some((record, effect)))
             })

@@ -192,6 +192,10 @@ fn record(
     let input = &request.input;
     let reservation = crate::ids::new_id("r");
     let mut made = Vec::with_capacity(count);
+    // A public address when the first interface asks for one, else as the subnet says.
+    let interfaces = input.network_interfaces.as_deref().unwrap_or_default();
+    let asked_public = interfaces.iter().find_map(|i| i.associate_public_ip_address);
+    let wants_public = asked_public.unwrap_or(subnet.map_public_ip_on_launch == Some(true));
     let mut host = txn.open(&machine::namespace()?)?;
     crate::drills::check_capacity(
         &host.down()?,
@@ -216,7 +220,7 @@ fn record(
         let id = instance.instance_id.clone().unwrap_or_default();
         let private = machine::take_address(&mut host, Pool::Private, &id)?;
         shape::set_private(&mut instance, &private.to_string(), &request.region);
-        if subnet.map_public_ip_on_launch == Some(true) {
+        if wants_public {
             let public = machine::take_address(&mut host, Pool::Public, &id)?;
             shape::set_public(
                 &mut instance,
@@ -240,15 +244,23 @@ fn record(
             disable_api_termination: input.disable_api_termination.unwrap_or(false),
             disable_api_stop: input.disable_api_stop.unwrap_or(false),
             impaired_since: None,
-            wants_public: subnet.map_public_ip_on_launch == Some(true),
+            wants_public,
         };
         record.enter("pending", now, Some(Reason::Launching));
         made.push(record);
     }
     drop(host);
     let mut regional = txn.open(ns)?;
-    for record in &made {
-        regional.put_json(&instance_key(record.id()), record)?;
+    for record in &mut made {
+        // Its root volume is its own folder, attached at its root device.
+        let root = crate::volumes::root_volume(&record.instance, now, request.now);
+        let attachments = root.volume.attachments.iter().flatten();
+        record.instance.block_device_mappings = Some(attachments.map(crate::volumes::mapping).collect());
+        regional.put_json(
+            &crate::volumes::key(root.volume.volume_id.as_deref().unwrap_or_default()),
+            &root,
+        )?;
+        regional.put_json(&instance_key(record.id()), &*record)?;
     }
     Ok(made)
 }
