@@ -41,6 +41,7 @@ mod sg_rules;
 mod snapshots;
 mod subnets;
 mod tags;
+mod volume_attachments;
 mod volumes;
 mod vpcs;
 mod zones;
