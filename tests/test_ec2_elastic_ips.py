@@ -109,6 +109,9 @@ def test_stop_change_type_and_start_behind_the_same_elastic_ip(ec2, image, web_g
         assert get(eip).endswith(instance_id)
         ec2.disassociate_address(AssociationId=ec2.describe_addresses(PublicIps=[eip])["Addresses"][0]["AssociationId"])
         assert refuses(eip) and public_ip(ec2, instance_id) not in (None, eip)
+        assert refused(ec2.delete_security_group, GroupId=web_group) == (
+            "DependencyViolation", 400, f"resource {web_group} has a dependent object"
+        ), "an instance holds its groups"
     finally:
         ec2.terminate_instances(InstanceIds=[instance_id])
         ec2.release_address(AllocationId=allocation["AllocationId"])

@@ -1292,6 +1292,31 @@ pub struct DescribeInstanceAttributeRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceCreditSpecificationsRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    #[serde(rename = "InstanceIds", skip_serializing_if = "Option::is_none")]
+    pub instance_ids: Option<Vec<String>>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeInstanceCreditSpecificationsResult {
+    #[serde(
+        rename = "InstanceCreditSpecifications",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_credit_specifications: Option<Vec<InstanceCreditSpecification>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeInstanceStatusRequest {
     #[serde(rename = "InstanceIds", skip_serializing_if = "Option::is_none")]
     pub instance_ids: Option<Vec<String>>,
@@ -2519,6 +2544,14 @@ pub struct InstanceBlockDeviceMappingSpecification {
     pub virtual_name: Option<String>,
     #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
     pub no_device: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceCreditSpecification {
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "CpuCredits", skip_serializing_if = "Option::is_none")]
+    pub cpu_credits: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5948,6 +5981,8 @@ impl Input for DescribeImagesRequest {}
 
 impl Input for DescribeInstanceAttributeRequest {}
 
+impl Input for DescribeInstanceCreditSpecificationsRequest {}
+
 impl Input for DescribeInstanceStatusRequest {}
 
 impl Input for DescribeInstanceTypesRequest {}
@@ -6078,6 +6113,8 @@ impl Output for DescribeDhcpOptionsResult {}
 
 impl Output for DescribeImagesResult {}
 
+impl Output for DescribeInstanceCreditSpecificationsResult {}
+
 impl Output for DescribeInstanceStatusResult {}
 
 impl Output for DescribeInstanceTypesResult {}
@@ -6193,6 +6230,7 @@ pub mod ops {
     pub const DESCRIBE_DHCP_OPTIONS: OperationId = OperationId(297);
     pub const DESCRIBE_IMAGES: OperationId = OperationId(320);
     pub const DESCRIBE_INSTANCE_ATTRIBUTE: OperationId = OperationId(323);
+    pub const DESCRIBE_INSTANCE_CREDIT_SPECIFICATIONS: OperationId = OperationId(325);
     pub const DESCRIBE_INSTANCE_STATUS: OperationId = OperationId(331);
     pub const DESCRIBE_INSTANCE_TYPES: OperationId = OperationId(334);
     pub const DESCRIBE_INSTANCES: OperationId = OperationId(335);
@@ -6280,6 +6318,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_DHCP_OPTIONS => Some("ec2:DescribeDhcpOptions"),
         ops::DESCRIBE_IMAGES => Some("ec2:DescribeImages"),
         ops::DESCRIBE_INSTANCE_ATTRIBUTE => Some("ec2:DescribeInstanceAttribute"),
+        ops::DESCRIBE_INSTANCE_CREDIT_SPECIFICATIONS => Some("ec2:DescribeInstanceCreditSpecifications"),
         ops::DESCRIBE_INSTANCE_STATUS => Some("ec2:DescribeInstanceStatus"),
         ops::DESCRIBE_INSTANCE_TYPES => Some("ec2:DescribeInstanceTypes"),
         ops::DESCRIBE_INSTANCES => Some("ec2:DescribeInstances"),
@@ -6759,6 +6798,21 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<InstanceAttribute, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DescribeInstanceAttribute")) }
+    }
+
+    /// `DescribeInstanceCreditSpecifications`.
+    fn describe_instance_credit_specifications(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceCreditSpecificationsRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceCreditSpecificationsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DescribeInstanceCreditSpecifications",
+            ))
+        }
     }
 
     /// `DescribeInstanceStatus`.
@@ -7317,6 +7371,12 @@ where
                 ops::DESCRIBE_IMAGES => serve(call, &guard, |input| api.describe_images(ctx, input)).await,
                 ops::DESCRIBE_INSTANCE_ATTRIBUTE => {
                     serve(call, &guard, |input| api.describe_instance_attribute(ctx, input)).await
+                }
+                ops::DESCRIBE_INSTANCE_CREDIT_SPECIFICATIONS => {
+                    serve(call, &guard, |input| {
+                        api.describe_instance_credit_specifications(ctx, input)
+                    })
+                    .await
                 }
                 ops::DESCRIBE_INSTANCE_STATUS => {
                     serve(call, &guard, |input| api.describe_instance_status(ctx, input)).await
@@ -7931,6 +7991,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeInstanceCreditSpecifications`.
+    pub async fn describe_instance_credit_specifications(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceCreditSpecificationsRequest,
+    ) -> Result<DescribeInstanceCreditSpecificationsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_INSTANCE_CREDIT_SPECIFICATIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeInstanceStatus`.
     pub async fn describe_instance_status(
         &self,
@@ -8458,6 +8528,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.describe_instance_attribute(ctx, Default::default()).await) {
         missing.push("DescribeInstanceAttribute");
+    }
+    if not_implemented(
+        &api.describe_instance_credit_specifications(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DescribeInstanceCreditSpecifications");
     }
     if not_implemented(&api.describe_instance_status(ctx, Default::default()).await) {
         missing.push("DescribeInstanceStatus");

@@ -270,7 +270,7 @@ impl Ec2 {
             ));
         }
         errors::check_dry_run(input.dry_run)?;
-        let ns = namespace_of(ctx)?;
+        let (ns, now) = (namespace_of(ctx)?, self.now_millis());
         let deleted = id.clone();
         self.store
             .write(move |txn| {
@@ -284,6 +284,23 @@ impl Ec2 {
                             == Some(id.as_str())
                     });
                     if refers && other.group.group_id.as_deref() != Some(id.as_str()) {
+                        return Err(errors::client(
+                            "DependencyViolation",
+                            format!("resource {id} has a dependent object"),
+                        ));
+                    }
+                }
+                // An instance that is not terminated holds its groups.
+                for entry in table.scan(crate::records::INSTANCE_PREFIX)? {
+                    let record: crate::instances::InstanceRecord = entry?.decode()?;
+                    let record = record.settled(now);
+                    let holds = record
+                        .instance
+                        .security_groups
+                        .iter()
+                        .flatten()
+                        .any(|g| g.group_id.as_deref() == Some(id.as_str()));
+                    if holds && record.state() != "terminated" {
                         return Err(errors::client(
                             "DependencyViolation",
                             format!("resource {id} has a dependent object"),

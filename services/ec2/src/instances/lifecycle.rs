@@ -31,6 +31,9 @@ pub struct InstanceRecord {
     /// Its subnet gives instances public addresses: it gets one at each start.
     #[serde(default)]
     pub wants_public: bool,
+    /// Its CPU credit option, as launched (burstable types only).
+    #[serde(default)]
+    pub cpu_credits: Option<String>,
     /// A fault injected (or its zone failed): its status checks fail.
     pub impaired_since: Option<i64>,
 }
@@ -187,6 +190,7 @@ mod tests {
             disable_api_stop: false,
             impaired_since: None,
             wants_public: false,
+            cpu_credits: None,
         };
         record.enter("pending", 1_000, Some(Reason::Launching));
         record

@@ -3,6 +3,7 @@
 //! only EC2 sees (`lifecycle`), their states moving on the nimbus clock.
 
 mod attributes;
+mod credits;
 pub mod decoded;
 mod describe;
 mod launch;

@@ -48,7 +48,12 @@ fn subnet(table: &TableMut<'_>, input: &RunInstancesRequest) -> Result<Subnet, A
             .get_json(&subnet_key(&id))?
             .ok_or_else(|| errors::subnet_missing(&id));
     }
-    let zone = input.placement.as_ref().and_then(|p| p.availability_zone.clone());
+    // Terraform sends `Placement.AvailabilityZone=` when no zone is chosen.
+    let zone = input
+        .placement
+        .as_ref()
+        .and_then(|p| p.availability_zone.clone())
+        .filter(|z| !z.is_empty());
     let mut defaults: Vec<Subnet> = table
         .scan(SUBNET_PREFIX)?
         .filter_map(|e| e.ok()?.decode::<Subnet>().ok())
@@ -245,6 +250,7 @@ fn record(
             disable_api_stop: input.disable_api_stop.unwrap_or(false),
             impaired_since: None,
             wants_public,
+            cpu_credits: input.credit_specification.as_ref().map(|c| c.cpu_credits.clone()),
         };
         record.enter("pending", now, Some(Reason::Launching));
         made.push(record);

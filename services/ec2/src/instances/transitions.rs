@@ -140,6 +140,7 @@ mod tests {
             disable_api_stop: false,
             impaired_since: None,
             wants_public: false,
+            cpu_credits: None,
         };
         record.enter("running", 0, None);
         record
