@@ -294,3 +294,16 @@ def test_user_data_as_cloud_config_and_multipart(ec2, image, launched):
     assert "packages recorded, not installed: httpd" in output
     raw = base64.b64decode(ec2.describe_instance_attribute(InstanceId=made["InstanceId"], Attribute="userData")["UserData"]["Value"])
     assert raw.decode() == archive
+
+
+def test_package_managers_and_services_are_recorded_not_run_on_the_host(ec2, image, launched):
+    script = "#!/bin/sh\nsudo yum install -y httpd\nsudo -u root systemctl enable --now httpd\napt-get install -y nginx\necho done\n"
+    made = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData=script)["Instances"][0]
+    launched.append(made["InstanceId"])
+    deadline = time.monotonic() + 10
+    while "done" not in console(ec2, made["InstanceId"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    output = console(ec2, made["InstanceId"])
+    assert "[nimbus] yum install -y httpd: recorded, not run on the host" in output, output
+    assert "[nimbus] systemctl enable --now httpd: recorded, not run on the host" in output
+    assert "[nimbus] apt-get install -y nginx: recorded, not run on the host" in output

@@ -72,6 +72,26 @@ const SHUTDOWN: &str = "#!/bin/sh\n# nimbus: the instance's shutdown ends its in
 const REBOOT: &str = "#!/bin/sh\n# nimbus: the instance's reboot.\n\
     touch \"$NIMBUS_INSTANCE_DIR/reboot-requested\"\nkill -TERM \"$NIMBUS_INIT_PID\"\n";
 
+/// An instance's programs run on this machine: what would change the machine
+/// itself (its packages, its services) is recorded on the console instead,
+/// as cloud-config's `packages` are; `sudo` runs the command as given (the
+/// instance's `shutdown` stays the instance's).
+const RECORDED: &str = r#"#!/bin/sh
+# nimbus: an instance does not change the machine it runs on.
+echo "[nimbus] $(basename "$0") $*: recorded, not run on the host"
+"#;
+const SUDO: &str = r#"#!/bin/sh
+# nimbus: the instance's programs already run as its user.
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -u|-g|-C|-D|-h|-p|-r|-t|-U) shift 2 ;;
+    -*) shift ;;
+    *) break ;;
+  esac
+done
+exec "$@"
+"#;
+
 /// Readies the folder for a boot and writes the init's script. On the first
 /// boot, `user_data` (decoded) is unpacked: its files written, its scripts
 /// kept to run.
@@ -84,6 +104,14 @@ pub fn prepare(layout: &Layout, id: &str, first_boot: Option<&[u8]>) -> std::io:
         ("poweroff", SHUTDOWN),
         ("halt", SHUTDOWN),
         ("reboot", REBOOT),
+        ("sudo", SUDO),
+        ("yum", RECORDED),
+        ("dnf", RECORDED),
+        ("apt", RECORDED),
+        ("apt-get", RECORDED),
+        ("systemctl", RECORDED),
+        ("service", RECORDED),
+        ("chkconfig", RECORDED),
     ] {
         write_executable(&layout.bin().join(name), body.as_bytes())?;
     }
@@ -231,6 +259,7 @@ mod tests {
         );
         let first = std::fs::read_to_string(layout.script()).unwrap();
         assert!(first.contains("part-000-runcmd"), "{first}");
+        assert!(layout.bin().join("yum").is_file() && layout.bin().join("sudo").is_file());
         prepare(&layout, "i-1", None).unwrap();
         let later = std::fs::read_to_string(layout.script()).unwrap();
         assert!(

@@ -241,6 +241,11 @@ impl Host {
         }
     }
 
+    /// Removes all that is left of an instance EC2 no longer lists.
+    pub fn forget_folder(&self, id: &str) {
+        let _ = std::fs::remove_dir_all(self.layout(id).dir());
+    }
+
     /// Freezes the instance's processes (its zone is down); false when it has none.
     pub fn freeze(&self, id: &str) -> bool {
         self.signal(id, Signal::SIGSTOP)

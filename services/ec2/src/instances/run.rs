@@ -125,6 +125,22 @@ fn groups(
         .collect())
 }
 
+/// Removes the records of instances terminated long enough ago that EC2
+/// no longer lists them; their ids.
+fn forget_terminated(table: &mut TableMut<'_>, now: i64) -> Result<Vec<String>, AwsError> {
+    let gone: Vec<String> = table
+        .scan(INSTANCE_PREFIX)?
+        .filter_map(|e| e.ok()?.decode::<InstanceRecord>().ok())
+        .map(|r| r.settled(now))
+        .filter(|r| !r.visible(now))
+        .map(|r| r.id().to_owned())
+        .collect();
+    for id in &gone {
+        table.delete(&instance_key(id))?;
+    }
+    Ok(gone)
+}
+
 /// vCPUs the region's instances hold now (all but the terminated).
 fn vcpus_in_use(table: &TableMut<'_>, now: i64) -> Result<i64, AwsError> {
     let records = table
@@ -177,9 +193,10 @@ fn record(
     txn: &nimbus_store::WriteTxn,
     ns: &nimbus_store::Namespace,
     request: Request,
-) -> Result<Vec<InstanceRecord>, AwsError> {
+) -> Result<Launched, AwsError> {
     let now = request.now_ms;
-    let regional = txn.open(ns)?;
+    let mut regional = txn.open(ns)?;
+    let forgotten = forget_terminated(&mut regional, now)?;
     let subnet = subnet(&regional, &request.input)?;
     let vpc = subnet.vpc_id.clone().unwrap_or_default();
     let groups = groups(&regional, &request.input, &vpc)?;
@@ -268,7 +285,13 @@ fn record(
         )?;
         regional.put_json(&instance_key(record.id()), &*record)?;
     }
-    Ok(made)
+    Ok(Launched { made, forgotten })
+}
+
+/// What a launch made, and the terminated instances it forgot.
+struct Launched {
+    made: Vec<InstanceRecord>,
+    forgotten: Vec<String>,
 }
 
 /// The instances' tags and EC2's own.
@@ -310,7 +333,10 @@ impl Ec2 {
         };
         errors::check_dry_run(request.input.dry_run)?;
         let ns = namespace_of(ctx)?;
-        let made = self.store.write(move |txn| record(txn, &ns, request)).await?;
+        let Launched { made, forgotten } = self.store.write(move |txn| record(txn, &ns, request)).await?;
+        for id in &forgotten {
+            self.host.forget_folder(id);
+        }
         for record in &made {
             self.boot(&ctx.account_id, &ctx.region, record, true);
         }
