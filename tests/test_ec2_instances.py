@@ -15,6 +15,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from ec2_support import ec2, image  # noqa: F401  (fixtures)
+
 # Port 80 needs root; elsewhere the app listens on 8080.
 PORT = 80 if os.geteuid() == 0 else 8080
 
@@ -43,17 +45,6 @@ EOF
 chmod +x var/lib/cloud/scripts/per-boot/app.sh
 var/lib/cloud/scripts/per-boot/app.sh
 """
-
-
-@pytest.fixture
-def ec2(aws_client):
-    return aws_client("ec2")
-
-
-@pytest.fixture
-def image(ec2) -> str:
-    found = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])
-    return found["Images"][0]["ImageId"]
 
 
 @pytest.fixture

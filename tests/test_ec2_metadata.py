@@ -15,6 +15,8 @@ import uuid
 
 import pytest
 
+from ec2_support import ec2  # noqa: F401  (fixture)
+
 from test_ec2_instances import wait_for_state
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -30,11 +32,6 @@ echo "imds without token: $(curl -s -o /dev/null -w '%{{http_code}}' "${{IMDS}}l
 echo "boto3 as: $({sys.executable} -c 'import boto3; print(boto3.client("sts").get_caller_identity()["Arn"])' 2>&1)"
 echo "cli as: $({BIN}/aws sts get-caller-identity --query Arn --output text 2>&1)"
 """
-
-
-@pytest.fixture
-def ec2(aws_client):
-    return aws_client("ec2")
 
 
 @pytest.fixture

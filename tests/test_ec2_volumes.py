@@ -11,23 +11,14 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from ec2_support import ec2, image  # noqa: F401  (fixtures)
+
 from test_ec2_instances import wait_for_state
 
 # Waits for a volume at mnt/<device> and writes into it.
 WRITER = "#!/bin/sh\nwhile [ ! -d mnt/sdf ]; do sleep 0.05; done\necho 'kept on the volume' > mnt/sdf/note.txt\necho wrote\n"
 # Waits for a volume at mnt/sdg and shows what is on it.
 READER = "#!/bin/sh\nwhile [ ! -f mnt/sdg/note.txt ]; do sleep 0.05; done\necho \"read: $(cat mnt/sdg/note.txt)\"\n"
-
-
-@pytest.fixture
-def ec2(aws_client):
-    return aws_client("ec2")
-
-
-@pytest.fixture
-def image(ec2) -> str:
-    found = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])
-    return found["Images"][0]["ImageId"]
 
 
 def refused(call, **kwargs) -> tuple[str, str]:

@@ -15,18 +15,9 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from ec2_support import ec2, image  # noqa: F401  (fixtures)
+
 from test_ec2_instances import APP, PORT, get, wait_for_state
-
-
-@pytest.fixture
-def ec2(aws_client):
-    return aws_client("ec2")
-
-
-@pytest.fixture
-def image(ec2) -> str:
-    found = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])
-    return found["Images"][0]["ImageId"]
 
 
 def answers(address: str) -> bool:

@@ -123,6 +123,22 @@ impl Host {
             .map_err(|e| format!("cannot start {}: {e}", boot.id))?;
         let group = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
         write_pid_file(&layout.pid_file(), group);
+        self.watch(boot.id, boot.account, boot.region, group, async move {
+            let _ = child.wait().await;
+        });
+        Ok(())
+    }
+
+    /// Keeps `group` as the instance's processes and, once `ended` (its
+    /// init's end) completes, reports it unless nimbus ended it.
+    fn watch(
+        &self,
+        id: &str,
+        account: &str,
+        region: &str,
+        group: i32,
+        ended: impl Future<Output = ()> + Send + 'static,
+    ) {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         let ended_by_nimbus = Arc::new(AtomicBool::new(false));
         let process = Process {
@@ -130,26 +146,24 @@ impl Host {
             generation,
             ended_by_nimbus: Arc::clone(&ended_by_nimbus),
         };
-        if let Some(previous) = self.lock().insert(boot.id.to_owned(), process) {
+        if let Some(previous) = self.lock().insert(id.to_owned(), process) {
             end_group(&previous, Signal::SIGKILL);
         }
         let exit = Exit {
-            id: boot.id.to_owned(),
-            account: boot.account.to_owned(),
-            region: boot.region.to_owned(),
+            id: id.to_owned(),
+            account: account.to_owned(),
+            region: region.to_owned(),
             reboot: false,
             generation,
         };
-        let exits = self.exits.clone();
-        let marker = layout.reboot_marker();
+        let (exits, marker) = (self.exits.clone(), self.layout(id).reboot_marker());
         tokio::spawn(async move {
-            let _ = child.wait().await;
+            ended.await;
             if !ended_by_nimbus.load(Ordering::Acquire) {
                 let reboot = std::fs::remove_file(&marker).is_ok();
                 let _ = exits.send(Exit { reboot, ..exit });
             }
         });
-        Ok(())
     }
 
     fn environment(&self, boot: &Boot<'_>, layout: &Layout) -> Vec<(String, String)> {
@@ -206,29 +220,10 @@ impl Host {
         let Some(group) = read_pid_file(&layout.pid_file()) else {
             return false;
         };
-        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
-        let ended_by_nimbus = Arc::new(AtomicBool::new(false));
-        let process = Process {
-            group,
-            generation,
-            ended_by_nimbus: Arc::clone(&ended_by_nimbus),
-        };
-        self.lock().insert(id.to_owned(), process);
-        let exit = Exit {
-            id: id.to_owned(),
-            account: account.to_owned(),
-            region: region.to_owned(),
-            reboot: false,
-            generation,
-        };
-        let (exits, marker, started) = (self.exits.clone(), layout.reboot_marker(), start_time(group));
-        tokio::spawn(async move {
+        let started = start_time(group);
+        self.watch(id, account, region, group, async move {
             while start_time(group) == started && !is_zombie(group) {
                 tokio::time::sleep(ADOPTED_POLL).await;
-            }
-            if !ended_by_nimbus.load(Ordering::Acquire) {
-                let reboot = std::fs::remove_file(&marker).is_ok();
-                let _ = exits.send(Exit { reboot, ..exit });
             }
         });
         true

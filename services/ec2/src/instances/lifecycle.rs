@@ -108,6 +108,27 @@ impl InstanceRecord {
     }
 }
 
+/// A bare record of instance `id` (for tests).
+#[cfg(test)]
+pub fn sample(id: &str) -> InstanceRecord {
+    InstanceRecord {
+        instance: Instance {
+            instance_id: Some(id.to_owned()),
+            ..Default::default()
+        },
+        reservation_id: "r-1".into(),
+        requester_id: None,
+        since: 0,
+        user_data: None,
+        shutdown_behavior: "stop".into(),
+        disable_api_termination: false,
+        disable_api_stop: false,
+        impaired_since: None,
+        wants_public: false,
+        cpu_credits: None,
+    }
+}
+
 /// Why an instance changed state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -179,19 +200,7 @@ mod tests {
     use super::*;
 
     fn record() -> InstanceRecord {
-        let mut record = InstanceRecord {
-            instance: Instance::default(),
-            reservation_id: "r-1".into(),
-            requester_id: None,
-            since: 0,
-            user_data: None,
-            shutdown_behavior: "stop".into(),
-            disable_api_termination: false,
-            disable_api_stop: false,
-            impaired_since: None,
-            wants_public: false,
-            cpu_credits: None,
-        };
+        let mut record = sample("i-1");
         record.enter("pending", 1_000, Some(Reason::Launching));
         record
     }

@@ -121,27 +121,10 @@ pub fn shut_down_from_inside(record: &mut InstanceRecord, reboot: bool, now: i64
 
 #[cfg(test)]
 mod tests {
-    use nimbus_ec2_api::Instance;
-
     use super::*;
 
     fn running() -> InstanceRecord {
-        let mut record = InstanceRecord {
-            instance: Instance {
-                instance_id: Some("i-1".into()),
-                ..Default::default()
-            },
-            reservation_id: "r-1".into(),
-            requester_id: None,
-            since: 0,
-            user_data: None,
-            shutdown_behavior: "stop".into(),
-            disable_api_termination: false,
-            disable_api_stop: false,
-            impaired_since: None,
-            wants_public: false,
-            cpu_credits: None,
-        };
+        let mut record = super::super::lifecycle::sample("i-1");
         record.enter("running", 0, None);
         record
     }
