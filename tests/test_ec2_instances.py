@@ -298,3 +298,29 @@ def test_package_managers_and_services_are_recorded_not_run_on_the_host(ec2, ima
     assert "[nimbus] yum install -y httpd: recorded, not run on the host" in output, output
     assert "[nimbus] systemctl enable --now httpd: recorded, not run on the host" in output
     assert "[nimbus] apt-get install -y nginx: recorded, not run on the host" in output
+
+
+def test_an_image_of_an_instance_starts_new_instances_from_its_folder(ec2, image, launched):
+    made = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData=APP)["Instances"][0]
+    launched.append(made["InstanceId"])
+    wait_for_state(ec2, made["InstanceId"], "running")
+    assert get(made["PrivateIpAddress"]) is not None
+    name = f"time-{made['InstanceId']}"
+    baked = ec2.create_image(InstanceId=made["InstanceId"], Name=name, Description="the app, installed")["ImageId"]
+    assert refused(ec2.create_image, InstanceId=made["InstanceId"], Name=name) == (
+        "InvalidAMIName.Duplicate", 400, f"AMI name {name} is already in use by AMI {baked}"
+    )
+    deadline = time.monotonic() + 10
+    while ec2.describe_images(ImageIds=[baked])["Images"][0]["State"] != "available" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    own = ec2.describe_images(Owners=["self"])["Images"]
+    found = next(i for i in own if i["ImageId"] == baked)
+    assert (found["Name"], found["State"], found["SourceInstanceId"], found["Public"]) == (name, "available", made["InstanceId"], False)
+    copy = ec2.run_instances(ImageId=baked, MinCount=1, MaxCount=1)["Instances"][0]
+    launched.append(copy["InstanceId"])
+    assert copy["ImageId"] == baked
+    wait_for_state(ec2, copy["InstanceId"], "running")
+    answer = get(copy["PrivateIpAddress"])
+    assert answer is not None and answer.endswith(copy["InstanceId"]), "the image's per-boot script started the app"
+    ec2.deregister_image(ImageId=baked)
+    assert refused(ec2.describe_images, ImageIds=[baked])[0] == "InvalidAMIID.NotFound"

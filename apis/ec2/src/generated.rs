@@ -578,6 +578,32 @@ pub struct CreateDhcpOptionsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateImageRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "SnapshotLocation", skip_serializing_if = "Option::is_none")]
+    pub snapshot_location: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "NoReboot", skip_serializing_if = "Option::is_none")]
+    pub no_reboot: Option<bool>,
+    #[serde(rename = "BlockDeviceMappings", skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateImageResult {
+    #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateInternetGatewayRequest {
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Vec<TagSpecification>>,
@@ -1122,6 +1148,14 @@ pub struct DeleteSnapshotRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteSnapshotReturnCode {
+    #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(rename = "ReturnCode", skip_serializing_if = "Option::is_none")]
+    pub return_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteSubnetRequest {
     #[serde(rename = "SubnetId")]
     pub subnet_id: String,
@@ -1153,6 +1187,24 @@ pub struct DeleteVpcRequest {
     pub vpc_id: String,
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeregisterImageRequest {
+    #[serde(rename = "ImageId")]
+    pub image_id: String,
+    #[serde(rename = "DeleteAssociatedSnapshots", skip_serializing_if = "Option::is_none")]
+    pub delete_associated_snapshots: Option<bool>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeregisterImageResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+    #[serde(rename = "DeleteSnapshotResults", skip_serializing_if = "Option::is_none")]
+    pub delete_snapshot_results: Option<Vec<DeleteSnapshotReturnCode>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5913,6 +5965,8 @@ impl Input for AuthorizeSecurityGroupIngressRequest {}
 
 impl Input for CreateDhcpOptionsRequest {}
 
+impl Input for CreateImageRequest {}
+
 impl Input for CreateInternetGatewayRequest {}
 
 impl Input for CreateKeyPairRequest {}
@@ -5966,6 +6020,8 @@ impl Input for DeleteTagsRequest {}
 impl Input for DeleteVolumeRequest {}
 
 impl Input for DeleteVpcRequest {}
+
+impl Input for DeregisterImageRequest {}
 
 impl Input for DescribeAccountAttributesRequest {}
 
@@ -6073,6 +6129,8 @@ impl Output for AuthorizeSecurityGroupIngressResult {}
 
 impl Output for CreateDhcpOptionsResult {}
 
+impl Output for CreateImageResult {}
+
 impl Output for CreateInternetGatewayResult {}
 
 impl Output for CreateLaunchTemplateResult {}
@@ -6100,6 +6158,8 @@ impl Output for DeleteLaunchTemplateVersionsResult {}
 impl Output for DeleteNatGatewayResult {}
 
 impl Output for DeleteSecurityGroupResult {}
+
+impl Output for DeregisterImageResult {}
 
 impl Output for DescribeAccountAttributesResult {}
 
@@ -6196,6 +6256,7 @@ pub mod ops {
     pub const AUTHORIZE_SECURITY_GROUP_EGRESS: OperationId = OperationId(43);
     pub const AUTHORIZE_SECURITY_GROUP_INGRESS: OperationId = OperationId(44);
     pub const CREATE_DHCP_OPTIONS: OperationId = OperationId(75);
+    pub const CREATE_IMAGE: OperationId = OperationId(80);
     pub const CREATE_INTERNET_GATEWAY: OperationId = OperationId(85);
     pub const CREATE_KEY_PAIR: OperationId = OperationId(95);
     pub const CREATE_LAUNCH_TEMPLATE: OperationId = OperationId(96);
@@ -6223,6 +6284,7 @@ pub mod ops {
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VOLUME: OperationId = OperationId(247);
     pub const DELETE_VPC: OperationId = OperationId(248);
+    pub const DEREGISTER_IMAGE: OperationId = OperationId(263);
     pub const DESCRIBE_ACCOUNT_ATTRIBUTES: OperationId = OperationId(267);
     pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
     pub const DESCRIBE_ADDRESSES_ATTRIBUTE: OperationId = OperationId(270);
@@ -6284,6 +6346,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::AUTHORIZE_SECURITY_GROUP_EGRESS => Some("ec2:AuthorizeSecurityGroupEgress"),
         ops::AUTHORIZE_SECURITY_GROUP_INGRESS => Some("ec2:AuthorizeSecurityGroupIngress"),
         ops::CREATE_DHCP_OPTIONS => Some("ec2:CreateDhcpOptions"),
+        ops::CREATE_IMAGE => Some("ec2:CreateImage"),
         ops::CREATE_INTERNET_GATEWAY => Some("ec2:CreateInternetGateway"),
         ops::CREATE_KEY_PAIR => Some("ec2:CreateKeyPair"),
         ops::CREATE_LAUNCH_TEMPLATE => Some("ec2:CreateLaunchTemplate"),
@@ -6311,6 +6374,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VOLUME => Some("ec2:DeleteVolume"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
+        ops::DEREGISTER_IMAGE => Some("ec2:DeregisterImage"),
         ops::DESCRIBE_ACCOUNT_ATTRIBUTES => Some("ec2:DescribeAccountAttributes"),
         ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
         ops::DESCRIBE_ADDRESSES_ATTRIBUTE => Some("ec2:DescribeAddressesAttribute"),
@@ -6458,6 +6522,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<CreateDhcpOptionsResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "CreateDhcpOptions")) }
+    }
+
+    /// `CreateImage`.
+    fn create_image(
+        &self,
+        ctx: &RequestContext,
+        input: CreateImageRequest,
+    ) -> impl Future<Output = Result<CreateImageResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateImage")) }
     }
 
     /// `CreateInternetGateway`.
@@ -6728,6 +6802,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteVpc")) }
+    }
+
+    /// `DeregisterImage`.
+    fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> impl Future<Output = Result<DeregisterImageResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeregisterImage")) }
     }
 
     /// `DescribeAccountAttributes`.
@@ -7294,6 +7378,7 @@ where
                 ops::CREATE_DHCP_OPTIONS => {
                     serve(call, &guard, |input| api.create_dhcp_options(ctx, input)).await
                 }
+                ops::CREATE_IMAGE => serve(call, &guard, |input| api.create_image(ctx, input)).await,
                 ops::CREATE_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.create_internet_gateway(ctx, input)).await
                 }
@@ -7353,6 +7438,7 @@ where
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
                 ops::DELETE_VOLUME => serve(call, &guard, |input| api.delete_volume(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
+                ops::DEREGISTER_IMAGE => serve(call, &guard, |input| api.deregister_image(ctx, input)).await,
                 ops::DESCRIBE_ACCOUNT_ATTRIBUTES => {
                     serve(call, &guard, |input| api.describe_account_attributes(ctx, input)).await
                 }
@@ -7663,6 +7749,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateImage`.
+    pub async fn create_image(
+        &self,
+        ctx: &RequestContext,
+        input: CreateImageRequest,
+    ) -> Result<CreateImageResult, AwsError> {
+        let call = Call::typed(ops::CREATE_IMAGE, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateInternetGateway`.
     pub async fn create_internet_gateway(
         &self,
@@ -7918,6 +8014,16 @@ impl Ec2Client {
     /// `DeleteVpc`.
     pub async fn delete_vpc(&self, ctx: &RequestContext, input: DeleteVpcRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_VPC, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeregisterImage`.
+    pub async fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> Result<DeregisterImageResult, AwsError> {
+        let call = Call::typed(ops::DEREGISTER_IMAGE, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -8427,6 +8533,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_dhcp_options(ctx, Default::default()).await) {
         missing.push("CreateDhcpOptions");
     }
+    if not_implemented(&api.create_image(ctx, Default::default()).await) {
+        missing.push("CreateImage");
+    }
     if not_implemented(&api.create_internet_gateway(ctx, Default::default()).await) {
         missing.push("CreateInternetGateway");
     }
@@ -8507,6 +8616,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_vpc(ctx, Default::default()).await) {
         missing.push("DeleteVpc");
+    }
+    if not_implemented(&api.deregister_image(ctx, Default::default()).await) {
+        missing.push("DeregisterImage");
     }
     if not_implemented(&api.describe_account_attributes(ctx, Default::default()).await) {
         missing.push("DescribeAccountAttributes");

@@ -31,6 +31,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "vol" => "volume",
         "snap" => "snapshot",
         "lt" => "launch-template",
+        "ami" => "image",
         _ => return None,
     })
 }

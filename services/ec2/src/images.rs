@@ -155,7 +155,8 @@ impl Ec2 {
         input: DescribeImagesRequest,
     ) -> Result<DescribeImagesResult, AwsError> {
         errors::check_dry_run(input.dry_run)?;
-        let all = catalogue(&ctx.region);
+        let mut all = catalogue(&ctx.region);
+        all.extend(self.own_images(ctx).await?);
         let ids = input.image_ids.unwrap_or_default();
         if let Some(malformed) = ids.iter().find(|id| !id.starts_with("ami-")) {
             return Err(errors::client(

@@ -31,6 +31,7 @@ mod key_pairs;
 mod launch_templates;
 mod nat_gateways;
 mod network_acls;
+mod own_images;
 mod paging;
 mod records;
 mod regions;
@@ -221,6 +222,8 @@ impl Ec2Api for Ec2 {
         create_snapshot(CreateSnapshotRequest) -> Snapshot;
         describe_snapshots(DescribeSnapshotsRequest) -> DescribeSnapshotsResult;
         delete_snapshot(DeleteSnapshotRequest) -> ();
+        create_image(CreateImageRequest) -> CreateImageResult;
+        deregister_image(DeregisterImageRequest) -> DeregisterImageResult;
     }
 
     /// Instances' processes end with the state they ran for (reset, snapshot

@@ -83,6 +83,7 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "volume" => Some(crate::volumes::key(id)),
         "snapshot" => Some([b"snap/".as_slice(), id.as_bytes()].concat()),
         "launch-template" => Some([b"lt/".as_slice(), id.as_bytes()].concat()),
+        "image" => Some([b"ami/".as_slice(), id.as_bytes()].concat()),
         _ => None,
     }
 }

@@ -74,7 +74,7 @@ fn body(record: &Json) -> &Json {
     NESTED.iter().find_map(|name| record.get(*name)).unwrap_or(record)
 }
 
-const NESTED: [&str; 5] = ["group", "instance", "volume", "snapshot", "template"];
+const NESTED: [&str; 6] = ["group", "instance", "volume", "snapshot", "template", "image"];
 
 fn tags_of(record: &Json) -> Vec<Tag> {
     serde_json::from_value(body(record).get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
@@ -211,6 +211,7 @@ impl Ec2 {
             (crate::volumes::PREFIX, "volume", "VolumeId"),
             (b"snap/".as_slice(), "snapshot", "SnapshotId"),
             (b"lt/".as_slice(), "launch-template", "LaunchTemplateId"),
+            (b"ami/".as_slice(), "image", "ImageId"),
         ] {
             for bytes in self.store.values_under(&ns, prefix).await? {
                 let record: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);

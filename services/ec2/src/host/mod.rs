@@ -38,6 +38,9 @@ pub struct Boot<'a> {
     pub address: Ipv4Addr,
     /// Its user data, decoded, on the first boot only.
     pub first_boot: Option<&'a [u8]>,
+    /// What its folder starts as (an image of the account's own), when it
+    /// has none yet.
+    pub image_folder: Option<PathBuf>,
     /// What else its programs find in their environment (the metadata service).
     pub variables: Vec<(String, String)>,
 }
@@ -99,6 +102,12 @@ impl Host {
     /// Starts the instance's init in a process group of its own.
     pub fn boot(&self, boot: Boot<'_>) -> Result<(), String> {
         let layout = self.layout(boot.id);
+        if let Some(image) = &boot.image_folder
+            && !layout.root().exists()
+        {
+            crate::snapshots::copy_tree(image, &layout.root())
+                .map_err(|e| format!("cannot copy the image: {e}"))?;
+        }
         boot::prepare(&layout, boot.id, boot.first_boot)
             .map_err(|e| format!("cannot prepare {}: {e}", boot.id))?;
         let _ = std::fs::remove_file(layout.reboot_marker());

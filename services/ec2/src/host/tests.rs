@@ -13,6 +13,7 @@ fn boot<'a>(id: &'a str, user_data: Option<&'a [u8]>) -> Boot<'a> {
         region: "us-east-1",
         address: Ipv4Addr::new(127, 1, 0, 1),
         first_boot: user_data,
+        image_folder: None,
         variables: vec![],
     }
 }

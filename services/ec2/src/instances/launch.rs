@@ -34,8 +34,8 @@ pub fn counts(input: &RunInstancesRequest) -> Result<(usize, usize), AwsError> {
     Ok((as_count(input.min_count), as_count(input.max_count)))
 }
 
-/// The image named, from the region's built-in catalogue.
-pub fn image(region: &str, id: Option<&str>) -> Result<Image, AwsError> {
+/// The image named, from the region's built-in catalogue or the account's own.
+pub fn image(region: &str, own: Vec<Image>, id: Option<&str>) -> Result<Image, AwsError> {
     let id = id.ok_or_else(|| {
         errors::client(
             "MissingParameter",
@@ -50,6 +50,7 @@ pub fn image(region: &str, id: Option<&str>) -> Result<Image, AwsError> {
     }
     images::catalogue(region)
         .into_iter()
+        .chain(own)
         .find(|image| image.image_id.as_deref() == Some(id))
         .ok_or_else(|| {
             errors::client(

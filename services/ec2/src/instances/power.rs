@@ -215,11 +215,15 @@ impl Ec2 {
             .as_deref()
             .and_then(|a| a.parse().ok())
             .unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+        // An instance of the account's own image starts from a copy of its folder.
+        let image = record.instance.image_id.as_deref().unwrap_or_default();
+        let image_folder = crate::own_images::folder(self.store.data_dir(), image);
         let boot = Boot {
             id: record.id(),
             account,
             region,
             address,
+            image_folder: (first_boot && image_folder.is_dir()).then_some(image_folder),
             first_boot: user_data.as_deref(),
             variables: self.metadata_variables(account, region, record, address),
         };

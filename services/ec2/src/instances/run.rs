@@ -310,7 +310,11 @@ impl Ec2 {
         self.ensure_defaults(ctx).await?;
         let (input, system_tags) = self.with_template(ctx, input).await?;
         let counts = launch::counts(&input)?;
-        let image = launch::image(&ctx.region, input.image_id.as_deref())?;
+        let image = launch::image(
+            &ctx.region,
+            self.own_images(ctx).await?,
+            input.image_id.as_deref(),
+        )?;
         let info = launch::instance_type(input.instance_type.as_deref(), &image)?;
         let request = Request {
             region: ctx.region.clone(),
