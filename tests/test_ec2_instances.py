@@ -324,3 +324,18 @@ def test_an_image_of_an_instance_starts_new_instances_from_its_folder(ec2, image
     assert answer is not None and answer.endswith(copy["InstanceId"]), "the image's per-boot script started the app"
     ec2.deregister_image(ImageId=baked)
     assert refused(ec2.describe_images, ImageIds=[baked])[0] == "InvalidAMIID.NotFound"
+
+
+def test_an_instance_brings_its_network_interface(ec2, image, launched):
+    made = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+    launched.append(made["InstanceId"])
+    eni = made["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    found = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [made["InstanceId"]]}])["NetworkInterfaces"]
+    assert [i["NetworkInterfaceId"] for i in found] == [eni]
+    interface = found[0]
+    assert (interface["Status"], interface["PrivateIpAddress"], interface["SubnetId"]) == ("in-use", made["PrivateIpAddress"], made["SubnetId"])
+    assert interface["Attachment"]["DeviceIndex"] == 0 and interface["Association"]["PublicIp"] == made["PublicIpAddress"]
+    assert ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]["MacAddress"] == made["NetworkInterfaces"][0]["MacAddress"]
+    ec2.terminate_instances(InstanceIds=[made["InstanceId"]])
+    wait_for_state(ec2, made["InstanceId"], "terminated")
+    assert refused(ec2.describe_network_interfaces, NetworkInterfaceIds=[eni])[0] == "InvalidNetworkInterfaceID.NotFound"
