@@ -136,5 +136,13 @@ def test_the_metadata_tree_over_http(ec2, profile):
         assert (document["instanceId"], document["instanceType"], document["region"]) == (instance_id, "t3.small", "us-east-1")
         assert fetch(base + "meta-data/nothing-here", headers=with_token)[0] == 404
         assert fetch(f"http://{made['PrivateIpAddress']}:1338/2021-03-23/api/token", "PUT", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})[0] == 403
+        changed = ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpTokens="required")
+        assert changed["InstanceMetadataOptions"]["HttpTokens"] == "required"
+        assert fetch(base + "meta-data/instance-id")[0] == 401, "tokens are now required"
+        assert value("meta-data/instance-id") == instance_id
+        options = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]["MetadataOptions"]
+        assert (options["HttpTokens"], options["State"]) == ("required", "applied")
+        ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpEndpoint="disabled")
+        assert fetch(base + "meta-data/instance-id", headers=with_token)[0] == 403, "the service is turned off"
     finally:
         ec2.terminate_instances(InstanceIds=[instance_id])

@@ -4071,6 +4071,32 @@ pub struct ModifyInstanceAttributeRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyInstanceMetadataOptionsRequest {
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    #[serde(rename = "HttpPutResponseHopLimit", skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
+    #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "HttpProtocolIpv6", skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    #[serde(rename = "InstanceMetadataTags", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyInstanceMetadataOptionsResult {
+    #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(rename = "InstanceMetadataOptions", skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_options: Option<InstanceMetadataOptionsResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModifyLaunchTemplateRequest {
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -6093,6 +6119,8 @@ impl Input for ImportKeyPairRequest {}
 
 impl Input for ModifyInstanceAttributeRequest {}
 
+impl Input for ModifyInstanceMetadataOptionsRequest {}
+
 impl Input for ModifyLaunchTemplateRequest {}
 
 impl Input for ModifySubnetAttributeRequest {}
@@ -6223,6 +6251,8 @@ impl Output for InstanceAttribute {}
 
 impl Output for KeyPair {}
 
+impl Output for ModifyInstanceMetadataOptionsResult {}
+
 impl Output for ModifyLaunchTemplateResult {}
 
 impl Output for Reservation {}
@@ -6320,6 +6350,7 @@ pub mod ops {
     pub const GET_CONSOLE_OUTPUT: OperationId = OperationId(537);
     pub const IMPORT_KEY_PAIR: OperationId = OperationId(599);
     pub const MODIFY_INSTANCE_ATTRIBUTE: OperationId = OperationId(619);
+    pub const MODIFY_INSTANCE_METADATA_OPTIONS: OperationId = OperationId(628);
     pub const MODIFY_LAUNCH_TEMPLATE: OperationId = OperationId(640);
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
@@ -6410,6 +6441,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::GET_CONSOLE_OUTPUT => Some("ec2:GetConsoleOutput"),
         ops::IMPORT_KEY_PAIR => Some("ec2:ImportKeyPair"),
         ops::MODIFY_INSTANCE_ATTRIBUTE => Some("ec2:ModifyInstanceAttribute"),
+        ops::MODIFY_INSTANCE_METADATA_OPTIONS => Some("ec2:ModifyInstanceMetadataOptions"),
         ops::MODIFY_LAUNCH_TEMPLATE => Some("ec2:ModifyLaunchTemplate"),
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
@@ -7174,6 +7206,21 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ModifyInstanceAttribute")) }
     }
 
+    /// `ModifyInstanceMetadataOptions`.
+    fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> impl Future<Output = Result<ModifyInstanceMetadataOptionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "ModifyInstanceMetadataOptions",
+            ))
+        }
+    }
+
     /// `ModifyLaunchTemplate`.
     fn modify_launch_template(
         &self,
@@ -7536,6 +7583,12 @@ where
                 ops::IMPORT_KEY_PAIR => serve(call, &guard, |input| api.import_key_pair(ctx, input)).await,
                 ops::MODIFY_INSTANCE_ATTRIBUTE => {
                     serve(call, &guard, |input| api.modify_instance_attribute(ctx, input)).await
+                }
+                ops::MODIFY_INSTANCE_METADATA_OPTIONS => {
+                    serve(call, &guard, |input| {
+                        api.modify_instance_metadata_options(ctx, input)
+                    })
+                    .await
                 }
                 ops::MODIFY_LAUNCH_TEMPLATE => {
                     serve(call, &guard, |input| api.modify_launch_template(ctx, input)).await
@@ -8377,6 +8430,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ModifyInstanceMetadataOptions`.
+    pub async fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
+        let call = Call::typed(ops::MODIFY_INSTANCE_METADATA_OPTIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ModifyLaunchTemplate`.
     pub async fn modify_launch_template(
         &self,
@@ -8730,6 +8793,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.modify_instance_attribute(ctx, Default::default()).await) {
         missing.push("ModifyInstanceAttribute");
+    }
+    if not_implemented(
+        &api.modify_instance_metadata_options(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("ModifyInstanceMetadataOptions");
     }
     if not_implemented(&api.modify_launch_template(ctx, Default::default()).await) {
         missing.push("ModifyLaunchTemplate");

@@ -206,6 +206,7 @@ impl Ec2Api for Ec2 {
         get_console_output(GetConsoleOutputRequest) -> GetConsoleOutputResult;
         modify_instance_attribute(ModifyInstanceAttributeRequest) -> ();
         describe_instance_attribute(DescribeInstanceAttributeRequest) -> InstanceAttribute;
+        modify_instance_metadata_options(ModifyInstanceMetadataOptionsRequest) -> ModifyInstanceMetadataOptionsResult;
         describe_instance_credit_specifications(DescribeInstanceCreditSpecificationsRequest) -> DescribeInstanceCreditSpecificationsResult;
         create_launch_template(CreateLaunchTemplateRequest) -> CreateLaunchTemplateResult;
         create_launch_template_version(CreateLaunchTemplateVersionRequest) -> CreateLaunchTemplateVersionResult;

@@ -182,6 +182,11 @@ impl Ec2 {
         let Some(record) = self.metadata_record(owner).await else {
             return page(StatusCode::NOT_FOUND);
         };
+        let options = record.instance.metadata_options.as_ref();
+        if options.and_then(|m| m.http_endpoint.as_deref()) == Some("disabled") {
+            // The instance's metadata service is turned off.
+            return page(StatusCode::FORBIDDEN);
+        }
         let token = header(TOKEN_HEADER);
         let required = record
             .instance

@@ -238,3 +238,63 @@ fn described_attribute(record: &InstanceRecord, attribute: &str) -> Result<Insta
     }
     Ok(out)
 }
+
+impl Ec2 {
+    /// ModifyInstanceMetadataOptions: what the instance's metadata service
+    /// asks for (tokens, tags, on or off), applied to its next request.
+    pub(crate) async fn modify_instance_metadata_options(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyInstanceMetadataOptionsRequest,
+    ) -> Result<ModifyInstanceMetadataOptionsResult, AwsError> {
+        self.ensure_defaults(ctx).await?;
+        if input
+            .http_put_response_hop_limit
+            .is_some_and(|hops| !(1..=64).contains(&hops))
+        {
+            return Err(errors::invalid_parameter(
+                "The HttpPutResponseHopLimit must be between 1 and 64.",
+            ));
+        }
+        errors::check_dry_run(input.dry_run)?;
+        let (ns, now, id) = (namespace_of(ctx)?, self.now_millis(), input.instance_id.clone());
+        let options = self
+            .store
+            .write(move |txn| {
+                let mut table = txn.open(&ns)?;
+                let found: Option<InstanceRecord> = table.get_json(&instance_key(&id))?;
+                let mut record = found
+                    .map(|r| r.settled(now))
+                    .filter(|r| r.visible(now) && r.state() != "terminated")
+                    .ok_or_else(|| super::instance_missing(&id))?;
+                let options = record
+                    .instance
+                    .metadata_options
+                    .get_or_insert_with(Default::default);
+                let set = |slot: &mut Option<String>, given: Option<String>| {
+                    if given.is_some() {
+                        *slot = given;
+                    }
+                };
+                set(&mut options.http_tokens, input.http_tokens);
+                set(&mut options.http_endpoint, input.http_endpoint);
+                set(&mut options.http_protocol_ipv6, input.http_protocol_ipv6);
+                set(&mut options.instance_metadata_tags, input.instance_metadata_tags);
+                if input.http_put_response_hop_limit.is_some() {
+                    options.http_put_response_hop_limit = input.http_put_response_hop_limit;
+                }
+                options.state = Some("applied".to_owned());
+                let answer = InstanceMetadataOptionsResponse {
+                    state: Some("pending".to_owned()),
+                    ..options.clone()
+                };
+                table.put_json(&instance_key(&id), &record)?;
+                Ok::<_, AwsError>(answer)
+            })
+            .await?;
+        Ok(ModifyInstanceMetadataOptionsResult {
+            instance_id: Some(input.instance_id),
+            instance_metadata_options: Some(options),
+        })
+    }
+}
