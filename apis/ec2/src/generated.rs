@@ -730,6 +730,50 @@ pub struct CreateNatGatewayResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateNetworkAclEntryRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkAclId")]
+    pub network_acl_id: String,
+    #[serde(rename = "RuleNumber")]
+    pub rule_number: i32,
+    #[serde(rename = "Protocol")]
+    pub protocol: String,
+    #[serde(rename = "RuleAction")]
+    pub rule_action: String,
+    #[serde(rename = "Egress")]
+    pub egress: bool,
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    #[serde(rename = "IcmpTypeCode", skip_serializing_if = "Option::is_none")]
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<PortRange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateNetworkAclRequest {
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateNetworkAclResult {
+    #[serde(rename = "NetworkAcl", skip_serializing_if = "Option::is_none")]
+    pub network_acl: Option<NetworkAcl>,
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateRouteRequest {
     #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
     pub destination_prefix_list_id: Option<String>,
@@ -1097,6 +1141,26 @@ pub struct DeleteNatGatewayRequest {
 pub struct DeleteNatGatewayResult {
     #[serde(rename = "NatGatewayId", skip_serializing_if = "Option::is_none")]
     pub nat_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteNetworkAclEntryRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkAclId")]
+    pub network_acl_id: String,
+    #[serde(rename = "RuleNumber")]
+    pub rule_number: i32,
+    #[serde(rename = "Egress")]
+    pub egress: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteNetworkAclRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkAclId")]
+    pub network_acl_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4854,6 +4918,46 @@ pub struct ReleaseAddressRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceNetworkAclAssociationRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "AssociationId")]
+    pub association_id: String,
+    #[serde(rename = "NetworkAclId")]
+    pub network_acl_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceNetworkAclAssociationResult {
+    #[serde(rename = "NewAssociationId", skip_serializing_if = "Option::is_none")]
+    pub new_association_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceNetworkAclEntryRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "NetworkAclId")]
+    pub network_acl_id: String,
+    #[serde(rename = "RuleNumber")]
+    pub rule_number: i32,
+    #[serde(rename = "Protocol")]
+    pub protocol: String,
+    #[serde(rename = "RuleAction")]
+    pub rule_action: String,
+    #[serde(rename = "Egress")]
+    pub egress: bool,
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    #[serde(rename = "IcmpTypeCode", skip_serializing_if = "Option::is_none")]
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<PortRange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplaceRouteRequest {
     #[serde(rename = "DestinationPrefixListId", skip_serializing_if = "Option::is_none")]
     pub destination_prefix_list_id: Option<String>,
@@ -6003,6 +6107,10 @@ impl Input for CreateLaunchTemplateVersionRequest {}
 
 impl Input for CreateNatGatewayRequest {}
 
+impl Input for CreateNetworkAclEntryRequest {}
+
+impl Input for CreateNetworkAclRequest {}
+
 impl Input for CreateRouteRequest {}
 
 impl Input for CreateRouteTableRequest {}
@@ -6030,6 +6138,10 @@ impl Input for DeleteLaunchTemplateRequest {}
 impl Input for DeleteLaunchTemplateVersionsRequest {}
 
 impl Input for DeleteNatGatewayRequest {}
+
+impl Input for DeleteNetworkAclEntryRequest {}
+
+impl Input for DeleteNetworkAclRequest {}
 
 impl Input for DeleteRouteRequest {}
 
@@ -6131,6 +6243,10 @@ impl Input for RebootInstancesRequest {}
 
 impl Input for ReleaseAddressRequest {}
 
+impl Input for ReplaceNetworkAclAssociationRequest {}
+
+impl Input for ReplaceNetworkAclEntryRequest {}
+
 impl Input for ReplaceRouteRequest {}
 
 impl Input for RevokeSecurityGroupEgressRequest {}
@@ -6166,6 +6282,8 @@ impl Output for CreateLaunchTemplateResult {}
 impl Output for CreateLaunchTemplateVersionResult {}
 
 impl Output for CreateNatGatewayResult {}
+
+impl Output for CreateNetworkAclResult {}
 
 impl Output for CreateRouteResult {}
 
@@ -6255,6 +6373,8 @@ impl Output for ModifyInstanceMetadataOptionsResult {}
 
 impl Output for ModifyLaunchTemplateResult {}
 
+impl Output for ReplaceNetworkAclAssociationResult {}
+
 impl Output for Reservation {}
 
 impl Output for RevokeSecurityGroupEgressResult {}
@@ -6292,6 +6412,8 @@ pub mod ops {
     pub const CREATE_LAUNCH_TEMPLATE: OperationId = OperationId(96);
     pub const CREATE_LAUNCH_TEMPLATE_VERSION: OperationId = OperationId(97);
     pub const CREATE_NAT_GATEWAY: OperationId = OperationId(106);
+    pub const CREATE_NETWORK_ACL: OperationId = OperationId(107);
+    pub const CREATE_NETWORK_ACL_ENTRY: OperationId = OperationId(108);
     pub const CREATE_ROUTE: OperationId = OperationId(118);
     pub const CREATE_ROUTE_TABLE: OperationId = OperationId(122);
     pub const CREATE_SECURITY_GROUP: OperationId = OperationId(125);
@@ -6306,6 +6428,8 @@ pub mod ops {
     pub const DELETE_LAUNCH_TEMPLATE: OperationId = OperationId(191);
     pub const DELETE_LAUNCH_TEMPLATE_VERSIONS: OperationId = OperationId(192);
     pub const DELETE_NAT_GATEWAY: OperationId = OperationId(200);
+    pub const DELETE_NETWORK_ACL: OperationId = OperationId(201);
+    pub const DELETE_NETWORK_ACL_ENTRY: OperationId = OperationId(202);
     pub const DELETE_ROUTE: OperationId = OperationId(212);
     pub const DELETE_ROUTE_TABLE: OperationId = OperationId(216);
     pub const DELETE_SECURITY_GROUP: OperationId = OperationId(219);
@@ -6356,6 +6480,8 @@ pub mod ops {
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
     pub const REBOOT_INSTANCES: OperationId = OperationId(698);
     pub const RELEASE_ADDRESS: OperationId = OperationId(710);
+    pub const REPLACE_NETWORK_ACL_ASSOCIATION: OperationId = OperationId(715);
+    pub const REPLACE_NETWORK_ACL_ENTRY: OperationId = OperationId(716);
     pub const REPLACE_ROUTE: OperationId = OperationId(717);
     pub const REVOKE_SECURITY_GROUP_EGRESS: OperationId = OperationId(738);
     pub const REVOKE_SECURITY_GROUP_INGRESS: OperationId = OperationId(739);
@@ -6383,6 +6509,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_LAUNCH_TEMPLATE => Some("ec2:CreateLaunchTemplate"),
         ops::CREATE_LAUNCH_TEMPLATE_VERSION => Some("ec2:CreateLaunchTemplateVersion"),
         ops::CREATE_NAT_GATEWAY => Some("ec2:CreateNatGateway"),
+        ops::CREATE_NETWORK_ACL => Some("ec2:CreateNetworkAcl"),
+        ops::CREATE_NETWORK_ACL_ENTRY => Some("ec2:CreateNetworkAclEntry"),
         ops::CREATE_ROUTE => Some("ec2:CreateRoute"),
         ops::CREATE_ROUTE_TABLE => Some("ec2:CreateRouteTable"),
         ops::CREATE_SECURITY_GROUP => Some("ec2:CreateSecurityGroup"),
@@ -6397,6 +6525,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_LAUNCH_TEMPLATE => Some("ec2:DeleteLaunchTemplate"),
         ops::DELETE_LAUNCH_TEMPLATE_VERSIONS => Some("ec2:DeleteLaunchTemplateVersions"),
         ops::DELETE_NAT_GATEWAY => Some("ec2:DeleteNatGateway"),
+        ops::DELETE_NETWORK_ACL => Some("ec2:DeleteNetworkAcl"),
+        ops::DELETE_NETWORK_ACL_ENTRY => Some("ec2:DeleteNetworkAclEntry"),
         ops::DELETE_ROUTE => Some("ec2:DeleteRoute"),
         ops::DELETE_ROUTE_TABLE => Some("ec2:DeleteRouteTable"),
         ops::DELETE_SECURITY_GROUP => Some("ec2:DeleteSecurityGroup"),
@@ -6447,6 +6577,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
         ops::REBOOT_INSTANCES => Some("ec2:RebootInstances"),
         ops::RELEASE_ADDRESS => Some("ec2:ReleaseAddress"),
+        ops::REPLACE_NETWORK_ACL_ASSOCIATION => Some("ec2:ReplaceNetworkAclAssociation"),
+        ops::REPLACE_NETWORK_ACL_ENTRY => Some("ec2:ReplaceNetworkAclEntry"),
         ops::REPLACE_ROUTE => Some("ec2:ReplaceRoute"),
         ops::REVOKE_SECURITY_GROUP_EGRESS => Some("ec2:RevokeSecurityGroupEgress"),
         ops::REVOKE_SECURITY_GROUP_INGRESS => Some("ec2:RevokeSecurityGroupIngress"),
@@ -6616,6 +6748,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateNatGateway")) }
     }
 
+    /// `CreateNetworkAcl`.
+    fn create_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclRequest,
+    ) -> impl Future<Output = Result<CreateNetworkAclResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateNetworkAcl")) }
+    }
+
+    /// `CreateNetworkAclEntry`.
+    fn create_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclEntryRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateNetworkAclEntry")) }
+    }
+
     /// `CreateRoute`.
     fn create_route(
         &self,
@@ -6754,6 +6906,26 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeleteNatGatewayResult, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteNatGateway")) }
+    }
+
+    /// `DeleteNetworkAcl`.
+    fn delete_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteNetworkAcl")) }
+    }
+
+    /// `DeleteNetworkAclEntry`.
+    fn delete_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclEntryRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteNetworkAclEntry")) }
     }
 
     /// `DeleteRoute`.
@@ -7271,6 +7443,26 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "ReleaseAddress")) }
     }
 
+    /// `ReplaceNetworkAclAssociation`.
+    fn replace_network_acl_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceNetworkAclAssociationResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ReplaceNetworkAclAssociation")) }
+    }
+
+    /// `ReplaceNetworkAclEntry`.
+    fn replace_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclEntryRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ReplaceNetworkAclEntry")) }
+    }
+
     /// `ReplaceRoute`.
     fn replace_route(
         &self,
@@ -7442,6 +7634,12 @@ where
                 ops::CREATE_NAT_GATEWAY => {
                     serve(call, &guard, |input| api.create_nat_gateway(ctx, input)).await
                 }
+                ops::CREATE_NETWORK_ACL => {
+                    serve(call, &guard, |input| api.create_network_acl(ctx, input)).await
+                }
+                ops::CREATE_NETWORK_ACL_ENTRY => {
+                    serve(call, &guard, |input| api.create_network_acl_entry(ctx, input)).await
+                }
                 ops::CREATE_ROUTE => serve(call, &guard, |input| api.create_route(ctx, input)).await,
                 ops::CREATE_ROUTE_TABLE => {
                     serve(call, &guard, |input| api.create_route_table(ctx, input)).await
@@ -7472,6 +7670,12 @@ where
                 }
                 ops::DELETE_NAT_GATEWAY => {
                     serve(call, &guard, |input| api.delete_nat_gateway(ctx, input)).await
+                }
+                ops::DELETE_NETWORK_ACL => {
+                    serve(call, &guard, |input| api.delete_network_acl(ctx, input)).await
+                }
+                ops::DELETE_NETWORK_ACL_ENTRY => {
+                    serve(call, &guard, |input| api.delete_network_acl_entry(ctx, input)).await
                 }
                 ops::DELETE_ROUTE => serve(call, &guard, |input| api.delete_route(ctx, input)).await,
                 ops::DELETE_ROUTE_TABLE => {
@@ -7601,6 +7805,15 @@ where
                 }
                 ops::REBOOT_INSTANCES => serve(call, &guard, |input| api.reboot_instances(ctx, input)).await,
                 ops::RELEASE_ADDRESS => serve(call, &guard, |input| api.release_address(ctx, input)).await,
+                ops::REPLACE_NETWORK_ACL_ASSOCIATION => {
+                    serve(call, &guard, |input| {
+                        api.replace_network_acl_association(ctx, input)
+                    })
+                    .await
+                }
+                ops::REPLACE_NETWORK_ACL_ENTRY => {
+                    serve(call, &guard, |input| api.replace_network_acl_entry(ctx, input)).await
+                }
                 ops::REPLACE_ROUTE => serve(call, &guard, |input| api.replace_route(ctx, input)).await,
                 ops::REVOKE_SECURITY_GROUP_EGRESS => {
                     serve(call, &guard, |input| api.revoke_security_group_egress(ctx, input)).await
@@ -7862,6 +8075,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateNetworkAcl`.
+    pub async fn create_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclRequest,
+    ) -> Result<CreateNetworkAclResult, AwsError> {
+        let call = Call::typed(ops::CREATE_NETWORK_ACL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `CreateNetworkAclEntry`.
+    pub async fn create_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::CREATE_NETWORK_ACL_ENTRY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `CreateRoute`.
     pub async fn create_route(
         &self,
@@ -7995,6 +8228,26 @@ impl Ec2Client {
         input: DeleteNatGatewayRequest,
     ) -> Result<DeleteNatGatewayResult, AwsError> {
         let call = Call::typed(ops::DELETE_NAT_GATEWAY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteNetworkAcl`.
+    pub async fn delete_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_NETWORK_ACL, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteNetworkAclEntry`.
+    pub async fn delete_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::DELETE_NETWORK_ACL_ENTRY, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -8490,6 +8743,26 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `ReplaceNetworkAclAssociation`.
+    pub async fn replace_network_acl_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclAssociationRequest,
+    ) -> Result<ReplaceNetworkAclAssociationResult, AwsError> {
+        let call = Call::typed(ops::REPLACE_NETWORK_ACL_ASSOCIATION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ReplaceNetworkAclEntry`.
+    pub async fn replace_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        let call = Call::typed(ops::REPLACE_NETWORK_ACL_ENTRY, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ReplaceRoute`.
     pub async fn replace_route(
         &self,
@@ -8614,6 +8887,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_nat_gateway(ctx, Default::default()).await) {
         missing.push("CreateNatGateway");
     }
+    if not_implemented(&api.create_network_acl(ctx, Default::default()).await) {
+        missing.push("CreateNetworkAcl");
+    }
+    if not_implemented(&api.create_network_acl_entry(ctx, Default::default()).await) {
+        missing.push("CreateNetworkAclEntry");
+    }
     if not_implemented(&api.create_route(ctx, Default::default()).await) {
         missing.push("CreateRoute");
     }
@@ -8655,6 +8934,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_nat_gateway(ctx, Default::default()).await) {
         missing.push("DeleteNatGateway");
+    }
+    if not_implemented(&api.delete_network_acl(ctx, Default::default()).await) {
+        missing.push("DeleteNetworkAcl");
+    }
+    if not_implemented(&api.delete_network_acl_entry(ctx, Default::default()).await) {
+        missing.push("DeleteNetworkAclEntry");
     }
     if not_implemented(&api.delete_route(ctx, Default::default()).await) {
         missing.push("DeleteRoute");
@@ -8814,6 +9099,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.release_address(ctx, Default::default()).await) {
         missing.push("ReleaseAddress");
+    }
+    if not_implemented(&api.replace_network_acl_association(ctx, Default::default()).await) {
+        missing.push("ReplaceNetworkAclAssociation");
+    }
+    if not_implemented(&api.replace_network_acl_entry(ctx, Default::default()).await) {
+        missing.push("ReplaceNetworkAclEntry");
     }
     if not_implemented(&api.replace_route(ctx, Default::default()).await) {
         missing.push("ReplaceRoute");

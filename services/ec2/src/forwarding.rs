@@ -10,9 +10,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nimbus_ec2_api::SecurityGroupRule;
+use nimbus_ec2_api::{NetworkAclEntry, SecurityGroupRule};
 use tokio::task::JoinHandle;
 
+use crate::network_acls::acl_allows;
 use crate::security_groups::GroupRecord;
 
 /// Ports listened on for a rule that opens every port or a range wider
@@ -33,11 +34,13 @@ struct Forward {
     idle_since: Option<Instant>,
 }
 
-/// Where a public address's connections go, and on which ports.
+/// Where a public address's connections go, on which ports, and its
+/// subnet's network ACL entries.
 #[derive(Debug, Default)]
 struct Route {
     target: Option<Ipv4Addr>,
     open: BTreeSet<u16>,
+    acl: Vec<NetworkAclEntry>,
 }
 
 /// How long an address no instance holds keeps its listeners.
@@ -53,11 +56,13 @@ impl Drop for Listener {
 }
 
 /// What one public address should relay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Wanted {
     pub public: Ipv4Addr,
     pub target: Ipv4Addr,
     pub ports: BTreeSet<u16>,
+    /// The instance's subnet's ACL entries (stateless: in and out).
+    pub acl: Vec<NetworkAclEntry>,
 }
 
 #[derive(Default)]
@@ -105,6 +110,7 @@ impl Forwards {
             *lock(&forward.route) = Route {
                 target: Some(want.target),
                 open: want.ports,
+                acl: want.acl,
             };
         }
     }
@@ -131,14 +137,18 @@ fn listen(public: Ipv4Addr, port: u16, route: Arc<Mutex<Route>>) -> Option<Liste
     };
     Some(Listener(tokio::spawn(async move {
         loop {
-            let Ok((mut client, _)) = listener.accept().await else {
+            let Ok((mut client, peer)) = listener.accept().await else {
                 // Out of descriptors, say: wait and go on accepting.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
             let target = {
                 let route = lock(&route);
-                route.target.filter(|_| route.open.contains(&port))
+                let SocketAddr::V4(peer) = peer else { continue };
+                // Network ACLs are stateless: the way in, and the answer's way out.
+                let acl_lets = acl_allows(&route.acl, false, *peer.ip(), port)
+                    && acl_allows(&route.acl, true, *peer.ip(), peer.port());
+                route.target.filter(|_| route.open.contains(&port) && acl_lets)
             };
             let Some(target) = target else { continue };
             tokio::spawn(async move {
@@ -221,6 +231,16 @@ impl crate::Ec2 {
             .filter_map(|bytes| serde_json::from_slice::<crate::instances::InstanceRecord>(bytes).ok())
             .map(|r| r.settled(now))
             .filter(|r| !matches!(r.state(), "terminated" | "shutting-down"));
+        let acls = self.network_acls(account, region).await?;
+        let acl_of = |subnet: &Option<String>| -> Vec<NetworkAclEntry> {
+            let held = |a: &&nimbus_ec2_api::NetworkAcl| {
+                a.associations.iter().flatten().any(|x| x.subnet_id == *subnet)
+            };
+            acls.iter()
+                .find(held)
+                .and_then(|a| a.entries.clone())
+                .unwrap_or_default()
+        };
         let mut wanted = Vec::new();
         for record in records {
             let instance = &record.instance;
@@ -241,6 +261,7 @@ impl crate::Ec2 {
                 public,
                 target,
                 ports: open_ports(&groups, &ids),
+                acl: acl_of(&instance.subnet_id),
             });
         }
         Ok(wanted)

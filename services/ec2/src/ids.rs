@@ -32,6 +32,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "snap" => "snapshot",
         "lt" => "launch-template",
         "ami" => "image",
+        "acl" => "network-acl",
         _ => return None,
     })
 }

@@ -207,6 +207,8 @@ impl Ec2 {
                 if !table.delete(&subnet_key(&id))? {
                     return Err(errors::subnet_missing(&id));
                 }
+                // Its ACL association goes with it.
+                table.delete(&crate::network_acls::association_key(&id))?;
                 crate::route_tables::forget_subnet(&mut table, &id)
             })
             .await

@@ -259,6 +259,20 @@ fn dependents(table: &TableMut<'_>, id: &str) -> Result<Result<Vec<Vec<u8>>, ()>
             _ => return Ok(Err(())),
         }
     }
+    // Its default ACL (a record once its entries changed) goes with it; an
+    // ACL of the account's own holds it.
+    for entry in table.scan(crate::network_acls::ACL_PREFIX)? {
+        let acl: NetworkAcl = entry?.decode()?;
+        if !of_vpc(acl.vpc_id.as_deref()) {
+            continue;
+        }
+        match acl.is_default {
+            Some(true) => owned.push(crate::network_acls::acl_key(
+                acl.network_acl_id.as_deref().unwrap_or_default(),
+            )),
+            _ => return Ok(Err(())),
+        }
+    }
     for route_table in route_tables::all_tables(table)? {
         if !of_vpc(route_table.vpc_id.as_deref()) {
             continue;
