@@ -50,6 +50,20 @@ pub struct AcceleratorTotalMemoryMiBRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceptVpcPeeringConnectionRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcPeeringConnectionId")]
+    pub vpc_peering_connection_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceptVpcPeeringConnectionResult {
+    #[serde(rename = "VpcPeeringConnection", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection: Option<VpcPeeringConnection>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountAttribute {
     #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<String>,
@@ -483,6 +497,12 @@ pub struct CapacityReservationTargetResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CidrBlock {
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -963,6 +983,28 @@ pub struct CreateVolumeRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcPeeringConnectionRequest {
+    #[serde(rename = "PeerRegion", skip_serializing_if = "Option::is_none")]
+    pub peer_region: Option<String>,
+    #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(rename = "PeerVpcId", skip_serializing_if = "Option::is_none")]
+    pub peer_vpc_id: Option<String>,
+    #[serde(rename = "PeerOwnerId", skip_serializing_if = "Option::is_none")]
+    pub peer_owner_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcPeeringConnectionResult {
+    #[serde(rename = "VpcPeeringConnection", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection: Option<VpcPeeringConnection>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateVpcRequest {
     #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<String>,
@@ -1243,6 +1285,20 @@ pub struct DeleteVolumeRequest {
     pub volume_id: String,
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteVpcPeeringConnectionRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcPeeringConnectionId")]
+    pub vpc_peering_connection_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteVpcPeeringConnectionResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1880,6 +1936,28 @@ pub struct DescribeVpcAttributeResult {
     pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcPeeringConnectionsRequest {
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i32>,
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcPeeringConnectionIds", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_ids: Option<Vec<String>>,
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVpcPeeringConnectionsResult {
+    #[serde(rename = "VpcPeeringConnections", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3345,6 +3423,12 @@ pub struct Ipv4PrefixSpecificationRequest {
 pub struct Ipv4PrefixSpecificationResponse {
     #[serde(rename = "Ipv4Prefix", skip_serializing_if = "Option::is_none")]
     pub ipv4_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6CidrBlock {
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4906,6 +4990,20 @@ pub struct RegionGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RejectVpcPeeringConnectionRequest {
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "VpcPeeringConnectionId")]
+    pub vpc_peering_connection_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RejectVpcPeeringConnectionResult {
+    #[serde(rename = "Return", skip_serializing_if = "Option::is_none")]
+    pub r#return: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseAddressRequest {
     #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
     pub allocation_id: Option<String>,
@@ -6077,6 +6175,69 @@ pub struct VpcIpv6CidrBlockAssociation {
     pub ip_source: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcPeeringConnection {
+    #[serde(rename = "AccepterVpcInfo", skip_serializing_if = "Option::is_none")]
+    pub accepter_vpc_info: Option<VpcPeeringConnectionVpcInfo>,
+    #[serde(rename = "ExpirationTime", skip_serializing_if = "Option::is_none")]
+    pub expiration_time: Option<Timestamp>,
+    #[serde(rename = "RequesterVpcInfo", skip_serializing_if = "Option::is_none")]
+    pub requester_vpc_info: Option<VpcPeeringConnectionVpcInfo>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<VpcPeeringConnectionStateReason>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "VpcPeeringConnectionId", skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcPeeringConnectionOptionsDescription {
+    #[serde(
+        rename = "AllowDnsResolutionFromRemoteVpc",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_dns_resolution_from_remote_vpc: Option<bool>,
+    #[serde(
+        rename = "AllowEgressFromLocalClassicLinkToRemoteVpc",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_egress_from_local_classic_link_to_remote_vpc: Option<bool>,
+    #[serde(
+        rename = "AllowEgressFromLocalVpcToRemoteClassicLink",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_egress_from_local_vpc_to_remote_classic_link: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcPeeringConnectionStateReason {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcPeeringConnectionVpcInfo {
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(rename = "Ipv6CidrBlockSet", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block_set: Option<Vec<Ipv6CidrBlock>>,
+    #[serde(rename = "CidrBlockSet", skip_serializing_if = "Option::is_none")]
+    pub cidr_block_set: Option<Vec<CidrBlock>>,
+    #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "PeeringOptions", skip_serializing_if = "Option::is_none")]
+    pub peering_options: Option<VpcPeeringConnectionOptionsDescription>,
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl Input for AcceptVpcPeeringConnectionRequest {}
+
 impl Input for AllocateAddressRequest {}
 
 impl Input for AssociateAddressRequest {}
@@ -6125,6 +6286,8 @@ impl Input for CreateTagsRequest {}
 
 impl Input for CreateVolumeRequest {}
 
+impl Input for CreateVpcPeeringConnectionRequest {}
+
 impl Input for CreateVpcRequest {}
 
 impl Input for DeleteDhcpOptionsRequest {}
@@ -6156,6 +6319,8 @@ impl Input for DeleteSubnetRequest {}
 impl Input for DeleteTagsRequest {}
 
 impl Input for DeleteVolumeRequest {}
+
+impl Input for DeleteVpcPeeringConnectionRequest {}
 
 impl Input for DeleteVpcRequest {}
 
@@ -6215,6 +6380,8 @@ impl Input for DescribeVolumesRequest {}
 
 impl Input for DescribeVpcAttributeRequest {}
 
+impl Input for DescribeVpcPeeringConnectionsRequest {}
+
 impl Input for DescribeVpcsRequest {}
 
 impl Input for DetachInternetGatewayRequest {}
@@ -6241,6 +6408,8 @@ impl Input for ModifyVpcAttributeRequest {}
 
 impl Input for RebootInstancesRequest {}
 
+impl Input for RejectVpcPeeringConnectionRequest {}
+
 impl Input for ReleaseAddressRequest {}
 
 impl Input for ReplaceNetworkAclAssociationRequest {}
@@ -6260,6 +6429,8 @@ impl Input for StartInstancesRequest {}
 impl Input for StopInstancesRequest {}
 
 impl Input for TerminateInstancesRequest {}
+
+impl Output for AcceptVpcPeeringConnectionResult {}
 
 impl Output for AllocateAddressResult {}
 
@@ -6293,6 +6464,8 @@ impl Output for CreateSecurityGroupResult {}
 
 impl Output for CreateSubnetResult {}
 
+impl Output for CreateVpcPeeringConnectionResult {}
+
 impl Output for CreateVpcResult {}
 
 impl Output for DeleteKeyPairResult {}
@@ -6304,6 +6477,8 @@ impl Output for DeleteLaunchTemplateVersionsResult {}
 impl Output for DeleteNatGatewayResult {}
 
 impl Output for DeleteSecurityGroupResult {}
+
+impl Output for DeleteVpcPeeringConnectionResult {}
 
 impl Output for DeregisterImageResult {}
 
@@ -6359,6 +6534,8 @@ impl Output for DescribeVolumesResult {}
 
 impl Output for DescribeVpcAttributeResult {}
 
+impl Output for DescribeVpcPeeringConnectionsResult {}
+
 impl Output for DescribeVpcsResult {}
 
 impl Output for GetConsoleOutputResult {}
@@ -6372,6 +6549,8 @@ impl Output for KeyPair {}
 impl Output for ModifyInstanceMetadataOptionsResult {}
 
 impl Output for ModifyLaunchTemplateResult {}
+
+impl Output for RejectVpcPeeringConnectionResult {}
 
 impl Output for ReplaceNetworkAclAssociationResult {}
 
@@ -6397,6 +6576,7 @@ impl Output for VolumeAttachment {}
 pub mod ops {
     use nimbus_protocol::model::OperationId;
 
+    pub const ACCEPT_VPC_PEERING_CONNECTION: OperationId = OperationId(8);
     pub const ALLOCATE_ADDRESS: OperationId = OperationId(10);
     pub const ASSOCIATE_ADDRESS: OperationId = OperationId(17);
     pub const ASSOCIATE_DHCP_OPTIONS: OperationId = OperationId(20);
@@ -6422,6 +6602,7 @@ pub mod ops {
     pub const CREATE_TAGS: OperationId = OperationId(132);
     pub const CREATE_VOLUME: OperationId = OperationId(154);
     pub const CREATE_VPC: OperationId = OperationId(155);
+    pub const CREATE_VPC_PEERING_CONNECTION: OperationId = OperationId(161);
     pub const DELETE_DHCP_OPTIONS: OperationId = OperationId(173);
     pub const DELETE_INTERNET_GATEWAY: OperationId = OperationId(181);
     pub const DELETE_KEY_PAIR: OperationId = OperationId(190);
@@ -6438,6 +6619,7 @@ pub mod ops {
     pub const DELETE_TAGS: OperationId = OperationId(224);
     pub const DELETE_VOLUME: OperationId = OperationId(247);
     pub const DELETE_VPC: OperationId = OperationId(248);
+    pub const DELETE_VPC_PEERING_CONNECTION: OperationId = OperationId(254);
     pub const DEREGISTER_IMAGE: OperationId = OperationId(263);
     pub const DESCRIBE_ACCOUNT_ATTRIBUTES: OperationId = OperationId(267);
     pub const DESCRIBE_ADDRESSES: OperationId = OperationId(269);
@@ -6466,6 +6648,7 @@ pub mod ops {
     pub const DESCRIBE_TAGS: OperationId = OperationId(409);
     pub const DESCRIBE_VOLUMES: OperationId = OperationId(433);
     pub const DESCRIBE_VPC_ATTRIBUTE: OperationId = OperationId(435);
+    pub const DESCRIBE_VPC_PEERING_CONNECTIONS: OperationId = OperationId(448);
     pub const DESCRIBE_VPCS: OperationId = OperationId(449);
     pub const DETACH_INTERNET_GATEWAY: OperationId = OperationId(454);
     pub const DETACH_VOLUME: OperationId = OperationId(457);
@@ -6479,6 +6662,7 @@ pub mod ops {
     pub const MODIFY_SUBNET_ATTRIBUTE: OperationId = OperationId(653);
     pub const MODIFY_VPC_ATTRIBUTE: OperationId = OperationId(670);
     pub const REBOOT_INSTANCES: OperationId = OperationId(698);
+    pub const REJECT_VPC_PEERING_CONNECTION: OperationId = OperationId(709);
     pub const RELEASE_ADDRESS: OperationId = OperationId(710);
     pub const REPLACE_NETWORK_ACL_ASSOCIATION: OperationId = OperationId(715);
     pub const REPLACE_NETWORK_ACL_ENTRY: OperationId = OperationId(716);
@@ -6494,6 +6678,7 @@ pub mod ops {
 /// The IAM action of an operation, as operations.txt names it.
 fn action_of(operation: OperationId) -> Option<&'static str> {
     match operation {
+        ops::ACCEPT_VPC_PEERING_CONNECTION => Some("ec2:AcceptVpcPeeringConnection"),
         ops::ALLOCATE_ADDRESS => Some("ec2:AllocateAddress"),
         ops::ASSOCIATE_ADDRESS => Some("ec2:AssociateAddress"),
         ops::ASSOCIATE_DHCP_OPTIONS => Some("ec2:AssociateDhcpOptions"),
@@ -6519,6 +6704,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::CREATE_TAGS => Some("ec2:CreateTags"),
         ops::CREATE_VOLUME => Some("ec2:CreateVolume"),
         ops::CREATE_VPC => Some("ec2:CreateVpc"),
+        ops::CREATE_VPC_PEERING_CONNECTION => Some("ec2:CreateVpcPeeringConnection"),
         ops::DELETE_DHCP_OPTIONS => Some("ec2:DeleteDhcpOptions"),
         ops::DELETE_INTERNET_GATEWAY => Some("ec2:DeleteInternetGateway"),
         ops::DELETE_KEY_PAIR => Some("ec2:DeleteKeyPair"),
@@ -6535,6 +6721,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_TAGS => Some("ec2:DeleteTags"),
         ops::DELETE_VOLUME => Some("ec2:DeleteVolume"),
         ops::DELETE_VPC => Some("ec2:DeleteVpc"),
+        ops::DELETE_VPC_PEERING_CONNECTION => Some("ec2:DeleteVpcPeeringConnection"),
         ops::DEREGISTER_IMAGE => Some("ec2:DeregisterImage"),
         ops::DESCRIBE_ACCOUNT_ATTRIBUTES => Some("ec2:DescribeAccountAttributes"),
         ops::DESCRIBE_ADDRESSES => Some("ec2:DescribeAddresses"),
@@ -6563,6 +6750,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_TAGS => Some("ec2:DescribeTags"),
         ops::DESCRIBE_VOLUMES => Some("ec2:DescribeVolumes"),
         ops::DESCRIBE_VPC_ATTRIBUTE => Some("ec2:DescribeVpcAttribute"),
+        ops::DESCRIBE_VPC_PEERING_CONNECTIONS => Some("ec2:DescribeVpcPeeringConnections"),
         ops::DESCRIBE_VPCS => Some("ec2:DescribeVpcs"),
         ops::DETACH_INTERNET_GATEWAY => Some("ec2:DetachInternetGateway"),
         ops::DETACH_VOLUME => Some("ec2:DetachVolume"),
@@ -6576,6 +6764,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::MODIFY_SUBNET_ATTRIBUTE => Some("ec2:ModifySubnetAttribute"),
         ops::MODIFY_VPC_ATTRIBUTE => Some("ec2:ModifyVpcAttribute"),
         ops::REBOOT_INSTANCES => Some("ec2:RebootInstances"),
+        ops::REJECT_VPC_PEERING_CONNECTION => Some("ec2:RejectVpcPeeringConnection"),
         ops::RELEASE_ADDRESS => Some("ec2:ReleaseAddress"),
         ops::REPLACE_NETWORK_ACL_ASSOCIATION => Some("ec2:ReplaceNetworkAclAssociation"),
         ops::REPLACE_NETWORK_ACL_ENTRY => Some("ec2:ReplaceNetworkAclEntry"),
@@ -6593,6 +6782,16 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
 /// The operations of Ec2 that nimbus serves. An operation a service
 /// does not implement answers NotImplemented, naming it.
 pub trait Ec2Api: Send + Sync + 'static {
+    /// `AcceptVpcPeeringConnection`.
+    fn accept_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: AcceptVpcPeeringConnectionRequest,
+    ) -> impl Future<Output = Result<AcceptVpcPeeringConnectionResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "AcceptVpcPeeringConnection")) }
+    }
+
     /// `AllocateAddress`.
     fn allocate_address(
         &self,
@@ -6848,6 +7047,16 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "CreateVpc")) }
     }
 
+    /// `CreateVpcPeeringConnection`.
+    fn create_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcPeeringConnectionRequest,
+    ) -> impl Future<Output = Result<CreateVpcPeeringConnectionResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "CreateVpcPeeringConnection")) }
+    }
+
     /// `DeleteDhcpOptions`.
     fn delete_dhcp_options(
         &self,
@@ -7006,6 +7215,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "DeleteVpc")) }
+    }
+
+    /// `DeleteVpcPeeringConnection`.
+    fn delete_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcPeeringConnectionRequest,
+    ) -> impl Future<Output = Result<DeleteVpcPeeringConnectionResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DeleteVpcPeeringConnection")) }
     }
 
     /// `DeregisterImage`.
@@ -7298,6 +7517,21 @@ pub trait Ec2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeVpcAttribute")) }
     }
 
+    /// `DescribeVpcPeeringConnections`.
+    fn describe_vpc_peering_connections(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcPeeringConnectionsRequest,
+    ) -> impl Future<Output = Result<DescribeVpcPeeringConnectionsResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async {
+            Err(AwsError::not_implemented(
+                SERVICE,
+                "DescribeVpcPeeringConnections",
+            ))
+        }
+    }
+
     /// `DescribeVpcs`.
     fn describe_vpcs(
         &self,
@@ -7431,6 +7665,16 @@ pub trait Ec2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "RebootInstances")) }
+    }
+
+    /// `RejectVpcPeeringConnection`.
+    fn reject_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: RejectVpcPeeringConnectionRequest,
+    ) -> impl Future<Output = Result<RejectVpcPeeringConnectionResult, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "RejectVpcPeeringConnection")) }
     }
 
     /// `ReleaseAddress`.
@@ -7588,6 +7832,12 @@ where
         let guard = Guard { api, ctx };
         Box::pin(async move {
             match call.operation {
+                ops::ACCEPT_VPC_PEERING_CONNECTION => {
+                    serve(call, &guard, |input| {
+                        api.accept_vpc_peering_connection(ctx, input)
+                    })
+                    .await
+                }
                 ops::ALLOCATE_ADDRESS => serve(call, &guard, |input| api.allocate_address(ctx, input)).await,
                 ops::ASSOCIATE_ADDRESS => {
                     serve(call, &guard, |input| api.associate_address(ctx, input)).await
@@ -7652,6 +7902,12 @@ where
                 ops::CREATE_TAGS => serve(call, &guard, |input| api.create_tags(ctx, input)).await,
                 ops::CREATE_VOLUME => serve(call, &guard, |input| api.create_volume(ctx, input)).await,
                 ops::CREATE_VPC => serve(call, &guard, |input| api.create_vpc(ctx, input)).await,
+                ops::CREATE_VPC_PEERING_CONNECTION => {
+                    serve(call, &guard, |input| {
+                        api.create_vpc_peering_connection(ctx, input)
+                    })
+                    .await
+                }
                 ops::DELETE_DHCP_OPTIONS => {
                     serve(call, &guard, |input| api.delete_dhcp_options(ctx, input)).await
                 }
@@ -7689,6 +7945,12 @@ where
                 ops::DELETE_TAGS => serve(call, &guard, |input| api.delete_tags(ctx, input)).await,
                 ops::DELETE_VOLUME => serve(call, &guard, |input| api.delete_volume(ctx, input)).await,
                 ops::DELETE_VPC => serve(call, &guard, |input| api.delete_vpc(ctx, input)).await,
+                ops::DELETE_VPC_PEERING_CONNECTION => {
+                    serve(call, &guard, |input| {
+                        api.delete_vpc_peering_connection(ctx, input)
+                    })
+                    .await
+                }
                 ops::DEREGISTER_IMAGE => serve(call, &guard, |input| api.deregister_image(ctx, input)).await,
                 ops::DESCRIBE_ACCOUNT_ATTRIBUTES => {
                     serve(call, &guard, |input| api.describe_account_attributes(ctx, input)).await
@@ -7770,6 +8032,12 @@ where
                 ops::DESCRIBE_VPC_ATTRIBUTE => {
                     serve(call, &guard, |input| api.describe_vpc_attribute(ctx, input)).await
                 }
+                ops::DESCRIBE_VPC_PEERING_CONNECTIONS => {
+                    serve(call, &guard, |input| {
+                        api.describe_vpc_peering_connections(ctx, input)
+                    })
+                    .await
+                }
                 ops::DESCRIBE_VPCS => serve(call, &guard, |input| api.describe_vpcs(ctx, input)).await,
                 ops::DETACH_INTERNET_GATEWAY => {
                     serve(call, &guard, |input| api.detach_internet_gateway(ctx, input)).await
@@ -7804,6 +8072,12 @@ where
                     serve(call, &guard, |input| api.modify_vpc_attribute(ctx, input)).await
                 }
                 ops::REBOOT_INSTANCES => serve(call, &guard, |input| api.reboot_instances(ctx, input)).await,
+                ops::REJECT_VPC_PEERING_CONNECTION => {
+                    serve(call, &guard, |input| {
+                        api.reject_vpc_peering_connection(ctx, input)
+                    })
+                    .await
+                }
                 ops::RELEASE_ADDRESS => serve(call, &guard, |input| api.release_address(ctx, input)).await,
                 ops::REPLACE_NETWORK_ACL_ASSOCIATION => {
                     serve(call, &guard, |input| {
@@ -7923,6 +8197,16 @@ pub struct Ec2Client(Arc<dyn Service>);
 impl Ec2Client {
     pub fn new(service: Arc<dyn Service>) -> Self {
         Ec2Client(service)
+    }
+
+    /// `AcceptVpcPeeringConnection`.
+    pub async fn accept_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: AcceptVpcPeeringConnectionRequest,
+    ) -> Result<AcceptVpcPeeringConnectionResult, AwsError> {
+        let call = Call::typed(ops::ACCEPT_VPC_PEERING_CONNECTION, input);
+        self.0.call(ctx, call).await.into_typed()
     }
 
     /// `AllocateAddress`.
@@ -8171,6 +8455,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `CreateVpcPeeringConnection`.
+    pub async fn create_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcPeeringConnectionRequest,
+    ) -> Result<CreateVpcPeeringConnectionResult, AwsError> {
+        let call = Call::typed(ops::CREATE_VPC_PEERING_CONNECTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DeleteDhcpOptions`.
     pub async fn delete_dhcp_options(
         &self,
@@ -8320,6 +8614,16 @@ impl Ec2Client {
     /// `DeleteVpc`.
     pub async fn delete_vpc(&self, ctx: &RequestContext, input: DeleteVpcRequest) -> Result<(), AwsError> {
         let call = Call::typed(ops::DELETE_VPC, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DeleteVpcPeeringConnection`.
+    pub async fn delete_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcPeeringConnectionRequest,
+    ) -> Result<DeleteVpcPeeringConnectionResult, AwsError> {
+        let call = Call::typed(ops::DELETE_VPC_PEERING_CONNECTION, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -8603,6 +8907,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeVpcPeeringConnections`.
+    pub async fn describe_vpc_peering_connections(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcPeeringConnectionsRequest,
+    ) -> Result<DescribeVpcPeeringConnectionsResult, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_VPC_PEERING_CONNECTIONS, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeVpcs`.
     pub async fn describe_vpcs(
         &self,
@@ -8733,6 +9047,16 @@ impl Ec2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `RejectVpcPeeringConnection`.
+    pub async fn reject_vpc_peering_connection(
+        &self,
+        ctx: &RequestContext,
+        input: RejectVpcPeeringConnectionRequest,
+    ) -> Result<RejectVpcPeeringConnectionResult, AwsError> {
+        let call = Call::typed(ops::REJECT_VPC_PEERING_CONNECTION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `ReleaseAddress`.
     pub async fn release_address(
         &self,
@@ -8839,6 +9163,9 @@ impl Ec2Client {
 /// refuse such inputs without side effects a test would mind).
 pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) -> Vec<&'static str> {
     let mut missing = Vec::new();
+    if not_implemented(&api.accept_vpc_peering_connection(ctx, Default::default()).await) {
+        missing.push("AcceptVpcPeeringConnection");
+    }
     if not_implemented(&api.allocate_address(ctx, Default::default()).await) {
         missing.push("AllocateAddress");
     }
@@ -8917,6 +9244,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.create_vpc(ctx, Default::default()).await) {
         missing.push("CreateVpc");
     }
+    if not_implemented(&api.create_vpc_peering_connection(ctx, Default::default()).await) {
+        missing.push("CreateVpcPeeringConnection");
+    }
     if not_implemented(&api.delete_dhcp_options(ctx, Default::default()).await) {
         missing.push("DeleteDhcpOptions");
     }
@@ -8964,6 +9294,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.delete_vpc(ctx, Default::default()).await) {
         missing.push("DeleteVpc");
+    }
+    if not_implemented(&api.delete_vpc_peering_connection(ctx, Default::default()).await) {
+        missing.push("DeleteVpcPeeringConnection");
     }
     if not_implemented(&api.deregister_image(ctx, Default::default()).await) {
         missing.push("DeregisterImage");
@@ -9055,6 +9388,12 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     if not_implemented(&api.describe_vpc_attribute(ctx, Default::default()).await) {
         missing.push("DescribeVpcAttribute");
     }
+    if not_implemented(
+        &api.describe_vpc_peering_connections(ctx, Default::default())
+            .await,
+    ) {
+        missing.push("DescribeVpcPeeringConnections");
+    }
     if not_implemented(&api.describe_vpcs(ctx, Default::default()).await) {
         missing.push("DescribeVpcs");
     }
@@ -9096,6 +9435,9 @@ pub async fn unimplemented_operations<S: Ec2Api>(api: &S, ctx: &RequestContext) 
     }
     if not_implemented(&api.reboot_instances(ctx, Default::default()).await) {
         missing.push("RebootInstances");
+    }
+    if not_implemented(&api.reject_vpc_peering_connection(ctx, Default::default()).await) {
+        missing.push("RejectVpcPeeringConnection");
     }
     if not_implemented(&api.release_address(ctx, Default::default()).await) {
         missing.push("ReleaseAddress");

@@ -33,6 +33,7 @@ pub fn kind_of(id: &str) -> Option<&'static str> {
         "lt" => "launch-template",
         "ami" => "image",
         "acl" => "network-acl",
+        "pcx" => "vpc-peering-connection",
         _ => return None,
     })
 }

@@ -85,6 +85,7 @@ pub fn key_of(id: &str) -> Option<Vec<u8>> {
         "launch-template" => Some([b"lt/".as_slice(), id.as_bytes()].concat()),
         "image" => Some([b"ami/".as_slice(), id.as_bytes()].concat()),
         "network-acl" => Some(crate::network_acls::acl_key(id)),
+        "vpc-peering-connection" => Some(crate::peering::key(id)),
         _ => None,
     }
 }

@@ -41,10 +41,12 @@ fn association(table: &str, subnet: Option<&str>) -> RouteTableAssociation {
 
 fn route_to(destination: &str, target: &str, origin: &str) -> Route {
     let nat = target.starts_with("nat-");
+    let peering = target.starts_with("pcx-");
     Route {
         destination_cidr_block: Some(destination.to_owned()),
-        gateway_id: (!nat).then(|| target.to_owned()),
+        gateway_id: (!nat && !peering).then(|| target.to_owned()),
         nat_gateway_id: nat.then(|| target.to_owned()),
+        vpc_peering_connection_id: peering.then(|| target.to_owned()),
         origin: Some(origin.to_owned()),
         state: Some("active".to_owned()),
         ..Default::default()
@@ -114,6 +116,15 @@ fn check_target(table: &TableMut<'_>, route_table: &RouteTable, gateway: &str) -
     if gateway.starts_with("nat-") {
         return check_nat(table, route_table, gateway);
     }
+    if gateway.starts_with("pcx-") {
+        return match crate::peering::joins(table, gateway, route_table.vpc_id.as_deref())? {
+            true => Ok(()),
+            false => Err(errors::invalid_parameter(format!(
+                "route table {} and network gateway {gateway} belong to different networks",
+                route_table.route_table_id.as_deref().unwrap_or_default()
+            ))),
+        };
+    }
     let found: Option<InternetGateway> = table.get_json(&igw_key(gateway))?;
     let Some(found) = found else {
         return Err(errors::client(
@@ -152,16 +163,15 @@ fn check_nat(table: &TableMut<'_>, route_table: &RouteTable, id: &str) -> Result
     Ok(())
 }
 
-/// The target of a CreateRoute or ReplaceRoute: an internet gateway or a
-/// NAT gateway (the kinds nimbus has yet).
-fn target_of(gateway: Option<&String>, others: &[Option<&String>]) -> Result<String, AwsError> {
-    let nat = others.first().copied().flatten();
-    if let Some(other) = others.iter().skip(1).flatten().next() {
+/// The target of a CreateRoute or ReplaceRoute: an internet gateway, a NAT
+/// gateway or a VPC peering connection (the kinds nimbus has yet).
+fn target_of(served: &[Option<&String>], others: &[Option<&String>]) -> Result<String, AwsError> {
+    if let Some(other) = others.iter().flatten().next() {
         return Err(errors::invalid_parameter(format!(
-            "nimbus routes to internet and NAT gateways only yet, not to {other}"
+            "nimbus routes to internet and NAT gateways and peering connections only yet, not to {other}"
         )));
     }
-    gateway.or(nat).cloned().ok_or_else(|| {
+    served.iter().flatten().next().map(|t| (*t).clone()).ok_or_else(|| {
         errors::client("MissingParameter", "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId or instanceId")
     })
 }
@@ -170,7 +180,11 @@ fn target_of(gateway: Option<&String>, others: &[Option<&String>]) -> Result<Str
 /// gateway deleted, an internet gateway detached) is a `blackhole`.
 fn with_blackholes(mut table: RouteTable, live: &[String]) -> RouteTable {
     for route in table.routes.iter_mut().flatten() {
-        let target = route.nat_gateway_id.as_ref().or(route.gateway_id.as_ref());
+        let target = route
+            .nat_gateway_id
+            .as_ref()
+            .or(route.vpc_peering_connection_id.as_ref())
+            .or(route.gateway_id.as_ref());
         if let Some(target) = target.filter(|t| t.as_str() != "local")
             && !live.contains(target)
         {
@@ -193,6 +207,18 @@ impl Ec2 {
         let nats = self.nat_gateways(ctx).await?.into_iter();
         let nats = nats.filter(|g| !matches!(g.state.as_deref(), Some("deleting" | "deleted")));
         live.extend(nats.filter_map(|g| g.nat_gateway_id));
+        let peerings = self
+            .store
+            .values_under(&namespace_of(ctx)?, crate::peering::PREFIX)
+            .await?;
+        let peerings = peerings
+            .iter()
+            .filter_map(|b| serde_json::from_slice::<crate::peering::PeeringRecord>(b).ok());
+        live.extend(
+            peerings
+                .filter(|p| p.code() == "active")
+                .filter_map(|p| p.connection.vpc_peering_connection_id),
+        );
         Ok(live)
     }
 
@@ -311,12 +337,13 @@ impl Ec2 {
                 "The request must contain the parameter destinationCidrBlock or destinationIpv6CidrBlock",
             )
         })?;
-        let others = [
+        let served = [
+            input.gateway_id.as_ref(),
             input.nat_gateway_id.as_ref(),
-            input.instance_id.as_ref(),
-            input.network_interface_id.as_ref(),
+            input.vpc_peering_connection_id.as_ref(),
         ];
-        let gateway = target_of(input.gateway_id.as_ref(), &others)?;
+        let others = [input.instance_id.as_ref(), input.network_interface_id.as_ref()];
+        let gateway = target_of(&served, &others)?;
         let block = crate::cidr::parse(&destination).ok_or_else(|| {
             errors::invalid_parameter(format!("Value ({destination}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block."))
         })?;
@@ -346,12 +373,13 @@ impl Ec2 {
     ) -> Result<(), AwsError> {
         self.ensure_defaults(ctx).await?;
         let destination = input.destination_cidr_block.clone().unwrap_or_default();
-        let others = [
+        let served = [
+            input.gateway_id.as_ref(),
             input.nat_gateway_id.as_ref(),
-            input.instance_id.as_ref(),
-            input.network_interface_id.as_ref(),
+            input.vpc_peering_connection_id.as_ref(),
         ];
-        let gateway = target_of(input.gateway_id.as_ref(), &others)?;
+        let others = [input.instance_id.as_ref(), input.network_interface_id.as_ref()];
+        let gateway = target_of(&served, &others)?;
         errors::check_dry_run(input.dry_run)?;
         let id = input.route_table_id.clone();
         self.change_table(ctx, &input.route_table_id, move |table, route_table| {

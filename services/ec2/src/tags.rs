@@ -74,7 +74,15 @@ fn body(record: &Json) -> &Json {
     NESTED.iter().find_map(|name| record.get(*name)).unwrap_or(record)
 }
 
-const NESTED: [&str; 6] = ["group", "instance", "volume", "snapshot", "template", "image"];
+const NESTED: [&str; 7] = [
+    "group",
+    "instance",
+    "volume",
+    "snapshot",
+    "template",
+    "image",
+    "connection",
+];
 
 fn tags_of(record: &Json) -> Vec<Tag> {
     serde_json::from_value(body(record).get("Tags").cloned().unwrap_or(Json::Null)).unwrap_or_default()
