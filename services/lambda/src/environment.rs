@@ -15,6 +15,8 @@ use crate::log_shipping::LogSink;
 use crate::runtime_api::{Invocation, Outcome, RuntimeApi};
 use crate::runtimes::Launch;
 
+/// The longest an invocation waits for its output to be read.
+const CATCH_UP_AT_MOST: Duration = Duration::from_millis(100);
 /// How long a reading of the runtime's memory high-water mark is used.
 const PEAK_FRESH_FOR: Duration = Duration::from_millis(100);
 
@@ -55,6 +57,8 @@ pub struct Environment {
     exited: watch::Receiver<Option<String>>,
     /// Lines the process wrote since the current invocation began.
     log: Arc<Mutex<Vec<String>>>,
+    /// Asks each output reader to take in what the process has written.
+    readers: Vec<mpsc::UnboundedSender<oneshot::Sender<()>>>,
     sink: Option<LogSink>,
     credentials_expire: Option<std::time::SystemTime>,
     memory_mb: Option<u64>,
@@ -97,11 +101,16 @@ impl Environment {
             .map_err(|e| format!("cannot start the runtime: {e}"))?;
         let process_group = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
         let log = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
         if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(collect_lines(stdout, Arc::clone(&log), spec.log.clone()));
+            let (barriers, heard) = mpsc::unbounded_channel();
+            tokio::spawn(collect_lines(stdout, Arc::clone(&log), spec.log.clone(), heard));
+            readers.push(barriers);
         }
         if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(collect_lines(stderr, Arc::clone(&log), spec.log.clone()));
+            let (barriers, heard) = mpsc::unbounded_channel();
+            tokio::spawn(collect_lines(stderr, Arc::clone(&log), spec.log.clone(), heard));
+            readers.push(barriers);
         }
         let (exit_sender, exited) = watch::channel(None);
         tokio::spawn(async move {
@@ -117,6 +126,7 @@ impl Environment {
             process_group,
             exited,
             log,
+            readers,
             sink: spec.log,
             credentials_expire: spec.credentials_expire,
             memory_mb: spec.memory_mb,
@@ -236,8 +246,23 @@ impl Environment {
     /// The log lines of the current (or last) invocation, once the process
     /// has had a moment to write what it printed before answering.
     pub async fn log_lines(&self) -> Vec<String> {
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.catch_up().await;
         self.log.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    /// Returns once the output readers have taken in what the process wrote
+    /// before now (its answer came after its lines: END must follow them).
+    pub async fn catch_up(&self) {
+        let mut acknowledged = Vec::new();
+        for reader in &self.readers {
+            let (done, heard) = oneshot::channel();
+            if reader.send(done).is_ok() {
+                acknowledged.push(heard);
+            }
+        }
+        for heard in acknowledged {
+            let _ = tokio::time::timeout(CATCH_UP_AT_MOST, heard).await;
+        }
     }
 
     /// Writes a line of Lambda's own (START, END, REPORT) to the
@@ -264,14 +289,39 @@ impl Drop for Environment {
     }
 }
 
-async fn collect_lines(stream: impl AsyncRead + Unpin, log: Arc<Mutex<Vec<String>>>, sink: Option<LogSink>) {
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+async fn collect_lines(
+    stream: impl AsyncRead + Unpin,
+    log: Arc<Mutex<Vec<String>>>,
+    sink: Option<LogSink>,
+    mut barriers: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
+) {
+    let keep = |line: String| {
         if let Some(sink) = &sink {
             sink.line(&line);
         }
         if let Ok(mut log) = log.lock() {
             log.push(line);
         }
+    };
+    let mut lines = BufReader::new(stream).lines();
+    loop {
+        tokio::select! {
+            biased;
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => keep(line),
+                _ => break,
+            },
+            Some(done) = barriers.recv() => {
+                // What the process wrote before it answered is ready to read.
+                while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::ZERO, lines.next_line()).await {
+                    keep(line);
+                }
+                let _ = done.send(());
+            }
+        }
+    }
+    // The process is gone: nothing more will come.
+    while let Some(done) = barriers.recv().await {
+        let _ = done.send(());
     }
 }

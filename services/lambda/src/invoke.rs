@@ -164,9 +164,11 @@ impl Lambda {
             true => environment.log_lines().await,
             false => Vec::new(),
         };
-        // Lines the function wrote before answering are read by another
-        // task: let it run first, so END follows them.
-        tokio::task::yield_now().await;
+        // Lines the function wrote before answering are read by other
+        // tasks: they take them in first, so END follows them.
+        if !tail {
+            environment.catch_up().await;
+        }
         for line in &closing {
             environment.log_line(line);
         }
