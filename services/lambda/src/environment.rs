@@ -289,6 +289,17 @@ impl Drop for Environment {
     }
 }
 
+/// A future's output if it is ready without waiting (a zero timeout would
+/// wait for the timer's next tick, a millisecond).
+fn ready_now<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
 async fn collect_lines(
     stream: impl AsyncRead + Unpin,
     log: Arc<Mutex<Vec<String>>>,
@@ -313,7 +324,7 @@ async fn collect_lines(
             },
             Some(done) = barriers.recv() => {
                 // What the process wrote before it answered is ready to read.
-                while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::ZERO, lines.next_line()).await {
+                while let Some(Ok(Some(line))) = ready_now(lines.next_line()) {
                     keep(line);
                 }
                 let _ = done.send(());
