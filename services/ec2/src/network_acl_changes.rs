@@ -179,27 +179,7 @@ impl Ec2 {
         ctx: &RequestContext,
         input: CreateNetworkAclEntryRequest,
     ) -> Result<(), AwsError> {
-        let made = new_entry(
-            input.rule_number,
-            &input.protocol,
-            &input.rule_action,
-            input.egress,
-            input.cidr_block,
-            input.port_range,
-        )?;
-        errors::check_dry_run(input.dry_run)?;
-        let (number, egress) = (input.rule_number, input.egress);
-        change_entries(self, ctx, input.network_acl_id, move |entries| {
-            if entries.iter().any(|e| same_rule(e, number, egress)) {
-                return Err(errors::client(
-                    "NetworkAclEntryAlreadyExists",
-                    format!("The network acl entry identified by {number} already exists."),
-                ));
-            }
-            entries.push(made);
-            Ok(())
-        })
-        .await
+        self.put_entry(ctx, input, false).await
     }
 
     pub(crate) async fn replace_network_acl_entry(
@@ -207,25 +187,60 @@ impl Ec2 {
         ctx: &RequestContext,
         input: ReplaceNetworkAclEntryRequest,
     ) -> Result<(), AwsError> {
+        // The same members as CreateNetworkAclEntry's.
+        let input = CreateNetworkAclEntryRequest {
+            dry_run: input.dry_run,
+            network_acl_id: input.network_acl_id,
+            rule_number: input.rule_number,
+            protocol: input.protocol,
+            rule_action: input.rule_action,
+            egress: input.egress,
+            cidr_block: input.cidr_block,
+            ipv6_cidr_block: input.ipv6_cidr_block,
+            icmp_type_code: input.icmp_type_code,
+            port_range: input.port_range,
+        };
+        self.put_entry(ctx, input, true).await
+    }
+
+    /// Adds an entry (refused when its rule exists) or replaces one (refused
+    /// when it does not).
+    async fn put_entry(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclEntryRequest,
+        replace: bool,
+    ) -> Result<(), AwsError> {
+        let (number, egress) = (input.rule_number, input.egress);
         let made = new_entry(
-            input.rule_number,
+            number,
             &input.protocol,
             &input.rule_action,
-            input.egress,
+            egress,
             input.cidr_block,
             input.port_range,
         )?;
         errors::check_dry_run(input.dry_run)?;
-        let (number, egress) = (input.rule_number, input.egress);
         change_entries(self, ctx, input.network_acl_id, move |entries| {
-            let Some(slot) = entries.iter_mut().find(|e| same_rule(e, number, egress)) else {
-                return Err(errors::client(
+            let existing = entries.iter().position(|e| same_rule(e, number, egress));
+            match (existing, replace) {
+                (Some(_), false) => Err(errors::client(
+                    "NetworkAclEntryAlreadyExists",
+                    format!("The network acl entry identified by {number} already exists."),
+                )),
+                (None, true) => Err(errors::client(
                     "InvalidNetworkAclEntry.NotFound",
                     format!("The network acl entry identified by {number} does not exist."),
-                ));
-            };
-            *slot = made;
-            Ok(())
+                )),
+                (Some(at), true) => {
+                    entries[at] = made;
+                    Ok(())
+                }
+                (None, false) => {
+                    entries.push(made);
+                    Ok(())
+                }
+            }
         })
         .await
     }
