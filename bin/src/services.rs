@@ -126,6 +126,11 @@ pub fn all(env: &Environment) -> Built {
         nimbus_sts_api::StsClient::new(Arc::clone(&sts)),
     );
     ec2.start_background();
+    let ec2_server: Arc<dyn Service> = Arc::new(nimbus_ec2_api::Ec2Server(ec2.clone()));
+    // Load balancers sit in EC2's subnets and forward to its instances.
+    let elbv2 = nimbus_elbv2::Elbv2::new(Arc::clone(&env.store), env.clock.clone())
+        .with_ec2(nimbus_ec2_api::Ec2Client::new(Arc::clone(&ec2_server)));
+    elbv2.start_background();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),
         // After STS: resetting STS empties the registry, IAM refills it.
@@ -142,7 +147,8 @@ pub fn all(env: &Environment) -> Built {
         // One service answers both management APIs and invokes both kinds.
         Arc::new(nimbus_apigateway_api::ApiGatewayServer(apigateway.clone())),
         Arc::new(nimbus_apigatewayv2_api::ApiGatewayV2Server(apigateway)),
-        Arc::new(nimbus_ec2_api::Ec2Server(ec2.clone())),
+        ec2_server,
+        Arc::new(nimbus_elbv2_api::Elbv2Server(elbv2)),
     ];
     Built {
         services,

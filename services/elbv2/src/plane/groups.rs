@@ -1,0 +1,388 @@
+//! A target group as the data plane runs it: its settings, its targets with
+//! their health and in-flight requests, the choice of a target for each
+//! request (healthy ones by the group's algorithm, all when none is, as ELB
+//! fails open), stickiness, and draining on deregistration.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use nimbus_runtime::Clock;
+
+use super::health::{Health, Probe, State};
+use crate::records::{Registration, TargetGroupRecord};
+
+/// How requests stick to a target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stickiness {
+    /// `AWSALB`, set by the load balancer.
+    LbCookie { duration: Duration },
+    /// `AWSALBAPP-0`, set when the target sets its own cookie.
+    AppCookie { name: String, duration: Duration },
+}
+
+/// What a group's record says the plane should do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub protocol: String,
+    pub target_type: String,
+    pub check_enabled: bool,
+    /// `None`: the traffic port.
+    pub check_port: Option<u16>,
+    pub probe: Probe,
+    pub interval: Duration,
+    pub healthy_after: i32,
+    pub unhealthy_after: i32,
+    pub stickiness: Option<Stickiness>,
+    pub deregistration_delay: Duration,
+    pub least_outstanding: bool,
+}
+
+impl PartialEq for Probe {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.matcher == other.matcher && self.timeout == other.timeout
+    }
+}
+
+fn seconds(value: Option<i32>, default: u64) -> Duration {
+    Duration::from_secs(value.and_then(|v| u64::try_from(v).ok()).unwrap_or(default))
+}
+
+impl Settings {
+    pub fn of(record: &TargetGroupRecord) -> Self {
+        let tg = &record.tg;
+        let attribute = |key: &str| record.attributes.get(key).map(String::as_str).unwrap_or_default();
+        let number = |key: &str| Duration::from_secs(attribute(key).parse().unwrap_or(0));
+        let check_protocol = tg.health_check_protocol.clone().unwrap_or_default();
+        let http = check_protocol.starts_with("HTTP");
+        let stickiness =
+            (attribute("stickiness.enabled") == "true").then(|| match attribute("stickiness.type") {
+                "app_cookie" => Some(Stickiness::AppCookie {
+                    name: attribute("stickiness.app_cookie.cookie_name").to_owned(),
+                    duration: number("stickiness.app_cookie.duration_seconds"),
+                }),
+                "lb_cookie" => Some(Stickiness::LbCookie {
+                    duration: number("stickiness.lb_cookie.duration_seconds"),
+                }),
+                _ => None,
+            });
+        Settings {
+            protocol: tg.protocol.clone().unwrap_or_default(),
+            target_type: record.target_type().to_owned(),
+            check_enabled: tg.health_check_enabled.unwrap_or(true),
+            check_port: tg.health_check_port.as_deref().and_then(|p| p.parse().ok()),
+            probe: Probe {
+                path: http.then(|| tg.health_check_path.clone().unwrap_or_else(|| "/".to_owned())),
+                matcher: tg
+                    .matcher
+                    .as_ref()
+                    .and_then(|m| m.http_code.clone())
+                    .unwrap_or_else(|| "200".to_owned()),
+                timeout: seconds(tg.health_check_timeout_seconds, 5),
+            },
+            interval: seconds(tg.health_check_interval_seconds, 30),
+            healthy_after: tg.healthy_threshold_count.unwrap_or(5),
+            unhealthy_after: tg.unhealthy_threshold_count.unwrap_or(2),
+            stickiness: stickiness.flatten(),
+            deregistration_delay: number("deregistration_delay.timeout_seconds"),
+            least_outstanding: attribute("load_balancing.algorithm.type") == "least_outstanding_requests",
+        }
+    }
+}
+
+/// One registered target.
+#[derive(Debug)]
+pub struct Target {
+    pub id: String,
+    pub port: u16,
+    pub zone: Option<String>,
+    pub address: Option<SocketAddr>,
+    pub health: Mutex<Health>,
+    pub in_flight: AtomicUsize,
+    /// When it began draining.
+    pub draining_since: Mutex<Option<SystemTime>>,
+}
+
+impl Target {
+    fn new(registration: &Registration) -> Self {
+        let port = u16::try_from(registration.port).unwrap_or(0);
+        Target {
+            id: registration.id.clone(),
+            port,
+            zone: registration.zone.clone(),
+            address: registration
+                .address
+                .as_deref()
+                .and_then(|a| a.parse().ok())
+                .map(|ip| SocketAddr::new(ip, port)),
+            health: Mutex::new(Health::registering()),
+            in_flight: AtomicUsize::new(0),
+            draining_since: Mutex::new(None),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        lock(&self.health).clone()
+    }
+
+    /// The key a stickiness cookie carries.
+    pub fn cookie(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.id, self.port))
+    }
+
+    fn is(&self, registration: &Registration) -> bool {
+        self.id == registration.id && i32::from(self.port) == registration.port
+    }
+
+    /// Where health checks go.
+    pub fn check_address(&self, settings: &Settings) -> Option<SocketAddr> {
+        self.address
+            .map(|a| SocketAddr::new(a.ip(), settings.check_port.unwrap_or(self.port)))
+    }
+}
+
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A request's target, counted in flight until dropped.
+pub struct Lease {
+    pub target: Arc<Target>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.target.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The group while a load balancer uses it.
+#[derive(Debug)]
+pub struct Group {
+    pub arn: String,
+    pub settings: RwLock<Settings>,
+    pub targets: RwLock<Vec<Arc<Target>>>,
+    cursor: AtomicUsize,
+}
+
+impl Group {
+    pub fn new(record: &TargetGroupRecord) -> Self {
+        Group {
+            arn: record.arn().to_owned(),
+            settings: RwLock::new(Settings::of(record)),
+            targets: RwLock::new(Vec::new()),
+            cursor: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn targets(&self) -> Vec<Arc<Target>> {
+        self.targets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Takes in the record: new targets start initial, missing ones drain.
+    /// Answers the targets that began draining.
+    pub fn update(&self, record: &TargetGroupRecord, now: SystemTime) -> Vec<Arc<Target>> {
+        let settings = Settings::of(record);
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = settings.clone();
+        let mut targets = self
+            .targets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut drained = Vec::new();
+        for target in targets.iter() {
+            let registered = record.targets.iter().any(|r| target.is(r));
+            let mut draining = lock(&target.draining_since);
+            if !registered && draining.is_none() {
+                *draining = Some(now);
+                lock(&target.health).set(
+                    State::Draining,
+                    Some("Target.DeregistrationInProgress"),
+                    Some("Target deregistration is in progress"),
+                );
+                drained.push(Arc::clone(target));
+            }
+        }
+        // A target registered again while draining starts over.
+        targets.retain(|t| {
+            let draining = lock(&t.draining_since).is_some();
+            !(draining && record.targets.iter().any(|r| t.is(r)))
+        });
+        for registration in &record.targets {
+            if !targets.iter().any(|t| t.is(registration)) {
+                let target = Target::new(registration);
+                if !settings.check_enabled {
+                    lock(&target.health).set(
+                        State::Unavailable,
+                        Some("Target.HealthCheckDisabled"),
+                        Some("Health checks are disabled"),
+                    );
+                }
+                targets.push(Arc::new(target));
+            }
+        }
+        drained
+    }
+
+    /// Forgets a target that finished draining.
+    pub fn remove(&self, gone: &Arc<Target>) {
+        self.targets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|t| !Arc::ptr_eq(t, gone));
+    }
+
+    /// The target for a request: the sticky one if it may still take it,
+    /// else by the group's algorithm among healthy targets (all routable
+    /// ones when none is healthy). `None`: no target is registered.
+    pub fn pick(&self, sticky: Option<&str>) -> Option<Lease> {
+        let targets = self.targets();
+        let routable: Vec<&Arc<Target>> = targets
+            .iter()
+            .filter(|t| t.address.is_some() && t.health().is_routable())
+            .collect();
+        let healthy: Vec<&Arc<Target>> = routable
+            .iter()
+            .copied()
+            .filter(|t| t.health().is_healthy())
+            .collect();
+        let candidates = if healthy.is_empty() { routable } else { healthy };
+        let chosen = sticky
+            .and_then(|key| candidates.iter().copied().find(|t| t.cookie() == key))
+            .or_else(|| self.by_algorithm(&candidates))?;
+        chosen.in_flight.fetch_add(1, Ordering::AcqRel);
+        Some(Lease {
+            target: Arc::clone(chosen),
+        })
+    }
+
+    fn by_algorithm<'t>(&self, candidates: &[&'t Arc<Target>]) -> Option<&'t Arc<Target>> {
+        if candidates.is_empty() {
+            return None;
+        }
+        if self.settings().least_outstanding {
+            return candidates
+                .iter()
+                .copied()
+                .min_by_key(|t| t.in_flight.load(Ordering::Acquire));
+        }
+        let turn = self.cursor.fetch_add(1, Ordering::Relaxed);
+        Some(candidates[turn % candidates.len()])
+    }
+}
+
+/// Lets a draining target finish: it leaves the group when its last request
+/// is done or the deregistration delay ends, whichever is first.
+pub async fn drain(group: Arc<Group>, target: Arc<Target>, clock: Clock) {
+    let delay = group.settings().deregistration_delay;
+    let since = lock(&target.draining_since).unwrap_or_else(|| clock.now());
+    loop {
+        let idle = target.in_flight.load(Ordering::Acquire) == 0;
+        if idle || clock.now() >= since + delay {
+            group.remove(&target);
+            return;
+        }
+        clock.sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_elbv2_api::TargetGroup;
+    use nimbus_runtime::TestClock;
+
+    fn record(targets: &[(&str, i32)]) -> TargetGroupRecord {
+        TargetGroupRecord {
+            tg: TargetGroup {
+                target_group_arn: Some("arn:tg".to_owned()),
+                health_check_protocol: Some("HTTP".to_owned()),
+                ..Default::default()
+            },
+            attributes: crate::attributes::tg_defaults("instance", "HTTP"),
+            tags: Vec::new(),
+            targets: targets
+                .iter()
+                .map(|(id, port)| Registration {
+                    id: (*id).to_owned(),
+                    port: *port,
+                    zone: None,
+                    address: Some("127.0.0.1".to_owned()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn round_robin_over_healthy_targets_and_fail_open_when_none_is() {
+        let group = Group::new(&record(&[]));
+        assert!(group.pick(None).is_none(), "no target registered");
+        group.update(&record(&[("a", 1), ("b", 2), ("c", 3)]), SystemTime::UNIX_EPOCH);
+        let picks: Vec<String> = (0..6)
+            .map(|_| group.pick(None).unwrap().target.id.clone())
+            .collect();
+        assert_eq!(picks, ["a", "b", "c", "a", "b", "c"], "all initial: fail open");
+        for target in group.targets().iter().filter(|t| t.id != "b") {
+            lock(&target.health).observe(Ok(()), 1, 2);
+        }
+        let picks: Vec<String> = (0..4)
+            .map(|_| group.pick(None).unwrap().target.id.clone())
+            .collect();
+        assert!(picks.iter().all(|id| id != "b"), "{picks:?}");
+    }
+
+    #[test]
+    fn a_sticky_cookie_keeps_its_target() {
+        let group = Group::new(&record(&[("a", 1), ("b", 2)]));
+        group.update(&record(&[("a", 1), ("b", 2)]), SystemTime::UNIX_EPOCH);
+        let b = group.targets().into_iter().find(|t| t.id == "b").unwrap();
+        for _ in 0..4 {
+            assert_eq!(group.pick(Some(&b.cookie())).unwrap().target.id, "b");
+        }
+    }
+
+    #[tokio::test]
+    async fn draining_waits_for_in_flight_requests_up_to_the_delay() {
+        let test_clock = TestClock::new();
+        let group = Arc::new(Group::new(&record(&[("a", 1)])));
+        group.update(&record(&[("a", 1)]), test_clock.now());
+        let lease = group.pick(None).unwrap();
+        let drained = group.update(&record(&[]), test_clock.now());
+        assert_eq!(drained.len(), 1);
+        assert!(
+            group.pick(None).is_none(),
+            "a draining target takes no new request"
+        );
+        let task = tokio::spawn(drain(Arc::clone(&group), drained[0].clone(), test_clock.clock()));
+        test_clock.advance(Duration::from_secs(10)).await;
+        assert_eq!(group.targets().len(), 1, "still in flight");
+        drop(lease);
+        test_clock.advance(Duration::from_millis(200)).await;
+        task.await.unwrap();
+        assert!(group.targets().is_empty());
+
+        // Without a request in flight it still waits no longer than the delay.
+        group.update(&record(&[("b", 1)]), test_clock.now());
+        let _held = group.pick(None).unwrap();
+        let drained = group.update(&record(&[]), test_clock.now());
+        let task = tokio::spawn(drain(Arc::clone(&group), drained[0].clone(), test_clock.clock()));
+        test_clock.advance(Duration::from_secs(301)).await;
+        task.await.unwrap();
+        assert!(group.targets().is_empty(), "the delay (300 s) ended it");
+    }
+}

@@ -1,0 +1,378 @@
+//! The data plane: what the records say, running. Every listener listens
+//! on each of its load balancer's nodes (an address of its own on this
+//! machine), HTTP ones through the proxy (`http`), TCP ones forwarding
+//! bytes (`tcp`); every target group a listener forwards to has its
+//! targets' health checked (`checker`). `sync` makes the running set match
+//! the store after every change, and after a restart.
+
+mod checker;
+pub mod groups;
+pub mod health;
+mod http;
+pub mod routing;
+mod tcp;
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use nimbus_core::AwsError;
+use nimbus_ec2_api::Ec2Client;
+use nimbus_runtime::Clock;
+use nimbus_store::{Namespace, Store};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+use self::groups::Group;
+use self::routing::CompiledRule;
+use crate::nodes::{self, HOME_PREFIX, Home};
+use crate::records::{self, LB_PREFIX, ListenerRecord, LoadBalancerRecord, TG_PREFIX, TargetGroupRecord};
+
+/// What one listener's node runs with; replaced whole on every change.
+pub struct ListenerConfig {
+    pub port: u16,
+    pub protocol: String,
+    pub rules: Vec<CompiledRule>,
+    pub groups: HashMap<String, Arc<Group>>,
+    pub idle_timeout: Duration,
+}
+
+pub type SharedConfig = Arc<RwLock<Arc<ListenerConfig>>>;
+
+/// The configuration a connection starts with.
+pub fn current(config: &SharedConfig) -> Arc<ListenerConfig> {
+    Arc::clone(&config.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// A listener's node that is listening.
+struct RunningListener {
+    owner: Home,
+    protocol: String,
+    port: u16,
+    bound: SocketAddr,
+    config: SharedConfig,
+    task: JoinHandle<()>,
+}
+
+/// A target group whose targets are being checked.
+struct RunningGroup {
+    owner: Home,
+    group: Arc<Group>,
+    checker: JoinHandle<()>,
+}
+
+impl Drop for RunningListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for RunningGroup {
+    fn drop(&mut self) {
+        self.checker.abort();
+    }
+}
+
+#[derive(Default)]
+struct Running {
+    /// By (listener ARN, node address).
+    listeners: HashMap<(String, String), RunningListener>,
+    /// By target group ARN.
+    groups: HashMap<String, RunningGroup>,
+}
+
+#[derive(Clone)]
+pub struct Plane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    clock: Clock,
+    ec2: Option<Ec2Client>,
+    client: http::ProxyClient,
+    running: tokio::sync::Mutex<Running>,
+}
+
+impl Plane {
+    pub fn new(store: Arc<Store>, clock: Clock, ec2: Option<Ec2Client>) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Plane {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                ec2,
+                client,
+                running: tokio::sync::Mutex::new(Running::default()),
+            }),
+        }
+    }
+
+    /// Brings back every account's and region's load balancers.
+    pub async fn resume(&self) {
+        for home in self.homes().await {
+            self.sync(&home.account, &home.region).await;
+        }
+    }
+
+    async fn homes(&self) -> Vec<Home> {
+        let Ok(namespace) = nodes::namespace() else {
+            return Vec::new();
+        };
+        records::all(&self.inner.store, &namespace, HOME_PREFIX)
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn state_of(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<(Vec<LoadBalancerRecord>, Vec<TargetGroupRecord>), AwsError> {
+        let namespace = Namespace::regional("elbv2", account, region)?;
+        let lbs = records::all(&self.inner.store, &namespace, LB_PREFIX).await?;
+        let tgs = records::all(&self.inner.store, &namespace, TG_PREFIX).await?;
+        Ok((lbs, tgs))
+    }
+
+    /// Makes what runs for `account` and `region` match the store.
+    pub async fn sync(&self, account: &str, region: &str) {
+        let (lbs, tgs) = match self.state_of(account, region).await {
+            Ok(state) => state,
+            Err(error) => {
+                tracing::warn!(%error, "ELB could not read its load balancers");
+                return;
+            }
+        };
+        let home = Home {
+            account: account.to_owned(),
+            region: region.to_owned(),
+        };
+        let mut running = self.inner.running.lock().await;
+        self.sync_groups(&mut running, &home, &lbs, &tgs);
+        self.sync_listeners(&mut running, &home, &lbs);
+    }
+
+    fn sync_groups(
+        &self,
+        running: &mut Running,
+        home: &Home,
+        lbs: &[LoadBalancerRecord],
+        tgs: &[TargetGroupRecord],
+    ) {
+        let used: HashSet<String> = lbs.iter().flat_map(LoadBalancerRecord::target_groups).collect();
+        running
+            .groups
+            .retain(|arn, group| group.owner != *home || used.contains(arn));
+        for record in tgs.iter().filter(|tg| used.contains(tg.arn())) {
+            let entry = running
+                .groups
+                .entry(record.arn().to_owned())
+                .or_insert_with(|| self.start_group(home, record));
+            for target in entry.group.update(record, self.inner.clock.now()) {
+                let (group, clock) = (Arc::clone(&entry.group), self.inner.clock.clone());
+                tokio::spawn(groups::drain(group, target, clock));
+            }
+        }
+    }
+
+    fn start_group(&self, home: &Home, record: &TargetGroupRecord) -> RunningGroup {
+        let group = Arc::new(Group::new(record));
+        group.update(record, self.inner.clock.now());
+        let instances = self.inner.ec2.clone().map(|ec2| checker::Instances {
+            ec2,
+            account: home.account.clone(),
+            region: home.region.clone(),
+        });
+        let checker = tokio::spawn(checker::run(
+            Arc::clone(&group),
+            self.inner.clock.clone(),
+            instances,
+        ));
+        RunningGroup {
+            owner: home.clone(),
+            group,
+            checker,
+        }
+    }
+
+    fn sync_listeners(&self, running: &mut Running, home: &Home, lbs: &[LoadBalancerRecord]) {
+        let mut desired = HashSet::new();
+        for lb in lbs {
+            for listener in &lb.listeners {
+                let config = Arc::new(self.config_of(running, lb, listener));
+                for node in &lb.nodes {
+                    let key = (listener.arn().to_owned(), node.address.clone());
+                    desired.insert(key.clone());
+                    self.run_listener(running, home, key, Arc::clone(&config));
+                }
+            }
+        }
+        running
+            .listeners
+            .retain(|key, listener| listener.owner != *home || desired.contains(key));
+    }
+
+    fn config_of(
+        &self,
+        running: &Running,
+        lb: &LoadBalancerRecord,
+        listener: &ListenerRecord,
+    ) -> ListenerConfig {
+        let rules: Vec<_> = listener.rules.iter().map(|r| r.rule.clone()).collect();
+        let defaults = listener.listener.default_actions.clone().unwrap_or_default();
+        let groups = running
+            .groups
+            .iter()
+            .map(|(arn, g)| (arn.clone(), Arc::clone(&g.group)))
+            .collect();
+        let idle = lb
+            .attributes
+            .get("idle_timeout.timeout_seconds")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60);
+        ListenerConfig {
+            port: u16::try_from(listener.listener.port.unwrap_or(80)).unwrap_or(80),
+            protocol: listener.listener.protocol.clone().unwrap_or_default(),
+            rules: routing::compile_rules(&rules, &defaults),
+            groups,
+            idle_timeout: Duration::from_secs(idle),
+        }
+    }
+
+    /// Starts a listener's node, or gives a running one its new configuration.
+    fn run_listener(
+        &self,
+        running: &mut Running,
+        home: &Home,
+        key: (String, String),
+        config: Arc<ListenerConfig>,
+    ) {
+        if let Some(existing) = running.listeners.get(&key)
+            && existing.port == config.port
+            && existing.protocol == config.protocol
+        {
+            *existing
+                .config
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+            return;
+        }
+        running.listeners.remove(&key);
+        if matches!(config.protocol.as_str(), "HTTPS" | "TLS") {
+            // Kept in the records; nimbus does not terminate TLS yet.
+            return;
+        }
+        let Ok(ip) = key.1.parse::<IpAddr>() else {
+            return;
+        };
+        let listener = match bind(SocketAddr::new(ip, config.port)) {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, address = %key.1, port = config.port, "a load balancer node could not listen");
+                return;
+            }
+        };
+        let Ok(bound) = listener.local_addr() else {
+            return;
+        };
+        let (port, protocol) = (config.port, config.protocol.clone());
+        let shared: SharedConfig = Arc::new(RwLock::new(config));
+        let task = match protocol.as_str() {
+            "HTTP" | "HTTPS" => tokio::spawn(http::serve(
+                listener,
+                Arc::clone(&shared),
+                self.inner.client.clone(),
+            )),
+            _ => tokio::spawn(tcp::serve(listener, Arc::clone(&shared))),
+        };
+        tracing::info!(listener = %key.0, %bound, "load balancer listener listening");
+        running.listeners.insert(
+            key,
+            RunningListener {
+                owner: home.clone(),
+                protocol,
+                port,
+                bound,
+                config: shared,
+                task,
+            },
+        );
+    }
+
+    /// The health of a target group's targets, when a load balancer uses it.
+    pub async fn targets_of(&self, group_arn: &str) -> Option<Vec<Arc<groups::Target>>> {
+        let running = self.inner.running.lock().await;
+        running.groups.get(group_arn).map(|g| g.group.targets())
+    }
+
+    /// Every load balancer with where its nodes and listeners listen.
+    pub async fn listing(&self) -> Result<Value, AwsError> {
+        let mut answer = Vec::new();
+        for home in self.homes().await {
+            let (lbs, _) = self.state_of(&home.account, &home.region).await?;
+            let running = self.inner.running.lock().await;
+            for lb in lbs {
+                answer.push(listed(&lb, &running));
+            }
+        }
+        Ok(Value::Array(answer))
+    }
+}
+
+fn listed(lb: &LoadBalancerRecord, running: &Running) -> Value {
+    let nodes: Vec<Value> = lb
+        .nodes
+        .iter()
+        .map(|n| json!({ "zone": n.zone, "address": n.address }))
+        .collect();
+    let listeners: Vec<Value> = lb
+        .listeners
+        .iter()
+        .map(|l| {
+            let addresses: Vec<String> = lb
+                .nodes
+                .iter()
+                .filter_map(|n| running.listeners.get(&(l.arn().to_owned(), n.address.clone())))
+                .map(|r| r.bound.to_string())
+                .collect();
+            json!({
+                "arn": l.arn(),
+                "port": l.listener.port,
+                "protocol": l.listener.protocol,
+                "address": addresses.first(),
+                "addresses": addresses,
+            })
+        })
+        .collect();
+    json!({
+        "name": lb.lb.load_balancer_name,
+        "arn": lb.arn(),
+        "type": lb.lb_type(),
+        "dnsName": lb.lb.dns_name,
+        "nodes": nodes,
+        "listeners": listeners,
+    })
+}
+
+/// Listens on the address, or on a port of the system's choosing when that
+/// port cannot be had (said in the log and in the listing).
+fn bind(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let listener = match std::net::TcpListener::bind(address) {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::warn!(%address, %error, "the listener's port is taken; listening on another one");
+            std::net::TcpListener::bind(SocketAddr::new(address.ip(), 0))?
+        }
+    };
+    listener.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(listener)
+}

@@ -1,0 +1,288 @@
+"""Load balancers that carry traffic, through boto3 and plain HTTP/TCP
+clients: an ALB over three instances in three zones answering round-robin,
+path and host rules, fixed responses and redirects, stickiness, health
+checks that take a failing instance out of rotation and bring it back,
+draining that lets a slow request finish, ELB's own 502/503 pages, and an
+NLB forwarding raw TCP to two instances in two zones."""
+
+from __future__ import annotations
+
+import collections
+import json
+import socket
+import threading
+import time
+
+from elbv2_support import (  # noqa: F401  (fixtures)
+    PORT,
+    TCP_APP,
+    WEB_APP,
+    cleanup,
+    default_subnets,
+    ec2,
+    elb,
+    fetch,
+    health_of,
+    image,
+    listener_address,
+    listing,
+    serving,
+    wait_until,
+)
+
+FAST_CHECKS = {
+    "HealthCheckPath": "/health",
+    "HealthCheckIntervalSeconds": 5,
+    "HealthCheckTimeoutSeconds": 2,
+    "HealthyThresholdCount": 2,
+    "UnhealthyThresholdCount": 2,
+}
+
+
+def web_instances(ec2, image, subnets, cleanup, user_data=WEB_APP) -> list[dict]:
+    """One instance running the app in each subnet, answering."""
+    made = []
+    for subnet in subnets:
+        made += ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, UserData=user_data, SubnetId=subnet["SubnetId"]
+        )["Instances"]
+    cleanup["instances"] += [i["InstanceId"] for i in made]
+    return made
+
+
+def target_group(elb, cleanup, name: str, vpc: str, **extra) -> str:
+    arn = elb.create_target_group(
+        Name=name, Protocol=extra.pop("Protocol", "HTTP"), Port=extra.pop("Port", PORT), VpcId=vpc, **extra
+    )["TargetGroups"][0]["TargetGroupArn"]
+    cleanup["tgs"].append(arn)
+    return arn
+
+
+def alb(elb, cleanup, name: str, subnets) -> dict:
+    lb = elb.create_load_balancer(Name=name, Subnets=[s["SubnetId"] for s in subnets])["LoadBalancers"][0]
+    cleanup["lbs"].append(lb["LoadBalancerArn"])
+    return lb
+
+
+def forward(tg_arn: str) -> list[dict]:
+    return [{"Type": "forward", "TargetGroupArn": tg_arn}]
+
+
+def who(url: str, **kwargs) -> str:
+    status, _, body = fetch(url, **kwargs)
+    assert status == 200, (status, body)
+    return body.split()[0]
+
+
+def test_an_alb_spreads_requests_over_three_zones_and_follows_its_rules(endpoint, ec2, elb, image, default_subnets, cleanup):
+    subnets = default_subnets[:3]
+    instances = web_instances(ec2, image, subnets, cleanup)
+    ids = [i["InstanceId"] for i in instances]
+    vpc = subnets[0]["VpcId"]
+    web = target_group(elb, cleanup, "web", vpc, **FAST_CHECKS)
+    elb.register_targets(TargetGroupArn=web, Targets=[{"Id": i} for i in ids])
+    lb = alb(elb, cleanup, "time", subnets)
+    assert lb["DNSName"].startswith("time-") and lb["DNSName"].endswith(".us-east-1.elb.amazonaws.com")
+    assert {z["ZoneName"] for z in lb["AvailabilityZones"]} == {s["AvailabilityZone"] for s in subnets}
+    listener = elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(web)
+    )["Listeners"][0]
+    for instance in instances:
+        assert serving(instance["PrivateIpAddress"])
+
+    listed = next(x for x in listing(endpoint) if x["arn"] == lb["LoadBalancerArn"])
+    assert listed["dnsName"] == lb["DNSName"]
+    assert {n["zone"] for n in listed["nodes"]} == {s["AvailabilityZone"] for s in subnets}
+    address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
+    assert address.split(":")[0] in {n["address"] for n in listed["nodes"]}
+
+    # Round robin over the three, before and after their checks pass.
+    answered = collections.Counter(who(f"http://{address}/") for _ in range(9))
+    assert set(answered) == set(ids) and set(answered.values()) == {3}, answered
+    assert wait_until(lambda: all(h["State"] == "healthy" for h in health_of(elb, web).values()), 20)
+    answered = collections.Counter(who(f"http://{address}/") for _ in range(6))
+    assert set(answered) == set(ids), answered
+
+    # What the target is told of the client.
+    status, _, body = fetch(f"http://{address}/headers")
+    sent = {k.lower(): v for k, v in json.loads(body).items()}
+    assert sent["x-forwarded-for"] == "127.0.0.1" and sent["x-forwarded-proto"] == "http"
+    assert sent["x-forwarded-port"] == "80" and sent["x-amzn-trace-id"].startswith("Root=1-")
+    assert sent["host"] == address
+
+    # A path rule to a group of one, a host rule with a fixed response, a redirect.
+    api = target_group(elb, cleanup, "api", vpc)
+    elb.register_targets(TargetGroupArn=api, Targets=[{"Id": ids[1]}])
+    arn = listener["ListenerArn"]
+    elb.create_rule(
+        ListenerArn=arn, Priority=10, Actions=forward(api),
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+    )
+    elb.create_rule(
+        ListenerArn=arn, Priority=5,
+        Actions=[{"Type": "fixed-response", "FixedResponseConfig": {
+            "StatusCode": "200", "ContentType": "text/plain", "MessageBody": "admin console"}}],
+        Conditions=[{"Field": "host-header", "Values": ["admin.example.com"]}],
+    )
+    elb.create_rule(
+        ListenerArn=arn, Priority=20,
+        Actions=[{"Type": "redirect", "RedirectConfig": {"Path": "/new/#{path}", "StatusCode": "HTTP_301"}}],
+        Conditions=[{"Field": "path-pattern", "Values": ["/old/*"]}],
+    )
+    assert {who(f"http://{address}/api/users") for _ in range(4)} == {ids[1]}
+    status, headers, body = fetch(f"http://{address}/api/x", headers={"Host": "admin.example.com"})
+    assert (status, body, headers["Content-Type"]) == (200, "admin console", "text/plain")
+    assert len({who(f"http://{address}/other") for _ in range(6)}) == 3
+    rules = elb.describe_rules(ListenerArn=arn)["Rules"]
+    assert [r["Priority"] for r in rules] == ["5", "10", "20", "default"]
+
+    import http.client
+
+    connection = http.client.HTTPConnection(address, timeout=5)
+    connection.request("GET", "/old/page?x=1")
+    moved = connection.getresponse()
+    assert moved.status == 301
+    assert moved.getheader("Location") == f"http://{address.split(':')[0]}/new/old/page?x=1"
+
+
+def test_stickiness_keeps_a_client_on_its_instance(endpoint, ec2, elb, image, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    ids = [i["InstanceId"] for i in web_instances(ec2, image, subnets, cleanup)]
+    web = target_group(elb, cleanup, "sticky", subnets[0]["VpcId"])
+    elb.modify_target_group_attributes(
+        TargetGroupArn=web,
+        Attributes=[{"Key": "stickiness.enabled", "Value": "true"},
+                    {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "600"}],
+    )
+    elb.register_targets(TargetGroupArn=web, Targets=[{"Id": i} for i in ids])
+    lb = alb(elb, cleanup, "sticky", subnets)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(web))
+    address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
+    assert wait_until(lambda: fetch(f"http://{address}/")[0] == 200, 15)
+
+    status, headers, body = fetch(f"http://{address}/")
+    cookie, cors = headers["Set-Cookie"].split("\n")
+    assert cookie.startswith("AWSALB=") and "Expires=" in cookie and "Path=/" in cookie
+    assert cors.startswith("AWSALBCORS=") and cors.endswith("SameSite=None; Secure")
+    first = body.split()[0]
+    value = cookie.split(";")[0]
+    assert {who(f"http://{address}/", headers={"Cookie": value}) for _ in range(6)} == {first}
+    # Without the cookie, clients spread.
+    assert {who(f"http://{address}/") for _ in range(6)} == set(ids)
+
+
+def test_a_failing_health_check_takes_an_instance_out_and_it_comes_back(endpoint, ec2, elb, image, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    instances = web_instances(ec2, image, subnets, cleanup)
+    ids = [i["InstanceId"] for i in instances]
+    web = target_group(elb, cleanup, "health", subnets[0]["VpcId"], **FAST_CHECKS)
+    elb.register_targets(TargetGroupArn=web, Targets=[{"Id": i} for i in ids])
+    assert {h["Reason"] for h in health_of(elb, web).values()} == {"Target.NotInUse"}, "no load balancer yet"
+    lb = alb(elb, cleanup, "health", subnets)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(web))
+    address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
+    assert {h["State"] for h in health_of(elb, web).values()} == {"initial"}
+    assert wait_until(lambda: all(h["State"] == "healthy" for h in health_of(elb, web).values()), 20)
+
+    sick = instances[0]
+    assert fetch(f"http://{sick['PrivateIpAddress']}:{PORT}/sick")[0] == 200
+    # Two failed checks five seconds apart: out within interval x threshold.
+    went = wait_until(lambda: health_of(elb, web)[sick["InstanceId"]]["State"] == "unhealthy", 15)
+    assert went, health_of(elb, web)
+    state = health_of(elb, web)[sick["InstanceId"]]
+    assert state["Reason"] == "Target.ResponseCodeMismatch"
+    assert state["Description"] == "Health checks failed with these codes: [503]"
+    assert {who(f"http://{address}/") for _ in range(6)} == {ids[1]}
+
+    fetch(f"http://{sick['PrivateIpAddress']}:{PORT}/well")
+    assert wait_until(lambda: health_of(elb, web)[sick["InstanceId"]]["State"] == "healthy", 15)
+    assert {who(f"http://{address}/") for _ in range(6)} == set(ids)
+
+
+def test_draining_lets_a_slow_request_finish(endpoint, ec2, elb, image, default_subnets, cleanup):
+    subnets = default_subnets[:1]
+    instance = web_instances(ec2, image, subnets, cleanup)[0]
+    web = target_group(elb, cleanup, "drain", subnets[0]["VpcId"])
+    elb.modify_target_group_attributes(
+        TargetGroupArn=web, Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]
+    )
+    elb.register_targets(TargetGroupArn=web, Targets=[{"Id": instance["InstanceId"]}])
+    # An ALB needs two zones: this one spans the first two.
+    lb2 = alb(elb, cleanup, "drain-alb", default_subnets[:2])
+    elb.create_listener(LoadBalancerArn=lb2["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(web))
+    address = listener_address(endpoint, lb2["LoadBalancerArn"], 80)
+    assert serving(instance["PrivateIpAddress"])
+
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(fetch(f"http://{address}/slow")))
+    slow.start()
+    time.sleep(0.5)
+    elb.deregister_targets(TargetGroupArn=web, Targets=[{"Id": instance["InstanceId"]}])
+    state = health_of(elb, web)[instance["InstanceId"]]
+    assert (state["State"], state["Reason"]) == ("draining", "Target.DeregistrationInProgress")
+    status, _, body = fetch(f"http://{address}/")
+    assert status == 503 and "503 Service Temporarily Unavailable" in body, "no new requests while draining"
+    slow.join(10)
+    assert answers and answers[0][0] == 200 and answers[0][2].endswith("/slow")
+    # With nothing left in flight it is gone before the delay ends.
+    assert wait_until(lambda: instance["InstanceId"] not in health_of(elb, web), 5)
+
+
+def test_elb_answers_its_own_errors(endpoint, elb, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    vpc = subnets[0]["VpcId"]
+    empty = target_group(elb, cleanup, "empty", vpc)
+    lb = alb(elb, cleanup, "errors", subnets)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(empty))
+    address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
+    status, headers, body = fetch(f"http://{address}/")
+    assert status == 503 and headers["Server"] == "awselb/2.0"
+    assert body == (
+        "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
+        "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    # A target nobody listens at: 502.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    gone = target_group(elb, cleanup, "gone", vpc, TargetType="ip", Port=port)
+    elb.register_targets(TargetGroupArn=gone, Targets=[{"Id": "127.0.0.1"}])
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=81, DefaultActions=forward(gone))
+    status, headers, body = fetch(f"http://{listener_address(endpoint, lb['LoadBalancerArn'], 81)}/")
+    assert status == 502 and "502 Bad Gateway" in body
+
+
+def test_an_nlb_forwards_tcp_to_two_zones(endpoint, ec2, elb, image, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    ids = [i["InstanceId"] for i in web_instances(ec2, image, subnets, cleanup, user_data=TCP_APP)]
+    tcp = target_group(elb, cleanup, "bastions", subnets[0]["VpcId"], Protocol="TCP", Port=2222)
+    described = elb.describe_target_groups(TargetGroupArns=[tcp])["TargetGroups"][0]
+    assert (described["HealthCheckProtocol"], described["HealthCheckTimeoutSeconds"]) == ("TCP", 10)
+    elb.register_targets(TargetGroupArn=tcp, Targets=[{"Id": i} for i in ids])
+    lb = elb.create_load_balancer(
+        Name="bastion", Type="network", Scheme="internal", Subnets=[s["SubnetId"] for s in subnets]
+    )["LoadBalancers"][0]
+    cleanup["lbs"].append(lb["LoadBalancerArn"])
+    assert lb["DNSName"].endswith(".elb.us-east-1.amazonaws.com") and "SecurityGroups" not in lb
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=22, DefaultActions=forward(tcp))
+    listed = next(x for x in listing(endpoint) if x["arn"] == lb["LoadBalancerArn"])
+    addresses = next(l for l in listed["listeners"] if l["port"] == 22)["addresses"]
+    assert len(addresses) == 2, "one node per zone"
+
+    def talk(address: str) -> str:
+        host, port = address.split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(b"hello")
+            return connection.recv(1024).decode()
+
+    def answered():
+        try:
+            return talk(addresses[0])
+        except OSError:
+            return None
+
+    assert wait_until(answered, 15)
+    replies = [talk(addresses[n % 2]) for n in range(6)]
+    assert {r.split(":")[0] for r in replies} == set(ids), replies
+    assert all(r.endswith(": hello") for r in replies)
