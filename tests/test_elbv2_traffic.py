@@ -170,6 +170,20 @@ def test_stickiness_keeps_a_client_on_its_instance(endpoint, ec2, elb, image, de
     # Without the cookie, clients spread.
     assert {who(f"http://{address}/") for _ in range(6)} == set(ids)
 
+    # Application cookies: the load balancer follows the app's own session cookie.
+    elb.modify_target_group_attributes(
+        TargetGroupArn=web,
+        Attributes=[{"Key": "stickiness.type", "Value": "app_cookie"},
+                    {"Key": "stickiness.app_cookie.cookie_name", "Value": "session"}],
+    )
+    status, headers, body = fetch(f"http://{address}/")
+    assert "Set-Cookie" not in headers, "no app cookie, no stickiness cookie"
+    status, headers, body = fetch(f"http://{address}/login")
+    own, sticky = headers["Set-Cookie"].split("\n")
+    assert own == f"session={body}" and sticky.startswith("AWSALBAPP-0=")
+    value = sticky.split(";")[0]
+    assert {who(f"http://{address}/", headers={"Cookie": f"session=x; {value}"}) for _ in range(6)} == {body}
+
 
 def test_a_failing_health_check_takes_an_instance_out_and_it_comes_back(endpoint, ec2, elb, image, default_subnets, cleanup):
     subnets = default_subnets[:2]
@@ -286,3 +300,53 @@ def test_an_nlb_forwards_tcp_to_two_zones(endpoint, ec2, elb, image, default_sub
     replies = [talk(addresses[n % 2]) for n in range(6)]
     assert {r.split(":")[0] for r in replies} == set(ids), replies
     assert all(r.endswith(": hello") for r in replies)
+
+
+LAMBDA_TARGET = '''
+import base64, json
+def lambda_handler(event, context):
+    return {
+        "statusCode": 201,
+        "statusDescription": "201 Created",
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "application/json", "X-Seen-Path": event["path"]},
+        "body": json.dumps({
+            "group": event["requestContext"]["elb"]["targetGroupArn"],
+            "method": event["httpMethod"],
+            "query": event["queryStringParameters"],
+            "forwardedFor": event["headers"]["x-forwarded-for"],
+            "body": event["body"],
+        }),
+    }
+'''
+
+
+def test_an_alb_invokes_a_lambda_target(endpoint, aws_client, elb, default_subnets, cleanup):
+    from lambda_support import create, python_function
+
+    awslambda = aws_client("lambda")
+    name = create(awslambda, python_function(LAMBDA_TARGET))
+    function_arn = awslambda.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    group = elb.create_target_group(Name="fn", TargetType="lambda")["TargetGroups"][0]
+    cleanup["tgs"].append(group["TargetGroupArn"])
+    assert group["HealthCheckEnabled"] is False and "Port" not in group
+    elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": function_arn}])
+    lb = alb(elb, cleanup, "fn", default_subnets[:2])
+    elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(group["TargetGroupArn"])
+    )
+    health = health_of(elb, group["TargetGroupArn"])[function_arn]
+    assert (health["State"], health["Reason"]) == ("unavailable", "Target.HealthCheckDisabled")
+    address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
+
+    import urllib.request
+
+    request = urllib.request.Request(f"http://{address}/orders?id=7", data=b"payload", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+        assert response.headers["X-Seen-Path"] == "/orders"
+        seen = json.loads(response.read())
+    assert seen == {
+        "group": group["TargetGroupArn"], "method": "POST", "query": {"id": "7"},
+        "forwardedFor": "127.0.0.1", "body": "payload",
+    }

@@ -129,7 +129,12 @@ pub fn all(env: &Environment) -> Built {
     let ec2_server: Arc<dyn Service> = Arc::new(nimbus_ec2_api::Ec2Server(ec2.clone()));
     // Load balancers sit in EC2's subnets and forward to its instances.
     let elbv2 = nimbus_elbv2::Elbv2::new(Arc::clone(&env.store), env.clock.clone())
-        .with_ec2(nimbus_ec2_api::Ec2Client::new(Arc::clone(&ec2_server)));
+        .with_ec2(nimbus_ec2_api::Ec2Client::new(Arc::clone(&ec2_server)))
+        // Lambda targets are invoked as elasticloadbalancing.amazonaws.com.
+        .with_functions(
+            nimbus_lambda_api::LambdaClient::new(Arc::clone(&lambda)),
+            principal("elasticloadbalancing.amazonaws.com"),
+        );
     elbv2.start_background();
     let services: Vec<Arc<dyn Service>> = vec![
         Arc::clone(&sts),

@@ -28,9 +28,11 @@ mod targets;
 
 use std::sync::Arc;
 
+use nimbus_core::context::ServicePrincipal;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_ec2_api::Ec2Client;
 use nimbus_elbv2_api::*;
+use nimbus_lambda_api::LambdaClient;
 use nimbus_protocol::service::BoxFuture;
 use nimbus_runtime::Clock;
 use nimbus_store::Store;
@@ -42,25 +44,39 @@ pub struct Elbv2 {
     store: Arc<Store>,
     clock: Clock,
     ec2: Option<Ec2Client>,
+    wiring: plane::Wiring,
     plane: plane::Plane,
 }
 
 impl Elbv2 {
     pub fn new(store: Arc<Store>, clock: Clock) -> Self {
-        let plane = plane::Plane::new(Arc::clone(&store), clock.clone(), None);
+        let plane = plane::Plane::new(Arc::clone(&store), clock.clone(), plane::Wiring::default());
         Elbv2 {
             store,
             clock,
             ec2: None,
+            wiring: plane::Wiring::default(),
             plane,
         }
     }
 
+    fn rewired(mut self) -> Self {
+        self.plane = plane::Plane::new(Arc::clone(&self.store), self.clock.clone(), self.wiring.clone());
+        self
+    }
+
     /// Subnets, security groups and instance targets come from EC2.
     pub fn with_ec2(mut self, ec2: Ec2Client) -> Self {
-        self.plane = plane::Plane::new(Arc::clone(&self.store), self.clock.clone(), Some(ec2.clone()));
+        self.wiring.ec2 = Some(ec2.clone());
         self.ec2 = Some(ec2);
-        self
+        self.rewired()
+    }
+
+    /// Lambda targets are invoked through Lambda, as `principal`
+    /// (elasticloadbalancing.amazonaws.com).
+    pub fn with_functions(mut self, lambda: LambdaClient, principal: ServicePrincipal) -> Self {
+        self.wiring.functions = Some(plane::lambda::Functions { lambda, principal });
+        self.rewired()
     }
 
     /// Brings back the listeners and health checks of every load balancer

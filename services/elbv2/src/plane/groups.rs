@@ -39,6 +39,8 @@ pub struct Settings {
     pub stickiness: Option<Stickiness>,
     pub deregistration_delay: Duration,
     pub least_outstanding: bool,
+    /// Lambda events with multi-value headers and query parameters.
+    pub multi_value_headers: bool,
 }
 
 impl PartialEq for Probe {
@@ -89,6 +91,7 @@ impl Settings {
             stickiness: stickiness.flatten(),
             deregistration_delay: number("deregistration_delay.timeout_seconds"),
             least_outstanding: attribute("load_balancing.algorithm.type") == "least_outstanding_requests",
+            multi_value_headers: attribute("lambda.multi_value_headers.enabled") == "true",
         }
     }
 }
@@ -252,9 +255,11 @@ impl Group {
     /// ones when none is healthy). `None`: no target is registered.
     pub fn pick(&self, sticky: Option<&str>) -> Option<Lease> {
         let targets = self.targets();
+        // A function has no address: Lambda is where it answers.
+        let functions = self.settings().target_type == "lambda";
         let routable: Vec<&Arc<Target>> = targets
             .iter()
-            .filter(|t| t.address.is_some() && t.health().is_routable())
+            .filter(|t| (functions || t.address.is_some()) && t.health().is_routable())
             .collect();
         let healthy: Vec<&Arc<Target>> = routable
             .iter()

@@ -23,6 +23,7 @@ use nimbus_elbv2_api::{Action, FixedResponseActionConfig, RedirectActionConfig};
 use tokio::net::TcpListener;
 
 use super::groups::Stickiness;
+use super::lambda::{self, Forwarded, Functions};
 use super::routing::{self, Request as Routed};
 use super::{ListenerConfig, SharedConfig, current};
 
@@ -38,18 +39,26 @@ const HOP_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
+/// Where requests go: HTTP targets through a pooled client, Lambda
+/// targets through Lambda.
+#[derive(Clone)]
+pub struct Backends {
+    pub client: ProxyClient,
+    pub functions: Option<Functions>,
+}
+
 /// Accepts connections until the task is aborted.
-pub async fn serve(listener: TcpListener, config: SharedConfig, client: ProxyClient) {
+pub async fn serve(listener: TcpListener, config: SharedConfig, backends: Backends) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (config, client) = (Arc::clone(&config), client.clone());
+        let (config, backends) = (Arc::clone(&config), backends.clone());
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let (config, client) = (current(&config), client.clone());
-                async move { Ok::<_, Infallible>(handle(request, &config, peer, &client).await) }
+                let (config, backends) = (current(&config), backends.clone());
+                async move { Ok::<_, Infallible>(handle(request, &config, peer, &backends).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
@@ -60,7 +69,7 @@ pub async fn serve(listener: TcpListener, config: SharedConfig, client: ProxyCli
     }
 }
 
-fn full(bytes: impl Into<Bytes>) -> Body {
+pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).map_err(|never| match never {}).boxed()
 }
 
@@ -87,7 +96,7 @@ async fn handle(
     request: Request<Incoming>,
     config: &ListenerConfig,
     peer: SocketAddr,
-    client: &ProxyClient,
+    backends: &Backends,
 ) -> Response<Body> {
     let host = request
         .headers()
@@ -102,7 +111,7 @@ async fn handle(
     match action.r#type.as_str() {
         "fixed-response" => fixed(action.fixed_response_config.as_ref()),
         "redirect" => redirect(action.redirect_config.as_ref(), &host, config, request.uri()),
-        _ => forward(request, &action, config, peer, client).await,
+        _ => forward(request, &action, config, peer, backends).await,
     }
 }
 
@@ -270,15 +279,25 @@ async fn forward(
     action: &Action,
     config: &ListenerConfig,
     peer: SocketAddr,
-    client: &ProxyClient,
+    backends: &Backends,
 ) -> Response<Body> {
     let Some(group) = chosen_group(action).and_then(|arn| config.groups.get(&arn).cloned()) else {
         return page(503);
     };
     let settings = group.settings();
     if settings.target_type == "lambda" {
-        tracing::warn!(group = %group.arn, "Lambda targets are not served by nimbus's load balancers yet");
-        return page(502);
+        let (Some(functions), Some(lease)) = (&backends.functions, group.pick(None)) else {
+            return page(503);
+        };
+        let forwarded = Forwarded {
+            group_arn: &group.arn,
+            peer,
+            port: config.port,
+            protocol: &config.protocol,
+            trace_id: trace_id(SystemTime::now()),
+            multi_value: settings.multi_value_headers,
+        };
+        return lambda::invoke(functions, &lease.target.id, request, forwarded).await;
     }
     let sticky_cookie = match &settings.stickiness {
         Some(Stickiness::LbCookie { .. }) => cookie(request.headers(), "AWSALB"),
@@ -295,7 +314,7 @@ async fn forward(
         Some(outgoing) => outgoing,
         None => return page(400),
     };
-    let answer = tokio::time::timeout(config.idle_timeout, client.request(outgoing)).await;
+    let answer = tokio::time::timeout(config.idle_timeout, backends.client.request(outgoing)).await;
     let response = match answer {
         Err(_) => return page(504),
         Ok(Err(error)) => {

@@ -9,6 +9,7 @@ mod checker;
 pub mod groups;
 pub mod health;
 mod http;
+pub mod lambda;
 pub mod routing;
 mod tcp;
 
@@ -94,12 +95,19 @@ struct Inner {
     store: Arc<Store>,
     clock: Clock,
     ec2: Option<Ec2Client>,
-    client: http::ProxyClient,
+    backends: http::Backends,
     running: tokio::sync::Mutex<Running>,
 }
 
+/// The services the plane reaches: EC2 for instances, Lambda for functions.
+#[derive(Clone, Default)]
+pub struct Wiring {
+    pub ec2: Option<Ec2Client>,
+    pub functions: Option<lambda::Functions>,
+}
+
 impl Plane {
-    pub fn new(store: Arc<Store>, clock: Clock, ec2: Option<Ec2Client>) -> Self {
+    pub fn new(store: Arc<Store>, clock: Clock, wiring: Wiring) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new())
@@ -109,8 +117,11 @@ impl Plane {
             inner: Arc::new(Inner {
                 store,
                 clock,
-                ec2,
-                client,
+                ec2: wiring.ec2,
+                backends: http::Backends {
+                    client,
+                    functions: wiring.functions,
+                },
                 running: tokio::sync::Mutex::new(Running::default()),
             }),
         }
@@ -290,7 +301,7 @@ impl Plane {
             "HTTP" | "HTTPS" => tokio::spawn(http::serve(
                 listener,
                 Arc::clone(&shared),
-                self.inner.client.clone(),
+                self.inner.backends.clone(),
             )),
             _ => tokio::spawn(tcp::serve(listener, Arc::clone(&shared))),
         };
