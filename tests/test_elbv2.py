@@ -168,11 +168,10 @@ def test_describe_load_balancers_pages_with_page_size_and_marker(elb, default_su
     arns = [new_alb(elb, cleanup, default_subnets[:2], name)["LoadBalancerArn"] for name in names]
 
     first = elb.describe_load_balancers(Names=names, PageSize=2)
-    assert [x["LoadBalancerName"] for x in first["LoadBalancers"]] == names[:2]
-    assert first["NextMarker"]
+    assert len(first["LoadBalancers"]) == 2 and first["NextMarker"]
     second = elb.describe_load_balancers(Names=names, PageSize=2, Marker=first["NextMarker"])
-    assert [x["LoadBalancerName"] for x in second["LoadBalancers"]] == names[2:]
-    assert "NextMarker" not in second
+    assert len(second["LoadBalancers"]) == 1 and "NextMarker" not in second
+    assert sorted(x["LoadBalancerName"] for x in first["LoadBalancers"] + second["LoadBalancers"]) == sorted(names)
 
     # Every load balancer, one per page: each of ours exactly once.
     seen, marker, pages = [], None, 0
@@ -394,6 +393,14 @@ def test_an_http_target_group_has_elb_defaults(elb, default_subnets, cleanup):
     assert attributes == HTTP_GROUP_ATTRIBUTES
 
 
+def test_an_empty_protocol_version_is_the_default_http1(elb, default_subnets, cleanup):
+    # What the Terraform provider sends for an HTTP group without protocol_version.
+    group = new_group(elb, cleanup, default_subnets[0]["VpcId"], ProtocolVersion="")
+    assert group["ProtocolVersion"] == "HTTP1"
+    described = elb.describe_target_groups(TargetGroupArns=[group["TargetGroupArn"]])["TargetGroups"][0]
+    assert described["ProtocolVersion"] == "HTTP1"
+
+
 def test_a_tcp_target_group_has_nlb_defaults(elb, default_subnets, cleanup):
     vpc = default_subnets[0]["VpcId"]
     group = new_group(elb, cleanup, vpc, Protocol="TCP", Port=2222)
@@ -464,7 +471,8 @@ def test_groups_by_load_balancer_and_a_group_in_use_cannot_be_deleted(elb, defau
     assert [g["TargetGroupArn"] for g in by_lb] == [used["TargetGroupArn"]]
     assert by_lb[0]["LoadBalancerArns"] == [lb["LoadBalancerArn"]]
     both = elb.describe_target_groups(TargetGroupArns=[used["TargetGroupArn"], unused["TargetGroupArn"]])["TargetGroups"]
-    assert [g["LoadBalancerArns"] for g in both] == [[lb["LoadBalancerArn"]], []]
+    assert {g["TargetGroupArn"]: g["LoadBalancerArns"] for g in both} == {
+        used["TargetGroupArn"]: [lb["LoadBalancerArn"]], unused["TargetGroupArn"]: []}
 
     arn = used["TargetGroupArn"]
     assert refused(elb.delete_target_group, TargetGroupArn=arn) == (
@@ -747,9 +755,9 @@ def test_tags_on_a_load_balancer_a_group_a_listener_and_a_rule(elb, default_subn
     arns = [lb, group, listener, rule]
 
     def tags() -> list[dict]:
-        described = elb.describe_tags(ResourceArns=arns)["TagDescriptions"]
-        assert [d["ResourceArn"] for d in described] == arns
-        return [as_dict(d["Tags"]) for d in described]
+        described = {d["ResourceArn"]: as_dict(d["Tags"]) for d in elb.describe_tags(ResourceArns=arns)["TagDescriptions"]}
+        assert sorted(described) == sorted(arns)
+        return [described[arn] for arn in arns]
 
     assert tags() == [{"team": "web"}, {}, {}, {}]
     elb.add_tags(ResourceArns=arns, Tags=[{"Key": "env", "Value": "test"}])

@@ -137,6 +137,14 @@ pub struct AvailabilityZone {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityReservationStatus {
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<String>,
@@ -347,6 +355,39 @@ pub struct DescribeAccountLimitsOutput {
     pub limits: Option<Vec<Limit>>,
     #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeCapacityReservationInput {
+    #[serde(rename = "LoadBalancerArn")]
+    pub load_balancer_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeCapacityReservationOutput {
+    #[serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")]
+    pub last_modified_time: Option<Timestamp>,
+    #[serde(rename = "DecreaseRequestsRemaining", skip_serializing_if = "Option::is_none")]
+    pub decrease_requests_remaining: Option<i32>,
+    #[serde(
+        rename = "MinimumLoadBalancerCapacity",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_load_balancer_capacity: Option<MinimumLoadBalancerCapacity>,
+    #[serde(rename = "CapacityReservationState", skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_state: Option<Vec<ZonalCapacityReservationState>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeListenerAttributesInput {
+    #[serde(rename = "ListenerArn")]
+    pub listener_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeListenerAttributesOutput {
+    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<ListenerAttribute>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -611,6 +652,14 @@ pub struct Listener {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListenerAttribute {
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadBalancer {
     #[serde(rename = "LoadBalancerArn", skip_serializing_if = "Option::is_none")]
     pub load_balancer_arn: Option<String>,
@@ -686,6 +735,26 @@ pub struct Matcher {
     pub http_code: Option<String>,
     #[serde(rename = "GrpcCode", skip_serializing_if = "Option::is_none")]
     pub grpc_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MinimumLoadBalancerCapacity {
+    #[serde(rename = "CapacityUnits", skip_serializing_if = "Option::is_none")]
+    pub capacity_units: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyListenerAttributesInput {
+    #[serde(rename = "ListenerArn")]
+    pub listener_arn: String,
+    #[serde(rename = "Attributes")]
+    pub attributes: Vec<ListenerAttribute>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModifyListenerAttributesOutput {
+    #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<ListenerAttribute>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1184,6 +1253,16 @@ pub struct UrlRewriteConfig {
     pub rewrites: Option<Vec<RewriteConfig>>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ZonalCapacityReservationState {
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    pub state: Option<CapacityReservationStatus>,
+    #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "EffectiveCapacityUnits", skip_serializing_if = "Option::is_none")]
+    pub effective_capacity_units: Option<f64>,
+}
+
 impl Input for AddTagsInput {}
 
 impl Input for CreateListenerInput {}
@@ -1206,6 +1285,10 @@ impl Input for DeregisterTargetsInput {}
 
 impl Input for DescribeAccountLimitsInput {}
 
+impl Input for DescribeCapacityReservationInput {}
+
+impl Input for DescribeListenerAttributesInput {}
+
 impl Input for DescribeListenersInput {}
 
 impl Input for DescribeLoadBalancerAttributesInput {}
@@ -1223,6 +1306,8 @@ impl Input for DescribeTargetGroupAttributesInput {}
 impl Input for DescribeTargetGroupsInput {}
 
 impl Input for DescribeTargetHealthInput {}
+
+impl Input for ModifyListenerAttributesInput {}
 
 impl Input for ModifyListenerInput {}
 
@@ -1268,6 +1353,10 @@ impl Output for DeregisterTargetsOutput {}
 
 impl Output for DescribeAccountLimitsOutput {}
 
+impl Output for DescribeCapacityReservationOutput {}
+
+impl Output for DescribeListenerAttributesOutput {}
+
 impl Output for DescribeListenersOutput {}
 
 impl Output for DescribeLoadBalancerAttributesOutput {}
@@ -1285,6 +1374,8 @@ impl Output for DescribeTargetGroupAttributesOutput {}
 impl Output for DescribeTargetGroupsOutput {}
 
 impl Output for DescribeTargetHealthOutput {}
+
+impl Output for ModifyListenerAttributesOutput {}
 
 impl Output for ModifyListenerOutput {}
 
@@ -1323,6 +1414,8 @@ pub mod ops {
     pub const DELETE_TARGET_GROUP: OperationId = OperationId(12);
     pub const DEREGISTER_TARGETS: OperationId = OperationId(14);
     pub const DESCRIBE_ACCOUNT_LIMITS: OperationId = OperationId(15);
+    pub const DESCRIBE_CAPACITY_RESERVATION: OperationId = OperationId(16);
+    pub const DESCRIBE_LISTENER_ATTRIBUTES: OperationId = OperationId(17);
     pub const DESCRIBE_LISTENERS: OperationId = OperationId(19);
     pub const DESCRIBE_LOAD_BALANCER_ATTRIBUTES: OperationId = OperationId(20);
     pub const DESCRIBE_LOAD_BALANCERS: OperationId = OperationId(21);
@@ -1333,6 +1426,7 @@ pub mod ops {
     pub const DESCRIBE_TARGET_GROUPS: OperationId = OperationId(26);
     pub const DESCRIBE_TARGET_HEALTH: OperationId = OperationId(27);
     pub const MODIFY_LISTENER: OperationId = OperationId(36);
+    pub const MODIFY_LISTENER_ATTRIBUTES: OperationId = OperationId(37);
     pub const MODIFY_LOAD_BALANCER_ATTRIBUTES: OperationId = OperationId(38);
     pub const MODIFY_RULE: OperationId = OperationId(39);
     pub const MODIFY_TARGET_GROUP: OperationId = OperationId(40);
@@ -1359,6 +1453,8 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DELETE_TARGET_GROUP => Some("elasticloadbalancing:DeleteTargetGroup"),
         ops::DEREGISTER_TARGETS => Some("elasticloadbalancing:DeregisterTargets"),
         ops::DESCRIBE_ACCOUNT_LIMITS => Some("elasticloadbalancing:DescribeAccountLimits"),
+        ops::DESCRIBE_CAPACITY_RESERVATION => Some("elasticloadbalancing:DescribeCapacityReservation"),
+        ops::DESCRIBE_LISTENER_ATTRIBUTES => Some("elasticloadbalancing:DescribeListenerAttributes"),
         ops::DESCRIBE_LISTENERS => Some("elasticloadbalancing:DescribeListeners"),
         ops::DESCRIBE_LOAD_BALANCER_ATTRIBUTES => Some("elasticloadbalancing:DescribeLoadBalancerAttributes"),
         ops::DESCRIBE_LOAD_BALANCERS => Some("elasticloadbalancing:DescribeLoadBalancers"),
@@ -1369,6 +1465,7 @@ fn action_of(operation: OperationId) -> Option<&'static str> {
         ops::DESCRIBE_TARGET_GROUPS => Some("elasticloadbalancing:DescribeTargetGroups"),
         ops::DESCRIBE_TARGET_HEALTH => Some("elasticloadbalancing:DescribeTargetHealth"),
         ops::MODIFY_LISTENER => Some("elasticloadbalancing:ModifyListener"),
+        ops::MODIFY_LISTENER_ATTRIBUTES => Some("elasticloadbalancing:ModifyListenerAttributes"),
         ops::MODIFY_LOAD_BALANCER_ATTRIBUTES => Some("elasticloadbalancing:ModifyLoadBalancerAttributes"),
         ops::MODIFY_RULE => Some("elasticloadbalancing:ModifyRule"),
         ops::MODIFY_TARGET_GROUP => Some("elasticloadbalancing:ModifyTargetGroup"),
@@ -1496,6 +1593,26 @@ pub trait Elbv2Api: Send + Sync + 'static {
         async { Err(AwsError::not_implemented(SERVICE, "DescribeAccountLimits")) }
     }
 
+    /// `DescribeCapacityReservation`.
+    fn describe_capacity_reservation(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCapacityReservationInput,
+    ) -> impl Future<Output = Result<DescribeCapacityReservationOutput, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeCapacityReservation")) }
+    }
+
+    /// `DescribeListenerAttributes`.
+    fn describe_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeListenerAttributesInput,
+    ) -> impl Future<Output = Result<DescribeListenerAttributesOutput, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "DescribeListenerAttributes")) }
+    }
+
     /// `DescribeListeners`.
     fn describe_listeners(
         &self,
@@ -1604,6 +1721,16 @@ pub trait Elbv2Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<ModifyListenerOutput, AwsError>> + Send {
         let _ = (ctx, input);
         async { Err(AwsError::not_implemented(SERVICE, "ModifyListener")) }
+    }
+
+    /// `ModifyListenerAttributes`.
+    fn modify_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyListenerAttributesInput,
+    ) -> impl Future<Output = Result<ModifyListenerAttributesOutput, AwsError>> + Send {
+        let _ = (ctx, input);
+        async { Err(AwsError::not_implemented(SERVICE, "ModifyListenerAttributes")) }
     }
 
     /// `ModifyLoadBalancerAttributes`.
@@ -1784,6 +1911,15 @@ where
                 ops::DESCRIBE_ACCOUNT_LIMITS => {
                     serve(call, &guard, |input| api.describe_account_limits(ctx, input)).await
                 }
+                ops::DESCRIBE_CAPACITY_RESERVATION => {
+                    serve(call, &guard, |input| {
+                        api.describe_capacity_reservation(ctx, input)
+                    })
+                    .await
+                }
+                ops::DESCRIBE_LISTENER_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.describe_listener_attributes(ctx, input)).await
+                }
                 ops::DESCRIBE_LISTENERS => {
                     serve(call, &guard, |input| api.describe_listeners(ctx, input)).await
                 }
@@ -1814,6 +1950,9 @@ where
                     serve(call, &guard, |input| api.describe_target_health(ctx, input)).await
                 }
                 ops::MODIFY_LISTENER => serve(call, &guard, |input| api.modify_listener(ctx, input)).await,
+                ops::MODIFY_LISTENER_ATTRIBUTES => {
+                    serve(call, &guard, |input| api.modify_listener_attributes(ctx, input)).await
+                }
                 ops::MODIFY_LOAD_BALANCER_ATTRIBUTES => {
                     serve(call, &guard, |input| {
                         api.modify_load_balancer_attributes(ctx, input)
@@ -2047,6 +2186,26 @@ impl Elbv2Client {
         self.0.call(ctx, call).await.into_typed()
     }
 
+    /// `DescribeCapacityReservation`.
+    pub async fn describe_capacity_reservation(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCapacityReservationInput,
+    ) -> Result<DescribeCapacityReservationOutput, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_CAPACITY_RESERVATION, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `DescribeListenerAttributes`.
+    pub async fn describe_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeListenerAttributesInput,
+    ) -> Result<DescribeListenerAttributesOutput, AwsError> {
+        let call = Call::typed(ops::DESCRIBE_LISTENER_ATTRIBUTES, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
     /// `DescribeListeners`.
     pub async fn describe_listeners(
         &self,
@@ -2144,6 +2303,16 @@ impl Elbv2Client {
         input: ModifyListenerInput,
     ) -> Result<ModifyListenerOutput, AwsError> {
         let call = Call::typed(ops::MODIFY_LISTENER, input);
+        self.0.call(ctx, call).await.into_typed()
+    }
+
+    /// `ModifyListenerAttributes`.
+    pub async fn modify_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyListenerAttributesInput,
+    ) -> Result<ModifyListenerAttributesOutput, AwsError> {
+        let call = Call::typed(ops::MODIFY_LISTENER_ATTRIBUTES, input);
         self.0.call(ctx, call).await.into_typed()
     }
 
@@ -2286,6 +2455,12 @@ pub async fn unimplemented_operations<S: Elbv2Api>(api: &S, ctx: &RequestContext
     if not_implemented(&api.describe_account_limits(ctx, Default::default()).await) {
         missing.push("DescribeAccountLimits");
     }
+    if not_implemented(&api.describe_capacity_reservation(ctx, Default::default()).await) {
+        missing.push("DescribeCapacityReservation");
+    }
+    if not_implemented(&api.describe_listener_attributes(ctx, Default::default()).await) {
+        missing.push("DescribeListenerAttributes");
+    }
     if not_implemented(&api.describe_listeners(ctx, Default::default()).await) {
         missing.push("DescribeListeners");
     }
@@ -2321,6 +2496,9 @@ pub async fn unimplemented_operations<S: Elbv2Api>(api: &S, ctx: &RequestContext
     }
     if not_implemented(&api.modify_listener(ctx, Default::default()).await) {
         missing.push("ModifyListener");
+    }
+    if not_implemented(&api.modify_listener_attributes(ctx, Default::default()).await) {
+        missing.push("ModifyListenerAttributes");
     }
     if not_implemented(&api.modify_load_balancer_attributes(ctx, Default::default()).await) {
         missing.push("ModifyLoadBalancerAttributes");

@@ -168,6 +168,62 @@ const TCP_TG: &[Attribute] = &[
     ),
 ];
 
+const ALB_LISTENER: &[Attribute] = &[
+    attr("routing.http.response.server.enabled", "true", Kind::Bool),
+    attr(
+        "routing.http.response.strict_transport_security.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_allow_origin.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_allow_methods.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_allow_headers.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_allow_credentials.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_expose_headers.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.access_control_max_age.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.content_security_policy.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.x_content_type_options.header_value",
+        "",
+        Kind::Text,
+    ),
+    attr(
+        "routing.http.response.x_frame_options.header_value",
+        "",
+        Kind::Text,
+    ),
+];
+
+const NLB_LISTENER: &[Attribute] = &[attr("tcp.idle_timeout.seconds", "350", Kind::Range(60, 6000))];
+
 const LAMBDA_TG: &[Attribute] = &[attr("lambda.multi_value_headers.enabled", "false", Kind::Bool)];
 
 fn lb_table(lb_type: &str) -> [&'static [Attribute]; 2] {
@@ -206,12 +262,38 @@ pub fn tg_defaults(target_type: &str, protocol: &str) -> BTreeMap<String, String
 }
 
 /// "Load balancer" or "Target group", as the messages say.
+fn listener_table(lb_type: &str) -> [&'static [Attribute]; 2] {
+    [
+        if lb_type == "network" {
+            NLB_LISTENER
+        } else {
+            ALB_LISTENER
+        },
+        &[],
+    ]
+}
+
+/// "Load balancer", "Listener" or "Target group", as the messages say.
 fn what(tables: [&'static [Attribute]; 2]) -> &'static str {
     if std::ptr::eq(tables[0], COMMON_LB) {
         "Load balancer"
+    } else if std::ptr::eq(tables[0], ALB_LISTENER) || std::ptr::eq(tables[0], NLB_LISTENER) {
+        "Listener"
     } else {
         "Target group"
     }
+}
+
+pub fn listener_defaults(lb_type: &str) -> BTreeMap<String, String> {
+    defaults(listener_table(lb_type))
+}
+
+pub fn modify_listener(
+    lb_type: &str,
+    current: &mut BTreeMap<String, String>,
+    changes: &[(String, String)],
+) -> Result<(), AwsError> {
+    modify(listener_table(lb_type), current, changes)
 }
 
 fn check(tables: [&'static [Attribute]; 2], key: &str, value: &str) -> Result<(), AwsError> {
@@ -246,6 +328,21 @@ pub fn modify_lb(
     current: &mut BTreeMap<String, String>,
     changes: &[(String, String)],
 ) -> Result<(), AwsError> {
+    // A key of the other type is not "unknown" but unsupported here.
+    let other = if lb_type == "network" {
+        "application"
+    } else {
+        "network"
+    };
+    let own = lb_defaults(lb_type);
+    if let Some((key, _)) = changes
+        .iter()
+        .find(|(key, _)| !own.contains_key(key) && lb_defaults(other).contains_key(key))
+    {
+        return Err(errors::invalid_configuration_request(format!(
+            "Load balancer attribute key '{key}' is not supported on load balancers with type '{lb_type}'"
+        )));
+    }
     modify(lb_table(lb_type), current, changes)
 }
 

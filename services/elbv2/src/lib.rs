@@ -134,6 +134,9 @@ impl Elbv2Api for Elbv2 {
         describe_listeners(DescribeListenersInput) -> DescribeListenersOutput;
         modify_listener(ModifyListenerInput) -> ModifyListenerOutput;
         delete_listener(DeleteListenerInput) -> DeleteListenerOutput;
+        describe_listener_attributes(DescribeListenerAttributesInput) -> DescribeListenerAttributesOutput;
+        modify_listener_attributes(ModifyListenerAttributesInput) -> ModifyListenerAttributesOutput;
+        describe_capacity_reservation(DescribeCapacityReservationInput) -> DescribeCapacityReservationOutput;
         create_rule(CreateRuleInput) -> CreateRuleOutput;
         describe_rules(DescribeRulesInput) -> DescribeRulesOutput;
         modify_rule(ModifyRuleInput) -> ModifyRuleOutput;

@@ -5,7 +5,7 @@ use nimbus_core::{AwsError, RequestContext};
 use nimbus_elbv2_api::*;
 
 use crate::records::{self, ListenerRecord, LoadBalancerRecord};
-use crate::{Elbv2, actions, arns, errors, paging, tags};
+use crate::{Elbv2, actions, arns, attributes, errors, paging, tags};
 
 /// Checks a listener's protocol, port and certificates against its load balancer.
 fn check_listener(
@@ -95,6 +95,7 @@ impl Elbv2 {
                 tags: input.tags.clone().unwrap_or_default(),
                 rules: Vec::new(),
                 default_rule_id: arns::new_id(),
+                attributes: attributes::listener_defaults(lb.lb_type()),
             });
             Ok(listener)
         })
@@ -230,5 +231,71 @@ impl Elbv2 {
         })?;
         self.apply(ctx).await;
         Ok(DeleteListenerOutput {})
+    }
+}
+
+fn listed(attributes: &std::collections::BTreeMap<String, String>) -> Vec<ListenerAttribute> {
+    attributes
+        .iter()
+        .map(|(key, value)| ListenerAttribute {
+            key: Some(key.clone()),
+            value: Some(value.clone()),
+        })
+        .collect()
+}
+
+impl Elbv2 {
+    pub(crate) async fn describe_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeListenerAttributesInput,
+    ) -> Result<DescribeListenerAttributesOutput, AwsError> {
+        let lb = records::read_lb(&self.store, ctx, &input.listener_arn)
+            .await
+            .map_err(|_| listener_missing())?;
+        let listener = lb.listener(&input.listener_arn).ok_or_else(listener_missing)?;
+        let mut attributes = attributes::listener_defaults(lb.lb_type());
+        attributes.extend(listener.attributes.clone());
+        Ok(DescribeListenerAttributesOutput {
+            attributes: Some(listed(&attributes)),
+        })
+    }
+
+    pub(crate) async fn modify_listener_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyListenerAttributesInput,
+    ) -> Result<ModifyListenerAttributesOutput, AwsError> {
+        let changes: Vec<(String, String)> = input
+            .attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.key.clone().unwrap_or_default(),
+                    a.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let arn = input.listener_arn.clone();
+        let attributes = records::update_lb(&self.store, ctx, &input.listener_arn, move |_, lb| {
+            let lb_type = lb.lb_type().to_owned();
+            let listener = lb.listener_mut(&arn).ok_or_else(listener_missing)?;
+            let mut attributes = attributes::listener_defaults(&lb_type);
+            attributes.extend(listener.attributes.clone());
+            attributes::modify_listener(&lb_type, &mut attributes, &changes)?;
+            listener.attributes.clone_from(&attributes);
+            Ok(attributes)
+        })
+        .await
+        .map_err(|e| {
+            if e.code == "LoadBalancerNotFound" {
+                listener_missing()
+            } else {
+                e
+            }
+        })?;
+        Ok(ModifyListenerAttributesOutput {
+            attributes: Some(listed(&attributes)),
+        })
     }
 }

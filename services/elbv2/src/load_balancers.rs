@@ -113,7 +113,7 @@ impl Elbv2 {
             scheme: Some(scheme),
             vpc_id: Some(vpc),
             state: Some(LoadBalancerState {
-                code: Some("active".to_owned()),
+                code: Some("provisioning".to_owned()),
                 reason: None,
             }),
             r#type: Some(lb_type.clone()),
@@ -132,7 +132,7 @@ impl Elbv2 {
         let stored = self.store_new_load_balancer(ctx, record, subnets).await?;
         self.apply(ctx).await;
         Ok(CreateLoadBalancerOutput {
-            load_balancers: Some(vec![stored.lb]),
+            load_balancers: Some(vec![settled(stored.lb, self.clock.now_epoch_millis())]),
         })
     }
 
@@ -206,6 +206,8 @@ impl Elbv2 {
             })?,
             _ => all.into_iter().map(|r| r.lb).collect(),
         };
+        let now = self.clock.now_epoch_millis();
+        let chosen: Vec<LoadBalancer> = chosen.into_iter().map(|lb| settled(lb, now)).collect();
         let (load_balancers, next_marker) = paging::page(chosen, input.marker.as_deref(), input.page_size)?;
         Ok(DescribeLoadBalancersOutput {
             load_balancers: Some(load_balancers),
@@ -397,6 +399,25 @@ impl Elbv2 {
     }
 }
 
+/// How long a new load balancer provisions before it is active.
+const PROVISIONING_MS: u64 = 500;
+
+/// A load balancer's state as of `now` (epoch ms): provisioning becomes
+/// active once its time is up, without a timer.
+fn settled(mut lb: LoadBalancer, now: u64) -> LoadBalancer {
+    let created = lb
+        .created_time
+        .as_ref()
+        .map_or(0, |t| u64::try_from(t.as_epoch_millis()).unwrap_or(0));
+    if let Some(state) = &mut lb.state
+        && state.code.as_deref() == Some("provisioning")
+        && now >= created + PROVISIONING_MS
+    {
+        state.code = Some("active".to_owned());
+    }
+    lb
+}
+
 fn lb_attributes(record: &LoadBalancerRecord) -> Vec<LoadBalancerAttribute> {
     record
         .attributes
@@ -423,4 +444,55 @@ fn pick(
                 .ok_or_else(|| errors::load_balancer_not_found("One or more load balancers not found"))
         })
         .collect()
+}
+
+impl Elbv2 {
+    /// Capacity reservations: nimbus's load balancers have no capacity to
+    /// reserve, so there is none, and nothing to decrease.
+    pub(crate) async fn describe_capacity_reservation(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCapacityReservationInput,
+    ) -> Result<DescribeCapacityReservationOutput, AwsError> {
+        let record = records::read_lb(&self.store, ctx, &input.load_balancer_arn).await?;
+        Ok(DescribeCapacityReservationOutput {
+            last_modified_time: None,
+            decrease_requests_remaining: Some(0),
+            minimum_load_balancer_capacity: None,
+            capacity_reservation_state: Some(
+                record
+                    .nodes
+                    .iter()
+                    .map(|node| ZonalCapacityReservationState {
+                        state: Some(CapacityReservationStatus {
+                            code: Some("provisioned".to_owned()),
+                            reason: None,
+                        }),
+                        availability_zone: Some(node.zone.clone()),
+                        effective_capacity_units: Some(0.0),
+                    })
+                    .collect(),
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_load_balancer_is_provisioning_for_a_moment() {
+        let lb = LoadBalancer {
+            created_time: Some(Timestamp::from_epoch_millis(10_000)),
+            state: Some(LoadBalancerState {
+                code: Some("provisioning".to_owned()),
+                reason: None,
+            }),
+            ..Default::default()
+        };
+        let code = |now| settled(lb.clone(), now).state.unwrap().code.unwrap();
+        assert_eq!(code(10_499), "provisioning");
+        assert_eq!(code(10_500), "active");
+    }
 }

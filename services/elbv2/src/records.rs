@@ -45,6 +45,9 @@ pub struct ListenerRecord {
     pub rules: Vec<RuleRecord>,
     /// The default rule's id (its ARN's last part).
     pub default_rule_id: String,
+    /// Its attributes (none kept means the defaults).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

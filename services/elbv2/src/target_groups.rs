@@ -89,10 +89,12 @@ fn new_group(ctx: &RequestContext, input: &CreateTargetGroupInput) -> Result<Tar
         }),
         load_balancer_arns: None,
         target_type: Some(target_type),
+        // Terraform sends an empty ProtocolVersion for "not given".
         protocol_version: http.then(|| {
             input
                 .protocol_version
                 .clone()
+                .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "HTTP1".to_owned())
         }),
         ip_address_type: (!lambda)

@@ -10,6 +10,7 @@ mod aws;
 mod http_client;
 mod limit_server;
 mod load;
+mod proxy;
 mod report;
 mod runner;
 mod scenarios;
@@ -114,6 +115,29 @@ enum Command {
         #[arg(long)]
         large_bytes: usize,
     },
+    /// Keep-alive clients GET one path from an address; prints JSON figures.
+    HttpLoad {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value = "/")]
+        path: String,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Swallows TCP streams on a loopback port, answering each one's length.
+    TcpSink {
+        #[arg(long)]
+        port: u16,
+    },
+    /// Pushes megabytes through an address into a tcp-sink; prints MB/s.
+    TcpThroughput {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value_t = 2000)]
+        megabytes: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -125,11 +149,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(Command::LimitServer { port, large_bytes }) = cli.command {
-        return match runtime.block_on(limit_server::serve(port, large_bytes)) {
+    if let Some(command) = cli.command {
+        return match runtime.block_on(tool(command)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("limit server: {error}");
+                eprintln!("nimbus-bench: {error}");
                 ExitCode::FAILURE
             }
         };
@@ -140,6 +164,27 @@ fn main() -> ExitCode {
             eprintln!("nimbus-bench: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The subcommands: servers and probes the benchmark scripts use.
+async fn tool(command: Command) -> Result<(), String> {
+    match command {
+        Command::LimitServer { port, large_bytes } => limit_server::serve(port, large_bytes)
+            .await
+            .map_err(|e| format!("limit server: {e}")),
+        Command::HttpLoad {
+            addr,
+            path,
+            connections,
+            seconds,
+        } => proxy::http_load(addr, &path, connections, seconds)
+            .await
+            .map(|line| println!("{line}")),
+        Command::TcpSink { port } => proxy::tcp_sink(port).await,
+        Command::TcpThroughput { addr, megabytes } => proxy::tcp_throughput(addr, megabytes)
+            .await
+            .map(|line| println!("{line}")),
     }
 }
 

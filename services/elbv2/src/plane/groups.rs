@@ -166,7 +166,8 @@ impl Drop for Lease {
 #[derive(Debug)]
 pub struct Group {
     pub arn: String,
-    pub settings: RwLock<Settings>,
+    /// Shared, so a request reads it without copying.
+    pub settings: RwLock<Arc<Settings>>,
     pub targets: RwLock<Vec<Arc<Target>>>,
     cursor: AtomicUsize,
 }
@@ -175,17 +176,19 @@ impl Group {
     pub fn new(record: &TargetGroupRecord) -> Self {
         Group {
             arn: record.arn().to_owned(),
-            settings: RwLock::new(Settings::of(record)),
+            settings: RwLock::new(Arc::new(Settings::of(record))),
             targets: RwLock::new(Vec::new()),
             cursor: AtomicUsize::new(0),
         }
     }
 
-    pub fn settings(&self) -> Settings {
-        self.settings
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    pub fn settings(&self) -> Arc<Settings> {
+        Arc::clone(
+            &self
+                .settings
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     pub fn targets(&self) -> Vec<Arc<Target>> {
@@ -198,11 +201,11 @@ impl Group {
     /// Takes in the record: new targets start initial, missing ones drain.
     /// Answers the targets that began draining.
     pub fn update(&self, record: &TargetGroupRecord, now: SystemTime) -> Vec<Arc<Target>> {
-        let settings = Settings::of(record);
+        let settings = Arc::new(Settings::of(record));
         *self
             .settings
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = settings.clone();
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::clone(&settings);
         let mut targets = self
             .targets
             .write()
@@ -254,33 +257,43 @@ impl Group {
     /// else by the group's algorithm among healthy targets (all routable
     /// ones when none is healthy). `None`: no target is registered.
     pub fn pick(&self, sticky: Option<&str>) -> Option<Lease> {
-        let targets = self.targets();
+        let settings = self.settings();
+        let targets = self
+            .targets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // A function has no address: Lambda is where it answers.
-        let functions = self.settings().target_type == "lambda";
-        let routable: Vec<&Arc<Target>> = targets
-            .iter()
-            .filter(|t| (functions || t.address.is_some()) && t.health().is_routable())
-            .collect();
-        let healthy: Vec<&Arc<Target>> = routable
-            .iter()
-            .copied()
-            .filter(|t| t.health().is_healthy())
-            .collect();
+        let functions = settings.target_type == "lambda";
+        let mut routable: Vec<&Arc<Target>> = Vec::with_capacity(targets.len());
+        let mut healthy: Vec<&Arc<Target>> = Vec::with_capacity(targets.len());
+        for target in targets.iter().filter(|t| functions || t.address.is_some()) {
+            let health = lock(&target.health);
+            if health.is_routable() {
+                routable.push(target);
+                if health.is_healthy() {
+                    healthy.push(target);
+                }
+            }
+        }
         let candidates = if healthy.is_empty() { routable } else { healthy };
         let chosen = sticky
             .and_then(|key| candidates.iter().copied().find(|t| t.cookie() == key))
-            .or_else(|| self.by_algorithm(&candidates))?;
+            .or_else(|| self.by_algorithm(&candidates, settings.least_outstanding))?;
         chosen.in_flight.fetch_add(1, Ordering::AcqRel);
         Some(Lease {
             target: Arc::clone(chosen),
         })
     }
 
-    fn by_algorithm<'t>(&self, candidates: &[&'t Arc<Target>]) -> Option<&'t Arc<Target>> {
+    fn by_algorithm<'t>(
+        &self,
+        candidates: &[&'t Arc<Target>],
+        least_outstanding: bool,
+    ) -> Option<&'t Arc<Target>> {
         if candidates.is_empty() {
             return None;
         }
-        if self.settings().least_outstanding {
+        if least_outstanding {
             return candidates
                 .iter()
                 .copied()

@@ -11,6 +11,9 @@ use super::{SharedConfig, current};
 use crate::records::forwarded_groups;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Each direction's buffer: big enough that a bulk stream moves in few
+/// reads and writes.
+const BUFFER: usize = 256 * 1024;
 
 /// Accepts connections until the task is aborted.
 pub async fn serve(listener: TcpListener, config: SharedConfig) {
@@ -47,7 +50,7 @@ async fn relay(mut inbound: TcpStream, config: &super::ListenerConfig) -> std::i
         .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
     inbound.set_nodelay(true)?;
     outbound.set_nodelay(true)?;
-    tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await?;
+    tokio::io::copy_bidirectional_with_sizes(&mut inbound, &mut outbound, BUFFER, BUFFER).await?;
     drop(lease);
     Ok(())
 }
