@@ -13,6 +13,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from elbv2_support import (  # noqa: F401  (fixtures)
     PORT,
     TCP_APP,
@@ -350,3 +352,108 @@ def test_an_alb_invokes_a_lambda_target(endpoint, aws_client, elb, default_subne
         "group": group["TargetGroupArn"], "method": "POST", "query": {"id": "7"},
         "forwardedFor": "127.0.0.1", "body": "payload",
     }
+
+
+def local_server(kind: int):
+    """A loopback socket of `kind` (TCP or UDP) on a free port."""
+    server = socket.socket(socket.AF_INET, kind)
+    server.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        server.listen()
+    return server, server.getsockname()[1]
+
+
+def nlb_to(elb, cleanup, default_subnets, endpoint, name: str, protocol: str, port: int, **group_attributes) -> str:
+    """An NLB whose `protocol` listener forwards to 127.0.0.1:`port`; its address."""
+    subnets = default_subnets[:2]
+    tg = target_group(
+        elb, cleanup, name, subnets[0]["VpcId"], Protocol=protocol, Port=port, TargetType="ip",
+        HealthCheckProtocol="TCP",
+    )
+    if group_attributes:
+        elb.modify_target_group_attributes(
+            TargetGroupArn=tg, Attributes=[{"Key": k, "Value": v} for k, v in group_attributes.items()]
+        )
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+    lb = elb.create_load_balancer(Name=name, Type="network", Subnets=[s["SubnetId"] for s in subnets])
+    arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    cleanup["lbs"].append(arn)
+    elb.create_listener(LoadBalancerArn=arn, Protocol=protocol, Port=7000, DefaultActions=forward(tg))
+    return listener_address(endpoint, arn, 7000)
+
+
+def test_an_nlb_tells_the_target_the_client_with_proxy_protocol_v2(endpoint, elb, default_subnets, cleanup):
+    server, port = local_server(socket.SOCK_STREAM)
+    address = nlb_to(elb, cleanup, default_subnets, endpoint, "ppv2", "TCP", port, **{"proxy_protocol_v2.enabled": "true"})
+    host, listener_port = address.split(":")
+    with server, socket.create_connection((host, int(listener_port)), timeout=5) as client:
+        client_address = client.getsockname()
+        client.sendall(b"hello")
+        server.settimeout(5)
+        received = b""
+        # Health checks connect too, and close without a byte: skip them.
+        while not received:
+            accepted, _ = server.accept()
+            with accepted:
+                accepted.settimeout(5)
+                while len(received) < 28 + 5:
+                    chunk = accepted.recv(1024)
+                    if not chunk:
+                        break
+                    received += chunk
+    assert received[:12] == b"\r\n\r\n\x00\r\nQUIT\n" and received[12:16] == bytes([0x21, 0x11, 0, 12])
+    source = socket.inet_ntoa(received[16:20]), int.from_bytes(received[24:26], "big")
+    destination = socket.inet_ntoa(received[20:24]), int.from_bytes(received[26:28], "big")
+    assert source == client_address and destination == (host, int(listener_port))
+    assert received[28:] == b"hello"
+
+
+def test_an_nlb_forwards_udp_flows(endpoint, elb, default_subnets, cleanup):
+    server, port = local_server(socket.SOCK_DGRAM)
+
+    def echo():
+        with server:
+            server.settimeout(10)
+            for _ in range(2):
+                data, sender = server.recvfrom(1024)
+                server.sendto(b"echo " + data, sender)
+
+    thread = threading.Thread(target=echo)
+    thread.start()
+    address = nlb_to(elb, cleanup, default_subnets, endpoint, "udp", "UDP", port)
+    host, listener_port = address.split(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(5)
+        for word in (b"one", b"two"):
+            client.sendto(word, (host, int(listener_port)))
+            answer, sender = client.recvfrom(1024)
+            assert answer == b"echo " + word and sender == (host, int(listener_port))
+    thread.join(5)
+
+
+def test_a_failed_zone_takes_its_node_out(endpoint, elb, default_subnets, cleanup):
+    import urllib.request
+
+    subnets = default_subnets[:2]
+    lb = alb(elb, cleanup, "zones", subnets)
+    tg = target_group(elb, cleanup, "zones", subnets[0]["VpcId"])
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(tg))
+
+    def addresses():
+        found = next(x for x in listing(endpoint) if x["arn"] == lb["LoadBalancerArn"])
+        return {a.split(":")[0] for a in found["listeners"][0]["addresses"]}, found["nodes"]
+
+    listening, nodes = addresses()
+    assert len(listening) == 2
+    failed = next(n for n in nodes if n["zone"] == subnets[0]["AvailabilityZone"])
+    drill = f"{endpoint}/_nimbus/zones/{failed['zone']}"
+    urllib.request.urlopen(urllib.request.Request(f"{drill}/fail", method="POST"), timeout=5)
+    try:
+        assert wait_until(lambda: addresses()[0] == {n["address"] for n in nodes} - {failed["address"]}, 5)
+        with pytest.raises(OSError):
+            socket.create_connection((failed["address"], 80), timeout=2).close()
+        status, _, _ = fetch(f"http://{listener_address(endpoint, lb['LoadBalancerArn'], 80)}/")
+        assert status == 503, "the other zone's node still answers"
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"{drill}/restore", method="POST"), timeout=5)
+    assert wait_until(lambda: len(addresses()[0]) == 2, 5)

@@ -16,7 +16,7 @@ const FIRST: u32 = u32::from_be_bytes([127, 255, 0, 1]);
 const LAST: u32 = u32::from_be_bytes([127, 255, 255, 254]);
 
 /// An account and region with load balancers.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Home {
     pub account: String,
     pub region: String,

@@ -41,6 +41,8 @@ pub struct Settings {
     pub least_outstanding: bool,
     /// Lambda events with multi-value headers and query parameters.
     pub multi_value_headers: bool,
+    /// A proxy protocol v2 header before a TCP connection's bytes.
+    pub proxy_protocol: bool,
 }
 
 impl PartialEq for Probe {
@@ -92,6 +94,7 @@ impl Settings {
             deregistration_delay: number("deregistration_delay.timeout_seconds"),
             least_outstanding: attribute("load_balancing.algorithm.type") == "least_outstanding_requests",
             multi_value_headers: attribute("lambda.multi_value_headers.enabled") == "true",
+            proxy_protocol: attribute("proxy_protocol_v2.enabled") == "true",
         }
     }
 }

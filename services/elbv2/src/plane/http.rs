@@ -16,19 +16,17 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
-use nimbus_elbv2_api::{Action, FixedResponseActionConfig, RedirectActionConfig};
+use nimbus_elbv2_api::{FixedResponseActionConfig, RedirectActionConfig};
 use tokio::net::TcpListener;
 
-use super::groups::Stickiness;
+use super::groups::{Group, Stickiness};
 use super::lambda::{self, Forwarded, Functions};
 use super::routing::{self, Request as Routed};
-use super::{ListenerConfig, SharedConfig, current};
+use super::upstream::Upstreams;
+use super::{Answer, ListenerConfig, SharedConfig, current};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
-pub type ProxyClient = Client<HttpConnector, Incoming>;
 
 const HOP_HEADERS: &[&str] = &[
     "connection",
@@ -39,11 +37,9 @@ const HOP_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
-/// Where requests go: HTTP targets through a pooled client, Lambda
-/// targets through Lambda.
-#[derive(Clone)]
+/// Where requests go besides HTTP targets: Lambda targets through Lambda.
+#[derive(Clone, Default)]
 pub struct Backends {
-    pub client: ProxyClient,
     pub functions: Option<Functions>,
 }
 
@@ -55,10 +51,15 @@ pub async fn serve(listener: TcpListener, config: SharedConfig, backends: Backen
         };
         let _ = stream.set_nodelay(true);
         let (config, backends) = (Arc::clone(&config), backends.clone());
+        let upstreams = Arc::new(Upstreams::default());
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let (config, backends) = (current(&config), backends.clone());
-                async move { Ok::<_, Infallible>(handle(request, &config, peer, &backends).await) }
+                let (config, backends, upstreams) =
+                    (current(&config), backends.clone(), Arc::clone(&upstreams));
+                async move {
+                    let answer = handle(request, &config, peer, &backends, &upstreams).await;
+                    Ok::<_, Infallible>(answer)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
@@ -97,6 +98,7 @@ async fn handle(
     config: &ListenerConfig,
     peer: SocketAddr,
     backends: &Backends,
+    upstreams: &Upstreams,
 ) -> Response<Body> {
     let host = request
         .headers()
@@ -105,23 +107,26 @@ async fn handle(
         .or_else(|| request.uri().host())
         .unwrap_or_default()
         .to_owned();
-    let Some(action) = chosen_action(&request, &host, config, peer) else {
-        return page(503);
-    };
-    match action.r#type.as_str() {
-        "fixed-response" => fixed(action.fixed_response_config.as_ref()),
-        "redirect" => redirect(action.redirect_config.as_ref(), &host, config, request.uri()),
-        _ => forward(request, &action, config, peer, backends).await,
+    match chosen_answer(&request, &host, config, peer) {
+        Some(Answer::Fixed(fixed_response)) => fixed(fixed_response),
+        Some(Answer::Redirect(redirect_to)) => redirect(redirect_to, &host, config, request.uri()),
+        Some(Answer::Forward(groups)) => {
+            let Some(group) = chosen_group(groups) else {
+                return page(503);
+            };
+            forward(request, group, config, peer, (backends, upstreams)).await
+        }
+        Some(Answer::Unavailable) | None => page(503),
     }
 }
 
-/// The action of the first rule the request matches that answers it.
-fn chosen_action(
+/// The answer of the first rule the request matches.
+fn chosen_answer<'c>(
     request: &Request<Incoming>,
     host: &str,
-    config: &ListenerConfig,
+    config: &'c ListenerConfig,
     peer: SocketAddr,
-) -> Option<Action> {
+) -> Option<&'c Answer> {
     let host_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     let headers = request.headers();
     let header = |name: &str| -> Vec<&str> {
@@ -140,15 +145,9 @@ fn chosen_action(
         source: peer.ip(),
     };
     routing::route(&config.rules, &view)
-        .iter()
-        .find(|a| matches!(a.r#type.as_str(), "forward" | "redirect" | "fixed-response"))
-        .cloned()
 }
 
-fn fixed(config: Option<&FixedResponseActionConfig>) -> Response<Body> {
-    let Some(config) = config else {
-        return page(503);
-    };
+fn fixed(config: &FixedResponseActionConfig) -> Response<Body> {
     let mut response = Response::new(full(config.message_body.clone().unwrap_or_default()));
     *response.status_mut() = config.status_code.parse().unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
@@ -200,14 +199,11 @@ pub fn location(config: &RedirectActionConfig, host: &str, port: u16, protocol: 
 }
 
 fn redirect(
-    config: Option<&RedirectActionConfig>,
+    config: &RedirectActionConfig,
     host: &str,
     listener: &ListenerConfig,
     uri: &Uri,
 ) -> Response<Body> {
-    let Some(config) = config else {
-        return page(503);
-    };
     let to = location(config, host, listener.port, &listener.protocol, uri);
     let status = if config.status_code == "HTTP_301" {
         301
@@ -223,30 +219,19 @@ fn redirect(
     response
 }
 
-/// The group an action forwards to (weighted when it names several).
-fn chosen_group(action: &Action) -> Option<String> {
-    let tuples: Vec<(String, u32)> = action
-        .forward_config
-        .iter()
-        .flat_map(|c| c.target_groups.iter().flatten())
-        .filter_map(|t| {
-            Some((
-                t.target_group_arn.clone()?,
-                u32::try_from(t.weight.unwrap_or(1)).unwrap_or(0),
-            ))
-        })
-        .collect();
-    let total: u32 = tuples.iter().map(|(_, w)| w).sum();
-    if tuples.is_empty() || total == 0 {
-        return action
-            .target_group_arn
-            .clone()
-            .or_else(|| tuples.first().map(|(arn, _)| arn.clone()));
+/// The group a forward goes to: the only one, or one by weight.
+fn chosen_group(groups: &[(Arc<Group>, u32)]) -> Option<&Arc<Group>> {
+    if let [(only, _)] = groups {
+        return Some(only);
+    }
+    let total: u32 = groups.iter().map(|(_, weight)| weight).sum();
+    if total == 0 {
+        return groups.first().map(|(group, _)| group);
     }
     let mut roll = u32::try_from(uuid::Uuid::new_v4().as_u128() % u128::from(total)).unwrap_or(0);
-    for (arn, weight) in tuples {
-        if roll < weight {
-            return Some(arn);
+    for (group, weight) in groups {
+        if roll < *weight {
+            return Some(group);
         }
         roll -= weight;
     }
@@ -276,14 +261,11 @@ fn trace_id(now: SystemTime) -> String {
 
 async fn forward(
     request: Request<Incoming>,
-    action: &Action,
+    group: &Arc<Group>,
     config: &ListenerConfig,
     peer: SocketAddr,
-    backends: &Backends,
+    (backends, upstreams): (&Backends, &Upstreams),
 ) -> Response<Body> {
-    let Some(group) = chosen_group(action).and_then(|arn| config.groups.get(&arn).cloned()) else {
-        return page(503);
-    };
     let settings = group.settings();
     if settings.target_type == "lambda" {
         let (Some(functions), Some(lease)) = (&backends.functions, group.pick(None)) else {
@@ -310,11 +292,10 @@ async fn forward(
     let Some(address) = lease.target.address else {
         return page(502);
     };
-    let outgoing = match outgoing(request, address, config, peer) {
-        Some(outgoing) => outgoing,
-        None => return page(400),
+    let Some(outgoing) = outgoing(request, address, config, peer) else {
+        return page(400);
     };
-    let answer = tokio::time::timeout(config.idle_timeout, backends.client.request(outgoing)).await;
+    let answer = tokio::time::timeout(config.idle_timeout, upstreams.send(address, outgoing)).await;
     let response = match answer {
         Err(_) => return page(504),
         Ok(Err(error)) => {
@@ -324,7 +305,9 @@ async fn forward(
         Ok(Ok(response)) => response,
     };
     let (mut parts, body) = response.into_parts();
-    stick(&mut parts.headers, &settings.stickiness, &lease.target.cookie());
+    if settings.stickiness.is_some() {
+        stick(&mut parts.headers, &settings.stickiness, &lease.target.cookie());
+    }
     Response::from_parts(parts, body.boxed())
 }
 
@@ -336,8 +319,16 @@ fn outgoing(
     peer: SocketAddr,
 ) -> Option<Request<Incoming>> {
     let (mut parts, body) = request.into_parts();
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    parts.uri = format!("http://{address}{path}").parse().ok()?;
+    // The target gets the origin form (`/path?query`) and the client's Host.
+    if parts.uri.scheme().is_some() {
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        parts.uri = path.parse().ok()?;
+    }
+    if !parts.headers.contains_key(header::HOST) {
+        parts
+            .headers
+            .insert(header::HOST, HeaderValue::from_str(&address.to_string()).ok()?);
+    }
     let headers = &mut parts.headers;
     for name in HOP_HEADERS {
         headers.remove(*name);

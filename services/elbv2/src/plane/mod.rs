@@ -5,6 +5,7 @@
 //! targets' health checked (`checker`). `sync` makes the running set match
 //! the store after every change, and after a restart.
 
+mod bind;
 mod checker;
 pub mod groups;
 pub mod health;
@@ -12,17 +13,18 @@ mod http;
 pub mod lambda;
 pub mod routing;
 mod tcp;
+mod udp;
+mod upstream;
+mod zones;
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use nimbus_core::AwsError;
 use nimbus_ec2_api::Ec2Client;
+use nimbus_elbv2_api::{Action, FixedResponseActionConfig, RedirectActionConfig};
 use nimbus_runtime::Clock;
 use nimbus_store::{Namespace, Store};
 use serde_json::{Value, json};
@@ -37,9 +39,70 @@ use crate::records::{self, LB_PREFIX, ListenerRecord, LoadBalancerRecord, TG_PRE
 pub struct ListenerConfig {
     pub port: u16,
     pub protocol: String,
-    pub rules: Vec<CompiledRule>,
-    pub groups: HashMap<String, Arc<Group>>,
+    pub rules: Vec<CompiledRule<Answer>>,
     pub idle_timeout: Duration,
+}
+
+/// What a rule's actions come to, its target groups resolved.
+pub enum Answer {
+    /// To one of these groups, by weight.
+    Forward(Vec<(Arc<Group>, u32)>),
+    Redirect(RedirectActionConfig),
+    Fixed(FixedResponseActionConfig),
+    /// Nothing can answer (a group not running): ELB's 503.
+    Unavailable,
+}
+
+impl Answer {
+    fn of(actions: &[Action], groups: &HashMap<String, Arc<Group>>) -> Answer {
+        let Some(action) = actions
+            .iter()
+            .find(|a| matches!(a.r#type.as_str(), "forward" | "redirect" | "fixed-response"))
+        else {
+            return Answer::Unavailable;
+        };
+        match action.r#type.as_str() {
+            "redirect" => action
+                .redirect_config
+                .clone()
+                .map_or(Answer::Unavailable, Answer::Redirect),
+            "fixed-response" => action
+                .fixed_response_config
+                .clone()
+                .map_or(Answer::Unavailable, Answer::Fixed),
+            _ => {
+                let weighted: Vec<(String, u32)> = match action
+                    .forward_config
+                    .as_ref()
+                    .and_then(|c| c.target_groups.as_ref())
+                {
+                    Some(tuples) if !tuples.is_empty() => tuples
+                        .iter()
+                        .filter_map(|t| {
+                            Some((
+                                t.target_group_arn.clone()?,
+                                u32::try_from(t.weight.unwrap_or(1)).unwrap_or(0),
+                            ))
+                        })
+                        .collect(),
+                    _ => action
+                        .target_group_arn
+                        .iter()
+                        .map(|arn| (arn.clone(), 1))
+                        .collect(),
+                };
+                let resolved: Vec<(Arc<Group>, u32)> = weighted
+                    .into_iter()
+                    .filter_map(|(arn, weight)| Some((Arc::clone(groups.get(&arn)?), weight)))
+                    .collect();
+                if resolved.is_empty() {
+                    Answer::Unavailable
+                } else {
+                    Answer::Forward(resolved)
+                }
+            }
+        }
+    }
 }
 
 pub type SharedConfig = Arc<RwLock<Arc<ListenerConfig>>>;
@@ -97,6 +160,8 @@ struct Inner {
     ec2: Option<Ec2Client>,
     backends: http::Backends,
     running: tokio::sync::Mutex<Running>,
+    /// The zones EC2 says are impaired, by home: their nodes do not listen.
+    impaired: std::sync::Mutex<HashMap<Home, std::collections::BTreeSet<String>>>,
 }
 
 /// The services the plane reaches: EC2 for instances, Lambda for functions.
@@ -108,30 +173,27 @@ pub struct Wiring {
 
 impl Plane {
     pub fn new(store: Arc<Store>, clock: Clock, wiring: Wiring) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
         Plane {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 ec2: wiring.ec2,
                 backends: http::Backends {
-                    client,
                     functions: wiring.functions,
                 },
                 running: tokio::sync::Mutex::new(Running::default()),
+                impaired: std::sync::Mutex::new(HashMap::new()),
             }),
         }
     }
 
-    /// Brings back every account's and region's load balancers.
+    /// Brings back every account's and region's load balancers, and
+    /// follows EC2's zones from then on.
     pub async fn resume(&self) {
         for home in self.homes().await {
             self.sync(&home.account, &home.region).await;
         }
+        tokio::spawn(self.clone().watch_zones());
     }
 
     async fn homes(&self) -> Vec<Home> {
@@ -220,7 +282,7 @@ impl Plane {
         for lb in lbs {
             for listener in &lb.listeners {
                 let config = Arc::new(self.config_of(running, lb, listener));
-                for node in &lb.nodes {
+                for node in lb.nodes.iter().filter(|n| !self.is_impaired(home, &n.zone)) {
                     let key = (listener.arn().to_owned(), node.address.clone());
                     desired.insert(key.clone());
                     self.run_listener(running, home, key, Arc::clone(&config));
@@ -240,7 +302,7 @@ impl Plane {
     ) -> ListenerConfig {
         let rules: Vec<_> = listener.rules.iter().map(|r| r.rule.clone()).collect();
         let defaults = listener.listener.default_actions.clone().unwrap_or_default();
-        let groups = running
+        let groups: HashMap<String, Arc<Group>> = running
             .groups
             .iter()
             .map(|(arn, g)| (arn.clone(), Arc::clone(&g.group)))
@@ -253,8 +315,7 @@ impl Plane {
         ListenerConfig {
             port: u16::try_from(listener.listener.port.unwrap_or(80)).unwrap_or(80),
             protocol: listener.listener.protocol.clone().unwrap_or_default(),
-            rules: routing::compile_rules(&rules, &defaults),
-            groups,
+            rules: routing::compile_rules(&rules, &defaults, |actions| Answer::of(actions, &groups)),
             idle_timeout: Duration::from_secs(idle),
         }
     }
@@ -285,25 +346,20 @@ impl Plane {
         let Ok(ip) = key.1.parse::<IpAddr>() else {
             return;
         };
-        let listener = match bind(SocketAddr::new(ip, config.port)) {
-            Ok(listener) => listener,
-            Err(error) => {
-                tracing::warn!(%error, address = %key.1, port = config.port, "a load balancer node could not listen");
-                return;
-            }
-        };
-        let Ok(bound) = listener.local_addr() else {
-            return;
-        };
         let (port, protocol) = (config.port, config.protocol.clone());
         let shared: SharedConfig = Arc::new(RwLock::new(config));
-        let task = match protocol.as_str() {
-            "HTTP" | "HTTPS" => tokio::spawn(http::serve(
-                listener,
-                Arc::clone(&shared),
-                self.inner.backends.clone(),
-            )),
-            _ => tokio::spawn(tcp::serve(listener, Arc::clone(&shared))),
+        let started = bind::start(
+            SocketAddr::new(ip, port),
+            &shared,
+            &self.inner.backends,
+            &self.inner.clock,
+        );
+        let (bound, task) = match started {
+            Ok(started) => started,
+            Err(error) => {
+                tracing::warn!(%error, address = %key.1, port, "a load balancer node could not listen");
+                return;
+            }
         };
         tracing::info!(listener = %key.0, %bound, "load balancer listener listening");
         running.listeners.insert(
@@ -372,18 +428,4 @@ fn listed(lb: &LoadBalancerRecord, running: &Running) -> Value {
         "nodes": nodes,
         "listeners": listeners,
     })
-}
-
-/// Listens on the address, or on a port of the system's choosing when that
-/// port cannot be had (said in the log and in the listing).
-fn bind(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let listener = match std::net::TcpListener::bind(address) {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::warn!(%address, %error, "the listener's port is taken; listening on another one");
-            std::net::TcpListener::bind(SocketAddr::new(address.ip(), 0))?
-        }
-    };
-    listener.set_nonblocking(true)?;
-    tokio::net::TcpListener::from_std(listener)
 }

@@ -30,37 +30,55 @@ pub enum Condition {
     Source(Vec<IpNet>),
 }
 
+/// A rule ready for requests: its conditions and what its actions
+/// compile to (`A`: the plane's answer, with its target groups resolved).
 #[derive(Debug, Clone)]
-pub struct CompiledRule {
+pub struct CompiledRule<A> {
     pub priority: u32,
     pub conditions: Vec<Condition>,
-    pub actions: Vec<Action>,
+    pub answer: A,
 }
 
-/// `*` any run of characters, `?` any one.
+/// `*` any run of characters, `?` any one; on bytes, without allocating
+/// (a request tries every rule's patterns).
 pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let fold = |c: char| if ignore_case { c.to_ascii_lowercase() } else { c };
-    let pattern: Vec<char> = pattern.chars().map(fold).collect();
-    let text: Vec<char> = text.chars().map(fold).collect();
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let same = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    // How many bytes the character starting at `text[t]` takes.
+    let width = |t: usize| match text[t] {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    };
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+        if p < pattern.len() && pattern[p] == b'?' {
+            p += 1;
+            t += width(t);
+        } else if p < pattern.len() && pattern[p] != b'*' && same(pattern[p], text[t]) {
             p += 1;
             t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
+        } else if p < pattern.len() && pattern[p] == b'*' {
             star = Some(p);
             mark = t;
             p += 1;
         } else if let Some(s) = star {
             p = s + 1;
-            mark += 1;
+            mark += width(mark);
             t = mark;
         } else {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 fn values(condition: &RuleCondition, nested: Option<&Vec<String>>) -> Vec<String> {
@@ -123,9 +141,14 @@ pub fn compile(condition: &RuleCondition) -> Option<Condition> {
     })
 }
 
-/// A listener's rules, in the order they are tried.
-pub fn compile_rules(rules: &[Rule], default_actions: &[Action]) -> Vec<CompiledRule> {
-    let mut compiled: Vec<CompiledRule> = rules
+/// A listener's rules, in the order they are tried; `answer` makes what a
+/// rule's actions (sorted by their order) come to.
+pub fn compile_rules<A>(
+    rules: &[Rule],
+    default_actions: &[Action],
+    answer: impl Fn(&[Action]) -> A,
+) -> Vec<CompiledRule<A>> {
+    let mut compiled: Vec<CompiledRule<A>> = rules
         .iter()
         .filter_map(|rule| {
             let priority = rule.priority.as_deref()?.parse().ok()?;
@@ -138,7 +161,7 @@ pub fn compile_rules(rules: &[Rule], default_actions: &[Action]) -> Vec<Compiled
             Some(CompiledRule {
                 priority,
                 conditions,
-                actions: sorted(rule.actions.clone().unwrap_or_default()),
+                answer: answer(&sorted(rule.actions.clone().unwrap_or_default())),
             })
         })
         .collect();
@@ -146,7 +169,7 @@ pub fn compile_rules(rules: &[Rule], default_actions: &[Action]) -> Vec<Compiled
     compiled.push(CompiledRule {
         priority: u32::MAX,
         conditions: Vec::new(),
-        actions: sorted(default_actions.to_vec()),
+        answer: answer(&sorted(default_actions.to_vec())),
     });
     compiled
 }
@@ -196,12 +219,12 @@ impl Condition {
     }
 }
 
-/// The actions of the first rule whose conditions all match.
-pub fn route<'c>(rules: &'c [CompiledRule], request: &Request<'_>) -> &'c [Action] {
+/// The answer of the first rule whose conditions all match.
+pub fn route<'c, A>(rules: &'c [CompiledRule<A>], request: &Request<'_>) -> Option<&'c A> {
     rules
         .iter()
         .find(|rule| rule.conditions.iter().all(|c| c.matches(request)))
-        .map_or(&[], |rule| &rule.actions)
+        .map(|rule| &rule.answer)
 }
 
 #[cfg(test)]
@@ -233,6 +256,9 @@ mod tests {
         assert!(wildcard("/img?.png", "/img1.png", false));
         assert!(!wildcard("/img?.png", "/img12.png", false));
         assert!(wildcard("*", "", false));
+        assert!(wildcard("/caf?", "/café", false), "? is one character");
+        assert!(wildcard("*a*b", "xxaxxb", false));
+        assert!(!wildcard("*a*b", "xxaxxc", false));
     }
 
     #[test]
@@ -277,12 +303,13 @@ mod tests {
                 query_rule,
             ],
             &[forward("default")],
+            <[Action]>::to_vec,
         );
         fn none(_: &str) -> Vec<&'static str> {
             Vec::new()
         }
         let target = |path: &'static str, query: &'static str| {
-            route(&rules, &request("a", path, query, &none))[0]
+            route(&rules, &request("a", path, query, &none)).unwrap()[0]
                 .target_group_arn
                 .clone()
                 .unwrap()
