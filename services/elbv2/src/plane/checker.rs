@@ -32,14 +32,14 @@ pub async fn run(group: Arc<Group>, clock: Clock, instances: Option<Instances>) 
             mark_instance_states(&group, instances).await;
         }
         if settings.check_enabled {
-            check_once(&group).await;
+            check_once(&group, &clock).await;
         }
         clock.sleep(settings.interval).await;
     }
 }
 
 /// One round of probes.
-pub async fn check_once(group: &Arc<Group>) {
+pub async fn check_once(group: &Arc<Group>, clock: &Clock) {
     let settings = group.settings();
     let mut probes = JoinSet::new();
     for target in group.targets() {
@@ -49,11 +49,10 @@ pub async fn check_once(group: &Arc<Group>) {
         if !target.health().is_routable() {
             continue;
         }
-        let probe = settings.probe.clone();
-        let (healthy_after, unhealthy_after) = (settings.healthy_after, settings.unhealthy_after);
+        let (settings, clock) = (Arc::clone(&settings), clock.clone());
         probes.spawn(async move {
-            let outcome = health::probe(address, &probe).await;
-            lock(&target.health).observe(outcome, healthy_after, unhealthy_after);
+            let outcome = health::probe(address, &settings.probe).await;
+            target.observe(outcome, &settings, clock.now());
         });
     }
     while probes.join_next().await.is_some() {}
@@ -174,7 +173,7 @@ mod tests {
         };
         record.tg.target_type = Some("ip".to_owned());
         let clock = TestClock::new();
-        let group = Arc::new(Group::new(&record));
+        let group = Arc::new(Group::new(&record, clock.clock()));
         group.update(&record, SystemTime::UNIX_EPOCH);
         let task = tokio::spawn(run(Arc::clone(&group), clock.clock(), None));
         // The first probe is at once; one success is not yet two.

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nimbus_runtime::Clock;
 
 use super::health::{Health, Probe, State};
+use super::slow_start;
 use crate::records::{Registration, TargetGroupRecord};
 
 /// How requests stick to a target.
@@ -38,6 +39,7 @@ pub struct Settings {
     pub unhealthy_after: i32,
     pub stickiness: Option<Stickiness>,
     pub deregistration_delay: Duration,
+    pub slow_start: Duration,
     pub least_outstanding: bool,
     /// Lambda events with multi-value headers and query parameters.
     pub multi_value_headers: bool,
@@ -92,6 +94,7 @@ impl Settings {
             unhealthy_after: tg.unhealthy_threshold_count.unwrap_or(2),
             stickiness: stickiness.flatten(),
             deregistration_delay: number("deregistration_delay.timeout_seconds"),
+            slow_start: number("slow_start.duration_seconds"),
             least_outstanding: attribute("load_balancing.algorithm.type") == "least_outstanding_requests",
             multi_value_headers: attribute("lambda.multi_value_headers.enabled") == "true",
             proxy_protocol: attribute("proxy_protocol_v2.enabled") == "true",
@@ -110,6 +113,8 @@ pub struct Target {
     pub in_flight: AtomicUsize,
     /// When it began draining.
     pub draining_since: Mutex<Option<SystemTime>>,
+    /// When it last became healthy (its slow start counts from there).
+    pub healthy_since: Mutex<Option<SystemTime>>,
 }
 
 impl Target {
@@ -127,11 +132,22 @@ impl Target {
             health: Mutex::new(Health::registering()),
             in_flight: AtomicUsize::new(0),
             draining_since: Mutex::new(None),
+            healthy_since: Mutex::new(None),
         }
     }
 
     pub fn health(&self) -> Health {
         lock(&self.health).clone()
+    }
+
+    /// Takes in a probe's outcome; a target that turns healthy starts its slow start.
+    pub fn observe(&self, outcome: Result<(), super::health::Failure>, settings: &Settings, now: SystemTime) {
+        let mut health = lock(&self.health);
+        let was_healthy = health.state == State::Healthy;
+        health.observe(outcome, settings.healthy_after, settings.unhealthy_after);
+        if health.state == State::Healthy && !was_healthy {
+            *lock(&self.healthy_since) = Some(now);
+        }
     }
 
     /// The key a stickiness cookie carries.
@@ -169,6 +185,7 @@ impl Drop for Lease {
 #[derive(Debug)]
 pub struct Group {
     pub arn: String,
+    clock: Clock,
     /// Shared, so a request reads it without copying.
     pub settings: RwLock<Arc<Settings>>,
     pub targets: RwLock<Vec<Arc<Target>>>,
@@ -176,9 +193,10 @@ pub struct Group {
 }
 
 impl Group {
-    pub fn new(record: &TargetGroupRecord) -> Self {
+    pub fn new(record: &TargetGroupRecord, clock: Clock) -> Self {
         Group {
             arn: record.arn().to_owned(),
+            clock,
             settings: RwLock::new(Arc::new(Settings::of(record))),
             targets: RwLock::new(Vec::new()),
             cursor: AtomicUsize::new(0),
@@ -278,9 +296,15 @@ impl Group {
                 }
             }
         }
+        let starting = !healthy.is_empty() && !settings.slow_start.is_zero();
         let candidates = if healthy.is_empty() { routable } else { healthy };
         let chosen = sticky
             .and_then(|key| candidates.iter().copied().find(|t| t.cookie() == key))
+            .or_else(|| {
+                starting
+                    .then(|| slow_start::choose(&candidates, self.clock.now(), settings.slow_start, roll()))
+                    .flatten()
+            })
             .or_else(|| self.by_algorithm(&candidates, settings.least_outstanding))?;
         chosen.in_flight.fetch_add(1, Ordering::AcqRel);
         Some(Lease {
@@ -305,6 +329,11 @@ impl Group {
         let turn = self.cursor.fetch_add(1, Ordering::Relaxed);
         Some(candidates[turn % candidates.len()])
     }
+}
+
+/// A number in [0, 1) for a weighted choice.
+fn roll() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() % 1_000_000) as f64 / 1_000_000.0
 }
 
 /// Lets a draining target finish: it leaves the group when its last request
@@ -351,7 +380,7 @@ mod tests {
 
     #[test]
     fn round_robin_over_healthy_targets_and_fail_open_when_none_is() {
-        let group = Group::new(&record(&[]));
+        let group = Group::new(&record(&[]), TestClock::new().clock());
         assert!(group.pick(None).is_none(), "no target registered");
         group.update(&record(&[("a", 1), ("b", 2), ("c", 3)]), SystemTime::UNIX_EPOCH);
         let picks: Vec<String> = (0..6)
@@ -369,7 +398,7 @@ mod tests {
 
     #[test]
     fn a_sticky_cookie_keeps_its_target() {
-        let group = Group::new(&record(&[("a", 1), ("b", 2)]));
+        let group = Group::new(&record(&[("a", 1), ("b", 2)]), TestClock::new().clock());
         group.update(&record(&[("a", 1), ("b", 2)]), SystemTime::UNIX_EPOCH);
         let b = group.targets().into_iter().find(|t| t.id == "b").unwrap();
         for _ in 0..4 {
@@ -380,7 +409,7 @@ mod tests {
     #[tokio::test]
     async fn draining_waits_for_in_flight_requests_up_to_the_delay() {
         let test_clock = TestClock::new();
-        let group = Arc::new(Group::new(&record(&[("a", 1)])));
+        let group = Arc::new(Group::new(&record(&[("a", 1)]), test_clock.clock()));
         group.update(&record(&[("a", 1)]), test_clock.now());
         let lease = group.pick(None).unwrap();
         let drained = group.update(&record(&[]), test_clock.now());
@@ -405,5 +434,51 @@ mod tests {
         test_clock.advance(Duration::from_secs(301)).await;
         task.await.unwrap();
         assert!(group.targets().is_empty(), "the delay (300 s) ended it");
+    }
+
+    #[test]
+    fn a_target_in_slow_start_gets_a_growing_share() {
+        let clock = TestClock::new();
+        let mut slow = record(&[("old", 1), ("new", 2)]);
+        slow.attributes
+            .insert("slow_start.duration_seconds".to_owned(), "100".to_owned());
+        let group = Group::new(&slow, clock.clock());
+        group.update(&slow, clock.now());
+        for target in group.targets() {
+            // "old" has been healthy for long; "new" turns healthy now.
+            let since = if target.id == "old" {
+                clock.now() - Duration::from_secs(1000)
+            } else {
+                clock.now()
+            };
+            lock(&target.health).observe(Ok(()), 1, 2);
+            *lock(&target.healthy_since) = Some(since);
+        }
+        let share = |group: &Group| {
+            let picks = 2000;
+            let new = (0..picks)
+                .filter(|_| group.pick(None).unwrap().target.id == "new")
+                .count();
+            new as f64 / f64::from(picks)
+        };
+        let at_first = share(&group);
+        assert!(at_first < 0.1, "just healthy: {at_first}");
+        advance(&clock, Duration::from_secs(50));
+        let halfway = share(&group);
+        assert!((0.25..0.42).contains(&halfway), "halfway: {halfway}");
+        advance(&clock, Duration::from_secs(60));
+        let after = share(&group);
+        assert!(
+            (0.45..0.55).contains(&after),
+            "past its slow start: round robin, {after}"
+        );
+    }
+
+    /// Moves the test clock from synchronous test code.
+    fn advance(clock: &TestClock, by: Duration) {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(clock.advance(by));
     }
 }

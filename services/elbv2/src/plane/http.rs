@@ -28,6 +28,9 @@ use super::{Answer, ListenerConfig, SharedConfig, current};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
+/// The most addresses an X-Forwarded-For may carry before the ALB's own.
+const MAX_FORWARDED_FOR: usize = 30;
+
 const HOP_HEADERS: &[&str] = &[
     "connection",
     "keep-alive",
@@ -80,6 +83,7 @@ pub fn page(status: u16) -> Response<Body> {
     let title = match status {
         503 => "503 Service Temporarily Unavailable".to_owned(),
         504 => "504 Gateway Time-out".to_owned(),
+        463 => "463".to_owned(),
         _ => format!("{} {}", status, code.canonical_reason().unwrap_or("")),
     };
     let body = format!(
@@ -292,8 +296,9 @@ async fn forward(
     let Some(address) = lease.target.address else {
         return page(502);
     };
-    let Some(outgoing) = outgoing(request, address, config, peer) else {
-        return page(400);
+    let outgoing = match outgoing(request, address, config, peer) {
+        Ok(outgoing) => outgoing,
+        Err(status) => return page(status),
     };
     let answer = tokio::time::timeout(config.idle_timeout, upstreams.send(address, outgoing)).await;
     let response = match answer {
@@ -317,23 +322,24 @@ fn outgoing(
     address: SocketAddr,
     config: &ListenerConfig,
     peer: SocketAddr,
-) -> Option<Request<Incoming>> {
+) -> Result<Request<Incoming>, u16> {
     let (mut parts, body) = request.into_parts();
     // The target gets the origin form (`/path?query`) and the client's Host.
     if parts.uri.scheme().is_some() {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        parts.uri = path.parse().ok()?;
+        parts.uri = path.parse().map_err(|_| 400u16)?;
     }
     if !parts.headers.contains_key(header::HOST) {
-        parts
-            .headers
-            .insert(header::HOST, HeaderValue::from_str(&address.to_string()).ok()?);
+        let host = HeaderValue::from_str(&address.to_string()).map_err(|_| 400u16)?;
+        parts.headers.insert(header::HOST, host);
     }
     let headers = &mut parts.headers;
     for name in HOP_HEADERS {
         headers.remove(*name);
     }
     let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        // ELB refuses more than 30 addresses with its own 463.
+        Some(earlier) if earlier.split(',').count() >= MAX_FORWARDED_FOR => return Err(463),
         Some(earlier) => format!("{earlier}, {}", peer.ip()),
         None => peer.ip().to_string(),
     };
@@ -352,7 +358,7 @@ fn outgoing(
     if !headers.contains_key("x-amzn-trace-id") {
         set(headers, "x-amzn-trace-id", &trace_id(SystemTime::now()));
     }
-    Some(Request::from_parts(parts, body))
+    Ok(Request::from_parts(parts, body))
 }
 
 /// Sets the stickiness cookies the group's kind calls for.

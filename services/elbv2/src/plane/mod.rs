@@ -12,6 +12,7 @@ pub mod health;
 mod http;
 pub mod lambda;
 pub mod routing;
+mod slow_start;
 mod tcp;
 mod udp;
 mod upstream;
@@ -258,7 +259,7 @@ impl Plane {
     }
 
     fn start_group(&self, home: &Home, record: &TargetGroupRecord) -> RunningGroup {
-        let group = Arc::new(Group::new(record));
+        let group = Arc::new(Group::new(record, self.inner.clock.clone()));
         group.update(record, self.inner.clock.now());
         let instances = self.inner.ec2.clone().map(|ec2| checker::Instances {
             ec2,

@@ -156,7 +156,7 @@ mod tests {
                 address: Some("127.0.0.1".to_owned()),
             }],
         };
-        let group = Arc::new(Group::new(&record));
+        let group = Arc::new(Group::new(&record, TestClock::new().clock()));
         group.update(&record, SystemTime::UNIX_EPOCH);
         Arc::new(RwLock::new(Arc::new(ListenerConfig {
             port: 0,
