@@ -50,3 +50,35 @@ def test_a_load_balancer_serves_again_after_a_kill_9(launch_nimbus, tmp_path):
     assert fetch(f"http://{address}/")[2].startswith(instance["InstanceId"])
     assert wait_until(lambda: health_of(elb, tg)[instance["InstanceId"]]["State"] == "healthy", 15)
     client_for(server.url, "ec2").terminate_instances(InstanceIds=[instance["InstanceId"]])
+
+
+def test_a_reset_stops_what_the_old_state_ran(launch_nimbus):
+    import socket
+    import urllib.request
+
+    from elbv2_support import listing
+
+    server = launch_nimbus()
+    ec2, elb = client_for(server.url, "ec2"), client_for(server.url, "elbv2")
+    subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][:2]
+    arn = elb.create_load_balancer(Name="reset", Subnets=[s["SubnetId"] for s in subnets])["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    elb.create_listener(
+        LoadBalancerArn=arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "up"}}],
+    )
+    address = listener_address(server.url, arn, 80)
+    assert fetch(f"http://{address}/")[2] == "up"
+    urllib.request.urlopen(urllib.request.Request(f"{server.url}/_nimbus/reset", method="POST"), timeout=5)
+    assert wait_until(lambda: listing(server.url) == [], 5)
+
+    def refused():
+        host, port = address.split(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except OSError:
+            return True
+        return False
+
+    assert wait_until(refused, 5), "the old listener stopped"

@@ -108,7 +108,7 @@ def test_an_alb_spreads_requests_over_three_zones_and_follows_its_rules(endpoint
     # What the target is told of the client.
     status, _, body = fetch(f"http://{address}/headers")
     sent = {k.lower(): v for k, v in json.loads(body).items()}
-    many = ", ".join(f"10.0.0.{n}" for n in range(30))
+    many = ", ".join(f"10.0.0.{n}" for n in range(31))
     assert fetch(f"http://{address}/", headers={"X-Forwarded-For": many})[0] == 463, "more than 30 addresses"
     assert sent["x-forwarded-for"] == "127.0.0.1" and sent["x-forwarded-proto"] == "http"
     assert sent["x-forwarded-port"] == "80" and sent["x-amzn-trace-id"].startswith("Root=1-")

@@ -148,6 +148,15 @@ impl Elbv2Api for Elbv2 {
         describe_account_limits(DescribeAccountLimitsInput) -> DescribeAccountLimitsOutput;
         describe_ssl_policies(DescribeSSLPoliciesInput) -> DescribeSSLPoliciesOutput;
     }
+
+    /// After a reset or a snapshot restore, what ran for the old state stops
+    /// and what the new state says starts.
+    fn reset(&self) {
+        let plane = self.plane.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { plane.restart().await });
+        }
+    }
 }
 
 /// `GET /_nimbus/load-balancers`: where every load balancer listens.

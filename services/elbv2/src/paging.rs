@@ -27,6 +27,7 @@ pub fn page<T>(
     };
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
-    let next = (start + size < total).then(|| (start + size).to_string());
+    let end = start.saturating_add(size);
+    let next = (end < total).then(|| end.to_string());
     Ok((page, next))
 }

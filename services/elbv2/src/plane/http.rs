@@ -19,7 +19,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use nimbus_elbv2_api::{FixedResponseActionConfig, RedirectActionConfig};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
+use super::bind::stopped;
 use super::groups::{Group, Stickiness};
 use super::lambda::{self, Forwarded, Functions};
 use super::routing::{self, Request as Routed};
@@ -27,6 +29,9 @@ use super::upstream::Upstreams;
 use super::{Answer, ListenerConfig, SharedConfig, current};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
+
+/// How long an accept loop waits after a failed accept.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// The most addresses an X-Forwarded-For may carry before the ALB's own.
 const MAX_FORWARDED_FOR: usize = 30;
@@ -46,15 +51,27 @@ pub struct Backends {
     pub functions: Option<Functions>,
 }
 
-/// Accepts connections until the task is aborted.
-pub async fn serve(listener: TcpListener, config: SharedConfig, backends: Backends) {
+/// Accepts connections until the task is aborted; each connection ends
+/// when the listener is told to stop.
+pub async fn serve(
+    listener: TcpListener,
+    config: SharedConfig,
+    backends: Backends,
+    stop: watch::Receiver<bool>,
+) {
     loop {
-        let Ok((stream, peer)) = listener.accept().await else {
-            continue;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of descriptors, say: wait rather than spin.
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let (config, backends) = (Arc::clone(&config), backends.clone());
         let upstreams = Arc::new(Upstreams::default());
+        let stop = stop.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let (config, backends, upstreams) =
@@ -64,11 +81,14 @@ pub async fn serve(listener: TcpListener, config: SharedConfig, backends: Backen
                     Ok::<_, Infallible>(answer)
                 }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let connection = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
                 .title_case_headers(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                () = stopped(stop) => {}
+            }
         });
     }
 }
@@ -339,7 +359,7 @@ fn outgoing(
     }
     let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         // ELB refuses more than 30 addresses with its own 463.
-        Some(earlier) if earlier.split(',').count() >= MAX_FORWARDED_FOR => return Err(463),
+        Some(earlier) if earlier.split(',').count() > MAX_FORWARDED_FOR => return Err(463),
         Some(earlier) => format!("{earlier}, {}", peer.ip()),
         None => peer.ip().to_string(),
     };

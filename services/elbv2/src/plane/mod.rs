@@ -5,12 +5,14 @@
 //! targets' health checked (`checker`). `sync` makes the running set match
 //! the store after every change, and after a restart.
 
+mod answer;
 mod bind;
 mod checker;
 pub mod groups;
 pub mod health;
 mod http;
 pub mod lambda;
+mod listeners;
 pub mod routing;
 mod slow_start;
 mod tcp;
@@ -19,19 +21,19 @@ mod upstream;
 mod zones;
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use nimbus_core::AwsError;
 use nimbus_ec2_api::Ec2Client;
-use nimbus_elbv2_api::{Action, FixedResponseActionConfig, RedirectActionConfig};
 use nimbus_runtime::Clock;
 use nimbus_store::{Namespace, Store};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+pub use self::answer::Answer;
 use self::groups::Group;
+use self::listeners::RunningListener;
 use self::routing::CompiledRule;
 use crate::nodes::{self, HOME_PREFIX, Home};
 use crate::records::{self, LB_PREFIX, ListenerRecord, LoadBalancerRecord, TG_PREFIX, TargetGroupRecord};
@@ -44,68 +46,6 @@ pub struct ListenerConfig {
     pub idle_timeout: Duration,
 }
 
-/// What a rule's actions come to, its target groups resolved.
-pub enum Answer {
-    /// To one of these groups, by weight.
-    Forward(Vec<(Arc<Group>, u32)>),
-    Redirect(RedirectActionConfig),
-    Fixed(FixedResponseActionConfig),
-    /// Nothing can answer (a group not running): ELB's 503.
-    Unavailable,
-}
-
-impl Answer {
-    fn of(actions: &[Action], groups: &HashMap<String, Arc<Group>>) -> Answer {
-        let Some(action) = actions
-            .iter()
-            .find(|a| matches!(a.r#type.as_str(), "forward" | "redirect" | "fixed-response"))
-        else {
-            return Answer::Unavailable;
-        };
-        match action.r#type.as_str() {
-            "redirect" => action
-                .redirect_config
-                .clone()
-                .map_or(Answer::Unavailable, Answer::Redirect),
-            "fixed-response" => action
-                .fixed_response_config
-                .clone()
-                .map_or(Answer::Unavailable, Answer::Fixed),
-            _ => {
-                let weighted: Vec<(String, u32)> = match action
-                    .forward_config
-                    .as_ref()
-                    .and_then(|c| c.target_groups.as_ref())
-                {
-                    Some(tuples) if !tuples.is_empty() => tuples
-                        .iter()
-                        .filter_map(|t| {
-                            Some((
-                                t.target_group_arn.clone()?,
-                                u32::try_from(t.weight.unwrap_or(1)).unwrap_or(0),
-                            ))
-                        })
-                        .collect(),
-                    _ => action
-                        .target_group_arn
-                        .iter()
-                        .map(|arn| (arn.clone(), 1))
-                        .collect(),
-                };
-                let resolved: Vec<(Arc<Group>, u32)> = weighted
-                    .into_iter()
-                    .filter_map(|(arn, weight)| Some((Arc::clone(groups.get(&arn)?), weight)))
-                    .collect();
-                if resolved.is_empty() {
-                    Answer::Unavailable
-                } else {
-                    Answer::Forward(resolved)
-                }
-            }
-        }
-    }
-}
-
 pub type SharedConfig = Arc<RwLock<Arc<ListenerConfig>>>;
 
 /// The configuration a connection starts with.
@@ -113,27 +53,11 @@ pub fn current(config: &SharedConfig) -> Arc<ListenerConfig> {
     Arc::clone(&config.read().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
-/// A listener's node that is listening.
-struct RunningListener {
-    owner: Home,
-    protocol: String,
-    port: u16,
-    bound: SocketAddr,
-    config: SharedConfig,
-    task: JoinHandle<()>,
-}
-
 /// A target group whose targets are being checked.
 struct RunningGroup {
     owner: Home,
     group: Arc<Group>,
     checker: JoinHandle<()>,
-}
-
-impl Drop for RunningListener {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl Drop for RunningGroup {
@@ -191,10 +115,27 @@ impl Plane {
     /// Brings back every account's and region's load balancers, and
     /// follows EC2's zones from then on.
     pub async fn resume(&self) {
+        self.sync_all().await;
+        tokio::spawn(self.clone().watch_zones());
+    }
+
+    async fn sync_all(&self) {
         for home in self.homes().await {
             self.sync(&home.account, &home.region).await;
         }
-        tokio::spawn(self.clone().watch_zones());
+    }
+
+    /// Stops everything and starts what the store says (after a reset or a
+    /// snapshot restore replaced it).
+    pub async fn restart(&self) {
+        {
+            let mut running = self.inner.running.lock().await;
+            for (_, mut listener) in running.listeners.drain() {
+                listener.stop().await;
+            }
+            running.groups.clear();
+        }
+        self.sync_all().await;
     }
 
     async fn homes(&self) -> Vec<Home> {
@@ -219,6 +160,8 @@ impl Plane {
 
     /// Makes what runs for `account` and `region` match the store.
     pub async fn sync(&self, account: &str, region: &str) {
+        // Read under the lock: a sync that read earlier never undoes a later one.
+        let mut running = self.inner.running.lock().await;
         let (lbs, tgs) = match self.state_of(account, region).await {
             Ok(state) => state,
             Err(error) => {
@@ -230,9 +173,8 @@ impl Plane {
             account: account.to_owned(),
             region: region.to_owned(),
         };
-        let mut running = self.inner.running.lock().await;
         self.sync_groups(&mut running, &home, &lbs, &tgs);
-        self.sync_listeners(&mut running, &home, &lbs);
+        self.sync_listeners(&mut running, &home, &lbs).await;
     }
 
     fn sync_groups(
@@ -278,23 +220,6 @@ impl Plane {
         }
     }
 
-    fn sync_listeners(&self, running: &mut Running, home: &Home, lbs: &[LoadBalancerRecord]) {
-        let mut desired = HashSet::new();
-        for lb in lbs {
-            for listener in &lb.listeners {
-                let config = Arc::new(self.config_of(running, lb, listener));
-                for node in lb.nodes.iter().filter(|n| !self.is_impaired(home, &n.zone)) {
-                    let key = (listener.arn().to_owned(), node.address.clone());
-                    desired.insert(key.clone());
-                    self.run_listener(running, home, key, Arc::clone(&config));
-                }
-            }
-        }
-        running
-            .listeners
-            .retain(|key, listener| listener.owner != *home || desired.contains(key));
-    }
-
     fn config_of(
         &self,
         running: &Running,
@@ -319,61 +244,6 @@ impl Plane {
             rules: routing::compile_rules(&rules, &defaults, |actions| Answer::of(actions, &groups)),
             idle_timeout: Duration::from_secs(idle),
         }
-    }
-
-    /// Starts a listener's node, or gives a running one its new configuration.
-    fn run_listener(
-        &self,
-        running: &mut Running,
-        home: &Home,
-        key: (String, String),
-        config: Arc<ListenerConfig>,
-    ) {
-        if let Some(existing) = running.listeners.get(&key)
-            && existing.port == config.port
-            && existing.protocol == config.protocol
-        {
-            *existing
-                .config
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
-            return;
-        }
-        running.listeners.remove(&key);
-        if matches!(config.protocol.as_str(), "HTTPS" | "TLS") {
-            // Kept in the records; nimbus does not terminate TLS yet.
-            return;
-        }
-        let Ok(ip) = key.1.parse::<IpAddr>() else {
-            return;
-        };
-        let (port, protocol) = (config.port, config.protocol.clone());
-        let shared: SharedConfig = Arc::new(RwLock::new(config));
-        let started = bind::start(
-            SocketAddr::new(ip, port),
-            &shared,
-            &self.inner.backends,
-            &self.inner.clock,
-        );
-        let (bound, task) = match started {
-            Ok(started) => started,
-            Err(error) => {
-                tracing::warn!(%error, address = %key.1, port, "a load balancer node could not listen");
-                return;
-            }
-        };
-        tracing::info!(listener = %key.0, %bound, "load balancer listener listening");
-        running.listeners.insert(
-            key,
-            RunningListener {
-                owner: home.clone(),
-                protocol,
-                port,
-                bound,
-                config: shared,
-                task,
-            },
-        );
     }
 
     /// The health of a target group's targets, when a load balancer uses it.

@@ -10,8 +10,11 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
+use super::bind::stopped;
 use super::groups::Group;
+use super::http::ACCEPT_BACKOFF;
 use super::{Answer, ListenerConfig, SharedConfig, current};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -19,15 +22,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// reads and writes.
 const BUFFER: usize = 256 * 1024;
 
-/// Accepts connections until the task is aborted.
-pub async fn serve(listener: TcpListener, config: SharedConfig) {
+/// Accepts connections until the task is aborted; each connection ends
+/// when the listener is told to stop.
+pub async fn serve(listener: TcpListener, config: SharedConfig, stop: watch::Receiver<bool>) {
     loop {
         let Ok((inbound, _peer)) = listener.accept().await else {
+            tokio::time::sleep(ACCEPT_BACKOFF).await;
             continue;
         };
-        let config = current(&config);
+        let (config, stop) = (current(&config), stop.clone());
         tokio::spawn(async move {
-            let _ = relay(inbound, &config).await;
+            tokio::select! {
+                _ = relay(inbound, &config) => {}
+                () = stopped(stop) => {}
+            }
         });
     }
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use nimbus_runtime::Clock;
 use tokio::net::UdpSocket;
+use tokio::sync::watch;
 
+use super::bind::stopped;
 use super::groups::Lease;
 use super::tcp::forwarded_group;
 use super::{SharedConfig, current};
@@ -29,8 +31,9 @@ struct Flow {
 
 type Flows = Arc<Mutex<HashMap<SocketAddr, Flow>>>;
 
-/// Relays datagrams until the task is aborted.
-pub async fn serve(socket: UdpSocket, config: SharedConfig, clock: Clock) {
+/// Relays datagrams until the task is aborted; flows end when the listener
+/// is told to stop.
+pub async fn serve(socket: UdpSocket, config: SharedConfig, clock: Clock, stop: watch::Receiver<bool>) {
     let socket = Arc::new(socket);
     let flows: Flows = Arc::default();
     let mut buffer = vec![0u8; 65_536];
@@ -45,7 +48,7 @@ pub async fn serve(socket: UdpSocket, config: SharedConfig, clock: Clock) {
             .cloned();
         let flow = match known {
             Some(flow) => flow,
-            None => match open_flow(&socket, &config, client, &flows, &clock).await {
+            None => match open_flow(&socket, (&config, &stop), client, &flows, &clock).await {
                 Some(flow) => flow,
                 None => continue,
             },
@@ -58,7 +61,7 @@ pub async fn serve(socket: UdpSocket, config: SharedConfig, clock: Clock) {
 /// A new flow to a target chosen for `client`, answering back through `socket`.
 async fn open_flow(
     socket: &Arc<UdpSocket>,
-    config: &SharedConfig,
+    (config, stop): (&SharedConfig, &watch::Receiver<bool>),
     client: SocketAddr,
     flows: &Flows,
     clock: &Clock,
@@ -77,7 +80,13 @@ async fn open_flow(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(client, flow.clone());
     let answers = (Arc::clone(socket), flow.clone(), Arc::clone(flows), clock.clone());
-    tokio::spawn(answer_back(answers, client, lease));
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = answer_back(answers, client, lease) => {}
+            () = stopped(stop) => {}
+        }
+    });
     Some(flow)
 }
 
@@ -186,7 +195,8 @@ mod tests {
         let clock = TestClock::new();
         let listener = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener, config(target().await), clock.clock()));
+        let (_stop, stopped) = watch::channel(false);
+        tokio::spawn(serve(listener, config(target().await), clock.clock(), stopped));
         let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         client.connect(address).await.unwrap();
 
