@@ -837,3 +837,39 @@ def test_ssl_policies_list_their_protocols_and_ciphers(elb):
     assert [p["Name"] for p in chosen] == ["ELBSecurityPolicy-TLS13-1-2-2021-06"]
     assert chosen[0]["SslProtocols"] == ["TLSv1.2", "TLSv1.3"]
     assert {"Name": "TLS_AES_128_GCM_SHA256", "Priority": 1} in chosen[0]["Ciphers"]
+
+
+def test_modify_listener_checks_what_it_changes(elb, default_subnets, cleanup):
+    lb = new_alb(elb, cleanup, default_subnets[:2])
+    group = new_group(elb, cleanup, default_subnets[0]["VpcId"])
+    arn = elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8090, DefaultActions=forward(group["TargetGroupArn"])
+    )["Listeners"][0]["ListenerArn"]
+    code, status, message = refused(elb.modify_listener, ListenerArn=arn, Protocol="TCP")
+    assert (code, status, message) == ("ValidationError", 400, "Listener protocol 'TCP' must be one of 'HTTPS, HTTP'")
+    code, status, message = refused(elb.modify_listener, ListenerArn=arn, Protocol="HTTPS")
+    assert (code, message) == ("ValidationError", "A certificate must be specified for HTTPS listeners")
+    code, status, _ = refused(elb.modify_listener, ListenerArn=arn, Port=70000)
+    assert (code, status) == ("ValidationError", 400)
+    described = elb.describe_listeners(ListenerArns=[arn])["Listeners"][0]
+    assert (described["Protocol"], described["Port"]) == ("HTTP", 8090), "nothing changed"
+
+
+def test_nlb_listeners_forward_only_to_groups_of_a_matching_protocol(elb, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    nlb = elb.create_load_balancer(Name=unique("udp"), Type="network", Subnets=subnet_ids(subnets))["LoadBalancers"][0]
+    cleanup["lbs"].append(nlb["LoadBalancerArn"])
+    tcp = new_group(elb, cleanup, subnets[0]["VpcId"], Protocol="TCP", Port=53)
+    code, status, message = refused(
+        elb.create_listener, LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="UDP", Port=53,
+        DefaultActions=forward(tcp["TargetGroupArn"]),
+    )
+    assert (code, status) == ("IncompatibleProtocols", 400)
+    assert message == (
+        f"The listener and its associated target group '{tcp['TargetGroupArn']}' have incompatible protocols"
+    )
+    both = new_group(elb, cleanup, subnets[0]["VpcId"], Protocol="TCP_UDP", Port=53)
+    listener = elb.create_listener(
+        LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="UDP", Port=53, DefaultActions=forward(both["TargetGroupArn"])
+    )["Listeners"][0]
+    assert listener["Protocol"] == "UDP"

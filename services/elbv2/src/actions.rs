@@ -16,8 +16,25 @@ const TYPES: &[&str] = &[
     "authenticate-cognito",
 ];
 
-/// Checks `actions` of a listener or rule of a load balancer of `lb_type`.
-pub fn check(table: &impl Lookup, lb_type: &str, actions: &[Action]) -> Result<(), AwsError> {
+/// The target group protocols a listener's protocol can forward to.
+fn forwards_to(listener: &str) -> &'static [&'static str] {
+    match listener {
+        "HTTP" | "HTTPS" => &["HTTP", "HTTPS"],
+        "TCP" => &["TCP", "TCP_UDP"],
+        "TLS" => &["TCP", "TLS"],
+        "UDP" => &["UDP", "TCP_UDP"],
+        "TCP_UDP" => &["TCP_UDP"],
+        _ => &[],
+    }
+}
+
+/// Checks `actions` of a listener (or its rule) of `protocol`.
+pub fn check(table: &impl Lookup, protocol: &str, actions: &[Action]) -> Result<(), AwsError> {
+    let lb_type = if matches!(protocol, "HTTP" | "HTTPS") {
+        "application"
+    } else {
+        "network"
+    };
     if actions.is_empty() {
         return Err(errors::validation("At least one action must be specified"));
     }
@@ -35,7 +52,7 @@ pub fn check(table: &impl Lookup, lb_type: &str, actions: &[Action]) -> Result<(
             )));
         }
         match kind {
-            "forward" => check_forward(table, lb_type, action)?,
+            "forward" => check_forward(table, protocol, action)?,
             "redirect" if action.redirect_config.is_none() => {
                 return Err(errors::validation(
                     "A redirect configuration must be specified for a redirect action",
@@ -61,7 +78,7 @@ pub fn check(table: &impl Lookup, lb_type: &str, actions: &[Action]) -> Result<(
     Ok(())
 }
 
-fn check_forward(table: &impl Lookup, lb_type: &str, action: &Action) -> Result<(), AwsError> {
+fn check_forward(table: &impl Lookup, listener_protocol: &str, action: &Action) -> Result<(), AwsError> {
     let arns = forwarded_groups(action);
     if arns.is_empty() {
         return Err(errors::validation(
@@ -72,8 +89,8 @@ fn check_forward(table: &impl Lookup, lb_type: &str, action: &Action) -> Result<
         let group = records::tg_by_arn(table, &arn)
             .map_err(|_| errors::target_group_not_found(format!("Target groups '{arn}' not found")))?;
         let protocol = group.tg.protocol.as_deref().unwrap_or_default();
-        let http_group = group.target_type() == "lambda" || matches!(protocol, "HTTP" | "HTTPS");
-        if http_group == (lb_type == "network") {
+        let lambda = group.target_type() == "lambda" && matches!(listener_protocol, "HTTP" | "HTTPS");
+        if !lambda && !forwards_to(listener_protocol).contains(&protocol) {
             return Err(errors::incompatible_protocols(format!(
                 "The listener and its associated target group '{arn}' have incompatible protocols"
             )));

@@ -41,16 +41,36 @@ fn check_listener(
             "A certificate cannot be specified for {protocol} listeners"
         )));
     }
-    if lb.listeners.iter().any(|l| l.listener.port == Some(port)) {
-        return Err(errors::duplicate_listener(format!(
-            "A listener already exists on this port for this load balancer '{}'",
-            lb.arn()
-        )));
-    }
     Ok(())
 }
 
-fn listener_missing() -> AwsError {
+fn arn_of(listener: &Listener) -> &str {
+    listener.listener_arn.as_deref().unwrap_or_default()
+}
+
+/// A listener with what a ModifyListener request changes.
+fn merged(mut listener: Listener, input: ModifyListenerInput) -> Listener {
+    let secure = |p: &Option<String>| matches!(p.as_deref(), Some("HTTPS" | "TLS"));
+    if let Some(protocol) = input.protocol {
+        listener.protocol = Some(protocol);
+    }
+    listener.port = input.port.or(listener.port);
+    listener.certificates = input.certificates.or(listener.certificates);
+    listener.ssl_policy = input.ssl_policy.or(listener.ssl_policy);
+    listener.default_actions = input.default_actions.or(listener.default_actions);
+    listener.alpn_policy = input.alpn_policy.or(listener.alpn_policy);
+    if secure(&listener.protocol) {
+        listener
+            .ssl_policy
+            .get_or_insert_with(|| "ELBSecurityPolicy-2016-08".to_owned());
+    } else {
+        listener.certificates = None;
+        listener.ssl_policy = None;
+    }
+    listener
+}
+
+pub fn listener_missing() -> AwsError {
     errors::listener_not_found("One or more listeners not found")
 }
 
@@ -72,7 +92,13 @@ impl Elbv2 {
                 .ok_or_else(|| errors::validation("A listener port must be specified"))?;
             let certificates = input.certificates.as_ref().is_some_and(|c| !c.is_empty());
             check_listener(lb, &protocol, port, certificates)?;
-            actions::check(table, lb.lb_type(), &input.default_actions)?;
+            if lb.listeners.iter().any(|l| l.listener.port == Some(port)) {
+                return Err(errors::duplicate_listener(format!(
+                    "A listener already exists on this port for this load balancer '{}'",
+                    lb.arn()
+                )));
+            }
+            actions::check(table, &protocol, &input.default_actions)?;
             let secure = matches!(protocol.as_str(), "HTTPS" | "TLS");
             let listener = Listener {
                 listener_arn: Some(arns::listener(lb.arn(), &arns::new_id())),
@@ -158,39 +184,35 @@ impl Elbv2 {
     ) -> Result<ModifyListenerOutput, AwsError> {
         let arn = input.listener_arn.clone();
         let listener = records::update_lb(&self.store, ctx, &arn, move |table, lb| {
-            let lb_type = lb.lb_type().to_owned();
-            if let Some(actions) = &input.default_actions {
-                actions::check(table, &lb_type, actions)?;
-            }
-            if let Some(port) = input.port
-                && lb
-                    .listeners
-                    .iter()
-                    .any(|l| l.listener.port == Some(port) && l.arn() != input.listener_arn)
+            let current = lb
+                .listener(&input.listener_arn)
+                .ok_or_else(listener_missing)?
+                .listener
+                .clone();
+            let merged = merged(current, input);
+            let (protocol, port) = (
+                merged.protocol.clone().unwrap_or_default(),
+                merged.port.unwrap_or(0),
+            );
+            let certificates = merged.certificates.as_ref().is_some_and(|c| !c.is_empty());
+            check_listener(lb, &protocol, port, certificates)?;
+            if lb
+                .listeners
+                .iter()
+                .any(|l| l.listener.port == Some(port) && l.arn() != arn_of(&merged))
             {
                 return Err(errors::validation(format!(
                     "Listener port '{port}' is already in use"
                 )));
             }
-            let record = lb
-                .listener_mut(&input.listener_arn)
-                .ok_or_else(listener_missing)?;
-            let listener = &mut record.listener;
-            if let Some(protocol) = input.protocol.clone() {
-                listener.protocol = Some(protocol);
-            }
-            if input.port.is_some() {
-                listener.port = input.port;
-            }
-            if input.certificates.is_some() {
-                listener.certificates = input.certificates.clone();
-            }
-            if input.ssl_policy.is_some() {
-                listener.ssl_policy = input.ssl_policy.clone();
-            }
-            if input.default_actions.is_some() {
-                listener.default_actions = input.default_actions.clone();
-            }
+            actions::check(
+                table,
+                &protocol,
+                merged.default_actions.as_deref().unwrap_or_default(),
+            )?;
+            let record = lb.listener_mut(arn_of(&merged)).ok_or_else(listener_missing)?;
+            record.listener = merged;
+            let listener = &record.listener;
             Ok(listener.clone())
         })
         .await

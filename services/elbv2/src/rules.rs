@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_elbv2_api::*;
 
+use crate::listeners::listener_missing;
 use crate::records::{self, ListenerRecord, RuleRecord};
 use crate::{Elbv2, actions, arns, errors, paging, tags};
 
@@ -20,10 +21,6 @@ const FIELDS: &[&str] = &[
 
 fn rule_missing() -> AwsError {
     errors::rule_not_found("One or more rules not found")
-}
-
-fn listener_missing() -> AwsError {
-    errors::listener_not_found("One or more listeners not found")
 }
 
 /// How many values a condition counts for ELB's limit of five.
@@ -148,8 +145,14 @@ impl Elbv2 {
         let checked = conditions(input.conditions.clone())?;
         let listener_arn = input.listener_arn.clone();
         let rule = records::update_lb(&self.store, ctx, &listener_arn, move |table, lb| {
-            let lb_type = lb.lb_type().to_owned();
-            actions::check(table, &lb_type, &input.actions)?;
+            let protocol = lb
+                .listener(&input.listener_arn)
+                .ok_or_else(listener_missing)?
+                .listener
+                .protocol
+                .clone()
+                .unwrap_or_default();
+            actions::check(table, &protocol, &input.actions)?;
             let listener = lb
                 .listener_mut(&input.listener_arn)
                 .ok_or_else(listener_missing)?;
@@ -275,7 +278,10 @@ impl Elbv2 {
             .map_err(|_| rule_missing())?;
         if let Some(actions) = &input.actions {
             let table = self.store.begin_read()?.open(&records::namespace(ctx)?)?;
-            actions::check(&table, lb.lb_type(), actions)?;
+            let protocol = arns::listener_of(&input.rule_arn)
+                .and_then(|arn| lb.listener(&arn).and_then(|l| l.listener.protocol.clone()))
+                .ok_or_else(rule_missing)?;
+            actions::check(&table, &protocol, actions)?;
         }
         let rule = self
             .change_rule(ctx, &input.rule_arn, "modified", move |listener, index, _| {

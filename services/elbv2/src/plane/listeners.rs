@@ -99,10 +99,10 @@ impl Plane {
             if existing.bound.port() == config.port {
                 return;
             }
-            if let Some(moved) = self.start(home, &key, config, false) {
-                if let Some(mut old) = running.listeners.insert(key, moved) {
-                    old.stop().await;
-                }
+            if let Some(moved) = self.start(home, &key, config, false)
+                && let Some(mut old) = running.listeners.insert(key, moved)
+            {
+                old.stop().await;
             }
             return;
         }
