@@ -369,6 +369,26 @@ fn modify(
     Ok(())
 }
 
+/// A request's (key, value) pairs, absent parts empty.
+pub fn pairs<'a>(
+    given: impl Iterator<Item = (&'a Option<String>, &'a Option<String>)>,
+) -> Vec<(String, String)> {
+    given
+        .map(|(key, value)| (key.clone().unwrap_or_default(), value.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// Attributes as an answer lists them, each made by `make(key, value)`.
+pub fn listed<T>(
+    attributes: &BTreeMap<String, String>,
+    make: impl Fn(Option<String>, Option<String>) -> T,
+) -> Vec<T> {
+    attributes
+        .iter()
+        .map(|(key, value)| make(Some(key.clone()), Some(value.clone())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,13 +216,7 @@ impl Elbv2 {
             Ok(listener.clone())
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                listener_missing()
-            } else {
-                e
-            }
-        })?;
+        .map_err(records::inside(listener_missing))?;
         self.apply(ctx).await;
         Ok(ModifyListenerOutput {
             listeners: Some(vec![listener]),
@@ -244,26 +238,14 @@ impl Elbv2 {
             Ok(())
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                listener_missing()
-            } else {
-                e
-            }
-        })?;
+        .map_err(records::inside(listener_missing))?;
         self.apply(ctx).await;
         Ok(DeleteListenerOutput {})
     }
 }
 
 fn listed(attributes: &std::collections::BTreeMap<String, String>) -> Vec<ListenerAttribute> {
-    attributes
-        .iter()
-        .map(|(key, value)| ListenerAttribute {
-            key: Some(key.clone()),
-            value: Some(value.clone()),
-        })
-        .collect()
+    attributes::listed(attributes, |key, value| ListenerAttribute { key, value })
 }
 
 impl Elbv2 {
@@ -288,16 +270,7 @@ impl Elbv2 {
         ctx: &RequestContext,
         input: ModifyListenerAttributesInput,
     ) -> Result<ModifyListenerAttributesOutput, AwsError> {
-        let changes: Vec<(String, String)> = input
-            .attributes
-            .iter()
-            .map(|a| {
-                (
-                    a.key.clone().unwrap_or_default(),
-                    a.value.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let changes = attributes::pairs(input.attributes.iter().map(|a| (&a.key, &a.value)));
         let arn = input.listener_arn.clone();
         let attributes = records::update_lb(&self.store, ctx, &input.listener_arn, move |_, lb| {
             let lb_type = lb.lb_type().to_owned();
@@ -309,13 +282,7 @@ impl Elbv2 {
             Ok(attributes)
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                listener_missing()
-            } else {
-                e
-            }
-        })?;
+        .map_err(records::inside(listener_missing))?;
         Ok(ModifyListenerAttributesOutput {
             attributes: Some(listed(&attributes)),
         })

@@ -274,16 +274,7 @@ impl Elbv2 {
         ctx: &RequestContext,
         input: ModifyLoadBalancerAttributesInput,
     ) -> Result<ModifyLoadBalancerAttributesOutput, AwsError> {
-        let changes: Vec<(String, String)> = input
-            .attributes
-            .iter()
-            .map(|a| {
-                (
-                    a.key.clone().unwrap_or_default(),
-                    a.value.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let changes = attributes::pairs(input.attributes.iter().map(|a| (&a.key, &a.value)));
         let record = records::update_lb(&self.store, ctx, &input.load_balancer_arn, move |_, record| {
             let lb_type = record.lb_type().to_owned();
             attributes::modify_lb(&lb_type, &mut record.attributes, &changes)?;
@@ -419,14 +410,10 @@ fn settled(mut lb: LoadBalancer, now: u64) -> LoadBalancer {
 }
 
 fn lb_attributes(record: &LoadBalancerRecord) -> Vec<LoadBalancerAttribute> {
-    record
-        .attributes
-        .iter()
-        .map(|(key, value)| LoadBalancerAttribute {
-            key: Some(key.clone()),
-            value: Some(value.clone()),
-        })
-        .collect()
+    attributes::listed(&record.attributes, |key, value| LoadBalancerAttribute {
+        key,
+        value,
+    })
 }
 
 /// The records `wanted` names, in that order; any missing is LoadBalancerNotFound.

@@ -172,6 +172,18 @@ pub fn tg_key(name: &str) -> Vec<u8> {
     [TG_PREFIX, name.as_bytes()].concat()
 }
 
+/// What a missing load balancer means to an operation on something inside
+/// it (a listener, a rule): that thing is not found.
+pub fn inside(missing: fn() -> AwsError) -> impl Fn(AwsError) -> AwsError {
+    move |error| {
+        if error.code == "LoadBalancerNotFound" {
+            missing()
+        } else {
+            error
+        }
+    }
+}
+
 fn lb_missing() -> AwsError {
     errors::load_balancer_not_found("One or more load balancers not found")
 }

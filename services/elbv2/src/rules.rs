@@ -177,13 +177,7 @@ impl Elbv2 {
             Ok(rule)
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                listener_missing()
-            } else {
-                e
-            }
-        })?;
+        .map_err(records::inside(listener_missing))?;
         self.apply(ctx).await;
         Ok(CreateRuleOutput {
             rules: Some(vec![rule]),
@@ -258,13 +252,7 @@ impl Elbv2 {
             change(listener, index, &lb_type)
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                rule_missing()
-            } else {
-                e
-            }
-        })
+        .map_err(records::inside(rule_missing))
     }
 
     pub(crate) async fn modify_rule(
@@ -367,13 +355,7 @@ impl Elbv2 {
             Ok(changed)
         })
         .await
-        .map_err(|e| {
-            if e.code == "LoadBalancerNotFound" {
-                rule_missing()
-            } else {
-                e
-            }
-        })?;
+        .map_err(records::inside(rule_missing))?;
         self.apply(ctx).await;
         Ok(SetRulePrioritiesOutput { rules: Some(changed) })
     }

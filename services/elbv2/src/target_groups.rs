@@ -10,36 +10,31 @@ use crate::{Elbv2, arns, attributes, errors, paging, tags};
 const HTTP_PROTOCOLS: &[&str] = &["HTTP", "HTTPS"];
 const NETWORK_PROTOCOLS: &[&str] = &["TCP", "TLS", "UDP", "TCP_UDP"];
 
-/// The target group a create request describes, with ELB's defaults.
-fn new_group(ctx: &RequestContext, input: &CreateTargetGroupInput) -> Result<TargetGroup, AwsError> {
+/// Checks what a create request must (and must not) give for its target
+/// type and protocol; answers the target type.
+fn check_group_input(input: &CreateTargetGroupInput) -> Result<String, AwsError> {
     arns::check_name(&input.name, "Target group")?;
     let target_type = input.target_type.clone().unwrap_or_else(|| "instance".to_owned());
+    let required = [
+        (input.protocol.is_some(), "A protocol must be specified"),
+        (input.port.is_some(), "A port must be specified"),
+        (input.vpc_id.is_some(), "A VPC ID must be specified"),
+    ];
     if target_type == "lambda" {
-        for (given, what) in [
+        let forbidden = [
             (input.port.is_some(), "Port"),
             (input.vpc_id.is_some(), "VPC ID"),
             (input.protocol.is_some(), "Protocol"),
-        ] {
-            if given {
-                return Err(errors::validation(format!(
-                    "{what} cannot be specified for target groups with target type 'lambda'"
-                )));
-            }
+        ];
+        if let Some((_, what)) = forbidden.iter().find(|(given, _)| *given) {
+            return Err(errors::validation(format!(
+                "{what} cannot be specified for target groups with target type 'lambda'"
+            )));
         }
-    } else {
-        if input.protocol.is_none() {
-            return Err(errors::validation("A protocol must be specified"));
-        }
-        if input.port.is_none() {
-            return Err(errors::validation("A port must be specified"));
-        }
-        if input.vpc_id.is_none() {
-            return Err(errors::validation("A VPC ID must be specified"));
-        }
+    } else if let Some((_, message)) = required.iter().find(|(given, _)| !*given) {
+        return Err(errors::validation(*message));
     }
-    let protocol = input.protocol.clone();
-    let http = protocol.as_deref().is_some_and(|p| HTTP_PROTOCOLS.contains(&p));
-    if let Some(p) = protocol.as_deref()
+    if let Some(p) = input.protocol.as_deref()
         && !HTTP_PROTOCOLS.contains(&p)
         && !NETWORK_PROTOCOLS.contains(&p)
     {
@@ -47,6 +42,14 @@ fn new_group(ctx: &RequestContext, input: &CreateTargetGroupInput) -> Result<Tar
             "Value '{p}' at 'protocol' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, HTTPS, TCP, TLS, UDP, TCP_UDP]"
         )));
     }
+    Ok(target_type)
+}
+
+/// The target group a create request describes, with ELB's defaults.
+fn new_group(ctx: &RequestContext, input: &CreateTargetGroupInput) -> Result<TargetGroup, AwsError> {
+    let target_type = check_group_input(input)?;
+    let protocol = input.protocol.clone();
+    let http = protocol.as_deref().is_some_and(|p| HTTP_PROTOCOLS.contains(&p));
     let lambda = target_type == "lambda";
     let check_protocol = input
         .health_check_protocol
@@ -153,14 +156,10 @@ fn described(record: &TargetGroupRecord, lbs: &[LoadBalancerRecord]) -> TargetGr
 }
 
 fn tg_attributes(record: &TargetGroupRecord) -> Vec<TargetGroupAttribute> {
-    record
-        .attributes
-        .iter()
-        .map(|(key, value)| TargetGroupAttribute {
-            key: Some(key.clone()),
-            value: Some(value.clone()),
-        })
-        .collect()
+    attributes::listed(&record.attributes, |key, value| TargetGroupAttribute {
+        key,
+        value,
+    })
 }
 
 impl Elbv2 {
@@ -340,16 +339,7 @@ impl Elbv2 {
         ctx: &RequestContext,
         input: ModifyTargetGroupAttributesInput,
     ) -> Result<ModifyTargetGroupAttributesOutput, AwsError> {
-        let changes: Vec<(String, String)> = input
-            .attributes
-            .iter()
-            .map(|a| {
-                (
-                    a.key.clone().unwrap_or_default(),
-                    a.value.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let changes = attributes::pairs(input.attributes.iter().map(|a| (&a.key, &a.value)));
         let record = records::update_tg(&self.store, ctx, &input.target_group_arn, move |record| {
             let target_type = record.target_type().to_owned();
             let protocol = record.tg.protocol.clone().unwrap_or_default();

@@ -4,6 +4,9 @@
 use nimbus_core::{AwsError, RequestContext};
 use nimbus_elbv2_api::*;
 
+use std::sync::Arc;
+
+use crate::plane::groups::Target;
 use crate::plane::health::State;
 use crate::records::{self, LB_PREFIX, LoadBalancerRecord, Registration, TargetGroupRecord};
 use crate::target_groups::tg_referenced;
@@ -17,6 +20,66 @@ fn quoted(ids: &[String]) -> String {
 }
 
 impl Elbv2 {
+    /// Instance targets: each must exist, run, and be in the group's VPC.
+    async fn instance_registrations(
+        &self,
+        ctx: &RequestContext,
+        group: &TargetGroupRecord,
+        targets: &[TargetDescription],
+    ) -> Result<Vec<Registration>, AwsError> {
+        let default_port = group.tg.port.unwrap_or(0);
+        let port_of = |t: &TargetDescription| t.port.unwrap_or(default_port);
+        let ids: Vec<String> = targets.iter().map(|t| t.id.clone()).collect();
+        let found = network::instances(self.ec2()?, ctx, &ids).await?;
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !found.iter().any(|i| &i.id == *id))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(errors::invalid_target(format!(
+                "The following instances do not exist: {}",
+                quoted(&missing)
+            )));
+        }
+        let stopped: Vec<String> = found
+            .iter()
+            .filter(|i| !matches!(i.state.as_str(), "running" | "pending"))
+            .map(|i| i.id.clone())
+            .collect();
+        if !stopped.is_empty() {
+            return Err(errors::invalid_target(format!(
+                "The following targets are not in a running state and cannot be registered: {}",
+                quoted(&stopped)
+            )));
+        }
+        let vpc = group.tg.vpc_id.clone();
+        let elsewhere: Vec<String> = found
+            .iter()
+            .filter(|i| i.vpc != vpc)
+            .map(|i| i.id.clone())
+            .collect();
+        if !elsewhere.is_empty() {
+            return Err(errors::invalid_target(format!(
+                "The following targets are not in the target group VPC '{}': {}",
+                vpc.unwrap_or_default(),
+                quoted(&elsewhere)
+            )));
+        }
+        Ok(targets
+            .iter()
+            .filter_map(|t| {
+                let instance = found.iter().find(|i| i.id == t.id)?;
+                Some(Registration {
+                    id: t.id.clone(),
+                    port: port_of(t),
+                    zone: instance.zone.clone(),
+                    address: instance.address.clone(),
+                })
+            })
+            .collect())
+    }
+
     /// Where each target answers, checked as ELB checks it.
     async fn registrations(
         &self,
@@ -27,57 +90,7 @@ impl Elbv2 {
         let default_port = group.tg.port.unwrap_or(0);
         let port_of = |t: &TargetDescription| t.port.unwrap_or(default_port);
         match group.target_type() {
-            "instance" => {
-                let ids: Vec<String> = targets.iter().map(|t| t.id.clone()).collect();
-                let found = network::instances(self.ec2()?, ctx, &ids).await?;
-                let missing: Vec<String> = ids
-                    .iter()
-                    .filter(|id| !found.iter().any(|i| &i.id == *id))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(errors::invalid_target(format!(
-                        "The following instances do not exist: {}",
-                        quoted(&missing)
-                    )));
-                }
-                let stopped: Vec<String> = found
-                    .iter()
-                    .filter(|i| !matches!(i.state.as_str(), "running" | "pending"))
-                    .map(|i| i.id.clone())
-                    .collect();
-                if !stopped.is_empty() {
-                    return Err(errors::invalid_target(format!(
-                        "The following targets are not in a running state and cannot be registered: {}",
-                        quoted(&stopped)
-                    )));
-                }
-                let vpc = group.tg.vpc_id.clone();
-                let elsewhere: Vec<String> = found
-                    .iter()
-                    .filter(|i| i.vpc != vpc)
-                    .map(|i| i.id.clone())
-                    .collect();
-                if !elsewhere.is_empty() {
-                    return Err(errors::invalid_target(format!(
-                        "The following targets are not in the target group VPC '{}': {}",
-                        vpc.unwrap_or_default(),
-                        quoted(&elsewhere)
-                    )));
-                }
-                Ok(targets
-                    .iter()
-                    .filter_map(|t| {
-                        let instance = found.iter().find(|i| i.id == t.id)?;
-                        Some(Registration {
-                            id: t.id.clone(),
-                            port: port_of(t),
-                            zone: instance.zone.clone(),
-                            address: instance.address.clone(),
-                        })
-                    })
-                    .collect())
-            }
+            "instance" => self.instance_registrations(ctx, group, targets).await,
             "ip" => targets
                 .iter()
                 .map(|t| {
@@ -177,70 +190,84 @@ impl Elbv2 {
         let lbs: Vec<LoadBalancerRecord> =
             records::all(&self.store, &records::namespace(ctx)?, LB_PREFIX).await?;
         let in_use = lbs.iter().any(|lb| lb.target_groups().iter().any(|a| a == &arn));
-        let default_port = group.tg.port.unwrap_or(0);
-        let mut described = Vec::new();
-        let wanted: Vec<(String, i32)> = match &input.targets {
-            Some(targets) if !targets.is_empty() => targets
-                .iter()
-                .map(|t| (t.id.clone(), t.port.unwrap_or(default_port)))
-                .collect(),
-            _ => {
-                let mut all: Vec<(String, i32)> =
-                    group.targets.iter().map(|r| (r.id.clone(), r.port)).collect();
-                for target in running.iter().flatten() {
-                    let key = (target.id.clone(), i32::from(target.port));
-                    if !all.contains(&key) {
-                        all.push(key);
-                    }
-                }
-                all
-            }
-        };
-        for (id, port) in wanted {
-            let registration = group.targets.iter().find(|r| r.id == id && r.port == port);
-            let live = running
-                .iter()
-                .flatten()
-                .find(|t| t.id == id && i32::from(t.port) == port);
-            let health = match (live, registration) {
-                (Some(target), _) if in_use => {
-                    let health = target.health();
-                    TargetHealth {
-                        state: Some(health.state.as_str().to_owned()),
-                        reason: health.reason.map(str::to_owned),
-                        description: health.description,
-                    }
-                }
-                (_, Some(_)) => unused(
-                    "Target.NotInUse",
-                    "Target group is not configured to receive traffic from the load balancer",
-                ),
-                _ => unused(
-                    "Target.NotRegistered",
-                    "Target is not registered to the target group",
-                ),
-            };
-            let zone = registration.and_then(|r| r.zone.clone());
-            let check_port = match group.tg.health_check_port.as_deref() {
-                Some("traffic-port") | None => port.to_string(),
-                Some(fixed) => fixed.to_owned(),
-            };
-            described.push(TargetHealthDescription {
-                target: Some(TargetDescription {
-                    id,
-                    port: (group.target_type() != "lambda").then_some(port),
-                    availability_zone: zone,
-                    quic_server_id: None,
-                }),
-                health_check_port: (group.target_type() != "lambda").then_some(check_port),
-                target_health: Some(health),
-                anomaly_detection: None,
-                administrative_override: None,
-            });
-        }
+        let running = running.unwrap_or_default();
+        let described = wanted(&group, input.targets.as_deref(), &running)
+            .into_iter()
+            .map(|(id, port)| described(&group, &running, in_use, id, port))
+            .collect();
         Ok(DescribeTargetHealthOutput {
             target_health_descriptions: Some(described),
         })
+    }
+}
+
+/// The targets asked about: those named, or every registered and draining one.
+fn wanted(
+    group: &TargetGroupRecord,
+    named: Option<&[TargetDescription]>,
+    running: &[Arc<Target>],
+) -> Vec<(String, i32)> {
+    let default_port = group.tg.port.unwrap_or(0);
+    if let Some(named) = named.filter(|n| !n.is_empty()) {
+        return named
+            .iter()
+            .map(|t| (t.id.clone(), t.port.unwrap_or(default_port)))
+            .collect();
+    }
+    let mut all: Vec<(String, i32)> = group.targets.iter().map(|r| (r.id.clone(), r.port)).collect();
+    for target in running {
+        let key = (target.id.clone(), i32::from(target.port));
+        if !all.contains(&key) {
+            all.push(key);
+        }
+    }
+    all
+}
+
+/// One target's health as DescribeTargetHealth answers it.
+fn described(
+    group: &TargetGroupRecord,
+    running: &[Arc<Target>],
+    in_use: bool,
+    id: String,
+    port: i32,
+) -> TargetHealthDescription {
+    let registration = group.targets.iter().find(|r| r.id == id && r.port == port);
+    let live = running.iter().find(|t| t.id == id && i32::from(t.port) == port);
+    let health = match (live, registration) {
+        (Some(target), _) if in_use => {
+            let health = target.health();
+            TargetHealth {
+                state: Some(health.state.as_str().to_owned()),
+                reason: health.reason.map(str::to_owned),
+                description: health.description,
+            }
+        }
+        (_, Some(_)) => unused(
+            "Target.NotInUse",
+            "Target group is not configured to receive traffic from the load balancer",
+        ),
+        _ => unused(
+            "Target.NotRegistered",
+            "Target is not registered to the target group",
+        ),
+    };
+    let check_port = match group.tg.health_check_port.as_deref() {
+        Some("traffic-port") | None => port.to_string(),
+        Some(fixed) => fixed.to_owned(),
+    };
+    let function = group.target_type() == "lambda";
+    TargetHealthDescription {
+        target: Some(TargetDescription {
+            id,
+            port: (!function).then_some(port),
+            availability_zone: registration.and_then(|r| r.zone.clone()),
+            quic_server_id: None,
+        }),
+        health_check_port: (!function).then_some(check_port),
+        target_health: Some(health),
+        anomaly_detection: None,
+        administrative_override: None,
     }
 }
 

@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use super::bind::stopped;
 use super::groups::{Group, Stickiness};
 use super::lambda::{self, Forwarded, Functions};
+use super::leased_body::LeasedBody;
 use super::routing::{self, Request as Routed};
 use super::upstream::Upstreams;
 use super::{Answer, ListenerConfig, SharedConfig, current};
@@ -333,7 +334,7 @@ async fn forward(
     if settings.stickiness.is_some() {
         stick(&mut parts.headers, &settings.stickiness, &lease.target.cookie());
     }
-    Response::from_parts(parts, body.boxed())
+    Response::from_parts(parts, LeasedBody::new(body, lease).boxed())
 }
 
 /// The request as the target receives it.

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod health;
 mod http;
 pub mod lambda;
+mod leased_body;
 mod listeners;
 pub mod routing;
 mod slow_start;
