@@ -3,7 +3,7 @@
 //! request (healthy ones by the group's algorithm, all when none is, as ELB
 //! fails open), stickiness, and draining on deregistration.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
@@ -23,6 +23,8 @@ pub enum Stickiness {
     LbCookie { duration: Duration },
     /// `AWSALBAPP-0`, set when the target sets its own cookie.
     AppCookie { name: String, duration: Duration },
+    /// An NLB's: a client address keeps its target.
+    SourceIp,
 }
 
 /// What a group's record says the plane should do.
@@ -70,6 +72,7 @@ impl Settings {
                     name: attribute("stickiness.app_cookie.cookie_name").to_owned(),
                     duration: number("stickiness.app_cookie.duration_seconds"),
                 }),
+                "source_ip" => Some(Stickiness::SourceIp),
                 "lb_cookie" => Some(Stickiness::LbCookie {
                     duration: number("stickiness.lb_cookie.duration_seconds"),
                 }),
@@ -278,6 +281,21 @@ impl Group {
     /// else by the group's algorithm among healthy targets (all routable
     /// ones when none is healthy). `None`: no target is registered.
     pub fn pick(&self, sticky: Option<&str>) -> Option<Lease> {
+        self.choose(sticky.map_or(Sticky::No, Sticky::Cookie))
+    }
+
+    /// The target for a connection or flow from `source`: the same one for
+    /// the same address while the group sticks by source IP.
+    pub fn pick_for(&self, source: IpAddr) -> Option<Lease> {
+        let by_source = matches!(self.settings().stickiness, Some(Stickiness::SourceIp));
+        self.choose(if by_source {
+            Sticky::Source(source)
+        } else {
+            Sticky::No
+        })
+    }
+
+    fn choose(&self, sticky: Sticky<'_>) -> Option<Lease> {
         let settings = self.settings();
         let targets = self
             .targets
@@ -298,8 +316,12 @@ impl Group {
         }
         let starting = !healthy.is_empty() && !settings.slow_start.is_zero();
         let candidates = if healthy.is_empty() { routable } else { healthy };
-        let chosen = sticky
-            .and_then(|key| candidates.iter().copied().find(|t| t.cookie() == key))
+        let chosen = match sticky {
+            Sticky::Cookie(key) => candidates.iter().copied().find(|t| t.cookie() == key),
+            Sticky::Source(address) => by_source(&candidates, address),
+            Sticky::No => None,
+        };
+        let chosen = chosen
             .or_else(|| {
                 starting
                     .then(|| slow_start::choose(&candidates, self.clock.now(), settings.slow_start, roll()))
@@ -329,6 +351,25 @@ impl Group {
         let turn = self.cursor.fetch_add(1, Ordering::Relaxed);
         Some(candidates[turn % candidates.len()])
     }
+}
+
+/// What keeps a request on a target.
+enum Sticky<'k> {
+    No,
+    Cookie(&'k str),
+    Source(IpAddr),
+}
+
+/// The candidate a client address maps to (the same while they are the same).
+fn by_source<'t>(candidates: &[&'t Arc<Target>], source: IpAddr) -> Option<&'t Arc<Target>> {
+    use std::hash::{Hash, Hasher};
+    if candidates.is_empty() {
+        return None;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut hasher);
+    let index = usize::try_from(hasher.finish() % candidates.len() as u64).unwrap_or(0);
+    Some(candidates[index])
 }
 
 /// A number in [0, 1) for a weighted choice.
@@ -472,6 +513,31 @@ mod tests {
             (0.45..0.55).contains(&after),
             "past its slow start: round robin, {after}"
         );
+    }
+
+    #[test]
+    fn an_nlb_group_keeps_a_client_address_on_its_target() {
+        let mut sticky = record(&[("a", 1), ("b", 2), ("c", 3)]);
+        sticky.attributes = crate::attributes::tg_defaults("instance", "TCP");
+        sticky
+            .attributes
+            .insert("stickiness.enabled".to_owned(), "true".to_owned());
+        let group = Group::new(&sticky, TestClock::new().clock());
+        group.update(&sticky, SystemTime::UNIX_EPOCH);
+        let client: IpAddr = "127.0.0.9".parse().unwrap();
+        let first = group.pick_for(client).unwrap().target.id.clone();
+        assert!((0..10).all(|_| group.pick_for(client).unwrap().target.id == first));
+        let spread: std::collections::HashSet<String> = (1..60)
+            .map(|n| {
+                group
+                    .pick_for(IpAddr::from([127, 0, 1, n]))
+                    .unwrap()
+                    .target
+                    .id
+                    .clone()
+            })
+            .collect();
+        assert!(spread.len() > 1, "other clients spread");
     }
 
     /// Moves the test clock from synchronous test code.

@@ -309,7 +309,7 @@ async fn forward(
     let sticky_cookie = match &settings.stickiness {
         Some(Stickiness::LbCookie { .. }) => cookie(request.headers(), "AWSALB"),
         Some(Stickiness::AppCookie { .. }) => cookie(request.headers(), "AWSALBAPP-0"),
-        None => None,
+        Some(Stickiness::SourceIp) | None => None,
     };
     let Some(lease) = group.pick(sticky_cookie) else {
         return page(503);
@@ -397,7 +397,7 @@ fn stick(headers: &mut http::HeaderMap, stickiness: &Option<Stickiness>, key: &s
             }
             (&["AWSALBAPP-0"], *duration)
         }
-        None => return,
+        Some(Stickiness::SourceIp) | None => return,
     };
     let expires = httpdate::fmt_http_date(SystemTime::now() + duration);
     for name in names {

@@ -52,7 +52,7 @@ async fn relay(mut inbound: TcpStream, config: &ListenerConfig) -> std::io::Resu
     let Some(group) = forwarded_group(config) else {
         return Ok(());
     };
-    let Some(lease) = group.pick(None) else {
+    let Some(lease) = group.pick_for(inbound.peer_addr()?.ip()) else {
         return Ok(());
     };
     let Some(address) = lease.target.address else {

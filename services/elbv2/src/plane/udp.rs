@@ -67,7 +67,7 @@ async fn open_flow(
     clock: &Clock,
 ) -> Option<Flow> {
     let config = current(config);
-    let lease = forwarded_group(&config)?.pick(None)?;
+    let lease = forwarded_group(&config)?.pick_for(client.ip())?;
     let address = lease.target.address?;
     let upstream = UdpSocket::bind(("127.0.0.1", 0)).await.ok()?;
     upstream.connect(address).await.ok()?;
