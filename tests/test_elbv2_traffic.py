@@ -459,3 +459,58 @@ def test_a_failed_zone_takes_its_node_out(endpoint, elb, default_subnets, cleanu
     finally:
         urllib.request.urlopen(urllib.request.Request(f"{drill}/restore", method="POST"), timeout=5)
     assert wait_until(lambda: len(addresses()[0]) == 2, 5)
+
+
+def websocket_like_target() -> int:
+    """A target that switches protocols when asked and then echoes "pong:<bytes>"."""
+    server, port = local_server(socket.SOCK_STREAM)
+
+    def serve(connection):
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = connection.recv(1024)
+                if not chunk:
+                    return
+                request += chunk
+            if b"upgrade: websocket" not in request.lower():
+                connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                return
+            connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+            while data := connection.recv(1024):
+                connection.sendall(b"pong:" + data)
+
+    def accept():
+        with server:
+            server.settimeout(30)
+            while True:
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return port
+
+
+def test_an_alb_passes_websockets_through(endpoint, elb, default_subnets, cleanup):
+    subnets = default_subnets[:2]
+    port = websocket_like_target()
+    tg = target_group(elb, cleanup, "ws", subnets[0]["VpcId"], TargetType="ip", Port=port)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+    lb = alb(elb, cleanup, "ws", subnets)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(tg))
+    host, listener_port = listener_address(endpoint, lb["LoadBalancerArn"], 80).split(":")
+    with socket.create_connection((host, int(listener_port)), timeout=5) as client:
+        client.sendall(
+            b"GET /chat HTTP/1.1\r\nHost: chat.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(1024)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        for word in (b"ping", b"again"):
+            client.sendall(word)
+            assert client.recv(1024) == b"pong:" + word

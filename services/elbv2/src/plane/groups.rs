@@ -43,6 +43,8 @@ pub struct Settings {
     pub deregistration_delay: Duration,
     pub slow_start: Duration,
     pub least_outstanding: bool,
+    /// `weighted_random`: each request to a target drawn at random.
+    pub random: bool,
     /// Lambda events with multi-value headers and query parameters.
     pub multi_value_headers: bool,
     /// A proxy protocol v2 header before a TCP connection's bytes.
@@ -99,6 +101,7 @@ impl Settings {
             deregistration_delay: number("deregistration_delay.timeout_seconds"),
             slow_start: number("slow_start.duration_seconds"),
             least_outstanding: attribute("load_balancing.algorithm.type") == "least_outstanding_requests",
+            random: attribute("load_balancing.algorithm.type") == "weighted_random",
             multi_value_headers: attribute("lambda.multi_value_headers.enabled") == "true",
             proxy_protocol: attribute("proxy_protocol_v2.enabled") == "true",
         }
@@ -327,7 +330,7 @@ impl Group {
                     .then(|| slow_start::choose(&candidates, self.clock.now(), settings.slow_start, roll()))
                     .flatten()
             })
-            .or_else(|| self.by_algorithm(&candidates, settings.least_outstanding))?;
+            .or_else(|| self.by_algorithm(&candidates, &settings))?;
         chosen.in_flight.fetch_add(1, Ordering::AcqRel);
         Some(Lease {
             target: Arc::clone(chosen),
@@ -337,18 +340,22 @@ impl Group {
     fn by_algorithm<'t>(
         &self,
         candidates: &[&'t Arc<Target>],
-        least_outstanding: bool,
+        settings: &Settings,
     ) -> Option<&'t Arc<Target>> {
         if candidates.is_empty() {
             return None;
         }
-        if least_outstanding {
+        if settings.least_outstanding {
             return candidates
                 .iter()
                 .copied()
                 .min_by_key(|t| t.in_flight.load(Ordering::Acquire));
         }
-        let turn = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let turn = if settings.random {
+            usize::try_from(uuid::Uuid::new_v4().as_u128() % candidates.len() as u128).unwrap_or(0)
+        } else {
+            self.cursor.fetch_add(1, Ordering::Relaxed)
+        };
         Some(candidates[turn % candidates.len()])
     }
 }
@@ -538,6 +545,29 @@ mod tests {
             })
             .collect();
         assert!(spread.len() > 1, "other clients spread");
+    }
+
+    #[test]
+    fn weighted_random_draws_instead_of_taking_turns() {
+        let mut random = record(&[("a", 1), ("b", 2), ("c", 3)]);
+        random.attributes.insert(
+            "load_balancing.algorithm.type".to_owned(),
+            "weighted_random".to_owned(),
+        );
+        let group = Group::new(&random, TestClock::new().clock());
+        group.update(&random, SystemTime::UNIX_EPOCH);
+        let picks: Vec<String> = (0..300)
+            .map(|_| group.pick(None).unwrap().target.id.clone())
+            .collect();
+        let turns = picks
+            .iter()
+            .zip(["a", "b", "c"].iter().cycle())
+            .all(|(p, t)| p == t);
+        assert!(!turns, "not round robin");
+        for id in ["a", "b", "c"] {
+            let share = picks.iter().filter(|p| *p == id).count();
+            assert!((50..150).contains(&share), "{id}: {share} of 300");
+        }
     }
 
     /// Moves the test clock from synchronous test code.

@@ -26,6 +26,7 @@ use super::groups::{Group, Stickiness};
 use super::lambda::{self, Forwarded, Functions};
 use super::leased_body::LeasedBody;
 use super::routing::{self, Request as Routed};
+use super::upgrade;
 use super::upstream::Upstreams;
 use super::{Answer, ListenerConfig, SharedConfig, current};
 
@@ -85,7 +86,8 @@ pub async fn serve(
             let connection = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
                 .title_case_headers(true)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::select! {
                 _ = connection => {}
                 () = stopped(stop) => {}
@@ -317,10 +319,15 @@ async fn forward(
     let Some(address) = lease.target.address else {
         return page(502);
     };
-    let outgoing = match outgoing(request, address, config, peer) {
+    let mut request = request;
+    let switch = upgrade::requested(&request).map(|protocol| (protocol, hyper::upgrade::on(&mut request)));
+    let mut outgoing = match outgoing(request, address, config, peer) {
         Ok(outgoing) => outgoing,
         Err(status) => return page(status),
     };
+    if let Some((protocol, _)) = &switch {
+        upgrade::ask_target(outgoing.headers_mut(), protocol.clone());
+    }
     let answer = tokio::time::timeout(config.idle_timeout, upstreams.send(address, outgoing)).await;
     let response = match answer {
         Err(_) => return page(504),
@@ -330,6 +337,13 @@ async fn forward(
         }
         Ok(Ok(response)) => response,
     };
+    let mut response = response;
+    if let (Some((_, client_side)), StatusCode::SWITCHING_PROTOCOLS) = (switch, response.status()) {
+        let target_side = hyper::upgrade::on(&mut response);
+        tokio::spawn(upgrade::relay(client_side, target_side, lease));
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, full(Bytes::new()));
+    }
     let (mut parts, body) = response.into_parts();
     if settings.stickiness.is_some() {
         stick(&mut parts.headers, &settings.stickiness, &lease.target.cookie());

@@ -18,6 +18,7 @@ pub mod routing;
 mod slow_start;
 mod tcp;
 mod udp;
+mod upgrade;
 mod upstream;
 mod zones;
 

@@ -32,7 +32,10 @@ impl Upstreams {
             None => connect(address).await?,
         };
         let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-        self.put_back(address, sender);
+        // A connection that switched protocols is no longer HTTP.
+        if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+            self.put_back(address, sender);
+        }
         Ok(response)
     }
 
@@ -65,6 +68,6 @@ async fn connect(address: SocketAddr) -> Result<SendRequest<Incoming>, String> {
     let (sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
-    tokio::spawn(connection);
+    tokio::spawn(connection.with_upgrades());
     Ok(sender)
 }
