@@ -146,6 +146,11 @@ impl Target {
         lock(&self.health).clone()
     }
 
+    /// When it began draining, if it is.
+    pub fn draining_since(&self) -> Option<SystemTime> {
+        *lock(&self.draining_since)
+    }
+
     /// Takes in a probe's outcome; a target that turns healthy starts its slow start.
     pub fn observe(&self, outcome: Result<(), super::health::Failure>, settings: &Settings, now: SystemTime) {
         let mut health = lock(&self.health);

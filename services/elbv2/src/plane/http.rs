@@ -303,7 +303,7 @@ async fn forward(
             peer,
             port: config.port,
             protocol: &config.protocol,
-            trace_id: trace_id(SystemTime::now()),
+            trace_id: trace_id(config.clock.now()),
             multi_value: settings.multi_value_headers,
         };
         return lambda::invoke(functions, &lease.target.id, request, forwarded).await;
@@ -346,7 +346,13 @@ async fn forward(
     }
     let (mut parts, body) = response.into_parts();
     if settings.stickiness.is_some() {
-        stick(&mut parts.headers, &settings.stickiness, &lease.target.cookie());
+        let now = config.clock.now();
+        stick(
+            &mut parts.headers,
+            &settings.stickiness,
+            &lease.target.cookie(),
+            now,
+        );
     }
     Response::from_parts(parts, LeasedBody::new(body, lease).boxed())
 }
@@ -391,13 +397,13 @@ fn outgoing(
     );
     set(headers, "x-forwarded-port", &config.port.to_string());
     if !headers.contains_key("x-amzn-trace-id") {
-        set(headers, "x-amzn-trace-id", &trace_id(SystemTime::now()));
+        set(headers, "x-amzn-trace-id", &trace_id(config.clock.now()));
     }
     Ok(Request::from_parts(parts, body))
 }
 
 /// Sets the stickiness cookies the group's kind calls for.
-fn stick(headers: &mut http::HeaderMap, stickiness: &Option<Stickiness>, key: &str) {
+fn stick(headers: &mut http::HeaderMap, stickiness: &Option<Stickiness>, key: &str, now: SystemTime) {
     let (names, duration): (&[&str], Duration) = match stickiness {
         Some(Stickiness::LbCookie { duration }) => (&["AWSALB", "AWSALBCORS"], *duration),
         Some(Stickiness::AppCookie { name, duration }) => {
@@ -413,7 +419,7 @@ fn stick(headers: &mut http::HeaderMap, stickiness: &Option<Stickiness>, key: &s
         }
         Some(Stickiness::SourceIp) | None => return,
     };
-    let expires = httpdate::fmt_http_date(SystemTime::now() + duration);
+    let expires = httpdate::fmt_http_date(now + duration);
     for name in names {
         let cors = if *name == "AWSALBCORS" {
             "; SameSite=None; Secure"

@@ -46,6 +46,8 @@ pub struct ListenerConfig {
     pub protocol: String,
     pub rules: Vec<CompiledRule<Answer>>,
     pub idle_timeout: Duration,
+    /// What cookie expiry and trace ids read.
+    pub clock: Clock,
 }
 
 pub type SharedConfig = Arc<RwLock<Arc<ListenerConfig>>>;
@@ -245,6 +247,7 @@ impl Plane {
             protocol: listener.listener.protocol.clone().unwrap_or_default(),
             rules: routing::compile_rules(&rules, &defaults, |actions| Answer::of(actions, &groups)),
             idle_timeout: Duration::from_secs(idle),
+            clock: self.inner.clock.clone(),
         }
     }
 

@@ -21,6 +21,9 @@ use super::{SharedConfig, current};
 /// How long a flow lives without a datagram either way.
 pub const FLOW_IDLE: Duration = Duration::from_secs(120);
 
+/// How often a flow looks whether its target is leaving.
+const DRAIN_CHECK: Duration = Duration::from_secs(1);
+
 /// A flow: its socket to the target, and when a datagram last passed
 /// (epoch ms on the nimbus clock).
 #[derive(Clone)]
@@ -100,6 +103,9 @@ async fn answer_back(
     loop {
         let last = UNIX_EPOCH + Duration::from_millis(flow.last.load(Ordering::Relaxed));
         tokio::select! {
+            // UDP flows end when their target is deregistered (ELB's
+            // connection termination, on by default for UDP).
+            () = leaving(&lease, &clock) => break,
             received = flow.upstream.recv(&mut buffer) => match received {
                 Ok(size) => {
                     flow.last.store(clock.now_epoch_millis(), Ordering::Relaxed);
@@ -120,6 +126,13 @@ async fn answer_back(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .remove(&client);
     drop(lease);
+}
+
+/// Completes once the flow's target begins draining.
+async fn leaving(lease: &Lease, clock: &Clock) {
+    while lease.target.draining_since().is_none() {
+        clock.sleep(DRAIN_CHECK).await;
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +189,7 @@ mod tests {
                 answer: Answer::Forward(vec![(group, 1)]),
             }],
             idle_timeout: Duration::from_secs(60),
+            clock: TestClock::new().clock(),
         })))
     }
 
@@ -215,5 +229,31 @@ mod tests {
         );
         clock.advance(Duration::from_secs(121)).await;
         assert_ne!(flow_port(&client).await, first, "idle 121 s: a new flow");
+    }
+
+    #[tokio::test]
+    async fn a_flow_ends_when_its_target_is_deregistered() {
+        let clock = TestClock::new();
+        let listener = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let config = config(target().await);
+        let (_stop, stopped) = watch::channel(false);
+        tokio::spawn(serve(listener, Arc::clone(&config), clock.clock(), stopped));
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(address).await.unwrap();
+        let first = flow_port(&client).await;
+        let group = match &crate::plane::current(&config).rules[0].answer {
+            Answer::Forward(groups) => Arc::clone(&groups[0].0),
+            _ => unreachable!(),
+        };
+        let target = Arc::clone(&group.targets()[0]);
+        *crate::plane::groups::lock(&target.draining_since) = Some(clock.now());
+        clock.advance(Duration::from_secs(2)).await;
+        *crate::plane::groups::lock(&target.draining_since) = None;
+        assert_ne!(
+            flow_port(&client).await,
+            first,
+            "the old flow ended; a new one began"
+        );
     }
 }
