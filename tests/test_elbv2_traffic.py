@@ -151,7 +151,8 @@ def test_an_alb_spreads_requests_over_three_zones_and_follows_its_rules(endpoint
 
 def test_stickiness_keeps_a_client_on_its_instance(endpoint, ec2, elb, image, default_subnets, cleanup):
     subnets = default_subnets[:2]
-    ids = [i["InstanceId"] for i in web_instances(ec2, image, subnets, cleanup)]
+    instances = web_instances(ec2, image, subnets, cleanup)
+    ids = [i["InstanceId"] for i in instances]
     web = target_group(elb, cleanup, "sticky", subnets[0]["VpcId"])
     elb.modify_target_group_attributes(
         TargetGroupArn=web,
@@ -162,7 +163,8 @@ def test_stickiness_keeps_a_client_on_its_instance(endpoint, ec2, elb, image, de
     lb = alb(elb, cleanup, "sticky", subnets)
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward(web))
     address = listener_address(endpoint, lb["LoadBalancerArn"], 80)
-    assert wait_until(lambda: fetch(f"http://{address}/")[0] == 200, 15)
+    for instance in instances:
+        assert serving(instance["PrivateIpAddress"]), "both apps answer before the load balancer is asked"
 
     status, headers, body = fetch(f"http://{address}/")
     cookie, cors = headers["Set-Cookie"].split("\n")
@@ -273,7 +275,18 @@ def test_elb_answers_its_own_errors(endpoint, elb, default_subnets, cleanup):
 
 def test_an_nlb_forwards_tcp_to_two_zones(endpoint, ec2, elb, image, default_subnets, cleanup):
     subnets = default_subnets[:2]
-    ids = [i["InstanceId"] for i in web_instances(ec2, image, subnets, cleanup, user_data=TCP_APP)]
+    instances = web_instances(ec2, image, subnets, cleanup, user_data=TCP_APP)
+    ids = [i["InstanceId"] for i in instances]
+
+    def accepts(address: str) -> bool:
+        try:
+            socket.create_connection((address, 2222), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    for instance in instances:
+        assert wait_until(lambda: accepts(instance["PrivateIpAddress"]), 15), "both apps listen first"
     tcp = target_group(elb, cleanup, "bastions", subnets[0]["VpcId"], Protocol="TCP", Port=2222)
     described = elb.describe_target_groups(TargetGroupArns=[tcp])["TargetGroups"][0]
     assert (described["HealthCheckProtocol"], described["HealthCheckTimeoutSeconds"]) == ("TCP", 10)
