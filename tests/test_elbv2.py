@@ -873,3 +873,59 @@ def test_nlb_listeners_forward_only_to_groups_of_a_matching_protocol(elb, defaul
         LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="UDP", Port=53, DefaultActions=forward(both["TargetGroupArn"])
     )["Listeners"][0]
     assert listener["Protocol"] == "UDP"
+
+
+def test_subnets_security_groups_and_address_type_change(endpoint, elb, ec2, default_subnets, cleanup):
+    from elbv2_support import listing
+
+    lb = new_alb(elb, cleanup, default_subnets[:2])
+    arn = lb["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=8091, DefaultActions=fixed("up"))
+    zones = elb.set_subnets(LoadBalancerArn=arn, Subnets=subnet_ids(default_subnets[:3]))["AvailabilityZones"]
+    assert {z["ZoneName"] for z in zones} == {s["AvailabilityZone"] for s in default_subnets[:3]}
+    listed = next(x for x in listing(endpoint) if x["arn"] == arn)
+    assert len(listed["nodes"]) == 3 and len(listed["listeners"][0]["addresses"]) == 3, "a node per zone listens"
+
+    group = ec2.create_security_group(GroupName=unique("lb-group"), Description="lb", VpcId=default_subnets[0]["VpcId"])
+    assert elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=[group["GroupId"]])["SecurityGroupIds"] == [
+        group["GroupId"]
+    ]
+    assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["SecurityGroups"] == [group["GroupId"]]
+    code, status, message = refused(elb.set_security_groups, LoadBalancerArn=arn, SecurityGroups=["sg-0000000000000dead"])
+    assert (code, status, message) == ("InvalidSecurityGroup", 400, "One or more security groups are invalid")
+
+    assert elb.set_ip_address_type(LoadBalancerArn=arn, IpAddressType="dualstack")["IpAddressType"] == "dualstack"
+    code, status, _ = refused(elb.set_ip_address_type, LoadBalancerArn=arn, IpAddressType="ipv5")
+    assert (code, status) == ("ValidationError", 400)
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    cleanup["lbs"].remove(arn)
+    ec2.delete_security_group(GroupId=group["GroupId"])
+
+
+def test_listener_attributes_and_capacity_reservations(elb, default_subnets, cleanup):
+    nlb = elb.create_load_balancer(Name=unique("attr"), Type="network", Subnets=subnet_ids(default_subnets[:2]))
+    arn = nlb["LoadBalancers"][0]["LoadBalancerArn"]
+    cleanup["lbs"].append(arn)
+    group = new_group(elb, cleanup, default_subnets[0]["VpcId"], Protocol="TCP", Port=22)
+    listener = elb.create_listener(
+        LoadBalancerArn=arn, Protocol="TCP", Port=22, DefaultActions=forward(group["TargetGroupArn"])
+    )["Listeners"][0]["ListenerArn"]
+    described = as_dict(elb.describe_listener_attributes(ListenerArn=listener)["Attributes"])
+    assert described == {"tcp.idle_timeout.seconds": "350"}
+    changed = elb.modify_listener_attributes(
+        ListenerArn=listener, Attributes=[{"Key": "tcp.idle_timeout.seconds", "Value": "600"}]
+    )["Attributes"]
+    assert as_dict(changed) == {"tcp.idle_timeout.seconds": "600"}
+    assert as_dict(elb.describe_listener_attributes(ListenerArn=listener)["Attributes"])["tcp.idle_timeout.seconds"] == "600"
+    code, status, message = refused(
+        elb.modify_listener_attributes, ListenerArn=listener, Attributes=[{"Key": "nope", "Value": "1"}]
+    )
+    assert (code, status, message) == ("ValidationError", 400, "Listener attribute key 'nope' is not recognized")
+
+    capacity = elb.describe_capacity_reservation(LoadBalancerArn=arn)
+    assert capacity["DecreaseRequestsRemaining"] == 0
+    assert {z["AvailabilityZone"] for z in capacity["CapacityReservationState"]} == {
+        s["AvailabilityZone"] for s in default_subnets[:2]
+    }
+    code, status, _ = refused(elb.describe_capacity_reservation, LoadBalancerArn=arn.replace(arn[-16:], "0" * 16))
+    assert (code, status) == ("LoadBalancerNotFound", 400)

@@ -124,14 +124,36 @@ impl Elbv2 {
     ) -> Result<DescribeTagsOutput, AwsError> {
         let mut descriptions = Vec::new();
         for arn in &input.resource_arns {
-            let tags = self.change_tags(ctx, arn, |tags| Ok(tags.clone())).await?;
             descriptions.push(TagDescription {
                 resource_arn: Some(arn.clone()),
-                tags: Some(tags),
+                tags: Some(self.tags_of(ctx, arn).await?),
             });
         }
         Ok(DescribeTagsOutput {
             tag_descriptions: Some(descriptions),
         })
+    }
+
+    /// The tags of the resource `arn` names, read without a write.
+    async fn tags_of(&self, ctx: &RequestContext, arn: &str) -> Result<Vec<Tag>, AwsError> {
+        let missing = || not_found(arn);
+        match arns::resource_kind(arn) {
+            Some("targetgroup") => Ok(records::read_tg(&self.store, ctx, arn)
+                .await
+                .map_err(|_| missing())?
+                .tags),
+            Some("loadbalancer" | "listener" | "listener-rule") => {
+                let mut record = records::read_lb(&self.store, ctx, arn)
+                    .await
+                    .map_err(|_| missing())?;
+                if arns::resource_kind(arn) == Some("loadbalancer") {
+                    return Ok(record.tags);
+                }
+                nested_tags(&mut record, arn)
+                    .map(|tags| tags.clone())
+                    .ok_or_else(missing)
+            }
+            _ => Err(errors::validation(format!("'{arn}' is not a valid resource ARN"))),
+        }
     }
 }
